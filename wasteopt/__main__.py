@@ -1,0 +1,3 @@
+from wasteopt.cli import main
+
+raise SystemExit(main())

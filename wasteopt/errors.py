@@ -1,0 +1,30 @@
+"""One error hierarchy. The CLI prints ``str(error)`` on one line; ``--debug`` shows the traceback."""
+from __future__ import annotations
+
+
+class WasteoptError(Exception):
+    """Base class of every error wasteopt raises on purpose."""
+
+    exit_code = 1
+
+
+class ScenarioError(WasteoptError):
+    """A scenario (YAML or UI input) is invalid. The message names the key path and line."""
+
+
+class DataError(WasteoptError):
+    """Seed or user data files are invalid. The message lists every bad row found."""
+
+
+class InfeasibleError(WasteoptError):
+    """No plan satisfies the scenario. ``explanation`` says which demand cannot be served and why."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, explanation=None):
+        super().__init__(message)
+        self.explanation = explanation
+
+
+class RunExistsError(WasteoptError):
+    """An output directory already holds a run and ``--force`` was not given."""
