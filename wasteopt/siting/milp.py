@@ -1,0 +1,289 @@
+"""A sparse MILP in matrix form, solved by HiGHS (highspy) or CBC.
+
+Models are built as coordinate triplets with numpy, never as one Python object per
+term, so township-scale models (10^6 non-zeros) build in seconds. The solver's own
+best bound and gap are read back: a result is ``optimal`` only when the gap the solver
+proves is within the requested tolerance.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from wasteopt.errors import WasteoptError
+
+INF = math.inf
+
+# Result statuses, in the words the plan and KPIs use.
+OPTIMAL = "optimal"            # gap proven within tolerance
+TIME_LIMIT = "time_limit"      # best plan found, gap still open
+INFEASIBLE = "infeasible"
+NO_SOLUTION = "no_solution"    # stopped before any feasible plan was found
+ERROR = "error"
+
+
+class LinearModel:
+    """Minimise ``cost·x + offset`` s.t. ``row_lb <= A x <= row_ub``, ``lb <= x <= ub``, some x integer."""
+
+    def __init__(self) -> None:
+        self._lb: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self._cost: list[np.ndarray] = []
+        self._integer: list[np.ndarray] = []
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._row_lb: list[np.ndarray] = []
+        self._row_ub: list[np.ndarray] = []
+        self._extra_cost: list[tuple[np.ndarray, np.ndarray]] = []
+        self.num_vars = 0
+        self.num_rows = 0
+        self.offset = 0.0
+
+    def add_vars(self, n: int, *, lb=0.0, ub=INF, cost=0.0, integer: bool = False) -> np.ndarray:
+        """Add ``n`` variables; bounds and costs are scalars or arrays. Returns their indices."""
+        idx = np.arange(self.num_vars, self.num_vars + n)
+        self._lb.append(np.broadcast_to(np.asarray(lb, float), n).copy())
+        self._ub.append(np.broadcast_to(np.asarray(ub, float), n).copy())
+        self._cost.append(np.broadcast_to(np.asarray(cost, float), n).copy())
+        self._integer.append(np.full(n, integer))
+        self.num_vars += n
+        return idx
+
+    def add_cost(self, cols, values) -> None:
+        """Add ``values`` to the objective coefficients of existing variables ``cols``."""
+        self._extra_cost.append((np.asarray(cols, dtype=np.int64), np.broadcast_to(np.asarray(values, float), np.shape(cols))))
+
+    def add_rows(self, entry_rows, cols, vals, lb, ub, n_rows: int | None = None) -> np.ndarray:
+        """Add a block of rows; entry ``e`` puts ``vals[e]`` at (block row ``entry_rows[e]``, ``cols[e]``)."""
+        entry_rows = np.asarray(entry_rows, dtype=np.int64)
+        if n_rows is None:
+            n_rows = int(entry_rows.max()) + 1 if entry_rows.size else 0
+        rows = np.arange(self.num_rows, self.num_rows + n_rows)
+        self._rows.append(entry_rows + self.num_rows)
+        self._cols.append(np.asarray(cols, dtype=np.int64))
+        self._vals.append(np.broadcast_to(np.asarray(vals, float), entry_rows.shape).copy())
+        self._row_lb.append(np.broadcast_to(np.asarray(lb, float), n_rows).copy())
+        self._row_ub.append(np.broadcast_to(np.asarray(ub, float), n_rows).copy())
+        self.num_rows += n_rows
+        return rows
+
+    def add_row(self, cols, vals, lb=-INF, ub=INF) -> int:
+        cols = np.asarray(cols, dtype=np.int64)
+        return int(self.add_rows(np.zeros(cols.size, dtype=np.int64), cols, vals, lb, ub, n_rows=1)[0])
+
+    def arrays(self):
+        """(cost, lb, ub, integer, A as CSC, row_lb, row_ub)."""
+        def cat(parts, dtype=float):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        a = sp.csc_matrix(
+            (cat(self._vals), (cat(self._rows, np.int64), cat(self._cols, np.int64))),
+            shape=(self.num_rows, self.num_vars),
+        )
+        a.sum_duplicates()
+        cost = cat(self._cost)
+        for cols, values in self._extra_cost:
+            np.add.at(cost, cols, values)
+        return (cost, cat(self._lb), cat(self._ub), cat(self._integer, bool),
+                a, cat(self._row_lb), cat(self._row_ub))
+
+    @property
+    def num_nonzeros(self) -> int:
+        return int(sum(v.size for v in self._vals))
+
+
+@dataclass(frozen=True)
+class MilpResult:
+    status: str
+    objective: float | None
+    best_bound: float | None
+    gap: float | None              # relative: |objective − bound| / max(|objective|, 1)
+    seconds: float
+    backend: str
+    x: np.ndarray | None = field(default=None, repr=False)
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.x is not None
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
+        return None
+    return max(0.0, objective - bound) / max(abs(objective), 1.0)
+
+
+def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
+               rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None) -> MilpResult:
+    """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word."""
+    if backend == "highs":
+        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path)
+    if backend == "cbc":
+        return _solve_cbc(model, time_limit, rel_gap, threads, seed)
+    raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
+
+
+def _status_from_gap(gap: float | None, rel_gap: float, has_solution: bool) -> str:
+    if not has_solution:
+        return NO_SOLUTION
+    return OPTIMAL if gap is not None and gap <= rel_gap + 1e-9 else TIME_LIMIT
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A Highs instance; the C++ banner printed on the first one is kept off stdout (CSV output)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+_BANNER_SHOWN = False
+
+
+def _highs_model(model: LinearModel) -> highspy.Highs:
+    cost, lb, ub, integer, a, row_lb, row_ub = model.arrays()
+    h = _quiet_highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_vars
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = cost
+    lp.col_lower_ = lb
+    lp.col_upper_ = ub
+    lp.row_lower_ = row_lb
+    lp.row_upper_ = row_ub
+    lp.offset_ = model.offset
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.a_matrix_.num_col_ = model.num_vars
+    lp.a_matrix_.num_row_ = model.num_rows
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    h.passModel(lp)
+    return h
+
+
+def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpResult:
+    h = _highs_model(model)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("random_seed", int(seed))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    if log_path:
+        h.setOptionValue("log_file", str(log_path))
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+    start = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - start
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_integer = bool(model._integer) and bool(np.concatenate(model._integer).any())
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return MilpResult(INFEASIBLE, None, None, None, seconds, "highs", message="HiGHS proved the model infeasible")
+    if status in (highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded):
+        return MilpResult(ERROR, None, None, None, seconds, "highs", message=f"HiGHS: {h.modelStatusToString(status)}")
+    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if not feasible:
+        kind = NO_SOLUTION if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt) else ERROR
+        return MilpResult(kind, None, None, None, seconds, "highs", message=f"HiGHS: {h.modelStatusToString(status)}")
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if has_integer else objective
+    gap = relative_gap(objective, bound)
+    x = np.asarray(h.getSolution().col_value)
+    return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, seconds, "highs", x,
+                      message=f"HiGHS: {h.modelStatusToString(status)}")
+
+
+_CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+
+
+def _cbc_path() -> str:
+    import pulp
+
+    path = pulp.PULP_CBC_CMD().path
+    if not path or not Path(path).exists():
+        raise WasteoptError("CBC binary not found (it ships with PuLP; reinstall with `make run`)")
+    return path
+
+
+def _solve_cbc(model, time_limit, rel_gap, threads, seed) -> MilpResult:
+    h = _highs_model(model)
+    with tempfile.TemporaryDirectory(prefix="wasteopt-cbc-") as tmp:
+        mps = os.path.join(tmp, "model.mps")
+        sol = os.path.join(tmp, "model.sol")
+        h.writeModel(mps)
+        args = [_cbc_path(), mps, "-sec", str(time_limit), "-ratio", str(rel_gap), "-allow", "0",
+                "-randomC", str(seed + 1)]
+        if threads:
+            args += ["-threads", str(threads)]
+        args += ["-solve", "-solution", sol]
+        start = time.perf_counter()
+        run = subprocess.run(args, capture_output=True, text=True, timeout=time_limit + 120)
+        seconds = time.perf_counter() - start
+        log = run.stdout + run.stderr
+        if "infeasible" in log.lower() and "Result - Problem proven infeasible" in log or "Linear relaxation infeasible" in log:
+            return MilpResult(INFEASIBLE, None, None, None, seconds, "cbc", message="CBC proved the model infeasible")
+        if not os.path.exists(sol):
+            return MilpResult(ERROR, None, None, None, seconds, "cbc", message=log[-500:])
+        x, header = _read_cbc_solution(sol, model.num_vars)
+    if x is None or header.lower().startswith("infeasible"):
+        kind = INFEASIBLE if "infeasible" in header.lower() else NO_SOLUTION
+        return MilpResult(kind, None, None, None, seconds, "cbc", message=header)
+    cost = model.arrays()[0]
+    objective = float(cost @ x + model.offset)
+    bound = _cbc_bound(log, model.offset)
+    if bound is None and "Optimal solution found" in log:
+        bound = objective
+    gap = relative_gap(objective, bound)
+    return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, seconds, "cbc", x, message=header)
+
+
+def _cbc_bound(log: str, offset: float) -> float | None:
+    """Best possible objective from CBC's final summary ('Lower bound:')."""
+    match = re.findall(r"Lower bound:\s*" + _CBC_NUMBER, log)
+    if match:
+        return float(match[-1]) + offset
+    match = re.findall(r"best possible\s*" + _CBC_NUMBER, log)
+    return float(match[-1]) + offset if match else None
+
+
+def _read_cbc_solution(path: str, num_vars: int) -> tuple[np.ndarray | None, str]:
+    with open(path) as handle:
+        header = handle.readline().strip()
+        if header.lower().startswith(("infeasible", "integer infeasible")):
+            return None, header
+        x = np.zeros(num_vars)
+        for line in handle:
+            parts = line.replace("**", " ").split()
+            if len(parts) < 3:
+                continue
+            name = parts[1]
+            if name[:1] == "c" and name[1:].isdigit():  # HiGHS names columns c0, c1, …; rows r0, …
+                x[int(name[1:])] = float(parts[2])
+    return x, header

@@ -1,0 +1,112 @@
+"""The siting problem in plain data: streams, technologies, sites and sparse arcs.
+
+One problem type serves every stream (MSW, ash, C&D …) and every model variant: the
+Henan scenario builds one, so do the OR-Library benchmark readers. Geometry never
+enters here; arcs carry road km and a per-tonne transport cost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+import pandas as pd
+
+ObjectiveKind = Literal["min_cost", "p_median", "set_cover", "max_coverage"]
+
+
+@dataclass(frozen=True)
+class Technology:
+    """What a site can do. Capacity comes in integer modules (e.g. incinerator lines) of one size per site.
+
+    Costs are annual CNY (capital already annualised); ``cost_per_t`` is the net processing
+    cost of one tonne received (opex − revenue + priced carbon). No module sizes means
+    uncapacitated (p-median medians, landfills).
+    """
+
+    name: str
+    accepts: tuple[str, ...]
+    module_sizes_tpd: tuple[float, ...] = ()
+    module_annual_cost: tuple[float, ...] = ()
+    site_annual_cost: float = 0.0
+    max_modules: int = 1
+    min_modules: int = 1
+    availability: float = 1.0
+    min_load_share: float = 0.0
+    cost_per_t: float = 0.0
+    outputs: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self):
+        if len(self.module_sizes_tpd) != len(self.module_annual_cost):
+            raise ValueError(f"technology {self.name}: one annual cost per module size is needed")
+        if any(size <= 0 for size in self.module_sizes_tpd):
+            raise ValueError(f"technology {self.name}: module sizes must be positive")
+        if not 0 < self.availability <= 1 or not 0 <= self.min_load_share <= 1:
+            raise ValueError(f"technology {self.name}: availability in (0, 1] and min load in [0, 1]")
+
+    @property
+    def capacitated(self) -> bool:
+        return bool(self.module_sizes_tpd)
+
+
+@dataclass(frozen=True)
+class FlowCap:
+    """At most ``max_tpd`` of ``stream`` may go to sites of ``technology`` in total (0 = zero landfill)."""
+
+    stream: str
+    technology: str
+    max_tpd: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Objective:
+    """min_cost (default); p_median: min t·km with exactly ``p`` open sites; set_cover: fewest
+    sites serving everything within ``radius_km``; max_coverage: most tonnes within ``radius_km`` with ``p`` sites."""
+
+    kind: ObjectiveKind = "min_cost"
+    p: int | None = None
+    radius_km: float | None = None
+    technology: str | None = None  # which sites count towards p / the cover; default: every capacitated-or-new site
+
+    def __post_init__(self):
+        if self.kind in ("p_median", "max_coverage") and (self.p is None or self.p < 1):
+            raise ValueError(f"objective {self.kind} needs p ≥ 1")
+        if self.kind in ("set_cover", "max_coverage") and (self.radius_km is None or self.radius_km <= 0):
+            raise ValueError(f"objective {self.kind} needs radius_km > 0")
+
+
+SITE_COLUMNS = ("technology", "existing_capacity_tpd", "existing_modules", "is_new", "lock")
+ARC_COLUMNS = ("origin", "destination", "stream", "km", "cost_per_t")
+
+
+@dataclass(frozen=True)
+class SitingProblem:
+    """demand: index node id, one column per stream (t/d).
+    sites: index site id; columns technology, existing_capacity_tpd, existing_modules,
+    is_new (bool: a candidate whose opening pays the site cost and counts as a new plant),
+    lock ('' | 'open' | 'closed').
+    arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t)."""
+
+    demand: pd.DataFrame
+    sites: pd.DataFrame
+    technologies: Mapping[str, Technology]
+    arcs: pd.DataFrame
+    single_sourcing: tuple[str, ...] = ()
+    flow_caps: tuple[FlowCap, ...] = ()
+    capacity_targets: tuple[tuple[str, float], ...] = ()
+    new_site_limits: tuple[tuple[str, int | None, int | None], ...] = ()
+    objective: Objective = field(default_factory=Objective)
+    days_per_year: float = 365.0
+
+    def __post_init__(self):
+        missing = [c for c in SITE_COLUMNS if c not in self.sites.columns]
+        missing += [c for c in ARC_COLUMNS if c not in self.arcs.columns]
+        if missing:
+            raise ValueError(f"siting problem lacks columns: {', '.join(missing)}")
+        unknown = set(self.sites["technology"]) - set(self.technologies)
+        if unknown:
+            raise ValueError(f"sites use unknown technologies: {sorted(unknown)}")
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return tuple(self.demand.columns)
