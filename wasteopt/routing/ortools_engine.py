@@ -1,0 +1,183 @@
+"""OR-Tools routing engine, for what PyVRP lacks: a driver lunch break, and caps on
+stops or load per truck per day across trips.
+
+Reloads follow OR-Tools' ``cvrp_reload`` sample: every disposal site gets several
+optional copies (zero-penalty disjunctions); a copy's load transit is minus the largest
+capacity and the load dimension's slack lets the load drop to zero there. A truck whose
+garage does not accept waste must reach it with zero load, so its last trip ends at a
+site. The lunch break is a ``FixedDurationIntervalVar`` on the time dimension.
+Integers as in PyVRP: metres, seconds, loads × ``LOAD_SCALE``, money × ``COST_SCALE``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, scaled_loads
+from wasteopt.routing.solve import Call, RawRoute
+
+REQUIRED_PENALTY_CNY = 1e7
+
+
+def site_copies(problem: RoutingProblem, vehicles: int) -> int:
+    """Copies per disposal site: enough for every trip a full-enough fleet could make."""
+    dims = len(problem.load_units)
+    trips = 1
+    for d in range(dims):
+        total = sum(s.load[d] for s in problem.stops)
+        smallest = min((vt.capacity[d] for vt in problem.vehicle_types if vt.count), default=0)
+        if smallest > 0:
+            trips = max(trips, math.ceil(1.5 * total / smallest))
+    copies = trips + vehicles
+    caps = [vt.max_trips * vt.count for vt in problem.vehicle_types if vt.max_trips is not None]
+    if len(caps) == len(problem.vehicle_types):
+        copies = min(copies, sum(caps))
+    return max(copies, 1)
+
+
+def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: set[int]) -> list[RawRoute]:
+    """Solve with guided local search for ``time_limit`` s. OR-Tools has no seed; a time
+    limit makes results depend on machine speed."""
+    del seed  # OR-Tools routing search is deterministic for a given amount of search.
+    vehicle_type_of = [t for t, vt in enumerate(problem.vehicle_types) for _ in range(vt.count)]
+    n_vehicles = len(vehicle_type_of)
+    stops = [i for i in range(len(problem.stops)) if i not in skip]
+    if not stops or not n_vehicles:
+        return []
+    copies = site_copies(problem, n_vehicles) if problem.sites else 0
+    # Nodes: garages, then site copies, then stops.
+    node_kind = [("start", d) for d in range(len(problem.depots))]
+    node_kind += [("unload", k) for k in range(len(problem.sites)) for _ in range(copies)]
+    node_kind += [("stop", i) for i in stops]
+    location_of = {"start": problem.depot_location, "unload": problem.site_location, "stop": problem.stop_location}
+    node_location = np.array([location_of[kind](index) for kind, index in node_kind])
+    n_nodes = len(node_kind)
+    homes = [problem.depot_index(problem.vehicle_types[t].depot_id) for t in vehicle_type_of]
+    manager = pywrapcp.RoutingIndexManager(n_nodes, n_vehicles, homes, homes)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    distance = problem.distance_m[np.ix_(node_location, node_location)].astype(np.int64)
+    service = np.zeros(n_nodes, np.int64)
+    for node, (kind, index) in enumerate(node_kind):
+        service[node] = problem.sites[index].unload_s if kind == "unload" else (
+            problem.stops[index].service_s if kind == "stop" else 0)
+    travel_time = problem.duration_s[np.ix_(node_location, node_location)].astype(np.int64)
+
+    cost_callbacks: dict[int, int] = {}
+    for v, t in enumerate(vehicle_type_of):
+        vt = problem.vehicle_types[t]
+        per_metre = int(round(vt.cost_per_km_cny * COST_SCALE / 1000))
+        if per_metre not in cost_callbacks:
+            cost_callbacks[per_metre] = routing.RegisterTransitMatrix((distance * per_metre).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[per_metre], v)
+        routing.SetFixedCostOfVehicle(int(round(vt.fixed_cost_cny * COST_SCALE)), v)
+
+    time_callback = routing.RegisterTransitMatrix((travel_time + service[:, None]).tolist())
+    horizon = 2 * 24 * 3600
+    routing.AddDimension(time_callback, horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for node, (kind, index) in enumerate(node_kind):
+        if kind == "start":
+            continue
+        window = (problem.stops[index].tw_early_s, problem.stops[index].tw_late_s) if kind == "stop" else (
+            problem.sites[index].open_s, problem.sites[index].close_s)
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*window)
+    for v, t in enumerate(vehicle_type_of):
+        vt = problem.vehicle_types[t]
+        depot = problem.depots[homes[v]]
+        early, late = max(vt.shift_start_s, depot.open_s), min(vt.shift_end_s, depot.close_s)
+        time_dim.CumulVar(routing.Start(v)).SetRange(early, late)
+        time_dim.CumulVar(routing.End(v)).SetRange(early, late)
+        if vt.max_shift_s is not None:
+            time_dim.SetSpanUpperBoundForVehicle(vt.max_shift_s, v)
+    # Finalizers run in the order added: earliest return first, then the latest departure
+    # that still allows it, so reported days have no idle time at either end.
+    for v in range(n_vehicles):
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+    for v in range(n_vehicles):
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+
+    for d in range(len(problem.load_units)):
+        caps = [int(round(problem.vehicle_types[t].capacity[d] * LOAD_SCALE)) for t in vehicle_type_of]
+        biggest = max(caps)
+        transit = [0] * n_nodes
+        for node, (kind, index) in enumerate(node_kind):
+            if kind == "stop":
+                transit[node] = scaled_loads(problem.stops[index].load)[d]
+            elif kind == "unload":
+                transit[node] = -biggest
+        load_callback = routing.RegisterUnaryTransitVector(transit)
+        routing.AddDimensionWithVehicleCapacity(load_callback, biggest, caps, True, f"load{d}")
+        load_dim = routing.GetDimensionOrDie(f"load{d}")
+        for v in range(n_vehicles):
+            if not problem.depots[homes[v]].accepts_waste:
+                load_dim.CumulVar(routing.End(v)).SetMax(0)
+        daily = [problem.vehicle_types[t].max_load_per_route for t in vehicle_type_of]
+        if any(cap is not None for cap in daily):
+            collected = [max(value, 0) for value in transit]
+            caps = [int(round(cap[d] * LOAD_SCALE)) if cap is not None else sum(collected) for cap in daily]
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(collected), 0, caps, True, f"daily_load{d}")
+
+    counters = [
+        ("stops", "stop", [problem.vehicle_types[t].max_stops_per_route for t in vehicle_type_of]),
+        ("trips", "unload", [problem.vehicle_types[t].max_trips for t in vehicle_type_of]),
+    ]
+    for name, counted_kind, limits in counters:
+        if any(limit is not None for limit in limits):
+            ones = [int(kind == counted_kind) for kind, _ in node_kind]
+            caps = [limit if limit is not None else n_nodes for limit in limits]
+            routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(ones), 0, caps, True, name)
+
+    for node, (kind, index) in enumerate(node_kind):
+        if kind == "unload":
+            routing.AddDisjunction([manager.NodeToIndex(node)], 0)
+        elif kind == "stop":
+            penalty = problem.stops[index].penalty_cny
+            penalty = REQUIRED_PENALTY_CNY if penalty is None else penalty
+            routing.AddDisjunction([manager.NodeToIndex(node)], int(round(penalty * COST_SCALE)))
+
+    breaks = {}
+    if problem.lunch_break is not None:
+        lunch = problem.lunch_break
+        visit_transits = [int(s) for s in service]
+        for v in range(n_vehicles):
+            interval = solver.FixedDurationIntervalVar(
+                lunch.earliest_start_s, lunch.latest_start_s, lunch.duration_s, False, f"lunch{v}")
+            time_dim.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
+            breaks[v] = interval
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(int(time_limit * 1000))
+    solution = routing.SolveWithParameters(params)
+    if solution is None:
+        return []
+
+    break_starts = {}
+    intervals = solution.IntervalVarContainer()
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        name = element.Var().Name()
+        if name.startswith("lunch") and element.PerformedValue():
+            break_starts[int(name[5:])] = element.StartValue()
+
+    raw_routes = []
+    for v in range(n_vehicles):
+        index = routing.Start(v)
+        if routing.IsEnd(solution.Value(routing.NextVar(index))):
+            continue
+        calls = [Call("start", homes[v], solution.Min(time_dim.CumulVar(index)))]
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            kind, problem_index = node_kind[manager.IndexToNode(index)]
+            calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        calls.append(Call("end", homes[v], solution.Min(time_dim.CumulVar(index))))
+        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_starts.get(v)))
+    return raw_routes

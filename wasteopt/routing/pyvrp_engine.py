@@ -1,0 +1,131 @@
+"""PyVRP engine: disposal sites are PyVRP reload depots, so a truck unloads at any site
+mid-route and goes on.
+
+PyVRP works on integers: distances stay in metres, times in seconds, loads are scaled
+by ``LOAD_SCALE`` (1 t -> 1000 kg) and money by ``COST_SCALE`` (1 CNY -> 100,000 units,
+so a per-km cost keeps 0.01 CNY/km resolution as an integer cost per metre).
+
+PyVRP has no "return empty" rule, so for a garage that does not accept waste the arc
+stop -> garage is replaced by stop -> nearest-by-road disposal site -> garage (distance,
+driving time and the site's unload time). That last unload is written back into the
+route as a real unload visit.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.solve import Call, RawRoute
+
+LOAD_SCALE = 1000
+COST_SCALE = 100_000
+
+
+def scaled_loads(values) -> list[int]:
+    return [int(round(v * LOAD_SCALE)) for v in values]
+
+
+def final_unload_sites(problem: RoutingProblem, depot_index: int) -> np.ndarray:
+    """For every stop, the site (index) that makes stop -> site -> garage shortest."""
+    sites = [problem.site_location(k) for k in range(len(problem.sites))]
+    first = problem.stop_location(0)
+    stop_rows = slice(first, first + len(problem.stops))
+    via = problem.distance_m[stop_rows][:, sites].astype(np.int64)
+    via += problem.distance_m[sites, problem.depot_location(depot_index)].astype(np.int64)[None, :]
+    return np.argmin(via, axis=1)
+
+
+def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemData, list[int], dict[int, np.ndarray]]:
+    """PyVRP data for ``problem`` without the stops in ``skip``; returns the data, the
+    problem stop index of every PyVRP client, and the final-unload site per garage."""
+    distance = problem.distance_m.astype(np.int64)
+    duration = problem.duration_s.astype(np.int64)
+    final_sites: dict[int, np.ndarray] = {}
+    if problem.stops and problem.sites:
+        first = problem.stop_location(0)
+        stop_locs = np.arange(first, first + len(problem.stops))
+        for d, depot in enumerate(problem.depots):
+            if depot.accepts_waste:
+                continue
+            home = problem.depot_location(d)
+            best = final_unload_sites(problem, d)
+            site_locs = np.array([problem.site_location(k) for k in best])
+            unload = np.array([problem.sites[k].unload_s for k in best], np.int64)
+            distance[stop_locs, home] = distance[stop_locs, site_locs] + distance[site_locs, home]
+            duration[stop_locs, home] = duration[stop_locs, site_locs] + unload + duration[site_locs, home]
+            final_sites[d] = best
+    x, y = problem.coordinates()
+    locations = [pyvrp.Location(x=float(a), y=float(b)) for a, b in zip(x, y)]
+    depots = [pyvrp.Depot(problem.depot_location(i), d.open_s, d.close_s, 0, name=d.depot_id)
+              for i, d in enumerate(problem.depots)]
+    depots += [pyvrp.Depot(problem.site_location(k), s.open_s, s.close_s, s.unload_s, name=s.site_id)
+               for k, s in enumerate(problem.sites)]
+    dims = len(problem.load_units)
+    clients, client_stop = [], []
+    for i, stop in enumerate(problem.stops):
+        if i in skip:
+            continue
+        clients.append(
+            pyvrp.Client(
+                problem.stop_location(i), delivery=[0] * dims, pickup=scaled_loads(stop.load),
+                service_duration=stop.service_s, tw_early=stop.tw_early_s, tw_late=stop.tw_late_s,
+                prize=0 if stop.required else int(round(stop.penalty_cny * COST_SCALE)),
+                required=stop.required, name=stop.stop_id,
+            )
+        )
+        client_stop.append(i)
+    reload = [len(problem.depots) + k for k in range(len(problem.sites))]
+    vehicle_types = []
+    for vt in problem.vehicle_types:
+        home = problem.depot_index(vt.depot_id)
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=max(vt.count, 0), capacity=scaled_loads(vt.capacity),
+                start_depot=home, end_depot=home,
+                fixed_cost=int(round(vt.fixed_cost_cny * COST_SCALE)),
+                tw_early=vt.shift_start_s, tw_late=vt.shift_end_s,
+                shift_duration=vt.max_shift_s if vt.max_shift_s is not None else np.iinfo(np.int64).max,
+                unit_distance_cost=int(round(vt.cost_per_km_cny * COST_SCALE / 1000)),
+                reload_depots=reload,
+                max_reloads=vt.max_trips - 1 if vt.max_trips is not None else np.iinfo(np.uint64).max,
+                name=vt.name,
+            )
+        )
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, [distance], [duration])
+    return data, client_stop, final_sites
+
+
+def solve_pyvrp(
+    problem: RoutingProblem, time_limit: float, seed: int, max_iterations: int | None, skip: set[int]
+) -> list[RawRoute]:
+    """Solve with PyVRP's iterated local search; returns raw routes for ``make_plan``."""
+    if len(skip) == len(problem.stops):
+        return []
+    data, client_stop, final_sites = build_data(problem, skip)
+    stop = MaxRuntime(time_limit)
+    if max_iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max_iterations), stop])
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    n_garages = len(problem.depots)
+    raw_routes = []
+    for route in result.best.routes():
+        type_index = route.vehicle_type()
+        home = problem.depot_index(problem.vehicle_types[type_index].depot_id)
+        schedule = route.schedule()
+        calls = [Call("start", home, schedule[0].end_time)]
+        for activity in schedule[1:-1]:
+            if activity.is_client():
+                calls.append(Call("stop", client_stop[activity.idx], activity.start_time))
+            else:
+                calls.append(Call("unload", activity.idx - n_garages, activity.start_time))
+        last = calls[-1]
+        if last.kind == "stop" and home in final_sites:
+            site = int(final_sites[home][last.index])
+            leave = schedule[-2].end_time
+            arrive = leave + int(problem.duration_s[problem.stop_location(last.index), problem.site_location(site)])
+            calls.append(Call("unload", site, max(arrive, problem.sites[site].open_s)))
+        calls.append(Call("end", home, schedule[-1].start_time))
+        raw_routes.append(RawRoute(type_index, tuple(calls)))
+    return raw_routes

@@ -1,0 +1,205 @@
+"""One entry point: ``solve(problem, engine, time_limit, seed) -> RoutePlan``.
+
+Engines return raw routes (the places called at and the service start times); this module
+turns them into a ``RoutePlan``, lists dropped stops with a reason, and lets the
+independent checker (``check.py``) decide whether the plan is feasible.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.routing.plan import DroppedStop, Route, RoutePlan, Visit
+from wasteopt.routing.problem import RoutingProblem
+
+ENGINES = ("pyvrp", "ortools")
+
+
+@dataclass(frozen=True)
+class Call:
+    """A raw engine call: ``kind`` "start"/"stop"/"unload"/"end", ``index`` into the
+    problem's depots/stops/sites, ``start_s`` when service starts (departure for "start")."""
+
+    kind: str
+    index: int
+    start_s: int
+
+
+@dataclass(frozen=True)
+class RawRoute:
+    vehicle_type: int
+    calls: tuple[Call, ...]
+    break_start_s: int | None = None
+
+
+def engine_limitations(problem: RoutingProblem) -> list[str]:
+    """Features of ``problem`` that PyVRP cannot model (they need OR-Tools)."""
+    reasons = []
+    if problem.lunch_break is not None:
+        reasons.append("a lunch break")
+    if any(vt.max_stops_per_route is not None for vt in problem.vehicle_types):
+        reasons.append("a per-day stop cap across trips")
+    if any(vt.max_load_per_route is not None for vt in problem.vehicle_types):
+        reasons.append("a per-day load cap across trips")
+    return reasons
+
+
+def solve(
+    problem: RoutingProblem,
+    engine: str = "auto",
+    time_limit: float = 10.0,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> RoutePlan:
+    """Route ``problem`` with ``engine`` ("pyvrp", "ortools" or "auto": PyVRP unless the
+    problem needs a feature only OR-Tools has). ``time_limit`` in s. ``max_iterations``
+    (PyVRP only) stops earlier and makes the result independent of machine speed."""
+    limits = engine_limitations(problem)
+    if engine == "auto":
+        engine = "ortools" if limits else "pyvrp"
+    if engine not in ENGINES:
+        raise ScenarioError(f"unknown routing engine {engine!r}; choose from {', '.join(ENGINES)} or auto")
+    if engine == "pyvrp" and limits:
+        raise ScenarioError(f"{problem.name}: PyVRP cannot model {' and '.join(limits)}; use engine 'ortools'")
+    if time_limit <= 0:
+        raise ScenarioError(f"time limit must be > 0 s (got {time_limit})")
+    unservable = {i: why for i, why in ((i, _alone_infeasible(problem, i)) for i in range(len(problem.stops))) if why}
+    required_bad = {problem.stops[i].stop_id: why for i, why in unservable.items() if problem.stops[i].required}
+    if required_bad:
+        first = next(iter(required_bad.items()))
+        raise InfeasibleError(
+            f"{problem.name}: {len(required_bad)} required stop(s) cannot be served by any truck, "
+            f"e.g. {first[0]}: {first[1]}",
+            explanation=required_bad,
+        )
+    started = time.perf_counter()
+    if engine == "pyvrp":
+        from wasteopt.routing.pyvrp_engine import solve_pyvrp
+
+        raw_routes = solve_pyvrp(problem, time_limit, seed, max_iterations, skip=set(unservable))
+    else:
+        from wasteopt.routing.ortools_engine import solve_ortools
+
+        raw_routes = solve_ortools(problem, time_limit, seed, skip=set(unservable))
+    seconds = time.perf_counter() - started
+    return make_plan(problem, engine, raw_routes, seconds, seed, time_limit, unservable)
+
+
+def make_plan(problem, engine, raw_routes, seconds, seed, time_limit, unservable=None) -> RoutePlan:
+    """Assemble a ``RoutePlan`` from raw engine routes and run the independent checker."""
+    from wasteopt.routing.check import check_plan
+
+    unservable = unservable or {}
+    counters: dict[int, int] = {}
+    routes = []
+    for raw in raw_routes:
+        counters[raw.vehicle_type] = counters.get(raw.vehicle_type, 0) + 1
+        routes.append(assemble_route(problem, raw, counters[raw.vehicle_type]))
+    served = {c.index for raw in raw_routes for c in raw.calls if c.kind == "stop"}
+    dropped = tuple(
+        DroppedStop(s.stop_id, s.required, unservable.get(i) or _drop_reason(s))
+        for i, s in enumerate(problem.stops)
+        if i not in served
+    )
+    plan = RoutePlan(problem, engine, tuple(routes), dropped, "unchecked", (), seconds, seed, time_limit)
+    violations = tuple(check_plan(problem, plan))
+    status = "feasible" if not violations else "infeasible"
+    return RoutePlan(problem, engine, tuple(routes), dropped, status, violations, seconds, seed, time_limit)
+
+
+def _drop_reason(stop) -> str:
+    if stop.required:
+        return "required, but the engine found no route with room for it within fleet, shift and time windows"
+    return f"optional: serving it would cost more than its penalty of {stop.penalty_cny:g} CNY"
+
+
+def _alone_infeasible(problem: RoutingProblem, index: int) -> str | None:
+    """Why stop ``index`` cannot be served even by a truck that serves nothing else (else None)."""
+    stop = problem.stops[index]
+    loc = problem.stop_location(index)
+    reasons = []
+    for vt in problem.vehicle_types:
+        if vt.count == 0:
+            continue
+        if any(load > cap for load, cap in zip(stop.load, vt.capacity)):
+            reasons.append(f"{vt.name}: load {stop.load} exceeds capacity {vt.capacity}")
+            continue
+        depot_index = problem.depot_index(vt.depot_id)
+        depot = problem.depots[depot_index]
+        home = problem.depot_location(depot_index)
+        leave = max(vt.shift_start_s, depot.open_s)
+        arrive = leave + int(problem.duration_s[home, loc])
+        start = max(arrive, stop.tw_early_s)
+        if start > stop.tw_late_s:
+            reasons.append(f"{vt.name}: earliest arrival {arrive} s is after the window closes at {stop.tw_late_s} s")
+            continue
+        done = start + stop.service_s
+        if depot.accepts_waste:
+            back = done + int(problem.duration_s[loc, home])
+        else:
+            sites = [problem.site_location(k) for k in range(len(problem.sites))]
+            back = min(
+                max(done + int(problem.duration_s[loc, s]), site.open_s) + site.unload_s + int(problem.duration_s[s, home])
+                for s, site in zip(sites, problem.sites)
+            )
+        # A later start may avoid waiting; the shortest possible day is back - start + travel out.
+        shortest_day = back - start + int(problem.duration_s[home, loc])
+        if back > min(vt.shift_end_s, depot.close_s) or (vt.max_shift_s is not None and shortest_day > vt.max_shift_s):
+            reasons.append(f"{vt.name}: a round trip with unloading does not fit in the shift")
+            continue
+        return None
+    return "; ".join(reasons) or "no vehicles available"
+
+
+def assemble_route(problem: RoutingProblem, raw: RawRoute, vehicle: int) -> Route:
+    """Fill in arrival times, loads on board, unloaded amounts and km for one raw route."""
+    vt = problem.vehicle_types[raw.vehicle_type]
+    dims = len(problem.load_units)
+    on_board = np.zeros(dims)
+    visits = []
+    previous_location = None
+    previous_end = None
+    brk = problem.lunch_break
+    for call in raw.calls:
+        unloaded = np.zeros(dims)
+        if call.kind in ("start", "end"):
+            place = problem.depots[call.index]
+            location = problem.depot_location(call.index)
+            service = 0
+            if call.kind == "end" and place.accepts_waste:
+                unloaded, on_board = on_board, np.zeros(dims)
+        elif call.kind == "unload":
+            place = problem.sites[call.index]
+            location = problem.site_location(call.index)
+            service = place.unload_s
+            unloaded, on_board = on_board, np.zeros(dims)
+        else:
+            place = problem.stops[call.index]
+            location = problem.stop_location(call.index)
+            service = place.service_s
+            on_board = on_board + np.asarray(place.load)
+        place_id = getattr(place, "depot_id", None) or getattr(place, "site_id", None) or place.stop_id
+        if previous_location is None:
+            arrival, start, end, km = call.start_s, call.start_s, call.start_s, 0.0
+        else:
+            drive = int(problem.duration_s[previous_location, location])
+            arrival = previous_end + drive
+            if brk is not None and raw.break_start_s is not None and previous_end <= raw.break_start_s < arrival:
+                arrival += brk.duration_s
+            start = call.start_s if call.kind != "end" else arrival
+            arrival = min(arrival, start)
+            end = start + service
+            km = problem.distance_m[previous_location, location] / 1000
+        visits.append(
+            Visit(
+                call.kind, place_id, location, int(arrival), int(start), int(end),
+                tuple(float(v) for v in on_board), tuple(float(v) for v in unloaded), float(km),
+            )
+        )
+        previous_location, previous_end = location, end
+    km_total = sum(v.km_from_previous for v in visits)
+    cost = vt.fixed_cost_cny + vt.cost_per_km_cny * km_total
+    return Route(vt.name, vehicle, tuple(visits), cost, raw.break_start_s)
