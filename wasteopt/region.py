@@ -429,6 +429,10 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
                  target_year: int, demand_settings: DemandSettings, _stamps: tuple) -> Region:
     counties = _counties(seeds)
     adcodes = set(counties.index)
+    # User files first: their mistakes are the likely ones, so report them before the slow geometry work.
+    landfill_table = _sites(landfills_file or seeds / SEED_FILES["landfills"], counties, assumed_default=False)
+    candidate_table = (_sites(candidates_file, counties, assumed_default=False)
+                       .drop(columns=["assumed"]) if candidates_file else _default_candidates(counties))
     prefectures = checked_table(seeds / SEED_FILES["prefectures"], required=("adcode", "name_zh", "name_en", "lon", "lat"),
                                 id_column="adcode", lonlat=("lon", "lat"))
 
@@ -468,9 +472,6 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
 
     plants = _mee_plants(seeds, counties, seat)
     existing = plants["start_year"] <= baseline_year
-    landfill_table = _sites(landfills_file or seeds / SEED_FILES["landfills"], counties, assumed_default=False)
-    candidate_table = (_sites(candidates_file, counties, assumed_default=False)
-                       .drop(columns=["assumed"]) if candidates_file else _default_candidates(counties))
 
     totals = {
         "population": int(demand["population"].sum()),
