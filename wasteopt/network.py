@@ -76,12 +76,11 @@ def sparse_arcs(origins: pd.DataFrame, destinations: pd.DataFrame, *, max_km: fl
     lon_o, lat_o = origins["lon"].to_numpy(float), origins["lat"].to_numpy(float)
     lon_d, lat_d = destinations["lon"].to_numpy(float), destinations["lat"].to_numpy(float)
     tree = cKDTree(d_xyz)
-    # Slightly generous chord radius; the exact haversine test decides.
-    pairs = tree.query_ball_point(o_xyz, r=_chord(max_km / circuity) * (1 + 1e-9) + 1e-12, workers=-1,
-                                  return_sorted=False)
-    counts = np.fromiter((len(p) for p in pairs), dtype=np.int64, count=len(pairs))
-    i = np.repeat(np.arange(len(origins), dtype=np.int64), counts)
-    j = np.fromiter((d for p in pairs for d in p), dtype=np.int64, count=int(counts.sum()))
+    # A ball query between two trees (scipy's query_ball_point done tree-to-tree) returns index arrays
+    # from C, never a Python list per origin; the radius is a slightly generous chord, haversine decides.
+    near = cKDTree(o_xyz).sparse_distance_matrix(tree, _chord(max_km / circuity) * (1 + 1e-9) + 1e-12,
+                                                  output_type="ndarray")
+    i, j = near["i"].astype(np.int64), near["j"].astype(np.int64)
     km = haversine_km(lon_o[i], lat_o[i], lon_d[j], lat_d[j]) * circuity
     keep = km <= max_km
     i, j, km = i[keep], j[keep], km[keep]
@@ -97,9 +96,9 @@ def sparse_arcs(origins: pd.DataFrame, destinations: pd.DataFrame, *, max_km: fl
     # Sorting integer ranks reproduces a sort by (origin id, destination id) without comparing strings.
     order = np.argsort(_rank(origins.index)[i] * len(destinations) + _rank(destinations.index)[j], kind="stable")
     i, j = i[order], j[order]
-    return pd.DataFrame({
-        "origin": origins.index.astype(str).to_numpy()[i],
-        "destination": destinations.index.astype(str).to_numpy()[j],
+    return pd.DataFrame({  # take() on string arrays copies in C, unlike building strings from objects
+        "origin": pd.array(origins.index.astype(str), dtype="str").take(i),
+        "destination": pd.array(destinations.index.astype(str), dtype="str").take(j),
         "km": km[order],
     })
 
