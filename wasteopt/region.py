@@ -371,7 +371,7 @@ def _news_plants(folder: Path, counties: pd.DataFrame, seat: dict[str, str]) -> 
     return table
 
 
-def _sites(path: Path, counties: pd.DataFrame, assumed_default: bool) -> pd.DataFrame:
+def _sites(path: Path, counties: pd.DataFrame) -> pd.DataFrame:
     """A landfill or candidate-site CSV: site_id, name_zh, adcode, lon, lat (+ optional name_en, assumed)."""
     df = checked_table(path, required=SITE_COLUMNS, id_column="site_id", lonlat=("lon", "lat"),
                        references={"adcode": set(counties.index)})
@@ -381,7 +381,7 @@ def _sites(path: Path, counties: pd.DataFrame, assumed_default: bool) -> pd.Data
     if "assumed" in df.columns:
         df["assumed"] = df["assumed"].str.strip().str.lower().isin(["true", "1", "yes"])
     else:
-        df["assumed"] = assumed_default
+        df["assumed"] = False  # a user's own list is taken as real
     df["prefecture_adcode"] = counties.loc[df["adcode"], "prefecture_adcode"].to_numpy()
     return df
 
@@ -427,11 +427,12 @@ def load_region(scenario: Scenario) -> Region:
 @functools.lru_cache(maxsize=8)
 def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path | None, baseline_year: int,
                  target_year: int, demand_settings: DemandSettings, _stamps: tuple) -> Region:
+    # _stamps is only part of the cache key: edited input files give a fresh Region.
     counties = _counties(seeds)
     adcodes = set(counties.index)
     # User files first: their mistakes are the likely ones, so report them before the slow geometry work.
-    landfill_table = _sites(landfills_file or seeds / SEED_FILES["landfills"], counties, assumed_default=False)
-    candidate_table = (_sites(candidates_file, counties, assumed_default=False)
+    landfill_table = _sites(landfills_file or seeds / SEED_FILES["landfills"], counties)
+    candidate_table = (_sites(candidates_file, counties)
                        .drop(columns=["assumed"]) if candidates_file else _default_candidates(counties))
     prefectures = checked_table(seeds / SEED_FILES["prefectures"], required=("adcode", "name_zh", "name_en", "lon", "lat"),
                                 id_column="adcode", lonlat=("lon", "lat"))
