@@ -38,6 +38,14 @@ def site_copies(problem: RoutingProblem, vehicles: int) -> int:
     return max(copies, 1)
 
 
+def _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of) -> int:
+    """Cost per scaled load unit still on board at the garage: more than the costliest
+    detour to a site that the smallest stop load could avoid."""
+    per_metre = max(int(round(problem.vehicle_types[t].cost_per_km_cny * COST_SCALE / 1000)) for t in vehicle_type_of)
+    smallest = min((amount for amount in transit if amount > 0), default=1)
+    return int(2 * int(distance.max()) * max(per_metre, 1) // smallest + 1)
+
+
 def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: set[int]) -> list[RawRoute]:
     """Solve with guided local search for ``time_limit`` s. OR-Tools has no seed; a time
     limit makes results depend on machine speed."""
@@ -67,6 +75,9 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             problem.stops[index].service_s if kind == "stop" else 0)
     travel_time = problem.duration_s[np.ix_(node_location, node_location)].astype(np.int64)
 
+    # Dropping a required stop must cost more than any truck could cost serving it.
+    biggest_cost = max(vt.fixed_cost_cny + vt.cost_per_km_cny * 2 * distance.max() / 1000 for vt in problem.vehicle_types)
+    required_penalty = int(round(max(REQUIRED_PENALTY_CNY, 100 * biggest_cost) * COST_SCALE))
     cost_callbacks: dict[int, int] = {}
     for v, t in enumerate(vehicle_type_of):
         vt = problem.vehicle_types[t]
@@ -113,9 +124,12 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
         load_callback = routing.RegisterUnaryTransitVector(transit)
         routing.AddDimensionWithVehicleCapacity(load_callback, biggest, caps, True, f"load{d}")
         load_dim = routing.GetDimensionOrDie(f"load{d}")
+        # "Return empty" is a soft bound: a hard one would stop local search from opening a
+        # truck one stop at a time (a stop alone, without a site copy, would be infeasible).
+        leftover_cost = _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of)
         for v in range(n_vehicles):
             if not problem.depots[homes[v]].accepts_waste:
-                load_dim.CumulVar(routing.End(v)).SetMax(0)
+                load_dim.SetCumulVarSoftUpperBound(routing.End(v), 0, leftover_cost)
         daily = [problem.vehicle_types[t].max_load_per_route for t in vehicle_type_of]
         if any(cap is not None for cap in daily):
             collected = [max(value, 0) for value in transit]
@@ -138,8 +152,8 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             routing.AddDisjunction([manager.NodeToIndex(node)], 0)
         elif kind == "stop":
             penalty = problem.stops[index].penalty_cny
-            penalty = REQUIRED_PENALTY_CNY if penalty is None else penalty
-            routing.AddDisjunction([manager.NodeToIndex(node)], int(round(penalty * COST_SCALE)))
+            scaled = required_penalty if penalty is None else int(round(penalty * COST_SCALE))
+            routing.AddDisjunction([manager.NodeToIndex(node)], scaled)
 
     breaks = {}
     if problem.lunch_break is not None:
