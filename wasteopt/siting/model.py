@@ -73,12 +73,36 @@ def _prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
     objective = problem.objective
     if objective.kind in ("set_cover", "max_coverage"):
         keep &= arcs["km"].to_numpy() <= objective.radius_km + 1e-9
+    for cap in problem.flow_caps:
+        if cap.max_tpd <= 0:  # a zero cap forbids those arcs outright; presolve need not discover it
+            keep &= ~((arcs["stream"].to_numpy() == cap.stream) & (dest_tech.to_numpy() == cap.technology))
     from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
     if from_node.any():
         pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
         arc_demand = np.nan_to_num(_demand_lookup(problem.demand).reindex(pairs).to_numpy())
         keep &= ~from_node | (arc_demand > 0)
-    return arcs[keep].reset_index(drop=True)
+    arcs = arcs[keep].reset_index(drop=True)
+    return _cheapest_into_passive_sites(problem, arcs)
+
+
+def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> pd.DataFrame:
+    """Keep one arc per (origin, stream, technology) into passive sites.
+
+    A passive site (uncapacitated, always open, no decision of its own, e.g. a landfill that
+    only charges per tonne) is interchangeable with any other of its technology: costs are
+    linear and caps count the technology as a whole, so only the cheapest such arc can carry
+    flow in an optimal plan. Exact, and it removes most landfill and ash arcs.
+    """
+    sites = problem.sites
+    uncapacitated = sites["technology"].map(lambda t: not problem.technologies[t].capacitated)
+    passive = sites.index[uncapacitated & ~sites["is_new"].astype(bool)]
+    into_passive = arcs["destination"].isin(passive).to_numpy()
+    if not into_passive.any():
+        return arcs
+    candidates = arcs[into_passive].assign(_tech=arcs.loc[into_passive, "destination"].map(sites["technology"]))
+    best = candidates.sort_values(["cost_per_t", "km", "destination"]).drop_duplicates(["origin", "stream", "_tech"])
+    kept = pd.concat([arcs[~into_passive], best.drop(columns="_tech")])
+    return kept.sort_index().reset_index(drop=True)
 
 
 def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearModel, _Index, pd.DataFrame]:
@@ -101,7 +125,12 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
         if closed:
             continue
         if tech.capacitated:
-            max_new = tech.max_modules if row["is_new"] else max(0, tech.max_modules - int(row["existing_modules"]))
+            if row["is_new"]:
+                max_new = tech.max_modules
+            elif row.get("expandable", True):
+                max_new = max(0, tech.max_modules - int(row["existing_modules"]))
+            else:
+                max_new = 0
             if row["is_new"] or max_new > 0:
                 sizes = np.asarray(tech.module_sizes_tpd, float)
                 if max_new <= 0:
@@ -190,6 +219,8 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
     dest_groups = arcs.groupby("destination", sort=False).indices
     orig_groups = arcs.groupby("origin", sort=False).indices
     total_demand = float(demand.to_numpy().sum())
+    arc_max = _max_amounts(problem, arcs, total_demand)
+    arc_streams = arcs["stream"].to_numpy()  # hoisted: per-site to_numpy() on arrow strings cost seconds
     for site, row in sites.iterrows():
         if row["lock"] == "closed":
             continue
@@ -212,9 +243,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
         if row["is_new"] and site in site_y and inflow.size:
             y = site_y[site]
             # strong linking: each inflow arc carries at most its full amount only if the site is open
-            origins = arcs["origin"].to_numpy()[inflow]
-            bound = np.where(single[inflow], 1.0, np.asarray([
-                _max_amount(problem, o, s, total_demand) for o, s in zip(origins, arcs["stream"].to_numpy()[inflow])]))
+            bound = np.where(single[inflow], 1.0, arc_max[inflow])
             k = len(y)
             rows_local = np.concatenate([np.arange(inflow.size), np.repeat(np.arange(inflow.size), k)])
             cols = np.concatenate([arc_var[inflow], np.tile(y, inflow.size)])
@@ -222,7 +251,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
             m.add_rows(rows_local, cols, vals, -INF, 0.0, n_rows=inflow.size)
         for stream, ratio in tech.outputs:
             out = orig_groups.get(site, np.zeros(0, dtype=np.int64))
-            out = out[arcs["stream"].to_numpy()[out] == stream]
+            out = out[arc_streams[out] == stream]
             accepted = inflow
             if not accepted.size:
                 continue
@@ -269,10 +298,12 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
     return m, idx, arcs
 
 
-def _max_amount(problem: SitingProblem, origin, stream, total_demand: float) -> float:
-    if origin in problem.demand.index:
-        return float(problem.demand.at[origin, stream])
-    return total_demand * max([1.0] + [r for t in problem.technologies.values() for _, r in t.outputs])
+def _max_amounts(problem: SitingProblem, arcs: pd.DataFrame, total_demand: float) -> np.ndarray:
+    """Per arc, the most it can carry (t/d): its origin's demand, or for site-to-site arcs all output."""
+    pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
+    node_demand = _demand_lookup(problem.demand).reindex(pairs).to_numpy()
+    site_bound = total_demand * max([1.0] + [r for t in problem.technologies.values() for _, r in t.outputs])
+    return np.where(arcs["origin"].isin(problem.demand.index).to_numpy(), node_demand, site_bound)
 
 
 def _with_slack(m, idx, elastic, label, cols, vals, sign):
