@@ -190,7 +190,9 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
         index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             kind, problem_index = node_kind[manager.IndexToNode(index)]
-            calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
+            # Costs ignore time, so an unload with nothing on board can ride along for free.
+            if kind == "stop" or calls[-1].kind == "stop":
+                calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
         calls.append(Call("end", homes[v], solution.Min(time_dim.CumulVar(index))))
         raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_starts.get(v)))
