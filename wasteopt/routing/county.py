@@ -1,0 +1,204 @@
+"""Route one county (or all) from a siting plan: rural MSW from village points to the
+disposal sites the plan assigns to that county, trucks based at the county seat.
+
+Scope: rural (village) collection, i.e. the county's MSW to treat (``msw_tpd``) times its
+rural population share; urban street collection is arc routing and not modelled here.
+Fleet figures are [assumption]s from DOMAIN.md §2.7 (8 t rear-loading compactor,
+≈6.25 CNY/km incl. crew, fuel and wear; 40 km/h on rural roads).
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.errors import DataError, ScenarioError, WasteoptError
+from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
+
+COMPACTOR_T = 8.0
+COMPACTOR_FIXED_CNY_PER_DAY = 500.0
+COMPACTOR_CNY_PER_KM = 6.25
+SPEED_KMH = 40.0
+SHIFT = (6 * 3600, 16 * 3600)
+MAX_SHIFT_S = 9 * 3600
+STOP_SERVICE_S = 300
+UNLOAD_S = 900
+CD_PAYLOAD_T, CD_SPEED_KMH, CD_LOAD_UNLOAD_H, CD_SHIFT_H = 20.0, 40.0, 0.5, 8.0
+
+
+@dataclass(frozen=True)
+class CountyJob:
+    """Everything one worker process needs to route one county (picklable)."""
+
+    adcode: str
+    name_zh: str
+    name_en: str
+    seat_lon: float
+    seat_lat: float
+    tonnes_per_day: float
+    sites: tuple[tuple[str, str, float, float], ...]
+    villages: pd.DataFrame
+    circuity: float
+    out_dir: Path
+    engine: str
+    time_limit: float
+    seed: int
+
+
+def county_problem(job: CountyJob) -> RoutingProblem:
+    """A ``RoutingProblem`` for one county: one load dimension (t), compactors at the seat."""
+    population = job.villages.population.to_numpy(float)
+    share = population / population.sum() if population.sum() > 0 else np.full(len(population), 1 / len(population))
+    loads = np.round(job.tonnes_per_day * share, 3)
+    stops = tuple(
+        Stop(f"{job.adcode}-v{i + 1}", row.name, row.lon, row.lat, (float(load),), STOP_SERVICE_S,
+             synthetic=bool(row.synthetic))
+        for i, (row, load) in enumerate(zip(job.villages.itertuples(), loads))
+        if load > 0
+    )
+    too_big = [s.stop_id for s in stops if s.load[0] > COMPACTOR_T]
+    if too_big:
+        raise DataError(f"{job.adcode}: {len(too_big)} village point(s) generate more than a {COMPACTOR_T:g} t "
+                        f"truck load per day, e.g. {too_big[0]}; split them into smaller points")
+    depot = Depot(f"seat-{job.adcode}", f"{job.name_zh} {job.name_en} garage", job.seat_lon, job.seat_lat)
+    sites = tuple(DisposalSite(site_id, name, lon, lat, UNLOAD_S) for site_id, name, lon, lat in job.sites)
+    places = (depot, *sites, *stops)
+    distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
+                                         job.circuity, SPEED_KMH)
+    trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
+    fleet = VehicleType("compactor 8 t", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
+                        COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
+    return RoutingProblem(f"{job.adcode} {job.name_en}", (depot,), sites, stops, (fleet,), distance, duration)
+
+
+def cd_haul(flows: pd.DataFrame) -> pd.DataFrame:
+    """C&D full-truckload shuttles per flow: trips = t/payload, cycle = load/unload + 2d/v,
+    trucks = ⌈Σ trips × cycle / shift⌉ (DOMAIN.md §1.5). Expects origin, destination, km,
+    tonnes_per_day."""
+    trips = np.ceil(flows.tonnes_per_day / CD_PAYLOAD_T)
+    cycle_h = CD_LOAD_UNLOAD_H + 2 * flows.km / CD_SPEED_KMH
+    table = flows[["origin", "destination", "km", "tonnes_per_day"]].assign(trips_per_day=trips,
+                                                                            cycle_hours=cycle_h.round(3))
+    trucks = table.assign(truck_hours=trips * cycle_h).groupby("origin").truck_hours.sum() / CD_SHIFT_H
+    return table.assign(trucks_needed_by_origin=table.origin.map(np.ceil(trucks)).astype(int))
+
+
+def route_county(job: CountyJob) -> dict:
+    """Solve and export one county; returns its KPI row (errors become a row too)."""
+    from wasteopt.routing.export import write_plan
+    from wasteopt.routing.solve import solve
+
+    started = time.perf_counter()
+    row = {"adcode": job.adcode, "name_zh": job.name_zh, "name_en": job.name_en,
+           "villages": len(job.villages), "synthetic_villages": bool(job.villages.synthetic.any()),
+           "tonnes_per_day": round(job.tonnes_per_day, 3)}
+    try:
+        plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
+        write_plan(plan, job.out_dir)
+        row.update(plan.kpis(), status=plan.status, engine=plan.engine)
+    except WasteoptError as error:
+        row.update(status="error", error=str(error))
+    row["seconds"] = round(time.perf_counter() - started, 2)
+    return row
+
+
+def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Facilities (site_id, name_zh, lon, lat) and MSW/C&D flows of a solved siting plan:
+    read from ``plan_dir`` (facilities.csv, flows.csv) or solved now."""
+    if plan_dir:
+        folder = Path(plan_dir)
+        try:
+            facilities = pd.read_csv(folder / "facilities.csv", dtype={"site_id": str})
+            flows = pd.read_csv(folder / "flows.csv", dtype={"origin": str, "destination": str})
+        except OSError as error:
+            raise DataError(f"{folder}: cannot read the siting plan ({error.strerror}: {error.filename})") from None
+    else:
+        from wasteopt.siting.model import solve_problem
+        from wasteopt.siting.scenario_problem import build_problem
+
+        problem = build_problem(scenario, region)
+        solution = solve_problem(problem, backend=scenario.solver.backend, time_limit=scenario.solver.time_limit_s,
+                                 rel_gap=scenario.solver.rel_gap)
+        facilities = problem.sites.reset_index()
+        flows = solution.flows
+    for name, frame, columns in (("facilities", facilities, {"site_id", "name_zh", "lon", "lat"}),
+                                 ("flows", flows, {"origin", "destination", "stream", "tonnes_per_day", "km"})):
+        if columns - set(frame.columns):
+            raise DataError(f"siting plan {name} lacks column(s) {', '.join(sorted(columns - set(frame.columns)))}")
+    return facilities, flows
+
+
+def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
+    """One job per requested county, plus the C&D haul table of the plan (may be empty)."""
+    from wasteopt.region import load_region
+    from wasteopt.routing.villages import read_villages, sample_villages
+    from wasteopt.scenario import load_scenario
+
+    scenario = load_scenario(args.config)
+    region = load_region(scenario)
+    demand = region.demand
+    adcodes = list(demand.index) if args.all else [str(args.county)]
+    unknown = [a for a in adcodes if a not in demand.index]
+    if unknown:
+        raise ScenarioError(f"county {unknown[0]} is not in the region (adcodes look like 410102)")
+    facilities, flows = siting_flows(scenario, region, args.plan)
+    site_rows = facilities.set_index("site_id")
+    users = read_villages(args.villages) if args.villages else None
+    boundaries = region.boundaries.set_index("adcode").geometry
+    msw = flows[flows.stream == "msw"]
+    jobs = []
+    for adcode in adcodes:
+        county = demand.loc[adcode]
+        rural_share = county.rural_population / county.population if county.population else 0.0
+        destinations = msw[msw.origin == adcode].destination.unique()
+        missing = [d for d in destinations if d not in site_rows.index]
+        if missing:
+            raise DataError(f"siting plan sends {adcode} to unknown site {missing[0]}")
+        sites = tuple((d, str(site_rows.at[d, "name_zh"]), float(site_rows.at[d, "lon"]), float(site_rows.at[d, "lat"]))
+                      for d in destinations)
+        villages = users[users.adcode == adcode] if users is not None else pd.DataFrame()
+        if villages.empty:
+            villages = sample_villages(adcode, boundaries.loc[adcode], float(county.rural_population))
+        jobs.append(CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
+                              float(county.msw_tpd * rural_share), sites, villages.reset_index(drop=True),
+                              scenario.network.circuity, Path(args.out) / adcode, args.engine, args.time_limit,
+                              args.seed))
+    cd = flows[flows.stream == "cd"]
+    return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
+
+
+def route_counties(args) -> int:
+    """``wasteopt route``: route the requested counties, write per-county files and a summary."""
+    from wasteopt.routing.export import atomic_csv
+
+    started = time.perf_counter()
+    jobs, cd_table = build_jobs(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if len(jobs) == 1:
+        rows = [route_county(jobs[0])]
+    else:
+        workers = args.jobs or os.cpu_count() or 1
+        with ProcessPoolExecutor(workers) as pool:
+            rows = list(pool.map(route_county, jobs))
+    summary = pd.DataFrame(rows)
+    atomic_csv(summary, out / "summary.csv")
+    if len(cd_table):
+        atomic_csv(cd_table, out / "cd_haul.csv")
+    columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "km_per_day", "t_km", "cost_cny_per_t",
+                           "status", "seconds"] if c in summary.columns]
+    print(summary[columns].to_string(index=False))
+    failed = summary[summary.status == "error"] if "status" in summary else summary.iloc[0:0]
+    for row in failed.itertuples():
+        print(f"error: {row.adcode}: {row.error}", file=sys.stderr)
+    print(f"{len(summary)} counties, {int(summary.get('vehicles', pd.Series(dtype=float)).sum())} trucks, "
+          f"{summary.get('km_per_day', pd.Series(dtype=float)).sum():.0f} km/day, "
+          f"{time.perf_counter() - started:.1f} s -> {out}", file=sys.stderr)
+    return 1 if len(failed) else 0
