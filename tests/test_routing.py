@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from wasteopt.errors import DataError, InfeasibleError, ScenarioError
@@ -196,3 +197,65 @@ def test_problem_rejects_inconsistent_input():
         dataclasses.replace(problem, distance_m=np.zeros((2, 2), np.int32), duration_s=problem.duration_s.copy())
     with pytest.raises(ScenarioError, match="unknown routing engine"):
         solve(problem, "gurobi", 1)
+
+
+def lonlat_problem():
+    """Three villages near Zhengzhou, one plant, trucks at a garage; haversine × 1.3 at 40 km/h."""
+    depot = Depot("G", "车库 garage", 113.60, 34.75)
+    site = DisposalSite("P1", "焚烧厂 plant", 113.70, 34.80, unload_s=900)
+    stops = tuple(Stop(f"v{i}", f"村 village {i}", 113.60 + 0.02 * i, 34.70, (2.0,), 300, synthetic=True)
+                  for i in range(3))
+    lon = np.array([113.60, 113.70, 113.60, 113.62, 113.64])
+    lat = np.array([34.75, 34.80, 34.70, 34.70, 34.70])
+    distance, duration = travel_matrices(lon, lat, 1.3, 40.0)
+    fleet = VehicleType("compactor", 2, (8.0,), "G", 500.0, 6.25)
+    return RoutingProblem("zz", (depot,), (site,), stops, (fleet,), distance, duration)
+
+
+def test_exports_write_gpkg_layers_and_csv(tmp_path):
+    import pyogrio
+
+    from wasteopt.routing.export import write_plan
+
+    plan = solve(lonlat_problem(), "pyvrp", 2, seed=0, max_iterations=200)
+    write_plan(plan, tmp_path)
+    layers = {name: kind for name, kind in pyogrio.list_layers(tmp_path / "routes.gpkg")}
+    assert layers == {"routes": "LineString", "stops": "Point", "unloads": "Point"}
+    stops = pyogrio.read_dataframe(tmp_path / "routes.gpkg", layer="stops")
+    assert stops.crs.to_epsg() == 4326 and stops.synthetic.all() and len(stops) == 3
+    kpis = pd.read_csv(tmp_path / "kpis.csv")
+    assert kpis.vehicles[0] == 1 and kpis.collected_t[0] == 6.0
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_synthetic_villages_lie_inside_the_county():
+    from shapely.geometry import box
+
+    from wasteopt.routing.villages import sample_villages
+
+    county = box(113.0, 34.0, 113.5, 34.4)
+    villages = sample_villages("410122", county, rural_population=90_000)
+    assert len(villages) == 30 and villages.synthetic.all()
+    assert villages.population.sum() == pytest.approx(90_000)
+    assert villages.lon.between(113.0, 113.5).all() and villages.lat.between(34.0, 34.4).all()
+    assert villages.equals(sample_villages("410122", county, rural_population=90_000))
+
+
+def test_cd_haul_sizes_trucks_from_trips_and_cycle_time():
+    from wasteopt.routing.county import cd_haul
+
+    flows = pd.DataFrame({"origin": ["410102"], "destination": ["Y1"], "km": [20.0], "tonnes_per_day": [200.0]})
+    table = cd_haul(flows)
+    # 10 trips of 20 t; cycle 0.5 h + 40 km / 40 km/h = 1.5 h; 15 truck-hours / 8 h -> 2 trucks.
+    assert table.trips_per_day[0] == 10 and table.cycle_hours[0] == 1.5 and table.trucks_needed_by_origin[0] == 2
+
+
+def test_od_matrix_file_gives_both_matrices(tmp_path):
+    from wasteopt.routing.problem import read_od_matrix
+
+    path = tmp_path / "od.csv"
+    path.write_text("origin,destination,km\nA,B,3\nB,A,4\n")
+    distance, duration = read_od_matrix(path, ["A", "B"], speed_kmh=30)
+    assert distance.tolist() == [[0, 3000], [4000, 0]] and duration.tolist() == [[0, 360], [480, 0]]
+    with pytest.raises(DataError, match="misses 4 pairs"):
+        read_od_matrix(path, ["A", "B", "C"])

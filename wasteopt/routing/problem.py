@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wasteopt.errors import ScenarioError
+from wasteopt.errors import DataError, ScenarioError
+from wasteopt.network import haversine_km
 
 DAY_S = 24 * 3600
 
@@ -174,16 +175,6 @@ class RoutingProblem:
         return np.array([p.x for p in places], float), np.array([p.y for p in places], float)
 
 
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
-    """Great-circle distance in km between WGS84 points (broadcasts)."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, float)) for v in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def travel_matrices(
     lon: np.ndarray, lat: np.ndarray, circuity: float = 1.3, speed_kmh: float = 30.0, block_rows: int = 512
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -202,33 +193,23 @@ def travel_matrices(
     return distance, duration
 
 
-def read_od_matrix(path, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Distance (m) and time (s) matrices from a long CSV ``from_id,to_id,km,minutes``
-    (e.g. an OSRM table). Every ordered pair of ``ids`` must be present (diagonal optional)."""
-    import pandas as pd
+def read_od_matrix(path, ids: list[str], speed_kmh: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) and time (s, at ``speed_kmh``) matrices from an OD file with columns
+    origin, destination, km (the format of ``wasteopt.network.read_od_matrix``, e.g. an
+    OSRM table). Every ordered pair of distinct ``ids`` must be present."""
+    from wasteopt.network import read_od_matrix as read_table
 
-    from wasteopt.errors import DataError
-
-    try:
-        table = pd.read_csv(path, dtype={"from_id": str, "to_id": str})
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path}: cannot read OD matrix ({error})") from None
-    missing_cols = {"from_id", "to_id", "km", "minutes"} - set(table.columns)
-    if missing_cols:
-        raise DataError(f"{path}: OD matrix lacks columns {sorted(missing_cols)}")
+    table = read_table(path)
     position = {place: i for i, place in enumerate(ids)}
-    table = table[table.from_id.isin(position) & table.to_id.isin(position)]
+    table = table[table.origin.isin(position) & table.destination.isin(position)]
     n = len(ids)
-    distance = np.zeros((n, n), np.int32)
-    duration = np.zeros((n, n), np.int32)
+    km = np.zeros((n, n))
     seen = np.eye(n, dtype=bool)
-    rows = table.from_id.map(position).to_numpy()
-    cols = table.to_id.map(position).to_numpy()
-    distance[rows, cols] = np.rint(table.km.to_numpy(float) * 1000)
-    duration[rows, cols] = np.rint(table.minutes.to_numpy(float) * 60)
+    rows = table.origin.map(position).to_numpy()
+    cols = table.destination.map(position).to_numpy()
+    km[rows, cols] = table.km.to_numpy(float)
     seen[rows, cols] = True
     if not seen.all():
         i, j = np.argwhere(~seen)[0]
-        count = int((~seen).sum())
-        raise DataError(f"{path}: OD matrix misses {count} pairs, e.g. {ids[i]} -> {ids[j]}")
-    return distance, duration
+        raise DataError(f"{path}: OD matrix misses {int((~seen).sum())} pairs, e.g. {ids[i]} -> {ids[j]}")
+    return np.rint(km * 1000).astype(np.int32), np.rint(km / speed_kmh * 3600).astype(np.int32)
