@@ -1,0 +1,99 @@
+"""The siting benchmark suite: published optima reproduced, CSV rows, honest statuses, bad input."""
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from wasteopt.baselines import BaselineResult, solve_cflp_dense
+from wasteopt.commands import bench
+from wasteopt.errors import DataError
+from wasteopt.instances import read_orlib_cap
+
+DATA = Path(__file__).resolve().parents[1] / "bench" / "data"
+CAP_OPTIMA = DATA / "orlib_cap" / "optima.csv"
+PMED_OPTIMA = DATA / "orlib_pmed" / "optima.csv"
+CAP41 = 1040444.375
+
+
+def case(optima: Path, column: str, name: str) -> bench.Case:
+    return bench.select(bench.read_optima(optima, column), name)[0]
+
+
+def bench_parser() -> argparse.ArgumentParser:
+    """Only the bench commands, so these tests do not depend on other command modules."""
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers()
+    bench.register(commands, commands.add_parser("bench").add_subparsers())
+    return parser
+
+
+@pytest.mark.parametrize("backend", ["highs", "cbc"])
+def test_cap41_reproduces_the_published_optimum(backend):
+    outcome = bench.CFLP.solve_ours(case(CAP_OPTIMA, "capacity", "cap41"), 60.0, backend)
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(CAP41, abs=1e-3)
+
+
+def test_pmed1_reproduces_the_published_optimum():
+    outcome = bench.PMEDIAN.solve_ours(case(PMED_OPTIMA, "p", "pmed1"), 60.0, "highs")
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(5819, abs=1e-6)
+
+
+def test_dense_baseline_solves_cap41_to_the_same_value():
+    result = solve_cflp_dense(read_orlib_cap(DATA / "orlib_cap" / "cap41.txt"), 60.0)
+    assert result.within_limit
+    assert bench.matches_optimum(result.objective, CAP41)
+
+
+def test_baseline_stopped_at_the_limit_is_not_optimal_even_with_the_right_value():
+    assert bench._baseline_outcome(BaselineResult(CAP41, 61.0, False), CAP41).status == "time_limit"
+    assert bench._baseline_outcome(BaselineResult(CAP41, 1.0, True), CAP41).status == "optimal"
+    assert bench._baseline_outcome(BaselineResult(CAP41 + 5, 1.0, True), CAP41).status == "mismatch"
+    assert bench._baseline_outcome(BaselineResult(None, 61.0, False), CAP41).status == "no_solution"
+
+
+def test_csv_rows_and_summary(capsys):
+    args = bench_parser().parse_args(["bench", "cflp", "--optima", str(CAP_OPTIMA), "--only", "cap41", "--baseline"])
+    assert args.func(args) == 0
+    captured = capsys.readouterr()
+    header, row = captured.out.splitlines()
+    assert header == ("instance,objective,optimum,gap_pct,seconds,status,"
+                      "baseline_objective,baseline_gap_pct,baseline_seconds,baseline_status")
+    fields = row.split(",")
+    assert fields[:4] == ["cap41", "1040444.375", "1040444.375", "0.000000"]
+    assert fields[5] == "optimal" and fields[9] == "optimal"
+    assert float(fields[4]) > 0 and float(fields[8]) > 0
+    assert "# cflp: solved to optimum 1/1," in captured.err and "ratio baseline/ours" in captured.err
+
+
+def test_capacity_placeholder_is_filled_from_the_csv(tmp_path):
+    # 2 sites with the word 'capacity', 2 customers of demand 3: one site of capacity 6 serves both,
+    # so the optimum is one fixed cost (10) plus its two assignments (1 + 2).
+    (tmp_path / "tiny.txt").write_text("2 2\ncapacity 10\ncapacity 10\n3\n1 5\n3\n2 4\n")
+    (tmp_path / "optima.csv").write_text("instance,file,capacity,optimal_value\ntiny,tiny.txt,6,13\n")
+    out = io.StringIO()
+    summary = bench.run_suite(bench.CFLP, bench.read_optima(tmp_path / "optima.csv", "capacity"), time_limit=10.0, out=out)
+    assert out.getvalue().splitlines()[1].startswith("tiny,13.000,13.000,0.000000,")
+    assert "solved to optimum 1/1" in summary
+    # capacity 3 forces both sites open: 10 + 10 + 1 + 4 = 25
+    assert bench.CFLP.solve_ours(bench.Case("tiny", tmp_path / "tiny.txt", 3.0, 25.0), 10.0, "highs").objective == 25
+
+
+def test_bad_input_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="cannot read optima CSV"):
+        bench.read_optima(tmp_path / "missing.csv", "capacity")
+    (tmp_path / "bad.csv").write_text("instance,file,optimal_value\ncap41,cap41.txt,1\n")
+    with pytest.raises(DataError, match="missing columns capacity"):
+        bench.read_optima(tmp_path / "bad.csv", "capacity")
+    (tmp_path / "bad.csv").write_text("instance,file,capacity,optimal_value\ncap41,cap41.txt,,many\n")
+    with pytest.raises(DataError, match="line 2"):
+        bench.read_optima(tmp_path / "bad.csv", "capacity")
+    (tmp_path / "ok.csv").write_text("instance,file,capacity,optimal_value\nghost,ghost.txt,,1\n")
+    with pytest.raises(DataError, match="cannot read"):
+        bench.CFLP.solve_ours(bench.read_optima(tmp_path / "ok.csv", "capacity")[0], 10.0, "highs")
+    with pytest.raises(DataError, match="not in the CSV"):
+        bench.select(bench.read_optima(CAP_OPTIMA, "capacity"), "cap41,cap999")

@@ -1,0 +1,277 @@
+"""``wasteopt bench cflp | pmedian | all``: our siting engine against published optima and
+the textbook dense PuLP+CBC models, instance by instance, one CSV row each.
+
+Seconds are wall time from the parsed instance to the solution, model building included,
+for our engine and for the baseline alike. ``optimal`` means the solver proved optimality
+within its time limit AND the value matches the published optimum.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, TextIO
+
+from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense
+from wasteopt.errors import DataError, ScenarioError
+from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
+from wasteopt.siting.milp import NO_SOLUTION, OPTIMAL, TIME_LIMIT
+from wasteopt.siting.model import solve_problem
+
+MISMATCH = "mismatch"        # the solver finished, but its value differs from the published optimum
+OPTIMUM_ABS_TOL = 1e-3       # capopt rounds to 3 decimals
+OPTIMUM_REL_TOL = 1e-6
+BENCH_REL_GAP = 1e-7         # proven gap below OPTIMUM_REL_TOL, so a proven value must match
+COLUMNS = ("instance", "objective", "optimum", "gap_pct", "seconds", "status")
+BASELINE_COLUMNS = ("baseline_objective", "baseline_gap_pct", "baseline_seconds", "baseline_status")
+
+# `bench all`: a small routing subset with short limits keeps `make bench` near 20 minutes.
+ALL_SITING_SECONDS = 30.0
+ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
+ALL_CVRP_SECONDS = 5.0
+ALL_WCVRPTW_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark row: ``parameter`` is the capacity filler (cflp) or p (pmedian); None = the file's own."""
+
+    instance: str
+    path: Path
+    parameter: float | None
+    optimum: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    objective: float | None
+    seconds: float
+    status: str
+
+    def fields(self, optimum: float) -> list[str]:
+        """objective, gap_pct, seconds, status as CSV text (empty when there is no value)."""
+        if self.objective is None:
+            return ["", "", f"{self.seconds:.2f}", self.status]
+        gap = round(100.0 * (self.objective - optimum) / optimum, 6) + 0.0  # + 0.0: no "-0.000000"
+        return [f"{self.objective:.3f}", f"{gap:.6f}", f"{self.seconds:.2f}", self.status]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """How to read and solve one family of instances."""
+
+    name: str
+    parameter_column: str
+    solve_ours: Callable[[Case, float, str], Outcome]
+    solve_baseline: Callable[[Case, float], Outcome]
+
+
+def matches_optimum(objective: float | None, optimum: float) -> bool:
+    return objective is not None and abs(objective - optimum) <= OPTIMUM_ABS_TOL + OPTIMUM_REL_TOL * abs(optimum)
+
+
+def read_optima(path: str | Path, parameter_column: str) -> list[Case]:
+    """Rows of an optima CSV (``instance,file,<parameter_column>,optimal_value``); ``file`` is relative to the CSV."""
+    path = Path(path)
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise DataError(f"cannot read optima CSV {path}: {error}") from None
+    required = ("instance", "file", parameter_column, "optimal_value")
+    missing = [c for c in required if not rows or c not in rows[0]]
+    if missing:
+        raise DataError(f"{path}: no rows or missing columns {', '.join(missing)} (need {','.join(required)})")
+    cases = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            parameter = float(row[parameter_column]) if (row[parameter_column] or "").strip() else None
+            cases.append(Case(row["instance"], path.parent / row["file"], parameter, float(row["optimal_value"])))
+        except (TypeError, ValueError):
+            raise DataError(f"{path} line {line}: {parameter_column} and optimal_value must be numbers") from None
+    return cases
+
+
+def select(cases: list[Case], only: str | None) -> list[Case]:
+    """The cases named in the comma-separated ``only`` (all when None), in CSV order."""
+    if not only:
+        return cases
+    wanted = {name.strip() for name in only.split(",") if name.strip()}
+    unknown = wanted - {case.instance for case in cases}
+    if unknown:
+        raise DataError(f"--only names instances not in the CSV: {', '.join(sorted(unknown))}")
+    return [case for case in cases if case.instance in wanted]
+
+
+def _ours_status(status: str, objective: float | None, optimum: float) -> str:
+    if status == OPTIMAL and not matches_optimum(objective, optimum):
+        return MISMATCH
+    return status
+
+
+def _baseline_outcome(result: BaselineResult, optimum: float) -> Outcome:
+    """PuLP's status word is ignored: optimal needs our clock under the limit and the published value."""
+    if result.objective is None:
+        status = NO_SOLUTION
+    elif not result.within_limit:
+        status = TIME_LIMIT
+    else:
+        status = OPTIMAL if matches_optimum(result.objective, optimum) else MISMATCH
+    return Outcome(result.objective, result.seconds, status)
+
+
+def _cflp_ours(case: Case, time_limit: float, backend: str) -> Outcome:
+    instance = read_orlib_cap(case.path, case.parameter)
+    start = time.perf_counter()
+    solution = solve_problem(cflp_problem(instance), backend=backend, time_limit=time_limit, rel_gap=BENCH_REL_GAP)
+    seconds = time.perf_counter() - start
+    return Outcome(solution.objective, seconds, _ours_status(solution.result.status, solution.objective, case.optimum))
+
+
+def _cflp_baseline(case: Case, time_limit: float) -> Outcome:
+    return _baseline_outcome(solve_cflp_dense(read_orlib_cap(case.path, case.parameter), time_limit), case.optimum)
+
+
+def _pmedian_data(case: Case):
+    distances, file_p = read_orlib_pmed(case.path)
+    p = file_p if case.parameter is None else int(case.parameter)
+    if not 1 <= p <= distances.shape[0]:
+        raise DataError(f"{case.instance}: p = {p} is not between 1 and the {distances.shape[0]} vertices")
+    return distances, p
+
+
+def _pmedian_ours(case: Case, time_limit: float, backend: str) -> Outcome:
+    distances, p = _pmedian_data(case)
+    start = time.perf_counter()
+    solution = solve_problem(pmedian_problem(distances, p), backend=backend, time_limit=time_limit,
+                             rel_gap=BENCH_REL_GAP)
+    seconds = time.perf_counter() - start
+    return Outcome(solution.objective, seconds, _ours_status(solution.result.status, solution.objective, case.optimum))
+
+
+def _pmedian_baseline(case: Case, time_limit: float) -> Outcome:
+    distances, p = _pmedian_data(case)
+    return _baseline_outcome(solve_pmedian_dense(distances, p, time_limit), case.optimum)
+
+
+CFLP = Suite("cflp", "capacity", _cflp_ours, _cflp_baseline)
+PMEDIAN = Suite("pmedian", "p", _pmedian_ours, _pmedian_baseline)
+
+
+def run_suite(suite: Suite, cases: list[Case], *, time_limit: float, backend: str = "highs",
+              baseline: bool = False, out: TextIO | None = None) -> str:
+    """Solve every case, write one CSV row each to ``out`` (stdout), return the summary line."""
+    out = out or sys.stdout
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS + (BASELINE_COLUMNS if baseline else ()))
+    out.flush()
+    solved = solved_baseline = 0
+    ours_seconds = baseline_seconds = 0.0
+    for case in cases:
+        ours = suite.solve_ours(case, time_limit, backend)
+        objective, *rest = ours.fields(case.optimum)
+        row = [case.instance, objective, f"{case.optimum:.3f}", *rest]
+        solved += ours.status == OPTIMAL
+        ours_seconds += ours.seconds
+        if baseline:
+            other = suite.solve_baseline(case, time_limit)
+            row += other.fields(case.optimum)
+            solved_baseline += other.status == OPTIMAL
+            baseline_seconds += other.seconds
+        writer.writerow(row)
+        out.flush()
+    summary = f"# {suite.name}: solved to optimum {solved}/{len(cases)}, ours {ours_seconds:.1f} s"
+    if baseline:
+        ratio = baseline_seconds / ours_seconds if ours_seconds > 0 else float("nan")
+        summary += (f", baseline {baseline_seconds:.1f} s (solved to optimum {solved_baseline}/{len(cases)}),"
+                    f" ratio baseline/ours {ratio:.2f}")
+    return summary + f" [{backend}, limit {time_limit:g} s per instance]"
+
+
+def _check_limits(args: argparse.Namespace) -> None:
+    if args.time_limit <= 0:
+        raise ScenarioError("--time-limit must be > 0")
+
+
+def _bench_suite(suite: Suite, args: argparse.Namespace) -> int:
+    _check_limits(args)
+    cases = select(read_optima(args.optima, suite.parameter_column), args.only)
+    summary = run_suite(suite, cases, time_limit=args.time_limit, backend=args.backend, baseline=args.baseline)
+    print(summary, file=sys.stderr)
+    return 0
+
+
+class _Tee(io.TextIOBase):
+    """Write to several text streams at once (the terminal and a results file)."""
+
+    def __init__(self, *streams: TextIO):
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
+def _saved(results: Path, name: str, run: Callable[[], object]):
+    """Run ``run`` with its stdout also written to ``results/<name>.csv``."""
+    with (results / f"{name}.csv").open("w") as handle, contextlib.redirect_stdout(_Tee(sys.stdout, handle)):
+        return run()
+
+
+def _bench_all(args: argparse.Namespace) -> int:
+    from wasteopt.cli import build_parser  # the routing suites are reached through their own CLI
+
+    _check_limits(args)
+    data = Path(args.bench_dir) / "data"
+    results = Path(args.bench_dir) / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    summaries = []
+    for suite, optima in ((CFLP, data / "orlib_cap" / "optima.csv"), (PMEDIAN, data / "orlib_pmed" / "optima.csv")):
+        cases = read_optima(optima, suite.parameter_column)
+        summary = _saved(results, suite.name, lambda: run_suite(suite, cases, time_limit=args.time_limit,
+                                                                 backend=args.backend, baseline=True))
+        print(summary, file=sys.stderr)
+        summaries.append(summary)
+    parser = build_parser()
+    routing = {
+        "cvrp": ["bench", "cvrp", "--bks", str(data / "cvrplib" / "bks.csv"), "--only", ALL_CVRP_INSTANCES,
+                 "--time-limit", str(ALL_CVRP_SECONDS), "--jobs", "2"],
+        "wcvrptw": ["bench", "wcvrptw", *map(str, sorted((data / "wcvrptw_kim2006").glob("*.txt"))),
+                    "--time-limit", str(ALL_WCVRPTW_SECONDS)],
+    }
+    for name, argv in routing.items():
+        routing_args = parser.parse_args(argv)
+        _saved(results, name, lambda: routing_args.func(routing_args))
+    (results / "summary.txt").write_text("\n".join(summaries) + "\n")
+    print("\n".join(["# summary (CSV files in " + str(results) + ")"] + summaries), file=sys.stderr)
+    return 0
+
+
+def register(commands, bench_commands) -> None:
+    for suite, csv_help in ((CFLP, "instance,file,capacity,optimal_value (empty capacity: the file's numbers)"),
+                            (PMEDIAN, "instance,file,p,optimal_value")):
+        command = bench_commands.add_parser(
+            suite.name, help=f"OR-Library {'cap*' if suite is CFLP else 'pmed*'} files vs published optima")
+        command.add_argument("--optima", required=True, help=f"CSV with columns {csv_help}; file relative to it")
+        command.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and solver (default 60)")
+        command.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")
+        command.add_argument("--only", help="comma-separated instance names")
+        command.add_argument("--baseline", action="store_true",
+                             help="also solve the dense textbook PuLP+CBC model and print the time ratio")
+        command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
+    every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, then a small routing subset")
+    every.add_argument("--time-limit", type=float, default=ALL_SITING_SECONDS,
+                       help=f"seconds per siting instance and solver (default {ALL_SITING_SECONDS:g})")
+    every.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")
+    every.add_argument("--bench-dir", default="bench", help="folder holding data/ and results/ (default: bench)")
+    every.set_defaults(func=_bench_all)
