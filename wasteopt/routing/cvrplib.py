@@ -3,12 +3,14 @@
 Following CVRPLIB, EUC_2D edge costs are rounded to the nearest integer per edge before
 summing; the benchmark's integer distance unit is stored as "metres" with a cost of
 1 CNY per unit, so a plan's cost in CNY is the CVRPLIB cost. The depot accepts the load
-(classic CVRP: no disposal sites) and the fleet is unlimited in practice (twice the
-trucks the total demand needs, plus one).
+(classic CVRP: no disposal sites). The fleet is the ``k`` in the instance name
+(``A-n32-k5``: 5 trucks), as in the classic sets' definitions; without one it is
+unlimited in practice (twice the trucks the total demand needs, plus one).
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +43,8 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
     demand = np.asarray(instance["demand"], float)
     capacity = float(instance["capacity"])
     coords = np.asarray(instance.get("node_coord", np.zeros((len(demand), 2))), float)
-    fleet = 2 * math.ceil(demand[1:].sum() / capacity) + 1
+    named = re.search(r"-k(\d+)$", path.stem)
+    fleet = int(named.group(1)) if named else 2 * math.ceil(demand[1:].sum() / capacity) + 1
     return RoutingProblem(
         name=path.stem,
         depots=(Depot("depot", "depot", coords[0, 0], coords[0, 1], accepts_waste=True),),

@@ -224,9 +224,13 @@ _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
 
 def _cbc_path() -> str:
+    import warnings
+
     import pulp
 
-    path = pulp.PULP_CBC_CMD().path
+    with warnings.catch_warnings():  # PuLP 3 deprecates the bundled CBC it still ships; we pin pulp < 4
+        warnings.simplefilter("ignore", DeprecationWarning)
+        path = pulp.PULP_CBC_CMD().path
     if not path or not Path(path).exists():
         raise WasteoptError("CBC binary not found (it ships with PuLP; reinstall with `make run`)")
     return path

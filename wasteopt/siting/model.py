@@ -249,6 +249,15 @@ def build_milp(problem: SitingProblem, elastic: bool = False) -> tuple[LinearMod
             cols = np.concatenate([arc_var[inflow], np.tile(y, inflow.size)])
             vals = np.concatenate([np.ones(inflow.size), -np.repeat(bound, k)])
             m.add_rows(rows_local, cols, vals, -INF, 0.0, n_rows=inflow.size)
+        lumpy = inflow[single[inflow]] if n is not None else inflow[:0]
+        if lumpy.size:
+            # a single-sourced node fits only into the capacity built: w·z ≤ ρ(existing + Σ size·n)
+            sizes = site_sizes[site]
+            k = len(n)
+            rows_local = np.concatenate([np.arange(lumpy.size), np.repeat(np.arange(lumpy.size), k)])
+            cols = np.concatenate([arc_var[lumpy], np.tile(n, lumpy.size)])
+            vals = np.concatenate([arc_mult[lumpy], -np.tile(tech.availability * sizes, lumpy.size)])
+            m.add_rows(rows_local, cols, vals, -INF, tech.availability * existing, n_rows=lumpy.size)
         for stream, ratio in tech.outputs:
             out = orig_groups.get(site, np.zeros(0, dtype=np.int64))
             out = out[arc_streams[out] == stream]

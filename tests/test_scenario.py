@@ -1,0 +1,50 @@
+"""Scenario YAML: strict schema, extends, and errors that name the key and line."""
+import pytest
+
+from wasteopt.errors import ScenarioError
+from wasteopt.scenario import load_scenario, scenario_from_yaml_text
+
+
+def test_shipped_configs_load(root):
+    for path in sorted((root / "configs").glob("*.yaml")):
+        scenario = load_scenario(path)
+        assert scenario.name
+
+
+def test_extends_merges_only_the_differences(root):
+    base = load_scenario(root / "configs" / "henan-2025.yaml")
+    zero = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    assert base.policy.raw_msw_landfill_cap_tpd is None
+    assert zero.policy.raw_msw_landfill_cap_tpd == 0
+    assert zero.incinerator == base.incinerator and zero.region == base.region
+
+
+def test_typo_names_key_and_line(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: x\nnetwork:\n  circuity: 1.3\n  max_haul: 5\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "network.max_haul" in message and "line 4" in message and "max_haul_km" in message
+
+
+def test_wrong_type_names_key_and_line():
+    with pytest.raises(ScenarioError, match=r"policy\.raw_msw_landfill_cap_tpd.*line 3"):
+        scenario_from_yaml_text("name: x\npolicy:\n  raw_msw_landfill_cap_tpd: zero\n")
+
+
+def test_broken_yaml_names_line():
+    with pytest.raises(ScenarioError, match="line 4"):
+        scenario_from_yaml_text("name: x\npolicy:\n  single_sourcing: true\n bad: 2\n")
+
+
+def test_aliases_and_python_tags_are_refused():
+    with pytest.raises(ScenarioError, match="anchors and aliases"):
+        scenario_from_yaml_text("name: &a x\ndescription: *a\n")
+    with pytest.raises(ScenarioError):
+        scenario_from_yaml_text("name: !!python/object/apply:os.system ['true']\n")
+
+
+def test_years_must_be_ordered():
+    with pytest.raises(ScenarioError, match="before baseline_year"):
+        scenario_from_yaml_text("name: x\nregion: {baseline_year: 2025, target_year: 2020}\n")

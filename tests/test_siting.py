@@ -1,0 +1,107 @@
+"""The siting engine on instances small enough to solve by hand, and the Henan spine end to end."""
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from wasteopt.errors import InfeasibleError
+from wasteopt.export import export_plan
+from wasteopt.kpi import compute_kpis
+from wasteopt.scenario import load_scenario
+from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_scenario
+from wasteopt.siting.model import solve_problem
+
+
+def line_of_three(**changes) -> SitingProblem:
+    """Three towns on a road: A (0 km), B (10 km), C (50 km), 100 t/d each; candidate plants at A and C.
+
+    A plant: site 5,000 CNY/yr, 150 t/d modules at 1,000 CNY/yr, ≤ 2 modules; haul 1 CNY/t·km; landfill at
+    every town costs 60 CNY/t. By hand: open A with 2 modules, serve A, B and C there:
+    5,000 + 2,000 + 100·10 + 100·50 = 13,000 CNY (C by landfill costs 6,000 > 5,000 haul; two plants 14,000).
+    """
+    demand = pd.DataFrame({"msw": [100.0, 100.0, 100.0]}, index=["A", "B", "C"])
+    sites = pd.DataFrame({
+        "technology": ["plant", "plant", "landfill"], "existing_capacity_tpd": 0.0, "existing_modules": 0,
+        "is_new": [True, True, False], "lock": "",
+    }, index=["SA", "SC", "LF"])
+    km = {("A", "SA"): 0, ("B", "SA"): 10, ("C", "SA"): 50, ("A", "SC"): 50, ("B", "SC"): 40, ("C", "SC"): 0}
+    arcs = [(o, d, "msw", k, float(k)) for (o, d), k in km.items()]
+    arcs += [(o, "LF", "msw", 0.0, 60.0) for o in "ABC"]
+    arcs = pd.DataFrame(arcs, columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {
+        "plant": Technology("plant", ("msw",), module_sizes_tpd=(150.0,), module_annual_cost=(1000.0,),
+                            site_annual_cost=5000.0, max_modules=2),
+        "landfill": Technology("landfill", ("msw",)),
+    }
+    fields = dict(demand=demand, sites=sites, technologies=techs, arcs=arcs, single_sourcing=("msw",), days_per_year=1.0)
+    fields.update(changes)
+    return SitingProblem(**fields)
+
+
+@pytest.mark.parametrize("backend", ["highs", "cbc"])
+def test_hand_solved_instance_reaches_its_optimum(backend):
+    solution = solve_problem(line_of_three(), backend=backend, rel_gap=0)
+    assert solution.result.status == "optimal"
+    assert solution.objective == pytest.approx(13000.0)
+    assert solution.result.gap == pytest.approx(0.0, abs=1e-9)
+    sites = solution.sites
+    assert sites.loc["SA", "opened"] and not sites.loc["SC", "opened"]
+    assert sites.loc["SA", "new_modules"] == 2 and sites.loc["SA", "capacity_tpd"] == 300
+
+
+def test_landfill_cap_changes_the_optimum():
+    # With C forbidden to landfill and only 150 t/d at A... caps: landfill at most 100 t/d, plants ≤ 1 module.
+    techs = dict(line_of_three().technologies)
+    techs["plant"] = Technology("plant", ("msw",), module_sizes_tpd=(150.0,), module_annual_cost=(1000.0,),
+                                site_annual_cost=5000.0, max_modules=1)
+    problem = line_of_three(technologies=techs, flow_caps=(FlowCap("msw", "landfill", 100.0),))
+    # One plant holds one town (150 t/d < 200): two plants (A+B? no, 100 each) → A at SA, C at SC, B to landfill:
+    # 2·(5,000 + 1,000) + 6,000 = 18,000; one plant + two landfilled towns breaks the 100 t/d cap.
+    solution = solve_problem(problem, rel_gap=0)
+    assert solution.objective == pytest.approx(18000.0)
+
+
+def test_zero_landfill_plan_lands_no_raw_msw(zero_landfill_plan):
+    kpis = compute_kpis(zero_landfill_plan)
+    assert kpis["raw_msw_landfill_tpd"] == 0
+    assert kpis["incineration_capacity_tpd"] >= 70000
+    assert kpis["status"] in ("optimal", "time_limit")
+    assert kpis["best_bound"] <= kpis["objective"] + 1e-6
+    goal = {g["kpi"]: g for g in kpis["goals"]}
+    assert goal["raw_msw_landfill_tpd"]["met"] and goal["incineration_capacity_tpd"]["met"]
+    # every county's MSW is served exactly once (single sourcing)
+    msw = zero_landfill_plan.flows.query("stream == 'msw'")
+    assert msw["origin"].is_unique and len(msw) == 157
+
+
+def test_geopackage_reads_back_with_layers_and_crs(zero_landfill_plan, tmp_path):
+    kpis = compute_kpis(zero_landfill_plan)
+    files = export_plan(zero_landfill_plan, kpis, tmp_path / "run")
+    layers = {name for name, _ in pyogrio.list_layers(files["gpkg"])}
+    assert layers == {"plants", "demand", "flows"}
+    for layer in layers:
+        gdf = gpd.read_file(files["gpkg"], layer=layer)
+        assert gdf.crs.to_epsg() == 4326 and len(gdf) > 0
+    flows = gpd.read_file(files["gpkg"], layer="flows")
+    assert set(flows.geom_type) == {"LineString"}
+    assert json.loads(files["kpis"].read_text())["raw_msw_landfill_tpd"] == 0
+
+
+def test_infeasible_scenario_names_the_counties(tmp_path, root):
+    config = tmp_path / "tiny-haul.yaml"
+    config.write_text(
+        f"name: tiny haul\nextends: {root / 'configs' / 'henan-2025-zero-landfill.yaml'}\n"
+        f"region: {{seeds: {root / 'seeds' / 'henan'}}}\n"
+        "network: {max_haul_km: 5}\npolicy: {new_plants: {max: 0}, province_capacity_target_tpd: null}\n"
+        "incinerator: {allow_expansion: false}\n", encoding="utf-8")
+    scenario = load_scenario(config)
+    with pytest.raises(InfeasibleError) as caught:
+        solve_scenario(scenario, time_limit=10)
+    message = str(caught.value)
+    unserved = caught.value.explanation.unserved
+    assert len(unserved) > 100
+    assert "max_haul_km = 5 km" in message
+    assert "410222" in set(unserved["node"])  # 通许县 has no plant in 2020
+    assert "通许县" in message or "t/d" in message

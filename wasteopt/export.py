@@ -1,0 +1,111 @@
+"""Write plans for review: GeoPackage, CSV, XLSX, KPI JSON. Every file is written atomically.
+
+A file is first written next to its target under a temporary name, flushed to disk and
+then renamed over the target (``os.replace``), so a crash leaves the old file or the new
+one, never half of one. A run folder that already holds a plan is not overwritten
+without ``force``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from wasteopt.errors import RunExistsError
+from wasteopt.plan import SitingPlan
+
+RUN_MARKER = "kpis.json"
+
+
+@contextmanager
+def atomic_path(target: str | Path, suffix: str = ""):
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)  # some writers (GDAL) refuse to write over an existing empty file
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(target: str | Path, text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(target: str | Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_csv(target: str | Path, frame: pd.DataFrame, index: bool = False) -> None:
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=index, encoding="utf-8")
+
+
+def write_json(target: str | Path, data) -> None:
+    write_text(target, json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_geopackage(target: str | Path, layers: dict) -> None:
+    """All layers into one GeoPackage, written to a temporary file and renamed."""
+    with atomic_path(target) as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """One sheet per table."""
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)
+
+
+def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
+    """Create ``out_dir``; refuse to reuse one that holds a plan unless ``force``."""
+    out = Path(out_dir)
+    if (out / RUN_MARKER).exists() and not force:
+        raise RunExistsError(f"{out} already holds a run; pass --force to overwrite it, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
+    """Write plan.gpkg, facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json."""
+    out = prepare_run_dir(out_dir, force)
+    frames = plan.to_frames()
+    files = {
+        "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
+        "demand": out / "demand.csv", "xlsx": out / "plan.xlsx", "scenario": out / "scenario.yaml",
+        "kpis": out / RUN_MARKER,
+    }
+    write_geopackage(files["gpkg"], plan.to_geodataframes())
+    write_csv(files["facilities"], frames["facilities"], index=True)
+    write_csv(files["flows"], frames["flows"])
+    write_csv(files["demand"], frames["demand"], index=True)
+    kpi_rows = pd.DataFrame([(k, v) for k, v in kpis.items() if k != "goals"], columns=["kpi", "value"])
+    kpi_rows["value"] = kpi_rows["value"].astype(str)
+    write_xlsx(files["xlsx"], {"kpis": kpi_rows, "goals": pd.DataFrame(kpis["goals"]),
+                               "facilities": frames["facilities"].reset_index(),
+                               "flows": frames["flows"], "demand": frames["demand"].reset_index()})
+    write_text(files["scenario"], plan.scenario.to_yaml())
+    write_json(files["kpis"], kpis)  # last: its presence marks a complete run
+    return files

@@ -1,0 +1,134 @@
+"""KPIs of a siting plan and the check against the province's goals (Henan 十四五 plan)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from wasteopt.plan import SitingPlan
+
+DAYS_PER_YEAR = 365.0
+UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
+
+
+def _round(value, digits=3):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return round(float(value), digits)
+
+
+def compute_kpis(plan: SitingPlan) -> dict:
+    """Flat KPI dict (units in names) plus ``goals``: each with target, value, met."""
+    s = plan.scenario
+    fac, flows, demand = plan.facilities, plan.flows, plan.demand
+    plants = fac[fac["technology"] == "incinerator"]
+    landfills_all = plan.region.landfills
+    msw = flows[flows["stream"] == "msw"]
+    raw_landfill = float(msw.loc[msw["destination_technology"] == "landfill", "tonnes_per_day"].sum())
+    incinerated = float(msw.loc[msw["destination_technology"] == "incinerator", "tonnes_per_day"].sum())
+    receiving = set(msw.loc[msw["destination_technology"] == "landfill", "destination"])
+    stopped = len(landfills_all) - len(receiving)
+    new = plants[plants["status"] == "new"]
+    expanded = plants[plants["status"] == "expanded"]
+    new_capacity = float(new["capacity_tpd"].sum() + (expanded["capacity_tpd"] - expanded["existing_capacity_tpd"]).sum())
+    capacity = float(plants["capacity_tpd"].sum())
+    t_km = float(flows["t_km_per_day"].sum())
+    msw_tonnes = float(msw["tonnes_per_day"].sum())
+    mean_haul = float((msw["tonnes_per_day"] * msw["km"]).sum() / msw_tonnes) if msw_tonnes else 0.0
+    co2e = DAYS_PER_YEAR * (incinerated * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
+                            + t_km * s.transport.co2_kg_per_t_km / 1000.0)
+    utilisation = plants["throughput_tpd"] / plants["capacity_tpd"]
+    kpis = {
+        "scenario": s.name,
+        "status": plan.status,
+        "objective": _round(plan.objective, 0),
+        "best_bound": _round(plan.best_bound, 0),
+        "gap": _round(plan.gap, 6),
+        "solve_seconds": _round(plan.solve_seconds, 2),
+        "backend": plan.backend,
+        "target_year": s.region.target_year,
+        "msw_generated_tpd": _round(demand["msw_generated_tpd"].sum(), 1),
+        "msw_sorted_out_tpd": _round(demand["msw_sorted_out_tpd"].sum(), 1),
+        "msw_to_treat_tpd": _round(demand["msw_tpd"].sum(), 1),
+        "msw_incinerated_tpd": _round(incinerated, 1),
+        "raw_msw_landfill_tpd": _round(raw_landfill, 1),
+        "incineration_capacity_tpd": _round(capacity, 1),
+        "existing_plants": int((plants["status"] != "new").sum()),
+        "expanded_plants": int(len(expanded)),
+        "new_plants": int(len(new)),
+        "new_capacity_tpd": _round(new_capacity, 1),
+        "mean_utilisation": _round(plants["throughput_tpd"].sum() / capacity if capacity else None, 4),
+        "plants_under_70pct_load": int((utilisation < UNDER_LOADED_SHARE).sum()),
+        "landfills_total": int(len(landfills_all)),
+        "landfills_stopped": int(stopped),
+        "mean_haul_km": _round(mean_haul, 2),
+        "max_haul_km": _round(msw["km"].max() if len(msw) else 0.0, 2),
+        "t_km_per_day": _round(t_km, 0),
+        "cost_cny_per_year": _round(plan.objective, 0),
+        "cost_wan_cny_per_year": _round(plan.objective / 1e4 if plan.objective is not None else None, 1),
+        "cost_cny_per_t": _round(plan.objective / (DAYS_PER_YEAR * msw_tonnes) if plan.objective and msw_tonnes else None, 2),
+        "co2e_t_per_year": _round(co2e, 0),
+    }
+    kpis["goals"] = goal_checks(kpis, s.goals)
+    return kpis
+
+
+def goal_checks(kpis: dict, goals) -> list[dict]:
+    """The plan's four headline goals, each with target, value and met."""
+    rows = [
+        ("zero raw MSW landfill", "原生垃圾零填埋", "raw_msw_landfill_tpd", "≤", goals.raw_msw_landfill_tpd, "t/d"),
+        ("incineration capacity", "焚烧处理能力", "incineration_capacity_tpd", "≥", goals.incineration_capacity_tpd, "t/d"),
+        ("new incineration plants", "新建焚烧设施", "new_plants", "≥", goals.new_plants, "plants"),
+        ("landfills stopped", "停用填埋场", "landfills_stopped", "≥", goals.landfills_stopped, "landfills"),
+    ]
+    checks = []
+    for name, name_zh, key, sense, target, unit in rows:
+        value = kpis[key]
+        met = value is not None and (value <= target + 1e-6 if sense == "≤" else value >= target - 1e-6)
+        checks.append({"goal": name, "goal_zh": name_zh, "kpi": key, "sense": sense, "target": target,
+                       "value": value, "unit": unit, "met": bool(met)})
+    return checks
+
+
+KPI_LABELS = [
+    ("status", "solver status", ""), ("gap", "MIP gap (proven)", ""), ("solve_seconds", "solve time", "s"),
+    ("msw_generated_tpd", "MSW collected", "t/d"), ("msw_to_treat_tpd", "MSW to treat (after sorting)", "t/d"),
+    ("msw_incinerated_tpd", "MSW incinerated", "t/d"), ("raw_msw_landfill_tpd", "raw MSW landfilled", "t/d"),
+    ("incineration_capacity_tpd", "incineration capacity", "t/d"), ("new_plants", "new plants", ""),
+    ("expanded_plants", "expanded plants", ""), ("new_capacity_tpd", "new capacity", "t/d"),
+    ("mean_utilisation", "mean utilisation", ""), ("plants_under_70pct_load", "plants < 70 % load", ""),
+    ("landfills_stopped", "landfills stopped (of total)", ""), ("mean_haul_km", "mean haul", "km"),
+    ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
+    ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
+]
+
+
+def kpi_table(kpis: dict) -> str:
+    """Plain-text KPI and goal table for the terminal."""
+    lines = [f"{kpis['scenario']}", ""]
+    for key, label, unit in KPI_LABELS:
+        value = kpis.get(key)
+        if key == "landfills_stopped":
+            text = f"{value} / {kpis['landfills_total']}"
+        elif key == "gap" and value is not None:
+            text = f"{100 * value:.3f} %"
+        elif key == "mean_utilisation" and value is not None:
+            text = f"{100 * value:.1f} %"
+        elif isinstance(value, float):
+            text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        else:
+            text = str(value)
+        lines.append(f"  {label:<32} {text:>18} {unit}")
+    lines += ["", "  goals (河南十四五规划):"]
+    for goal in kpis["goals"]:
+        mark = "MET" if goal["met"] else "NOT MET"
+        value = goal["value"]
+        shown = f"{value:,.0f}" if isinstance(value, (int, float)) else str(value)
+        lines.append(f"  {goal['goal_zh']} {goal['goal']:<26} {goal['sense']} {goal['target']:>8,.0f} {goal['unit']:<10}"
+                     f" value {shown:>10}   {mark}")
+    return "\n".join(lines)
+
+
+def kpi_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
+    """Side-by-side KPI table (rows KPIs, columns runs) for comparisons."""
+    return pd.DataFrame({run: {k: v for k, v in k_.items() if k != "goals"} for run, k_ in kpis_by_run.items()})

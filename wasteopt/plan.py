@@ -1,0 +1,64 @@
+"""Result types: a SitingPlan is an immutable plan with its solver status, convertible to (Geo)DataFrames."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import linestrings, points
+
+from wasteopt.region import Region
+from wasteopt.scenario import Scenario
+
+CRS = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class SitingPlan:
+    """Where every stream goes, which plants exist/expand/open, and how sure the solver is.
+
+    facilities: one row per used site (plants and landfills): site_id, name_zh, name_en,
+      technology, status (existing | expanded | new | landfill), capacity_tpd, throughput_tpd,
+      utilisation, raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
+    flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
+    demand: region demand per county plus the destination that serves its MSW.
+    """
+
+    scenario: Scenario
+    region: Region = field(repr=False)
+    status: str
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    solve_seconds: float
+    backend: str
+    facilities: pd.DataFrame = field(repr=False)
+    flows: pd.DataFrame = field(repr=False)
+    demand: pd.DataFrame = field(repr=False)
+    message: str = ""
+
+    @property
+    def is_optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}
+
+    def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
+        """Layers for GIS (EPSG:4326): plants (points), demand (county polygons), flows (lines)."""
+        fac = self.facilities
+        plants = gpd.GeoDataFrame(fac.reset_index(), geometry=points(fac["lon"], fac["lat"]), crs=CRS)
+        counties = self.region.boundaries[["adcode", "geometry"]].set_index("adcode")
+        demand = self.demand.copy()
+        demand["geometry"] = counties["geometry"].reindex(demand.index).to_numpy()
+        missing = demand["geometry"].isna().to_numpy()
+        if missing.any():
+            demand.loc[missing, "geometry"] = points(demand.loc[missing, "lon"], demand.loc[missing, "lat"])
+        demand_gdf = gpd.GeoDataFrame(demand.reset_index(), geometry="geometry", crs=CRS)
+        fl = self.flows
+        coords = np.stack([fl[["origin_lon", "origin_lat"]].to_numpy(float),
+                           fl[["destination_lon", "destination_lat"]].to_numpy(float)], axis=1)
+        lines = linestrings(coords) if len(fl) else []
+        flows = gpd.GeoDataFrame(fl.reset_index(drop=True), geometry=lines, crs=CRS)
+        return {"plants": plants, "demand": demand_gdf, "flows": flows}

@@ -1,0 +1,97 @@
+"""Scenario in, SitingPlan out: region → network → MILP → solver → plan (or an explanation)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.errors import InfeasibleError
+from wasteopt.plan import SitingPlan
+from wasteopt.region import Region, load_region
+from wasteopt.scenario import Scenario
+from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
+from wasteopt.siting.milp import INFEASIBLE, NO_SOLUTION
+from wasteopt.siting.model import SitingSolution, _prepare_arcs, solve_problem
+from wasteopt.siting.problem import SitingProblem
+from wasteopt.siting.scenario_problem import build_problem
+
+
+def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+                   rel_gap: float | None = None, region: Region | None = None) -> SitingPlan:
+    """Solve the scenario's siting MILP. Raises InfeasibleError (with an Explanation) when no plan exists."""
+    solver = scenario.solver
+    backend = backend or solver.backend
+    time_limit = solver.time_limit_s if time_limit is None else time_limit
+    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    region = region or load_region(scenario)
+    problem = build_problem(scenario, region)
+    names = region.demand[["name_zh", "name_en"]]
+    unreachable = unreachable_nodes(problem, _prepare_arcs(problem), names, scenario.network.max_haul_km)
+    if len(unreachable):
+        explanation = Explanation(unreachable, ())
+        raise InfeasibleError(_infeasible_message(explanation), explanation)
+    solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads)
+    if solution.result.status == INFEASIBLE:
+        explanation = explain(problem, names, backend=backend, time_limit=time_limit,
+                              max_haul_km=scenario.network.max_haul_km)
+        raise InfeasibleError(_infeasible_message(explanation), explanation)
+    if solution.result.status == NO_SOLUTION:
+        raise InfeasibleError(
+            f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); "
+            "raise solver.time_limit_s or relax the policy", None)
+    return make_plan(scenario, region, problem, solution)
+
+
+def explain(problem: SitingProblem, names: pd.DataFrame, *, backend: str = "highs", time_limit: float = 60,
+            max_haul_km: float | None = None) -> Explanation:
+    """Solve an elastic copy and report the slack it needed."""
+    elastic = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=0.01, elastic=True)
+    arcs = _prepare_arcs(problem)
+    return explain_from_slack(problem, elastic.unserved, elastic.policy_slack, arcs, names, max_haul_km)
+
+
+def _infeasible_message(explanation: Explanation) -> str:
+    return "the scenario is infeasible:\n" + str(explanation)
+
+
+def make_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
+    result = solution.result
+    sites = problem.sites
+    table = solution.sites.join(sites[["name_zh", "name_en", "adcode", "lon", "lat", "kind"]])
+    flows = solution.flows.copy()
+    raw_msw = flows[(flows["stream"] == "msw")].groupby("destination")["tonnes_per_day"].sum()
+    table["raw_msw_tpd"] = raw_msw.reindex(table.index).fillna(0.0)
+    incinerator = table["technology"] == "incinerator"
+    used = (incinerator & table["opened"] & (table["capacity_tpd"] > 0)) | (table["throughput_tpd"] > 0)
+    table = table[used].copy()
+    table["status"] = np.select(
+        [table["technology"] == "landfill", table["is_new"], table["new_modules"] > 0],
+        ["landfill", "new", "expanded"], "existing")
+    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["throughput_tpd"] / table["capacity_tpd"], np.nan)
+    table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
+    table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
+                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
+                   "adcode", "prefecture_adcode", "lon", "lat"]]
+
+    location = pd.concat([region.demand[["lon", "lat", "name_zh"]], sites[["lon", "lat", "name_zh"]]])
+    location = location[~location.index.duplicated()]
+    for end in ("origin", "destination"):
+        flows[f"{end}_name_zh"] = flows[end].map(location["name_zh"])
+        flows[f"{end}_lon"] = flows[end].map(location["lon"])
+        flows[f"{end}_lat"] = flows[end].map(location["lat"])
+    flows["t_km_per_day"] = flows["tonnes_per_day"] * flows["km"]
+    flows["destination_technology"] = flows["destination"].map(sites["technology"])
+    flows = flows[["origin", "origin_name_zh", "destination", "destination_name_zh", "destination_technology",
+                   "stream", "tonnes_per_day", "km", "t_km_per_day", "cost_per_t",
+                   "origin_lon", "origin_lat", "destination_lon", "destination_lat"]]
+
+    demand = region.demand.copy()
+    msw = flows[flows["stream"] == "msw"].sort_values("tonnes_per_day", ascending=False)
+    main = msw.drop_duplicates("origin").set_index("origin")
+    demand["served_by"] = main["destination"].reindex(demand.index)
+    demand["served_by_name_zh"] = main["destination_name_zh"].reindex(demand.index)
+    demand["haul_km"] = main["km"].reindex(demand.index)
+    demand["destinations"] = msw.groupby("origin").size().reindex(demand.index).fillna(0).astype(int)
+    return SitingPlan(scenario=scenario, region=region, status=result.status, objective=result.objective,
+                      best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
+                      backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
+                      demand=demand, message=result.message)
