@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from wasteopt.errors import InfeasibleError
+import pandas as pd
+
 from wasteopt.export import export_plan, prepare_run_dir
 from wasteopt.kpi import compute_kpis, kpi_table
+from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 
@@ -19,7 +21,13 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
     solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     solve.set_defaults(func=run_solve)
+
+    runs = commands.add_parser("runs", help="list the solves recorded in the run registry")
+    runs.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    runs.add_argument("--limit", type=int, default=50)
+    runs.set_defaults(func=run_list)
 
 
 def _positive(text: str) -> float:
@@ -40,15 +48,23 @@ def run_solve(args) -> int:
     scenario = load_scenario(args.config)
     prepare_run_dir(args.out, args.force)  # fail before a long solve, not after
     print(f"solving {args.config} …", file=sys.stderr, flush=True)
-    try:
-        plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
-    except InfeasibleError:
-        raise
+    plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
     kpis = compute_kpis(plan)
     files = export_plan(plan, kpis, args.out, force=True)
+    record = RunRegistry(args.registry).record(scenario, kpis, args.out, source="cli")
     print(kpi_table(kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
               f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
-    print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())})")
+    print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
+    return 0
+
+
+def run_list(args) -> int:
+    frame = RunRegistry(args.registry).list(args.limit)
+    if frame.empty:
+        print(f"no runs recorded in {args.registry}")
+        return 0
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(frame.drop(columns=["scenario_hash"]).to_string(index=False))
     return 0

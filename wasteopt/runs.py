@@ -1,0 +1,116 @@
+"""Run registry: every solve (CLI, app, sweep) recorded in an embedded SQLite database.
+
+One row per solve: scenario YAML and hash, status, KPIs (JSON), where its files are, when
+and from where it ran. Runs can be listed and compared later, and sweeps skip variants
+whose scenario hash already has a finished run.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from wasteopt.scenario import Scenario
+
+DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    name TEXT NOT NULL,
+    scenario_hash TEXT NOT NULL,
+    status TEXT NOT NULL,
+    objective REAL,
+    gap REAL,
+    solve_seconds REAL,
+    out_dir TEXT,
+    source TEXT NOT NULL,
+    scenario_yaml TEXT NOT NULL,
+    kpis_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_hash ON runs (scenario_hash);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    created_at: float
+    name: str
+    scenario_hash: str
+    status: str
+    objective: float | None
+    gap: float | None
+    solve_seconds: float | None
+    out_dir: str | None
+    source: str
+    scenario_yaml: str
+    kpis: dict
+
+
+class RunRegistry:
+    """The SQLite file at ``path`` (created on first use). Safe for several processes: each call is one transaction."""
+
+    def __init__(self, path: str | Path = DEFAULT_REGISTRY):
+        self.path = Path(path)
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.executescript(_SCHEMA)
+        return connection
+
+    def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli") -> RunRecord:
+        record = RunRecord(
+            run_id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], created_at=time.time(),
+            name=scenario.name, scenario_hash=scenario.content_hash(), status=str(kpis.get("status")),
+            objective=kpis.get("objective"), gap=kpis.get("gap"), solve_seconds=kpis.get("solve_seconds"),
+            out_dir=str(Path(out_dir).resolve()) if out_dir else None, source=source,
+            scenario_yaml=scenario.to_yaml(), kpis=kpis,
+        )
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+                record.run_id, record.created_at, record.name, record.scenario_hash, record.status,
+                record.objective, record.gap, record.solve_seconds, record.out_dir, record.source,
+                record.scenario_yaml, json.dumps(kpis, ensure_ascii=False, default=_plain)))
+        return record
+
+    def list(self, limit: int = 200) -> pd.DataFrame:
+        """Newest first: run_id, created_at, name, status, objective, gap, solve_seconds, out_dir, source."""
+        if not self.path.exists():
+            return pd.DataFrame(columns=["run_id", "created_at", "name", "status", "objective", "gap",
+                                         "solve_seconds", "out_dir", "source", "scenario_hash"])
+        with closing(self._connect()) as db:
+            frame = pd.read_sql_query(
+                "SELECT run_id, created_at, name, status, objective, gap, solve_seconds, out_dir, source, scenario_hash "
+                "FROM runs ORDER BY created_at DESC LIMIT ?", db, params=(limit,))
+        frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
+        return frame
+
+    def get(self, run_id: str) -> RunRecord | None:
+        return self._one("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+
+    def latest_for_hash(self, scenario_hash: str) -> RunRecord | None:
+        """The newest run of exactly this scenario (for sweeps that resume)."""
+        return self._one("SELECT * FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1", (scenario_hash,))
+
+    def _one(self, sql: str, params: tuple) -> RunRecord | None:
+        if not self.path.exists():
+            return None
+        with closing(self._connect()) as db:
+            row = db.execute(sql, params).fetchone()
+        if row is None:
+            return None
+        *fields, kpis_json = row
+        return RunRecord(*fields, kpis=json.loads(kpis_json))
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else str(value)
