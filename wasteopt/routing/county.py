@@ -120,14 +120,10 @@ def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, 
         except OSError as error:
             raise DataError(f"{folder}: cannot read the siting plan ({error.strerror}: {error.filename})") from None
     else:
-        from wasteopt.siting.model import solve_problem
-        from wasteopt.siting.scenario_problem import build_problem
+        from wasteopt.siting.solve import solve_scenario
 
-        problem = build_problem(scenario, region)
-        solution = solve_problem(problem, backend=scenario.solver.backend, time_limit=scenario.solver.time_limit_s,
-                                 rel_gap=scenario.solver.rel_gap)
-        facilities = problem.sites.reset_index()
-        flows = solution.flows
+        plan = solve_scenario(scenario, region=region)
+        facilities, flows = plan.facilities, plan.flows
     for name, frame, columns in (("facilities", facilities, {"site_id", "name_zh", "lon", "lat"}),
                                  ("flows", flows, {"origin", "destination", "stream", "tonnes_per_day", "km"})):
         if columns - set(frame.columns):
@@ -176,7 +172,7 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
 
 def route_counties(args) -> int:
     """``wasteopt route``: route the requested counties, write per-county files and a summary."""
-    from wasteopt.routing.export import atomic_csv
+    from wasteopt.export import write_csv
 
     started = time.perf_counter()
     jobs, cd_table = build_jobs(args)
@@ -189,9 +185,9 @@ def route_counties(args) -> int:
         with ProcessPoolExecutor(workers) as pool:
             rows = list(pool.map(route_county, jobs))
     summary = pd.DataFrame(rows)
-    atomic_csv(summary, out / "summary.csv")
+    write_csv(out / "summary.csv", summary)
     if len(cd_table):
-        atomic_csv(cd_table, out / "cd_haul.csv")
+        write_csv(out / "cd_haul.csv", cd_table)
     columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "km_per_day", "t_km", "cost_cny_per_t",
                            "status", "seconds"] if c in summary.columns]
     print(summary[columns].to_string(index=False))
