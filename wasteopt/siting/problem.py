@@ -20,7 +20,10 @@ class Technology:
 
     Costs are annual CNY (capital already annualised); ``cost_per_t`` is the net processing
     cost of one tonne received (opex − revenue + priced carbon). No module sizes means
-    uncapacitated (p-median medians, landfills).
+    uncapacitated (p-median medians, landfills). ``operating_annual_cost`` > 0 or
+    ``gated_streams`` make "keep running or stop" a decision at existing sites: a running site
+    pays the cost, and gated streams reach only running sites (a stopped landfill takes no raw
+    MSW but may still take ash).
     """
 
     name: str
@@ -34,6 +37,8 @@ class Technology:
     min_load_share: float = 0.0
     cost_per_t: float = 0.0
     outputs: tuple[tuple[str, float], ...] = ()
+    operating_annual_cost: float = 0.0
+    gated_streams: tuple[str, ...] = ()
 
     def __post_init__(self):
         if len(self.module_sizes_tpd) != len(self.module_annual_cost):
@@ -47,6 +52,10 @@ class Technology:
     def capacitated(self) -> bool:
         return bool(self.module_sizes_tpd)
 
+    @property
+    def stoppable(self) -> bool:
+        return self.operating_annual_cost > 0 or bool(self.gated_streams)
+
 
 @dataclass(frozen=True)
 class FlowCap:
@@ -56,6 +65,17 @@ class FlowCap:
     technology: str
     max_tpd: float
     label: str = ""
+
+
+@dataclass(frozen=True)
+class StopTarget:
+    """At least ``min_stopped`` existing sites of ``technology`` stop; at least ``min_restored`` of
+    the stopped ones are restored (ecological closure) at ``restore_annual_cost`` each."""
+
+    technology: str
+    min_stopped: int = 0
+    min_restored: int = 0
+    restore_annual_cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,7 @@ class SitingProblem:
     flow_caps: tuple[FlowCap, ...] = ()
     capacity_targets: tuple[tuple[str, float], ...] = ()
     new_site_limits: tuple[tuple[str, int | None, int | None], ...] = ()
+    stop_targets: tuple[StopTarget, ...] = ()
     objective: Objective = field(default_factory=Objective)
     days_per_year: float = 365.0
 

@@ -10,7 +10,7 @@ from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
 from wasteopt.siting.milp import INFEASIBLE, NO_SOLUTION
-from wasteopt.siting.model import SitingSolution, _prepare_arcs, solve_problem
+from wasteopt.siting.model import SitingSolution, prepare_arcs, solve_problem
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.scenario_problem import build_problem
 
@@ -25,7 +25,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
-    unreachable = unreachable_nodes(problem, _prepare_arcs(problem), names, scenario.network.max_haul_km)
+    unreachable = unreachable_nodes(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
     if len(unreachable):
         explanation = Explanation(unreachable, ())
         raise InfeasibleError(_infeasible_message(explanation), explanation)
@@ -45,7 +45,7 @@ def explain(problem: SitingProblem, names: pd.DataFrame, *, backend: str = "high
             max_haul_km: float | None = None) -> Explanation:
     """Solve an elastic copy and report the slack it needed."""
     elastic = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=0.01, elastic=True)
-    arcs = _prepare_arcs(problem)
+    arcs = prepare_arcs(problem)
     return explain_from_slack(problem, elastic.unserved, elastic.policy_slack, arcs, names, max_haul_km)
 
 
