@@ -67,9 +67,11 @@ class RunRegistry:
         connection.executescript(_SCHEMA)
         return connection
 
-    def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli") -> RunRecord:
+    def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli",
+               run_id: str | None = None) -> RunRecord:
+        """Store one solve; ``run_id`` (from :func:`new_run_id`) lets a caller name its run folder first."""
         record = RunRecord(
-            run_id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], created_at=time.time(),
+            run_id=run_id or new_run_id(), created_at=time.time(),
             name=scenario.name, scenario_hash=scenario.content_hash(), status=str(kpis.get("status")),
             objective=kpis.get("objective"), gap=kpis.get("gap"), solve_seconds=kpis.get("solve_seconds"),
             out_dir=str(Path(out_dir).resolve()) if out_dir else None, source=source,
@@ -94,6 +96,14 @@ class RunRegistry:
         frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
         return frame
 
+    def records(self, limit: int = 200) -> list[RunRecord]:
+        """Whole records (with scenario YAML and KPIs), newest first."""
+        if not self.path.exists():
+            return []
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
+        return [_record(row) for row in rows]
+
     def get(self, run_id: str) -> RunRecord | None:
         return self._one("SELECT * FROM runs WHERE run_id = ?", (run_id,))
 
@@ -106,10 +116,25 @@ class RunRegistry:
             return None
         with closing(self._connect()) as db:
             row = db.execute(sql, params).fetchone()
-        if row is None:
-            return None
-        *fields, kpis_json = row
-        return RunRecord(*fields, kpis=json.loads(kpis_json))
+        return None if row is None else _record(row)
+
+
+def _record(row: tuple) -> RunRecord:
+    *fields, kpis_json = row
+    return RunRecord(*fields, kpis=json.loads(kpis_json))
+
+
+def new_run_id() -> str:
+    """Sortable and unique: local time plus 6 random hex digits, e.g. 20250101-120000-a1b2c3."""
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def read_run_layers(out_dir: str | Path) -> dict:
+    """The plants, demand and flows layers of a saved run's plan.gpkg (EPSG:4326 GeoDataFrames)."""
+    import geopandas as gpd
+
+    path = Path(out_dir) / "plan.gpkg"
+    return {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
 
 
 def _plain(value):

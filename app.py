@@ -1,0 +1,20 @@
+"""wasteopt planner app: `streamlit run app.py` (or `make app`). A thin face over the library."""
+import streamlit as st
+
+from wasteopt.app.state import keep_widget_state, lang
+from wasteopt.ui_text import DEFAULT_LANGUAGE, LANGUAGES, t
+
+st.set_page_config(page_title="wasteopt · 河南", page_icon="♻️", layout="wide")
+keep_widget_state()
+st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
+st.sidebar.radio(t("language", lang()), list(LANGUAGES), key="lang", format_func=LANGUAGES.get, horizontal=True)
+
+PAGES = "wasteopt/app/pages"
+navigation = st.navigation([
+    st.Page(f"{PAGES}/scenario_page.py", title=t("page_scenario", lang()), icon="🧮", url_path="scenario", default=True),
+    st.Page(f"{PAGES}/map_page.py", title=t("page_map", lang()), icon="🗺️", url_path="map"),
+    st.Page(f"{PAGES}/compare_page.py", title=t("page_compare", lang()), icon="📊", url_path="compare"),
+    st.Page(f"{PAGES}/export_page.py", title=t("page_export", lang()), icon="📦", url_path="export"),
+])
+st.sidebar.caption(t("app_title", lang()))
+navigation.run()

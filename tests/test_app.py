@@ -1,0 +1,174 @@
+"""The planner app's page logic, headless (streamlit.testing.v1.AppTest), and its UI-free helpers."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from wasteopt.app import service
+from wasteopt.app.knobs import changes_from_knobs, knob_values
+from wasteopt.errors import ScenarioError
+from wasteopt.runs import RunRegistry
+from wasteopt.scenario import load_scenario
+from wasteopt.ui_text import TEXT, place, t
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = "wasteopt/app/pages"
+SHORT_LIMIT_S = 3.0  # any feasible plan will do here
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def app(runs_dir) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def solve(at: AppTest, time_limit: float = SHORT_LIMIT_S) -> AppTest:
+    at.number_input(key="knob.time_limit").set_value(time_limit)
+    return at.button(key="solve").click().run()
+
+
+# ----------------------------------------------------------------------------- helpers without UI
+
+@pytest.mark.parametrize("config", service.config_names())
+def test_unchanged_knobs_reproduce_the_scenario(config):
+    scenario = load_scenario(ROOT / "configs" / config)
+    values = knob_values(scenario) | {"time_limit": scenario.solver.time_limit_s}
+    assert scenario.with_changes(changes_from_knobs(values)).content_hash() == scenario.content_hash()
+
+
+def test_knobs_become_scenario_changes():
+    scenario = load_scenario(ROOT / "configs" / "henan-2025.yaml")
+    values = knob_values(scenario) | {"growth_pct": 3.5, "landfill_capped": True, "landfill_cap": 0.0,
+                                      "min_new": 30, "line_sizes": [750.0, 300.0], "locked_open": ["C410102"]}
+    changed = scenario.with_changes(changes_from_knobs(values))
+    assert changed.demand.growth_per_year == pytest.approx(0.035)
+    assert changed.policy.raw_msw_landfill_cap_tpd == 0
+    assert changed.policy.new_plants.min == 30
+    assert changed.incinerator.line_sizes_tpd == [300.0, 750.0]
+    assert changed.policy.locked_open == ["C410102"]
+    assert changed.solver.time_limit_s == 20
+
+
+def test_every_ui_string_has_both_languages():
+    assert all(zh and en for zh, en in TEXT.values())
+    assert t("solve", "zh") == "求解" and t("solve", "en") == "Solve"
+    assert place("郑州市", "Zhengzhou") == "郑州市 (Zhengzhou)"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("河南 2025 原生垃圾零填埋 / Henan", "河南_2025_原生垃圾零填埋_Henan"),
+    ("../../etc/passwd", "etc_passwd"),
+    ("a\x00b<>:\"|?*c", "a_b_c"),
+    ("...", "plan"),
+])
+def test_export_file_names_are_sanitised(name, expected):
+    assert service.safe_file_stem(name) == expected
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"name: x\nregion: {seeds: /etc}\n", "outside the project"),
+    (b"name: x\nregion: {landfills_file: ../../secret.csv}\n", "outside the project"),
+    (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
+    (b"name: x\ndemand: {growth_per_year: 9}\n", "demand.growth_per_year"),
+    (b"name: x\nnot_a_key: 1\n", "unknown key"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b"name: x\n" + b"#" * 1_100_000, "larger than"),
+])
+def test_bad_uploads_are_refused_with_a_message(data, message):
+    with pytest.raises(ScenarioError, match=message):
+        service.scenario_from_upload(data, "../evil name.yaml")
+
+
+def test_upload_extending_a_shipped_config():
+    scenario = service.scenario_from_upload(b"extends: henan-2025.yaml\nname: mine\nnetwork: {max_haul_km: 120}\n")
+    assert scenario.name == "mine" and scenario.network.max_haul_km == 120
+
+
+# ----------------------------------------------------------------------------- pages
+
+def test_scenario_page_shows_knobs_and_effective_yaml(app):
+    assert app.title[0].value == "情景与求解"
+    labels = {slider.label for slider in app.slider}
+    assert {"目标年份", "最大运距 (km)", "年增长率 (%/年)", "分类分流比例 (%)"} <= labels
+    assert app.number_input(key="knob.time_limit").value == 20.0
+    assert any("C&D" in c.value for c in app.main.caption)  # says why C&D and objective knobs are absent
+    app.slider(key="knob.max_haul_km").set_value(120.0).run()
+    assert "max_haul_km: 120.0" in app.code[0].value
+    assert "zero landfill" in app.code[0].value
+
+
+def test_language_switch(app):
+    app.sidebar.radio(key="lang").set_value("en").run()
+    assert app.title[0].value == "Scenario & solve"
+    assert any(slider.label == "max haul (km)" for slider in app.slider)
+
+
+def test_another_config_resets_the_knobs(app):
+    app.slider(key="knob.max_haul_km").set_value(100.0).run()
+    app.selectbox(key="config_name").set_value("henan-2020-no-new-plants.yaml").run()
+    assert app.slider(key="knob.max_haul_km").value == 150.0
+    assert app.slider(key="knob.target_year").value == 2020
+    assert app.number_input(key="knob.max_new").value == 0
+
+
+def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
+    solve(app)
+    assert not app.exception and not app.error
+    message = (app.success or app.warning)[0].value
+    assert "求解完成" in message and "%" in message  # status and proven gap
+    goals = app.table[0].value
+    assert len(goals) == 4 and goals.iloc[:, -1].str.contains("达成").all()
+
+    app.slider(key="knob.max_haul_km").set_value(120.0).run()
+    assert "参数已改动" in app.info[0].value
+    solve(app)
+    records = RunRegistry(runs_dir / "registry.sqlite").records()
+    assert [r.source for r in records] == ["app", "app"]
+    for record in records:
+        assert Path(record.out_dir) == (runs_dir / "app" / record.run_id).resolve()
+        assert (Path(record.out_dir) / "plan.gpkg").exists()
+    assert records[0].kpis["max_haul_km"] <= 120 * 1.0001
+
+    app.switch_page(f"{PAGES}/map_page.py").run()
+    assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
+
+    app.switch_page(f"{PAGES}/compare_page.py").run()
+    assert not app.exception
+    goals, kpis = app.table[0].value, app.table[1].value
+    assert {r.run_id for r in records} <= set(goals.columns) and len(kpis) > 10
+    assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
+
+    app.switch_page(f"{PAGES}/export_page.py").run()
+    assert not app.exception and len(app.get("download_button")) == 7
+
+
+def test_same_scenario_reuses_its_run(app, runs_dir):
+    solve(app)
+    solve(app)
+    assert "相同" in app.info[0].value
+    assert len(RunRegistry(runs_dir / "registry.sqlite").records()) == 1
+
+
+def test_infeasible_scenario_shows_the_explanation(app):
+    app.slider(key="knob.max_haul_km").set_value(20.0)
+    app.number_input(key="knob.max_new").set_value(0)
+    app.checkbox(key="knob.landfill_capped").check()
+    solve(app, time_limit=5.0)
+    assert not app.exception
+    assert "情景不可行" in app.error[0].value
+    assert "cannot be served" in app.code[-1].value
+
+
+def test_pages_without_runs_say_what_to_do(app):
+    for page in ("map_page", "compare_page", "export_page"):
+        app.switch_page(f"{PAGES}/{page}.py").run()
+        assert not app.exception
+        assert "还没有求解结果" in app.info[0].value

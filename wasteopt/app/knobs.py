@@ -1,0 +1,80 @@
+"""The knobs a planner turns: Scenario → widget values → ``Scenario.with_changes`` dict. No Streamlit here."""
+from __future__ import annotations
+
+import pandas as pd
+
+from wasteopt.region import Region
+from wasteopt.scenario import Scenario
+from wasteopt.ui_text import place
+
+DEFAULT_TIME_LIMIT_S = 20.0
+STANDARD_LINE_SIZES_TPD = (200.0, 300.0, 400.0, 500.0, 600.0, 750.0, 800.0, 1000.0)
+
+
+def knob_values(scenario: Scenario) -> dict:
+    """Widget values for a scenario (shares shown in %, the time limit capped at the app default)."""
+    demand, inc, policy = scenario.demand, scenario.incinerator, scenario.policy
+    cap = policy.raw_msw_landfill_cap_tpd
+    return {
+        "target_year": scenario.region.target_year,
+        "msw_urban": demand.msw_kg_per_capita_day.urban,
+        "msw_rural": demand.msw_kg_per_capita_day.rural,
+        "growth_pct": round(100 * demand.growth_per_year, 6),
+        "sorted_out_pct": round(100 * demand.sorted_out_share, 6),
+        "max_haul_km": float(scenario.network.max_haul_km),
+        "line_sizes": sorted(float(size) for size in inc.line_sizes_tpd),
+        "max_lines": inc.max_lines_per_site,
+        "site_cost": float(inc.site_cost_wan_cny),
+        "line_fixed_cost": float(inc.line_fixed_cost_wan_cny),
+        "line_cost": float(inc.line_cost_wan_cny_per_tpd),
+        "landfill_capped": cap is not None,
+        "landfill_cap": float(cap or 0.0),
+        "min_new": policy.new_plants.min,
+        "max_new": policy.new_plants.max,
+        "locked_open": list(policy.locked_open),
+        "locked_closed": list(policy.locked_closed),
+        "time_limit": min(float(scenario.solver.time_limit_s), DEFAULT_TIME_LIMIT_S),
+    }
+
+
+def _optional_int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def changes_from_knobs(values: dict) -> dict:
+    """The nested changes dict for ``Scenario.with_changes``; unchanged knobs reproduce the scenario exactly."""
+    return {
+        "region": {"target_year": int(values["target_year"])},
+        "demand": {
+            "msw_kg_per_capita_day": {"urban": float(values["msw_urban"]), "rural": float(values["msw_rural"])},
+            "growth_per_year": round(float(values["growth_pct"]) / 100, 8),
+            "sorted_out_share": round(float(values["sorted_out_pct"]) / 100, 8),
+        },
+        "network": {"max_haul_km": float(values["max_haul_km"])},
+        "incinerator": {
+            "line_sizes_tpd": sorted(float(size) for size in values["line_sizes"]),
+            "max_lines_per_site": int(values["max_lines"]),
+            "site_cost_wan_cny": float(values["site_cost"]),
+            "line_fixed_cost_wan_cny": float(values["line_fixed_cost"]),
+            "line_cost_wan_cny_per_tpd": float(values["line_cost"]),
+        },
+        "policy": {
+            "raw_msw_landfill_cap_tpd": float(values["landfill_cap"]) if values["landfill_capped"] else None,
+            "new_plants": {"min": _optional_int(values["min_new"]), "max": _optional_int(values["max_new"])},
+            "locked_open": list(values["locked_open"]),
+            "locked_closed": list(values["locked_closed"]),
+        },
+        "solver": {"time_limit_s": float(values["time_limit"])},
+    }
+
+
+def line_size_options(current: list[float]) -> list[float]:
+    return sorted(set(STANDARD_LINE_SIZES_TPD) | {float(size) for size in current})
+
+
+def site_choices(region: Region) -> dict[str, str]:
+    """Lockable site id → label in Chinese with pinyin (plants P…, candidates C…, landfills L…)."""
+    kinds = [(region.plants, "现有厂 existing"), (region.candidates, "候选 candidate"), (region.landfills, "填埋 landfill")]
+    frame = pd.concat([table[["site_id", "name_zh", "name_en"]].assign(kind=label) for table, label in kinds])
+    return {row.site_id: f"{row.site_id} · {place(row.name_zh, row.name_en)} · {row.kind}"
+            for row in frame.itertuples()}

@@ -1,0 +1,214 @@
+"""pydeck maps of a saved plan and of the difference between two plans. No Streamlit here.
+
+No basemap is used: the county polygons carry the geography, and tile servers are often
+unreachable where the app runs (offline machines, networks in China).
+"""
+from __future__ import annotations
+
+import html
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from wasteopt.ui_text import place, t
+
+DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
+STATUS_COLOURS = {
+    "existing": [31, 119, 180], "expanded": [255, 127, 14], "new": [44, 160, 44],
+    "landfill": [214, 39, 40], "stopped": [120, 120, 120],
+}
+DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "capacity_changed": [255, 127, 14],
+                "reassigned": [255, 200, 120], "same": [225, 225, 225]}
+PREFECTURE_LINE = [60, 60, 60]
+FLOW_COLOUR = [40, 40, 40, 110]
+# Light, distinct fills for counties (one per serving plant).
+COUNTY_PALETTE = [
+    [166, 206, 227], [178, 223, 138], [251, 154, 153], [253, 191, 111], [202, 178, 214], [255, 255, 153],
+    [141, 211, 199], [190, 186, 218], [128, 177, 211], [253, 180, 98], [179, 222, 105], [252, 205, 229],
+    [204, 235, 197], [255, 237, 111], [188, 128, 189], [217, 217, 217],
+]
+TOOLTIP = {"html": "{tip}", "style": {"fontSize": "13px", "maxWidth": "360px"}}
+
+
+def polygon_records(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per polygon part with its rings as coordinate lists (for PolygonLayer), simplified for display."""
+    simplified = shapely.simplify(gdf.geometry.to_numpy(), DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    parts = gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=simplified, crs=gdf.crs)
+    parts = parts.explode(index_parts=False).explode(index_parts=False)  # multipolygons and geometry collections
+    parts = parts[(parts.geom_type == "Polygon") & ~parts.geometry.is_empty]  # make_valid leaves slivers as lines
+    parts["polygon"] = [[np.asarray(poly.exterior.coords)[:, :2].round(5).tolist()] for poly in parts.geometry]
+    return pd.DataFrame(parts.drop(columns="geometry")).reset_index(drop=True)
+
+
+def _tip(*lines: str) -> str:
+    return "<br/>".join(lines)
+
+
+def _esc(value) -> str:
+    return html.escape(str(value))
+
+
+def _view(gdf: gpd.GeoDataFrame) -> pdk.ViewState:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=6.0)
+
+
+def _deck(layers, view) -> pdk.Deck:
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None, tooltip=TOOLTIP)
+
+
+def prefecture_layer(prefectures: gpd.GeoDataFrame) -> pdk.Layer:
+    records = polygon_records(prefectures)
+    records["tip"] = [_esc(place(z, e)) for z, e in zip(records["name_zh"], records["name_en"])]
+    return pdk.Layer("PolygonLayer", records, get_polygon="polygon", filled=False, stroked=True,
+                     get_line_color=PREFECTURE_LINE, line_width_min_pixels=2, pickable=False)
+
+
+def plant_colour_index(site_ids: pd.Series) -> dict[str, int]:
+    """Serving plant → palette slot, in site order so neighbouring runs keep their colours."""
+    return {site: i % len(COUNTY_PALETTE) for i, site in enumerate(sorted(site_ids.dropna().unique()))}
+
+
+def _radius_px(capacity_tpd: pd.Series) -> pd.Series:
+    """Dot area ∝ capacity: radius ∝ √(t/d), a few pixels at least."""
+    return 3 + np.sqrt(capacity_tpd.clip(lower=0)) / 6
+
+
+def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str) -> pdk.Deck:
+    """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures."""
+    demand, plants, flows = layers["demand"], layers["plants"], layers["flows"]
+    slots = plant_colour_index(demand["served_by"])
+    counties = polygon_records(demand)
+    counties["fill"] = [COUNTY_PALETTE[slots[s]] + [170] if s in slots else [240, 240, 240, 170]
+                        for s in counties["served_by"]]
+    counties["tip"] = [
+        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {_esc(place(r.prefecture_zh, r.prefecture_en))}",
+             f"{t('msw_to_treat', lang)}: {r.msw_tpd:,.0f} t/d",
+             f"→ {_esc(r.served_by_name_zh)} · {r.haul_km:,.0f} km" if pd.notna(r.haul_km) else "")
+        for r in counties.itertuples()]
+
+    flow_rows = flows[flows["stream"] == "msw"].copy()
+    flow_rows["width"] = (1 + flow_rows["tonnes_per_day"] / 400).clip(upper=8)
+    flow_rows["tip"] = [
+        _tip(f"{_esc(r.origin_name_zh)} → {_esc(r.destination_name_zh)}",
+             f"{r.tonnes_per_day:,.0f} t/d · {r.km:,.0f} km · {r.t_km_per_day:,.0f} t·km/d")
+        for r in flow_rows.itertuples()]
+    flow_rows = pd.DataFrame(flow_rows.drop(columns="geometry"))
+
+    dots = pd.DataFrame(plants.drop(columns="geometry"))
+    taking_raw = (dots["technology"] == "landfill") & (dots["raw_msw_tpd"] > 0)
+    dots = dots[(dots["technology"] == "incinerator") | taking_raw].copy()
+    dots["colour"] = [STATUS_COLOURS[s] for s in dots["status"]]
+    size = dots["capacity_tpd"].where(dots["technology"] == "incinerator", dots["raw_msw_tpd"])
+    dots["radius"] = _radius_px(size)
+    dots["tip"] = [
+        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {t(r.status, lang)}",
+             f"{t('capacity', lang)}: {r.capacity_tpd:,.0f} t/d (+{r.new_modules} × {r.module_size_tpd:,.0f} t/d)"
+             if r.technology == "incinerator" else f"{t('landfill_tpd', lang)}: {r.raw_msw_tpd:,.0f}",
+             f"{r.throughput_tpd:,.0f} t/d" + (f" · {100 * r.utilisation:.0f} %" if pd.notna(r.utilisation) else ""))
+        for r in dots.itertuples()]
+
+    used = set(dots.loc[dots["technology"] == "landfill", "site_id"])
+    stopped = landfills[~landfills["site_id"].isin(used)].copy()
+    stopped["tip"] = [_tip(_esc(place(r.name_zh, r.name_en)), t("stopped", lang)) for r in stopped.itertuples()]
+
+    deck_layers = [
+        pdk.Layer("PolygonLayer", counties, get_polygon="polygon", get_fill_color="fill", stroked=True,
+                  get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
+        prefecture_layer(prefectures),
+        pdk.Layer("LineLayer", flow_rows, get_source_position=["origin_lon", "origin_lat"],
+                  get_target_position=["destination_lon", "destination_lat"], get_color=FLOW_COLOUR,
+                  get_width="width", width_units="pixels", pickable=True),
+        pdk.Layer("ScatterplotLayer", stopped, get_position=["lon", "lat"], get_fill_color=STATUS_COLOURS["stopped"],
+                  get_radius=2.5, radius_units="pixels", pickable=True),
+        pdk.Layer("ScatterplotLayer", dots, get_position=["lon", "lat"], get_fill_color="colour", get_radius="radius",
+                  radius_units="pixels", stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
+                  pickable=True),
+    ]
+    return _deck(deck_layers, _view(demand))
+
+
+def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counties with change flag, incinerator sites with capacity in each run and a change kind)."""
+    a = base["demand"].set_index("node_id")["served_by"]
+    b = other["demand"].set_index("node_id")["served_by"]
+    counties = other["demand"].copy()
+    counties["served_by_base"] = counties["node_id"].map(a)
+    counties["changed"] = counties["served_by_base"].fillna("") != counties["served_by"].fillna("")
+
+    def capacities(layers):
+        plants = layers["plants"]
+        return plants[plants["technology"] == "incinerator"].set_index("site_id")
+
+    pa, pb = capacities(base), capacities(other)
+    sites = pd.concat([pa, pb])
+    sites = sites[~sites.index.duplicated()][["name_zh", "name_en", "lon", "lat"]].copy()
+    sites["capacity_base"] = pa["capacity_tpd"].reindex(sites.index).fillna(0.0)
+    sites["capacity_other"] = pb["capacity_tpd"].reindex(sites.index).fillna(0.0)
+    sites["change"] = np.select(
+        [sites["capacity_base"] == 0, sites["capacity_other"] == 0, sites["capacity_base"] != sites["capacity_other"]],
+        ["opened_only", "closed_only", "capacity_changed"], "same")
+    return counties, sites.reset_index()
+
+
+def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Deck:
+    """Counties whose serving plant changed, and plants built, dropped or resized between two runs."""
+    counties, sites = diff_frames(base, other)
+    records = polygon_records(counties)
+    records["fill"] = [DIFF_COLOURS["reassigned" if c else "same"] + [200] for c in records["changed"]]
+    records["tip"] = [
+        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b>", f"{_esc(r.served_by_base)} → {_esc(r.served_by)}")
+        for r in records.itertuples()]
+    sites = sites[sites["change"] != "same"].copy()
+    sites["colour"] = [DIFF_COLOURS[c] for c in sites["change"]]
+    sites["radius"] = _radius_px((sites["capacity_other"] - sites["capacity_base"]).abs())
+    sites["tip"] = [
+        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {t(r.change, lang)}",
+             f"{r.capacity_base:,.0f} → {r.capacity_other:,.0f} t/d")
+        for r in sites.itertuples()]
+    layers = [
+        pdk.Layer("PolygonLayer", records, get_polygon="polygon", get_fill_color="fill", stroked=True,
+                  get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
+        prefecture_layer(prefectures),
+        pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
+                  get_radius="radius", radius_units="pixels", stroked=True, get_line_color=[0, 0, 0],
+                  line_width_min_pixels=1, pickable=True),
+    ]
+    return _deck(layers, _view(counties))
+
+
+def legend_html(entries: list[tuple[list[int], str, str]]) -> str:
+    """Small HTML legend: (rgb, label, shape 'dot' | 'square' | 'line')."""
+    shapes = {"dot": "border-radius:50%;width:12px;height:12px", "square": "width:14px;height:10px",
+              "line": "width:18px;height:3px"}
+    items = [f'<span style="display:inline-flex;align-items:center;margin-right:14px">'
+             f'<span style="display:inline-block;{shapes[shape]};background:rgb({r},{g},{b});'
+             f'border:1px solid #333;margin-right:5px"></span>{html.escape(label)}</span>'
+             for (r, g, b, *_), label, shape in entries]
+    return '<div style="line-height:2">' + "".join(items) + "</div>"
+
+
+def plan_legend(lang: str) -> str:
+    return legend_html([
+        (STATUS_COLOURS["existing"], t("existing", lang), "dot"),
+        (STATUS_COLOURS["expanded"], t("expanded", lang), "dot"),
+        (STATUS_COLOURS["new"], t("new", lang), "dot"),
+        (STATUS_COLOURS["landfill"], t("landfill", lang), "dot"),
+        (STATUS_COLOURS["stopped"], t("stopped", lang), "dot"),
+        (FLOW_COLOUR, t("flow", lang), "line"),
+        (COUNTY_PALETTE[0], t("county_fill", lang), "square"),
+        (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+    ]) + f"<small>{html.escape(t('size_note', lang))}</small>"
+
+
+def diff_legend(lang: str) -> str:
+    return legend_html([
+        (DIFF_COLOURS["opened_only"], t("opened_only", lang), "dot"),
+        (DIFF_COLOURS["closed_only"], t("closed_only", lang), "dot"),
+        (DIFF_COLOURS["capacity_changed"], t("capacity_changed", lang), "dot"),
+        (DIFF_COLOURS["reassigned"], t("reassigned", lang), "square"),
+        (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+    ])

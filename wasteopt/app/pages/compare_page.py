@@ -1,0 +1,47 @@
+"""Compare page: KPIs and goals side by side, charts, and a map of what differs between two runs."""
+import streamlit as st
+
+from wasteopt.app.maps import diff_deck, diff_legend
+from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
+from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance
+from wasteopt.errors import WasteoptError
+from wasteopt.ui_text import t
+
+L = lang()
+st.title(t("page_compare", L))
+runs = {r.run_id: r for r in saved_runs()}
+if not runs:
+    st.info(t("no_run", L))
+    st.stop()
+mine = [run_id for run_id in st.session_state.get(SESSION_RUNS, []) if run_id in runs]
+default = mine[-2:] if len(mine) >= 2 else list(runs)[:2]
+labels = run_labels(runs.values())
+chosen = st.multiselect(t("pick_runs", L), list(runs), default=default, key="compare_runs", format_func=labels.get)
+if len(chosen) < 2:
+    st.info(t("pick_two", L))
+    st.stop()
+
+kpis = {run_id: runs[run_id].kpis for run_id in chosen}
+st.caption(" · ".join(f"**{run_id}** = {runs[run_id].name}" for run_id in chosen))
+st.subheader(t("goals", L))
+st.table(goals_table(kpis, L).set_index(t("goal", L)))
+st.subheader(t("kpis", L))
+st.table(kpi_table(kpis, L).set_index(t("kpi", L)))
+
+try:
+    layers = {run_id: run_layers(runs[run_id]) for run_id in chosen}
+    region = run_region(runs[chosen[0]])
+except (WasteoptError, OSError) as error:
+    show_error(error)
+    st.stop()
+st.altair_chart(balance_chart(prefecture_balance(layers), L), width="stretch")
+for column, (key, title) in zip(st.columns(3), [("raw_msw_landfill_tpd", "landfill_tpd"),
+                                                ("cost_wan_cny_per_year", "cost"), ("co2e_t_per_year", "co2e")]):
+    column.altair_chart(kpi_bar(kpis, key, title, L), width="stretch")
+
+st.subheader(t("diff_map", L))
+left, right = st.columns(2)
+base = left.selectbox(t("diff_base", L), chosen, index=0, key="diff_base")
+other = right.selectbox(t("diff_other", L), chosen, index=1, key="diff_other")
+st.pydeck_chart(diff_deck(layers[base], layers[other], region.prefecture_boundaries, L), height=560, key="diff_map")
+st.markdown(diff_legend(L), unsafe_allow_html=True)

@@ -1,0 +1,35 @@
+"""Map page: counties coloured by the plant serving them, plants sized by capacity, flows, prefectures."""
+import streamlit as st
+
+from wasteopt.app.maps import plan_deck, plan_legend
+from wasteopt.app.state import lang, pick_run, run_layers, run_region, show_error
+from wasteopt.errors import WasteoptError
+from wasteopt.ui_text import place, t
+
+L = lang()
+st.title(t("page_map", L))
+record = pick_run(t("run", L), key="map_run")
+if record is None:
+    st.stop()
+try:
+    layers = run_layers(record)
+    region = run_region(record)
+except (WasteoptError, OSError) as error:
+    show_error(error)
+    st.stop()
+
+st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L), height=640, key="plan_map")
+st.markdown(plan_legend(L), unsafe_allow_html=True)
+
+plants = layers["plants"]
+table = plants.assign(name=[place(z, e) for z, e in zip(plants["name_zh"], plants["name_en"])])
+table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation"]]
+table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
+st.markdown(f"**{t('facilities', L)}**")
+st.dataframe(table, hide_index=True, column_config={
+    "name": t("facilities", L), "status": st.column_config.TextColumn("status"),
+    "capacity_tpd": st.column_config.NumberColumn(f"{t('capacity', L)} (t/d)", format="%.0f"),
+    "throughput_tpd": st.column_config.NumberColumn("throughput (t/d)", format="%.0f"),
+    "raw_msw_tpd": st.column_config.NumberColumn("raw MSW (t/d)", format="%.0f"),
+    "utilisation": st.column_config.ProgressColumn("utilisation", min_value=0.0, max_value=1.0, format="percent"),
+})

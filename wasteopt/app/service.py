@@ -1,0 +1,115 @@
+"""What the app does with the library: load scenarios safely, solve, save and record runs. No Streamlit here."""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from wasteopt.errors import ScenarioError
+from wasteopt.export import RUN_MARKER, export_plan
+from wasteopt.kpi import compute_kpis
+from wasteopt.runs import RunRecord, RunRegistry, new_run_id
+from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
+from wasteopt.siting import solve_scenario
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = PROJECT_ROOT / "configs"
+DEFAULT_CONFIG = "henan-2025-zero-landfill.yaml"
+RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ folder
+REUSABLE_STATUSES = ("optimal", "time_limit")
+
+# Two workers: the machine has two cores; more solves than that only queue.
+_SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
+
+
+def runs_dir() -> Path:
+    return Path(os.environ.get(RUNS_DIR_ENV) or PROJECT_ROOT / "runs")
+
+
+def registry() -> RunRegistry:
+    return RunRegistry(runs_dir() / "registry.sqlite")
+
+
+def config_names() -> list[str]:
+    return sorted(path.name for path in CONFIGS.glob("*.yaml"))
+
+
+def load_config(name: str) -> Scenario:
+    """A scenario from ``configs/``; only names that are listed there are accepted."""
+    if name not in config_names():
+        raise ScenarioError(f"no config named {name!r} in configs/")
+    return load_scenario(CONFIGS / name)
+
+
+def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
+    """Validate an uploaded YAML: size cap, UTF-8, safe loader, schema, and files only inside the project."""
+    source = safe_file_stem(Path(filename).stem, fallback="upload") + ".yaml"
+    if len(data) > MAX_YAML_BYTES:
+        raise ScenarioError(f"{source} is larger than {MAX_YAML_BYTES // 1000} kB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{source} is not UTF-8 text (byte {error.start})") from None
+    scenario = scenario_from_yaml_text(text, base_dir=PROJECT_ROOT, source=source)
+    check_paths_inside(scenario, PROJECT_ROOT)
+    return scenario
+
+
+def check_paths_inside(scenario: Scenario, root: Path) -> None:
+    """An uploaded scenario may only read data files inside the project folder."""
+    paths = {"region.seeds": scenario.region.seeds, "region.landfills_file": scenario.region.landfills_file,
+             "region.candidate_sites_file": scenario.region.candidate_sites_file,
+             "network.od_matrix_file": scenario.network.od_matrix_file}
+    root = root.resolve()
+    for key, value in paths.items():
+        if value is not None and not scenario.path(value).resolve().is_relative_to(root):
+            raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
+
+
+def reusable_run(scenario: Scenario) -> RunRecord | None:
+    """The newest finished run of exactly this scenario whose files still exist (a solve cache that survives restarts)."""
+    record = registry().latest_for_hash(scenario.content_hash())
+    if record and record.status in REUSABLE_STATUSES and record.out_dir and has_files(record):
+        return record
+    return None
+
+
+def has_files(record: RunRecord) -> bool:
+    return bool(record.out_dir) and (Path(record.out_dir) / RUN_MARKER).exists()
+
+
+def solve_and_save(scenario: Scenario) -> RunRecord:
+    """Solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app"). Raises InfeasibleError."""
+    plan = solve_scenario(scenario)
+    kpis = compute_kpis(plan)
+    run_id = new_run_id()
+    out_dir = runs_dir() / "app" / run_id
+    export_plan(plan, kpis, out_dir)
+    return registry().record(scenario, kpis, out_dir, source="app", run_id=run_id)
+
+
+def start_solve(scenario: Scenario) -> Future:
+    """Run :func:`solve_and_save` in a worker thread, so the page can show progress (and the run is saved even if the user leaves)."""
+    return _SOLVER_POOL.submit(solve_and_save, scenario)
+
+
+def saved_scenario(scenario_yaml: str) -> Scenario:
+    """The scenario a run recorded (its YAML in the registry)."""
+    return scenario_from_yaml_text(scenario_yaml, base_dir=PROJECT_ROOT, source="saved run")
+
+
+_UNSAFE = re.compile(r"[^\w\-.]+", re.UNICODE)
+
+
+def safe_file_stem(text: str, fallback: str = "plan", max_length: int = 80) -> str:
+    """A file name stem without path separators, control or shell characters; CJK letters are kept."""
+    text = unicodedata.normalize("NFKC", str(text))
+    stem = _UNSAFE.sub("_", text).strip("._-")
+    stem = re.sub(r"_+", "_", stem)[:max_length].strip("._-")
+    return stem or fallback
+
+
+def download_name(record: RunRecord, suffix: str) -> str:
+    return f"{safe_file_stem(record.name)}_{safe_file_stem(record.run_id, 'run')}{suffix}"

@@ -1,0 +1,84 @@
+"""Session state and cached loaders shared by the pages (the only app module besides pages that imports Streamlit)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from wasteopt.app import service
+from wasteopt.errors import WasteoptError
+from wasteopt.region import Region, load_region
+from wasteopt.runs import RunRecord, read_run_layers
+from wasteopt.ui_text import DEFAULT_LANGUAGE, t
+
+KNOB_PREFIX = "knob."
+SESSION_RUNS = "session_runs"
+CURRENT_RUN = "current_run"
+
+
+def lang() -> str:
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def keep_widget_state() -> None:
+    """Knob values survive page switches (Streamlit drops state of widgets not drawn on the current page)."""
+    for key in list(st.session_state):
+        if str(key).startswith(KNOB_PREFIX) or key == "lang":
+            st.session_state[key] = st.session_state[key]
+
+
+def remember_run(record: RunRecord) -> None:
+    runs = st.session_state.setdefault(SESSION_RUNS, [])
+    if record.run_id not in runs:
+        runs.append(record.run_id)
+    st.session_state[CURRENT_RUN] = record.run_id
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _layers(out_dir: str, _stamp: float) -> dict:
+    return read_run_layers(out_dir)
+
+
+def run_layers(record: RunRecord) -> dict:
+    """The saved plan's layers (cached on the file's mtime)."""
+    path = Path(record.out_dir) / "plan.gpkg"
+    return _layers(record.out_dir, path.stat().st_mtime)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _region(scenario_yaml: str) -> Region:
+    return load_region(service.saved_scenario(scenario_yaml))
+
+
+def run_region(record: RunRecord) -> Region:
+    """The Region a run was solved on (prefecture boundaries, every landfill)."""
+    return _region(record.scenario_yaml)
+
+
+def saved_runs() -> list[RunRecord]:
+    """Runs in the registry whose files still exist, newest first."""
+    return [r for r in service.registry().records() if service.has_files(r)]
+
+
+def run_labels(records) -> dict[str, str]:
+    """run_id → label; this session's runs are starred."""
+    mine, star = set(st.session_state.get(SESSION_RUNS, [])), f" ★ {t('this_session', lang())}"
+    return {r.run_id: f"{r.run_id} · {r.name} · {r.status}{star if r.run_id in mine else ''}" for r in records}
+
+
+def pick_run(label: str, key: str) -> RunRecord | None:
+    """A selectbox of saved runs, preselecting this session's current run."""
+    runs = saved_runs()
+    if not runs:
+        st.info(t("no_run", lang()))
+        return None
+    ids = [r.run_id for r in runs]
+    current = st.session_state.get(CURRENT_RUN)
+    index = ids.index(current) if current in ids else 0
+    labels = run_labels(runs)
+    chosen = st.selectbox(label, ids, index=index, key=key, format_func=labels.get)
+    return next(r for r in runs if r.run_id == chosen)
+
+
+def show_error(error: WasteoptError) -> None:
+    st.error(f"{t('error', lang())}: {error}")

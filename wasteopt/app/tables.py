@@ -1,0 +1,84 @@
+"""KPI and goal tables, per-prefecture balances and comparison charts, in the UI language. No Streamlit here."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from wasteopt.kpi import KPI_LABELS
+from wasteopt.ui_text import KPI_NAMES_ZH, place, t, unit
+
+
+def format_value(key: str, value, kpis: dict) -> str:
+    if value is None:
+        return "–"
+    if key == "landfills_stopped":
+        return f"{value} / {kpis.get('landfills_total', '?')}"
+    if key in ("gap", "mean_utilisation"):
+        return f"{100 * value:.2f} %"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
+    """Rows: KPIs with their unit; one column per run."""
+    rows = []
+    for key, label, unit_text in KPI_LABELS:
+        row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
+               t("unit", lang): unit(unit_text, lang)}
+        for run, kpis in kpis_by_run.items():
+            row[run] = format_value(key, kpis.get(key), kpis)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
+    """Rows: the plan's goals with target; per run the value and ✅ met / ❌ not met."""
+    rows = []
+    first = next(iter(kpis_by_run.values()))
+    for i, goal in enumerate(first["goals"]):
+        row = {t("goal", lang): goal["goal_zh"] if lang == "zh" else goal["goal"],
+               t("target", lang): f"{goal['sense']} {goal['target']:,.0f} {unit(goal['unit'], lang)}"}
+        for run, kpis in kpis_by_run.items():
+            g = kpis["goals"][i]
+            mark = f"✅ {t('met', lang)}" if g["met"] else f"❌ {t('not_met', lang)}"
+            row[run] = f"{format_value(g['kpi'], g['value'], kpis)} {mark}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def prefecture_balance(layers_by_run: dict[str, dict]) -> pd.DataFrame:
+    """Long table: prefecture, run, incineration capacity and MSW to treat (t/d)."""
+    frames = []
+    for run, layers in layers_by_run.items():
+        demand, plants = layers["demand"], layers["plants"]
+        names = demand.drop_duplicates("prefecture_adcode").set_index("prefecture_adcode")
+        need = demand.groupby("prefecture_adcode")["msw_tpd"].sum()
+        incinerators = plants[plants["technology"] == "incinerator"]
+        capacity = incinerators.groupby("prefecture_adcode")["capacity_tpd"].sum().reindex(need.index).fillna(0.0)
+        frames.append(pd.DataFrame({
+            "prefecture": [place(names.at[a, "prefecture_zh"], names.at[a, "prefecture_en"]) for a in need.index],
+            "run": run, "capacity_tpd": capacity.to_numpy(), "msw_tpd": need.to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
+    """Capacity bars per run with a black tick at the MSW to treat, per prefecture."""
+    x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45))
+    bars = alt.Chart(balance).mark_bar().encode(
+        x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
+        color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
+        tooltip=["prefecture", "run", alt.Tooltip("capacity_tpd:Q", format=",.0f"),
+                 alt.Tooltip("msw_tpd:Q", format=",.0f")])
+    ticks = alt.Chart(balance).mark_tick(color="black", thickness=2).encode(
+        x=x, xOffset="run:N", y="msw_tpd:Q",
+        tooltip=["prefecture", "run", alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} t/d")])
+    return (bars + ticks).properties(title=t("capacity_vs_demand", lang) + f" — ▬ {t('msw_to_treat', lang)}", height=320)
+
+
+def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str) -> alt.Chart:
+    frame = pd.DataFrame({"run": list(kpis_by_run), "value": [k.get(key) for k in kpis_by_run.values()]})
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)), y=alt.Y("value:Q", title=t(title_key, lang)),
+        color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=",.0f")],
+    ).properties(title=t(title_key, lang), height=220)

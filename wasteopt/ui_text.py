@@ -1,0 +1,139 @@
+"""UI strings of the planner's app in 中文 and English, and how place names are shown."""
+from __future__ import annotations
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+
+# key: (中文, English). Units stay in the label so they are always on screen.
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("河南垃圾焚烧设施规划", "Henan waste-to-energy planner"),
+    "language": ("语言 / Language", "语言 / Language"),
+    "page_scenario": ("情景与求解", "Scenario & solve"),
+    "page_map": ("地图", "Map"),
+    "page_compare": ("方案比较", "Compare"),
+    "page_export": ("导出", "Export"),
+    # scenario page
+    "source": ("情景来源", "Scenario source"),
+    "source_config": ("configs/ 中的配置", "a config in configs/"),
+    "source_upload": ("上传 YAML", "upload a YAML"),
+    "config": ("配置文件", "config file"),
+    "upload": ("情景 YAML（≤ 1 MB）", "scenario YAML (≤ 1 MB)"),
+    "upload_loaded": ("已载入上传的情景：{name}", "uploaded scenario loaded: {name}"),
+    "knobs": ("规划参数", "planning knobs"),
+    "demand": ("需求", "demand"),
+    "network": ("运输", "haulage"),
+    "incinerator": ("焚烧线", "incineration lines"),
+    "policy": ("政策", "policy"),
+    "target_year": ("目标年份", "target year"),
+    "msw_urban": ("城镇人均产生量 (kg/人·日)", "urban per-capita MSW (kg/person·day)"),
+    "msw_rural": ("农村人均产生量 (kg/人·日)", "rural per-capita MSW (kg/person·day)"),
+    "growth": ("年增长率 (%/年)", "growth (%/yr)"),
+    "sorted_out": ("分类分流比例 (%)", "sorted-out share (%)"),
+    "max_haul": ("最大运距 (km)", "max haul (km)"),
+    "line_sizes": ("焚烧线规格 (t/d)", "line sizes (t/d)"),
+    "max_lines": ("每厂最多焚烧线数", "max lines per site"),
+    "site_cost": ("新厂址固定成本 (万元)", "new site fixed cost (万元)"),
+    "line_fixed_cost": ("每条线固定成本 (万元)", "fixed cost per line (万元)"),
+    "line_cost": ("单位能力成本 (万元/(t/d))", "cost per capacity (万元 per t/d)"),
+    "landfill_capped": ("限制原生垃圾填埋量", "cap raw MSW landfill"),
+    "landfill_cap": ("原生垃圾填埋上限 (t/d)", "raw MSW landfill cap (t/d)"),
+    "min_new": ("新建厂最少数量（空 = 不限）", "min new plants (empty = none)"),
+    "max_new": ("新建厂最多数量（空 = 不限）", "max new plants (empty = none)"),
+    "locked_open": ("强制启用的厂址", "sites locked open"),
+    "locked_closed": ("禁止使用的厂址", "sites locked closed"),
+    "time_limit": ("求解时间上限 (s)", "solver time limit (s)"),
+    "not_in_scenario": ("此情景没有建筑垃圾（C&D）部分和目标函数选项，相应参数不显示。",
+                        "This scenario has no C&D section and no objective choice, so those knobs are not shown."),
+    "effective_yaml": ("当前生效的情景 YAML", "effective scenario YAML"),
+    "download_yaml": ("下载情景 YAML", "download scenario YAML"),
+    "solve": ("求解", "Solve"),
+    "solving": ("求解中……（上限 {limit:g} s）", "solving … (limit {limit:g} s)"),
+    "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
+    "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
+    "status_optimal": ("最优", "optimal"),
+    "status_time_limit": ("达到时间上限（非最优，显示已证明的差距）", "time limit (not proven optimal; proven gap shown)"),
+    "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
+    "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
+    "infeasible": ("情景不可行", "the scenario is infeasible"),
+    "unserved_table": ("无法服务的需求", "demand that cannot be served"),
+    "error": ("输入有误", "invalid input"),
+    "kpis": ("关键指标", "key figures"),
+    "goals": ("河南“十四五”目标", "Henan 14th five-year plan goals"),
+    "met": ("达成", "met"),
+    "not_met": ("未达成", "not met"),
+    "no_run": ("还没有求解结果：请先在“情景与求解”页面求解，或在“方案比较”中选择已保存的运行。",
+               "No plan yet: solve one on the Scenario page, or pick a saved run on Compare."),
+    # KPI table columns
+    "kpi": ("指标", "KPI"),
+    "value": ("数值", "value"),
+    "unit": ("单位", "unit"),
+    "goal": ("目标", "goal"),
+    "target": ("目标值", "target"),
+    # map page
+    "run": ("运行", "run"),
+    "legend": ("图例", "legend"),
+    "existing": ("现有焚烧厂", "existing plant"),
+    "expanded": ("扩建焚烧厂", "expanded plant"),
+    "new": ("新建焚烧厂", "new plant"),
+    "landfill": ("仍接收原生垃圾的填埋场", "landfill still taking raw MSW"),
+    "stopped": ("停用的填埋场", "stopped landfill"),
+    "flow": ("运输流向（线宽 ∝ t/d）", "flows (width ∝ t/d)"),
+    "county_fill": ("县区按服务它的厂着色", "counties coloured by the plant serving them"),
+    "prefecture_line": ("地级市边界", "prefecture boundary"),
+    "size_note": ("圆点面积 ∝ 处理能力 (t/d)", "dot area ∝ capacity (t/d)"),
+    "facilities": ("设施", "facilities"),
+    # compare page
+    "pick_runs": ("选择要比较的运行（至少两个）", "runs to compare (two or more)"),
+    "pick_two": ("请至少选择两个运行。", "Pick at least two runs."),
+    "this_session": ("本次会话", "this session"),
+    "capacity_vs_demand": ("各地级市焚烧能力与需处理量 (t/d)", "capacity vs MSW to treat per prefecture (t/d)"),
+    "capacity": ("焚烧能力", "capacity"),
+    "msw_to_treat": ("需处理量", "MSW to treat"),
+    "landfill_tpd": ("原生垃圾填埋量 (t/d)", "raw MSW landfilled (t/d)"),
+    "cost": ("系统年成本 (万元/年)", "system cost (万元/yr)"),
+    "co2e": ("净温室气体排放 (t CO2e/年)", "net GHG (t CO2e/yr)"),
+    "diff_map": ("差异地图", "map of what differs"),
+    "diff_base": ("基准运行", "baseline run"),
+    "diff_other": ("对比运行", "other run"),
+    "opened_only": ("仅在对比运行中建设/扩建", "built or expanded only in the other run"),
+    "closed_only": ("仅在基准运行中使用", "used only in the baseline run"),
+    "capacity_changed": ("能力变化", "capacity changed"),
+    "reassigned": ("服务厂改变的县区", "counties served by a different plant"),
+    "run_files_missing": ("运行 {run_id} 的文件不存在：{out_dir}", "files of run {run_id} are missing: {out_dir}"),
+    # export page
+    "export_run": ("导出哪个运行", "run to export"),
+    "download_gpkg": ("GeoPackage (.gpkg)", "GeoPackage (.gpkg)"),
+    "download_xlsx": ("Excel（每表一页）", "Excel (one sheet per table)"),
+    "download_csv": ("CSV：{table}", "CSV: {table}"),
+    "download_kpis": ("指标 JSON", "KPI JSON"),
+}
+
+KPI_NAMES_ZH = {
+    "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
+    "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",
+    "msw_incinerated_tpd": "焚烧量", "raw_msw_landfill_tpd": "原生垃圾填埋量",
+    "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建厂数", "expanded_plants": "扩建厂数",
+    "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
+    "landfills_stopped": "停用填埋场（共计）", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
+    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+}
+
+UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座"}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
+    """The UI string ``key`` in ``lang`` ('zh' or 'en'), formatted with ``values``."""
+    zh, en = TEXT[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def unit(text: str, lang: str) -> str:
+    return UNITS_ZH.get(text, text) if lang == "zh" else text
+
+
+def place(name_zh: str, name_en: str | None) -> str:
+    """A place in Chinese with its pinyin name beside it, e.g. '郑州市 (Zhengzhou)'."""
+    if not name_en or name_en == name_zh or not isinstance(name_en, str):
+        return str(name_zh)
+    return f"{name_zh} ({name_en})"
