@@ -1,0 +1,113 @@
+"""``wasteopt sweep`` (many scenarios), ``wasteopt report`` (review report of a run) and
+``wasteopt bench scale`` (township-scale instance: one CSV row of size, time, gap and peak memory)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from wasteopt.errors import ScenarioError
+from wasteopt.runs import DEFAULT_REGISTRY
+
+SCALE_COLUMNS = ("nodes", "sites", "arcs", "seconds", "gap", "peak_mb", "status")
+SCALE_CONFIG = "configs/henan-2025-zero-landfill.yaml"
+
+
+def register(commands, bench_commands) -> None:
+    sweep = commands.add_parser("sweep", help="solve a base scenario over parameter grids/lists; summary table")
+    sweep.add_argument("sweep_file", help="sweep YAML, e.g. configs/sweeps/henan-12.yaml")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (default: local processes)")
+    sweep.add_argument("--jobs", type=_positive_int, default=2, help="local worker processes (default 2)")
+    sweep.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=run_sweep_command)
+
+    report = commands.add_parser("report", help="HTML (+ PDF, XLSX) review report of a run folder")
+    report.add_argument("run_dir", help="folder written by `wasteopt solve --out` or a sweep")
+    report.add_argument("--no-pdf", action="store_true", help="skip the PDF even if Chromium is installed")
+    report.set_defaults(func=run_report_command)
+
+    scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
+    scale.add_argument("--nodes", type=_positive_int, required=True, help="township demand nodes (≥ 157)")
+    scale.add_argument("--sites", type=_positive_int, required=True, help="candidate sites (≤ nodes)")
+    scale.add_argument("--seed", type=int, default=0)
+    scale.add_argument("--time-limit", type=float, default=60.0, help="solver seconds (default 60)")
+    scale.add_argument("--gap", type=float, default=0.01, help="relative MIP gap to stop at (default 0.01)")
+    scale.add_argument("--max-km", type=float, default=None, help="arc radius, road km (default: synthetic.SCALE_MAX_KM)")
+    scale.add_argument("--k-nearest", type=int, default=None, help="extra nearest sites per node (default: synthetic.SCALE_K_NEAREST)")
+    scale.add_argument("--single-sourcing", action="store_true", help="each township to one plant (binary arcs)")
+    scale.add_argument("--config", default=SCALE_CONFIG, help=f"scenario for costs and policy (default {SCALE_CONFIG})")
+    scale.add_argument("--no-header", action="store_true", help="print the row only")
+    scale.set_defaults(func=run_scale_command)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be ≥ 1")
+    return value
+
+
+def run_sweep_command(args) -> int:
+    from wasteopt.sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(args.sweep_file)
+    where = args.scheduler or f"{args.jobs} local processes"
+    print(f"sweep {sweep.spec.name}: {len(sweep.variants)} variants on {where} → {sweep.out}", file=sys.stderr)
+    result = run_sweep(sweep, scheduler=args.scheduler, jobs=args.jobs, registry_path=args.registry,
+                       progress=not args.no_progress)
+    columns = [c for c in ("variant", "label", "status", "skipped", "gap", "goals_met", "new_plants",
+                           "incineration_capacity_tpd", "cost_wan_cny_per_year", "co2e_t_per_year")
+               if c in result.summary.columns]
+    print(result.summary[columns].to_string(index=False))
+    print(f"\n{result.solved} solved, {result.skipped} skipped (already in the registry), {result.failed} failed "
+          f"in {result.seconds:.1f} s; summary: {', '.join(str(p) for p in result.files.values())}")
+    if result.failed:
+        print("some variants failed: run the same command again to retry them (finished ones are skipped)",
+              file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def run_report_command(args) -> int:
+    from wasteopt.report import write_report
+
+    files = write_report(args.run_dir, pdf=not args.no_pdf)
+    if not args.no_pdf and "pdf" not in files:
+        print("no PDF: headless Chromium not found or it failed (HTML and XLSX written)", file=sys.stderr)
+    print("report written: " + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+def _measure(config: str, options: dict) -> dict:
+    from wasteopt.scenario import load_scenario
+    from wasteopt.synthetic import measure_scale
+
+    return measure_scale(load_scenario(config), **options)
+
+
+def scale_row(config: str, nodes: int, sites: int, **options) -> dict:
+    """Measure one size in a fresh spawned process, so its peak memory is its own."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_measure, config, {"n_nodes": nodes, "n_sites": sites, **options}).result()
+
+
+def run_scale_command(args) -> int:
+    if args.time_limit <= 0 or not 0 <= args.gap < 1:
+        raise ScenarioError("--time-limit must be > 0 and --gap in [0, 1)")
+    if not Path(args.config).is_file():
+        raise ScenarioError(f"scenario file not found: {args.config}")
+    options = {"seed": args.seed, "time_limit": args.time_limit, "rel_gap": args.gap,
+               "single_sourcing": args.single_sourcing}
+    options.update({k: v for k, v in (("max_km", args.max_km), ("k_nearest", args.k_nearest)) if v is not None})
+    row = scale_row(args.config, args.nodes, args.sites, **options)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if not args.no_header:
+        writer.writerow(SCALE_COLUMNS)
+    writer.writerow(["" if row[c] is None else row[c] for c in SCALE_COLUMNS])
+    print(f"# generate {row['generate_seconds']} s (not in seconds), solver {row['solver_seconds']} s, "
+          f"objective {row['objective']}", file=sys.stderr)
+    return 0
