@@ -105,3 +105,76 @@ def test_infeasible_scenario_names_the_counties(tmp_path, root):
     assert "max_haul_km = 5 km" in message
     assert "410222" in set(unserved["node"])  # 通许县 has no plant in 2020
     assert "通许县" in message or "t/d" in message
+
+
+def test_recomputed_cost_equals_the_objective(zero_landfill_plan):
+    kpis = compute_kpis(zero_landfill_plan)
+    assert kpis["cost_cny_per_year"] == pytest.approx(zero_landfill_plan.objective, rel=1e-6)
+
+
+def classic(kind, **kw):
+    from wasteopt.siting import Objective
+    return line_of_three(objective=Objective(kind=kind, technology="plant", **kw))
+
+
+@pytest.mark.parametrize("p, best_t_km", [(1, 6000.0), (2, 1000.0)])
+def test_p_median(p, best_t_km):
+    # p = 1: SA serves all, 100·10 + 100·50 t·km; p = 2: only B travels (10 km)
+    solution = solve_problem(classic("p_median", p=p), rel_gap=0)
+    assert solution.objective == pytest.approx(best_t_km)
+
+
+@pytest.mark.parametrize("radius, plants", [(45.0, 2), (60.0, 1)])
+def test_set_cover(radius, plants):
+    # within 45 km, A reaches only SA and C only SC; within 60 km SA reaches all three
+    solution = solve_problem(classic("set_cover", radius_km=radius), rel_gap=0)
+    assert solution.objective == pytest.approx(plants)
+    assert solution.sites.loc[["SA", "SC"], "opened"].sum() == plants
+
+
+def test_max_coverage_leaves_the_far_town_uncovered():
+    # one plant, 45 km: SA covers A and B (200 t/d), C (100 t/d) stays uncovered
+    solution = solve_problem(classic("max_coverage", p=1, radius_km=45.0), rel_gap=0)
+    assert solution.objective == pytest.approx(100.0)
+
+
+def landfills_only(**changes) -> SitingProblem:
+    """Two towns, two landfills next to them (10 CNY/t near, 50 CNY/t far), 1,000 CNY/yr to keep one running."""
+    from wasteopt.siting.problem import StopTarget  # noqa: F401  (used by callers through changes)
+    demand = pd.DataFrame({"msw": [100.0, 100.0]}, index=["A", "C"])
+    sites = pd.DataFrame({"technology": "landfill", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": False, "lock": ""}, index=["LA", "LC"])
+    arcs = pd.DataFrame([("A", "LA", "msw", 0.0, 10.0), ("A", "LC", "msw", 50.0, 50.0),
+                         ("C", "LA", "msw", 50.0, 50.0), ("C", "LC", "msw", 0.0, 10.0)],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {"landfill": Technology("landfill", ("msw",), operating_annual_cost=1000.0, gated_streams=("msw",))}
+    fields = dict(demand=demand, sites=sites, technologies=techs, arcs=arcs, single_sourcing=("msw",), days_per_year=1.0)
+    fields.update(changes)
+    return SitingProblem(**fields)
+
+
+def test_landfill_stop_decisions():
+    from wasteopt.siting.problem import StopTarget
+
+    both = solve_problem(landfills_only(), rel_gap=0)  # 2·1,000 + 2·100·10
+    assert both.objective == pytest.approx(4000.0) and both.sites["running"].all()
+    one = solve_problem(landfills_only(stop_targets=(StopTarget("landfill", min_stopped=1),)), rel_gap=0)
+    assert one.objective == pytest.approx(7000.0)  # 1,000 + 100·10 + 100·50
+    assert one.sites["running"].sum() == 1
+    restored = solve_problem(landfills_only(stop_targets=(StopTarget("landfill", 1, 1, 500.0),)), rel_gap=0)
+    assert restored.objective == pytest.approx(7500.0)
+    assert (restored.sites["restored"] & ~restored.sites["running"]).sum() == 1
+
+
+def test_exclusion_zone_with_buffer(tmp_path):
+    from shapely.geometry import box
+
+    from wasteopt.siting.exclusion import excluded_sites
+
+    zone = gpd.GeoDataFrame(geometry=[box(113.60, 34.70, 113.62, 34.72)], crs="EPSG:4326")
+    path = tmp_path / "water_source.geojson"
+    zone.to_file(path, driver="GeoJSON")
+    # inside; ~180 m east of the zone; ~1.8 km east
+    sites = pd.DataFrame({"lon": [113.61, 113.622, 113.64], "lat": [34.71, 34.71, 34.71]}, index=["in", "near", "far"])
+    assert excluded_sites(sites, [path]) == ["in"]
+    assert excluded_sites(sites, [path], buffer_m=300) == ["in", "near"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,10 +19,12 @@ from wasteopt.errors import ScenarioError
 
 MAX_YAML_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 8
+MAX_YAML_DEPTH = 32  # a scenario nests 4 levels; deep nesting only exhausts the parser's recursion
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # NaN and ±inf pass ``ge``/``le``-free fields and poison the MILP's costs: refuse them everywhere.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class UrbanRural(_Section):
@@ -75,7 +77,7 @@ class TransportSettings(_Section):
 
 
 class IncineratorSettings(_Section):
-    line_sizes_tpd: list[float] = Field([300.0, 500.0, 750.0], min_length=1)
+    line_sizes_tpd: list[Annotated[float, Field(gt=0, le=10000)]] = Field([300.0, 500.0, 750.0], min_length=1, max_length=20)
     max_lines_per_site: int = Field(6, ge=1, le=20)
     site_cost_wan_cny: float = Field(10000, ge=0, description="fixed cost of a new site (land, grid, leachate, ash plant)")
     line_fixed_cost_wan_cny: float = Field(3000, ge=0, description="fixed cost per line (economy of scale of larger lines) [assumption]")
@@ -91,6 +93,9 @@ class IncineratorSettings(_Section):
 
 class LandfillSettings(_Section):
     gate_cost_cny_per_t: float = Field(60, ge=0, description="[assumption]")
+    fixed_om_wan_cny_per_year: float = Field(150, ge=0, description="a landfill kept running for raw MSW [assumption]")
+    restoration_cost_wan_cny: float = Field(3000, ge=0, description="ecological closure of a stopped landfill, one-off [assumption]")
+    max_haul_km: float = Field(50, gt=0, description="raw MSW is landfilled only this close to its county [assumption]")
     ash_gate_cost_cny_per_t: float = Field(100, ge=0, description="stabilised fly/bottom ash [assumption]")
     co2e_t_per_t: float = Field(0.686, description="mixed MSW landfill [src, DOMAIN §2.8]")
 
@@ -112,6 +117,29 @@ class PlantCount(_Section):
         return self
 
 
+class ObjectiveSettings(_Section):
+    """min_cost (default); p_median: least t·km with exactly ``p`` plants; set_cover: fewest new
+    plants so every county has one within ``radius_km``; max_coverage: most t/d within ``radius_km`` with ``p`` plants."""
+
+    kind: Literal["min_cost", "p_median", "set_cover", "max_coverage"] = "min_cost"
+    p: int | None = Field(None, ge=1, description="plants in total (existing count), for p_median / max_coverage")
+    radius_km: float | None = Field(None, gt=0, description="road km, for set_cover / max_coverage")
+
+    @model_validator(mode="after")
+    def _parameters_given(self):
+        if self.kind in ("p_median", "max_coverage") and self.p is None:
+            raise ValueError(f"objective '{self.kind}' needs p")
+        if self.kind in ("set_cover", "max_coverage") and self.radius_km is None:
+            raise ValueError(f"objective '{self.kind}' needs radius_km")
+        return self
+
+
+class ExclusionSettings(_Section):
+    zones_files: list[str] = Field([], description="GeoJSON/GeoPackage polygons where no new plant may be built")
+    buffer_m: float = Field(0, ge=0, le=50000, description="protection distance added around the zones, m")
+    population_points_file: str | None = Field(None, description="CSV lon,lat,population for exposure KPIs near new plants")
+
+
 class PolicySettings(_Section):
     raw_msw_landfill_cap_tpd: float | None = Field(None, ge=0, description="0 = zero landfill; null = no cap")
     province_capacity_target_tpd: float | None = Field(None, ge=0, description="min total incineration nameplate, t/d")
@@ -119,6 +147,8 @@ class PolicySettings(_Section):
     single_sourcing: bool = Field(True, description="each county sends all its MSW to one plant or landfill")
     locked_open: list[str] = Field([], description="site ids forced open (what-if)")
     locked_closed: list[str] = Field([], description="site ids forbidden")
+    landfills_stopped_min: int | None = Field(None, ge=0, description="landfills that must stop taking raw MSW")
+    landfills_restored_min: int | None = Field(None, ge=0, description="stopped landfills to restore (封场)")
 
 
 class SolverSettings(_Section):
@@ -148,6 +178,8 @@ class Scenario(_Section):
     landfill: LandfillSettings = LandfillSettings()
     economics: EconomicsSettings = EconomicsSettings()
     policy: PolicySettings = PolicySettings()
+    objective: ObjectiveSettings = ObjectiveSettings()
+    exclusion: ExclusionSettings = ExclusionSettings()
     solver: SolverSettings = SolverSettings()
     goals: Goals = Goals()
     base_dir: str = Field(".", description="relative paths resolve against this folder (set by the loader)")
@@ -175,63 +207,107 @@ class Scenario(_Section):
 # ----------------------------------------------------------------------------- loading
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (a silent-overwrite trap in YAML)."""
+    """SafeLoader for scenarios; :func:`_check_tree` vets the composed nodes before any object is built."""
 
 
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise ScenarioError(f"duplicate key '{key}' at line {key_node.start_mark.line + 1}")
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def key_path_text(path: tuple) -> str:
+    """'a.b.0' for messages; odd characters in a key (quotes, newlines, controls) are escaped so the
+    message stays one line and the path can be read back."""
+    def show(part) -> str:
+        text = str(part)
+        if text.isprintable() and "'" not in text:
+            return text
+        return text.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+    return ".".join(show(part) for part in path)
 
 
-def _key_lines(node, prefix=(), out=None, source="") -> dict[tuple, str]:
-    """Map each key path to 'file:line' by walking the composed YAML node tree."""
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            path = prefix + (str(key_node.value),)
-            out[path] = f"{source}line {key_node.start_mark.line + 1}"
-            _key_lines(value_node, path, out, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            path = prefix + (i,)
-            out[path] = f"{source}line {item.start_mark.line + 1}"
-            _key_lines(item, path, out, source)
+def _check_tree(node, where: str, prefix: tuple = ()) -> dict[tuple, str]:
+    """Map each key path to 'file, line N'; refuse non-text and duplicate keys, naming path and line.
+
+    Iterative, so a hostile document cannot exhaust Python's recursion limit here either.
+    """
+    out: dict[tuple, str] = {}
+    stack = [(node, prefix)]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+                    shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"<{key_node.id}>"
+                    dotted = key_path_text(path + (shown,))
+                    raise ScenarioError(f"key '{dotted}' ({where}line {line}): keys must be plain names (text)")
+                key = key_node.value
+                if key in seen:
+                    dotted = key_path_text(path + (key,))
+                    raise ScenarioError(f"key '{dotted}' ({where}line {line}): duplicate key (first at line {seen[key]})")
+                seen[key] = line
+                out[path + (key,)] = f"{where}line {line}"
+                stack.append((value_node, path + (key,)))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                out[path + (i,)] = f"{where}line {item.start_mark.line + 1}"
+                stack.append((item, path + (i,)))
     return out
+
+
+def _scan_tokens(text: str, where: str) -> None:
+    """One flat pass over the tokens: refuse anchors/aliases (billion laughs) and deep nesting."""
+    depth = 0
+    opening = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+               yaml.FlowSequenceStartToken, yaml.BlockEntryToken)
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+            line = token.start_mark.line + 1
+            raise ScenarioError(f"{where}YAML anchors and aliases are not allowed in scenarios (line {line})")
+        if isinstance(token, opening[:4]):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ScenarioError(f"{where}YAML nested deeper than {MAX_YAML_DEPTH} levels "
+                                    f"at line {token.start_mark.line + 1}")
+        elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+            depth -= 1
 
 
 def parse_yaml(text: str, source: str = "") -> tuple[dict, dict[tuple, str]]:
     """Parse scenario YAML safely; return the mapping and where each key path stands."""
+    if not isinstance(text, str):
+        raise ScenarioError(f"{source or 'YAML'}: expected text, got {type(text).__name__}")
     if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
         raise ScenarioError(f"{source or 'YAML'} is larger than {MAX_YAML_BYTES // 1000} kB")
     where = f"{source}: " if source else ""
     try:
-        node = yaml.compose(text, Loader=_LineLoader)
-        if node is not None and _has_aliases(text):
-            raise ScenarioError(f"{where}YAML anchors and aliases are not allowed in scenarios")
-        data = yaml.load(text, Loader=_LineLoader)
+        _scan_tokens(text, where)
+        loader = _LineLoader(text)
+        try:
+            node = loader.get_single_node()
+            lines = _check_tree(node, f"{source}, " if source else "") if node is not None else {}
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
+        mark = error.problem_mark or error.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError(f"{where}invalid YAML at {line}{error.problem}") from None
+        raise ScenarioError(f"{where}invalid YAML at {line}{error.problem or error.context}") from None
+    except yaml.reader.ReaderError as error:
+        # Raised for control characters and lone surrogates; it knows the offset, not the line.
+        line = text.count("\n", 0, max(error.position, 0)) + 1
+        code = ord(error.character) if isinstance(error.character, str) else int(error.character)
+        raise ScenarioError(f"{where}invalid YAML at line {line}: character U+{code:04X} "
+                            "is not allowed (control character or invalid unicode)") from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"{where}invalid YAML: {error}") from None
+    except RecursionError:  # belt and braces: _scan_tokens should have refused the nesting first
+        raise ScenarioError(f"{where}YAML nested too deeply") from None
     if data is None:
         raise ScenarioError(f"{where}the scenario is empty")
     if not isinstance(data, dict):
         raise ScenarioError(f"{where}a scenario must be a mapping of keys, not {type(data).__name__}")
-    return data, _key_lines(node, source=f"{source}, " if source else "")
-
-
-def _has_aliases(text: str) -> bool:
-    return any(isinstance(token, (yaml.AliasToken, yaml.AnchorToken)) for token in yaml.scan(text, Loader=yaml.SafeLoader))
+    return data, lines
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
@@ -257,9 +333,13 @@ def _load_with_extends(path: Path, depth: int = 0) -> tuple[dict, dict[tuple, st
     base_name = data.pop("extends", None)
     if base_name is None:
         return data, lines
-    if not isinstance(base_name, str):
-        raise ScenarioError(f"{path.name}, {lines.get(('extends',), '')}: key 'extends' must be a file name")
-    base_data, base_lines = _load_with_extends(path.parent / base_name, depth + 1)
+    where = lines.get(("extends",), path.name)
+    if not isinstance(base_name, str) or not base_name.strip():
+        raise ScenarioError(f"key 'extends' ({where}): must be a file name")
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise ScenarioError(f"key 'extends' ({where}): scenario file not found: {base_path}")
+    base_data, base_lines = _load_with_extends(base_path, depth + 1)
     return _deep_merge(base_data, data), {**base_lines, **lines}
 
 
@@ -271,7 +351,7 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
         problems = []
         for item in error.errors():
             loc = tuple(item["loc"])
-            key = ".".join(str(part) for part in loc) or "(top level)"
+            key = key_path_text(loc) or "(top level)"
             where = _nearest_line(lines, loc)
             message = item["msg"]
             if item["type"] == "extra_forbidden":
@@ -318,9 +398,14 @@ def scenario_from_yaml_text(text: str, base_dir: str | Path = ".", source: str =
     data, lines = parse_yaml(text, source=source)
     base_name = data.pop("extends", None)
     if base_name is not None:
-        if not isinstance(base_name, str) or "/" in base_name or "\\" in base_name or base_name.startswith("."):
-            raise ScenarioError(f"{source}: 'extends' must name a file in configs/")
-        base_data, base_lines = _load_with_extends(Path(base_dir) / "configs" / base_name)
+        where = lines.get(("extends",), source)
+        if (not isinstance(base_name, str) or not base_name.strip() or "/" in base_name or "\\" in base_name
+                or base_name.startswith(".") or "\0" in base_name):
+            raise ScenarioError(f"key 'extends' ({where}): must name a file in configs/")
+        base_path = Path(base_dir) / "configs" / base_name
+        if not base_path.is_file():
+            raise ScenarioError(f"key 'extends' ({where}): no scenario '{base_name}' in configs/")
+        base_data, base_lines = _load_with_extends(base_path)
         data, lines = _deep_merge(base_data, data), {**base_lines, **lines}
     data["base_dir"] = str(base_dir)
     return validate_scenario(data, lines, source=source)

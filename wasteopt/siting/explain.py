@@ -14,10 +14,13 @@ from wasteopt.siting.problem import SitingProblem
 
 @dataclass(frozen=True)
 class Explanation:
-    """``unserved``: node, name_zh, name_en, stream, tonnes_per_day, reason. ``policy``: rows relaxed and by how much."""
+    """``unserved``: node, name_zh, name_en, stream, tonnes_per_day, reason. ``policy``: rows relaxed and by
+    how much (t/d for capacity and flow rows, sites for site counts). ``notes``: site-level causes found by
+    the checks in :func:`site_notes` (e.g. a plant with nowhere to send its ash)."""
 
     unserved: pd.DataFrame
     policy: tuple[tuple[str, float], ...]
+    notes: tuple[str, ...] = ()
 
     def lines(self, limit: int = 12) -> list[str]:
         out = []
@@ -25,11 +28,17 @@ class Explanation:
             total = self.unserved["tonnes_per_day"].sum()
             out.append(f"{len(self.unserved)} demand node(s) cannot be served, {total:,.0f} t/d in total:")
             for row in self.unserved.head(limit).itertuples():
-                out.append(f"  {row.node} {row.name_zh} ({row.name_en}): {row.tonnes_per_day:,.0f} t/d {row.stream} — {row.reason}")
+                names = " ".join(str(n) for n in (row.name_zh, f"({row.name_en})" if row.name_en else "") if n)
+                label = f"{row.node} {names}" if names else f"{row.node}"
+                out.append(f"  {label}: {row.tonnes_per_day:,.0f} t/d {row.stream} — {row.reason}")
             if len(self.unserved) > limit:
                 out.append(f"  … and {len(self.unserved) - limit} more")
         for label, amount in self.policy:
-            out.append(f"policy '{label}' cannot be met: short by {amount:,.0f}")
+            out.append(f"policy '{label}' cannot be met: short by {amount:,.0f} {_policy_unit(label)}")
+        out += list(self.notes)
+        if not out:
+            out.append("the solver proved the scenario infeasible but could not localise the cause; "
+                       "check policy.locked_open sites and policy.new_plants")
         return out
 
     def __str__(self) -> str:
@@ -55,7 +64,7 @@ def unreachable_nodes(problem: SitingProblem, arcs: pd.DataFrame, names: pd.Data
             if tpd > 0 and (node, stream) not in served:
                 raw = all_arcs[(all_arcs["origin"] == node) & (all_arcs["stream"] == stream)]
                 if len(raw):
-                    reason = "every site within reach is closed, refuses this stream or is capped at 0 t/d"
+                    reason = _blocked_reason(problem, raw["destination"], stream)
                 else:
                     reason = "no plant, candidate site or landfill within the haul limit"
                     if max_haul_km is not None:
@@ -66,6 +75,38 @@ def unreachable_nodes(problem: SitingProblem, arcs: pd.DataFrame, names: pd.Data
     return frame.assign(name_zh=zh, name_en=en)
 
 
+def _blocked_reason(problem: SitingProblem, destinations: pd.Series, stream: str) -> str:
+    """Why none of ``destinations`` (sites within reach) may take ``stream``: name them and the rule."""
+    sites = problem.sites
+    closed = sorted(str(d) for d in destinations if sites.at[d, "lock"] == "closed")
+    capped = {c.technology: c for c in problem.flow_caps if c.stream == stream and c.max_tpd <= 0}
+    zero = sorted(str(d) for d in destinations if d not in closed and sites.at[d, "technology"] in capped)
+    refusing = sorted(str(d) for d in destinations if d not in closed and d not in zero
+                      and stream not in problem.technologies[sites.at[d, "technology"]].accepts)
+    parts = []
+    if closed:
+        parts.append(f"every site within reach is locked closed ({_few(closed)}; policy.locked_closed)"
+                     if len(closed) == len(destinations) else f"site(s) {_few(closed)} within reach are locked closed")
+    for tech, cap in capped.items():
+        hit = [d for d in zero if sites.at[d, "technology"] == tech]
+        if hit:
+            parts.append(f"{tech} {_few(hit)} within reach is capped at 0 t/d ({cap.label or 'policy'})")
+    if refusing:
+        parts.append(f"site(s) {_few(refusing)} within reach do not accept {stream}")
+    return "; ".join(parts) or "every site within reach is closed, refuses this stream or is capped at 0 t/d"
+
+
+def _few(items, limit: int = 5) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:limit]) + (f" … (+{len(items) - limit})" if len(items) > limit else "")
+
+
+def _policy_unit(label: str) -> str:
+    if " sites " in f" {label} " or "stopped" in label or "restored" in label:
+        return "site(s)"
+    return "t/d"
+
+
 def explain_from_slack(problem: SitingProblem, unserved: pd.DataFrame, policy: dict, arcs: pd.DataFrame,
                        names: pd.DataFrame | None = None, max_haul_km: float | None = None) -> Explanation:
     """Turn an elastic solve's slack into reasons a planner can act on."""
@@ -73,7 +114,56 @@ def explain_from_slack(problem: SitingProblem, unserved: pd.DataFrame, policy: d
     frame = unserved.assign(reason=reasons)
     zh, en = _names(problem, names, frame["node"])
     frame = frame.assign(name_zh=zh, name_en=en).sort_values("tonnes_per_day", ascending=False)
-    return Explanation(frame.reset_index(drop=True), tuple(sorted(policy.items())))
+    return Explanation(frame.reset_index(drop=True), tuple(sorted(policy.items())), tuple(site_notes(problem, arcs)))
+
+
+def _max_capacity(problem: SitingProblem, site) -> float:
+    """Largest nameplate (t/d) a capacitated site can reach: existing plus every allowed new line."""
+    row = problem.sites.loc[site]
+    tech = problem.technologies[row["technology"]]
+    if not tech.capacitated:
+        return float("inf")
+    existing = float(row["existing_capacity_tpd"])
+    if not row["is_new"] and not row.get("expandable", True):
+        return existing
+    free = tech.max_modules - (0 if row["is_new"] else int(row["existing_modules"]))
+    return existing + max(free, 0) * max(tech.module_sizes_tpd)
+
+
+def _min_opening_load(problem: SitingProblem, site) -> float:
+    """Least throughput (t/d) a new capacitated site must take once opened (min load of its smallest build)."""
+    tech = problem.technologies[problem.sites.at[site, "technology"]]
+    if not tech.capacitated or not problem.sites.at[site, "is_new"]:
+        return 0.0
+    return tech.min_load_share * min(tech.module_sizes_tpd) * max(tech.min_modules, 1)
+
+
+def _reachable_demand(problem: SitingProblem, arcs: pd.DataFrame, site) -> float:
+    into = arcs[(arcs["destination"] == site) & arcs["origin"].isin(problem.demand.index)]
+    return float(sum(problem.demand.at[o, st] for o, st in zip(into["origin"], into["stream"])))
+
+
+def site_notes(problem: SitingProblem, arcs: pd.DataFrame) -> list[str]:
+    """Site-level causes of infeasibility that slack on demand rows alone would misattribute."""
+    notes = []
+    sites = problem.sites
+    open_sites = sites.index[sites["lock"] != "closed"]
+    for site in open_sites:
+        tech = problem.technologies[sites.at[site, "technology"]]
+        for stream, ratio in tech.outputs:
+            if ratio <= 0:
+                continue
+            has_in = (arcs["destination"] == site).any()
+            has_out = ((arcs["origin"] == site) & (arcs["stream"] == stream)).any()
+            if has_in and not has_out:
+                notes.append(f"site {site} has no {stream} destination within reach: each t it treats makes "
+                             f"{ratio:g} t {stream}, so it can take no waste (add an {stream} landfill or raise max_haul_km)")
+    for site in sites.index[(sites["lock"] == "open") & sites["is_new"].astype(bool)]:
+        need, can = _min_opening_load(problem, site), _reachable_demand(problem, arcs, site)
+        if need > can + 1e-6:
+            notes.append(f"site {site} is locked open but its minimum load is {need:,.0f} t/d and only "
+                         f"{can:,.0f} t/d can reach it: short by {need - can:,.0f} t/d")
+    return notes
 
 
 def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_km: float | None) -> str:
@@ -85,17 +175,33 @@ def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_k
     kind = reach["destination"].map(lambda s: "new" if sites.at[s, "is_new"] else
                                     ("capacitated" if problem.technologies[sites.at[s, "technology"]].capacitated else "passive"))
     parts = []
+    demand = float(problem.demand.at[node, stream])
     existing = reach["destination"][kind == "capacitated"]
     if existing.empty:
         parts.append(f"no existing plant {within}")
     else:
-        parts.append(f"the {len(existing)} existing plant(s) {within} are full")
+        room = sum(_max_capacity(problem, s) for s in existing)
+        parts.append(f"the {len(existing)} existing plant(s) {within} ({_few(existing)}; at most {room:,.0f} t/d "
+                     "nameplate with expansion) are full")
     new = reach["destination"][kind == "new"]
     if len(new):
         techs = set(sites.loc[new, "technology"])
-        capped = [t for t, _, high in problem.new_site_limits if t in techs and high is not None]
-        limit = " and new plants are capped by policy.new_plants.max" if capped else ""
-        parts.append(f"{len(new)} candidate site(s) {within} cannot be opened{limit}")
+        capped = [(t, high) for t, _, high in problem.new_site_limits if t in techs and high is not None]
+        why = []
+        if capped:
+            why.append(f"new plants are capped at {capped[0][1]} by policy.new_plants.max")
+        need = min(_min_opening_load(problem, s) for s in new)
+        can = max(_reachable_demand(problem, arcs, s) for s in new)
+        if need > can + 1e-6:
+            why.append(f"opening one needs at least {need:,.0f} t/d (min load × smallest line) but only "
+                       f"{can:,.0f} t/d can reach any of them: short by {need - can:,.0f} t/d")
+        biggest = max(_max_capacity(problem, s) * problem.technologies[sites.at[s, "technology"]].availability
+                      for s in new)
+        if stream in problem.single_sourcing and demand > biggest + 1e-6:
+            why.append(f"single_sourcing sends all {demand:,.0f} t/d to one site but the largest plant a site can "
+                       f"hold treats {biggest:,.0f} t/d: short by {demand - biggest:,.0f} t/d")
+        parts.append(f"{len(new)} candidate site(s) {within} ({_few(new)}) cannot be opened"
+                     + (f": {'; '.join(why)}" if why else ""))
     if (kind == "passive").any() or any(c.stream == stream and c.max_tpd <= 0 for c in problem.flow_caps):
         zero = [c for c in problem.flow_caps if c.stream == stream and c.max_tpd <= 0]
         if zero:

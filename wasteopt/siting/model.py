@@ -80,8 +80,8 @@ def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
     objective = problem.objective
     if objective.kind in ("set_cover", "max_coverage"):
         keep &= ~from_node | (arcs["km"].to_numpy() <= objective.radius_km + 1e-9)
-        if objective.technology is not None:  # coverage means coverage by that technology only
-            keep &= ~from_node | (dest_tech == objective.technology)
+    if objective.kind != "min_cost" and objective.technology is not None:
+        keep &= ~from_node | (dest_tech == objective.technology)  # served by that technology only
     for cap in problem.flow_caps:
         if cap.max_tpd <= 0:  # a zero cap forbids those arcs outright; presolve need not discover it
             keep &= ~((streams == cap.stream) & (dest_tech == cap.technology))
@@ -95,15 +95,15 @@ def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
 def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> pd.DataFrame:
     """Keep one arc per (origin, stream, technology) into passive sites.
 
-    A site is passive for a stream when nothing about it is decided (uncapacitated, existing,
-    not stoppable for that stream), e.g. a landfill that only charges per tonne. Such sites are
+    A site is passive for a stream when nothing decided there limits that stream (uncapacitated,
+    existing, stream not gated by a stop decision), e.g. a landfill taking ash at a per-tonne fee. Such sites are
     interchangeable: costs are linear and caps count the technology as a whole, so only the
     cheapest arc can carry flow in an optimal plan. Exact, and it removes most landfill and ash arcs.
     """
     sites = problem.sites
     techs = problem.technologies
     tech = arcs["destination"].map(sites["technology"])
-    decided = tech.map(lambda t: techs[t].capacitated or techs[t].operating_annual_cost > 0).to_numpy(bool)
+    decided = tech.map(lambda t: techs[t].capacitated).to_numpy(bool)
     gated = np.fromiter((s in techs[t].gated_streams for t, s in zip(tech, arcs["stream"])), bool, len(arcs))
     new = arcs["destination"].map(sites["is_new"]).to_numpy(bool)
     passive = ~decided & ~gated & ~new

@@ -11,7 +11,8 @@ from wasteopt.errors import ScenarioError
 from wasteopt.network import read_od_matrix, sparse_arcs
 from wasteopt.region import Region
 from wasteopt.scenario import Scenario
-from wasteopt.siting.problem import FlowCap, SitingProblem, Technology
+from wasteopt.siting.exclusion import excluded_sites
+from wasteopt.siting.problem import FlowCap, Objective, SitingProblem, StopTarget, Technology
 
 WAN = 1e4  # CNY per 万元
 
@@ -38,7 +39,8 @@ def technologies(scenario: Scenario) -> dict[str, Technology]:
         cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
         outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
     )
-    landfill = Technology(name="landfill", accepts=("msw", "ash"))
+    landfill = Technology(name="landfill", accepts=("msw", "ash"),
+                          operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",))
     return {"incinerator": incinerator, "landfill": landfill}
 
 
@@ -73,6 +75,15 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
         raise ScenarioError(f"key 'policy': sites both locked open and closed: {', '.join(both)}")
     sites.loc[policy.locked_open, "lock"] = "open"
     sites.loc[policy.locked_closed, "lock"] = "closed"
+    if scenario.exclusion.zones_files:
+        candidates = sites[sites["kind"] == "candidate"]
+        inside = excluded_sites(candidates, [scenario.path(f) for f in scenario.exclusion.zones_files],
+                                scenario.exclusion.buffer_m)
+        forced = sorted(set(inside) & set(policy.locked_open))
+        if forced:
+            raise ScenarioError(f"key 'policy.locked_open': sites inside exclusion zones: {', '.join(forced)}")
+        sites.loc[inside, "lock"] = "closed"
+        sites.loc[inside, "kind"] = "excluded"
     return sites
 
 
@@ -85,7 +96,9 @@ def arc_table(scenario: Scenario, region: Region, sites: pd.DataFrame) -> pd.Dat
     plants = sites[sites["technology"] == "incinerator"][["lon", "lat"]]
     landfills = sites[sites["technology"] == "landfill"][["lon", "lat"]]
     arcs = dict(max_km=net.max_haul_km, circuity=net.circuity, od_matrix=od)
-    msw = sparse_arcs(nodes, sites[["lon", "lat"]], k_nearest=net.k_nearest, **arcs).assign(stream="msw")
+    msw = sparse_arcs(nodes, plants, k_nearest=net.k_nearest, **arcs)
+    to_landfill = sparse_arcs(nodes, landfills, k_nearest=1, **{**arcs, "max_km": min(lf.max_haul_km, net.max_haul_km)})
+    msw = pd.concat([msw, to_landfill], ignore_index=True).assign(stream="msw")
     ash = sparse_arcs(plants, landfills, k_nearest=max(net.k_nearest, 1), **arcs).assign(stream="ash")
     per_km_carbon = carbon * tr.co2_kg_per_t_km / 1000.0
     msw["cost_per_t"] = msw["km"] * (tr.msw_cny_per_t_km + per_km_carbon)
@@ -108,6 +121,13 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
     limits = ()
     if policy.new_plants.min is not None or policy.new_plants.max is not None:
         limits = (("incinerator", policy.new_plants.min, policy.new_plants.max),)
+    stop = ()
+    if policy.landfills_stopped_min or policy.landfills_restored_min:
+        econ = scenario.economics
+        crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
+        stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
+                           scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
+    obj = scenario.objective
     return SitingProblem(
         demand=region.demand[["msw_tpd"]].rename(columns={"msw_tpd": "msw"}),
         sites=sites,
@@ -117,4 +137,6 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         flow_caps=tuple(caps),
         capacity_targets=targets,
         new_site_limits=limits,
+        stop_targets=stop,
+        objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
     )

@@ -61,11 +61,12 @@ def make_plan(scenario: Scenario, region: Region, problem: SitingProblem, soluti
     raw_msw = flows[(flows["stream"] == "msw")].groupby("destination")["tonnes_per_day"].sum()
     table["raw_msw_tpd"] = raw_msw.reindex(table.index).fillna(0.0)
     incinerator = table["technology"] == "incinerator"
-    used = (incinerator & table["opened"] & (table["capacity_tpd"] > 0)) | (table["throughput_tpd"] > 0)
+    used = (incinerator & table["opened"] & (table["capacity_tpd"] > 0)) | (table["technology"] == "landfill")
     table = table[used].copy()
+    landfill = table["technology"] == "landfill"
     table["status"] = np.select(
-        [table["technology"] == "landfill", table["is_new"], table["new_modules"] > 0],
-        ["landfill", "new", "expanded"], "existing")
+        [landfill & table["restored"], landfill & ~table["running"], landfill, table["is_new"], table["new_modules"] > 0],
+        ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
     table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["throughput_tpd"] / table["capacity_tpd"], np.nan)
     table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
     table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
