@@ -140,6 +140,22 @@ class ExclusionSettings(_Section):
     population_points_file: str | None = Field(None, description="CSV lon,lat,population for exposure KPIs near new plants")
 
 
+class PhasingSettings(_Section):
+    """Multi-period mode: one linked model over ``years``; built plants stay, stopped landfills stay
+    stopped; the policy caps and targets apply in the last year."""
+
+    years: list[int] = Field([], description="e.g. [2021, 2022, 2023, 2024, 2025]; empty = single year (region.target_year)")
+    build_budget_wan_cny_per_year: float | None = Field(None, ge=0, description="capital spent on new sites and lines per year")
+
+    @model_validator(mode="after")
+    def _years_increase(self):
+        if any(b <= a for a, b in zip(self.years, self.years[1:])):
+            raise ValueError("years must be strictly increasing")
+        if self.years and not 2000 <= self.years[0] <= self.years[-1] <= 2060:
+            raise ValueError("years must lie in 2000..2060")
+        return self
+
+
 class PolicySettings(_Section):
     raw_msw_landfill_cap_tpd: float | None = Field(None, ge=0, description="0 = zero landfill; null = no cap")
     province_capacity_target_tpd: float | None = Field(None, ge=0, description="min total incineration nameplate, t/d")
@@ -180,6 +196,7 @@ class Scenario(_Section):
     policy: PolicySettings = PolicySettings()
     objective: ObjectiveSettings = ObjectiveSettings()
     exclusion: ExclusionSettings = ExclusionSettings()
+    phasing: PhasingSettings = PhasingSettings()
     solver: SolverSettings = SolverSettings()
     goals: Goals = Goals()
     base_dir: str = Field(".", description="relative paths resolve against this folder (set by the loader)")
