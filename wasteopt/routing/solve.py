@@ -75,6 +75,9 @@ def solve(
             f"e.g. {first[0]}: {first[1]}",
             explanation=required_bad,
         )
+    short = fleet_shortfall(problem)
+    if short:
+        raise InfeasibleError(f"{problem.name}: {short}", explanation={"fleet": short})
     started = time.perf_counter()
     if engine == "pyvrp":
         from wasteopt.routing.pyvrp_engine import solve_pyvrp
@@ -108,6 +111,31 @@ def make_plan(problem, engine, raw_routes, seconds, seed, time_limit, unservable
     violations = tuple(check_plan(problem, plan))
     status = "feasible" if not violations else "infeasible"
     return RoutePlan(problem, engine, tuple(routes), dropped, status, violations, seconds, seed, time_limit)
+
+
+def fleet_shortfall(problem: RoutingProblem) -> str | None:
+    """Why the whole fleet cannot carry the required load in one day (None if it might).
+
+    Only provable when every truck's day is capped (``max_trips`` or ``max_load_per_route``):
+    then a truck collects at most min(capacity × max_trips, max_load_per_route) per load unit.
+    """
+    required = np.sum([s.load for s in problem.stops if s.required], axis=0) if problem.stops else None
+    if required is None or np.ndim(required) == 0:
+        return None
+    most = np.zeros(len(problem.load_units))
+    for vt in problem.vehicle_types:
+        per_truck = np.full(len(problem.load_units), np.inf)
+        if vt.max_trips is not None:
+            per_truck = np.minimum(per_truck, np.asarray(vt.capacity, float) * vt.max_trips)
+        if vt.max_load_per_route is not None:
+            per_truck = np.minimum(per_truck, np.asarray(vt.max_load_per_route, float))
+        most = most + vt.count * per_truck
+    for unit, need, can in zip(problem.load_units, required, most):
+        if np.isfinite(can) and need > can + 1e-9:
+            trucks = ", ".join(f"{vt.count} × {vt.name}" for vt in problem.vehicle_types)
+            return (f"fleet too small: the required stops hold {need:g} {unit} but the fleet ({trucks}) "
+                    f"can collect at most {can:g} {unit} a day: short by {need - can:g} {unit}")
+    return None
 
 
 def _drop_reason(stop) -> str:
@@ -151,7 +179,7 @@ def _alone_infeasible(problem: RoutingProblem, index: int) -> str | None:
             reasons.append(f"{vt.name}: a round trip with unloading does not fit in the shift")
             continue
         return None
-    return "; ".join(reasons) or "no vehicles available"
+    return "; ".join(reasons) or "no trucks: every vehicle type has count 0"
 
 
 def assemble_route(problem: RoutingProblem, raw: RawRoute, vehicle: int) -> Route:

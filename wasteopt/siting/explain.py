@@ -143,6 +143,28 @@ def _reachable_demand(problem: SitingProblem, arcs: pd.DataFrame, site) -> float
     return float(sum(problem.demand.at[o, st] for o, st in zip(into["origin"], into["stream"])))
 
 
+def _no_fitting_build(problem: SitingProblem, site, load: float) -> str | None:
+    """Why no build of new ``site`` can take exactly ``load`` t/d (single-sourced, only node in reach).
+
+    A build of nameplate c treats at most availability × c and at least min_load_share × c.
+    """
+    tech = problem.technologies[problem.sites.at[site, "technology"]]
+    if not tech.capacitated:
+        return None
+    builds = sorted({k * size for size in tech.module_sizes_tpd for k in range(max(tech.min_modules, 1), tech.max_modules + 1)})
+    if any(tech.min_load_share * c <= load + 1e-6 and load <= tech.availability * c + 1e-6 for c in builds):
+        return None
+    below = [c for c in builds if tech.availability * c < load]
+    above = [c for c in builds if tech.min_load_share * c > load]
+    parts = []
+    if below:
+        parts.append(f"a {max(below):,.0f} t/d build treats at most {tech.availability * max(below):,.1f} t/d")
+    if above:
+        parts.append(f"a {min(above):,.0f} t/d build needs at least {tech.min_load_share * min(above):,.1f} t/d")
+    return (f"no line combination fits its {load:,.1f} t/d under single_sourcing ({'; '.join(parts)}; "
+            f"availability {tech.availability:g}, min_load_share {tech.min_load_share:g})")
+
+
 def site_notes(problem: SitingProblem, arcs: pd.DataFrame) -> list[str]:
     """Site-level causes of infeasibility that slack on demand rows alone would misattribute."""
     notes = []
@@ -195,6 +217,11 @@ def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_k
         if need > can + 1e-6:
             why.append(f"opening one needs at least {need:,.0f} t/d (min load × smallest line) but only "
                        f"{can:,.0f} t/d can reach any of them: short by {need - can:,.0f} t/d")
+        alone = [s for s in new if abs(_reachable_demand(problem, arcs, s) - demand) < 1e-6]
+        if stream in problem.single_sourcing and alone and not why:
+            gap = _no_fitting_build(problem, alone[0], demand)
+            if gap:
+                why.append(gap)
         biggest = max(_max_capacity(problem, s) * problem.technologies[sites.at[s, "technology"]].availability
                       for s in new)
         if stream in problem.single_sourcing and demand > biggest + 1e-6:
