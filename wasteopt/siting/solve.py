@@ -4,15 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError
+from wasteopt.errors import InfeasibleError, WasteoptError
 from wasteopt.plan import SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
 from wasteopt.siting.milp import INFEASIBLE, NO_SOLUTION
 from wasteopt.siting.model import SitingSolution, prepare_arcs, solve_problem
+from wasteopt.siting.phasing import solve_phased
 from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.scenario_problem import build_problem
+from wasteopt.siting.scenario_problem import build_problem, demand_table
 
 
 def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
@@ -22,6 +23,8 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     backend = backend or solver.backend
     time_limit = solver.time_limit_s if time_limit is None else time_limit
     rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    if scenario.phasing.years:  # one linked model over the years; each year loads its own region
+        return solve_phased(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
@@ -38,6 +41,8 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
         raise InfeasibleError(
             f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); "
             "raise solver.time_limit_s or relax the policy", None)
+    if not solution.result.has_solution:  # a solver error must not become an empty "plan"
+        raise WasteoptError(f"the solver failed: {solution.result.message or solution.result.status}")
     return make_plan(scenario, region, problem, solution)
 
 
@@ -60,8 +65,8 @@ def make_plan(scenario: Scenario, region: Region, problem: SitingProblem, soluti
     flows = solution.flows.copy()
     raw_msw = flows[(flows["stream"] == "msw")].groupby("destination")["tonnes_per_day"].sum()
     table["raw_msw_tpd"] = raw_msw.reindex(table.index).fillna(0.0)
-    incinerator = table["technology"] == "incinerator"
-    used = (incinerator & table["opened"] & (table["capacity_tpd"] > 0)) | (table["technology"] == "landfill")
+    landfill = table["technology"] == "landfill"
+    used = (~landfill & table["opened"] & (table["capacity_tpd"] > 0)) | landfill
     table = table[used].copy()
     landfill = table["technology"] == "landfill"
     table["status"] = np.select(
@@ -85,7 +90,7 @@ def make_plan(scenario: Scenario, region: Region, problem: SitingProblem, soluti
                    "stream", "tonnes_per_day", "km", "t_km_per_day", "cost_per_t",
                    "origin_lon", "origin_lat", "destination_lon", "destination_lat"]]
 
-    demand = region.demand.copy()
+    demand = demand_table(scenario, region)
     msw = flows[flows["stream"] == "msw"].sort_values("tonnes_per_day", ascending=False)
     main = msw.drop_duplicates("origin").set_index("origin")
     demand["served_by"] = main["destination"].reindex(demand.index)

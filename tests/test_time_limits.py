@@ -1,0 +1,84 @@
+"""Time limits: the best plan comes back marked ``time_limit`` with its proven gap; with no
+feasible plan yet, ``solve_scenario`` says so clearly instead of returning an empty plan."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wasteopt.errors import InfeasibleError
+from wasteopt.siting import solve as siting_solve
+from wasteopt.siting.milp import NO_SOLUTION, OPTIMAL, TIME_LIMIT, MilpResult
+from wasteopt.siting.model import solve_problem
+from wasteopt.siting.problem import SitingProblem, Technology
+
+
+def hard_cflp(n_sites: int = 100, n_customers: int = 300, seed: int = 7) -> SitingProblem:
+    """A random single-source capacitated facility location problem (Cornuéjols-style), seeded."""
+    rng = np.random.default_rng(seed)
+    cust = rng.uniform(0, 100, (n_customers, 2))
+    site_xy = rng.uniform(0, 100, (n_sites, 2))
+    demand = rng.uniform(5, 35, n_customers)
+    km = np.hypot(*(cust[:, None, :] - site_xy[None, :, :]).transpose(2, 0, 1))
+    tech = Technology("plant", ("w",), module_sizes_tpd=(120.0,), module_annual_cost=(0.0,),
+                      site_annual_cost=4e5, max_modules=1)
+    sites = pd.DataFrame({"technology": "plant", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=[f"S{j}" for j in range(n_sites)])
+    origin, dest = np.meshgrid(np.arange(n_customers), np.arange(n_sites), indexing="ij")
+    arcs = pd.DataFrame({"origin": [f"c{i}" for i in origin.ravel()], "destination": [f"S{j}" for j in dest.ravel()],
+                         "stream": "w", "km": km.ravel(), "cost_per_t": km.ravel()})
+    return SitingProblem(pd.DataFrame({"w": demand}, index=[f"c{i}" for i in range(n_customers)]), sites,
+                         {"plant": tech}, arcs, single_sourcing=("w",))
+
+
+@pytest.fixture(scope="module")
+def stopped():
+    return solve_problem(hard_cflp(), time_limit=1.0, rel_gap=1e-6)
+
+
+def test_one_second_limit_returns_best_plan_with_gap_or_says_none(stopped):
+    result = stopped.result
+    assert result.status in (TIME_LIMIT, NO_SOLUTION)
+    assert result.seconds < 30  # the limit is honoured (model build and read-back excluded)
+    if result.status == TIME_LIMIT:
+        assert result.objective is not None and result.best_bound is not None
+        assert result.gap is not None and 1e-6 < result.gap <= 1
+        assert result.best_bound <= result.objective + 1e-6
+        served = stopped.flows.groupby("origin")["tonnes_per_day"].sum()
+        assert len(served) == 300  # a complete (feasible) plan, not a partial one
+    else:
+        assert result.objective is None and stopped.flows.empty
+
+
+def test_limit_hit_after_a_first_plan_returns_it_with_its_gap():
+    solution = solve_problem(hard_cflp(30, 90), time_limit=1.0, rel_gap=1e-9)
+    result = solution.result
+    # A 30 × 90 single-source CFLP is not closed in 1 s, but HiGHS finds incumbents quickly.
+    assert result.status == TIME_LIMIT, result
+    assert 0 < result.gap <= 1 and result.best_bound <= result.objective
+    assert solution.flows.groupby("origin")["tonnes_per_day"].sum().size == 90
+
+
+def test_small_instance_within_limit_is_optimal():
+    result = solve_problem(hard_cflp(8, 20), time_limit=30, rel_gap=1e-4).result
+    assert result.status == OPTIMAL and result.gap <= 1e-4
+
+
+def test_no_feasible_plan_yet_gives_a_clear_message(monkeypatch, zero_landfill_scenario_stub):
+    scenario, region, problem = zero_landfill_scenario_stub
+    empty = MilpResult(NO_SOLUTION, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
+    monkeypatch.setattr(siting_solve, "solve_problem",
+                        lambda *a, **k: type("S", (), {"result": empty})())
+    with pytest.raises(InfeasibleError, match=r"no feasible plan found within the 1 s time limit.*raise solver.time_limit_s"):
+        siting_solve.solve_scenario(scenario, time_limit=1, region=region)
+
+
+@pytest.fixture(scope="module")
+def zero_landfill_scenario_stub(root):
+    from wasteopt.region import load_region
+    from wasteopt.scenario import load_scenario
+    from wasteopt.siting.scenario_problem import build_problem
+
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    region = load_region(scenario)
+    return scenario, region, build_problem(scenario, region)
