@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from wasteopt.errors import DataError
 from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
@@ -206,13 +207,13 @@ def landfill_table(region: Region, flows: pd.DataFrame) -> pd.DataFrame:
 def assumption_table(scenario: Scenario) -> pd.DataFrame:
     """Every scenario setting with its value and documented meaning/source."""
     rows = []
-    for section_name, section_field in type(scenario).model_fields.items():
+    for section_name in type(scenario).model_fields:
         section = getattr(scenario, section_name)
-        if not hasattr(section, "model_fields"):
+        if not isinstance(section, BaseModel):
             continue
         for name, field in type(section).model_fields.items():
             value = getattr(section, name)
-            shown = json.dumps(value.model_dump(mode="json") if hasattr(value, "model_dump") else value,
+            shown = json.dumps(value.model_dump(mode="json") if isinstance(value, BaseModel) else value,
                                ensure_ascii=False)
             rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
                          "说明 meaning / source": field.description or ""})

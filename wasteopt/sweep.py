@@ -110,7 +110,9 @@ def _nested(dotted: dict[str, Any]) -> dict:
 
 
 def _short(key: str) -> str:
-    return key.rsplit(".", 1)[-1]
+    """Column name of a swept key: its last part, or the last two when that alone says little (min/max)."""
+    parts = key.split(".")
+    return ".".join(parts[-2:]) if parts[-1] in ("min", "max") and len(parts) > 1 else parts[-1]
 
 
 def load_sweep(path: str | Path) -> Sweep:

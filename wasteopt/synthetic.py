@@ -12,17 +12,19 @@ The same seed gives the same townships and sites: every county draws from its ow
 from __future__ import annotations
 
 import dataclasses
+import json
 import resource
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from wasteopt.errors import ScenarioError
+from wasteopt.errors import DataError, ScenarioError
 from wasteopt.network import sparse_arcs
-from wasteopt.region import Region, load_region
+from wasteopt.region import SEED_FILES, Region, load_region, read_table
 from wasteopt.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.scenario_problem import technologies
@@ -161,3 +163,41 @@ def measure_scale(scenario: Scenario, n_nodes: int, n_sites: int, *, seed: int =
             "gap": None if result.gap is None else round(result.gap, 5), "peak_mb": round(peak_rss_mb(), 1),
             "status": result.status, "solver_seconds": round(result.seconds, 2),
             "generate_seconds": round(generated - start, 2), "objective": result.objective}
+
+
+def write_seed_subset(source: str | Path, target: str | Path, prefectures: set[str]) -> Path:
+    """A seeds folder with only the given prefectures (adcodes): a small real region for demos and tests.
+
+    Scenarios on a subset should set ``demand.calibration: null``: the province calibration
+    would otherwise scale the subset up to the whole province's tonnage.
+    """
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    files = SEED_FILES
+    counties = read_table(source / files["counties"])
+    counties = counties[counties["prefecture_adcode"].isin(prefectures)]
+    adcodes = set(counties["adcode"])
+    hosts = read_table(source / files["dev_zone_hosts"])
+    hosts = hosts[hosts["host_adcode"].isin(adcodes)]
+    zones = read_table(source / files["dev_zones"])
+    tables = {
+        "counties": counties,
+        "prefectures": (lambda t: t[t["adcode"].isin(prefectures)])(read_table(source / files["prefectures"])),
+        "dev_zone_hosts": hosts,
+        "dev_zones": zones[zones["name_zh"].isin(set(hosts["zone_name_zh"]))],
+        "plants": (lambda t: t[t["prefecture_adcode"].isin(prefectures)])(read_table(source / files["plants"])),
+        "news_plants": (lambda t: t[t["prefecture_adcode"].isin(prefectures)])(read_table(source / files["news_plants"])),
+        "landfills": (lambda t: t[t["adcode"].isin(adcodes)])(read_table(source / files["landfills"])),
+    }
+    empty = [files[name] for name, table in tables.items() if table.empty]
+    if empty:
+        raise DataError(f"prefectures {', '.join(sorted(prefectures))}: no rows left in {', '.join(empty)}")
+    for name, table in tables.items():
+        table.to_csv(target / files[name], index=False, encoding="utf-8")
+    for name, keep in (("county_shapes", adcodes), ("prefecture_shapes", prefectures)):
+        collection = json.loads((source / files[name]).read_text(encoding="utf-8"))
+        collection["features"] = [f for f in collection["features"] if str(f["properties"].get("adcode")) in keep]
+        (target / files[name]).write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    if (source / "SOURCES.md").is_file():
+        (target / "SOURCES.md").write_text((source / "SOURCES.md").read_text(encoding="utf-8"), encoding="utf-8")
+    return target

@@ -35,6 +35,8 @@ ALL_SITING_SECONDS = 30.0
 ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
 ALL_CVRP_SECONDS = 5.0
 ALL_WCVRPTW_SECONDS = 10.0
+ALL_SCALE_SIZES = ((157, 157), (2500, 500), (10000, 1000))  # township nodes × candidate sites
+ALL_SCALE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -252,9 +254,24 @@ def _bench_all(args: argparse.Namespace) -> int:
     for name, argv in routing.items():
         routing_args = parser.parse_args(argv)
         _saved(results, name, lambda: routing_args.func(routing_args))
+    summaries.append(_saved(results, "scale", _scale_curve))
     (results / "summary.txt").write_text("\n".join(summaries) + "\n")
     print("\n".join(["# summary (CSV files in " + str(results) + ")"] + summaries), file=sys.stderr)
     return 0
+
+
+def _scale_curve() -> str:
+    """The township scaling curve, one fresh process per size so each peak memory is its own."""
+    from wasteopt.commands.batch import SCALE_COLUMNS, SCALE_CONFIG, scale_row
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(SCALE_COLUMNS)
+    sys.stdout.flush()
+    for nodes, sites in ALL_SCALE_SIZES:
+        row = scale_row(SCALE_CONFIG, nodes, sites, time_limit=ALL_SCALE_SECONDS)
+        writer.writerow(["" if row[c] is None else row[c] for c in SCALE_COLUMNS])
+        sys.stdout.flush()
+    return f"# scale: {', '.join(f'{n}×{m}' for n, m in ALL_SCALE_SIZES)} township instances, limit {ALL_SCALE_SECONDS:g} s each"
 
 
 def register(commands, bench_commands) -> None:
@@ -269,7 +286,7 @@ def register(commands, bench_commands) -> None:
         command.add_argument("--baseline", action="store_true",
                              help="also solve the dense textbook PuLP+CBC model and print the time ratio")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
-    every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, then a small routing subset")
+    every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve")
     every.add_argument("--time-limit", type=float, default=ALL_SITING_SECONDS,
                        help=f"seconds per siting instance and solver (default {ALL_SITING_SECONDS:g})")
     every.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")

@@ -1,0 +1,58 @@
+"""The review report of a small real run: goal table, embedded maps, XLSX sheets; PDF only with a browser."""
+import base64
+import re
+
+import openpyxl
+import pytest
+
+from wasteopt.export import export_plan
+from wasteopt.kpi import compute_kpis
+from wasteopt.report import setup_fonts, write_report
+from wasteopt.scenario import load_scenario
+from wasteopt.siting import solve_scenario
+from wasteopt.synthetic import write_seed_subset
+
+
+@pytest.fixture(scope="module")
+def run_dir(root, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {"411600"})
+    (folder / "tiny.yaml").write_text(
+        f"name: 周口 tiny\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
+        "solver: {time_limit_s: 2, rel_gap: 0.05}\n", encoding="utf-8")
+    plan = solve_scenario(load_scenario(folder / "tiny.yaml"))
+    export_plan(plan, compute_kpis(plan), folder / "run")
+    return folder / "run"
+
+
+def test_report_has_goal_table_maps_and_sheets(run_dir, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)  # no browser: HTML + XLSX only
+    files = write_report(run_dir)
+    assert set(files) == {"html", "xlsx"}
+    page = files["html"].read_text(encoding="utf-8")
+    assert "目标达成 Goals" in page and "原生垃圾零填埋 zero raw MSW landfill" in page
+    assert re.search(r"达成 MET|未达成 NOT MET", page)
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 3 and all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    assert "http://" not in page.split("<details>")[0]  # self-contained: nothing fetched
+    sheets = openpyxl.load_workbook(files["xlsx"], read_only=True).sheetnames
+    assert sheets[:2] == ["目标 goals", "指标 KPIs"] and "新建扩建 new plants" in sheets
+
+
+def test_pdf_when_chromium_is_installed(run_dir):
+    import shutil
+
+    if not any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("no headless Chromium (scripts/sysdeps.sh installs it)")
+    files = write_report(run_dir)
+    assert files["pdf"].read_bytes()[:5] == b"%PDF-"
+
+
+def test_cjk_font_is_found_when_noto_is_installed():
+    import shutil
+    import subprocess
+
+    listed = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Noto Sans CJK" not in listed:
+        pytest.skip("fonts-noto-cjk not installed (scripts/sysdeps.sh installs it)")
+    assert setup_fonts().startswith("Noto Sans CJK")
