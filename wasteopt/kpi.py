@@ -30,18 +30,21 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     fac, flows = plan.facilities, plan.flows
     processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t)
     variable = float(((flows["cost_per_t"] + processing) * flows["tonnes_per_day"]).sum()) * DAYS_PER_YEAR
-    inc = techs["incinerator"]
-    sizes = list(inc.module_sizes_tpd)
-    plants = fac[fac["technology"] == "incinerator"]
-    module_cost = plants.apply(
-        lambda r: r["new_modules"] * inc.module_annual_cost[sizes.index(r["module_size_tpd"])] if r["new_modules"] else 0.0,
-        axis=1).sum() if len(plants) else 0.0
-    sites = (plants["status"] == "new").sum() * inc.site_annual_cost
+
+    def capital(row) -> float:
+        tech = techs[row["technology"]]
+        cost = tech.site_annual_cost if row["status"] == "new" else 0.0
+        if row["new_modules"]:
+            cost += row["new_modules"] * tech.module_annual_cost[list(tech.module_sizes_tpd).index(row["module_size_tpd"])]
+        return cost
+
+    built = fac[fac["technology"] != "landfill"]
+    capital_cost = float(built.apply(capital, axis=1).sum()) if len(built) else 0.0
     landfills = fac[fac["technology"] == "landfill"]
     running = (landfills["status"] == "landfill_running").sum() * techs["landfill"].operating_annual_cost
     crf = capital_recovery_factor(s.economics.discount_rate, s.economics.lifetime_years)
     restoration = (landfills["status"] == "landfill_restored").sum() * s.landfill.restoration_cost_wan_cny * WAN * crf
-    return float(variable + module_cost + sites + running + restoration)
+    return float(variable + capital_cost + running + restoration)
 
 
 def compute_kpis(plan: SitingPlan) -> dict:
@@ -51,6 +54,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
     plants = fac[fac["technology"] == "incinerator"]
     landfills_all = plan.region.landfills
     msw = flows[flows["stream"] == "msw"]
+    first_leg = msw[msw["origin"].isin(demand.index)]
     raw_landfill = float(msw.loc[msw["destination_technology"] == "landfill", "tonnes_per_day"].sum())
     incinerated = float(msw.loc[msw["destination_technology"] == "incinerator", "tonnes_per_day"].sum())
     landfills = fac[fac["technology"] == "landfill"]
@@ -61,8 +65,8 @@ def compute_kpis(plan: SitingPlan) -> dict:
     new_capacity = float(new["capacity_tpd"].sum() + (expanded["capacity_tpd"] - expanded["existing_capacity_tpd"]).sum())
     capacity = float(plants["capacity_tpd"].sum())
     t_km = float(flows["t_km_per_day"].sum())
-    msw_tonnes = float(msw["tonnes_per_day"].sum())
-    mean_haul = float((msw["tonnes_per_day"] * msw["km"]).sum() / msw_tonnes) if msw_tonnes else 0.0
+    msw_tonnes = float(first_leg["tonnes_per_day"].sum())
+    mean_haul = float((first_leg["tonnes_per_day"] * first_leg["km"]).sum() / msw_tonnes) if msw_tonnes else 0.0
     co2e = DAYS_PER_YEAR * (incinerated * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
                             + t_km * s.transport.co2_kg_per_t_km / 1000.0)
     utilisation = plants["throughput_tpd"] / plants["capacity_tpd"]
@@ -92,7 +96,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "landfills_stopped": stopped,
         "landfills_restored": restored,
         "mean_haul_km": _round(mean_haul, 2),
-        "max_haul_km": _round(msw["km"].max() if len(msw) else 0.0, 2),
+        "max_haul_km": _round(first_leg["km"].max() if len(first_leg) else 0.0, 2),
         "t_km_per_day": _round(t_km, 0),
         "objective_kind": s.objective.kind,
         "cost_cny_per_year": _round(cost, 0),
@@ -100,8 +104,56 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * msw_tonnes) if msw_tonnes else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
+    if s.transfer.enabled:
+        kpis.update(_transfer_kpis(plan, first_leg))
+    if s.cd.enabled:
+        kpis.update(_cd_kpis(plan))
+    if plan.capacity_path is not None:
+        kpis["capacity_path"] = [{k: _round(v, 1) if isinstance(v, float) else int(v) for k, v in row.items()}
+                                 for row in plan.capacity_path.to_dict("records")]
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def _transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> dict:
+    """How much MSW goes through transfer stations, and the haul at which transfer starts to pay."""
+    s = plan.scenario
+    via = first_leg[first_leg["destination_technology"] == "transfer"]
+    direct = first_leg[first_leg["destination_technology"] != "transfer"]
+    trunk = plan.flows[(plan.flows["stream"] == "msw") & plan.flows["origin"].isin(via["destination"])]
+    saving_per_km = s.transfer.collection_cny_per_t_km - s.transport.msw_cny_per_t_km
+    mean = lambda f: float((f["tonnes_per_day"] * f["km"]).sum() / f["tonnes_per_day"].sum()) if len(f) else None  # noqa: E731
+    return {
+        "transfer_stations": int((plan.facilities["technology"] == "transfer").sum()),
+        "msw_via_transfer_tpd": _round(via["tonnes_per_day"].sum(), 1),
+        "msw_via_transfer_share": _round(via["tonnes_per_day"].sum() / first_leg["tonnes_per_day"].sum(), 4),
+        "direct_haul_mean_km": _round(mean(direct), 2),
+        "transfer_trunk_mean_km": _round(mean(trunk), 2),
+        "transfer_break_even_km": _round(s.transfer.cost_cny_per_t / saving_per_km if saving_per_km > 0 else None, 1),
+    }
+
+
+def _cd_kpis(plan: SitingPlan) -> dict:
+    """C&D: generated, reused on site, recycled, to yards, landfilled (t/d) and the recycling rate."""
+    s = plan.scenario
+    demand, flows = plan.demand, plan.flows
+    cd = flows[flows["stream"].isin(["cd", "cd_residue"])]
+    into = lambda tech, streams=("cd", "cd_residue"): float(  # noqa: E731
+        cd.loc[(cd["destination_technology"] == tech) & cd["stream"].isin(streams), "tonnes_per_day"].sum())
+    generated = float(demand["cd_generated_tpd"].sum())
+    reused = into("cd_reuse", ("cd",))
+    recycled = into("cd_recycler", ("cd",)) * s.cd.recycler.product_share
+    rate = (reused + recycled) / generated if generated else None
+    return {
+        "cd_generated_tpd": _round(generated, 1), "cd_reused_tpd": _round(reused, 1),
+        "cd_recycled_tpd": _round(recycled, 1), "cd_to_yards_tpd": _round(into("cd_yard"), 1),
+        "cd_landfilled_tpd": _round(into("landfill"), 1),
+        "cd_t_km_per_day": _round(float(cd["t_km_per_day"].sum()), 0),
+        "cd_recycling_rate": _round(rate, 4), "cd_recycling_target": s.cd.recycling_target_share,
+        "cd_recycling_target_met": bool(rate is not None and rate >= s.cd.recycling_target_share - 1e-9),
+        "cd_yards": int((plan.facilities["technology"] == "cd_yard").sum()),
+        "cd_recyclers": int((plan.facilities["technology"] == "cd_recycler").sum()),
+    }
 
 
 def goal_checks(kpis: dict, goals) -> list[dict]:
@@ -151,6 +203,14 @@ def kpi_table(kpis: dict) -> str:
         else:
             text = str(value)
         lines.append(f"  {label:<32} {text:>18} {unit}")
+    if kpis.get("capacity_path"):
+        lines += ["", "  capacity path (plants and landfills counted as of each year):",
+                  f"  {'year':>6} {'MSW t/d':>9} {'capacity t/d':>13} {'new plants':>11} {'raw MSW landfilled t/d':>23}"
+                  f" {'landfills stopped':>18} {'capital 万元':>12}"]
+        for row in kpis["capacity_path"]:
+            lines.append(f"  {row['year']:>6} {row['demand_tpd']:>9,.0f} {row['capacity_tpd']:>13,.0f} {row['new_plants']:>11}"
+                         f" {row['raw_msw_landfill_tpd']:>23,.0f} {row['landfills_stopped']:>18}"
+                         f" {row['capital_spent_wan_cny']:>12,.0f}")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"
@@ -163,4 +223,5 @@ def kpi_table(kpis: dict) -> str:
 
 def kpi_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
     """Side-by-side KPI table (rows KPIs, columns runs) for comparisons."""
-    return pd.DataFrame({run: {k: v for k, v in k_.items() if k != "goals"} for run, k_ in kpis_by_run.items()})
+    return pd.DataFrame({run: {k: v for k, v in k_.items() if k not in ("goals", "capacity_path")}
+                         for run, k_ in kpis_by_run.items()})

@@ -117,6 +117,60 @@ class PlantCount(_Section):
         return self
 
 
+class YardSettings(_Section):
+    volume_m3: float = Field(1_000_000, gt=0, description="fill volume of one consumption yard (消纳场)")
+    horizon_years: float = Field(10, gt=0, description="years the volume must last")
+    density_t_per_m3: float = Field(1.5, gt=0, description="stockpile density [derived, DOMAIN §2.9]")
+    site_cost_wan_cny: float = Field(1500, ge=0, description="[assumption]")
+    gate_cost_cny_per_t: float = Field(15, ge=0, description="stockpile fee 10–20 CNY/t [weak, DOMAIN §2.9]")
+    one_per_county: bool = Field(False, description="policy switch: every county opens its own yard")
+
+
+class RecyclerSettings(_Section):
+    module_tpd: float = Field(1000, gt=0, description="crushing/screening line, t/d")
+    max_modules: int = Field(3, ge=1, le=20)
+    site_cost_wan_cny: float = Field(2000, ge=0, description="[assumption]")
+    module_cost_wan_cny: float = Field(1100, ge=0, description="≈ 33 CNY per annual t of capacity [derived, DOMAIN §2.9]")
+    opex_cny_per_t: float = Field(35, ge=0, description="[assumption]")
+    product_revenue_cny_per_t: float = Field(30, ge=0, description="recycled aggregate [assumption]")
+    product_share: float = Field(0.9, ge=0, le=1, description="recycled product per t input; the rest is residue [assumption]")
+    min_load_share: float = Field(0.5, ge=0, le=1)
+
+
+class CdSettings(_Section):
+    """Construction & demolition waste (建筑垃圾): generation drivers from the plan, on-site reuse, yards, recycling."""
+
+    enabled: bool = False
+    routine_t_per_urban_capita_year: float = Field(0.5, ge=0, description="new construction and spoil [assumption]")
+    renovation_households: float = Field(1_000_000, ge=0, description="老旧小区改造 100万户 in 2021–2025 [src, plan]")
+    renovation_t_per_household: float = Field(8, ge=0, description="80 m² × 0.10 t/m² [derived, DOMAIN §2.9]")
+    shantytown_units: float = Field(300_000, ge=0, description="棚户区改造 30万套 new starts in 2021–2025 [src, plan]")
+    shantytown_t_per_unit: float = Field(104, ge=0, description="80 m² × 1.3 t/m² demolition [derived, DOMAIN §2.9]")
+    program_years: float = Field(5, gt=0, description="years the renovation programmes run")
+    onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]")
+    onsite_reuse_cost_cny_per_t: float = Field(8, ge=0, description="on-site crushing/spreading; reuse is chosen where it beats haulage [assumption]")
+    max_haul_km: float = Field(50, gt=0, description="[assumption]: illegal-dumping risk rises beyond 20–30 km")
+    cny_per_t_km: float = Field(0.7, ge=0, description="25–30 t dump truck [assumption, DOMAIN §2.7]")
+    landfill_gate_cost_cny_per_t: float = Field(40, ge=0, description="[weak, DOMAIN §2.9]")
+    recycling_target_share: float = Field(0.6, ge=0, le=1, description="national 2025 target, (reused + recycled) / generated [src]")
+    yard: YardSettings = YardSettings()
+    recycler: RecyclerSettings = RecyclerSettings()
+
+
+class TransferSettings(_Section):
+    """Optional second echelon for MSW: county → transfer station → plant, with a cheaper trunk haul."""
+
+    enabled: bool = False
+    candidate_sites_file: str | None = Field(None, description="CSV site_id,name_zh,adcode,lon,lat; default: county seats")
+    module_sizes_tpd: list[float] = Field([450.0, 1000.0], min_length=1, description="CJJ/T 47 classes [assumption]")
+    max_modules: int = Field(3, ge=1, le=10)
+    site_cost_wan_cny: float = Field(600, ge=0, description="[assumption]")
+    module_cost_wan_cny: float = Field(400, ge=0, description="[assumption]")
+    cost_cny_per_t: float = Field(20, ge=0, description="handling and compaction [assumption]")
+    collection_cny_per_t_km: float = Field(1.5, ge=0, description="collection vehicles, direct or to the station [assumption, DOMAIN §2.7]")
+    max_feed_km: float = Field(40, gt=0, description="county → station haul limit")
+
+
 class ObjectiveSettings(_Section):
     """min_cost (default); p_median: least t·km with exactly ``p`` plants; set_cover: fewest new
     plants so every county has one within ``radius_km``; max_coverage: most t/d within ``radius_km`` with ``p`` plants."""
@@ -194,6 +248,8 @@ class Scenario(_Section):
     landfill: LandfillSettings = LandfillSettings()
     economics: EconomicsSettings = EconomicsSettings()
     policy: PolicySettings = PolicySettings()
+    cd: CdSettings = CdSettings()
+    transfer: TransferSettings = TransferSettings()
     objective: ObjectiveSettings = ObjectiveSettings()
     exclusion: ExclusionSettings = ExclusionSettings()
     phasing: PhasingSettings = PhasingSettings()

@@ -106,7 +106,8 @@ def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> 
     decided = tech.map(lambda t: techs[t].capacitated).to_numpy(bool)
     gated = np.fromiter((s in techs[t].gated_streams for t, s in zip(tech, arcs["stream"])), bool, len(arcs))
     new = arcs["destination"].map(sites["is_new"]).to_numpy(bool)
-    passive = ~decided & ~gated & ~new
+    capped = arcs["max_tpd"].notna().to_numpy() if "max_tpd" in arcs else np.zeros(len(arcs), bool)
+    passive = ~decided & ~gated & ~new & ~capped
     if not passive.any():
         return arcs
     best = (arcs[passive].assign(_tech=tech[passive]).sort_values(["cost_per_t", "km", "destination"])
@@ -137,9 +138,12 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     unit_cost = (arcs["cost_per_t"].to_numpy(float) + processing) * problem.days_per_year * money
     if kind == "p_median":
         unit_cost = arcs["km"].to_numpy(float) * cost_weight
+    arc_cap = arcs["max_tpd"].to_numpy(float) if "max_tpd" in arcs else np.full(n_arcs, np.inf)
+    arc_cap = np.where(np.isnan(arc_cap), np.inf, arc_cap)
     arc_var = np.empty(n_arcs, dtype=np.int64)
-    arc_var[single] = m.add_vars(int(single.sum()), ub=1, integer=True, cost=unit_cost[single] * arc_mult[single])
-    arc_var[~single] = m.add_vars(int((~single).sum()), cost=unit_cost[~single])
+    single_ub = np.where(arc_cap[single] + 1e-9 >= arc_mult[single], 1.0, 0.0)  # all or nothing
+    arc_var[single] = m.add_vars(int(single.sum()), ub=single_ub, integer=True, cost=unit_cost[single] * arc_mult[single])
+    arc_var[~single] = m.add_vars(int((~single).sum()), ub=arc_cap[~single], cost=unit_cost[~single])
     idx = ModelIndex(arc_var, arc_mult)
     site_bound = float(demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     arc_max = np.where(single, 1.0, np.where(from_node, node_demand, site_bound))

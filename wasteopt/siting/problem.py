@@ -105,7 +105,8 @@ class SitingProblem:
     sites: index site id; columns technology, existing_capacity_tpd, existing_modules,
     is_new (bool: a candidate whose opening pays the site cost and counts as a new plant),
     lock ('' | 'open' | 'closed').
-    arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t)."""
+    arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t),
+    optional max_tpd (an upper bound on the arc's flow, e.g. the on-site reuse share)."""
 
     demand: pd.DataFrame
     sites: pd.DataFrame

@@ -1,5 +1,8 @@
-"""Turn a Scenario and its Region into a SitingProblem (streams msw → incinerator/landfill, ash → landfill).
+"""Turn a Scenario and its Region into one SitingProblem for every stream it switches on.
 
+Streams: msw (counties → incinerators / transfer stations / landfills), ash (incinerators →
+landfills), and with ``cd.enabled`` cd (counties → consumption yards / recycling plants /
+landfills) and cd_residue (recycling plants → yards / landfills).
 Money: capital is annualised with the capital-recovery factor; every cost is CNY per year
 in the objective. Carbon is priced into per-tonne costs so the optimiser sees it.
 """
@@ -7,14 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.errors import ScenarioError
+from wasteopt.errors import DataError, ScenarioError
 from wasteopt.network import read_od_matrix, sparse_arcs
-from wasteopt.region import Region
+from wasteopt.region import Region, checked_table
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import FlowCap, Objective, SitingProblem, StopTarget, Technology
 
 WAN = 1e4  # CNY per 万元
+DAYS_PER_YEAR = 365.0
+SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U"}
 
 
 def capital_recovery_factor(rate: float, years: int) -> float:
@@ -25,27 +30,98 @@ def capital_recovery_factor(rate: float, years: int) -> float:
     return rate * growth / (growth - 1)
 
 
+def yard_capacity_tpd(scenario: Scenario) -> float:
+    """A yard's volume spread over its horizon, as t/d of fill."""
+    yard = scenario.cd.yard
+    return yard.volume_m3 * yard.density_t_per_m3 / (yard.horizon_years * DAYS_PER_YEAR)
+
+
 def technologies(scenario: Scenario) -> dict[str, Technology]:
     inc, econ = scenario.incinerator, scenario.economics
     crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
     carbon = econ.carbon_price_cny_per_t_co2e
     sizes = tuple(sorted(set(inc.line_sizes_tpd)))
-    incinerator = Technology(
-        name="incinerator", accepts=("msw",), module_sizes_tpd=sizes,
-        module_annual_cost=tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN * crf
-                                 for size in sizes),
-        site_annual_cost=inc.site_cost_wan_cny * WAN * crf, max_modules=inc.max_lines_per_site,
-        availability=inc.availability, min_load_share=inc.min_load_share,
-        cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
-        outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
-    )
-    landfill = Technology(name="landfill", accepts=("msw", "ash"),
-                          operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",))
-    return {"incinerator": incinerator, "landfill": landfill}
+    techs = {
+        "incinerator": Technology(
+            name="incinerator", accepts=("msw",), module_sizes_tpd=sizes,
+            module_annual_cost=tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN * crf
+                                     for size in sizes),
+            site_annual_cost=inc.site_cost_wan_cny * WAN * crf, max_modules=inc.max_lines_per_site,
+            availability=inc.availability, min_load_share=inc.min_load_share,
+            cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
+            outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
+        ),
+        "landfill": Technology(
+            name="landfill", accepts=("msw", "ash", "cd", "cd_residue"),
+            operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",),
+        ),
+    }
+    cd = scenario.cd
+    if cd.enabled:
+        techs["cd_reuse"] = Technology(name="cd_reuse", accepts=("cd",), cost_per_t=cd.onsite_reuse_cost_cny_per_t)
+        techs["cd_yard"] = Technology(
+            name="cd_yard", accepts=("cd", "cd_residue"), module_sizes_tpd=(yard_capacity_tpd(scenario),),
+            module_annual_cost=(0.0,), site_annual_cost=cd.yard.site_cost_wan_cny * WAN * crf, max_modules=1,
+            cost_per_t=cd.yard.gate_cost_cny_per_t)
+        rec = cd.recycler
+        techs["cd_recycler"] = Technology(
+            name="cd_recycler", accepts=("cd",), module_sizes_tpd=(rec.module_tpd,),
+            module_annual_cost=(rec.module_cost_wan_cny * WAN * crf,), site_annual_cost=rec.site_cost_wan_cny * WAN * crf,
+            max_modules=rec.max_modules, min_load_share=rec.min_load_share,
+            cost_per_t=rec.opex_cny_per_t - rec.product_revenue_cny_per_t * rec.product_share,
+            outputs=(("cd_residue", 1 - rec.product_share),) if rec.product_share < 1 else ())
+    tr = scenario.transfer
+    if tr.enabled:
+        tr_sizes = tuple(sorted(set(tr.module_sizes_tpd)))
+        techs["transfer"] = Technology(
+            name="transfer", accepts=("msw",), module_sizes_tpd=tr_sizes,
+            module_annual_cost=tuple(tr.module_cost_wan_cny * WAN * crf for _ in tr_sizes),
+            site_annual_cost=tr.site_cost_wan_cny * WAN * crf, max_modules=tr.max_modules,
+            cost_per_t=tr.cost_cny_per_t, outputs=(("msw", 1.0),))
+    return techs
+
+
+def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
+    """Region demand plus C&D columns (t/d): ``cd_generated_tpd`` = ``cd_tpd`` to place (reuse on site included)."""
+    demand = region.demand.copy()
+    cd = scenario.cd
+    if not cd.enabled:
+        return demand
+    urban = demand["urban_population"].astype(float)
+    share = urban / urban.sum()
+    programme_t = cd.renovation_households * cd.renovation_t_per_household + cd.shantytown_units * cd.shantytown_t_per_unit
+    generated = (cd.routine_t_per_urban_capita_year * urban + programme_t / cd.program_years * share) / DAYS_PER_YEAR
+    demand["cd_generated_tpd"] = generated
+    demand["cd_tpd"] = generated  # on-site reuse is an arc to the county's own reuse "site", capped by the share
+    return demand
+
+
+def _county_sites(region: Region, technology: str, kind: str) -> pd.DataFrame:
+    seats = region.candidates.set_index("adcode")
+    frame = seats[["name_zh", "name_en", "lon", "lat"]].copy()
+    frame["adcode"] = frame.index
+    frame.index = [f"{SITE_PREFIX[technology]}{adcode}" for adcode in frame.index]
+    return frame.assign(technology=technology, existing_capacity_tpd=0.0, existing_modules=0, is_new=True,
+                        expandable=True, kind=kind)
+
+
+def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
+    path = scenario.transfer.candidate_sites_file
+    if path is None:
+        return _county_sites(region, "transfer", "transfer_candidate")
+    table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat"),
+                          id_column="site_id", numeric=("lon", "lat"))
+    table = table.set_index("site_id")
+    table["lon"], table["lat"] = table["lon"].astype(float), table["lat"].astype(float)
+    if "name_en" not in table:
+        table["name_en"] = ""
+    return table[["name_zh", "name_en", "adcode", "lon", "lat"]].assign(
+        technology="transfer", existing_capacity_tpd=0.0, existing_modules=0, is_new=True, expandable=True,
+        kind="transfer_candidate")
 
 
 def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
-    """Existing plants, candidate new plants and landfills, one row per site id."""
+    """Existing plants, candidate new plants, landfills (and yards, recyclers, transfer stations), one row per id."""
     plants = region.plants.set_index("site_id")
     candidates = region.candidates.set_index("site_id")
     landfills = region.landfills.set_index("site_id")
@@ -59,53 +135,101 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
         landfills[common].assign(technology="landfill", existing_capacity_tpd=0.0, existing_modules=0,
                                  is_new=False, expandable=False, kind="landfill"),
     ]
+    if scenario.cd.enabled:
+        reuse = _county_sites(region, "cd_reuse", "onsite_reuse").assign(is_new=False, expandable=False)
+        frames += [_county_sites(region, "cd_yard", "yard_candidate"),
+                   _county_sites(region, "cd_recycler", "recycler_candidate"), reuse]
+    if scenario.transfer.enabled:
+        frames.append(_transfer_sites(scenario, region))
     sites = pd.concat(frames)
     sites.index.name = "site_id"
     duplicated = sites.index[sites.index.duplicated()].unique()
     if len(duplicated):
-        raise ScenarioError(f"site ids used twice across plants, candidates and landfills: {', '.join(map(str, duplicated[:10]))}")
+        raise DataError(f"site ids used twice across plants, candidates, landfills and other sites: "
+                        f"{', '.join(map(str, duplicated[:10]))}")
     sites["lock"] = ""
     policy = scenario.policy
     unknown = sorted(set(policy.locked_open + policy.locked_closed) - set(sites.index))
     if unknown:
         raise ScenarioError(f"key 'policy.locked_open/locked_closed': unknown site ids {', '.join(unknown[:10])}"
-                            " (existing plants are P…, candidates C<adcode>, landfills L<adcode>)")
+                            " (existing plants are P…, candidates C<adcode>, landfills L<adcode>, yards Y…, "
+                            "recyclers R…, transfer stations T…)")
     both = sorted(set(policy.locked_open) & set(policy.locked_closed))
     if both:
         raise ScenarioError(f"key 'policy': sites both locked open and closed: {', '.join(both)}")
     sites.loc[policy.locked_open, "lock"] = "open"
     sites.loc[policy.locked_closed, "lock"] = "closed"
+    if scenario.cd.enabled and scenario.cd.yard.one_per_county:
+        yards = sites.index[(sites["kind"] == "yard_candidate") & (sites["lock"] == "")]
+        sites.loc[yards, "lock"] = "open"
     if scenario.exclusion.zones_files:
-        candidates = sites[sites["kind"] == "candidate"]
-        inside = excluded_sites(candidates, [scenario.path(f) for f in scenario.exclusion.zones_files],
+        new = sites[sites["is_new"].astype(bool)]
+        inside = excluded_sites(new, [scenario.path(f) for f in scenario.exclusion.zones_files],
                                 scenario.exclusion.buffer_m)
-        forced = sorted(set(inside) & set(policy.locked_open))
+        forced = sorted(set(inside) & set(sites.index[sites["lock"] == "open"]))
         if forced:
-            raise ScenarioError(f"key 'policy.locked_open': sites inside exclusion zones: {', '.join(forced)}")
+            raise ScenarioError(f"sites locked open lie inside exclusion zones: {', '.join(forced)}")
         sites.loc[inside, "lock"] = "closed"
         sites.loc[inside, "kind"] = "excluded"
     return sites
 
 
 def arc_table(scenario: Scenario, region: Region, sites: pd.DataFrame) -> pd.DataFrame:
-    """Sparse msw arcs (county → plant/landfill) and ash arcs (plant → landfill) with CNY/t costs."""
+    """Sparse arcs for every stream, with transport (and gate) cost in CNY/t."""
     net, tr, lf = scenario.network, scenario.transport, scenario.landfill
-    carbon = scenario.economics.carbon_price_cny_per_t_co2e
+    carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
     od = read_od_matrix(scenario.path(net.od_matrix_file)) if net.od_matrix_file else None
-    nodes = region.demand[["lon", "lat"]]
-    plants = sites[sites["technology"] == "incinerator"][["lon", "lat"]]
-    landfills = sites[sites["technology"] == "landfill"][["lon", "lat"]]
-    arcs = dict(max_km=net.max_haul_km, circuity=net.circuity, od_matrix=od)
-    msw = sparse_arcs(nodes, plants, k_nearest=net.k_nearest, **arcs)
-    to_landfill = sparse_arcs(nodes, landfills, k_nearest=1, **{**arcs, "max_km": min(lf.max_haul_km, net.max_haul_km)})
-    msw = pd.concat([msw, to_landfill], ignore_index=True).assign(stream="msw")
-    ash = sparse_arcs(plants, landfills, k_nearest=max(net.k_nearest, 1), **arcs).assign(stream="ash")
-    per_km_carbon = carbon * tr.co2_kg_per_t_km / 1000.0
-    msw["cost_per_t"] = msw["km"] * (tr.msw_cny_per_t_km + per_km_carbon)
-    into_landfill = msw["destination"].map(sites["technology"]).eq("landfill").to_numpy()
-    msw.loc[into_landfill, "cost_per_t"] += lf.gate_cost_cny_per_t + carbon * lf.co2e_t_per_t
-    ash["cost_per_t"] = ash["km"] * (tr.ash_cny_per_t_km + per_km_carbon) + lf.ash_gate_cost_cny_per_t
-    return pd.concat([msw, ash], ignore_index=True)
+
+    def arcs(origins, destinations, max_km, k_nearest=net.k_nearest):
+        return sparse_arcs(origins[["lon", "lat"]], destinations[["lon", "lat"]], max_km=max_km,
+                           circuity=net.circuity, k_nearest=k_nearest, od_matrix=od)
+
+    def of(technology):
+        return sites[sites["technology"] == technology]
+
+    nodes = region.demand
+    plants, landfills = of("incinerator"), of("landfill")
+    landfill_km = min(lf.max_haul_km, net.max_haul_km)
+    landfill_msw_cost = lf.gate_cost_cny_per_t + scenario.economics.carbon_price_cny_per_t_co2e * lf.co2e_t_per_t
+    direct_cny_per_t_km = tr.msw_cny_per_t_km
+    parts = []
+    if scenario.transfer.enabled:
+        transfer = scenario.transfer
+        direct_cny_per_t_km = transfer.collection_cny_per_t_km
+        stations = of("transfer")
+        feed = arcs(nodes, stations, transfer.max_feed_km)
+        feed["cost_per_t"] = feed["km"] * (transfer.collection_cny_per_t_km + carbon_per_t_km)
+        trunk = arcs(stations, plants, net.max_haul_km)
+        trunk["cost_per_t"] = trunk["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km)
+        trunk_landfill = arcs(stations, landfills, landfill_km, k_nearest=1)
+        trunk_landfill["cost_per_t"] = trunk_landfill["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
+        parts += [frame.assign(stream="msw") for frame in (feed, trunk, trunk_landfill)]
+    direct = arcs(nodes, plants, net.max_haul_km)
+    direct["cost_per_t"] = direct["km"] * (direct_cny_per_t_km + carbon_per_t_km)
+    to_landfill = arcs(nodes, landfills, landfill_km, k_nearest=1)
+    to_landfill["cost_per_t"] = to_landfill["km"] * (direct_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
+    ash = arcs(plants, landfills, net.max_haul_km, k_nearest=max(net.k_nearest, 1))
+    ash["cost_per_t"] = ash["km"] * (tr.ash_cny_per_t_km + carbon_per_t_km) + lf.ash_gate_cost_cny_per_t
+    parts += [direct.assign(stream="msw"), to_landfill.assign(stream="msw"), ash.assign(stream="ash")]
+    cd = scenario.cd
+    if cd.enabled:
+        cd_sinks = sites[sites["technology"].isin(["cd_yard", "cd_recycler"])]
+        cd_cost = cd.cny_per_t_km + carbon_per_t_km
+        generated = demand_table(scenario, region)["cd_generated_tpd"]
+        reuse = pd.DataFrame({"origin": nodes.index, "destination": [f"U{a}" for a in nodes.index], "km": 0.0,
+                              "cost_per_t": 0.0, "max_tpd": (generated * cd.onsite_reuse_max_share).to_numpy()})
+        parts.append(reuse.assign(stream="cd"))
+        shipped = arcs(nodes, cd_sinks, cd.max_haul_km, k_nearest=1)
+        shipped["cost_per_t"] = shipped["km"] * cd_cost
+        dumped = arcs(nodes, landfills, cd.max_haul_km, k_nearest=1)
+        dumped["cost_per_t"] = dumped["km"] * cd_cost + cd.landfill_gate_cost_cny_per_t
+        residue = arcs(of("cd_recycler"), of("cd_yard"), cd.max_haul_km, k_nearest=1)
+        residue["cost_per_t"] = residue["km"] * cd_cost
+        residue_dumped = arcs(of("cd_recycler"), landfills, cd.max_haul_km, k_nearest=1)
+        residue_dumped["cost_per_t"] = residue_dumped["km"] * cd_cost + cd.landfill_gate_cost_cny_per_t
+        parts += [shipped.assign(stream="cd"), dumped.assign(stream="cd"),
+                  residue.assign(stream="cd_residue"), residue_dumped.assign(stream="cd_residue")]
+    return pd.concat(parts, ignore_index=True)
 
 
 def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
@@ -127,9 +251,11 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
         stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
                            scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
+    demand = demand_table(scenario, region)
+    streams = {"msw_tpd": "msw"} | ({"cd_tpd": "cd"} if scenario.cd.enabled else {})
     obj = scenario.objective
     return SitingProblem(
-        demand=region.demand[["msw_tpd"]].rename(columns={"msw_tpd": "msw"}),
+        demand=demand[list(streams)].rename(columns=streams),
         sites=sites,
         technologies=technologies(scenario),
         arcs=arc_table(scenario, region, sites),
