@@ -94,10 +94,10 @@ def _row(i: int) -> str:
 
 def validate_table(df: pd.DataFrame, *, required: tuple[str, ...] | list[str], id_column: str | None = None,
                    nonnegative: tuple[str, ...] = (), lonlat: tuple[str, str] | None = None,
-                   references: dict[str, set[str]] | None = None) -> list[str]:
+                   references: dict[str, set[str]] | None = None, integer: tuple[str, ...] = ()) -> list[str]:
     """Problems found in a text table (as read by :func:`read_table`); empty if it is fine.
 
-    ``nonnegative`` columns must be numbers ≥ 0; ``lonlat`` = (lon, lat) column names that must
+    ``nonnegative`` columns must be finite numbers ≥ 0 (``integer`` ones also whole); ``lonlat`` = (lon, lat) column names that must
     lie inside China; ``references`` maps a column to the ids it may take. Rows are 1-based data rows.
     """
     missing = [c for c in required if c not in df.columns]
@@ -122,6 +122,12 @@ def validate_table(df: pd.DataFrame, *, required: tuple[str, ...] | list[str], i
             problems.append(f"{_row(i)}: {column} is missing or not a number ({df[column].iat[i]!r})")
         for i in np.flatnonzero((values < 0).to_numpy()):
             problems.append(f"{_row(i)}: {column} is negative ({values.iat[i]:g})")
+        for i in np.flatnonzero(np.isinf(values.to_numpy(dtype=float))):
+            problems.append(f"{_row(i)}: {column} is not a finite number ({df[column].iat[i]!r})")
+        if column in integer:  # counts (persons, furnaces) would otherwise be truncated silently
+            finite = values.to_numpy(dtype=float)
+            for i in np.flatnonzero(np.isfinite(finite) & (finite != np.round(finite))):
+                problems.append(f"{_row(i)}: {column} must be a whole number ({df[column].iat[i]!r})")
 
     if lonlat and set(lonlat) <= present:
         lon = pd.to_numeric(df[lonlat[0]], errors="coerce").to_numpy()
@@ -257,7 +263,7 @@ def _counties(folder: Path) -> pd.DataFrame:
     problems = validate_table(
         df, required=("adcode", "name_zh", "name_en", "prefecture_adcode", "prefecture_zh", "kind",
                       "lon_wgs84", "lat_wgs84") + populations,
-        id_column="adcode", nonnegative=populations, lonlat=("lon_wgs84", "lat_wgs84"))
+        id_column="adcode", nonnegative=populations, integer=populations, lonlat=("lon_wgs84", "lat_wgs84"))
     if not problems:
         pop = df[list(populations)].apply(pd.to_numeric)
         for i in np.flatnonzero((pop.iloc[:, 1] + pop.iloc[:, 2] != pop.iloc[:, 0]).to_numpy()):
@@ -300,18 +306,40 @@ def _seat_districts(boundaries_gcj: gpd.GeoDataFrame, prefectures: pd.DataFrame,
 
 
 def _read_boundaries(path: Path, adcodes: pd.Index) -> gpd.GeoDataFrame:
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError(f"{path}: file is empty")
     try:
         gdf = gpd.read_file(path)
     except Exception as error:  # pyogrio raises several unrelated types for unreadable files
         raise DataError(f"{path}: cannot read GeoJSON: {error}") from None
+    if gdf.empty:
+        raise DataError(f"{path}: the GeoJSON has no features")
     if "adcode" not in gdf.columns or "name" not in gdf.columns:
         raise DataError(f"{path}: features need 'adcode' and 'name' properties")
+    _check_lonlat_geometry(gdf, path)
     gdf["adcode"] = gdf["adcode"].astype(str)
     missing = sorted(set(adcodes) - set(gdf["adcode"]))
     raise_problems(path, [f"no polygon for adcode {code}" for code in missing])
     gdf = gdf[gdf["adcode"].isin(adcodes)].rename(columns={"name": "name_zh"})
     gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
     return gdf.set_crs("EPSG:4326", allow_override=True)  # lon/lat degrees; GCJ-02 until converted
+
+
+def _check_lonlat_geometry(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Boundaries must be lon/lat degrees (GCJ-02 or WGS84) inside China: catch projected CRSs and swapped axes."""
+    crs = gdf.crs
+    if crs is not None and not crs.is_geographic:
+        raise DataError(f"{path}: coordinates are in {crs.to_string()} (projected); expected lon/lat degrees "
+                        "(EPSG:4326 / GCJ-02). Reproject the file, e.g. ogr2ogr -t_srs EPSG:4326")
+    problems = []
+    bounds = gdf.geometry.bounds.to_numpy()
+    for i, (x0, y0, x1, y1) in enumerate(bounds):
+        if np.isnan(x0):
+            problems.append(f"feature {i + 1} (adcode {gdf['adcode'].iat[i]}): no geometry")
+        elif not (LON_RANGE[0] <= x0 and x1 <= LON_RANGE[1] and LAT_RANGE[0] <= y0 and y1 <= LAT_RANGE[1]):
+            problems.append(f"feature {i + 1} (adcode {gdf['adcode'].iat[i]}): extent {x0:.4g},{y0:.4g} – {x1:.4g},{y1:.4g} "
+                            "is outside China: wrong CRS or swapped lon/lat?")
+    raise_problems(path, problems)
 
 
 def _plant_table(df: pd.DataFrame, counties: pd.DataFrame, seat: dict[str, str]) -> pd.DataFrame:
@@ -337,7 +365,7 @@ def _mee_plants(folder: Path, counties: pd.DataFrame, seat: dict[str, str]) -> p
     path = folder / SEED_FILES["plants"]
     df = checked_table(path, required=("plant_name_zh", "ps_code", "n_furnaces", "capacity_tpd",
                                        "earliest_furnace_start", "prefecture_adcode", "county_adcode"),
-                       id_column="ps_code", nonnegative=("n_furnaces", "capacity_tpd"),
+                       id_column="ps_code", nonnegative=("n_furnaces", "capacity_tpd"), integer=("n_furnaces",),
                        references={"county_adcode": set(counties.index)})
     started = pd.to_datetime(df["earliest_furnace_start"], errors="coerce", format="%Y-%m-%d")
     raise_problems(path, [f"{_row(i)}: earliest_furnace_start is not a YYYY-MM-DD date"
