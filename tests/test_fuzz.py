@@ -17,7 +17,7 @@ from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from wasteopt import cli
@@ -33,6 +33,7 @@ BASE_TEXT = BASE.to_yaml()
 QUICK = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow])
 LONG = settings(max_examples=1000, deadline=None, database=None,
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 WHOLE_FILE = ("the scenario is empty", "must be a mapping", "is larger than", "anchors and aliases",
@@ -318,6 +319,13 @@ def test_cli_on_mutated_files_fuzz(tmp_path, ops, mutation_list):
 def test_named_edge_cases(text, expected):
     with pytest.raises(ScenarioError, match=expected):
         scenario_from_yaml_text(text, base_dir=ROOT)
+
+
+def test_file_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: x\ndescription: café\n".encode("latin-1"))
+    with pytest.raises(ScenarioError, match=r"latin1.yaml: invalid YAML at line 2: not UTF-8 text \(byte 0xe9"):
+        load_scenario(path)
 
 
 def test_size_limit_is_checked_before_parsing():

@@ -400,8 +400,12 @@ def _load_with_extends(path: Path, depth: int = 0) -> tuple[dict, dict[tuple, st
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"scenario file not found: {path}") from None
-    except (UnicodeDecodeError, IsADirectoryError) as error:
-        raise ScenarioError(f"cannot read scenario {path}: {error}") from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes().count(b"\n", 0, error.start) + 1
+        raise ScenarioError(f"{path.name}: invalid YAML at line {line}: not UTF-8 text "
+                            f"(byte 0x{error.object[error.start]:02x} at offset {error.start})") from None
+    except (IsADirectoryError, PermissionError) as error:
+        raise ScenarioError(f"cannot read scenario {path}: {error.strerror}") from None
     data, lines = parse_yaml(text, source=path.name)
     base_name = data.pop("extends", None)
     if base_name is None:
