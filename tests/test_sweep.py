@@ -20,7 +20,7 @@ def write_tiny_sweep(root, folder, grid: str, extra: str = "") -> str:
     seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {TINY_PREFECTURE})
     (folder / "tiny.yaml").write_text(
         f"name: 周口 tiny\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
-        "policy: {single_sourcing: true}\nsolver: {time_limit_s: 1, rel_gap: 0.05, threads: 1}\n", encoding="utf-8")
+        "policy: {single_sourcing: true}\nsolver: {time_limit_s: 1, rel_gap: 0.05}\n", encoding="utf-8")
     path = folder / "sweep.yaml"
     path.write_text(f"name: tiny\nbase: tiny.yaml\nout: out\nreport: false\ngrid:\n{grid}{extra}", encoding="utf-8")
     return str(path)
