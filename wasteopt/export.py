@@ -90,7 +90,8 @@ def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
-    """Write plan.gpkg, facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json."""
+    """Write plan.gpkg, facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json
+    (and capacity_path.csv for a phased plan)."""
     out = prepare_run_dir(out_dir, force)
     frames = plan.to_frames()
     files = {
@@ -102,11 +103,17 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)
-    kpi_rows = pd.DataFrame([(k, v) for k, v in kpis.items() if k != "goals"], columns=["kpi", "value"])
+    sheets = {}
+    if plan.capacity_path is not None:
+        files["capacity_path"] = out / "capacity_path.csv"
+        write_csv(files["capacity_path"], plan.capacity_path)
+        sheets["capacity_path"] = plan.capacity_path
+    kpi_rows = pd.DataFrame([(k, v) for k, v in kpis.items() if k not in ("goals", "capacity_path")],
+                            columns=["kpi", "value"])
     kpi_rows["value"] = kpi_rows["value"].astype(str)
     write_xlsx(files["xlsx"], {"kpis": kpi_rows, "goals": pd.DataFrame(kpis["goals"]),
                                "facilities": frames["facilities"].reset_index(),
-                               "flows": frames["flows"], "demand": frames["demand"].reset_index()})
+                               "flows": frames["flows"], "demand": frames["demand"].reset_index(), **sheets})
     write_text(files["scenario"], plan.scenario.to_yaml())
     write_json(files["kpis"], kpis)  # last: its presence marks a complete run
     return files

@@ -23,6 +23,8 @@ class SitingPlan:
       utilisation, raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
     flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
     demand: region demand per county plus the destination that serves its MSW.
+    capacity_path: phased plans only: per year capacity (t/d), plants, raw MSW landfilled, landfills stopped;
+      their facilities then carry year_built / year_stopped.
     """
 
     scenario: Scenario
@@ -37,6 +39,7 @@ class SitingPlan:
     flows: pd.DataFrame = field(repr=False)
     demand: pd.DataFrame = field(repr=False)
     message: str = ""
+    capacity_path: pd.DataFrame | None = field(default=None, repr=False)  # phased plans: one row per year
 
     @property
     def is_optimal(self) -> bool:
