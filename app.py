@@ -4,17 +4,17 @@ import streamlit as st
 from wasteopt.app.state import keep_widget_state, lang
 from wasteopt.ui_text import DEFAULT_LANGUAGE, LANGUAGES, t
 
-st.set_page_config(page_title="wasteopt · 河南", page_icon="♻️", layout="wide")
+st.set_page_config(page_title="wasteopt · 河南", page_icon=":material/recycling:", layout="wide")
 keep_widget_state()
 st.session_state.setdefault("lang", DEFAULT_LANGUAGE)
 st.sidebar.radio(t("language", lang()), list(LANGUAGES), key="lang", format_func=LANGUAGES.get, horizontal=True)
 
 PAGES = "wasteopt/app/pages"
 navigation = st.navigation([
-    st.Page(f"{PAGES}/scenario_page.py", title=t("page_scenario", lang()), icon="🧮", url_path="scenario", default=True),
-    st.Page(f"{PAGES}/map_page.py", title=t("page_map", lang()), icon="🗺️", url_path="map"),
-    st.Page(f"{PAGES}/compare_page.py", title=t("page_compare", lang()), icon="📊", url_path="compare"),
-    st.Page(f"{PAGES}/export_page.py", title=t("page_export", lang()), icon="📦", url_path="export"),
+    st.Page(f"{PAGES}/scenario_page.py", title=t("page_scenario", lang()), icon=":material/tune:", url_path="scenario", default=True),
+    st.Page(f"{PAGES}/map_page.py", title=t("page_map", lang()), icon=":material/map:", url_path="map"),
+    st.Page(f"{PAGES}/compare_page.py", title=t("page_compare", lang()), icon=":material/compare:", url_path="compare"),
+    st.Page(f"{PAGES}/export_page.py", title=t("page_export", lang()), icon=":material/download:", url_path="export"),
 ])
 st.sidebar.caption(t("app_title", lang()))
 navigation.run()

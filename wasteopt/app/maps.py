@@ -31,6 +31,7 @@ COUNTY_PALETTE = [
     [141, 211, 199], [190, 186, 218], [128, 177, 211], [253, 180, 98], [179, 222, 105], [252, 205, 229],
     [204, 235, 197], [255, 237, 111], [188, 128, 189], [217, 217, 217],
 ]
+PIXELS = pdk.types.String("pixels")  # a plain str would become a data accessor
 TOOLTIP = {"html": "{tip}", "style": {"fontSize": "13px", "maxWidth": "360px"}}
 
 
@@ -54,7 +55,7 @@ def _esc(value) -> str:
 
 def _view(gdf: gpd.GeoDataFrame) -> pdk.ViewState:
     minx, miny, maxx, maxy = gdf.total_bounds
-    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=6.0)
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=6.4)
 
 
 def _deck(layers, view) -> pdk.Deck:
@@ -122,11 +123,11 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
         prefecture_layer(prefectures),
         pdk.Layer("LineLayer", flow_rows, get_source_position=["origin_lon", "origin_lat"],
                   get_target_position=["destination_lon", "destination_lat"], get_color=FLOW_COLOUR,
-                  get_width="width", width_units="pixels", pickable=True),
+                  get_width="width", width_units=PIXELS, pickable=True),
         pdk.Layer("ScatterplotLayer", stopped, get_position=["lon", "lat"], get_fill_color=STATUS_COLOURS["stopped"],
-                  get_radius=2.5, radius_units="pixels", pickable=True),
+                  get_radius=2.5, radius_units=PIXELS, pickable=True),
         pdk.Layer("ScatterplotLayer", dots, get_position=["lon", "lat"], get_fill_color="colour", get_radius="radius",
-                  radius_units="pixels", stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
+                  radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
                   pickable=True),
     ]
     return _deck(deck_layers, _view(demand))
@@ -175,7 +176,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str)
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
         prefecture_layer(prefectures),
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
-                  get_radius="radius", radius_units="pixels", stroked=True, get_line_color=[0, 0, 0],
+                  get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
     ]
     return _deck(layers, _view(counties))

@@ -8,6 +8,20 @@ from wasteopt.kpi import KPI_LABELS
 from wasteopt.ui_text import KPI_NAMES_ZH, place, t, unit
 
 
+MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack
+
+
+def styled_goals(frame: pd.DataFrame):
+    """The goals table with met cells green and unmet ones red."""
+    def colour(cell):
+        if isinstance(cell, str) and MET in cell:
+            return "color: #1a7f37; font-weight: 600"
+        if isinstance(cell, str) and NOT_MET in cell:
+            return "color: #c62828; font-weight: 600"
+        return ""
+    return frame.style.map(colour)
+
+
 def format_value(key: str, value, kpis: dict) -> str:
     if value is None:
         return "–"
@@ -33,7 +47,7 @@ def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
 
 
 def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
-    """Rows: the plan's goals with target; per run the value and ✅ met / ❌ not met."""
+    """Rows: the plan's goals with target; per run the value and ✓ met / ✗ not met."""
     rows = []
     first = next(iter(kpis_by_run.values()))
     for i, goal in enumerate(first["goals"]):
@@ -41,7 +55,7 @@ def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
                t("target", lang): f"{goal['sense']} {goal['target']:,.0f} {unit(goal['unit'], lang)}"}
         for run, kpis in kpis_by_run.items():
             g = kpis["goals"][i]
-            mark = f"✅ {t('met', lang)}" if g["met"] else f"❌ {t('not_met', lang)}"
+            mark = f"{MET} {t('met', lang)}" if g["met"] else f"{NOT_MET} {t('not_met', lang)}"
             row[run] = f"{format_value(g['kpi'], g['value'], kpis)} {mark}"
         rows.append(row)
     return pd.DataFrame(rows)

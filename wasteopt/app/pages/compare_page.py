@@ -3,7 +3,7 @@ import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
-from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance
+from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.ui_text import t
 
@@ -24,7 +24,7 @@ if len(chosen) < 2:
 kpis = {run_id: runs[run_id].kpis for run_id in chosen}
 st.caption(" · ".join(f"**{run_id}** = {runs[run_id].name}" for run_id in chosen))
 st.subheader(t("goals", L))
-st.table(goals_table(kpis, L).set_index(t("goal", L)))
+st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
 st.table(kpi_table(kpis, L).set_index(t("kpi", L)))
 

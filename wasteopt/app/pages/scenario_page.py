@@ -8,7 +8,7 @@ import streamlit as st
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, show_error
-from wasteopt.app.tables import goals_table, kpi_table
+from wasteopt.app.tables import goals_table, kpi_table, styled_goals
 from wasteopt.errors import InfeasibleError, WasteoptError
 from wasteopt.region import load_region
 from wasteopt.ui_text import t
@@ -172,6 +172,6 @@ if outcome:
         st.caption(t("saved_run", L, run_id=record.run_id, out_dir=record.out_dir))
         label = record.run_id
         st.markdown(f"**{t('goals', L)}**")
-        st.table(goals_table({label: kpis}, L).set_index(t("goal", L)))
+        st.table(styled_goals(goals_table({label: kpis}, L).set_index(t("goal", L))))
         st.markdown(f"**{t('kpis', L)}**")
         st.table(kpi_table({label: kpis}, L).set_index(t("kpi", L)))

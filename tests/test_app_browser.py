@@ -1,0 +1,189 @@
+"""End to end in a real headless browser: Debian's Chromium driven by Playwright against `streamlit run app.py`.
+
+Screenshots of every page go to tests/artifacts/ (git-ignored). The time from clicking Solve
+after one knob changed to the result on screen is printed, not asserted.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+TIME_LIMIT_S = "4"  # seconds per solve: any feasible plan will do, and the suite stays fast
+TIMEOUT_MS = 90_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """`streamlit run app.py` on a free localhost port, with its own runs/ folder."""
+    port = _free_port()
+    env = {**os.environ, "WASTEOPT_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none"],  # other edits in the tree must not pop up "source changed"
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+        assert server.poll() is None, "streamlit exited while starting"
+    else:
+        pytest.fail("streamlit did not become healthy within 60 s")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+    log.seek(0)
+    assert "Traceback" not in log.read(), "the app logged a traceback"
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed: run `make sysdeps`")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
+        page.screenshot(path=ARTIFACTS / "last.png", full_page=True)  # where the flow stopped, if it failed
+        browser.close()
+
+
+def _wait_idle(page):
+    """Until Streamlit's script has finished its rerun."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+def _go(page, title: str):
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).wait_for()
+    _wait_idle(page)
+
+
+def _saved_run_id(page) -> str:
+    text = page.get_by_text(re.compile("已保存为运行")).inner_text()
+    return re.search(r"\d{8}-\d{6}-[0-9a-f]{6}", text).group(0)
+
+
+def test_planner_flow_in_the_browser(page, app_url, tmp_path):
+    from playwright.sync_api import expect
+
+    started = time.monotonic()
+
+    def step(name: str) -> None:
+        print(f"  {time.monotonic() - started:6.1f} s  {name}", flush=True)
+
+    page.goto(app_url)
+    page.get_by_role("heading", name="情景与求解").wait_for()
+    _wait_idle(page)
+    step("scenario page shown")
+    limit = page.get_by_label("求解时间上限 (s)")
+    limit.fill(TIME_LIMIT_S)
+    limit.press("Enter")
+    _wait_idle(page)
+
+    step("time limit set")
+    page.get_by_role("button", name="求解").click()
+    expect(page.get_by_text(re.compile("已保存为运行"))).to_be_visible(timeout=TIMEOUT_MS)
+    first_run = _saved_run_id(page)
+    expect(page.get_by_test_id("stTable").filter(has_text="焚烧处理能力").first).to_be_visible()
+
+    step("first solve shown")
+    # One knob: the max-haul slider one step (5 km) down, by keyboard like a person would.
+    haul = page.get_by_test_id("stSlider").filter(has_text="最大运距").get_by_role("slider")
+    haul.focus()
+    haul.press("ArrowLeft")
+    expect(haul).to_have_value("145")
+    _wait_idle(page)
+    expect(page.get_by_text(re.compile("参数已改动"))).to_be_visible()
+
+    step("knob changed")
+    clicked = time.monotonic()
+    page.get_by_role("button", name="求解").click()
+    expect(page.get_by_text(re.compile("已保存为运行"))).not_to_contain_text(first_run, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stTable").filter(has_text="焚烧处理能力").first).to_be_visible()
+    seconds = time.monotonic() - clicked
+    print(f"\nre-solve after one knob change, click → KPI table shown: {seconds:.1f} s "
+          f"(solver time limit {TIME_LIMIT_S} s)")
+    second_run = _saved_run_id(page)
+    assert second_run != first_run
+    expect(page.get_by_text(re.compile(r"求解完成：.*差距 [\d.]+ %"))).to_be_visible()  # status and proven gap
+    page.screenshot(path=ARTIFACTS / "scenario.png", full_page=True)
+
+    step("re-solve shown")
+    _go(page, "地图")
+    page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
+    page.wait_for_timeout(2000)  # let deck.gl draw
+    page.screenshot(path=ARTIFACTS / "map.png", full_page=True)
+
+    step("map drawn")
+    _go(page, "方案比较")
+    expect(page.get_by_test_id("stTable").filter(has_text=second_run).first).to_be_visible()
+    expect(page.get_by_test_id("stTable").filter(has_text=first_run).first).to_be_visible()
+    page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
+    page.wait_for_timeout(2000)
+    page.screenshot(path=ARTIFACTS / "compare.png", full_page=True)
+    page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=ARTIFACTS / "compare_charts.png")
+    page.get_by_test_id("stDeckGlJsonChart").scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=ARTIFACTS / "compare_map.png")
+
+    step("compare drawn")
+    _go(page, "导出")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile("GeoPackage")).click()
+    download = download_info.value
+    assert re.fullmatch(r"[\w\-.]+\.gpkg", download.suggested_filename)
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    page.screenshot(path=ARTIFACTS / "export.png", full_page=True)
+
+    step("downloaded")
+    import geopandas as gpd
+    import pyogrio
+
+    assert {"plants", "demand", "flows"} <= {name for name, _ in pyogrio.list_layers(target)}
+    plants = gpd.read_file(target, layer="plants")
+    assert len(plants) > 0 and plants.crs.to_epsg() == 4326
+    assert len(gpd.read_file(target, layer="demand")) == 157
+
+    page.get_by_test_id("stSidebar").get_by_text("English").click()
+    page.get_by_role("heading", name="Export").wait_for()
+    _go(page, "Map")
+    page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=ARTIFACTS / "map_en.png", full_page=True)
