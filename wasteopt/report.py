@@ -68,7 +68,7 @@ def figure_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _new_figure(width: float, height: float):
+def new_figure(width: float, height: float):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))
@@ -76,7 +76,7 @@ def _new_figure(width: float, height: float):
 
 def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame) -> bytes:
     """Counties coloured by the plant that serves them; plants sized by capacity, coloured by status."""
-    fig = _new_figure(8, 8)
+    fig = new_figure(8, 8)
     ax = fig.subplots()
     counties = region.boundaries.merge(demand[["served_by"]], left_on="adcode", right_index=True, how="left")
     codes = pd.factorize(counties["served_by"])[0]
@@ -102,7 +102,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
     """MSW flows county → plant, line width ∝ t/d."""
     from matplotlib.collections import LineCollection
 
-    fig = _new_figure(8, 8)
+    fig = new_figure(8, 8)
     ax = fig.subplots()
     region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="#cccccc", linewidth=0.3)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#888888", linewidth=0.6)
@@ -125,7 +125,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
 
 
 def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:
-    fig = _new_figure(10, 4.5)
+    fig = new_figure(10, 4.5)
     ax = fig.subplots()
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["待处理量 MSW to treat (t/d)"], 0.4, label="待处理量 MSW to treat", color="#95a5a6")

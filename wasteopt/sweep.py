@@ -280,7 +280,7 @@ def pareto_front(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 
 def plot_pareto(summary: pd.DataFrame, pareto: ParetoSpec, out: Path) -> dict[str, Path]:
-    from wasteopt.report import figure_png, setup_fonts
+    from wasteopt.report import figure_png, new_figure, setup_fonts
 
     missing = [k for k in (pareto.x, pareto.y) if k not in summary.columns]
     if missing:
@@ -288,9 +288,8 @@ def plot_pareto(summary: pd.DataFrame, pareto: ParetoSpec, out: Path) -> dict[st
     solved = summary[summary["status"].isin(["optimal", "time_limit"])]
     front = pareto_front(solved, pareto.x, pareto.y)
     setup_fonts()
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig = new_figure(7, 4.5)
+    ax = fig.subplots()
     ax.scatter(solved[pareto.x], solved[pareto.y], color="#bbbbbb", label="方案 variants")
     ax.plot(front[pareto.x], front[pareto.y], "o-", color="#c0392b", drawstyle="steps-post",
             label="帕累托前沿 Pareto frontier")
