@@ -9,7 +9,7 @@ Formulation (units t/d; objective CNY/yr for min_cost):
 - flows on sparse arcs; single-sourced streams use binary z (a node sends everything
   to one site), else continuous x;
 - strong linking x ≤ demand·open on every arc into a new site (the aggregated capacity row
-  alone leaves a weak LP bound), and w·z ≤ capacity for single-sourced arcs;
+  alone leaves a weak LP bound);
 - outputs (ash, residues, transferred waste) balance at the producing site; caps on a stream
   into a technology (zero landfill); capacity targets; min/max new sites; min stopped/restored.
 ``elastic=True`` adds penalised slack on demand and on policy rows so an infeasible
@@ -158,7 +158,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
         tech = techs[row.technology]
         inflow = dest_groups.get(site, _NO_VARS)
         if tech.capacitated:
-            _capacitated_site(m, idx, site, row, tech, inflow, single, money)
+            _capacitated_site(m, idx, site, row, tech, inflow, money)
         elif row.is_new:
             idx.site_y[site] = m.add_vars(1, ub=1, integer=True, cost=tech.site_annual_cost * money)
         elif tech.stoppable:
@@ -187,8 +187,8 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     return m, idx, arcs
 
 
-def _capacitated_site(m, idx, site, row, tech, inflow, single, money) -> None:
-    """Modules, capacity, min load and the single-sourcing capacity cut of one site."""
+def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
+    """Modules, capacity and min load of one site."""
     if row.is_new:
         max_new = tech.max_modules
     elif getattr(row, "expandable", True):
@@ -227,13 +227,6 @@ def _capacitated_site(m, idx, site, row, tech, inflow, single, money) -> None:
         y = idx.site_y[site]
         m.add_row(np.concatenate([in_cols, n, y]),
                   np.concatenate([in_vals, -lam * sizes, -lam * existing * np.ones(len(y))]), 0.0, INF)
-    lumpy = inflow[single[inflow]]
-    if lumpy.size:  # a single-sourced node fits only into the capacity built: w·z ≤ ρ(existing + Σ size·n)
-        k = len(n)
-        m.add_rows(np.concatenate([np.arange(lumpy.size), np.repeat(np.arange(lumpy.size), k)]),
-                   np.concatenate([arc_var[lumpy], np.tile(n, lumpy.size)]),
-                   np.concatenate([arc_mult[lumpy], -np.tile(rho * sizes, lumpy.size)]),
-                   -INF, rho * existing, n_rows=lumpy.size)
 
 
 def _stoppable_site(m, idx, site, tech, inflow, arc_streams, arc_max, money) -> None:
