@@ -147,6 +147,10 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
     page.wait_for_timeout(2000)  # let deck.gl draw
     page.screenshot(path=ARTIFACTS / "map.png", full_page=True)
+    box = page.get_by_test_id("stDeckGlJsonChart").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".deck-tooltip")).to_contain_text("t/d")  # hover: tonnes and km
+    page.screenshot(path=ARTIFACTS / "map_tooltip.png")
 
     step("map drawn")
     _go(page, "方案比较")

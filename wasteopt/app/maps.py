@@ -32,7 +32,8 @@ COUNTY_PALETTE = [
     [204, 235, 197], [255, 237, 111], [188, 128, 189], [217, 217, 217],
 ]
 PIXELS = pdk.types.String("pixels")  # a plain str would become a data accessor
-TOOLTIP = {"html": "{tip}", "style": {"fontSize": "13px", "maxWidth": "360px"}}
+# Plain text (Streamlit escapes substituted values in "html" tooltips); one line per "\n".
+TOOLTIP = {"text": "{tip}", "style": {"fontSize": "13px", "maxWidth": "360px", "whiteSpace": "pre-line"}}
 
 
 def polygon_records(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -46,16 +47,15 @@ def polygon_records(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _tip(*lines: str) -> str:
-    return "<br/>".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
-def _esc(value) -> str:
-    return html.escape(str(value))
-
-
-def _view(gdf: gpd.GeoDataFrame) -> pdk.ViewState:
+def _view(gdf: gpd.GeoDataFrame, height_px: int) -> pdk.ViewState:
+    """Centre on the layer and zoom so its north–south extent fits the map's height (512 px web-mercator tiles)."""
     minx, miny, maxx, maxy = gdf.total_bounds
-    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=6.4)
+    mercator = np.degrees(np.log(np.tan(np.pi / 4 + np.radians([miny, maxy]) / 2)))
+    zoom = np.log2(height_px * 360 / (512 * (mercator[1] - mercator[0]))) - 0.1
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(float(zoom), 2))
 
 
 def _deck(layers, view) -> pdk.Deck:
@@ -64,7 +64,6 @@ def _deck(layers, view) -> pdk.Deck:
 
 def prefecture_layer(prefectures: gpd.GeoDataFrame) -> pdk.Layer:
     records = polygon_records(prefectures)
-    records["tip"] = [_esc(place(z, e)) for z, e in zip(records["name_zh"], records["name_en"])]
     return pdk.Layer("PolygonLayer", records, get_polygon="polygon", filled=False, stroked=True,
                      get_line_color=PREFECTURE_LINE, line_width_min_pixels=2, pickable=False)
 
@@ -79,7 +78,8 @@ def _radius_px(capacity_tpd: pd.Series) -> pd.Series:
     return 3 + np.sqrt(capacity_tpd.clip(lower=0)) / 6
 
 
-def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str) -> pdk.Deck:
+def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str,
+              height_px: int = 640) -> pdk.Deck:
     """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures."""
     demand, plants, flows = layers["demand"], layers["plants"], layers["flows"]
     slots = plant_colour_index(demand["served_by"])
@@ -87,15 +87,15 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     counties["fill"] = [COUNTY_PALETTE[slots[s]] + [170] if s in slots else [240, 240, 240, 170]
                         for s in counties["served_by"]]
     counties["tip"] = [
-        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {_esc(place(r.prefecture_zh, r.prefecture_en))}",
+        _tip(f"{place(r.name_zh, r.name_en)} · {place(r.prefecture_zh, r.prefecture_en)}",
              f"{t('msw_to_treat', lang)}: {r.msw_tpd:,.0f} t/d",
-             f"→ {_esc(r.served_by_name_zh)} · {r.haul_km:,.0f} km" if pd.notna(r.haul_km) else "")
+             f"→ {r.served_by_name_zh} · {r.haul_km:,.0f} km" if pd.notna(r.haul_km) else "")
         for r in counties.itertuples()]
 
     flow_rows = flows[flows["stream"] == "msw"].copy()
     flow_rows["width"] = (1 + flow_rows["tonnes_per_day"] / 400).clip(upper=8)
     flow_rows["tip"] = [
-        _tip(f"{_esc(r.origin_name_zh)} → {_esc(r.destination_name_zh)}",
+        _tip(f"{r.origin_name_zh} → {r.destination_name_zh}",
              f"{r.tonnes_per_day:,.0f} t/d · {r.km:,.0f} km · {r.t_km_per_day:,.0f} t·km/d")
         for r in flow_rows.itertuples()]
     flow_rows = pd.DataFrame(flow_rows.drop(columns="geometry"))
@@ -107,7 +107,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     size = dots["capacity_tpd"].where(dots["technology"] == "incinerator", dots["raw_msw_tpd"])
     dots["radius"] = _radius_px(size)
     dots["tip"] = [
-        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {t(r.status, lang)}",
+        _tip(f"{place(r.name_zh, r.name_en)} · {t(r.status, lang)}",
              f"{t('capacity', lang)}: {r.capacity_tpd:,.0f} t/d (+{r.new_modules} × {r.module_size_tpd:,.0f} t/d)"
              if r.technology == "incinerator" else f"{t('landfill_tpd', lang)}: {r.raw_msw_tpd:,.0f}",
              f"{r.throughput_tpd:,.0f} t/d" + (f" · {100 * r.utilisation:.0f} %" if pd.notna(r.utilisation) else ""))
@@ -115,7 +115,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
 
     used = set(dots.loc[dots["technology"] == "landfill", "site_id"])
     stopped = landfills[~landfills["site_id"].isin(used)].copy()
-    stopped["tip"] = [_tip(_esc(place(r.name_zh, r.name_en)), t("stopped", lang)) for r in stopped.itertuples()]
+    stopped["tip"] = [_tip(place(r.name_zh, r.name_en), t("stopped", lang)) for r in stopped.itertuples()]
 
     deck_layers = [
         pdk.Layer("PolygonLayer", counties, get_polygon="polygon", get_fill_color="fill", stroked=True,
@@ -130,15 +130,15 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
                   radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
                   pickable=True),
     ]
-    return _deck(deck_layers, _view(demand))
+    return _deck(deck_layers, _view(demand, height_px))
 
 
 def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(counties with change flag, incinerator sites with capacity in each run and a change kind)."""
-    a = base["demand"].set_index("node_id")["served_by"]
-    b = other["demand"].set_index("node_id")["served_by"]
+    a = base["demand"].set_index("node_id")
     counties = other["demand"].copy()
-    counties["served_by_base"] = counties["node_id"].map(a)
+    counties["served_by_base"] = counties["node_id"].map(a["served_by"])
+    counties["served_by_base_name_zh"] = counties["node_id"].map(a["served_by_name_zh"])
     counties["changed"] = counties["served_by_base"].fillna("") != counties["served_by"].fillna("")
 
     def capacities(layers):
@@ -156,19 +156,19 @@ def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counties, sites.reset_index()
 
 
-def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Deck:
+def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str, height_px: int = 560) -> pdk.Deck:
     """Counties whose serving plant changed, and plants built, dropped or resized between two runs."""
     counties, sites = diff_frames(base, other)
     records = polygon_records(counties)
     records["fill"] = [DIFF_COLOURS["reassigned" if c else "same"] + [200] for c in records["changed"]]
     records["tip"] = [
-        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b>", f"{_esc(r.served_by_base)} → {_esc(r.served_by)}")
+        _tip(place(r.name_zh, r.name_en), f"{r.served_by_base_name_zh} → {r.served_by_name_zh}")
         for r in records.itertuples()]
     sites = sites[sites["change"] != "same"].copy()
     sites["colour"] = [DIFF_COLOURS[c] for c in sites["change"]]
     sites["radius"] = _radius_px((sites["capacity_other"] - sites["capacity_base"]).abs())
     sites["tip"] = [
-        _tip(f"<b>{_esc(place(r.name_zh, r.name_en))}</b> · {t(r.change, lang)}",
+        _tip(f"{place(r.name_zh, r.name_en)} · {t(r.change, lang)}",
              f"{r.capacity_base:,.0f} → {r.capacity_other:,.0f} t/d")
         for r in sites.itertuples()]
     layers = [
@@ -179,7 +179,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str)
                   get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
     ]
-    return _deck(layers, _view(counties))
+    return _deck(layers, _view(counties, height_px))
 
 
 def legend_html(entries: list[tuple[list[int], str, str]]) -> str:

@@ -78,7 +78,7 @@ def prefecture_balance(layers_by_run: dict[str, dict]) -> pd.DataFrame:
 
 def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     """Capacity bars per run with a black tick at the MSW to treat, per prefecture."""
-    x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45))
+    x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=240))
     bars = alt.Chart(balance).mark_bar().encode(
         x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
         color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
@@ -93,6 +93,6 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
 def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str) -> alt.Chart:
     frame = pd.DataFrame({"run": list(kpis_by_run), "value": [k.get(key) for k in kpis_by_run.values()]})
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)), y=alt.Y("value:Q", title=t(title_key, lang)),
+        x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)), y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=",.0f")),
         color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=",.0f")],
     ).properties(title=t(title_key, lang), height=220)
