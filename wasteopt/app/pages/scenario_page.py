@@ -130,10 +130,10 @@ def solve(scenario) -> dict:
     try:
         record = future.result()
     except InfeasibleError as error:
-        explanation = error.explanation
-        return {"infeasible": str(error).splitlines()[0] if explanation else str(error),
-                "lines": explanation.lines() if explanation else [],
-                "unserved": explanation.unserved if explanation is not None else None, "hash": scenario.content_hash()}
+        if error.explanation is None:  # no plan found in time, none proven impossible
+            return {"error": str(error), "hash": scenario.content_hash()}
+        return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
+                "hash": scenario.content_hash()}
     except WasteoptError as error:
         return {"error": str(error), "hash": scenario.content_hash()}
     except Exception as error:  # a bug, not bad input: one line for the planner, the traceback in the server log
@@ -152,14 +152,14 @@ if outcome:
     if "error" in outcome:
         st.error(f"{t('error', L)}: {outcome['error']}")
     elif "infeasible" in outcome:
-        st.error(f"{t('infeasible', L)}: {outcome['infeasible']}")
-        if outcome["lines"]:
-            st.code("\n".join(outcome["lines"]), language=None)
-        if outcome["unserved"] is not None and len(outcome["unserved"]):
+        st.error(t("infeasible", L))
+        st.code("\n".join(outcome["infeasible"]), language=None)
+        if len(outcome["unserved"]):
             st.markdown(f"**{t('unserved_table', L)}**")
             st.dataframe(outcome["unserved"], hide_index=True)
+    elif (record := service.registry().get(outcome["run_id"])) is None:
+        st.error(t("run_files_missing", L, run_id=outcome["run_id"], out_dir=service.runs_dir()))
     else:
-        record = service.registry().get(outcome["run_id"])
         remember_run(record)
         kpis = record.kpis
         status = t("status_optimal", L) if kpis["status"] == "optimal" else (
