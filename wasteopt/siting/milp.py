@@ -163,8 +163,17 @@ def _quiet_highs() -> highspy.Highs:
 _BANNER_SHOWN = False
 
 
-def _highs_model(model: LinearModel) -> highspy.Highs:
+def objective_scale(cost: np.ndarray) -> float:
+    """A power of ten that brings the largest cost near 10^3: HiGHS works badly on costs of 10^7."""
+    largest = float(np.abs(cost).max()) if cost.size else 0.0
+    return 10.0 ** -max(0, math.floor(math.log10(largest)) - 3) if largest > 0 else 1.0
+
+
+def _highs_model(model: LinearModel) -> tuple[highspy.Highs, float]:
+    """The model in HiGHS, with the objective scaled by the returned factor."""
     cost, lb, ub, integer, a, row_lb, row_ub = model.arrays()
+    scale = objective_scale(cost)
+    cost = cost * scale
     h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     lp = highspy.HighsLp()
@@ -175,7 +184,7 @@ def _highs_model(model: LinearModel) -> highspy.Highs:
     lp.col_upper_ = ub
     lp.row_lower_ = row_lb
     lp.row_upper_ = row_ub
-    lp.offset_ = model.offset
+    lp.offset_ = model.offset * scale
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = a.indptr
     lp.a_matrix_.index_ = a.indices
@@ -184,15 +193,17 @@ def _highs_model(model: LinearModel) -> highspy.Highs:
     lp.a_matrix_.num_row_ = model.num_rows
     lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     h.passModel(lp)
-    return h
+    return h, scale
 
 
 def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpResult:
-    h = _highs_model(model)
+    h, scale = _highs_model(model)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("random_seed", int(seed))
     if threads:
+        # HiGHS keeps one thread pool per process; a different size needs a fresh pool
+        highspy.Highs.resetGlobalScheduler(True)
         h.setOptionValue("threads", int(threads))
     if log_path:
         h.setOptionValue("log_file", str(log_path))
@@ -212,8 +223,8 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpRes
     if not feasible:
         kind = NO_SOLUTION if status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt) else ERROR
         return MilpResult(kind, None, None, None, seconds, "highs", message=f"HiGHS: {h.modelStatusToString(status)}")
-    objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound) if has_integer else objective
+    objective = float(info.objective_function_value) / scale
+    bound = float(info.mip_dual_bound) / scale if has_integer else objective
     gap = relative_gap(objective, bound)
     x = np.asarray(h.getSolution().col_value)
     return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, seconds, "highs", x,
@@ -237,7 +248,7 @@ def _cbc_path() -> str:
 
 
 def _solve_cbc(model, time_limit, rel_gap, threads, seed) -> MilpResult:
-    h = _highs_model(model)
+    h, scale = _highs_model(model)
     with tempfile.TemporaryDirectory(prefix="wasteopt-cbc-") as tmp:
         mps = os.path.join(tmp, "model.mps")
         sol = os.path.join(tmp, "model.sol")
@@ -251,8 +262,11 @@ def _solve_cbc(model, time_limit, rel_gap, threads, seed) -> MilpResult:
         run = subprocess.run(args, capture_output=True, text=True, timeout=time_limit + 120)
         seconds = time.perf_counter() - start
         log = run.stdout + run.stderr
-        if "infeasible" in log.lower() and "Result - Problem proven infeasible" in log or "Linear relaxation infeasible" in log:
+        if "Result - Problem proven infeasible" in log or "Linear relaxation infeasible" in log:
             return MilpResult(INFEASIBLE, None, None, None, seconds, "cbc", message="CBC proved the model infeasible")
+        if "No feasible solution found" in log or "best objective 1e+50" in log:
+            # CBC still writes its LP point to the solution file; that is not a plan
+            return MilpResult(NO_SOLUTION, None, None, None, seconds, "cbc", message="CBC: no integer solution found")
         if not os.path.exists(sol):
             return MilpResult(ERROR, None, None, None, seconds, "cbc", message=log[-500:])
         x, header = _read_cbc_solution(sol, model.num_vars)
@@ -261,20 +275,17 @@ def _solve_cbc(model, time_limit, rel_gap, threads, seed) -> MilpResult:
         return MilpResult(kind, None, None, None, seconds, "cbc", message=header)
     cost = model.arrays()[0]
     objective = float(cost @ x + model.offset)
-    bound = _cbc_bound(log, model.offset)
+    bound = _cbc_bound(log, scale)
     if bound is None and "Optimal solution found" in log:
         bound = objective
     gap = relative_gap(objective, bound)
     return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, seconds, "cbc", x, message=header)
 
 
-def _cbc_bound(log: str, offset: float) -> float | None:
-    """Best possible objective from CBC's final summary ('Lower bound:')."""
-    match = re.findall(r"Lower bound:\s*" + _CBC_NUMBER, log)
-    if match:
-        return float(match[-1]) + offset
-    match = re.findall(r"best possible\s*" + _CBC_NUMBER, log)
-    return float(match[-1]) + offset if match else None
+def _cbc_bound(log: str, scale: float) -> float | None:
+    """Best possible objective from CBC's final summary ('Lower bound:'), unscaled (offset included)."""
+    match = re.findall(r"Lower bound:\s*" + _CBC_NUMBER, log) or re.findall(r"best possible\s*" + _CBC_NUMBER, log)
+    return float(match[-1]) / scale if match else None
 
 
 def _read_cbc_solution(path: str, num_vars: int) -> tuple[np.ndarray | None, str]:

@@ -168,10 +168,13 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
             if row.lock == "open":
                 m.add_row(y, np.ones(len(y)), 1.0, 1.0)
             if inflow.size:  # strong linking: an arc carries flow only into an open site
-                k = len(y)
-                m.add_rows(np.concatenate([np.arange(inflow.size), np.repeat(np.arange(inflow.size), k)]),
-                           np.concatenate([arc_var[inflow], np.tile(y, inflow.size)]),
-                           np.concatenate([np.ones(inflow.size), -np.repeat(arc_max[inflow], k)]),
+                opened = y
+                if len(y) > 1:  # one "open" variable keeps each linking row at two non-zeros
+                    opened = m.add_vars(1, ub=1)
+                    m.add_row(np.concatenate([y, opened]), np.concatenate([np.ones(len(y)), [-1.0]]), 0.0, 0.0)
+                m.add_rows(np.concatenate([np.arange(inflow.size), np.arange(inflow.size)]),
+                           np.concatenate([arc_var[inflow], np.repeat(opened, inflow.size)]),
+                           np.concatenate([np.ones(inflow.size), -arc_max[inflow]]),
                            -INF, 0.0, n_rows=inflow.size)
         for stream, ratio in tech.outputs:
             out = orig_groups.get(site, _NO_VARS)
