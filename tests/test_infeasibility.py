@@ -204,7 +204,7 @@ def test_shift_too_short_for_a_round_trip():
 
 def test_henan_haul_radius_too_small_names_counties():
     scenario = load_scenario(ROOT / "configs" / "henan-2025-zero-landfill.yaml").with_changes(
-        {"network": {"max_haul_km": 5, "k_nearest": 0}})
+        {"network": {"max_haul_km": 5, "k_nearest": 0}, "policy": {"single_sourcing": True}})
     with pytest.raises(InfeasibleError) as caught:
         solve_scenario(scenario, time_limit=5)
     explanation = caught.value.explanation
