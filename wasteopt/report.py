@@ -35,7 +35,7 @@ KPI_ZH = {
     "msw_to_treat_tpd": "分类后待处理量", "msw_incinerated_tpd": "焚烧处理量", "raw_msw_landfill_tpd": "原生垃圾填埋量",
     "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建焚烧厂", "expanded_plants": "扩建焚烧厂",
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷率<70%的厂",
-    "landfills_stopped": "停用填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
+    "landfills_stopped": "停用填埋场", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
     "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体排放",
 }
 
