@@ -99,7 +99,13 @@ def test_scenario_page_shows_knobs_and_effective_yaml(app):
     labels = {slider.label for slider in app.slider}
     assert {"目标年份", "最大运距 (km)", "年增长率 (%/年)", "分类分流比例 (%)"} <= labels
     assert app.number_input(key="knob.time_limit").value == 20.0
-    assert any("C&D" in c.value for c in app.main.caption)  # says why C&D and objective knobs are absent
+    assert app.selectbox(key="knob.objective").value == "min_cost"
+    assert app.checkbox(key="knob.cd_enabled").value is False
+    app.checkbox(key="knob.cd_enabled").check().run()
+    app.slider(key="knob.cd_reuse_pct").set_value(40.0).run()
+    app.selectbox(key="knob.objective").set_value("p_median").run()
+    app.number_input(key="knob.objective_p").set_value(50).run()
+    assert "onsite_reuse_max_share: 0.4" in app.code[0].value and "kind: p_median" in app.code[0].value
     app.slider(key="knob.max_haul_km").set_value(120.0).run()
     assert "max_haul_km: 120.0" in app.code[0].value
     assert "zero landfill" in app.code[0].value

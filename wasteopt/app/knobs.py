@@ -34,7 +34,16 @@ def knob_values(scenario: Scenario) -> dict:
         "locked_open": list(policy.locked_open),
         "locked_closed": list(policy.locked_closed),
         "time_limit": min(float(scenario.solver.time_limit_s), DEFAULT_TIME_LIMIT_S),
+        "single_sourcing": policy.single_sourcing,
+        "objective": scenario.objective.kind,
+        "objective_p": scenario.objective.p,
+        "objective_radius": scenario.objective.radius_km,
+        "cd_enabled": scenario.cd.enabled,
+        "cd_reuse_pct": round(100 * scenario.cd.onsite_reuse_max_share, 6),
     }
+
+
+OBJECTIVES = ("min_cost", "p_median", "set_cover", "max_coverage")
 
 
 def _optional_int(value) -> int | None:
@@ -63,7 +72,12 @@ def changes_from_knobs(values: dict) -> dict:
             "new_plants": {"min": _optional_int(values["min_new"]), "max": _optional_int(values["max_new"])},
             "locked_open": list(values["locked_open"]),
             "locked_closed": list(values["locked_closed"]),
+            "single_sourcing": bool(values["single_sourcing"]),
         },
+        "objective": {"kind": values["objective"], "p": _optional_int(values["objective_p"]),
+                      "radius_km": None if values["objective_radius"] is None else float(values["objective_radius"])},
+        "cd": {"enabled": bool(values["cd_enabled"]),
+               "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8)},
         "solver": {"time_limit_s": float(values["time_limit"])},
     }
 

@@ -6,7 +6,7 @@ import time
 import streamlit as st
 
 from wasteopt.app import service
-from wasteopt.app.knobs import changes_from_knobs, knob_values, line_size_options, site_choices
+from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, show_error
 from wasteopt.app.tables import goals_table, kpi_table, styled_goals
 from wasteopt.errors import InfeasibleError, WasteoptError
@@ -98,7 +98,19 @@ with policy:
         chosen = st.session_state[KNOB_PREFIX + name]
         knob(st.multiselect, name, name, options=list(dict.fromkeys([*chosen, *sites])),
              format_func=lambda site: sites.get(site, site))
-st.caption(t("not_in_scenario", L))
+st.markdown(f"**{t('model_options', L)}**")
+objective, cd, sourcing = st.columns([2, 1, 1])
+with objective:
+    kind = knob(st.selectbox, "objective", "objective", options=list(OBJECTIVES), format_func=lambda k: t(k, L))
+    needs_p, needs_radius = kind in ("p_median", "max_coverage"), kind in ("set_cover", "max_coverage")
+    knob(st.number_input, "objective_p", "objective_p", min_value=1, step=1, value=None, disabled=not needs_p)
+    knob(st.number_input, "objective_radius", "objective_radius", min_value=1.0, step=5.0, value=None,
+         disabled=not needs_radius)
+with cd:
+    enabled = knob(st.checkbox, "cd_enabled", "cd_enabled")
+    knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=0.0, max_value=100.0, step=5.0, disabled=not enabled)
+with sourcing:
+    knob(st.checkbox, "single_sourcing", "single_sourcing")
 
 values = {key[len(KNOB_PREFIX):]: value for key, value in st.session_state.items() if str(key).startswith(KNOB_PREFIX)}
 try:
