@@ -162,7 +162,8 @@ class TransferSettings(_Section):
 
     enabled: bool = False
     candidate_sites_file: str | None = Field(None, description="CSV site_id,name_zh,adcode,lon,lat; default: county seats")
-    module_sizes_tpd: list[float] = Field([450.0, 1000.0], min_length=1, description="CJJ/T 47 classes [assumption]")
+    module_sizes_tpd: list[Annotated[float, Field(gt=0, le=10000)]] = Field(
+        [450.0, 1000.0], min_length=1, max_length=20, description="CJJ/T 47 classes [assumption]")
     max_modules: int = Field(3, ge=1, le=10)
     site_cost_wan_cny: float = Field(600, ge=0, description="[assumption]")
     module_cost_wan_cny: float = Field(400, ge=0, description="[assumption]")
