@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.siting.milp import NO_SOLUTION, MilpResult
 from wasteopt.siting.problem import SitingProblem
 
 
@@ -234,3 +236,22 @@ def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_k
         if zero:
             parts.append(f"{zero[0].technology} is capped at 0 t/d ({zero[0].label or 'policy'})")
     return "; ".join(parts)
+
+
+def raise_if_unreachable(problem: SitingProblem, arcs: pd.DataFrame, names: pd.DataFrame,
+                         max_haul_km: float | None) -> None:
+    """InfeasibleError naming the nodes that have no destination at all (no solver needed)."""
+    unreachable = unreachable_nodes(problem, arcs, names, max_haul_km)
+    if len(unreachable):
+        explanation = Explanation(unreachable, ())
+        raise InfeasibleError("the scenario is infeasible:\n" + str(explanation), explanation)
+
+
+def raise_unless_plan(result: MilpResult, time_limit: float, advice: str) -> None:
+    """A run that stopped without a plan is an error with advice, never an empty plan."""
+    if result.status == NO_SOLUTION:
+        raise InfeasibleError(
+            f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); {advice}",
+            None)
+    if not result.has_solution:
+        raise WasteoptError(f"the solver failed: {result.message or result.status}")

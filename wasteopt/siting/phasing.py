@@ -18,12 +18,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, ScenarioError, WasteoptError
+from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.plan import SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
-from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
-from wasteopt.siting.milp import INF, INFEASIBLE, NO_SOLUTION, LinearModel, MilpResult, solve_milp
+from wasteopt.siting.explain import explain_from_slack, raise_if_unreachable, raise_unless_plan
+from wasteopt.siting.milp import INF, INFEASIBLE, LinearModel, MilpResult, solve_milp
 from wasteopt.siting.model import ModelIndex, SitingSolution, build_milp, prepare_arcs, read_solution
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.scenario_problem import WAN, build_problem
@@ -262,10 +262,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
     problems = [build_problem(s, r) for s, r in zip(yearly, regions)]
     last, region = problems[-1], regions[-1]
     names = region.demand[["name_zh", "name_en"]]
-    unreachable = unreachable_nodes(last, prepare_arcs(last), names, scenario.network.max_haul_km)
-    if len(unreachable):
-        explanation = Explanation(unreachable, ())
-        raise InfeasibleError("the scenario is infeasible:\n" + str(explanation), explanation)
+    raise_if_unreachable(last, prepare_arcs(last), names, scenario.network.max_haul_km)
     options = dict(discount_rate=scenario.economics.discount_rate, capital=build_capital(scenario),
                    budget_per_year=_budget(scenario), backend=backend, plant_technology="incinerator")
     phased = solve_phases(problems, years, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads, **options)
@@ -277,12 +274,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
         budget = "" if options["budget_per_year"] is None else \
             f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
         raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
-    if phased.result.status == NO_SOLUTION:
-        raise InfeasibleError(
-            f"no feasible phased plan found within the {time_limit:g} s time limit (none proven impossible either); "
-            "raise solver.time_limit_s, use fewer phasing.years or relax the policy", None)
-    if not phased.result.has_solution:  # a solver error must not become an empty "plan"
-        raise WasteoptError(f"the solver failed: {phased.result.message or phased.result.status}")
+    raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
     from wasteopt.siting.solve import make_plan  # solve.py dispatches here: import late to avoid a cycle
 
     plan = make_plan(scenario, region, last, phased.solutions[-1])

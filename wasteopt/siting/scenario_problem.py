@@ -174,8 +174,8 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     return sites
 
 
-def arc_table(scenario: Scenario, region: Region, sites: pd.DataFrame) -> pd.DataFrame:
-    """Sparse arcs for every stream, with transport (and gate) cost in CNY/t."""
+def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """Sparse arcs for every stream, with transport (and gate) cost in CNY/t; ``demand`` from :func:`demand_table`."""
     net, tr, lf = scenario.network, scenario.transport, scenario.landfill
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
     od = read_od_matrix(scenario.path(net.od_matrix_file)) if net.od_matrix_file else None
@@ -187,7 +187,7 @@ def arc_table(scenario: Scenario, region: Region, sites: pd.DataFrame) -> pd.Dat
     def of(technology):
         return sites[sites["technology"] == technology]
 
-    nodes = region.demand
+    nodes = demand
     plants, landfills = of("incinerator"), of("landfill")
     landfill_km = min(lf.max_haul_km, net.max_haul_km)
     landfill_msw_cost = lf.gate_cost_cny_per_t + scenario.economics.carbon_price_cny_per_t_co2e * lf.co2e_t_per_t
@@ -215,9 +215,9 @@ def arc_table(scenario: Scenario, region: Region, sites: pd.DataFrame) -> pd.Dat
     if cd.enabled:
         cd_sinks = sites[sites["technology"].isin(["cd_yard", "cd_recycler"])]
         cd_cost = cd.cny_per_t_km + carbon_per_t_km
-        generated = demand_table(scenario, region)["cd_generated_tpd"]
         reuse = pd.DataFrame({"origin": nodes.index, "destination": [f"U{a}" for a in nodes.index], "km": 0.0,
-                              "cost_per_t": 0.0, "max_tpd": (generated * cd.onsite_reuse_max_share).to_numpy()})
+                              "cost_per_t": 0.0,
+                              "max_tpd": (nodes["cd_generated_tpd"] * cd.onsite_reuse_max_share).to_numpy()})
         parts.append(reuse.assign(stream="cd"))
         shipped = arcs(nodes, cd_sinks, cd.max_haul_km, k_nearest=1)
         shipped["cost_per_t"] = shipped["km"] * cd_cost
@@ -258,7 +258,7 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         demand=demand[list(streams)].rename(columns=streams),
         sites=sites,
         technologies=technologies(scenario),
-        arcs=arc_table(scenario, region, sites),
+        arcs=arc_table(scenario, demand, sites),
         single_sourcing=("msw",) if policy.single_sourcing else (),
         flow_caps=tuple(caps),
         capacity_targets=targets,

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.errors import InfeasibleError
 from wasteopt.plan import SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
-from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
-from wasteopt.siting.milp import INFEASIBLE, NO_SOLUTION
+from wasteopt.siting.explain import Explanation, explain_from_slack, raise_if_unreachable, raise_unless_plan
+from wasteopt.siting.milp import INFEASIBLE
 from wasteopt.siting.model import SitingSolution, prepare_arcs, solve_problem
 from wasteopt.siting.phasing import solve_phased
 from wasteopt.siting.problem import SitingProblem
@@ -28,21 +28,13 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
-    unreachable = unreachable_nodes(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
-    if len(unreachable):
-        explanation = Explanation(unreachable, ())
-        raise InfeasibleError(_infeasible_message(explanation), explanation)
+    raise_if_unreachable(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
     solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads)
     if solution.result.status == INFEASIBLE:
         explanation = explain(problem, names, backend=backend, time_limit=time_limit,
                               max_haul_km=scenario.network.max_haul_km)
         raise InfeasibleError(_infeasible_message(explanation), explanation)
-    if solution.result.status == NO_SOLUTION:
-        raise InfeasibleError(
-            f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); "
-            "raise solver.time_limit_s or relax the policy", None)
-    if not solution.result.has_solution:  # a solver error must not become an empty "plan"
-        raise WasteoptError(f"the solver failed: {solution.result.message or solution.result.status}")
+    raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
     return make_plan(scenario, region, problem, solution)
 
 
