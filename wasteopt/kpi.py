@@ -6,6 +6,7 @@ import math
 import pandas as pd
 
 from wasteopt.plan import SitingPlan
+from wasteopt.siting.scenario_problem import WAN, capital_recovery_factor, technologies
 
 DAYS_PER_YEAR = 365.0
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
@@ -23,8 +24,6 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     Equals the MILP objective for min_cost scenarios (a test checks it) and prices the plans of
     the classic objectives (p-median, coverage) on the same terms.
     """
-    from wasteopt.siting.scenario_problem import WAN, capital_recovery_factor, technologies
-
     s = plan.scenario
     techs = technologies(s)
     fac, flows = plan.facilities, plan.flows
