@@ -77,6 +77,18 @@ def test_one_truck_unloads_twice_at_the_nearer_site(engine):
 
 
 @pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_a_small_overload_still_forces_a_long_trip_to_unload(engine):
+    # 5.2 t on a 5 t truck with the only site 60 km out: a second 118 km round trip beats
+    # overloading by 0.2 t only if the engine prices overload above any detour (PyVRP's default
+    # penalty cap did not). Optimum G-1-S-2-S-G = 1 + 59 + 58 + 58 + 60 = 236 km.
+    problem = line_problem([1.0, 2.0], [2.6, 2.6], sites=((60.0, 600),))
+    plan = solve(problem, engine, seed=1, **FAST[engine])
+    assert plan.status == "feasible", plan.violations
+    assert check_plan(problem, plan) == []
+    assert plan.km == pytest.approx(236.0) if engine == "ortools" else plan.km in (236.0, 238.0)  # see above
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
 def test_time_windows_hold_in_the_returned_plan(engine):
     # The far stop must be served first (window closes at 00:20), the near one after 01:00.
     windows = [(3600, 7200), (0, 1200)]

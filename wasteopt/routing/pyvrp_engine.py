@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyvrp
+from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from wasteopt.routing.problem import RoutingProblem
@@ -21,6 +22,9 @@ from wasteopt.routing.solve import Call, RawRoute
 
 LOAD_SCALE = 1000
 COST_SCALE = 100_000
+# PyVRP's default cap of 1e5 per unit of excess load (kg) or time warp (s) is 1 CNY at our cost
+# scale: cheaper than a detour to unload, so it returned overloaded routes. 1,000 CNY per kg or s.
+MAX_PENALTY = 1_000 * COST_SCALE
 
 
 def scaled_loads(values) -> list[int]:
@@ -107,7 +111,8 @@ def solve_pyvrp(
     stop = MaxRuntime(time_limit)
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False)
+    params = SolveParams(penalty=PenaltyParams(max_penalty=MAX_PENALTY))
+    result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, params=params)
     n_garages = len(problem.depots)
     raw_routes = []
     for route in result.best.routes():
