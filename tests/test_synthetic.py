@@ -62,3 +62,17 @@ def test_scale_problem_is_sparse_and_solves(scenario, region):
 def test_more_sites_than_nodes_is_refused(region):
     with pytest.raises(ScenarioError):
         generate_townships(region, 200, 201)
+
+
+def test_peak_memory_of_a_spawned_child_is_its_own():
+    # ru_maxrss would report the parent's peak here; the scale rows run in spawned children.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from wasteopt.synthetic import peak_rss_mb
+
+    ballast = np.ones(40_000_000)  # 320 MB in this (parent) process
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        child_peak = pool.submit(peak_rss_mb).result()
+    assert peak_rss_mb() > 300 > child_peak > 0
+    del ballast
