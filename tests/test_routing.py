@@ -271,3 +271,21 @@ def test_od_matrix_file_gives_both_matrices(tmp_path):
     assert distance.tolist() == [[0, 3000], [4000, 0]] and duration.tolist() == [[0, 360], [480, 0]]
     with pytest.raises(DataError, match="misses 4 pairs"):
         read_od_matrix(path, ["A", "B", "C"])
+
+
+def _fake_cvrp_case(case, engine, time_limit, seed):
+    cost = float("nan") if engine == "ortools" and case.instance == "P-n16-k8" else case.bks * 1.01
+    return case.instance, cost, case.bks, 100 * (cost - case.bks) / case.bks, 0.1, engine
+
+
+def test_cvrp_bench_summary_counts_unsolved_instances_apart(monkeypatch, capsys):
+    # An instance an engine cannot solve must not turn the mean into "nan" (OR-Tools on P-n55-k15).
+    from wasteopt.cli import main
+    from wasteopt.routing import commands
+
+    monkeypatch.setattr(commands, "_cvrp_case", _fake_cvrp_case)  # the pool forks after this: workers see it
+    assert main(["bench", "cvrp", "--bks", str(ROOT / "bench/data/cvrplib/bks.csv"),
+                 "--only", "P-n16-k8,A-n32-k5", "--time-limit", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "# pyvrp: mean gap 1.000 % over 2 instances" in err
+    assert "# ortools: mean gap 1.000 % over 1 instances at 1 s each; 1 without a feasible solution" in err

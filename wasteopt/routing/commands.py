@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
@@ -69,9 +70,11 @@ def _bench_cvrp(args: argparse.Namespace) -> int:
             gaps[engine].append(gap)
             print(f"{instance},{cost},{bks:g},{gap:.3f},{seconds:.1f},{engine}", flush=True)
     for engine, values in gaps.items():
-        mean = sum(values) / len(values)
-        print(f"# {engine}: mean gap {mean:.3f} % over {len(values)} instances at {args.time_limit:g} s each",
-              file=sys.stderr)
+        solved = [gap for gap in values if math.isfinite(gap)]
+        mean = f"{sum(solved) / len(solved):.3f} %" if solved else "n/a"
+        unsolved = len(values) - len(solved)
+        print(f"# {engine}: mean gap {mean} over {len(solved)} instances at {args.time_limit:g} s each"
+              + (f"; {unsolved} without a feasible solution" if unsolved else ""), file=sys.stderr)
     return 0
 
 
