@@ -244,7 +244,11 @@ def raise_if_unreachable(problem: SitingProblem, arcs: pd.DataFrame, names: pd.D
     unreachable = unreachable_nodes(problem, arcs, names, max_haul_km)
     if len(unreachable):
         explanation = Explanation(unreachable, ())
-        raise InfeasibleError("the scenario is infeasible:\n" + str(explanation), explanation)
+        raise InfeasibleError(infeasible_message(explanation), explanation)
+
+
+def infeasible_message(explanation: Explanation) -> str:
+    return "the scenario is infeasible:\n" + str(explanation)
 
 
 def raise_unless_plan(result: MilpResult, time_limit: float, advice: str) -> None:

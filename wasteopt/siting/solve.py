@@ -8,7 +8,8 @@ from wasteopt.errors import InfeasibleError
 from wasteopt.plan import SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
-from wasteopt.siting.explain import Explanation, explain_from_slack, raise_if_unreachable, raise_unless_plan
+from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
+                                    raise_unless_plan)
 from wasteopt.siting.milp import INFEASIBLE
 from wasteopt.siting.model import SitingSolution, prepare_arcs, solve_problem
 from wasteopt.siting.phasing import solve_phased
@@ -33,7 +34,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     if solution.result.status == INFEASIBLE:
         explanation = explain(problem, names, backend=backend, time_limit=time_limit,
                               max_haul_km=scenario.network.max_haul_km)
-        raise InfeasibleError(_infeasible_message(explanation), explanation)
+        raise InfeasibleError(infeasible_message(explanation), explanation)
     raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
     return make_plan(scenario, region, problem, solution)
 
@@ -44,10 +45,6 @@ def explain(problem: SitingProblem, names: pd.DataFrame, *, backend: str = "high
     elastic = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=0.01, elastic=True)
     arcs = prepare_arcs(problem)
     return explain_from_slack(problem, elastic.unserved, elastic.policy_slack, arcs, names, max_haul_km)
-
-
-def _infeasible_message(explanation: Explanation) -> str:
-    return "the scenario is infeasible:\n" + str(explanation)
 
 
 def make_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
