@@ -26,7 +26,7 @@ from wasteopt.siting.explain import explain_from_slack, raise_if_unreachable, ra
 from wasteopt.siting.milp import INF, INFEASIBLE, LinearModel, MilpResult, solve_milp
 from wasteopt.siting.model import ModelIndex, SitingSolution, build_milp, prepare_arcs, read_solution
 from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.scenario_problem import WAN, build_problem
+from wasteopt.siting.scenario_problem import WAN, build_problem, incinerator_capital_cny
 
 PATH_COLUMNS = ("year", "demand_tpd", "capacity_tpd", "new_plants", "expanded_plants", "raw_msw_landfill_tpd",
                 "landfills_running", "landfills_stopped", "capital_spent_wan_cny", "cost_wan_cny")
@@ -236,10 +236,8 @@ def year_scenario(scenario: Scenario, year: int) -> Scenario:
 
 def build_capital(scenario: Scenario) -> BuildCapital:
     """One-off incinerator capital (CNY) from the scenario's 万元 figures."""
-    inc = scenario.incinerator
-    sizes = sorted(set(inc.line_sizes_tpd))
-    return BuildCapital("incinerator", inc.site_cost_wan_cny * WAN,
-                        tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN for size in sizes))
+    _, site_capital, line_capital = incinerator_capital_cny(scenario)
+    return BuildCapital("incinerator", site_capital, line_capital)
 
 
 def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,

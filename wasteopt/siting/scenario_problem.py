@@ -36,17 +36,24 @@ def yard_capacity_tpd(scenario: Scenario) -> float:
     return yard.volume_m3 * yard.density_t_per_m3 / (yard.horizon_years * DAYS_PER_YEAR)
 
 
+def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], float, tuple[float, ...]]:
+    """(line sizes t/d ascending, one-off capital of a new site, one-off capital per line of each size), CNY."""
+    inc = scenario.incinerator
+    sizes = tuple(sorted(set(inc.line_sizes_tpd)))
+    per_line = tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN for size in sizes)
+    return sizes, inc.site_cost_wan_cny * WAN, per_line
+
+
 def technologies(scenario: Scenario) -> dict[str, Technology]:
     inc, econ = scenario.incinerator, scenario.economics
     crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
     carbon = econ.carbon_price_cny_per_t_co2e
-    sizes = tuple(sorted(set(inc.line_sizes_tpd)))
+    sizes, site_capital, line_capital = incinerator_capital_cny(scenario)
     techs = {
         "incinerator": Technology(
             name="incinerator", accepts=("msw",), module_sizes_tpd=sizes,
-            module_annual_cost=tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN * crf
-                                     for size in sizes),
-            site_annual_cost=inc.site_cost_wan_cny * WAN * crf, max_modules=inc.max_lines_per_site,
+            module_annual_cost=tuple(capital * crf for capital in line_capital),
+            site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
             availability=inc.availability, min_load_share=inc.min_load_share,
             cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
             outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
