@@ -19,7 +19,7 @@ DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× few
 STATUS_COLOURS = {
     "existing": [31, 119, 180], "expanded": [255, 127, 14], "new": [44, 160, 44],
     "landfill": [214, 39, 40], "stopped": [120, 120, 120],
-    "landfill_running": [214, 39, 40], "landfill_stopped": [120, 120, 120], "landfill_restored": [44, 160, 44],
+    "landfill_running": [214, 39, 40],  # the only landfills drawn as dots: those still taking raw MSW
 }
 DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "capacity_changed": [255, 127, 14],
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
