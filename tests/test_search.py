@@ -1,9 +1,13 @@
-"""Solver aids that must never change an optimum: the capacity cover row."""
+"""Solver aids that must never change an optimum: the capacity cover row and the neighbourhood search."""
+import time
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from wasteopt.siting import FlowCap
-from wasteopt.siting.model import build_milp, solve_problem
+from wasteopt.siting import FlowCap, SitingProblem, Technology
+from wasteopt.siting.milp import _highs_model, _NeighbourhoodSearch, solve_milp
+from wasteopt.siting.model import build_milp, site_neighbourhoods, solve_problem
 from tests.test_siting import line_of_three
 
 
@@ -38,3 +42,46 @@ def test_cover_row_leaves_the_optimum_alone():
     # zero landfill: one plant at A holds all 300 t/d: 5,000 + 2,000 + 100·10 + 100·50 = 13,000 CNY
     solution = solve_problem(line_of_three(flow_caps=(FlowCap("msw", "landfill", 0.0),)), rel_gap=0)
     assert solution.objective == pytest.approx(13000.0)
+
+
+def sites_on_a_road(positions_km):
+    """One town and one candidate plant at each position; plants cost 1,000/yr, one 100 t/d module."""
+    names = [f"T{i}" for i in range(len(positions_km))]
+    demand = pd.DataFrame({"msw": 50.0}, index=names)
+    sites = pd.DataFrame({"technology": "plant", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=[f"S{i}" for i in range(len(positions_km))])
+    arcs = pd.DataFrame([(o, f"S{j}", "msw", abs(po - pd_), abs(po - pd_))
+                         for o, po in zip(names, positions_km) for j, pd_ in enumerate(positions_km)],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {"plant": Technology("plant", ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1000.0,),
+                                 site_annual_cost=0.0, max_modules=1)}
+    return SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, days_per_year=1.0)
+
+
+def test_neighbourhoods_pair_each_site_with_its_nearest():
+    m, idx, arcs = build_milp(sites_on_a_road([0, 10, 100, 115]))
+    groups = site_neighbourhoods(idx, arcs, size=2)
+    col_site = {int(c): s for s, cols in idx.site_y.items() for c in cols}
+    assert [sorted({col_site[int(c)] for c in g}) for g in groups] == [
+        ["S0", "S1"], ["S0", "S1"], ["S2", "S3"], ["S2", "S3"]]
+
+
+def test_search_turns_a_poor_plan_into_the_optimum():
+    # the plan with both A and C open (14,000 CNY) is what a locked model gives; the same columns, unlocked,
+    # let the search close C one neighbourhood at a time and reach the 13,000 CNY optimum
+    problem = line_of_three()
+    locked = line_of_three(sites=problem.sites.assign(lock=["open", "open", ""]))
+    poor = solve_milp(build_milp(locked)[0], rel_gap=0)
+    assert poor.objective == pytest.approx(14000.0)
+    m, idx, arcs = build_milp(problem)
+    h, scale = _highs_model(m)
+    search = _NeighbourhoodSearch(h, m, site_neighbourhoods(idx, arcs, size=1), time.perf_counter() + 30, seed=0)
+    search.best, search.best_x = poor.objective * scale, poor.x
+    search.run()
+    assert search.improved >= 1
+    assert search.best / scale == pytest.approx(13000.0)
+
+
+def test_solve_reports_the_search_beside_highs():
+    result = solve_problem(line_of_three(), rel_gap=0).result
+    assert result.status == "optimal" and "neighbourhood search" in result.message

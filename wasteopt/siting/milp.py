@@ -4,15 +4,22 @@ Models are built as coordinate triplets with numpy, never as one Python object p
 term, so township-scale models (10^6 non-zeros) build in seconds. The solver's own
 best bound and gap are read back: a result is ``optimal`` only when the gap the solver
 proves is within the requested tolerance.
+
+Given neighbourhoods (groups of integer columns a caller knows belong together, e.g. nearby
+sites), a local search runs beside HiGHS on the second core: from HiGHS's latest plan it
+re-optimises one neighbourhood at a time with every other integer fixed, and hands each better
+plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +31,7 @@ import scipy.sparse as sp
 from wasteopt.errors import WasteoptError
 
 INF = math.inf
+SUB_MIP_SECONDS = 2.0  # time limit of one neighbourhood's sub-MIP
 
 # Result statuses, in the words the plan and KPIs use.
 OPTIMAL = "optimal"            # gap proven within tolerance
@@ -127,10 +135,14 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
-               rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None) -> MilpResult:
-    """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word."""
+               rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
+               neighbourhoods: list[np.ndarray] | None = None) -> MilpResult:
+    """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
+
+    ``neighbourhoods`` (HiGHS only) turns on the local search described in the module docstring.
+    """
     if backend == "highs":
-        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path)
+        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods or [])
     if backend == "cbc":
         return _solve_cbc(model, time_limit, rel_gap, threads, seed)
     raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
@@ -196,7 +208,8 @@ def _highs_model(model: LinearModel) -> tuple[highspy.Highs, float]:
     return h, scale
 
 
-def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpResult:
+def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods) -> MilpResult:
+    start = time.perf_counter()
     h, scale = _highs_model(model)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
@@ -209,12 +222,108 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpRes
         h.setOptionValue("log_file", str(log_path))
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
-    start = time.perf_counter()
-    h.run()
-    seconds = time.perf_counter() - start
+    has_integer = bool(model._integer) and bool(np.concatenate(model._integer).any())
+    if not (neighbourhoods and has_integer):
+        h.run()
+        return _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
+    search = _NeighbourhoodSearch(h, model, neighbourhoods, start + time_limit, seed)
+    h.cbMipImprovingSolution += search.take_plan
+    h.cbMipUserSolution += search.give_plan
+    worker = threading.Thread(target=search.run, daemon=True)
+    worker.start()
+    try:
+        h.run()
+    finally:
+        search.stop.set()
+        worker.join()
+    result = _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
+    note = f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)"
+    if not result.has_solution or search.best_x is None or search.best >= result.objective * scale - 1e-9:
+        return dataclasses.replace(result, message=result.message + note)
+    objective = search.best / scale  # a last improvement HiGHS had no chance to take
+    gap = relative_gap(objective, result.best_bound)
+    return MilpResult(_status_from_gap(gap, rel_gap, True), objective, result.best_bound, gap, result.seconds,
+                      "highs", search.best_x, message=result.message + note)
+
+
+class _NeighbourhoodSearch:
+    """Improves HiGHS's plans one neighbourhood at a time, in its own thread and its own HiGHS instance.
+
+    Objective values here are in HiGHS's scaled units.
+    """
+
+    def __init__(self, h: highspy.Highs, model: LinearModel, neighbourhoods: list[np.ndarray], deadline: float,
+                 seed: int):
+        self.sub = _quiet_highs()
+        self.sub.setOptionValue("output_flag", False)
+        self.sub.passModel(h.getModel())
+        self.sub.setOptionValue("mip_rel_gap", 1e-6)
+        self.sub.cbMipInterrupt += self._interrupt
+        lp = h.getModel().lp_
+        self.cost, self.offset = np.asarray(lp.col_cost_), float(lp.offset_)
+        self.lb, self.ub = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        self.fixable = np.flatnonzero(model.arrays()[3]).astype(np.int32)
+        self.neighbourhoods = [neighbourhoods[i] for i in np.random.default_rng(seed).permutation(len(neighbourhoods))]
+        self.deadline = deadline
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.best, self.best_x = math.inf, None     # best plan seen, from HiGHS or from the search
+        self.offered = math.inf                     # objective of the last plan handed to HiGHS
+        self.tried = self.improved = 0
+
+    def take_plan(self, event) -> None:
+        """HiGHS found a better plan: search from it."""
+        value = float(event.data_out.objective_function_value)
+        with self.lock:
+            if value < self.best and len(event.data_out.mip_solution) == self.cost.size:
+                self.best, self.best_x = value, np.array(event.data_out.mip_solution, dtype=float)
+
+    def give_plan(self, event) -> None:
+        """HiGHS asks for user plans: hand over the search's best if HiGHS has nothing as good."""
+        with self.lock:
+            if self.best < self.offered and self.best < event.data_out.mip_primal_bound - 1e-9:
+                event.data_in.setSolution(self.best_x)
+                self.offered = self.best
+
+    def _interrupt(self, event) -> None:
+        if self.stop.is_set():
+            event.interrupt()
+
+    def run(self) -> None:
+        """Cycle through the neighbourhoods until HiGHS stops or a full round improves nothing."""
+        since_improved = 0
+        while not self.stop.is_set() and since_improved < len(self.neighbourhoods):
+            left = self.deadline - time.perf_counter()
+            with self.lock:
+                x = self.best_x
+            if x is None:
+                self.stop.wait(0.2)
+                continue
+            if left < 0.5:
+                return
+            free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
+            fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
+            values = np.round(x[fixed])
+            self.sub.changeColsBounds(fixed.size, fixed, values, values)
+            self.sub.setOptionValue("time_limit", min(SUB_MIP_SECONDS, left))
+            self.sub.setSolution(_highs_solution(x))
+            self.sub.run()
+            self.tried += 1
+            since_improved += 1
+            if self.sub.getInfo().primal_solution_status == 2:
+                candidate = np.asarray(self.sub.getSolution().col_value)
+                value = float(self.cost @ candidate) + self.offset
+                with self.lock:
+                    if value < self.best - 1e-9 * max(1.0, abs(self.best)):
+                        self.best, self.best_x = value, candidate
+                        self.improved += 1
+                        since_improved = 0
+            self.sub.changeColsBounds(fixed.size, fixed, self.lb[fixed], self.ub[fixed])
+
+
+def _highs_result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, seconds: float) -> MilpResult:
     status = h.getModelStatus()
     info = h.getInfo()
-    has_integer = bool(model._integer) and bool(np.concatenate(model._integer).any())
     if status == highspy.HighsModelStatus.kInfeasible:
         return MilpResult(INFEASIBLE, None, None, None, seconds, "highs", message="HiGHS proved the model infeasible")
     if status in (highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded):
@@ -229,6 +338,13 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path) -> MilpRes
     x = np.asarray(h.getSolution().col_value)
     return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, seconds, "highs", x,
                       message=f"HiGHS: {h.modelStatusToString(status)}")
+
+
+def _highs_solution(x: np.ndarray) -> highspy.HighsSolution:
+    solution = highspy.HighsSolution()
+    solution.col_value = np.asarray(x, float)
+    solution.value_valid = True
+    return solution
 
 
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"

@@ -26,6 +26,8 @@ import pandas as pd
 from wasteopt.siting.milp import INF, LinearModel, MilpResult, solve_milp
 from wasteopt.siting.problem import SitingProblem
 
+NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
+NEAREST_PER_ORIGIN = 10   # an origin's nearest sites count as each other's neighbours
 ELASTIC_PENALTY = 1e9  # per t/d (or per unit of a policy row) of slack: dominates any real cost
 _NO_VARS = np.zeros(0, dtype=np.int64)
 
@@ -36,6 +38,7 @@ class ModelIndex:
 
     arc_var: np.ndarray                    # per arc: variable index
     arc_mult: np.ndarray                   # per arc: t/d per unit of the variable (1 for x, demand for z)
+    arc_single: np.ndarray                 # per arc: single-sourced (integer z)
     site_y: dict = field(default_factory=dict)        # site → y per size (capacitated) or [open] (uncapacitated new)
     site_n: dict = field(default_factory=dict)        # site → n per size
     site_sizes: dict = field(default_factory=dict)    # site → module sizes
@@ -144,7 +147,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     single_ub = np.where(arc_cap[single] + 1e-9 >= arc_mult[single], 1.0, 0.0)  # all or nothing
     arc_var[single] = m.add_vars(int(single.sum()), ub=single_ub, integer=True, cost=unit_cost[single] * arc_mult[single])
     arc_var[~single] = m.add_vars(int((~single).sum()), ub=arc_cap[~single], cost=unit_cost[~single])
-    idx = ModelIndex(arc_var, arc_mult)
+    idx = ModelIndex(arc_var, arc_mult, single)
     site_bound = float(demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     arc_max = np.where(single, 1.0, np.where(from_node, node_demand, site_bound))
 
@@ -363,11 +366,50 @@ def _new_site_vars(idx: ModelIndex, sites: pd.DataFrame, tech_name: str) -> np.n
     return np.concatenate(parts) if parts else _NO_VARS
 
 
+def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBOURHOOD_SITES) -> list[np.ndarray]:
+    """Per site with decisions: the integer columns of it and its ``size − 1`` nearest sites, plus the
+    single-sourcing arcs of every origin that reaches them (so its waste can move between them).
+
+    Nearness needs no map: two sites are as near as the shortest haul origin → one site plus origin →
+    the other, over each origin's nearest sites.
+    """
+    decisions: dict = {}
+    for table in (idx.site_y, idx.site_n):
+        for site, cols in table.items():
+            decisions.setdefault(site, []).extend(int(c) for c in cols)
+    for table in (idx.site_running, idx.site_restored):
+        for site, col in table.items():
+            decisions.setdefault(site, []).append(int(col))
+    if not decisions:
+        return []
+    near = (arcs[["origin", "destination", "km"]].sort_values("km", kind="stable")
+            .groupby("origin", sort=False).head(NEAREST_PER_ORIGIN))
+    near = near[near["destination"].isin(decisions)]
+    pairs = near.merge(near, on="origin")
+    pairs = (pairs.assign(km=pairs["km_x"] + pairs["km_y"], own=pairs["destination_x"] != pairs["destination_y"])
+             .groupby(["destination_x", "destination_y"], sort=False)[["own", "km"]].min()
+             .reset_index().sort_values(["destination_x", "own", "km"], kind="stable"))
+    nearest = pairs.groupby("destination_x", sort=False)["destination_y"].agg(lambda s: list(s[:size]))
+    single = np.flatnonzero(idx.arc_single)
+    single_by_origin = pd.Series(idx.arc_var[single]).groupby(arcs["origin"].to_numpy()[single]).agg(list)
+    origins_into = arcs.iloc[single].groupby("destination")["origin"].agg(set) if single.size else pd.Series(dtype=object)
+    groups = []
+    for site in decisions:
+        members = nearest.get(site, [site])
+        cols = [c for s in members for c in decisions.get(s, [])]
+        origins = set().union(*(origins_into.get(s, set()) for s in members))
+        cols += [c for o in origins for c in single_by_origin[o]]
+        groups.append(np.unique(np.asarray(cols, dtype=np.int64)))
+    return groups
+
+
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False) -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound."""
     m, idx, arcs = build_milp(problem, elastic=elastic)
-    result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+    neighbourhoods = site_neighbourhoods(idx, arcs) if backend == "highs" else None
+    result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
+                        neighbourhoods=neighbourhoods)
     return read_solution(problem, idx, arcs, result)
 
 
