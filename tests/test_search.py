@@ -74,14 +74,18 @@ def test_search_turns_a_poor_plan_into_the_optimum():
     poor = solve_milp(build_milp(locked)[0], rel_gap=0)
     assert poor.objective == pytest.approx(14000.0)
     m, idx, arcs = build_milp(problem)
-    h, scale = _highs_model(m)
-    search = _NeighbourhoodSearch(h, m, site_neighbourhoods(idx, arcs, size=1), time.perf_counter() + 30, seed=0)
+    scale = _highs_model(m)[1]
+    now = time.perf_counter()
+    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=1), now - 10, now + 30, seed=0)
     search.best, search.best_x = poor.objective * scale, poor.x
     search.run()
     assert search.improved >= 1
     assert search.best / scale == pytest.approx(13000.0)
 
 
-def test_solve_reports_the_search_beside_highs():
-    result = solve_problem(line_of_three(), rel_gap=0).result
-    assert result.status == "optimal" and "neighbourhood search" in result.message
+def test_quick_solves_never_start_the_search():
+    built = []
+    m = build_milp(line_of_three())[0]
+    result = solve_milp(m, rel_gap=0, neighbourhoods=lambda: built.append(1) or [])
+    assert result.status == "optimal" and result.objective == pytest.approx(13000.0)
+    assert built == [] and "neighbourhood search" not in result.message

@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import highspy
 import numpy as np
@@ -31,7 +32,8 @@ import scipy.sparse as sp
 from wasteopt.errors import WasteoptError
 
 INF = math.inf
-SUB_MIP_SECONDS = 2.0  # time limit of one neighbourhood's sub-MIP
+SUB_MIP_SECONDS = 2.0       # time limit of one neighbourhood's sub-MIP
+SEARCH_DELAY_SECONDS = 2.0  # the search starts once HiGHS has run this long (and has a plan)
 
 # Result statuses, in the words the plan and KPIs use.
 OPTIMAL = "optimal"            # gap proven within tolerance
@@ -136,13 +138,14 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
                rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
-               neighbourhoods: list[np.ndarray] | None = None) -> MilpResult:
+               neighbourhoods: Callable[[], list[np.ndarray]] | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
 
-    ``neighbourhoods`` (HiGHS only) turns on the local search described in the module docstring.
+    ``neighbourhoods`` (HiGHS only) returns the column groups for the local search described in the
+    module docstring; it is called only if the search starts.
     """
     if backend == "highs":
-        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods or [])
+        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods)
     if backend == "cbc":
         return _solve_cbc(model, time_limit, rel_gap, threads, seed)
     raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
@@ -223,10 +226,10 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
     has_integer = bool(model._integer) and bool(np.concatenate(model._integer).any())
-    if not (neighbourhoods and has_integer):
+    if neighbourhoods is None or not has_integer:
         h.run()
         return _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    search = _NeighbourhoodSearch(h, model, neighbourhoods, start + time_limit, seed)
+    search = _NeighbourhoodSearch(model, neighbourhoods, start, start + time_limit, seed)
     h.cbMipImprovingSolution += search.take_plan
     h.cbMipUserSolution += search.give_plan
     worker = threading.Thread(target=search.run, daemon=True)
@@ -237,7 +240,7 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         search.stop.set()
         worker.join()
     result = _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    note = f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)"
+    note = f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)" if search.tried else ""
     if not result.has_solution or search.best_x is None or search.best >= result.objective * scale - 1e-9:
         return dataclasses.replace(result, message=result.message + note)
     objective = search.best / scale  # a last improvement HiGHS had no chance to take
@@ -249,22 +252,15 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
 class _NeighbourhoodSearch:
     """Improves HiGHS's plans one neighbourhood at a time, in its own thread and its own HiGHS instance.
 
-    Objective values here are in HiGHS's scaled units.
+    It starts only once HiGHS has a plan and has run ``SEARCH_DELAY_SECONDS``: quick solves pay
+    nothing, and the neighbourhoods are built only when needed. Objective values here are in
+    HiGHS's scaled units.
     """
 
-    def __init__(self, h: highspy.Highs, model: LinearModel, neighbourhoods: list[np.ndarray], deadline: float,
-                 seed: int):
-        self.sub = _quiet_highs()
-        self.sub.setOptionValue("output_flag", False)
-        self.sub.passModel(h.getModel())
-        self.sub.setOptionValue("mip_rel_gap", 1e-6)
-        self.sub.cbMipInterrupt += self._interrupt
-        lp = h.getModel().lp_
-        self.cost, self.offset = np.asarray(lp.col_cost_), float(lp.offset_)
-        self.lb, self.ub = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-        self.fixable = np.flatnonzero(model.arrays()[3]).astype(np.int32)
-        self.neighbourhoods = [neighbourhoods[i] for i in np.random.default_rng(seed).permutation(len(neighbourhoods))]
-        self.deadline = deadline
+    def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
+                 deadline: float, seed: int):
+        self.model, self.make_neighbourhoods, self.seed = model, neighbourhoods, seed
+        self.start, self.deadline = start, deadline
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.best, self.best_x = math.inf, None     # best plan seen, from HiGHS or from the search
@@ -275,7 +271,7 @@ class _NeighbourhoodSearch:
         """HiGHS found a better plan: search from it."""
         value = float(event.data_out.objective_function_value)
         with self.lock:
-            if value < self.best and len(event.data_out.mip_solution) == self.cost.size:
+            if value < self.best and len(event.data_out.mip_solution) == self.model.num_vars:
                 self.best, self.best_x = value, np.array(event.data_out.mip_solution, dtype=float)
 
     def give_plan(self, event) -> None:
@@ -289,18 +285,31 @@ class _NeighbourhoodSearch:
         if self.stop.is_set():
             event.interrupt()
 
+    def _set_up(self) -> None:
+        self.sub, _ = _highs_model(self.model)
+        self.sub.setOptionValue("mip_rel_gap", 1e-6)
+        self.sub.cbMipInterrupt += self._interrupt
+        lp = self.sub.getModel().lp_
+        self.cost, self.offset = np.asarray(lp.col_cost_), float(lp.offset_)
+        self.lb, self.ub = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        self.fixable = np.flatnonzero(self.model.arrays()[3]).astype(np.int32)
+        groups = self.make_neighbourhoods()
+        self.neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
+
     def run(self) -> None:
-        """Cycle through the neighbourhoods until HiGHS stops or a full round improves nothing."""
+        """Wait for HiGHS's plan, then cycle through the neighbourhoods until HiGHS stops or a full round
+        improves nothing."""
+        while self.best_x is None or time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
+            if self.stop.wait(0.1):
+                return
+        self._set_up()
         since_improved = 0
         while not self.stop.is_set() and since_improved < len(self.neighbourhoods):
             left = self.deadline - time.perf_counter()
-            with self.lock:
-                x = self.best_x
-            if x is None:
-                self.stop.wait(0.2)
-                continue
             if left < 0.5:
                 return
+            with self.lock:
+                x = self.best_x
             free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
             fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
             values = np.round(x[fixed])

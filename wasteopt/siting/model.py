@@ -407,9 +407,8 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False) -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound."""
     m, idx, arcs = build_milp(problem, elastic=elastic)
-    neighbourhoods = site_neighbourhoods(idx, arcs) if backend == "highs" else None
     result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                        neighbourhoods=neighbourhoods)
+                        neighbourhoods=lambda: site_neighbourhoods(idx, arcs))
     return read_solution(problem, idx, arcs, result)
 
 
