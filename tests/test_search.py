@@ -89,3 +89,18 @@ def test_quick_solves_never_start_the_search():
     result = solve_milp(m, rel_gap=0, neighbourhoods=lambda: built.append(1) or [])
     assert result.status == "optimal" and result.objective == pytest.approx(13000.0)
     assert built == [] and "neighbourhood search" not in result.message
+
+
+def test_a_failing_search_stops_quietly_and_says_why():
+    problem = line_of_three()
+    m = build_milp(problem)[0]
+    plan = solve_milp(m, rel_gap=0)
+    now = time.perf_counter()
+
+    def broken():
+        raise ValueError("no arcs")
+
+    search = _NeighbourhoodSearch(m, broken, now - 10, now + 30, seed=0)
+    search.best, search.best_x = plan.objective, plan.x
+    search.run()
+    assert search.failure == "ValueError: no arcs" and search.tried == 0

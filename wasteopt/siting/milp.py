@@ -241,6 +241,8 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         worker.join()
     result = _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
     note = f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)" if search.tried else ""
+    if search.failure:
+        note += f" (neighbourhood search stopped: {search.failure})"
     if not result.has_solution or search.best_x is None or search.best >= result.objective * scale - 1e-9:
         return dataclasses.replace(result, message=result.message + note)
     objective = search.best / scale  # a last improvement HiGHS had no chance to take
@@ -266,6 +268,7 @@ class _NeighbourhoodSearch:
         self.best, self.best_x = math.inf, None     # best plan seen, from HiGHS or from the search
         self.offered = math.inf                     # objective of the last plan handed to HiGHS
         self.tried = self.improved = 0
+        self.failure = ""                           # why the search stopped early, if it failed
 
     def take_plan(self, event) -> None:
         """HiGHS found a better plan: search from it."""
@@ -297,6 +300,13 @@ class _NeighbourhoodSearch:
         self.neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
 
     def run(self) -> None:
+        """Search; a failure stops only the search (HiGHS goes on) and is reported in the result's message."""
+        try:
+            self._search()
+        except Exception as error:  # a thread's exception would otherwise vanish or print a traceback
+            self.failure = f"{type(error).__name__}: {error}"
+
+    def _search(self) -> None:
         """Wait for HiGHS's plan, then cycle through the neighbourhoods until HiGHS stops or a full round
         improves nothing."""
         while self.best_x is None or time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
