@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import FlowCap, SitingProblem, Technology
+from wasteopt.siting.first_plan import greedy_modules
 from wasteopt.siting.milp import _highs_model, _NeighbourhoodSearch, solve_milp
 from wasteopt.siting.model import build_milp, site_neighbourhoods, solve_problem
 from tests.test_siting import line_of_three
@@ -104,3 +105,32 @@ def test_a_failing_search_stops_quietly_and_says_why():
     search.best, search.best_x = plan.objective, plan.x
     search.run()
     assert search.failure == "ValueError: no arcs" and search.tried == 0
+
+
+def test_greedy_opens_the_sites_that_serve_their_neighbours_cheapest():
+    # S0 takes T0 and T1 (1,000 + 10·50 for 100 t: 15 CNY/t), S2 then takes T2 and T3 (17.5 CNY/t);
+    # S1 and S3 would only haul the far pair. The plan costs 3,250, the optimum.
+    problem = sites_on_a_road([0, 10, 100, 115])
+    m, idx, arcs = build_milp(problem)
+    cols, values = greedy_modules(problem, idx, arcs)
+    chosen = dict(zip(cols.tolist(), values.tolist()))
+    assert {site: chosen[int(idx.site_y[site][0])] for site in idx.site_y} == {"S0": 1.0, "S1": 0.0, "S2": 1.0, "S3": 0.0}
+    assert solve_problem(problem, rel_gap=0).objective == pytest.approx(3250.0)
+
+
+def test_no_greedy_plan_while_a_landfill_may_take_the_waste():
+    problem = line_of_three()
+    m, idx, arcs = build_milp(problem)
+    assert greedy_modules(problem, idx, arcs) is None
+
+
+def test_without_a_plan_from_highs_the_search_starts_from_the_greedy_one():
+    problem = sites_on_a_road([0, 10, 100, 115])
+    m, idx, arcs = build_milp(problem)
+    scale = _highs_model(m)[1]
+    now = time.perf_counter()
+    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), now - 10, now + 30, seed=0,
+                                  first_plan=lambda: greedy_modules(problem, idx, arcs))
+    search.run()
+    assert search.from_first_plan and search.failure == ""
+    assert search.best / scale == pytest.approx(3250.0)

@@ -8,7 +8,8 @@ proves is within the requested tolerance.
 Given neighbourhoods (groups of integer columns a caller knows belong together, e.g. nearby
 sites), a local search runs beside HiGHS on the second core: from HiGHS's latest plan it
 re-optimises one neighbourhood at a time with every other integer fixed, and hands each better
-plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed.
+plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed. When
+HiGHS has no plan yet, a caller's first plan (integers to fix) gives the search its start.
 """
 from __future__ import annotations
 
@@ -138,14 +139,17 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
                rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
-               neighbourhoods: Callable[[], list[np.ndarray]] | None = None) -> MilpResult:
+               neighbourhoods: Callable[[], list[np.ndarray]] | None = None,
+               first_plan: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
 
     ``neighbourhoods`` (HiGHS only) returns the column groups for the local search described in the
-    module docstring; it is called only if the search starts.
+    module docstring; it is called only if the search starts. ``first_plan`` returns integer columns
+    and values to fix for a plan the search starts from when HiGHS has none after
+    ``SEARCH_DELAY_SECONDS`` (None: no such plan).
     """
     if backend == "highs":
-        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods)
+        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan)
     if backend == "cbc":
         return _solve_cbc(model, time_limit, rel_gap, threads, seed)
     raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
@@ -211,7 +215,7 @@ def _highs_model(model: LinearModel) -> tuple[highspy.Highs, float]:
     return h, scale
 
 
-def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods) -> MilpResult:
+def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan) -> MilpResult:
     start = time.perf_counter()
     h, scale = _highs_model(model)
     h.setOptionValue("time_limit", float(time_limit))
@@ -229,7 +233,7 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
     if neighbourhoods is None or not has_integer:
         h.run()
         return _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    search = _NeighbourhoodSearch(model, neighbourhoods, start, start + time_limit, seed)
+    search = _NeighbourhoodSearch(model, neighbourhoods, start, start + time_limit, seed, first_plan)
     h.cbMipImprovingSolution += search.take_plan
     h.cbMipUserSolution += search.give_plan
     worker = threading.Thread(target=search.run, daemon=True)
@@ -240,28 +244,33 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         search.stop.set()
         worker.join()
     result = _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    note = f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)" if search.tried else ""
+    note = " + a greedy first plan" if search.from_first_plan else ""
+    note += f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)" if search.tried else ""
     if search.failure:
         note += f" (neighbourhood search stopped: {search.failure})"
-    if not result.has_solution or search.best_x is None or search.best >= result.objective * scale - 1e-9:
+    if search.best_x is None or (result.has_solution and search.best >= result.objective * scale - 1e-9):
         return dataclasses.replace(result, message=result.message + note)
-    objective = search.best / scale  # a last improvement HiGHS had no chance to take
-    gap = relative_gap(objective, result.best_bound)
-    return MilpResult(_status_from_gap(gap, rel_gap, True), objective, result.best_bound, gap, result.seconds,
-                      "highs", search.best_x, message=result.message + note)
+    objective = search.best / scale  # a plan HiGHS had no chance to take
+    bound = result.best_bound if result.has_solution else float(h.getInfo().mip_dual_bound) / scale
+    gap = relative_gap(objective, bound)
+    message = result.message if result.has_solution else f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+    return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, result.seconds,
+                      "highs", search.best_x, message=message + note)
 
 
 class _NeighbourhoodSearch:
     """Improves HiGHS's plans one neighbourhood at a time, in its own thread and its own HiGHS instance.
 
-    It starts only once HiGHS has a plan and has run ``SEARCH_DELAY_SECONDS``: quick solves pay
-    nothing, and the neighbourhoods are built only when needed. Objective values here are in
-    HiGHS's scaled units.
+    It starts once HiGHS has run ``SEARCH_DELAY_SECONDS``, from HiGHS's plan or, if HiGHS has none
+    yet, from ``first_plan``'s: quick solves pay nothing, and the neighbourhoods are built only when
+    needed. Objective values here are in HiGHS's scaled units.
     """
 
     def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
-                 deadline: float, seed: int):
-        self.model, self.make_neighbourhoods, self.seed = model, neighbourhoods, seed
+                 deadline: float, seed: int, first_plan: Callable | None = None):
+        self.model, self.make_neighbourhoods, self.seed, self.first_plan = model, neighbourhoods, seed, first_plan
+        self.from_first_plan = False                # the best plan came from first_plan and the search
+        self.sub = None                             # the search's own HiGHS instance, set up on first use
         self.start, self.deadline = start, deadline
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -306,13 +315,37 @@ class _NeighbourhoodSearch:
         except Exception as error:  # a thread's exception would otherwise vanish or print a traceback
             self.failure = f"{type(error).__name__}: {error}"
 
+    def _try_first_plan(self) -> None:
+        """Fix the integers ``first_plan`` gives and let the sub-model route the rest."""
+        fixing = self.first_plan()
+        if fixing is None:
+            return
+        cols, values = fixing
+        self.sub.changeColsBounds(cols.size, cols, values, values)
+        self.sub.setOptionValue("time_limit", max(0.0, self.deadline - time.perf_counter()))
+        self.sub.run()
+        if self.sub.getInfo().primal_solution_status == 2:
+            candidate = np.asarray(self.sub.getSolution().col_value)
+            value = float(self.cost @ candidate) + self.offset
+            with self.lock:
+                if value < self.best:
+                    self.best, self.best_x, self.from_first_plan = value, candidate, True
+        self.sub.changeColsBounds(cols.size, cols, self.lb[cols], self.ub[cols])
+
     def _search(self) -> None:
-        """Wait for HiGHS's plan, then cycle through the neighbourhoods until HiGHS stops or a full round
-        improves nothing."""
-        while self.best_x is None or time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
+        """After the delay, start from HiGHS's plan (or the first plan if HiGHS has none), then cycle
+        through the neighbourhoods until HiGHS stops or a full round improves nothing."""
+        while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return
-        self._set_up()
+        if self.best_x is None and self.first_plan is not None:
+            self._set_up()
+            self._try_first_plan()
+        while self.best_x is None:
+            if self.stop.wait(0.1) or time.perf_counter() > self.deadline:
+                return
+        if self.sub is None:
+            self._set_up()
         since_improved = 0
         while not self.stop.is_set() and since_improved < len(self.neighbourhoods):
             left = self.deadline - time.perf_counter()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wasteopt.siting.first_plan import greedy_modules
 from wasteopt.siting.milp import INF, LinearModel, MilpResult, solve_milp
 from wasteopt.siting.problem import SitingProblem
 
@@ -408,7 +409,8 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     """Build, solve and read back; the status/gap come from the solver's own bound."""
     m, idx, arcs = build_milp(problem, elastic=elastic)
     result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                        neighbourhoods=lambda: site_neighbourhoods(idx, arcs))
+                        neighbourhoods=lambda: site_neighbourhoods(idx, arcs),
+                        first_plan=lambda: greedy_modules(problem, idx, arcs))
     return read_solution(problem, idx, arcs, result)
 
 

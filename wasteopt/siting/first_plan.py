@@ -1,0 +1,164 @@
+"""A first plan for models whose waste only capacitated sites can take, when HiGHS has none.
+
+On large zero-landfill models (a township region: 2,500 origins, 500 candidates) HiGHS can spend
+minutes adding cuts at the root before it tries a heuristic. This greedy gives the neighbourhood
+search something to start from: open, one at a time, the site that serves the waste still
+unassigned at the lowest annual cost per tonne (site, modules, haul and processing, filled
+nearest-first up to its largest configuration); size each opened site's modules to its load. The
+caller fixes those module decisions and lets HiGHS route the flows.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.siting.problem import SitingProblem, Technology
+
+
+@dataclass(frozen=True)
+class _Site:
+    tech: Technology
+    existing_tpd: float
+    max_new: int
+    min_new: int
+    is_new: bool
+
+    def configurations(self) -> list[tuple[float, float, int, int]]:
+        """(capacity t/d, annual cost, size index or −1, modules) for every way to build the site."""
+        options = [(self.existing_tpd, 0.0, -1, 0)] if self.existing_tpd > 0 else []
+        for k, (size, cost) in enumerate(zip(self.tech.module_sizes_tpd, self.tech.module_annual_cost)):
+            for n in range(max(self.min_new, 1), self.max_new + 1):
+                fixed = self.tech.site_annual_cost if self.is_new else 0.0
+                options.append((self.existing_tpd + n * size, fixed + n * cost, k, n))
+        return options
+
+    def cheapest_for(self, load: float) -> tuple[float, float, int, int] | None:
+        """The cheapest configuration that can run at ``load`` t/d (availability and min load met)."""
+        tech, fits = self.tech, []
+        for capacity, cost, k, n in self.configurations():
+            expanded = k >= 0
+            if load <= tech.availability * capacity + 1e-9 and (not expanded or load >= tech.min_load_share * capacity - 1e-9):
+                fits.append((cost, capacity, k, n))
+        if not fits:
+            return None
+        cost, capacity, k, n = min(fits)
+        return capacity, cost, k, n
+
+
+def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Columns and values that fix capacitated sites' size choices and modules (None unless all the
+    waste from origins must go to capacitated sites). Sites that could take waste the greedy left
+    over are not fixed: the solver decides them."""
+    techs, sites = problem.technologies, problem.sites
+    dest_tech = arcs["destination"].map(sites["technology"])
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    if not from_node.any() or not all(techs[t].capacitated for t in dest_tech[from_node].unique()):
+        return None
+    node_arcs = arcs[from_node]
+    demand = problem.demand.stack()
+    demand.index = pd.MultiIndex.from_arrays([demand.index.get_level_values(0).astype(str),
+                                              demand.index.get_level_values(1).astype(str)])
+    keys = pd.MultiIndex.from_arrays([node_arcs["origin"].astype(str), node_arcs["stream"].astype(str)])
+    key_codes, key_list = pd.factorize(keys)
+    remaining = demand.reindex(key_list).fillna(0.0).to_numpy(float).copy()
+    processing = dest_tech[from_node].map(lambda t: techs[t].cost_per_t).to_numpy(float)
+    unit_cost = (node_arcs["cost_per_t"].to_numpy(float) + processing) * problem.days_per_year
+    site_codes, site_list = pd.factorize(node_arcs["destination"])
+    order = np.lexsort((unit_cost, site_codes))  # per site, its arcs cheapest first
+    starts = np.searchsorted(site_codes[order], np.arange(len(site_list) + 1))
+
+    info = {}
+    for site in site_list:
+        row = sites.loc[site]
+        tech = techs[row["technology"]]
+        if row["is_new"]:
+            max_new, min_new = tech.max_modules, tech.min_modules
+        elif bool(row.get("expandable", True)):
+            max_new, min_new = max(0, tech.max_modules - int(row["existing_modules"])), 1
+        else:
+            max_new, min_new = 0, 1
+        info[site] = _Site(tech, float(row["existing_capacity_tpd"]), max_new, min_new, bool(row["is_new"]))
+    largest = np.array([info[s].tech.availability * max(c[0] for c in info[s].configurations())
+                        if info[s].configurations() else 0.0 for s in site_list])
+
+    def offer(j: int) -> tuple[float, np.ndarray, np.ndarray]:
+        """Cost per tonne of opening site j for the unassigned waste nearest to it, and what it takes."""
+        arcs_j = order[starts[j]:starts[j + 1]]
+        want = remaining[key_codes[arcs_j]]
+        take = _fill(want, largest[j])
+        load = float(take.sum())
+        if load <= 1e-9:
+            return math.inf, arcs_j, take
+        best = math.inf
+        # the load may be trimmed to a smaller configuration's capacity: try each one
+        for capacity, cost, _, _ in info[site_list[j]].configurations():
+            cap = min(load, info[site_list[j]].tech.availability * capacity)
+            part = _fill(take, cap)
+            fit = info[site_list[j]].cheapest_for(float(part.sum()))
+            if fit is not None and part.sum() > 1e-9:
+                per_t = (fit[1] + float(unit_cost[arcs_j] @ part)) / float(part.sum())
+                if per_t < best:
+                    best, chosen = per_t, part
+        return (best, arcs_j, chosen) if math.isfinite(best) else (math.inf, arcs_j, take)
+
+    load = np.zeros(len(site_list))
+    opened = np.zeros(len(site_list), bool)
+    scores = np.array([offer(j)[0] for j in range(len(site_list))])
+    undecided: set = set()
+    while remaining.sum() > 1e-6:
+        candidates = np.where(opened, math.inf, scores)
+        j = int(np.argmin(candidates))
+        if not math.isfinite(candidates[j]):  # what is left is too little to open a site for
+            undecided = _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info)
+            break
+        score, arcs_j, part = offer(j)
+        if score > scores[j] + 1e-9:  # stale: the waste it counted on went elsewhere
+            scores[j] = score
+            continue
+        np.subtract.at(remaining, key_codes[arcs_j], part)
+        remaining[remaining < 1e-9] = 0.0
+        load[j], opened[j] = float(part.sum()), True
+    return _fixings(problem, idx, site_list, info, opened, load, undecided)
+
+
+def _fill(amounts: np.ndarray, cap: float) -> np.ndarray:
+    """Take ``amounts`` in order until ``cap`` is reached (the last one in part)."""
+    return np.minimum(amounts, np.maximum(cap - np.concatenate([[0.0], np.cumsum(amounts)[:-1]]), 0.0))
+
+
+def _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info) -> set:
+    """Send each origin's waste left over to the cheapest opened site that can still run with it;
+    returns the sites reachable from origins none of those can take (left for the solver to decide)."""
+    undecided = set()
+    for key in np.flatnonzero(remaining > 0):
+        reach = np.flatnonzero(key_codes == key)
+        arcs_k = reach[opened[site_codes[reach]]]
+        for a in arcs_k[np.argsort(unit_cost[arcs_k], kind="stable")]:
+            j = site_codes[a]
+            if info[site_list[j]].cheapest_for(load[j] + remaining[key]) is not None:
+                load[j] += remaining[key]
+                remaining[key] = 0.0
+                break
+        else:
+            undecided.update(site_list[site_codes[reach]])
+    return undecided
+
+
+def _fixings(problem, idx, site_list, info, opened, load, undecided) -> tuple[np.ndarray, np.ndarray]:
+    """Opened sites get the cheapest configuration for their load, the others none."""
+    techs, sites = problem.technologies, problem.sites
+    position = {site: j for j, site in enumerate(site_list)}
+    cols, vals = [], []
+    for site, y_cols in idx.site_y.items():
+        if site in undecided or not techs[sites.at[site, "technology"]].capacitated:
+            continue
+        j = position.get(site)
+        fit = info[site].cheapest_for(load[j]) if j is not None and opened[j] else None
+        k, n = (fit[2], fit[3]) if fit is not None else (-1, 0)
+        for i, (yc, nc) in enumerate(zip(y_cols, idx.site_n.get(site, y_cols))):
+            cols += [yc, nc]
+            vals += [1.0 if i == k else 0.0, float(n) if i == k else 0.0]
+    return np.asarray(cols, dtype=np.int32), np.asarray(vals, float)
