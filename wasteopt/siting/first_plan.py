@@ -153,10 +153,10 @@ def _fixings(problem, idx, site_list, info, opened, load, undecided) -> tuple[np
     position = {site: j for j, site in enumerate(site_list)}
     cols, vals = [], []
     for site, y_cols in idx.site_y.items():
-        if site in undecided or not techs[sites.at[site, "technology"]].capacitated:
-            continue
         j = position.get(site)
-        fit = info[site].cheapest_for(load[j]) if j is not None and opened[j] else None
+        if j is None or site in undecided or not techs[sites.at[site, "technology"]].capacitated:
+            continue  # no waste from origins reaches it, or the greedy left it to the solver
+        fit = info[site].cheapest_for(load[j]) if opened[j] else None
         k, n = (fit[2], fit[3]) if fit is not None else (-1, 0)
         for i, (yc, nc) in enumerate(zip(y_cols, idx.site_n.get(site, y_cols))):
             cols += [yc, nc]
