@@ -269,7 +269,7 @@ class _NeighbourhoodSearch:
     def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
                  deadline: float, seed: int, first_plan: Callable | None = None):
         self.model, self.make_neighbourhoods, self.seed, self.first_plan = model, neighbourhoods, seed, first_plan
-        self.from_first_plan = False                # the best plan came from first_plan and the search
+        self.from_first_plan = False                # the search started from first_plan's plan
         self.sub = None                             # the search's own HiGHS instance, set up on first use
         self.start, self.deadline = start, deadline
         self.stop = threading.Event()
