@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,19 +27,20 @@ class _Site:
     min_new: int
     is_new: bool
 
+    @cached_property
     def configurations(self) -> list[tuple[float, float, int, int]]:
         """(capacity t/d, annual cost, size index or −1, modules) for every way to build the site."""
         options = [(self.existing_tpd, 0.0, -1, 0)] if self.existing_tpd > 0 else []
+        fixed = self.tech.site_annual_cost if self.is_new else 0.0
         for k, (size, cost) in enumerate(zip(self.tech.module_sizes_tpd, self.tech.module_annual_cost)):
             for n in range(max(self.min_new, 1), self.max_new + 1):
-                fixed = self.tech.site_annual_cost if self.is_new else 0.0
                 options.append((self.existing_tpd + n * size, fixed + n * cost, k, n))
         return options
 
     def cheapest_for(self, load: float) -> tuple[float, float, int, int] | None:
         """The cheapest configuration that can run at ``load`` t/d (availability and min load met)."""
         tech, fits = self.tech, []
-        for capacity, cost, k, n in self.configurations():
+        for capacity, cost, k, n in self.configurations:
             expanded = k >= 0
             if load <= tech.availability * capacity + 1e-9 and (not expanded or load >= tech.min_load_share * capacity - 1e-9):
                 fits.append((cost, capacity, k, n))
@@ -58,9 +60,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame) -> tuple[np.
     if not from_node.any() or not all(techs[t].capacitated for t in dest_tech[from_node].unique()):
         return None
     node_arcs = arcs[from_node]
-    demand = problem.demand.stack()
-    demand.index = pd.MultiIndex.from_arrays([demand.index.get_level_values(0).astype(str),
-                                              demand.index.get_level_values(1).astype(str)])
+    demand = problem.demand_by_node_stream()
     keys = pd.MultiIndex.from_arrays([node_arcs["origin"].astype(str), node_arcs["stream"].astype(str)])
     key_codes, key_list = pd.factorize(keys)
     remaining = demand.reindex(key_list).fillna(0.0).to_numpy(float).copy()
@@ -74,15 +74,11 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame) -> tuple[np.
     for site in site_list:
         row = sites.loc[site]
         tech = techs[row["technology"]]
-        if row["is_new"]:
-            max_new, min_new = tech.max_modules, tech.min_modules
-        elif bool(row.get("expandable", True)):
-            max_new, min_new = max(0, tech.max_modules - int(row["existing_modules"])), 1
-        else:
-            max_new, min_new = 0, 1
+        min_new, max_new = tech.new_module_range(bool(row["is_new"]), bool(row.get("expandable", True)),
+                                                 int(row["existing_modules"]))
         info[site] = _Site(tech, float(row["existing_capacity_tpd"]), max_new, min_new, bool(row["is_new"]))
-    largest = np.array([info[s].tech.availability * max(c[0] for c in info[s].configurations())
-                        if info[s].configurations() else 0.0 for s in site_list])
+    largest = np.array([info[s].tech.availability * max((c[0] for c in info[s].configurations), default=0.0)
+                        for s in site_list])
 
     def offer(j: int) -> tuple[float, np.ndarray, np.ndarray]:
         """Cost per tonne of opening site j for the unassigned waste nearest to it, and what it takes."""
@@ -94,7 +90,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame) -> tuple[np.
             return math.inf, arcs_j, take
         best = math.inf
         # the load may be trimmed to a smaller configuration's capacity: try each one
-        for capacity, cost, _, _ in info[site_list[j]].configurations():
+        for capacity, cost, _, _ in info[site_list[j]].configurations:
             cap = min(load, info[site_list[j]].tech.availability * capacity)
             part = _fill(take, cap)
             fit = info[site_list[j]].cheapest_for(float(part.sum()))

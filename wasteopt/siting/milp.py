@@ -253,9 +253,8 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
     objective = search.best / scale  # a plan HiGHS had no chance to take
     bound = result.best_bound if result.has_solution else float(h.getInfo().mip_dual_bound) / scale
     gap = relative_gap(objective, bound)
-    message = result.message if result.has_solution else f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
     return MilpResult(_status_from_gap(gap, rel_gap, True), objective, bound, gap, result.seconds,
-                      "highs", search.best_x, message=message + note)
+                      "highs", search.best_x, message=result.message + note)
 
 
 class _NeighbourhoodSearch:
@@ -315,22 +314,25 @@ class _NeighbourhoodSearch:
         except Exception as error:  # a thread's exception would otherwise vanish or print a traceback
             self.failure = f"{type(error).__name__}: {error}"
 
-    def _try_first_plan(self) -> None:
-        """Fix the integers ``first_plan`` gives and let the sub-model route the rest."""
-        fixing = self.first_plan()
-        if fixing is None:
-            return
-        cols, values = fixing
+    def _solve_fixed(self, cols: np.ndarray, values: np.ndarray, seconds: float,
+                     start: np.ndarray | None = None) -> bool:
+        """Solve the sub-model with ``cols`` fixed at ``values`` (from plan ``start`` if given) and keep
+        its plan if it beats the best; True if it did."""
         self.sub.changeColsBounds(cols.size, cols, values, values)
-        self.sub.setOptionValue("time_limit", max(0.0, self.deadline - time.perf_counter()))
+        self.sub.setOptionValue("time_limit", max(0.0, seconds))
+        if start is not None:
+            self.sub.setSolution(_highs_solution(start))
         self.sub.run()
+        better = False
         if self.sub.getInfo().primal_solution_status == 2:
             candidate = np.asarray(self.sub.getSolution().col_value)
             value = float(self.cost @ candidate) + self.offset
             with self.lock:
-                if value < self.best:
-                    self.best, self.best_x, self.from_first_plan = value, candidate, True
+                better = value < self.best - 1e-9 * max(1.0, abs(value))
+                if better:
+                    self.best, self.best_x = value, candidate
         self.sub.changeColsBounds(cols.size, cols, self.lb[cols], self.ub[cols])
+        return better
 
     def _search(self) -> None:
         """After the delay, start from HiGHS's plan (or the first plan if HiGHS has none), then cycle
@@ -338,9 +340,11 @@ class _NeighbourhoodSearch:
         while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return
-        if self.best_x is None and self.first_plan is not None:
+        if self.best_x is None and self.first_plan is not None:  # fix its integers, let HiGHS route the rest
             self._set_up()
-            self._try_first_plan()
+            fixing = self.first_plan()
+            if fixing is not None:
+                self.from_first_plan = self._solve_fixed(*fixing, self.deadline - time.perf_counter())
         while self.best_x is None:
             if self.stop.wait(0.1) or time.perf_counter() > self.deadline:
                 return
@@ -355,22 +359,10 @@ class _NeighbourhoodSearch:
                 x = self.best_x
             free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
             fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
-            values = np.round(x[fixed])
-            self.sub.changeColsBounds(fixed.size, fixed, values, values)
-            self.sub.setOptionValue("time_limit", min(SUB_MIP_SECONDS, left))
-            self.sub.setSolution(_highs_solution(x))
-            self.sub.run()
+            better = self._solve_fixed(fixed, np.round(x[fixed]), min(SUB_MIP_SECONDS, left), start=x)
             self.tried += 1
-            since_improved += 1
-            if self.sub.getInfo().primal_solution_status == 2:
-                candidate = np.asarray(self.sub.getSolution().col_value)
-                value = float(self.cost @ candidate) + self.offset
-                with self.lock:
-                    if value < self.best - 1e-9 * max(1.0, abs(self.best)):
-                        self.best, self.best_x = value, candidate
-                        self.improved += 1
-                        since_improved = 0
-            self.sub.changeColsBounds(fixed.size, fixed, self.lb[fixed], self.ub[fixed])
+            self.improved += better
+            since_improved = 0 if better else since_improved + 1
 
 
 def _highs_result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, seconds: float) -> MilpResult:

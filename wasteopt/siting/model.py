@@ -64,13 +64,6 @@ class SitingSolution:
         return self.result.objective
 
 
-def _demand_lookup(demand: pd.DataFrame) -> pd.Series:
-    """t/d indexed by (node id, stream), both as str."""
-    stacked = demand.stack()
-    return pd.Series(stacked.to_numpy(dtype=float), index=pd.MultiIndex.from_arrays(
-        [stacked.index.get_level_values(0).astype(str), stacked.index.get_level_values(1).astype(str)]))
-
-
 def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
     """The arcs the model uses: drop those that can never carry flow, keep one per passive choice."""
     arcs = problem.arcs.reset_index(drop=True)
@@ -91,7 +84,7 @@ def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
             keep &= ~((streams == cap.stream) & (dest_tech == cap.technology))
     if from_node.any():
         pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
-        arc_demand = np.nan_to_num(_demand_lookup(problem.demand).reindex(pairs).to_numpy())
+        arc_demand = np.nan_to_num(problem.demand_by_node_stream().reindex(pairs).to_numpy())
         keep &= ~from_node | (arc_demand > 0)
     return _cheapest_into_passive_sites(problem, arcs[keep].reset_index(drop=True))
 
@@ -136,7 +129,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     if kind == "max_coverage":
         single[:] = False
     pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
-    node_demand = _demand_lookup(demand).reindex(pairs).to_numpy()
+    node_demand = problem.demand_by_node_stream().reindex(pairs).to_numpy()
     arc_mult = np.where(single, node_demand, 1.0)
     processing = arcs["destination"].map(sites["technology"]).map(lambda t: techs[t].cost_per_t).to_numpy(float)
     unit_cost = (arcs["cost_per_t"].to_numpy(float) + processing) * problem.days_per_year * money
@@ -198,12 +191,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
 
 def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
     """Modules, capacity and min load of one site."""
-    if row.is_new:
-        max_new = tech.max_modules
-    elif getattr(row, "expandable", True):
-        max_new = max(0, tech.max_modules - int(row.existing_modules))
-    else:
-        max_new = 0
+    low, max_new = tech.new_module_range(row.is_new, getattr(row, "expandable", True), int(row.existing_modules))
     sizes = np.asarray(tech.module_sizes_tpd, float)
     existing = float(row.existing_capacity_tpd)
     arc_var, arc_mult = idx.arc_var, idx.arc_mult
@@ -217,7 +205,6 @@ def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
             m.add_cost(y, module_cost)
         else:
             n = m.add_vars(k, ub=max_new, integer=True, cost=module_cost)
-            low = tech.min_modules if row.is_new else 1
             pair_rows = np.repeat(np.arange(k), 2)
             pair_cols = np.ravel(np.column_stack([n, y]))
             m.add_rows(pair_rows, pair_cols, np.ravel(np.column_stack([np.ones(k), -max_new * np.ones(k)])), -INF, 0.0)
@@ -251,8 +238,7 @@ def _stoppable_site(m, idx, site, tech, inflow, arc_streams, arc_max, money) -> 
 
 def _demand_rows(m, idx, problem, arcs, from_node, elastic) -> None:
     """Every node's stream is shipped in full (or, for max_coverage, up to a penalised shortfall)."""
-    demand = problem.demand
-    stacked = _demand_lookup(demand)
+    stacked = problem.demand_by_node_stream()
     keys = [key for key, tpd in stacked.items() if tpd > 0]
     if not keys:
         return

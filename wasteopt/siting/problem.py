@@ -56,6 +56,12 @@ class Technology:
     def stoppable(self) -> bool:
         return self.operating_annual_cost > 0 or bool(self.gated_streams)
 
+    def new_module_range(self, is_new: bool, expandable: bool, existing_modules: int) -> tuple[int, int]:
+        """(fewest, most) modules a site may add once it builds: a new site ``min_modules``, an expansion 1."""
+        if is_new:
+            return self.min_modules, self.max_modules
+        return 1, max(0, self.max_modules - existing_modules) if expandable else 0
+
 
 @dataclass(frozen=True)
 class FlowCap:
@@ -132,3 +138,9 @@ class SitingProblem:
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(self.demand.columns)
+
+    def demand_by_node_stream(self) -> pd.Series:
+        """t/d indexed by (node id, stream), both as str."""
+        stacked = self.demand.stack()
+        return pd.Series(stacked.to_numpy(dtype=float), index=pd.MultiIndex.from_arrays(
+            [stacked.index.get_level_values(0).astype(str), stacked.index.get_level_values(1).astype(str)]))
