@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import FlowCap, SitingProblem, Technology
-from wasteopt.siting.first_plan import greedy_modules
-from wasteopt.siting.milp import _highs_model, _NeighbourhoodSearch, solve_milp
-from wasteopt.siting.model import build_milp, site_neighbourhoods, solve_problem
+from wasteopt.siting.first_plan import greedy_modules, relaxation_closed_sites
+from wasteopt.siting.milp import FirstPlan, _highs_model, _NeighbourhoodSearch, solve_milp
+from wasteopt.siting.model import build_milp, first_plan, site_neighbourhoods, solve_problem
 from tests.test_siting import line_of_three
 
 
@@ -130,7 +130,43 @@ def test_without_a_plan_from_highs_the_search_starts_from_the_greedy_one():
     scale = _highs_model(m)[1]
     now = time.perf_counter()
     search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), now - 10, now + 30, seed=0,
-                                  first_plan=lambda: greedy_modules(problem, idx, arcs))
+                                  first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
     search.run()
-    assert search.from_first_plan and search.failure == ""
+    assert search.from_first_plan == "greedy" and search.failure == ""  # the restricted plan is no better
     assert search.best / scale == pytest.approx(3250.0)
+
+
+def test_the_relaxation_leaves_out_the_sites_it_does_not_open_but_each_origins_main_one():
+    problem = sites_on_a_road([0, 10, 100, 115])
+    m, idx, arcs = build_milp(problem)
+    relaxation = np.zeros(m.num_vars)
+    for site in ("S0", "S2"):
+        relaxation[idx.site_y[site]] = 1.0
+    sends = {("T0", "S0"): 50.0, ("T1", "S0"): 50.0, ("T2", "S2"): 50.0, ("T3", "S2"): 20.0, ("T3", "S3"): 30.0}
+    for a, (origin, destination) in enumerate(zip(arcs["origin"], arcs["destination"])):
+        relaxation[idx.arc_var[a]] = sends.get((origin, destination), 0.0)
+    assert relaxation_closed_sites(problem, idx, arcs, relaxation) == {"S1"}  # S3 is T3's main site
+
+
+def test_a_better_plan_among_the_relaxations_sites_leads_and_its_exclusions_hold():
+    problem = sites_on_a_road([0, 10, 100, 115])
+    m, idx, arcs = build_milp(problem)
+    y = {site: int(cols[0]) for site, cols in idx.site_y.items()}
+
+    def plan(relaxation):
+        if relaxation is None:  # all four plants: 4,000 + the haul of nothing = 4,000
+            return FirstPlan(np.asarray(list(y.values()), np.int32), np.ones(4))
+        return FirstPlan(np.asarray([y["S0"], y["S2"]], np.int32), np.ones(2),
+                         excluded=np.asarray([y["S1"], y["S3"]], np.int32))
+
+    scale = _highs_model(m)[1]
+    now = time.perf_counter()
+    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), now - 10, now + 30, seed=0,
+                                  first_plan=plan)
+    search.run()
+    assert search.failure == "" and search.from_first_plan == "relaxation"
+    assert search.best / scale == pytest.approx(3250.0)
+    assert search.ub[[y["S1"], y["S3"]]].tolist() == [0.0, 0.0]
+    assert all(not {y["S1"], y["S3"]} & set(group.tolist()) for group in search.neighbourhoods)
+    search._exclude(np.zeros(0, dtype=np.int32))  # as when HiGHS finds a plan using S1 or S3
+    assert search.ub[[y["S1"], y["S3"]]].tolist() == [1.0, 1.0]

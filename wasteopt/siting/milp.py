@@ -9,7 +9,9 @@ Given neighbourhoods (groups of integer columns a caller knows belong together, 
 sites), a local search runs beside HiGHS on the second core: from HiGHS's latest plan it
 re-optimises one neighbourhood at a time with every other integer fixed, and hands each better
 plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed. When
-HiGHS has no plan yet, a caller's first plan (integers to fix) gives the search its start.
+HiGHS has no plan yet, a caller's first plan (integers to fix) gives the search its start; the
+search then solves the LP relaxation and asks the caller for a second first plan restricted by it
+(decisions the LP leaves at zero stay at zero in the search while that plan is the better one).
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ from wasteopt.errors import WasteoptError
 INF = math.inf
 SUB_MIP_SECONDS = 2.0       # time limit of one neighbourhood's sub-MIP
 SEARCH_DELAY_SECONDS = 2.0  # the search starts once HiGHS has run this long (and has a plan)
+RELAXATION_SHARE = 0.5      # of the time left, at most this much for the search's LP relaxation
+_NO_COLS = np.zeros(0, dtype=np.int32)
 
 # Result statuses, in the words the plan and KPIs use.
 OPTIMAL = "optimal"            # gap proven within tolerance
@@ -116,6 +120,16 @@ class LinearModel:
 
 
 @dataclass(frozen=True)
+class FirstPlan:
+    """Integer columns to fix at ``values`` for a plan to start from; ``excluded`` columns stay at
+    zero in the search while this plan (or one found from it) is the best."""
+
+    cols: np.ndarray
+    values: np.ndarray
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+
+@dataclass(frozen=True)
 class MilpResult:
     status: str
     objective: float | None
@@ -140,13 +154,13 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
                rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
                neighbourhoods: Callable[[], list[np.ndarray]] | None = None,
-               first_plan: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None) -> MilpResult:
+               first_plan: Callable[[np.ndarray | None], FirstPlan | None] | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
 
     ``neighbourhoods`` (HiGHS only) returns the column groups for the local search described in the
-    module docstring; it is called only if the search starts. ``first_plan`` returns integer columns
-    and values to fix for a plan the search starts from when HiGHS has none after
-    ``SEARCH_DELAY_SECONDS`` (None: no such plan).
+    module docstring; it is called only if the search starts. ``first_plan(relaxation)`` returns a
+    plan for the search to start from when HiGHS has none after ``SEARCH_DELAY_SECONDS``, first
+    without (None), then with the LP relaxation's solution (None: no such plan).
     """
     if backend == "highs":
         return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan)
@@ -233,7 +247,7 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
     if neighbourhoods is None or not has_integer:
         h.run()
         return _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    search = _NeighbourhoodSearch(model, neighbourhoods, start, start + time_limit, seed, first_plan)
+    search = _NeighbourhoodSearch(model, neighbourhoods, start, start + time_limit, seed, first_plan, rel_gap)
     h.cbMipImprovingSolution += search.take_plan
     h.cbMipUserSolution += search.give_plan
     worker = threading.Thread(target=search.run, daemon=True)
@@ -244,7 +258,8 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         search.stop.set()
         worker.join()
     result = _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
-    note = " + a greedy first plan" if search.from_first_plan else ""
+    note = {"": "", "greedy": " + a greedy first plan",
+            "relaxation": " + a greedy first plan among the sites the LP relaxation opens"}[search.from_first_plan]
     note += f" + neighbourhood search ({search.improved} of {search.tried} sub-MIPs improved the plan)" if search.tried else ""
     if search.failure:
         note += f" (neighbourhood search stopped: {search.failure})"
@@ -266,9 +281,11 @@ class _NeighbourhoodSearch:
     """
 
     def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
-                 deadline: float, seed: int, first_plan: Callable | None = None):
+                 deadline: float, seed: int, first_plan: Callable | None = None, rel_gap: float = 1e-4):
         self.model, self.make_neighbourhoods, self.seed, self.first_plan = model, neighbourhoods, seed, first_plan
-        self.from_first_plan = False                # the search started from first_plan's plan
+        self.rel_gap = rel_gap
+        self.from_first_plan = ""                   # "greedy" or "relaxation": which first plan the search started from
+        self.excluded = _NO_COLS                    # columns kept at zero while the relaxation's plan leads
         self.sub = None                             # the search's own HiGHS instance, set up on first use
         self.start, self.deadline = start, deadline
         self.stop = threading.Event()
@@ -300,12 +317,15 @@ class _NeighbourhoodSearch:
         self.sub, _ = _highs_model(self.model)
         self.sub.setOptionValue("mip_rel_gap", 1e-6)
         self.sub.cbMipInterrupt += self._interrupt
+        self.sub.cbIpmInterrupt += self._interrupt
         lp = self.sub.getModel().lp_
         self.cost, self.offset = np.asarray(lp.col_cost_), float(lp.offset_)
         self.lb, self.ub = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+        self.model_ub = self.ub.copy()  # the model's bounds, before any exclusion
         self.fixable = np.flatnonzero(self.model.arrays()[3]).astype(np.int32)
         groups = self.make_neighbourhoods()
-        self.neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
+        self.all_neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
+        self.neighbourhoods = self.all_neighbourhoods
 
     def run(self) -> None:
         """Search; a failure stops only the search (HiGHS goes on) and is reported in the result's message."""
@@ -334,17 +354,69 @@ class _NeighbourhoodSearch:
         self.sub.changeColsBounds(cols.size, cols, self.lb[cols], self.ub[cols])
         return better
 
+    def _start_from(self, plan: FirstPlan | None, kind: str) -> bool:
+        """Route ``plan``'s flows with its integers fixed; True if it became the best plan (its
+        exclusions then hold in the search)."""
+        if plan is None:
+            return False
+        previous = self.excluded
+        self._exclude(plan.excluded)
+        if self._solve_fixed(plan.cols, plan.values, self.deadline - time.perf_counter()):
+            self.from_first_plan = kind
+            return True
+        self._exclude(previous)
+        return False
+
+    def _exclude(self, cols: np.ndarray) -> None:
+        """Keep ``cols`` at zero in the search (instead of the columns excluded so far)."""
+        self.sub.changeColsBounds(self.excluded.size, self.excluded, self.lb[self.excluded], self.model_ub[self.excluded])
+        self.ub = self.model_ub.copy()
+        self.ub[cols] = 0.0
+        self.sub.changeColsBounds(cols.size, cols, self.lb[cols], self.ub[cols])
+        self.excluded = cols
+        groups = [np.setdiff1d(g, cols) for g in self.all_neighbourhoods] if cols.size else self.all_neighbourhoods
+        unique = {g.tobytes(): g for g in groups if g.size}
+        self.neighbourhoods = list(unique.values()) or self.all_neighbourhoods
+
+    def _solve_restricted(self) -> None:
+        """Let HiGHS search the whole model minus the exclusions from the best plan, until the time
+        is nearly up or its own gap is within the caller's: with most candidates left out it finds
+        plans the one-neighbourhood-at-a-time search would take far longer to reach."""
+        self.sub.setOptionValue("mip_rel_gap", self.rel_gap)
+        try:
+            self._solve_fixed(_NO_COLS, np.zeros(0), self.deadline - time.perf_counter() - SUB_MIP_SECONDS, start=self.best_x)
+        finally:
+            self.sub.setOptionValue("mip_rel_gap", 1e-6)
+
+    def _relaxation(self, seconds: float) -> np.ndarray | None:
+        """The LP relaxation's solution by interior point without crossover (which decisions it leaves
+        at zero is all the caller needs), or None if it does not finish within ``seconds``."""
+        cols = self.fixable
+        kinds = highspy.HighsVarType
+        self.sub.changeColsIntegrality(cols.size, cols, np.full(cols.size, kinds.kContinuous))
+        for option, value in (("solver", "ipm"), ("run_crossover", "off"), ("time_limit", max(0.0, seconds))):
+            self.sub.setOptionValue(option, value)
+        try:
+            self.sub.run()
+            solved = self.sub.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return np.asarray(self.sub.getSolution().col_value) if solved else None
+        finally:
+            self.sub.changeColsIntegrality(cols.size, cols, np.full(cols.size, kinds.kInteger))
+            self.sub.setOptionValue("solver", "choose")
+            self.sub.setOptionValue("run_crossover", "on")
+
     def _search(self) -> None:
         """After the delay, start from HiGHS's plan (or the first plan if HiGHS has none), then cycle
         through the neighbourhoods until HiGHS stops or a full round improves nothing."""
         while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return
-        if self.best_x is None and self.first_plan is not None:  # fix its integers, let HiGHS route the rest
+        if self.best_x is None and self.first_plan is not None:
             self._set_up()
-            fixing = self.first_plan()
-            if fixing is not None:
-                self.from_first_plan = self._solve_fixed(*fixing, self.deadline - time.perf_counter())
+            if self._start_from(self.first_plan(None), "greedy"):
+                relaxation = self._relaxation(RELAXATION_SHARE * (self.deadline - time.perf_counter()))
+                if relaxation is not None and self._start_from(self.first_plan(relaxation), "relaxation"):
+                    self._solve_restricted()
         while self.best_x is None:
             if self.stop.wait(0.1) or time.perf_counter() > self.deadline:
                 return
@@ -357,6 +429,8 @@ class _NeighbourhoodSearch:
                 return
             with self.lock:
                 x = self.best_x
+            if self.excluded.size and x[self.excluded].any():  # HiGHS's plan uses what the relaxation left out
+                self._exclude(_NO_COLS)
             free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
             fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
             better = self._solve_fixed(fixed, np.round(x[fixed]), min(SUB_MIP_SECONDS, left), start=x)

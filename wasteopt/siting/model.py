@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wasteopt.siting.first_plan import greedy_modules
-from wasteopt.siting.milp import INF, LinearModel, MilpResult, solve_milp
+from wasteopt.siting.first_plan import greedy_modules, relaxation_closed_sites
+from wasteopt.siting.milp import INF, FirstPlan, LinearModel, MilpResult, solve_milp
 from wasteopt.siting.problem import SitingProblem
 
 NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
@@ -396,8 +396,19 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     m, idx, arcs = build_milp(problem, elastic=elastic)
     result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                         neighbourhoods=lambda: site_neighbourhoods(idx, arcs),
-                        first_plan=lambda: greedy_modules(problem, idx, arcs))
+                        first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
     return read_solution(problem, idx, arcs, result)
+
+
+def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
+               relaxation: np.ndarray | None = None) -> FirstPlan | None:
+    """The greedy plan; given the LP relaxation, among the sites it opens, the others excluded."""
+    closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
+    fixing = greedy_modules(problem, idx, arcs, closed)
+    if fixing is None:
+        return None
+    excluded = [int(c) for site in closed for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
+    return FirstPlan(*fixing, excluded=np.unique(np.asarray(excluded, dtype=np.int32)))
 
 
 def read_solution(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame, result: MilpResult) -> SitingSolution:
