@@ -142,8 +142,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     arc_var[single] = m.add_vars(int(single.sum()), ub=single_ub, integer=True, cost=unit_cost[single] * arc_mult[single])
     arc_var[~single] = m.add_vars(int((~single).sum()), ub=arc_cap[~single], cost=unit_cost[~single])
     idx = ModelIndex(arc_var, arc_mult, single)
-    site_bound = float(demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
-    arc_max = np.where(single, 1.0, np.where(from_node, node_demand, site_bound))
+    arc_max = np.where(single, 1.0, _arc_flow_bounds(problem, arcs, from_node, node_demand))
 
     # --- site decisions and rows
     dest_groups = arcs.groupby("destination", sort=False).indices
@@ -187,6 +186,27 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     if kind in ("p_median", "max_coverage", "set_cover"):
         _site_count_objective(m, idx, problem, cost_weight)
     return m, idx, arcs
+
+
+def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.ndarray,
+                     node_demand: np.ndarray) -> np.ndarray:
+    """Most t/d an arc can carry: its origin's demand, or what its origin site can put out, and no
+    more than its destination can take. These are the big-M of the linking rows; a transfer
+    station's trunk arc bounded by the station's largest build (3,000 t/d) instead of the province
+    total (~100,000 t/d) makes those rows bind."""
+    sites, techs = problem.sites, problem.technologies
+    intake = {}
+    for site, row in zip(sites.index, sites.itertuples(index=False)):
+        tech = techs[row.technology]
+        _, max_new = tech.new_module_range(row.is_new, getattr(row, "expandable", True), int(row.existing_modules))
+        largest = max(tech.module_sizes_tpd, default=0.0)
+        intake[site] = tech.availability * (row.existing_capacity_tpd + max_new * largest) if tech.capacitated else INF
+    total = float(problem.demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
+    ratio = {(name, stream): r for name, t in techs.items() for stream, r in t.outputs}
+    out_of_site = [intake.get(o, INF) * ratio.get((techs[sites.at[o, "technology"]].name, st), 0.0)
+                   if not node else INF for o, st, node in zip(arcs["origin"], arcs["stream"], from_node)]
+    bound = np.where(from_node, node_demand, np.minimum(total, out_of_site))
+    return np.minimum(bound, arcs["destination"].map(intake).to_numpy(float))
 
 
 def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
