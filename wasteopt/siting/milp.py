@@ -37,7 +37,7 @@ from wasteopt.errors import WasteoptError
 INF = math.inf
 SUB_MIP_SECONDS = 2.0       # time limit of one neighbourhood's sub-MIP
 SEARCH_DELAY_SECONDS = 2.0  # the search starts once HiGHS has run this long (and has a plan)
-RELAXATION_SHARE = 0.5      # of the time left, at most this much for the search's LP relaxation
+RELAXATION_SHARE = 0.7      # of the time left, at most this much for the search's LP relaxation
 _NO_COLS = np.zeros(0, dtype=np.int32)
 
 # Result statuses, in the words the plan and KPIs use.
