@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import SitingProblem, Technology
-from wasteopt.siting.model import solve_problem
+from wasteopt.siting.model import _arc_flow_bounds, solve_problem
 
 
 def sites(rows):
@@ -70,3 +70,23 @@ def test_transfer_station_when_the_trunk_haul_wins(fee, best, via_transfer):
     solution = solve_problem(problem, rel_gap=0)
     assert solution.objective == pytest.approx(best)
     assert bool(solution.sites.loc["T", "opened"]) is via_transfer
+
+
+def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination_takes():
+    """Towns A (100 t/d) and B (900 t/d); a station T of at most one 450 t/d module feeds a new plant
+    P of at most one 500 t/d module. The linking rows' big-M: A→T 100 (A's demand), B→P 500 (P's
+    largest build, not B's 900), T→P 450 (T's largest build, not the 1,000 t/d of both towns)."""
+    problem = SitingProblem(
+        demand=pd.DataFrame({"msw": [100.0, 900.0]}, index=["A", "B"]),
+        sites=sites([("P", "plant", 0.0, True), ("T", "transfer", 0.0, True)]),
+        technologies={
+            "plant": Technology("plant", ("msw",), module_sizes_tpd=(500.0,), module_annual_cost=(1e6,)),
+            "transfer": Technology("transfer", ("msw",), module_sizes_tpd=(450.0,), module_annual_cost=(100.0,),
+                                   outputs=(("msw", 1.0),))},
+        arcs=pd.DataFrame([("A", "T", "msw", 0.0, 0.0), ("B", "P", "msw", 10.0, 15.0), ("T", "P", "msw", 60.0, 48.0)],
+                          columns=["origin", "destination", "stream", "km", "cost_per_t"]),
+        days_per_year=1.0)
+    arcs = problem.arcs
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    demand = problem.demand_by_node_stream().reindex(list(zip(arcs["origin"], arcs["stream"]))).to_numpy()
+    assert _arc_flow_bounds(problem, arcs, from_node, demand).tolist() == [100.0, 500.0, 450.0]

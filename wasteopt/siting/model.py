@@ -191,9 +191,9 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
 def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.ndarray,
                      node_demand: np.ndarray) -> np.ndarray:
     """Most t/d an arc can carry: its origin's demand, or what its origin site can put out, and no
-    more than its destination can take. These are the big-M of the linking rows; a transfer
-    station's trunk arc bounded by the station's largest build (3,000 t/d) instead of the province
-    total (~100,000 t/d) makes those rows bind."""
+    more than its destination can take. These are the big-M of the linking rows: in the full Henan
+    scenario a transfer station's trunk arc is bounded by the station's largest build (3,000 t/d)
+    instead of all waste of every stream (164,347 t/d of MSW and C&D)."""
     sites, techs = problem.sites, problem.technologies
     intake = {}
     for site, row in zip(sites.index, sites.itertuples(index=False)):
@@ -203,8 +203,9 @@ def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.n
         intake[site] = tech.availability * (row.existing_capacity_tpd + max_new * largest) if tech.capacitated else INF
     total = float(problem.demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     ratio = {(name, stream): r for name, t in techs.items() for stream, r in t.outputs}
-    out_of_site = [intake.get(o, INF) * ratio.get((techs[sites.at[o, "technology"]].name, st), 0.0)
-                   if not node else INF for o, st, node in zip(arcs["origin"], arcs["stream"], from_node)]
+    tech_of = sites["technology"]
+    out_of_site = [INF if node or (tech_of[o], st) not in ratio else intake[o] * ratio[tech_of[o], st]
+                   for o, st, node in zip(arcs["origin"], arcs["stream"], from_node)]
     bound = np.where(from_node, node_demand, np.minimum(total, out_of_site))
     return np.minimum(bound, arcs["destination"].map(intake).to_numpy(float))
 
