@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(PY) -m wasteopt bench all
 
 app: $(STAMP)
-	$(PY) -m streamlit run app.py --server.headless true
+	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1
 
 clean:
 	rm -rf $(VENV) runs/latest
