@@ -276,8 +276,9 @@ class _NeighbourhoodSearch:
     """Improves HiGHS's plans one neighbourhood at a time, in its own thread and its own HiGHS instance.
 
     It starts once HiGHS has run ``SEARCH_DELAY_SECONDS``, from HiGHS's plan or, if HiGHS has none
-    yet, from ``first_plan``'s: quick solves pay nothing, and the neighbourhoods are built only when
-    needed. Objective values here are in HiGHS's scaled units.
+    yet, from ``first_plan``'s (then from the one the LP relaxation restricts, if better): quick
+    solves pay nothing, and the neighbourhoods are built only when needed. Objective values here
+    are in HiGHS's scaled units.
     """
 
     def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
@@ -406,8 +407,9 @@ class _NeighbourhoodSearch:
             self.sub.setOptionValue("run_crossover", "on")
 
     def _search(self) -> None:
-        """After the delay, start from HiGHS's plan (or the first plan if HiGHS has none), then cycle
-        through the neighbourhoods until HiGHS stops or a full round improves nothing."""
+        """After the delay, start from HiGHS's plan (or, if HiGHS has none, the greedy first plan, then
+        the LP relaxation's restriction of it and HiGHS's search within that restriction), then
+        cycle through the neighbourhoods until HiGHS stops or a full round improves nothing."""
         while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return
