@@ -50,6 +50,13 @@ def test_recycling_residue_goes_on_to_a_yard():
     assert residue == pytest.approx(20.0)
 
 
+def plant_and_station(site_cost: float = 0.0, fee: float = 0.0) -> dict:
+    """A plant of one 500 t/d module and a transfer station of one 450 t/d module (100 CNY/yr)."""
+    return {"plant": Technology("plant", ("msw",), module_sizes_tpd=(500.0,), module_annual_cost=(1e6,)),
+            "transfer": Technology("transfer", ("msw",), module_sizes_tpd=(450.0,), module_annual_cost=(100.0,),
+                                   site_annual_cost=site_cost, cost_per_t=fee, outputs=(("msw", 1.0),))}
+
+
 @pytest.mark.parametrize("fee, best, via_transfer", [(20.0, 8900.0, True), (50.0, 10500.0, False)])
 def test_transfer_station_when_the_trunk_haul_wins(fee, best, via_transfer):
     """Town A is 60 km from the plant, town B 10 km. Collection trucks cost 1.5 CNY/t·km; a station at A
@@ -59,10 +66,7 @@ def test_transfer_station_when_the_trunk_haul_wins(fee, best, via_transfer):
     problem = SitingProblem(
         demand=pd.DataFrame({"msw": [100.0, 100.0]}, index=["A", "B"]),
         sites=sites([("P", "plant", 1000.0, False), ("T", "transfer", 0.0, True)]),
-        technologies={
-            "plant": Technology("plant", ("msw",), module_sizes_tpd=(500.0,), module_annual_cost=(1e6,)),
-            "transfer": Technology("transfer", ("msw",), module_sizes_tpd=(450.0,), module_annual_cost=(100.0,),
-                                   site_annual_cost=500.0, cost_per_t=fee, outputs=(("msw", 1.0),))},
+        technologies=plant_and_station(site_cost=500.0, fee=fee),
         arcs=pd.DataFrame([("A", "P", "msw", 60.0, 90.0), ("B", "P", "msw", 10.0, 15.0),
                            ("A", "T", "msw", 0.0, 0.0), ("T", "P", "msw", 60.0, 48.0)],
                           columns=["origin", "destination", "stream", "km", "cost_per_t"]),
@@ -79,10 +83,7 @@ def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination
     problem = SitingProblem(
         demand=pd.DataFrame({"msw": [100.0, 900.0]}, index=["A", "B"]),
         sites=sites([("P", "plant", 0.0, True), ("T", "transfer", 0.0, True)]),
-        technologies={
-            "plant": Technology("plant", ("msw",), module_sizes_tpd=(500.0,), module_annual_cost=(1e6,)),
-            "transfer": Technology("transfer", ("msw",), module_sizes_tpd=(450.0,), module_annual_cost=(100.0,),
-                                   outputs=(("msw", 1.0),))},
+        technologies=plant_and_station(),
         arcs=pd.DataFrame([("A", "T", "msw", 0.0, 0.0), ("B", "P", "msw", 10.0, 15.0), ("T", "P", "msw", 60.0, 48.0)],
                           columns=["origin", "destination", "stream", "km", "cost_per_t"]),
         days_per_year=1.0)

@@ -91,15 +91,15 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
     order = np.lexsort((unit_cost, site_codes))  # per site, its arcs cheapest first
     starts = np.searchsorted(site_codes[order], np.arange(len(site_list) + 1))
 
-    info = {}
-    for site in site_list:
+    info, largest = {}, np.zeros(len(site_list))
+    for j, site in enumerate(site_list):
         row = sites.loc[site]
         tech = techs[row["technology"]]
-        min_new, max_new = tech.new_module_range(bool(row["is_new"]), bool(row.get("expandable", True)),
-                                                 int(row["existing_modules"]))
-        info[site] = _Site(tech, float(row["existing_capacity_tpd"]), max_new, min_new, bool(row["is_new"]))
-    largest = np.array([info[s].tech.availability * max((c[0] for c in info[s].configurations), default=0.0)
-                        for s in site_list])
+        is_new, expandable = bool(row["is_new"]), bool(row.get("expandable", True))
+        existing_tpd, existing_modules = float(row["existing_capacity_tpd"]), int(row["existing_modules"])
+        min_new, max_new = tech.new_module_range(is_new, expandable, existing_modules)
+        info[site] = _Site(tech, existing_tpd, max_new, min_new, is_new)
+        largest[j] = tech.max_available_tpd(is_new, expandable, existing_tpd, existing_modules)
 
     def offer(j: int) -> tuple[float, np.ndarray, np.ndarray]:
         """Cost per tonne of opening site j for the unassigned waste nearest to it, and what it takes."""

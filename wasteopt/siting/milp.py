@@ -126,7 +126,7 @@ class FirstPlan:
 
     cols: np.ndarray
     values: np.ndarray
-    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    excluded: np.ndarray = field(default_factory=lambda: _NO_COLS)
 
 
 @dataclass(frozen=True)

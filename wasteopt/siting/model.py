@@ -195,12 +195,9 @@ def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.n
     scenario a transfer station's trunk arc is bounded by the station's largest build (3,000 t/d)
     instead of all waste of every stream (164,347 t/d of MSW and C&D)."""
     sites, techs = problem.sites, problem.technologies
-    intake = {}
-    for site, row in zip(sites.index, sites.itertuples(index=False)):
-        tech = techs[row.technology]
-        _, max_new = tech.new_module_range(row.is_new, getattr(row, "expandable", True), int(row.existing_modules))
-        largest = max(tech.module_sizes_tpd, default=0.0)
-        intake[site] = tech.availability * (row.existing_capacity_tpd + max_new * largest) if tech.capacitated else INF
+    intake = {site: techs[row.technology].max_available_tpd(row.is_new, getattr(row, "expandable", True),
+                                                             row.existing_capacity_tpd, int(row.existing_modules))
+              for site, row in zip(sites.index, sites.itertuples(index=False))}
     total = float(problem.demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     ratio = {(name, stream): r for name, t in techs.items() for stream, r in t.outputs}
     tech_of = sites["technology"]

@@ -6,6 +6,7 @@ enters here; arcs carry road km and a per-tonne transport cost.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
@@ -61,6 +62,13 @@ class Technology:
         if is_new:
             return self.min_modules, self.max_modules
         return 1, max(0, self.max_modules - existing_modules) if expandable else 0
+
+    def max_available_tpd(self, is_new: bool, expandable: bool, existing_tpd: float, existing_modules: int) -> float:
+        """Most t/d a site can take once built as large as allowed (availability applied); inf if uncapacitated."""
+        if not self.capacitated:
+            return math.inf
+        _, max_new = self.new_module_range(is_new, expandable, existing_modules)
+        return self.availability * (existing_tpd + max_new * max(self.module_sizes_tpd))
 
 
 @dataclass(frozen=True)
