@@ -76,12 +76,14 @@ def test_transfer_station_when_the_trunk_haul_wins(fee, best, via_transfer):
     assert bool(solution.sites.loc["T", "opened"]) is via_transfer
 
 
-def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination_takes():
-    """Towns A (100 t/d) and B (900 t/d); a station T of at most one 450 t/d module feeds a new plant
-    P of at most one 500 t/d module. The linking rows' big-M: A→T 100 (A's demand), B→P 500 (P's
-    largest build, not B's 900), T→P 450 (T's largest build, not the 1,000 t/d of both towns)."""
+@pytest.mark.parametrize("demand_a, via_t_bound", [(100.0, 100.0), (600.0, 450.0)])
+def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination_takes(demand_a, via_t_bound):
+    """Towns A and B (900 t/d); a station T of at most one 450 t/d module, fed by A alone, feeds a new
+    plant P of at most one 500 t/d module. The linking rows' big-M: B→P 500 (P's largest build, not
+    B's 900); A→T and T→P A's demand, or T's largest build (450) if that is less, never the 1,000+ t/d
+    of both towns."""
     problem = SitingProblem(
-        demand=pd.DataFrame({"msw": [100.0, 900.0]}, index=["A", "B"]),
+        demand=pd.DataFrame({"msw": [demand_a, 900.0]}, index=["A", "B"]),
         sites=sites([("P", "plant", 0.0, True), ("T", "transfer", 0.0, True)]),
         technologies=plant_and_station(),
         arcs=pd.DataFrame([("A", "T", "msw", 0.0, 0.0), ("B", "P", "msw", 10.0, 15.0), ("T", "P", "msw", 60.0, 48.0)],
@@ -90,4 +92,4 @@ def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination
     arcs = problem.arcs
     from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
     demand = problem.demand_by_node_stream().reindex(list(zip(arcs["origin"], arcs["stream"]))).to_numpy()
-    assert _arc_flow_bounds(problem, arcs, from_node, demand).tolist() == [100.0, 500.0, 450.0]
+    assert _arc_flow_bounds(problem, arcs, from_node, demand).tolist() == [via_t_bound, 500.0, via_t_bound]

@@ -190,21 +190,26 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
 
 def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.ndarray,
                      node_demand: np.ndarray) -> np.ndarray:
-    """Most t/d an arc can carry: its origin's demand, or what its origin site can put out, and no
-    more than its destination can take. These are the big-M of the linking rows: in the full Henan
-    scenario a transfer station's trunk arc is bounded by the station's largest build (3,000 t/d)
-    instead of all waste of every stream (164,347 t/d of MSW and C&D)."""
+    """Most t/d an arc can carry: its origin's demand, or what its origin site can put out (no more
+    than its largest build, nor than the origins that reach it can send), and no more than its
+    destination can take. These are the big-M of the linking rows: in the full Henan scenario a
+    transfer station's trunk arc is bounded by the waste within its feed radius (median 1,724 t/d)
+    or its largest build (3,000 t/d), instead of all waste of every stream (164,347 t/d)."""
     sites, techs = problem.sites, problem.technologies
     intake = {site: techs[row.technology].max_available_tpd(row.is_new, getattr(row, "expandable", True),
                                                              row.existing_capacity_tpd, int(row.existing_modules))
               for site, row in zip(sites.index, sites.itertuples(index=False))}
     total = float(problem.demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     ratio = {(name, stream): r for name, t in techs.items() for stream, r in t.outputs}
+    into = arcs["destination"].map(intake).to_numpy(float)
+    node_bound = np.minimum(np.nan_to_num(node_demand), into)
+    fed = pd.Series(np.where(from_node, node_bound, INF)).groupby(arcs["destination"].to_numpy()).sum()
     tech_of = sites["technology"]
-    out_of_site = [INF if node or (tech_of[o], st) not in ratio else intake[o] * ratio[tech_of[o], st]
+    out_of_site = [INF if node or (tech_of[o], st) not in ratio
+                   else min(intake[o], fed.get(o, 0.0)) * ratio[tech_of[o], st]
                    for o, st, node in zip(arcs["origin"], arcs["stream"], from_node)]
     bound = np.where(from_node, node_demand, np.minimum(total, out_of_site))
-    return np.minimum(bound, arcs["destination"].map(intake).to_numpy(float))
+    return np.minimum(bound, into)
 
 
 def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
