@@ -8,6 +8,7 @@ import pytest
 from wasteopt.siting import FlowCap, SitingProblem, Technology
 from wasteopt.siting.first_plan import greedy_modules, relaxation_closed_sites
 from wasteopt.siting.milp import FirstPlan, _highs_model, _NeighbourhoodSearch, solve_milp
+from wasteopt.siting import model
 from wasteopt.siting.model import build_milp, first_plan, site_neighbourhoods, solve_problem
 from tests.test_siting import line_of_three
 
@@ -118,6 +119,26 @@ def test_greedy_opens_the_sites_that_serve_their_neighbours_cheapest():
     assert solve_problem(problem, rel_gap=0).objective == pytest.approx(3250.0)
 
 
+def test_greedy_adds_a_module_where_that_beats_opening_a_site():
+    # Plant site S0 (1,000/yr + 1,000 per 100 t/d module) at town T0, a dearer site S1 (3,000/yr) at T1,
+    # 15 CNY/t apart; 100 t/d each. S0 first takes T0 alone (20 CNY/t; both towns 22.5), then a second
+    # module for T1 costs 25 CNY/t against 40 at S1: 3,000 + 1,500 = 4,500, the optimum.
+    demand = pd.DataFrame({"msw": 100.0}, index=["T0", "T1"])
+    sites = pd.DataFrame({"technology": ["plant", "dear"], "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=["S0", "S1"])
+    arcs = pd.DataFrame([("T0", "S0", "msw", 0.0, 0.0), ("T0", "S1", "msw", 15.0, 15.0),
+                         ("T1", "S0", "msw", 15.0, 15.0), ("T1", "S1", "msw", 0.0, 0.0)],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {name: Technology(name, ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1000.0,),
+                              site_annual_cost=site_cost, max_modules=2)
+             for name, site_cost in (("plant", 1000.0), ("dear", 3000.0))}
+    problem = SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, days_per_year=1.0)
+    m, idx, arcs = build_milp(problem)
+    chosen = dict(zip(*(a.tolist() for a in greedy_modules(problem, idx, arcs))))
+    assert [chosen[int(idx.site_n["S0"][0])], chosen[int(idx.site_y["S1"][0])]] == [2.0, 0.0]
+    assert solve_problem(problem, rel_gap=0).objective == pytest.approx(4500.0)
+
+
 def test_no_greedy_plan_while_a_landfill_may_take_the_waste():
     problem = line_of_three()
     m, idx, arcs = build_milp(problem)
@@ -134,6 +155,21 @@ def test_without_a_plan_from_highs_the_search_starts_from_the_greedy_one():
     search.run()
     assert search.from_first_plan == "greedy" and search.failure == ""  # the restricted plan is no better
     assert search.best / scale == pytest.approx(3250.0)
+
+
+def test_the_first_relaxation_looks_only_near_the_greedy_sites(monkeypatch):
+    monkeypatch.setattr(model, "RELAXATION_SCOPE_SITES", 1)  # the greedy's own sites (S0, S2), no neighbours
+    problem = sites_on_a_road([0, 10, 100, 115])
+    m, idx, arcs = build_milp(problem)
+    plan = first_plan(problem, idx, arcs)
+    far = [int(idx.site_y[site][0]) for site in ("S1", "S3")]
+    assert plan.outside.tolist() == far
+    now = time.perf_counter()
+    search = _NeighbourhoodSearch(m, lambda: [], now, now + 30, seed=0)
+    search._set_up()
+    relaxation = search._relaxation(10.0, plan.outside)
+    assert relaxation[far].tolist() == [0.0, 0.0]
+    assert np.asarray(search.sub.getLp().col_upper_)[far].tolist() == [1.0, 1.0]  # bounds restored
 
 
 def test_the_relaxation_leaves_out_the_sites_it_does_not_open_but_each_origins_main_one():

@@ -2,14 +2,16 @@
 
 On large zero-landfill models (a township region: 2,500 origins, 500 candidates) HiGHS can spend
 minutes adding cuts at the root before it tries a heuristic. This greedy gives the neighbourhood
-search something to start from: open, one at a time, the site that serves the waste still
-unassigned at the lowest annual cost per tonne (site, modules, haul and processing, filled
-nearest-first up to its largest configuration); size each opened site's modules to its load. The
-caller fixes those module decisions and lets HiGHS route the flows.
+search something to start from: again and again, let the site that takes the next unassigned waste
+at the lowest annual cost per tonne take it (haul and processing, plus the site and modules it
+needs on top of what it has, filled nearest-first up to its largest configuration), so an opened
+site grows where that beats opening another; then size each site's modules to its load. The caller
+fixes those module decisions and lets HiGHS route the flows. On the 2,500-township region this
+opens 26 new sites for a plan of 85,755 (HiGHS's scaled units); opening only new sites, never
+growing one, opened 54 for 102,274.
 
 Given the LP relaxation, the greedy picks only among the sites it opens (a relaxation-induced
-restriction): on the 2,500-township region the LP opens 47 of 500 candidates, and the best plan
-found among those was within 1.6 % of the full model's root bound.
+restriction) and the search hands that restriction to HiGHS.
 """
 from __future__ import annotations
 
@@ -101,34 +103,33 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
         info[site] = _Site(tech, existing_tpd, max_new, min_new, is_new)
         largest[j] = tech.max_available_tpd(is_new, expandable, existing_tpd, existing_modules)
 
+    load = np.zeros(len(site_list))
+    built = np.zeros(len(site_list))  # annual cost of the configuration each site runs at its load
+    opened = np.zeros(len(site_list), bool)
+
     def offer(j: int) -> tuple[float, np.ndarray, np.ndarray]:
-        """Cost per tonne of opening site j for the unassigned waste nearest to it, and what it takes."""
+        """Cost per tonne of the unassigned waste nearest to site j that it would take next (on top
+        of what it has: an opened site pays only the step to a larger configuration), and that waste."""
         arcs_j = order[starts[j]:starts[j + 1]]
-        want = remaining[key_codes[arcs_j]]
-        take = _fill(want, largest[j])
-        load = float(take.sum())
-        if load <= 1e-9:
-            return math.inf, arcs_j, take
-        best = math.inf
-        # the load may be trimmed to a smaller configuration's capacity: try each one
-        for capacity, cost, _, _ in info[site_list[j]].configurations:
-            cap = min(load, info[site_list[j]].tech.availability * capacity)
-            part = _fill(take, cap)
-            fit = info[site_list[j]].cheapest_for(float(part.sum()))
-            if fit is not None and part.sum() > 1e-9:
-                per_t = (fit[1] + float(unit_cost[arcs_j] @ part)) / float(part.sum())
+        site = info[site_list[j]]
+        take = _fill(remaining[key_codes[arcs_j]], largest[j] - load[j])
+        best, chosen = math.inf, take
+        # the extra load may be trimmed to a configuration's spare capacity: try each one
+        for capacity, _, _, _ in site.configurations:
+            part = _fill(take, site.tech.availability * capacity - load[j])
+            extra = float(part.sum())
+            fit = site.cheapest_for(load[j] + extra) if extra > 1e-9 else None
+            if fit is not None:
+                per_t = (fit[1] - built[j] + float(unit_cost[arcs_j] @ part)) / extra
                 if per_t < best:
                     best, chosen = per_t, part
-        return (best, arcs_j, chosen) if math.isfinite(best) else (math.inf, arcs_j, take)
+        return best, arcs_j, chosen
 
-    load = np.zeros(len(site_list))
-    opened = np.zeros(len(site_list), bool)
     scores = np.array([offer(j)[0] for j in range(len(site_list))])
     undecided: set = set()
     while remaining.sum() > 1e-6:
-        candidates = np.where(opened, math.inf, scores)
-        j = int(np.argmin(candidates))
-        if not math.isfinite(candidates[j]):  # what is left is too little to open a site for
+        j = int(np.argmin(scores))
+        if not math.isfinite(scores[j]):  # what is left is too little to open a site for
             undecided = _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info)
             break
         score, arcs_j, part = offer(j)
@@ -137,7 +138,9 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
             continue
         np.subtract.at(remaining, key_codes[arcs_j], part)
         remaining[remaining < 1e-9] = 0.0
-        load[j], opened[j] = float(part.sum()), True
+        load[j] += float(part.sum())
+        built[j], opened[j] = info[site_list[j]].cheapest_for(load[j])[1], True
+        scores[j] = offer(j)[0]
     return _fixings(problem, idx, site_list, info, opened, load, undecided)
 
 

@@ -10,8 +10,9 @@ sites), a local search runs beside HiGHS on the second core: from HiGHS's latest
 re-optimises one neighbourhood at a time with every other integer fixed, and hands each better
 plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed. When
 HiGHS has no plan yet, a caller's first plan (integers to fix) gives the search its start; the
-search then solves the LP relaxation and asks the caller for a second first plan restricted by it
-(decisions the LP leaves at zero stay at zero in the search while that plan is the better one).
+search then solves the LP relaxation near that plan (the caller says which columns to leave out)
+and asks the caller for a second first plan restricted by it, from which HiGHS searches the model
+without the decisions the LP leaves at zero (they stay excluded while that search has the best plan).
 """
 from __future__ import annotations
 
@@ -122,11 +123,13 @@ class LinearModel:
 @dataclass(frozen=True)
 class FirstPlan:
     """Integer columns to fix at ``values`` for a plan to start from; ``excluded`` columns stay at
-    zero in the search while this plan (or one found from it) is the best."""
+    zero in the search while this plan (or one found from it) is the best; ``outside`` columns stay
+    at zero in the LP relaxation solved next (it looks only near this plan)."""
 
     cols: np.ndarray
     values: np.ndarray
     excluded: np.ndarray = field(default_factory=lambda: _NO_COLS)
+    outside: np.ndarray = field(default_factory=lambda: _NO_COLS)
 
 
 @dataclass(frozen=True)
@@ -276,7 +279,7 @@ class _NeighbourhoodSearch:
     """Improves HiGHS's plans one neighbourhood at a time, in its own thread and its own HiGHS instance.
 
     It starts once HiGHS has run ``SEARCH_DELAY_SECONDS``, from HiGHS's plan or, if HiGHS has none
-    yet, from ``first_plan``'s (then from the one the LP relaxation restricts, if better): quick
+    yet, from ``first_plan``'s (then from what HiGHS finds within the LP relaxation's sites): quick
     solves pay nothing, and the neighbourhoods are built only when needed. Objective values here
     are in HiGHS's scaled units.
     """
@@ -336,15 +339,15 @@ class _NeighbourhoodSearch:
             self.failure = f"{type(error).__name__}: {error}"
 
     def _solve_fixed(self, cols: np.ndarray, values: np.ndarray, seconds: float,
-                     start: np.ndarray | None = None) -> bool:
+                     start: np.ndarray | None = None) -> tuple[bool, np.ndarray | None]:
         """Solve the sub-model with ``cols`` fixed at ``values`` (from plan ``start`` if given) and keep
-        its plan if it beats the best; True if it did."""
+        its plan if it beats the best. Returns (whether it did, the plan found or None)."""
         self.sub.changeColsBounds(cols.size, cols, values, values)
         self.sub.setOptionValue("time_limit", max(0.0, seconds))
         if start is not None:
             self.sub.setSolution(_highs_solution(start))
         self.sub.run()
-        better = False
+        better, candidate = False, None
         if self.sub.getInfo().primal_solution_status == 2:
             candidate = np.asarray(self.sub.getSolution().col_value)
             value = float(self.cost @ candidate) + self.offset
@@ -353,20 +356,30 @@ class _NeighbourhoodSearch:
                 if better:
                     self.best, self.best_x = value, candidate
         self.sub.changeColsBounds(cols.size, cols, self.lb[cols], self.ub[cols])
-        return better
+        return better, candidate
 
-    def _start_from(self, plan: FirstPlan | None, kind: str) -> bool:
-        """Route ``plan``'s flows with its integers fixed; True if it became the best plan (its
-        exclusions then hold in the search)."""
-        if plan is None:
+    def _start_from(self, plan: FirstPlan | None) -> bool:
+        """Route the greedy ``plan``'s flows with its integers fixed; True if it became the best plan."""
+        if plan is None or not self._solve_fixed(plan.cols, plan.values, self.deadline - time.perf_counter())[0]:
             return False
-        previous = self.excluded
+        self.from_first_plan = "greedy"
+        return True
+
+    def _search_among(self, plan: FirstPlan | None) -> None:
+        """Route ``plan`` (the greedy among the sites the LP relaxation opens) with its exclusions, then
+        let HiGHS search the model minus those exclusions from it; the exclusions hold in the
+        neighbourhood search only if that found the best plan."""
+        if plan is None:
+            return
+        before = self.best
         self._exclude(plan.excluded)
-        if self._solve_fixed(plan.cols, plan.values, self.deadline - time.perf_counter()):
-            self.from_first_plan = kind
-            return True
-        self._exclude(previous)
-        return False
+        start = self._solve_fixed(plan.cols, plan.values, self.deadline - time.perf_counter())[1]
+        if start is not None:
+            self._solve_restricted(start)
+        if self.best < before:
+            self.from_first_plan = "relaxation"
+        else:
+            self._exclude(_NO_COLS)
 
     def _exclude(self, cols: np.ndarray) -> None:
         """Keep ``cols`` at zero in the search (instead of the columns excluded so far)."""
@@ -379,22 +392,24 @@ class _NeighbourhoodSearch:
         unique = {g.tobytes(): g for g in groups if g.size}
         self.neighbourhoods = list(unique.values()) or self.all_neighbourhoods
 
-    def _solve_restricted(self) -> None:
-        """Let HiGHS search the whole model minus the exclusions from the best plan, until the time
+    def _solve_restricted(self, start: np.ndarray) -> None:
+        """Let HiGHS search the whole model minus the exclusions from plan ``start``, until the time
         is nearly up or its own gap is within the caller's: with most candidates left out it finds
         plans the one-neighbourhood-at-a-time search would take far longer to reach."""
         self.sub.setOptionValue("mip_rel_gap", self.rel_gap)
         try:
-            self._solve_fixed(_NO_COLS, np.zeros(0), self.deadline - time.perf_counter() - SUB_MIP_SECONDS, start=self.best_x)
+            self._solve_fixed(_NO_COLS, np.zeros(0), self.deadline - time.perf_counter() - SUB_MIP_SECONDS, start=start)
         finally:
             self.sub.setOptionValue("mip_rel_gap", 1e-6)
 
-    def _relaxation(self, seconds: float) -> np.ndarray | None:
-        """The LP relaxation's solution by interior point without crossover (which decisions it leaves
-        at zero is all the caller needs), or None if it does not finish within ``seconds``."""
+    def _relaxation(self, seconds: float, outside: np.ndarray) -> np.ndarray | None:
+        """The LP relaxation's solution with ``outside`` at zero, by interior point without crossover
+        (which decisions it leaves at zero is all the caller needs), or None if it does not finish
+        within ``seconds``."""
         cols = self.fixable
         kinds = highspy.HighsVarType
         self.sub.changeColsIntegrality(cols.size, cols, np.full(cols.size, kinds.kContinuous))
+        self.sub.changeColsBounds(outside.size, outside, self.lb[outside], np.zeros(outside.size))
         for option, value in (("solver", "ipm"), ("run_crossover", "off"), ("time_limit", max(0.0, seconds))):
             self.sub.setOptionValue(option, value)
         try:
@@ -402,23 +417,25 @@ class _NeighbourhoodSearch:
             solved = self.sub.getModelStatus() == highspy.HighsModelStatus.kOptimal
             return np.asarray(self.sub.getSolution().col_value) if solved else None
         finally:
+            self.sub.changeColsBounds(outside.size, outside, self.lb[outside], self.ub[outside])
             self.sub.changeColsIntegrality(cols.size, cols, np.full(cols.size, kinds.kInteger))
             self.sub.setOptionValue("solver", "choose")
             self.sub.setOptionValue("run_crossover", "on")
 
     def _search(self) -> None:
         """After the delay, start from HiGHS's plan (or, if HiGHS has none, the greedy first plan, then
-        the LP relaxation's restriction of it and HiGHS's search within that restriction), then
+        HiGHS's search within the sites the LP relaxation near it opens), then
         cycle through the neighbourhoods until HiGHS stops or a full round improves nothing."""
         while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return
         if self.best_x is None and self.first_plan is not None:
             self._set_up()
-            if self._start_from(self.first_plan(None), "greedy"):
-                relaxation = self._relaxation(RELAXATION_SHARE * (self.deadline - time.perf_counter()))
-                if relaxation is not None and self._start_from(self.first_plan(relaxation), "relaxation"):
-                    self._solve_restricted()
+            greedy = self.first_plan(None)
+            if self._start_from(greedy):
+                relaxation = self._relaxation(RELAXATION_SHARE * (self.deadline - time.perf_counter()), greedy.outside)
+                if relaxation is not None:
+                    self._search_among(self.first_plan(relaxation))
         while self.best_x is None:
             if self.stop.wait(0.1) or time.perf_counter() > self.deadline:
                 return
@@ -435,7 +452,7 @@ class _NeighbourhoodSearch:
                 self._exclude(_NO_COLS)
             free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
             fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
-            better = self._solve_fixed(fixed, np.round(x[fixed]), min(SUB_MIP_SECONDS, left), start=x)
+            better = self._solve_fixed(fixed, np.round(x[fixed]), min(SUB_MIP_SECONDS, left), start=x)[0]
             self.tried += 1
             self.improved += better
             since_improved = 0 if better else since_improved + 1

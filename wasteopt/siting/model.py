@@ -29,6 +29,7 @@ from wasteopt.siting.problem import SitingProblem
 
 NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
 NEAREST_PER_ORIGIN = 10   # an origin's nearest sites count as each other's neighbours
+RELAXATION_SCOPE_SITES = 5  # the LP relaxation sees the new sites among the greedy's sites and their 4 nearest
 ELASTIC_PENALTY = 1e9  # per t/d (or per unit of a policy row) of slack: dominates any real cost
 _NO_VARS = np.zeros(0, dtype=np.int64)
 
@@ -378,28 +379,11 @@ def _new_site_vars(idx: ModelIndex, sites: pd.DataFrame, tech_name: str) -> np.n
 
 def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBOURHOOD_SITES) -> list[np.ndarray]:
     """Per site with decisions: the integer columns of it and its ``size − 1`` nearest sites, plus the
-    single-sourcing arcs of every origin that reaches them (so its waste can move between them).
-
-    Nearness needs no map: two sites are as near as the shortest haul origin → one site plus origin →
-    the other, over each origin's nearest sites.
-    """
-    decisions: dict = {}
-    for table in (idx.site_y, idx.site_n):
-        for site, cols in table.items():
-            decisions.setdefault(site, []).extend(int(c) for c in cols)
-    for table in (idx.site_running, idx.site_restored):
-        for site, col in table.items():
-            decisions.setdefault(site, []).append(int(col))
+    single-sourcing arcs of every origin that reaches them (so its waste can move between them)."""
+    decisions = _decision_columns(idx)
     if not decisions:
         return []
-    near = (arcs[["origin", "destination", "km"]].sort_values("km", kind="stable")
-            .groupby("origin", sort=False).head(NEAREST_PER_ORIGIN))
-    near = near[near["destination"].isin(decisions)]
-    pairs = near.merge(near, on="origin")
-    pairs = (pairs.assign(km=pairs["km_x"] + pairs["km_y"], own=pairs["destination_x"] != pairs["destination_y"])
-             .groupby(["destination_x", "destination_y"], sort=False)[["own", "km"]].min()
-             .reset_index().sort_values(["destination_x", "own", "km"], kind="stable"))
-    nearest = pairs.groupby("destination_x", sort=False)["destination_y"].agg(lambda s: list(s[:size]))
+    nearest = nearest_sites(arcs, set(decisions), size)
     single = np.flatnonzero(idx.arc_single)
     single_by_origin = pd.Series(idx.arc_var[single]).groupby(arcs["origin"].to_numpy()[single]).agg(list)
     origins_into = arcs.iloc[single].groupby("destination")["origin"].agg(set) if single.size else pd.Series(dtype=object)
@@ -411,6 +395,34 @@ def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBO
         cols += [c for o in origins for c in single_by_origin[o]]
         groups.append(np.unique(np.asarray(cols, dtype=np.int64)))
     return groups
+
+
+def nearest_sites(arcs: pd.DataFrame, sites: set, size: int) -> pd.Series:
+    """Per site in ``sites``: itself and its ``size − 1`` nearest among them.
+
+    Nearness needs no map: two sites are as near as the shortest haul origin → one site plus origin →
+    the other, over each origin's nearest sites.
+    """
+    near = (arcs[["origin", "destination", "km"]].sort_values("km", kind="stable")
+            .groupby("origin", sort=False).head(NEAREST_PER_ORIGIN))
+    near = near[near["destination"].isin(sites)]
+    pairs = near.merge(near, on="origin")
+    pairs = (pairs.assign(km=pairs["km_x"] + pairs["km_y"], own=pairs["destination_x"] != pairs["destination_y"])
+             .groupby(["destination_x", "destination_y"], sort=False)[["own", "km"]].min()
+             .reset_index().sort_values(["destination_x", "own", "km"], kind="stable"))
+    return pairs.groupby("destination_x", sort=False)["destination_y"].agg(lambda s: list(s[:size]))
+
+
+def _decision_columns(idx: ModelIndex) -> dict:
+    """Site → its integer columns (size choice, modules, running, restored)."""
+    decisions: dict = {}
+    for table in (idx.site_y, idx.site_n):
+        for site, cols in table.items():
+            decisions.setdefault(site, []).extend(int(c) for c in cols)
+    for table in (idx.site_running, idx.site_restored):
+        for site, col in table.items():
+            decisions.setdefault(site, []).append(int(col))
+    return decisions
 
 
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
@@ -425,13 +437,27 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
 
 def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
                relaxation: np.ndarray | None = None) -> FirstPlan | None:
-    """The greedy plan; given the LP relaxation, among the sites it opens, the others excluded."""
+    """The greedy plan, its LP relaxation to look only at the new sites near the greedy's; given that
+    relaxation, the greedy among the sites it opens, the others excluded."""
     closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
     fixing = greedy_modules(problem, idx, arcs, closed)
     if fixing is None:
         return None
-    excluded = [int(c) for site in closed for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
-    return FirstPlan(*fixing, excluded=np.unique(np.asarray(excluded, dtype=np.int32)))
+    cols, values = fixing
+    excluded = _site_columns(idx, closed)
+    if relaxation is not None:
+        return FirstPlan(cols, values, excluded=excluded)
+    fixed = dict(zip(cols.tolist(), values.tolist()))
+    opened = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 0.0) > 0.5 for c in y)}
+    nearest = nearest_sites(arcs, set(idx.site_y), RELAXATION_SCOPE_SITES)
+    scope = {near for site in opened for near in nearest.get(site, [site])}
+    far = {site for site in idx.site_y if problem.sites.at[site, "is_new"] and site not in scope}
+    return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far))
+
+
+def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
+    cols = [int(c) for site in sites for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
+    return np.unique(np.asarray(cols, dtype=np.int32))
 
 
 def read_solution(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame, result: MilpResult) -> SitingSolution:
