@@ -139,6 +139,24 @@ def test_greedy_adds_a_module_where_that_beats_opening_a_site():
     assert solve_problem(problem, rel_gap=0).objective == pytest.approx(4500.0)
 
 
+def test_waste_the_greedy_cannot_place_leaves_only_its_two_cheapest_closed_sites_to_the_solver():
+    # S0 fills its one 100 t/d module with T0; T1's 10 t/d fits nowhere (a new site runs at ≥ 60 t/d),
+    # so the solver decides S1 and S2, T1's cheapest closed sites; S0 and the far S3 stay fixed.
+    demand = pd.DataFrame({"msw": [100.0, 10.0]}, index=["T0", "T1"])
+    sites = pd.DataFrame({"technology": "plant", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=["S0", "S1", "S2", "S3"])
+    arcs = pd.DataFrame([(town, site, "msw", km, km) for town in ("T0", "T1")
+                         for site, km in (("S0", 0.0), ("S1", 5.0), ("S2", 10.0), ("S3", 50.0))],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {"plant": Technology("plant", ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1000.0,),
+                                 max_modules=1, min_load_share=0.6)}
+    problem = SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, days_per_year=1.0)
+    m, idx, arcs = build_milp(problem)
+    cols, values = greedy_modules(problem, idx, arcs)
+    fixed = {site: values[cols == idx.site_y[site][0]].tolist() for site in idx.site_y}
+    assert fixed == {"S0": [1.0, 1.0], "S1": [], "S2": [], "S3": [0.0, 0.0]}  # y and n are one column here
+
+
 def test_no_greedy_plan_while_a_landfill_may_take_the_waste():
     problem = line_of_three()
     m, idx, arcs = build_milp(problem)

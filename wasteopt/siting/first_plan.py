@@ -25,6 +25,7 @@ import pandas as pd
 from wasteopt.siting.problem import SitingProblem, Technology
 
 RELAXATION_OPEN_MIN = 1e-3  # a new site the LP relaxation opens less than this is left out of the restriction
+UNDECIDED_PER_ORIGIN = 2    # closed sites left to the solver for each origin whose waste the greedy could not place
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,10 @@ def _fill(amounts: np.ndarray, cap: float) -> np.ndarray:
 
 
 def _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info) -> set:
-    """Send each origin's waste left over to the cheapest opened site that can still run with it;
-    returns the sites reachable from origins none of those can take (left for the solver to decide)."""
+    """Send each origin's waste left over to the cheapest opened site that can still run with it.
+    Returns the sites left for the solver to decide: for an origin none of those can take, its
+    ``UNDECIDED_PER_ORIGIN`` cheapest closed sites (all it reaches if none is closed), unless it
+    reaches one left undecided already."""
     undecided = set()
     for key in np.flatnonzero(remaining > 0):
         reach = np.flatnonzero(key_codes == key)
@@ -163,7 +166,11 @@ def _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list
                 remaining[key] = 0.0
                 break
         else:
-            undecided.update(site_list[site_codes[reach]])
+            reachable = site_list[site_codes[reach]]
+            if undecided.isdisjoint(reachable):
+                closed = reach[~opened[site_codes[reach]]]
+                cheapest = closed[np.argsort(unit_cost[closed], kind="stable")[:UNDECIDED_PER_ORIGIN]]
+                undecided.update(site_list[site_codes[cheapest]] if cheapest.size else reachable)
     return undecided
 
 

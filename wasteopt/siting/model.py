@@ -448,9 +448,9 @@ def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
     if relaxation is not None:
         return FirstPlan(cols, values, excluded=excluded)
     fixed = dict(zip(cols.tolist(), values.tolist()))
-    opened = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 0.0) > 0.5 for c in y)}
+    kept = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 1.0) > 0.5 for c in y)}  # or undecided
     nearest = nearest_sites(arcs, set(idx.site_y), RELAXATION_SCOPE_SITES)
-    scope = {near for site in opened for near in nearest.get(site, [site])}
+    scope = {near for site in kept for near in nearest.get(site, [site])}
     far = {site for site in idx.site_y if problem.sites.at[site, "is_new"] and site not in scope}
     return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far))
 
