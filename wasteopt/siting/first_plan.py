@@ -74,8 +74,8 @@ def relaxation_closed_sites(problem: SitingProblem, idx, arcs: pd.DataFrame, rel
 def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
                    closed: set = frozenset()) -> tuple[np.ndarray, np.ndarray] | None:
     """Columns and values that fix capacitated sites' size choices and modules (None unless all the
-    waste from origins must go to capacitated sites), never opening a site in ``closed``. Sites that
-    could take waste the greedy left over are not fixed: the solver decides them."""
+    waste from origins must go to capacitated sites), never opening a site in ``closed``. For waste the greedy
+    could not place, a few closed sites near it are not fixed: the solver decides them."""
     techs, sites = problem.technologies, problem.sites
     if closed:
         arcs = arcs[~arcs["destination"].isin(closed)]

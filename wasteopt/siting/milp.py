@@ -424,8 +424,8 @@ class _NeighbourhoodSearch:
 
     def _search(self) -> None:
         """After the delay, start from HiGHS's plan (or, if HiGHS has none, the greedy first plan, then
-        HiGHS's search within the sites the LP relaxation near it opens), then
-        cycle through the neighbourhoods until HiGHS stops or a full round improves nothing."""
+        HiGHS's search within the sites the LP relaxation near it opens), then cycle through the
+        neighbourhoods until HiGHS stops or a full round improves nothing."""
         while time.perf_counter() - self.start < SEARCH_DELAY_SECONDS:
             if self.stop.wait(0.1):
                 return

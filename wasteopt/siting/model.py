@@ -437,8 +437,8 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
 
 def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
                relaxation: np.ndarray | None = None) -> FirstPlan | None:
-    """The greedy plan, its LP relaxation to look only at the new sites near the greedy's; given that
-    relaxation, the greedy among the sites it opens, the others excluded."""
+    """The greedy plan, whose LP relaxation is to look only at the new sites near the ones it keeps;
+    given that relaxation, the greedy among the sites the relaxation opens, the others excluded."""
     closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
     fixing = greedy_modules(problem, idx, arcs, closed)
     if fixing is None:
