@@ -62,6 +62,27 @@ def test_built_plants_stay_built_when_demand_falls():
     assert phased.path["capacity_tpd"].tolist() == [200.0, 200.0]
 
 
+def test_linked_solve_starts_from_the_last_year_alone_and_leaves_that_plan(monkeypatch):
+    """The case above. Year 2 alone takes one module (3,000). With it fixed, year 1 holds at most that
+    module; its best timing is the module in year 1 with 100 t/d landfilled (3,000 + 6,000 + 1,000): a
+    start of 13,000. The linked optimum builds both modules in year 1 (8,000): the solve leaves the start."""
+    from wasteopt.siting import phasing
+
+    starts = []
+
+    def spy(m, *args, start=None, **options):
+        if start is not None:
+            starts.append(float(m.arrays()[0] @ start))
+        return solve_milp(m, *args, start=start, **options)
+
+    solve_milp = phasing.solve_milp
+    monkeypatch.setattr(phasing, "solve_milp", spy)
+    phased = solve_phases([town_with_landfill(200.0), town_with_landfill(100.0)], [2024, 2025], rel_gap=0)
+    assert starts == [pytest.approx(13000.0)]
+    assert phased.result.objective == pytest.approx(8000.0) and phased.result.status == "optimal"
+    assert "last year's own plan" in phased.result.message
+
+
 def test_budget_forces_a_later_build():
     """200 t/d both years, zero landfill in year 2; capital: site 10,000 and 5,000 per module (one-off).
 

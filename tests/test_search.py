@@ -224,3 +224,19 @@ def test_a_better_plan_among_the_relaxations_sites_leads_and_its_exclusions_hold
     assert all(not {y["S1"], y["S3"]} & set(group.tolist()) for group in search.neighbourhoods)
     search._exclude(np.zeros(0, dtype=np.int32))  # as when HiGHS finds a plan using S1 or S3
     assert search.ub[[y["S1"], y["S3"]]].tolist() == [1.0, 1.0]
+
+
+def test_fixed_copy_and_start_plan():
+    """min x0 + 2·x1, x0 + x1 ≥ 3, integers ≤ 5: optimum 3; with x0 fixed at 0 it is 6. The fixed copy
+    leaves the model alone, a start plan is taken by HiGHS and refused by CBC."""
+    from wasteopt.errors import WasteoptError
+    from wasteopt.siting.milp import INF, LinearModel
+
+    m = LinearModel()
+    x = m.add_vars(2, ub=5, integer=True, cost=[1.0, 2.0])
+    m.add_row(x, [1.0, 1.0], 3.0, INF)
+    assert solve_milp(m.fixed(np.array([0]), np.array([0.0])), rel_gap=0).objective == pytest.approx(6.0)
+    assert solve_milp(m, rel_gap=0).objective == pytest.approx(3.0)
+    assert solve_milp(m, rel_gap=0, start=np.array([0.0, 3.0])).objective == pytest.approx(3.0)
+    with pytest.raises(WasteoptError, match="highs"):
+        solve_milp(m, "cbc", start=np.array([0.0, 3.0]))

@@ -115,6 +115,17 @@ class LinearModel:
         return (cost, cat(self._lb), cat(self._ub), cat(self._integer, bool),
                 a, cat(self._row_lb), cat(self._row_ub))
 
+    def fixed(self, cols, values) -> LinearModel:
+        """A copy with columns ``cols`` fixed at ``values``; this model is left as it is."""
+        other = LinearModel()
+        other.__dict__.update({key: list(value) if isinstance(value, list) else value
+                               for key, value in self.__dict__.items()})
+        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
+        lb[cols] = values
+        ub[cols] = values
+        other._lb, other._ub = [lb], [ub]
+        return other
+
     @property
     def num_nonzeros(self) -> int:
         return int(sum(v.size for v in self._vals))
@@ -157,8 +168,11 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
                rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
                neighbourhoods: Callable[[], list[np.ndarray]] | None = None,
-               first_plan: Callable[[np.ndarray | None], FirstPlan | None] | None = None) -> MilpResult:
+               first_plan: Callable[[np.ndarray | None], FirstPlan | None] | None = None,
+               start: np.ndarray | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
+
+    ``start`` (HiGHS only) is a plan (all columns) for HiGHS to begin from.
 
     ``neighbourhoods`` (HiGHS only) returns the column groups for the local search described in the
     module docstring; it is called only if the search starts. ``first_plan(relaxation)`` returns a
@@ -166,10 +180,12 @@ def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float 
     without (None), then with the LP relaxation's solution (None: no such plan).
     """
     if backend == "highs":
-        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan)
-    if backend == "cbc":
-        return _solve_cbc(model, time_limit, rel_gap, threads, seed)
-    raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
+        return _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan, start)
+    if backend != "cbc":
+        raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
+    if start is not None:
+        raise WasteoptError("a start plan needs the highs backend")
+    return _solve_cbc(model, time_limit, rel_gap, threads, seed)
 
 
 def _status_from_gap(gap: float | None, rel_gap: float, has_solution: bool) -> str:
@@ -232,9 +248,12 @@ def _highs_model(model: LinearModel) -> tuple[highspy.Highs, float]:
     return h, scale
 
 
-def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan) -> MilpResult:
+def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourhoods, first_plan,
+                 start_plan=None) -> MilpResult:
     start = time.perf_counter()
     h, scale = _highs_model(model)
+    if start_plan is not None:
+        h.setSolution(_highs_solution(start_plan))
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("random_seed", int(seed))
