@@ -68,14 +68,13 @@ def test_linked_solve_starts_from_the_last_year_alone_and_leaves_that_plan(monke
     start of 13,000. The linked optimum builds both modules in year 1 (8,000): the solve leaves the start."""
     from wasteopt.siting import phasing
 
-    starts = []
+    starts, solve_milp = [], phasing.solve_milp
 
     def spy(m, *args, start=None, **options):
         if start is not None:
             starts.append(float(m.arrays()[0] @ start))
         return solve_milp(m, *args, start=start, **options)
 
-    solve_milp = phasing.solve_milp
     monkeypatch.setattr(phasing, "solve_milp", spy)
     phased = solve_phases([town_with_landfill(200.0), town_with_landfill(100.0)], [2024, 2025], rel_gap=0)
     assert starts == [pytest.approx(13000.0)]
