@@ -76,9 +76,14 @@ def prefecture_balance(layers_by_run: dict[str, dict]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+# Fit the width to the column, keep the height: with Streamlit's default ("fit") the legend and the
+# slanted prefecture names squeezed the bars to ~60 px of their 320, and the top of CJK titles was cut off.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     """Capacity bars per run with a black tick at the MSW to treat, per prefecture."""
-    x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=240))
+    x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=240, labelOverlap=False))
     bars = alt.Chart(balance).mark_bar().encode(
         x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
         color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
@@ -87,7 +92,8 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     ticks = alt.Chart(balance).mark_tick(color="black", thickness=2).encode(
         x=x, xOffset="run:N", y="msw_tpd:Q",
         tooltip=["prefecture", "run", alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} t/d")])
-    return (bars + ticks).properties(title=t("capacity_vs_demand", lang) + f" — ▬ {t('msw_to_treat', lang)}", height=320)
+    return (bars + ticks).properties(title=t("capacity_vs_demand", lang) + f" — ▬ {t('msw_to_treat', lang)}", height=320,
+                                     autosize=FIT_WIDTH)
 
 
 def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str) -> alt.Chart:
@@ -95,4 +101,4 @@ def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str) -
     return alt.Chart(frame).mark_bar().encode(
         x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)), y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=",.0f")),
         color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=",.0f")],
-    ).properties(title=t(title_key, lang), height=220)
+    ).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
