@@ -174,6 +174,14 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     assert re.fullmatch(r"[\w\-.]+\.gpkg", download.suggested_filename)
     target = tmp_path / download.suggested_filename
     download.save_as(target)
+    page.get_by_role("button", name="生成审阅报告（HTML + XLSX）").click()
+    with page.expect_download(timeout=120_000) as download_info:
+        page.get_by_role("button", name=re.compile("审阅报告 \\(.html\\)")).click(timeout=120_000)
+    report = download_info.value
+    assert report.suggested_filename.endswith("_report.html")
+    report.save_as(tmp_path / "report.html")
+    report_html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "目标达成 Goals" in report_html and "data:image/png;base64," in report_html
     page.screenshot(path=ARTIFACTS / "export.png", full_page=True)
 
     step("downloaded")

@@ -1,10 +1,12 @@
-"""Export page: download a saved plan as GeoPackage, CSV, XLSX (one sheet per table) and KPI JSON."""
+"""Export page: download a saved plan as GeoPackage, CSV, XLSX (one sheet per table), KPI JSON and
+scenario YAML, and the review report (built on request, as `wasteopt report` does)."""
 from pathlib import Path
 
 import streamlit as st
 
 from wasteopt.app.service import download_name
-from wasteopt.app.state import lang, pick_run
+from wasteopt.app.state import lang, pick_run, show_error
+from wasteopt.errors import WasteoptError
 from wasteopt.ui_text import t
 
 L = lang()
@@ -29,3 +31,21 @@ for key, file, suffix, mime, label in downloads:
         continue
     st.download_button(f"⬇ {label}", path.read_bytes(), file_name=download_name(record, suffix), mime=mime,
                        key=f"download_{key}")
+
+report = folder / "report.html"
+if not report.exists() and st.button(t("build_report", L), key="build_report"):
+    from wasteopt.report import write_report
+
+    with st.spinner(t("building_report", L)):
+        try:
+            write_report(folder, pdf=False)
+        except (WasteoptError, OSError) as error:
+            show_error(error)
+for key, file, suffix, mime, label in [
+    ("report", "report.html", "_report.html", "text/html", t("download_report", L)),
+    ("report_xlsx", "report.xlsx", "_report.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", t("download_report_xlsx", L)),
+]:
+    if (folder / file).exists():
+        st.download_button(f"⬇ {label}", (folder / file).read_bytes(), file_name=download_name(record, suffix),
+                           mime=mime, key=f"download_{key}")
