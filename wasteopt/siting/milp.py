@@ -127,6 +127,11 @@ class LinearModel:
         return other
 
     @property
+    def integer_columns(self) -> np.ndarray:
+        """Indices of the integer variables (without building the matrix)."""
+        return np.flatnonzero(np.concatenate(self._integer)) if self._integer else np.zeros(0, dtype=np.int64)
+
+    @property
     def num_nonzeros(self) -> int:
         return int(sum(v.size for v in self._vals))
 
@@ -268,7 +273,7 @@ def _solve_highs(model, time_limit, rel_gap, threads, seed, log_path, neighbourh
         h.setOptionValue("log_file", str(log_path))
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
-    has_integer = bool(model._integer) and bool(np.concatenate(model._integer).any())
+    has_integer = model.integer_columns.size > 0
     if neighbourhoods is None or not has_integer:
         h.run()
         return _highs_result(h, scale, has_integer, rel_gap, time.perf_counter() - start)
@@ -348,7 +353,7 @@ class _NeighbourhoodSearch:
         self.cost, self.offset = np.asarray(lp.col_cost_), float(lp.offset_)
         self.lb, self.ub = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
         self.model_ub = self.ub.copy()  # the model's bounds, before any exclusion
-        self.fixable = np.flatnonzero(self.model.arrays()[3]).astype(np.int32)
+        self.fixable = self.model.integer_columns.astype(np.int32)
         groups = self.make_neighbourhoods()
         self.all_neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
         self.neighbourhoods = self.all_neighbourhoods

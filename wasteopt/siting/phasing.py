@@ -137,7 +137,8 @@ def _last_year_start(m: LinearModel, last: SitingProblem, first: int, end: int, 
     if not alone.result.has_solution:
         return None
     assert alone.result.x.size == end - first, "the last year's block and its own model must match column for column"
-    integer = first + np.flatnonzero(m.arrays()[3][first:end])
+    integer = m.integer_columns
+    integer = integer[(integer >= first) & (integer < end)]
     values = np.round(alone.result.x[integer - first])
     timed = solve_milp(m.fixed(integer, values), "highs", time_limit=TIMING_SHARE * time_limit, rel_gap=rel_gap,
                        threads=threads)
