@@ -153,7 +153,7 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
 
     app.switch_page(f"{PAGES}/export_page.py").run()
-    assert not app.exception and len(app.get("download_button")) == 7
+    assert not app.exception and len(app.get("download_button")) == 10  # 7 plan files + 3 GeoJSON layers
 
 
 def test_same_scenario_reuses_its_run(app, runs_dir):

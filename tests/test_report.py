@@ -1,6 +1,8 @@
 """The review report of a small real run: goal table, embedded maps, XLSX sheets; PDF only with a browser."""
 import base64
+import json
 import re
+import shutil
 
 import openpyxl
 import pytest
@@ -39,9 +41,18 @@ def test_report_has_goal_table_maps_and_sheets(run_dir, monkeypatch):
     assert sheets[:2] == ["目标 goals", "指标 KPIs"] and "新建扩建 new plants" in sheets
 
 
-def test_pdf_when_chromium_is_installed(run_dir):
-    import shutil
+def test_a_plan_not_proven_optimal_is_marked_with_its_gap_and_the_solver_message(run_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(status="time_limit", gap=0.0123, solver_message="HiGHS: Time limit reached")
+    (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+    page = write_report(copy)["html"].read_text(encoding="utf-8")
+    assert "time_limit" in page and "1.23 %" in page and "not proven optimal" in page
+    assert "求解器说明 solver: HiGHS: Time limit reached" in page
 
+
+def test_pdf_when_chromium_is_installed(run_dir):
     if not any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")):
         pytest.skip("no headless Chromium (scripts/sysdeps.sh installs it)")
     files = write_report(run_dir)

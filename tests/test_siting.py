@@ -89,7 +89,14 @@ def test_geopackage_reads_back_with_layers_and_crs(zero_landfill_plan, tmp_path)
         assert gdf.crs.to_epsg() == 4326 and len(gdf) > 0
     flows = gpd.read_file(files["gpkg"], layer="flows")
     assert set(flows.geom_type) == {"LineString"}
-    assert json.loads(files["kpis"].read_text())["raw_msw_landfill_tpd"] == 0
+    written = json.loads(files["kpis"].read_text())
+    assert written["raw_msw_landfill_tpd"] == 0 and written["solver_message"] == zero_landfill_plan.message
+    for layer in layers:  # the same layers as RFC 7946 GeoJSON: WGS84, one file each
+        geojson = json.loads(files[f"geojson_{layer}"].read_text(encoding="utf-8"))
+        assert geojson["type"] == "FeatureCollection" and "crs" not in geojson
+        assert len(geojson["features"]) == len(gpd.read_file(files["gpkg"], layer=layer))
+    plants = gpd.read_file(files["geojson_plants"])
+    assert plants.crs.to_epsg() == 4326 and plants["name_zh"].str.contains("郑州").any()
 
 
 def test_infeasible_scenario_names_the_counties(tmp_path, root):

@@ -1,4 +1,4 @@
-"""Write plans for review: GeoPackage, CSV, XLSX, KPI JSON. Every file is written atomically.
+"""Write plans for review: GeoPackage, GeoJSON, CSV, XLSX, KPI JSON. Every file is written atomically.
 
 A file is first written next to its target under a temporary name, flushed to disk and
 then renamed over the target (``os.replace``), so a crash leaves the old file or the new
@@ -72,6 +72,12 @@ def write_geopackage(target: str | Path, layers: dict) -> None:
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
 
 
+def write_geojson(target: str | Path, gdf) -> None:
+    """One layer as RFC 7946 GeoJSON (WGS84 lon/lat, no CRS member), for tools that take no GeoPackage."""
+    with atomic_path(target) as tmp:
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES"})
+
+
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
     """One sheet per table."""
     with atomic_path(target) as tmp:
@@ -90,7 +96,7 @@ def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
-    """Write plan.gpkg, facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json
+    """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json
     (and capacity_path.csv for a phased plan)."""
     out = prepare_run_dir(out_dir, force)
     frames = plan.to_frames()
@@ -99,7 +105,11 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
         "demand": out / "demand.csv", "xlsx": out / "plan.xlsx", "scenario": out / "scenario.yaml",
         "kpis": out / RUN_MARKER,
     }
-    write_geopackage(files["gpkg"], plan.to_geodataframes())
+    layers = plan.to_geodataframes()
+    write_geopackage(files["gpkg"], layers)
+    for name, gdf in layers.items():
+        files[f"geojson_{name}"] = out / f"{name}.geojson"
+        write_geojson(files[f"geojson_{name}"], gdf)
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)

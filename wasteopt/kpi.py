@@ -78,6 +78,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "gap": _round(plan.gap, 6),
         "solve_seconds": _round(plan.solve_seconds, 2),
         "backend": plan.backend,
+        "solver_message": plan.message,
         "target_year": s.region.target_year,
         "msw_generated_tpd": _round(demand["msw_generated_tpd"].sum(), 1),
         "msw_sorted_out_tpd": _round(demand["msw_sorted_out_tpd"].sum(), 1),

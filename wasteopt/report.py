@@ -40,6 +40,11 @@ KPI_ZH = {
 }
 
 
+def _solver_message(kpis: dict) -> str:
+    message = kpis.get("solver_message")  # absent in runs written before it was recorded
+    return f"<br>求解器说明 solver: {html.escape(message)}" if message else ""
+
+
 # ----------------------------------------------------------------------------- figures
 
 def cjk_font() -> str | None:
@@ -291,7 +296,8 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
     status_note = ("" if kpis.get("status") == "optimal" else
                    f'<p class="bad">求解状态 solver status: {html.escape(str(kpis.get("status")))} — 最优性差距 proven gap '
-                   f'{100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案 the best plan found, not proven optimal.</p>')
+                   f'{100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案 the best plan found, not proven optimal.'
+                   f'{_solver_message(kpis)}</p>')
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
     body = f"""

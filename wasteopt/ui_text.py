@@ -117,6 +117,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_gpkg": ("GeoPackage (.gpkg)", "GeoPackage (.gpkg)"),
     "download_xlsx": ("Excel（每表一页）", "Excel (one sheet per table)"),
     "download_csv": ("CSV：{table}", "CSV: {table}"),
+    "download_geojson": ("GeoJSON：{layer}", "GeoJSON: {layer}"),
     "download_kpis": ("指标 JSON", "KPI JSON"),
     "build_report": ("生成审阅报告（HTML + XLSX）", "build the review report (HTML + XLSX)"),
     "building_report": ("正在生成报告（地图、表格）…", "building the report (maps, tables)…"),

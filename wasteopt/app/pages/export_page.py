@@ -1,4 +1,4 @@
-"""Export page: download a saved plan as GeoPackage, CSV, XLSX (one sheet per table), KPI JSON and
+"""Export page: download a saved plan as GeoPackage, GeoJSON (one file per layer), CSV, XLSX (one sheet per table), KPI JSON and
 scenario YAML, and the review report (built on request, as `wasteopt report` does)."""
 from pathlib import Path
 
@@ -36,6 +36,10 @@ for download in downloads:
         offer(*download)
     else:
         st.warning(t("run_files_missing", L, run_id=record.run_id, out_dir=folder / download[1]))
+for layer in ("plants", "demand", "flows"):  # runs saved before GeoJSON was written have none
+    if (folder / f"{layer}.geojson").exists():
+        offer(f"geojson_{layer}", f"{layer}.geojson", f"_{layer}.geojson", "application/geo+json",
+              t("download_geojson", L, layer=layer))
 
 if not (folder / "report.html").exists() and st.button(t("build_report", L), key="build_report"):
     from wasteopt.report import write_report
