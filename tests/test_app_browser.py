@@ -174,6 +174,11 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     assert re.fullmatch(r"[\w\-.]+\.gpkg", download.suggested_filename)
     target = tmp_path / download.suggested_filename
     download.save_as(target)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile("GeoJSON：厂站")).click()
+    geojson = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(geojson)
+    assert geojson.suffix == ".geojson" and '"FeatureCollection"' in geojson.read_text(encoding="utf-8")
     page.get_by_role("button", name="生成审阅报告（HTML + XLSX）").click()
     with page.expect_download(timeout=120_000) as download_info:
         page.get_by_role("button", name=re.compile("审阅报告 \\(.html\\)")).click(timeout=120_000)
