@@ -63,6 +63,17 @@ def test_every_ui_string_has_both_languages():
     assert place("郑州市", "Zhengzhou") == "郑州市 (Zhengzhou)"
 
 
+def test_kpi_table_states_the_solver_status_in_the_ui_language():
+    from wasteopt.app.tables import kpi_table
+
+    runs = {"a": {"status": "time_limit", "gap": 0.0042, "landfills_stopped": 40, "landfills_total": 157},
+            "b": {"status": "optimal", "gap": 0.0}}
+    zh, en = kpi_table(runs, "zh").set_index("指标"), kpi_table(runs, "en").set_index("KPI")
+    assert list(zh.loc["求解状态", ["a", "b"]]) == ["时限内最好方案 time_limit", "最优 optimal"]
+    assert list(en.loc["solver status", ["a", "b"]]) == ["time_limit", "optimal"]
+    assert zh.loc["已证明的 MIP 差距", "a"] == "0.42 %" and zh.loc["停用填埋场（共计）", "a"] == "40 / 157"
+
+
 @pytest.mark.parametrize("name, expected", [
     ("河南 2025 原生垃圾零填埋 / Henan", "河南_2025_原生垃圾零填埋_Henan"),
     ("../../etc/passwd", "etc_passwd"),

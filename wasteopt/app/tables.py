@@ -8,6 +8,7 @@ from wasteopt.kpi import KPI_LABELS
 from wasteopt.ui_text import KPI_NAMES_ZH, place, t, unit
 
 
+STATUS_ZH = {"optimal": "最优", "time_limit": "时限内最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
 MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack
 
 
@@ -41,7 +42,8 @@ def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
         row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
                t("unit", lang): unit(unit_text, lang)}
         for run, kpis in kpis_by_run.items():
-            row[run] = format_value(key, kpis.get(key), kpis)
+            value = format_value(key, kpis.get(key), kpis)
+            row[run] = f"{STATUS_ZH[value]} {value}" if key == "status" and lang == "zh" and value in STATUS_ZH else value
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -16,7 +16,8 @@ if not runs:
 mine = [run_id for run_id in st.session_state.get(SESSION_RUNS, []) if run_id in runs]
 default = mine[-2:] if len(mine) >= 2 else list(runs)[:2]
 labels = run_labels(runs.values())
-chosen = st.multiselect(t("pick_runs", L), list(runs), default=default, key="compare_runs", format_func=labels.get)
+chosen = st.multiselect(t("pick_runs", L), list(runs), default=default, key="compare_runs", format_func=labels.get,
+                        placeholder=t("choose_runs", L))
 if len(chosen) < 2:
     st.info(t("pick_two", L))
     st.stop()

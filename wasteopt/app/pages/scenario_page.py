@@ -82,7 +82,7 @@ with network:
 with lines:
     st.markdown(f"**{t('incinerator', L)}**")
     knob(st.multiselect, "line_sizes", "line_sizes", options=line_size_options(st.session_state[KNOB_PREFIX + "line_sizes"]),
-         format_func=lambda size: f"{size:,.0f} t/d")
+         format_func=lambda size: f"{size:,.0f} t/d", placeholder=t("choose_sizes", L))
     knob(st.number_input, "max_lines", "max_lines", min_value=1, max_value=20, step=1)
     knob(st.number_input, "site_cost", "site_cost", min_value=0.0, step=500.0)
     knob(st.number_input, "line_fixed_cost", "line_fixed_cost", min_value=0.0, step=500.0)
@@ -97,7 +97,7 @@ with policy:
     for name in ("locked_open", "locked_closed"):
         chosen = st.session_state[KNOB_PREFIX + name]
         knob(st.multiselect, name, name, options=list(dict.fromkeys([*chosen, *sites])),
-             format_func=lambda site: sites.get(site, site))
+             format_func=lambda site: sites.get(site, site), placeholder=t("choose_sites", L))
 st.markdown(f"**{t('model_options', L)}**")
 objective, cd, sourcing = st.columns([2, 1, 1])
 with objective:
