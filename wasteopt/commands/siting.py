@@ -56,6 +56,8 @@ def run_solve(args) -> int:
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
               f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
+        if plan.message:
+            print(f"solver: {plan.message}")
     print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
     return 0
 
