@@ -13,6 +13,7 @@ import numpy as np
 import pulp
 
 from wasteopt.instances import CflpInstance
+from wasteopt.siting.milp import cbc_path
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class BaselineResult:
 
 
 def _solve(model: pulp.LpProblem, start: float, time_limit: float) -> BaselineResult:
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
+    model.solve(pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=time_limit))  # PuLP's own CBC binary
     seconds = time.perf_counter() - start
     has_solution = model.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     objective = float(pulp.value(model.objective)) if has_solution else None

@@ -514,7 +514,8 @@ def _highs_solution(x: np.ndarray) -> highspy.HighsSolution:
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
 
-def _cbc_path() -> str:
+def cbc_path() -> str:
+    """The CBC binary PuLP ships."""
     import warnings
 
     import pulp
@@ -533,7 +534,7 @@ def _solve_cbc(model, time_limit, rel_gap, threads, seed) -> MilpResult:
         mps = os.path.join(tmp, "model.mps")
         sol = os.path.join(tmp, "model.sol")
         h.writeModel(mps)
-        args = [_cbc_path(), mps, "-sec", str(time_limit), "-ratio", str(rel_gap), "-allow", "0",
+        args = [cbc_path(), mps, "-sec", str(time_limit), "-ratio", str(rel_gap), "-allow", "0",
                 "-randomC", str(seed + 1)]
         if threads:
             args += ["-threads", str(threads)]
