@@ -162,6 +162,9 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     page.screenshot(path=ARTIFACTS / "compare_charts.png")
+    page.get_by_test_id("stVegaLiteChart").nth(4).scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=ARTIFACTS / "compare_bars.png")  # capacity, utilisation, t·km, cost, CO2e
     page.get_by_test_id("stDeckGlJsonChart").scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / "compare_map.png")

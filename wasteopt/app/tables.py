@@ -98,9 +98,16 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
                                      autosize=FIT_WIDTH)
 
 
-def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str) -> alt.Chart:
-    frame = pd.DataFrame({"run": list(kpis_by_run), "value": [k.get(key) for k in kpis_by_run.values()]})
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)), y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=",.0f")],
-    ).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
+def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, scale: float = 1.0,
+            number_format: str = ",.0f") -> alt.Chart:
+    """One bar per run for KPI ``key`` (times ``scale``, e.g. 100 for a share shown in %)."""
+    values = [None if k.get(key) is None else scale * k[key] for k in kpis_by_run.values()]
+    frame = pd.DataFrame({"run": list(kpis_by_run), "value": values})
+    frame["label_at"] = frame["value"].clip(lower=0)  # a negative bar (net GHG) is labelled above zero
+    base = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
+    bars = base.mark_bar().encode(
+        y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=number_format)),
+        color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=number_format)])
+    labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
+        y="label_at:Q", text=alt.Text("value:Q", format=number_format))
+    return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)

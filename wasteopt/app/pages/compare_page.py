@@ -36,9 +36,14 @@ except (WasteoptError, OSError) as error:
     show_error(error)
     st.stop()
 st.altair_chart(balance_chart(prefecture_balance(layers), L), width="stretch")
-for column, (key, title) in zip(st.columns(3), [("raw_msw_landfill_tpd", "landfill_tpd"),
-                                                ("cost_wan_cny_per_year", "cost"), ("co2e_t_per_year", "co2e")]):
-    column.altair_chart(kpi_bar(kpis, key, title, L), width="stretch")
+KPI_BARS = [  # (KPI, title, scale, number format), three per row
+    ("raw_msw_landfill_tpd", "landfill_tpd", 1.0, ",.0f"), ("incineration_capacity_tpd", "capacity_tpd", 1.0, ",.0f"),
+    ("mean_utilisation", "utilisation_pct", 100.0, ".1f"), ("t_km_per_day", "t_km", 1.0, ",.0f"),
+    ("cost_wan_cny_per_year", "cost", 1.0, ",.0f"), ("co2e_t_per_year", "co2e", 1.0, ",.0f"),
+]
+for row in range(0, len(KPI_BARS), 3):
+    for column, (key, title, scale, number_format) in zip(st.columns(3), KPI_BARS[row:row + 3]):
+        column.altair_chart(kpi_bar(kpis, key, title, L, scale, number_format), width="stretch")
 
 st.subheader(t("diff_map", L))
 left, right = st.columns(2)
