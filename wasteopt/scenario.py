@@ -219,6 +219,10 @@ class PolicySettings(_Section):
                                   "measured on Henan: ~9 % proven gap after 30 s vs ~1 % with split flows")
     locked_open: list[str] = Field([], description="site ids forced open (what-if)")
     locked_closed: list[str] = Field([], description="site ids forbidden")
+    fixed_plants_file: str | None = Field(
+        None, description="what-if with the plants fixed: a plan's facilities.csv (site_id, new_modules, "
+        "module_size_tpd); its new and expanded incinerators are built exactly so and no others, and only "
+        "flows, landfills and the other streams are decided")
     landfills_stopped_min: int | None = Field(None, ge=0, description="landfills that must stop taking raw MSW")
     landfills_restored_min: int | None = Field(None, ge=0, description="stopped landfills to restore (封场)")
 

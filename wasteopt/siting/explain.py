@@ -126,6 +126,8 @@ def _max_capacity(problem: SitingProblem, site) -> float:
     if not tech.capacitated:
         return float("inf")
     existing = float(row["existing_capacity_tpd"])
+    if _fixed(row):
+        return existing + float(row["fixed_modules"]) * (float(row["fixed_module_size_tpd"]) if row["fixed_modules"] else 0.0)
     if not row["is_new"] and not row.get("expandable", True):
         return existing
     free = tech.max_modules - (0 if row["is_new"] else int(row["existing_modules"]))
@@ -190,19 +192,29 @@ def site_notes(problem: SitingProblem, arcs: pd.DataFrame) -> list[str]:
     return notes
 
 
+def _fixed(row) -> bool:
+    """Whether a fixed plan (policy.fixed_plants_file) set this site's modules."""
+    return pd.notna(row.get("fixed_modules", float("nan")))
+
+
 def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_km: float | None) -> str:
     sites = problem.sites
     within = f"within max_haul_km = {max_haul_km:g} km" if max_haul_km is not None else "within reach"
     reach = arcs[(arcs["origin"] == node) & (arcs["stream"] == stream)]
     if reach.empty:
         return f"no plant, candidate site or landfill {within}"
-    kind = reach["destination"].map(lambda s: "new" if sites.at[s, "is_new"] else
+    kind = reach["destination"].map(lambda s: "new" if sites.at[s, "is_new"] and not _fixed(sites.loc[s]) else
                                     ("capacitated" if problem.technologies[sites.at[s, "technology"]].capacitated else "passive"))
     parts = []
     demand = float(problem.demand.at[node, stream])
     existing = reach["destination"][kind == "capacitated"]
+    fixed_plan = "fixed_modules" in sites and sites.loc[existing, "fixed_modules"].notna().any()
     if existing.empty:
         parts.append(f"no existing plant {within}")
+    elif fixed_plan:
+        room = sum(_max_capacity(problem, s) for s in existing)
+        parts.append(f"the {len(existing)} plant(s) {within} ({_few(existing)}; {room:,.0f} t/d nameplate, "
+                     "as policy.fixed_plants_file builds them) are full")
     else:
         room = sum(_max_capacity(problem, s) for s in existing)
         parts.append(f"the {len(existing)} existing plant(s) {within} ({_few(existing)}; at most {room:,.0f} t/d "

@@ -220,15 +220,20 @@ def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
     existing = float(row.existing_capacity_tpd)
     arc_var, arc_mult = idx.arc_var, idx.arc_mult
     n = None
+    fixed = _fixed_modules(row, sizes)
+    if fixed is not None and not fixed.any():
+        max_new = 0  # a fixed plan that adds nothing here
     if max_new > 0:
         k = len(sizes)
-        y = m.add_vars(k, ub=1, integer=True, cost=tech.site_annual_cost * money if row.is_new else 0.0)
+        y_lb, y_ub = (np.zeros(k), np.ones(k)) if fixed is None else ((fixed > 0) * 1.0,) * 2
+        n_lb, n_ub = (np.zeros(k), np.full(k, float(max_new))) if fixed is None else (fixed, fixed)
+        y = m.add_vars(k, lb=y_lb, ub=y_ub, integer=True, cost=tech.site_annual_cost * money if row.is_new else 0.0)
         module_cost = np.asarray(tech.module_annual_cost, float) * money
         if max_new == 1:
             n = y
             m.add_cost(y, module_cost)
         else:
-            n = m.add_vars(k, ub=max_new, integer=True, cost=module_cost)
+            n = m.add_vars(k, lb=n_lb, ub=n_ub, integer=True, cost=module_cost)
             pair_rows = np.repeat(np.arange(k), 2)
             pair_cols = np.ravel(np.column_stack([n, y]))
             m.add_rows(pair_rows, pair_cols, np.ravel(np.column_stack([np.ones(k), -max_new * np.ones(k)])), -INF, 0.0)
@@ -247,6 +252,15 @@ def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
         y = idx.site_y[site]
         m.add_row(np.concatenate([in_cols, n, y]),
                   np.concatenate([in_vals, -lam * sizes, -lam * existing * np.ones(len(y))]), 0.0, INF)
+
+
+def _fixed_modules(row, sizes: np.ndarray) -> np.ndarray | None:
+    """Modules per size a fixed plan builds at this site (``fixed_modules`` of ``fixed_module_size_tpd``),
+    or None when the site is free to decide."""
+    count = getattr(row, "fixed_modules", np.nan)
+    if count is None or np.isnan(count):
+        return None
+    return np.where(sizes == getattr(row, "fixed_module_size_tpd", np.nan), float(count), 0.0)
 
 
 def _stoppable_site(m, idx, site, tech, inflow, arc_streams, arc_max, money) -> None:

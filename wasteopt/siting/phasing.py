@@ -279,6 +279,9 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
         raise ScenarioError("key 'phasing.years': no years to phase (use solve_scenario for one year)")
     if scenario.objective.kind != "min_cost":
         raise ScenarioError(f"key 'objective.kind': phasing needs min_cost, not {scenario.objective.kind}")
+    if scenario.policy.fixed_plants_file:
+        raise ScenarioError("key 'policy.fixed_plants_file': a fixed plan is a one-year what-if; "
+                            "phasing decides when plants are built (remove one of the two)")
     if years[0] <= scenario.region.baseline_year or years[-1] != scenario.region.target_year:
         raise ScenarioError(f"key 'phasing.years': must lie after region.baseline_year "
                             f"({scenario.region.baseline_year}) and end at region.target_year ({scenario.region.target_year})")

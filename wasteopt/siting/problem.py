@@ -118,7 +118,8 @@ class SitingProblem:
     """demand: index node id, one column per stream (t/d).
     sites: index site id; columns technology, existing_capacity_tpd, existing_modules,
     is_new (bool: a candidate whose opening pays the site cost and counts as a new plant),
-    lock ('' | 'open' | 'closed').
+    lock ('' | 'open' | 'closed'); optional fixed_modules and fixed_module_size_tpd (a fixed plan: exactly
+    that many new modules of that size, 0 = none; NaN = the model decides).
     arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t),
     optional max_tpd (an upper bound on the arc's flow, e.g. the on-site reuse share)."""
 

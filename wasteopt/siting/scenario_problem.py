@@ -8,6 +8,7 @@ in the objective. Carbon is priced into per-tonne costs so the optimiser sees it
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from wasteopt.errors import DataError, ScenarioError
@@ -178,7 +179,54 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
             raise ScenarioError(f"sites locked open lie inside exclusion zones: {', '.join(forced)}")
         sites.loc[inside, "lock"] = "closed"
         sites.loc[inside, "kind"] = "excluded"
+    if policy.fixed_plants_file:
+        _fix_plants(scenario, sites)
     return sites
+
+
+def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
+    """Build exactly the new and expanded incinerators of ``policy.fixed_plants_file`` (sets the site columns
+    ``fixed_modules`` and ``fixed_module_size_tpd``); every other candidate stays closed and every other
+    existing plant as it is. All contradictions are reported at once."""
+    path = scenario.path(scenario.policy.fixed_plants_file)
+    if not path.is_file():
+        raise ScenarioError(f"key 'policy.fixed_plants_file': no such file {path}")
+    table = checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
+                          nonnegative=("new_modules",), integer=("new_modules",))
+    if "technology" in table:  # a plan's facilities.csv also lists landfills, yards, …
+        table = table[table["technology"] == "incinerator"]
+    built = table.assign(new_modules=pd.to_numeric(table["new_modules"]).astype(int)).query("new_modules > 0")
+    built = built.set_index("site_id")
+    sizes = pd.to_numeric(built.get("module_size_tpd", pd.Series(index=built.index, dtype=float)), errors="coerce")
+    inc = scenario.incinerator
+    plants = sites[sites["technology"] == "incinerator"]
+    problems = [f"{site}: not an incinerator site of this scenario" for site in built.index if site not in plants.index]
+    for site, modules in built["new_modules"].items():
+        if site not in plants.index:
+            continue
+        row = plants.loc[site]
+        most = inc.max_lines_per_site - (0 if row["is_new"] else int(row["existing_modules"]))
+        if sizes[site] not in inc.line_sizes_tpd:
+            problems.append(f"{site}: module_size_tpd {sizes[site]!r} is not one of incinerator.line_sizes_tpd")
+        if not row["is_new"] and not row["expandable"]:
+            problems.append(f"{site}: expanded in the plan, but incinerator.allow_expansion is false")
+        elif modules > most:
+            problems.append(f"{site}: {modules} new lines, more than the {most} incinerator.max_lines_per_site allows")
+        if row["lock"] == "closed":
+            problems.append(f"{site}: built in the plan, but locked closed or inside an exclusion zone")
+    unbuilt_open = sorted(set(plants.index[plants["lock"] == "open"]) - set(built.index))
+    problems += [f"{site}: locked open, but not built in the plan" for site in unbuilt_open]
+    if problems:
+        raise ScenarioError(f"key 'policy.fixed_plants_file' ({path.name}): {len(problems)} problem(s): "
+                            + "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else ""))
+    is_plant = (sites["technology"] == "incinerator").to_numpy()
+    sites["fixed_modules"] = np.where(is_plant, 0.0, np.nan)
+    sites["fixed_module_size_tpd"] = np.nan
+    sites.loc[built.index, "fixed_modules"] = built["new_modules"].astype(float)
+    sites.loc[built.index, "fixed_module_size_tpd"] = sizes
+    new_plants = is_plant & sites["is_new"].to_numpy(bool)
+    sites.loc[new_plants & (sites["fixed_modules"] == 0).to_numpy(), "lock"] = "closed"
+    sites.loc[new_plants & (sites["fixed_modules"] > 0).to_numpy(), "lock"] = "open"
 
 
 def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
