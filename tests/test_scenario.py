@@ -48,3 +48,17 @@ def test_aliases_and_python_tags_are_refused():
 def test_years_must_be_ordered():
     with pytest.raises(ScenarioError, match="before baseline_year"):
         scenario_from_yaml_text("name: x\nregion: {baseline_year: 2025, target_year: 2020}\n")
+
+
+def test_hash_follows_the_content_of_named_files(tmp_path):
+    matrix = tmp_path / "od.csv"
+    matrix.write_text("origin,destination,km\n410102,C410102,1.0\n", encoding="utf-8")
+    config = tmp_path / "od.yaml"
+    config.write_text(f"name: od\nnetwork: {{od_matrix_file: {matrix}}}\n", encoding="utf-8")
+    first = load_scenario(config).content_hash()
+    assert load_scenario(config).content_hash() == first  # same settings, same bytes
+    matrix.write_text("origin,destination,km\n410102,C410102,2.25\n", encoding="utf-8")
+    edited = load_scenario(config).content_hash()
+    assert edited != first  # an edited file is a new scenario: no run or sweep variant is reused for it
+    matrix.unlink()
+    assert load_scenario(config).content_hash() not in (first, edited)

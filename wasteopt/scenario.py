@@ -7,6 +7,7 @@ YAML file and line it came from.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -273,14 +274,45 @@ class Scenario(_Section):
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
     def content_hash(self) -> str:
-        """Stable hash of every setting (not of where the file lives)."""
+        """Stable hash of every setting and of the content of every file a key names (not of where the
+        scenario lives), so an edited OD matrix or fixed plan is a new scenario, never a reused run."""
         data = self.model_dump(mode="json", exclude={"base_dir"})
+        data["_file_digests"] = {key: _file_digest(self.path(name)) for key, name in self.named_files()}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+    def named_files(self) -> list[tuple[str, str]]:
+        """(key, file name) of every input file the scenario names (the seeds folder aside)."""
+        named = [("region.landfills_file", self.region.landfills_file),
+                 ("region.candidate_sites_file", self.region.candidate_sites_file),
+                 ("network.od_matrix_file", self.network.od_matrix_file),
+                 ("transfer.candidate_sites_file", self.transfer.candidate_sites_file),
+                 ("exclusion.population_points_file", self.exclusion.population_points_file),
+                 ("policy.fixed_plants_file", self.policy.fixed_plants_file)]
+        named += [(f"exclusion.zones_files.{i}", name) for i, name in enumerate(self.exclusion.zones_files)]
+        return [(key, name) for key, name in named if name]
 
     def with_changes(self, changes: dict[str, Any]) -> "Scenario":
         """A copy with nested changes, e.g. ``{"policy": {"raw_msw_landfill_cap_tpd": 0}}``; validated."""
         data = _deep_merge(self.model_dump(mode="python"), changes)
         return validate_scenario(data, {}, source="changes")
+
+
+@functools.lru_cache(maxsize=256)
+def _digest_of(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes ('missing' if there is none), re-read only when its size or mtime changes."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _digest_of(str(path.resolve()), stat.st_mtime_ns, stat.st_size) if path.is_file() else "not a file"
 
 
 # ----------------------------------------------------------------------------- loading
