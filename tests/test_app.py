@@ -168,6 +168,24 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert not app.exception and len(app.get("download_button")) == 10  # 7 plan files + 3 GeoJSON layers
 
 
+def test_a_saved_runs_plants_can_be_kept_for_a_what_if(app, runs_dir):
+    solve(app)
+    first = RunRegistry(runs_dir / "registry.sqlite").records()[0]
+    facilities = str(Path(first.out_dir) / "facilities.csv")
+    app.run()  # the picker lists runs saved before the page was drawn
+    app.selectbox(key="knob.fixed_plants_file").set_value(facilities)
+    app.slider(key="knob.growth_pct").set_value(4.0)
+    app.checkbox(key="knob.landfill_capped").uncheck().run()  # capped at 0 it is infeasible: the plants are full
+    assert "fixed_plants_file" in app.code[0].value  # the effective YAML names the plan
+    solve(app)
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    what_if = next(r for r in RunRegistry(runs_dir / "registry.sqlite").records() if r.run_id != first.run_id)
+    for kpi in ("new_plants", "expanded_plants", "incineration_capacity_tpd"):
+        assert what_if.kpis[kpi] == first.kpis[kpi]
+    assert what_if.kpis["msw_to_treat_tpd"] > first.kpis["msw_to_treat_tpd"]
+    assert what_if.kpis["raw_msw_landfill_tpd"] > first.kpis["raw_msw_landfill_tpd"] == 0
+
+
 def test_same_scenario_reuses_its_run(app, runs_dir):
     solve(app)
     solve(app)

@@ -2,12 +2,13 @@
 import hashlib
 import logging
 import time
+from pathlib import Path
 
 import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
-from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, show_error
+from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
 from wasteopt.app.tables import goals_table, kpi_table, styled_goals
 from wasteopt.errors import InfeasibleError, WasteoptError
 from wasteopt.region import load_region
@@ -111,6 +112,13 @@ with cd:
     knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=0.0, max_value=100.0, step=5.0, disabled=not enabled)
 with sourcing:
     knob(st.checkbox, "single_sourcing", "single_sourcing")
+# what-if: keep a saved run's plants and decide only the flows ("" = site afresh)
+fixed_runs = {str(Path(r.out_dir) / "facilities.csv"): r for r in saved_runs()}
+fixed_labels = run_labels(fixed_runs.values())
+current = st.session_state[KNOB_PREFIX + "fixed_plants_file"]
+knob(st.selectbox, "fixed_plants_file", "fixed_plan", options=list(dict.fromkeys(["", current, *fixed_runs])),
+     help=t("fixed_plan_help", L), format_func=lambda path: t("no_fixed_plan", L) if not path else
+     fixed_labels[fixed_runs[path].run_id] if path in fixed_runs else path)
 
 values = {key[len(KNOB_PREFIX):]: value for key, value in st.session_state.items() if str(key).startswith(KNOB_PREFIX)}
 try:
