@@ -104,3 +104,25 @@ def test_zero_landfill_with_the_plan_fixed_names_the_full_plants(zhoukou):
     message = str(caught.value)
     assert "cannot be served" in message and "as policy.fixed_plants_file builds them) are full" in message
     assert "cannot be opened" not in message  # the plan's own new plants are open, not openable
+
+
+def test_compare_shows_a_plan_and_its_what_if_side_by_side(zhoukou, tmp_path, capsys):
+    from wasteopt import cli
+
+    folder, _ = zhoukou
+    grown = solve_scenario(_variant(folder, "grown2", "demand: {growth_per_year: 0.08}\n"
+                                    f"policy: {{fixed_plants_file: {folder / 'run' / 'facilities.csv'}}}\n"))
+    export_plan(grown, compute_kpis(grown), tmp_path / "what-if")
+    table, registry = tmp_path / "compare.csv", str(tmp_path / "r.sqlite")
+    runs = [str(folder / "run"), str(tmp_path / "what-if")]
+    assert cli.main(["compare", *runs, "--out", str(table), "--registry", registry]) == 0
+    shown = capsys.readouterr().out
+    landfilled = next(line for line in shown.splitlines() if line.startswith("raw MSW landfilled"))
+    assert landfilled.split()[-2:][0] == "0.00" and landfilled.split()[-1] != "0.00"
+    frame = pd.read_csv(table)
+    assert list(frame.columns) == ["kpi", "label", "unit", "run", "what-if"]
+    assert set(frame.loc[frame["kpi"].str.startswith("goal "), "run"]) <= {"MET", "NOT MET"}
+    assert cli.main(["compare", *runs, "--out", str(table), "--registry", registry]) == 1  # no silent overwrite
+    assert "pass --force" in capsys.readouterr().err
+    assert cli.main(["compare", "20990101-000000-abcdef", "--registry", registry]) == 1
+    assert "neither a run folder" in capsys.readouterr().err

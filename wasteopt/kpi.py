@@ -221,7 +221,15 @@ def kpi_table(kpis: dict) -> str:
     return "\n".join(lines)
 
 
-def kpi_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
-    """Side-by-side KPI table (rows KPIs, columns runs) for comparisons."""
-    return pd.DataFrame({run: {k: v for k, v in k_.items() if k not in ("goals", "capacity_path")}
-                         for run, k_ in kpis_by_run.items()})
+def comparison_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
+    """Runs side by side: one row per KPI (key, label, unit) and per plan goal (MET / NOT MET), one column per run."""
+    rows = [{"kpi": key, "label": label, "unit": unit, **{run: kpis.get(key) for run, kpis in kpis_by_run.items()}}
+            for key, label, unit in KPI_LABELS]
+    goals = {}
+    for run, kpis in kpis_by_run.items():
+        for goal in kpis.get("goals") or []:
+            row = goals.setdefault(goal["kpi"], {
+                "kpi": f"goal {goal['kpi']}", "label": f"{goal['goal_zh']} {goal['goal']} {goal['sense']} {goal['target']:,.0f}",
+                "unit": goal["unit"]})
+            row[run] = "MET" if goal["met"] else "NOT MET"
+    return pd.DataFrame(rows + list(goals.values()))

@@ -1,13 +1,17 @@
-"""``wasteopt solve``: scenario YAML → optimal siting plan, KPI table and plan files."""
+"""``wasteopt solve``: scenario YAML → optimal siting plan, KPI table and plan files; ``runs`` and ``compare``."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import unicodedata
+from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.export import export_plan, prepare_run_dir
-from wasteopt.kpi import compute_kpis, kpi_table
+from wasteopt.errors import RunExistsError, WasteoptError
+from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
+from wasteopt.kpi import comparison_frame, compute_kpis, kpi_table
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import solve_scenario
@@ -28,6 +32,13 @@ def register(commands, bench_commands) -> None:
     runs.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     runs.add_argument("--limit", type=int, default=50)
     runs.set_defaults(func=run_list)
+
+    compare = commands.add_parser("compare", help="KPIs and goals of runs side by side")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run id (see `wasteopt runs`) or run folder")
+    compare.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    compare.add_argument("--out", metavar="CSV", help="also write the table (raw values) to this CSV")
+    compare.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    compare.set_defaults(func=run_compare)
 
 
 def _positive(text: str) -> float:
@@ -70,3 +81,56 @@ def run_list(args) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(frame.drop(columns=["scenario_hash"]).to_string(index=False))
     return 0
+
+
+def run_compare(args) -> int:
+    if args.out and Path(args.out).exists() and not args.force:
+        raise RunExistsError(f"{args.out} exists; pass --force to overwrite it, or choose another --out")
+    registry = RunRegistry(args.registry)
+    kpis_by_run = {}
+    for run in args.runs:
+        folder = Path(run)
+        if (folder / RUN_MARKER).is_file():
+            name = run if folder.name in kpis_by_run or not folder.name else folder.name
+            kpis_by_run[name] = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+        elif (record := registry.get(run)) is not None:
+            kpis_by_run[run] = record.kpis
+        else:
+            raise WasteoptError(f"run '{run}' is neither a run folder (with {RUN_MARKER}) nor a run id in "
+                                f"{args.registry} (see `wasteopt runs`)")
+    frame = comparison_frame(kpis_by_run)
+    shown = frame.copy()
+    for column in kpis_by_run:
+        shown[column] = [_shown(key, value) for key, value in zip(frame["kpi"], frame[column])]
+    for run, kpis in kpis_by_run.items():
+        print(f"{run}: {kpis.get('scenario', '')}")
+    print(_aligned(shown.drop(columns="kpi")))
+    if args.out:
+        write_csv(args.out, frame)
+        print(f"\ntable written to {args.out}")
+    return 0
+
+
+def _aligned(frame: pd.DataFrame) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned, CJK counted double width."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    cells = [list(map(str, frame.columns))] + [list(map(str, row)) for row in frame.itertuples(index=False)]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(frame.columns))]
+    lines = []
+    for row in cells:
+        parts = [row[0] + " " * (widths[0] - width(row[0]))]
+        parts += [" " * (w - width(cell)) + cell for cell, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _shown(key: str, value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if key in ("gap", "mean_utilisation"):
+        return f"{100 * value:.2f} %"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
