@@ -163,6 +163,7 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert {r.run_id for r in records} <= set(goals.columns) and len(kpis) > 10
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
+    assert len(app.get("download_button")) == 1  # the comparison table as CSV
 
     app.switch_page(f"{PAGES}/export_page.py").run()
     assert not app.exception and len(app.get("download_button")) == 10  # 7 plan files + 3 GeoJSON layers

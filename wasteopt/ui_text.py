@@ -121,6 +121,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_xlsx": ("Excel（每表一页）", "Excel (one sheet per table)"),
     "download_csv": ("CSV：{table}", "CSV: {table}"),
     "download_geojson": ("GeoJSON：{layer}", "GeoJSON: {layer}"),
+    "download_compare": ("比较表 CSV", "comparison table CSV"),
     "fixed_plan": ("固定某次运行的厂（情景推演）", "keep a run's plants (what-if)"),
     "fixed_plan_help": ("所选运行的新建、扩建焚烧厂原样保留，其他厂址不再新建，只重新优化流向与填埋",
                         "the chosen run's new and expanded plants are kept as built and no others are built; "

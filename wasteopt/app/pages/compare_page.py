@@ -1,10 +1,11 @@
-"""Compare page: KPIs and goals side by side, charts, and a map of what differs between two runs."""
+"""Compare page: KPIs and goals side by side (and as CSV), charts, and a map of what differs between two runs."""
 import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
 from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance, styled_goals
 from wasteopt.errors import WasteoptError
+from wasteopt.kpi import comparison_frame
 from wasteopt.ui_text import t
 
 L = lang()
@@ -28,6 +29,8 @@ st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
 st.table(kpi_table(kpis, L).set_index(t("kpi", L)))
+st.download_button(f"⬇ {t('download_compare', L)}", comparison_frame(kpis).to_csv(index=False).encode("utf-8-sig"),
+                   file_name="wasteopt_compare.csv", mime="text/csv", key="download_compare")  # BOM: Excel reads 汉字
 
 try:
     layers = {run_id: run_layers(runs[run_id]) for run_id in chosen}
