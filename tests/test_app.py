@@ -87,6 +87,9 @@ def test_export_file_names_are_sanitised(name, expected):
 @pytest.mark.parametrize("data, message", [
     (b"name: x\nregion: {seeds: /etc}\n", "outside the project"),
     (b"name: x\nregion: {landfills_file: ../../secret.csv}\n", "outside the project"),
+    (b"name: x\npolicy: {fixed_plants_file: /etc/passwd}\n", "key 'policy.fixed_plants_file'.*outside the project"),
+    (b"name: x\nexclusion: {zones_files: [/tmp/zones.geojson]}\n", "key 'exclusion.zones_files.0'.*outside"),
+    (b"name: x\ntransfer: {candidate_sites_file: /tmp/t.csv}\n", "key 'transfer.candidate_sites_file'.*outside"),
     (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
     (b"name: x\ndemand: {growth_per_year: 9}\n", "demand.growth_per_year"),
     (b"name: x\nnot_a_key: 1\n", "unknown key"),

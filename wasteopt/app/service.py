@@ -59,11 +59,9 @@ def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
 
 def check_paths_inside(scenario: Scenario, root: Path) -> None:
     """An uploaded scenario may only read data files inside the project folder."""
-    paths = {"region.seeds": scenario.region.seeds, "region.landfills_file": scenario.region.landfills_file,
-             "region.candidate_sites_file": scenario.region.candidate_sites_file,
-             "network.od_matrix_file": scenario.network.od_matrix_file}
+    paths = [("region.seeds", scenario.region.seeds), *scenario.named_files()]
     root = root.resolve()
-    for key, value in paths.items():
+    for key, value in paths:
         if value is not None and not scenario.path(value).resolve().is_relative_to(root):
             raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
 
