@@ -131,10 +131,34 @@ def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, 
     return facilities, flows
 
 
+def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: pd.DataFrame,
+               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int) -> CountyJob:
+    """The routing job of one county: its rural MSW, the disposal sites the plan sends it to, and its
+    village points (from ``villages`` if it has the county's, else sampled by population: synthetic)."""
+    from wasteopt.routing.villages import sample_villages
+
+    county = region.demand.loc[adcode]
+    rural_share = county.rural_population / county.population if county.population else 0.0
+    site_rows = facilities.set_index("site_id")
+    destinations = flows[(flows.stream == "msw") & (flows.origin == adcode)].destination.unique()
+    missing = [d for d in destinations if d not in site_rows.index]
+    if missing:
+        raise DataError(f"siting plan sends {adcode} to unknown site {missing[0]}")
+    sites = tuple((d, str(site_rows.at[d, "name_zh"]), float(site_rows.at[d, "lon"]), float(site_rows.at[d, "lat"]))
+                  for d in destinations)
+    points = villages[villages.adcode == adcode] if villages is not None else pd.DataFrame()
+    if points.empty:
+        boundary = region.boundaries.set_index("adcode").geometry.loc[adcode]
+        points = sample_villages(adcode, boundary, float(county.rural_population))
+    return CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
+                     float(county.msw_tpd * rural_share), sites, points.reset_index(drop=True),
+                     scenario.network.circuity, out_dir, engine, time_limit, seed)
+
+
 def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     """One job per requested county, plus the C&D haul table of the plan (may be empty)."""
     from wasteopt.region import load_region
-    from wasteopt.routing.villages import read_villages, sample_villages
+    from wasteopt.routing.villages import read_villages
     from wasteopt.scenario import load_scenario
 
     scenario = load_scenario(args.config)
@@ -145,27 +169,9 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     if unknown:
         raise ScenarioError(f"county {unknown[0]} is not in the region (adcodes look like 410102)")
     facilities, flows = siting_flows(scenario, region, args.plan)
-    site_rows = facilities.set_index("site_id")
     users = read_villages(args.villages) if args.villages else None
-    boundaries = region.boundaries.set_index("adcode").geometry
-    msw = flows[flows.stream == "msw"]
-    jobs = []
-    for adcode in adcodes:
-        county = demand.loc[adcode]
-        rural_share = county.rural_population / county.population if county.population else 0.0
-        destinations = msw[msw.origin == adcode].destination.unique()
-        missing = [d for d in destinations if d not in site_rows.index]
-        if missing:
-            raise DataError(f"siting plan sends {adcode} to unknown site {missing[0]}")
-        sites = tuple((d, str(site_rows.at[d, "name_zh"]), float(site_rows.at[d, "lon"]), float(site_rows.at[d, "lat"]))
-                      for d in destinations)
-        villages = users[users.adcode == adcode] if users is not None else pd.DataFrame()
-        if villages.empty:
-            villages = sample_villages(adcode, boundaries.loc[adcode], float(county.rural_population))
-        jobs.append(CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
-                              float(county.msw_tpd * rural_share), sites, villages.reset_index(drop=True),
-                              scenario.network.circuity, Path(args.out) / adcode, args.engine, args.time_limit,
-                              args.seed))
+    jobs = [county_job(scenario, region, adcode, facilities, flows, users, Path(args.out) / adcode, args.engine,
+                       args.time_limit, args.seed) for adcode in adcodes]
     cd = flows[flows.stream == "cd"]
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 
