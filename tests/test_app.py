@@ -190,6 +190,24 @@ def test_a_saved_runs_plants_can_be_kept_for_a_what_if(app, runs_dir):
     assert what_if.kpis["raw_msw_landfill_tpd"] > first.kpis["raw_msw_landfill_tpd"] == 0
 
 
+def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
+    solve(app)
+    app.switch_page(f"{PAGES}/routes_page.py").run()
+    assert not app.exception and "选择县后" in app.info[0].value
+    app.selectbox(key="routes_county").set_value("410122")  # 中牟县 (Zhongmu): rural villages, one plant or more
+    app.number_input(key="routes_time_limit").set_value(1.0)
+    app.button(key="route").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["车辆 (辆)"]) >= 1 and metrics["收运量"].endswith("t/d")
+    assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
+    assert len(app.get("deck_gl_json_chart")) == 1
+    record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
+    written = Path(record.out_dir) / "routes" / "410122"
+    assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}
+    assert len(app.get("download_button")) == 3
+
+
 def test_same_scenario_reuses_its_run(app, runs_dir):
     solve(app)
     solve(app)
@@ -208,7 +226,7 @@ def test_infeasible_scenario_shows_the_explanation(app):
 
 
 def test_pages_without_runs_say_what_to_do(app):
-    for page in ("map_page", "compare_page", "export_page"):
+    for page in ("map_page", "compare_page", "routes_page", "export_page"):
         app.switch_page(f"{PAGES}/{page}.py").run()
         assert not app.exception
         assert "还没有求解结果" in app.info[0].value

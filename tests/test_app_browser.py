@@ -170,6 +170,20 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     page.screenshot(path=ARTIFACTS / "compare_map.png")
 
     step("compare drawn")
+    _go(page, "收运路线")
+    limit = page.get_by_label("求解时间上限 (s)")
+    limit.fill("2")
+    limit.press("Enter")
+    _wait_idle(page)
+    page.get_by_role("button", name="规划路线").click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="车辆").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
+    page.wait_for_timeout(2000)
+    page.get_by_test_id("stDeckGlJsonChart").scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=ARTIFACTS / "routes.png")
+
+    step("routes drawn")
     _go(page, "导出")
     with page.expect_download() as download_info:
         page.get_by_role("button", name=re.compile("GeoPackage")).click()

@@ -214,3 +214,38 @@ def diff_legend(lang: str) -> str:
         (DIFF_COLOURS["reassigned"], t("reassigned", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
     ])
+
+
+def route_deck(plan, county: gpd.GeoDataFrame, lang: str, height_px: int = 520) -> pdk.Deck:
+    """One county's collection routes: a coloured line per truck, village stops, unloads at the plants, the garage."""
+    layers = [pdk.Layer("PolygonLayer", polygon_records(county), get_polygon="polygon", filled=True, stroked=True,
+                        get_fill_color=[240, 240, 240], get_line_color=PREFECTURE_LINE, line_width_min_pixels=2)]
+    geo = plan.to_geodataframes()
+    routes = geo["routes"]
+    if len(routes):
+        paths = pd.DataFrame({
+            "path": [np.asarray(line.coords)[:, :2].round(5).tolist() for line in routes.geometry],
+            "colour": [COUNTY_PALETTE[i % len(COUNTY_PALETTE)] for i in range(len(routes))],
+            "tip": [_tip(f"{t('route_no', lang)} {r.route}", f"{r.stops} {t('route_stops', lang)} · "
+                         f"{r.unloads} {t('route_unloads', lang)}", f"{r.km:,.1f} km · {r.hours:.1f} h · {r.start}–{r.end}")
+                    for r in routes.itertuples()],
+        })
+        layers.append(pdk.Layer("PathLayer", paths, get_path="path", get_color="colour", width_min_pixels=3,
+                                pickable=True))
+    stops = geo["stops"]
+    if len(stops):
+        info = {s.stop_id: (s.name, s.load[0], s.synthetic) for s in plan.problem.stops}
+        tips = [_tip(f"{info[i][0]} · {info[i][1]:.2f} t/d", t("synthetic_point", lang) if info[i][2] else "")
+                for i in stops.place_id]
+        points = pd.DataFrame({"lon": stops.geometry.x, "lat": stops.geometry.y, "tip": tips})
+        layers.append(pdk.Layer("ScatterplotLayer", points, get_position=["lon", "lat"], get_fill_color=[60, 60, 60],
+                                get_radius=3, radius_units=PIXELS, pickable=True))
+    places = [(d.x, d.y, [31, 119, 180], f"{t('garage', lang)}: {d.name}") for d in plan.problem.depots]
+    places += [(s.x, s.y, [214, 39, 40], f"{t('disposal_site', lang)}: {s.name}") for s in plan.problem.sites]
+    marks = pd.DataFrame(places, columns=["lon", "lat", "colour", "tip"])
+    layers.append(pdk.Layer("ScatterplotLayer", marks, get_position=["lon", "lat"], get_fill_color="colour",
+                            get_line_color=[0, 0, 0], stroked=True, line_width_min_pixels=1, get_radius=9,
+                            radius_units=PIXELS, pickable=True))
+    return _deck(layers, _view(pd.concat([county[["geometry"]],
+                                          gpd.GeoDataFrame(geometry=gpd.points_from_xy(marks.lon, marks.lat), crs=county.crs)]),
+                               height_px))

@@ -1,0 +1,62 @@
+"""Routes page: rural collection routes of one county from a saved plan (as `wasteopt route --plan` does):
+8 t compactors from the county seat, village points to the plants the plan assigns, with trips to unload."""
+import streamlit as st
+
+from wasteopt.app import service
+from wasteopt.app.maps import route_deck
+from wasteopt.app.state import lang, pick_run, run_region, show_error
+from wasteopt.errors import WasteoptError
+from wasteopt.ui_text import place, t
+
+L = lang()
+st.title(t("page_routes", L))
+st.caption(t("routes_intro", L))
+record = pick_run(t("routes_run", L), key="routes_run")
+if record is None:
+    st.stop()
+try:
+    region = run_region(record)
+except (WasteoptError, OSError) as error:
+    show_error(error)
+    st.stop()
+demand = region.demand
+county_col, engine_col, limit_col = st.columns([2, 1, 1])
+adcode = county_col.selectbox(t("routes_county", L), list(demand.index), key="routes_county",
+                              format_func=lambda a: f"{a} · {place(demand.at[a, 'name_zh'], demand.at[a, 'name_en'])}")
+engine = engine_col.selectbox(t("routes_engine", L), ["auto", "pyvrp", "ortools"], key="routes_engine")
+limit = limit_col.number_input(t("routes_time_limit", L), min_value=1.0, max_value=120.0, value=5.0, step=1.0,
+                               key="routes_time_limit")
+
+if st.button(t("route", L), type="primary", key="route"):
+    with st.spinner(t("routing", L, limit=limit)):
+        try:
+            st.session_state["route_plan"] = (record.run_id, adcode, service.route_county_of_run(
+                record, region, adcode, engine, float(limit)))
+        except WasteoptError as error:
+            show_error(error)
+
+result = st.session_state.get("route_plan")
+if not result or result[:2] != (record.run_id, adcode):
+    st.info(t("routes_none", L))
+    st.stop()
+plan = result[2]
+kpis = plan.kpis()
+figures = [(t("route_vehicles", L), f"{kpis['vehicles']}"), (t("route_km", L), f"{kpis['km_per_day']:,.1f} km"),
+           (t("route_hours", L), f"{kpis['hours']:,.1f} h"), (t("route_collected", L), f"{kpis['collected_t']:,.1f} t/d"),
+           (t("route_cost", L), f"{kpis['cost_cny_per_t']:,.1f} 元/t" if L == "zh" else f"{kpis['cost_cny_per_t']:,.1f} CNY/t"),
+           (t("route_dropped", L), f"{kpis['stops_dropped']}")]
+for column, (label, value) in zip(st.columns(len(figures)), figures):
+    column.metric(label, value)
+st.caption(t("route_status", L, engine=plan.engine, status=plan.status, seconds=f"{plan.seconds:.1f}"))
+if any(stop.synthetic for stop in plan.problem.stops):
+    st.warning(t("routes_synthetic", L))
+for violation in plan.violations[:5]:
+    st.error(violation)
+county = region.boundaries[region.boundaries["adcode"] == adcode]
+st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
+routes = plan.to_frames()["routes"]
+st.dataframe(routes, hide_index=True)
+files = record.out_dir and service.route_files(record, adcode)
+for name, path in (files or {}).items():
+    st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
+                       key=f"download_route_{name}")
