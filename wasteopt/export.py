@@ -96,7 +96,8 @@ def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
-    """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv, plan.xlsx, scenario.yaml and kpis.json
+    """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv,
+    plan.xlsx, scenario.yaml and kpis.json
     (and capacity_path.csv for a phased plan)."""
     out = prepare_run_dir(out_dir, force)
     frames = plan.to_frames()

@@ -246,6 +246,5 @@ def route_deck(plan, county: gpd.GeoDataFrame, lang: str, height_px: int = 520) 
     layers.append(pdk.Layer("ScatterplotLayer", marks, get_position=["lon", "lat"], get_fill_color="colour",
                             get_line_color=[0, 0, 0], stroked=True, line_width_min_pixels=1, get_radius=9,
                             radius_units=PIXELS, pickable=True))
-    return _deck(layers, _view(pd.concat([county[["geometry"]],
-                                          gpd.GeoDataFrame(geometry=gpd.points_from_xy(marks.lon, marks.lat), crs=county.crs)]),
-                               height_px))
+    marked = gpd.GeoDataFrame(geometry=gpd.points_from_xy(marks.lon, marks.lat), crs=county.crs)
+    return _deck(layers, _view(pd.concat([county[["geometry"]], marked]), height_px))

@@ -20,9 +20,10 @@ def register(commands, bench_commands) -> None:
     sweep = commands.add_parser("sweep", help="solve a base scenario over parameter grids/lists; summary table")
     sweep.add_argument("sweep_file", help="sweep YAML, e.g. configs/sweeps/henan-12.yaml")
     sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (default: local processes)")
-    sweep.add_argument("--jobs", type=_positive_int, default=2, help="local worker processes (default 2); each solve keeps two threads busy (HiGHS and "
-                       "its neighbourhood search), so more jobs than half the cores share them and each variant "
-                       "ends its time limit with a wider gap")
+    sweep.add_argument("--jobs", type=_positive_int, default=2,
+                       help="local worker processes (default 2); each solve keeps two threads busy (HiGHS and its "
+                            "neighbourhood search), so more jobs than half the cores share them and each variant "
+                            "ends its time limit with a wider gap")
     sweep.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
     sweep.set_defaults(func=run_sweep_command)
