@@ -197,6 +197,29 @@ def test_user_site_files_replace_defaults(tmp_path):
     assert region.candidates.loc[0, "prefecture_adcode"] == "411300"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])  # as saved by scripts, Excel "CSV UTF-8", Excel on Chinese Windows
+def test_user_files_in_excel_encodings_keep_their_chinese_names(tmp_path, encoding):
+    landfills = tmp_path / "landfills.csv"
+    landfills.write_bytes("site_id,name_zh,adcode,lon,lat\nLF1,某填埋场,410102,113.5,34.7\n".encode(encoding))
+    region = load_region(Scenario(name="x", base_dir=str(ROOT), region={"landfills_file": str(landfills)}))
+    assert region.landfills.loc[0, ["site_id", "name_zh"]].tolist() == ["LF1", "某填埋场"]
+
+
+def test_a_file_in_neither_encoding_says_how_to_save_it(tmp_path):
+    landfills = tmp_path / "landfills.csv"
+    landfills.write_bytes(b"site_id,name_zh,adcode,lon,lat\nLF1,\x81\x30\xff\xfe,410102,113.5,34.7\n")
+    with pytest.raises(DataError, match="neither UTF-8 nor GBK.*save it as 'CSV UTF-8'"):
+        load_region(Scenario(name="x", base_dir=str(ROOT), region={"landfills_file": str(landfills)}))
+
+
+def test_written_csv_carries_a_bom_for_excel_and_reads_back(tmp_path):
+    from wasteopt.export import write_csv
+
+    write_csv(tmp_path / "t.csv", pd.DataFrame({"site_id": ["C1"], "name_zh": ["郑州"]}))
+    assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffsite_id".encode("utf-8"))
+    assert list(pd.read_csv(tmp_path / "t.csv").columns) == ["site_id", "name_zh"]
+
+
 def test_validate_table_is_reusable():
     df = pd.DataFrame({"id": ["a", "b", "b"], "n": ["1", "x", "-2"]}, dtype=str)
     problems = validate_table(df, required=["id", "n", "w"], id_column="id", nonnegative=("n",))

@@ -51,8 +51,10 @@ def write_bytes(target: str | Path, data: bytes) -> None:
 
 
 def write_csv(target: str | Path, frame: pd.DataFrame, index: bool = False) -> None:
+    """UTF-8 with a byte-order mark: Excel (which planners open CSVs in) then shows 汉字 instead of
+    mojibake; pandas, QGIS and GDAL skip the mark."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=index, encoding="utf-8")
+        frame.to_csv(tmp, index=index, encoding="utf-8-sig")
 
 
 def write_json(target: str | Path, data) -> None:

@@ -72,16 +72,27 @@ class Region:
 
 # ----------------------------------------------------------------------------- validation
 
+CSV_ENCODINGS = ("utf-8", "gb18030")  # UTF-8 (a BOM is skipped), else what Excel saves on Chinese Windows
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV with every column as text; :class:`DataError` if it is missing, unreadable or empty."""
-    try:
-        df = pd.read_csv(path, dtype=str, encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: file is empty") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise DataError(f"{path}: cannot read as UTF-8 CSV: {error}") from None
+    """Read a CSV with every column as text, in UTF-8 or else GB18030 (GBK); :class:`DataError` if it is
+    missing, unreadable or empty."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            df = pd.read_csv(path, dtype=str, encoding=encoding)
+            break
+        except FileNotFoundError:
+            raise DataError(f"{path}: file not found") from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{path}: file is empty") from None
+        except UnicodeDecodeError as error:
+            failure = error
+        except (OSError, pd.errors.ParserError) as error:
+            raise DataError(f"{path}: cannot read as CSV: {error}") from None
+    else:
+        raise DataError(f"{path}: cannot read: neither UTF-8 nor GBK text ({failure.reason} at byte {failure.start}); "
+                        "save it as 'CSV UTF-8'") from None
     if df.empty:
         raise DataError(f"{path}: file has a header but no data rows")
     df.columns = [str(c).strip() for c in df.columns]
