@@ -72,9 +72,9 @@ def test_faster_growth_with_the_plan_fixed_lands_the_excess(zhoukou):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda f: f.assign(site_id="C999999"), "C999999: not an incinerator site of this scenario"),
+    (lambda f: f.assign(site_id="C999999"), "C999999: not a site of this scenario that builds modules"),
     (lambda f: f.assign(new_modules=9), "more than the"),
-    (lambda f: f.assign(module_size_tpd=400.0), "is not one of incinerator.line_sizes_tpd"),
+    (lambda f: f.assign(module_size_tpd=400.0), "module_size_tpd 400 is not one of incinerator's sizes 300, 500, 750"),
     (lambda f: f.assign(new_modules=1.5), "must be a whole number"),
 ])
 def test_a_contradicting_fixed_plan_is_refused_with_the_key_and_site(zhoukou, edit, message):

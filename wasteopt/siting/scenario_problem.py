@@ -185,33 +185,38 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
 
 
 def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
-    """Build exactly the new and expanded incinerators of ``policy.fixed_plants_file`` (sets the site columns
-    ``fixed_modules`` and ``fixed_module_size_tpd``); every other candidate stays closed and every other
-    existing plant as it is. All contradictions are reported at once."""
+    """Build exactly the new and expanded facilities of ``policy.fixed_plants_file`` (incinerators and, when the
+    scenario has them, C&D yards, recycling plants and transfer stations) by setting the site columns
+    ``fixed_modules`` and ``fixed_module_size_tpd``; every other candidate of those technologies stays closed
+    and every other existing plant as it is. All contradictions are reported at once."""
     path = scenario.path(scenario.policy.fixed_plants_file)
     if not path.is_file():
         raise ScenarioError(f"key 'policy.fixed_plants_file': no such file {path}")
     table = checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
                           nonnegative=("new_modules",), integer=("new_modules",))
-    if "technology" in table:  # a plan's facilities.csv also lists landfills, yards, …
-        table = table[table["technology"] == "incinerator"]
+    techs = technologies(scenario)
+    built_techs = {name for name, tech in techs.items() if tech.capacitated}
+    if "technology" in table:  # a plan's facilities.csv also lists landfills (their stops stay decisions)
+        table = table[table["technology"].isin(built_techs)]
     built = table.assign(new_modules=pd.to_numeric(table["new_modules"]).astype(int)).query("new_modules > 0")
     built = built.set_index("site_id")
     sizes = pd.to_numeric(built.get("module_size_tpd", pd.Series(index=built.index, dtype=float)), errors="coerce")
-    inc = scenario.incinerator
-    plants = sites[sites["technology"] == "incinerator"]
-    problems = [f"{site}: not an incinerator site of this scenario" for site in built.index if site not in plants.index]
+    plants = sites[sites["technology"].isin(built_techs)]
+    problems = [f"{site}: not a site of this scenario that builds modules" for site in built.index
+                if site not in plants.index]
     for site, modules in built["new_modules"].items():
         if site not in plants.index:
             continue
         row = plants.loc[site]
-        most = inc.max_lines_per_site - (0 if row["is_new"] else int(row["existing_modules"]))
-        if sizes[site] not in inc.line_sizes_tpd:
-            problems.append(f"{site}: module_size_tpd {sizes[site]!r} is not one of incinerator.line_sizes_tpd")
+        tech = techs[row["technology"]]
+        _, most = tech.new_module_range(bool(row["is_new"]), bool(row["expandable"]), int(row["existing_modules"]))
+        if sizes[site] not in tech.module_sizes_tpd:
+            problems.append(f"{site}: module_size_tpd {sizes[site]:g} is not one of {tech.name}'s sizes "
+                            f"{', '.join(f'{size:g}' for size in tech.module_sizes_tpd)}")
         if not row["is_new"] and not row["expandable"]:
-            problems.append(f"{site}: expanded in the plan, but incinerator.allow_expansion is false")
+            problems.append(f"{site}: expanded in the plan, but expansion is not allowed in this scenario")
         elif modules > most:
-            problems.append(f"{site}: {modules} new lines, more than the {most} incinerator.max_lines_per_site allows")
+            problems.append(f"{site}: {modules} new modules, more than the {most} a {tech.name} site may add")
         if row["lock"] == "closed":
             problems.append(f"{site}: built in the plan, but locked closed or inside an exclusion zone")
     unbuilt_open = sorted(set(plants.index[plants["lock"] == "open"]) - set(built.index))
@@ -219,14 +224,14 @@ def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
     if problems:
         raise ScenarioError(f"key 'policy.fixed_plants_file' ({path.name}): {len(problems)} problem(s): "
                             + "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else ""))
-    is_plant = (sites["technology"] == "incinerator").to_numpy()
-    sites["fixed_modules"] = np.where(is_plant, 0.0, np.nan)
+    fixed = sites["technology"].isin(built_techs).to_numpy()
+    sites["fixed_modules"] = np.where(fixed, 0.0, np.nan)
     sites["fixed_module_size_tpd"] = np.nan
     sites.loc[built.index, "fixed_modules"] = built["new_modules"].astype(float)
     sites.loc[built.index, "fixed_module_size_tpd"] = sizes
-    new_plants = is_plant & sites["is_new"].to_numpy(bool)
-    sites.loc[new_plants & (sites["fixed_modules"] == 0).to_numpy(), "lock"] = "closed"
-    sites.loc[new_plants & (sites["fixed_modules"] > 0).to_numpy(), "lock"] = "open"
+    new_sites = fixed & sites["is_new"].to_numpy(bool)
+    sites.loc[new_sites & (sites["fixed_modules"] == 0).to_numpy(), "lock"] = "closed"
+    sites.loc[new_sites & (sites["fixed_modules"] > 0).to_numpy(), "lock"] = "open"
 
 
 def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
