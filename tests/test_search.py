@@ -240,3 +240,30 @@ def test_fixed_copy_and_start_plan():
     assert solve_milp(m, rel_gap=0, start=np.array([0.0, 3.0])).objective == pytest.approx(3.0)
     with pytest.raises(WasteoptError, match="highs"):
         solve_milp(m, "cbc", start=np.array([0.0, 3.0]))
+
+
+def test_one_group_frees_every_stop_decision_so_the_search_can_swap_landfills():
+    # A keeps landfill LA cheap (100 t/d at 10 CNY/t), C's 50 t/d travel 50 km either way; one must stop.
+    # Keeping LA: 1,000 + 100·10 + 50·50 = 4,500 CNY; the poor plan keeps LC: 1,000 + 50·10 + 100·50 = 6,500.
+    # Freeing either landfill alone cannot swap them (both running breaks the target, none strands the waste).
+    from tests.test_siting import landfills_only
+    from wasteopt.siting.problem import StopTarget
+
+    problem = landfills_only(demand=pd.DataFrame({"msw": [100.0, 50.0]}, index=["A", "C"]),
+                             stop_targets=(StopTarget("landfill", min_stopped=1),))
+    m, idx, arcs = build_milp(problem)
+    running = [idx.site_running["LA"], idx.site_running["LC"]]
+    local, recurring = site_neighbourhoods(idx, arcs, size=1), model.stop_neighbourhoods(idx, arcs)
+    assert not any(set(running) <= set(g.tolist()) for g in local) and set(running) <= set(recurring[0].tolist())
+    poor = solve_milp(m.fixed(running, [0.0, 1.0]), rel_gap=0)
+    assert poor.objective == pytest.approx(6500.0)
+    scale = _highs_model(m)[1]
+    now = time.perf_counter()
+    alone = _NeighbourhoodSearch(m, lambda: local, now - 10, now + 30, seed=0)
+    alone.best, alone.best_x = poor.objective * scale, poor.x
+    alone.run()
+    assert alone.best / scale == pytest.approx(6500.0)  # no group of nearby sites can swap them
+    search = _NeighbourhoodSearch(m, lambda: (local, recurring), now - 10, now + 30, seed=0)
+    search.best, search.best_x = poor.objective * scale, poor.x
+    search.run()
+    assert search.best / scale == pytest.approx(4500.0)

@@ -8,7 +8,9 @@ proves is within the requested tolerance.
 Given neighbourhoods (groups of integer columns a caller knows belong together, e.g. nearby
 sites), a local search runs beside HiGHS on the second core: from HiGHS's latest plan it
 re-optimises one neighbourhood at a time with every other integer fixed, and hands each better
-plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed. When
+plan back to HiGHS, whose branch and bound (and so the reported bound) runs undisturbed. A caller
+may also name recurring groups (``neighbourhoods()`` returns ``(groups, recurring)``) that span the
+whole model, e.g. every landfill's stop decision; one of them takes every tenth turn. When
 HiGHS has no plan yet, a caller's first plan (integers to fix) gives the search its start; the
 search then solves the LP relaxation near that plan (the caller says which columns to leave out)
 and asks the caller for a second first plan restricted by it, from which HiGHS searches the model
@@ -37,6 +39,7 @@ from wasteopt.errors import WasteoptError
 
 INF = math.inf
 SUB_MIP_SECONDS = 2.0       # time limit of one neighbourhood's sub-MIP
+RECURRING_EVERY = 10        # every this many sub-MIPs, one of the caller's recurring groups instead
 SEARCH_DELAY_SECONDS = 2.0  # the search starts once HiGHS has run this long (and has a plan)
 RELAXATION_SHARE = 0.7      # of the time left, at most this much for the search's LP relaxation
 _NO_COLS = np.zeros(0, dtype=np.int32)
@@ -355,6 +358,7 @@ class _NeighbourhoodSearch:
         self.model_ub = self.ub.copy()  # the model's bounds, before any exclusion
         self.fixable = self.model.integer_columns.astype(np.int32)
         groups = self.make_neighbourhoods()
+        groups, self.recurring = groups if isinstance(groups, tuple) else (groups, [])
         self.all_neighbourhoods = [groups[i] for i in np.random.default_rng(self.seed).permutation(len(groups))]
         self.neighbourhoods = self.all_neighbourhoods
 
@@ -477,7 +481,10 @@ class _NeighbourhoodSearch:
                 x = self.best_x
             if self.excluded.size and x[self.excluded].any():  # HiGHS's plan uses what the relaxation left out
                 self._exclude(_NO_COLS)
-            free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
+            if self.recurring and self.tried % RECURRING_EVERY == 0:
+                free = self.recurring[self.tried // RECURRING_EVERY % len(self.recurring)]
+            else:
+                free = self.neighbourhoods[self.tried % len(self.neighbourhoods)]
             fixed = np.setdiff1d(self.fixable, free).astype(np.int32)
             better = self._solve_fixed(fixed, np.round(x[fixed]), min(SUB_MIP_SECONDS, left), start=x)[0]
             self.tried += 1

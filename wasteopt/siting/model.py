@@ -411,6 +411,20 @@ def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBO
     return groups
 
 
+def stop_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame) -> list[np.ndarray]:
+    """One group with every keep-running / stop / restore decision and the single-sourcing arcs into those
+    sites (none if there are fewer than two): stop targets (≥ 40 stopped, ≥ 20 restored) tie landfills
+    across the province, so no group of nearby sites can trade a stop here for one there."""
+    stops = [int(c) for table in (idx.site_running, idx.site_restored) for c in table.values()]
+    if len(stops) < 2:
+        return []
+    single = np.flatnonzero(idx.arc_single)
+    origin, destination = arcs["origin"].to_numpy()[single], arcs["destination"].to_numpy()[single]
+    origins = np.unique(origin[np.isin(destination, list(idx.site_running))])
+    moving = idx.arc_var[single[np.isin(origin, origins)]]
+    return [np.unique(np.concatenate([np.asarray(stops, dtype=np.int64), moving]))]
+
+
 def nearest_sites(arcs: pd.DataFrame, sites: set, size: int) -> pd.Series:
     """Per site in ``sites``: itself and its ``size − 1`` nearest among them.
 
@@ -444,7 +458,7 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     """Build, solve and read back; the status/gap come from the solver's own bound."""
     m, idx, arcs = build_milp(problem, elastic=elastic)
     result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                        neighbourhoods=lambda: site_neighbourhoods(idx, arcs),
+                        neighbourhoods=lambda: (site_neighbourhoods(idx, arcs), stop_neighbourhoods(idx, arcs)),
                         first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
     return read_solution(problem, idx, arcs, result)
 
