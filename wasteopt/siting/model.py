@@ -414,7 +414,8 @@ def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBO
 def stop_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame) -> list[np.ndarray]:
     """One group with every keep-running / stop / restore decision and the single-sourcing arcs into those
     sites (none if there are fewer than two): stop targets (≥ 40 stopped, ≥ 20 restored) tie landfills
-    across the province, so no group of nearby sites can trade a stop here for one there."""
+    across the province, so no group of nearby sites can trade a stop here for one there. Without stop
+    targets each landfill's decision is its own, and the site groups suffice."""
     stops = [int(c) for table in (idx.site_running, idx.site_restored) for c in table.values()]
     if len(stops) < 2:
         return []
@@ -458,7 +459,8 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     """Build, solve and read back; the status/gap come from the solver's own bound."""
     m, idx, arcs = build_milp(problem, elastic=elastic)
     result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                        neighbourhoods=lambda: (site_neighbourhoods(idx, arcs), stop_neighbourhoods(idx, arcs)),
+                        neighbourhoods=lambda: (site_neighbourhoods(idx, arcs),
+                                                stop_neighbourhoods(idx, arcs) if problem.stop_targets else []),
                         first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
     return read_solution(problem, idx, arcs, result)
 
