@@ -289,3 +289,21 @@ def test_cvrp_bench_summary_counts_unsolved_instances_apart(monkeypatch, capsys)
     err = capsys.readouterr().err
     assert "# pyvrp: mean gap 1.000 % over 2 instances" in err
     assert "# ortools: mean gap 1.000 % over 1 instances at 1 s each; 1 without a feasible solution" in err
+
+
+def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, capsys):
+    from wasteopt import cli
+
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "facilities.csv").write_text("site_id,name_zh,lon,lat\nC410122,中牟县焚烧厂,113.98,34.72\n", encoding="utf-8")
+    (plan / "flows.csv").write_text("origin,destination,stream,tonnes_per_day,km\n410122,C410122,msw,300,5\n",
+                                    encoding="utf-8")
+    args = ["route", str(ROOT / "configs" / "henan-2025-zero-landfill.yaml"), "--county", "410122", "--plan", str(plan),
+            "--out", str(tmp_path / "routes"), "--time-limit", "1"]
+    assert cli.main(args) == 0
+    summary = pd.read_csv(tmp_path / "routes" / "summary.csv", dtype={"adcode": str})
+    assert summary.loc[0, "adcode"] == "410122" and summary.loc[0, "status"] == "feasible"
+    assert (tmp_path / "routes" / "410122" / "routes.gpkg").exists()
+    assert cli.main(args) == 1 and "pass --force" in capsys.readouterr().err
+    assert cli.main([*args, "--force"]) == 0

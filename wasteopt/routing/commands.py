@@ -16,6 +16,7 @@ def register(commands, bench_commands) -> None:
     which.add_argument("--county", help="county adcode, e.g. 410102")
     which.add_argument("--all", action="store_true", help="every county, in parallel processes")
     route.add_argument("--out", required=True, help="output directory")
+    route.add_argument("--force", action="store_true", help="overwrite routes already in --out")
     route.add_argument("--plan", help="run directory with a solved siting plan (facilities.csv, flows.csv); "
                                       "default: solve the scenario's siting first")
     route.add_argument("--villages", help="village points CSV/GeoJSON (adcode, name, lon, lat, population); "

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError, ScenarioError, WasteoptError
+from wasteopt.errors import DataError, RunExistsError, ScenarioError, WasteoptError
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
@@ -181,8 +181,10 @@ def route_counties(args) -> int:
     from wasteopt.export import write_csv
 
     started = time.perf_counter()
-    jobs, cd_table = build_jobs(args)
     out = Path(args.out)
+    if (out / "summary.csv").exists() and not args.force:  # checked before any work, as `wasteopt solve` does
+        raise RunExistsError(f"{out} already holds routes; pass --force to overwrite them, or choose another --out")
+    jobs, cd_table = build_jobs(args)
     out.mkdir(parents=True, exist_ok=True)
     if len(jobs) == 1:
         rows = [route_county(jobs[0])]
