@@ -221,6 +221,19 @@ def kpi_table(kpis: dict) -> str:
     return "\n".join(lines)
 
 
+def format_kpi(key: str, value, kpis: dict) -> str:
+    """One KPI value as shown in tables: '–' when missing, shares in %, landfills stopped out of the total."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if key == "landfills_stopped":
+        return f"{value} / {kpis.get('landfills_total', '?')}"
+    if key in ("gap", "mean_utilisation"):
+        return f"{100 * value:.2f} %"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
 def comparison_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
     """Runs side by side: one row per KPI (key, label, unit) and per plan goal (MET / NOT MET), one column per run."""
     rows = [{"kpi": key, "label": label, "unit": unit, **{run: kpis.get(key) for run, kpis in kpis_by_run.items()}}

@@ -181,6 +181,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
 }
 
+STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "时限内最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",

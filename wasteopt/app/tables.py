@@ -4,11 +4,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.kpi import KPI_LABELS
-from wasteopt.ui_text import KPI_NAMES_ZH, place, t, unit
+from wasteopt.kpi import KPI_LABELS, format_kpi
+from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
-STATUS_ZH = {"optimal": "最优", "time_limit": "时限内最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
 MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack
 
 
@@ -23,18 +22,6 @@ def styled_goals(frame: pd.DataFrame):
     return frame.style.map(colour)
 
 
-def format_value(key: str, value, kpis: dict) -> str:
-    if value is None:
-        return "–"
-    if key == "landfills_stopped":
-        return f"{value} / {kpis.get('landfills_total', '?')}"
-    if key in ("gap", "mean_utilisation"):
-        return f"{100 * value:.2f} %"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-    return str(value)
-
-
 def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
     """Rows: KPIs with their unit; one column per run."""
     rows = []
@@ -42,8 +29,8 @@ def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
         row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
                t("unit", lang): unit(unit_text, lang)}
         for run, kpis in kpis_by_run.items():
-            value = format_value(key, kpis.get(key), kpis)
-            row[run] = f"{STATUS_ZH[value]} {value}" if key == "status" and lang == "zh" and value in STATUS_ZH else value
+            value = format_kpi(key, kpis.get(key), kpis)
+            row[run] = f"{STATUS_NAMES_ZH[value]} {value}" if key == "status" and lang == "zh" and value in STATUS_NAMES_ZH else value
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -58,7 +45,7 @@ def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
         for run, kpis in kpis_by_run.items():
             g = kpis["goals"][i]
             mark = f"{MET} {t('met', lang)}" if g["met"] else f"{NOT_MET} {t('not_met', lang)}"
-            row[run] = f"{format_value(g['kpi'], g['value'], kpis)} {mark}"
+            row[run] = f"{format_kpi(g['kpi'], g['value'], kpis)} {mark}"
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from wasteopt.errors import RunExistsError, WasteoptError
 from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
-from wasteopt.kpi import comparison_frame, compute_kpis, kpi_table
+from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import solve_scenario
@@ -100,8 +100,8 @@ def run_compare(args) -> int:
                                 f"{args.registry} (see `wasteopt runs`)")
     frame = comparison_frame(kpis_by_run)
     shown = frame.copy()
-    for column in kpis_by_run:
-        shown[column] = [_shown(key, value) for key, value in zip(frame["kpi"], frame[column])]
+    for run, kpis in kpis_by_run.items():
+        shown[run] = [format_kpi(key, value, kpis) for key, value in zip(frame["kpi"], frame[run])]
     for run, kpis in kpis_by_run.items():
         print(f"{run}: {kpis.get('scenario', '')}")
     print(_aligned(shown.drop(columns="kpi")))
@@ -124,13 +124,3 @@ def _aligned(frame: pd.DataFrame) -> str:
         parts += [" " * (w - width(cell)) + cell for cell, w in zip(row[1:], widths[1:])]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
-
-
-def _shown(key: str, value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
-    if key in ("gap", "mean_utilisation"):
-        return f"{100 * value:.2f} %"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
-    return str(value)
