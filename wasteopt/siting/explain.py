@@ -209,14 +209,13 @@ def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_k
     demand = float(problem.demand.at[node, stream])
     existing = reach["destination"][kind == "capacitated"]
     fixed_plan = "fixed_modules" in sites and sites.loc[existing, "fixed_modules"].notna().any()
+    room = sum(_max_capacity(problem, s) for s in existing)
     if existing.empty:
         parts.append(f"no existing plant {within}")
     elif fixed_plan:
-        room = sum(_max_capacity(problem, s) for s in existing)
         parts.append(f"the {len(existing)} plant(s) {within} ({_few(existing)}; {room:,.0f} t/d nameplate, "
                      "as policy.fixed_plants_file builds them) are full")
     else:
-        room = sum(_max_capacity(problem, s) for s in existing)
         parts.append(f"the {len(existing)} existing plant(s) {within} ({_few(existing)}; at most {room:,.0f} t/d "
                      "nameplate with expansion) are full")
     new = reach["destination"][kind == "new"]

@@ -398,15 +398,11 @@ def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBO
     if not decisions:
         return []
     nearest = nearest_sites(arcs, set(decisions), size)
-    single = np.flatnonzero(idx.arc_single)
-    single_by_origin = pd.Series(idx.arc_var[single]).groupby(arcs["origin"].to_numpy()[single]).agg(list)
-    origins_into = arcs.iloc[single].groupby("destination")["origin"].agg(set) if single.size else pd.Series(dtype=object)
+    moving_into = _single_sourcing_arcs(idx, arcs)
     groups = []
     for site in decisions:
         members = nearest.get(site, [site])
-        cols = [c for s in members for c in decisions.get(s, [])]
-        origins = set().union(*(origins_into.get(s, set()) for s in members))
-        cols += [c for o in origins for c in single_by_origin[o]]
+        cols = [c for s in members for c in decisions.get(s, [])] + moving_into(members)
         groups.append(np.unique(np.asarray(cols, dtype=np.int64)))
     return groups
 
@@ -419,11 +415,21 @@ def stop_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame) -> list[np.ndarray]
     stops = [int(c) for table in (idx.site_running, idx.site_restored) for c in table.values()]
     if len(stops) < 2:
         return []
+    cols = stops + _single_sourcing_arcs(idx, arcs)(idx.site_running)
+    return [np.unique(np.asarray(cols, dtype=np.int64))]
+
+
+def _single_sourcing_arcs(idx: ModelIndex, arcs: pd.DataFrame):
+    """A function: sites → the single-sourcing arc columns of every origin that reaches one of them, so that
+    a group freeing those sites also lets the origins' waste move between them."""
     single = np.flatnonzero(idx.arc_single)
-    origin, destination = arcs["origin"].to_numpy()[single], arcs["destination"].to_numpy()[single]
-    origins = np.unique(origin[np.isin(destination, list(idx.site_running))])
-    moving = idx.arc_var[single[np.isin(origin, origins)]]
-    return [np.unique(np.concatenate([np.asarray(stops, dtype=np.int64), moving]))]
+    by_origin = pd.Series(idx.arc_var[single]).groupby(arcs["origin"].to_numpy()[single]).agg(list)
+    origins_into = arcs.iloc[single].groupby("destination")["origin"].agg(set) if single.size else pd.Series(dtype=object)
+
+    def of(sites) -> list[int]:
+        origins = set().union(*(origins_into.get(s, set()) for s in sites))
+        return [int(c) for o in origins for c in by_origin[o]]
+    return of
 
 
 def nearest_sites(arcs: pd.DataFrame, sites: set, size: int) -> pd.Series:
