@@ -116,17 +116,12 @@ def download_name(record: RunRecord, suffix: str) -> str:
 def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, time_limit: float, seed: int = 0):
     """Route one county's rural collection from a saved plan, as ``wasteopt route --plan`` does, and write the
     route files into the run folder (``routes/<adcode>/``). Returns the RoutePlan."""
-    from wasteopt.routing.county import county_job, county_problem, siting_flows
-    from wasteopt.routing.export import write_plan
-    from wasteopt.routing.solve import solve
+    from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
     facilities, flows = siting_flows(scenario, region, record.out_dir)
-    job = county_job(scenario, region, adcode, facilities, flows, None, Path(record.out_dir) / "routes" / adcode,
-                     engine, time_limit, seed)
-    plan = solve(county_problem(job), engine, time_limit, seed)
-    write_plan(plan, job.out_dir)
-    return plan
+    return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
+                                  Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
 
 
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:

@@ -90,18 +90,24 @@ def cd_haul(flows: pd.DataFrame) -> pd.DataFrame:
     return table.assign(trucks_needed_by_origin=table.origin.map(np.ceil(trucks)).astype(int))
 
 
-def route_county(job: CountyJob) -> dict:
-    """Solve and export one county; returns its KPI row (errors become a row too)."""
+def plan_county(job: CountyJob):
+    """Solve one county's job and write its route files into ``job.out_dir``; returns the RoutePlan."""
     from wasteopt.routing.export import write_plan
     from wasteopt.routing.solve import solve
 
+    plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
+    write_plan(plan, job.out_dir)
+    return plan
+
+
+def route_county(job: CountyJob) -> dict:
+    """Solve and export one county; returns its KPI row (errors become a row too)."""
     started = time.perf_counter()
     row = {"adcode": job.adcode, "name_zh": job.name_zh, "name_en": job.name_en,
            "villages": len(job.villages), "synthetic_villages": bool(job.villages.synthetic.any()),
            "tonnes_per_day": round(job.tonnes_per_day, 3)}
     try:
-        plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
-        write_plan(plan, job.out_dir)
+        plan = plan_county(job)
         row.update(plan.kpis(), status=plan.status, engine=plan.engine)
     except WasteoptError as error:
         row.update(status="error", error=str(error))

@@ -56,7 +56,6 @@ county = region.boundaries[region.boundaries["adcode"] == adcode]
 st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
 routes = plan.to_frames()["routes"]
 st.dataframe(routes, hide_index=True)
-files = record.out_dir and service.route_files(record, adcode)
-for name, path in (files or {}).items():
+for name, path in service.route_files(record, adcode).items():
     st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
                        key=f"download_route_{name}")
