@@ -7,7 +7,6 @@ through the same path as ``solve_scenario``: pre-check, MILP, then the elastic c
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
 

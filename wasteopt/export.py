@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunExistsError, ScenarioError
+from wasteopt.errors import RunExistsError
 from wasteopt.plan import SitingPlan
 
 RUN_MARKER = "kpis.json"
@@ -130,35 +129,3 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     write_text(files["scenario"], plan.scenario.to_yaml())
     write_json(files["kpis"], kpis)  # last: its presence marks a complete run
     return files
-
-
-_RESERVED_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_FORBIDDEN_CHARS = set('/\\:*?"<>|')
-MAX_FILENAME_BYTES = 200
-
-
-def safe_filename(name: str, allowed_suffixes: tuple[str, ...] = ()) -> str:
-    """``name`` (NFKC-normalised) if it is a plain file name safe to use in any folder; otherwise a
-    :class:`~wasteopt.errors.ScenarioError` saying why. For uploaded file names and download names.
-
-    Refused: path separators or drive letters (``../x``, ``C:x``), control characters, hidden or
-    dot-only names, Windows device names (``CON``, ``nul.txt``), names over 200 UTF-8 bytes, and
-    suffixes outside ``allowed_suffixes`` (case-insensitive) when given. CJK names are fine.
-    """
-    if not isinstance(name, str) or not name.strip():
-        raise ScenarioError("file name is empty")
-    shown = repr(name)[1:-1][:80]  # control characters escaped, CJK kept
-    text = unicodedata.normalize("NFKC", name)  # fullwidth ／ and ． become / and .
-    if any(c in _FORBIDDEN_CHARS for c in text):
-        raise ScenarioError(f"file name '{shown}' looks like a path; give a plain name without / \\ : * ? \" < > |")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
-        raise ScenarioError(f"file name '{shown}' contains control characters")
-    if text != text.strip() or text.startswith(".") or text.endswith("."):
-        raise ScenarioError(f"file name '{shown}' must not start with a dot or start/end with spaces or dots")
-    if text.split(".")[0].upper() in _RESERVED_NAMES:
-        raise ScenarioError(f"file name '{shown}' is a reserved device name on Windows")
-    if len(text.encode("utf-8")) > MAX_FILENAME_BYTES:
-        raise ScenarioError(f"file name is longer than {MAX_FILENAME_BYTES} bytes")
-    if allowed_suffixes and Path(text).suffix.lower() not in allowed_suffixes:
-        raise ScenarioError(f"file name '{shown}' must end in {' or '.join(allowed_suffixes)}")
-    return text

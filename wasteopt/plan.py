@@ -41,10 +41,6 @@ class SitingPlan:
     message: str = ""
     capacity_path: pd.DataFrame | None = field(default=None, repr=False)  # phased plans: one row per year
 
-    @property
-    def is_optimal(self) -> bool:
-        return self.status == "optimal"
-
     def to_frames(self) -> dict[str, pd.DataFrame]:
         return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}
 

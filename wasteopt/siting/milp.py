@@ -134,10 +134,6 @@ class LinearModel:
         """Indices of the integer variables (without building the matrix)."""
         return np.flatnonzero(np.concatenate(self._integer)) if self._integer else np.zeros(0, dtype=np.int64)
 
-    @property
-    def num_nonzeros(self) -> int:
-        return int(sum(v.size for v in self._vals))
-
 
 @dataclass(frozen=True)
 class FirstPlan:
