@@ -27,9 +27,10 @@ table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd"
 table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
 st.markdown(f"**{t('facilities', L)}**")
 st.dataframe(table, hide_index=True, column_config={
-    "name": t("facilities", L), "status": st.column_config.TextColumn("status"),
+    "name": t("facilities", L), "status": st.column_config.TextColumn(t("col_status", L)),
     "capacity_tpd": st.column_config.NumberColumn(f"{t('capacity', L)} (t/d)", format="%.0f"),
-    "throughput_tpd": st.column_config.NumberColumn("throughput (t/d)", format="%.0f"),
-    "raw_msw_tpd": st.column_config.NumberColumn("raw MSW (t/d)", format="%.0f"),
-    "utilisation": st.column_config.ProgressColumn("utilisation", min_value=0.0, max_value=1.0, format="percent"),
+    "throughput_tpd": st.column_config.NumberColumn(t("col_throughput", L), format="%.0f"),
+    "raw_msw_tpd": st.column_config.NumberColumn(t("col_raw_msw", L), format="%.0f"),
+    "utilisation": st.column_config.ProgressColumn(t("col_utilisation", L), min_value=0.0, max_value=1.0,
+                                                   format="percent"),
 })

@@ -55,7 +55,11 @@ for violation in plan.violations[:5]:
 county = region.boundaries[region.boundaries["adcode"] == adcode]
 st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
 routes = plan.to_frames()["routes"]
-st.dataframe(routes, hide_index=True)
+labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
+          "unloads": "col_unloads", "km": "col_km", "hours": "col_hours", "start": "col_start", "end": "col_end",
+          "lunch_start": "col_lunch", "cost_cny": "col_cost"}
+st.dataframe(routes, hide_index=True, column_config={**{column: t(key, L) for column, key in labels.items()},
+                                                     **{f"{u}_km": f"{u}·km" for u in plan.problem.load_units}})
 for name, path in service.route_files(record, adcode).items():
     st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
                        key=f"download_route_{name}")
