@@ -24,20 +24,13 @@ from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
 from wasteopt.kpi import KPI_LABELS
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 PDF_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PDF_TIMEOUT_S = 90
 STATUS_COLOURS = {"existing": "#7f8c8d", "expanded": "#e67e22", "new": "#c0392b"}
 STATUS_ZH = {"existing": "现有 existing", "expanded": "扩建 expanded", "new": "新建 new"}
-KPI_ZH = {
-    "status": "求解状态", "gap": "最优性差距", "solve_seconds": "求解时间", "msw_generated_tpd": "生活垃圾清运量",
-    "msw_to_treat_tpd": "分类后待处理量", "msw_incinerated_tpd": "焚烧处理量", "raw_msw_landfill_tpd": "原生垃圾填埋量",
-    "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建焚烧厂", "expanded_plants": "扩建焚烧厂",
-    "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷率<70%的厂",
-    "landfills_stopped": "停用填埋场", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
-    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体排放",
-}
 
 
 def _solver_message(kpis: dict) -> str:
@@ -136,19 +129,28 @@ def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:
     ax.bar(x - 0.2, table["待处理量 MSW to treat (t/d)"], 0.4, label="待处理量 MSW to treat", color="#95a5a6")
     ax.bar(x + 0.2, table["焚烧能力 capacity (t/d)"], 0.4, label="焚烧能力 incineration capacity", color="#c0392b")
     ax.set_xticks(x, table["市 prefecture"], rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel("t/d")
+    ax.set_ylabel("能力 / 需求 capacity / demand (t/d)")
     ax.set_title("分市能力与需求 Capacity vs demand per prefecture")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
     return figure_png(fig)
 
 
+SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
+
+
+def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
+    """``text`` with its 中文 name before it, when it has one (units, statuses): '座 plants'."""
+    zh = names_zh.get(text)
+    return f"{zh} {text}" if zh else text
+
+
 # ----------------------------------------------------------------------------- tables
 
 def goal_table(kpis: dict) -> pd.DataFrame:
     return pd.DataFrame([{
-        "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {g['unit']}",
-        "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {g['unit']}",
+        "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
+        "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": "达成 MET" if g["met"] else "未达成 NOT MET"} for g in kpis["goals"]])
 
 
@@ -162,7 +164,9 @@ def kpi_rows(kpis: dict) -> pd.DataFrame:
             value, unit = round(100 * value, 1), "%"
         elif key == "landfills_stopped":
             value = f"{value} / {kpis.get('landfills_total')}"
-        rows.append({"指标 KPI": f"{KPI_ZH.get(key, '')} {label}", "数值 value": value, "单位 unit": unit})
+        elif key == "status":
+            value = _both(value, STATUS_NAMES_ZH)
+        rows.append({"指标 KPI": f"{KPI_NAMES_ZH.get(key, '')} {label}", "数值 value": value, "单位 unit": _both(unit)})
     return pd.DataFrame(rows)
 
 
@@ -205,7 +209,7 @@ def landfill_table(region: Region, flows: pd.DataFrame) -> pd.DataFrame:
         "状态 status": np.where(landfills.index.isin(tonnes.index), "继续接收原生垃圾 still receiving raw MSW",
                               "停止接收原生垃圾 stopped"),
         "原生垃圾 raw MSW (t/d)": tonnes.reindex(landfills.index).fillna(0.0).round(1).to_numpy(),
-        "假设 assumed site": landfills["assumed"].to_numpy(),
+        "假设 assumed site": np.where(landfills["assumed"].to_numpy(bool), "是 yes", "否 no"),
     }).sort_values("原生垃圾 raw MSW (t/d)", ascending=False).reset_index(drop=True)
 
 
@@ -295,8 +299,9 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
     status_note = ("" if kpis.get("status") == "optimal" else
-                   f'<p class="bad">求解状态 solver status: {html.escape(str(kpis.get("status")))} — 最优性差距 proven gap '
-                   f'{100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案 the best plan found, not proven optimal.'
+                   f'<p class="bad">求解状态 solver status: {html.escape(_both(str(kpis.get("status")), STATUS_NAMES_ZH))} — '
+                   f'最优性差距 proven gap {100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案，未证明最优 '
+                   f'the best plan found, not proven optimal.'
                    f'{_solver_message(kpis)}</p>')
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
@@ -304,7 +309,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
 <p class="note">运行 run: {html.escape(run_name)} · 目标年 target year {scenario.region.target_year} · 基准年 baseline
-{scenario.region.baseline_year} · 求解器 solver {html.escape(str(kpis.get('backend')))} · 场景哈希 scenario hash
+{scenario.region.baseline_year} · 求解器 solver {html.escape(SOLVER_NAMES.get(kpis.get('backend'), str(kpis.get('backend'))))} · 场景哈希 scenario hash
 {scenario.content_hash()}</p>{status_note}{font_note}
 <h2>目标达成 Goals ({met}/{len(kpis['goals'])} 达成 met)</h2>{goals_html}
 <h2>关键指标 Key figures</h2>{_html_table(tables['指标 KPIs'])}
@@ -315,12 +320,12 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 <h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
-<p class="note">单期模型 single-period model: every plant is in service by the target year.</p>
+<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
-<p class="note">需求 demand: {generation['totals']['msw_tpd']:,.0f} t/d to treat in {generation['target_year']};
+<p class="note">需求 demand: {generation['target_year']} 年需处理 {generation['totals']['msw_tpd']:,.0f} t/d to treat in {generation['target_year']};
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>

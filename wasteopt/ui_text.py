@@ -142,10 +142,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "route_hours": ("车辆工时 / 日", "truck hours / day"),
     "route_collected": ("收运量", "collected"),
     "route_cost": ("收运成本", "collection cost"),
-    "route_dropped": ("未收运点", "stops dropped"),
+    "route_dropped": ("未收运点 (个)", "stops dropped"),
     "route_status": ("引擎 {engine}，状态 {status}，用时 {seconds} s；文件已写入运行文件夹 routes/",
                      "engine {engine}, status {status}, {seconds} s; files written to the run folder's routes/"),
-    "routes_synthetic": ("村庄收集点为按人口在县域内合成的点（synthetic），仅供示意；真实村庄点可用 "
+    "routes_synthetic": ("村庄收集点为按人口在县域内合成的点，仅供示意；真实村庄点可用 "
                          "wasteopt route --villages 提供。",
                          "village points are synthetic (sampled inside the county by population), for illustration; "
                          "give real ones with wasteopt route --villages."),
@@ -160,11 +160,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_end": ("收车", "end"),
     "col_lunch": ("午休开始", "lunch break"),
     "col_cost": ("成本 (元)", "cost (CNY)"),
+    "col_t_km": ("运输周转量 (t·km)", "transport (t·km)"),
+    "engine_auto": ("自动", "auto"),
+    "route_feasible": ("可行", "feasible"),
+    "route_infeasible": ("不可行", "infeasible"),
+    "tip_throughput": ("处理量", "throughput"),
+    "tip_utilisation": ("负荷率", "utilisation"),
+    "tip_new_lines": ("新增 {count} 条 × {size} t/d", "+{count} × {size} t/d"),
+    "tip_flow": ("运量 {tpd} t/d · 运距 {km} km · 周转量 {tkm} t·km/d", "{tpd} t/d · {km} km · {tkm} t·km/d"),
+    "col_prefecture": ("地级市", "prefecture"),
+    "col_value": ("数值", "value"),
     "route_stops": ("个收集点", "stops"),
     "route_unloads": ("次卸车", "unloads"),
     "garage": ("车库（县城）", "garage (county seat)"),
     "disposal_site": ("卸车处理厂", "unloading plant"),
-    "synthetic_point": ("合成点 synthetic", "synthetic point"),
+    "synthetic_point": ("合成点", "synthetic point"),
     "download_compare": ("比较表 CSV", "comparison table CSV"),
     "fixed_plan": ("固定某次运行的厂（情景推演）", "keep a run's plants (what-if)"),
     "fixed_plan_help": ("所选运行的新建、扩建焚烧厂原样保留，其他厂址不再新建，只重新优化流向与填埋",
@@ -214,6 +224,11 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
     zh, en = TEXT[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def status_name(status: str, lang: str) -> str:
+    """A solve status in words: 中文 name, or the status code itself in English."""
+    return STATUS_NAMES_ZH.get(status, status) if lang == "zh" else status
 
 
 def unit(text: str, lang: str) -> str:

@@ -46,6 +46,18 @@ def polygon_records(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame(parts.drop(columns="geometry")).reset_index(drop=True)
 
 
+def _plant_tip(r, lang: str) -> str:
+    """Name and status; capacity (with the lines added) or raw MSW landfilled; throughput and load."""
+    if r.technology == "incinerator":
+        added = f" ({t('tip_new_lines', lang, count=int(r.new_modules), size=f'{r.module_size_tpd:,.0f}')})" if r.new_modules else ""
+        size = f"{t('capacity', lang)}: {r.capacity_tpd:,.0f} t/d{added}"
+    else:
+        size = f"{t('landfill_tpd', lang)}: {r.raw_msw_tpd:,.0f}"
+    load = f" · {t('tip_utilisation', lang)} {100 * r.utilisation:.0f} %" if pd.notna(r.utilisation) else ""
+    return _tip(f"{place(r.name_zh, r.name_en)} · {t(r.status, lang)}", size,
+                f"{t('tip_throughput', lang)}: {r.throughput_tpd:,.0f} t/d{load}")
+
+
 def _tip(*lines: str) -> str:
     return "\n".join(line for line in lines if line)
 
@@ -96,7 +108,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     flow_rows["width"] = (1 + flow_rows["tonnes_per_day"] / 400).clip(upper=8)
     flow_rows["tip"] = [
         _tip(f"{r.origin_name_zh} → {r.destination_name_zh}",
-             f"{r.tonnes_per_day:,.0f} t/d · {r.km:,.0f} km · {r.t_km_per_day:,.0f} t·km/d")
+             t("tip_flow", lang, tpd=f"{r.tonnes_per_day:,.0f}", km=f"{r.km:,.0f}", tkm=f"{r.t_km_per_day:,.0f}"))
         for r in flow_rows.itertuples()]
     flow_rows = pd.DataFrame(flow_rows.drop(columns="geometry"))
 
@@ -106,12 +118,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     dots["colour"] = [STATUS_COLOURS[s] for s in dots["status"]]
     size = dots["capacity_tpd"].where(dots["technology"] == "incinerator", dots["raw_msw_tpd"])
     dots["radius"] = _radius_px(size)
-    dots["tip"] = [
-        _tip(f"{place(r.name_zh, r.name_en)} · {t(r.status, lang)}",
-             f"{t('capacity', lang)}: {r.capacity_tpd:,.0f} t/d (+{r.new_modules} × {r.module_size_tpd:,.0f} t/d)"
-             if r.technology == "incinerator" else f"{t('landfill_tpd', lang)}: {r.raw_msw_tpd:,.0f}",
-             f"{r.throughput_tpd:,.0f} t/d" + (f" · {100 * r.utilisation:.0f} %" if pd.notna(r.utilisation) else ""))
-        for r in dots.itertuples()]
+    dots["tip"] = [_plant_tip(r, lang) for r in dots.itertuples()]
 
     used = set(dots.loc[dots["technology"] == "landfill", "site_id"])
     stopped = landfills[~landfills["site_id"].isin(used)].copy()

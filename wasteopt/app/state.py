@@ -9,7 +9,7 @@ from wasteopt.app import service
 from wasteopt.errors import WasteoptError
 from wasteopt.region import Region, load_region
 from wasteopt.runs import RunRecord, read_run_layers
-from wasteopt.ui_text import DEFAULT_LANGUAGE, t
+from wasteopt.ui_text import DEFAULT_LANGUAGE, status_name, t
 
 KNOB_PREFIX = "knob."
 SESSION_RUNS = "session_runs"
@@ -63,7 +63,8 @@ def saved_runs() -> list[RunRecord]:
 def run_labels(records) -> dict[str, str]:
     """run_id → label; this session's runs are starred."""
     mine, star = set(st.session_state.get(SESSION_RUNS, [])), f" ★ {t('this_session', lang())}"
-    return {r.run_id: f"{r.run_id} · {r.name} · {r.status}{star if r.run_id in mine else ''}" for r in records}
+    return {r.run_id: f"{r.run_id} · {r.name} · {status_name(r.status, lang())}{star if r.run_id in mine else ''}"
+            for r in records}
 
 
 def pick_run(label: str, key: str) -> RunRecord | None:

@@ -45,7 +45,7 @@ def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
         for run, kpis in kpis_by_run.items():
             g = kpis["goals"][i]
             mark = f"{MET} {t('met', lang)}" if g["met"] else f"{NOT_MET} {t('not_met', lang)}"
-            row[run] = f"{format_kpi(g['kpi'], g['value'], kpis)} {mark}"
+            row[run] = f"{format_kpi(g['kpi'], g['value'], kpis)} {unit(g['unit'], lang)} {mark}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -76,11 +76,13 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     bars = alt.Chart(balance).mark_bar().encode(
         x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
         color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
-        tooltip=["prefecture", "run", alt.Tooltip("capacity_tpd:Q", format=",.0f"),
-                 alt.Tooltip("msw_tpd:Q", format=",.0f")])
+        tooltip=[alt.Tooltip("prefecture:N", title=t("col_prefecture", lang)), alt.Tooltip("run:N", title=t("run", lang)),
+                 alt.Tooltip("capacity_tpd:Q", format=",.0f", title=f"{t('capacity', lang)} (t/d)"),
+                 alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} (t/d)")])
     ticks = alt.Chart(balance).mark_tick(color="black", thickness=2).encode(
         x=x, xOffset="run:N", y="msw_tpd:Q",
-        tooltip=["prefecture", "run", alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} t/d")])
+        tooltip=[alt.Tooltip("prefecture:N", title=t("col_prefecture", lang)), alt.Tooltip("run:N", title=t("run", lang)),
+                 alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} (t/d)")])
     return (bars + ticks).properties(title=t("capacity_vs_demand", lang) + f" — ▬ {t('msw_to_treat', lang)}", height=320,
                                      autosize=FIT_WIDTH)
 
@@ -94,7 +96,8 @@ def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, s
     base = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
     bars = base.mark_bar().encode(
         y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=number_format)),
-        color=alt.Color("run:N", legend=None), tooltip=["run", alt.Tooltip("value:Q", format=number_format)])
+        color=alt.Color("run:N", legend=None),
+        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("value:Q", format=number_format, title=t(title_key, lang))])
     labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
         y="label_at:Q", text=alt.Text("value:Q", format=number_format))
     return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)

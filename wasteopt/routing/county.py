@@ -73,7 +73,7 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
                                          job.circuity, SPEED_KMH)
     trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
-    fleet = VehicleType("compactor 8 t", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
+    fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
                         COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
     return RoutingProblem(f"{job.adcode} {job.name_en}", (depot,), sites, stops, (fleet,), distance, duration)
 

@@ -67,7 +67,7 @@ def sample_villages(adcode: str, boundary, rural_population: float) -> pd.DataFr
         lon, lat = np.concatenate([lon, x[inside]]), np.concatenate([lat, y[inside]])
     return pd.DataFrame({
         "adcode": adcode,
-        "name": [f"合成村点 synthetic village {i + 1}" for i in range(count)],
+        "name": [f"合成村点 {i + 1} (synthetic village {i + 1})" for i in range(count)],
         "lon": lon[:count].round(6),
         "lat": lat[:count].round(6),
         "population": rural_population / count,

@@ -23,7 +23,8 @@ demand = region.demand
 county_col, engine_col, limit_col = st.columns([2, 1, 1])
 adcode = county_col.selectbox(t("routes_county", L), list(demand.index), key="routes_county",
                               format_func=lambda a: f"{a} · {place(demand.at[a, 'name_zh'], demand.at[a, 'name_en'])}")
-engine = engine_col.selectbox(t("routes_engine", L), ["auto", "pyvrp", "ortools"], key="routes_engine")
+engine = engine_col.selectbox(t("routes_engine", L), ["auto", "pyvrp", "ortools"], key="routes_engine",
+                              format_func=lambda e: t("engine_auto", L) if e == "auto" else e)
 limit = limit_col.number_input(t("routes_time_limit", L), min_value=1.0, max_value=120.0, value=5.0, step=1.0,
                                key="routes_time_limit")
 
@@ -47,19 +48,20 @@ figures = [(t("route_vehicles", L), f"{kpis['vehicles']}"), (t("route_km", L), f
            (t("route_dropped", L), f"{kpis['stops_dropped']}")]
 for column, (label, value) in zip(st.columns(len(figures)), figures):
     column.metric(label, value)
-st.caption(t("route_status", L, engine=plan.engine, status=plan.status, seconds=f"{plan.seconds:.1f}"))
+st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
 if any(stop.synthetic for stop in plan.problem.stops):
     st.warning(t("routes_synthetic", L))
 for violation in plan.violations[:5]:
     st.error(violation)
 county = region.boundaries[region.boundaries["adcode"] == adcode]
 st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
-routes = plan.to_frames()["routes"]
+routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
 labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
           "unloads": "col_unloads", "km": "col_km", "hours": "col_hours", "start": "col_start", "end": "col_end",
           "lunch_start": "col_lunch", "cost_cny": "col_cost"}
 st.dataframe(routes, hide_index=True, column_config={**{column: t(key, L) for column, key in labels.items()},
-                                                     **{f"{u}_km": f"{u}·km" for u in plan.problem.load_units}})
+                                                     **{f"{u}_km": t("col_t_km", L).replace("t·km", f"{u}·km")
+                                                        for u in plan.problem.load_units}})
 for name, path in service.route_files(record, adcode).items():
     st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
                        key=f"download_route_{name}")
