@@ -1,6 +1,7 @@
 """The planner app's page logic, headless (streamlit.testing.v1.AppTest), and its UI-free helpers."""
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -230,3 +231,20 @@ def test_pages_without_runs_say_what_to_do(app):
         app.switch_page(f"{PAGES}/{page}.py").run()
         assert not app.exception
         assert "还没有求解结果" in app.info[0].value
+
+
+def test_routes_page_shows_a_countys_cd_shuttles_when_the_plan_has_cd_waste(app, runs_dir):
+    app.checkbox(key="knob.cd_enabled").check().run()
+    solve(app)
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
+    app.switch_page(f"{PAGES}/routes_page.py").run()
+    app.selectbox(key="routes_county").set_value("410122").run()
+    assert not app.exception
+    assert [h.value for h in app.subheader] == [t("cd_haul")]
+    shuttles = app.dataframe[0].value
+    flows = pd.read_csv(Path(record.out_dir) / "flows.csv", dtype={"origin": str})
+    shipped = flows[(flows.stream == "cd") & (flows.origin == "410122") & (flows.destination_technology != "cd_reuse")]
+    assert len(shuttles) == len(shipped) > 0  # on-site reuse does not travel
+    assert shuttles["tonnes_per_day"].sum() == pytest.approx(shipped.tonnes_per_day.sum())
+    assert (shuttles["trips_per_day"] >= shuttles["tonnes_per_day"] / 20).all()

@@ -169,6 +169,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "tip_new_lines": ("新增 {count} 条 × {size} t/d", "+{count} × {size} t/d"),
     "tip_flow": ("运量 {tpd} t/d · 运距 {km} km · 周转量 {tkm} t·km/d", "{tpd} t/d · {km} km · {tkm} t·km/d"),
     "col_prefecture": ("地级市", "prefecture"),
+    "cd_haul": ("建筑垃圾运输（整车往返）", "C&D waste haulage (full-load shuttles)"),
+    "cd_haul_intro": ("方案中本县运出的建筑垃圾（就地利用部分不运输）：{payload:g} t 自卸车整车往返，每趟装卸 {handling:g} h、"
+                      "车速 {speed:g} km/h、每班 {shift:g} h；车辆数为本县所有去向合计。",
+                      "The county's C&D waste that the plan ships (on-site reuse stays put): {payload:g} t tippers in full "
+                      "loads, {handling:g} h to load and unload, {speed:g} km/h, {shift:g} h shifts; trucks count all of the "
+                      "county's destinations."),
+    "cd_destination": ("去向", "destination"),
+    "col_technology": ("设施类型", "facility type"),
+    "col_tpd": ("运量 (t/d)", "tonnes (t/d)"),
+    "cd_trips": ("趟次 / 日", "trips / day"),
+    "cd_cycle": ("每趟时间 (h)", "hours per trip"),
+    "cd_trucks": ("本县所需车辆 (辆)", "trucks for the county"),
+    "tech_cd_yard": ("消纳场", "consumption yard"),
+    "tech_cd_recycler": ("资源化利用厂", "recycling plant"),
+    "tech_landfill": ("填埋场", "landfill"),
     "col_value": ("数值", "value"),
     "route_stops": ("个收集点", "stops"),
     "route_unloads": ("次卸车", "unloads"),

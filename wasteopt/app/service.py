@@ -124,6 +124,22 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
                                   Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
 
 
+def cd_haul_of_run(record: RunRecord, adcode: str):
+    """One county's C&D shuttles in a saved plan (full 20 t loads to yards, recycling plants, landfills), as
+    ``wasteopt route`` writes them to cd_haul.csv, with each destination's name and technology. Empty without C&D."""
+    import pandas as pd
+
+    from wasteopt.routing.county import cd_haul, cd_shipments
+
+    flows = pd.read_csv(Path(record.out_dir) / "flows.csv", dtype={"origin": str, "destination": str})
+    shipped = cd_shipments(flows)
+    shipped = shipped[shipped.origin == adcode]
+    if shipped.empty:
+        return shipped
+    return cd_haul(shipped).assign(destination_name_zh=shipped.destination_name_zh.to_numpy(),
+                                   destination_technology=shipped.destination_technology.to_numpy())
+
+
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:
     """The route files written for one county of a run: routes.gpkg, routes.csv, kpis.csv (those present)."""
     folder = Path(record.out_dir) / "routes" / adcode

@@ -78,6 +78,14 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     return RoutingProblem(f"{job.adcode} {job.name_en}", (depot,), sites, stops, (fleet,), distance, duration)
 
 
+def cd_shipments(flows: pd.DataFrame) -> pd.DataFrame:
+    """The C&D flows of a plan that travel: all but on-site reuse (backfill, levelling), which stays put."""
+    cd = flows[flows.stream == "cd"]
+    if "destination_technology" in cd:
+        cd = cd[cd.destination_technology != "cd_reuse"]
+    return cd
+
+
 def cd_haul(flows: pd.DataFrame) -> pd.DataFrame:
     """C&D full-truckload shuttles per flow: trips = t/payload, cycle = load/unload + 2d/v,
     trucks = ⌈Σ trips × cycle / shift⌉ (DOMAIN.md §1.5). Expects origin, destination, km,
@@ -178,7 +186,7 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     users = read_villages(args.villages) if args.villages else None
     jobs = [county_job(scenario, region, adcode, facilities, flows, users, Path(args.out) / adcode, args.engine,
                        args.time_limit, args.seed) for adcode in adcodes]
-    cd = flows[flows.stream == "cd"]
+    cd = cd_shipments(flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 
 

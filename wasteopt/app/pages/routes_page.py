@@ -1,12 +1,14 @@
 """Routes page: rural collection routes of one county from a saved plan (as `wasteopt route --plan` does):
-8 t compactors from the county seat, village points to the plants the plan assigns, with trips to unload."""
+8 t compactors from the county seat, village points to the plants the plan assigns, with trips to unload;
+and, when the plan has C&D waste, the county's full-load C&D shuttles (as in `cd_haul.csv`)."""
 import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.maps import route_deck
 from wasteopt.app.state import lang, pick_run, run_region, show_error
 from wasteopt.errors import WasteoptError
-from wasteopt.ui_text import place, t
+from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
+from wasteopt.ui_text import place, t, unit
 
 L = lang()
 st.title(t("page_routes", L))
@@ -36,32 +38,57 @@ if st.button(t("route", L), type="primary", key="route"):
         except WasteoptError as error:
             show_error(error)
 
+
+def show_route_plan(plan) -> None:
+    """Trucks, distance, hours, tonnes, cost; the map of trips; the route table and its files."""
+    kpis = plan.kpis()
+    figures = [(t("route_vehicles", L), f"{kpis['vehicles']}"), (t("route_km", L), f"{kpis['km_per_day']:,.1f} km"),
+               (t("route_hours", L), f"{kpis['hours']:,.1f} h"),
+               (t("route_collected", L), f"{kpis['collected_t']:,.1f} t/d"),
+               (t("route_cost", L), f"{kpis['cost_cny_per_t']:,.1f} {unit('CNY/t', L)}"),
+               (t("route_dropped", L), f"{kpis['stops_dropped']}")]
+    for column, (label, value) in zip(st.columns(len(figures)), figures):
+        column.metric(label, value)
+    st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
+    if any(stop.synthetic for stop in plan.problem.stops):
+        st.warning(t("routes_synthetic", L))
+    for violation in plan.violations[:5]:
+        st.error(violation)
+    county = region.boundaries[region.boundaries["adcode"] == adcode]
+    st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
+    routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
+    labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
+              "unloads": "col_unloads", "km": "col_km", "hours": "col_hours", "start": "col_start", "end": "col_end",
+              "lunch_start": "col_lunch", "cost_cny": "col_cost"}
+    st.dataframe(routes, hide_index=True, column_config={
+        **{column: t(key, L) for column, key in labels.items()},
+        **{f"{u}_km": t("col_t_km", L).replace("t·km", f"{u}·km") for u in plan.problem.load_units}})
+    for name, path in service.route_files(record, adcode).items():
+        st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
+                           key=f"download_route_{name}")
+
+
+def show_cd_haul() -> None:
+    """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
+    haul = service.cd_haul_of_run(record, adcode)
+    if haul.empty:
+        return
+    st.subheader(t("cd_haul", L))
+    st.caption(t("cd_haul_intro", L, payload=CD_PAYLOAD_T, handling=CD_LOAD_UNLOAD_H, speed=CD_SPEED_KMH, shift=CD_SHIFT_H))
+    table = haul.assign(destination_technology=[t(f"tech_{tech}", L) for tech in haul.destination_technology])
+    st.dataframe(table[["destination_name_zh", "destination_technology", "km", "tonnes_per_day", "trips_per_day",
+                        "cycle_hours", "trucks_needed_by_origin"]], hide_index=True, column_config={
+        "destination_name_zh": t("cd_destination", L), "destination_technology": t("col_technology", L),
+        "km": st.column_config.NumberColumn(t("col_km", L), format="%.1f"),
+        "tonnes_per_day": st.column_config.NumberColumn(t("col_tpd", L), format="%.0f"),
+        "trips_per_day": st.column_config.NumberColumn(t("cd_trips", L), format="%.0f"),
+        "cycle_hours": st.column_config.NumberColumn(t("cd_cycle", L), format="%.2f"),
+        "trucks_needed_by_origin": st.column_config.NumberColumn(t("cd_trucks", L), format="%d")})
+
+
 result = st.session_state.get("route_plan")
-if not result or result[:2] != (record.run_id, adcode):
+if result and result[:2] == (record.run_id, adcode):
+    show_route_plan(result[2])
+else:
     st.info(t("routes_none", L))
-    st.stop()
-plan = result[2]
-kpis = plan.kpis()
-figures = [(t("route_vehicles", L), f"{kpis['vehicles']}"), (t("route_km", L), f"{kpis['km_per_day']:,.1f} km"),
-           (t("route_hours", L), f"{kpis['hours']:,.1f} h"), (t("route_collected", L), f"{kpis['collected_t']:,.1f} t/d"),
-           (t("route_cost", L), f"{kpis['cost_cny_per_t']:,.1f} 元/t" if L == "zh" else f"{kpis['cost_cny_per_t']:,.1f} CNY/t"),
-           (t("route_dropped", L), f"{kpis['stops_dropped']}")]
-for column, (label, value) in zip(st.columns(len(figures)), figures):
-    column.metric(label, value)
-st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
-if any(stop.synthetic for stop in plan.problem.stops):
-    st.warning(t("routes_synthetic", L))
-for violation in plan.violations[:5]:
-    st.error(violation)
-county = region.boundaries[region.boundaries["adcode"] == adcode]
-st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
-routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
-labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
-          "unloads": "col_unloads", "km": "col_km", "hours": "col_hours", "start": "col_start", "end": "col_end",
-          "lunch_start": "col_lunch", "cost_cny": "col_cost"}
-st.dataframe(routes, hide_index=True, column_config={**{column: t(key, L) for column, key in labels.items()},
-                                                     **{f"{u}_km": t("col_t_km", L).replace("t·km", f"{u}·km")
-                                                        for u in plan.problem.load_units}})
-for name, path in service.route_files(record, adcode).items():
-    st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
-                       key=f"download_route_{name}")
+show_cd_haul()
