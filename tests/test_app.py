@@ -248,3 +248,15 @@ def test_routes_page_shows_a_countys_cd_shuttles_when_the_plan_has_cd_waste(app,
     assert len(shuttles) == len(shipped) > 0  # on-site reuse does not travel
     assert shuttles["tonnes_per_day"].sum() == pytest.approx(shipped.tonnes_per_day.sum())
     assert (shuttles["trips_per_day"] >= shuttles["tonnes_per_day"] / 20).all()
+
+
+def test_capacity_path_chart_has_bars_line_and_the_goal():
+    from wasteopt.app.tables import capacity_path_chart
+
+    path = [{"year": 2024, "demand_tpd": 66000.0, "capacity_tpd": 72000.0, "raw_msw_landfill_tpd": 600.0},
+            {"year": 2025, "demand_tpd": 67400.0, "capacity_tpd": 75300.0, "raw_msw_landfill_tpd": 0.0}]
+    spec = capacity_path_chart(path, 70000.0, "zh").to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks == ["bar", "line", "rule"]
+    assert spec["title"] == t("capacity_path")
+    assert len(capacity_path_chart(path, None, "en").to_dict()["layer"]) == 2  # no goal, no rule

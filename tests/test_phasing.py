@@ -114,9 +114,10 @@ def test_budget_needs_capital_figures():
         solve_phases([town_with_landfill(100.0)], [2025], budget_per_year=1.0)
 
 
-def test_henan_two_year_phasing_smoke(root, tmp_path):
+def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     """2024 → 2025 on the Henan spine: the path never loses capacity, 2025 meets zero landfill and the
-    capacity target, and the plan files carry year_built / year_stopped and capacity_path.csv."""
+    capacity target, the plan files carry year_built / year_stopped and capacity_path.csv, and the
+    review report shows the path and each new plant's year."""
     from wasteopt.export import export_plan
     from wasteopt.kpi import compute_kpis, kpi_table
     from wasteopt.scenario import load_scenario
@@ -137,3 +138,14 @@ def test_henan_two_year_phasing_smoke(root, tmp_path):
     files = export_plan(plan, kpis, tmp_path / "run")
     assert pd.read_csv(files["capacity_path"])["year"].tolist() == [2024, 2025]
     assert {"year_built", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)
+
+    from wasteopt.report import write_report
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)  # HTML + XLSX only
+    report = write_report(tmp_path / "run")
+    page = report["html"].read_text(encoding="utf-8")
+    assert "逐年能力路径 Capacity path by year" in page and "single-period" not in page
+    assert page.count('src="data:image/png;base64,') == 4  # two maps, prefectures, the path
+    new_plants = pd.read_excel(report["xlsx"], sheet_name="新建扩建 new plants")
+    assert set(new_plants["投运年份 in service by"]) <= {2024, 2025}
+    path_sheet = pd.read_excel(report["xlsx"], sheet_name="逐年 capacity path")
+    assert path_sheet["年份 year"].tolist() == [2024, 2025]

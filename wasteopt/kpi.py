@@ -221,6 +221,11 @@ def kpi_table(kpis: dict) -> str:
     return "\n".join(lines)
 
 
+def capacity_goal_tpd(kpis: dict) -> float | None:
+    """The incineration-capacity goal (t/d) a run was checked against, if it has one."""
+    return next((g["target"] for g in kpis.get("goals", []) if g["kpi"] == "incineration_capacity_tpd"), None)
+
+
 def format_kpi(key: str, value, kpis: dict) -> str:
     """One KPI value as shown in tables: '–' when missing, shares in %, landfills stopped out of the total."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from wasteopt.errors import DataError
 from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
-from wasteopt.kpi import KPI_LABELS
+from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
@@ -185,6 +185,37 @@ def prefecture_table(region: Region, facilities: pd.DataFrame, demand: pd.DataFr
     return table.reset_index(drop=True)
 
 
+def capacity_path_table(kpis: dict) -> pd.DataFrame:
+    """Phased plans: per year MSW to treat, capacity, plants, raw MSW landfilled, landfills stopped, capital."""
+    path = pd.DataFrame(kpis["capacity_path"])
+    return pd.DataFrame({
+        "年份 year": path["year"], "待处理量 MSW to treat (t/d)": path["demand_tpd"].round(0),
+        "焚烧能力 capacity (t/d)": path["capacity_tpd"].round(0),
+        "新建厂 new plants": path["new_plants"], "扩建厂 expanded plants": path["expanded_plants"],
+        "原生垃圾填埋 raw MSW landfilled (t/d)": path["raw_msw_landfill_tpd"].round(0),
+        "停用填埋场 landfills stopped": path["landfills_stopped"],
+        "当年投资 capital spent (万元)": path["capital_spent_wan_cny"].round(0)})
+
+
+def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
+    """Capacity and MSW to treat per year as bars, raw MSW landfilled as a line, the capacity goal dashed."""
+    fig = new_figure(8, 4.5)
+    ax = fig.subplots()
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["待处理量 MSW to treat (t/d)"], 0.4, label="待处理量 MSW to treat", color="#95a5a6")
+    ax.bar(x + 0.2, table["焚烧能力 capacity (t/d)"], 0.4, label="焚烧能力 incineration capacity", color="#c0392b")
+    ax.plot(x, table["原生垃圾填埋 raw MSW landfilled (t/d)"], "o-", color="#2c3e50", label="原生垃圾填埋 raw MSW landfilled")
+    if goal_tpd:
+        ax.axhline(goal_tpd, color="#1e8449", linestyle="--", label=f"能力目标 capacity goal {goal_tpd:,.0f}")
+    ax.set_xticks(x, table["年份 year"].astype(str))
+    ax.set_ylabel("t/d")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.set_title("逐年能力路径 Capacity path by year")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return figure_png(fig)
+
+
 def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     plants = facilities[facilities["status"].isin(["new", "expanded"])].sort_values(["status", "capacity_tpd"],
                                                                                       ascending=[False, False])
@@ -196,7 +227,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
         "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
-        "投运年份 in service by": year,
+        "投运年份 in service by": plants["year_built"].astype("Int64") if "year_built" in plants else year,
     }).reset_index(drop=True)
 
 
@@ -279,6 +310,16 @@ th{background:#f2f2f2}img{max-width:100%}.met td:last-child{font-weight:bold}
 """
 
 
+def _phasing_html(tables: dict[str, pd.DataFrame], capacity_goal: float | None) -> str:
+    """The capacity path of a phased plan (chart and table), or the note that the plan has one period."""
+    if "逐年 capacity path" not in tables:
+        return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
+    path = tables["逐年 capacity path"]
+    return (f'<p class="note">分期模型：投运年份为新建或扩建后首次运行的年份 phased model: a plant is in service from the '
+            f'year it is built or expanded.</p><h3>逐年能力路径 Capacity path by year</h3>'
+            f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
+
+
 def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX)."""
     kpis, scenario = run["kpis"], run["scenario"]
@@ -289,6 +330,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
         "指标 KPIs": kpi_rows(kpis),
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
+        **({"逐年 capacity path": capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
         "填埋场 landfills": landfill_table(region, flows),
         "假设 assumptions": assumption_table(scenario),
     }
@@ -320,7 +362,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 <h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
-<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>
+{_phasing_html(tables, capacity_goal_tpd(kpis))}
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}

@@ -169,6 +169,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "tip_new_lines": ("新增 {count} 条 × {size} t/d", "+{count} × {size} t/d"),
     "tip_flow": ("运量 {tpd} t/d · 运距 {km} km · 周转量 {tkm} t·km/d", "{tpd} t/d · {km} km · {tkm} t·km/d"),
     "col_prefecture": ("地级市", "prefecture"),
+    "col_year": ("年份", "year"),
+    "col_series": ("指标", "series"),
+    "col_year_built": ("投运年份", "in service from"),
+    "capacity_path": ("逐年能力路径 (t/d)", "capacity path by year (t/d)"),
+    "capacity_goal": ("能力目标", "capacity goal"),
     "cd_haul": ("建筑垃圾运输（整车往返）", "C&D waste haulage (full-load shuttles)"),
     "cd_haul_intro": ("方案中本县运出的建筑垃圾（就地利用部分不运输）：{payload:g} t 自卸车整车往返，每趟装卸 {handling:g} h、"
                       "车速 {speed:g} km/h、每班 {shift:g} h；车辆数为本县所有去向合计。",

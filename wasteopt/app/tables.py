@@ -101,3 +101,26 @@ def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, s
     labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
         y="label_at:Q", text=alt.Text("value:Q", format=number_format))
     return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
+
+
+def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> alt.Chart:
+    """Phased plans: capacity and MSW to treat per year (bars), raw MSW landfilled (line), the capacity goal (rule)."""
+    frame = pd.DataFrame(path)
+    series = {"capacity_tpd": t("capacity", lang), "demand_tpd": t("msw_to_treat", lang),
+              "raw_msw_landfill_tpd": t("landfill_tpd", lang)}
+    long = frame.melt(id_vars="year", value_vars=list(series), var_name="series", value_name="tpd")
+    long["series"] = long["series"].map(series)
+    tooltip = [alt.Tooltip("year:O", title=t("col_year", lang)), alt.Tooltip("series:N", title=t("col_series", lang)),
+               alt.Tooltip("tpd:Q", format=",.0f", title="t/d")]
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=list(series.values()), range=["#c0392b", "#95a5a6", "#2c3e50"]))
+    x = alt.X("year:O", title=t("col_year", lang), axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(long[long["series"] != series["raw_msw_landfill_tpd"]]).mark_bar().encode(
+        x=x, xOffset="series:N", y=alt.Y("tpd:Q", title="t/d", axis=alt.Axis(format=",.0f")), color=colour, tooltip=tooltip)
+    line = alt.Chart(long[long["series"] == series["raw_msw_landfill_tpd"]]).mark_line(point=True).encode(
+        x=x, y="tpd:Q", color=colour, tooltip=tooltip)
+    layers = [bars, line]
+    if goal_tpd:
+        goal = pd.DataFrame({"tpd": [goal_tpd], "label": [f"{t('capacity_goal', lang)} {goal_tpd:,.0f} t/d"]})
+        layers.append(alt.Chart(goal).mark_rule(color="#1e8449", strokeDash=[6, 4]).encode(y="tpd:Q", tooltip=["label"]))
+    return alt.layer(*layers).properties(title=t("capacity_path", lang), height=300, autosize=FIT_WIDTH)

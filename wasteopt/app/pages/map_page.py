@@ -1,9 +1,12 @@
 """Map page: counties coloured by the plant serving them, plants sized by capacity, flows, prefectures."""
+import pandas as pd
 import streamlit as st
 
 from wasteopt.app.maps import plan_deck, plan_legend
 from wasteopt.app.state import lang, pick_run, run_layers, run_region, show_error
+from wasteopt.app.tables import capacity_path_chart
 from wasteopt.errors import WasteoptError
+from wasteopt.kpi import capacity_goal_tpd
 from wasteopt.ui_text import place, t
 
 L = lang()
@@ -20,11 +23,17 @@ except (WasteoptError, OSError) as error:
 
 st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L), height=640, key="plan_map")
 st.markdown(plan_legend(L), unsafe_allow_html=True)
+if record.kpis.get("capacity_path"):  # a phased plan: how capacity grows year by year
+    chart = capacity_path_chart(record.kpis["capacity_path"], capacity_goal_tpd(record.kpis), L)
+    st.altair_chart(chart, width="stretch")
 
 plants = layers["plants"]
 table = plants.assign(name=[place(z, e) for z, e in zip(plants["name_zh"], plants["name_en"])])
-table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation"]]
+table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
+               *(["year_built"] if "year_built" in table else [])]]
 table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
+if "year_built" in table:  # phased plans; plants that were there before the first year have none
+    table["year_built"] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table["year_built"]]
 st.markdown(f"**{t('facilities', L)}**")
 st.dataframe(table, hide_index=True, column_config={
     "name": t("facilities", L), "status": st.column_config.TextColumn(t("col_status", L)),
@@ -33,4 +42,5 @@ st.dataframe(table, hide_index=True, column_config={
     "raw_msw_tpd": st.column_config.NumberColumn(t("col_raw_msw", L), format="%.0f"),
     "utilisation": st.column_config.ProgressColumn(t("col_utilisation", L), min_value=0.0, max_value=1.0,
                                                    format="percent"),
+    "year_built": st.column_config.TextColumn(t("col_year_built", L)),
 })
