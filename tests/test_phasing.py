@@ -147,5 +147,8 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     assert page.count('src="data:image/png;base64,') == 4  # two maps, prefectures, the path
     new_plants = pd.read_excel(report["xlsx"], sheet_name="新建扩建 new plants")
     assert set(new_plants["投运年份 in service by"]) <= {2024, 2025}
+    landfills = pd.read_excel(report["xlsx"], sheet_name="填埋场 landfills")
+    stopped = landfills[landfills["状态 status"].str.startswith("停止")]
+    assert len(stopped) and stopped["停用年份 stopped from"].isin([2024, 2025]).all()
     path_sheet = pd.read_excel(report["xlsx"], sheet_name="逐年 capacity path")
     assert path_sheet["年份 year"].tolist() == [2024, 2025]

@@ -231,16 +231,20 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def landfill_table(region: Region, flows: pd.DataFrame) -> pd.DataFrame:
+def landfill_table(region: Region, flows: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Each landfill: still taking raw MSW or stopped, t/d, assumed or given; the year it stops in a phased plan."""
     receiving = flows.loc[(flows["stream"] == "msw") & (flows["destination_technology"] == "landfill")]
     tonnes = receiving.groupby("destination")["tonnes_per_day"].sum()
     landfills = region.landfills.set_index("site_id")
+    phased = {"停用年份 stopped from": facilities["year_stopped"].reindex(landfills.index).astype("Int64").to_numpy()
+              } if "year_stopped" in facilities else {}
     return pd.DataFrame({
         "填埋场 landfill": landfills.index, "名称 name": landfills["name_zh"] + " " + landfills["name_en"],
         "状态 status": np.where(landfills.index.isin(tonnes.index), "继续接收原生垃圾 still receiving raw MSW",
                               "停止接收原生垃圾 stopped"),
         "原生垃圾 raw MSW (t/d)": tonnes.reindex(landfills.index).fillna(0.0).round(1).to_numpy(),
         "假设 assumed site": np.where(landfills["assumed"].to_numpy(bool), "是 yes", "否 no"),
+        **phased,
     }).sort_values("原生垃圾 raw MSW (t/d)", ascending=False).reset_index(drop=True)
 
 
@@ -331,7 +335,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
         **({"逐年 capacity path": capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
-        "填埋场 landfills": landfill_table(region, flows),
+        "填埋场 landfills": landfill_table(region, flows, facilities),
         "假设 assumptions": assumption_table(scenario),
     }
     goals_html = _html_table(tables["目标 goals"], "met")
