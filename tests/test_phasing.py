@@ -46,7 +46,8 @@ def test_growing_demand_builds_in_year_one_and_expands(rate, optimum):
     assert path["landfills_stopped"].tolist() == [1, 1]
     assert path["cost_wan_cny"].tolist() == pytest.approx([0.3, 0.4])  # undiscounted, 万元
     assert path["capital_spent_wan_cny"].tolist() == pytest.approx([1.5, 0.5])  # site + module, then a module
-    assert phased.schedule.loc["SA", "year_built"] == 2024
+    assert phased.schedule.loc["SA", "year_built"] == 2024  # its first module
+    assert phased.schedule.loc["SA", "year_complete"] == 2025  # its second
     assert phased.schedule.loc["LF", "year_stopped"] == 2024
 
 
@@ -137,16 +138,17 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     assert "capacity path" in kpi_table(kpis)
     files = export_plan(plan, kpis, tmp_path / "run")
     assert pd.read_csv(files["capacity_path"])["year"].tolist() == [2024, 2025]
-    assert {"year_built", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)
+    assert {"year_built", "year_complete", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)
 
     from wasteopt.report import write_report
     monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)  # HTML + XLSX only
     report = write_report(tmp_path / "run")
     page = report["html"].read_text(encoding="utf-8")
-    assert "逐年能力路径 Capacity path by year" in page and "single-period" not in page
+    assert "<h2>逐年能力路径 Capacity path by year</h2>" in page and "single-period" not in page
     assert page.count('src="data:image/png;base64,') == 4  # two maps, prefectures, the path
     new_plants = pd.read_excel(report["xlsx"], sheet_name="新建扩建 new plants")
-    assert set(new_plants["投运年份 in service by"]) <= {2024, 2025}
+    first, complete = new_plants["首次投运 first in service"], new_plants["全部建成 all lines by"]
+    assert set(first) <= {2024, 2025} and set(complete) <= {2024, 2025} and (first <= complete).all()
     landfills = pd.read_excel(report["xlsx"], sheet_name="填埋场 landfills")
     stopped = landfills[landfills["状态 status"].str.startswith("停止")]
     assert len(stopped) and stopped["停用年份 stopped from"].isin([2024, 2025]).all()

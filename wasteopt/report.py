@@ -177,8 +177,8 @@ def prefecture_table(region: Region, facilities: pd.DataFrame, demand: pd.DataFr
     capacity = plants.groupby("prefecture_adcode")["capacity_tpd"].sum().reindex(need.index).fillna(0.0)
     table = pd.DataFrame({
         "市 prefecture": names.loc[need.index, "prefecture_zh"] + " " + names.loc[need.index, "prefecture_en"],
-        "待处理量 MSW to treat (t/d)": need.round(0),
-        "焚烧能力 capacity (t/d)": capacity.round(0),
+        "待处理量 MSW to treat (t/d)": _whole(need),
+        "焚烧能力 capacity (t/d)": _whole(capacity),
         "能力/需求 capacity÷demand": (capacity / need).round(2),
         "焚烧厂数 plants": plants.groupby("prefecture_adcode").size().reindex(need.index).fillna(0).astype(int),
     })
@@ -189,12 +189,17 @@ def capacity_path_table(kpis: dict) -> pd.DataFrame:
     """Phased plans: per year MSW to treat, capacity, plants, raw MSW landfilled, landfills stopped, capital."""
     path = pd.DataFrame(kpis["capacity_path"])
     return pd.DataFrame({
-        "年份 year": path["year"], "待处理量 MSW to treat (t/d)": path["demand_tpd"].round(0),
-        "焚烧能力 capacity (t/d)": path["capacity_tpd"].round(0),
-        "新建厂 new plants": path["new_plants"], "扩建厂 expanded plants": path["expanded_plants"],
-        "原生垃圾填埋 raw MSW landfilled (t/d)": path["raw_msw_landfill_tpd"].round(0),
-        "停用填埋场 landfills stopped": path["landfills_stopped"],
-        "当年投资 capital spent (万元)": path["capital_spent_wan_cny"].round(0)})
+        "年份 year": path["year"], "待处理量 MSW to treat (t/d)": _whole(path["demand_tpd"]),
+        "焚烧能力 capacity (t/d)": _whole(path["capacity_tpd"]),
+        "累计新建厂 new plants to date": path["new_plants"], "累计扩建厂 expanded plants to date": path["expanded_plants"],
+        "原生垃圾填埋 raw MSW landfilled (t/d)": _whole(path["raw_msw_landfill_tpd"]),
+        "累计停用填埋场 landfills stopped to date": path["landfills_stopped"],
+        "当年投资 capital spent that year (万元)": _whole(path["capital_spent_wan_cny"])})
+
+
+def _whole(values: pd.Series) -> pd.Series:
+    """Rounded to whole units and shown without a decimal (t/d, 万元)."""
+    return values.round(0).astype("Int64")
 
 
 def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
@@ -224,10 +229,12 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
         + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
-        "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
-        "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
+        "总能力 capacity (t/d)": _whole(plants["capacity_tpd"]),
+        "处理量 throughput (t/d)": _whole(plants["throughput_tpd"]),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
-        "投运年份 in service by": plants["year_built"].astype("Int64") if "year_built" in plants else year,
+        **({"首次投运 first in service": plants["year_built"].astype("Int64"),
+            "全部建成 all lines by": plants["year_complete"].astype("Int64")} if "year_complete" in plants
+           else {"投运年份 in service by": year}),
     }).reset_index(drop=True)
 
 
@@ -314,14 +321,22 @@ th{background:#f2f2f2}img{max-width:100%}.met td:last-child{font-weight:bold}
 """
 
 
-def _phasing_html(tables: dict[str, pd.DataFrame], capacity_goal: float | None) -> str:
-    """The capacity path of a phased plan (chart and table), or the note that the plan has one period."""
+def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | None) -> str:
+    """A phased plan's capacity path (chart and table) as a section; nothing for a single-period plan."""
+    if "逐年 capacity path" not in tables:
+        return ""
+    path = tables["逐年 capacity path"]
+    return ('<h2>逐年能力路径 Capacity path by year</h2><p class="note">厂数与停用填埋场数为截至当年的累计数，投资为当年支出 '
+            'plants and stopped landfills are counted to date, capital is what is spent that year.</p>'
+            f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
+
+
+def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
     if "逐年 capacity path" not in tables:
         return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
-    path = tables["逐年 capacity path"]
-    return (f'<p class="note">分期模型：投运年份为新建或扩建后首次运行的年份 phased model: a plant is in service from the '
-            f'year it is built or expanded.</p><h3>逐年能力路径 Capacity path by year</h3>'
-            f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
+    return ('<p class="note">分期模型：首次投运为新建或扩建的第一条线运行的年份，全部建成为表中新增线全部运行的年份 '
+            'phased model: first in service is the year its first new line runs; all lines by, the year all the new '
+            'lines listed run.</p>')
 
 
 def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str, pd.DataFrame]]:
@@ -365,8 +380,9 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
+{_capacity_path_html(tables, capacity_goal_tpd(kpis))}
 <h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
-{_phasing_html(tables, capacity_goal_tpd(kpis))}
+{_plant_years_note(tables)}
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}

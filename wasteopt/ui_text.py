@@ -171,9 +171,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_prefecture": ("地级市", "prefecture"),
     "col_year": ("年份", "year"),
     "col_series": ("指标", "series"),
-    "col_year_built": ("投运年份", "in service from"),
+    "col_year_built": ("首次投运", "first in service"),
+    "col_year_complete": ("全部建成", "all lines by"),
     "capacity_path": ("逐年能力路径 (t/d)", "capacity path by year (t/d)"),
     "capacity_goal": ("能力目标", "capacity goal"),
+    "cd_same_seat": ("去向在本县县城的，运距按 0 km 计（县内运距未建模），每趟只计装卸时间。",
+                     "A destination at the county's own seat shows 0 km (haulage within a county is not modelled): "
+                     "its trips count only the loading and unloading time."),
     "cd_haul": ("建筑垃圾运输（整车往返）", "C&D waste haulage (full-load shuttles)"),
     "cd_haul_intro": ("方案中本县运出的建筑垃圾（就地利用部分不运输）：{payload:g} t 自卸车整车往返，每趟装卸 {handling:g} h、"
                       "车速 {speed:g} km/h、每班 {shift:g} h；车辆数为本县所有去向合计。",
@@ -189,7 +193,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "tech_cd_yard": ("消纳场", "consumption yard"),
     "tech_cd_recycler": ("资源化利用厂", "recycling plant"),
     "tech_landfill": ("填埋场", "landfill"),
-    "col_value": ("数值", "value"),
     "route_stops": ("个收集点", "stops"),
     "route_unloads": ("次卸车", "unloads"),
     "garage": ("车库（县城）", "garage (county seat)"),

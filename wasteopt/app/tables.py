@@ -122,5 +122,6 @@ def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> 
     layers = [bars, line]
     if goal_tpd:
         goal = pd.DataFrame({"tpd": [goal_tpd], "label": [f"{t('capacity_goal', lang)} {goal_tpd:,.0f} t/d"]})
-        layers.append(alt.Chart(goal).mark_rule(color="#1e8449", strokeDash=[6, 4]).encode(y="tpd:Q", tooltip=["label"]))
+        layers.append(alt.Chart(goal).mark_rule(color="#1e8449", strokeDash=[6, 4]).encode(
+            y="tpd:Q", tooltip=[alt.Tooltip("label:N", title=t("capacity_goal", lang))]))
     return alt.layer(*layers).properties(title=t("capacity_path", lang), height=300, autosize=FIT_WIDTH)

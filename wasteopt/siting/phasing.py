@@ -54,8 +54,9 @@ class PhasedSolution:
     path: per year (columns ``PATH_COLUMNS``): demand, capacity (t/d), new and expanded plants so far,
       raw MSW landfilled (t/d), landfills running / stopped, one-off capital spent that year and that
       year's undiscounted system cost (万元).
-    schedule: per site: year_built (first year opened or expanded), year_stopped (first year a
-      stoppable site, i.e. a landfill, takes no more gated waste); <NA> when never.
+    schedule: per site: year_built (first year opened or expanded), year_complete (first year it has all
+      the lines of the last year), year_stopped (first year a stoppable site, i.e. a landfill, takes no
+      more gated waste); <NA> when never.
     """
 
     years: tuple[int, ...]
@@ -228,17 +229,18 @@ def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.
 
 
 def _schedule(problems, solutions, years) -> pd.DataFrame:
-    """year_built / year_stopped per site (nullable integers)."""
+    """year_built / year_complete / year_stopped per site (nullable integers)."""
     index = problems[0].sites.index
-    built = pd.Series(pd.NA, index=index, dtype="Int64")
-    stopped = pd.Series(pd.NA, index=index, dtype="Int64")
+    built, complete, stopped = (pd.Series(pd.NA, index=index, dtype="Int64") for _ in range(3))
+    final_modules = solutions[-1].sites["new_modules"]
     for problem, solution, year in zip(problems, solutions, years):
         sites = solution.sites
         now_built = (sites["is_new"] & sites["opened"]) | (sites["new_modules"] > 0)
         built[now_built & built.isna()] = year
+        complete[now_built & (sites["new_modules"] >= final_modules) & complete.isna()] = year
         now_stopped = _existing_stoppable(problem) & ~sites["running"]
         stopped[now_stopped & stopped.isna()] = year
-    return pd.DataFrame({"year_built": built, "year_stopped": stopped})
+    return pd.DataFrame({"year_built": built, "year_complete": complete, "year_stopped": stopped})
 
 
 def _existing_stoppable(problem: SitingProblem) -> pd.Series:

@@ -30,10 +30,11 @@ if record.kpis.get("capacity_path"):  # a phased plan: how capacity grows year b
 plants = layers["plants"]
 table = plants.assign(name=[place(z, e) for z, e in zip(plants["name_zh"], plants["name_en"])])
 table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
-               *(["year_built"] if "year_built" in table else [])]]
+               *(["year_built", "year_complete"] if "year_complete" in table else [])]]
 table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
-if "year_built" in table:  # phased plans; plants that were there before the first year have none
-    table["year_built"] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table["year_built"]]
+for column in ("year_built", "year_complete"):  # phased plans; plants there before the first year have none
+    if column in table:
+        table[column] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table[column]]
 st.markdown(f"**{t('facilities', L)}**")
 st.dataframe(table, hide_index=True, column_config={
     "name": t("facilities", L), "status": st.column_config.TextColumn(t("col_status", L)),
@@ -43,4 +44,5 @@ st.dataframe(table, hide_index=True, column_config={
     "utilisation": st.column_config.ProgressColumn(t("col_utilisation", L), min_value=0.0, max_value=1.0,
                                                    format="percent"),
     "year_built": st.column_config.TextColumn(t("col_year_built", L)),
+    "year_complete": st.column_config.TextColumn(t("col_year_complete", L)),
 })

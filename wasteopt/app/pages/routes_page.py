@@ -70,15 +70,22 @@ def show_route_plan(plan) -> None:
 
 def show_cd_haul() -> None:
     """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
-    haul = service.cd_haul_of_run(record, adcode)
+    try:
+        haul = service.cd_haul_of_run(record, region, adcode)
+    except WasteoptError as error:
+        show_error(error)
+        return
     if haul.empty:
         return
     st.subheader(t("cd_haul", L))
     st.caption(t("cd_haul_intro", L, payload=CD_PAYLOAD_T, handling=CD_LOAD_UNLOAD_H, speed=CD_SPEED_KMH, shift=CD_SHIFT_H))
-    table = haul.assign(destination_technology=[t(f"tech_{tech}", L) for tech in haul.destination_technology])
-    st.dataframe(table[["destination_name_zh", "destination_technology", "km", "tonnes_per_day", "trips_per_day",
+    if (haul["km"] == 0).any():
+        st.caption(t("cd_same_seat", L))
+    table = haul.assign(destination=[place(z, e) for z, e in zip(haul["name_zh"], haul["name_en"])],
+                        technology=[t(f"tech_{tech}", L) for tech in haul["technology"]])
+    st.dataframe(table[["destination", "technology", "km", "tonnes_per_day", "trips_per_day",
                         "cycle_hours", "trucks_needed_by_origin"]], hide_index=True, column_config={
-        "destination_name_zh": t("cd_destination", L), "destination_technology": t("col_technology", L),
+        "destination": t("cd_destination", L), "technology": t("col_technology", L),
         "km": st.column_config.NumberColumn(t("col_km", L), format="%.1f"),
         "tonnes_per_day": st.column_config.NumberColumn(t("col_tpd", L), format="%.0f"),
         "trips_per_day": st.column_config.NumberColumn(t("cd_trips", L), format="%.0f"),
