@@ -198,8 +198,8 @@ def capacity_path_table(kpis: dict) -> pd.DataFrame:
 
 
 def _whole(values: pd.Series) -> pd.Series:
-    """Rounded to whole units and shown without a decimal (t/d, 万元)."""
-    return values.round(0).astype("Int64")
+    """Rounded to whole units (t/d, 万元); the HTML shows them without a decimal."""
+    return values.round(0)
 
 
 def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
@@ -232,10 +232,15 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "总能力 capacity (t/d)": _whole(plants["capacity_tpd"]),
         "处理量 throughput (t/d)": _whole(plants["throughput_tpd"]),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
-        **({"首次投运 first in service": plants["year_built"].astype("Int64"),
-            "全部建成 all lines by": plants["year_complete"].astype("Int64")} if "year_complete" in plants
-           else {"投运年份 in service by": year}),
+        **(_plant_years(plants) or {"投运年份 in service by": year}),
     }).reset_index(drop=True)
+
+
+def _plant_years(plants: pd.DataFrame) -> dict[str, pd.Series]:
+    """A phased plan's years per plant: first in service, and all lines running (runs written before
+    year_complete existed have only the first)."""
+    names = {"year_built": "首次投运 first in service", "year_complete": "全部建成 all lines by"}
+    return {label: plants[column].astype("Int64") for column, label in names.items() if column in plants}
 
 
 def landfill_table(region: Region, flows: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
@@ -304,7 +309,12 @@ def read_run(run_dir: str | Path) -> dict:
 
 
 def _html_table(frame: pd.DataFrame, classes: str = "") -> str:
-    return frame.to_html(index=False, escape=True, na_rep="", classes=classes, border=0, float_format=lambda v: f"{v:,.1f}")
+    return frame.to_html(index=False, escape=True, na_rep="", classes=classes, border=0, float_format=_number)
+
+
+def _number(value: float) -> str:
+    """Thousands separated; one decimal unless the value is whole."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _img(png: bytes, alt: str) -> str:
