@@ -5,6 +5,7 @@ import re
 import shutil
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from wasteopt.export import export_plan
@@ -67,3 +68,23 @@ def test_cjk_font_is_found_when_noto_is_installed():
     if "Noto Sans CJK" not in listed:
         pytest.skip("fonts-noto-cjk not installed (scripts/sysdeps.sh installs it)")
     assert setup_fonts().startswith("Noto Sans CJK")
+
+
+def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first_years(run_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    kpis["capacity_path"] = [
+        {"year": year, "demand_tpd": demand, "capacity_tpd": capacity, "new_plants": plants, "expanded_plants": 0,
+         "raw_msw_landfill_tpd": landfilled, "landfills_running": 1, "landfills_stopped": 0, "capital_spent_wan_cny": 1234.4}
+        for year, demand, capacity, plants, landfilled in ((2024, 1000.0, 900.0, 1, 100.0), (2025, 1100.0, 1500.0, 2, 0.0))]
+    (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+    facilities = pd.read_csv(copy / "facilities.csv", dtype=str)
+    facilities["year_built"] = "2024"  # such runs have year_built and year_stopped, not year_complete
+    facilities.to_csv(copy / "facilities.csv", index=False)
+    files = write_report(copy)
+    page = files["html"].read_text(encoding="utf-8")
+    assert "<h2>逐年能力路径 Capacity path by year</h2>" in page and "1,234" in page  # whole 万元, thousands separated
+    plants = pd.read_excel(files["xlsx"], sheet_name="新建扩建 new plants")
+    assert "首次投运 first in service" in plants and "全部建成 all lines by" not in plants
+    assert pd.read_excel(files["xlsx"], sheet_name="逐年 capacity path")["年份 year"].tolist() == [2024, 2025]
