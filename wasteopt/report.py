@@ -137,6 +137,7 @@ def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:
 
 
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
+PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
 
 
 def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
@@ -177,8 +178,8 @@ def prefecture_table(region: Region, facilities: pd.DataFrame, demand: pd.DataFr
     capacity = plants.groupby("prefecture_adcode")["capacity_tpd"].sum().reindex(need.index).fillna(0.0)
     table = pd.DataFrame({
         "市 prefecture": names.loc[need.index, "prefecture_zh"] + " " + names.loc[need.index, "prefecture_en"],
-        "待处理量 MSW to treat (t/d)": _whole(need),
-        "焚烧能力 capacity (t/d)": _whole(capacity),
+        "待处理量 MSW to treat (t/d)": need.round(0),
+        "焚烧能力 capacity (t/d)": capacity.round(0),
         "能力/需求 capacity÷demand": (capacity / need).round(2),
         "焚烧厂数 plants": plants.groupby("prefecture_adcode").size().reindex(need.index).fillna(0).astype(int),
     })
@@ -189,17 +190,12 @@ def capacity_path_table(kpis: dict) -> pd.DataFrame:
     """Phased plans: per year MSW to treat, capacity, plants, raw MSW landfilled, landfills stopped, capital."""
     path = pd.DataFrame(kpis["capacity_path"])
     return pd.DataFrame({
-        "年份 year": path["year"], "待处理量 MSW to treat (t/d)": _whole(path["demand_tpd"]),
-        "焚烧能力 capacity (t/d)": _whole(path["capacity_tpd"]),
+        "年份 year": path["year"], "待处理量 MSW to treat (t/d)": path["demand_tpd"].round(0),
+        "焚烧能力 capacity (t/d)": path["capacity_tpd"].round(0),
         "累计新建厂 new plants to date": path["new_plants"], "累计扩建厂 expanded plants to date": path["expanded_plants"],
-        "原生垃圾填埋 raw MSW landfilled (t/d)": _whole(path["raw_msw_landfill_tpd"]),
+        "原生垃圾填埋 raw MSW landfilled (t/d)": path["raw_msw_landfill_tpd"].round(0),
         "累计停用填埋场 landfills stopped to date": path["landfills_stopped"],
-        "当年投资 capital spent that year (万元)": _whole(path["capital_spent_wan_cny"])})
-
-
-def _whole(values: pd.Series) -> pd.Series:
-    """Rounded to whole units (t/d, 万元); the HTML shows them without a decimal."""
-    return values.round(0)
+        "当年投资 capital spent that year (万元)": path["capital_spent_wan_cny"].round(0)})
 
 
 def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
@@ -229,8 +225,8 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
         + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
-        "总能力 capacity (t/d)": _whole(plants["capacity_tpd"]),
-        "处理量 throughput (t/d)": _whole(plants["throughput_tpd"]),
+        "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
+        "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
         **(_plant_years(plants) or {"投运年份 in service by": year}),
     }).reset_index(drop=True)
@@ -333,16 +329,16 @@ th{background:#f2f2f2}img{max-width:100%}.met td:last-child{font-weight:bold}
 
 def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | None) -> str:
     """A phased plan's capacity path (chart and table) as a section; nothing for a single-period plan."""
-    if "逐年 capacity path" not in tables:
+    if PATH_SHEET not in tables:
         return ""
-    path = tables["逐年 capacity path"]
+    path = tables[PATH_SHEET]
     return ('<h2>逐年能力路径 Capacity path by year</h2><p class="note">厂数与停用填埋场数为截至当年的累计数，投资为当年支出 '
             'plants and stopped landfills are counted to date, capital is what is spent that year.</p>'
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
 def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
-    if "逐年 capacity path" not in tables:
+    if PATH_SHEET not in tables:
         return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
     return ('<p class="note">分期模型：首次投运为新建或扩建的第一条线运行的年份，全部建成为表中新增线全部运行的年份 '
             'phased model: first in service is the year its first new line runs; all lines by, the year all the new '
@@ -359,7 +355,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
         "指标 KPIs": kpi_rows(kpis),
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
-        **({"逐年 capacity path": capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
+        **({PATH_SHEET: capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
         "填埋场 landfills": landfill_table(region, flows, facilities),
         "假设 assumptions": assumption_table(scenario),
     }

@@ -160,7 +160,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_end": ("收车", "end"),
     "col_lunch": ("午休开始", "lunch break"),
     "col_cost": ("成本 (元)", "cost (CNY)"),
-    "col_t_km": ("运输周转量 (t·km)", "transport (t·km)"),
+    "col_load_km": ("运输周转量 ({unit}·km)", "transport ({unit}·km)"),
     "engine_auto": ("自动", "auto"),
     "route_feasible": ("可行", "feasible"),
     "route_infeasible": ("不可行", "infeasible"),

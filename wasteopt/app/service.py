@@ -124,21 +124,20 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
                                   Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
 
 
-def cd_haul_of_run(record: RunRecord, region, adcode: str):
-    """One county's C&D shuttles in a saved plan (full 20 t loads to yards, recycling plants, landfills), as
-    ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en and technology.
-    Empty when the county ships no C&D waste."""
-    from wasteopt.routing.county import cd_haul, cd_shipments, siting_flows
+def cd_haul_of_plan(layers: dict, adcode: str):
+    """One county's C&D shuttles in a saved plan's layers (full 20 t loads to yards, recycling plants,
+    landfills), as ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en
+    and technology. Empty when the county ships no C&D waste."""
+    from wasteopt.routing.county import cd_haul, cd_shipments
 
-    facilities, flows = siting_flows(saved_scenario(record.scenario_yaml), region, record.out_dir)
-    shipped = cd_shipments(flows)
+    shipped = cd_shipments(layers["flows"])
     shipped = shipped[shipped.origin == adcode]
     if shipped.empty:
         return shipped
-    sites = facilities.set_index("site_id")
+    sites = layers["plants"].set_index("site_id")
     return cd_haul(shipped).assign(name_zh=shipped.destination.map(sites["name_zh"]).to_numpy(),
                                    name_en=shipped.destination.map(sites["name_en"]).to_numpy(),
-                                   technology=shipped.destination.map(sites["technology"]).to_numpy())
+                                   technology=shipped.destination_technology.to_numpy())
 
 
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:

@@ -67,18 +67,29 @@ def run_labels(records) -> dict[str, str]:
             for r in records}
 
 
-def pick_run(label: str, key: str) -> RunRecord | None:
-    """A selectbox of saved runs, preselecting this session's current run."""
+def pick_run(label: str, key: str) -> RunRecord:
+    """A selectbox of saved runs, preselecting this session's current run; with none saved, the page says
+    what to do and stops."""
     runs = saved_runs()
     if not runs:
         st.info(t("no_run", lang()))
-        return None
+        st.stop()
     ids = [r.run_id for r in runs]
     current = st.session_state.get(CURRENT_RUN)
     index = ids.index(current) if current in ids else 0
     labels = run_labels(runs)
     chosen = st.selectbox(label, ids, index=index, key=key, format_func=labels.get)
     return next(r for r in runs if r.run_id == chosen)
+
+
+def run_plan(record: RunRecord) -> tuple[dict, Region]:
+    """The run's plan layers and its Region (both cached); if its files cannot be read, the page shows why
+    and stops."""
+    try:
+        return run_layers(record), run_region(record)
+    except (WasteoptError, OSError) as error:
+        show_error(error)
+        st.stop()
 
 
 def show_error(error: WasteoptError) -> None:

@@ -79,7 +79,8 @@ def county_problem(job: CountyJob) -> RoutingProblem:
 
 
 def cd_shipments(flows: pd.DataFrame) -> pd.DataFrame:
-    """The C&D flows of a plan that travel: all but on-site reuse (backfill, levelling), which stays put."""
+    """The C&D flows of a plan that travel: all but on-site reuse (backfill, levelling), which stays put.
+    A plan given by hand (``--plan``) may lack ``destination_technology``: then every C&D flow travels."""
     cd = flows[flows.stream == "cd"]
     if "destination_technology" in cd:
         cd = cd[cd.destination_technology != "cd_reuse"]

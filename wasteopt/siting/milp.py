@@ -171,7 +171,7 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0,
                rel_gap: float = 1e-4, threads: int = 0, seed: int = 0, log_path: str | None = None,
-               neighbourhoods: Callable[[], list[np.ndarray]] | None = None,
+               neighbourhoods: Callable[[], list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]] | None = None,
                first_plan: Callable[[np.ndarray | None], FirstPlan | None] | None = None,
                start: np.ndarray | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
@@ -310,7 +310,7 @@ class _NeighbourhoodSearch:
     are in HiGHS's scaled units.
     """
 
-    def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list[np.ndarray]], start: float,
+    def __init__(self, model: LinearModel, neighbourhoods: Callable[[], list | tuple[list, list]], start: float,
                  deadline: float, seed: int, first_plan: Callable | None = None, rel_gap: float = 1e-4):
         self.model, self.make_neighbourhoods, self.seed, self.first_plan = model, neighbourhoods, seed, first_plan
         self.rel_gap = rel_gap

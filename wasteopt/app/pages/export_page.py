@@ -13,8 +13,6 @@ from wasteopt.ui_text import t
 L = lang()
 st.title(t("page_export", L))
 record = pick_run(t("export_run", L), key="export_run")
-if record is None:
-    st.stop()
 folder = Path(record.out_dir)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LAYERS = ("plants", "demand", "flows")

@@ -3,23 +3,15 @@ import pandas as pd
 import streamlit as st
 
 from wasteopt.app.maps import plan_deck, plan_legend
-from wasteopt.app.state import lang, pick_run, run_layers, run_region, show_error
+from wasteopt.app.state import lang, pick_run, run_plan
 from wasteopt.app.tables import capacity_path_chart
-from wasteopt.errors import WasteoptError
 from wasteopt.kpi import capacity_goal_tpd
 from wasteopt.ui_text import place, t
 
 L = lang()
 st.title(t("page_map", L))
 record = pick_run(t("run", L), key="map_run")
-if record is None:
-    st.stop()
-try:
-    layers = run_layers(record)
-    region = run_region(record)
-except (WasteoptError, OSError) as error:
-    show_error(error)
-    st.stop()
+layers, region = run_plan(record)
 
 st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L), height=640, key="plan_map")
 st.markdown(plan_legend(L), unsafe_allow_html=True)
@@ -29,12 +21,11 @@ if record.kpis.get("capacity_path"):  # a phased plan: how capacity grows year b
 
 plants = layers["plants"]
 table = plants.assign(name=[place(z, e) for z, e in zip(plants["name_zh"], plants["name_en"])])
-table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
-               *(["year_built", "year_complete"] if "year_complete" in table else [])]]
+YEARS = [column for column in ("year_built", "year_complete") if column in table]  # phased plans
+table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation", *YEARS]]
 table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
-for column in ("year_built", "year_complete"):  # phased plans; plants there before the first year have none
-    if column in table:
-        table[column] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table[column]]
+for column in YEARS:  # plants there before the first year have none
+    table[column] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table[column]]
 st.markdown(f"**{t('facilities', L)}**")
 st.dataframe(table, hide_index=True, column_config={
     "name": t("facilities", L), "status": st.column_config.TextColumn(t("col_status", L)),

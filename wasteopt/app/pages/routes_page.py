@@ -5,7 +5,7 @@ import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.maps import route_deck
-from wasteopt.app.state import lang, pick_run, run_region, show_error
+from wasteopt.app.state import lang, pick_run, run_plan, show_error
 from wasteopt.errors import WasteoptError
 from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
 from wasteopt.ui_text import place, t, unit
@@ -14,13 +14,7 @@ L = lang()
 st.title(t("page_routes", L))
 st.caption(t("routes_intro", L))
 record = pick_run(t("routes_run", L), key="routes_run")
-if record is None:
-    st.stop()
-try:
-    region = run_region(record)
-except (WasteoptError, OSError) as error:
-    show_error(error)
-    st.stop()
+layers, region = run_plan(record)
 demand = region.demand
 county_col, engine_col, limit_col = st.columns([2, 1, 1])
 adcode = county_col.selectbox(t("routes_county", L), list(demand.index), key="routes_county",
@@ -62,7 +56,7 @@ def show_route_plan(plan) -> None:
               "lunch_start": "col_lunch", "cost_cny": "col_cost"}
     st.dataframe(routes, hide_index=True, column_config={
         **{column: t(key, L) for column, key in labels.items()},
-        **{f"{u}_km": t("col_t_km", L).replace("t·km", f"{u}·km") for u in plan.problem.load_units}})
+        **{f"{u}_km": t("col_load_km", L, unit=u) for u in plan.problem.load_units}})
     for name, path in service.route_files(record, adcode).items():
         st.download_button(f"⬇ {name}", path.read_bytes(), file_name=f"{record.run_id}_{adcode}_{name}",
                            key=f"download_route_{name}")
@@ -70,11 +64,7 @@ def show_route_plan(plan) -> None:
 
 def show_cd_haul() -> None:
     """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
-    try:
-        haul = service.cd_haul_of_run(record, region, adcode)
-    except WasteoptError as error:
-        show_error(error)
-        return
+    haul = service.cd_haul_of_plan(layers, adcode)
     if haul.empty:
         return
     st.subheader(t("cd_haul", L))
