@@ -21,7 +21,8 @@ from wasteopt.routing import (
     solve,
     travel_matrices,
 )
-from wasteopt.routing.solve import Call, RawRoute, make_plan
+from wasteopt.routing.solve import make_plan
+from wasteopt.routing.types import Call, RawRoute
 
 ROOT = Path(__file__).resolve().parents[1]
 KIM_102 = ROOT / "bench/data/wcvrptw_kim2006/102_stop.txt"

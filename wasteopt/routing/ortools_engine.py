@@ -17,7 +17,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, scaled_loads
-from wasteopt.routing.solve import Call, RawRoute
+from wasteopt.routing.types import Call, RawRoute
 
 REQUIRED_PENALTY_CNY = 1e7
 

@@ -18,7 +18,7 @@ from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.solve import Call, RawRoute
+from wasteopt.routing.types import Call, RawRoute
 
 LOAD_SCALE = 1000
 COST_SCALE = 100_000

@@ -7,32 +7,15 @@ independent checker (``check.py``) decide whether the plan is feasible.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.routing.plan import DroppedStop, Route, RoutePlan, Visit
 from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.types import RawRoute
 
 ENGINES = ("pyvrp", "ortools")
-
-
-@dataclass(frozen=True)
-class Call:
-    """A raw engine call: ``kind`` "start"/"stop"/"unload"/"end", ``index`` into the
-    problem's depots/stops/sites, ``start_s`` when service starts (departure for "start")."""
-
-    kind: str
-    index: int
-    start_s: int
-
-
-@dataclass(frozen=True)
-class RawRoute:
-    vehicle_type: int
-    calls: tuple[Call, ...]
-    break_start_s: int | None = None
 
 
 def engine_limitations(problem: RoutingProblem) -> list[str]:

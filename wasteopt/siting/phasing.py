@@ -20,15 +20,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, ScenarioError
-from wasteopt.plan import SitingPlan
-from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
-from wasteopt.siting.explain import explain_from_slack, raise_if_unreachable, raise_unless_plan
-from wasteopt.siting.milp import INF, INFEASIBLE, LinearModel, MilpResult, solve_milp
-from wasteopt.siting.model import ModelIndex, SitingSolution, build_milp, prepare_arcs, read_solution, solve_problem
+from wasteopt.siting.milp import INF, LinearModel, MilpResult, solve_milp
+from wasteopt.siting.model import ModelIndex, SitingSolution, build_milp, read_solution, solve_problem
 from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.scenario_problem import WAN, build_problem, incinerator_capital_cny
+from wasteopt.siting.scenario_problem import WAN, incinerator_capital_cny
 
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
@@ -270,51 +266,3 @@ def build_capital(scenario: Scenario) -> BuildCapital:
     """One-off incinerator capital (CNY) from the scenario's 万元 figures."""
     _, site_capital, line_capital = incinerator_capital_cny(scenario)
     return BuildCapital("incinerator", site_capital, line_capital)
-
-
-def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-                 rel_gap: float | None = None) -> SitingPlan:
-    """The plan of the last phasing year, its facilities with ``year_built`` / ``year_stopped`` and its
-    ``capacity_path`` per year. Raises InfeasibleError (with an Explanation) when no plan exists."""
-    years, solver = scenario.phasing.years, scenario.solver
-    if not years:
-        raise ScenarioError("key 'phasing.years': no years to phase (use solve_scenario for one year)")
-    if scenario.objective.kind != "min_cost":
-        raise ScenarioError(f"key 'objective.kind': phasing needs min_cost, not {scenario.objective.kind}")
-    if scenario.policy.fixed_plants_file:
-        raise ScenarioError("key 'policy.fixed_plants_file': a fixed plan is a one-year what-if; "
-                            "phasing decides when plants are built (remove one of the two)")
-    if years[0] <= scenario.region.baseline_year or years[-1] != scenario.region.target_year:
-        raise ScenarioError(f"key 'phasing.years': must lie after region.baseline_year "
-                            f"({scenario.region.baseline_year}) and end at region.target_year ({scenario.region.target_year})")
-    backend = backend or solver.backend
-    time_limit = solver.time_limit_s if time_limit is None else time_limit
-    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
-    yearly = [year_scenario(scenario, t) for t in years]
-    regions: list[Region] = [load_region(s) for s in yearly]
-    problems = [build_problem(s, r) for s, r in zip(yearly, regions)]
-    last, region = problems[-1], regions[-1]
-    names = region.demand[["name_zh", "name_en"]]
-    raise_if_unreachable(last, prepare_arcs(last), names, scenario.network.max_haul_km)
-    options = dict(discount_rate=scenario.economics.discount_rate, capital=build_capital(scenario),
-                   budget_per_year=_budget(scenario), backend=backend, plant_technology="incinerator")
-    phased = solve_phases(problems, years, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads, **options)
-    if phased.result.status == INFEASIBLE:
-        elastic = solve_phases(problems, years, time_limit=time_limit, rel_gap=0.01, elastic=True, **options)
-        final = elastic.solutions[-1]
-        explanation = explain_from_slack(last, final.unserved, final.policy_slack, prepare_arcs(last), names,
-                                         scenario.network.max_haul_km)
-        budget = "" if options["budget_per_year"] is None else \
-            f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
-        raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
-    raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
-    from wasteopt.siting.solve import make_plan  # solve.py dispatches here: import late to avoid a cycle
-
-    plan = make_plan(scenario, region, last, phased.solutions[-1])
-    facilities = plan.facilities.join(phased.schedule)
-    return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
-
-
-def _budget(scenario: Scenario) -> float | None:
-    budget = scenario.phasing.build_budget_wan_cny_per_year
-    return None if budget is None else budget * WAN

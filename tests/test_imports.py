@@ -1,0 +1,77 @@
+"""The package imports one way only: no module of ``wasteopt`` reaches itself through its imports."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import wasteopt
+
+PACKAGE_ROOT = Path(wasteopt.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE_ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(source: str, name: str, is_package: bool, modules: set[str]) -> set[str]:
+    """The ``modules`` that module ``name`` (source text ``source``) imports anywhere: module level,
+    functions, ``if`` blocks. ``from package import name`` also counts ``package.name`` when that is a module."""
+    package = name if is_package else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {m for m in found if m in modules and m != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the ``wasteopt`` modules it imports."""
+    paths = sorted(PACKAGE_ROOT.rglob("*.py"))
+    modules = {module_name(p) for p in paths}
+    return {module_name(p): imported_modules(p.read_text(encoding="utf-8"), module_name(p), p.name == "__init__.py",
+                                             modules) for p in paths}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a list of modules (the first repeated at the end), or None."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in done and (cycle := visit(nxt)):
+                return cycle
+        done.add(path.pop())
+        return None
+
+    for start in sorted(graph):
+        if start not in done and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_the_package_has_no_import_cycle():
+    graph = import_graph()
+    assert "wasteopt.sweep" in graph["wasteopt.commands.batch"]  # a function-level import is seen
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " → ".join(cycle)
+
+
+def test_a_function_level_import_back_is_a_cycle():
+    modules = {"pkg", "pkg.a", "pkg.b"}
+    graph = {"pkg": set(),
+             "pkg.a": imported_modules("from pkg import b\n", "pkg.a", False, modules),
+             "pkg.b": imported_modules("def late():\n    from .a import thing\n", "pkg.b", False, modules)}
+    assert graph["pkg.b"] == {"pkg.a"}
+    assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
