@@ -8,7 +8,7 @@ from wasteopt.export import export_plan
 from wasteopt.kpi import compute_kpis
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import solve_scenario
-from wasteopt.siting.model import solve_problem
+from wasteopt.siting import solve_problem
 from wasteopt.synthetic import write_seed_subset
 from test_siting import line_of_three
 

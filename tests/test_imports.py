@@ -75,3 +75,18 @@ def test_a_function_level_import_back_is_a_cycle():
              "pkg.b": imported_modules("def late():\n    from .a import thing\n", "pkg.b", False, modules)}
     assert graph["pkg.b"] == {"pkg.a"}
     assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+def test_the_siting_engine_imports_down_its_layers_only():
+    """milp → formulation → search → pipeline: a layer never imports one above it."""
+    graph = import_graph()
+    layers = ["wasteopt.milp", "wasteopt.siting.formulation", "wasteopt.siting.search", "wasteopt.siting.pipeline"]
+
+    def layer(module: str) -> int | None:
+        return next((i for i, name in enumerate(layers) if module == name or module.startswith(name + ".")), None)
+
+    upward = [(module, target) for module, targets in graph.items() for target in targets
+              if layer(module) is not None and layer(target) is not None and layer(target) > layer(module)]
+    assert upward == []
+    assert not any(target.startswith("wasteopt.siting") for m, targets in graph.items() if layer(m) == 0
+                   for target in targets)  # the MILP layer knows nothing of sites

@@ -17,8 +17,9 @@ from wasteopt.errors import InfeasibleError
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
-from wasteopt.siting.milp import INFEASIBLE
-from wasteopt.siting.model import prepare_arcs, solve_problem
+from wasteopt.milp import MilpStatus
+from wasteopt.siting import solve_problem
+from wasteopt.siting.formulation import prepare_arcs
 from wasteopt.siting.problem import FlowCap, SitingProblem, Technology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +62,7 @@ def explain_tiny(problem: SitingProblem, max_haul_km: float | None = None) -> Ex
     unreachable = unreachable_nodes(problem, arcs, None, max_haul_km)
     if len(unreachable):
         return Explanation(unreachable, ())
-    assert solve_problem(problem, time_limit=20).result.status == INFEASIBLE
+    assert solve_problem(problem, time_limit=20).result.status == MilpStatus.INFEASIBLE
     elastic = solve_problem(problem, time_limit=20, elastic=True)
     return explain_from_slack(problem, elastic.unserved, elastic.policy_slack, arcs, None, max_haul_km)
 

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from wasteopt.siting import FlowCap, SitingProblem, Technology
-from wasteopt.siting.phasing import BuildCapital, solve_phases, year_weights
+from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_phases
+from wasteopt.siting.formulation import BuildCapital, year_weights
 
 CAPITAL = BuildCapital("plant", site=10_000.0, per_module=(5_000.0,))  # one-off CNY
 
@@ -67,16 +67,16 @@ def test_linked_solve_starts_from_the_last_year_alone_and_leaves_that_plan(monke
     """The case above. Year 2 alone takes one module (3,000). With it fixed, year 1 holds at most that
     module; its best timing is the module in year 1 with 100 t/d landfilled (3,000 + 6,000 + 1,000): a
     start of 13,000. The linked optimum builds both modules in year 1 (8,000): the solve leaves the start."""
-    from wasteopt.siting import phasing
+    from wasteopt.siting import pipeline
 
-    starts, solve_milp = [], phasing.solve_milp
+    starts, solve_milp = [], pipeline.solve_milp
 
     def spy(m, *args, start=None, **options):
         if start is not None:
             starts.append(float(m.arrays()[0] @ start))
         return solve_milp(m, *args, start=start, **options)
 
-    monkeypatch.setattr(phasing, "solve_milp", spy)
+    monkeypatch.setattr(pipeline, "solve_milp", spy)
     phased = solve_phases([town_with_landfill(200.0), town_with_landfill(100.0)], [2024, 2025], rel_gap=0)
     assert starts == [pytest.approx(13000.0)]
     assert phased.result.objective == pytest.approx(8000.0) and phased.result.status == "optimal"

@@ -5,11 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.siting import FlowCap, SitingProblem, Technology
-from wasteopt.siting.first_plan import greedy_modules, relaxation_closed_sites
-from wasteopt.siting.milp import FirstPlan, _highs_model, _NeighbourhoodSearch, solve_milp
-from wasteopt.siting import model
-from wasteopt.siting.model import build_milp, first_plan, site_neighbourhoods, solve_problem
+from wasteopt.milp import INF, LinearModel, highs_model, solve_milp
+from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_problem
+from wasteopt.siting.formulation import build_milp
+from wasteopt.siting.search import restriction
+from wasteopt.siting.search.greedy import greedy_modules
+from wasteopt.siting.search.neighbourhoods import site_neighbourhoods, stop_neighbourhoods
+from wasteopt.siting.search.restriction import first_plan, relaxation_closed_sites
+from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
 from tests.test_siting import line_of_three
 
 
@@ -76,9 +79,8 @@ def test_search_turns_a_poor_plan_into_the_optimum():
     poor = solve_milp(build_milp(locked)[0], rel_gap=0)
     assert poor.objective == pytest.approx(14000.0)
     m, idx, arcs = build_milp(problem)
-    scale = _highs_model(m)[1]
-    now = time.perf_counter()
-    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=1), now - 10, now + 30, seed=0)
+    scale = highs_model(m)[1]
+    search = NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=1), seed=0)
     search.best, search.best_x = poor.objective * scale, poor.x
     search.run()
     assert search.improved >= 1
@@ -88,7 +90,7 @@ def test_search_turns_a_poor_plan_into_the_optimum():
 def test_quick_solves_never_start_the_search():
     built = []
     m = build_milp(line_of_three())[0]
-    result = solve_milp(m, rel_gap=0, neighbourhoods=lambda: built.append(1) or [])
+    result = solve_milp(m, rel_gap=0, companion=SearchBeside(NeighbourhoodSearch(m, lambda: built.append(1) or [])))
     assert result.status == "optimal" and result.objective == pytest.approx(13000.0)
     assert built == [] and "neighbourhood search" not in result.message
 
@@ -97,12 +99,11 @@ def test_a_failing_search_stops_quietly_and_says_why():
     problem = line_of_three()
     m = build_milp(problem)[0]
     plan = solve_milp(m, rel_gap=0)
-    now = time.perf_counter()
 
     def broken():
         raise ValueError("no arcs")
 
-    search = _NeighbourhoodSearch(m, broken, now - 10, now + 30, seed=0)
+    search = NeighbourhoodSearch(m, broken, seed=0)
     search.best, search.best_x = plan.objective, plan.x
     search.run()
     assert search.failure == "ValueError: no arcs" and search.tried == 0
@@ -166,9 +167,8 @@ def test_no_greedy_plan_while_a_landfill_may_take_the_waste():
 def test_without_a_plan_from_highs_the_search_starts_from_the_greedy_one():
     problem = sites_on_a_road([0, 10, 100, 115])
     m, idx, arcs = build_milp(problem)
-    scale = _highs_model(m)[1]
-    now = time.perf_counter()
-    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), now - 10, now + 30, seed=0,
+    scale = highs_model(m)[1]
+    search = NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), seed=0,
                                   first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
     search.run()
     assert search.from_first_plan == "greedy" and search.failure == ""  # the restricted plan is no better
@@ -176,16 +176,15 @@ def test_without_a_plan_from_highs_the_search_starts_from_the_greedy_one():
 
 
 def test_the_first_relaxation_looks_only_near_the_greedy_sites(monkeypatch):
-    monkeypatch.setattr(model, "RELAXATION_SCOPE_SITES", 1)  # the greedy's own sites (S0, S2), no neighbours
+    monkeypatch.setattr(restriction, "RELAXATION_SCOPE_SITES", 1)  # the greedy's own sites (S0, S2), no neighbours
     problem = sites_on_a_road([0, 10, 100, 115])
     m, idx, arcs = build_milp(problem)
     plan = first_plan(problem, idx, arcs)
     far = [int(idx.site_y[site][0]) for site in ("S1", "S3")]
     assert plan.outside.tolist() == far
-    now = time.perf_counter()
-    search = _NeighbourhoodSearch(m, lambda: [], now, now + 30, seed=0)
+    search = NeighbourhoodSearch(m, lambda: [], seed=0)
     search._set_up()
-    relaxation = search._relaxation(10.0, plan.outside)
+    relaxation = search._relaxation(plan.outside)
     assert relaxation[far].tolist() == [0.0, 0.0]
     assert np.asarray(search.sub.getLp().col_upper_)[far].tolist() == [1.0, 1.0]  # bounds restored
 
@@ -213,9 +212,8 @@ def test_a_better_plan_among_the_relaxations_sites_leads_and_its_exclusions_hold
         return FirstPlan(np.asarray([y["S0"], y["S2"]], np.int32), np.ones(2),
                          excluded=np.asarray([y["S1"], y["S3"]], np.int32))
 
-    scale = _highs_model(m)[1]
-    now = time.perf_counter()
-    search = _NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), now - 10, now + 30, seed=0,
+    scale = highs_model(m)[1]
+    search = NeighbourhoodSearch(m, lambda: site_neighbourhoods(idx, arcs, size=2), seed=0,
                                   first_plan=plan)
     search.run()
     assert search.failure == "" and search.from_first_plan == "relaxation"
@@ -230,7 +228,6 @@ def test_fixed_copy_and_start_plan():
     """min x0 + 2·x1, x0 + x1 ≥ 3, integers ≤ 5: optimum 3; with x0 fixed at 0 it is 6. The fixed copy
     leaves the model alone, a start plan is taken by HiGHS and refused by CBC."""
     from wasteopt.errors import WasteoptError
-    from wasteopt.siting.milp import INF, LinearModel
 
     m = LinearModel()
     x = m.add_vars(2, ub=5, integer=True, cost=[1.0, 2.0])
@@ -253,17 +250,49 @@ def test_one_group_frees_every_stop_decision_so_the_search_can_swap_landfills():
                              stop_targets=(StopTarget("landfill", min_stopped=1),))
     m, idx, arcs = build_milp(problem)
     running = [idx.site_running["LA"], idx.site_running["LC"]]
-    local, recurring = site_neighbourhoods(idx, arcs, size=1), model.stop_neighbourhoods(idx, arcs)
+    local, recurring = site_neighbourhoods(idx, arcs, size=1), stop_neighbourhoods(idx, arcs)
     assert not any(set(running) <= set(g.tolist()) for g in local) and set(running) <= set(recurring[0].tolist())
     poor = solve_milp(m.fixed(running, [0.0, 1.0]), rel_gap=0)
     assert poor.objective == pytest.approx(6500.0)
-    scale = _highs_model(m)[1]
-    now = time.perf_counter()
-    alone = _NeighbourhoodSearch(m, lambda: local, now - 10, now + 30, seed=0)
+    scale = highs_model(m)[1]
+    alone = NeighbourhoodSearch(m, lambda: local, seed=0)
     alone.best, alone.best_x = poor.objective * scale, poor.x
     alone.run()
     assert alone.best / scale == pytest.approx(6500.0)  # no group of nearby sites can swap them
-    search = _NeighbourhoodSearch(m, lambda: (local, recurring), now - 10, now + 30, seed=0)
+    search = NeighbourhoodSearch(m, lambda: (local, recurring), seed=0)
     search.best, search.best_x = poor.objective * scale, poor.x
     search.run()
     assert search.best / scale == pytest.approx(4500.0)
+
+
+def test_a_seeded_search_gives_the_same_plan_whatever_the_thread_timing(monkeypatch):
+    # The search starts at HiGHS's second call for plans and hands each step back one call later, so it
+    # runs on this small single-source CFLP; the worker is slowed by 0 or 30 ms a step: hand-overs are
+    # fixed by HiGHS's calls, not the clock, so both runs give the same plan and the same search record.
+    from tests.test_time_limits import hard_cflp
+    from wasteopt.siting import LocalSearch
+    from wasteopt.siting.search import worker
+
+    monkeypatch.setattr(worker, "SEARCH_AFTER_CALLS", 1)
+    monkeypatch.setattr(worker, "HANDOVER_CALLS", 1)
+    step = worker.NeighbourhoodSearch.step
+    problem = hard_cflp(8, 24, seed=1)
+    runs = []
+    for delay in (0.0, 0.03):
+        monkeypatch.setattr(worker.NeighbourhoodSearch, "step", lambda self, delay=delay: time.sleep(delay) or step(self))
+        runs.append(solve_problem(problem, time_limit=60, rel_gap=1e-6, search=LocalSearch(seed=1, neighbourhood_sites=2)).result)
+    first, second = runs
+    assert first.message == second.message == "HiGHS: Optimal + neighbourhood search (1 of 7 sub-MIPs improved the plan)"
+    assert np.array_equal(first.x, second.x)
+    assert first.objective == pytest.approx(6242084.69986807)
+
+
+def test_without_the_search_highs_runs_alone(monkeypatch):
+    from wasteopt.siting.search import worker
+
+    def never(*args):
+        raise AssertionError("the search was attached")
+
+    monkeypatch.setattr(worker.SearchBeside, "attach", never)
+    result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None).result
+    assert result.message == "HiGHS: Optimal" and result.objective == pytest.approx(3250.0)

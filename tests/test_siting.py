@@ -11,7 +11,7 @@ from wasteopt.export import export_plan
 from wasteopt.kpi import compute_kpis
 from wasteopt.scenario import load_scenario
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_scenario
-from wasteopt.siting.model import solve_problem
+from wasteopt.siting import solve_problem
 
 
 def line_of_three(**changes) -> SitingProblem:

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import SitingProblem, Technology
-from wasteopt.siting.model import _arc_flow_bounds, solve_problem
+from wasteopt.siting import solve_problem
+from wasteopt.siting.formulation import _arc_flow_bounds
 
 
 def sites(rows):

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from wasteopt.errors import InfeasibleError
-from wasteopt.siting import solve as siting_solve
-from wasteopt.siting.milp import NO_SOLUTION, OPTIMAL, TIME_LIMIT, MilpResult
-from wasteopt.siting.model import solve_problem
+from wasteopt.siting import pipeline
+from wasteopt.milp import MilpResult, MilpStatus
+from wasteopt.siting import solve_problem
 from wasteopt.siting.problem import SitingProblem, Technology
 
 
@@ -38,9 +38,9 @@ def stopped():
 
 def test_one_second_limit_returns_best_plan_with_gap_or_says_none(stopped):
     result = stopped.result
-    assert result.status in (TIME_LIMIT, NO_SOLUTION)
+    assert result.status in (MilpStatus.TIME_LIMIT, MilpStatus.NO_SOLUTION)
     assert result.seconds < 30  # the limit is honoured (model build and read-back excluded)
-    if result.status == TIME_LIMIT:
+    if result.status == MilpStatus.TIME_LIMIT:
         assert result.objective is not None and result.best_bound is not None
         assert result.gap is not None and 1e-6 < result.gap <= 1
         assert result.best_bound <= result.objective + 1e-6
@@ -54,23 +54,23 @@ def test_limit_hit_after_a_first_plan_returns_it_with_its_gap():
     solution = solve_problem(hard_cflp(30, 90), time_limit=1.0, rel_gap=1e-9)
     result = solution.result
     # A 30 × 90 single-source CFLP is not closed in 1 s, but HiGHS finds incumbents quickly.
-    assert result.status == TIME_LIMIT, result
+    assert result.status == MilpStatus.TIME_LIMIT, result
     assert 0 < result.gap <= 1 and result.best_bound <= result.objective
     assert solution.flows.groupby("origin")["tonnes_per_day"].sum().size == 90
 
 
 def test_small_instance_within_limit_is_optimal():
     result = solve_problem(hard_cflp(8, 20), time_limit=30, rel_gap=1e-4).result
-    assert result.status == OPTIMAL and result.gap <= 1e-4
+    assert result.status == MilpStatus.OPTIMAL and result.gap <= 1e-4
 
 
 def test_no_feasible_plan_yet_gives_a_clear_message(monkeypatch, zero_landfill_scenario_stub):
     scenario, region, problem = zero_landfill_scenario_stub
-    empty = MilpResult(NO_SOLUTION, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
-    monkeypatch.setattr(siting_solve, "solve_problem",
+    empty = MilpResult(MilpStatus.NO_SOLUTION, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
+    monkeypatch.setattr(pipeline, "solve_problem",
                         lambda *a, **k: type("S", (), {"result": empty})())
     with pytest.raises(InfeasibleError, match=r"no feasible plan found within the 1 s time limit.*raise solver.time_limit_s"):
-        siting_solve.solve_scenario(scenario, time_limit=1, region=region)
+        pipeline.solve_scenario(scenario, time_limit=1, region=region)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import numpy as np
 import pulp
 
 from wasteopt.instances import CflpInstance
-from wasteopt.siting.milp import cbc_path
+from wasteopt.milp import cbc_path
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,8 @@ class SolverSettings(_Section):
     time_limit_s: float = Field(60, gt=0, le=86400)
     rel_gap: float = Field(0.001, ge=0, le=1)
     threads: int = Field(0, ge=0, le=64, description="0 = solver default")
+    search: bool = Field(True, description="run the local search beside HiGHS (off: plain HiGHS)")
+    search_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the local search: one seed, one plan")
 
 
 class Goals(_Section):

@@ -150,7 +150,7 @@ def measure_scale(scenario: Scenario, n_nodes: int, n_sites: int, *, seed: int =
     ``seconds`` is wall time from the township table to the solution (arcs, problem, MILP build
     and solve); generation (a data-preparation step) is reported apart as ``generate_seconds``.
     """
-    from wasteopt.siting.model import solve_problem
+    from wasteopt.siting import solve_problem
 
     region = load_region(scenario)
     start = time.perf_counter()

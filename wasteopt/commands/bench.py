@@ -20,8 +20,8 @@ from typing import Callable, TextIO
 from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
-from wasteopt.siting.milp import NO_SOLUTION, OPTIMAL, TIME_LIMIT
-from wasteopt.siting.model import solve_problem
+from wasteopt.milp import MilpStatus
+from wasteopt.siting import solve_problem
 
 MISMATCH = "mismatch"        # the solver finished, but its value differs from the published optimum
 OPTIMUM_ABS_TOL = 1e-3       # capopt rounds to 3 decimals
@@ -111,7 +111,7 @@ def select(cases: list[Case], only: str | None) -> list[Case]:
 
 
 def _ours_status(status: str, objective: float | None, optimum: float) -> str:
-    if status == OPTIMAL and not matches_optimum(objective, optimum):
+    if status == MilpStatus.OPTIMAL and not matches_optimum(objective, optimum):
         return MISMATCH
     return status
 
@@ -119,11 +119,11 @@ def _ours_status(status: str, objective: float | None, optimum: float) -> str:
 def _baseline_outcome(result: BaselineResult, optimum: float) -> Outcome:
     """PuLP's status word is ignored: optimal needs our clock under the limit and the published value."""
     if result.objective is None:
-        status = NO_SOLUTION
+        status = MilpStatus.NO_SOLUTION
     elif not result.within_limit:
-        status = TIME_LIMIT
+        status = MilpStatus.TIME_LIMIT
     else:
-        status = OPTIMAL if matches_optimum(result.objective, optimum) else MISMATCH
+        status = MilpStatus.OPTIMAL if matches_optimum(result.objective, optimum) else MISMATCH
     return Outcome(result.objective, result.seconds, status)
 
 
@@ -178,12 +178,12 @@ def run_suite(suite: Suite, cases: list[Case], *, time_limit: float, backend: st
         ours = suite.solve_ours(case, time_limit, backend)
         objective, *rest = ours.fields(case.optimum)
         row = [case.instance, objective, f"{case.optimum:.3f}", *rest]
-        solved += ours.status == OPTIMAL
+        solved += ours.status == MilpStatus.OPTIMAL
         ours_seconds += ours.seconds
         if baseline:
             other = suite.solve_baseline(case, time_limit)
             row += other.fields(case.optimum)
-            solved_baseline += other.status == OPTIMAL
+            solved_baseline += other.status == MilpStatus.OPTIMAL
             baseline_seconds += other.seconds
         writer.writerow(row)
         out.flush()

@@ -135,7 +135,7 @@ def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, 
         except OSError as error:
             raise DataError(f"{folder}: cannot read the siting plan ({error.strerror}: {error.filename})") from None
     else:
-        from wasteopt.siting.solve import solve_scenario
+        from wasteopt.siting import solve_scenario
 
         plan = solve_scenario(scenario, region=region)
         facilities, flows = plan.facilities, plan.flows

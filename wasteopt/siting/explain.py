@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from wasteopt.errors import InfeasibleError, WasteoptError
-from wasteopt.siting.milp import NO_SOLUTION, MilpResult
+from wasteopt.milp import MilpResult, MilpStatus
 from wasteopt.siting.problem import SitingProblem
 
 
@@ -264,7 +264,7 @@ def infeasible_message(explanation: Explanation) -> str:
 
 def raise_unless_plan(result: MilpResult, time_limit: float, advice: str) -> None:
     """A run that stopped without a plan is an error with advice, never an empty plan."""
-    if result.status == NO_SOLUTION:
+    if result.status == MilpStatus.NO_SOLUTION:
         raise InfeasibleError(
             f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); {advice}",
             None)

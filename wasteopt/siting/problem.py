@@ -14,6 +14,8 @@ import pandas as pd
 
 ObjectiveKind = Literal["min_cost", "p_median", "set_cover", "max_coverage"]
 
+WAN = 1e4  # CNY per 万元
+
 
 @dataclass(frozen=True)
 class Technology:

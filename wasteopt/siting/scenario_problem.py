@@ -16,9 +16,8 @@ from wasteopt.network import read_od_matrix, sparse_arcs
 from wasteopt.region import Region, checked_table
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
-from wasteopt.siting.problem import FlowCap, Objective, SitingProblem, StopTarget, Technology
+from wasteopt.siting.problem import WAN, FlowCap, Objective, SitingProblem, StopTarget, Technology
 
-WAN = 1e4  # CNY per 万元
 DAYS_PER_YEAR = 365.0
 SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U"}
 

@@ -1,17 +1,14 @@
-"""A first plan for models whose waste only capacitated sites can take, when HiGHS has none.
+"""The greedy first plan, for models whose waste only capacitated sites can take, when HiGHS has none.
 
 On large zero-landfill models (a township region: 2,500 origins, 500 candidates) HiGHS can spend
 minutes adding cuts at the root before it tries a heuristic. This greedy gives the neighbourhood
 search something to start from: again and again, let the site that takes the next unassigned waste
 at the lowest annual cost per tonne take it (haul and processing, plus the site and modules it
 needs on top of what it has, filled nearest-first up to its largest configuration), so an opened
-site grows where that beats opening another; then size each site's modules to its load. The caller
-fixes those module decisions and lets HiGHS route the flows. On the 2,500-township region this
-opens 26 new sites for a plan of 85,755 (HiGHS's scaled units); opening only new sites, never
-growing one, opened 54 for 102,274.
-
-Given the LP relaxation, the greedy picks only among the sites it opens (a relaxation-induced
-restriction) and the search hands that restriction to HiGHS.
+site grows where that beats opening another (opening only new sites, never growing one, opens
+about twice as many); then size each site's modules to its load. The caller fixes those module
+decisions and lets HiGHS route the flows. Given sites to leave closed (see ``restriction``), the
+greedy picks only among the others.
 """
 from __future__ import annotations
 
@@ -24,7 +21,6 @@ import pandas as pd
 
 from wasteopt.siting.problem import SitingProblem, Technology
 
-RELAXATION_OPEN_MIN = 1e-3  # a new site the LP relaxation opens less than this is left out of the restriction
 UNDECIDED_PER_ORIGIN = 2    # closed sites left to the solver for each origin whose waste the greedy could not place
 
 
@@ -57,18 +53,6 @@ class _Site:
             return None
         cost, capacity, k, n = min(fits)
         return capacity, cost, k, n
-
-
-def relaxation_closed_sites(problem: SitingProblem, idx, arcs: pd.DataFrame, relaxation: np.ndarray) -> set:
-    """New sites the LP relaxation ``relaxation`` leaves (almost) closed; an origin's main LP
-    destination always stays in, so every origin keeps a site to go to."""
-    sites = problem.sites
-    closed = {s for s, y in idx.site_y.items() if sites.at[s, "is_new"] and relaxation[y].sum() < RELAXATION_OPEN_MIN}
-    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
-    flow = (relaxation[idx.arc_var] * idx.arc_mult)[from_node]
-    main = arcs.loc[from_node, ["origin", "destination"]].assign(flow=flow)
-    main = main.sort_values("flow", ascending=False, kind="stable").drop_duplicates("origin")
-    return closed - set(main["destination"])
 
 
 def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,

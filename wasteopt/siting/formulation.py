@@ -1,4 +1,4 @@
-"""Build the facility-network MILP from a SitingProblem, solve it, read the solution back.
+"""The siting MILP: build it from a SitingProblem (one year, or several years linked), read its solution back.
 
 Formulation (units t/d; objective CNY/yr for min_cost):
 - per capacitated site: binary y[s,k] picks one module size, integer n[s,k] ≤ M·y[s,k]
@@ -13,23 +13,27 @@ Formulation (units t/d; objective CNY/yr for min_cost):
 - outputs (ash, residues, transferred waste) balance at the producing site; caps on a stream
   into a technology (zero landfill); capacity targets; min/max new sites; min stopped/restored.
 ``elastic=True`` adds penalised slack on demand and on policy rows so an infeasible
-scenario still solves and the slack says what cannot be met. ``model`` and ``cost_weight``
-let a caller put several problems (years) into one model and link them.
+scenario still solves and the slack says what cannot be met.
+
+Phasing puts several years in one linked model — plants built stay built, stopped landfills stay
+stopped. Each year is the single-year model of that year's demand, its costs weighted by the present
+value of the years it stands for (until the next listed year). Annualised capital sits in every
+year's block, so an asset pays its annuity each year it exists. Links between consecutive years
+t−1, t: y[s,k,t] ≥ y[s,k,t−1] and n[s,k,t] ≥ n[s,k,t−1] (with one size per site in each year, the
+size chosen first is kept), running[s,t] ≤ running[s,t−1], restored[s,t] ≥ restored[s,t−1]. An
+optional yearly build budget caps the one-off capital (not annualised) of what each year adds.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.siting.first_plan import greedy_modules, relaxation_closed_sites
-from wasteopt.siting.milp import INF, FirstPlan, LinearModel, MilpResult, solve_milp
-from wasteopt.siting.problem import SitingProblem
+from wasteopt.milp import INF, LinearModel, MilpResult
+from wasteopt.siting.problem import WAN, SitingProblem
 
-NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
-NEAREST_PER_ORIGIN = 10   # an origin's nearest sites count as each other's neighbours
-RELAXATION_SCOPE_SITES = 5  # the LP relaxation sees the new sites among the greedy's sites and their 4 nearest
 ELASTIC_PENALTY = 1e9  # per t/d (or per unit of a policy row) of slack: dominates any real cost
 _NO_VARS = np.zeros(0, dtype=np.int64)
 
@@ -391,111 +395,6 @@ def _new_site_vars(idx: ModelIndex, sites: pd.DataFrame, tech_name: str) -> np.n
     return np.concatenate(parts) if parts else _NO_VARS
 
 
-def site_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame, size: int = NEIGHBOURHOOD_SITES) -> list[np.ndarray]:
-    """Per site with decisions: the integer columns of it and its ``size − 1`` nearest sites, plus the
-    single-sourcing arcs of every origin that reaches them (so its waste can move between them)."""
-    decisions = _decision_columns(idx)
-    if not decisions:
-        return []
-    nearest = nearest_sites(arcs, set(decisions), size)
-    moving_into = _single_sourcing_arcs(idx, arcs)
-    groups = []
-    for site in decisions:
-        members = nearest.get(site, [site])
-        cols = [c for s in members for c in decisions.get(s, [])] + moving_into(members)
-        groups.append(np.unique(np.asarray(cols, dtype=np.int64)))
-    return groups
-
-
-def stop_neighbourhoods(idx: ModelIndex, arcs: pd.DataFrame) -> list[np.ndarray]:
-    """One group with every keep-running / stop / restore decision and the single-sourcing arcs into those
-    sites (none if there are fewer than two): stop targets (≥ 40 stopped, ≥ 20 restored) tie landfills
-    across the province, so no group of nearby sites can trade a stop here for one there. Without stop
-    targets each landfill's decision is its own, and the site groups suffice."""
-    stops = [int(c) for table in (idx.site_running, idx.site_restored) for c in table.values()]
-    if len(stops) < 2:
-        return []
-    cols = stops + _single_sourcing_arcs(idx, arcs)(idx.site_running)
-    return [np.unique(np.asarray(cols, dtype=np.int64))]
-
-
-def _single_sourcing_arcs(idx: ModelIndex, arcs: pd.DataFrame):
-    """A function: sites → the single-sourcing arc columns of every origin that reaches one of them, so that
-    a group freeing those sites also lets the origins' waste move between them."""
-    single = np.flatnonzero(idx.arc_single)
-    by_origin = pd.Series(idx.arc_var[single]).groupby(arcs["origin"].to_numpy()[single]).agg(list)
-    origins_into = arcs.iloc[single].groupby("destination")["origin"].agg(set) if single.size else pd.Series(dtype=object)
-
-    def of(sites) -> list[int]:
-        origins = set().union(*(origins_into.get(s, set()) for s in sites))
-        return [int(c) for o in origins for c in by_origin[o]]
-    return of
-
-
-def nearest_sites(arcs: pd.DataFrame, sites: set, size: int) -> pd.Series:
-    """Per site in ``sites``: itself and its ``size − 1`` nearest among them.
-
-    Nearness needs no map: two sites are as near as the shortest haul origin → one site plus origin →
-    the other, over each origin's nearest sites.
-    """
-    near = (arcs[["origin", "destination", "km"]].sort_values("km", kind="stable")
-            .groupby("origin", sort=False).head(NEAREST_PER_ORIGIN))
-    near = near[near["destination"].isin(sites)]
-    pairs = near.merge(near, on="origin")
-    pairs = (pairs.assign(km=pairs["km_x"] + pairs["km_y"], own=pairs["destination_x"] != pairs["destination_y"])
-             .groupby(["destination_x", "destination_y"], sort=False)[["own", "km"]].min()
-             .reset_index().sort_values(["destination_x", "own", "km"], kind="stable"))
-    return pairs.groupby("destination_x", sort=False)["destination_y"].agg(lambda s: list(s[:size]))
-
-
-def _decision_columns(idx: ModelIndex) -> dict:
-    """Site → its integer columns (size choice, modules, running, restored)."""
-    decisions: dict = {}
-    for table in (idx.site_y, idx.site_n):
-        for site, cols in table.items():
-            decisions.setdefault(site, []).extend(int(c) for c in cols)
-    for table in (idx.site_running, idx.site_restored):
-        for site, col in table.items():
-            decisions.setdefault(site, []).append(int(col))
-    return decisions
-
-
-def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
-                  rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False) -> SitingSolution:
-    """Build, solve and read back; the status/gap come from the solver's own bound."""
-    m, idx, arcs = build_milp(problem, elastic=elastic)
-    result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                        neighbourhoods=lambda: (site_neighbourhoods(idx, arcs),
-                                                stop_neighbourhoods(idx, arcs) if problem.stop_targets else []),
-                        first_plan=lambda relaxation: first_plan(problem, idx, arcs, relaxation))
-    return read_solution(problem, idx, arcs, result)
-
-
-def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
-               relaxation: np.ndarray | None = None) -> FirstPlan | None:
-    """The greedy plan, whose LP relaxation is to look only at the new sites near the ones it keeps;
-    given that relaxation, the greedy among the sites the relaxation opens, the others excluded."""
-    closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
-    fixing = greedy_modules(problem, idx, arcs, closed)
-    if fixing is None:
-        return None
-    cols, values = fixing
-    excluded = _site_columns(idx, closed)
-    if relaxation is not None:
-        return FirstPlan(cols, values, excluded=excluded)
-    fixed = dict(zip(cols.tolist(), values.tolist()))
-    kept = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 1.0) > 0.5 for c in y)}  # or undecided
-    nearest = nearest_sites(arcs, set(idx.site_y), RELAXATION_SCOPE_SITES)
-    scope = {near for site in kept for near in nearest.get(site, [site])}
-    far = {site for site in idx.site_y if problem.sites.at[site, "is_new"] and site not in scope}
-    return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far))
-
-
-def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
-    cols = [int(c) for site in sites for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
-    return np.unique(np.asarray(cols, dtype=np.int32))
-
-
 def read_solution(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame, result: MilpResult) -> SitingSolution:
     no_unserved = pd.DataFrame(columns=["node", "stream", "tonnes_per_day"])
     if not result.has_solution:
@@ -543,3 +442,223 @@ def site_table(problem: SitingProblem, idx: ModelIndex, x: np.ndarray | None, fl
             "throughput_tpd": float(throughput.get(site, 0.0)),
         })
     return pd.DataFrame(rows).set_index("site_id")
+
+
+# ----------------------------------------------------------------------------- phasing: years linked
+
+PATH_COLUMNS = ("year", "demand_tpd", "capacity_tpd", "new_plants", "expanded_plants", "raw_msw_landfill_tpd",
+                "landfills_running", "landfills_stopped", "capital_spent_wan_cny", "cost_wan_cny")
+
+
+@dataclass(frozen=True)
+class BuildCapital:
+    """One-off capital (CNY) of building at sites of ``technology``: per new site, and per module of each
+    size in the order of the technology's ``module_sizes_tpd``."""
+
+    technology: str
+    site: float
+    per_module: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PhasedSolution:
+    """One linked solve over ``years``.
+
+    solutions: each year's SitingSolution (all share ``result``: status, NPV objective, proven gap).
+    path: per year (columns ``PATH_COLUMNS``): demand, capacity (t/d), new and expanded plants so far,
+      raw MSW landfilled (t/d), landfills running / stopped, one-off capital spent that year and that
+      year's undiscounted system cost (万元).
+    schedule: per site: year_built (first year opened or expanded), year_complete (first year it has all
+      the lines of the last year), year_stopped (first year a stoppable site, i.e. a landfill, takes no
+      more gated waste); <NA> when never.
+    """
+
+    years: tuple[int, ...]
+    result: MilpResult
+    solutions: tuple[SitingSolution, ...]
+    path: pd.DataFrame
+    schedule: pd.DataFrame
+
+
+def year_weights(years: Sequence[int], discount_rate: float) -> list[float]:
+    """Present-value weight of each year's block: the discount factors 1/(1+r)^(τ−t0) of the years τ it stands
+    for (up to the next listed year; the last year stands for itself)."""
+    t0 = years[0]
+    ends = list(years[1:]) + [years[-1] + 1]
+    return [sum((1 + discount_rate) ** -(tau - t0) for tau in range(start, end)) for start, end in zip(years, ends)]
+
+@dataclass(frozen=True)
+class YearBlock:
+    """One year's part of a linked model: where its decisions live and its columns ``first``..``end``."""
+
+    index: ModelIndex
+    arcs: pd.DataFrame
+    first: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PhasedModel:
+    """The linked model of ``years`` and what reading its solution needs."""
+
+    model: LinearModel
+    problems: tuple[SitingProblem, ...]
+    years: tuple[int, ...]
+    blocks: tuple[YearBlock, ...]
+    weights: tuple[float, ...]
+    capital: BuildCapital | None
+    plant_technology: str | None
+
+
+def build_phased_milp(problems: Sequence[SitingProblem], years: Sequence[int], *, discount_rate: float = 0.0,
+                      capital: BuildCapital | None = None, budget_per_year: float | None = None,
+                      elastic: bool = False, plant_technology: str | None = None) -> PhasedModel:
+    """One problem per year (same sites, growing demand) as one linked MILP; ``budget_per_year`` is CNY of
+    one-off capital (priced by ``capital``) newly built in each year. The path read back counts capacity
+    and plants of ``plant_technology`` (default: every capacitated technology)."""
+    years = tuple(int(t) for t in years)
+    if len(problems) != len(years) or not years:
+        raise ValueError("one siting problem per year is needed")
+    if any(not p.sites.index.equals(problems[0].sites.index) for p in problems):
+        raise ValueError("every year's problem must have the same sites")
+    if budget_per_year is not None and capital is None:
+        raise ValueError("a build budget needs the capital of a site and a module (capital=BuildCapital(...))")
+    if capital is not None:
+        sizes = problems[0].technologies[capital.technology].module_sizes_tpd
+        if len(capital.per_module) != len(sizes):
+            raise ValueError(f"capital of {capital.technology}: one figure per module size {sizes} is needed")
+
+    m = LinearModel()
+    blocks, weights = [], year_weights(years, discount_rate)
+    for problem, weight in zip(problems, weights):
+        first = m.num_vars
+        _, idx, arcs = build_milp(problem, elastic=elastic, model=m, cost_weight=weight)
+        blocks.append(YearBlock(idx, arcs, first, m.num_vars))
+    indices = [b.index for b in blocks]
+    for earlier, later in zip(indices, indices[1:]):
+        _link_years(m, earlier, later)
+    if budget_per_year is not None:
+        for t in range(len(years)):
+            cols, vals = _new_capital_terms(problems[t], indices[t], indices[t - 1] if t else None, capital)
+            m.add_row(cols, vals, -INF, budget_per_year)
+    return PhasedModel(m, tuple(problems), years, tuple(blocks), tuple(weights), capital, plant_technology)
+
+
+def read_phased_solution(phased: PhasedModel, result: MilpResult) -> PhasedSolution:
+    """Each year's solution, the path per year and each site's schedule."""
+    problems, years, blocks, capital = phased.problems, phased.years, phased.blocks, phased.capital
+    solutions = tuple(read_solution(p, b.index, b.arcs, result) for p, b in zip(problems, blocks))
+    if not result.has_solution:
+        return PhasedSolution(years, result, solutions, pd.DataFrame(columns=list(PATH_COLUMNS)),
+                              pd.DataFrame(columns=["year_built", "year_stopped"]))
+    cost = phased.model.arrays()[0]
+    year_cost = [float(cost[b.first:b.end] @ result.x[b.first:b.end]) / w for b, w in zip(blocks, phased.weights)]
+    indices = [b.index for b in blocks]
+    spent = [_capital_spent(problems[t], indices[t], indices[t - 1] if t else None, capital, result.x)
+             for t in range(len(years))]
+    path = _path(problems, solutions, years, spent, year_cost, phased.plant_technology)
+    return PhasedSolution(years, result, solutions, path, _schedule(problems, solutions, years))
+
+
+def _link_years(m: LinearModel, earlier: ModelIndex, later: ModelIndex) -> None:
+    """later − earlier ≥ 0 for built modules and sizes and for restorations; ≤ 0 for running."""
+    grow_before, grow_after = [], []
+    for site, y in later.site_y.items():
+        if site in earlier.site_y:
+            grow_before.append(earlier.site_y[site])
+            grow_after.append(y)
+    for site, n in later.site_n.items():
+        if site in earlier.site_n and not np.array_equal(n, later.site_y.get(site)):  # n is y when one module at most
+            grow_before.append(earlier.site_n[site])
+            grow_after.append(n)
+    common = [s for s in later.site_restored if s in earlier.site_restored]
+    grow_before.append(np.asarray([earlier.site_restored[s] for s in common], dtype=np.int64))
+    grow_after.append(np.asarray([later.site_restored[s] for s in common], dtype=np.int64))
+    _difference_rows(m, np.concatenate(grow_before), np.concatenate(grow_after), 0.0, INF)
+    running = [s for s in later.site_running if s in earlier.site_running]
+    _difference_rows(m, np.asarray([earlier.site_running[s] for s in running], dtype=np.int64),
+                     np.asarray([later.site_running[s] for s in running], dtype=np.int64), -INF, 0.0)
+
+
+def _difference_rows(m: LinearModel, before: np.ndarray, after: np.ndarray, lb: float, ub: float) -> None:
+    """One row ``lb ≤ after[i] − before[i] ≤ ub`` per pair."""
+    if before.size:
+        rows = np.repeat(np.arange(before.size), 2)
+        m.add_rows(rows, np.ravel(np.column_stack([after, before])), np.tile([1.0, -1.0], before.size), lb, ub,
+                   n_rows=before.size)
+
+
+def _new_capital_terms(problem: SitingProblem, now: ModelIndex, before: ModelIndex | None,
+                       capital: BuildCapital) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and CNY coefficients of the one-off capital built in a year: (site + modules now) − (before)."""
+    cols, vals = [], []
+    for index, sign in ((now, 1.0), (before, -1.0)):
+        if index is None:
+            continue
+        for site, y in index.site_y.items():
+            if problem.sites.at[site, "technology"] != capital.technology:
+                continue
+            if problem.sites.at[site, "is_new"]:
+                cols.append(y)
+                vals.append(np.full(len(y), sign * capital.site))
+            if site in index.site_n:
+                cols.append(index.site_n[site])
+                vals.append(sign * np.asarray(capital.per_module, float))
+    if not cols:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(cols), np.concatenate(vals)
+
+
+def _capital_spent(problem, now, before, capital, x) -> float:
+    """One-off capital built in a year, 万元 (NaN without capital figures)."""
+    if capital is None:
+        return float("nan")
+    cols, vals = _new_capital_terms(problem, now, before, capital)
+    return float(vals @ np.round(x[cols])) / WAN
+
+
+def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.DataFrame:
+    rows = []
+    for problem, solution, year, capital, cost in zip(problems, solutions, years, spent, year_cost):
+        sites, techs, flows = solution.sites, problem.technologies, solution.flows
+        stoppable = _existing_stoppable(problem)
+        plants = sites[sites["technology"] == plant_technology] if plant_technology else \
+            sites[sites["technology"].map(lambda t: techs[t].capacitated).astype(bool)]
+        # raw MSW landfilled = gated streams (those needing a running site) into stoppable sites
+        gated = pd.Series([s in techs[problem.sites.at[d, "technology"]].gated_streams
+                           for d, s in zip(flows["destination"], flows["stream"])], index=flows.index, dtype=bool)
+        rows.append({
+            "year": year,
+            "demand_tpd": float(problem.demand.to_numpy().sum()),
+            "capacity_tpd": float(plants["capacity_tpd"].sum()),
+            "new_plants": int((plants["is_new"] & plants["opened"]).sum()),
+            "expanded_plants": int((~plants["is_new"] & (plants["new_modules"] > 0)).sum()),
+            "raw_msw_landfill_tpd": float(flows.loc[gated, "tonnes_per_day"].sum()),
+            "landfills_running": int((stoppable & sites["running"]).sum()),
+            "landfills_stopped": int((stoppable & ~sites["running"]).sum()),
+            "capital_spent_wan_cny": capital,
+            "cost_wan_cny": cost / WAN,
+        })
+    return pd.DataFrame(rows, columns=list(PATH_COLUMNS))
+
+
+def _schedule(problems, solutions, years) -> pd.DataFrame:
+    """year_built / year_complete / year_stopped per site (nullable integers)."""
+    index = problems[0].sites.index
+    built, complete, stopped = (pd.Series(pd.NA, index=index, dtype="Int64") for _ in range(3))
+    final_modules = solutions[-1].sites["new_modules"]
+    for problem, solution, year in zip(problems, solutions, years):
+        sites = solution.sites
+        now_built = (sites["is_new"] & sites["opened"]) | (sites["new_modules"] > 0)
+        built[now_built & built.isna()] = year
+        complete[now_built & (sites["new_modules"] >= final_modules) & complete.isna()] = year
+        now_stopped = _existing_stoppable(problem) & ~sites["running"]
+        stopped[now_stopped & stopped.isna()] = year
+    return pd.DataFrame({"year_built": built, "year_complete": complete, "year_stopped": stopped})
+
+
+def _existing_stoppable(problem: SitingProblem) -> pd.Series:
+    """Sites that decide to keep running or stop (existing landfills), as a boolean Series."""
+    sites, techs = problem.sites, problem.technologies
+    return (sites["technology"].map(lambda t: techs[t].stoppable).astype(bool)
+            & ~sites["is_new"].astype(bool) & (sites["lock"] != "closed"))

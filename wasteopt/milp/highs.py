@@ -1,0 +1,162 @@
+"""HiGHS (highspy) adapter: the model in, a MilpResult out, status from the gap HiGHS proves.
+
+A caller may run a ``Companion`` beside the branch and bound (a local search, say): it is attached
+to the HiGHS instance before the solve, may hand HiGHS plans through HiGHS's callbacks, and at the
+end gives back the best plan it holds that HiGHS has not taken, which then becomes the result
+(with HiGHS's bound).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+import time
+from typing import Protocol
+
+import highspy
+import numpy as np
+
+from wasteopt.milp.model import LinearModel
+from wasteopt.milp.result import MilpResult, MilpStatus, relative_gap, status_from_gap
+
+
+class Companion(Protocol):
+    """Works beside one HiGHS solve. Objective values are in HiGHS's scaled units (see ``objective_scale``)."""
+
+    def attach(self, highs: highspy.Highs, deadline: float) -> None:
+        """Hook into ``highs`` (its callbacks) before it runs; stop working by ``deadline`` (perf_counter)."""
+
+    def detach(self, stopped_on_time: bool) -> tuple[float, np.ndarray] | None:
+        """HiGHS has stopped (on its time limit or by interruption if ``stopped_on_time``): stop, and give
+        the best plan (scaled objective, x) that counts, or None."""
+
+    def note(self) -> str:
+        """What the companion did, to append to the result's message."""
+
+
+def objective_scale(cost: np.ndarray) -> float:
+    """A power of ten that brings the largest cost near 10^3: HiGHS works badly on costs of 10^7."""
+    largest = float(np.abs(cost).max()) if cost.size else 0.0
+    return 10.0 ** -max(0, math.floor(math.log10(largest)) - 3) if largest > 0 else 1.0
+
+
+_BANNER_SHOWN = False
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A Highs instance; the C++ banner printed on the first one is kept off stdout (CSV output)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN = True
+    return h
+
+
+def highs_model(model: LinearModel) -> tuple[highspy.Highs, float]:
+    """The model in HiGHS, with the objective scaled by the returned factor."""
+    cost, lb, ub, integer, a, row_lb, row_ub = model.arrays()
+    scale = objective_scale(cost)
+    cost = cost * scale
+    h = _quiet_highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_vars
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = cost
+    lp.col_lower_ = lb
+    lp.col_upper_ = ub
+    lp.row_lower_ = row_lb
+    lp.row_upper_ = row_ub
+    lp.offset_ = model.offset * scale
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.a_matrix_.num_col_ = model.num_vars
+    lp.a_matrix_.num_row_ = model.num_rows
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    h.passModel(lp)
+    return h, scale
+
+
+def highs_solution(x: np.ndarray) -> highspy.HighsSolution:
+    """``x`` as a HiGHS solution, e.g. a plan to start from."""
+    solution = highspy.HighsSolution()
+    solution.col_value = np.asarray(x, float)
+    solution.value_valid = True
+    return solution
+
+
+def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, threads: int = 0, seed: int = 0,
+                log_path: str | None = None, start: np.ndarray | None = None,
+                companion: Companion | None = None) -> MilpResult:
+    """Solve with HiGHS from plan ``start`` (all columns) if given, with ``companion`` beside it if given."""
+    began = time.perf_counter()
+    h, scale = highs_model(model)
+    if start is not None:
+        h.setSolution(highs_solution(start))
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("random_seed", int(seed))
+    # Trust pseudocosts from their first observation (HiGHS strong-branches a column until it has 8): on
+    # large models that strong branching took most of the solve and left the bound where it was.
+    h.setOptionValue("mip_pscost_minreliable", 0)
+    if threads:
+        # HiGHS keeps one thread pool per process; a different size needs a fresh pool
+        highspy.Highs.resetGlobalScheduler(True)
+        h.setOptionValue("threads", int(threads))
+    if log_path:
+        h.setOptionValue("log_file", str(log_path))
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+    has_integer = model.integer_columns.size > 0
+    if companion is None or not has_integer:
+        h.run()
+        return _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
+    companion.attach(h, began + time_limit)
+    stopped_on_time = True
+    try:
+        h.run()
+        stopped_on_time = h.getModelStatus() in (highspy.HighsModelStatus.kTimeLimit,
+                                                 highspy.HighsModelStatus.kInterrupt)
+    finally:
+        plan = companion.detach(stopped_on_time)
+    result = _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
+    message = result.message + companion.note()
+    if plan is None or (result.has_solution and plan[0] >= result.objective * scale - 1e-9):
+        return dataclasses.replace(result, message=message)
+    objective = plan[0] / scale  # a plan HiGHS had no chance to take
+    bound = result.best_bound if result.has_solution else float(h.getInfo().mip_dual_bound) / scale
+    gap = relative_gap(objective, bound)
+    return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, result.seconds, "highs", plan[1],
+                      message=message)
+
+
+def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, seconds: float) -> MilpResult:
+    status = h.getModelStatus()
+    info = h.getInfo()
+    said = f"HiGHS: {h.modelStatusToString(status)}"
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return MilpResult(MilpStatus.INFEASIBLE, None, None, None, seconds, "highs",
+                          message="HiGHS proved the model infeasible")
+    if status in (highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded):
+        return MilpResult(MilpStatus.ERROR, None, None, None, seconds, "highs", message=said)
+    if info.primal_solution_status != 2:  # not kSolutionStatusFeasible
+        stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+        return MilpResult(MilpStatus.NO_SOLUTION if stopped else MilpStatus.ERROR, None, None, None, seconds, "highs",
+                          message=said)
+    objective = float(info.objective_function_value) / scale
+    bound = float(info.mip_dual_bound) / scale if has_integer else objective
+    gap = relative_gap(objective, bound)
+    x = np.asarray(h.getSolution().col_value)
+    return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, seconds, "highs", x, message=said)

@@ -1,0 +1,240 @@
+"""Scenario + Region → SitingPlan, for one year or several years linked (phasing).
+
+The layers below, each importing only those under it: ``wasteopt.milp`` (a matrix model and the
+HiGHS/CBC adapters), ``formulation`` (a SitingProblem as a model, and the solution read back),
+``search`` (the local search beside HiGHS). Here a problem is built from the scenario, solved
+(with the search unless ``solver.search`` is off), explained when infeasible, and assembled into
+the plan the KPIs, exports and reports read.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.milp import LinearModel, MilpStatus, solve_milp
+from wasteopt.plan import SitingPlan
+from wasteopt.region import Region, load_region
+from wasteopt.scenario import Scenario
+from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
+                                    raise_unless_plan)
+from wasteopt.siting.formulation import (BuildCapital, PhasedSolution, SitingSolution, build_milp, build_phased_milp,
+                                         prepare_arcs, read_phased_solution, read_solution)
+from wasteopt.siting.problem import WAN, SitingProblem
+from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
+from wasteopt.siting.search import LocalSearch
+
+LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
+TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
+_LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier years landfill at a cost
+    "raw_msw_landfill_cap_tpd": None, "province_capacity_target_tpd": None, "new_plants": {"min": None},
+    "landfills_stopped_min": None, "landfills_restored_min": None, "locked_open": [],
+}
+
+
+# ----------------------------------------------------------------------------- problems
+
+def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
+                  rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False,
+                  search: LocalSearch | None = LocalSearch()) -> SitingSolution:
+    """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
+    HiGHS (never beside CBC); None: plain HiGHS."""
+    m, idx, arcs = build_milp(problem, elastic=elastic)
+    beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
+    result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads, companion=beside)
+    return read_solution(problem, idx, arcs, result)
+
+
+def solve_phases(problems: Sequence[SitingProblem], years: Sequence[int], *, discount_rate: float = 0.0,
+                 capital: BuildCapital | None = None, budget_per_year: float | None = None,
+                 backend: str = "highs", time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
+                 elastic: bool = False, plant_technology: str | None = None,
+                 search: LocalSearch | None = LocalSearch()) -> PhasedSolution:
+    """Solve one problem per year as one linked MILP (see ``formulation.build_phased_milp``). With HiGHS the
+    linked model starts from the last year's own plan (solved alone, ``search`` beside it), then timed
+    (built when it pays) with its decisions fixed."""
+    phased = build_phased_milp(problems, years, discount_rate=discount_rate, capital=capital,
+                               budget_per_year=budget_per_year, elastic=elastic, plant_technology=plant_technology)
+    began = time.perf_counter()
+    start = None
+    if backend == "highs" and len(phased.years) > 1 and not elastic:
+        last = phased.blocks[-1]
+        start = _last_year_start(phased.model, phased.problems[-1], last.first, last.end, time_limit, rel_gap,
+                                 threads, search)
+    result = solve_milp(phased.model, backend, time_limit=max(0.0, time_limit - (time.perf_counter() - began)),
+                        rel_gap=rel_gap, threads=threads, start=start)
+    note = " + a start from the last year's own plan, timed" if start is not None else ""
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    return read_phased_solution(phased, result)
+
+
+def _last_year_start(m: LinearModel, last: SitingProblem, first: int, end: int, time_limit: float,
+                     rel_gap: float, threads: int, search: LocalSearch | None) -> np.ndarray | None:
+    """A plan for the linked model to start from: the last year solved alone, its integer decisions
+    (sites, modules, stops; columns ``first``..``end`` of ``m``) fixed, and HiGHS choosing when to build
+    what it holds. On large phased models this start closes much of the gap HiGHS leaves alone.
+    None if either solve finds no plan."""
+    alone = solve_problem(last, time_limit=LAST_YEAR_SHARE * time_limit, rel_gap=rel_gap, threads=threads,
+                          search=search)
+    if not alone.result.has_solution:
+        return None
+    assert alone.result.x.size == end - first, "the last year's block and its own model must match column for column"
+    integer = m.integer_columns
+    integer = integer[(integer >= first) & (integer < end)]
+    values = np.round(alone.result.x[integer - first])
+    timed = solve_milp(m.fixed(integer, values), "highs", time_limit=TIMING_SHARE * time_limit, rel_gap=rel_gap,
+                       threads=threads)
+    return timed.x if timed.has_solution else None
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+                   rel_gap: float | None = None, region: Region | None = None) -> SitingPlan:
+    """Solve the scenario's siting MILP. Raises InfeasibleError (with an Explanation) when no plan exists."""
+    solver = scenario.solver
+    backend = backend or solver.backend
+    time_limit = solver.time_limit_s if time_limit is None else time_limit
+    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    if scenario.phasing.years:  # one linked model over the years; each year loads its own region
+        return solve_phased(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
+    region = region or load_region(scenario)
+    problem = build_problem(scenario, region)
+    names = region.demand[["name_zh", "name_en"]]
+    raise_if_unreachable(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
+    solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
+                             search=scenario_search(scenario))
+    if solution.result.status == MilpStatus.INFEASIBLE:
+        explanation = explain(problem, names, backend=backend, time_limit=time_limit,
+                              max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
+        raise InfeasibleError(infeasible_message(explanation), explanation)
+    raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
+    return assemble_plan(scenario, region, problem, solution)
+
+
+def scenario_search(scenario: Scenario) -> LocalSearch | None:
+    """The local search the scenario's solver section asks for (None: plain HiGHS)."""
+    solver = scenario.solver
+    return LocalSearch(seed=solver.search_seed) if solver.search else None
+
+
+def explain(problem: SitingProblem, names: pd.DataFrame, *, backend: str = "highs", time_limit: float = 60,
+            max_haul_km: float | None = None, search: LocalSearch | None = LocalSearch()) -> Explanation:
+    """Solve an elastic copy and report the slack it needed."""
+    elastic = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=0.01, elastic=True, search=search)
+    arcs = prepare_arcs(problem)
+    return explain_from_slack(problem, elastic.unserved, elastic.policy_slack, arcs, names, max_haul_km)
+
+
+def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+                 rel_gap: float | None = None) -> SitingPlan:
+    """The plan of the last phasing year, its facilities with ``year_built`` / ``year_stopped`` and its
+    ``capacity_path`` per year. Raises InfeasibleError (with an Explanation) when no plan exists."""
+    years, solver = scenario.phasing.years, scenario.solver
+    if not years:
+        raise ScenarioError("key 'phasing.years': no years to phase (use solve_scenario for one year)")
+    if scenario.objective.kind != "min_cost":
+        raise ScenarioError(f"key 'objective.kind': phasing needs min_cost, not {scenario.objective.kind}")
+    if scenario.policy.fixed_plants_file:
+        raise ScenarioError("key 'policy.fixed_plants_file': a fixed plan is a one-year what-if; "
+                            "phasing decides when plants are built (remove one of the two)")
+    if years[0] <= scenario.region.baseline_year or years[-1] != scenario.region.target_year:
+        raise ScenarioError(f"key 'phasing.years': must lie after region.baseline_year "
+                            f"({scenario.region.baseline_year}) and end at region.target_year ({scenario.region.target_year})")
+    backend = backend or solver.backend
+    time_limit = solver.time_limit_s if time_limit is None else time_limit
+    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    yearly = [year_scenario(scenario, t) for t in years]
+    regions: list[Region] = [load_region(s) for s in yearly]
+    problems = [build_problem(s, r) for s, r in zip(yearly, regions)]
+    last, region = problems[-1], regions[-1]
+    names = region.demand[["name_zh", "name_en"]]
+    raise_if_unreachable(last, prepare_arcs(last), names, scenario.network.max_haul_km)
+    options = dict(discount_rate=scenario.economics.discount_rate, capital=build_capital(scenario),
+                   budget_per_year=_budget(scenario), backend=backend, plant_technology="incinerator")
+    phased = solve_phases(problems, years, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
+                          search=scenario_search(scenario), **options)
+    if phased.result.status == MilpStatus.INFEASIBLE:
+        elastic = solve_phases(problems, years, time_limit=time_limit, rel_gap=0.01, elastic=True,
+                               search=scenario_search(scenario), **options)
+        final = elastic.solutions[-1]
+        explanation = explain_from_slack(last, final.unserved, final.policy_slack, prepare_arcs(last), names,
+                                         scenario.network.max_haul_km)
+        budget = "" if options["budget_per_year"] is None else \
+            f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
+        raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
+    raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
+    plan = assemble_plan(scenario, region, last, phased.solutions[-1])
+    facilities = plan.facilities.join(phased.schedule)
+    return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
+
+
+def year_scenario(scenario: Scenario, year: int) -> Scenario:
+    """The single-year scenario of ``year``: its demand; the policy targets only if it is the last year."""
+    changes: dict = {"region": {"target_year": year}, "phasing": {"years": []}}
+    if year != scenario.phasing.years[-1]:
+        changes["policy"] = _LAST_YEAR_ONLY
+    return scenario.with_changes(changes)
+
+
+def build_capital(scenario: Scenario) -> BuildCapital:
+    """One-off incinerator capital (CNY) from the scenario's 万元 figures."""
+    _, site_capital, line_capital = incinerator_capital_cny(scenario)
+    return BuildCapital("incinerator", site_capital, line_capital)
+
+
+def _budget(scenario: Scenario) -> float | None:
+    budget = scenario.phasing.build_budget_wan_cny_per_year
+    return None if budget is None else budget * WAN
+
+
+# ----------------------------------------------------------------------------- the plan
+
+def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
+    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served."""
+    result = solution.result
+    sites = problem.sites
+    table = solution.sites.join(sites[["name_zh", "name_en", "adcode", "lon", "lat", "kind"]])
+    flows = solution.flows.copy()
+    raw_msw = flows[(flows["stream"] == "msw")].groupby("destination")["tonnes_per_day"].sum()
+    table["raw_msw_tpd"] = raw_msw.reindex(table.index).fillna(0.0)
+    landfill = table["technology"] == "landfill"
+    used = (~landfill & table["opened"] & (table["capacity_tpd"] > 0)) | landfill
+    table = table[used].copy()
+    landfill = table["technology"] == "landfill"
+    table["status"] = np.select(
+        [landfill & table["restored"], landfill & ~table["running"], landfill, table["is_new"], table["new_modules"] > 0],
+        ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
+    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["throughput_tpd"] / table["capacity_tpd"], np.nan)
+    table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
+    table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
+                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
+                   "adcode", "prefecture_adcode", "lon", "lat"]]
+
+    location = pd.concat([region.demand[["lon", "lat", "name_zh"]], sites[["lon", "lat", "name_zh"]]])
+    location = location[~location.index.duplicated()]
+    for end in ("origin", "destination"):
+        flows[f"{end}_name_zh"] = flows[end].map(location["name_zh"])
+        flows[f"{end}_lon"] = flows[end].map(location["lon"])
+        flows[f"{end}_lat"] = flows[end].map(location["lat"])
+    flows["t_km_per_day"] = flows["tonnes_per_day"] * flows["km"]
+    flows["destination_technology"] = flows["destination"].map(sites["technology"])
+    flows = flows[["origin", "origin_name_zh", "destination", "destination_name_zh", "destination_technology",
+                   "stream", "tonnes_per_day", "km", "t_km_per_day", "cost_per_t",
+                   "origin_lon", "origin_lat", "destination_lon", "destination_lat"]]
+
+    demand = demand_table(scenario, region)
+    msw = flows[flows["stream"] == "msw"].sort_values("tonnes_per_day", ascending=False)
+    main = msw.drop_duplicates("origin").set_index("origin")
+    demand["served_by"] = main["destination"].reindex(demand.index)
+    demand["served_by_name_zh"] = main["destination_name_zh"].reindex(demand.index)
+    demand["haul_km"] = main["km"].reindex(demand.index)
+    demand["destinations"] = msw.groupby("origin").size().reindex(demand.index).fillna(0).astype(int)
+    return SitingPlan(scenario=scenario, region=region, status=str(result.status), objective=result.objective,
+                      best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
+                      backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
+                      demand=demand, message=result.message)

@@ -1,0 +1,40 @@
+"""The local search beside HiGHS: a greedy first plan, neighbourhoods of nearby sites, a restriction by
+the LP relaxation, all run in a worker thread kept in step with HiGHS (see ``worker``).
+
+A solve takes it as one object, ``search=LocalSearch(seed=...)``; ``search=None`` runs plain HiGHS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from wasteopt.milp import LinearModel
+from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.problem import SitingProblem
+from wasteopt.siting.search.neighbourhoods import NEIGHBOURHOOD_SITES, site_neighbourhoods, stop_neighbourhoods
+from wasteopt.siting.search.restriction import first_plan
+from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
+
+__all__ = ["FirstPlan", "LocalSearch", "NeighbourhoodSearch", "SearchBeside"]
+
+
+@dataclass(frozen=True)
+class LocalSearch:
+    """The search to run beside HiGHS. ``seed`` orders the neighbourhoods and seeds the search's own HiGHS:
+    with one seed, a solve that ends before its time limit gives the same plan every time. A neighbourhood
+    frees the decisions of ``neighbourhood_sites`` nearby sites."""
+
+    seed: int = 0
+    neighbourhood_sites: int = NEIGHBOURHOOD_SITES
+
+    def beside(self, problem: SitingProblem, model: LinearModel, index: ModelIndex, arcs: pd.DataFrame,
+               rel_gap: float) -> SearchBeside:
+        """The search over ``model`` (built from ``problem``), ready to attach to a HiGHS solve."""
+        def groups():
+            recurring = stop_neighbourhoods(index, arcs) if problem.stop_targets else []
+            return site_neighbourhoods(index, arcs, self.neighbourhood_sites), recurring
+
+        search = NeighbourhoodSearch(model, groups, seed=self.seed, rel_gap=rel_gap,
+                                     first_plan=lambda relaxation: first_plan(problem, index, arcs, relaxation))
+        return SearchBeside(search)

@@ -1,0 +1,52 @@
+"""First plans for the search: the greedy, whose LP relaxation looks only near the sites it keeps, then
+the greedy again among the sites that relaxation opens (a relaxation-induced restriction)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.problem import SitingProblem
+from wasteopt.siting.search.greedy import greedy_modules
+from wasteopt.siting.search.neighbourhoods import nearest_sites
+from wasteopt.siting.search.worker import FirstPlan
+
+RELAXATION_SCOPE_SITES = 5  # the LP relaxation sees the new sites among the greedy's sites and their 4 nearest
+RELAXATION_OPEN_MIN = 1e-3  # a new site the LP relaxation opens less than this is left out of the restriction
+
+
+def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
+               relaxation: np.ndarray | None = None) -> FirstPlan | None:
+    """The greedy plan, whose LP relaxation is to look only at the new sites near the ones it keeps;
+    given that relaxation, the greedy among the sites the relaxation opens, the others excluded."""
+    closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
+    fixing = greedy_modules(problem, idx, arcs, closed)
+    if fixing is None:
+        return None
+    cols, values = fixing
+    excluded = _site_columns(idx, closed)
+    if relaxation is not None:
+        return FirstPlan(cols, values, excluded=excluded)
+    fixed = dict(zip(cols.tolist(), values.tolist()))
+    kept = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 1.0) > 0.5 for c in y)}  # or undecided
+    nearest = nearest_sites(arcs, set(idx.site_y), RELAXATION_SCOPE_SITES)
+    scope = {near for site in kept for near in nearest.get(site, [site])}
+    far = {site for site in idx.site_y if problem.sites.at[site, "is_new"] and site not in scope}
+    return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far))
+
+
+def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
+    cols = [int(c) for site in sites for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
+    return np.unique(np.asarray(cols, dtype=np.int32))
+
+
+def relaxation_closed_sites(problem: SitingProblem, idx, arcs: pd.DataFrame, relaxation: np.ndarray) -> set:
+    """New sites the LP relaxation ``relaxation`` leaves (almost) closed; an origin's main LP
+    destination always stays in, so every origin keeps a site to go to."""
+    sites = problem.sites
+    closed = {s for s, y in idx.site_y.items() if sites.at[s, "is_new"] and relaxation[y].sum() < RELAXATION_OPEN_MIN}
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    flow = (relaxation[idx.arc_var] * idx.arc_mult)[from_node]
+    main = arcs.loc[from_node, ["origin", "destination"]].assign(flow=flow)
+    main = main.sort_values("flow", ascending=False, kind="stable").drop_duplicates("origin")
+    return closed - set(main["destination"])
