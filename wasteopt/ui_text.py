@@ -60,7 +60,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
     "status_optimal": ("最优", "optimal"),
-    "status_time_limit": ("达到时间上限（非最优，显示已证明的差距）", "time limit (not proven optimal; proven gap shown)"),
+    "status_time_limit": ("未证明最优（达到时间上限或设定的差距；显示已证明的差距）",
+                          "not proven optimal (time limit or the requested gap reached; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
     "infeasible": ("情景不可行", "the scenario is infeasible"),
@@ -228,7 +229,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
 }
 
-STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "时限内最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
+STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",
