@@ -30,7 +30,8 @@ BENCH_REL_GAP = 1e-7         # proven gap below OPTIMUM_REL_TOL, so a proven val
 COLUMNS = ("instance", "objective", "optimum", "gap_pct", "seconds", "status")
 BASELINE_COLUMNS = ("baseline_objective", "baseline_gap_pct", "baseline_seconds", "baseline_status")
 
-# `bench all`: a small routing subset with short limits keeps `make bench` near 20 minutes.
+# `bench all`: a small routing subset with short limits, so `make bench` can be re-run after every change
+# that may move performance (the full routing suites are their own commands).
 ALL_SITING_SECONDS = 30.0
 ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
 ALL_CVRP_SECONDS = 5.0
