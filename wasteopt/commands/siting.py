@@ -10,7 +10,7 @@ import pandas as pd
 
 from wasteopt.errors import OutputError, RunExistsError, WasteoptError
 from wasteopt.export import write_csv
-from wasteopt.kpi import comparison_frame, format_kpi, kpi_table
+from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
 from wasteopt.pipeline import run_scenario
 from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
@@ -62,7 +62,7 @@ def run_solve(args) -> int:
     outcome = run_scenario(scenario, args.out, registry=RunRegistry(args.registry), source="cli", force=args.force,
                            backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
     plan, files, record = outcome.plan, outcome.files, outcome.record
-    print(kpi_table(outcome.kpis))
+    print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
               f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
