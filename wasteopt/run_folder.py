@@ -75,6 +75,9 @@ def check_output_folder(path: str | Path, kind: str, force: bool) -> Path:
     if not entries:
         return target
     owner = _owner(target)
+    if owner is None and RUN_MARKER in entries:
+        raise OutputError(f"--out {path}: the folder looks like a run of an older wasteopt, written before runs were "
+                          f"marked (no {OWNER_MARKER}); delete it or choose another --out")
     if owner is None:
         raise OutputError(f"--out {path}: the folder is not empty and was not written by wasteopt (no {OWNER_MARKER}); "
                           "choose a new or empty folder (--force only replaces wasteopt's own output)")
