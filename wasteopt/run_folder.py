@@ -179,6 +179,11 @@ class RunFolder:
         return self.path / RUN_MARKER
 
     @property
+    def plan_file(self) -> Path:
+        """plan.gpkg: the plants, demand and flows layers."""
+        return self.path / "plan.gpkg"
+
+    @property
     def facilities_file(self) -> Path:
         """facilities.csv: also the ``policy.fixed_plants_file`` of a what-if that keeps this run's plants."""
         return self.path / "facilities.csv"
@@ -249,5 +254,5 @@ class RunFolder:
         import geopandas as gpd
 
         self._require_complete()
-        return self._read("plan.gpkg", lambda path: {
+        return self._read(self.plan_file.name, lambda path: {
             layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")})

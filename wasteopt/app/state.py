@@ -41,8 +41,7 @@ def _layers(out_dir: str, _stamp: float) -> dict:
 
 def run_layers(record: RunRecord) -> dict:
     """The saved plan's layers (cached on the file's mtime)."""
-    path = RunFolder(record.out_dir).path / "plan.gpkg"
-    return _layers(record.out_dir, path.stat().st_mtime)
+    return _layers(record.out_dir, RunFolder(record.out_dir).plan_file.stat().st_mtime)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
