@@ -178,6 +178,12 @@ def test_route_and_compare_outputs_are_guarded_too(tmp_path, capsys, tiny):
     code = main(["route", str(tiny), "--county", "411602", "--out", str(user), "--force"])
     assert code == 1 and "not written by wasteopt" in capsys.readouterr().err
     assert _listing(user) == ["notes.txt"]
+    run = tmp_path / "run"
+    with RunFolder(run).writing(run_id="r1") as staging:
+        (staging / "kpis.json").write_text("{}", encoding="utf-8")
+    code = main(["route", str(tiny), "--county", "411602", "--out", str(run), "--force"])
+    assert code == 1 and "holds a run of wasteopt, not routes" in capsys.readouterr().err
+    assert RunFolder(run).run_id == "r1"
     code = main(["compare", "missing-run", "--out", str(user)])
     err = capsys.readouterr().err
     assert code == 1 and _one_error_line(err) and "is a folder" in err

@@ -10,13 +10,13 @@ removed the next time the folder is written.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
 import shutil
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -28,6 +28,7 @@ from wasteopt.scenario import Scenario, scenario_from_yaml_text
 RUN_MARKER = "kpis.json"  # the plan's KPIs; a run folder without it is not a finished run
 OWNER_MARKER = ".wasteopt"  # {"kind": "run" | "routes", "run_id": ...}: this tool wrote the folder
 _TEMP, _OLD, _LOCK = ".wasteopt-tmp-", ".wasteopt-old-", ".wasteopt-lock"
+_HOLDS = {"run": "a run", "routes": "routes"}  # kind → how a message names it
 
 
 def _owner(folder: Path) -> dict | None:
@@ -82,14 +83,14 @@ def check_output_folder(path: str | Path, kind: str, force: bool) -> Path:
         raise OutputError(f"--out {path}: the folder is not empty and was not written by wasteopt (no {OWNER_MARKER}); "
                           "choose a new or empty folder (--force only replaces wasteopt's own output)")
     if owner.get("kind") != kind:
-        raise OutputError(f"--out {path}: the folder holds wasteopt {owner.get('kind')} output, not {kind}s; "
-                          "choose another folder")
+        raise OutputError(f"--out {path}: the folder holds {_HOLDS.get(owner.get('kind'), 'other output')} of wasteopt, "
+                          f"not {_HOLDS[kind]}; choose another folder")
     if not force:
-        raise RunExistsError(f"{path} already holds a {kind}; pass --force to replace it, or choose another --out")
+        raise RunExistsError(f"{path} already holds {_HOLDS[kind]}; pass --force to replace it, or choose another --out")
     return target
 
 
-@contextmanager
+@contextlib.contextmanager
 def _locked(target: Path) -> Iterator[None]:
     """An exclusive lock on ``target`` (a lock file beside it); refuse at once if another writer holds it."""
     lock_path = target.parent / f".{target.name}{_LOCK}"
@@ -114,7 +115,8 @@ def _locked(target: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        os.unlink(lock_path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
         os.close(fd)
 
 
@@ -141,7 +143,7 @@ def _swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-@contextmanager
+@contextlib.contextmanager
 def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str | None = None) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``path``; when the block ends without error it is marked as
     wasteopt's ``kind`` output and replaces ``path`` whole. On error nothing at ``path`` changes."""
@@ -203,7 +205,7 @@ class RunFolder:
         """Whether the folder still holds the complete run ``run_id`` (not a later run written over it)."""
         return self.is_complete and self.run_id in (run_id, None)
 
-    @contextmanager
+    @contextlib.contextmanager
     def writing(self, force: bool = False, run_id: str | None = None) -> Iterator[Path]:
         """A temporary folder to write the run into; swapped in whole at the end (see the module doc)."""
         with staged_folder(self.path, "run", force, run_id) as staging:
