@@ -29,7 +29,7 @@ fuzz: $(STAMP)
 # the result CSVs in bench/results/ and docs/benchmarks.md are committed afterwards
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
-	$(PY) -m wasteopt.bench_report --record
+	$(PY) -m wasteopt bench report --record
 
 app: $(STAMP)
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1

@@ -1,5 +1,5 @@
 """docs/benchmarks.md is generated from the committed result CSVs, each figure with the commit it measured."""
-from wasteopt.bench_report import read_history, record, render
+from wasteopt.commands.bench_report import read_history, record, render
 
 
 def test_recorded_run_is_on_the_page_with_its_commit(tmp_path):
