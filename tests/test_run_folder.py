@@ -6,6 +6,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 
 import pytest
 
@@ -128,6 +134,42 @@ def test_export_failing_midway_keeps_the_old_run_whole_and_leaves_no_temp(tmp_pa
         export_plan(renamed, compute_kpis(renamed), out, force=True, run_id="new")
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
     assert _listing(tmp_path) == ["run"]
+
+
+WRITER = textwrap.dedent("""
+    import dataclasses, pickle, sys
+    from wasteopt import compute_kpis, export_plan
+    plan = pickle.load(open(sys.argv[1], "rb"))
+    kpis = compute_kpis(plan)
+    print("ready", flush=True)
+    version = 0
+    while True:  # re-export with --force until killed; each version names itself in two files
+        version += 1
+        marked = dataclasses.replace(plan, facilities=plan.facilities.assign(name_en=f"v{version}"))
+        export_plan(marked, {**kpis, "version": version}, sys.argv[2], force=True, run_id=str(version))
+""")
+
+
+def test_sigkill_during_forced_exports_leaves_one_whole_run(tmp_path, root, tiny_plan):
+    pickled, out = tmp_path / "plan.pickle", tmp_path / "run"
+    pickled.write_bytes(pickle.dumps(tiny_plan))
+    first = dataclasses.replace(tiny_plan, facilities=tiny_plan.facilities.assign(name_en="v0"))
+    export_plan(first, {**compute_kpis(tiny_plan), "version": 0}, out, run_id="0")
+    for delay in (0.3, 1.5, 3.0):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(pickled), str(out)], cwd=root,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        folder = RunFolder(out)
+        version = folder.kpis()["version"]
+        assert folder.run_id == str(version) and set(folder.facilities()["name_en"]) == {f"v{version}"}
+        assert {"plan.gpkg", "plan.xlsx", "scenario.yaml", "facilities.csv"} <= set(_listing(out))
+    with RunFolder(out).writing(force=True, run_id="last") as staging:  # the next write clears what the kills left
+        (staging / "kpis.json").write_text("{}", encoding="utf-8")
+    assert _listing(tmp_path) == ["plan.pickle", "run"]
 
 
 def test_leftovers_of_a_killed_write_are_cleaned_and_a_half_swap_undone(tmp_path):
