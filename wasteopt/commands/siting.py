@@ -12,7 +12,7 @@ from wasteopt.errors import OutputError, RunExistsError, WasteoptError
 from wasteopt.export import write_csv
 from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
 from wasteopt.pipeline import run_scenario
-from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder
+from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 
@@ -58,6 +58,7 @@ def _fraction(text: str) -> float:
 
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
+    check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
     print(f"solving {args.config} …", file=sys.stderr, flush=True)
     outcome = run_scenario(scenario, args.out, registry=RunRegistry(args.registry), source="cli", force=args.force,
                            backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
