@@ -26,8 +26,10 @@ test: $(STAMP) sysdeps
 fuzz: $(STAMP)
 	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py --run-fuzz
 
+# the result CSVs in bench/results/ and docs/benchmarks.md are committed afterwards
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
+	$(PY) -m wasteopt bench report --record
 
 app: $(STAMP)
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1

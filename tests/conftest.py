@@ -28,8 +28,7 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def zero_landfill_plan():
     """The default Henan scenario solved once for the session (short limit: any feasible plan will do)."""
-    from wasteopt.scenario import load_scenario
-    from wasteopt.siting import solve_scenario
+    from wasteopt import load_scenario, solve_scenario
 
     scenario = load_scenario(CONFIGS / "henan-2025-zero-landfill.yaml")
     return solve_scenario(scenario, time_limit=float(os.environ.get("WASTEOPT_TEST_TIME_LIMIT", 20)))

@@ -5,11 +5,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from wasteopt import RunRegistry, ScenarioError, load_scenario
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values
-from wasteopt.errors import ScenarioError
-from wasteopt.runs import RunRegistry
-from wasteopt.scenario import load_scenario
 from wasteopt.ui_text import TEXT, place, t
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,11 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
+from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
 from wasteopt.report import setup_fonts, write_report
-from wasteopt.scenario import load_scenario
-from wasteopt.siting import solve_scenario
 from wasteopt.synthetic import write_seed_subset
 
 

@@ -6,10 +6,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from wasteopt.errors import InfeasibleError
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
-from wasteopt.scenario import load_scenario
+from wasteopt import InfeasibleError, compute_kpis, export_plan, load_scenario
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_scenario
 from wasteopt.siting import solve_problem
 

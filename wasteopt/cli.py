@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "wasteopt.commands.siting",
     "wasteopt.routing.commands",
     "wasteopt.commands.bench",
+    "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",
 )
 

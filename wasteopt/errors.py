@@ -28,3 +28,7 @@ class InfeasibleError(WasteoptError):
 
 class RunExistsError(WasteoptError):
     """An output directory already holds a run and ``--force`` was not given."""
+
+
+class OutputError(WasteoptError):
+    """An output path that must not be written: a user's folder, a file, the root, or one another process writes."""

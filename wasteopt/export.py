@@ -2,8 +2,8 @@
 
 A file is first written next to its target under a temporary name, flushed to disk and
 then renamed over the target (``os.replace``), so a crash leaves the old file or the new
-one, never half of one. A run folder that already holds a plan is not overwritten
-without ``force``.
+one, never half of one. A whole plan is written into a run folder built beside its target
+and swapped in at once (:class:`wasteopt.run_folder.RunFolder`).
 """
 from __future__ import annotations
 
@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunExistsError
 from wasteopt.plan import SitingPlan
-
-RUN_MARKER = "kpis.json"
+from wasteopt.run_folder import RUN_MARKER, RunFolder
 
 
 @contextmanager
@@ -87,20 +85,19 @@ def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
 
 
-def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
-    """Create ``out_dir``; refuse to reuse one that holds a plan unless ``force``."""
+def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
+                run_id: str | None = None) -> dict[str, Path]:
+    """Write the plan's run folder ``out_dir`` whole (see :func:`write_plan_files`); ``force`` replaces a run
+    already there. Returns the files by kind."""
     out = Path(out_dir)
-    if (out / RUN_MARKER).exists() and not force:
-        raise RunExistsError(f"{out} already holds a run; pass --force to overwrite it, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    with RunFolder(out).writing(force, run_id) as staging:
+        files = write_plan_files(plan, kpis, staging)
+    return {kind: out / path.relative_to(staging) for kind, path in files.items()}
 
 
-def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
+def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
     """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx, scenario.yaml and kpis.json
-    (and capacity_path.csv for a phased plan)."""
-    out = prepare_run_dir(out_dir, force)
+    plan.xlsx, scenario.yaml and kpis.json (and capacity_path.csv for a phased plan) into the folder ``out``."""
     frames = plan.to_frames()
     files = {
         "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
@@ -127,5 +124,5 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
                                "facilities": frames["facilities"].reset_index(),
                                "flows": frames["flows"], "demand": frames["demand"].reset_index(), **sheets})
     write_text(files["scenario"], plan.scenario.to_yaml())
-    write_json(files["kpis"], kpis)  # last: its presence marks a complete run
+    write_json(files["kpis"], kpis)
     return files

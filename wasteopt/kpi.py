@@ -187,7 +187,7 @@ KPI_LABELS = [
 ]
 
 
-def kpi_table(kpis: dict) -> str:
+def kpi_text(kpis: dict) -> str:
     """Plain-text KPI and goal table for the terminal."""
     lines = [f"{kpis['scenario']}", ""]
     for key, label, unit in KPI_LABELS:

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from wasteopt.errors import DataError
-from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
+from wasteopt.export import atomic_path, write_text, write_xlsx
 from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
 from wasteopt.region import Region, load_region
-from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.run_folder import RunFolder
+from wasteopt.scenario import Scenario
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
@@ -274,34 +274,11 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- run folder
 
-def _scenario_of(run_dir: Path) -> Scenario:
-    """The run's scenario, its relative seed paths resolved against the current or the project folder."""
-    text = (run_dir / "scenario.yaml").read_text(encoding="utf-8")
-    candidates = [Path.cwd(), Path(__file__).resolve().parents[1]]
-    for base in candidates:
-        scenario = scenario_from_yaml_text(text, base_dir=base, source=str(run_dir / "scenario.yaml"))
-        if scenario.path(scenario.region.seeds).is_dir():
-            return scenario
-    raise DataError(f"{run_dir}: seeds folder {scenario.region.seeds!r} of the run's scenario not found")
-
-
 def read_run(run_dir: str | Path) -> dict:
-    """kpis, scenario, facilities, flows, demand of a run folder written by export_plan."""
-    run_dir = Path(run_dir)
-    if not (run_dir / RUN_MARKER).is_file():
-        raise DataError(f"{run_dir} is not a finished run folder (no {RUN_MARKER})")
-    try:
-        return {
-            "kpis": json.loads((run_dir / RUN_MARKER).read_text(encoding="utf-8")),
-            "scenario": _scenario_of(run_dir),
-            "facilities": pd.read_csv(run_dir / "facilities.csv", dtype={"adcode": str, "prefecture_adcode": str},
-                                      index_col="site_id"),
-            "flows": pd.read_csv(run_dir / "flows.csv", dtype={"origin": str, "destination": str}),
-            "demand": pd.read_csv(run_dir / "demand.csv", dtype={"node_id": str, "prefecture_adcode": str,
-                                                                  "served_by": str}, index_col="node_id"),
-        }
-    except (OSError, ValueError, KeyError) as error:
-        raise DataError(f"{run_dir}: cannot read the run's files: {error}") from None
+    """kpis, scenario, facilities, flows, demand of a finished run folder."""
+    folder = RunFolder(run_dir)
+    return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
+            "flows": folder.flows(), "demand": folder.demand()}
 
 
 def _html_table(frame: pd.DataFrame, classes: str = "") -> str:
@@ -423,12 +400,13 @@ def write_pdf(html_path: Path) -> Path | None:
     return target
 
 
-def write_report(run_dir: str | Path, *, pdf: bool = True) -> dict[str, Path]:
-    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``."""
+def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None) -> dict[str, Path]:
+    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``;
+    ``name`` is the run's name in the report (default: the folder's)."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     region = load_region(run["scenario"])
-    page, tables = render_html(run, region, run_dir.name)
+    page, tables = render_html(run, region, name or run_dir.name)
     files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)

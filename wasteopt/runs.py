@@ -129,13 +129,5 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
-def read_run_layers(out_dir: str | Path) -> dict:
-    """The plants, demand and flows layers of a saved run's plan.gpkg (EPSG:4326 GeoDataFrames)."""
-    import geopandas as gpd
-
-    path = Path(out_dir) / "plan.gpkg"
-    return {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
-
-
 def _plain(value):
     return value.item() if hasattr(value, "item") else str(value)

@@ -216,8 +216,8 @@ class PolicySettings(_Section):
     raw_msw_landfill_cap_tpd: float | None = Field(None, ge=0, description="0 = zero landfill; null = no cap")
     province_capacity_target_tpd: float | None = Field(None, ge=0, description="min total incineration nameplate, t/d")
     new_plants: PlantCount = PlantCount()
-    single_sourcing: bool = Field(False, description="each county sends all its MSW to one plant or landfill; "
-                                  "measured on Henan: ~9 % proven gap after 30 s vs ~1 % with split flows")
+    single_sourcing: bool = Field(False, description="each county sends all its MSW to one plant or landfill "
+                                  "(binary assignments: a harder MILP, so expect a larger gap at the same time limit)")
     locked_open: list[str] = Field([], description="site ids forced open (what-if)")
     locked_closed: list[str] = Field([], description="site ids forbidden")
     fixed_plants_file: str | None = Field(

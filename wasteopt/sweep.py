@@ -14,9 +14,11 @@ A sweep file (YAML; paths relative to it)::
       - {label: few plants, set: {policy.new_plants.max: 10}}
     pareto: {x: new_plants, y: cost_wan_cny_per_year}   # optional frontier plot
 
-Each worker solves, writes the plan files (and the review report), and records the run in
-the registry itself, so a worker or sweep that dies loses only unfinished variants. Re-running
-skips every variant whose scenario hash already has a finished run.
+Each worker runs the one pipeline (:func:`wasteopt.pipeline.run_scenario`): it solves, writes the
+variant's run folder (with the review report) and records the run in the registry itself, so a
+worker or sweep that dies loses only unfinished variants. Re-running skips every variant that
+the pipeline's reuse rule accepts (:func:`wasteopt.pipeline.reusable_run`: a run of the same
+scenario with a plan whose folder still holds it); infeasible variants are solved again.
 """
 from __future__ import annotations
 
@@ -35,10 +37,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
+from wasteopt.pipeline import reusable_run, run_scenario
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import Scenario, load_scenario, parse_yaml
 
-FINISHED = ("optimal", "time_limit", "infeasible")  # a recorded run with one of these is not solved again
 FAILED = "failed"
 
 
@@ -157,27 +159,16 @@ def load_sweep(path: str | Path) -> Sweep:
 
 
 def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bool) -> dict:
-    """Solve one variant in a worker; write its files and record it. Returns its KPIs (or why none)."""
-    from wasteopt.export import export_plan
-    from wasteopt.kpi import compute_kpis
-    from wasteopt.siting import solve_scenario
-
+    """Solve one variant in a worker; write its files and record it (an infeasible one too, without files).
+    Returns its KPIs (or why none)."""
     registry = RunRegistry(registry_path)
     try:
-        plan = solve_scenario(scenario)
+        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report).record
     except InfeasibleError as error:
         kpis = {"scenario": scenario.name, "status": "infeasible" if error.explanation else "no_solution",
                 "message": str(error).splitlines()[0], "goals": []}
         record = registry.record(scenario, kpis, None, source="sweep")
-        return {**kpis, "run_id": record.run_id, "out_dir": None}
-    kpis = compute_kpis(plan)
-    export_plan(plan, kpis, out_dir, force=True)
-    if report:
-        from wasteopt.report import write_report
-
-        write_report(out_dir)
-    record = registry.record(scenario, kpis, out_dir, source="sweep")
-    return {**kpis, "run_id": record.run_id, "out_dir": record.out_dir}
+    return {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}
 
 
 @contextmanager
@@ -227,8 +218,8 @@ def run_sweep(sweep: Sweep, *, scheduler: str | None = None, jobs: int = 2,
     rows: dict[int, dict] = {}
     pending = []
     for i, variant in enumerate(sweep.variants):
-        record = registry.latest_for_hash(variant.hash)
-        if record is not None and record.status in FINISHED:
+        record = reusable_run(registry, variant.scenario)
+        if record is not None:
             rows[i] = _row(variant, i, {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}, True)
         else:
             pending.append(i)

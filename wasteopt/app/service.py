@@ -8,17 +8,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from wasteopt.errors import ScenarioError
-from wasteopt.export import RUN_MARKER, export_plan
-from wasteopt.kpi import compute_kpis
+from wasteopt.pipeline import RunOutcome, run_scenario
+from wasteopt.run_folder import RunFolder
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
-from wasteopt.siting import solve_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"
 DEFAULT_CONFIG = "henan-2025-zero-landfill.yaml"
 RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ folder
-REUSABLE_STATUSES = ("optimal", "time_limit")
 
 # Two workers: the machine has two cores; more solves than that only queue.
 _SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
@@ -66,26 +64,18 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
             raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
 
 
-def reusable_run(scenario: Scenario) -> RunRecord | None:
-    """The newest finished run of exactly this scenario whose files still exist (a solve cache that survives restarts)."""
-    record = registry().latest_for_hash(scenario.content_hash())
-    if record and record.status in REUSABLE_STATUSES and record.out_dir and has_files(record):
-        return record
-    return None
-
-
 def has_files(record: RunRecord) -> bool:
-    return bool(record.out_dir) and (Path(record.out_dir) / RUN_MARKER).exists()
+    """Whether the run's folder still holds it, complete."""
+    return bool(record.out_dir) and RunFolder(record.out_dir).holds(record.run_id)
 
 
-def solve_and_save(scenario: Scenario) -> RunRecord:
-    """Solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app"). Raises InfeasibleError."""
-    plan = solve_scenario(scenario)
-    kpis = compute_kpis(plan)
+def solve_and_save(scenario: Scenario) -> RunOutcome:
+    """An earlier run of exactly this scenario if the pipeline's reuse rule accepts one (a solve cache that
+    survives restarts); else solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app").
+    Raises InfeasibleError."""
     run_id = new_run_id()
-    out_dir = runs_dir() / "app" / run_id
-    export_plan(plan, kpis, out_dir)
-    return registry().record(scenario, kpis, out_dir, source="app", run_id=run_id)
+    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=registry(), source="app", reuse=True,
+                        run_id=run_id)
 
 
 def start_solve(scenario: Scenario) -> Future:
@@ -119,7 +109,7 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
-    facilities, flows = siting_flows(scenario, region, record.out_dir)
+    facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
     return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
                                   Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
 

@@ -1,14 +1,14 @@
 """Session state and cached loaders shared by the pages (the only app module besides pages that imports Streamlit)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.errors import WasteoptError
 from wasteopt.region import Region, load_region
-from wasteopt.runs import RunRecord, read_run_layers
+from wasteopt.run_folder import RunFolder
+from wasteopt.runs import RunRecord
 from wasteopt.ui_text import DEFAULT_LANGUAGE, status_name, t
 
 KNOB_PREFIX = "knob."
@@ -36,13 +36,12 @@ def remember_run(record: RunRecord) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _layers(out_dir: str, _stamp: float) -> dict:
-    return read_run_layers(out_dir)
+    return RunFolder(out_dir).layers()
 
 
 def run_layers(record: RunRecord) -> dict:
     """The saved plan's layers (cached on the file's mtime)."""
-    path = Path(record.out_dir) / "plan.gpkg"
-    return _layers(record.out_dir, path.stat().st_mtime)
+    return _layers(record.out_dir, RunFolder(record.out_dir).plan_file.stat().st_mtime)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

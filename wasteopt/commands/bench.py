@@ -34,7 +34,8 @@ COLUMNS = ("instance", "objective", "optimum", "gap_pct", "seconds", "status")
 BASELINE_COLUMNS = ("cbc_objective", "cbc_gap_pct", "cbc_seconds", "cbc_status",  # our formulation, CBC, 1 thread
                     "baseline_objective", "baseline_gap_pct", "baseline_seconds", "baseline_status")
 
-# `bench all`: a small routing subset with short limits keeps `make bench` near 20 minutes.
+# `bench all`: a small routing subset with short limits, so `make bench` can be re-run after every change
+# that may move performance (the full routing suites are their own commands).
 ALL_SITING_SECONDS = 30.0
 ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
 ALL_CVRP_SECONDS = 5.0

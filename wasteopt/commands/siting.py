@@ -2,29 +2,30 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunExistsError, WasteoptError
-from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
-from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
+from wasteopt.errors import OutputError, RunExistsError, WasteoptError
+from wasteopt.export import write_csv
+from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
+from wasteopt.pipeline import run_scenario
+from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
-from wasteopt.siting import solve_scenario
 
 
 def register(commands, bench_commands) -> None:
     solve = commands.add_parser("solve", help="solve a scenario's siting MILP and write the plan")
     solve.add_argument("config", help="scenario YAML, e.g. configs/henan-2025-zero-landfill.yaml")
-    solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json")
+    solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json: new, empty, "
+                       f"or a run folder wasteopt wrote (it has {OWNER_MARKER})")
     solve.add_argument("--backend", choices=["highs", "cbc"], help="MILP solver (default: the scenario's)")
     solve.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
     solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
-    solve.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    solve.add_argument("--force", action="store_true", help="replace a run already in --out (never other files)")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     solve.set_defaults(func=run_solve)
 
@@ -57,13 +58,12 @@ def _fraction(text: str) -> float:
 
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
-    prepare_run_dir(args.out, args.force)  # fail before a long solve, not after
+    check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
     print(f"solving {args.config} …", file=sys.stderr, flush=True)
-    plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
-    kpis = compute_kpis(plan)
-    files = export_plan(plan, kpis, args.out, force=True)
-    record = RunRegistry(args.registry).record(scenario, kpis, args.out, source="cli")
-    print(kpi_table(kpis))
+    outcome = run_scenario(scenario, args.out, registry=RunRegistry(args.registry), source="cli", force=args.force,
+                           backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
+    plan, files, record = outcome.plan, outcome.files, outcome.record
+    print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
               f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
@@ -84,15 +84,15 @@ def run_list(args) -> int:
 
 
 def run_compare(args) -> int:
-    if args.out and Path(args.out).exists() and not args.force:
-        raise RunExistsError(f"{args.out} exists; pass --force to overwrite it, or choose another --out")
+    if args.out:
+        _check_csv_out(args.out, args.force)
     registry = RunRegistry(args.registry)
     kpis_by_run = {}
     for run in args.runs:
-        folder = Path(run)
-        if (folder / RUN_MARKER).is_file():
-            name = run if folder.name in kpis_by_run or not folder.name else folder.name
-            kpis_by_run[name] = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+        folder = RunFolder(run)
+        if folder.is_complete:
+            name = run if folder.path.name in kpis_by_run or not folder.path.name else folder.path.name
+            kpis_by_run[name] = folder.kpis()
         elif (record := registry.get(run)) is not None:
             kpis_by_run[run] = record.kpis
         else:
@@ -109,6 +109,17 @@ def run_compare(args) -> int:
         write_csv(args.out, frame)
         print(f"\ntable written to {args.out}")
     return 0
+
+
+def _check_csv_out(path: str, force: bool) -> None:
+    """``compare --out`` writes one CSV file: never over a folder or a special file, over a file only with --force."""
+    target = Path(path)
+    if target.is_dir() or target.parent == target:
+        raise OutputError(f"--out {path}: is a folder; give a CSV file name, e.g. compare.csv")
+    if target.exists() and not target.is_file():
+        raise OutputError(f"--out {path}: is not a regular file; give a CSV file name, e.g. compare.csv")
+    if target.exists() and not force:
+        raise RunExistsError(f"{path} exists; pass --force to overwrite it, or choose another --out")
 
 
 def _aligned(frame: pd.DataFrame) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError, RunExistsError, ScenarioError, WasteoptError
+from wasteopt.errors import DataError, ScenarioError, WasteoptError
+from wasteopt.run_folder import RunFolder, staged_folder
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
@@ -124,16 +125,11 @@ def route_county(job: CountyJob) -> dict:
     return row
 
 
-def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def siting_flows(scenario, region, plan: RunFolder | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Facilities (site_id, name_zh, lon, lat) and MSW/C&D flows of a solved siting plan:
-    read from ``plan_dir`` (facilities.csv, flows.csv) or solved now."""
-    if plan_dir:
-        folder = Path(plan_dir)
-        try:
-            facilities = pd.read_csv(folder / "facilities.csv", dtype={"site_id": str})
-            flows = pd.read_csv(folder / "flows.csv", dtype={"origin": str, "destination": str})
-        except OSError as error:
-            raise DataError(f"{folder}: cannot read the siting plan ({error.strerror}: {error.filename})") from None
+    read from the run folder ``plan`` (facilities.csv, flows.csv) or solved now."""
+    if plan is not None:
+        facilities, flows = plan.facilities().reset_index(), plan.flows()
     else:
         from wasteopt.siting import solve_scenario
 
@@ -170,8 +166,9 @@ def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: p
                      scenario.network.circuity, out_dir, engine, time_limit, seed)
 
 
-def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
-    """One job per requested county, plus the C&D haul table of the plan (may be empty)."""
+def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
+    """One job per requested county (its files to go into ``out/<adcode>``), plus the C&D haul table of the
+    plan (may be empty)."""
     from wasteopt.region import load_region
     from wasteopt.routing.villages import read_villages
     from wasteopt.scenario import load_scenario
@@ -183,9 +180,9 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     unknown = [a for a in adcodes if a not in demand.index]
     if unknown:
         raise ScenarioError(f"county {unknown[0]} is not in the region (adcodes look like 410102)")
-    facilities, flows = siting_flows(scenario, region, args.plan)
+    facilities, flows = siting_flows(scenario, region, RunFolder(args.plan) if args.plan else None)
     users = read_villages(args.villages) if args.villages else None
-    jobs = [county_job(scenario, region, adcode, facilities, flows, users, Path(args.out) / adcode, args.engine,
+    jobs = [county_job(scenario, region, adcode, facilities, flows, users, out / adcode, args.engine,
                        args.time_limit, args.seed) for adcode in adcodes]
     cd = cd_shipments(flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
@@ -197,20 +194,18 @@ def route_counties(args) -> int:
 
     started = time.perf_counter()
     out = Path(args.out)
-    if (out / "summary.csv").exists() and not args.force:  # checked before any work, as `wasteopt solve` does
-        raise RunExistsError(f"{out} already holds routes; pass --force to overwrite them, or choose another --out")
-    jobs, cd_table = build_jobs(args)
-    out.mkdir(parents=True, exist_ok=True)
-    if len(jobs) == 1:
-        rows = [route_county(jobs[0])]
-    else:
-        workers = args.jobs or os.cpu_count() or 1
-        with ProcessPoolExecutor(workers) as pool:
-            rows = list(pool.map(route_county, jobs))
-    summary = pd.DataFrame(rows)
-    write_csv(out / "summary.csv", summary)
-    if len(cd_table):
-        write_csv(out / "cd_haul.csv", cd_table)
+    with staged_folder(out, "routes", args.force) as staging:  # the folder is swapped in whole, as a run's is
+        jobs, cd_table = build_jobs(args, staging)
+        if len(jobs) == 1:
+            rows = [route_county(jobs[0])]
+        else:
+            workers = args.jobs or os.cpu_count() or 1
+            with ProcessPoolExecutor(workers) as pool:
+                rows = list(pool.map(route_county, jobs))
+        summary = pd.DataFrame(rows)
+        write_csv(staging / "summary.csv", summary)
+        if len(cd_table):
+            write_csv(staging / "cd_haul.csv", cd_table)
     columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "km_per_day", "t_km", "cost_cny_per_t",
                            "status", "seconds"] if c in summary.columns]
     print(summary[columns].to_string(index=False))

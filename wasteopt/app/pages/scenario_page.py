@@ -2,8 +2,6 @@
 import hashlib
 import logging
 import time
-from pathlib import Path
-
 import streamlit as st
 
 from wasteopt.app import service
@@ -12,6 +10,7 @@ from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, run_labels, save
 from wasteopt.app.tables import goals_table, kpi_table, styled_goals
 from wasteopt.errors import InfeasibleError, WasteoptError
 from wasteopt.region import load_region
+from wasteopt.run_folder import RunFolder
 from wasteopt.ui_text import t
 
 L = lang()
@@ -113,7 +112,7 @@ with cd:
 with sourcing:
     knob(st.checkbox, "single_sourcing", "single_sourcing")
 # what-if: keep a saved run's plants and decide only the flows ("" = site afresh)
-fixed_runs = {str(Path(r.out_dir) / "facilities.csv"): r for r in saved_runs()}
+fixed_runs = {str(RunFolder(r.out_dir).facilities_file): r for r in saved_runs()}
 fixed_labels = run_labels(fixed_runs.values())
 current = st.session_state[KNOB_PREFIX + "fixed_plants_file"]
 knob(st.selectbox, "fixed_plants_file", "fixed_plan", options=list(dict.fromkeys(["", current, *fixed_runs])),
@@ -135,9 +134,6 @@ with st.expander(t("effective_yaml", L)):
 
 def solve(scenario) -> dict:
     """Solve in a worker thread while a progress bar counts the time limit down; an outcome dict for the page."""
-    reused = service.reusable_run(scenario)
-    if reused is not None:
-        return {"run_id": reused.run_id, "reused": True, "hash": scenario.content_hash()}
     limit = scenario.solver.time_limit_s
     started = time.monotonic()
     future = service.start_solve(scenario)
@@ -148,7 +144,7 @@ def solve(scenario) -> dict:
         time.sleep(0.2)
     bar.empty()
     try:
-        record = future.result()
+        run = future.result()
     except InfeasibleError as error:
         if error.explanation is None:  # no plan found in time, none proven impossible
             return {"error": str(error), "hash": scenario.content_hash()}
@@ -159,7 +155,7 @@ def solve(scenario) -> dict:
     except Exception as error:  # a bug, not bad input: one line for the planner, the traceback in the server log
         logging.getLogger("wasteopt.app").exception("solve failed")
         return {"error": f"internal error ({type(error).__name__}: {error})", "hash": scenario.content_hash()}
-    return {"run_id": record.run_id, "reused": False, "hash": scenario.content_hash()}
+    return {"run_id": run.record.run_id, "reused": run.reused, "hash": scenario.content_hash()}
 
 
 if st.button(t("solve", L), type="primary", key="solve"):
