@@ -40,8 +40,8 @@ def line_problem(stop_xs, loads, *, sites=((10.0, 600),), trucks=1, capacity=5.0
     )
     xs = [0.0] + [s.x for s in site_objs] + list(stop_xs)
     km = np.abs(np.subtract.outer(xs, xs))
-    fleet = VehicleType("compactor", trucks, (capacity,), "G", fixed_cost_cny=100.0, cost_per_km_cny=2.0,
-                        **extra.pop("vehicle", {}))
+    fleet = VehicleType("compactor", trucks, (capacity,), "G",
+                        **{"fixed_cost_cny": 100.0, "cost_per_km_cny": 2.0, **extra.pop("vehicle", {})})
     return RoutingProblem(
         "line", (depot,), site_objs, stops, (fleet,),
         distance_m=np.rint(km * 1000).astype(np.int32), duration_s=np.rint(km * 100).astype(np.int32),
@@ -275,21 +275,81 @@ def test_od_matrix_file_gives_both_matrices(tmp_path):
 
 
 def _fake_cvrp_case(case, engine, time_limit, seed):
-    cost = float("nan") if engine == "ortools" and case.instance == "P-n16-k8" else case.bks * 1.01
-    return case.instance, cost, case.bks, 100 * (cost - case.bks) / case.bks, 0.1, engine
+    cost = None if engine == "ortools" and case.instance == "P-n16-k8" else case.bks * 1.01
+    return case.instance, case.bks, engine, cost, case.bks * 1.02, 0.1, 0.1
 
 
-def test_cvrp_bench_summary_counts_unsolved_instances_apart(monkeypatch, capsys):
-    # An instance an engine cannot solve must not turn the mean into "nan" (OR-Tools on P-n55-k15).
+def test_cvrp_bench_reads_wrapper_vs_plain_and_counts_unsolved_instances_apart(monkeypatch, capsys):
+    # An instance an engine cannot solve must not turn a mean into "nan" (OR-Tools on P-n55-k15).
     from wasteopt.cli import main
     from wasteopt.routing import commands
 
     monkeypatch.setattr(commands, "_cvrp_case", _fake_cvrp_case)  # the pool forks after this: workers see it
     assert main(["bench", "cvrp", "--bks", str(ROOT / "bench/data/cvrplib/bks.csv"),
                  "--only", "P-n16-k8,A-n32-k5", "--time-limit", "1"]) == 0
-    err = capsys.readouterr().err
-    assert "# pyvrp: mean gap 1.000 % over 2 instances" in err
-    assert "# ortools: mean gap 1.000 % over 1 instances at 1 s each; 1 without a feasible solution" in err
+    captured = capsys.readouterr()
+    assert "P-n16-k8,450,ortools,,nan,459,2.000,nan,0.1,0.1" in captured.out
+    assert ("# pyvrp: wrapper vs plain -0.980 % (mean gap to BKS: wrapper 1.000 %, plain 2.000 %) over 2 instances"
+            in captured.err)
+    assert "# ortools: wrapper vs plain -0.980 % (mean gap to BKS: wrapper 1.000 %, plain 2.000 %); wrapper: 1 " \
+           "without a feasible solution over 2 instances at 1 s each" in captured.err
+
+
+TWO_PAIRS_VRP = """NAME : {name}
+TYPE : CVRP
+DIMENSION : 5
+EDGE_WEIGHT_TYPE : EUC_2D
+CAPACITY : 10
+{vehicles}NODE_COORD_SECTION
+1 0 0
+2 10 0
+3 10 1
+4 -10 0
+5 -10 1
+DEMAND_SECTION
+1 0
+2 6
+3 6
+4 4
+5 4
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+@pytest.mark.parametrize("name, vehicles, optimum, trucks", [
+    ("X-n5-k2", "", 61, 3),           # X set: unlimited fleet; k = 2 is only the lower bound
+    ("A-n5-k2", "", 80, 2),           # classic set: the fleet is the k in the name
+    ("X-n5-k2", "VEHICLES : 2\n", 80, 2),  # a VEHICLES line fixes the fleet in any set
+])
+def test_cvrplib_fleet_follows_each_sets_convention(tmp_path, engine, name, vehicles, optimum, trucks):
+    # Two 6 t stops east, two 4 t stops west, 10 t trucks. Two trucks must pair a 6 with a 4 across
+    # the depot: 40 + 40 = 80. Three trucks: 20 + 20 + (10 + 1 + 10) = 61.
+    from wasteopt.routing.cvrplib import read_cvrp
+
+    path = tmp_path / f"{name}.vrp"
+    path.write_text(TWO_PAIRS_VRP.format(name=name, vehicles=vehicles))
+    plan = solve(read_cvrp(path), engine, seed=0, **FAST[engine])
+    assert plan.status == "feasible", plan.violations
+    assert (round(plan.cost_cny), plan.vehicles_used) == (optimum, trucks)
+
+
+def test_penalty_cap_in_the_instances_cost_units_keeps_the_plan_feasible():
+    # Large cost units (10,000 CNY/km): a 0.2 t overload at PyVRP's default penalty cap costs far less
+    # than the 118 km round trip to unload, so the default returns the overloaded plan.
+    from pyvrp import PenaltyParams
+
+    from wasteopt.routing.pyvrp_engine import solve_pyvrp
+
+    problem = line_problem([1.0, 2.0], [2.6, 2.6], sites=((60.0, 600),), vehicle={"cost_per_km_cny": 10_000.0})
+    default = make_plan(problem, "pyvrp", solve_pyvrp(problem, 2, 1, 300, set(), penalty=PenaltyParams()), 0, 1, 2)
+    assert default.status == "infeasible" and any("exceeds capacity" in v for v in default.violations)
+    plan = solve(problem, "pyvrp", seed=1, **FAST["pyvrp"])
+    assert plan.status == "feasible", plan.violations
+    assert plan.km in (236.0, 238.0)  # see test_a_small_overload_still_forces_a_long_trip_to_unload
 
 
 def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, capsys):

@@ -32,7 +32,7 @@ BASELINE_COLUMNS = ("baseline_objective", "baseline_gap_pct", "baseline_seconds"
 
 # `bench all`: a small routing subset with short limits keeps `make bench` near 20 minutes.
 ALL_SITING_SECONDS = 30.0
-ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
+ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,E-n22-k4,F-n45-k4,M-n101-k10,P-n16-k8"  # each given set
 ALL_CVRP_SECONDS = 5.0
 ALL_WCVRPTW_SECONDS = 10.0
 ALL_SCALE_SIZES = ((157, 157), (2500, 500), (10000, 1000))  # township nodes × candidate sites

@@ -9,6 +9,15 @@ PyVRP has no "return empty" rule, so for a garage that does not accept waste the
 stop -> garage is replaced by stop -> nearest-by-road disposal site -> garage (distance,
 driving time and the site's unload time). That last unload is written back into the
 route as a real unload visit.
+
+Penalties are set in the instance's own units (``instance_penalties``): PyVRP's default
+penalty range is meant per unit of load, time or distance in units where driving one
+distance unit costs 1 (as in CVRPLIB or Solomon files). Our integers cost ``u`` per
+metre, hold loads × ``LOAD_SCALE`` and time in seconds, so the defaults are converted
+and the search starts where plain PyVRP starts on the same instance. The cap is raised
+so that no overload, late arrival or overlong route is ever cheaper than the longest
+round trip plus a truck: without that, PyVRP returned overloaded waste-collection routes
+instead of a detour to unload.
 """
 from __future__ import annotations
 
@@ -22,9 +31,6 @@ from wasteopt.routing.types import Call, RawRoute
 
 LOAD_SCALE = 1000
 COST_SCALE = 100_000
-# PyVRP's default cap of 1e5 per unit of excess load (kg) or time warp (s) is 1 CNY at our cost
-# scale: cheaper than a detour to unload, so it returned overloaded routes. 1,000 CNY per kg or s.
-MAX_PENALTY = 1_000 * COST_SCALE
 
 
 def scaled_loads(values) -> list[int]:
@@ -39,6 +45,35 @@ def final_unload_sites(problem: RoutingProblem, depot_index: int) -> np.ndarray:
     via = problem.distance_m[stop_rows][:, sites].astype(np.int64)
     via += problem.distance_m[sites, problem.depot_location(depot_index)].astype(np.int64)[None, :]
     return np.argmin(via, axis=1)
+
+
+class InstancePenalties(PenaltyParams):
+    """PyVRP's penalty parameters with the starting penalty of each dimension (load
+    dimensions, time warp, excess distance) given, instead of the midpoint of the range."""
+
+    def __init__(self, initial: tuple[list[float], float, float], **bounds):
+        super().__init__(**bounds)
+        self.initial = initial
+
+    def midpoint_penalties(self, data: pyvrp.ProblemData) -> tuple[list[float], float, float]:
+        return self.initial
+
+
+def instance_penalties(data: pyvrp.ProblemData) -> InstancePenalties:
+    """PyVRP's default penalties converted to this instance's units (see the module text)."""
+    default = PenaltyParams()
+    types = data.vehicle_types()
+    per_metre = max(min(vt.unit_distance_cost for vt in types), 1)
+    distance = np.asarray(data.distance_matrix(0), np.float64)
+    duration = np.asarray(data.duration_matrix(0), np.float64)
+    metres_per_s = distance.sum() / duration.sum() if duration.sum() > 0 else 1.0
+    scales = ([per_metre / LOAD_SCALE] * data.num_load_dimensions, per_metre * metres_per_s, float(per_metre))
+    flat = [*scales[0], scales[1], scales[2]]
+    mid = default.min_penalty + (default.max_penalty - default.min_penalty) / 2
+    longest_round_trip = 2 * float(distance.max(initial=0)) * max(vt.unit_distance_cost for vt in types)
+    cap = max(default.max_penalty * max(flat), longest_round_trip + max(vt.fixed_cost for vt in types))
+    initial = ([mid * scale for scale in scales[0]], mid * scales[1], mid * scales[2])
+    return InstancePenalties(initial, min_penalty=default.min_penalty * min(flat), max_penalty=cap)
 
 
 def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemData, list[int], dict[int, np.ndarray]]:
@@ -102,16 +137,18 @@ def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemDa
 
 
 def solve_pyvrp(
-    problem: RoutingProblem, time_limit: float, seed: int, max_iterations: int | None, skip: set[int]
+    problem: RoutingProblem, time_limit: float, seed: int, max_iterations: int | None, skip: set[int],
+    penalty: PenaltyParams | None = None,
 ) -> list[RawRoute]:
-    """Solve with PyVRP's iterated local search; returns raw routes for ``make_plan``."""
+    """Solve with PyVRP's iterated local search; returns raw routes for ``make_plan``.
+    ``penalty`` replaces ``instance_penalties`` (to compare with PyVRP's defaults)."""
     if len(skip) == len(problem.stops):
         return []
     data, client_stop, final_sites = build_data(problem, skip)
     stop = MaxRuntime(time_limit)
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-    params = SolveParams(penalty=PenaltyParams(max_penalty=MAX_PENALTY))
+    params = SolveParams(penalty=penalty or instance_penalties(data))
     result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, params=params)
     n_garages = len(problem.depots)
     raw_routes = []
