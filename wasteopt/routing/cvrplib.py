@@ -41,7 +41,7 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
         raise DataError(f"{path}: needs CAPACITY, DEMAND_SECTION and edge weights")
     weights = np.asarray(instance["edge_weight"], float)
     if instance.get("edge_weight_type") == "EUC_2D":
-        weights = np.floor(weights + 0.5)  # CVRPLIB nint, per edge
+        weights = nint(weights)
     distance = weights.astype(np.int32)
     depots = list(np.atleast_1d(instance["depot"]))
     if depots != [0]:
@@ -64,6 +64,12 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
 
 
 CLASSIC_SETS = ("A", "B", "E", "F", "M", "P")
+
+
+def nint(values) -> np.ndarray:
+    """CVRPLIB's (TSPLIB's) nint: halves round up. NumPy's ``round`` rounds halves to even,
+    which differs on files with half-unit coordinates (F-n45-k4: 4.5 -> 4, not 5)."""
+    return np.floor(np.asarray(values, float) + 0.5).astype(np.int64)
 
 
 def fixed_fleet(name: str, vehicles) -> int | None:
