@@ -121,24 +121,48 @@ def test_pyvrp_is_deterministic_for_a_seed():
     assert sequences[0] == sequences[1]
 
 
-def test_lunch_break_needs_ortools_and_is_respected():
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_lunch_break_is_respected(engine):
+    # v0 by 11:00, v1 from 12:00: the hour between is the only place for lunch.
     lunch = LunchBreak(11 * 3600, 12 * 3600, 3600)
     windows = [(10 * 3600 + 1800, 11 * 3600), (12 * 3600, 13 * 3600)]
     problem = line_problem([2.0, 3.0], [1.0, 1.0], windows=windows, lunch_break=lunch)
-    with pytest.raises(ScenarioError, match="lunch break"):
-        solve(problem, "pyvrp", 1)
-    plan = solve(problem, "auto", 0.3)
-    assert plan.engine == "ortools"
+    plan = solve(problem, engine, seed=1, **FAST[engine])
     assert plan.status == "feasible", plan.violations
     assert 11 * 3600 <= plan.routes[0].break_start_s <= 12 * 3600
+    assert solve(problem, "auto", 0.3).engine == "ortools"  # OR-Tools models the break; PyVRP repairs its plan
 
 
-def test_daily_caps_across_trips_are_kept():
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_daily_caps_across_trips_are_kept(engine):
     # 4 × 2 t with a 5 t truck but only 4 t per truck per day: two trucks needed.
     problem = line_problem([2.0, 3.0, 4.0, 5.0], [2.0] * 4, trucks=3, vehicle={"max_load_per_route": (4.0,)})
-    plan = solve(problem, "auto", 0.3)
+    plan = solve(problem, engine, seed=1, **FAST[engine])
     assert plan.status == "feasible", plan.violations
     assert plan.vehicles_used == 2
+
+
+def test_pyvrp_day_past_the_daily_cap_is_split_between_trips():
+    # Three 3 t stops, 5 t per trip but 5 t per day: PyVRP's one-truck day G-2-S-4-S-6-S-G (40 km)
+    # becomes three trucks' days, 20 km each, every call at its time.
+    problem = line_problem([2.0, 4.0, 6.0], [3.0] * 3, trucks=3, vehicle={"max_load_per_route": (5.0,)})
+    plan = solve(problem, "pyvrp", seed=1, **FAST["pyvrp"])
+    assert plan.status == "feasible", plan.violations
+    assert (plan.vehicles_used, plan.km) == (3, pytest.approx(60.0))
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_generated_kim_instance_is_read_and_solved_with_lunch_and_empty_returns(tmp_path, engine):
+    from wasteopt.routing.kim import generate_kim, read_kim
+
+    path = tmp_path / "gen_40.txt"
+    path.write_bytes(generate_kim(40, sites=2, seed=3).encode("latin-1"))
+    problem = read_kim(path)
+    assert (len(problem.stops), len(problem.sites), problem.load_units) == (40, 2, ("yd3",))
+    assert problem.lunch_break == LunchBreak(11 * 3600, 12 * 3600, 3600)
+    plan = solve(problem, engine, seed=0, time_limit=3, max_iterations=500 if engine == "pyvrp" else None)
+    assert plan.status == "feasible" and not plan.dropped, plan.violations
+    assert all(route.visits[-2].kind == "unload" for route in plan.routes)  # empty at a site before the depot
 
 
 @pytest.mark.parametrize("engine", ["pyvrp", "ortools"])

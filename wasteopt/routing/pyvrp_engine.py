@@ -10,6 +10,12 @@ stop -> garage is replaced by stop -> nearest-by-road disposal site -> garage (d
 driving time and the site's unload time). That last unload is written back into the
 route as a real unload visit.
 
+PyVRP has no driver break and no cap across trips, so a problem with them is solved with
+the break's time held back (``lunch_reserve``) and the plan is repaired after the search:
+a day that passes a daily cap is split between trips into several trucks
+(``split_daily_caps``), and each day gets its lunch at the first gap from the earliest
+break start, later calls moving by at most the break (``fit_lunch``).
+
 Penalties are set in the instance's own units (``instance_penalties``): PyVRP's default
 penalty range is meant per unit of load, time or distance in units where driving one
 distance unit costs 1 (as in CVRPLIB or Solomon files). Our integers cost ``u`` per
@@ -76,6 +82,27 @@ def instance_penalties(data: pyvrp.ProblemData) -> InstancePenalties:
     return InstancePenalties(initial, min_penalty=default.min_penalty * min(flat), max_penalty=cap)
 
 
+def lunch_reserve(problem: RoutingProblem):
+    """``late(close, open)``: a closing time moved earlier by the lunch break when it falls
+    after the earliest break start (never before ``open``), so that ``fit_lunch`` can delay
+    anything after the break by the break's length. Identity without a lunch break."""
+    brk = problem.lunch_break
+
+    def late(close: int, open_: int) -> int:
+        if brk is None or close < brk.earliest_start_s:
+            return close
+        return max(open_, close - brk.duration_s)
+
+    return late
+
+
+def shift_duration(problem: RoutingProblem, vt) -> int:
+    if vt.max_shift_s is None:
+        return np.iinfo(np.int64).max
+    held = problem.lunch_break.duration_s if problem.lunch_break is not None else 0
+    return max(vt.max_shift_s - held, 0)
+
+
 def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemData, list[int], dict[int, np.ndarray]]:
     """PyVRP data for ``problem`` without the stops in ``skip``; returns the data, the
     problem stop index of every PyVRP client, and the final-unload site per garage."""
@@ -95,11 +122,12 @@ def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemDa
             distance[stop_locs, home] = distance[stop_locs, site_locs] + distance[site_locs, home]
             duration[stop_locs, home] = duration[stop_locs, site_locs] + unload + duration[site_locs, home]
             final_sites[d] = best
+    late = lunch_reserve(problem)
     x, y = problem.coordinates()
     locations = [pyvrp.Location(x=float(a), y=float(b)) for a, b in zip(x, y)]
-    depots = [pyvrp.Depot(problem.depot_location(i), d.open_s, d.close_s, 0, name=d.depot_id)
+    depots = [pyvrp.Depot(problem.depot_location(i), d.open_s, late(d.close_s, d.open_s), 0, name=d.depot_id)
               for i, d in enumerate(problem.depots)]
-    depots += [pyvrp.Depot(problem.site_location(k), s.open_s, s.close_s, s.unload_s, name=s.site_id)
+    depots += [pyvrp.Depot(problem.site_location(k), s.open_s, late(s.close_s, s.open_s), s.unload_s, name=s.site_id)
                for k, s in enumerate(problem.sites)]
     dims = len(problem.load_units)
     clients, client_stop = [], []
@@ -109,7 +137,7 @@ def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemDa
         clients.append(
             pyvrp.Client(
                 problem.stop_location(i), delivery=[0] * dims, pickup=scaled_loads(stop.load),
-                service_duration=stop.service_s, tw_early=stop.tw_early_s, tw_late=stop.tw_late_s,
+                service_duration=stop.service_s, tw_early=stop.tw_early_s, tw_late=late(stop.tw_late_s, stop.tw_early_s),
                 prize=0 if stop.required else int(round(stop.penalty_cny * COST_SCALE)),
                 required=stop.required, name=stop.stop_id,
             )
@@ -124,8 +152,8 @@ def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemDa
                 num_available=max(vt.count, 0), capacity=scaled_loads(vt.capacity),
                 start_depot=home, end_depot=home,
                 fixed_cost=int(round(vt.fixed_cost_cny * COST_SCALE)),
-                tw_early=vt.shift_start_s, tw_late=vt.shift_end_s,
-                shift_duration=vt.max_shift_s if vt.max_shift_s is not None else np.iinfo(np.int64).max,
+                tw_early=vt.shift_start_s, tw_late=late(vt.shift_end_s, vt.shift_start_s),
+                shift_duration=shift_duration(problem, vt),
                 unit_distance_cost=int(round(vt.cost_per_km_cny * COST_SCALE / 1000)),
                 reload_depots=reload,
                 max_reloads=vt.max_trips - 1 if vt.max_trips is not None else np.iinfo(np.uint64).max,
@@ -170,4 +198,88 @@ def solve_pyvrp(
             calls.append(Call("unload", site, max(arrive, problem.sites[site].open_s)))
         calls.append(Call("end", home, schedule[-1].start_time))
         raw_routes.append(RawRoute(type_index, tuple(calls)))
+    raw_routes = [piece for raw in raw_routes for piece in split_daily_caps(problem, raw)]
+    if problem.lunch_break is not None:
+        raw_routes = [fit_lunch(problem, raw) for raw in raw_routes]
     return raw_routes
+
+
+def _location(problem: RoutingProblem, call: Call) -> int:
+    if call.kind in ("start", "end"):
+        return problem.depot_location(call.index)
+    return problem.site_location(call.index) if call.kind == "unload" else problem.stop_location(call.index)
+
+
+def _service_s(problem: RoutingProblem, call: Call) -> int:
+    if call.kind == "unload":
+        return problem.sites[call.index].unload_s
+    return problem.stops[call.index].service_s if call.kind == "stop" else 0
+
+
+def split_daily_caps(problem: RoutingProblem, raw: RawRoute) -> list[RawRoute]:
+    """One truck's day as several trucks' days, cut between trips wherever the day would
+    pass its vehicle type's cap on stops or load per day. A later truck leaves the garage
+    just in time for its first call, so every call keeps its time."""
+    vt = problem.vehicle_types[raw.vehicle_type]
+    if vt.max_load_per_route is None and vt.max_stops_per_route is None:
+        return [raw]
+    load_cap = np.asarray(vt.max_load_per_route if vt.max_load_per_route is not None else [np.inf])
+    stop_cap = vt.max_stops_per_route if vt.max_stops_per_route is not None else np.inf
+    trips, trip = [], []
+    for call in raw.calls[1:-1]:
+        trip.append(call)
+        if call.kind == "unload":
+            trips.append(trip)
+            trip = []
+    if trip:
+        trips.append(trip)
+    days, day, load, stops = [], [], 0.0, 0
+    for trip in trips:
+        trip_load = np.sum([problem.stops[c.index].load for c in trip if c.kind == "stop"], axis=0)
+        trip_stops = sum(c.kind == "stop" for c in trip)
+        if day and (np.any(load + trip_load > load_cap + 1e-9) or stops + trip_stops > stop_cap):
+            days.append(day)
+            day, load, stops = [], 0.0, 0
+        day, load, stops = day + trip, load + trip_load, stops + trip_stops
+    days.append(day)
+    if len(days) == 1:
+        return [raw]
+    start, end = raw.calls[0], raw.calls[-1]
+    home = problem.depot_location(start.index)
+    pieces = []
+    for number, day in enumerate(days):
+        first, last = day[0], day[-1]
+        leave = start if number == 0 else Call(
+            "start", start.index, first.start_s - int(problem.duration_s[home, _location(problem, first)]))
+        back = end if number == len(days) - 1 else Call(
+            "end", end.index,
+            last.start_s + _service_s(problem, last) + int(problem.duration_s[_location(problem, last), home]))
+        pieces.append(RawRoute(raw.vehicle_type, (leave, *day, back)))
+    return pieces
+
+
+def fit_lunch(problem: RoutingProblem, raw: RawRoute) -> RawRoute:
+    """The day with its lunch break: at the earliest break start, or when the call in progress
+    then ends; calls after it start as early as they can, at most the break's length later
+    (``lunch_reserve`` left that much room). A day over before the break window, or starting
+    an hour after it opens, takes the break outside its working hours."""
+    brk = problem.lunch_break
+    calls = list(raw.calls)
+    earliest, length = brk.earliest_start_s, brk.duration_s
+    if calls[-1].start_s <= earliest or calls[0].start_s >= earliest + length:
+        return RawRoute(raw.vehicle_type, raw.calls, earliest)
+    if calls[0].start_s >= earliest:
+        after, brk_start = 0, earliest
+        calls[0] = Call("start", calls[0].index, earliest + length)
+    else:
+        after = next(j for j in range(1, len(calls)) if calls[j].start_s >= earliest)
+        before = calls[after - 1]
+        brk_start = max(earliest, before.start_s + _service_s(problem, before))
+    for j in range(max(after, 1), len(calls)):
+        previous = calls[j - 1]
+        ready = previous.start_s + _service_s(problem, previous)
+        ready += int(problem.duration_s[_location(problem, previous), _location(problem, calls[j])])
+        if j == after:
+            ready = max(ready + length, brk_start + length)
+        calls[j] = Call(calls[j].kind, calls[j].index, max(calls[j].start_s, ready))
+    return RawRoute(raw.vehicle_type, tuple(calls), brk_start)

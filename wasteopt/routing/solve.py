@@ -19,7 +19,9 @@ ENGINES = ("pyvrp", "ortools")
 
 
 def engine_limitations(problem: RoutingProblem) -> list[str]:
-    """Features of ``problem`` that PyVRP cannot model (they need OR-Tools)."""
+    """Features of ``problem`` outside PyVRP's model: its plan meets them only through the
+    repair after the search (``pyvrp_engine.split_daily_caps``, ``fit_lunch``), so "auto"
+    gives such problems to OR-Tools, which models them."""
     reasons = []
     if problem.lunch_break is not None:
         reasons.append("a lunch break")
@@ -38,15 +40,13 @@ def solve(
     max_iterations: int | None = None,
 ) -> RoutePlan:
     """Route ``problem`` with ``engine`` ("pyvrp", "ortools" or "auto": PyVRP unless the
-    problem needs a feature only OR-Tools has). ``time_limit`` in s. ``max_iterations``
-    (PyVRP only) stops earlier and makes the result independent of machine speed."""
-    limits = engine_limitations(problem)
+    problem has a feature only OR-Tools models, see ``engine_limitations``). ``time_limit``
+    in s. ``max_iterations`` (PyVRP only) stops earlier and makes the result independent of
+    machine speed."""
     if engine == "auto":
-        engine = "ortools" if limits else "pyvrp"
+        engine = "ortools" if engine_limitations(problem) else "pyvrp"
     if engine not in ENGINES:
         raise ScenarioError(f"unknown routing engine {engine!r}; choose from {', '.join(ENGINES)} or auto")
-    if engine == "pyvrp" and limits:
-        raise ScenarioError(f"{problem.name}: PyVRP cannot model {' and '.join(limits)}; use engine 'ortools'")
     if time_limit <= 0:
         raise ScenarioError(f"time limit must be > 0 s (got {time_limit})")
     unservable = {i: why for i, why in ((i, _alone_infeasible(problem, i)) for i in range(len(problem.stops))) if why}
