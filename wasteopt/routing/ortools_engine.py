@@ -4,8 +4,12 @@ stops or load per truck per day across trips.
 Reloads follow OR-Tools' ``cvrp_reload`` sample: every disposal site gets several
 optional copies (zero-penalty disjunctions); a copy's load transit is minus the largest
 capacity and the load dimension's slack lets the load drop to zero there. A truck whose
-garage does not accept waste must reach it with zero load, so its last trip ends at a
-site. The lunch break is a ``FixedDurationIntervalVar`` on the time dimension.
+garage does not accept waste must come back empty: as in the PyVRP engine, the arc
+stop -> garage is stop -> nearest-by-road site -> garage (distance, driving and unload
+time), so every route ends empty by construction. (A soft "empty at the end" bound let
+plans of 1,000 stops come back loaded.) The lunch break is a ``FixedDurationIntervalVar``
+on the time dimension; when it falls on such a last arc, ``place_last_lunch`` puts it
+before, during the drive to, or after the final unload.
 Integers as in PyVRP: metres, seconds, loads × ``LOAD_SCALE``, money × ``COST_SCALE``.
 """
 from __future__ import annotations
@@ -16,14 +20,15 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, scaled_loads
+from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, final_unload_sites, scaled_loads
 from wasteopt.routing.types import Call, RawRoute
 
 REQUIRED_PENALTY_CNY = 1e7
 
 
 def site_copies(problem: RoutingProblem, vehicles: int) -> int:
-    """Copies per disposal site: enough for every trip a full-enough fleet could make."""
+    """Copies per disposal site: enough for every mid-route unload a full-enough fleet
+    could make (a truck's last unload is on its arc home when its garage takes no waste)."""
     dims = len(problem.load_units)
     trips = 1
     for d in range(dims):
@@ -31,19 +36,11 @@ def site_copies(problem: RoutingProblem, vehicles: int) -> int:
         smallest = min((vt.capacity[d] for vt in problem.vehicle_types if vt.count), default=0)
         if smallest > 0:
             trips = max(trips, math.ceil(1.5 * total / smallest))
-    copies = trips + vehicles
+    copies = trips + (vehicles if all(d.accepts_waste for d in problem.depots) else 0)
     caps = [vt.max_trips * vt.count for vt in problem.vehicle_types if vt.max_trips is not None]
     if len(caps) == len(problem.vehicle_types):
         copies = min(copies, sum(caps))
     return max(copies, 1)
-
-
-def _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of) -> int:
-    """Cost per scaled load unit still on board at the garage: more than the costliest
-    detour to a site that the smallest stop load could avoid."""
-    per_metre = max(int(round(problem.vehicle_types[t].cost_per_km_cny * COST_SCALE / 1000)) for t in vehicle_type_of)
-    smallest = min((amount for amount in transit if amount > 0), default=1)
-    return int(2 * int(distance.max()) * max(per_metre, 1) // smallest + 1)
 
 
 def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: set[int]) -> list[RawRoute]:
@@ -74,6 +71,19 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
         service[node] = problem.sites[index].unload_s if kind == "unload" else (
             problem.stops[index].service_s if kind == "stop" else 0)
     travel_time = problem.duration_s[np.ix_(node_location, node_location)].astype(np.int64)
+    stop_nodes = np.array([node for node, (kind, _) in enumerate(node_kind) if kind == "stop"])
+    final_sites = {}
+    for d, depot in enumerate(problem.depots):
+        if depot.accepts_waste or not problem.sites:
+            continue
+        best = final_unload_sites(problem, d)[stops]
+        site_locs = np.array([problem.site_location(k) for k in best])
+        stop_locs = node_location[stop_nodes]
+        home = problem.depot_location(d)
+        distance[stop_nodes, d] = problem.distance_m[stop_locs, site_locs] + problem.distance_m[site_locs, home]
+        travel_time[stop_nodes, d] = (problem.duration_s[stop_locs, site_locs] + problem.duration_s[site_locs, home]
+                                      + np.array([problem.sites[k].unload_s for k in best]))
+        final_sites[d] = dict(zip(stops, best))
 
     # Dropping a required stop must cost more than any truck could cost serving it.
     biggest_cost = max(vt.fixed_cost_cny + vt.cost_per_km_cny * 2 * distance.max() / 1000 for vt in problem.vehicle_types)
@@ -123,13 +133,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
                 transit[node] = -biggest
         load_callback = routing.RegisterUnaryTransitVector(transit)
         routing.AddDimensionWithVehicleCapacity(load_callback, biggest, caps, True, f"load{d}")
-        load_dim = routing.GetDimensionOrDie(f"load{d}")
-        # "Return empty" is a soft bound: a hard one would stop local search from opening a
-        # truck one stop at a time (a stop alone, without a site copy, would be infeasible).
-        leftover_cost = _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of)
-        for v in range(n_vehicles):
-            if not problem.depots[homes[v]].accepts_waste:
-                load_dim.SetCumulVarSoftUpperBound(routing.End(v), 0, leftover_cost)
         daily = [problem.vehicle_types[t].max_load_per_route for t in vehicle_type_of]
         if any(cap is not None for cap in daily):
             collected = [max(value, 0) for value in transit]
@@ -139,7 +142,7 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
 
     counters = [
         ("stops", "stop", [problem.vehicle_types[t].max_stops_per_route for t in vehicle_type_of]),
-        ("trips", "unload", [problem.vehicle_types[t].max_trips for t in vehicle_type_of]),
+        ("trips", "unload", [_mid_route_unloads(problem, t) for t in vehicle_type_of]),
     ]
     for name, counted_kind, limits in counters:
         if any(limit is not None for limit in limits):
@@ -194,6 +197,47 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             if kind == "stop" or calls[-1].kind == "stop":
                 calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
-        calls.append(Call("end", homes[v], solution.Min(time_dim.CumulVar(index))))
-        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_starts.get(v)))
+        end_s = solution.Min(time_dim.CumulVar(index))
+        break_start = break_starts.get(v)
+        if calls[-1].kind == "stop" and homes[v] in final_sites:
+            site = int(final_sites[homes[v]][calls[-1].index])
+            unload_s, break_start = place_last_lunch(problem, calls[-1], site, homes[v], break_start)
+            calls.append(Call("unload", site, unload_s))
+        calls.append(Call("end", homes[v], end_s))
+        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_start))
     return raw_routes
+
+
+def _mid_route_unloads(problem: RoutingProblem, vehicle_type: int) -> int | None:
+    """Cap on a truck's site-copy visits: its trips, less the last unload on the arc home."""
+    vt = problem.vehicle_types[vehicle_type]
+    if vt.max_trips is None:
+        return None
+    return vt.max_trips - (0 if problem.depots[problem.depot_index(vt.depot_id)].accepts_waste else 1)
+
+
+def place_last_lunch(problem: RoutingProblem, last: Call, site: int, depot: int,
+                     break_start: int | None) -> tuple[int, int | None]:
+    """Start of the final unload at ``site`` after the last stop, and the lunch start.
+
+    OR-Tools saw the drive to the site, the unload and the drive home as one arc and may
+    have put the break anywhere in it. A break that would overlap the unload moves to just
+    after it (or, past the break window, to just before it); the unload then starts when the
+    truck is there, the break (if taken on the way) included."""
+    stop_loc = problem.stop_location(last.index)
+    site_obj = problem.sites[site]
+    site_loc = problem.site_location(site)
+    leave = last.start_s + problem.stops[last.index].service_s
+    arrive = leave + int(problem.duration_s[stop_loc, site_loc])
+    start = max(arrive, site_obj.open_s)
+    brk = problem.lunch_break
+    if brk is None or break_start is None or break_start + brk.duration_s <= leave:
+        return start, break_start
+    if break_start < arrive:  # taken on the way to the site
+        return max(arrive + brk.duration_s, site_obj.open_s, break_start + brk.duration_s), break_start
+    if break_start >= start + site_obj.unload_s:  # taken on the way home
+        return start, break_start
+    after = start + site_obj.unload_s
+    if after <= brk.latest_start_s:
+        return start, after
+    return max(start, break_start + brk.duration_s), break_start

@@ -32,6 +32,7 @@ import pyvrp
 from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+from wasteopt.routing.fleet import call_location, call_service_s
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.types import Call, RawRoute
 
@@ -204,18 +205,6 @@ def solve_pyvrp(
     return raw_routes
 
 
-def _location(problem: RoutingProblem, call: Call) -> int:
-    if call.kind in ("start", "end"):
-        return problem.depot_location(call.index)
-    return problem.site_location(call.index) if call.kind == "unload" else problem.stop_location(call.index)
-
-
-def _service_s(problem: RoutingProblem, call: Call) -> int:
-    if call.kind == "unload":
-        return problem.sites[call.index].unload_s
-    return problem.stops[call.index].service_s if call.kind == "stop" else 0
-
-
 def split_daily_caps(problem: RoutingProblem, raw: RawRoute) -> list[RawRoute]:
     """One truck's day as several trucks' days, cut between trips wherever the day would
     pass its vehicle type's cap on stops or load per day. A later truck leaves the garage
@@ -250,10 +239,10 @@ def split_daily_caps(problem: RoutingProblem, raw: RawRoute) -> list[RawRoute]:
     for number, day in enumerate(days):
         first, last = day[0], day[-1]
         leave = start if number == 0 else Call(
-            "start", start.index, first.start_s - int(problem.duration_s[home, _location(problem, first)]))
+            "start", start.index, first.start_s - int(problem.duration_s[home, call_location(problem, first)]))
         back = end if number == len(days) - 1 else Call(
             "end", end.index,
-            last.start_s + _service_s(problem, last) + int(problem.duration_s[_location(problem, last), home]))
+            last.start_s + call_service_s(problem, last) + int(problem.duration_s[call_location(problem, last), home]))
         pieces.append(RawRoute(raw.vehicle_type, (leave, *day, back)))
     return pieces
 
@@ -274,11 +263,11 @@ def fit_lunch(problem: RoutingProblem, raw: RawRoute) -> RawRoute:
     else:
         after = next(j for j in range(1, len(calls)) if calls[j].start_s >= earliest)
         before = calls[after - 1]
-        brk_start = max(earliest, before.start_s + _service_s(problem, before))
+        brk_start = max(earliest, before.start_s + call_service_s(problem, before))
     for j in range(max(after, 1), len(calls)):
         previous = calls[j - 1]
-        ready = previous.start_s + _service_s(problem, previous)
-        ready += int(problem.duration_s[_location(problem, previous), _location(problem, calls[j])])
+        ready = previous.start_s + call_service_s(problem, previous)
+        ready += int(problem.duration_s[call_location(problem, previous), call_location(problem, calls[j])])
         if j == after:
             ready = max(ready + length, brk_start + length)
         calls[j] = Call(calls[j].kind, calls[j].index, max(calls[j].start_s, ready))

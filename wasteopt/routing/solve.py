@@ -61,6 +61,8 @@ def solve(
     short = fleet_shortfall(problem)
     if short:
         raise InfeasibleError(f"{problem.name}: {short}", explanation={"fleet": short})
+    from wasteopt.routing.fleet import chain_days
+
     started = time.perf_counter()
     if engine == "pyvrp":
         from wasteopt.routing.pyvrp_engine import solve_pyvrp
@@ -70,6 +72,7 @@ def solve(
         from wasteopt.routing.ortools_engine import solve_ortools
 
         raw_routes = solve_ortools(problem, time_limit, seed, skip=set(unservable))
+    raw_routes = chain_days(problem, raw_routes)
     seconds = time.perf_counter() - started
     return make_plan(problem, engine, raw_routes, seconds, seed, time_limit, unservable)
 
