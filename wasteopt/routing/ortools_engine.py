@@ -1,5 +1,5 @@
-"""OR-Tools routing engine, for what PyVRP lacks: a driver lunch break, and caps on
-stops or load per truck per day across trips.
+"""OR-Tools routing engine, for what PyVRP lacks: caps on stops or load per truck per day
+across trips.
 
 Reloads follow OR-Tools' ``cvrp_reload`` sample: every disposal site gets several
 optional copies (zero-penalty disjunctions); a copy's load transit is minus the largest
@@ -7,9 +7,8 @@ capacity and the load dimension's slack lets the load drop to zero there. A truc
 garage does not accept waste must come back empty: as in the PyVRP engine, the arc
 stop -> garage is stop -> nearest-by-road site -> garage (distance, driving and unload
 time), so every route ends empty by construction. (A soft "empty at the end" bound let
-plans of 1,000 stops come back loaded.) The lunch break is a ``FixedDurationIntervalVar``
-on the time dimension; when it falls on such a last arc, ``place_last_lunch`` puts it
-before, during the drive to, or after the final unload.
+plans of 1,000 stops come back loaded.) The lunch break is held back during the search and
+fitted into each day after it (``wasteopt.routing.lunch``).
 Integers as in PyVRP: metres, seconds, loads × ``LOAD_SCALE``, money × ``COST_SCALE``.
 """
 from __future__ import annotations
@@ -20,6 +19,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
 from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, final_unload_sites, scaled_loads
 from wasteopt.routing.types import Call, RawRoute
 
@@ -63,7 +63,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     homes = [problem.depot_index(problem.vehicle_types[t].depot_id) for t in vehicle_type_of]
     manager = pywrapcp.RoutingIndexManager(n_nodes, n_vehicles, homes, homes)
     routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
 
     distance = problem.distance_m[np.ix_(node_location, node_location)].astype(np.int64)
     service = np.zeros(n_nodes, np.int64)
@@ -101,20 +100,22 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     horizon = 2 * 24 * 3600
     routing.AddDimension(time_callback, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
+    late = lunch_reserve(problem)
     for node, (kind, index) in enumerate(node_kind):
         if kind == "start":
             continue
-        window = (problem.stops[index].tw_early_s, problem.stops[index].tw_late_s) if kind == "stop" else (
+        early, close = (problem.stops[index].tw_early_s, problem.stops[index].tw_late_s) if kind == "stop" else (
             problem.sites[index].open_s, problem.sites[index].close_s)
-        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*window)
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(early, late(close, early))
     for v, t in enumerate(vehicle_type_of):
         vt = problem.vehicle_types[t]
         depot = problem.depots[homes[v]]
-        early, late = max(vt.shift_start_s, depot.open_s), min(vt.shift_end_s, depot.close_s)
-        time_dim.CumulVar(routing.Start(v)).SetRange(early, late)
-        time_dim.CumulVar(routing.End(v)).SetRange(early, late)
+        early = max(vt.shift_start_s, depot.open_s)
+        close = late(min(vt.shift_end_s, depot.close_s), early)
+        time_dim.CumulVar(routing.Start(v)).SetRange(early, close)
+        time_dim.CumulVar(routing.End(v)).SetRange(early, close)
         if vt.max_shift_s is not None:
-            time_dim.SetSpanUpperBoundForVehicle(vt.max_shift_s, v)
+            time_dim.SetSpanUpperBoundForVehicle(shift_duration(problem, vt), v)
     # Finalizers run in the order added: earliest return first, then the latest departure
     # that still allows it, so reported days have no idle time at either end.
     for v in range(n_vehicles):
@@ -158,16 +159,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             scaled = required_penalty if penalty is None else int(round(penalty * COST_SCALE))
             routing.AddDisjunction([manager.NodeToIndex(node)], scaled)
 
-    breaks = {}
-    if problem.lunch_break is not None:
-        lunch = problem.lunch_break
-        visit_transits = [int(s) for s in service]
-        for v in range(n_vehicles):
-            interval = solver.FixedDurationIntervalVar(
-                lunch.earliest_start_s, lunch.latest_start_s, lunch.duration_s, False, f"lunch{v}")
-            time_dim.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
-            breaks[v] = interval
-
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -175,14 +166,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     solution = routing.SolveWithParameters(params)
     if solution is None:
         return []
-
-    break_starts = {}
-    intervals = solution.IntervalVarContainer()
-    for i in range(intervals.Size()):
-        element = intervals.Element(i)
-        name = element.Var().Name()
-        if name.startswith("lunch") and element.PerformedValue():
-            break_starts[int(name[5:])] = element.StartValue()
 
     raw_routes = []
     for v in range(n_vehicles):
@@ -197,14 +180,15 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             if kind == "stop" or calls[-1].kind == "stop":
                 calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
-        end_s = solution.Min(time_dim.CumulVar(index))
-        break_start = break_starts.get(v)
         if calls[-1].kind == "stop" and homes[v] in final_sites:
             site = int(final_sites[homes[v]][calls[-1].index])
-            unload_s, break_start = place_last_lunch(problem, calls[-1], site, homes[v], break_start)
-            calls.append(Call("unload", site, unload_s))
-        calls.append(Call("end", homes[v], end_s))
-        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_start))
+            leave = calls[-1].start_s + problem.stops[calls[-1].index].service_s
+            arrive = leave + int(problem.duration_s[problem.stop_location(calls[-1].index), problem.site_location(site)])
+            calls.append(Call("unload", site, max(arrive, problem.sites[site].open_s)))
+        calls.append(Call("end", homes[v], solution.Min(time_dim.CumulVar(index))))
+        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls)))
+    if problem.lunch_break is not None:
+        raw_routes = [fit_lunch(problem, raw) for raw in raw_routes]
     return raw_routes
 
 
@@ -214,30 +198,3 @@ def _mid_route_unloads(problem: RoutingProblem, vehicle_type: int) -> int | None
     if vt.max_trips is None:
         return None
     return vt.max_trips - (0 if problem.depots[problem.depot_index(vt.depot_id)].accepts_waste else 1)
-
-
-def place_last_lunch(problem: RoutingProblem, last: Call, site: int, depot: int,
-                     break_start: int | None) -> tuple[int, int | None]:
-    """Start of the final unload at ``site`` after the last stop, and the lunch start.
-
-    OR-Tools saw the drive to the site, the unload and the drive home as one arc and may
-    have put the break anywhere in it. A break that would overlap the unload moves to just
-    after it (or, past the break window, to just before it); the unload then starts when the
-    truck is there, the break (if taken on the way) included."""
-    stop_loc = problem.stop_location(last.index)
-    site_obj = problem.sites[site]
-    site_loc = problem.site_location(site)
-    leave = last.start_s + problem.stops[last.index].service_s
-    arrive = leave + int(problem.duration_s[stop_loc, site_loc])
-    start = max(arrive, site_obj.open_s)
-    brk = problem.lunch_break
-    if brk is None or break_start is None or break_start + brk.duration_s <= leave:
-        return start, break_start
-    if break_start < arrive:  # taken on the way to the site
-        return max(arrive + brk.duration_s, site_obj.open_s, break_start + brk.duration_s), break_start
-    if break_start >= start + site_obj.unload_s:  # taken on the way home
-        return start, break_start
-    after = start + site_obj.unload_s
-    if after <= brk.latest_start_s:
-        return start, after
-    return max(start, break_start + brk.duration_s), break_start

@@ -10,11 +10,9 @@ stop -> garage is replaced by stop -> nearest-by-road disposal site -> garage (d
 driving time and the site's unload time). That last unload is written back into the
 route as a real unload visit.
 
-PyVRP has no driver break and no cap across trips, so a problem with them is solved with
-the break's time held back (``lunch_reserve``) and the plan is repaired after the search:
-a day that passes a daily cap is split between trips into several trucks
-(``split_daily_caps``), and each day gets its lunch at the first gap from the earliest
-break start, later calls moving by at most the break (``fit_lunch``).
+PyVRP has no driver break and no cap across trips. The break is handled as in the OR-Tools
+engine (``wasteopt.routing.lunch``); a day that passes a daily cap is split between trips
+into several trucks after the search (``split_daily_caps``).
 
 Penalties are set in the instance's own units (``instance_penalties``): PyVRP's default
 penalty range is meant per unit of load, time or distance in units where driving one
@@ -33,6 +31,7 @@ from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from wasteopt.routing.fleet import call_location, call_service_s
+from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.types import Call, RawRoute
 
@@ -81,27 +80,6 @@ def instance_penalties(data: pyvrp.ProblemData) -> InstancePenalties:
     cap = max(default.max_penalty * max(flat), longest_round_trip + max(vt.fixed_cost for vt in types))
     initial = ([mid * scale for scale in scales[0]], mid * scales[1], mid * scales[2])
     return InstancePenalties(initial, min_penalty=default.min_penalty * min(flat), max_penalty=cap)
-
-
-def lunch_reserve(problem: RoutingProblem):
-    """``late(close, open)``: a closing time moved earlier by the lunch break when it falls
-    after the earliest break start (never before ``open``), so that ``fit_lunch`` can delay
-    anything after the break by the break's length. Identity without a lunch break."""
-    brk = problem.lunch_break
-
-    def late(close: int, open_: int) -> int:
-        if brk is None or close < brk.earliest_start_s:
-            return close
-        return max(open_, close - brk.duration_s)
-
-    return late
-
-
-def shift_duration(problem: RoutingProblem, vt) -> int:
-    if vt.max_shift_s is None:
-        return np.iinfo(np.int64).max
-    held = problem.lunch_break.duration_s if problem.lunch_break is not None else 0
-    return max(vt.max_shift_s - held, 0)
 
 
 def build_data(problem: RoutingProblem, skip: set[int]) -> tuple[pyvrp.ProblemData, list[int], dict[int, np.ndarray]]:
@@ -245,30 +223,3 @@ def split_daily_caps(problem: RoutingProblem, raw: RawRoute) -> list[RawRoute]:
             last.start_s + call_service_s(problem, last) + int(problem.duration_s[call_location(problem, last), home]))
         pieces.append(RawRoute(raw.vehicle_type, (leave, *day, back)))
     return pieces
-
-
-def fit_lunch(problem: RoutingProblem, raw: RawRoute) -> RawRoute:
-    """The day with its lunch break: at the earliest break start, or when the call in progress
-    then ends; calls after it start as early as they can, at most the break's length later
-    (``lunch_reserve`` left that much room). A day over before the break window, or starting
-    an hour after it opens, takes the break outside its working hours."""
-    brk = problem.lunch_break
-    calls = list(raw.calls)
-    earliest, length = brk.earliest_start_s, brk.duration_s
-    if calls[-1].start_s <= earliest or calls[0].start_s >= earliest + length:
-        return RawRoute(raw.vehicle_type, raw.calls, earliest)
-    if calls[0].start_s >= earliest:
-        after, brk_start = 0, earliest
-        calls[0] = Call("start", calls[0].index, earliest + length)
-    else:
-        after = next(j for j in range(1, len(calls)) if calls[j].start_s >= earliest)
-        before = calls[after - 1]
-        brk_start = max(earliest, before.start_s + call_service_s(problem, before))
-    for j in range(max(after, 1), len(calls)):
-        previous = calls[j - 1]
-        ready = previous.start_s + call_service_s(problem, previous)
-        ready += int(problem.duration_s[call_location(problem, previous), call_location(problem, calls[j])])
-        if j == after:
-            ready = max(ready + length, brk_start + length)
-        calls[j] = Call(calls[j].kind, calls[j].index, max(calls[j].start_s, ready))
-    return RawRoute(raw.vehicle_type, tuple(calls), brk_start)

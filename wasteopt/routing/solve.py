@@ -19,12 +19,10 @@ ENGINES = ("pyvrp", "ortools")
 
 
 def engine_limitations(problem: RoutingProblem) -> list[str]:
-    """Features of ``problem`` outside PyVRP's model: its plan meets them only through the
-    repair after the search (``pyvrp_engine.split_daily_caps``, ``fit_lunch``), so "auto"
-    gives such problems to OR-Tools, which models them."""
+    """Features of ``problem`` outside PyVRP's model: its plan meets them only by splitting
+    days after the search (``pyvrp_engine.split_daily_caps``), so "auto" gives such problems
+    to OR-Tools, which models them. (Both engines fit the lunch break after the search.)"""
     reasons = []
-    if problem.lunch_break is not None:
-        reasons.append("a lunch break")
     if any(vt.max_stops_per_route is not None for vt in problem.vehicle_types):
         reasons.append("a per-day stop cap across trips")
     if any(vt.max_load_per_route is not None for vt in problem.vehicle_types):
