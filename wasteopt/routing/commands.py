@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from wasteopt.errors import ScenarioError
 
@@ -37,10 +39,14 @@ def register(commands, bench_commands) -> None:
     cvrp.set_defaults(func=_bench_cvrp)
 
     kim = bench_commands.add_parser("wcvrptw", help="Kim, Kim & Sahoo (2006) waste-collection instances")
-    kim.add_argument("files", nargs="+", help="Kim-format instance files")
-    kim.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
-    kim.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools"])
-    kim.add_argument("--seed", type=int, default=0)
+    kim.add_argument("files", nargs="*", help="Kim-format instance files")
+    kim.add_argument("--generate", help="also generate Kim-format instances with these numbers of stops, e.g. 1000,2000")
+    kim.add_argument("--sites", type=int, default=3, help="disposal sites in a generated instance (default 3)")
+    kim.add_argument("--generated-dir", help="folder for the generated files (default: a temporary folder)")
+    kim.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and engine")
+    kim.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools", "both"],
+                     help="both: PyVRP and OR-Tools on every instance, one row each")
+    kim.add_argument("--seed", type=int, default=0, help="solver seed, and the generator's")
     kim.set_defaults(func=_bench_wcvrptw)
 
 
@@ -108,19 +114,51 @@ def _cvrp_summary(values: list[tuple[float, float, float]]) -> str:
 
 
 def _bench_wcvrptw(args: argparse.Namespace) -> int:
+    """One row per instance and engine; ``feasible`` is the independent checker's verdict
+    with no stop dropped."""
     from wasteopt.routing.kim import read_kim
     from wasteopt.routing.solve import solve
 
-    problems = [read_kim(path) for path in args.files]
-    print("instance,vehicles,km,hours,feasible,seconds,engine", flush=True)
+    paths = [Path(path) for path in args.files] + _generated_kim(args)
+    if not paths:
+        raise ScenarioError("give Kim-format files, or --generate a number of stops")
+    if args.time_limit <= 0:
+        raise ScenarioError("--time-limit must be > 0")
+    problems = [read_kim(path) for path in paths]
+    engines = ["pyvrp", "ortools"] if args.engine == "both" else [args.engine]
+    print("instance,stops,sites,vehicles,km,hours,feasible,seconds,engine", flush=True)
     for problem in problems:
-        plan = solve(problem, args.engine, args.time_limit, args.seed)
-        feasible = plan.status == "feasible" and not plan.dropped
-        print(f"{problem.name},{plan.vehicles_used},{plan.km:.3f},{plan.hours:.3f},{str(feasible).lower()},"
-              f"{plan.seconds:.1f},{plan.engine}", flush=True)
-        for violation in plan.violations[:5]:
-            print(f"# {problem.name}: {violation}", file=sys.stderr)
+        for engine in engines:
+            plan = solve(problem, engine, args.time_limit, args.seed)
+            feasible = plan.status == "feasible" and not plan.dropped
+            print(f"{problem.name},{len(problem.stops)},{len(problem.sites)},{plan.vehicles_used},{plan.km:.3f},"
+                  f"{plan.hours:.3f},{str(feasible).lower()},{plan.seconds:.1f},{plan.engine}", flush=True)
+            for violation in plan.violations[:5]:
+                print(f"# {problem.name} ({plan.engine}): {violation}", file=sys.stderr)
     return 0
+
+
+def _generated_kim(args: argparse.Namespace) -> list[Path]:
+    """Write the instances asked for by ``--generate`` and return their paths."""
+    from wasteopt.export import write_text
+    from wasteopt.routing.kim import generate_kim
+
+    if not args.generate:
+        return []
+    try:
+        sizes = [int(size) for size in args.generate.split(",")]
+    except ValueError:
+        raise ScenarioError(f"--generate takes numbers of stops separated by commas, got {args.generate!r}") from None
+    if min(sizes) < 1 or args.sites < 1:
+        raise ScenarioError("--generate needs at least 1 stop and --sites at least 1 disposal site")
+    folder = Path(args.generated_dir or tempfile.mkdtemp(prefix="kim_generated_"))
+    paths = []
+    for size in sizes:
+        path = folder / f"kim_gen_{size}_stops_{args.sites}_sites_seed{args.seed}.txt"
+        write_text(path, generate_kim(size, args.sites, args.seed))
+        paths.append(path)
+    print(f"# generated: {', '.join(map(str, paths))}", file=sys.stderr)
+    return paths
 
 
 def _route(args: argparse.Namespace) -> int:
