@@ -391,3 +391,21 @@ def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, 
     assert (tmp_path / "routes" / "410122" / "routes.gpkg").exists()
     assert cli.main(args) == 1 and "pass --force" in capsys.readouterr().err
     assert cli.main([*args, "--force"]) == 0
+
+
+def test_one_trip_days_are_chained_into_one_truck_when_the_shift_holds():
+    # The site sits at the garage: two one-trip days G-2-S-G and G-4-S-G (4 + 8 km) become one
+    # truck's day G-2-S-4-S-G (12 km), saving a truck's 100 CNY. With a 30-minute longest day
+    # (the days take 18 and 24 minutes, the chained one 42) they stay two trucks.
+    from wasteopt.routing.fleet import chain_days
+
+    days = [RawRoute(0, (Call("start", 0, 0), Call("stop", i, 100 * x), Call("unload", 0, 100 * x + 60 + 100 * x),
+                         Call("end", 0, 0)))
+            for i, x in enumerate((2, 4))]
+    problem = line_problem([2.0, 4.0], [5.0, 5.0], sites=((0.0, 600),), trucks=2)
+    plan = make_plan(problem, "manual", chain_days(problem, days), 0.0, 0, 1.0)
+    assert plan.status == "feasible", plan.violations
+    assert (plan.vehicles_used, plan.km, plan.routes[0].trips) == (1, pytest.approx(12.0), 2)
+    assert plan.cost_cny == pytest.approx(100.0 + 2.0 * 12.0)
+    short = line_problem([2.0, 4.0], [5.0, 5.0], sites=((0.0, 600),), trucks=2, vehicle={"max_shift_s": 1800})
+    assert len(chain_days(short, days)) == 2
