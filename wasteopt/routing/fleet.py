@@ -13,7 +13,8 @@ call allows, so trucks whose first stops open later start later.
 from __future__ import annotations
 
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.solve import Call, RawRoute, assemble_route
+from wasteopt.routing.assemble import assemble_route
+from wasteopt.routing.types import Call, RawRoute
 
 
 def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawRoute]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from wasteopt.routing.fleet import call_location, call_service_s
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.solve import Call, RawRoute
+from wasteopt.routing.types import Call, RawRoute
 
 
 def lunch_reserve(problem: RoutingProblem):
