@@ -78,6 +78,10 @@ def instance_penalties(data: pyvrp.ProblemData) -> InstancePenalties:
     mid = default.min_penalty + (default.max_penalty - default.min_penalty) / 2
     longest_round_trip = 2 * float(distance.max(initial=0)) * max(vt.unit_distance_cost for vt in types)
     cap = max(default.max_penalty * max(flat), longest_round_trip + max(vt.fixed_cost for vt in types))
+    # PyVRP multiplies penalties by violations in 64-bit integers: keep the largest product in range.
+    loads = [sum(max(c.pickup[d], c.delivery[d]) for c in data.clients()) for d in range(data.num_load_dimensions)]
+    worst = max([*loads, 2 * 86_400, float(distance.sum(axis=1).max(initial=0))], default=1)
+    cap = min(cap, 2.0 ** 60 / max(worst, 1.0))
     initial = ([mid * scale for scale in scales[0]], mid * scales[1], mid * scales[2])
     return InstancePenalties(initial, min_penalty=default.min_penalty * min(flat), max_penalty=cap)
 
