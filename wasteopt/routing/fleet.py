@@ -7,14 +7,15 @@ whole days after the search: a day whose truck must come back empty ends with an
 so another day can follow it, from that site straight to its first stop instead of via
 the garage. A merge is kept when the fixed cost saved exceeds the extra driving and the
 independent checker finds the merged day feasible (shift, windows, caps, lunch); later
-calls then start as early as they can. Each day leaves the garage as late as its first
+calls then start as early as they can, and the lunch break is fitted anew. Each day leaves the garage as late as its first
 call allows, so trucks whose first stops open later start later.
 """
 from __future__ import annotations
 
-from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.assemble import assemble_route
-from wasteopt.routing.types import Call, RawRoute
+from wasteopt.routing.lunch import fit_lunch
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
 
 
 def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawRoute]:
@@ -33,18 +34,14 @@ def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawR
             if saving <= 1e-9:
                 break
             merged = follow(problem, days[a], days[b])
+            if problem.lunch_break is not None:
+                merged = fit_lunch(problem, RawRoute(merged.vehicle_type, merged.calls))
             vt = problem.vehicle_types[merged.vehicle_type]
             if not route_violations(problem, assemble_route(problem, merged, 1), vt):
                 days = [day for k, day in enumerate(days) if k not in (a, b)] + [merged]
                 merged_any = True
                 break
     return days
-
-
-def call_location(problem: RoutingProblem, call: Call) -> int:
-    if call.kind in ("start", "end"):
-        return problem.depot_location(call.index)
-    return problem.site_location(call.index) if call.kind == "unload" else problem.stop_location(call.index)
 
 
 def _saving(problem: RoutingProblem, first: RawRoute, second: RawRoute) -> float:
@@ -79,12 +76,6 @@ def leave_late(problem: RoutingProblem, raw: RawRoute) -> RawRoute:
     if latest <= start.start_s:
         return raw
     return RawRoute(raw.vehicle_type, (Call("start", start.index, latest), *raw.calls[1:]), raw.break_start_s)
-
-
-def call_service_s(problem: RoutingProblem, call: Call) -> int:
-    if call.kind == "unload":
-        return problem.sites[call.index].unload_s
-    return problem.stops[call.index].service_s if call.kind == "stop" else 0
 
 
 def _opens(problem: RoutingProblem, call: Call) -> int:

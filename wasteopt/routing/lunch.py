@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wasteopt.routing.fleet import call_location, call_service_s
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.types import Call, RawRoute
+from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
 
 
 def lunch_reserve(problem: RoutingProblem):

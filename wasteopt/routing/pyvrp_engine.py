@@ -30,10 +30,9 @@ import pyvrp
 from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-from wasteopt.routing.fleet import call_location, call_service_s
 from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.types import Call, RawRoute
+from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
 
 LOAD_SCALE = 1000
 COST_SCALE = 100_000
