@@ -360,6 +360,19 @@ def test_cvrplib_fleet_follows_each_sets_convention(tmp_path, engine, name, vehi
     assert (round(plan.cost_cny), plan.vehicles_used) == (optimum, trucks)
 
 
+def test_plain_peers_read_the_same_fleet_and_costs(tmp_path):
+    from wasteopt.routing.cvrplib import nint
+    from wasteopt.routing.plain import plain_ortools, plain_pyvrp
+
+    assert nint([4.5, 78.5, 2.49]).tolist() == [5, 79, 2]  # CVRPLIB rounds halves up, NumPy to even
+    path = tmp_path / "X-n5-k2.vrp"
+    path.write_text(TWO_PAIRS_VRP.format(name="X-n5-k2", vehicles=""))
+    assert plain_pyvrp(path, 1, 0).cost == 61 and plain_ortools(path, 1).cost == 61
+    classic = tmp_path / "A-n5-k2.vrp"
+    classic.write_text(TWO_PAIRS_VRP.format(name="A-n5-k2", vehicles=""))
+    assert plain_pyvrp(classic, 1, 0).cost == 80 and plain_ortools(classic, 1).cost == 80
+
+
 def test_penalty_cap_in_the_instances_cost_units_keeps_the_plan_feasible():
     # Large cost units (10,000 CNY/km): a 0.2 t overload at PyVRP's default penalty cap costs far less
     # than the 118 km round trip to unload, so the default returns the overloaded plan.

@@ -3,9 +3,10 @@ in ``wasteopt bench cvrp``: each library used as its own documentation shows, wi
 parameters, on the same file, fleet, time limit and seed.
 
 - PyVRP: ``pyvrp.read(path, round_func=cvrplib.nint)`` and ``pyvrp.solve`` with default
-  ``SolveParams``. Its own ``round_func="round"`` is NumPy's half-to-even, not CVRPLIB's
-  nint: on F-n45-k4 it reports 721, below the proven optimum 724 of the real costs. The fleet is the reader's (unlimited:
-  one truck per client) unless the set fixes it (``cvrplib.fixed_fleet``).
+  ``SolveParams``. (Its own ``round_func="round"`` is NumPy's half-to-even, not CVRPLIB's
+  nint: on F-n45-k4 it reports 721, below the proven optimum 724 of the real costs.) The
+  fleet is the reader's (unlimited: one truck per client) unless the set fixes it
+  (``cvrplib.fixed_fleet``).
 - OR-Tools: the CVRP of its routing guide: arc costs from the same rounded matrix, one
   capacity dimension, PATH_CHEAPEST_ARC then GUIDED_LOCAL_SEARCH until the time limit.
   The vehicle count is the same fleet: fixed, or one truck per client.
