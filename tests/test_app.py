@@ -199,6 +199,7 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert not app.exception and not app.error, [e.value for e in app.error]
     metrics = {m.label: m.value for m in app.metric}
     assert int(metrics["车辆 (辆)"]) >= 1 and metrics["收运量"].endswith("t/d")
+    assert metrics["班次工时利用率"].endswith("%") and "为何需要" in app.info[0].value  # the fleet size explained
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]

@@ -142,6 +142,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "route_km": ("行驶里程 / 日", "distance / day"),
     "route_hours": ("车辆工时 / 日", "truck hours / day"),
     "route_collected": ("收运量", "collected"),
+    "route_shift_use": ("班次工时利用率", "shift hours used"),
+    "route_fleet_why": ("为何需要 {trucks} 辆车：每天收运 {tpd} t/d，{payload} t 压缩车共跑 {trips} 趟（每车平均 {per_truck} 趟，"
+                        "每趟装满或收完后到处理厂卸车）；每车平均工作 {hours} h，班次 {shift} h，车队工时利用率 {use} %。"
+                        "每多用一辆车要多付一个班组的日工资，所以车辆尽量多跑几趟、排满班次。",
+                        "Why {trucks} trucks: {tpd} t/d collected in {trips} trips of an {payload} t compactor ({per_truck} "
+                        "trips per truck, each ending with an unload at the plant); {hours} h of work per truck in a {shift} h "
+                        "shift, {use} % of the fleet's shift hours used. Each extra truck costs a crew's day, so trucks make "
+                        "several trips and fill their shifts."),
     "route_cost": ("收运成本", "collection cost"),
     "route_dropped": ("未收运点 (个)", "stops dropped"),
     "route_status": ("引擎 {engine}，状态 {status}，用时 {seconds} s；文件已写入运行文件夹 routes/",
@@ -155,6 +163,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_vehicle": ("车辆", "truck"),
     "col_stops": ("收集点", "stops"),
     "col_unloads": ("卸车次数", "unloads"),
+    "col_trips": ("趟数", "trips"),
+    "col_shift_use": ("班次利用率 (%)", "shift used (%)"),
     "col_km": ("里程 (km)", "distance (km)"),
     "col_hours": ("工时 (h)", "hours (h)"),
     "col_start": ("出车", "start"),

@@ -37,9 +37,11 @@ BASELINE_COLUMNS = ("cbc_objective", "cbc_gap_pct", "cbc_seconds", "cbc_status",
 # `bench all`: a small routing subset with short limits, so `make bench` can be re-run after every change
 # that may move performance (the full routing suites are their own commands).
 ALL_SITING_SECONDS = 30.0
-ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,P-n16-k8,E-n22-k4"
+ALL_CVRP_INSTANCES = "A-n32-k5,A-n33-k5,B-n31-k5,E-n22-k4,F-n45-k4,M-n101-k10,P-n16-k8"  # each given set
 ALL_CVRP_SECONDS = 5.0
 ALL_WCVRPTW_SECONDS = 10.0
+ALL_WCVRPTW_GENERATED = (1000, 3)  # stops, disposal sites of a generated Kim-format instance
+ALL_WCVRPTW_GENERATED_SECONDS = 120.0
 ALL_SCALE_SIZES = ((157, 157), (2500, 500), (10000, 1000))  # township nodes × candidate sites
 ALL_SCALE_SECONDS = 60.0
 
@@ -258,7 +260,10 @@ def _bench_all(args: argparse.Namespace) -> int:
         "cvrp": ["cvrp", "--bks", str(data / "cvrplib" / "bks.csv"), "--only", ALL_CVRP_INSTANCES,
                  "--time-limit", str(ALL_CVRP_SECONDS), "--jobs", "2"],
         "wcvrptw": ["wcvrptw", *map(str, sorted((data / "wcvrptw_kim2006").glob("*.txt"))),
-                    "--time-limit", str(ALL_WCVRPTW_SECONDS)],
+                    "--time-limit", str(ALL_WCVRPTW_SECONDS), "--engine", "both"],
+        "wcvrptw_generated": ["wcvrptw", "--generate", str(ALL_WCVRPTW_GENERATED[0]),
+                              "--sites", str(ALL_WCVRPTW_GENERATED[1]), "--generated-dir", str(results / "generated"),
+                              "--time-limit", str(ALL_WCVRPTW_GENERATED_SECONDS), "--engine", "both"],
     }
     for name, argv in routing.items():
         routing_args = parser.parse_args(argv)

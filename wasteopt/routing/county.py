@@ -3,8 +3,12 @@ disposal sites the plan assigns to that county, trucks based at the county seat.
 
 Scope: rural (village) collection, i.e. the county's MSW to treat (``msw_tpd``) times its
 rural population share; urban street collection is arc routing and not modelled here.
-Fleet figures are [assumption]s from DOMAIN.md §2.7 (8 t rear-loading compactor,
-≈6.25 CNY/km incl. crew, fuel and wear; 40 km/h on rural roads).
+Fleet figures (DOMAIN.md §1.5, §2.7): an 8 t rear-loading compactor [assumption]; of §2.7's
+bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and depreciation and maintenance
+(1.5 CNY/km) vary with distance, 3.75 CNY/km [derived]; the crew (§2.7's 2.5 CNY/km over
+a 200 km day) is paid by the day, 500 CNY per truck used [assumption]; an 8 h day
+including unloading (§1.5) within 06:00-16:00; 40 km/h on rural roads [assumption]. A truck
+makes as many trips (unloads) as its day holds.
 """
 from __future__ import annotations
 
@@ -24,11 +28,11 @@ from wasteopt.run_folder import RunFolder, staged_folder
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
-COMPACTOR_FIXED_CNY_PER_DAY = 500.0
-COMPACTOR_CNY_PER_KM = 6.25
+COMPACTOR_CREW_CNY_PER_DAY = 500.0
+COMPACTOR_CNY_PER_KM = 3.75
 SPEED_KMH = 40.0
 SHIFT = (6 * 3600, 16 * 3600)
-MAX_SHIFT_S = 9 * 3600
+MAX_SHIFT_S = 8 * 3600
 STOP_SERVICE_S = 300
 UNLOAD_S = 900
 CD_PAYLOAD_T, CD_SPEED_KMH, CD_LOAD_UNLOAD_H, CD_SHIFT_H = 20.0, 40.0, 0.5, 8.0
@@ -74,7 +78,7 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
                                          job.circuity, SPEED_KMH)
     trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
-    fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
+    fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_CREW_CNY_PER_DAY,
                         COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
     return RoutingProblem(f"{job.adcode} {job.name_en}", (depot,), sites, stops, (fleet,), distance, duration)
 
@@ -206,8 +210,8 @@ def route_counties(args) -> int:
         write_csv(staging / "summary.csv", summary)
         if len(cd_table):
             write_csv(staging / "cd_haul.csv", cd_table)
-    columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "km_per_day", "t_km", "cost_cny_per_t",
-                           "status", "seconds"] if c in summary.columns]
+    columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "trips", "km_per_day", "shift_use_pct", "t_km",
+                           "cost_cny_per_t", "status", "seconds"] if c in summary.columns]
     print(summary[columns].to_string(index=False))
     failed = summary[summary.status == "error"] if "status" in summary else summary.iloc[0:0]
     for row in failed.itertuples():
