@@ -1,0 +1,123 @@
+"""Road distances from OSM: a hand-drawn town whose shortest routes are known by counting blocks.
+
+    y=4  B . D' .  .        north bank: rows 3 and 4, streets every 0.01°
+    y=3  . .  .  .
+         ~~~~~~~~~~ river; the only road bridge is at x=0, a footbridge (not drivable) at x=3
+    y=2  . .  .  .
+    y=1  . .  .  .
+    y=0  C .←─.←─A          row 0 is one-way westbound from x=1 to x=3 (tagged oneway=-1)
+
+Blocks are 0.01° apart at the equator, so every block is the same STEP km; streets are
+residential (25 km/h), the bridge primary (50 km/h).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wasteopt.cli import main
+from wasteopt.errors import DataError
+from wasteopt.network import haversine_km, read_od_matrix
+from wasteopt.roads.od import load_network, road_od
+
+STEP = float(haversine_km(0.0, 0.0, 0.0, 0.01))  # one block, km (1.11195 km)
+RESIDENTIAL, PRIMARY = 25.0, 50.0
+
+
+def _town_xml() -> str:
+    ids = {}
+    nodes = []
+    for y in range(5):
+        for x in range(4):
+            ids[x, y] = len(ids) + 1
+            nodes.append(f'<node id="{ids[x, y]}" lat="{y * 0.01:.2f}" lon="{x * 0.01:.2f}"/>')
+    shape = 100  # a shape node half-way along row 1, to be contracted away
+    nodes.append(f'<node id="{shape}" lat="0.01" lon="0.005"/>')
+    ways = []
+
+    def way(refs, **tags):
+        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        ways.append(f'<way id="{len(ways) + 1}">' + "".join(f'<nd ref="{r}"/>' for r in refs) + tag_xml + "</way>")
+
+    way([ids[0, 0], ids[1, 0]], highway="residential")
+    way([ids[1, 0], ids[2, 0], ids[3, 0]], highway="residential", oneway="-1")  # drawn eastward, driven westward
+    way([ids[0, 1], shape, *(ids[x, 1] for x in range(1, 4))], highway="residential")
+    for y in (2, 3, 4):
+        way([ids[x, y] for x in range(4)], highway="residential")
+    for x in range(4):
+        way([ids[x, 0], ids[x, 1], ids[x, 2]], highway="residential")
+        way([ids[x, 3], ids[x, 4]], highway="residential")
+    way([ids[0, 2], ids[0, 3]], highway="primary", bridge="yes")
+    way([ids[3, 2], ids[3, 3]], highway="footway", bridge="yes")
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"wasteopt tests\">\n"
+            + "\n".join(nodes + ways) + "\n</osm>\n")
+
+
+POINTS = pd.DataFrame({"site_id": ["A", "B", "C", "D"],
+                       "lon": [0.03, 0.03, 0.0, 0.01], "lat": [0.0, 0.04, 0.0, 0.041]}).set_index("site_id")
+ACCESS_D = float(haversine_km(0.01, 0.04, 0.01, 0.041))  # D lies 0.001° north of its road node
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASTEOPT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(params=["osm", "pbf"])
+def town(request, tmp_path):
+    """The town as OSM XML, or converted to PBF with Debian's osmium-tool (scripts/sysdeps.sh)."""
+    xml = tmp_path / "town.osm"
+    xml.write_text(_town_xml())
+    if request.param == "osm":
+        return xml
+    if shutil.which("osmium") is None:
+        pytest.fail("osmium-tool is not installed: run scripts/sysdeps.sh")
+    pbf = tmp_path / "town.osm.pbf"
+    subprocess.run(["osmium", "cat", str(xml), "-o", str(pbf)], check=True)
+    return pbf
+
+
+def _pairs(od: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float]]:
+    return {(o, d): (km, h) for o, d, km, h in od[["origin", "destination", "km", "hours"]].itertuples(index=False)}
+
+
+def test_the_river_is_crossed_on_the_bridge_and_the_one_way_is_driven_one_way(town):
+    od = _pairs(road_od(load_network(town), POINTS, max_km=100, snap_tolerance_m=500, progress=False))
+    # A → B: 3 blocks west, 2 north, the bridge, 3 east, 1 north; the footbridge at x = 3 is not a road
+    assert od["A", "B"] == pytest.approx((10 * STEP, 9 * STEP / RESIDENTIAL + STEP / PRIMARY), abs=1e-4)
+    assert od["B", "A"] == pytest.approx(od["A", "B"], abs=1e-4)
+    # A → C drives the one-way row westward (3 blocks); C → A must go round a block (5 blocks)
+    assert od["A", "C"] == pytest.approx((3 * STEP, 3 * STEP / RESIDENTIAL), abs=1e-4)
+    assert od["C", "A"] == pytest.approx((5 * STEP, 5 * STEP / RESIDENTIAL), abs=1e-4)
+    # D is snapped to the node 0.001° south of it; its access is counted at both ends of a route
+    assert od["D", "B"][0] == pytest.approx(2 * STEP + ACCESS_D, abs=1e-4)
+    assert od["C", "D"][0] == pytest.approx(5 * STEP + ACCESS_D, abs=1e-4)
+    assert round(od["A", "B"][0], 3) == 11.120
+
+
+def test_pairs_beyond_the_haul_limit_are_left_out(town):
+    od = road_od(load_network(town), POINTS, max_km=4 * STEP, snap_tolerance_m=500, progress=False)
+    assert sorted(zip(od["origin"], od["destination"])) == [("A", "C"), ("B", "D"), ("D", "B")]
+
+
+def test_a_point_far_from_the_roads_is_named(town):
+    far = pd.concat([POINTS, pd.DataFrame({"lon": [0.5], "lat": [0.5]}, index=pd.Index(["far"], name="site_id"))])
+    with pytest.raises(DataError, match=r"1 point\(s\) lie farther than 500 m .*: far \("):
+        road_od(load_network(town), far, max_km=100, snap_tolerance_m=500, progress=False)
+
+
+def test_network_build_writes_an_od_file_the_od_reader_takes(town, tmp_path, capsys):
+    points = tmp_path / "points.csv"
+    POINTS.reset_index().to_csv(points, index=False)
+    out = tmp_path / "od.csv"
+    assert main(["network", "build", "--osm", str(town), "--points", str(points), "--out", str(out),
+                 "--max-km", "100", "--snap-tolerance-m", "500"]) == 0
+    table = read_od_matrix(out)
+    assert len(table) == 12
+    ab = table[(table.origin == "A") & (table.destination == "B")]
+    assert ab["km"].iat[0] == pytest.approx(10 * STEP, abs=1e-4)
+    assert list(pd.read_csv(out).columns) == ["origin", "destination", "km", "hours"]
