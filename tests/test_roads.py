@@ -121,3 +121,61 @@ def test_network_build_writes_an_od_file_the_od_reader_takes(town, tmp_path, cap
     ab = table[(table.origin == "A") & (table.destination == "B")]
     assert ab["km"].iat[0] == pytest.approx(10 * STEP, abs=1e-4)
     assert list(pd.read_csv(out).columns) == ["origin", "destination", "km", "hours"]
+
+
+def _grid_xml(lon0: float, lat0: float, size: int) -> str:
+    """A size × size two-way street grid with blocks of 0.01°, its south-west corner at (lon0, lat0)."""
+    node = {(i, j): i * size + j + 1 for i in range(size) for j in range(size)}
+    nodes = [f'<node id="{n}" lat="{lat0 + j * 0.01:.6f}" lon="{lon0 + i * 0.01:.6f}"/>' for (i, j), n in node.items()]
+    streets = [[node[i, j] for i in range(size)] for j in range(size)] + [[node[i, j] for j in range(size)]
+                                                                          for i in range(size)]
+    ways = [f'<way id="{w + 1}">' + "".join(f'<nd ref="{r}"/>' for r in refs) + '<tag k="highway" v="residential"/></way>'
+            for w, refs in enumerate(streets)]
+    return "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n" + "\n".join(nodes + ways) + "\n</osm>\n"
+
+
+def test_route_with_osm_drives_the_streets_and_draws_them(root, tmp_path):
+    """Rural routes of Zhongmu (410122) on a 10 × 10 street grid around its seat: every leg is as long
+    as its block count says, and every route is drawn through street corners."""
+    import geopandas as gpd
+
+    seat_lon, seat_lat, size = 114.01648, 34.722956, 10
+    osm = tmp_path / "zhongmu.osm"
+    osm.write_text(_grid_xml(seat_lon, seat_lat, size))
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "facilities.csv").write_text(f"site_id,name_zh,lon,lat\nC410122,中牟县焚烧厂,{seat_lon + 0.09:.6f},{seat_lat:.6f}\n",
+                                         encoding="utf-8")
+    (plan / "flows.csv").write_text("origin,destination,stream,tonnes_per_day,km\n410122,C410122,msw,300,10\n",
+                                    encoding="utf-8")
+    corners = [(i, j) for i in range(size) for j in range(size) if (i, j) not in ((0, 0), (9, 0))]
+    villages = tmp_path / "villages.csv"
+    pd.DataFrame({"adcode": "410122", "name": [f"村{i}-{j}" for i, j in corners],
+                  "lon": [seat_lon + i * 0.01 for i, _ in corners], "lat": [seat_lat + j * 0.01 for _, j in corners],
+                  "population": 1000}).to_csv(villages, index=False)
+    out = tmp_path / "routes"
+    assert main(["route", str(root / "configs" / "henan-2025-zero-landfill.yaml"), "--county", "410122", "--plan",
+                 str(plan), "--villages", str(villages), "--osm", str(osm), "--out", str(out), "--time-limit", "1"]) == 0
+
+    def corner(lon, lat):
+        return round((lon - seat_lon) / 0.01, 6), round((lat - seat_lat) / 0.01, 6)
+
+    def block_km(a, b):  # east-west blocks are shortest on the northern street of the two
+        north = seat_lat + max(a[1], b[1]) * 0.01
+        east_west = float(haversine_km(seat_lon, north, seat_lon + 0.01, north))
+        return abs(a[0] - b[0]) * east_west + abs(a[1] - b[1]) * STEP
+
+    visits = pd.read_csv(out / "410122" / "routes.csv")
+    assert pd.read_csv(out / "summary.csv")["status"].iat[0] == "feasible"
+    for _, route in visits.groupby("route"):
+        calls = [corner(x, y) for x, y in zip(route["x"], route["y"])]
+        legs = [block_km(a, b) for a, b in zip(calls, calls[1:])]
+        assert route["km_from_previous"].iloc[1:].tolist() == pytest.approx(legs, abs=1e-3)
+    lines = gpd.read_file(out / "410122" / "routes.gpkg", layer="routes")
+    for line, (_, route) in zip(lines.geometry, visits.groupby("route")):
+        vertices = [corner(x, y) for x, y in line.coords]
+        assert all(i == int(i) and j == int(j) for i, j in vertices)  # every bend is a street corner
+        blocks = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(vertices, vertices[1:]))
+        assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) <= 1 for a, b in zip(vertices, vertices[1:]))
+        calls = [corner(x, y) for x, y in zip(route["x"], route["y"])]
+        assert blocks == sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(calls, calls[1:]))

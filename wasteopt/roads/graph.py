@@ -135,7 +135,7 @@ class RoadGraph:
     def _entries(self, arc: int) -> np.ndarray:
         first, last = self.arc_first[arc], self.arc_last[arc]
         step = 1 if last >= first else -1
-        return self.ways.way_nodes[first:last + step:step]
+        return self.ways.way_nodes[np.arange(first, last + step, step)]  # a slice would stop short at entry 0
 
 
 def _graph(ways: RoadWays, segs: Segments, keep: np.ndarray) -> RoadGraph:

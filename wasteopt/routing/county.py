@@ -13,13 +13,14 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.errors import DataError, RunExistsError, ScenarioError, WasteoptError
+from wasteopt.roads.routing import RoadSource
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
@@ -50,6 +51,7 @@ class CountyJob:
     engine: str
     time_limit: float
     seed: int
+    roads: RoadSource | None = None
 
 
 def county_problem(job: CountyJob) -> RoutingProblem:
@@ -70,8 +72,14 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     depot = Depot(f"seat-{job.adcode}", f"{job.name_zh} {job.name_en} garage", job.seat_lon, job.seat_lat)
     sites = tuple(DisposalSite(site_id, name, lon, lat, UNLOAD_S) for site_id, name, lon, lat in job.sites)
     places = (depot, *sites, *stops)
-    distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
-                                         job.circuity, SPEED_KMH)
+    lon, lat = np.array([p.x for p in places]), np.array([p.y for p in places])
+    if job.roads is not None:
+        from wasteopt.roads.routing import road_matrices
+
+        names = [getattr(p, "depot_id", None) or getattr(p, "site_id", None) or p.stop_id for p in places]
+        distance, duration = road_matrices(job.roads, lon, lat, names)
+    else:
+        distance, duration = travel_matrices(lon, lat, job.circuity, SPEED_KMH)
     trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
     fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
                         COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
@@ -105,6 +113,12 @@ def plan_county(job: CountyJob):
     from wasteopt.routing.solve import solve
 
     plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
+    if job.roads is not None:
+        from wasteopt.roads.routing import road_lines
+
+        x, y = plan.problem.coordinates()
+        legs = sorted({(a.location, b.location) for route in plan.routes for a, b in zip(route.visits, route.visits[1:])})
+        plan = replace(plan, road_lines=road_lines(job.roads, x, y, legs))
     write_plan(plan, job.out_dir)
     return plan
 
@@ -147,9 +161,11 @@ def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, 
 
 
 def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: pd.DataFrame,
-               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int) -> CountyJob:
+               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int,
+               osm_file: str | None = None) -> CountyJob:
     """The routing job of one county: its rural MSW, the disposal sites the plan sends it to, and its
-    village points (from ``villages`` if it has the county's, else sampled by population: synthetic)."""
+    village points (from ``villages`` if it has the county's, else sampled by population: synthetic).
+    Trucks drive the roads of ``osm_file`` (else of ``network.osm_file``) when either is given."""
     from wasteopt.routing.villages import sample_villages
 
     county = region.demand.loc[adcode]
@@ -167,7 +183,8 @@ def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: p
         points = sample_villages(adcode, boundary, float(county.rural_population))
     return CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
                      float(county.msw_tpd * rural_share), sites, points.reset_index(drop=True),
-                     scenario.network.circuity, out_dir, engine, time_limit, seed)
+                     scenario.network.circuity, out_dir, engine, time_limit, seed,
+                     RoadSource.of_scenario(scenario, osm_file))
 
 
 def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
@@ -186,7 +203,7 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     facilities, flows = siting_flows(scenario, region, args.plan)
     users = read_villages(args.villages) if args.villages else None
     jobs = [county_job(scenario, region, adcode, facilities, flows, users, Path(args.out) / adcode, args.engine,
-                       args.time_limit, args.seed) for adcode in adcodes]
+                       args.time_limit, args.seed, args.osm) for adcode in adcodes]
     cd = cd_shipments(flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 
