@@ -123,15 +123,48 @@ def test_network_build_writes_an_od_file_the_od_reader_takes(town, tmp_path, cap
     assert list(pd.read_csv(out).columns) == ["origin", "destination", "km", "hours"]
 
 
-def _grid_xml(lon0: float, lat0: float, size: int) -> str:
-    """A size × size two-way street grid with blocks of 0.01°, its south-west corner at (lon0, lat0)."""
-    node = {(i, j): i * size + j + 1 for i in range(size) for j in range(size)}
-    nodes = [f'<node id="{n}" lat="{lat0 + j * 0.01:.6f}" lon="{lon0 + i * 0.01:.6f}"/>' for (i, j), n in node.items()]
-    streets = [[node[i, j] for i in range(size)] for j in range(size)] + [[node[i, j] for j in range(size)]
-                                                                          for i in range(size)]
+def _grid_xml(lon0: float, lat0: float, columns: int, rows: int | None = None, step: float = 0.01) -> str:
+    """A two-way residential street grid with blocks of ``step``°, its south-west corner at (lon0, lat0)."""
+    rows = rows or columns
+    node = {(i, j): i * rows + j + 1 for i in range(columns) for j in range(rows)}
+    nodes = [f'<node id="{n}" lat="{lat0 + j * step:.6f}" lon="{lon0 + i * step:.6f}"/>' for (i, j), n in node.items()]
+    streets = [[node[i, j] for i in range(columns)] for j in range(rows)] + [[node[i, j] for j in range(rows)]
+                                                                             for i in range(columns)]
     ways = [f'<way id="{w + 1}">' + "".join(f'<nd ref="{r}"/>' for r in refs) + '<tag k="highway" v="residential"/></way>'
             for w, refs in enumerate(streets)]
     return "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n" + "\n".join(nodes + ways) + "\n</osm>\n"
+
+
+def test_the_province_od_is_what_solve_uses_and_circuity_reports_it(root, tmp_path, capsys):
+    """Henan covered by a street grid of 0.05° blocks: `network build --config` gives every county seat and
+    site its road km, and `wasteopt solve` hauls on exactly those km."""
+    from wasteopt.roads.od import circuity
+    from wasteopt.roads.points import scenario_points
+    from wasteopt.scenario import load_scenario
+
+    osm = tmp_path / "henan-grid.osm"
+    osm.write_text(_grid_xml(110.2, 31.2, 134, 107, step=0.05))
+    config = root / "configs" / "henan-2025-zero-landfill.yaml"
+    od_file = tmp_path / "od.parquet"
+    snap = ["--snap-tolerance-m", "4000"]  # seats lie up to 3.6 km from a grid corner
+    assert main(["network", "build", "--osm", str(osm), "--config", str(config), "--out", str(od_file), *snap]) == 0
+    od = pd.read_parquet(od_file)
+    points, counties, max_km = scenario_points(load_scenario(config))
+    assert max_km == 150 and set(od["origin"]) == set(points.index) and od["km"].max() <= 150
+    ratios = circuity(od, points)["ratio"]
+    assert ratios.min() >= 1 and 1.15 < ratios.median() < 1.4  # Manhattan blocks: 4/π ≈ 1.27 on average
+    assert main(["network", "circuity", "--osm", str(osm), "--config", str(config), *snap]) == 0
+    assert "全部 all" in capsys.readouterr().out
+
+    scenario = tmp_path / "roads.yaml"
+    scenario.write_text(f"extends: {config}\nregion:\n  seeds: {root / 'seeds' / 'henan'}\n"
+                        f"network:\n  od_matrix_file: {od_file}\n", encoding="utf-8")
+    assert main(["solve", str(scenario), "--out", str(tmp_path / "run"), "--time-limit", "20",
+                 "--registry", str(tmp_path / "runs.sqlite")]) == 0
+    flows = pd.read_csv(tmp_path / "run" / "flows.csv", dtype={"origin": str, "destination": str})
+    hauled = flows.merge(od, on=["origin", "destination"], suffixes=("", "_road"))
+    assert len(hauled) == len(flows[flows["km"] > 0]) > 100
+    assert hauled["km"].to_numpy() == pytest.approx(hauled["km_road"].to_numpy(), abs=1e-3)
 
 
 def test_route_with_osm_drives_the_streets_and_draws_them(root, tmp_path):
