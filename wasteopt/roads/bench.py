@@ -9,7 +9,6 @@ shortest paths for every pair within the haul limit.
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +48,7 @@ def _timed_build(osm: str, points: pd.DataFrame, max_km: float, cache: str, resu
 
     os.environ["WASTEOPT_CACHE_DIR"] = cache
     from wasteopt.roads.od import load_network, road_od
+    from wasteopt.synthetic import peak_rss_mb
 
     started = time.perf_counter()
     network = load_network(osm)
@@ -56,7 +56,7 @@ def _timed_build(osm: str, points: pd.DataFrame, max_km: float, cache: str, resu
     od = road_od(network, points, max_km=max_km, snap_tolerance_m=1000.0)
     done = time.perf_counter()
     results.put({"read_s": round(read - started, 1), "od_s": round(done - read, 1),
-                 "total_s": round(done - started, 1), "pairs": len(od)})
+                 "total_s": round(done - started, 1), "pairs": len(od), "peak_mb": round(peak_rss_mb())})
 
 
 def bench_roads(nodes: int, num_points: int, max_km: float, seed: int) -> dict:
@@ -79,5 +79,4 @@ def bench_roads(nodes: int, num_points: int, max_km: float, seed: int) -> dict:
         if child.exitcode != 0:
             raise RuntimeError(f"the timed OD build failed (exit code {child.exitcode})")
         row = results.get(timeout=10)
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
-    return {"junctions": junctions, "points": num_points, "max_km": max_km, **row, "peak_mb": round(peak_mb)}
+    return {"junctions": junctions, "points": num_points, "max_km": max_km, **row}

@@ -44,6 +44,7 @@ def show_route_plan(plan) -> None:
     for column, (label, value) in zip(st.columns(len(figures)), figures):
         column.metric(label, value)
     st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
+    st.caption(t("routes_on_roads" if plan.road_lines else "routes_straight", L))
     if any(stop.synthetic for stop in plan.problem.stops):
         st.warning(t("routes_synthetic", L))
     for violation in plan.violations[:5]:
