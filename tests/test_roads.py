@@ -212,3 +212,12 @@ def test_route_with_osm_drives_the_streets_and_draws_them(root, tmp_path):
         assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) <= 1 for a, b in zip(vertices, vertices[1:]))
         calls = [corner(x, y) for x, y in zip(route["x"], route["y"])]
         assert blocks == sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(calls, calls[1:]))
+
+
+def test_unreadable_extracts_give_one_line_errors(tmp_path):
+    for name, content in (("broken.osm.pbf", b"garbage"), ("broken.osm", b"not xml")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DataError, match=f"{name}: cannot read OSM data: "):
+            load_network(tmp_path / name)
+    with pytest.raises(DataError, match="missing.osm: OSM extract not found"):
+        load_network(tmp_path / "missing.osm")
