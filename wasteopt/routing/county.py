@@ -4,7 +4,8 @@ disposal sites the plan assigns to that county, trucks based at the county seat.
 Scope: rural (village) collection, i.e. the county's MSW to treat (``msw_tpd``) times its
 rural population share; urban street collection is arc routing and not modelled here.
 Fleet figures are [assumption]s from DOMAIN.md §2.7 (8 t rear-loading compactor,
-≈6.25 CNY/km incl. crew, fuel and wear; 40 km/h on rural roads).
+≈6.25 CNY/km incl. crew, fuel and wear; 40 km/h on rural roads). Distances are straight km ×
+circuity, or with an OSM extract (``--osm``, ``network.osm_file``) road km at the class speeds.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.errors import DataError, RunExistsError, ScenarioError, WasteoptError
-from wasteopt.roads.routing import RoadSource
+from wasteopt.roads.routing import RoadSource, road_lines, road_matrices
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
@@ -74,9 +75,7 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     places = (depot, *sites, *stops)
     lon, lat = np.array([p.x for p in places]), np.array([p.y for p in places])
     if job.roads is not None:
-        from wasteopt.roads.routing import road_matrices
-
-        names = [getattr(p, "depot_id", None) or getattr(p, "site_id", None) or p.stop_id for p in places]
+        names = [depot.depot_id, *(site.site_id for site in sites), *(stop.stop_id for stop in stops)]
         distance, duration = road_matrices(job.roads, lon, lat, names)
     else:
         distance, duration = travel_matrices(lon, lat, job.circuity, SPEED_KMH)
@@ -114,8 +113,6 @@ def plan_county(job: CountyJob):
 
     plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
     if job.roads is not None:
-        from wasteopt.roads.routing import road_lines
-
         x, y = plan.problem.coordinates()
         legs = sorted({(a.location, b.location) for route in plan.routes for a, b in zip(route.visits, route.visits[1:])})
         plan = replace(plan, road_lines=road_lines(job.roads, x, y, legs))
