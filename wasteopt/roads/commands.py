@@ -73,18 +73,19 @@ def _od(args: argparse.Namespace):
     points, origins, settings, max_km, tolerance = _inputs(args)
     print(f"读取路网 reading roads: {args.osm}", file=sys.stderr)
     network = load_network(args.osm, settings.road_speeds_kmh if settings else None)
-    print(f"{len(network.ways.lon):,} road nodes, {int(network.on_network.sum()):,} on the largest strongly "
-          f"connected part; {len(points):,} points, pairs within {max_km:g} km", file=sys.stderr)
-    return road_od(network, points, max_km=max_km, snap_tolerance_m=tolerance), points, origins
+    print(f"道路节点 road nodes: {len(network.ways.lon):,}，最大强连通部分 on the largest strongly connected part: "
+          f"{int(network.on_network.sum()):,}；点 points: {len(points):,}，距离上限 pairs within {max_km:g} km",
+          file=sys.stderr)
+    return road_od(network, points, max_km=max_km, snap_tolerance_m=tolerance), points, origins, settings
 
 
 def _build(args: argparse.Namespace) -> int:
     from wasteopt.roads.od import write_od
 
-    od, _, _ = _od(args)
+    od, *_ = _od(args)
     write_od(od, args.out)
-    print(f"{len(od):,} pairs (origin,destination,km,hours) -> {args.out}; use it as network.od_matrix_file",
-          file=sys.stderr)
+    print(f"已写出 {len(od):,} 对起讫点 / {len(od):,} pairs (origin,destination,km,hours) -> {args.out}；"
+          "在情景中设为 network.od_matrix_file / use it as network.od_matrix_file", file=sys.stderr)
     return 0
 
 
@@ -92,21 +93,19 @@ def _circuity(args: argparse.Namespace) -> int:
     from wasteopt.export import write_csv
     from wasteopt.roads.od import circuity, circuity_summary
 
-    od, points, origins = _od(args)
+    od, points, origins, settings = _od(args)
     if origins is not None:  # the scenario's hauls: county → site
         od = od[od["origin"].isin(origins) & ~od["destination"].isin(origins)]
     pairs = circuity(od, points)
     if pairs.empty:
-        raise ScenarioError("no pairs at least 1 km apart within the haul limit")
+        raise ScenarioError("距离上限内没有相距 ≥ 1 km 的点对 / no pairs at least 1 km apart within the haul limit")
     print("绕行系数 circuity = road km / straight km")
     print(circuity_summary(pairs).to_string(index=False))
-    if args.config:
-        from wasteopt.scenario import load_scenario
-
-        print(f"scenario network.circuity = {load_scenario(args.config).network.circuity:g}")
+    if settings is not None:
+        print(f"情景设定 scenario network.circuity = {settings.circuity:g}")
     if args.out:
         write_csv(args.out, pairs)
-        print(f"{len(pairs):,} pairs -> {args.out}", file=sys.stderr)
+        print(f"{len(pairs):,} 对 pairs -> {args.out}", file=sys.stderr)
     return 0
 
 

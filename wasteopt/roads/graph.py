@@ -114,11 +114,12 @@ class RoadGraph:
                 progress(len(block))
         return km, hours
 
-    def route_lines(self, legs: list[tuple[int, int]]) -> dict[tuple[int, int], np.ndarray]:
-        """Lon/lat vertices (n × 2) of the shortest route of each (source, target) graph-node pair."""
+    def route_lines(self, legs: list[tuple[int, int]], limit_km: float = np.inf) -> dict[tuple[int, int], np.ndarray]:
+        """Lon/lat vertices (n × 2) of the shortest route of each (source, target) graph-node pair
+        (each no longer than ``limit_km``)."""
         lines: dict[tuple[int, int], np.ndarray] = {}
         for source in sorted({s for s, _ in legs}):
-            _, pred = dijkstra(self.csr, directed=True, indices=source, return_predecessors=True)
+            _, pred = dijkstra(self.csr, directed=True, indices=source, limit=limit_km, return_predecessors=True)
             for target in sorted({t for s, t in legs if s == source}):
                 chain = [target]
                 while chain[-1] != source:

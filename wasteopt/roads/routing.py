@@ -45,13 +45,18 @@ def _lonlat(lon: np.ndarray, lat: np.ndarray) -> tuple[tuple[float, float], ...]
     return tuple(zip(np.asarray(lon, float).tolist(), np.asarray(lat, float).tolist()))
 
 
+def _search_limit_km(lon: np.ndarray, lat: np.ndarray) -> float:
+    """How far the road searches between these places go: a province graph is never searched whole."""
+    longest = float(haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]).max()) if len(lon) else 0.0
+    return DETOUR_LIMIT * longest + SEARCH_MARGIN_KM
+
+
 def road_matrices(source: RoadSource, lon: np.ndarray, lat: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Road distance (m) and driving time (s) between all places (int32 square matrices, as
     :func:`wasteopt.routing.problem.travel_matrices` returns them); ``names`` label unreachable places."""
     graph, node, access_km = _snapped(source, _lonlat(lon, lat))
-    longest = float(haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :]).max()) if len(lon) else 0.0
     distinct, position = np.unique(node, return_inverse=True)
-    km, hours = graph.shortest(distinct, distinct, limit_km=DETOUR_LIMIT * longest + SEARCH_MARGIN_KM)
+    km, hours = graph.shortest(distinct, distinct, limit_km=_search_limit_km(lon, lat))
     km = km[position][:, position] + access_km[:, None] + access_km[None, :]
     hours = hours[position][:, position] + access_hours(access_km)[:, None] + access_hours(access_km)[None, :]
     np.fill_diagonal(km, 0.0)
@@ -70,6 +75,6 @@ def road_lines(source: RoadSource, lon: np.ndarray, lat: np.ndarray,
     place's coordinates to the second's."""
     graph, node, _ = _snapped(source, _lonlat(lon, lat))
     legs = [(a, b) for a, b in legs if a != b]
-    roads = graph.route_lines([(int(node[a]), int(node[b])) for a, b in legs])
+    roads = graph.route_lines([(int(node[a]), int(node[b])) for a, b in legs], limit_km=_search_limit_km(lon, lat))
     return {(a, b): np.vstack([[lon[a], lat[a]], roads[int(node[a]), int(node[b])], [lon[b], lat[b]]])
             for a, b in legs}
