@@ -15,6 +15,7 @@ from wasteopt.errors import WasteoptError
 COMMAND_MODULES = (
     "wasteopt.commands.siting",
     "wasteopt.routing.commands",
+    "wasteopt.roads.commands",
     "wasteopt.commands.bench",
     "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",

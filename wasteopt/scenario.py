@@ -69,6 +69,9 @@ class NetworkSettings(_Section):
     max_haul_km: float = Field(150, gt=0, le=2000, description="longest allowed haul, road km")
     k_nearest: int = Field(0, ge=0, le=50, description="also keep this many nearest sites per node beyond max_haul_km")
     od_matrix_file: str | None = Field(None, description="CSV/Parquet with origin,destination,km instead of haversine")
+    osm_file: str | None = Field(None, description="OSM extract (.osm.pbf/.osm): `wasteopt route` drives on its roads")
+    road_speeds_kmh: dict[str, float] = Field({}, description="truck km/h per OSM highway class over the defaults; 0 drops a class")
+    snap_tolerance_m: float = Field(1000, gt=0, le=50000, description="farthest a point may lie from the road network, m")
 
 
 class TransportSettings(_Section):

@@ -131,6 +131,11 @@ TEXT: dict[str, tuple[str, str]] = {
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
                      "Rural MSW collection routes for one county from a saved plan: 8 t compactors leave the county "
                      "seat, collect at village points and unload at the plants the plan assigns, then go on (PyVRP / OR-Tools)."),
+    "routes_on_roads": ("距离和时间按 OSM 路网计算（network.osm_file），路线沿道路绘制。",
+                        "Distances and times on the OSM road network (network.osm_file); routes drawn along the roads."),
+    "routes_straight": ("距离按直线距离 × 绕行系数估算，路线画为直线；在情景中设置 network.osm_file 可按实际道路计算。",
+                        "Distances are straight km × circuity and routes are drawn straight; set network.osm_file in "
+                        "the scenario to drive real roads."),
     "routes_run": ("基于哪个运行的方案", "plan of run"),
     "routes_county": ("县（区）", "county"),
     "routes_engine": ("求解引擎", "engine"),

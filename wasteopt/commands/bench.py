@@ -44,6 +44,7 @@ ALL_WCVRPTW_GENERATED = (1000, 3)  # stops, disposal sites of a generated Kim-fo
 ALL_WCVRPTW_GENERATED_SECONDS = 120.0
 ALL_SCALE_SIZES = ((157, 157), (2500, 500), (10000, 1000))  # township nodes × candidate sites
 ALL_SCALE_SECONDS = 60.0
+ROADS_JUNCTIONS, ROADS_POINTS, ROADS_MAX_KM = 1_000_000, 500, 150.0  # a Henan-sized road graph
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,7 @@ def _bench_all(args: argparse.Namespace) -> int:
         routing_args = parser.parse_args(argv)
         _saved(results, name, lambda: routing_args.func(routing_args))
     summaries.append(_saved(results, "scale", _scale_curve))
+    summaries.append(_saved(results, "roads", _roads_row))
     (results / "summary.txt").write_text("\n".join(summaries) + "\n")
     print("\n".join(["# summary (CSV files in " + str(results) + ")"] + summaries), file=sys.stderr)
     return 0
@@ -288,6 +290,17 @@ def _scale_curve() -> str:
     return f"# scale: {', '.join(f'{n}×{m}' for n, m in ALL_SCALE_SIZES)} township instances, limit {ALL_SCALE_SECONDS:g} s each"
 
 
+def _roads_row() -> str:
+    """The road OD build on a generated grid of a million junctions with 500 points (``wasteopt bench roads``)."""
+    from wasteopt.roads.bench import bench_roads
+
+    row = bench_roads(ROADS_JUNCTIONS, ROADS_POINTS, ROADS_MAX_KM, seed=0)
+    print(",".join(row))
+    print(",".join(str(value) for value in row.values()))
+    return (f"# roads: {row['junctions']:,} junctions, {row['points']} points, {row['total_s']} s, "
+            f"peak {row['peak_mb']:,} MB")
+
+
 def register(commands, bench_commands) -> None:
     for suite, csv_help in ((CFLP, "instance,file,capacity,optimal_value (empty capacity: the file's numbers)"),
                             (PMEDIAN, "instance,file,p,optimal_value")):
@@ -301,7 +314,8 @@ def register(commands, bench_commands) -> None:
                              help="also solve our formulation on CBC (1 thread, no search) and the dense textbook PuLP+CBC "
                                   "model, and print the time ratios")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
-    every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve")
+    every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
+                                                   "the road OD build")
     every.add_argument("--time-limit", type=float, default=ALL_SITING_SECONDS,
                        help=f"seconds per siting instance and solver (default {ALL_SITING_SECONDS:g})")
     every.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")

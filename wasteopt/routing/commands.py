@@ -23,6 +23,8 @@ def register(commands, bench_commands) -> None:
                                       "default: solve the scenario's siting first")
     route.add_argument("--villages", help="village points CSV/GeoJSON (adcode, name, lon, lat, population); "
                                           "default: synthetic points sampled by population")
+    route.add_argument("--osm", help="OSM extract (.osm.pbf/.osm): drive its roads instead of straight km × "
+                                     "circuity (default: the scenario's network.osm_file)")
     route.add_argument("--time-limit", type=float, default=5.0, help="seconds per county (default 5)")
     route.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools"])
     route.add_argument("--seed", type=int, default=0)

@@ -9,6 +9,8 @@ bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and depreciation and mainten
 a 200 km day) is paid by the day, 500 CNY per truck used [assumption]; an 8 h day
 including unloading (§1.5) within 06:00-16:00; 40 km/h on rural roads [assumption]. A truck
 makes as many trips (unloads) as its day holds.
+Distances are straight km × circuity, or with an OSM extract (``--osm``, ``network.osm_file``) road
+km at the class speeds.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ import pandas as pd
 
 from wasteopt.errors import DataError, ScenarioError, WasteoptError
 from wasteopt.run_folder import RunFolder, staged_folder
+from wasteopt.roads.routing import RoadSource, road_lines, road_matrices
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
@@ -55,6 +58,7 @@ class CountyJob:
     engine: str
     time_limit: float
     seed: int
+    roads: RoadSource | None = None
 
 
 def county_problem(job: CountyJob) -> RoutingProblem:
@@ -75,8 +79,12 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     depot = Depot(f"seat-{job.adcode}", f"{job.name_zh} {job.name_en} garage", job.seat_lon, job.seat_lat)
     sites = tuple(DisposalSite(site_id, name, lon, lat, UNLOAD_S) for site_id, name, lon, lat in job.sites)
     places = (depot, *sites, *stops)
-    distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
-                                         job.circuity, SPEED_KMH)
+    lon, lat = np.array([p.x for p in places]), np.array([p.y for p in places])
+    if job.roads is not None:
+        names = [depot.depot_id, *(site.site_id for site in sites), *(stop.stop_id for stop in stops)]
+        distance, duration = road_matrices(job.roads, lon, lat, names)
+    else:
+        distance, duration = travel_matrices(lon, lat, job.circuity, SPEED_KMH)
     trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
     fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_CREW_CNY_PER_DAY,
                         COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
@@ -110,6 +118,10 @@ def plan_county(job: CountyJob):
     from wasteopt.routing.solve import solve
 
     plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
+    if job.roads is not None:
+        x, y = plan.problem.coordinates()
+        legs = sorted({(a.location, b.location) for route in plan.routes for a, b in zip(route.visits, route.visits[1:])})
+        plan = replace(plan, road_lines=road_lines(job.roads, x, y, legs))
     write_plan(plan, job.out_dir)
     return plan
 
@@ -147,9 +159,11 @@ def siting_flows(scenario, region, plan: RunFolder | None) -> tuple[pd.DataFrame
 
 
 def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: pd.DataFrame,
-               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int) -> CountyJob:
+               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int,
+               osm_file: str | None = None) -> CountyJob:
     """The routing job of one county: its rural MSW, the disposal sites the plan sends it to, and its
-    village points (from ``villages`` if it has the county's, else sampled by population: synthetic)."""
+    village points (from ``villages`` if it has the county's, else sampled by population: synthetic).
+    Trucks drive the roads of ``osm_file`` (else of ``network.osm_file``) when either is given."""
     from wasteopt.routing.villages import sample_villages
 
     county = region.demand.loc[adcode]
@@ -167,7 +181,8 @@ def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: p
         points = sample_villages(adcode, boundary, float(county.rural_population))
     return CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
                      float(county.msw_tpd * rural_share), sites, points.reset_index(drop=True),
-                     scenario.network.circuity, out_dir, engine, time_limit, seed)
+                     scenario.network.circuity, out_dir, engine, time_limit, seed,
+                     RoadSource.of_scenario(scenario, osm_file))
 
 
 def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
@@ -187,7 +202,7 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
     facilities, flows = siting_flows(scenario, region, RunFolder(args.plan) if args.plan else None)
     users = read_villages(args.villages) if args.villages else None
     jobs = [county_job(scenario, region, adcode, facilities, flows, users, out / adcode, args.engine,
-                       args.time_limit, args.seed) for adcode in adcodes]
+                       args.time_limit, args.seed, args.osm) for adcode in adcodes]
     cd = cd_shipments(flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 

@@ -4,8 +4,9 @@ Times are seconds since midnight, distances km, loads in the problem's load unit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from wasteopt.routing.problem import RoutingProblem
@@ -76,7 +77,9 @@ class DroppedStop:
 @dataclass(frozen=True, eq=False)
 class RoutePlan:
     """Routes for one ``RoutingProblem``. ``status`` is "feasible" when the independent
-    checker found no violation, else "infeasible" with the ``violations`` listed."""
+    checker found no violation, else "infeasible" with the ``violations`` listed.
+    ``road_lines`` maps (from location, to location) to the x/y vertices of the road that leg
+    drives (routes on an OSM road network); without it a leg is drawn straight."""
 
     problem: RoutingProblem
     engine: str
@@ -87,6 +90,7 @@ class RoutePlan:
     seconds: float
     seed: int
     time_limit_s: float
+    road_lines: dict[tuple[int, int], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def vehicles_used(self) -> int:
@@ -208,10 +212,7 @@ class RoutePlan:
             raise ValueError(f"{self.problem.name}: planar benchmark coordinates have no map CRS")
         frames = self.to_frames()
         visits = frames["visits"]
-        lines = []
-        for number in frames["routes"].route if len(frames["routes"]) else []:
-            calls = visits[visits.route == number]
-            lines.append(LineString(list(zip(calls.x, calls.y))))
+        lines = [LineString(self._route_vertices(route)) for route in self.routes]
         routes = gpd.GeoDataFrame(frames["routes"], geometry=lines, crs=self.problem.crs)
         stops = visits[visits.kind == "stop"] if len(visits) else visits
         synthetic = {s.stop_id: s.synthetic for s in self.problem.stops}
@@ -221,6 +222,17 @@ class RoutePlan:
             "stops": _points(stops, self.problem.crs),
             "unloads": _points(frames["unloads"], self.problem.crs),
         }
+
+
+    def _route_vertices(self, route: Route) -> np.ndarray:
+        """x/y vertices of one route: along the roads of ``road_lines``, else straight from call to call."""
+        x, y = self.problem.coordinates()
+        calls = [visit.location for visit in route.visits]
+        if not self.road_lines:
+            return np.column_stack([x[calls], y[calls]])
+        parts = [np.array([[x[calls[0]], y[calls[0]]]])]
+        parts += [self.road_lines[a, b][1:] for a, b in zip(calls, calls[1:]) if a != b]
+        return np.vstack(parts)
 
 
 def _points(frame: pd.DataFrame, crs: str):

@@ -49,6 +49,7 @@ def show_route_plan(plan) -> None:
                   per_truck=f"{kpis['trips'] / kpis['vehicles']:.1f}", hours=f"{kpis['hours'] / kpis['vehicles']:.1f}",
                   shift=f"{shift:g}", use=f"{kpis['shift_use_pct']:.0f}", payload=f"{plan.problem.vehicle_types[0].capacity[0]:g}"))
     st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
+    st.caption(t("routes_on_roads" if plan.road_lines else "routes_straight", L))
     if any(stop.synthetic for stop in plan.problem.stops):
         st.warning(t("routes_synthetic", L))
     for violation in plan.violations[:5]:
