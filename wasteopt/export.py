@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,11 +50,43 @@ def write_bytes(target: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+# Spreadsheet formula injection (OWASP "CSV injection"): a text cell starting with one of these is run
+# as a formula by Excel/LibreOffice (``=cmd|' /C calc'!A0``), and openpyxl stores it as a live formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def safe_cell(value):
+    """``value`` made inert for a spreadsheet: text starting with ``= + - @`` tab or CR gets a leading
+    apostrophe (shown, never evaluated); numbers, and text that is a plain number such as ``-0.13``, stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell, column name and index label passed through :func:`safe_cell`;
+    numeric columns are left as they are, so numbers are written as numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(safe_cell).astype(object)
+    safe.columns = [safe_cell(c) for c in safe.columns]
+    if isinstance(safe.index, pd.MultiIndex) or safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index.dtype):
+        safe.index = safe.index.map(lambda v: tuple(map(safe_cell, v)) if isinstance(v, tuple) else safe_cell(v))
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """A frame as CSV bytes for a download, made safe like :func:`write_csv`."""
+    return safe_frame(frame).to_csv(index=index).encode("utf-8-sig")
+
+
 def write_csv(target: str | Path, frame: pd.DataFrame, index: bool = False) -> None:
     """UTF-8 with a byte-order mark: Excel (which planners open CSVs in) then shows 汉字 instead of
-    mojibake; pandas, QGIS and GDAL skip the mark."""
+    mojibake; pandas, QGIS and GDAL skip the mark. Text cells are made inert (:func:`safe_frame`)."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=index, encoding="utf-8-sig")
+        safe_frame(frame).to_csv(tmp, index=index, encoding="utf-8-sig")
 
 
 def write_json(target: str | Path, data) -> None:
@@ -80,11 +113,11 @@ def write_geojson(target: str | Path, gdf) -> None:
 
 
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table."""
+    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers."""
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
+                safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
 
 
 def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
