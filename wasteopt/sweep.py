@@ -36,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.scenario import Scenario, load_scenario, parse_yaml
+from wasteopt.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.userfiles import MAX_YAML_BYTES, read_capped, shown
 
 FINISHED = ("optimal", "time_limit", "infeasible")  # a recorded run with one of these is not solved again
 FAILED = "failed"
@@ -117,10 +118,11 @@ def _short(key: str) -> str:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every variant is a validated Scenario."""
     path = Path(path)
+    raw = read_capped(path, MAX_YAML_BYTES, "sweep file", ScenarioError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"cannot read sweep file {path}: {error.strerror}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(not_utf8_message(shown(path.name), raw, error)) from None
     data, _ = parse_yaml(text, source=path.name)
     try:
         spec = SweepSpec.model_validate(data)

@@ -6,6 +6,7 @@ import math
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
+from wasteopt.cli import COUNT, SECONDS, SEED, number
 from wasteopt.errors import ScenarioError
 
 
@@ -21,26 +22,27 @@ def register(commands, bench_commands) -> None:
                                       "default: solve the scenario's siting first")
     route.add_argument("--villages", help="village points CSV/GeoJSON (adcode, name, lon, lat, population); "
                                           "default: synthetic points sampled by population")
-    route.add_argument("--time-limit", type=float, default=5.0, help="seconds per county (default 5)")
+    route.add_argument("--time-limit", type=SECONDS, default=5.0, help="seconds per county (default 5)")
     route.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools"])
-    route.add_argument("--seed", type=int, default=0)
-    route.add_argument("--jobs", type=int, default=0, help="parallel processes for --all (default: all cores)")
+    route.add_argument("--seed", type=SEED, default=0)
+    route.add_argument("--jobs", type=number(0, 10_000, integer=True), default=0,
+                       help="parallel processes for --all (default 0: all cores)")
     route.set_defaults(func=_route)
 
     cvrp = bench_commands.add_parser("cvrp", help="CVRPLIB instances vs best-known solutions")
     cvrp.add_argument("--bks", required=True, help="CSV with columns instance,file,bks")
-    cvrp.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and engine")
+    cvrp.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance and engine")
     cvrp.add_argument("--engine", default="both", choices=["pyvrp", "ortools", "both"])
     cvrp.add_argument("--only", help="comma-separated instance names")
-    cvrp.add_argument("--jobs", type=int, default=1, help="instances solved at once (processes)")
-    cvrp.add_argument("--seed", type=int, default=0)
+    cvrp.add_argument("--jobs", type=COUNT, default=1, help="instances solved at once (processes)")
+    cvrp.add_argument("--seed", type=SEED, default=0)
     cvrp.set_defaults(func=_bench_cvrp)
 
     kim = bench_commands.add_parser("wcvrptw", help="Kim, Kim & Sahoo (2006) waste-collection instances")
     kim.add_argument("files", nargs="+", help="Kim-format instance files")
-    kim.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
+    kim.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance")
     kim.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools"])
-    kim.add_argument("--seed", type=int, default=0)
+    kim.add_argument("--seed", type=SEED, default=0)
     kim.set_defaults(func=_bench_wcvrptw)
 
 
