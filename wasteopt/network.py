@@ -137,10 +137,12 @@ def _matrix_arcs(origins: pd.DataFrame, destinations: pd.DataFrame, od_matrix: p
 MAX_OD_KM = 10_000  # road km: more than any trip inside China; larger values are typos or overflow scaling
 
 
-def read_od_matrix(path: str | Path) -> pd.DataFrame:
+def read_od_matrix(path: str | Path, origins=None) -> pd.DataFrame:
     """Road distances from a CSV or Parquet file with columns origin, destination, km (≥ 0).
 
-    Raises one :class:`DataError` listing every bad row (1-based data rows) or duplicate pair.
+    Raises one :class:`DataError` listing every bad row (1-based data rows) or duplicate pair, and,
+    given the ids of ``origins`` (the demand nodes), every one of them that no row starts from: ids that
+    match nothing are a data error, not an "infeasible, no plant within reach".
     """
     path = checked_file(path, MAX_OD_BYTES, "OD matrix file")
     try:
@@ -174,6 +176,14 @@ def read_od_matrix(path: str | Path) -> pd.DataFrame:
     problems += [f"row {r + 1}: duplicate pair {df['origin'].iat[r]} → {df['destination'].iat[r]}"
                  for r in np.flatnonzero(duplicated)]
     raise_problems(path, problems)
-    return pd.DataFrame({"origin": df["origin"].astype(str).str.strip().to_numpy(),
-                         "destination": df["destination"].astype(str).str.strip().to_numpy(),
-                         "km": km.to_numpy(float)})
+    table = pd.DataFrame({"origin": df["origin"].astype(str).str.strip().to_numpy(),
+                          "destination": df["destination"].astype(str).str.strip().to_numpy(),
+                          "km": km.to_numpy(float)})
+    if origins is not None:
+        absent = sorted(set(map(str, origins)) - set(table["origin"]))
+        if absent:
+            listed = ", ".join(absent[:10]) + (f" … ({len(absent)} in all)" if len(absent) > 10 else "")
+            example = table["origin"].iat[0]
+            raise DataError(f"{path}: no row starts from origin(s) {listed}; origins must be the demand nodes' ids "
+                            f"(county adcodes), row 1 has origin '{example}'")
+    return table

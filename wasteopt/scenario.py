@@ -205,7 +205,6 @@ class ObjectiveSettings(_Section):
 class ExclusionSettings(_Section):
     zones_files: list[str] = Field([], max_length=100, description="GeoJSON/GeoPackage polygons where no new plant may be built")
     buffer_m: float = Field(0, ge=0, le=50000, description="protection distance added around the zones, m")
-    population_points_file: str | None = Field(None, description="CSV lon,lat,population for exposure KPIs near new plants")
 
 
 class PhasingSettings(_Section):
@@ -300,7 +299,6 @@ class Scenario(_Section):
                  ("region.candidate_sites_file", self.region.candidate_sites_file),
                  ("network.od_matrix_file", self.network.od_matrix_file),
                  ("transfer.candidate_sites_file", self.transfer.candidate_sites_file),
-                 ("exclusion.population_points_file", self.exclusion.population_points_file),
                  ("policy.fixed_plants_file", self.policy.fixed_plants_file)]
         named += [(f"exclusion.zones_files.{i}", name) for i, name in enumerate(self.exclusion.zones_files)]
         return [(key, name) for key, name in named if name]

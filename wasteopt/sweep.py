@@ -192,8 +192,9 @@ def _executor(scheduler: str | None, jobs: int):
             raise ScenarioError("--scheduler needs the dask[distributed] package") from None
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as error:
-            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
+            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r}: {error} "
+                                "(expected tcp://HOST:PORT)") from None
         try:
             yield (lambda fn, *args: client.submit(fn, *args, pure=False, retries=1)), as_completed
         finally:
