@@ -20,6 +20,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How the data-file fuzz cases ended (make test and make fuzz report their counts)."""
+    import sys
+
+    module = sys.modules.get("test_fuzz_data")
+    if module is not None and module.OUTCOMES:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(module.OUTCOMES.items()))
+        terminalreporter.write_line(f"data-file fuzz: {module.OUTCOMES.total()} cases ({counts}), 0 tracebacks"
+                                    if terminalreporter.stats.get("failed") is None else
+                                    f"data-file fuzz: {module.OUTCOMES.total()} cases before a failure ({counts})")
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

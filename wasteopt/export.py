@@ -65,15 +65,26 @@ def safe_cell(value):
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell, column name and index label passed through :func:`safe_cell`;
-    numeric columns are left as they are, so numbers are written as numbers."""
+    """``frame`` with every text cell, column name and index label passed through :func:`safe_cell` (a copy
+    only if something changed); numeric columns are left as they are, so numbers are written as numbers."""
+    changed: dict = {}
+    for position, column in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            values = series.to_numpy(dtype=object)
+            safe = [safe_cell(value) for value in values]
+            if any(a is not b for a, b in zip(safe, values)):
+                changed[position] = safe
+    columns = [safe_cell(c) for c in frame.columns]
+    index = frame.index
+    if index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        index = index.map(lambda v: tuple(map(safe_cell, v)) if isinstance(v, tuple) else safe_cell(v))
+    if not changed and columns == list(frame.columns) and index.equals(frame.index):
+        return frame
     safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
-            safe[column] = safe[column].map(safe_cell).astype(object)
-    safe.columns = [safe_cell(c) for c in safe.columns]
-    if isinstance(safe.index, pd.MultiIndex) or safe.index.dtype == object or pd.api.types.is_string_dtype(safe.index.dtype):
-        safe.index = safe.index.map(lambda v: tuple(map(safe_cell, v)) if isinstance(v, tuple) else safe_cell(v))
+    for position, values in changed.items():
+        safe.isetitem(position, pd.Series(values, index=frame.index, dtype=object))
+    safe.columns, safe.index = columns, index
     return safe
 
 

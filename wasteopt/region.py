@@ -17,7 +17,7 @@ import shapely
 
 from wasteopt.errors import DataError
 from wasteopt.scenario import DemandSettings, Scenario
-from wasteopt.userfiles import MAX_GEODATA_BYTES, MAX_TABLE_BYTES, checked_file, resolved, shown
+from wasteopt.userfiles import MAX_GEODATA_BYTES, MAX_TABLE_BYTES, absolute, checked_file, shown
 
 CENSUS_YEAR = 2020
 LON_RANGE = (73.0, 136.0)  # deg E, a box around China: catches swapped or missing coordinates
@@ -457,9 +457,10 @@ def _stamp(path: Path | None) -> tuple:
 
 def load_region(scenario: Scenario) -> Region:
     """The Region of a scenario; cached on the seed/user files (and their mtimes) and the region/demand settings."""
-    seeds = resolved(scenario.path(scenario.region.seeds))
-    landfills = resolved(scenario.path(scenario.region.landfills_file)) if scenario.region.landfills_file else None
-    candidates = (resolved(scenario.path(scenario.region.candidate_sites_file))
+    # Absolute, not resolved: a message names the file the scenario gave, not what a link points to.
+    seeds = absolute(scenario.path(scenario.region.seeds))
+    landfills = absolute(scenario.path(scenario.region.landfills_file)) if scenario.region.landfills_file else None
+    candidates = (absolute(scenario.path(scenario.region.candidate_sites_file))
                   if scenario.region.candidate_sites_file else None)
     if not seeds.is_dir():
         raise DataError(f"seeds folder not found: {shown(seeds)} (region.seeds = {shown(scenario.region.seeds)!r})")

@@ -50,6 +50,11 @@ def resolved(path) -> Path:
         return Path(path)
 
 
+def absolute(path) -> Path:
+    """The absolute, normalised path (``..`` removed) without following links."""
+    return Path(os.path.abspath(path))
+
+
 def checked_file(path, max_bytes: int, what: str = "file", error: type[Exception] = DataError) -> Path:
     """``path`` as a Path once it is known to be a readable regular file of at most ``max_bytes``."""
     text = os.fspath(path)
