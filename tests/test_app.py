@@ -170,7 +170,7 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
 
     app.switch_page(f"{PAGES}/export_page.py").run()
-    assert not app.exception and len(app.get("download_button")) == 10  # 7 plan files + 3 GeoJSON layers
+    assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
 
 
 def test_a_saved_runs_plants_can_be_kept_for_a_what_if(app, runs_dir):

@@ -22,7 +22,7 @@ HOSTILE = "=cmd|' /C calc'!A0"
 @pytest.mark.parametrize("value, expected", [
     (HOSTILE, "'" + HOSTILE), ("+1+2", "'+1+2"), ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
     ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
-    ("-0.13", "-0.13"), ("+5", "+5"), ("1e3", "1e3"), ("周口", "周口"), (-3.5, -3.5), (7, 7), (None, None),
+    ("a\x00b\x1b", "a\ufffdb\ufffd"), ("\x00=1", "\ufffd=1"), ("x\ty\n", "x\ty\n"), ("-0.13", "-0.13"), ("+5", "+5"), ("1e3", "1e3"), ("周口", "周口"), (-3.5, -3.5), (7, 7), (None, None),
 ])
 def test_a_cell_is_made_inert_and_numbers_stay(value, expected):
     assert safe_cell(value) == expected

@@ -18,6 +18,7 @@ import pandas as pd
 
 from wasteopt.errors import RunExistsError
 from wasteopt.plan import SitingPlan
+from wasteopt.workbook import plan_sheets
 
 RUN_MARKER = "kpis.json"
 
@@ -56,10 +57,19 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
+# Control characters XML (so XLSX) cannot hold; tab, LF and CR are allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def safe_cell(value):
     """``value`` made inert for a spreadsheet: text starting with ``= + - @`` tab or CR gets a leading
-    apostrophe (shown, never evaluated); numbers, and text that is a plain number such as ``-0.13``, stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+    apostrophe (shown, never evaluated), control characters that XLSX cannot store become U+FFFD;
+    numbers, and text that is a plain number such as ``-0.13``, stay."""
+    if not isinstance(value, str):
+        return value
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("\ufffd", value)
+    if value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -141,8 +151,8 @@ def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
-    """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx, scenario.yaml and kpis.json
+    """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv,
+    demand.csv, plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml and kpis.json
     (and capacity_path.csv for a phased plan)."""
     out = prepare_run_dir(out_dir, force)
     frames = plan.to_frames()
@@ -159,17 +169,10 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)
-    sheets = {}
     if plan.capacity_path is not None:
         files["capacity_path"] = out / "capacity_path.csv"
         write_csv(files["capacity_path"], plan.capacity_path)
-        sheets["capacity_path"] = plan.capacity_path
-    kpi_rows = pd.DataFrame([(k, v) for k, v in kpis.items() if k not in ("goals", "capacity_path")],
-                            columns=["kpi", "value"])
-    kpi_rows["value"] = kpi_rows["value"].astype(str)
-    write_xlsx(files["xlsx"], {"kpis": kpi_rows, "goals": pd.DataFrame(kpis["goals"]),
-                               "facilities": frames["facilities"].reset_index(),
-                               "flows": frames["flows"], "demand": frames["demand"].reset_index(), **sheets})
+    write_xlsx(files["xlsx"], plan_sheets(frames, kpis, plan.capacity_path))
     write_text(files["scenario"], plan.scenario.to_yaml())
     write_json(files["kpis"], kpis)  # last: its presence marks a complete run
     return files

@@ -142,11 +142,19 @@ def new_run_id() -> str:
 
 
 def read_run_layers(out_dir: str | Path) -> dict:
-    """The plants, demand and flows layers of a saved run's plan.gpkg (EPSG:4326 GeoDataFrames)."""
+    """The plants, demand and flows layers of a saved run's plan.gpkg (EPSG:4326 GeoDataFrames). ``plants``
+    holds every facility: the file's own landfills layer (runs written before it had landfills in plants)
+    is appended to it."""
     import geopandas as gpd
+    import pyogrio
 
     path = Path(out_dir) / "plan.gpkg"
-    return {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
+    layers = {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
+    if "landfills" in {name for name, _ in pyogrio.list_layers(path)}:
+        landfills = gpd.read_file(path, layer="landfills", engine="pyogrio")
+        layers["plants"] = gpd.GeoDataFrame(pd.concat([layers["plants"], landfills], ignore_index=True),
+                                            crs=layers["plants"].crs)
+    return layers
 
 
 def _plain(value):

@@ -216,6 +216,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_report": ("审阅报告", "Review report"),
     "export_report_help": ("目标、指标、地图与假设，供评审", "goals, KPIs, maps and assumptions, for reviewers"),
     "layer_plants": ("厂站 plants", "plants"),
+    "layer_landfills": ("填埋场 landfills", "landfills"),
     "layer_demand": ("县域需求 demand", "demand"),
     "layer_flows": ("流向 flows", "flows"),
     "table_facilities": ("设施 facilities", "facilities"),
