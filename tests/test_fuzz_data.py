@@ -152,7 +152,7 @@ def _mutate_text(data: bytes, ops) -> bytes:
         elif op[0] == "truncate":
             data = data[:op[1] % (len(data) + 1)]
         elif op[0] == "encoding":
-            data = data.decode("utf-8", "surrogatepass").encode(op[1], "replace")
+            data = data.decode("utf-8", "replace").encode(op[1], "replace")
     return data
 
 
