@@ -79,3 +79,13 @@ def test_a_malformed_dask_address_is_one_line(address):
     with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler at"):
         with _executor(address, 1):
             pass
+
+
+def test_a_failed_solve_leaves_no_empty_run_folder(tmp_path, tiny_seeds, capsys):
+    config = tmp_path / "s.yaml"  # raw landfill capped at 0, no new plants, 1 km haul: nothing can be served
+    config.write_text(f"name: s\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "network: {max_haul_km: 1}\npolicy: {raw_msw_landfill_cap_tpd: 0, new_plants: {max: 0}}\n",
+                      encoding="utf-8")
+    code = cli.main(["solve", str(config), "--out", str(tmp_path / "run"), "--registry", str(tmp_path / "r.sqlite")])
+    assert code == 2 and "error:" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -141,11 +141,18 @@ def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
                 safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
 
 
-def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
-    """Create ``out_dir``; refuse to reuse one that holds a plan unless ``force``."""
+def refuse_existing_run(out_dir: str | Path, force: bool = False) -> Path:
+    """``out_dir`` as a Path, checked but not created (a failed solve then leaves no empty folder); refuse
+    one that holds a plan unless ``force``."""
     out = Path(out_dir)
     if (out / RUN_MARKER).exists() and not force:
         raise RunExistsError(f"{out} already holds a run; pass --force to overwrite it, or choose another --out")
+    return out
+
+
+def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
+    """Create ``out_dir``; refuse to reuse one that holds a plan unless ``force``."""
+    out = refuse_existing_run(out_dir, force)
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from wasteopt.cli import GAP, SECONDS, COUNT
 from wasteopt.errors import RunExistsError, WasteoptError
-from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
+from wasteopt.export import RUN_MARKER, export_plan, refuse_existing_run, write_csv
 from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
@@ -43,7 +43,7 @@ def register(commands, bench_commands) -> None:
 
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
-    prepare_run_dir(args.out, args.force)  # fail before a long solve, not after
+    refuse_existing_run(args.out, args.force)  # fail before a long solve, not after; create nothing yet
     print(f"solving {args.config} …", file=sys.stderr, flush=True)
     plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
     kpis = compute_kpis(plan)
