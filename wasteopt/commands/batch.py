@@ -8,7 +8,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from wasteopt.cli import COUNT, GAP, SECONDS, SEED, number
+from wasteopt.commands.arguments import COUNT, GAP, SECONDS, SEED, number
 from wasteopt.errors import ScenarioError
 from wasteopt.runs import DEFAULT_REGISTRY
 

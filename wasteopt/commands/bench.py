@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense
-from wasteopt.cli import SECONDS
+from wasteopt.commands.arguments import SECONDS
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
 from wasteopt.milp import MilpStatus

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.cli import GAP, SECONDS, COUNT
+from wasteopt.commands.arguments import COUNT, GAP, SECONDS
 from wasteopt.errors import RunExistsError, WasteoptError
 from wasteopt.export import RUN_MARKER, export_plan, refuse_existing_run, write_csv
 from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table

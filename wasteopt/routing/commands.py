@@ -6,7 +6,7 @@ import math
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-from wasteopt.cli import COUNT, SECONDS, SEED, number
+from wasteopt.commands.arguments import COUNT, SECONDS, SEED, number
 from wasteopt.errors import ScenarioError
 
 
