@@ -34,8 +34,8 @@ def register(commands, bench_commands) -> None:
     report.set_defaults(func=run_report_command)
 
     scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
-    scale.add_argument("--nodes", type=COUNT, required=True, help="township demand nodes (≥ 157)")
-    scale.add_argument("--sites", type=COUNT, required=True, help="candidate sites (≤ nodes)")
+    scale.add_argument("--nodes", type=number(1, 100_000, integer=True), required=True, help="township demand nodes (≥ 157)")
+    scale.add_argument("--sites", type=number(1, 100_000, integer=True), required=True, help="candidate sites (≤ nodes)")
     scale.add_argument("--seed", type=SEED, default=0)
     scale.add_argument("--time-limit", type=SECONDS, default=60.0, help="solver seconds (default 60)")
     scale.add_argument("--gap", type=GAP, default=0.01, help="relative MIP gap to stop at (default 0.01)")
