@@ -17,6 +17,12 @@ from wasteopt.errors import WasteoptError
 from wasteopt.userfiles import shown
 
 USAGE_EXIT_CODE = 64  # argparse's own 2 would read as "infeasible"
+COMMAND_MODULES = (
+    "wasteopt.commands.siting",
+    "wasteopt.routing.commands",
+    "wasteopt.commands.bench",
+    "wasteopt.commands.batch",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -33,10 +33,3 @@ SECONDS = number(0, MAX_SECONDS, low_open=True)
 GAP = number(0, 1, high_open=True)
 COUNT = number(1, 10_000, integer=True)
 SEED = number(0, 2**31 - 1, integer=True)
-
-COMMAND_MODULES = (
-    "wasteopt.commands.siting",
-    "wasteopt.routing.commands",
-    "wasteopt.commands.bench",
-    "wasteopt.commands.batch",
-)
