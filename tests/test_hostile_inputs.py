@@ -188,3 +188,11 @@ def test_table_numbers_have_a_physical_bound(tmp_path):
 def test_usage_errors_exit_64_not_the_infeasible_code(capsys, argv):
     code, err = _run(capsys, *argv)
     assert code == cli.USAGE_EXIT_CODE == 64 and "error:" in err
+
+
+def test_a_column_named_twice_is_a_data_error(tmp_path):
+    # found by the data fuzz: 'lon ' and 'lon' are the same column once stripped
+    path = tmp_path / "sites.csv"
+    path.write_text("site_id,name_zh,adcode,lon,lon \nL1,x,411602,114.6,33.6\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"sites.csv: column\(s\) lon appear more than once in the header"):
+        read_table(path)

@@ -99,6 +99,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if df.empty:
         raise DataError(f"{path}: file has a header but no data rows")
     df.columns = [str(c).strip() for c in df.columns]
+    repeated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if repeated:  # a second 'lon' column would make every check ambiguous
+        raise DataError(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header")
     return df
 
 
