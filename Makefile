@@ -24,7 +24,7 @@ test: $(STAMP) sysdeps
 	$(PY) -m pytest -q
 
 fuzz: $(STAMP)
-	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py --run-fuzz
+	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py tests/test_fuzz_data.py --run-fuzz
 
 # the result CSVs in bench/results/ and docs/benchmarks.md are committed afterwards
 bench: $(STAMP)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -80,10 +80,16 @@ def test_geopackage_reads_back_with_layers_and_crs(zero_landfill_plan, tmp_path)
     kpis = compute_kpis(zero_landfill_plan)
     files = export_plan(zero_landfill_plan, kpis, tmp_path / "run")
     layers = {name for name, _ in pyogrio.list_layers(files["gpkg"])}
-    assert layers == {"plants", "demand", "flows"}
-    for layer in layers:
+    assert layers == {"plants", "landfills", "demand", "flows"}
+    one_type = {"plants": "Point", "landfills": "Point", "demand": "MultiPolygon", "flows": "LineString"}
+    for layer in layers:  # one geometry type per layer (ArcGIS needs it), declared so in the file
         gdf = gpd.read_file(files["gpkg"], layer=layer)
         assert gdf.crs.to_epsg() == 4326 and len(gdf) > 0
+        assert set(gdf.geom_type) == {one_type[layer]} and pyogrio.read_info(files["gpkg"], layer=layer)[
+            "geometry_type"] == one_type[layer]
+    landfills = gpd.read_file(files["gpkg"], layer="landfills")
+    assert set(landfills["technology"]) == {"landfill"} and "landfill" not in set(
+        gpd.read_file(files["gpkg"], layer="plants")["technology"])
     flows = gpd.read_file(files["gpkg"], layer="flows")
     assert set(flows.geom_type) == {"LineString"}
     written = json.loads(files["kpis"].read_text())

@@ -27,7 +27,7 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     s = plan.scenario
     techs = technologies(s)
     fac, flows = plan.facilities, plan.flows
-    processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t)
+    processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t).astype(float)  # float even when empty
     variable = float(((flows["cost_per_t"] + processing) * flows["tonnes_per_day"]).sum()) * DAYS_PER_YEAR
 
     def capital(row) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from wasteopt.colours import hex_colour
 from wasteopt.export import atomic_path, write_text, write_xlsx
 from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
 from wasteopt.region import Region, load_region
@@ -29,7 +30,7 @@ from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 PDF_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PDF_TIMEOUT_S = 90
-STATUS_COLOURS = {"existing": "#7f8c8d", "expanded": "#e67e22", "new": "#c0392b"}
+STATUS_COLOURS = {status: hex_colour(status) for status in ("existing", "expanded", "new")}  # as in the app
 STATUS_ZH = {"existing": "现有 existing", "expanded": "扩建 expanded", "new": "新建 new"}
 
 
@@ -88,7 +89,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
                    linewidth=0.5, alpha=0.85, label=f"{STATUS_ZH[status]} ({len(rows)})", zorder=3)
     landfills = facilities[(facilities["technology"] == "landfill") & (facilities["raw_msw_tpd"] > 0)]
     if len(landfills):
-        ax.scatter(landfills["lon"], landfills["lat"], marker="^", color="#6e4b2a", s=30, zorder=3,
+        ax.scatter(landfills["lon"], landfills["lat"], marker="^", color=hex_colour("landfill"), s=30, zorder=3,
                    label=f"接收原生垃圾的填埋场 landfill taking raw MSW ({len(landfills)})")
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)

@@ -253,8 +253,19 @@ class RunFolder:
 
     def layers(self) -> dict:
         """The plants, demand and flows layers of plan.gpkg (EPSG:4326 GeoDataFrames)."""
-        import geopandas as gpd
-
         self._require_complete()
-        return self._read(self.plan_file.name, lambda path: {
-            layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")})
+        return self._read(self.plan_file.name, _read_layers)
+
+
+def _read_layers(path: Path) -> dict:
+    """plan.gpkg's plants, demand and flows layers; ``plants`` holds every facility: the file's own
+    landfills layer (runs written before it had landfills in plants) is appended to it."""
+    import geopandas as gpd
+    import pyogrio
+
+    layers = {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
+    if "landfills" in {name for name, _ in pyogrio.list_layers(path)}:
+        landfills = gpd.read_file(path, layer="landfills", engine="pyogrio")
+        layers["plants"] = gpd.GeoDataFrame(pd.concat([layers["plants"], landfills], ignore_index=True),
+                                            crs=layers["plants"].crs)
+    return layers

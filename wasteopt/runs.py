@@ -10,13 +10,15 @@ import json
 import sqlite3
 import time
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from wasteopt.errors import DataError
 from wasteopt.scenario import Scenario
+from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
 
@@ -67,6 +69,16 @@ class RunRegistry:
         connection.executescript(_SCHEMA)
         return connection
 
+    @contextmanager
+    def _session(self):
+        """A connection, closed afterwards; a corrupt or foreign file (or a locked one) is one DataError."""
+        try:
+            with closing(self._connect()) as connection:
+                yield connection
+        except (sqlite3.Error, ValueError, TypeError) as error:  # ValueError/TypeError: rows that do not parse
+            raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
+                            "(a new registry is created) or pass another --registry") from None
+
     def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli",
                run_id: str | None = None) -> RunRecord:
         """Store one solve; ``run_id`` (from :func:`new_run_id`) lets a caller name its run folder first."""
@@ -77,7 +89,7 @@ class RunRegistry:
             out_dir=str(Path(out_dir).resolve()) if out_dir else None, source=source,
             scenario_yaml=scenario.to_yaml(), kpis=kpis,
         )
-        with closing(self._connect()) as db, db:
+        with self._session() as db, db:
             db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
                 record.run_id, record.created_at, record.name, record.scenario_hash, record.status,
                 record.objective, record.gap, record.solve_seconds, record.out_dir, record.source,
@@ -89,7 +101,7 @@ class RunRegistry:
         if not self.path.exists():
             return pd.DataFrame(columns=["run_id", "created_at", "name", "status", "objective", "gap",
                                          "solve_seconds", "out_dir", "source", "scenario_hash"])
-        with closing(self._connect()) as db:
+        with self._session() as db:
             frame = pd.read_sql_query(
                 "SELECT run_id, created_at, name, status, objective, gap, solve_seconds, out_dir, source, scenario_hash "
                 "FROM runs ORDER BY created_at DESC LIMIT ?", db, params=(limit,))
@@ -100,9 +112,9 @@ class RunRegistry:
         """Whole records (with scenario YAML and KPIs), newest first."""
         if not self.path.exists():
             return []
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
-        return [_record(row) for row in rows]
+        with self._session() as db:
+            return [_record(row) for row in db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
+                                                       (limit,)).fetchall()]
 
     def get(self, run_id: str) -> RunRecord | None:
         return self._one("SELECT * FROM runs WHERE run_id = ?", (run_id,))
@@ -114,9 +126,9 @@ class RunRegistry:
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
             return None
-        with closing(self._connect()) as db:
+        with self._session() as db:
             row = db.execute(sql, params).fetchone()
-        return None if row is None else _record(row)
+            return None if row is None else _record(row)
 
 
 def _record(row: tuple) -> RunRecord:

@@ -39,7 +39,8 @@ from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
 from wasteopt.pipeline import reusable_run, run_scenario
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.scenario import Scenario, load_scenario, parse_yaml
+from wasteopt.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.userfiles import MAX_YAML_BYTES, read_capped, shown
 
 FAILED = "failed"
 
@@ -119,10 +120,11 @@ def _short(key: str) -> str:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every variant is a validated Scenario."""
     path = Path(path)
+    raw = read_capped(path, MAX_YAML_BYTES, "sweep file", ScenarioError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"cannot read sweep file {path}: {error.strerror}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(not_utf8_message(shown(path.name), raw, error)) from None
     data, _ = parse_yaml(text, source=path.name)
     try:
         spec = SweepSpec.model_validate(data)
@@ -181,8 +183,9 @@ def _executor(scheduler: str | None, jobs: int):
             raise ScenarioError("--scheduler needs the dask[distributed] package") from None
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as error:
-            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
+            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r}: {error} "
+                                "(expected tcp://HOST:PORT)") from None
         try:
             yield (lambda fn, *args: client.submit(fn, *args, pure=False, retries=1)), as_completed
         finally:

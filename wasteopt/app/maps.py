@@ -13,14 +13,12 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from wasteopt.colours import STATUS_RGB
 from wasteopt.ui_text import place, t
 
 DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
-STATUS_COLOURS = {
-    "existing": [31, 119, 180], "expanded": [255, 127, 14], "new": [44, 160, 44],
-    "landfill": [214, 39, 40], "stopped": [120, 120, 120],
-    "landfill_running": [214, 39, 40],  # the only landfills drawn as dots: those still taking raw MSW
-}
+STATUS_COLOURS = {status: list(rgb) for status, rgb in STATUS_RGB.items()}
+STATUS_COLOURS["landfill_running"] = STATUS_COLOURS["landfill"]  # the only landfills drawn as dots: those taking raw MSW
 DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "capacity_changed": [255, 127, 14],
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 PREFECTURE_LINE = [60, 60, 60]

@@ -11,7 +11,8 @@ from wasteopt.errors import ScenarioError
 from wasteopt.pipeline import RunOutcome, run_scenario
 from wasteopt.run_folder import RunFolder
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
-from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
+from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
+from wasteopt.userfiles import resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"
@@ -49,7 +50,7 @@ def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError(f"{source} is not UTF-8 text (byte {error.start})") from None
+        raise ScenarioError(not_utf8_message(source, data, error)) from None
     scenario = scenario_from_yaml_text(text, base_dir=PROJECT_ROOT, source=source)
     check_paths_inside(scenario, PROJECT_ROOT)
     return scenario
@@ -60,7 +61,7 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
     paths = [("region.seeds", scenario.region.seeds), *scenario.named_files()]
     root = root.resolve()
     for key, value in paths:
-        if value is not None and not scenario.path(value).resolve().is_relative_to(root):
+        if value is not None and not resolved(scenario.path(value)).is_relative_to(root):
             raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
 
 

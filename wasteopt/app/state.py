@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from wasteopt.app import service
+from wasteopt.app.messages import bilingual_error
 from wasteopt.errors import WasteoptError
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
@@ -91,5 +92,9 @@ def run_plan(record: RunRecord) -> tuple[dict, Region]:
         st.stop()
 
 
-def show_error(error: WasteoptError) -> None:
-    st.error(f"{t('error', lang())}: {error}")
+def show_error(error: Exception) -> None:
+    """One error box: 中文 first, the English original beside it (a file system error names no server path)."""
+    if isinstance(error, OSError) and not isinstance(error, WasteoptError):
+        st.error(bilingual_error("OSError", f"cannot read a run file: {error.strerror or type(error).__name__}"))
+    else:
+        st.error(bilingual_error(type(error).__name__, str(error)))

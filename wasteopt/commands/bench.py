@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense
+from wasteopt.commands.arguments import SECONDS
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
 from wasteopt.milp import MilpStatus
@@ -307,7 +308,7 @@ def register(commands, bench_commands) -> None:
         command = bench_commands.add_parser(
             suite.name, help=f"OR-Library {'cap*' if suite is CFLP else 'pmed*'} files vs published optima")
         command.add_argument("--optima", required=True, help=f"CSV with columns {csv_help}; file relative to it")
-        command.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and solver (default 60)")
+        command.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance and solver (default 60)")
         command.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")
         command.add_argument("--only", help="comma-separated instance names")
         command.add_argument("--baseline", action="store_true",
@@ -316,7 +317,7 @@ def register(commands, bench_commands) -> None:
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
     every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
                                                    "the road OD build")
-    every.add_argument("--time-limit", type=float, default=ALL_SITING_SECONDS,
+    every.add_argument("--time-limit", type=SECONDS, default=ALL_SITING_SECONDS,
                        help=f"seconds per siting instance and solver (default {ALL_SITING_SECONDS:g})")
     every.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")
     every.add_argument("--bench-dir", default="bench", help="folder holding data/ and results/ (default: bench)")

@@ -1,13 +1,13 @@
 """``wasteopt solve``: scenario YAML → optimal siting plan, KPI table and plan files; ``runs`` and ``compare``."""
 from __future__ import annotations
 
-import argparse
 import sys
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
+from wasteopt.commands.arguments import COUNT, GAP, SECONDS
 from wasteopt.errors import OutputError, RunExistsError, WasteoptError
 from wasteopt.export import write_csv
 from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
@@ -23,15 +23,15 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json: new, empty, "
                        f"or a run folder wasteopt wrote (it has {OWNER_MARKER})")
     solve.add_argument("--backend", choices=["highs", "cbc"], help="MILP solver (default: the scenario's)")
-    solve.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
-    solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
+    solve.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds, at most 86,400 (default: the scenario's)")
+    solve.add_argument("--gap", type=GAP, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="replace a run already in --out (never other files)")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     solve.set_defaults(func=run_solve)
 
     runs = commands.add_parser("runs", help="list the solves recorded in the run registry")
     runs.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
-    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("--limit", type=COUNT, default=50)
     runs.set_defaults(func=run_list)
 
     compare = commands.add_parser("compare", help="KPIs and goals of runs side by side")
@@ -40,20 +40,6 @@ def register(commands, bench_commands) -> None:
     compare.add_argument("--out", metavar="CSV", help="also write the table (raw values) to this CSV")
     compare.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     compare.set_defaults(func=run_compare)
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError("must be in [0, 1)")
-    return value
 
 
 def run_solve(args) -> int:

@@ -8,6 +8,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from wasteopt.commands.arguments import COUNT, SECONDS, SEED, number
 from wasteopt.errors import ScenarioError
 
 
@@ -25,19 +26,20 @@ def register(commands, bench_commands) -> None:
                                           "default: synthetic points sampled by population")
     route.add_argument("--osm", help="OSM extract (.osm.pbf/.osm): drive its roads instead of straight km × "
                                      "circuity (default: the scenario's network.osm_file)")
-    route.add_argument("--time-limit", type=float, default=5.0, help="seconds per county (default 5)")
+    route.add_argument("--time-limit", type=SECONDS, default=5.0, help="seconds per county (default 5)")
     route.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools"])
-    route.add_argument("--seed", type=int, default=0)
-    route.add_argument("--jobs", type=int, default=0, help="parallel processes for --all (default: all cores)")
+    route.add_argument("--seed", type=SEED, default=0)
+    route.add_argument("--jobs", type=number(0, 10_000, integer=True), default=0,
+                       help="parallel processes for --all (default 0: all cores)")
     route.set_defaults(func=_route)
 
     cvrp = bench_commands.add_parser("cvrp", help="CVRPLIB instances: our wrapper vs plain PyVRP/OR-Tools vs best-known")
     cvrp.add_argument("--bks", required=True, help="CSV with columns instance,file,bks")
-    cvrp.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and engine")
+    cvrp.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance and engine")
     cvrp.add_argument("--engine", default="both", choices=["pyvrp", "ortools", "both"])
     cvrp.add_argument("--only", help="comma-separated instance names")
-    cvrp.add_argument("--jobs", type=int, default=1, help="instances solved at once (processes)")
-    cvrp.add_argument("--seed", type=int, default=0)
+    cvrp.add_argument("--jobs", type=COUNT, default=1, help="instances solved at once (processes)")
+    cvrp.add_argument("--seed", type=SEED, default=0)
     cvrp.set_defaults(func=_bench_cvrp)
 
     kim = bench_commands.add_parser("wcvrptw", help="Kim, Kim & Sahoo (2006) waste-collection instances")
@@ -45,10 +47,10 @@ def register(commands, bench_commands) -> None:
     kim.add_argument("--generate", help="also generate Kim-format instances with these numbers of stops, e.g. 1000,2000")
     kim.add_argument("--sites", type=int, default=3, help="disposal sites in a generated instance (default 3)")
     kim.add_argument("--generated-dir", help="folder for the generated files (default: a temporary folder)")
-    kim.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance and engine")
+    kim.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance and engine")
     kim.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools", "both"],
                      help="both: PyVRP and OR-Tools on every instance, one row each")
-    kim.add_argument("--seed", type=int, default=0, help="solver seed, and the generator's")
+    kim.add_argument("--seed", type=SEED, default=0, help="solver seed, and the generator's")
     kim.set_defaults(func=_bench_wcvrptw)
 
 

@@ -117,7 +117,8 @@ def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
     if path is None:
         return _county_sites(region, "transfer", "transfer_candidate")
     table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat"),
-                          id_column="site_id", numeric=("lon", "lat"))
+                          id_column="site_id", lonlat=("lon", "lat"),
+                          references={"adcode": set(region.demand.index)})
     table = table.set_index("site_id")
     table["lon"], table["lat"] = table["lon"].astype(float), table["lat"].astype(float)
     if "name_en" not in table:
@@ -237,7 +238,7 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
     """Sparse arcs for every stream, with transport (and gate) cost in CNY/t; ``demand`` from :func:`demand_table`."""
     net, tr, lf = scenario.network, scenario.transport, scenario.landfill
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
-    od = read_od_matrix(scenario.path(net.od_matrix_file)) if net.od_matrix_file else None
+    od = read_od_matrix(scenario.path(net.od_matrix_file), origins=demand.index) if net.od_matrix_file else None
 
     def arcs(origins, destinations, max_km, k_nearest=net.k_nearest):
         return sparse_arcs(origins[["lon", "lat"]], destinations[["lon", "lat"]], max_km=max_km,

@@ -5,6 +5,7 @@ from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
 from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance, styled_goals
 from wasteopt.errors import WasteoptError
+from wasteopt.export import csv_bytes
 from wasteopt.kpi import comparison_frame
 from wasteopt.ui_text import t
 
@@ -29,7 +30,7 @@ st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
 st.table(kpi_table(kpis, L).set_index(t("kpi", L)))
-st.download_button(f"⬇ {t('download_compare', L)}", comparison_frame(kpis).to_csv(index=False).encode("utf-8-sig"),
+st.download_button(f"⬇ {t('download_compare', L)}", csv_bytes(comparison_frame(kpis)),
                    file_name="wasteopt_compare.csv", mime="text/csv", key="download_compare")  # BOM: Excel reads 汉字
 
 try:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
+from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
 from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
 from wasteopt.app.tables import goals_table, kpi_table, styled_goals
 from wasteopt.errors import InfeasibleError, WasteoptError
@@ -147,14 +148,15 @@ def solve(scenario) -> dict:
         run = future.result()
     except InfeasibleError as error:
         if error.explanation is None:  # no plan found in time, none proven impossible
-            return {"error": str(error), "hash": scenario.content_hash()}
+            return {"error": str(error), "kind": type(error).__name__, "hash": scenario.content_hash()}
         return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
                 "hash": scenario.content_hash()}
     except WasteoptError as error:
-        return {"error": str(error), "hash": scenario.content_hash()}
-    except Exception as error:  # a bug, not bad input: one line for the planner, the traceback in the server log
-        logging.getLogger("wasteopt.app").exception("solve failed")
-        return {"error": f"internal error ({type(error).__name__}: {error})", "hash": scenario.content_hash()}
+        return {"error": str(error), "kind": type(error).__name__, "hash": scenario.content_hash()}
+    except Exception as error:  # a bug, not bad input: one line for the planner, the traceback (and any
+        logging.getLogger("wasteopt.app").exception("solve failed")  # server path) only in the server log
+        return {"error": f"internal error ({type(error).__name__}); see the server log", "kind": "internal",
+                "hash": scenario.content_hash()}
     return {"run_id": run.record.run_id, "reused": run.reused, "hash": scenario.content_hash()}
 
 
@@ -166,13 +168,12 @@ if outcome:
     if outcome["hash"] != scenario.content_hash():
         st.info(t("stale_result", L))
     if "error" in outcome:
-        st.error(f"{t('error', L)}: {outcome['error']}")
+        st.error(bilingual_error(outcome.get("kind", ""), outcome["error"]))
     elif "infeasible" in outcome:
-        st.error(t("infeasible", L))
-        st.code("\n".join(outcome["infeasible"]), language=None)
+        st.error(infeasible_markdown(outcome["infeasible"]))  # wraps: nothing is cut off
         if len(outcome["unserved"]):
             st.markdown(f"**{t('unserved_table', L)}**")
-            st.dataframe(outcome["unserved"], hide_index=True)
+            st.dataframe(unserved_table(outcome["unserved"]), hide_index=True)
     elif (record := service.registry().get(outcome["run_id"])) is None:
         st.error(t("run_files_missing", L, run_id=outcome["run_id"], out_dir=service.runs_dir()))
     else:
