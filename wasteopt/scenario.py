@@ -212,6 +212,22 @@ class PhasingSettings(_Section):
         return self
 
 
+class CatchmentException(_Section):
+    """A cross-border MSW shipment a planner allows: from ``origin`` to sites in ``destination`` (county
+    adcodes, or prefecture adcodes ending in 00 for all their counties)."""
+
+    origin: str = Field(pattern=r"^\d{6}$", description="adcode the waste comes from")
+    destination: str = Field(pattern=r"^\d{6}$", description="adcode of the sites it may go to")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _codes_as_text(cls, data):
+        # YAML reads an unquoted 410100 as a number; an adcode is a name, so take it as text
+        if isinstance(data, dict):
+            return {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()}
+        return data
+
+
 class PolicySettings(_Section):
     raw_msw_landfill_cap_tpd: float | None = Field(None, ge=0, description="0 = zero landfill; null = no cap")
     province_capacity_target_tpd: float | None = Field(None, ge=0, description="min total incineration nameplate, t/d")
@@ -226,6 +242,14 @@ class PolicySettings(_Section):
         "flows, landfills and the other streams are decided")
     landfills_stopped_min: int | None = Field(None, ge=0, description="landfills that must stop taking raw MSW")
     landfills_restored_min: int | None = Field(None, ge=0, description="stopped landfills to restore (封场)")
+    catchment: Literal["province", "prefecture", "county"] = Field(
+        "province", description="where MSW may go: anywhere in the province, only to plants, transfer stations and "
+        "landfills in its own prefecture (市域统筹) or its own county [assumption: a planning rule, not a cost]")
+    catchment_exceptions: list[CatchmentException] = Field(
+        [], max_length=1000, description="cross-border pairs a planner allows despite the catchment rule")
+    county_capacity_above_tpd: float | None = Field(
+        None, gt=0, description="every county whose MSW to treat exceeds this (t/d) gets incineration capacity within "
+        "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
 
 
 class SolverSettings(_Section):
