@@ -68,20 +68,25 @@ def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tupl
     """The scenario solved from ``baseline_year`` to ``year`` (single year), with the capacity actually in service
     by ``year`` (MEE list) as ``policy.province_capacity_target_tpd``; every other setting as ``scenario`` has it."""
     years = scenario.with_changes({"region": {"baseline_year": baseline_year, "target_year": year},
-                                   "phasing": {"years": []}})
+                                   "phasing": {"years": []}, "name": f"{scenario.name} [回测 backtest {baseline_year}→{year}]"})
     region = load_region(years)
     in_service = float(region.plants["capacity_tpd"].sum() + built_between(region, year)["capacity_tpd"].sum())
     return years.with_changes({"policy": {"province_capacity_target_tpd": in_service}}), region
 
 
-def score(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) -> tuple[BacktestScores, pd.DataFrame, pd.DataFrame]:
-    """Scores, the per-prefecture table and ``built`` with ``nearest_model_km``, from a plan's facilities
-    (status, capacity_tpd, existing_capacity_tpd, prefecture_adcode, lon, lat) and the built plants."""
+def prefecture_names(region: Region) -> pd.DataFrame:
+    """prefecture_zh, prefecture_en indexed by prefecture_adcode."""
+    return region.demand.drop_duplicates("prefecture_adcode").set_index("prefecture_adcode")[["prefecture_zh", "prefecture_en"]]
+
+
+def score(prefectures: pd.DataFrame, facilities: pd.DataFrame, built: pd.DataFrame) -> tuple[BacktestScores, pd.DataFrame, pd.DataFrame]:
+    """Scores, the per-prefecture table and ``built`` with ``nearest_model_km``, from the prefectures
+    (:func:`prefecture_names`), a plan's facilities (technology, status, capacity_tpd, existing_capacity_tpd,
+    prefecture_adcode, lon, lat) and the built plants (prefecture_adcode, capacity_tpd, lon, lat)."""
     plants = facilities[facilities["technology"] == "incinerator"]
     added = plants[plants["status"].isin(["new", "expanded"])]
     new = plants[plants["status"] == "new"]
-    names = region.demand.drop_duplicates("prefecture_adcode").set_index("prefecture_adcode")[["prefecture_zh", "prefecture_en"]]
-    table = names.assign(
+    table = prefectures.assign(
         built_new_tpd=built.groupby("prefecture_adcode")["capacity_tpd"].sum(),
         built_new_plants=built.groupby("prefecture_adcode").size(),
         model_new_tpd=(added["capacity_tpd"] - added["existing_capacity_tpd"]).groupby(added["prefecture_adcode"]).sum(),
@@ -122,7 +127,7 @@ def run_backtest(scenario: Scenario, baseline_year: int, year: int, *, time_limi
     solved_scenario, region = backtest_scenario(scenario, baseline_year, year)
     plan = solve_scenario(solved_scenario, time_limit=time_limit, region=region)
     built = built_between(region, year)
-    scores, prefectures, built = score(region, plan.facilities, built)
+    scores, prefectures, built = score(prefecture_names(region), plan.facilities, built)
     return Backtest(baseline_year, year, float(solved_scenario.policy.province_capacity_target_tpd), scores,
                     prefectures, built, plan)
 

@@ -85,7 +85,7 @@ def load_calibration(path: str | Path) -> Calibration:
         values = dict(zip(keys, combo))
         label = ", ".join(f"{_short(k)}={v}" for k, v in values.items())
         try:
-            points.append((values, base.with_changes({**_nested(values), "name": f"{base.name} [{label}]"})))
+            points.append((values, base.with_changes({**_nested(values), "name": f"{base.name} [calibration {len(points)}]"})))
         except ScenarioError as error:
             raise ScenarioError(f"{path.name}, grid point '{label}': {error}") from None
     base_hash = base.with_changes({"name": "_"}).content_hash()
