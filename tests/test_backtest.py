@@ -98,3 +98,13 @@ def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):
                                         encoding="utf-8")
     with pytest.raises(ScenarioError, match="key 'in_sample': year 2019 must come after baseline_year 2020"):
         load_calibration(tmp_path / "late.yaml")
+
+
+def test_demand_check_sets_the_model_beside_the_yearbook(root):
+    from wasteopt.demand_check import demand_check
+
+    table = demand_check(load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")).set_index(["prefecture_zh", "year"])
+    assert len(table) == 6
+    assert table.at[("许昌市", 2020), "official_wan_t"] == 35.89
+    assert table.at[("许昌市", 2020), "model_districts_wan_t"] == pytest.approx(35.32, abs=0.01)
+    assert table.at[("郑州市", 2023), "districts_vs_official"] == pytest.approx(227.54 / 253.55 - 1, abs=1e-3)

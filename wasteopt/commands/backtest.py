@@ -1,4 +1,5 @@
-"""``wasteopt backtest`` (the model against what Henan built) and ``wasteopt calibrate`` (grid, in and out of sample)."""
+"""``wasteopt backtest`` (the model against what Henan built), ``wasteopt calibrate`` (grid, in and out of sample)
+and ``wasteopt demand-check`` (the model's MSW beside official city-district figures)."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,11 @@ def register(commands, bench_commands) -> None:
     calibrate.add_argument("--jobs", type=_positive_int, default=2, help="local worker processes (default 2)")
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     calibrate.set_defaults(func=run_calibrate_command)
+
+    check = commands.add_parser("demand-check", help="the model's MSW per prefecture beside the yearbook's city-district "
+                                "clearance (seeds official_msw_city_districts.csv)")
+    check.add_argument("--config", default=BACKTEST_CONFIG, help=f"scenario for the demand settings (default {BACKTEST_CONFIG})")
+    check.set_defaults(func=run_demand_check_command)
 
 
 def _positive(text: str) -> float:
@@ -84,4 +90,15 @@ def run_calibrate_command(args) -> int:
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(table[shown].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
     print(f"\nwritten to {calibration.out}/calibration.csv and calibration.json")
+    return 0
+
+
+def run_demand_check_command(args) -> int:
+    from wasteopt.demand_check import demand_check
+    from wasteopt.scenario import load_scenario
+
+    table = demand_check(load_scenario(args.config))
+    shown = table.assign(districts_vs_official=(100 * table["districts_vs_official"]).map(lambda v: f"{v:+.0f} %"))
+    print("万 t/yr; official = 城区 city-district clearance (China Urban Construction Statistical Yearbook); model = collected MSW")
+    print(shown.to_string(index=False))
     return 0
