@@ -99,7 +99,10 @@ def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monk
     target = kpis["new_plants"] + 1
     scenario = (copy / "scenario.yaml").read_text(encoding="utf-8")
     (copy / "scenario.yaml").write_text(re.sub(r"new_plants: 30", f"new_plants: {target}", scenario), encoding="utf-8")
-    record = price_new_plant_goal(copy)
+    from wasteopt.report import read_run
+
+    run = read_run(copy)
+    record = price_new_plant_goal(run["scenario"], run["kpis"], copy)
     assert record["target"] == target and record["new_plants"] >= target
     assert record["cost_wan_cny_per_year"] > record["run_cost_wan_cny_per_year"]  # one more plant than the optimum
     page = write_report(copy)["html"].read_text(encoding="utf-8")

@@ -7,20 +7,18 @@ from pathlib import Path
 
 from wasteopt.errors import InfeasibleError
 from wasteopt.export import write_json
+from wasteopt.scenario import Scenario
 
 GOAL_COST_FILE = "goal_cost.json"
 
 
-def price_new_plant_goal(run_dir: str | Path, *, time_limit: float | None = None) -> dict:
-    """Solve the run's scenario with at least ``goals.new_plants`` new plants; write and return goal_cost.json:
-    the goal, the run's cost and plants, the constrained cost and plants (or why there is no such plan)."""
+def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *, time_limit: float | None = None) -> dict:
+    """Solve a run's scenario with at least ``goals.new_plants`` new plants; write goal_cost.json into ``run_dir``
+    and return it: the goal, the run's cost and plants (``kpis``), the constrained cost and plants (or why there
+    is no such plan)."""
     from wasteopt.kpi import compute_kpis
-    from wasteopt.report import read_run
     from wasteopt.siting import solve_scenario
 
-    run_dir = Path(run_dir)
-    run = read_run(run_dir)
-    scenario, kpis = run["scenario"], run["kpis"]
     target = scenario.goals.new_plants
     record = {"goal": "new_plants", "target": target, "run_cost_wan_cny_per_year": kpis.get("cost_wan_cny_per_year"),
               "run_new_plants": kpis.get("new_plants"), "run_gap": kpis.get("gap")}
@@ -37,7 +35,7 @@ def price_new_plant_goal(run_dir: str | Path, *, time_limit: float | None = None
             priced = compute_kpis(plan)
             record.update(status=plan.status, cost_wan_cny_per_year=priced["cost_wan_cny_per_year"],
                           new_plants=priced["new_plants"], gap=priced["gap"])
-    write_json(run_dir / GOAL_COST_FILE, record)
+    write_json(Path(run_dir) / GOAL_COST_FILE, record)
     return record
 
 

@@ -83,9 +83,11 @@ def run_report_command(args) -> int:
 
     if args.goal_cost:
         from wasteopt.goal_cost import goal_cost_text, price_new_plant_goal
+        from wasteopt.report import read_run
 
         print("pricing the new-plants goal (policy.new_plants.min) …", file=sys.stderr, flush=True)
-        print(goal_cost_text(price_new_plant_goal(args.run_dir, time_limit=args.time_limit)))
+        run = read_run(args.run_dir)
+        print(goal_cost_text(price_new_plant_goal(run["scenario"], run["kpis"], args.run_dir, time_limit=args.time_limit)))
     files = write_report(args.run_dir, pdf=not args.no_pdf)
     if not args.no_pdf and "pdf" not in files:
         print("no PDF: headless Chromium not found or it failed (HTML and XLSX written)", file=sys.stderr)
