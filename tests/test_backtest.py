@@ -108,3 +108,11 @@ def test_demand_check_sets_the_model_beside_the_yearbook(root):
     assert table.at[("许昌市", 2020), "official_wan_t"] == 35.89
     assert table.at[("许昌市", 2020), "model_districts_wan_t"] == pytest.approx(35.32, abs=0.01)
     assert table.at[("郑州市", 2023), "districts_vs_official"] == pytest.approx(227.54 / 253.55 - 1, abs=1e-3)
+
+
+def test_a_backtest_past_the_snapshot_or_before_its_baseline_is_a_clear_error(root):
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    with pytest.raises(ScenarioError, match="latest furnace started in 2023, so the build-out after 2023 is not known"):
+        backtest_scenario(scenario, 2020, 2024)
+    with pytest.raises(ScenarioError, match="--year 2020 must come after --baseline-year 2020"):
+        run_backtest(scenario, 2020, 2020)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wasteopt.errors import ScenarioError
 from wasteopt.export import write_csv, write_json
 from wasteopt.network import haversine_km
 from wasteopt.plan import SitingPlan
@@ -70,6 +71,10 @@ def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tupl
     years = scenario.with_changes({"region": {"baseline_year": baseline_year, "target_year": year},
                                    "phasing": {"years": []}, "name": f"{scenario.name} [回测 backtest {baseline_year}→{year}]"})
     region = load_region(years)
+    latest = int(pd.concat([region.plants["start_year"], region.later_plants["start_year"]]).max())
+    if year > latest:
+        raise ScenarioError(f"--year {year}: the MEE list is a snapshot whose latest furnace started in {latest}, "
+                            f"so the build-out after {latest} is not known")
     in_service = float(region.plants["capacity_tpd"].sum() + built_between(region, year)["capacity_tpd"].sum())
     return years.with_changes({"policy": {"province_capacity_target_tpd": in_service}}), region
 
@@ -122,7 +127,6 @@ def run_backtest(scenario: Scenario, baseline_year: int, year: int, *, time_limi
     from wasteopt.siting import solve_scenario
 
     if year <= baseline_year:
-        from wasteopt.errors import ScenarioError
         raise ScenarioError(f"--year {year} must come after --baseline-year {baseline_year}")
     solved_scenario, region = backtest_scenario(scenario, baseline_year, year)
     plan = solve_scenario(solved_scenario, time_limit=time_limit, region=region)
