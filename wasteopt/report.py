@@ -162,7 +162,7 @@ def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
         "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": met(g),
-        "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" else ""}
+        "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
         for g in kpis["goals"]])
 
 
