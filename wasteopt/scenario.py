@@ -80,9 +80,9 @@ class TransportSettings(_Section):
 class IncineratorSettings(_Section):
     line_sizes_tpd: list[Annotated[float, Field(gt=0, le=10000)]] = Field([300.0, 500.0, 750.0], min_length=1, max_length=20)
     max_lines_per_site: int = Field(6, ge=1, le=20)
-    # 5,000 (was 10,000 [assumption]): calibrated on the 2021–22 build-out (configs/calibration/henan.yaml:
-    # 40 new plants vs 39 built, fit error 0.27 vs 0.89 at 10,000, which opened 19) and closer to the
-    # project costs of DOMAIN §2.3 (1×500, 2×300, 2×400 t/d: +5 to +11 % instead of +19 to +33 %); README "Backtest".
+    # 5,000 (was 10,000 [assumption]): the best fit to the 2021–22 build-out in the calibration grid
+    # (configs/calibration/henan.yaml; scores in README "Backtest": 10,000 opened half the plants Henan built),
+    # and closer to the small-plant project costs of DOMAIN §2.3 (no economy of scale in capex, §2.4).
     site_cost_wan_cny: float = Field(5000, ge=0, description="fixed cost of a new site (land, grid, leachate, ash plant) "
                                      "[derived: calibrated against the 2021–22 build-out and DOMAIN §2.3 project costs]")
     line_fixed_cost_wan_cny: float = Field(3000, ge=0, description="fixed cost per line (economy of scale of larger lines) [assumption]")
