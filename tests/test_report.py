@@ -85,3 +85,23 @@ def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first
     plants = pd.read_excel(files["xlsx"], sheet_name="新建扩建 new plants")
     assert "首次投运 first in service" in plants and "全部建成 all lines by" not in plants
     assert pd.read_excel(files["xlsx"], sheet_name="逐年 capacity path")["年份 year"].tolist() == [2024, 2025]
+
+
+def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monkeypatch):
+    from wasteopt.goal_cost import price_new_plant_goal
+
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    target = kpis["new_plants"] + 1
+    scenario = (copy / "scenario.yaml").read_text(encoding="utf-8")
+    (copy / "scenario.yaml").write_text(re.sub(r"new_plants: 30", f"new_plants: {target}", scenario), encoding="utf-8")
+    from wasteopt.report import read_run
+
+    run = read_run(copy)
+    record = price_new_plant_goal(run["scenario"], run["kpis"], copy)
+    assert record["target"] == target and record["new_plants"] >= target
+    assert record["cost_wan_cny_per_year"] > record["run_cost_wan_cny_per_year"]  # one more plant than the optimum
+    page = write_report(copy)["html"].read_text(encoding="utf-8")
+    assert f"{record['new_plants']} 座新厂 new plants: {record['cost_wan_cny_per_year']:,.0f} 万元/yr" in page
+    assert "未达成 NOT MET, 代价见右 priced →" in page

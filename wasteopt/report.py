@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
 from wasteopt.export import atomic_path, write_text, write_xlsx
+from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
@@ -149,11 +151,82 @@ def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
 
 # ----------------------------------------------------------------------------- tables
 
-def goal_table(kpis: dict) -> pd.DataFrame:
+def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
+    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve)."""
+    def met(g) -> str:
+        if g["met"]:
+            return "达成 MET"
+        priced = g["kpi"] == "new_plants" and goal_cost is not None and goal_cost["status"] not in ("infeasible",)
+        return "未达成 NOT MET, 代价见右 priced →" if priced else "未达成 NOT MET"
+
     return pd.DataFrame([{
         "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
-        "是否达成 met": "达成 MET" if g["met"] else "未达成 NOT MET"} for g in kpis["goals"]])
+        "是否达成 met": met(g),
+        "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
+        for g in kpis["goals"]])
+
+
+def backtest_score_table(summary: dict) -> pd.DataFrame:
+    s = summary["scores"]
+    rows = [
+        ("地市新增能力在 ±25 % 内 prefectures whose new capacity is within ±25 % of the built", f"{s['prefectures_within']} / {s['prefectures']}"),
+        ("相关系数 correlation of new capacity per prefecture", f"{s['correlation']:.2f}"),
+        ("新建厂数 new plants, model / built", f"{s['model_new_plants']} / {s['built_new_plants']}"),
+        ("新增能力 new capacity, model / built (t/d)", f"{s['model_new_capacity_tpd']:,.0f} / {s['built_new_capacity_tpd']:,.0f}"),
+        ("实建厂到最近模型新厂 built plant → nearest new plant of the model, mean (km, straight line)",
+         "" if s["mean_distance_km"] is None else f"{s['mean_distance_km']:.1f}"),
+        ("拟合误差 fit error (Σ|Δt/d|/Σ built + |Δplants|/built plants)", f"{s['fit_error']:.3f}"),
+    ]
+    return pd.DataFrame(rows, columns=["指标 score", "数值 value"])
+
+
+def backtest_prefecture_table(prefectures: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "地市 prefecture": prefectures["prefecture_zh"] + " " + prefectures["prefecture_en"],
+        "实建新增 built new (t/d)": prefectures["built_new_tpd"], "模型新增 model new (t/d)": prefectures["model_new_tpd"],
+        "实建厂数 built plants": prefectures["built_new_plants"], "模型新厂 model plants": prefectures["model_new_plants"],
+        "±25 % 内 within": np.where(prefectures["within_25pct"].astype(bool), "是 yes", "否 no")})
+
+
+def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) -> bytes:
+    """Plants Henan built after the baseline beside the new and expanded plants of the model."""
+    fig = new_figure(8, 8)
+    ax = fig.subplots()
+    region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="white", linewidth=0.3)
+    region.prefecture_boundaries.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+    plants = facilities[(facilities["technology"] == "incinerator") & facilities["status"].isin(["new", "expanded"])]
+    added = plants["capacity_tpd"] - plants["existing_capacity_tpd"]
+    ax.scatter(built["lon"], built["lat"], s=built["capacity_tpd"] / 8, facecolor="none", edgecolor="#1f4e9c",
+               linewidth=1.6, label=f"实际新建 built ({len(built)}, {built['capacity_tpd'].sum():,.0f} t/d)", zorder=3)
+    for status, marker in (("new", "o"), ("expanded", "s")):
+        rows = plants["status"] == status
+        ax.scatter(plants.loc[rows, "lon"], plants.loc[rows, "lat"], s=added[rows] / 8, marker=marker,
+                   color=STATUS_COLOURS[status], alpha=0.6, edgecolor="black", linewidth=0.4,
+                   label=f"模型{STATUS_ZH[status]} model ({int(rows.sum())}, {added[rows].sum():,.0f} t/d)", zorder=4)
+    ax.set_title("实建与模型新增焚烧能力 Built vs modelled new plants (面积 ∝ 新增 t/d)")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_axis_off()
+    return figure_png(fig)
+
+
+def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: dict) -> str:
+    """The backtest section (map, scores, per prefecture) when the run folder holds one."""
+    backtest = run.get("backtest")
+    if backtest is None:
+        return ""
+    summary = backtest["summary"]
+    tables["回测 backtest"] = backtest_score_table(summary)
+    tables["回测分市 backtest prefectures"] = backtest_prefecture_table(backtest["prefectures"])
+    return (f"<h2>回测 Backtest {summary['baseline_year']}→{summary['year']}</h2>"
+            f'<p class="note">从 {summary["baseline_year"]} 年的在运厂出发，以 {summary["year"]} 年实际在运能力 '
+            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单中 {summary["baseline_year"]} 年后投运的厂对比。'
+            f'Solved from the plants in service in {summary["baseline_year"]} with the capacity in service by '
+            f'{summary["year"]} as the target, and compared with the plants of the MEE 2023 list that started in between. '
+            '实建厂位置为所在县城或地市政府驻地（名单无坐标） built plants stand at their county or prefecture seat '
+            '(the list has no coordinates).</p>'
+            f"{_img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
+            f"{_html_table(tables['回测 backtest'])}{_html_table(tables['回测分市 backtest prefectures'])}")
 
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
@@ -279,7 +352,8 @@ def read_run(run_dir: str | Path) -> dict:
     """kpis, scenario, facilities, flows, demand of a finished run folder."""
     folder = RunFolder(run_dir)
     return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
-            "flows": folder.flows(), "demand": folder.demand()}
+            "flows": folder.flows(), "demand": folder.demand(),
+            "backtest": read_backtest(folder.path), "goal_cost": read_goal_cost(folder.path)}
 
 
 def _html_table(frame: pd.DataFrame, classes: str = "") -> str:
@@ -329,7 +403,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
-        "目标 goals": goal_table(kpis),
+        "目标 goals": goal_table(kpis, run.get("goal_cost")),
         "指标 KPIs": kpi_rows(kpis),
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
@@ -338,7 +412,8 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
         "假设 assumptions": assumption_table(scenario),
     }
     goals_html = _html_table(tables["目标 goals"], "met")
-    goals_html = goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET').replace("<td>未达成", '<td class="bad">未达成')
+    goals_html = (goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET')
+                  .replace("<td>未达成 NOT MET</td>", '<td class="bad">未达成 NOT MET</td>'))
     met = sum(g["met"] for g in kpis["goals"])
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
@@ -365,6 +440,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
+{_backtest_html(run, region, facilities, tables)}
 <h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}
 {_html_table(tables['新建扩建 new plants'])}

@@ -188,6 +188,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     if not elastic and kind != "max_coverage":  # both may leave demand unserved
         _capacity_cover_rows(m, idx, problem, arcs, from_node)
     _policy_rows(m, idx, problem, arcs, elastic, money)
+    _local_capacity_rows(m, idx, problem, elastic)
     if kind in ("p_median", "max_coverage", "set_cover"):
         _site_count_objective(m, idx, problem, cost_weight)
     return m, idx, arcs
@@ -367,6 +368,19 @@ def _policy_rows(m, idx, problem, arcs, elastic, money) -> None:
             cols, vals = _with_slack(m, idx, elastic, f"{target.technology} restored ≥ {target.min_restored}",
                                      restored, np.ones(restored.size), 1.0)
             m.add_row(cols, vals, target.min_restored, INF)
+
+
+def _local_capacity_rows(m, idx, problem, elastic) -> None:
+    """Each LocalCapacity area keeps an existing plant or opens one of its candidates (Σ open ≥ 1)."""
+    sites = problem.sites
+    for rule in problem.local_capacity:
+        area = sites.loc[[s for s in rule.sites if s in sites.index]]
+        if ((~area["is_new"].astype(bool)) & (area["lock"] != "closed") & (area["existing_capacity_tpd"] > 0)).any():
+            continue
+        new = area.index[area["is_new"].astype(bool)]
+        cols = np.concatenate([idx.site_y[s] for s in new if s in idx.site_y] or [_NO_VARS])
+        cols, vals = _with_slack(m, idx, elastic, rule.label, cols, np.ones(cols.size), 1.0)
+        m.add_row(cols, vals, 1.0, INF)
 
 
 def _site_count_objective(m, idx, problem, cost_weight) -> None:

@@ -33,6 +33,7 @@ TIMING_SHARE = 0.1     # then at most this much to choose when to build what tha
 _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier years landfill at a cost
     "raw_msw_landfill_cap_tpd": None, "province_capacity_target_tpd": None, "new_plants": {"min": None},
     "landfills_stopped_min": None, "landfills_restored_min": None, "locked_open": [],
+    "county_capacity_above_tpd": None,
 }
 
 

@@ -95,6 +95,15 @@ class StopTarget:
 
 
 @dataclass(frozen=True)
+class LocalCapacity:
+    """At least one of ``sites`` (an area's plants and candidates) has capacity: it is an existing plant or
+    opens. ``label`` names the rule and the area for infeasibility explanations."""
+
+    sites: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
 class Objective:
     """min_cost (default); p_median: min t·km with exactly ``p`` open sites; set_cover: fewest
     sites serving everything within ``radius_km``; max_coverage: most tonnes within ``radius_km`` with ``p`` sites."""
@@ -134,6 +143,8 @@ class SitingProblem:
     capacity_targets: tuple[tuple[str, float], ...] = ()
     new_site_limits: tuple[tuple[str, int | None, int | None], ...] = ()
     stop_targets: tuple[StopTarget, ...] = ()
+    local_capacity: tuple[LocalCapacity, ...] = ()
+    reach_rule: str = ""  # a rule that removed arcs (e.g. the catchment), named in infeasibility explanations
     objective: Objective = field(default_factory=Objective)
     days_per_year: float = 365.0
 

@@ -16,7 +16,7 @@ from wasteopt.network import read_od_matrix, sparse_arcs
 from wasteopt.region import Region, checked_table
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
-from wasteopt.siting.problem import WAN, FlowCap, Objective, SitingProblem, StopTarget, Technology
+from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
 
 DAYS_PER_YEAR = 365.0
 SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U"}
@@ -292,6 +292,73 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
     return pd.concat(parts, ignore_index=True)
 
 
+def _area_of(adcodes: pd.Series, demand: pd.DataFrame, level: str, what: str) -> pd.Series:
+    """County or prefecture adcode of each adcode; a site outside the county table is a data error."""
+    unknown = sorted(set(adcodes.astype(str)) - set(demand.index.astype(str)))
+    if unknown:
+        raise DataError(f"{what}: adcode(s) {', '.join(unknown[:5])} are not county-level units of the region, "
+                        "so policy.catchment cannot place them")
+    codes = adcodes.astype(str)
+    return codes if level == "county" else codes.map(demand["prefecture_adcode"].astype(str))
+
+
+def catchment_arcs(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame) -> pd.DataFrame:
+    """Drop MSW arcs that leave the origin's prefecture or county under ``policy.catchment`` (市域统筹), unless the
+    pair is one of ``policy.catchment_exceptions``. Origins are counties or transfer stations; ash is not bound."""
+    policy = scenario.policy
+    if policy.catchment == "province":
+        return arcs
+    prefectures = set(demand["prefecture_adcode"].astype(str))
+    known = set(demand.index.astype(str)) | prefectures
+    for i, pair in enumerate(policy.catchment_exceptions):
+        for end in ("origin", "destination"):
+            if getattr(pair, end) not in known:
+                raise ScenarioError(f"key 'policy.catchment_exceptions.{i}.{end}': {getattr(pair, end)} is neither a "
+                                    "county-level unit nor a prefecture of the region")
+    msw = arcs["stream"] == "msw"
+    origin_code = arcs["origin"].map(lambda o: o if o in demand.index else sites.at[o, "adcode"]).astype(str)
+    destination_code = arcs["destination"].map(sites["adcode"]).astype(str)
+    what = "sites (candidate, landfill or transfer files)"
+    inside = (_area_of(origin_code[msw], demand, policy.catchment, what).to_numpy()
+              == _area_of(destination_code[msw], demand, policy.catchment, what).to_numpy())
+    allowed = pd.Series(inside, index=origin_code[msw].index)
+    prefecture_of = demand["prefecture_adcode"].astype(str)
+    for pair in policy.catchment_exceptions:
+        origin_ok = (origin_code[msw] == pair.origin) | (origin_code[msw].map(prefecture_of) == pair.origin)
+        destination_ok = ((destination_code[msw] == pair.destination)
+                          | (destination_code[msw].map(prefecture_of) == pair.destination))
+        allowed |= origin_ok & destination_ok
+    keep = ~msw
+    keep[allowed.index] = allowed
+    return arcs[keep.to_numpy()].reset_index(drop=True)
+
+
+def catchment_rule_text(scenario: Scenario) -> str:
+    """How explanations name the catchment rule ('' when waste may cross borders)."""
+    policy = scenario.policy
+    if policy.catchment == "province":
+        return ""
+    area = {"prefecture": "its prefecture (市域统筹)", "county": "its county"}[policy.catchment]
+    allowed = f", {len(policy.catchment_exceptions)} exception(s)" if policy.catchment_exceptions else ""
+    return f"within {area} under policy.catchment = {policy.catchment}{allowed}"
+
+
+def local_capacity_rules(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> tuple[LocalCapacity, ...]:
+    """``policy.county_capacity_above_tpd``: every county whose MSW to treat exceeds it gets an incinerator
+    within its borders (its existing plant, or one of its candidates opens)."""
+    threshold = scenario.policy.county_capacity_above_tpd
+    if threshold is None:
+        return ()
+    plants = sites[sites["technology"] == "incinerator"]
+    rules = []
+    for adcode, row in demand[demand["msw_tpd"] > threshold].iterrows():
+        members = tuple(plants.index[plants["adcode"].astype(str) == str(adcode)])
+        rules.append(LocalCapacity(members, f"policy.county_capacity_above_tpd: {adcode} {row['name_zh']} makes "
+                                            f"{row['msw_tpd']:,.0f} t/d > {threshold:g} t/d, so it needs "
+                                            "new incinerator sites ≥ 1 within its borders"))
+    return tuple(rules)
+
+
 def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
     """The province siting problem the scenario describes."""
     sites = site_table(scenario, region)
@@ -318,11 +385,13 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         demand=demand[list(streams)].rename(columns=streams),
         sites=sites,
         technologies=technologies(scenario),
-        arcs=arc_table(scenario, demand, sites),
+        arcs=catchment_arcs(scenario, demand, sites, arc_table(scenario, demand, sites)),
         single_sourcing=("msw",) if policy.single_sourcing else (),
         flow_caps=tuple(caps),
         capacity_targets=targets,
         new_site_limits=limits,
         stop_targets=stop,
+        local_capacity=local_capacity_rules(scenario, demand, sites),
+        reach_rule=catchment_rule_text(scenario),
         objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
     )
