@@ -20,7 +20,8 @@ class SitingPlan:
 
     facilities: one row per used site (plants and landfills): site_id, name_zh, name_en,
       technology, status (existing | expanded | new | landfill), capacity_tpd, throughput_tpd,
-      utilisation, raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
+      load_tpd (nameplate t/d the throughput uses: tonnes × the stream's capacity factor), utilisation
+      (load / capacity), raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
     flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
     demand: region demand per county plus the destination that serves its MSW.
     capacity_path: phased plans only: per year capacity (t/d), plants, raw MSW landfilled, landfills stopped;
