@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from wasteopt.errors import DataError
 from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
-from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
+from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
@@ -157,11 +157,11 @@ def goal_table(kpis: dict) -> pd.DataFrame:
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
     rows = []
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(kpis):
         value = kpis.get(key)
         if key == "gap" and value is not None:
             value, unit = round(100 * value, 3), "%"
-        elif key == "mean_utilisation" and value is not None:
+        elif key in SHARE_KPIS and value is not None:
             value, unit = round(100 * value, 1), "%"
         elif key == "landfills_stopped":
             value = f"{value} / {kpis.get('landfills_total')}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.kpi import KPI_LABELS, format_kpi
+from wasteopt.kpi import format_kpi, kpi_labels
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
@@ -25,7 +25,7 @@ def styled_goals(frame: pd.DataFrame):
 def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
     """Rows: KPIs with their unit; one column per run."""
     rows = []
-    for key, label, unit_text in KPI_LABELS:
+    for key, label, unit_text in kpi_labels(*kpis_by_run.values()):
         row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
                t("unit", lang): unit(unit_text, lang)}
         for run, kpis in kpis_by_run.items():
