@@ -72,6 +72,8 @@ def compute_kpis(plan: SitingPlan) -> dict:
     load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]  # runs written before load_tpd
     utilisation = load / plants["capacity_tpd"]
     cost = annual_cost_cny(plan)
+    # per tonne of MSW: with sorting, every sorted fraction the plan pays for, not only the residual waste
+    treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled else msw_tonnes
     kpis = {
         "scenario": s.name,
         "status": plan.status,
@@ -103,7 +105,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "objective_kind": s.objective.kind,
         "cost_cny_per_year": _round(cost, 0),
         "cost_wan_cny_per_year": _round(cost / 1e4, 1),
-        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * msw_tonnes) if msw_tonnes else None, 2),
+        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * treated) if treated else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
     if s.transfer.enabled:
@@ -180,6 +182,8 @@ def _sorting_kpis(plan: SitingPlan) -> dict:
     factors = dict(incinerator_capacity_factors(s, demand))
     return {
         "food_waste_tpd": _round(demand["food_tpd"].sum(), 1),
+        "food_capture_rate": _round(demand["food_tpd"].sum() / demand["food_generated_tpd"].sum()
+                                    if demand["food_generated_tpd"].sum() else None, 4),
         "food_waste_treated_tpd": _round(digested + cotreated, 1),
         "food_waste_digested_tpd": _round(digested, 1),
         "food_waste_cotreated_tpd": _round(cotreated, 1),
@@ -235,14 +239,14 @@ KPI_LABELS = [
     ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
 ]
 SORTING_KPI_LABELS = [  # runs with sorting.enabled
-    ("food_waste_tpd", "food waste sorted out", "t/d"), ("food_waste_treated_tpd", "food waste treated", "t/d"),
+    ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"), ("food_waste_treated_tpd", "food waste treated", "t/d"),
     ("food_waste_cotreated_tpd", "of which co-treated at incinerators", "t/d"),
     ("biological_capacity_tpd", "food-waste plant capacity", "t/d"), ("new_food_waste_plants", "new food-waste plants", "plants"),
     ("recyclables_recovered_tpd", "recyclables recovered", "t/d"), ("residual_incinerated_tpd", "residual waste incinerated", "t/d"),
     ("residual_lhv_kj_per_kg", "residual waste LHV", "kJ/kg"), ("resource_recovery_rate", "resource recovery rate", ""),
 ]
 
-SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate")  # shown in %
+SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate", "food_capture_rate")  # shown in %
 
 
 def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:

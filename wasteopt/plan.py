@@ -12,6 +12,8 @@ from wasteopt.region import Region
 from wasteopt.scenario import Scenario
 
 CRS = "EPSG:4326"
+# Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
+PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": "triangle"}
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,10 @@ class SitingPlan:
         return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}
 
     def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
-        """Layers for GIS (EPSG:4326): plants (points), demand (county polygons), flows (lines)."""
-        fac = self.facilities
+        """Layers for GIS (EPSG:4326): plants (points, with a ``symbol`` per technology: circle, or diamond for
+        food-waste plants, square for sorting centres, triangle for transfer stations), demand (county polygons),
+        flows (lines)."""
+        fac = self.facilities.assign(symbol=self.facilities["technology"].map(PLANT_SYMBOLS).fillna("circle"))
         plants = gpd.GeoDataFrame(fac.reset_index(), geometry=points(fac["lon"], fac["lat"]), crs=CRS)
         counties = self.region.boundaries[["adcode", "geometry"]].set_index("adcode")
         demand = self.demand.copy()

@@ -103,6 +103,26 @@ def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, s
     return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
 
 
+def capture_chart(kpis_by_run: dict[str, dict], lang: str) -> alt.Chart | None:
+    """Sorting runs (e.g. a capture-rate sweep): incineration and food-waste plant capacity needed against the
+    food-waste capture rate, one point per run; None with fewer than two such runs."""
+    rows = [{"run": run, "capture": 100 * k["food_capture_rate"], "series": t(series, lang), "tpd": k[key]}
+            for run, k in kpis_by_run.items() if k.get("food_capture_rate") is not None
+            for key, series in (("incineration_capacity_tpd", "capacity"), ("biological_capacity_tpd", "biological_capacity"))
+            if k.get(key) is not None]
+    if len({row["run"] for row in rows}) < 2:
+        return None
+    frame = pd.DataFrame(rows).sort_values("capture")
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=[t("capacity", lang), t("biological_capacity", lang)], range=["#c0392b", "#1e8449"]))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("capture:Q", title=t("food_capture_pct", lang)),
+        y=alt.Y("tpd:Q", title="t/d", axis=alt.Axis(format=",.0f")), color=colour,
+        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("capture:Q", format=".1f", title=t("food_capture_pct", lang)),
+                 alt.Tooltip("series:N", title=t("col_series", lang)), alt.Tooltip("tpd:Q", format=",.0f", title="t/d")],
+    ).properties(title=t("capture_chart", lang), height=300, autosize=FIT_WIDTH)
+
+
 def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> alt.Chart:
     """Phased plans: capacity and MSW to treat per year (bars), raw MSW landfilled (line), the capacity goal (rule)."""
     frame = pd.DataFrame(path)

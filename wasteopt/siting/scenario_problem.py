@@ -150,7 +150,8 @@ def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technolog
 
 
 def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
-    """Per node (t/d): ``<fraction>_tpd`` captured for food, recyclables and hazardous waste in the target year.
+    """Per node (t/d): ``<fraction>_tpd`` captured for food, recyclables and hazardous waste in the target year,
+    and ``food_generated_tpd``, all the food waste in its MSW.
 
     A node's collected MSW splits into urban and rural parts as its generation does (population × kg/cap/d ×
     collection rate); captured = Σ part × composition share × capture rate of that year.
@@ -163,6 +164,8 @@ def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     urban_part = (urban / total.where(total > 0)).fillna(0.0)
     generated = demand["msw_generated_tpd"].astype(float)
     out = pd.DataFrame(index=demand.index)
+    food = sorting.composition.food
+    out["food_generated_tpd"] = generated * (urban_part * food.urban + (1 - urban_part) * food.rural)
     for fraction in SORTED_FRACTIONS:
         share = getattr(sorting.composition, fraction)
         capture_urban, capture_rural = sorting.capture.rate(fraction, year)
@@ -179,7 +182,7 @@ def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     if scenario.sorting.enabled:
         split = sorting_split(scenario, demand)
         demand = demand.join(split)
-        demand["msw_sorted_out_tpd"] = split.sum(axis=1)
+        demand["msw_sorted_out_tpd"] = split[[f"{f}_tpd" for f in SORTED_FRACTIONS]].sum(axis=1)
         demand["msw_tpd"] = demand["msw_generated_tpd"] - demand["msw_sorted_out_tpd"]
     cd = scenario.cd
     if not cd.enabled:
@@ -217,13 +220,11 @@ def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
         kind="transfer_candidate")
 
 
-def _existing_digesters(scenario: Scenario) -> pd.DataFrame:
+def _existing_digesters(scenario: Scenario) -> pd.DataFrame | None:
     """Food-waste plants in service from ``sorting.digester.existing_file`` (no public list exists; none without it)."""
     path = scenario.sorting.digester.existing_file
-    columns = ["name_zh", "name_en", "adcode", "lon", "lat", "technology", "existing_capacity_tpd", "existing_modules",
-               "is_new", "expandable", "kind"]
     if path is None:
-        return pd.DataFrame(columns=columns)
+        return None
     if not scenario.path(path).is_file():
         raise ScenarioError(f"key 'sorting.digester.existing_file': no such file {scenario.path(path)}")
     table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat", "capacity_tpd", "n_lines"),
@@ -258,7 +259,8 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     if scenario.transfer.enabled:
         frames.append(_transfer_sites(scenario, region))
     if scenario.sorting.enabled:
-        frames += [_existing_digesters(scenario), _county_sites(region, "digester", "digester_candidate"),
+        frames += [frame for frame in [_existing_digesters(scenario)] if frame is not None]
+        frames += [_county_sites(region, "digester", "digester_candidate"),
                    _county_sites(region, "sorting_centre", "sorting_centre_candidate")]
     sites = pd.concat(frames)
     sites.index.name = "site_id"
