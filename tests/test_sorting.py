@@ -2,13 +2,15 @@
 import pandas as pd
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.kpi import compute_kpis
+from wasteopt.app.tables import capture_chart
+from wasteopt.errors import DataError, ScenarioError
+from wasteopt.kpi import compute_kpis, goal_checks, kpi_labels
+from wasteopt.report import CAPTURE_COLUMNS, capture_table, write_capture_report
 from wasteopt.region import load_region
-from wasteopt.scenario import load_scenario
+from wasteopt.scenario import Goals, load_scenario
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.model import solve_problem
-from wasteopt.siting.scenario_problem import demand_table, residual_heating_value
+from wasteopt.siting.scenario_problem import build_problem, demand_table, residual_heating_value
 from wasteopt.siting.solve import solve_scenario
 from wasteopt.synthetic import write_seed_subset
 
@@ -119,12 +121,16 @@ def test_residual_waste_burns_hotter_once_food_waste_is_out(zhoukou):
     assert residual_heating_value(scenario, demand) > 5400
 
 
-def test_mass_balances_close_on_a_sorted_plan(zhoukou):
+@pytest.fixture(scope="module")
+def sorted_plan(zhoukou):
+    plan = solve_scenario(zhoukou[1])
+    return plan, compute_kpis(plan)
+
+
+def test_mass_balances_close_on_a_sorted_plan(sorted_plan):
     """Generated = residual + food + recyclables + hazardous; each stream is all treated; residues (food-waste
     plant 25 %, sorting centre 15 %) leave their plants once, to incinerators or landfills; no raw landfill."""
-    _, scenario = zhoukou
-    plan = solve_scenario(scenario)
-    kpis = compute_kpis(plan)
+    plan, kpis = sorted_plan
     flows, demand = plan.flows, plan.demand
     into = lambda stream, tech: flows.query("stream == @stream and destination_technology == @tech")["tonnes_per_day"].sum()  # noqa: E731
     generated = demand["msw_generated_tpd"].sum()
@@ -144,3 +150,51 @@ def test_sorted_out_share_with_sorting_says_how_to_migrate(zhoukou):
     _, scenario = zhoukou
     with pytest.raises(ScenarioError, match="sorted_out_share must be 0 with sorting.enabled"):
         scenario.with_changes({"demand": {"sorted_out_share": 0.1}})
+
+
+def test_food_waste_plants_carry_their_own_symbol_and_kpis(sorted_plan):
+    plan, kpis = sorted_plan
+    plants = plan.to_geodataframes()["plants"]
+    assert set(plants.loc[plants["technology"] == "digester", "symbol"]) == {"diamond"}
+    assert set(plants.loc[plants["technology"] == "incinerator", "symbol"]) == {"circle"}
+    shown = [key for key, _, _ in kpi_labels(kpis)]
+    assert {"food_waste_tpd", "biological_capacity_tpd", "resource_recovery_rate"} <= set(shown)
+    assert "food_waste_tpd" not in [key for key, _, _ in kpi_labels({"status": "optimal"})]
+    goal = goal_checks(kpis, Goals(resource_recovery_rate=0.6))[-1]
+    assert (goal["kpi"], goal["target"], goal["unit"]) == ("resource_recovery_pct", 60.0, "%")
+    assert goal["met"] == (kpis["resource_recovery_pct"] >= 60)
+    assert len(goal_checks(kpis, Goals())) == 4  # the recovery goal is checked only when a scenario sets it
+
+
+def test_existing_food_waste_plants_come_from_a_user_file(zhoukou, tmp_path):
+    folder, scenario = zhoukou
+    good = tmp_path / "digesters.csv"
+    good.write_text("site_id,name_zh,adcode,lon,lat,capacity_tpd,n_lines\nFW1,周口厨余,411602,114.65,33.62,200,2\n",
+                    encoding="utf-8")
+    sites = build_problem(scenario.with_changes({"sorting": {"digester": {"existing_file": str(good)}}}),
+                          load_region(scenario)).sites
+    assert sites.loc["FW1", ["technology", "existing_capacity_tpd", "existing_modules", "is_new"]].tolist() == \
+        ["digester", 200.0, 2, False]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site_id,name_zh,adcode,lon,lat,capacity_tpd,n_lines\nFW1,周口厨余,411602,114.65,33.62,-5,2\n",
+                   encoding="utf-8")
+    with pytest.raises(DataError, match="bad.csv"):
+        build_problem(scenario.with_changes({"sorting": {"digester": {"existing_file": str(bad)}}}), load_region(scenario))
+
+
+def test_capture_chart_needs_two_solved_sorting_runs(tmp_path):
+    """Rows sorted by capture, shares in %; the infeasible run is left out; the app chart has one point per run."""
+    runs = pd.DataFrame({"status": ["optimal", "time_limit", "infeasible"], "food_capture_rate": [0.4, 0.0, 0.2],
+                         "incineration_capacity_tpd": [50000.0, 60000.0, None], "biological_capacity_tpd": [9000.0, 0.0, None],
+                         "gap": [0.001, 0.01, None]})
+    table = capture_table(runs)
+    assert table[CAPTURE_COLUMNS["food_capture_rate"]].tolist() == [0.0, 40.0]
+    assert table[CAPTURE_COLUMNS["incineration_capacity_tpd"]].tolist() == [60000.0, 50000.0]
+    assert table[CAPTURE_COLUMNS["gap"]].tolist() == [1.0, 0.1]
+    files = write_capture_report(runs, tmp_path, "sweep")
+    assert sorted(files) == ["capture_csv", "capture_html", "capture_png"] and files["capture_png"].stat().st_size > 0
+    assert write_capture_report(runs.iloc[[0, 2]], tmp_path / "one", "sweep") == {}
+    kpis = {f"r{i}": row.to_dict() for i, row in runs.iloc[:2].iterrows()}
+    chart = capture_chart(kpis, "en").to_dict()
+    assert len(chart["datasets"][next(iter(chart["datasets"]))]) == 4  # two runs × (incineration, food-waste plants)
+    assert capture_chart({"r0": kpis["r0"]}, "zh") is None

@@ -90,6 +90,11 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     if len(landfills):
         ax.scatter(landfills["lon"], landfills["lat"], marker="^", color="#6e4b2a", s=30, zorder=3,
                    label=f"接收原生垃圾的填埋场 landfill taking raw MSW ({len(landfills)})")
+    food_plants = facilities[facilities["technology"] == "digester"]
+    if len(food_plants):  # the app's symbol: purple diamonds
+        ax.scatter(food_plants["lon"], food_plants["lat"], marker="D", color="#9467bd", edgecolor="black",
+                   linewidth=0.5, s=food_plants["capacity_tpd"] / 6, zorder=4,
+                   label=f"厨余垃圾处理厂 food-waste plant ({len(food_plants)})")
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
@@ -199,6 +204,9 @@ def write_capture_report(runs: pd.DataFrame, out: Path, title: str) -> dict[str,
 
 
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
+TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余垃圾处理厂 food-waste plant",
+                    "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
+                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler"}
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
 
 
@@ -284,6 +292,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
                                                                                       ascending=[False, False])
     return pd.DataFrame({
         "厂址 site": plants.index, "名称 name": plants["name_zh"] + " " + plants["name_en"].fillna(""),
+        "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
         + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
