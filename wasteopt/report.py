@@ -408,6 +408,16 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _sorted_note(demand: pd.DataFrame) -> str:
+    """With waste sorting: what left the residual waste to be treated apart."""
+    if "food_tpd" not in demand:
+        return ""
+    food, recyclables, hazardous = (demand[f"{f}_tpd"].sum() for f in ("food", "recyclables", "hazardous"))
+    return (f"（分类后的其他垃圾；厨余垃圾 {food:,.0f}、可回收物 {recyclables:,.0f}、有害垃圾 {hazardous:,.0f} t/d 另行处理） "
+            f"(residual waste after sorting; food waste {food:,.0f}, recyclables {recyclables:,.0f} and hazardous waste "
+            f"{hazardous:,.0f} t/d are treated apart)")
+
+
 def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
     if PATH_SHEET not in tables:
         return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
@@ -458,13 +468,13 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
-<h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
+<h2>新建与扩建设施 New and expanded facilities ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
-<p class="note">需求 demand: {generation['target_year']} 年需处理 {generation['totals']['msw_tpd']:,.0f} t/d to treat in {generation['target_year']};
+<p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>

@@ -634,6 +634,8 @@ def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.
     for problem, solution, year, capital, cost in zip(problems, solutions, years, spent, year_cost):
         sites, techs, flows = solution.sites, problem.technologies, solution.flows
         stoppable = _existing_stoppable(problem)
+        # demand of the streams those plants take (residual waste, not food waste or C&D sent elsewhere)
+        served = [s for s in problem.demand.columns if not plant_technology or s in techs[plant_technology].accepts]
         plants = sites[sites["technology"] == plant_technology] if plant_technology else \
             sites[sites["technology"].map(lambda t: techs[t].capacitated).astype(bool)]
         # raw MSW landfilled = gated streams (those needing a running site) into stoppable sites
@@ -641,7 +643,7 @@ def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.
                            for d, s in zip(flows["destination"], flows["stream"])], index=flows.index, dtype=bool)
         rows.append({
             "year": year,
-            "demand_tpd": float(problem.demand.to_numpy().sum()),
+            "demand_tpd": float(problem.demand[served].to_numpy().sum()),
             "capacity_tpd": float(plants["capacity_tpd"].sum()),
             "new_plants": int((plants["is_new"] & plants["opened"]).sum()),
             "expanded_plants": int((~plants["is_new"] & (plants["new_modules"] > 0)).sum()),

@@ -274,7 +274,7 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     if unknown:
         raise ScenarioError(f"key 'policy.locked_open/locked_closed': unknown site ids {', '.join(unknown[:10])}"
                             " (existing plants are P…, candidates C<adcode>, landfills L<adcode>, yards Y…, "
-                            "recyclers R…, transfer stations T…)")
+                            "recyclers R…, transfer stations T…, food-waste plants D<adcode>, sorting centres S<adcode>)")
     both = sorted(set(policy.locked_open) & set(policy.locked_closed))
     if both:
         raise ScenarioError(f"key 'policy': sites both locked open and closed: {', '.join(both)}")
