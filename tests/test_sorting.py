@@ -148,7 +148,7 @@ def test_mass_balances_close_on_a_sorted_plan(sorted_plan):
 
 def test_sorted_out_share_with_sorting_says_how_to_migrate(zhoukou):
     _, scenario = zhoukou
-    with pytest.raises(ScenarioError, match="sorted_out_share must be 0 with sorting.enabled"):
+    with pytest.raises(ScenarioError, match=r"key 'demand.sorted_out_share': must be 0 with sorting.enabled"):
         scenario.with_changes({"demand": {"sorted_out_share": 0.1}})
 
 

@@ -67,7 +67,8 @@ def compute_kpis(plan: SitingPlan) -> dict:
     t_km = float(flows["t_km_per_day"].sum())
     msw_tonnes = float(first_leg["tonnes_per_day"].sum())
     mean_haul = float((first_leg["tonnes_per_day"] * first_leg["km"]).sum() / msw_tonnes) if msw_tonnes else 0.0
-    co2e = DAYS_PER_YEAR * (incinerated * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
+    burnt = float(flows.loc[flows["destination_technology"] == "incinerator", "tonnes_per_day"].sum())  # + residues, food
+    co2e = DAYS_PER_YEAR * (burnt * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
                             + t_km * s.transport.co2_kg_per_t_km / 1000.0)
     load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]  # runs written before load_tpd
     utilisation = load / plants["capacity_tpd"]

@@ -434,7 +434,7 @@ class Scenario(_Section):
     @model_validator(mode="after")
     def _sorting_replaces_shorthand(self):
         if self.sorting.enabled and self.demand.sorted_out_share > 0:
-            raise ValueError("demand.sorted_out_share must be 0 with sorting.enabled: the capture rates "
+            raise ValueError("demand.sorted_out_share: must be 0 with sorting.enabled: the capture rates "
                              "(sorting.capture) now say how much food waste and recyclables leave residual waste; "
                              "set demand.sorted_out_share: 0 (0.10 ≈ food share 0.55 × capture 0.18)")
         return self
@@ -645,6 +645,11 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
             key = key_path_text(loc) or "(top level)"
             where = _nearest_line(lines, loc)
             message = item["msg"]
+            if item["type"] == "value_error" and not loc:  # a rule across sections names its key: "a.b: why"
+                named, _, why = str(item["ctx"]["error"]).partition(": ")
+                if why and all(part.isidentifier() for part in named.split(".")):
+                    loc, message = tuple(named.split(".")), why
+                    key, where = named, _nearest_line(lines, loc)
             if item["type"] == "extra_forbidden":
                 message = "unknown key" + _suggestion(loc, data)
             elif item["type"] == "missing":
