@@ -198,3 +198,15 @@ def test_capture_chart_needs_two_solved_sorting_runs(tmp_path):
     chart = capture_chart(kpis, "en").to_dict()
     assert len(chart["datasets"][next(iter(chart["datasets"]))]) == 4  # two runs × (incineration, food-waste plants)
     assert capture_chart({"r0": kpis["r0"]}, "zh") is None
+
+
+def test_the_app_map_draws_food_waste_plants_as_diamonds(sorted_plan):
+    from wasteopt.app.maps import FOOD_WASTE_PLANT, plan_deck, plan_legend
+
+    plan, _ = sorted_plan
+    deck = plan_deck(plan.to_geodataframes(), plan.region.prefecture_boundaries, plan.region.landfills, "zh")
+    diamonds = [vars(layer)["_data"] for layer in deck.layers if vars(layer).get("get_fill_color") == FOOD_WASTE_PLANT]
+    digesters = plan.facilities[plan.facilities["technology"] == "digester"]
+    assert len(diamonds) == 1 and len(diamonds[0]) == len(digesters) > 0
+    assert all(len(row["polygon"][0]) == 5 for row in diamonds[0])  # a closed diamond ring
+    assert "厨余垃圾处理厂" in plan_legend("zh") and "food-waste plant" in plan_legend("en")
