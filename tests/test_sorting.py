@@ -141,6 +141,7 @@ def test_mass_balances_close_on_a_sorted_plan(sorted_plan):
     residues = 0.25 * into("food", "digester") + 0.15 * into("recyclables", "sorting_centre")
     assert into("residue", "incinerator") + into("residue", "landfill") == pytest.approx(residues)
     assert kpis["raw_msw_landfill_tpd"] == 0 and kpis["biological_capacity_tpd"] > 0
+    assert kpis["cost_cny_per_year"] == pytest.approx(plan.objective, rel=1e-6)  # every stream priced as in the MILP
     assert kpis["resource_recovery_rate"] == pytest.approx(
         (into("food", "digester") + 0.85 * into("recyclables", "sorting_centre")) / generated, abs=1e-4)
     assert set(plan.facilities["technology"]) >= {"incinerator", "digester", "sorting_centre"}
@@ -210,3 +211,19 @@ def test_the_app_map_draws_food_waste_plants_as_diamonds(sorted_plan):
     assert len(diamonds) == 1 and len(diamonds[0]) == len(digesters) > 0
     assert all(len(row["polygon"][0]) == 5 for row in diamonds[0])  # a closed diamond ring
     assert "厨余垃圾处理厂" in plan_legend("zh") and "food-waste plant" in plan_legend("en")
+
+
+def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
+    """Food arcs into incinerators cost haulage + the 50 CNY/t surcharge + the power revenue the wet waste does
+    not earn, 174 · (1 − 2,417.75 / 5,400) = 96.10 CNY/t; a tonne uses 1.3 t/d of nameplate."""
+    _, scenario = zhoukou
+    allowed = scenario.with_changes({"sorting": {"cotreatment": {"allowed": True}}})
+    problem = build_problem(allowed, load_region(allowed))
+    incinerator = problem.technologies["incinerator"]
+    assert "food" in incinerator.accepts and incinerator.capacity_factor("food") == 1.3
+    arcs = problem.arcs
+    burnt = arcs[(arcs["stream"] == "food") & arcs["destination"].map(problem.sites["technology"]).eq("incinerator")]
+    per_km = allowed.sorting.food_cny_per_t_km + 60 * 0.1 / 1000  # carbon price × 0.1 kg CO2 per t·km
+    expected = burnt["km"] * per_km + 50 + 174 * (1 - 2417.75 / 5400)
+    assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert "food" not in build_problem(scenario, load_region(scenario)).technologies["incinerator"].accepts

@@ -240,7 +240,8 @@ KPI_LABELS = [
     ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
 ]
 SORTING_KPI_LABELS = [  # runs with sorting.enabled
-    ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"), ("food_waste_treated_tpd", "food waste treated", "t/d"),
+    ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"),
+    ("food_waste_treated_tpd", "food waste treated", "t/d"),
     ("food_waste_cotreated_tpd", "of which co-treated at incinerators", "t/d"),
     ("biological_capacity_tpd", "food-waste plant capacity", "t/d"), ("new_food_waste_plants", "new food-waste plants", "plants"),
     ("recyclables_recovered_tpd", "recyclables recovered", "t/d"), ("residual_incinerated_tpd", "residual waste incinerated", "t/d"),

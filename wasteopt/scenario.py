@@ -278,7 +278,7 @@ class DigesterSettings(_Section):
 
     line_sizes_tpd: list[Annotated[float, Field(gt=0, le=5000)]] = Field(
         [100.0, 200.0, 300.0], min_length=1, max_length=20, description="[assumption] usual Chinese AD line sizes")
-    max_lines_per_site: int = Field(4, ge=1, le=20)
+    max_lines_per_site: int = Field(4, ge=1, le=20, description="[assumption]")
     site_cost_wan_cny: float = Field(3000, ge=0, description="land, pre-treatment hall, biogas and wastewater plant [assumption]")
     line_fixed_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
     line_cost_wan_cny_per_tpd: float = Field(40, ge=0, description="with the fixed parts ≈ 60 万/t·d at one 200 t/d line [assumption]")
@@ -288,7 +288,7 @@ class DigesterSettings(_Section):
                                  "or landfill, t per t [assumption]")
     min_load_share: float = Field(0.0, ge=0, le=1, description="none by default: remote counties with a few t/d of "
                                   "food waste and no plant within reach must still open one [assumption]")
-    availability: float = Field(0.9, gt=0, le=1)
+    availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate, as incinerators [assumption]")
     co2e_t_per_t: float = Field(-0.05, description="[assumption]; Qingdao LCA: sorting + AD + incineration −0.062 t/t "
                                 "of MSW (DOMAIN §2.8)")
     existing_file: str | None = Field(None, description=(
@@ -300,7 +300,7 @@ class SortingCentreSettings(_Section):
     """Recyclables sorting centre (分拣中心)."""
 
     module_tpd: float = Field(200, gt=0, le=5000, description="[assumption]")
-    max_modules: int = Field(3, ge=1, le=20)
+    max_modules: int = Field(3, ge=1, le=20, description="[assumption]")
     site_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
     module_cost_wan_cny: float = Field(800, ge=0, description="[assumption]")
     opex_cny_per_t: float = Field(150, ge=0, description="[assumption]")
@@ -312,7 +312,7 @@ class SortingCentreSettings(_Section):
 class CotreatmentSettings(_Section):
     """Food waste burnt at incinerators (混烧) when no food-waste plant takes it."""
 
-    allowed: bool = False
+    allowed: bool = Field(False, description="policy switch: food waste may be burnt where no food-waste plant takes it")
     capacity_factor: float = Field(1.3, ge=1, le=5, description="t/d of nameplate per t/d of food waste: wet waste "
                                    "slows drying on the grate [assumption]")
     surcharge_cny_per_t: float = Field(50, ge=0, description="leachate and auxiliary fuel [assumption]")

@@ -83,10 +83,12 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
     carbon = econ.carbon_price_cny_per_t_co2e
     sizes, site_capital, line_capital = incinerator_capital_cny(scenario)
     sorting = scenario.sorting
-    burnt = ("msw",) + (("residue",) if sorting.enabled else ()) + (("food",) if sorting.enabled and sorting.cotreatment.allowed else ())
+    burnt = ("msw",) + (("residue",) if sorting.enabled else ())
+    burnt += ("food",) if sorting.enabled and sorting.cotreatment.allowed else ()
     techs = {
         "incinerator": Technology(
-            name="incinerator", accepts=burnt, module_sizes_tpd=sizes, capacity_factors=incinerator_capacity_factors(scenario, demand),
+            name="incinerator", accepts=burnt, module_sizes_tpd=sizes,
+            capacity_factors=incinerator_capacity_factors(scenario, demand),
             module_annual_cost=tuple(capital * crf for capital in line_capital),
             site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
             availability=inc.availability, min_load_share=inc.min_load_share,
