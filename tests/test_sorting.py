@@ -9,9 +9,8 @@ from wasteopt.report import CAPTURE_COLUMNS, capture_table, write_capture_report
 from wasteopt.region import load_region
 from wasteopt.scenario import Goals, load_scenario
 from wasteopt.siting import SitingProblem, Technology
-from wasteopt.siting.model import solve_problem
+from wasteopt.siting.pipeline import solve_problem, solve_scenario
 from wasteopt.siting.scenario_problem import build_problem, demand_table, residual_heating_value
-from wasteopt.siting.solve import solve_scenario
 from wasteopt.synthetic import write_seed_subset
 
 ARC_COLUMNS = ["origin", "destination", "stream", "km", "cost_per_t"]
