@@ -12,6 +12,8 @@ from wasteopt.region import Region
 from wasteopt.scenario import Scenario
 
 CRS = "EPSG:4326"
+# Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
+PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": "triangle"}
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class SitingPlan:
 
     facilities: one row per used site (plants and landfills): site_id, name_zh, name_en,
       technology, status (existing | expanded | new | landfill), capacity_tpd, throughput_tpd,
-      utilisation, raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
+      load_tpd (nameplate t/d the throughput uses: tonnes × the stream's capacity factor), utilisation
+      (load / capacity), raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
     flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
     demand: region demand per county plus the destination that serves its MSW.
     capacity_path: phased plans only: per year capacity (t/d), plants, raw MSW landfilled, landfills stopped;
@@ -46,8 +49,11 @@ class SitingPlan:
 
     def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
         """Layers for GIS (EPSG:4326), one geometry type each (ArcGIS needs that): plants (points: incinerators
-        and the other built facilities), landfills (points), demand (county MultiPolygons), flows (lines)."""
-        fac = self.facilities.reset_index()
+        and the other built facilities, with a ``symbol`` per technology: circle, or diamond for food-waste
+        plants, square for sorting centres, triangle for transfer stations), landfills (points), demand (county
+        MultiPolygons), flows (lines)."""
+        fac = self.facilities.assign(symbol=self.facilities["technology"].map(PLANT_SYMBOLS).fillna("circle"))
+        fac = fac.reset_index()
         sites = gpd.GeoDataFrame(fac, geometry=points(fac["lon"], fac["lat"]), crs=CRS)
         is_landfill = (fac["technology"] == "landfill").to_numpy()
         counties = self.region.boundaries[["adcode", "geometry"]].set_index("adcode")

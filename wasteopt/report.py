@@ -21,9 +21,9 @@ from pydantic import BaseModel
 
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
-from wasteopt.export import atomic_path, write_text, write_xlsx
+from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
-from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
+from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
@@ -93,6 +93,11 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     if len(landfills):
         ax.scatter(landfills["lon"], landfills["lat"], marker="^", color=hex_colour("landfill"), s=30, zorder=3,
                    label=f"接收原生垃圾的填埋场 landfill taking raw MSW ({len(landfills)})")
+    food_plants = facilities[facilities["technology"] == "digester"]
+    if len(food_plants):  # the app's symbol: purple diamonds
+        ax.scatter(food_plants["lon"], food_plants["lat"], marker="D", color="#9467bd", edgecolor="black",
+                   linewidth=0.5, s=food_plants["capacity_tpd"] / 6, zorder=4,
+                   label=f"厨余垃圾处理厂 food-waste plant ({len(food_plants)})")
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
@@ -139,7 +144,72 @@ def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:
     return figure_png(fig)
 
 
+CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 English (unit)
+    "food_capture_rate": "厨余垃圾分出率 food-waste capture (%)",
+    "incineration_capacity_tpd": "焚烧处理能力 incineration capacity (t/d)",
+    "biological_capacity_tpd": "厨余垃圾处理能力 food-waste plant capacity (t/d)",
+    "residual_incinerated_tpd": "其他垃圾焚烧量 residual waste incinerated (t/d)",
+    "residual_lhv_kj_per_kg": "其他垃圾低位热值 residual LHV (kJ/kg)",
+    "cost_wan_cny_per_year": "系统年成本 system cost (万元/yr)",
+    "resource_recovery_pct": "资源化利用率 resource recovery (%)",
+    "gap": "MIP 差距 gap (%)",
+}
+
+
+def capture_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Solved sorting runs (one row each, KPI columns) ordered by food-waste capture, shares in %."""
+    solved = runs[runs["status"].isin(["optimal", "time_limit"]) & runs["food_capture_rate"].notna()]
+    table = solved[[c for c in CAPTURE_COLUMNS if c in solved]].astype(float).sort_values("food_capture_rate")
+    table["food_capture_rate"] *= 100
+    if "gap" in table:
+        table["gap"] *= 100
+    return table.rename(columns=CAPTURE_COLUMNS).reset_index(drop=True)
+
+
+def chart_capacity_vs_capture(table: pd.DataFrame) -> bytes:
+    """Incineration capacity needed (and food-waste plant capacity) against the food-waste capture rate."""
+    x = table[CAPTURE_COLUMNS["food_capture_rate"]]
+    fig = new_figure(7, 4.2)
+    ax = fig.subplots()
+    ax.plot(x, table[CAPTURE_COLUMNS["incineration_capacity_tpd"]], "o-", color="#c0392b",
+            label="焚烧处理能力 incineration capacity")
+    ax.plot(x, table[CAPTURE_COLUMNS["biological_capacity_tpd"]], "s--", color="#1e8449",
+            label="厨余垃圾处理能力 food-waste plants")
+    ax.set_xlabel(CAPTURE_COLUMNS["food_capture_rate"])
+    ax.set_ylabel("能力 capacity (t/d)")
+    ax.set_title("焚烧能力需求与厨余垃圾分出率 Incineration capacity needed vs food-waste capture rate", fontsize=10)
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return figure_png(fig)
+
+
+def write_capture_report(runs: pd.DataFrame, out: Path, title: str) -> dict[str, Path]:
+    """capture.png, capture.csv and capture.html for a sweep over food-waste capture; none with fewer than two
+    solved sorting runs."""
+    table = capture_table(runs) if "food_capture_rate" in runs else pd.DataFrame()
+    if len(table) < 2:
+        return {}
+    setup_fonts()
+    png = chart_capacity_vs_capture(table)
+    files = {"capture_png": out / "capture.png", "capture_csv": out / "capture.csv", "capture_html": out / "capture.html"}
+    write_bytes(files["capture_png"], png)
+    write_csv(files["capture_csv"], table)
+    page = (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            "<h2>焚烧能力需求与厨余垃圾分出率 Incineration capacity needed vs food-waste capture rate</h2>"
+            f"{_img(png, 'capacity vs capture')}{_html_table(table)}"
+            '<p class="note">每行一个已求解的情景；分出率 = 分出的厨余垃圾 / 生活垃圾中的全部厨余垃圾。 '
+            "One solved variant per row; capture = food waste sorted out / all food waste in the MSW.</p></body></html>")
+    write_text(files["capture_html"], page)
+    return files
+
+
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
+TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余垃圾处理厂 food-waste plant",
+                    "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
+                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler"}
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
 
 
@@ -231,11 +301,11 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
     rows = []
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(kpis):
         value = kpis.get(key)
         if key == "gap" and value is not None:
             value, unit = round(100 * value, 3), "%"
-        elif key == "mean_utilisation" and value is not None:
+        elif key in SHARE_KPIS and value is not None:
             value, unit = round(100 * value, 1), "%"
         elif key == "landfills_stopped":
             value = f"{value} / {kpis.get('landfills_total')}"
@@ -296,6 +366,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
                                                                                       ascending=[False, False])
     return pd.DataFrame({
         "厂址 site": plants.index, "名称 name": plants["name_zh"] + " " + plants["name_en"].fillna(""),
+        "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
         + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
@@ -389,6 +460,16 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _sorted_note(demand: pd.DataFrame) -> str:
+    """With waste sorting: what left the residual waste to be treated apart."""
+    if "food_tpd" not in demand:
+        return ""
+    food, recyclables, hazardous = (demand[f"{f}_tpd"].sum() for f in ("food", "recyclables", "hazardous"))
+    return (f"（分类后的其他垃圾；厨余垃圾 {food:,.0f}、可回收物 {recyclables:,.0f}、有害垃圾 {hazardous:,.0f} t/d 另行处理） "
+            f"(residual waste after sorting; food waste {food:,.0f}, recyclables {recyclables:,.0f} and hazardous waste "
+            f"{hazardous:,.0f} t/d are treated apart)")
+
+
 def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
     if PATH_SHEET not in tables:
         return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
@@ -441,13 +522,13 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {_html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
 {_backtest_html(run, region, facilities, tables)}
-<h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
+<h2>新建与扩建设施 New and expanded facilities ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
-<p class="note">需求 demand: {generation['target_year']} 年需处理 {generation['totals']['msw_tpd']:,.0f} t/d to treat in {generation['target_year']};
+<p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -69,7 +70,9 @@ class DemandSettings(_Section):
     msw_kg_per_capita_day: UrbanRural = UrbanRural(urban=1.1, rural=0.52)
     collection_rate: UrbanRuralShare = UrbanRuralShare(urban=1.0, rural=0.95)
     growth_per_year: float = Field(0.02, ge=-0.2, le=0.3, description="growth of collected MSW per year from 2020")
-    sorted_out_share: float = Field(0.10, ge=0, le=0.9, description="share of MSW diverted by source sorting (kitchen waste)")
+    sorted_out_share: float = Field(0.10, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
+                                    "diverted by source sorting that leaves the model (kitchen waste) [assumption]; "
+                                    "must be 0 with sorting.enabled (the capture rates say what is diverted)")
     calibration: Calibration | None = Calibration(
         total_tpd=72000, year=2023,
         source="DOMAIN.md §2.1: Henan harmless-treated MSW ≈ 4.9 万 t/d incinerated / 0.68 share (2023)",
@@ -192,6 +195,164 @@ class TransferSettings(_Section):
     max_feed_km: float = Field(40, gt=0, le=MAX_KM, description="county → station haul limit")
 
 
+class CapturePoint(_Section):
+    """Share of a fraction that ends up in its own bin in ``year`` (urban and rural)."""
+
+    year: int = Field(ge=2000, le=2060)
+    urban: float = Field(ge=0, le=1)
+    rural: float = Field(ge=0, le=1)
+
+
+def _ramp(points: list[CapturePoint]) -> list[CapturePoint]:
+    if any(b.year <= a.year for a, b in zip(points, points[1:])):
+        raise ValueError("capture points must have strictly increasing years")
+    return points
+
+
+class Composition(_Section):
+    """Wet-mass shares of collected MSW (the rest is residual waste 其他垃圾)."""
+
+    food: UrbanRural = Field(UrbanRural(urban=0.55, rural=0.40), description=(
+        "厨余垃圾 incl. restaurant 餐厨 waste. Urban [derived]: below the 66 % (Beijing) and 71 % (Shanghai) "
+        "kitchen-waste shares of large-city MSW (Wei et al. 2018 via th4.ilovetranslation.com/nReONgOt99L=d, "
+        "weak) for Henan's smaller cities; rural [assumption]: food + coal ash ≈ 70 % (Zeng et al. 2015, "
+        "DOMAIN §2.2), ash taken as about 30 %"))
+    recyclables: UrbanRural = Field(UrbanRural(urban=0.20, rural=0.10), description=(
+        "可回收物 paper, plastics, glass, metal, textiles. Urban [derived]: Shanghai 2020 recovered 6,375 of "
+        "30,073 t/d sorted (21 %; 城市管理与科技 2021(5):93); rural [assumption]"))
+    hazardous: UrbanRural = Field(UrbanRural(urban=0.005, rural=0.003), description=(
+        "有害垃圾 batteries, lamps, medicines: counted, not sited [assumption]; Shanghai 2024: 2.1 t/d of about "
+        "34,000 t/d (bbs.lyxww.cn/mrkx/202407/397819.html) is far less"))
+
+    @model_validator(mode="after")
+    def _shares_fit(self):
+        for side in ("urban", "rural"):
+            if sum(getattr(getattr(self, f), side) for f in ("food", "recyclables", "hazardous")) > 1 + 1e-9:
+                raise ValueError(f"{side} shares of food, recyclables and hazardous add up to more than 1")
+        return self
+
+
+def _default_ramp(urban_2025: float, rural_2025: float, urban_2020: float = 0.0) -> list[CapturePoint]:
+    return [CapturePoint(year=2020, urban=urban_2020, rural=0.0), CapturePoint(year=2025, urban=urban_2025, rural=rural_2025)]
+
+
+class CaptureRates(_Section):
+    """Per fraction, capture rates by year (linear between the points, flat outside them). Captured waste
+    goes to its own plants; the rest of each fraction stays in residual waste."""
+
+    food: Annotated[list[CapturePoint], Field(min_length=1, max_length=50)] = Field(
+        _default_ramp(0.30, 0.10, 0.05), description=(
+            "[derived] Shanghai, the national leader after mandatory sorting (2019), separated 9,504 t/d wet waste "
+            "in 2020 (城市管理与科技 2021(5):93), about 45 % of its food waste at a 70 % share of about 30,000 t/d; "
+            "Henan cities are taken to reach two thirds of that by 2025 (urban 0.30), villages 0.10; Zhengzhou's "
+            "sorting began in Dec 2019 (urban 0.05 in 2020) [assumption]"))
+    recyclables: Annotated[list[CapturePoint], Field(min_length=1, max_length=50)] = Field(
+        _default_ramp(0.40, 0.20, 0.10), description=(
+            "[assumption] recyclables already go largely to private collectors (DOMAIN §2.2); sorting raises "
+            "what reaches sorting centres"))
+    hazardous: Annotated[list[CapturePoint], Field(min_length=1, max_length=50)] = Field(
+        _default_ramp(0.50, 0.20, 0.10), description="[assumption]")
+
+    @model_validator(mode="after")
+    def _years_increase(self):
+        for name in ("food", "recyclables", "hazardous"):
+            _ramp(getattr(self, name))
+        return self
+
+    def rate(self, fraction: str, year: int) -> tuple[float, float]:
+        """(urban, rural) capture of ``fraction`` in ``year``."""
+        points = getattr(self, fraction)
+        years = [p.year for p in points]
+        return (float(np.interp(year, years, [p.urban for p in points])),
+                float(np.interp(year, years, [p.rural for p in points])))
+
+
+class HeatingValues(_Section):
+    """Lower heating values (LHV, as received) that set how much incinerator nameplate a tonne uses.
+
+    Food waste: LHV = (1 − moisture) × dry LHV − 2,443 kJ/kg × moisture (2,443 kJ/kg: latent heat of water at
+    25 °C). Residual waste: the mixed-waste LHV less what the captured fractions took out, per tonne left:
+    LHV_res = (LHV_mixed − Σ_f captured_f × LHV_f) / (1 − Σ_f captured_f), captured_f as shares of the
+    province's collected MSW. Capacity factor at an incinerator = max(1, LHV_res / rated LHV): a grate is
+    limited by heat above its rated LHV and by tonnes below it."""
+
+    mixed_kj_per_kg: float = Field(5400, gt=0, le=40000, description="mixed MSW as collected [src, DOMAIN §0/§2.2: Han et al. 2019]")
+    rated_kj_per_kg: float = Field(5400, gt=0, le=40000, description="LHV at which incinerator nameplate t/d holds; "
+                                   "= today's mixed waste, which Henan's plants run on [assumption]")
+    food_moisture: float = Field(0.75, ge=0, lt=1, description="kitchen waste moisture > 70 % in a Shanghai survey of "
+                                 "catering waste ('Study on kitchen waste characteristics of different catering types in "
+                                 "Shanghai') [src]; 70–90 % (zkcentrifuge.com/kitchen-waste-feature) [weak]")
+    food_dry_kj_per_kg: float = Field(17000, gt=0, le=40000, description="food solids, dry basis [assumption]")
+    recyclables_kj_per_kg: float = Field(12000, ge=0, le=40000, description="paper and plastics with glass and metal [assumption]")
+    hazardous_kj_per_kg: float = Field(0, ge=0, le=40000, description="[assumption] tiny either way")
+
+    @property
+    def food_kj_per_kg(self) -> float:
+        """[derived] wet LHV of food waste."""
+        return (1 - self.food_moisture) * self.food_dry_kj_per_kg - 2443.0 * self.food_moisture
+
+
+class DigesterSettings(_Section):
+    """Food-waste plant (厨余垃圾处理厂): anaerobic digestion in modular lines."""
+
+    line_sizes_tpd: list[Annotated[float, Field(gt=0, le=5000)]] = Field(
+        [100.0, 200.0, 300.0], min_length=1, max_length=20, description="[assumption] usual Chinese AD line sizes")
+    max_lines_per_site: int = Field(4, ge=1, le=20, description="[assumption]")
+    site_cost_wan_cny: float = Field(3000, ge=0, description="land, pre-treatment hall, biogas and wastewater plant [assumption]")
+    line_fixed_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
+    line_cost_wan_cny_per_tpd: float = Field(40, ge=0, description="with the fixed parts ≈ 60 万/t·d at one 200 t/d line [assumption]")
+    opex_cny_per_t: float = Field(200, ge=0, description="[assumption]")
+    revenue_cny_per_t: float = Field(80, ge=0, description="biogas power and recovered oil [assumption]")
+    residue_share: float = Field(0.25, ge=0, le=1, description="impurities and dewatered digestate to incineration "
+                                 "or landfill, t per t [assumption]")
+    min_load_share: float = Field(0.0, ge=0, le=1, description="none by default: remote counties with a few t/d of "
+                                  "food waste and no plant within reach must still open one [assumption]")
+    availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate, as incinerators [assumption]")
+    co2e_t_per_t: float = Field(-0.05, description="[assumption]; Qingdao LCA: sorting + AD + incineration −0.062 t/t "
+                                "of MSW (DOMAIN §2.8)")
+    existing_file: str | None = Field(None, description=(
+        "CSV site_id,name_zh,adcode,lon,lat,capacity_tpd,n_lines of food-waste plants in service: no public list "
+        "exists, so none are assumed without it"))
+
+
+class SortingCentreSettings(_Section):
+    """Recyclables sorting centre (分拣中心)."""
+
+    module_tpd: float = Field(200, gt=0, le=5000, description="[assumption]")
+    max_modules: int = Field(3, ge=1, le=20, description="[assumption]")
+    site_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
+    module_cost_wan_cny: float = Field(800, ge=0, description="[assumption]")
+    opex_cny_per_t: float = Field(150, ge=0, description="[assumption]")
+    sales_revenue_cny_per_t: float = Field(300, ge=0, description="per t sold [assumption]")
+    product_share: float = Field(0.85, ge=0, le=1, description="sold per t received; the rest is residue to incineration or landfill [assumption]")
+    min_load_share: float = Field(0.0, ge=0, le=1, description="none by default, as for food-waste plants [assumption]")
+
+
+class CotreatmentSettings(_Section):
+    """Food waste burnt at incinerators (混烧) when no food-waste plant takes it."""
+
+    allowed: bool = Field(False, description="policy switch: food waste may be burnt where no food-waste plant takes it")
+    capacity_factor: float = Field(1.3, ge=1, le=5, description="t/d of nameplate per t/d of food waste: wet waste "
+                                   "slows drying on the grate [assumption]")
+    surcharge_cny_per_t: float = Field(50, ge=0, description="leachate and auxiliary fuel [assumption]")
+
+
+class SortingSettings(_Section):
+    """Waste sorting (垃圾分类): MSW splits into food waste, recyclables, hazardous and residual waste, each with
+    its own plants. Off: MSW is one stream (and ``demand.sorted_out_share`` takes a share out)."""
+
+    enabled: bool = False
+    composition: Composition = Composition()
+    capture: CaptureRates = CaptureRates()
+    heating_value: HeatingValues = HeatingValues()
+    digester: DigesterSettings = DigesterSettings()
+    sorting_centre: SortingCentreSettings = SortingCentreSettings()
+    cotreatment: CotreatmentSettings = CotreatmentSettings()
+    max_haul_km: float = Field(80, gt=0, le=2000, description="food waste and recyclables haul limit, road km [assumption]")
+    food_cny_per_t_km: float = Field(1.5, ge=0, description="sealed food-waste trucks, like collection vehicles [assumption, DOMAIN §2.7]")
+    recyclables_cny_per_t_km: float = Field(1.0, ge=0, description="[assumption]")
+
+
 class ObjectiveSettings(_Section):
     """min_cost (default); p_median: least t·km with exactly ``p`` plants; set_cover: fewest new
     plants so every county has one within ``radius_km``; max_coverage: most t/d within ``radius_km`` with ``p`` plants."""
@@ -286,6 +447,9 @@ class Goals(_Section):
     incineration_capacity_tpd: float = Field(70000, ge=0, le=MAX_TPD)
     new_plants: int = Field(30, ge=0, le=MAX_COUNT)
     landfills_stopped: int = Field(40, ge=0, le=MAX_COUNT)
+    resource_recovery_rate: float | None = Field(None, ge=0, le=1, description=(
+        "生活垃圾资源化利用率 (recycled + biologically treated) / generated; the national 2025 target is ≈ 0.60 "
+        "(发改环资〔2021〕642号, DOMAIN §2.1) [src]; null = not checked"))
 
 
 class Scenario(_Section):
@@ -306,7 +470,16 @@ class Scenario(_Section):
     phasing: PhasingSettings = PhasingSettings()
     solver: SolverSettings = SolverSettings()
     goals: Goals = Goals()
+    sorting: SortingSettings = SortingSettings()
     base_dir: str = Field(".", description="relative paths resolve against this folder (set by the loader)")
+
+    @model_validator(mode="after")
+    def _sorting_replaces_shorthand(self):
+        if self.sorting.enabled and self.demand.sorted_out_share > 0:
+            raise ValueError("demand.sorted_out_share: must be 0 with sorting.enabled: the capture rates "
+                             "(sorting.capture) now say how much food waste and recyclables leave residual waste; "
+                             "set demand.sorted_out_share: 0 (0.10 ≈ food share 0.55 × capture 0.18)")
+        return self
 
     def path(self, relative: str) -> Path:
         """A scenario file path resolved against the project or config folder."""
@@ -330,7 +503,8 @@ class Scenario(_Section):
                  ("region.candidate_sites_file", self.region.candidate_sites_file),
                  ("network.od_matrix_file", self.network.od_matrix_file),
                  ("transfer.candidate_sites_file", self.transfer.candidate_sites_file),
-                 ("policy.fixed_plants_file", self.policy.fixed_plants_file)]
+                 ("policy.fixed_plants_file", self.policy.fixed_plants_file),
+                 ("sorting.digester.existing_file", self.sorting.digester.existing_file)]
         named += [(f"exclusion.zones_files.{i}", name) for i, name in enumerate(self.exclusion.zones_files)]
         return [(key, name) for key, name in named if name]
 
@@ -514,6 +688,11 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
             key = key_path_text(loc) or "(top level)"
             where = _nearest_line(lines, loc)
             message = item["msg"]
+            if item["type"] == "value_error" and not loc:  # a rule across sections names its key: "a.b: why"
+                named, _, why = str(item["ctx"]["error"]).partition(": ")
+                if why and all(part.isidentifier() for part in named.split(".")):
+                    loc, message = tuple(named.split(".")), why
+                    key, where = named, _nearest_line(lines, loc)
             if item["type"] == "extra_forbidden":
                 message = "unknown key" + _suggestion(loc, data)
             elif item["type"] == "missing":

@@ -258,6 +258,9 @@ def write_summary(summary: pd.DataFrame, sweep: Sweep) -> dict[str, Path]:
         summary.astype({c: str for c in summary.columns if summary[c].dtype == object}).to_parquet(tmp, index=False)
     if sweep.spec.pareto is not None:
         files.update(plot_pareto(summary, sweep.spec.pareto, sweep.out))
+    from wasteopt.report import write_capture_report
+
+    files.update(write_capture_report(summary, sweep.out, f"{sweep.spec.name}: 垃圾分类 waste sorting"))
     return files
 
 

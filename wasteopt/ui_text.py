@@ -188,6 +188,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_year_built": ("首次投运", "first in service"),
     "col_year_complete": ("全部建成", "all lines by"),
     "capacity_path": ("逐年能力路径 (t/d)", "capacity path by year (t/d)"),
+    "capture_chart": ("焚烧能力需求与厨余垃圾分出率 (t/d)", "incineration capacity needed vs food-waste capture rate (t/d)"),
+    "food_capture_pct": ("厨余垃圾分出率 (%)", "food-waste capture rate (%)"),
+    "biological_capacity": ("厨余垃圾处理能力", "food-waste plant capacity"),
+    "digester": ("厨余垃圾处理厂", "food-waste plant"),
+    "sorting_centre": ("分拣中心", "sorting centre"),
     "capacity_goal": ("能力目标", "capacity goal"),
     "cd_same_seat": ("去向在本县县城的，运距按 0 km 计（县内运距未建模），每趟只计装卸时间。",
                      "A destination at the county's own seat shows 0 km (haulage within a county is not modelled): "
@@ -252,6 +257,11 @@ KPI_NAMES_ZH = {
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
     "landfills_stopped": "停用填埋场（共计）", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
     "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+    "food_capture_rate": "厨余垃圾分出率", "food_waste_tpd": "厨余垃圾分出量", "food_waste_treated_tpd": "厨余垃圾处理量",
+    "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
+    "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
+    "residual_incinerated_tpd": "其他垃圾焚烧量", "residual_lhv_kj_per_kg": "其他垃圾低位热值",
+    "resource_recovery_rate": "资源化利用率",
 }
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.kpi import KPI_LABELS, format_kpi
+from wasteopt.kpi import format_kpi, kpi_labels
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
@@ -25,7 +25,7 @@ def styled_goals(frame: pd.DataFrame):
 def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
     """Rows: KPIs with their unit; one column per run."""
     rows = []
-    for key, label, unit_text in KPI_LABELS:
+    for key, label, unit_text in kpi_labels(*kpis_by_run.values()):
         row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
                t("unit", lang): unit(unit_text, lang)}
         for run, kpis in kpis_by_run.items():
@@ -101,6 +101,26 @@ def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, s
     labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
         y="label_at:Q", text=alt.Text("value:Q", format=number_format))
     return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
+
+
+def capture_chart(kpis_by_run: dict[str, dict], lang: str) -> alt.Chart | None:
+    """Sorting runs (e.g. a capture-rate sweep): incineration and food-waste plant capacity needed against the
+    food-waste capture rate, one point per run; None with fewer than two such runs."""
+    rows = [{"run": run, "capture": 100 * k["food_capture_rate"], "series": t(series, lang), "tpd": k[key]}
+            for run, k in kpis_by_run.items() if k.get("food_capture_rate") is not None
+            for key, series in (("incineration_capacity_tpd", "capacity"), ("biological_capacity_tpd", "biological_capacity"))
+            if k.get(key) is not None]
+    if len({row["run"] for row in rows}) < 2:
+        return None
+    frame = pd.DataFrame(rows).sort_values("capture")
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=[t("capacity", lang), t("biological_capacity", lang)], range=["#c0392b", "#1e8449"]))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("capture:Q", title=t("food_capture_pct", lang)),
+        y=alt.Y("tpd:Q", title="t/d", axis=alt.Axis(format=",.0f")), color=colour,
+        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("capture:Q", format=".1f", title=t("food_capture_pct", lang)),
+                 alt.Tooltip("series:N", title=t("col_series", lang)), alt.Tooltip("tpd:Q", format=",.0f", title="t/d")],
+    ).properties(title=t("capture_chart", lang), height=300, autosize=FIT_WIDTH)
 
 
 def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> alt.Chart:

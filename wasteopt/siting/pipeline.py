@@ -210,10 +210,10 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     table["status"] = np.select(
         [landfill & table["restored"], landfill & ~table["running"], landfill, table["is_new"], table["new_modules"] > 0],
         ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
-    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["throughput_tpd"] / table["capacity_tpd"], np.nan)
+    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["load_tpd"] / table["capacity_tpd"], np.nan)
     table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
     table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
-                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
+                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "load_tpd", "raw_msw_tpd", "utilisation",
                    "adcode", "prefecture_adcode", "lon", "lat"]]
 
     location = pd.concat([region.demand[["lon", "lat", "name_zh"]], sites[["lon", "lat", "name_zh"]]])

@@ -3,7 +3,8 @@ import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
-from wasteopt.app.tables import balance_chart, goals_table, kpi_bar, kpi_table, prefecture_balance, styled_goals
+from wasteopt.app.tables import (balance_chart, capture_chart, goals_table, kpi_bar, kpi_table, prefecture_balance,
+                                 styled_goals)
 from wasteopt.errors import WasteoptError
 from wasteopt.export import csv_bytes
 from wasteopt.kpi import comparison_frame
@@ -40,6 +41,9 @@ except (WasteoptError, OSError) as error:
     show_error(error)
     st.stop()
 st.altair_chart(balance_chart(prefecture_balance(layers), L), width="stretch")
+capture = capture_chart(kpis, L)  # runs with waste sorting, e.g. the variants of configs/sweeps/henan-sorting.yaml
+if capture is not None:
+    st.altair_chart(capture, width="stretch")
 KPI_BARS = [  # (KPI, title, scale, number format), three per row
     ("raw_msw_landfill_tpd", "landfill_tpd", 1.0, ",.0f"), ("incineration_capacity_tpd", "capacity_tpd", 1.0, ",.0f"),
     ("mean_utilisation", "utilisation_pct", 100.0, ".1f"), ("t_km_per_day", "t_km", 1.0, ",.0f"),
