@@ -28,3 +28,7 @@ class InfeasibleError(WasteoptError):
 
 class RunExistsError(WasteoptError):
     """An output directory already holds a run and ``--force`` was not given."""
+
+
+class RunNotFoundError(WasteoptError):
+    """A run id or folder names no recorded run."""

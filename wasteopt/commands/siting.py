@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunExistsError, WasteoptError
+from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_frame
+from wasteopt.errors import RunExistsError, RunNotFoundError
 from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
 from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
@@ -26,6 +27,8 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    solve.add_argument("--name", default="", metavar="LABEL", help="the run's label in runs lists and comparisons")
+    solve.add_argument("--note", default="", help="a note kept with the run")
     solve.set_defaults(func=run_solve)
 
     runs = commands.add_parser("runs", help="list the solves recorded in the run registry")
@@ -35,6 +38,7 @@ def register(commands, bench_commands) -> None:
 
     compare = commands.add_parser("compare", help="KPIs and goals of runs side by side")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run id (see `wasteopt runs`) or run folder")
+    compare.add_argument("--base", metavar="RUN", help="the run the others are compared with (default: the first)")
     compare.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     compare.add_argument("--out", metavar="CSV", help="also write the table (raw values) to this CSV")
     compare.add_argument("--force", action="store_true", help="overwrite an existing --out file")
@@ -62,7 +66,7 @@ def run_solve(args) -> int:
     plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
     kpis = compute_kpis(plan)
     files = export_plan(plan, kpis, args.out, force=True)
-    record = RunRegistry(args.registry).record(scenario, kpis, args.out, source="cli")
+    record = RunRegistry(args.registry).record(scenario, kpis, args.out, source="cli", label=args.name, note=args.note)
     print(kpi_table(kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
@@ -87,28 +91,70 @@ def run_compare(args) -> int:
     if args.out and Path(args.out).exists() and not args.force:
         raise RunExistsError(f"{args.out} exists; pass --force to overwrite it, or choose another --out")
     registry = RunRegistry(args.registry)
-    kpis_by_run = {}
-    for run in args.runs:
+    kpis_by_run, titles = {}, {}
+    for run in [*args.runs, *([args.base] if args.base and args.base not in args.runs else [])]:
         folder = Path(run)
         if (folder / RUN_MARKER).is_file():
             name = run if folder.name in kpis_by_run or not folder.name else folder.name
             kpis_by_run[name] = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+            titles[name] = kpis_by_run[name].get("scenario", "")
         elif (record := registry.get(run)) is not None:
-            kpis_by_run[run] = record.kpis
+            kpis_by_run[run], titles[run] = record.kpis, record.title()
         else:
-            raise WasteoptError(f"run '{run}' is neither a run folder (with {RUN_MARKER}) nor a run id in "
-                                f"{args.registry} (see `wasteopt runs`)")
-    frame = comparison_frame(kpis_by_run)
-    shown = frame.copy()
-    for run, kpis in kpis_by_run.items():
-        shown[run] = [format_kpi(key, value, kpis) for key, value in zip(frame["kpi"], frame[run])]
-    for run, kpis in kpis_by_run.items():
-        print(f"{run}: {kpis.get('scenario', '')}")
-    print(_aligned(shown.drop(columns="kpi")))
+            raise RunNotFoundError(f"run '{run}' is neither a run folder (with {RUN_MARKER}) nor a run id in "
+                                   f"{args.registry} (see `wasteopt runs`)")
+    base = _base_name(args.base, kpis_by_run) if args.base else next(iter(kpis_by_run))
+    kpis_by_run = {base: kpis_by_run[base], **{run: kpis for run, kpis in kpis_by_run.items() if run != base}}
+    frame = delta_frame(kpis_by_run, base)
+    for run in kpis_by_run:
+        print(f"{run}{' (基准 base)' if run == base else ''}: {titles[run]}")
+    print(_aligned(_shown_deltas(frame, kpis_by_run, base)))
+    goals = comparison_frame(kpis_by_run)
+    goals = goals[goals["kpi"].str.startswith("goal ")]
+    if len(goals):
+        print()
+        print(_aligned(goals.drop(columns=["kpi", "unit"]).rename(columns={"label": "goal 目标"})))
+    print()
+    for run in list(kpis_by_run)[1:]:
+        if (delta := cost_delta(kpis_by_run[base], kpis_by_run[run])) is not None:
+            verdict = WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE
+            print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
+                  f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
     if args.out:
-        write_csv(args.out, frame)
+        write_csv(args.out, pd.concat([frame, goals], ignore_index=True))
         print(f"\ntable written to {args.out}")
     return 0
+
+
+def _base_name(base: str, kpis_by_run: dict) -> str:
+    """The key under which ``--base`` was loaded (a folder is keyed by its name)."""
+    return base if base in kpis_by_run else Path(base).name
+
+
+def _shown_deltas(frame: pd.DataFrame, kpis_by_run: dict[str, dict], base: str) -> pd.DataFrame:
+    """The delta frame as text: values formatted like the KPI table, Δ signed, the cost Δ % replaced by
+    the tolerance notice where the two gaps cannot separate the costs."""
+    rows = frame[frame["kpi"] != "cost_within_solver_tolerance"]
+    verdicts = frame.set_index("kpi").loc["cost_within_solver_tolerance"]
+    shown = pd.DataFrame({"KPI": [f"{label} ({unit})" if unit else label for label, unit in zip(rows["label"], rows["unit"])]})
+    for run, kpis in kpis_by_run.items():
+        heading = f"{run} (base)" if run == base else run
+        shown[heading] = [format_kpi(key, value, kpis) for key, value in zip(rows["kpi"], rows[run])]
+        if run == base:
+            continue
+        shown[f"Δ {run}"] = [_signed(key, value) for key, value in zip(rows["kpi"], rows[f"{run} Δ"])]
+        shown[f"Δ % {run}"] = [WITHIN_TOLERANCE if key == COST_KEY and verdicts[run] else
+                               ("–" if value is None or pd.isna(value) else f"{value:+.2f} %")
+                               for key, value in zip(rows["kpi"], rows[f"{run} Δ %"])]
+    return shown
+
+
+def _signed(key: str, value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    if key == "mean_utilisation":
+        return f"{100 * value:+.2f} pp"
+    return f"{value:+,.2f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
 def _aligned(frame: pd.DataFrame) -> str:
