@@ -41,7 +41,8 @@ def solve(at: AppTest, time_limit: float = SHORT_LIMIT_S) -> AppTest:
 @pytest.mark.parametrize("config", service.config_names())
 def test_unchanged_knobs_reproduce_the_scenario(config):
     scenario = load_scenario(ROOT / "configs" / config)
-    values = knob_values(scenario) | {"time_limit": scenario.solver.time_limit_s}
+    values = knob_values(scenario) | {"time_limit": scenario.solver.time_limit_s,
+                                      "rel_gap_pct": 100 * scenario.solver.rel_gap}
     assert scenario.with_changes(changes_from_knobs(values)).content_hash() == scenario.content_hash()
 
 
@@ -55,7 +56,15 @@ def test_knobs_become_scenario_changes():
     assert changed.policy.new_plants.min == 30
     assert changed.incinerator.line_sizes_tpd == [300.0, 750.0]
     assert changed.policy.locked_open == ["C410102"]
-    assert changed.solver.time_limit_s == 20
+    assert (changed.solver.time_limit_s, changed.solver.rel_gap) == (60, 0.01)  # the config's 60 s, the app's 1 %
+
+
+def test_the_apps_time_budget_is_never_below_the_configs():
+    values = knob_values(load_scenario(ROOT / "configs" / "henan-2025-full.yaml"))  # 120 s, 0.5 %
+    assert (values["time_limit"], values["rel_gap_pct"]) == (120.0, 1.0)
+    values = knob_values(load_scenario(ROOT / "configs" / "henan-2025.yaml").with_changes(
+        {"solver": {"time_limit_s": 5, "rel_gap": 0.02}}))
+    assert (values["time_limit"], values["rel_gap_pct"]) == (30.0, 2.0)
 
 
 def test_every_ui_string_has_both_languages():
@@ -113,7 +122,9 @@ def test_scenario_page_shows_knobs_and_effective_yaml(app):
     assert app.title[0].value == "情景与求解"
     labels = {slider.label for slider in app.slider}
     assert {"目标年份", "最大运距 (km)", "年增长率 (%/年)", "分类分流比例 (%)"} <= labels
-    assert app.number_input(key="knob.time_limit").value == 20.0
+    # the config's 60 s and the app's 1 %, stated beside the Solve button
+    assert (app.number_input(key="knob.time_limit").value, app.number_input(key="knob.rel_gap_pct").value) == (60.0, 1.0)
+    assert any("求解至已证明差距 ≤ 1 % 或 60 s" in text.value for text in app.markdown)
     assert app.selectbox(key="knob.objective").value == "min_cost"
     assert app.checkbox(key="knob.cd_enabled").value is False
     app.checkbox(key="knob.cd_enabled").check().run()

@@ -6,12 +6,14 @@ import re
 import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from wasteopt.errors import ScenarioError
 from wasteopt.export import RUN_MARKER, export_plan
 from wasteopt.kpi import compute_kpis
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
+from wasteopt.scenario_changes import Change
 from wasteopt.siting import solve_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +23,7 @@ RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ f
 REUSABLE_STATUSES = ("optimal", "time_limit")
 
 # Two workers: the machine has two cores; more solves than that only queue.
+T = TypeVar("T")
 _SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
 
 
@@ -78,19 +81,22 @@ def has_files(record: RunRecord) -> bool:
     return bool(record.out_dir) and (Path(record.out_dir) / RUN_MARKER).exists()
 
 
-def solve_and_save(scenario: Scenario) -> RunRecord:
-    """Solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app"). Raises InfeasibleError."""
+def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
+                   base_run: str | None = None) -> RunRecord:
+    """Solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the planner's label,
+    the changes from the loaded config, a note and the run it started from. Raises InfeasibleError."""
     plan = solve_scenario(scenario)
     kpis = compute_kpis(plan)
     run_id = new_run_id()
     out_dir = runs_dir() / "app" / run_id
     export_plan(plan, kpis, out_dir)
-    return registry().record(scenario, kpis, out_dir, source="app", run_id=run_id)
+    return registry().record(scenario, kpis, out_dir, source="app", run_id=run_id, label=label, changes=changes,
+                             note=note, base_run=base_run)
 
 
-def start_solve(scenario: Scenario) -> Future:
-    """Run :func:`solve_and_save` in a worker thread, so the page can show progress (and the run is saved even if the user leaves)."""
-    return _SOLVER_POOL.submit(solve_and_save, scenario)
+def submit(work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` in the app's solver pool (two threads: the machine's two cores)."""
+    return _SOLVER_POOL.submit(work)
 
 
 def saved_scenario(scenario_yaml: str) -> Scenario:

@@ -1,6 +1,6 @@
-"""Scenario page: load or upload a scenario, turn the knobs, see the effective YAML, solve with progress."""
+"""Scenario page: load or upload a scenario, turn the knobs, see the effective YAML, name the run, solve with
+progress (the solve outlives the page), rename and annotate the result."""
 import hashlib
-import logging
 import time
 from pathlib import Path
 
@@ -8,10 +8,12 @@ import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
-from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
+from wasteopt.app.jobs import find_job, start_job
+from wasteopt.app.state import KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
 from wasteopt.app.tables import goals_table, kpi_table, styled_goals
-from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
+from wasteopt.scenario_changes import changes_text, scenario_changes
 from wasteopt.ui_text import t
 
 L = lang()
@@ -79,7 +81,6 @@ with network:
     st.markdown(f"**{t('network', L)}**")
     low, high = span("max_haul_km", 20.0, 400.0)
     knob(st.slider, "max_haul_km", "max_haul", min_value=low, max_value=high, step=5.0)
-    knob(st.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
 with lines:
     st.markdown(f"**{t('incinerator', L)}**")
     knob(st.multiselect, "line_sizes", "line_sizes", options=line_size_options(st.session_state[KNOB_PREFIX + "line_sizes"]),
@@ -133,37 +134,39 @@ with st.expander(t("effective_yaml", L)):
                        file_name=service.safe_file_stem(scenario.name) + ".yaml", key="download_yaml")
 
 
-def solve(scenario) -> dict:
-    """Solve in a worker thread while a progress bar counts the time limit down; an outcome dict for the page."""
-    reused = service.reusable_run(scenario)
-    if reused is not None:
-        return {"run_id": reused.run_id, "reused": True, "hash": scenario.content_hash()}
-    limit = scenario.solver.time_limit_s
-    started = time.monotonic()
-    future = service.start_solve(scenario)
-    bar = st.progress(0.0, text=t("solving", L, limit=limit))
-    while not future.done():
-        elapsed = time.monotonic() - started
-        bar.progress(min(elapsed / limit, 0.99), text=f"{t('solving', L, limit=limit)} {elapsed:.0f} s")
-        time.sleep(0.2)
+st.subheader(t("solve_section", L))
+changes = scenario_changes(base, scenario)
+st.caption(f"{t('changes_from_config', L)}: {changes_text(changes, L) or t('no_changes', L)}")
+name_column, note_column = st.columns([1, 2])
+name_column.text_input(t("run_label", L), key=RUN_PREFIX + "label", placeholder=base.name)
+note_column.text_input(t("run_note", L), key=RUN_PREFIX + "note")
+solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
+knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
+budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
+if solve_column.button(t("solve", L), type="primary", key="solve"):
+    job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
+                    note=st.session_state.get(RUN_PREFIX + "note", ""))
+    st.session_state["job"] = job.job_id
+    st.session_state.pop("outcome", None)
+
+
+def wait_for(job) -> None:
+    """Show the running solve until it ends. Leaving the page ends this wait, not the solve: the job id stays
+    in the session and the page, drawn again, picks the job up."""
+    bar = st.progress(0.0)
+    while not job.done():
+        elapsed = job.elapsed()
+        bar.progress(min(elapsed / job.time_limit_s, 0.99),
+                     text=t("solving", L, gap=100 * job.rel_gap, limit=job.time_limit_s, elapsed=elapsed))
+        time.sleep(0.25)
     bar.empty()
-    try:
-        record = future.result()
-    except InfeasibleError as error:
-        if error.explanation is None:  # no plan found in time, none proven impossible
-            return {"error": str(error), "hash": scenario.content_hash()}
-        return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
-                "hash": scenario.content_hash()}
-    except WasteoptError as error:
-        return {"error": str(error), "hash": scenario.content_hash()}
-    except Exception as error:  # a bug, not bad input: one line for the planner, the traceback in the server log
-        logging.getLogger("wasteopt.app").exception("solve failed")
-        return {"error": f"internal error ({type(error).__name__}: {error})", "hash": scenario.content_hash()}
-    return {"run_id": record.run_id, "reused": False, "hash": scenario.content_hash()}
 
 
-if st.button(t("solve", L), type="primary", key="solve"):
-    st.session_state["outcome"] = solve(scenario)
+if (job := find_job(st.session_state.get("job"))) is not None:
+    wait_for(job)
+    st.session_state["outcome"] = job.outcome()
+    del st.session_state["job"]
 
 outcome = st.session_state.get("outcome")
 if outcome:
@@ -190,7 +193,14 @@ if outcome:
         message = t("solved", L, status=status, gap=gap, seconds=kpis["solve_seconds"] or 0.0)
         (st.success if kpis["status"] == "optimal" else st.warning)(message)
         st.caption(t("saved_run", L, run_id=record.run_id, out_dir=record.out_dir))
-        label = record.run_id
+        st.markdown(f"**{record.title(L)}**" + (f"  \n{record.note}" if record.note else ""))
+        with st.expander(t("rename_run", L)):
+            new_label = st.text_input(t("run_label", L), value=record.label, key=f"rename.label.{record.run_id}")
+            new_note = st.text_input(t("run_note", L), value=record.note, key=f"rename.note.{record.run_id}")
+            if st.button(t("save_label", L), key=f"rename.save.{record.run_id}"):
+                service.registry().rename(record.run_id, label=new_label, note=new_note)
+                st.rerun()
+        label = record.title(L)
         st.markdown(f"**{t('goals', L)}**")
         st.table(styled_goals(goals_table({label: kpis}, L).set_index(t("goal", L))))
         st.markdown(f"**{t('kpis', L)}**")
