@@ -161,8 +161,14 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.slider(key="knob.max_haul_km").set_value(120.0).run()
     assert "参数已改动" in app.info[0].value
+    assert "相对配置的改动: 最大运距 150 km → 120 km" in [c.value for c in app.caption]
+    app.text_input(key="run.label").input("短运距")
+    app.text_input(key="run.note").input("县城到厂不超过 120 km")
     solve(app)
     records = RunRegistry(runs_dir / "registry.sqlite").records()
+    assert records[0].title() == "短运距 · 最大运距 150 km → 120 km" and records[0].note == "县城到厂不超过 120 km"
+    assert records[1].title() == "河南 2025 原生垃圾零填埋 / Henan 2025 zero landfill"
+    assert "**短运距 · 最大运距 150 km → 120 km**  \n县城到厂不超过 120 km" in [m.value for m in app.markdown]
     assert [r.source for r in records] == ["app", "app"]
     for record in records:
         assert Path(record.out_dir) == (runs_dir / "app" / record.run_id).resolve()
@@ -175,7 +181,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
     goals, kpis = app.table[0].value, app.table[1].value
-    assert {r.run_id for r in records} <= set(goals.columns) and len(kpis) > 10
+    assert {r.title() for r in records} <= set(goals.columns) and len(kpis) > 10
+    base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
+    assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
