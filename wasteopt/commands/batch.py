@@ -31,6 +31,8 @@ def register(commands, bench_commands) -> None:
     report = commands.add_parser("report", help="HTML (+ PDF, XLSX) review report of a run folder")
     report.add_argument("run_dir", help="folder written by `wasteopt solve --out` or a sweep")
     report.add_argument("--no-pdf", action="store_true", help="skip the PDF even if Chromium is installed")
+    report.add_argument("--base", metavar="RUN_DIR", help="a base run folder: the report adds Δ against it and says "
+                        "whether the cost difference is within the two runs' proven gaps")
     report.set_defaults(func=run_report_command)
 
     scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
@@ -77,7 +79,7 @@ def run_sweep_command(args) -> int:
 def run_report_command(args) -> int:
     from wasteopt.report import write_report
 
-    files = write_report(args.run_dir, pdf=not args.no_pdf)
+    files = write_report(args.run_dir, pdf=not args.no_pdf, base_dir=args.base)
     if not args.no_pdf and "pdf" not in files:
         print("no PDF: headless Chromium not found or it failed (HTML and XLSX written)", file=sys.stderr)
     print("report written: " + ", ".join(str(p) for p in files.values()))
