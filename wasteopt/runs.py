@@ -166,6 +166,39 @@ def _record(row: tuple) -> RunRecord:
     return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
 
 
+@dataclass(frozen=True)
+class BaseRun:
+    """A finished run a what-if starts from: its id (or folder name), scenario, KPIs and facilities table."""
+
+    run_id: str
+    scenario: Scenario
+    kpis: dict
+    facilities: pd.DataFrame
+
+
+def load_base_run(ref: str, registry: RunRegistry, project_root: str | Path = ".") -> BaseRun:
+    """The run ``ref`` names: a run id in ``registry`` or a run folder. Its scenario's relative paths resolve
+    against ``project_root``."""
+    from wasteopt.export import RUN_MARKER
+    from wasteopt.scenario import scenario_from_yaml_text
+
+    folder, run_id, scenario_yaml = Path(ref), Path(ref).name, None
+    if not (folder / RUN_MARKER).is_file():
+        record = registry.get(ref)
+        if record is None or not record.out_dir or not (Path(record.out_dir) / RUN_MARKER).is_file():
+            raise RunNotFoundError(f"run '{ref}' is neither a run folder (with {RUN_MARKER}) nor a run id with its "
+                                   f"files in {registry.path} (see `wasteopt runs`)")
+        folder, run_id, scenario_yaml = Path(record.out_dir), record.run_id, record.scenario_yaml
+    try:
+        scenario_yaml = scenario_yaml or (folder / "scenario.yaml").read_text(encoding="utf-8")
+        kpis = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+        facilities = pd.read_csv(folder / "facilities.csv", index_col="site_id", dtype={"adcode": str})
+    except (OSError, ValueError) as error:
+        raise RunNotFoundError(f"run '{ref}': cannot read its files in {folder}: {error}") from None
+    scenario = scenario_from_yaml_text(scenario_yaml, base_dir=project_root, source=f"run {run_id}")
+    return BaseRun(run_id, scenario, kpis, facilities)
+
+
 def new_run_id() -> str:
     """Sortable and unique: local time plus 6 random hex digits, e.g. 20250101-120000-a1b2c3."""
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import unicodedata
 from pathlib import Path
@@ -13,8 +14,10 @@ from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_
 from wasteopt.errors import RunExistsError, RunNotFoundError
 from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
 from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
-from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
+from wasteopt.milp import Progress, SolveWatch
+from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry, load_base_run
 from wasteopt.scenario import load_scenario
+from wasteopt.scenario_changes import scenario_changes
 from wasteopt.siting import solve_scenario
 
 
@@ -27,6 +30,9 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    solve.add_argument("--warm-start", metavar="RUN", help="start from this run's plan (run id or folder): its build "
+                       "decisions, repaired for this scenario, are HiGHS's first plan; the run's title lists the changes")
+    solve.add_argument("--no-progress", action="store_true", help="no progress line (elapsed, best plan, bound, gap)")
     solve.add_argument("--name", default="", metavar="LABEL", help="the run's label in runs lists and comparisons")
     solve.add_argument("--note", default="", help="a note kept with the run")
     solve.set_defaults(func=run_solve)
@@ -61,12 +67,20 @@ def _fraction(text: str) -> float:
 
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
+    registry = RunRegistry(args.registry)
+    base = load_base_run(args.warm_start, registry) if args.warm_start else None
     prepare_run_dir(args.out, args.force)  # fail before a long solve, not after
-    print(f"solving {args.config} …", file=sys.stderr, flush=True)
-    plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
+    print(f"solving {args.config}{f' from run {base.run_id}' if base else ''} …", file=sys.stderr, flush=True)
+    line = None if args.no_progress else ProgressLine(sys.stderr, _objective_unit(scenario))
+    plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap,
+                          base_plan=base.facilities if base else None, watch=line and SolveWatch(line.show))
+    if line:
+        line.close()
     kpis = compute_kpis(plan)
     files = export_plan(plan, kpis, args.out, force=True)
-    record = RunRegistry(args.registry).record(scenario, kpis, args.out, source="cli", label=args.name, note=args.note)
+    changes = scenario_changes(base.scenario, scenario) if base else []
+    record = registry.record(scenario, kpis, args.out, source="cli", label=args.name, note=args.note, changes=changes,
+                             base_run=base.run_id if base else None)
     print(kpi_table(kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
@@ -75,6 +89,44 @@ def run_solve(args) -> int:
             print(f"solver: {plan.message}")
     print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
     return 0
+
+
+def _objective_unit(scenario) -> tuple[float, str]:
+    """(divisor, unit) of the objective as the progress line shows it."""
+    if scenario.objective.kind != "min_cost":
+        return 1.0, f"({scenario.objective.kind})"
+    return 1e4, "万元 (present value)" if scenario.phasing.years else "万元/yr"
+
+
+class ProgressLine:
+    """One line on ``stream`` for a running solve: elapsed, best plan, bound, gap. On a terminal it is redrawn
+    in place; into a file or pipe a line is written at each better plan and every ``every_s`` seconds."""
+
+    def __init__(self, stream, unit: tuple[float, str], every_s: float = 5.0):
+        self.stream, (self.divisor, self.unit), self.every_s = stream, unit, every_s
+        self.in_place = stream.isatty()
+        self.last_best, self.last_shown, self.drawn = None, -math.inf, False
+
+    def text(self, progress: Progress) -> str:
+        def money(value):
+            return "–" if value is None else f"{value / self.divisor:,.0f}"
+        gap = "–" if progress.gap is None else f"{100 * progress.gap:.2f} %"
+        return (f"{progress.seconds:6.1f} s  最好方案 best {money(progress.best)}  界 bound {money(progress.bound)} "
+                f"{self.unit}  差距 gap {gap}")
+
+    def show(self, progress: Progress) -> None:
+        better = progress.best is not None and progress.best != self.last_best
+        if not self.in_place and not better and progress.seconds - self.last_shown < self.every_s:
+            return
+        self.last_best, self.last_shown, self.drawn = progress.best, progress.seconds, True
+        end = "" if self.in_place else "\n"
+        self.stream.write(("\r\033[K" if self.in_place else "") + self.text(progress) + end)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.in_place and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def run_list(args) -> int:
