@@ -168,6 +168,8 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     records = RunRegistry(runs_dir / "registry.sqlite").records()
     assert records[0].title() == "短运距 · 最大运距 150 km → 120 km" and records[0].note == "县城到厂不超过 120 km"
     assert records[1].title() == "河南 2025 原生垃圾零填埋 / Henan 2025 zero landfill"
+    # the what-if started from the plan on screen (the first run): warm, and says so
+    assert records[0].base_run == records[1].run_id and "warm start" in records[0].kpis["solver_message"]
     assert "**短运距 · 最大运距 150 km → 120 km**  \n县城到厂不超过 120 km" in [m.value for m in app.markdown]
     assert [r.source for r in records] == ["app", "app"]
     for record in records:

@@ -13,20 +13,25 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from wasteopt.app import service
 from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.milp import SolveWatch
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change
 
 
 @dataclass
 class SolveJob:
-    """One solve of ``scenario`` running (or finished) in the app's solver pool."""
+    """One solve of ``scenario`` running (or finished) in the app's solver pool; ``watch`` holds its progress
+    (best plan and bound over time) and stops it."""
 
     job_id: str
     scenario_hash: str
     time_limit_s: float
     rel_gap: float
+    watch: SolveWatch = field(default_factory=SolveWatch)
     started: float = field(default_factory=time.monotonic)
     future: Future | None = None
 
@@ -59,15 +64,18 @@ _LOCK = threading.Lock()
 
 
 def start_job(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
-              base_run: str | None = None) -> SolveJob:
-    """Reuse an earlier run of exactly this scenario or solve it in the background; see :class:`SolveJob`."""
+              base_run: str | None = None, base_plan: pd.DataFrame | None = None) -> SolveJob:
+    """Reuse an earlier run of exactly this scenario or solve it in the background, warm-started from
+    ``base_plan`` (the facilities of run ``base_run``) if given; see :class:`SolveJob`."""
     job = SolveJob(uuid.uuid4().hex, scenario.content_hash(), scenario.solver.time_limit_s, scenario.solver.rel_gap)
 
     def run():
         reused = service.reusable_run(scenario)
         if reused is not None:
             return reused, True
-        return service.solve_and_save(scenario, label=label, changes=changes, note=note, base_run=base_run), False
+        record = service.solve_and_save(scenario, label=label, changes=changes, note=note, base_run=base_run,
+                                        base_plan=base_plan, watch=job.watch)
+        return record, False
 
     job.future = service.submit(run)
     with _LOCK:

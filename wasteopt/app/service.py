@@ -8,9 +8,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import pandas as pd
+
 from wasteopt.errors import ScenarioError
 from wasteopt.export import RUN_MARKER, export_plan
 from wasteopt.kpi import compute_kpis
+from wasteopt.milp import SolveWatch
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
 from wasteopt.scenario_changes import Change
@@ -77,15 +80,27 @@ def reusable_run(scenario: Scenario) -> RunRecord | None:
     return None
 
 
+def warm_start_plan(record: RunRecord | None, scenario: Scenario) -> pd.DataFrame | None:
+    """The facilities of ``record`` to warm-start ``scenario`` from: a one-year run with its files, of the
+    same config (the planner's what-if of it); else None."""
+    if record is None or scenario.phasing.years or not has_files(record) or record.name != scenario.name:
+        return None
+    if saved_scenario(record.scenario_yaml).phasing.years:
+        return None
+    return pd.read_csv(Path(record.out_dir) / "facilities.csv", index_col="site_id", dtype={"adcode": str})
+
+
 def has_files(record: RunRecord) -> bool:
     return bool(record.out_dir) and (Path(record.out_dir) / RUN_MARKER).exists()
 
 
 def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
-                   base_run: str | None = None) -> RunRecord:
-    """Solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the planner's label,
-    the changes from the loaded config, a note and the run it started from. Raises InfeasibleError."""
-    plan = solve_scenario(scenario)
+                   base_run: str | None = None, base_plan: pd.DataFrame | None = None,
+                   watch: SolveWatch | None = None) -> RunRecord:
+    """Solve (warm-started from ``base_plan``, the facilities of run ``base_run``, if given; ``watch`` sees the
+    progress and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with
+    the planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
+    plan = solve_scenario(scenario, base_plan=base_plan, watch=watch)
     kpis = compute_kpis(plan)
     run_id = new_run_id()
     out_dir = runs_dir() / "app" / run_id

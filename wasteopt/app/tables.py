@@ -139,6 +139,22 @@ def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: 
     return (bars + labels + zero).properties(title=title, height=220, autosize=FIT_WIDTH)
 
 
+def progress_chart(history: list, lang: str, divisor: float = 1e4, unit_text: str = "万元/yr") -> alt.Chart:
+    """A running solve: the best plan's objective and the proven bound over time (objective / ``divisor``)."""
+    names = {"best": t("progress_best", lang), "bound": t("progress_bound", lang)}
+    rows = [{"seconds": p.seconds, "series": names[kind], "value": value / divisor}
+            for p in history for kind, value in (("best", p.best), ("bound", p.bound)) if value is not None]
+    frame = pd.DataFrame(rows, columns=["seconds", "series", "value"])
+    return alt.Chart(frame).mark_line(point=True, interpolate="step-after").encode(
+        x=alt.X("seconds:Q", title=t("progress_seconds", lang)),
+        y=alt.Y("value:Q", title=unit_text, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(names.values()), range=["#c0392b", "#2c3e50"])),
+        tooltip=[alt.Tooltip("seconds:Q", format=".1f", title="s"), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("value:Q", format=",.0f", title=unit_text)],
+    ).properties(title=t("progress_title", lang), height=220, autosize=FIT_WIDTH)
+
+
 def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> alt.Chart:
     """Phased plans: capacity and MSW to treat per year (bars), raw MSW landfilled (line), the capacity goal (rule)."""
     frame = pd.DataFrame(path)

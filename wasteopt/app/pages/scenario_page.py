@@ -9,8 +9,9 @@ import streamlit as st
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.jobs import find_job, start_job
-from wasteopt.app.state import KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
-from wasteopt.app.tables import goals_table, kpi_table, styled_goals
+from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
+                                show_error)
+from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.scenario_changes import changes_text, scenario_changes
@@ -144,22 +145,40 @@ solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3],
 knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
 knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
 budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
+# a what-if starts from the plan of the run the planner is looking at (a one-year run of this config)
+start_record = service.registry().get(st.session_state.get(CURRENT_RUN) or "")
+base_plan = service.warm_start_plan(start_record, scenario)
+st.session_state.setdefault(RUN_PREFIX + "warm", True)
+warm = base_plan is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
 if solve_column.button(t("solve", L), type="primary", key="solve"):
     job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
-                    note=st.session_state.get(RUN_PREFIX + "note", ""))
+                    note=st.session_state.get(RUN_PREFIX + "note", ""), base_run=start_record.run_id if warm else None,
+                    base_plan=base_plan if warm else None)
     st.session_state["job"] = job.job_id
     st.session_state.pop("outcome", None)
 
 
 def wait_for(job) -> None:
-    """Show the running solve until it ends. Leaving the page ends this wait, not the solve: the job id stays
-    in the session and the page, drawn again, picks the job up."""
-    bar = st.progress(0.0)
+    """Show the running solve (time, best plan and bound, a Stop button) until it ends. Leaving the page ends
+    this wait, not the solve: the job id stays in the session and the page, drawn again, picks the job up."""
+    if st.button(t("stop", L), key="stop", icon=":material/stop:"):
+        job.watch.stop()
+    divisor, unit_text = (1e4, "万元/yr") if scenario.objective.kind == "min_cost" else (1.0, scenario.objective.kind)
+    bar, line, chart = st.progress(0.0), st.empty(), st.empty()
+    shown = -1
     while not job.done():
         elapsed = job.elapsed()
-        bar.progress(min(elapsed / job.time_limit_s, 0.99),
-                     text=t("solving", L, gap=100 * job.rel_gap, limit=job.time_limit_s, elapsed=elapsed))
-        time.sleep(0.25)
+        text = t("stopping", L) if job.watch.stopped else \
+            t("solving", L, gap=100 * job.rel_gap, limit=job.time_limit_s, elapsed=elapsed)
+        bar.progress(min(elapsed / job.time_limit_s, 0.99), text=text)
+        history = list(job.watch.history)
+        if history and len(history) != shown:
+            shown, last = len(history), history[-1]
+            money = (lambda v: "–" if v is None else f"{v / divisor:,.0f} {unit_text}")
+            line.caption(t("progress_gap", L, elapsed=last.seconds, best=money(last.best), bound=money(last.bound),
+                           gap="–" if last.gap is None else f"{100 * last.gap:.2f} %"))
+            chart.altair_chart(progress_chart(history, L, divisor, unit_text), width="stretch")
+        time.sleep(0.5)
     bar.empty()
 
 
