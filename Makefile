@@ -28,6 +28,8 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
+	$(PY) -m wasteopt solve $(CONFIG) --out bench/results/whatif-base --force --no-progress --registry bench/results/registry.sqlite > /dev/null
+	$(PY) -m wasteopt bench whatif $(CONFIG) --base bench/results/whatif-base --registry bench/results/registry.sqlite > bench/results/whatif.csv
 
 app: $(STAMP)
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1

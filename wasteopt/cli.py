@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "wasteopt.routing.commands",
     "wasteopt.commands.bench",
     "wasteopt.commands.batch",
+    "wasteopt.commands.whatif",
 )
 
 
