@@ -81,6 +81,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
     "status_optimal": ("最优", "optimal"),
     "status_time_limit": ("达到时间上限（非最优，显示已证明的差距）", "time limit (not proven optimal; proven gap shown)"),
+    "status_stopped": ("已停止（保留最好方案，显示已证明的差距）", "stopped (best plan kept; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
     "infeasible": ("情景不可行", "the scenario is infeasible"),

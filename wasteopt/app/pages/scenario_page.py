@@ -204,7 +204,8 @@ if outcome:
     else:
         remember_run(record)
         kpis = record.kpis
-        status = t("status_optimal", L) if kpis["status"] == "optimal" else (
+        stopped = "interrupt" in (kpis.get("solver_message") or "").lower()  # the planner pressed Stop
+        status = t("status_optimal", L) if kpis["status"] == "optimal" else t("status_stopped", L) if stopped else (
             t("status_time_limit", L) if kpis["status"] == "time_limit" else kpis["status"])
         gap = "–" if kpis["gap"] is None else f"{100 * kpis['gap']:.2f} %"
         if outcome["reused"]:
