@@ -24,12 +24,14 @@ test: $(STAMP) sysdeps
 	$(PY) -m pytest -q
 
 fuzz: $(STAMP)
-	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py --run-fuzz
+	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py tests/test_fuzz_data.py --run-fuzz
 
+# the result CSVs in bench/results/ and docs/benchmarks.md are committed afterwards
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
 	$(PY) -m wasteopt solve $(CONFIG) --out bench/results/whatif-base --force --no-progress --registry bench/results/registry.sqlite > /dev/null
 	$(PY) -m wasteopt bench whatif $(CONFIG) --base bench/results/whatif-base --registry bench/results/registry.sqlite > bench/results/whatif.csv
+	$(PY) -m wasteopt bench report --record
 
 app: $(STAMP)
 	$(PY) -m streamlit run app.py --server.headless true --server.address 127.0.0.1

@@ -20,6 +20,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How the data-file fuzz cases ended (make test and make fuzz report their counts)."""
+    import sys
+
+    module = sys.modules.get("test_fuzz_data")
+    if module is not None and module.OUTCOMES:
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(module.OUTCOMES.items()))
+        terminalreporter.write_line(f"data-file fuzz: {module.OUTCOMES.total()} cases ({counts}), 0 tracebacks"
+                                    if terminalreporter.stats.get("failed") is None else
+                                    f"data-file fuzz: {module.OUTCOMES.total()} cases before a failure ({counts})")
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -28,8 +40,38 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def zero_landfill_plan():
     """The default Henan scenario solved once for the session (short limit: any feasible plan will do)."""
-    from wasteopt.scenario import load_scenario
-    from wasteopt.siting import solve_scenario
+    from wasteopt import load_scenario, solve_scenario
 
     scenario = load_scenario(CONFIGS / "henan-2025-zero-landfill.yaml")
     return solve_scenario(scenario, time_limit=float(os.environ.get("WASTEOPT_TEST_TIME_LIMIT", 20)))
+
+
+TINY_COUNTIES = {"411602", "411603"}  # 川汇区 (周口's seat district, one existing plant) and 淮阳区
+
+
+def write_tiny_seeds(target: Path) -> Path:
+    """A real two-county seeds folder cut from 周口 (Zhoukou): solves in well under a second."""
+    import json
+
+    import pandas as pd
+
+    from wasteopt.region import SEED_FILES
+    from wasteopt.synthetic import write_seed_subset
+
+    seeds = write_seed_subset(ROOT / "seeds" / "henan", target, {"411600"})
+    for name, column in (("counties", "adcode"), ("plants", "county_adcode"), ("landfills", "adcode")):
+        path = seeds / SEED_FILES[name]
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table[table[column].isin(TINY_COUNTIES) | (table[column] == "")].to_csv(path, index=False)
+    news = seeds / SEED_FILES["news_plants"]  # its one plant (项城) is outside the two counties: move it in
+    news.write_text(news.read_text(encoding="utf-8").replace("411681", "411603"), encoding="utf-8")
+    shapes = seeds / SEED_FILES["county_shapes"]
+    collection = json.loads(shapes.read_text(encoding="utf-8"))
+    collection["features"] = [f for f in collection["features"] if str(f["properties"]["adcode"]) in TINY_COUNTIES]
+    shapes.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return seeds
+
+
+@pytest.fixture(scope="session")
+def tiny_seeds(tmp_path_factory) -> Path:
+    return write_tiny_seeds(tmp_path_factory.mktemp("tiny") / "seeds")

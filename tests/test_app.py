@@ -5,11 +5,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from wasteopt import RunRegistry, ScenarioError, load_scenario
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values
-from wasteopt.errors import ScenarioError
-from wasteopt.runs import RunRegistry
-from wasteopt.scenario import load_scenario
 from wasteopt.ui_text import TEXT, place, t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +77,7 @@ def test_kpi_table_states_the_solver_status_in_the_ui_language():
     runs = {"a": {"status": "time_limit", "gap": 0.0042, "landfills_stopped": 40, "landfills_total": 157},
             "b": {"status": "optimal", "gap": 0.0}}
     zh, en = kpi_table(runs, "zh").set_index("指标"), kpi_table(runs, "en").set_index("KPI")
-    assert list(zh.loc["求解状态", ["a", "b"]]) == ["时限内最好方案 time_limit", "最优 optimal"]
+    assert list(zh.loc["求解状态", ["a", "b"]]) == ["未证明最优的最好方案 time_limit", "最优 optimal"]
     assert list(en.loc["solver status", ["a", "b"]]) == ["time_limit", "optimal"]
     assert zh.loc["已证明的 MIP 差距", "a"] == "0.42 %" and zh.loc["停用填埋场（共计）", "a"] == "40 / 157"
 
@@ -191,7 +189,7 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
 
     app.switch_page(f"{PAGES}/export_page.py").run()
-    assert not app.exception and len(app.get("download_button")) == 10  # 7 plan files + 3 GeoJSON layers
+    assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
 
 
 def test_a_saved_runs_plants_can_be_kept_for_a_what_if(app, runs_dir):
@@ -222,6 +220,7 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert not app.exception and not app.error, [e.value for e in app.error]
     metrics = {m.label: m.value for m in app.metric}
     assert int(metrics["车辆 (辆)"]) >= 1 and metrics["收运量"].endswith("t/d")
+    assert metrics["班次工时利用率"].endswith("%") and "为何需要" in app.info[0].value  # the fleet size explained
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
@@ -243,8 +242,13 @@ def test_infeasible_scenario_shows_the_explanation(app):
     app.checkbox(key="knob.landfill_capped").check()
     solve(app, time_limit=5.0)
     assert not app.exception
-    assert "情景不可行" in app.error[0].value
-    assert "cannot be served" in app.code[-1].value
+    box = app.error[0].value  # 中文 with the English beside it, in a box that wraps (no cut-off code block)
+    assert box.startswith("**情景不可行 the scenario is infeasible**")
+    assert all("cannot be served" not in code.value for code in app.code)
+    assert "个需求节点的垃圾无法得到处理" in box and "cannot be served" in box
+    unserved = app.dataframe[0].value
+    assert {"县级代码 node", "物料 stream", "原因 reason"} <= set(unserved.columns)
+    assert unserved["无法处理量 unserved (t/d)"].dtype == "int64"
 
 
 def test_pages_without_runs_say_what_to_do(app):
@@ -281,3 +285,24 @@ def test_capacity_path_chart_has_bars_line_and_the_goal():
     assert marks == ["bar", "line", "rule"]
     assert spec["title"] == t("capacity_path")
     assert len(capacity_path_chart(path, None, "en").to_dict()["layer"]) == 2  # no goal, no rule
+
+
+def test_errors_read_in_chinese_with_the_english_beside():
+    from wasteopt.app.messages import bilingual_error, to_chinese
+
+    message = ("landfills.csv: 2 problem(s): row 3: lon,lat = 1,2 is missing or outside China; "
+               "row 4: capacity_tpd is missing or not a number ('x')")
+    assert to_chinese(message) == ("landfills.csv: 2 处问题: 第 3 行: lon,lat = 1,2 缺失或位于中国境外; "
+                                   "第 4 行: capacity_tpd 缺失或不是数字 ('x')")
+    box = bilingual_error("DataError", message)
+    assert box.startswith("**数据文件有误**：landfills.csv: 2 处问题") and box.endswith(
+        "English: landfills.csv: 2 problem(s): row 3: lon,lat = 1,2 is missing or outside China; "
+        "row 4: capacity\\_tpd is missing or not a number ('x')")
+    key = bilingual_error("ScenarioError", "s.yaml: key 'network.max_haul_km' (s.yaml, line 3): "
+                                           "Input should be less than or equal to 2000")
+    assert key.startswith("**情景设置有误**：s.yaml: 键 'network.max\\_haul\\_km' (s.yaml, 第 3 行): 应小于或等于 2000")
+
+
+def test_a_gbk_yaml_upload_asks_for_utf8_in_both_languages():
+    with pytest.raises(ScenarioError, match=r"not UTF-8 text .*请另存为 UTF-8 编码 / re-save the file as UTF-8"):
+        service.scenario_from_upload("name: 河南\n".encode("gbk"), "gbk.yaml")

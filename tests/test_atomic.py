@@ -1,5 +1,5 @@
-"""Exports are atomic: a process killed mid-write leaves the old file or the new one, never a
-partial one; a finished run is not overwritten without ``--force``."""
+"""Exports are atomic file by file: a process killed mid-write leaves the old file or the new one,
+never a partial one. (Whole run folders: tests/test_run_folder.py.)"""
 from __future__ import annotations
 
 import os
@@ -9,14 +9,11 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from unittest import mock
 
 import pandas as pd
 import pytest
 
-from wasteopt import cli
-from wasteopt.errors import RunExistsError, WasteoptError
-from wasteopt.export import RUN_MARKER, atomic_path, prepare_run_dir, write_csv, write_text
+from wasteopt.export import atomic_path, write_csv, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,33 +81,3 @@ def test_failed_writer_keeps_the_old_file_and_leaves_no_temp(tmp_path):
             raise RuntimeError("writer crashed")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kpis.json"]
-
-
-def test_finished_run_is_not_overwritten_without_force(tmp_path):
-    out = tmp_path / "run"
-    prepare_run_dir(out)
-    (out / RUN_MARKER).write_text("{}", encoding="utf-8")
-    with pytest.raises(RunExistsError, match="--force"):
-        prepare_run_dir(out)
-    assert prepare_run_dir(out, force=True) == out
-    assert (out / RUN_MARKER).read_text(encoding="utf-8") == "{}"  # force allows, but does not delete
-
-
-def test_cli_refuses_existing_run_before_solving(tmp_path, capsys):
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / RUN_MARKER).write_text('{"keep": true}', encoding="utf-8")
-    solved = []
-
-    def fake_solve(*args, **kwargs):
-        solved.append(1)
-        raise WasteoptError("stop here")
-
-    config = str(ROOT / "configs" / "henan-2025.yaml")
-    with mock.patch("wasteopt.commands.siting.solve_scenario", fake_solve):
-        code = cli.main(["solve", config, "--out", str(out), "--registry", str(tmp_path / "r.sqlite")])
-        assert code == 1 and not solved
-        assert "already holds a run; pass --force" in capsys.readouterr().err
-        assert (out / RUN_MARKER).read_text(encoding="utf-8") == '{"keep": true}'
-        code = cli.main(["solve", config, "--out", str(out), "--force", "--registry", str(tmp_path / "r.sqlite")])
-        assert code == 1 and solved  # with --force it goes on to solve

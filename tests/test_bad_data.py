@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from wasteopt.errors import DataError
-from wasteopt.region import load_region
-from wasteopt.scenario import Scenario
+from wasteopt import DataError, Scenario, load_region
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds" / "henan"

@@ -11,6 +11,7 @@ from wasteopt.baselines import BaselineResult, solve_cflp_dense
 from wasteopt.commands import bench
 from wasteopt.errors import DataError
 from wasteopt.instances import read_orlib_cap
+from wasteopt.milp import MilpStatus
 
 DATA = Path(__file__).resolve().parents[1] / "bench" / "data"
 CAP_OPTIMA = DATA / "orlib_cap" / "optima.csv"
@@ -43,17 +44,17 @@ def test_pmed1_reproduces_the_published_optimum():
     assert outcome.objective == pytest.approx(5819, abs=1e-6)
 
 
-def test_dense_baseline_solves_cap41_to_the_same_value():
+def test_dense_baseline_solves_cap41_to_the_same_value_and_cbc_proves_it():
     result = solve_cflp_dense(read_orlib_cap(DATA / "orlib_cap" / "cap41.txt"), 60.0)
-    assert result.within_limit
+    assert result.status == "optimal" and bench.matches_optimum(result.best_bound, CAP41)
     assert bench.matches_optimum(result.objective, CAP41)
 
 
-def test_baseline_stopped_at_the_limit_is_not_optimal_even_with_the_right_value():
-    assert bench._baseline_outcome(BaselineResult(CAP41, 61.0, False), CAP41).status == "time_limit"
-    assert bench._baseline_outcome(BaselineResult(CAP41, 1.0, True), CAP41).status == "optimal"
-    assert bench._baseline_outcome(BaselineResult(CAP41 + 5, 1.0, True), CAP41).status == "mismatch"
-    assert bench._baseline_outcome(BaselineResult(None, 61.0, False), CAP41).status == "no_solution"
+def test_baseline_outcome_keeps_cbcs_verdict_and_checks_the_value():
+    assert bench._baseline_outcome(BaselineResult(CAP41, CAP41 * 0.99, 1.0, MilpStatus.TIME_LIMIT), CAP41).status == "time_limit"
+    assert bench._baseline_outcome(BaselineResult(CAP41, CAP41, 1.0, MilpStatus.OPTIMAL), CAP41).status == "optimal"
+    assert bench._baseline_outcome(BaselineResult(CAP41 + 5, CAP41 + 5, 1.0, MilpStatus.OPTIMAL), CAP41).status == "mismatch"
+    assert bench._baseline_outcome(BaselineResult(None, None, 61.0, MilpStatus.NO_SOLUTION), CAP41).status == "no_solution"
 
 
 def test_csv_rows_and_summary(capsys):
@@ -61,13 +62,16 @@ def test_csv_rows_and_summary(capsys):
     assert args.func(args) == 0
     captured = capsys.readouterr()
     header, row = captured.out.splitlines()
-    assert header == ("instance,objective,optimum,gap_pct,seconds,status,"
-                      "baseline_objective,baseline_gap_pct,baseline_seconds,baseline_status")
+    assert header == ("instance,objective,optimum,gap_pct,seconds,status,cbc_objective,cbc_gap_pct,cbc_seconds,"
+                      "cbc_status,baseline_objective,baseline_gap_pct,baseline_seconds,baseline_status")
     fields = row.split(",")
     assert fields[:4] == ["cap41", "1040444.375", "1040444.375", "0.000000"]
-    assert fields[5] == "optimal" and fields[9] == "optimal"
-    assert float(fields[4]) > 0 and float(fields[8]) > 0
-    assert "# cflp: solved to optimum 1/1," in captured.err and "ratio baseline/ours" in captured.err
+    assert fields[7] == fields[11] == "0.000000"
+    assert fields[5] == fields[9] == fields[13] == "optimal"
+    assert float(fields[4]) > 0 and float(fields[8]) > 0 and float(fields[12]) > 0
+    assert "# cflp: solved to optimum 1/1," in captured.err
+    assert "our formulation on CBC, 1 thread, no search" in captured.err and "(solved 1/1)" in captured.err
+    assert "formulation (dense/ours on CBC)" in captured.err and "solver+search+cores (ours on CBC/ours)" in captured.err
 
 
 def test_capacity_placeholder_is_filled_from_the_csv(tmp_path):

@@ -232,7 +232,7 @@ def cli_reports_one_line(tmp_path: Path, text: str):
     def no_solve(*args, **kwargs):
         raise Stub("solve patched out")
 
-    with mock.patch("wasteopt.commands.siting.solve_scenario", no_solve), \
+    with mock.patch("wasteopt.pipeline.solve_scenario", no_solve), \
             contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = cli.main(["solve", str(config), "--out", str(tmp_path / "run"),
                          "--registry", str(tmp_path / "runs.sqlite")])

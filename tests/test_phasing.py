@@ -119,10 +119,8 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     """2024 → 2025 on the Henan spine: the path never loses capacity, 2025 meets zero landfill and the
     capacity target, the plan files carry year_built / year_stopped and capacity_path.csv, and the
     review report shows the path and each new plant's year."""
-    from wasteopt.export import export_plan
-    from wasteopt.kpi import compute_kpis, kpi_table
-    from wasteopt.scenario import load_scenario
-    from wasteopt.siting import solve_scenario
+    from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
+    from wasteopt.kpi import kpi_text
 
     scenario = load_scenario(root / "configs" / "henan-2021-2025-phased.yaml").with_changes(
         {"phasing": {"years": [2024, 2025]}})
@@ -135,7 +133,7 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     assert len(new) and new["year_built"].isin([2024, 2025]).all()
     kpis = compute_kpis(plan)
     assert [row["year"] for row in kpis["capacity_path"]] == [2024, 2025]
-    assert "capacity path" in kpi_table(kpis)
+    assert "capacity path" in kpi_text(kpis)
     files = export_plan(plan, kpis, tmp_path / "run")
     assert pd.read_csv(files["capacity_path"])["year"].tolist() == [2024, 2025]
     assert {"year_built", "year_complete", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)

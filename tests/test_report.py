@@ -8,11 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
+from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
 from wasteopt.report import setup_fonts, write_report
-from wasteopt.scenario import load_scenario
-from wasteopt.siting import solve_scenario
 from wasteopt.synthetic import write_seed_subset
 
 
@@ -104,3 +101,23 @@ def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_resul
         assert "与基准方案比较 Compared with base run run" in page and verdict in page
         sheet = pd.read_excel(files["xlsx"], sheet_name="对比基准 vs base").set_index("指标 KPI")
         assert sheet.loc["系统年成本 system cost", "Δ"] == pytest.approx(extra)
+
+
+def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monkeypatch):
+    from wasteopt.goal_cost import price_new_plant_goal
+
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    target = kpis["new_plants"] + 1
+    scenario = (copy / "scenario.yaml").read_text(encoding="utf-8")
+    (copy / "scenario.yaml").write_text(re.sub(r"new_plants: 30", f"new_plants: {target}", scenario), encoding="utf-8")
+    from wasteopt.report import read_run
+
+    run = read_run(copy)
+    record = price_new_plant_goal(run["scenario"], run["kpis"], copy)
+    assert record["target"] == target and record["new_plants"] >= target
+    assert record["cost_wan_cny_per_year"] > record["run_cost_wan_cny_per_year"]  # one more plant than the optimum
+    page = write_report(copy)["html"].read_text(encoding="utf-8")
+    assert f"{record['new_plants']} 座新厂 new plants: {record['cost_wan_cny_per_year']:,.0f} 万元/yr" in page
+    assert "未达成 NOT MET, 代价见右 priced →" in page

@@ -40,8 +40,8 @@ def line_problem(stop_xs, loads, *, sites=((10.0, 600),), trucks=1, capacity=5.0
     )
     xs = [0.0] + [s.x for s in site_objs] + list(stop_xs)
     km = np.abs(np.subtract.outer(xs, xs))
-    fleet = VehicleType("compactor", trucks, (capacity,), "G", fixed_cost_cny=100.0, cost_per_km_cny=2.0,
-                        **extra.pop("vehicle", {}))
+    fleet = VehicleType("compactor", trucks, (capacity,), "G",
+                        **{"fixed_cost_cny": 100.0, "cost_per_km_cny": 2.0, **extra.pop("vehicle", {})})
     return RoutingProblem(
         "line", (depot,), site_objs, stops, (fleet,),
         distance_m=np.rint(km * 1000).astype(np.int32), duration_s=np.rint(km * 100).astype(np.int32),
@@ -121,24 +121,47 @@ def test_pyvrp_is_deterministic_for_a_seed():
     assert sequences[0] == sequences[1]
 
 
-def test_lunch_break_needs_ortools_and_is_respected():
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_lunch_break_is_respected(engine):
+    # v0 by 11:00, v1 from 12:00: the hour between is the only place for lunch.
     lunch = LunchBreak(11 * 3600, 12 * 3600, 3600)
     windows = [(10 * 3600 + 1800, 11 * 3600), (12 * 3600, 13 * 3600)]
     problem = line_problem([2.0, 3.0], [1.0, 1.0], windows=windows, lunch_break=lunch)
-    with pytest.raises(ScenarioError, match="lunch break"):
-        solve(problem, "pyvrp", 1)
-    plan = solve(problem, "auto", 0.3)
-    assert plan.engine == "ortools"
+    plan = solve(problem, engine, seed=1, **FAST[engine])
     assert plan.status == "feasible", plan.violations
     assert 11 * 3600 <= plan.routes[0].break_start_s <= 12 * 3600
 
 
-def test_daily_caps_across_trips_are_kept():
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_daily_caps_across_trips_are_kept(engine):
     # 4 × 2 t with a 5 t truck but only 4 t per truck per day: two trucks needed.
     problem = line_problem([2.0, 3.0, 4.0, 5.0], [2.0] * 4, trucks=3, vehicle={"max_load_per_route": (4.0,)})
-    plan = solve(problem, "auto", 0.3)
+    plan = solve(problem, engine, seed=1, **FAST[engine])
     assert plan.status == "feasible", plan.violations
     assert plan.vehicles_used == 2
+
+
+def test_pyvrp_day_past_the_daily_cap_is_split_between_trips():
+    # Three 3 t stops, 5 t per trip but 5 t per day: PyVRP's one-truck day G-2-S-4-S-6-S-G (40 km)
+    # becomes three trucks' days, 20 km each, every call at its time.
+    problem = line_problem([2.0, 4.0, 6.0], [3.0] * 3, trucks=3, vehicle={"max_load_per_route": (5.0,)})
+    plan = solve(problem, "pyvrp", seed=1, **FAST["pyvrp"])
+    assert plan.status == "feasible", plan.violations
+    assert (plan.vehicles_used, plan.km) == (3, pytest.approx(60.0))
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_generated_kim_instance_is_read_and_solved_with_lunch_and_empty_returns(tmp_path, engine):
+    from wasteopt.routing.kim import generate_kim, read_kim
+
+    path = tmp_path / "gen_40.txt"
+    path.write_bytes(generate_kim(40, sites=2, seed=3).encode("latin-1"))
+    problem = read_kim(path)
+    assert (len(problem.stops), len(problem.sites), problem.load_units) == (40, 2, ("yd3",))
+    assert problem.lunch_break == LunchBreak(11 * 3600, 12 * 3600, 3600)
+    plan = solve(problem, engine, seed=0, time_limit=3, max_iterations=500 if engine == "pyvrp" else None)
+    assert plan.status == "feasible" and not plan.dropped, plan.violations
+    assert all(route.visits[-2].kind == "unload" for route in plan.routes)  # empty at a site before the depot
 
 
 @pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
@@ -275,21 +298,94 @@ def test_od_matrix_file_gives_both_matrices(tmp_path):
 
 
 def _fake_cvrp_case(case, engine, time_limit, seed):
-    cost = float("nan") if engine == "ortools" and case.instance == "P-n16-k8" else case.bks * 1.01
-    return case.instance, cost, case.bks, 100 * (cost - case.bks) / case.bks, 0.1, engine
+    cost = None if engine == "ortools" and case.instance == "P-n16-k8" else case.bks * 1.01
+    return case.instance, case.bks, engine, cost, case.bks * 1.02, 0.1, 0.1
 
 
-def test_cvrp_bench_summary_counts_unsolved_instances_apart(monkeypatch, capsys):
-    # An instance an engine cannot solve must not turn the mean into "nan" (OR-Tools on P-n55-k15).
+def test_cvrp_bench_reads_wrapper_vs_plain_and_counts_unsolved_instances_apart(monkeypatch, capsys):
+    # An instance an engine cannot solve must not turn a mean into "nan" (OR-Tools on P-n55-k15).
     from wasteopt.cli import main
     from wasteopt.routing import commands
 
     monkeypatch.setattr(commands, "_cvrp_case", _fake_cvrp_case)  # the pool forks after this: workers see it
     assert main(["bench", "cvrp", "--bks", str(ROOT / "bench/data/cvrplib/bks.csv"),
                  "--only", "P-n16-k8,A-n32-k5", "--time-limit", "1"]) == 0
-    err = capsys.readouterr().err
-    assert "# pyvrp: mean gap 1.000 % over 2 instances" in err
-    assert "# ortools: mean gap 1.000 % over 1 instances at 1 s each; 1 without a feasible solution" in err
+    captured = capsys.readouterr()
+    assert "P-n16-k8,450,ortools,,nan,459,2.000,nan,0.1,0.1" in captured.out
+    assert ("# pyvrp: wrapper vs plain -0.980 % (mean gap to BKS: wrapper 1.000 %, plain 2.000 %) over 2 instances"
+            in captured.err)
+    assert "# ortools: wrapper vs plain -0.980 % (mean gap to BKS: wrapper 1.000 %, plain 2.000 %); wrapper: 1 " \
+           "without a feasible solution over 2 instances at 1 s each" in captured.err
+
+
+TWO_PAIRS_VRP = """NAME : {name}
+TYPE : CVRP
+DIMENSION : 5
+EDGE_WEIGHT_TYPE : EUC_2D
+CAPACITY : 10
+{vehicles}NODE_COORD_SECTION
+1 0 0
+2 10 0
+3 10 1
+4 -10 0
+5 -10 1
+DEMAND_SECTION
+1 0
+2 6
+3 6
+4 4
+5 4
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+@pytest.mark.parametrize("name, vehicles, optimum, trucks", [
+    ("X-n5-k2", "", 61, 3),           # X set: unlimited fleet; k = 2 is only the lower bound
+    ("A-n5-k2", "", 80, 2),           # classic set: the fleet is the k in the name
+    ("X-n5-k2", "VEHICLES : 2\n", 80, 2),  # a VEHICLES line fixes the fleet in any set
+])
+def test_cvrplib_fleet_follows_each_sets_convention(tmp_path, engine, name, vehicles, optimum, trucks):
+    # Two 6 t stops east, two 4 t stops west, 10 t trucks. Two trucks must pair a 6 with a 4 across
+    # the depot: 40 + 40 = 80. Three trucks: 20 + 20 + (10 + 1 + 10) = 61.
+    from wasteopt.routing.cvrplib import read_cvrp
+
+    path = tmp_path / f"{name}.vrp"
+    path.write_text(TWO_PAIRS_VRP.format(name=name, vehicles=vehicles))
+    plan = solve(read_cvrp(path), engine, seed=0, **FAST[engine])
+    assert plan.status == "feasible", plan.violations
+    assert (round(plan.cost_cny), plan.vehicles_used) == (optimum, trucks)
+
+
+def test_plain_peers_read_the_same_fleet_and_costs(tmp_path):
+    from wasteopt.routing.cvrplib import nint
+    from wasteopt.routing.plain import plain_ortools, plain_pyvrp
+
+    assert nint([4.5, 78.5, 2.49]).tolist() == [5, 79, 2]  # CVRPLIB rounds halves up, NumPy to even
+    path = tmp_path / "X-n5-k2.vrp"
+    path.write_text(TWO_PAIRS_VRP.format(name="X-n5-k2", vehicles=""))
+    assert plain_pyvrp(path, 1, 0).cost == 61 and plain_ortools(path, 1).cost == 61
+    classic = tmp_path / "A-n5-k2.vrp"
+    classic.write_text(TWO_PAIRS_VRP.format(name="A-n5-k2", vehicles=""))
+    assert plain_pyvrp(classic, 1, 0).cost == 80 and plain_ortools(classic, 1).cost == 80
+
+
+def test_penalty_cap_in_the_instances_cost_units_keeps_the_plan_feasible():
+    # Large cost units (10,000 CNY/km): a 0.2 t overload at PyVRP's default penalty cap costs far less
+    # than the 118 km round trip to unload, so the default returns the overloaded plan.
+    from pyvrp import PenaltyParams
+
+    from wasteopt.routing.pyvrp_engine import solve_pyvrp
+
+    problem = line_problem([1.0, 2.0], [2.6, 2.6], sites=((60.0, 600),), vehicle={"cost_per_km_cny": 10_000.0})
+    default = make_plan(problem, "pyvrp", solve_pyvrp(problem, 2, 1, 300, set(), penalty=PenaltyParams()), 0, 1, 2)
+    assert default.status == "infeasible" and any("exceeds capacity" in v for v in default.violations)
+    plan = solve(problem, "pyvrp", seed=1, **FAST["pyvrp"])
+    assert plan.status == "feasible", plan.violations
+    assert plan.km in (236.0, 238.0)  # see test_a_small_overload_still_forces_a_long_trip_to_unload
 
 
 def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, capsys):
@@ -308,3 +404,21 @@ def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, 
     assert (tmp_path / "routes" / "410122" / "routes.gpkg").exists()
     assert cli.main(args) == 1 and "pass --force" in capsys.readouterr().err
     assert cli.main([*args, "--force"]) == 0
+
+
+def test_one_trip_days_are_chained_into_one_truck_when_the_shift_holds():
+    # The site sits at the garage: two one-trip days G-2-S-G and G-4-S-G (4 + 8 km) become one
+    # truck's day G-2-S-4-S-G (12 km), saving a truck's 100 CNY. With a 30-minute longest day
+    # (the days take 18 and 24 minutes, the chained one 42) they stay two trucks.
+    from wasteopt.routing.fleet import chain_days
+
+    days = [RawRoute(0, (Call("start", 0, 0), Call("stop", i, 100 * x), Call("unload", 0, 100 * x + 60 + 100 * x),
+                         Call("end", 0, 0)))
+            for i, x in enumerate((2, 4))]
+    problem = line_problem([2.0, 4.0], [5.0, 5.0], sites=((0.0, 600),), trucks=2)
+    plan = make_plan(problem, "manual", chain_days(problem, days), 0.0, 0, 1.0)
+    assert plan.status == "feasible", plan.violations
+    assert (plan.vehicles_used, plan.km, plan.routes[0].trips) == (1, pytest.approx(12.0), 2)
+    assert plan.cost_cny == pytest.approx(100.0 + 2.0 * 12.0)
+    short = line_problem([2.0, 4.0], [5.0, 5.0], sites=((0.0, 600),), trucks=2, vehicle={"max_shift_s": 1800})
+    assert len(chain_days(short, days)) == 2

@@ -1,8 +1,8 @@
 """Scenario YAML: strict schema, extends, and errors that name the key and line."""
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.scenario import load_scenario, scenario_from_yaml_text
+from wasteopt import ScenarioError, load_scenario
+from wasteopt.scenario import scenario_from_yaml_text
 
 
 def test_shipped_configs_load(root):

@@ -6,10 +6,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from wasteopt.errors import InfeasibleError
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
-from wasteopt.scenario import load_scenario
+from wasteopt import InfeasibleError, compute_kpis, export_plan, load_scenario
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_scenario
 from wasteopt.siting import solve_problem
 
@@ -83,10 +80,16 @@ def test_geopackage_reads_back_with_layers_and_crs(zero_landfill_plan, tmp_path)
     kpis = compute_kpis(zero_landfill_plan)
     files = export_plan(zero_landfill_plan, kpis, tmp_path / "run")
     layers = {name for name, _ in pyogrio.list_layers(files["gpkg"])}
-    assert layers == {"plants", "demand", "flows"}
-    for layer in layers:
+    assert layers == {"plants", "landfills", "demand", "flows"}
+    one_type = {"plants": "Point", "landfills": "Point", "demand": "MultiPolygon", "flows": "LineString"}
+    for layer in layers:  # one geometry type per layer (ArcGIS needs it), declared so in the file
         gdf = gpd.read_file(files["gpkg"], layer=layer)
         assert gdf.crs.to_epsg() == 4326 and len(gdf) > 0
+        assert set(gdf.geom_type) == {one_type[layer]} and pyogrio.read_info(files["gpkg"], layer=layer)[
+            "geometry_type"] == one_type[layer]
+    landfills = gpd.read_file(files["gpkg"], layer="landfills")
+    assert set(landfills["technology"]) == {"landfill"} and "landfill" not in set(
+        gpd.read_file(files["gpkg"], layer="plants")["technology"])
     flows = gpd.read_file(files["gpkg"], layer="flows")
     assert set(flows.geom_type) == {"LineString"}
     written = json.loads(files["kpis"].read_text())
@@ -114,7 +117,8 @@ def test_infeasible_scenario_names_the_counties(tmp_path, root):
     assert len(unserved) > 100
     assert "max_haul_km = 5 km" in message
     assert "410222" in set(unserved["node"])  # 通许县 has no plant in 2020
-    assert "通许县" in message or "t/d" in message
+    first = unserved.iloc[0]
+    assert f"{first.node} {first.name_zh}" in message and f"{first.tonnes_per_day:,.0f} t/d {first.stream}" in message
 
 
 def test_recomputed_cost_equals_the_objective(zero_landfill_plan):

@@ -8,8 +8,7 @@ import time
 import pandas as pd
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.runs import RunRegistry
+from wasteopt import RunRegistry, ScenarioError
 from wasteopt.sweep import load_sweep, pareto_front, run_sweep
 from wasteopt.synthetic import write_seed_subset
 

@@ -4,9 +4,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from wasteopt.errors import ScenarioError
-from wasteopt.region import load_region
-from wasteopt.scenario import load_scenario
+from wasteopt import ScenarioError, load_region, load_scenario
 from wasteopt.synthetic import allocate_nodes, generate_townships, measure_scale, township_problem
 
 

@@ -3,6 +3,9 @@
 Each command module exposes ``register(commands, bench_commands)`` and adds its
 sub-commands with ``set_defaults(func=...)``; a command function takes the parsed
 arguments and returns an exit code.
+
+Exit codes: 0 done, 1 an error in the input or the run (one line on stderr), 2 no feasible plan,
+64 a usage error (unknown option, bad argument; ``EX_USAGE`` of sysexits.h), 130 interrupted.
 """
 from __future__ import annotations
 
@@ -11,18 +14,31 @@ import importlib
 import sys
 
 from wasteopt.errors import WasteoptError
+from wasteopt.userfiles import shown
 
+USAGE_EXIT_CODE = 64  # argparse's own 2 would read as "infeasible"
 COMMAND_MODULES = (
     "wasteopt.commands.siting",
     "wasteopt.routing.commands",
+    "wasteopt.roads.commands",
     "wasteopt.commands.bench",
+    "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",
     "wasteopt.commands.whatif",
+    "wasteopt.commands.backtest",
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors exit with :data:`USAGE_EXIT_CODE`."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_EXIT_CODE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wasteopt", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="wasteopt", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -45,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a file system refusal outside the vetted readers (disk full, permissions …)
+        if args.debug:
+            raise
+        where = f"{shown(error.filename)}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

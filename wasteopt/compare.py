@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from wasteopt.kpi import KPI_LABELS
+from wasteopt.kpi import comparison_frame, kpi_labels
 
 COST_KEY = "cost_wan_cny_per_year"
 WITHIN_TOLERANCE = "差异小于求解误差 / within solver tolerance"
@@ -80,7 +80,7 @@ def delta_frame(kpis_by_run: dict[str, dict], base: str) -> pd.DataFrame:
         raise KeyError(base)
     others = [run for run in kpis_by_run if run != base]
     rows = []
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(*kpis_by_run.values()):
         row = {"kpi": key, "label": label, "unit": unit, base: kpis_by_run[base].get(key)}
         for run in others:
             row[run] = kpis_by_run[run].get(key)
@@ -92,3 +92,9 @@ def delta_frame(kpis_by_run: dict[str, dict], base: str) -> pd.DataFrame:
         verdict[run] = None if delta is None else delta.within_tolerance
     rows.append(verdict)
     return pd.DataFrame(rows)
+
+
+def delta_and_goals_frame(kpis_by_run: dict[str, dict], base: str) -> pd.DataFrame:
+    """:func:`delta_frame`, then one row per plan goal (MET / NOT MET per run): the table compare writes as CSV."""
+    goals = comparison_frame(kpis_by_run)
+    return pd.concat([delta_frame(kpis_by_run, base), goals[goals["kpi"].str.startswith("goal ")]], ignore_index=True)

@@ -30,5 +30,9 @@ class RunExistsError(WasteoptError):
     """An output directory already holds a run and ``--force`` was not given."""
 
 
+class OutputError(WasteoptError):
+    """An output path that must not be written: a user's folder, a file, the root, or one another process writes."""
+
+
 class RunNotFoundError(WasteoptError):
     """A run id or folder names no recorded run."""

@@ -2,23 +2,23 @@
 
 A file is first written next to its target under a temporary name, flushed to disk and
 then renamed over the target (``os.replace``), so a crash leaves the old file or the new
-one, never half of one. A run folder that already holds a plan is not overwritten
-without ``force``.
+one, never half of one. A whole plan is written into a run folder built beside its target
+and swapped in at once (:class:`wasteopt.run_folder.RunFolder`).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunExistsError
 from wasteopt.plan import SitingPlan
-
-RUN_MARKER = "kpis.json"
+from wasteopt.run_folder import RUN_MARKER, RunFolder
+from wasteopt.workbook import plan_sheets
 
 
 @contextmanager
@@ -49,11 +49,63 @@ def write_bytes(target: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+# Spreadsheet formula injection (OWASP "CSV injection"): a text cell starting with one of these is run
+# as a formula by Excel/LibreOffice (``=cmd|' /C calc'!A0``), and openpyxl stores it as a live formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+# Control characters XML (so XLSX) cannot hold; tab, LF and CR are allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value):
+    """``value`` made inert for a spreadsheet: text starting with ``= + - @`` tab or CR gets a leading
+    apostrophe (shown, never evaluated), control characters that XLSX cannot store become U+FFFD;
+    numbers, and text that is a plain number such as ``-0.13``, stay."""
+    if not isinstance(value, str):
+        return value
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("\ufffd", value)
+    if value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell, column name and index label passed through :func:`safe_cell` (a copy
+    only if something changed); numeric columns are left as they are, so numbers are written as numbers."""
+    changed: dict = {}
+    for position, column in enumerate(frame.columns):
+        series = frame.iloc[:, position]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            values = series.to_numpy(dtype=object)
+            safe = [safe_cell(value) for value in values]
+            if any(a is not b for a, b in zip(safe, values)):
+                changed[position] = safe
+    columns = [safe_cell(c) for c in frame.columns]
+    index = frame.index
+    if index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        index = index.map(lambda v: tuple(map(safe_cell, v)) if isinstance(v, tuple) else safe_cell(v))
+    if not changed and columns == list(frame.columns) and index.equals(frame.index):
+        return frame
+    safe = frame.copy()
+    for position, values in changed.items():
+        safe.isetitem(position, pd.Series(values, index=frame.index, dtype=object))
+    safe.columns, safe.index = columns, index
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """A frame as CSV bytes for a download, made safe like :func:`write_csv`."""
+    return safe_frame(frame).to_csv(index=index).encode("utf-8-sig")
+
+
 def write_csv(target: str | Path, frame: pd.DataFrame, index: bool = False) -> None:
     """UTF-8 with a byte-order mark: Excel (which planners open CSVs in) then shows 汉字 instead of
-    mojibake; pandas, QGIS and GDAL skip the mark."""
+    mojibake; pandas, QGIS and GDAL skip the mark. Text cells are made inert (:func:`safe_frame`)."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=index, encoding="utf-8-sig")
+        safe_frame(frame).to_csv(tmp, index=index, encoding="utf-8-sig")
 
 
 def write_json(target: str | Path, data) -> None:
@@ -80,27 +132,26 @@ def write_geojson(target: str | Path, gdf) -> None:
 
 
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table."""
+    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers."""
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
+                safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
 
 
-def prepare_run_dir(out_dir: str | Path, force: bool = False) -> Path:
-    """Create ``out_dir``; refuse to reuse one that holds a plan unless ``force``."""
+def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
+                run_id: str | None = None) -> dict[str, Path]:
+    """Write the plan's run folder ``out_dir`` whole (see :func:`write_plan_files`); ``force`` replaces a run
+    already there. Returns the files by kind."""
     out = Path(out_dir)
-    if (out / RUN_MARKER).exists() and not force:
-        raise RunExistsError(f"{out} already holds a run; pass --force to overwrite it, or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    with RunFolder(out).writing(force, run_id) as staging:
+        files = write_plan_files(plan, kpis, staging)
+    return {kind: out / path.relative_to(staging) for kind, path in files.items()}
 
 
-def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False) -> dict[str, Path]:
-    """Write plan.gpkg, one GeoJSON per layer (plants, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx, scenario.yaml and kpis.json
-    (and capacity_path.csv for a phased plan)."""
-    out = prepare_run_dir(out_dir, force)
+def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
+    """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
+    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml and kpis.json (and capacity_path.csv for a phased plan) into the folder ``out``."""
     frames = plan.to_frames()
     files = {
         "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
@@ -115,17 +166,10 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)
-    sheets = {}
     if plan.capacity_path is not None:
         files["capacity_path"] = out / "capacity_path.csv"
         write_csv(files["capacity_path"], plan.capacity_path)
-        sheets["capacity_path"] = plan.capacity_path
-    kpi_rows = pd.DataFrame([(k, v) for k, v in kpis.items() if k not in ("goals", "capacity_path")],
-                            columns=["kpi", "value"])
-    kpi_rows["value"] = kpi_rows["value"].astype(str)
-    write_xlsx(files["xlsx"], {"kpis": kpi_rows, "goals": pd.DataFrame(kpis["goals"]),
-                               "facilities": frames["facilities"].reset_index(),
-                               "flows": frames["flows"], "demand": frames["demand"].reset_index(), **sheets})
+    write_xlsx(files["xlsx"], plan_sheets(frames, kpis, plan.capacity_path))
     write_text(files["scenario"], plan.scenario.to_yaml())
-    write_json(files["kpis"], kpis)  # last: its presence marks a complete run
+    write_json(files["kpis"], kpis)
     return files

@@ -6,7 +6,8 @@ import math
 import pandas as pd
 
 from wasteopt.plan import SitingPlan
-from wasteopt.siting.scenario_problem import WAN, capital_recovery_factor, technologies
+from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, incinerator_capacity_factors,
+                                              residual_heating_value, technologies)
 
 DAYS_PER_YEAR = 365.0
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
@@ -27,7 +28,7 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     s = plan.scenario
     techs = technologies(s)
     fac, flows = plan.facilities, plan.flows
-    processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t)
+    processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t).astype(float)  # float even when empty
     variable = float(((flows["cost_per_t"] + processing) * flows["tonnes_per_day"]).sum()) * DAYS_PER_YEAR
 
     def capital(row) -> float:
@@ -66,10 +67,14 @@ def compute_kpis(plan: SitingPlan) -> dict:
     t_km = float(flows["t_km_per_day"].sum())
     msw_tonnes = float(first_leg["tonnes_per_day"].sum())
     mean_haul = float((first_leg["tonnes_per_day"] * first_leg["km"]).sum() / msw_tonnes) if msw_tonnes else 0.0
-    co2e = DAYS_PER_YEAR * (incinerated * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
+    burnt = float(flows.loc[flows["destination_technology"] == "incinerator", "tonnes_per_day"].sum())  # + residues, food
+    co2e = DAYS_PER_YEAR * (burnt * s.incinerator.co2e_t_per_t + raw_landfill * s.landfill.co2e_t_per_t
                             + t_km * s.transport.co2_kg_per_t_km / 1000.0)
-    utilisation = plants["throughput_tpd"] / plants["capacity_tpd"]
+    load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]  # runs written before load_tpd
+    utilisation = load / plants["capacity_tpd"]
     cost = annual_cost_cny(plan)
+    # per tonne of MSW: with sorting, every sorted fraction the plan pays for, not only the residual waste
+    treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled else msw_tonnes
     kpis = {
         "scenario": s.name,
         "status": plan.status,
@@ -90,7 +95,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "expanded_plants": int(len(expanded)),
         "new_plants": int(len(new)),
         "new_capacity_tpd": _round(new_capacity, 1),
-        "mean_utilisation": _round(plants["throughput_tpd"].sum() / capacity if capacity else None, 4),
+        "mean_utilisation": _round(load.sum() / capacity if capacity else None, 4),
         "plants_under_70pct_load": int((utilisation < UNDER_LOADED_SHARE).sum()),
         "landfills_total": int(len(landfills_all)),
         "landfills_stopped": stopped,
@@ -101,13 +106,17 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "objective_kind": s.objective.kind,
         "cost_cny_per_year": _round(cost, 0),
         "cost_wan_cny_per_year": _round(cost / 1e4, 1),
-        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * msw_tonnes) if msw_tonnes else None, 2),
+        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * treated) if treated else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
     if s.transfer.enabled:
         kpis.update(_transfer_kpis(plan, first_leg))
     if s.cd.enabled:
         kpis.update(_cd_kpis(plan))
+    if s.sorting.enabled:
+        kpis.update(_sorting_kpis(plan))
+        kpis["co2e_t_per_year"] = _round(co2e + DAYS_PER_YEAR * kpis["food_waste_digested_tpd"]
+                                         * s.sorting.digester.co2e_t_per_t, 0)
     if plan.capacity_path is not None:
         kpis["capacity_path"] = [{k: _round(v, 1) if isinstance(v, float) else int(v) for k, v in row.items()}
                                  for row in plan.capacity_path.to_dict("records")]
@@ -156,6 +165,48 @@ def _cd_kpis(plan: SitingPlan) -> dict:
     }
 
 
+def _sorting_kpis(plan: SitingPlan) -> dict:
+    """Waste sorting: what each fraction amounts to and where it went (t/d), plant capacity, the residual
+    waste's heating value and the resource-recovery rate (recycled + biologically treated) / generated."""
+    s = plan.scenario
+    demand, flows, fac = plan.demand, plan.flows, plan.facilities
+
+    def into(stream: str, technology: str) -> float:
+        chosen = (flows["stream"] == stream) & (flows["destination_technology"] == technology)
+        return float(flows.loc[chosen, "tonnes_per_day"].sum())
+
+    generated = float(demand["msw_generated_tpd"].sum())
+    digested, cotreated = into("food", "digester"), into("food", "incinerator")
+    recovered = into("recyclables", "sorting_centre") * s.sorting.sorting_centre.product_share
+    digesters = fac[fac["technology"] == "digester"]
+    centres = fac[fac["technology"] == "sorting_centre"]
+    factors = dict(incinerator_capacity_factors(s, demand))
+    return {
+        "food_waste_tpd": _round(demand["food_tpd"].sum(), 1),
+        "food_capture_rate": _round(demand["food_tpd"].sum() / demand["food_generated_tpd"].sum()
+                                    if demand["food_generated_tpd"].sum() else None, 4),
+        "food_waste_treated_tpd": _round(digested + cotreated, 1),
+        "food_waste_digested_tpd": _round(digested, 1),
+        "food_waste_cotreated_tpd": _round(cotreated, 1),
+        "biological_capacity_tpd": _round(digesters["capacity_tpd"].sum(), 1),
+        "food_waste_plants": int(len(digesters)),
+        "new_food_waste_plants": int((digesters["status"] == "new").sum()),
+        "recyclables_tpd": _round(demand["recyclables_tpd"].sum(), 1),
+        "recyclables_recovered_tpd": _round(recovered, 1),
+        "sorting_centres": int(len(centres)),
+        "sorting_capacity_tpd": _round(centres["capacity_tpd"].sum(), 1),
+        "hazardous_tpd": _round(demand["hazardous_tpd"].sum(), 1),
+        "residual_tpd": _round(demand["msw_tpd"].sum(), 1),
+        "residual_incinerated_tpd": _round(into("msw", "incinerator"), 1),
+        "residue_incinerated_tpd": _round(into("residue", "incinerator"), 1),
+        "residue_landfilled_tpd": _round(into("residue", "landfill"), 1),
+        "residual_lhv_kj_per_kg": _round(residual_heating_value(s, demand), 0),
+        "residual_capacity_factor": _round(factors.get("msw", 1.0), 4),
+        "resource_recovery_rate": _round((recovered + digested) / generated if generated else None, 4),
+        "resource_recovery_pct": _round(100 * (recovered + digested) / generated if generated else None, 1),
+    }
+
+
 def goal_checks(kpis: dict, goals) -> list[dict]:
     """The plan's four headline goals, each with target, value and met."""
     rows = [
@@ -164,9 +215,12 @@ def goal_checks(kpis: dict, goals) -> list[dict]:
         ("new incineration plants", "新建焚烧设施", "new_plants", "≥", goals.new_plants, "plants"),
         ("landfills stopped", "停用填埋场", "landfills_stopped", "≥", goals.landfills_stopped, "landfills"),
     ]
+    if goals.resource_recovery_rate is not None:
+        rows.append(("resource recovery rate", "资源化利用率", "resource_recovery_pct", "≥",
+                     100 * goals.resource_recovery_rate, "%"))
     checks = []
     for name, name_zh, key, sense, target, unit in rows:
-        value = kpis[key]
+        value = kpis.get(key)
         met = value is not None and (value <= target + 1e-6 if sense == "≤" else value >= target - 1e-6)
         checks.append({"goal": name, "goal_zh": name_zh, "kpi": key, "sense": sense, "target": target,
                        "value": value, "unit": unit, "met": bool(met)})
@@ -185,24 +239,39 @@ KPI_LABELS = [
     ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
     ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
 ]
+SORTING_KPI_LABELS = [  # runs with sorting.enabled
+    ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"),
+    ("food_waste_treated_tpd", "food waste treated", "t/d"),
+    ("food_waste_cotreated_tpd", "of which co-treated at incinerators", "t/d"),
+    ("biological_capacity_tpd", "food-waste plant capacity", "t/d"), ("new_food_waste_plants", "new food-waste plants", "plants"),
+    ("recyclables_recovered_tpd", "recyclables recovered", "t/d"), ("residual_incinerated_tpd", "residual waste incinerated", "t/d"),
+    ("residual_lhv_kj_per_kg", "residual waste LHV", "kJ/kg"), ("resource_recovery_rate", "resource recovery rate", ""),
+]
+
+SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate", "food_capture_rate")  # shown in %
 
 
-def kpi_table(kpis: dict) -> str:
+def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:
+    """(key, label, unit) of the KPIs to show for these runs: the sorting ones when any run sorts waste."""
+    return KPI_LABELS + (SORTING_KPI_LABELS if any("food_waste_tpd" in kpis for kpis in runs) else [])
+
+
+def kpi_text(kpis: dict) -> str:
     """Plain-text KPI and goal table for the terminal."""
     lines = [f"{kpis['scenario']}", ""]
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(kpis):
         value = kpis.get(key)
         if key == "landfills_stopped":
             text = f"{value} / {kpis['landfills_total']}"
         elif key == "gap" and value is not None:
             text = f"{100 * value:.3f} %"
-        elif key == "mean_utilisation" and value is not None:
+        elif key in SHARE_KPIS and value is not None:
             text = f"{100 * value:.1f} %"
         elif isinstance(value, float):
             text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
         else:
             text = str(value)
-        lines.append(f"  {label:<32} {text:>18} {unit}")
+        lines.append(f"  {label:<36} {text:>18} {unit}")
     if kpis.get("capacity_path"):
         lines += ["", "  capacity path (plants and landfills counted as of each year):",
                   f"  {'year':>6} {'MSW t/d':>9} {'capacity t/d':>13} {'new plants':>11} {'raw MSW landfilled t/d':>23}"
@@ -232,7 +301,7 @@ def format_kpi(key: str, value, kpis: dict) -> str:
         return "–"
     if key == "landfills_stopped":
         return f"{value} / {kpis.get('landfills_total', '?')}"
-    if key in ("gap", "mean_utilisation"):
+    if key in SHARE_KPIS:
         return f"{100 * value:.2f} %"
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
@@ -242,7 +311,7 @@ def format_kpi(key: str, value, kpis: dict) -> str:
 def comparison_frame(kpis_by_run: dict[str, dict]) -> pd.DataFrame:
     """Runs side by side: one row per KPI (key, label, unit) and per plan goal (MET / NOT MET), one column per run."""
     rows = [{"kpi": key, "label": label, "unit": unit, **{run: kpis.get(key) for run, kpis in kpis_by_run.items()}}
-            for key, label, unit in KPI_LABELS]
+            for key, label, unit in kpi_labels(*kpis_by_run.values())]
     goals = {}
     for run, kpis in kpis_by_run.items():
         for goal in kpis.get("goals") or []:

@@ -13,6 +13,7 @@ from scipy.spatial import cKDTree
 
 from wasteopt.errors import DataError
 from wasteopt.region import raise_problems
+from wasteopt.userfiles import MAX_OD_BYTES, checked_file
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 ARC_COLUMNS = ["origin", "destination", "km"]
@@ -133,12 +134,17 @@ def _matrix_arcs(origins: pd.DataFrame, destinations: pd.DataFrame, od_matrix: p
     return arcs[keep].reset_index(drop=True)
 
 
-def read_od_matrix(path: str | Path) -> pd.DataFrame:
+MAX_OD_KM = 10_000  # road km: more than any trip inside China; larger values are typos or overflow scaling
+
+
+def read_od_matrix(path: str | Path, origins=None) -> pd.DataFrame:
     """Road distances from a CSV or Parquet file with columns origin, destination, km (≥ 0).
 
-    Raises one :class:`DataError` listing every bad row (1-based data rows) or duplicate pair.
+    Raises one :class:`DataError` listing every bad row (1-based data rows) or duplicate pair, and,
+    given the ids of ``origins`` (the demand nodes), every one of them that no row starts from: ids that
+    match nothing are a data error, not an "infeasible, no plant within reach".
     """
-    path = Path(path)
+    path = checked_file(path, MAX_OD_BYTES, "OD matrix file")
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
             df = pd.read_parquet(path)
@@ -164,10 +170,20 @@ def read_od_matrix(path: str | Path) -> pd.DataFrame:
     problems += [f"row {r + 1}: km is missing or not a number ({df['km'].iat[r]!r})"
                  for r in np.flatnonzero(~np.isfinite(km.to_numpy(float)))]
     problems += [f"row {r + 1}: km is negative ({km.iat[r]:g})" for r in np.flatnonzero((km < 0).to_numpy())]
+    problems += [f"row {r + 1}: km {km.iat[r]:g} is implausible (more than {MAX_OD_KM:,} km)"
+                 for r in np.flatnonzero((km > MAX_OD_KM).to_numpy())]
     duplicated = df.duplicated(["origin", "destination"]).to_numpy()
     problems += [f"row {r + 1}: duplicate pair {df['origin'].iat[r]} → {df['destination'].iat[r]}"
                  for r in np.flatnonzero(duplicated)]
     raise_problems(path, problems)
-    return pd.DataFrame({"origin": df["origin"].astype(str).str.strip().to_numpy(),
-                         "destination": df["destination"].astype(str).str.strip().to_numpy(),
-                         "km": km.to_numpy(float)})
+    table = pd.DataFrame({"origin": df["origin"].astype(str).str.strip().to_numpy(),
+                          "destination": df["destination"].astype(str).str.strip().to_numpy(),
+                          "km": km.to_numpy(float)})
+    if origins is not None:
+        absent = sorted(set(map(str, origins)) - set(table["origin"]))
+        if absent:
+            listed = ", ".join(absent[:10]) + (f" … ({len(absent)} in all)" if len(absent) > 10 else "")
+            example = table["origin"].iat[0]
+            raise DataError(f"{path}: no row starts from origin(s) {listed}; origins must be the demand nodes' ids "
+                            f"(county adcodes), row 1 has origin '{example}'")
+    return table

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely import linestrings, points
+from shapely import MultiPolygon, linestrings, points
 
 from wasteopt.region import Region
 from wasteopt.scenario import Scenario
 
 CRS = "EPSG:4326"
+# Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
+PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": "triangle"}
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class SitingPlan:
 
     facilities: one row per used site (plants and landfills): site_id, name_zh, name_en,
       technology, status (existing | expanded | new | landfill), capacity_tpd, throughput_tpd,
-      utilisation, raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
+      load_tpd (nameplate t/d the throughput uses: tonnes × the stream's capacity factor), utilisation
+      (load / capacity), raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
     flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
     demand: region demand per county plus the destination that serves its MSW.
     capacity_path: phased plans only: per year capacity (t/d), plants, raw MSW landfilled, landfills stopped;
@@ -45,19 +48,38 @@ class SitingPlan:
         return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}
 
     def to_geodataframes(self) -> dict[str, gpd.GeoDataFrame]:
-        """Layers for GIS (EPSG:4326): plants (points), demand (county polygons), flows (lines)."""
-        fac = self.facilities
-        plants = gpd.GeoDataFrame(fac.reset_index(), geometry=points(fac["lon"], fac["lat"]), crs=CRS)
+        """Layers for GIS (EPSG:4326), one geometry type each (ArcGIS needs that): plants (points: incinerators
+        and the other built facilities, with a ``symbol`` per technology: circle, or diamond for food-waste
+        plants, square for sorting centres, triangle for transfer stations), landfills (points), demand (county
+        MultiPolygons), flows (lines)."""
+        fac = self.facilities.assign(symbol=self.facilities["technology"].map(PLANT_SYMBOLS).fillna("circle"))
+        fac = fac.reset_index()
+        sites = gpd.GeoDataFrame(fac, geometry=points(fac["lon"], fac["lat"]), crs=CRS)
+        is_landfill = (fac["technology"] == "landfill").to_numpy()
         counties = self.region.boundaries[["adcode", "geometry"]].set_index("adcode")
         demand = self.demand.copy()
-        demand["geometry"] = counties["geometry"].reindex(demand.index).to_numpy()
-        missing = demand["geometry"].isna().to_numpy()
-        if missing.any():
-            demand.loc[missing, "geometry"] = points(demand.loc[missing, "lon"], demand.loc[missing, "lat"])
+        demand["geometry"] = multipolygons(counties["geometry"].reindex(demand.index).to_numpy())
         demand_gdf = gpd.GeoDataFrame(demand.reset_index(), geometry="geometry", crs=CRS)
         fl = self.flows
         coords = np.stack([fl[["origin_lon", "origin_lat"]].to_numpy(float),
                            fl[["destination_lon", "destination_lat"]].to_numpy(float)], axis=1)
         lines = linestrings(coords) if len(fl) else []
         flows = gpd.GeoDataFrame(fl.reset_index(drop=True), geometry=lines, crs=CRS)
-        return {"plants": plants, "demand": demand_gdf, "flows": flows}
+        return {"plants": sites[~is_landfill].reset_index(drop=True), "landfills": sites[is_landfill].reset_index(drop=True),
+                "demand": demand_gdf, "flows": flows}
+
+
+def _polygons(geometry) -> list:
+    if geometry is None or geometry.is_empty:
+        return []
+    if geometry.geom_type == "Polygon":
+        return [geometry]
+    if geometry.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [polygon for part in geometry.geoms for polygon in _polygons(part)]
+    return []  # points and lines left over by make_valid have no area
+
+
+def multipolygons(geometries) -> np.ndarray:
+    """Each geometry as one MultiPolygon (its polygon parts; a county's slivers of lines and points dropped),
+    None where there is none: a layer of one geometry type."""
+    return np.array([MultiPolygon(parts) if (parts := _polygons(g)) else None for g in geometries], dtype=object)

@@ -17,10 +17,12 @@ import shapely
 
 from wasteopt.errors import DataError
 from wasteopt.scenario import DemandSettings, Scenario
+from wasteopt.userfiles import MAX_GEODATA_BYTES, MAX_TABLE_BYTES, absolute, checked_file, shown
 
 CENSUS_YEAR = 2020
 LON_RANGE = (73.0, 136.0)  # deg E, a box around China: catches swapped or missing coordinates
 LAT_RANGE = (18.0, 54.0)  # deg N
+MAX_TABLE_NUMBER = 1e9  # no count, capacity or population of a county-level table comes near: a typo
 MAX_PROBLEMS_SHOWN = 50  # keeps one error message readable when a whole file is wrong
 
 SEED_FILES = {
@@ -77,7 +79,8 @@ CSV_ENCODINGS = ("utf-8", "gb18030")  # UTF-8 (a BOM is skipped), else what Exce
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV with every column as text, in UTF-8 or else GB18030 (GBK); :class:`DataError` if it is
-    missing, unreadable or empty."""
+    missing, unreadable, not a regular file, too large or empty."""
+    path = checked_file(path, MAX_TABLE_BYTES, "CSV file")
     for encoding in CSV_ENCODINGS:
         try:
             df = pd.read_csv(path, dtype=str, encoding=encoding)
@@ -96,6 +99,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if df.empty:
         raise DataError(f"{path}: file has a header but no data rows")
     df.columns = [str(c).strip() for c in df.columns]
+    repeated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if repeated:  # a second 'lon' column would make every check ambiguous
+        raise DataError(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header")
     return df
 
 
@@ -108,7 +114,7 @@ def validate_table(df: pd.DataFrame, *, required: tuple[str, ...] | list[str], i
                    references: dict[str, set[str]] | None = None, integer: tuple[str, ...] = ()) -> list[str]:
     """Problems found in a text table (as read by :func:`read_table`); empty if it is fine.
 
-    ``nonnegative`` columns must be finite numbers ≥ 0 (``integer`` ones also whole); ``lonlat`` = (lon, lat) column names that must
+    ``nonnegative`` columns must be finite numbers in [0, 1e9] (``integer`` ones also whole); ``lonlat`` = (lon, lat) column names that must
     lie inside China; ``references`` maps a column to the ids it may take. Rows are 1-based data rows.
     """
     missing = [c for c in required if c not in df.columns]
@@ -129,14 +135,16 @@ def validate_table(df: pd.DataFrame, *, required: tuple[str, ...] | list[str], i
 
     for column in (c for c in nonnegative if c in present):
         values = pd.to_numeric(df[column], errors="coerce")
+        finite = values.to_numpy(dtype=float)
         for i in np.flatnonzero(values.isna().to_numpy()):
             problems.append(f"{_row(i)}: {column} is missing or not a number ({df[column].iat[i]!r})")
         for i in np.flatnonzero((values < 0).to_numpy()):
             problems.append(f"{_row(i)}: {column} is negative ({values.iat[i]:g})")
         for i in np.flatnonzero(np.isinf(values.to_numpy(dtype=float))):
             problems.append(f"{_row(i)}: {column} is not a finite number ({df[column].iat[i]!r})")
+        for i in np.flatnonzero(np.isfinite(finite) & (finite > MAX_TABLE_NUMBER)):
+            problems.append(f"{_row(i)}: {column} {df[column].iat[i]!r} is implausibly large (more than {MAX_TABLE_NUMBER:g})")
         if column in integer:  # counts (persons, furnaces) would otherwise be truncated silently
-            finite = values.to_numpy(dtype=float)
             for i in np.flatnonzero(np.isfinite(finite) & (finite != np.round(finite))):
                 problems.append(f"{_row(i)}: {column} must be a whole number ({df[column].iat[i]!r})")
 
@@ -317,7 +325,7 @@ def _seat_districts(boundaries_gcj: gpd.GeoDataFrame, prefectures: pd.DataFrame,
 
 
 def _read_boundaries(path: Path, adcodes: pd.Index) -> gpd.GeoDataFrame:
-    if path.is_file() and path.stat().st_size == 0:
+    if checked_file(path, MAX_GEODATA_BYTES, "GeoJSON file").stat().st_size == 0:
         raise DataError(f"{path}: file is empty")
     try:
         gdf = gpd.read_file(path)
@@ -445,19 +453,20 @@ def _stamp(path: Path | None) -> tuple:
         return (None,)
     try:
         stat = path.stat()
-    except OSError:
+    except (OSError, ValueError):  # missing, a link loop, a NUL byte: read_table reports it
         return (str(path),)
     return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def load_region(scenario: Scenario) -> Region:
     """The Region of a scenario; cached on the seed/user files (and their mtimes) and the region/demand settings."""
-    seeds = scenario.path(scenario.region.seeds).resolve()
-    landfills = scenario.path(scenario.region.landfills_file).resolve() if scenario.region.landfills_file else None
-    candidates = (scenario.path(scenario.region.candidate_sites_file).resolve()
+    # Absolute, not resolved: a message names the file the scenario gave, not what a link points to.
+    seeds = absolute(scenario.path(scenario.region.seeds))
+    landfills = absolute(scenario.path(scenario.region.landfills_file)) if scenario.region.landfills_file else None
+    candidates = (absolute(scenario.path(scenario.region.candidate_sites_file))
                   if scenario.region.candidate_sites_file else None)
     if not seeds.is_dir():
-        raise DataError(f"seeds folder not found: {seeds} (region.seeds = {scenario.region.seeds!r})")
+        raise DataError(f"seeds folder not found: {shown(seeds)} (region.seeds = {shown(scenario.region.seeds)!r})")
     stamps = tuple(_stamp(seeds / name) for name in SEED_FILES.values())
     return _load_region(seeds, landfills, candidates, scenario.region.baseline_year, scenario.region.target_year,
                         scenario.demand, (stamps, _stamp(landfills), _stamp(candidates)))

@@ -19,18 +19,21 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from wasteopt.backtest import read_backtest
+from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
-from wasteopt.errors import DataError
-from wasteopt.export import RUN_MARKER, atomic_path, write_text, write_xlsx
-from wasteopt.kpi import KPI_LABELS, capacity_goal_tpd
+from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
+from wasteopt.goal_cost import goal_cost_text, read_goal_cost
+from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
 from wasteopt.region import Region, load_region
-from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.run_folder import RunFolder
+from wasteopt.scenario import Scenario
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 PDF_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PDF_TIMEOUT_S = 90
-STATUS_COLOURS = {"existing": "#7f8c8d", "expanded": "#e67e22", "new": "#c0392b"}
+STATUS_COLOURS = {status: hex_colour(status) for status in ("existing", "expanded", "new")}  # as in the app
 STATUS_ZH = {"existing": "现有 existing", "expanded": "扩建 expanded", "new": "新建 new"}
 
 
@@ -89,8 +92,13 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
                    linewidth=0.5, alpha=0.85, label=f"{STATUS_ZH[status]} ({len(rows)})", zorder=3)
     landfills = facilities[(facilities["technology"] == "landfill") & (facilities["raw_msw_tpd"] > 0)]
     if len(landfills):
-        ax.scatter(landfills["lon"], landfills["lat"], marker="^", color="#6e4b2a", s=30, zorder=3,
+        ax.scatter(landfills["lon"], landfills["lat"], marker="^", color=hex_colour("landfill"), s=30, zorder=3,
                    label=f"接收原生垃圾的填埋场 landfill taking raw MSW ({len(landfills)})")
+    food_plants = facilities[facilities["technology"] == "digester"]
+    if len(food_plants):  # the app's symbol: purple diamonds
+        ax.scatter(food_plants["lon"], food_plants["lat"], marker="D", color="#9467bd", edgecolor="black",
+                   linewidth=0.5, s=food_plants["capacity_tpd"] / 6, zorder=4,
+                   label=f"厨余垃圾处理厂 food-waste plant ({len(food_plants)})")
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
@@ -137,9 +145,74 @@ def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:
     return figure_png(fig)
 
 
+CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 English (unit)
+    "food_capture_rate": "厨余垃圾分出率 food-waste capture (%)",
+    "incineration_capacity_tpd": "焚烧处理能力 incineration capacity (t/d)",
+    "biological_capacity_tpd": "厨余垃圾处理能力 food-waste plant capacity (t/d)",
+    "residual_incinerated_tpd": "其他垃圾焚烧量 residual waste incinerated (t/d)",
+    "residual_lhv_kj_per_kg": "其他垃圾低位热值 residual LHV (kJ/kg)",
+    "cost_wan_cny_per_year": "系统年成本 system cost (万元/yr)",
+    "resource_recovery_pct": "资源化利用率 resource recovery (%)",
+    "gap": "MIP 差距 gap (%)",
+}
+
+
+def capture_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Solved sorting runs (one row each, KPI columns) ordered by food-waste capture, shares in %."""
+    solved = runs[runs["status"].isin(["optimal", "time_limit"]) & runs["food_capture_rate"].notna()]
+    table = solved[[c for c in CAPTURE_COLUMNS if c in solved]].astype(float).sort_values("food_capture_rate")
+    table["food_capture_rate"] *= 100
+    if "gap" in table:
+        table["gap"] *= 100
+    return table.rename(columns=CAPTURE_COLUMNS).reset_index(drop=True)
+
+
+def chart_capacity_vs_capture(table: pd.DataFrame) -> bytes:
+    """Incineration capacity needed (and food-waste plant capacity) against the food-waste capture rate."""
+    x = table[CAPTURE_COLUMNS["food_capture_rate"]]
+    fig = new_figure(7, 4.2)
+    ax = fig.subplots()
+    ax.plot(x, table[CAPTURE_COLUMNS["incineration_capacity_tpd"]], "o-", color="#c0392b",
+            label="焚烧处理能力 incineration capacity")
+    ax.plot(x, table[CAPTURE_COLUMNS["biological_capacity_tpd"]], "s--", color="#1e8449",
+            label="厨余垃圾处理能力 food-waste plants")
+    ax.set_xlabel(CAPTURE_COLUMNS["food_capture_rate"])
+    ax.set_ylabel("能力 capacity (t/d)")
+    ax.set_title("焚烧能力需求与厨余垃圾分出率 Incineration capacity needed vs food-waste capture rate", fontsize=10)
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return figure_png(fig)
+
+
+def write_capture_report(runs: pd.DataFrame, out: Path, title: str) -> dict[str, Path]:
+    """capture.png, capture.csv and capture.html for a sweep over food-waste capture; none with fewer than two
+    solved sorting runs."""
+    table = capture_table(runs) if "food_capture_rate" in runs else pd.DataFrame()
+    if len(table) < 2:
+        return {}
+    setup_fonts()
+    png = chart_capacity_vs_capture(table)
+    files = {"capture_png": out / "capture.png", "capture_csv": out / "capture.csv", "capture_html": out / "capture.html"}
+    write_bytes(files["capture_png"], png)
+    write_csv(files["capture_csv"], table)
+    page = (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            "<h2>焚烧能力需求与厨余垃圾分出率 Incineration capacity needed vs food-waste capture rate</h2>"
+            f"{_img(png, 'capacity vs capture')}{_html_table(table)}"
+            '<p class="note">每行一个已求解的情景；分出率 = 分出的厨余垃圾 / 生活垃圾中的全部厨余垃圾。 '
+            "One solved variant per row; capture = food waste sorted out / all food waste in the MSW.</p></body></html>")
+    write_text(files["capture_html"], page)
+    return files
+
+
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
-PATH_SHEET = "逐年 capacity path"
-BASE_SHEET = "对比基准 vs base"  # a phased plan's capacity path: a report table and XLSX sheet
+TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余垃圾处理厂 food-waste plant",
+                    "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
+                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler"}
+PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
+BASE_SHEET = "对比基准 vs base"  # this run against a base run: a report table and XLSX sheet
 
 
 def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
@@ -150,20 +223,91 @@ def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
 
 # ----------------------------------------------------------------------------- tables
 
-def goal_table(kpis: dict) -> pd.DataFrame:
+def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
+    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve)."""
+    def met(g) -> str:
+        if g["met"]:
+            return "达成 MET"
+        priced = g["kpi"] == "new_plants" and goal_cost is not None and goal_cost["status"] not in ("infeasible",)
+        return "未达成 NOT MET, 代价见右 priced →" if priced else "未达成 NOT MET"
+
     return pd.DataFrame([{
         "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
-        "是否达成 met": "达成 MET" if g["met"] else "未达成 NOT MET"} for g in kpis["goals"]])
+        "是否达成 met": met(g),
+        "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
+        for g in kpis["goals"]])
+
+
+def backtest_score_table(summary: dict) -> pd.DataFrame:
+    s = summary["scores"]
+    rows = [
+        ("地市新增能力在 ±25 % 内 prefectures whose new capacity is within ±25 % of the built", f"{s['prefectures_within']} / {s['prefectures']}"),
+        ("相关系数 correlation of new capacity per prefecture", f"{s['correlation']:.2f}"),
+        ("新建厂数 new plants, model / built", f"{s['model_new_plants']} / {s['built_new_plants']}"),
+        ("新增能力 new capacity, model / built (t/d)", f"{s['model_new_capacity_tpd']:,.0f} / {s['built_new_capacity_tpd']:,.0f}"),
+        ("实建厂到最近模型新厂 built plant → nearest new plant of the model, mean (km, straight line)",
+         "" if s["mean_distance_km"] is None else f"{s['mean_distance_km']:.1f}"),
+        ("拟合误差 fit error (Σ|Δt/d|/Σ built + |Δplants|/built plants)", f"{s['fit_error']:.3f}"),
+    ]
+    return pd.DataFrame(rows, columns=["指标 score", "数值 value"])
+
+
+def backtest_prefecture_table(prefectures: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "地市 prefecture": prefectures["prefecture_zh"] + " " + prefectures["prefecture_en"],
+        "实建新增 built new (t/d)": prefectures["built_new_tpd"], "模型新增 model new (t/d)": prefectures["model_new_tpd"],
+        "实建厂数 built plants": prefectures["built_new_plants"], "模型新厂 model plants": prefectures["model_new_plants"],
+        "±25 % 内 within": np.where(prefectures["within_25pct"].astype(bool), "是 yes", "否 no")})
+
+
+def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) -> bytes:
+    """Plants Henan built after the baseline beside the new and expanded plants of the model."""
+    fig = new_figure(8, 8)
+    ax = fig.subplots()
+    region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="white", linewidth=0.3)
+    region.prefecture_boundaries.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+    plants = facilities[(facilities["technology"] == "incinerator") & facilities["status"].isin(["new", "expanded"])]
+    added = plants["capacity_tpd"] - plants["existing_capacity_tpd"]
+    ax.scatter(built["lon"], built["lat"], s=built["capacity_tpd"] / 8, facecolor="none", edgecolor="#1f4e9c",
+               linewidth=1.6, label=f"实际新建 built ({len(built)}, {built['capacity_tpd'].sum():,.0f} t/d)", zorder=3)
+    for status, marker in (("new", "o"), ("expanded", "s")):
+        rows = plants["status"] == status
+        ax.scatter(plants.loc[rows, "lon"], plants.loc[rows, "lat"], s=added[rows] / 8, marker=marker,
+                   color=STATUS_COLOURS[status], alpha=0.6, edgecolor="black", linewidth=0.4,
+                   label=f"模型{STATUS_ZH[status]} model ({int(rows.sum())}, {added[rows].sum():,.0f} t/d)", zorder=4)
+    ax.set_title("实建与模型新增焚烧能力 Built vs modelled new plants (面积 ∝ 新增 t/d)")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_axis_off()
+    return figure_png(fig)
+
+
+def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: dict) -> str:
+    """The backtest section (map, scores, per prefecture) when the run folder holds one."""
+    backtest = run.get("backtest")
+    if backtest is None:
+        return ""
+    summary = backtest["summary"]
+    tables["回测 backtest"] = backtest_score_table(summary)
+    tables["回测分市 backtest prefectures"] = backtest_prefecture_table(backtest["prefectures"])
+    return (f"<h2>回测 Backtest {summary['baseline_year']}→{summary['year']}</h2>"
+            f'<p class="note">从 {summary["baseline_year"]} 年的在运厂出发，以 {summary["year"]} 年实际在运能力 '
+            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单中 {summary["baseline_year"]} 年后投运的厂对比。'
+            f'Solved from the plants in service in {summary["baseline_year"]} with the capacity in service by '
+            f'{summary["year"]} as the target, and compared with the plants of the MEE 2023 list that started in between. '
+            '实建厂位置为所在县城或地市政府驻地（名单无坐标） built plants stand at their county or prefecture seat '
+            '(the list has no coordinates).</p>'
+            f"{_img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
+            f"{_html_table(tables['回测 backtest'])}{_html_table(tables['回测分市 backtest prefectures'])}")
 
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
     rows = []
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(kpis):
         value = kpis.get(key)
         if key == "gap" and value is not None:
             value, unit = round(100 * value, 3), "%"
-        elif key == "mean_utilisation" and value is not None:
+        elif key in SHARE_KPIS and value is not None:
             value, unit = round(100 * value, 1), "%"
         elif key == "landfills_stopped":
             value = f"{value} / {kpis.get('landfills_total')}"
@@ -176,7 +320,7 @@ def kpi_rows(kpis: dict) -> pd.DataFrame:
 def base_comparison_table(kpis: dict, base_kpis: dict) -> pd.DataFrame:
     """This run against a base run: per KPI the base value, this run's, Δ and Δ %."""
     rows = []
-    for key, label, unit in KPI_LABELS:
+    for key, label, unit in kpi_labels(base_kpis, kpis):
         if key in NO_DELTA:
             continue
         delta, percent = kpi_delta(key, base_kpis, kpis)
@@ -249,6 +393,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
                                                                                       ascending=[False, False])
     return pd.DataFrame({
         "厂址 site": plants.index, "名称 name": plants["name_zh"] + " " + plants["name_en"].fillna(""),
+        "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
         + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
@@ -301,34 +446,12 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- run folder
 
-def _scenario_of(run_dir: Path) -> Scenario:
-    """The run's scenario, its relative seed paths resolved against the current or the project folder."""
-    text = (run_dir / "scenario.yaml").read_text(encoding="utf-8")
-    candidates = [Path.cwd(), Path(__file__).resolve().parents[1]]
-    for base in candidates:
-        scenario = scenario_from_yaml_text(text, base_dir=base, source=str(run_dir / "scenario.yaml"))
-        if scenario.path(scenario.region.seeds).is_dir():
-            return scenario
-    raise DataError(f"{run_dir}: seeds folder {scenario.region.seeds!r} of the run's scenario not found")
-
-
 def read_run(run_dir: str | Path) -> dict:
-    """kpis, scenario, facilities, flows, demand of a run folder written by export_plan."""
-    run_dir = Path(run_dir)
-    if not (run_dir / RUN_MARKER).is_file():
-        raise DataError(f"{run_dir} is not a finished run folder (no {RUN_MARKER})")
-    try:
-        return {
-            "kpis": json.loads((run_dir / RUN_MARKER).read_text(encoding="utf-8")),
-            "scenario": _scenario_of(run_dir),
-            "facilities": pd.read_csv(run_dir / "facilities.csv", dtype={"adcode": str, "prefecture_adcode": str},
-                                      index_col="site_id"),
-            "flows": pd.read_csv(run_dir / "flows.csv", dtype={"origin": str, "destination": str}),
-            "demand": pd.read_csv(run_dir / "demand.csv", dtype={"node_id": str, "prefecture_adcode": str,
-                                                                  "served_by": str}, index_col="node_id"),
-        }
-    except (OSError, ValueError, KeyError) as error:
-        raise DataError(f"{run_dir}: cannot read the run's files: {error}") from None
+    """kpis, scenario, facilities, flows, demand of a finished run folder."""
+    folder = RunFolder(run_dir)
+    return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
+            "flows": folder.flows(), "demand": folder.demand(),
+            "backtest": read_backtest(folder.path), "goal_cost": read_goal_cost(folder.path)}
 
 
 def _html_table(frame: pd.DataFrame, classes: str = "") -> str:
@@ -364,6 +487,16 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _sorted_note(demand: pd.DataFrame) -> str:
+    """With waste sorting: what left the residual waste to be treated apart."""
+    if "food_tpd" not in demand:
+        return ""
+    food, recyclables, hazardous = (demand[f"{f}_tpd"].sum() for f in ("food", "recyclables", "hazardous"))
+    return (f"（分类后的其他垃圾；厨余垃圾 {food:,.0f}、可回收物 {recyclables:,.0f}、有害垃圾 {hazardous:,.0f} t/d 另行处理） "
+            f"(residual waste after sorting; food waste {food:,.0f}, recyclables {recyclables:,.0f} and hazardous waste "
+            f"{hazardous:,.0f} t/d are treated apart)")
+
+
 def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
     if PATH_SHEET not in tables:
         return '<p class="note">单期模型：所有厂均在目标年前投运 single-period model: every plant is in service by the target year.</p>'
@@ -372,16 +505,15 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
-def render_html(run: dict, region: Region, run_name: str, base: dict | None = None,
+def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
                 base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
-    """The report page and the tables it shows (for the XLSX); with ``base`` (a run read by :func:`read_run`)
-    a section compares this run with it."""
+    """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
+    ``base_name``) a section compares this run with it."""
     kpis, scenario = run["kpis"], run["scenario"]
-    base_kpis = None if base is None else base["kpis"]
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
-        "目标 goals": goal_table(kpis),
+        "目标 goals": goal_table(kpis, run.get("goal_cost")),
         "指标 KPIs": kpi_rows(kpis),
         **({BASE_SHEET: base_comparison_table(kpis, base_kpis)} if base_kpis is not None else {}),
         "分市 prefectures": prefecture_table(region, facilities, demand),
@@ -391,7 +523,8 @@ def render_html(run: dict, region: Region, run_name: str, base: dict | None = No
         "假设 assumptions": assumption_table(scenario),
     }
     goals_html = _html_table(tables["目标 goals"], "met")
-    goals_html = goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET').replace("<td>未达成", '<td class="bad">未达成')
+    goals_html = (goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET')
+                  .replace("<td>未达成 NOT MET</td>", '<td class="bad">未达成 NOT MET</td>'))
     met = sum(g["met"] for g in kpis["goals"])
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
@@ -419,13 +552,14 @@ def render_html(run: dict, region: Region, run_name: str, base: dict | None = No
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
-<h2>新建与扩建焚烧厂 New and expanded plants ({len(tables['新建扩建 new plants'])})</h2>
+{_backtest_html(run, region, facilities, tables)}
+<h2>新建与扩建设施 New and expanded facilities ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
-<p class="note">需求 demand: {generation['target_year']} 年需处理 {generation['totals']['msw_tpd']:,.0f} t/d to treat in {generation['target_year']};
+<p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>
@@ -455,14 +589,17 @@ def write_pdf(html_path: Path) -> Path | None:
     return target
 
 
-def write_report(run_dir: str | Path, *, pdf: bool = True, base_dir: str | Path | None = None) -> dict[str, Path]:
-    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``; with
-    ``base_dir`` (another run folder) the report compares the run with that base run."""
+def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
+                 base_dir: str | Path | None = None) -> dict[str, Path]:
+    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``;
+    ``name`` is the run's name in the report (default: the folder's); with ``base_dir`` (another run
+    folder) the report compares the run with that base run."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
-    base = None if base_dir is None else read_run(base_dir)
+    base_kpis = None if base_dir is None else RunFolder(base_dir).kpis()
     region = load_region(run["scenario"])
-    page, tables = render_html(run, region, run_dir.name, base, Path(base_dir).name if base_dir else "")
+    page, tables = render_html(run, region, name or run_dir.name, base_kpis,
+                               RunFolder(base_dir).path.name if base_dir else "")
     files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)

@@ -11,15 +11,16 @@ import json
 import sqlite3
 import time
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import RunNotFoundError
+from wasteopt.errors import DataError, RunNotFoundError
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change, run_title
+from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
 
@@ -88,6 +89,16 @@ class RunRegistry:
                     connection.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
         return connection
 
+    @contextmanager
+    def _session(self):
+        """A connection, closed afterwards; a corrupt or foreign file (or a locked one) is one DataError."""
+        try:
+            with closing(self._connect()) as connection:
+                yield connection
+        except (sqlite3.Error, ValueError, TypeError) as error:  # ValueError/TypeError: rows that do not parse
+            raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
+                            "(a new registry is created) or pass another --registry") from None
+
     def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli",
                run_id: str | None = None, *, label: str = "", changes: list[Change] = (), note: str = "",
                base_run: str | None = None) -> RunRecord:
@@ -103,7 +114,7 @@ class RunRegistry:
             note=note.strip(), base_run=base_run,
         )
         changes_json = json.dumps([vars(change) for change in record.changes], ensure_ascii=False)
-        with closing(self._connect()) as db, db:
+        with self._session() as db, db:
             db.execute(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", (
                 record.run_id, record.created_at, record.name, record.scenario_hash, record.status,
                 record.objective, record.gap, record.solve_seconds, record.out_dir, record.source,
@@ -113,7 +124,7 @@ class RunRegistry:
 
     def rename(self, run_id: str, label: str | None = None, note: str | None = None) -> RunRecord:
         """Change a run's label and/or note (the planner's words; the run itself stays as solved)."""
-        with closing(self._connect()) as db, db:
+        with self._session() as db, db:
             if label is not None:
                 db.execute("UPDATE runs SET label = ? WHERE run_id = ?", (label.strip(), run_id))
             if note is not None:
@@ -126,10 +137,9 @@ class RunRegistry:
     def list(self, limit: int = 200) -> pd.DataFrame:
         """Newest first: run_id, created_at, title, status, objective, gap, solve_seconds, out_dir, source, note,
         scenario_hash."""
-        records = self.records(limit)
         columns = ["run_id", "created_at", "title", "status", "objective", "gap", "solve_seconds", "out_dir",
                    "source", "note", "scenario_hash"]
-        frame = pd.DataFrame([{**vars(r), "title": r.title()} for r in records], columns=columns)
+        frame = pd.DataFrame([{**vars(r), "title": r.title()} for r in self.records(limit)], columns=columns)
         frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
         return frame
 
@@ -137,9 +147,9 @@ class RunRegistry:
         """Whole records (with scenario YAML and KPIs), newest first."""
         if not self.path.exists():
             return []
-        with closing(self._connect()) as db:
+        with self._session() as db:
             rows = db.execute(f"SELECT {_SELECT} FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
-        return [_record(row) for row in rows]
+            return [_record(row) for row in rows]
 
     def get(self, run_id: str) -> RunRecord | None:
         return self._one(f"SELECT {_SELECT} FROM runs WHERE run_id = ?", (run_id,))
@@ -152,9 +162,9 @@ class RunRegistry:
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
             return None
-        with closing(self._connect()) as db:
+        with self._session() as db:
             row = db.execute(sql, params).fetchone()
-        return None if row is None else _record(row)
+            return None if row is None else _record(row)
 
 
 _SELECT = ", ".join(_COLUMNS)
@@ -166,50 +176,9 @@ def _record(row: tuple) -> RunRecord:
     return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
 
 
-@dataclass(frozen=True)
-class BaseRun:
-    """A finished run a what-if starts from: its id (or folder name), scenario, KPIs and facilities table."""
-
-    run_id: str
-    scenario: Scenario
-    kpis: dict
-    facilities: pd.DataFrame
-
-
-def load_base_run(ref: str, registry: RunRegistry, project_root: str | Path = ".") -> BaseRun:
-    """The run ``ref`` names: a run id in ``registry`` or a run folder. Its scenario's relative paths resolve
-    against ``project_root``."""
-    from wasteopt.export import RUN_MARKER
-    from wasteopt.scenario import scenario_from_yaml_text
-
-    folder, run_id, scenario_yaml = Path(ref), Path(ref).name, None
-    if not (folder / RUN_MARKER).is_file():
-        record = registry.get(ref)
-        if record is None or not record.out_dir or not (Path(record.out_dir) / RUN_MARKER).is_file():
-            raise RunNotFoundError(f"run '{ref}' is neither a run folder (with {RUN_MARKER}) nor a run id with its "
-                                   f"files in {registry.path} (see `wasteopt runs`)")
-        folder, run_id, scenario_yaml = Path(record.out_dir), record.run_id, record.scenario_yaml
-    try:
-        scenario_yaml = scenario_yaml or (folder / "scenario.yaml").read_text(encoding="utf-8")
-        kpis = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
-        facilities = pd.read_csv(folder / "facilities.csv", index_col="site_id", dtype={"adcode": str})
-    except (OSError, ValueError) as error:
-        raise RunNotFoundError(f"run '{ref}': cannot read its files in {folder}: {error}") from None
-    scenario = scenario_from_yaml_text(scenario_yaml, base_dir=project_root, source=f"run {run_id}")
-    return BaseRun(run_id, scenario, kpis, facilities)
-
-
 def new_run_id() -> str:
     """Sortable and unique: local time plus 6 random hex digits, e.g. 20250101-120000-a1b2c3."""
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-
-
-def read_run_layers(out_dir: str | Path) -> dict:
-    """The plants, demand and flows layers of a saved run's plan.gpkg (EPSG:4326 GeoDataFrames)."""
-    import geopandas as gpd
-
-    path = Path(out_dir) / "plan.gpkg"
-    return {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
 
 
 def _plain(value):

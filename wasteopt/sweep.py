@@ -14,9 +14,11 @@ A sweep file (YAML; paths relative to it)::
       - {label: few plants, set: {policy.new_plants.max: 10}}
     pareto: {x: new_plants, y: cost_wan_cny_per_year}   # optional frontier plot
 
-Each worker solves, writes the plan files (and the review report), and records the run in
-the registry itself, so a worker or sweep that dies loses only unfinished variants. Re-running
-skips every variant whose scenario hash already has a finished run.
+Each worker runs the one pipeline (:func:`wasteopt.pipeline.run_scenario`): it solves, writes the
+variant's run folder (with the review report) and records the run in the registry itself, so a
+worker or sweep that dies loses only unfinished variants. Re-running skips every variant that
+the pipeline's reuse rule accepts (:func:`wasteopt.pipeline.reusable_run`: a run of the same
+scenario with a plan whose folder still holds it); infeasible variants are solved again.
 """
 from __future__ import annotations
 
@@ -35,10 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
+from wasteopt.pipeline import reusable_run, run_scenario
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.scenario import Scenario, load_scenario, parse_yaml
+from wasteopt.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.userfiles import MAX_YAML_BYTES, read_capped, shown
 
-FINISHED = ("optimal", "time_limit", "infeasible")  # a recorded run with one of these is not solved again
 FAILED = "failed"
 
 
@@ -117,10 +120,11 @@ def _short(key: str) -> str:
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every variant is a validated Scenario."""
     path = Path(path)
+    raw = read_capped(path, MAX_YAML_BYTES, "sweep file", ScenarioError)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(f"cannot read sweep file {path}: {error.strerror}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(not_utf8_message(shown(path.name), raw, error)) from None
     data, _ = parse_yaml(text, source=path.name)
     try:
         spec = SweepSpec.model_validate(data)
@@ -157,27 +161,16 @@ def load_sweep(path: str | Path) -> Sweep:
 
 
 def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bool) -> dict:
-    """Solve one variant in a worker; write its files and record it. Returns its KPIs (or why none)."""
-    from wasteopt.export import export_plan
-    from wasteopt.kpi import compute_kpis
-    from wasteopt.siting import solve_scenario
-
+    """Solve one variant in a worker; write its files and record it (an infeasible one too, without files).
+    Returns its KPIs (or why none)."""
     registry = RunRegistry(registry_path)
     try:
-        plan = solve_scenario(scenario)
+        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report).record
     except InfeasibleError as error:
         kpis = {"scenario": scenario.name, "status": "infeasible" if error.explanation else "no_solution",
                 "message": str(error).splitlines()[0], "goals": []}
         record = registry.record(scenario, kpis, None, source="sweep")
-        return {**kpis, "run_id": record.run_id, "out_dir": None}
-    kpis = compute_kpis(plan)
-    export_plan(plan, kpis, out_dir, force=True)
-    if report:
-        from wasteopt.report import write_report
-
-        write_report(out_dir)
-    record = registry.record(scenario, kpis, out_dir, source="sweep")
-    return {**kpis, "run_id": record.run_id, "out_dir": record.out_dir}
+    return {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}
 
 
 @contextmanager
@@ -190,8 +183,9 @@ def _executor(scheduler: str | None, jobs: int):
             raise ScenarioError("--scheduler needs the dask[distributed] package") from None
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as error:
-            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
+            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r}: {error} "
+                                "(expected tcp://HOST:PORT)") from None
         try:
             yield (lambda fn, *args: client.submit(fn, *args, pure=False, retries=1)), as_completed
         finally:
@@ -227,8 +221,8 @@ def run_sweep(sweep: Sweep, *, scheduler: str | None = None, jobs: int = 2,
     rows: dict[int, dict] = {}
     pending = []
     for i, variant in enumerate(sweep.variants):
-        record = registry.latest_for_hash(variant.hash)
-        if record is not None and record.status in FINISHED:
+        record = reusable_run(registry, variant.scenario)
+        if record is not None:
             rows[i] = _row(variant, i, {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}, True)
         else:
             pending.append(i)
@@ -264,6 +258,9 @@ def write_summary(summary: pd.DataFrame, sweep: Sweep) -> dict[str, Path]:
         summary.astype({c: str for c in summary.columns if summary[c].dtype == object}).to_parquet(tmp, index=False)
     if sweep.spec.pareto is not None:
         files.update(plot_pareto(summary, sweep.spec.pareto, sweep.out))
+    from wasteopt.report import write_capture_report
+
+    files.update(write_capture_report(summary, sweep.out, f"{sweep.spec.name}: 垃圾分类 waste sorting"))
     return files
 
 

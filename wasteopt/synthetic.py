@@ -136,7 +136,7 @@ def township_problem(scenario: Scenario, region: Region, towns: Townships, *, ma
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process image, MB: ``VmHWM`` starts afresh at exec, whereas
-    ``ru_maxrss`` carries the parent's peak into a spawned child (make bench reported 1,639 MB twice)."""
+    ``ru_maxrss`` carries the parent's peak into a spawned child, so small rows would report the parent's."""
     with open("/proc/self/status") as status:
         line = next(line for line in status if line.startswith("VmHWM:"))
     return int(line.split()[1]) / 1024.0  # kB

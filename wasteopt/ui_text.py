@@ -80,13 +80,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
     "status_optimal": ("最优", "optimal"),
-    "status_time_limit": ("达到时间上限（非最优，显示已证明的差距）", "time limit (not proven optimal; proven gap shown)"),
+    "status_time_limit": ("未证明最优（达到时间上限或设定的差距；显示已证明的差距）",
+                          "not proven optimal (time limit or the requested gap reached; proven gap shown)"),
     "status_stopped": ("已停止（保留最好方案，显示已证明的差距）", "stopped (best plan kept; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
-    "infeasible": ("情景不可行", "the scenario is infeasible"),
     "unserved_table": ("无法服务的需求", "demand that cannot be served"),
-    "error": ("输入有误", "invalid input"),
     "kpis": ("关键指标", "key figures"),
     "goals": ("河南“十四五”目标", "Henan 14th five-year plan goals"),
     "met": ("达成", "met"),
@@ -156,6 +155,11 @@ TEXT: dict[str, tuple[str, str]] = {
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
                      "Rural MSW collection routes for one county from a saved plan: 8 t compactors leave the county "
                      "seat, collect at village points and unload at the plants the plan assigns, then go on (PyVRP / OR-Tools)."),
+    "routes_on_roads": ("距离和时间按 OSM 路网计算（network.osm_file），路线沿道路绘制。",
+                        "Distances and times on the OSM road network (network.osm_file); routes drawn along the roads."),
+    "routes_straight": ("距离按直线距离 × 绕行系数估算，路线画为直线；在情景中设置 network.osm_file 可按实际道路计算。",
+                        "Distances are straight km × circuity and routes are drawn straight; set network.osm_file in "
+                        "the scenario to drive real roads."),
     "routes_run": ("基于哪个运行的方案", "plan of run"),
     "routes_county": ("县（区）", "county"),
     "routes_engine": ("求解引擎", "engine"),
@@ -167,6 +171,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "route_km": ("行驶里程 / 日", "distance / day"),
     "route_hours": ("车辆工时 / 日", "truck hours / day"),
     "route_collected": ("收运量", "collected"),
+    "route_shift_use": ("班次工时利用率", "shift hours used"),
+    "route_fleet_why": ("为何需要 {trucks} 辆车：每天收运 {tpd} t/d，{payload} t 压缩车共跑 {trips} 趟（每车平均 {per_truck} 趟，"
+                        "每趟装满或收完后到处理厂卸车）；每车平均工作 {hours} h，班次 {shift} h，车队工时利用率 {use} %。"
+                        "每多用一辆车要多付一个班组的日工资，所以车辆尽量多跑几趟、排满班次。",
+                        "Why {trucks} trucks: {tpd} t/d collected in {trips} trips of an {payload} t compactor ({per_truck} "
+                        "trips per truck, each ending with an unload at the plant); {hours} h of work per truck in a {shift} h "
+                        "shift, {use} % of the fleet's shift hours used. Each extra truck costs a crew's day, so trucks make "
+                        "several trips and fill their shifts."),
     "route_cost": ("收运成本", "collection cost"),
     "route_dropped": ("未收运点 (个)", "stops dropped"),
     "route_status": ("引擎 {engine}，状态 {status}，用时 {seconds} s；文件已写入运行文件夹 routes/",
@@ -180,6 +192,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_vehicle": ("车辆", "truck"),
     "col_stops": ("收集点", "stops"),
     "col_unloads": ("卸车次数", "unloads"),
+    "col_trips": ("趟数", "trips"),
+    "col_shift_use": ("班次利用率 (%)", "shift used (%)"),
     "col_km": ("里程 (km)", "distance (km)"),
     "col_hours": ("工时 (h)", "hours (h)"),
     "col_start": ("出车", "start"),
@@ -200,6 +214,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_year_built": ("首次投运", "first in service"),
     "col_year_complete": ("全部建成", "all lines by"),
     "capacity_path": ("逐年能力路径 (t/d)", "capacity path by year (t/d)"),
+    "capture_chart": ("焚烧能力需求与厨余垃圾分出率 (t/d)", "incineration capacity needed vs food-waste capture rate (t/d)"),
+    "food_capture_pct": ("厨余垃圾分出率 (%)", "food-waste capture rate (%)"),
+    "biological_capacity": ("厨余垃圾处理能力", "food-waste plant capacity"),
+    "digester": ("厨余垃圾处理厂", "food-waste plant"),
+    "sorting_centre": ("分拣中心", "sorting centre"),
     "capacity_goal": ("能力目标", "capacity goal"),
     "cd_same_seat": ("去向在本县县城的，运距按 0 km 计（县内运距未建模），每趟只计装卸时间。",
                      "A destination at the county's own seat shows 0 km (haulage within a county is not modelled): "
@@ -242,6 +261,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_report": ("审阅报告", "Review report"),
     "export_report_help": ("目标、指标、地图与假设，供评审", "goals, KPIs, maps and assumptions, for reviewers"),
     "layer_plants": ("厂站 plants", "plants"),
+    "layer_landfills": ("填埋场 landfills", "landfills"),
     "layer_demand": ("县域需求 demand", "demand"),
     "layer_flows": ("流向 flows", "flows"),
     "table_facilities": ("设施 facilities", "facilities"),
@@ -254,7 +274,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
 }
 
-STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "时限内最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
+STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",
@@ -263,6 +283,11 @@ KPI_NAMES_ZH = {
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
     "landfills_stopped": "停用填埋场（共计）", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
     "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+    "food_capture_rate": "厨余垃圾分出率", "food_waste_tpd": "厨余垃圾分出量", "food_waste_treated_tpd": "厨余垃圾处理量",
+    "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
+    "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
+    "residual_incinerated_tpd": "其他垃圾焚烧量", "residual_lhv_kj_per_kg": "其他垃圾低位热值",
+    "resource_recovery_rate": "资源化利用率",
 }
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座"}

@@ -13,11 +13,10 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from wasteopt.app import service
 from wasteopt.errors import InfeasibleError, WasteoptError
 from wasteopt.milp import SolveWatch
+from wasteopt.runs import RunRecord
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change
 
@@ -45,18 +44,19 @@ class SolveJob:
         """What the page shows once the job is done: the run id (and whether an earlier run was reused),
         or the infeasibility explanation, or a one-line error."""
         try:
-            record, reused = self.future.result()
+            run = self.future.result()
         except InfeasibleError as error:
             if error.explanation is None:  # no plan found in time, none proven impossible
-                return {"error": str(error), "hash": self.scenario_hash}
+                return {"error": str(error), "kind": type(error).__name__, "hash": self.scenario_hash}
             return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
                     "hash": self.scenario_hash}
         except WasteoptError as error:
-            return {"error": str(error), "hash": self.scenario_hash}
-        except Exception as error:  # a bug, not bad input: one line for the planner, the traceback in the log
-            logging.getLogger("wasteopt.app").error("solve failed", exc_info=error)
-            return {"error": f"internal error ({type(error).__name__}: {error})", "hash": self.scenario_hash}
-        return {"run_id": record.run_id, "reused": reused, "hash": self.scenario_hash}
+            return {"error": str(error), "kind": type(error).__name__, "hash": self.scenario_hash}
+        except Exception as error:  # a bug, not bad input: one line for the planner, the traceback (and any
+            logging.getLogger("wasteopt.app").error("solve failed", exc_info=error)  # server path) in the log
+            return {"error": f"internal error ({type(error).__name__}); see the server log", "kind": "internal",
+                    "hash": self.scenario_hash}
+        return {"run_id": run.record.run_id, "reused": run.reused, "hash": self.scenario_hash}
 
 
 _JOBS: dict[str, SolveJob] = {}
@@ -64,20 +64,12 @@ _LOCK = threading.Lock()
 
 
 def start_job(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
-              base_run: str | None = None, base_plan: pd.DataFrame | None = None) -> SolveJob:
-    """Reuse an earlier run of exactly this scenario or solve it in the background, warm-started from
-    ``base_plan`` (the facilities of run ``base_run``) if given; see :class:`SolveJob`."""
+              warm_start: RunRecord | None = None) -> SolveJob:
+    """Reuse an earlier run of exactly this scenario or solve it in the background, warm-started from the
+    plan of run ``warm_start`` if given (:func:`service.solve_and_save`); see :class:`SolveJob`."""
     job = SolveJob(uuid.uuid4().hex, scenario.content_hash(), scenario.solver.time_limit_s, scenario.solver.rel_gap)
-
-    def run():
-        reused = service.reusable_run(scenario)
-        if reused is not None:
-            return reused, True
-        record = service.solve_and_save(scenario, label=label, changes=changes, note=note, base_run=base_run,
-                                        base_plan=base_plan, watch=job.watch)
-        return record, False
-
-    job.future = service.submit(run)
+    job.future = service.submit(lambda: service.solve_and_save(scenario, label=label, changes=changes, note=note,
+                                                               warm_start=warm_start, watch=job.watch))
     with _LOCK:
         _JOBS[job.job_id] = job
     return job

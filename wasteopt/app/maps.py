@@ -13,16 +13,15 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from wasteopt.colours import STATUS_RGB
 from wasteopt.ui_text import place, t
 
 DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
-STATUS_COLOURS = {
-    "existing": [31, 119, 180], "expanded": [255, 127, 14], "new": [44, 160, 44],
-    "landfill": [214, 39, 40], "stopped": [120, 120, 120],
-    "landfill_running": [214, 39, 40],  # the only landfills drawn as dots: those still taking raw MSW
-}
+STATUS_COLOURS = {status: list(rgb) for status, rgb in STATUS_RGB.items()}
+STATUS_COLOURS["landfill_running"] = STATUS_COLOURS["landfill"]  # the only landfills drawn as dots: those taking raw MSW
 DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "capacity_changed": [255, 127, 14],
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
+FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
 FLOW_COLOUR = [40, 40, 40, 110]
 # Light, distinct fills for counties (one per serving plant).
@@ -48,13 +47,14 @@ def polygon_records(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def _plant_tip(r, lang: str) -> str:
     """Name and status; capacity (with the lines added) or raw MSW landfilled; throughput and load."""
-    if r.technology == "incinerator":
-        added = f" ({t('tip_new_lines', lang, count=int(r.new_modules), size=f'{r.module_size_tpd:,.0f}')})" if r.new_modules else ""
-        size = f"{t('capacity', lang)}: {r.capacity_tpd:,.0f} t/d{added}"
-    else:
+    if r.technology == "landfill":
         size = f"{t('landfill_tpd', lang)}: {r.raw_msw_tpd:,.0f}"
+    else:
+        added = f" ({t('tip_new_lines', lang, count=int(r.new_modules), size=f'{r.module_size_tpd:,.0f}')})" if r.new_modules else ""
+        size = f"{t('capacity', lang) if r.technology == 'incinerator' else t(r.technology, lang)}: {r.capacity_tpd:,.0f} t/d{added}"
     load = f" · {t('tip_utilisation', lang)} {100 * r.utilisation:.0f} %" if pd.notna(r.utilisation) else ""
-    return _tip(f"{place(r.name_zh, r.name_en)} · {t(r.status, lang)}", size,
+    status = t(r.status, lang) if r.technology in ("incinerator", "landfill") else f"{t(r.technology, lang)} · {r.status}"
+    return _tip(f"{place(r.name_zh, r.name_en)} · {status}", size,
                 f"{t('tip_throughput', lang)}: {r.throughput_tpd:,.0f} t/d{load}")
 
 
@@ -90,6 +90,13 @@ def _radius_px(capacity_tpd: pd.Series) -> pd.Series:
     return 3 + np.sqrt(capacity_tpd.clip(lower=0)) / 6
 
 
+def diamonds(points: pd.DataFrame, capacity_tpd: pd.Series) -> list:
+    """A diamond outline (lon/lat rings) per point, its area ∝ capacity: the food-waste plant symbol."""
+    half = 0.03 + np.sqrt(capacity_tpd.clip(lower=0).to_numpy()) / 600  # degrees
+    return [[[[x, y + h], [x + h, y], [x, y - h], [x - h, y], [x, y + h]]]
+            for x, y, h in zip(points["lon"], points["lat"], half)]
+
+
 def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str,
               height_px: int = 640) -> pdk.Deck:
     """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures."""
@@ -120,6 +127,11 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     dots["radius"] = _radius_px(size)
     dots["tip"] = [_plant_tip(r, lang) for r in dots.itertuples()]
 
+    food_plants = pd.DataFrame(plants.drop(columns="geometry"))
+    food_plants = food_plants[food_plants["technology"] == "digester"].copy()
+    food_plants["polygon"] = diamonds(food_plants, food_plants["capacity_tpd"])
+    food_plants["tip"] = [_plant_tip(r, lang) for r in food_plants.itertuples()]
+
     used = set(dots.loc[dots["technology"] == "landfill", "site_id"])
     stopped = landfills[~landfills["site_id"].isin(used)].copy()
     stopped["tip"] = [_tip(place(r.name_zh, r.name_en), t("stopped", lang)) for r in stopped.itertuples()]
@@ -136,6 +148,8 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
         pdk.Layer("ScatterplotLayer", dots, get_position=["lon", "lat"], get_fill_color="colour", get_radius="radius",
                   radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
                   pickable=True),
+        pdk.Layer("PolygonLayer", food_plants, get_polygon="polygon", get_fill_color=FOOD_WASTE_PLANT, stroked=True,
+                  get_line_color=[0, 0, 0], line_width_min_pixels=1, pickable=True),
     ]
     return _deck(deck_layers, _view(demand, height_px))
 
@@ -192,7 +206,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
 def legend_html(entries: list[tuple[list[int], str, str]]) -> str:
     """Small HTML legend: (rgb, label, shape 'dot' | 'square' | 'line')."""
     shapes = {"dot": "border-radius:50%;width:12px;height:12px", "square": "width:14px;height:10px",
-              "line": "width:18px;height:3px"}
+              "line": "width:18px;height:3px", "diamond": "width:10px;height:10px;transform:rotate(45deg)"}
     items = [f'<span style="display:inline-flex;align-items:center;margin-right:14px">'
              f'<span style="display:inline-block;{shapes[shape]};background:rgb({r},{g},{b});'
              f'border:1px solid #333;margin-right:5px"></span>{html.escape(label)}</span>'
@@ -207,6 +221,7 @@ def plan_legend(lang: str) -> str:
         (STATUS_COLOURS["new"], t("new", lang), "dot"),
         (STATUS_COLOURS["landfill"], t("landfill", lang), "dot"),
         (STATUS_COLOURS["stopped"], t("stopped", lang), "dot"),
+        (FOOD_WASTE_PLANT, t("digester", lang), "diamond"),
         (FLOW_COLOUR, t("flow", lang), "line"),
         (COUNTY_PALETTE[0], t("county_fill", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),

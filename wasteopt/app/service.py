@@ -8,22 +8,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
-import pandas as pd
-
 from wasteopt.errors import ScenarioError
-from wasteopt.export import RUN_MARKER, export_plan
-from wasteopt.kpi import compute_kpis
 from wasteopt.milp import SolveWatch
+from wasteopt.pipeline import RunOutcome, run_scenario
+from wasteopt.run_folder import RunFolder, load_base_run
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
-from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, scenario_from_yaml_text
+from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
 from wasteopt.scenario_changes import Change
-from wasteopt.siting import solve_scenario
+from wasteopt.userfiles import resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"
 DEFAULT_CONFIG = "henan-2025-zero-landfill.yaml"
 RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ folder
-REUSABLE_STATUSES = ("optimal", "time_limit")
 
 # Two workers: the machine has two cores; more solves than that only queue.
 T = TypeVar("T")
@@ -57,7 +54,7 @@ def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError(f"{source} is not UTF-8 text (byte {error.start})") from None
+        raise ScenarioError(not_utf8_message(source, data, error)) from None
     scenario = scenario_from_yaml_text(text, base_dir=PROJECT_ROOT, source=source)
     check_paths_inside(scenario, PROJECT_ROOT)
     return scenario
@@ -68,45 +65,35 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
     paths = [("region.seeds", scenario.region.seeds), *scenario.named_files()]
     root = root.resolve()
     for key, value in paths:
-        if value is not None and not scenario.path(value).resolve().is_relative_to(root):
+        if value is not None and not resolved(scenario.path(value)).is_relative_to(root):
             raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
 
 
-def reusable_run(scenario: Scenario) -> RunRecord | None:
-    """The newest finished run of exactly this scenario whose files still exist (a solve cache that survives restarts)."""
-    record = registry().latest_for_hash(scenario.content_hash())
-    if record and record.status in REUSABLE_STATUSES and record.out_dir and has_files(record):
-        return record
-    return None
-
-
-def warm_start_plan(record: RunRecord | None, scenario: Scenario) -> pd.DataFrame | None:
-    """The facilities of ``record`` to warm-start ``scenario`` from: a one-year run with its files, of the
-    same config (the planner's what-if of it); else None."""
+def warm_start_run(record: RunRecord | None, scenario: Scenario) -> RunRecord | None:
+    """``record`` if ``scenario`` can warm-start from it: a one-year run with its files, of the same config
+    (the planner's what-if of it); else None."""
     if record is None or scenario.phasing.years or not has_files(record) or record.name != scenario.name:
         return None
     if saved_scenario(record.scenario_yaml).phasing.years:
         return None
-    return pd.read_csv(Path(record.out_dir) / "facilities.csv", index_col="site_id", dtype={"adcode": str})
+    return record
 
 
 def has_files(record: RunRecord) -> bool:
-    return bool(record.out_dir) and (Path(record.out_dir) / RUN_MARKER).exists()
+    """Whether the run's folder still holds it, complete."""
+    return bool(record.out_dir) and RunFolder(record.out_dir).holds(record.run_id)
 
 
 def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
-                   base_run: str | None = None, base_plan: pd.DataFrame | None = None,
-                   watch: SolveWatch | None = None) -> RunRecord:
-    """Solve (warm-started from ``base_plan``, the facilities of run ``base_run``, if given; ``watch`` sees the
-    progress and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with
-    the planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
-    plan = solve_scenario(scenario, base_plan=base_plan, watch=watch)
-    kpis = compute_kpis(plan)
-    run_id = new_run_id()
-    out_dir = runs_dir() / "app" / run_id
-    export_plan(plan, kpis, out_dir)
-    return registry().record(scenario, kpis, out_dir, source="app", run_id=run_id, label=label, changes=changes,
-                             note=note, base_run=base_run)
+                   warm_start: RunRecord | None = None, watch: SolveWatch | None = None) -> RunOutcome:
+    """An earlier run of exactly this scenario if the pipeline's reuse rule accepts one (a solve cache that
+    survives restarts); else solve (from the plan of run ``warm_start`` if given; ``watch`` sees the progress
+    and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the
+    planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
+    runs, run_id = registry(), new_run_id()
+    base = load_base_run(warm_start.run_id, runs) if warm_start else None
+    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=runs, source="app", reuse=True,
+                        run_id=run_id, warm_start=base, watch=watch, label=label, note=note, changes=changes)
 
 
 def submit(work: Callable[[], T]) -> Future[T]:
@@ -140,7 +127,7 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
-    facilities, flows = siting_flows(scenario, region, record.out_dir)
+    facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
     return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
                                   Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
 

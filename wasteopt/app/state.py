@@ -1,14 +1,15 @@
 """Session state and cached loaders shared by the pages (the only app module besides pages that imports Streamlit)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
 from wasteopt.app import service
+from wasteopt.app.messages import bilingual_error
 from wasteopt.errors import WasteoptError
 from wasteopt.region import Region, load_region
-from wasteopt.runs import RunRecord, read_run_layers
+from wasteopt.run_folder import RunFolder
+from wasteopt.runs import RunRecord
 from wasteopt.ui_text import DEFAULT_LANGUAGE, status_name, t
 
 KNOB_PREFIX = "knob."
@@ -37,13 +38,12 @@ def remember_run(record: RunRecord) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _layers(out_dir: str, _stamp: float) -> dict:
-    return read_run_layers(out_dir)
+    return RunFolder(out_dir).layers()
 
 
 def run_layers(record: RunRecord) -> dict:
     """The saved plan's layers (cached on the file's mtime)."""
-    path = Path(record.out_dir) / "plan.gpkg"
-    return _layers(record.out_dir, path.stat().st_mtime)
+    return _layers(record.out_dir, RunFolder(record.out_dir).plan_file.stat().st_mtime)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -96,5 +96,9 @@ def run_plan(record: RunRecord) -> tuple[dict, Region]:
         st.stop()
 
 
-def show_error(error: WasteoptError) -> None:
-    st.error(f"{t('error', lang())}: {error}")
+def show_error(error: Exception) -> None:
+    """One error box: 中文 first, the English original beside it (a file system error names no server path)."""
+    if isinstance(error, OSError) and not isinstance(error, WasteoptError):
+        st.error(bilingual_error("OSError", f"cannot read a run file: {error.strerror or type(error).__name__}"))
+    else:
+        st.error(bilingual_error(type(error).__name__, str(error)))

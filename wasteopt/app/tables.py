@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from wasteopt.compare import COST_KEY, cost_delta, kpi_delta
-from wasteopt.kpi import KPI_LABELS, format_kpi
+from wasteopt.kpi import format_kpi, kpi_labels
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
@@ -26,7 +26,7 @@ def styled_goals(frame: pd.DataFrame):
 def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
     """Rows: KPIs with their unit; one column per run."""
     rows = []
-    for key, label, unit_text in KPI_LABELS:
+    for key, label, unit_text in kpi_labels(*kpis_by_run.values()):
         row = {t("kpi", lang): KPI_NAMES_ZH.get(key, label) if lang == "zh" else label,
                t("unit", lang): unit(unit_text, lang)}
         for run, kpis in kpis_by_run.items():
@@ -39,16 +39,18 @@ def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
 def delta_table(kpis_by_run: dict[str, dict], base: str, lang: str) -> pd.DataFrame:
     """Rows: KPIs with their unit; the base run's values, then per other run its values, Δ and Δ % against the
     base. A cost Δ the two proven gaps cannot separate reads "差异小于求解误差 / within solver tolerance"."""
-    table = kpi_table({base: kpis_by_run[base]}, lang)
+    labels = kpi_labels(*kpis_by_run.values())
+    values = kpi_table(kpis_by_run, lang)
+    table = values[[t("kpi", lang), t("unit", lang), base]].copy()
     for run, kpis in kpis_by_run.items():
         if run == base:
             continue
-        table[run] = kpi_table({run: kpis}, lang)[run]
-        deltas = [kpi_delta(key, kpis_by_run[base], kpis) for key, _, _ in KPI_LABELS]
-        table[f"Δ {run}"] = [_signed(key, d) for (key, _, _), (d, _) in zip(KPI_LABELS, deltas)]
+        table[run] = values[run]
+        deltas = [kpi_delta(key, kpis_by_run[base], kpis) for key, _, _ in labels]
+        table[f"Δ {run}"] = [_signed(key, d) for (key, _, _), (d, _) in zip(labels, deltas)]
         cost = cost_delta(kpis_by_run[base], kpis)
         table[f"Δ % {run}"] = [t("within_tolerance", lang) if key == COST_KEY and cost and cost.within_tolerance
-                               else ("–" if p is None else f"{p:+.2f} %") for (key, _, _), (_, p) in zip(KPI_LABELS, deltas)]
+                               else ("–" if p is None else f"{p:+.2f} %") for (key, _, _), (_, p) in zip(labels, deltas)]
     return table
 
 
@@ -153,6 +155,26 @@ def progress_chart(history: list, lang: str, divisor: float = 1e4, unit_text: st
         tooltip=[alt.Tooltip("seconds:Q", format=".1f", title="s"), alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("value:Q", format=",.0f", title=unit_text)],
     ).properties(title=t("progress_title", lang), height=220, autosize=FIT_WIDTH)
+
+
+def capture_chart(kpis_by_run: dict[str, dict], lang: str) -> alt.Chart | None:
+    """Sorting runs (e.g. a capture-rate sweep): incineration and food-waste plant capacity needed against the
+    food-waste capture rate, one point per run; None with fewer than two such runs."""
+    rows = [{"run": run, "capture": 100 * k["food_capture_rate"], "series": t(series, lang), "tpd": k[key]}
+            for run, k in kpis_by_run.items() if k.get("food_capture_rate") is not None
+            for key, series in (("incineration_capacity_tpd", "capacity"), ("biological_capacity_tpd", "biological_capacity"))
+            if k.get(key) is not None]
+    if len({row["run"] for row in rows}) < 2:
+        return None
+    frame = pd.DataFrame(rows).sort_values("capture")
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                       scale=alt.Scale(domain=[t("capacity", lang), t("biological_capacity", lang)], range=["#c0392b", "#1e8449"]))
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("capture:Q", title=t("food_capture_pct", lang)),
+        y=alt.Y("tpd:Q", title="t/d", axis=alt.Axis(format=",.0f")), color=colour,
+        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("capture:Q", format=".1f", title=t("food_capture_pct", lang)),
+                 alt.Tooltip("series:N", title=t("col_series", lang)), alt.Tooltip("tpd:Q", format=",.0f", title="t/d")],
+    ).properties(title=t("capture_chart", lang), height=300, autosize=FIT_WIDTH)
 
 
 def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> alt.Chart:

@@ -1,8 +1,6 @@
 """``wasteopt solve``: scenario YAML → optimal siting plan, KPI table and plan files; ``runs`` and ``compare``."""
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import sys
 import unicodedata
@@ -10,25 +8,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_frame
-from wasteopt.errors import RunExistsError, RunNotFoundError
-from wasteopt.export import RUN_MARKER, export_plan, prepare_run_dir, write_csv
-from wasteopt.kpi import comparison_frame, compute_kpis, format_kpi, kpi_table
+from wasteopt.commands.arguments import COUNT, GAP, SECONDS
+from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
+from wasteopt.errors import OutputError, RunExistsError, RunNotFoundError
+from wasteopt.export import write_csv
+from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
 from wasteopt.milp import Progress, SolveWatch
-from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry, load_base_run
+from wasteopt.pipeline import run_scenario
+from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder, load_base_run
+from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario_changes import scenario_changes
-from wasteopt.siting import solve_scenario
 
 
 def register(commands, bench_commands) -> None:
     solve = commands.add_parser("solve", help="solve a scenario's siting MILP and write the plan")
     solve.add_argument("config", help="scenario YAML, e.g. configs/henan-2025-zero-landfill.yaml")
-    solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json")
+    solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json: new, empty, "
+                       f"or a run folder wasteopt wrote (it has {OWNER_MARKER})")
     solve.add_argument("--backend", choices=["highs", "cbc"], help="MILP solver (default: the scenario's)")
-    solve.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
-    solve.add_argument("--gap", type=_fraction, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
-    solve.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    solve.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds, at most 86,400 (default: the scenario's)")
+    solve.add_argument("--gap", type=GAP, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
+    solve.add_argument("--force", action="store_true", help="replace a run already in --out (never other files)")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     solve.add_argument("--warm-start", metavar="RUN", help="start from this run's plan (run id or folder): its build "
                        "decisions, repaired for this scenario, are HiGHS's first plan; the run's title lists the changes")
@@ -39,7 +40,7 @@ def register(commands, bench_commands) -> None:
 
     runs = commands.add_parser("runs", help="list the solves recorded in the run registry")
     runs.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
-    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("--limit", type=COUNT, default=50)
     runs.set_defaults(func=run_list)
 
     compare = commands.add_parser("compare", help="KPIs and goals of runs side by side")
@@ -51,37 +52,23 @@ def register(commands, bench_commands) -> None:
     compare.set_defaults(func=run_compare)
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError("must be in [0, 1)")
-    return value
-
-
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
     registry = RunRegistry(args.registry)
     base = load_base_run(args.warm_start, registry) if args.warm_start else None
-    prepare_run_dir(args.out, args.force)  # fail before a long solve, not after
+    check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
     print(f"solving {args.config}{f' from run {base.run_id}' if base else ''} …", file=sys.stderr, flush=True)
     line = None if args.no_progress else ProgressLine(sys.stderr, _objective_unit(scenario))
-    plan = solve_scenario(scenario, backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap,
-                          base_plan=base.facilities if base else None, watch=line and SolveWatch(line.show))
-    if line:
-        line.close()
-    kpis = compute_kpis(plan)
-    files = export_plan(plan, kpis, args.out, force=True)
-    changes = scenario_changes(base.scenario, scenario) if base else []
-    record = registry.record(scenario, kpis, args.out, source="cli", label=args.name, note=args.note, changes=changes,
-                             base_run=base.run_id if base else None)
-    print(kpi_table(kpis))
+    try:
+        outcome = run_scenario(scenario, args.out, registry=registry, source="cli", force=args.force,
+                               backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap, warm_start=base,
+                               watch=line and SolveWatch(line.show), label=args.name, note=args.note,
+                               changes=scenario_changes(base.scenario, scenario) if base else [])
+    finally:
+        if line:
+            line.close()
+    plan, files, record = outcome.plan, outcome.files, outcome.record
+    print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
         print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
               f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
@@ -140,16 +127,17 @@ def run_list(args) -> int:
 
 
 def run_compare(args) -> int:
-    if args.out and Path(args.out).exists() and not args.force:
-        raise RunExistsError(f"{args.out} exists; pass --force to overwrite it, or choose another --out")
+    if args.out:
+        _check_csv_out(args.out, args.force)
     registry = RunRegistry(args.registry)
     kpis_by_run, titles = {}, {}
     for run in [*args.runs, *([args.base] if args.base and args.base not in args.runs else [])]:
-        folder = Path(run)
-        if (folder / RUN_MARKER).is_file():
-            name = run if folder.name in kpis_by_run or not folder.name else folder.name
-            kpis_by_run[name] = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
-            titles[name] = kpis_by_run[name].get("scenario", "")
+        folder = RunFolder(run)
+        if folder.is_complete:
+            name = run if folder.path.name in kpis_by_run or not folder.path.name else folder.path.name
+            kpis_by_run[name] = folder.kpis()
+            recorded = registry.get(folder.run_id) if folder.run_id else None
+            titles[name] = recorded.title() if recorded else kpis_by_run[name].get("scenario", "")
         elif (record := registry.get(run)) is not None:
             kpis_by_run[run], titles[run] = record.kpis, record.title()
         else:
@@ -173,7 +161,7 @@ def run_compare(args) -> int:
             print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
                   f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
     if args.out:
-        write_csv(args.out, pd.concat([frame, goals], ignore_index=True))
+        write_csv(args.out, delta_and_goals_frame(kpis_by_run, base))
         print(f"\ntable written to {args.out}")
     return 0
 
@@ -207,6 +195,17 @@ def _signed(key: str, value) -> str:
     if key == "mean_utilisation":
         return f"{100 * value:+.2f} pp"
     return f"{value:+,.2f}" if abs(value) < 100 else f"{value:+,.0f}"
+
+
+def _check_csv_out(path: str, force: bool) -> None:
+    """``compare --out`` writes one CSV file: never over a folder or a special file, over a file only with --force."""
+    target = Path(path)
+    if target.is_dir() or target.parent == target:
+        raise OutputError(f"--out {path}: is a folder; give a CSV file name, e.g. compare.csv")
+    if target.exists() and not target.is_file():
+        raise OutputError(f"--out {path}: is not a regular file; give a CSV file name, e.g. compare.csv")
+    if target.exists() and not force:
+        raise RunExistsError(f"{path} exists; pass --force to overwrite it, or choose another --out")
 
 
 def _aligned(frame: pd.DataFrame) -> str:

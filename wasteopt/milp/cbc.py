@@ -62,17 +62,27 @@ def solve_cbc(model: LinearModel, *, time_limit: float, rel_gap: float, threads:
         return MilpResult(kind, None, None, None, seconds, "cbc", message=header)
     cost = model.arrays()[0]
     objective = float(cost @ x + model.offset)
-    bound = _bound(log, scale)
-    if bound is None and "Optimal solution found" in log:
-        bound = objective
+    bound = cbc_bound(log, scale, objective, rel_gap, has_integer=model.integer_columns.size > 0)
     gap = relative_gap(objective, bound)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, seconds, "cbc", x, message=header)
 
 
-def _bound(log: str, scale: float) -> float | None:
-    """Best possible objective from CBC's final summary ('Lower bound:'), unscaled (offset included)."""
-    match = re.findall(r"Lower bound:\s*" + _CBC_NUMBER, log) or re.findall(r"best possible\s*" + _CBC_NUMBER, log)
-    return float(match[-1]) / scale if match else None
+def cbc_bound(log: str, scale: float, objective: float, rel_gap: float, *, has_integer: bool) -> float | None:
+    """The bound CBC proved, unscaled (offset included), from its log; None if it proved none.
+
+    A MIP: the final summary's 'Lower bound:' (printed when CBC stops early, on time or on its gap
+    tolerance); else, when the search ran to the end ('Optimal solution found' alone), the objective
+    less the tolerance it searched to; else the node log's last 'best possible'. An LP: its value,
+    only when CLP reports it optimal."""
+    if not has_integer:
+        return objective if re.search(r"^Optimal - objective value", log, re.MULTILINE) else None
+    summary = re.findall(r"Lower bound:\s*" + _CBC_NUMBER, log)
+    if summary:
+        return float(summary[-1]) / scale
+    if re.search(r"^Result - Optimal solution found\s*$", log, re.MULTILINE):
+        return objective - rel_gap * max(abs(objective), 1.0)
+    nodes = re.findall(r"best possible\s*" + _CBC_NUMBER, log)
+    return float(nodes[-1]) / scale if nodes else None
 
 
 def _read_solution(path: str, num_vars: int) -> tuple[np.ndarray | None, str]:

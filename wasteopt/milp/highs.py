@@ -220,7 +220,10 @@ def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, s
         return MilpResult(MilpStatus.NO_SOLUTION if stopped else MilpStatus.ERROR, None, None, None, seconds, "highs",
                           message=said)
     objective = float(info.objective_function_value) / scale
-    bound = float(info.mip_dual_bound) / scale if has_integer else objective
+    if has_integer:
+        bound = float(info.mip_dual_bound) / scale
+    else:  # an LP's value is its own bound only when HiGHS says the LP is solved
+        bound = objective if status == highspy.HighsModelStatus.kOptimal else None
     gap = relative_gap(objective, bound)
     x = np.asarray(h.getSolution().col_value)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, seconds, "highs", x, message=said)

@@ -7,10 +7,12 @@ from enum import StrEnum
 
 import numpy as np
 
+PROVEN_GAP = 1e-4  # "optimal" needs a proven gap this small, whatever tolerance the solve was asked for
+
 
 class MilpStatus(StrEnum):
-    OPTIMAL = "optimal"            # gap proven within tolerance
-    TIME_LIMIT = "time_limit"      # best plan found, gap still open
+    OPTIMAL = "optimal"            # gap proven within the tolerance asked and within PROVEN_GAP
+    TIME_LIMIT = "time_limit"      # best plan found, gap still open (time limit, or a looser tolerance asked)
     INFEASIBLE = "infeasible"
     NO_SOLUTION = "no_solution"    # stopped before any feasible plan was found
     ERROR = "error"
@@ -39,6 +41,6 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 
 def status_from_gap(gap: float | None, rel_gap: float) -> MilpStatus:
-    """Optimal when the proven gap is within the tolerance asked; a plan otherwise."""
-    proven = gap is not None and gap <= rel_gap + 1e-9
+    """Optimal when the proven gap is within the tolerance asked and within PROVEN_GAP; a plan otherwise."""
+    proven = gap is not None and gap <= min(rel_gap, PROVEN_GAP) + 1e-9
     return MilpStatus.OPTIMAL if proven else MilpStatus.TIME_LIMIT

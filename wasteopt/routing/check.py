@@ -44,6 +44,13 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> list[str]:
     return violations
 
 
+def route_violations(problem: RoutingProblem, route, vt) -> list[str]:
+    """Every violated rule of one truck's day of vehicle type ``vt`` (as ``check_plan``)."""
+    stop_index = {s.stop_id: i for i, s in enumerate(problem.stops)}
+    site_index = {s.site_id: k for k, s in enumerate(problem.sites)}
+    return _check_route(problem, route, vt, stop_index, site_index)
+
+
 def _check_route(problem: RoutingProblem, route, vt, stop_index, site_index) -> list[str]:
     out: list[str] = []
     visits = route.visits

@@ -3,8 +3,14 @@ disposal sites the plan assigns to that county, trucks based at the county seat.
 
 Scope: rural (village) collection, i.e. the county's MSW to treat (``msw_tpd``) times its
 rural population share; urban street collection is arc routing and not modelled here.
-Fleet figures are [assumption]s from DOMAIN.md §2.7 (8 t rear-loading compactor,
-≈6.25 CNY/km incl. crew, fuel and wear; 40 km/h on rural roads).
+Fleet figures (DOMAIN.md §1.5, §2.7): an 8 t rear-loading compactor [assumption]; of §2.7's
+bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and depreciation and maintenance
+(1.5 CNY/km) vary with distance, 3.75 CNY/km [derived]; the crew (§2.7's 2.5 CNY/km over
+a 200 km day) is paid by the day, 500 CNY per truck used [assumption]; an 8 h day
+including unloading (§1.5) within 06:00-16:00; 40 km/h on rural roads [assumption]. A truck
+makes as many trips (unloads) as its day holds.
+Distances are straight km × circuity, or with an OSM extract (``--osm``, ``network.osm_file``) road
+km at the class speeds.
 """
 from __future__ import annotations
 
@@ -13,21 +19,23 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError, RunExistsError, ScenarioError, WasteoptError
+from wasteopt.errors import DataError, ScenarioError, WasteoptError
+from wasteopt.run_folder import RunFolder, staged_folder
+from wasteopt.roads.routing import RoadSource, road_lines, road_matrices
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
 COMPACTOR_T = 8.0
-COMPACTOR_FIXED_CNY_PER_DAY = 500.0
-COMPACTOR_CNY_PER_KM = 6.25
+COMPACTOR_CREW_CNY_PER_DAY = 500.0
+COMPACTOR_CNY_PER_KM = 3.75
 SPEED_KMH = 40.0
 SHIFT = (6 * 3600, 16 * 3600)
-MAX_SHIFT_S = 9 * 3600
+MAX_SHIFT_S = 8 * 3600
 STOP_SERVICE_S = 300
 UNLOAD_S = 900
 CD_PAYLOAD_T, CD_SPEED_KMH, CD_LOAD_UNLOAD_H, CD_SHIFT_H = 20.0, 40.0, 0.5, 8.0
@@ -50,6 +58,7 @@ class CountyJob:
     engine: str
     time_limit: float
     seed: int
+    roads: RoadSource | None = None
 
 
 def county_problem(job: CountyJob) -> RoutingProblem:
@@ -70,10 +79,14 @@ def county_problem(job: CountyJob) -> RoutingProblem:
     depot = Depot(f"seat-{job.adcode}", f"{job.name_zh} {job.name_en} garage", job.seat_lon, job.seat_lat)
     sites = tuple(DisposalSite(site_id, name, lon, lat, UNLOAD_S) for site_id, name, lon, lat in job.sites)
     places = (depot, *sites, *stops)
-    distance, duration = travel_matrices(np.array([p.x for p in places]), np.array([p.y for p in places]),
-                                         job.circuity, SPEED_KMH)
+    lon, lat = np.array([p.x for p in places]), np.array([p.y for p in places])
+    if job.roads is not None:
+        names = [depot.depot_id, *(site.site_id for site in sites), *(stop.stop_id for stop in stops)]
+        distance, duration = road_matrices(job.roads, lon, lat, names)
+    else:
+        distance, duration = travel_matrices(lon, lat, job.circuity, SPEED_KMH)
     trucks = math.ceil(sum(s.load[0] for s in stops) / COMPACTOR_T) + 5
-    fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_FIXED_CNY_PER_DAY,
+    fleet = VehicleType("8 t 压缩车 compactor", trucks, (COMPACTOR_T,), depot.depot_id, COMPACTOR_CREW_CNY_PER_DAY,
                         COMPACTOR_CNY_PER_KM, *SHIFT, max_shift_s=MAX_SHIFT_S)
     return RoutingProblem(f"{job.adcode} {job.name_en}", (depot,), sites, stops, (fleet,), distance, duration)
 
@@ -105,6 +118,10 @@ def plan_county(job: CountyJob):
     from wasteopt.routing.solve import solve
 
     plan = solve(county_problem(job), job.engine, job.time_limit, job.seed)
+    if job.roads is not None:
+        x, y = plan.problem.coordinates()
+        legs = sorted({(a.location, b.location) for route in plan.routes for a, b in zip(route.visits, route.visits[1:])})
+        plan = replace(plan, road_lines=road_lines(job.roads, x, y, legs))
     write_plan(plan, job.out_dir)
     return plan
 
@@ -124,16 +141,11 @@ def route_county(job: CountyJob) -> dict:
     return row
 
 
-def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def siting_flows(scenario, region, plan: RunFolder | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Facilities (site_id, name_zh, lon, lat) and MSW/C&D flows of a solved siting plan:
-    read from ``plan_dir`` (facilities.csv, flows.csv) or solved now."""
-    if plan_dir:
-        folder = Path(plan_dir)
-        try:
-            facilities = pd.read_csv(folder / "facilities.csv", dtype={"site_id": str})
-            flows = pd.read_csv(folder / "flows.csv", dtype={"origin": str, "destination": str})
-        except OSError as error:
-            raise DataError(f"{folder}: cannot read the siting plan ({error.strerror}: {error.filename})") from None
+    read from the run folder ``plan`` (facilities.csv, flows.csv) or solved now."""
+    if plan is not None:
+        facilities, flows = plan.facilities().reset_index(), plan.flows()
     else:
         from wasteopt.siting import solve_scenario
 
@@ -147,9 +159,11 @@ def siting_flows(scenario, region, plan_dir: str | None) -> tuple[pd.DataFrame, 
 
 
 def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: pd.DataFrame,
-               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int) -> CountyJob:
+               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int,
+               osm_file: str | None = None) -> CountyJob:
     """The routing job of one county: its rural MSW, the disposal sites the plan sends it to, and its
-    village points (from ``villages`` if it has the county's, else sampled by population: synthetic)."""
+    village points (from ``villages`` if it has the county's, else sampled by population: synthetic).
+    Trucks drive the roads of ``osm_file`` (else of ``network.osm_file``) when either is given."""
     from wasteopt.routing.villages import sample_villages
 
     county = region.demand.loc[adcode]
@@ -167,11 +181,13 @@ def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: p
         points = sample_villages(adcode, boundary, float(county.rural_population))
     return CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
                      float(county.msw_tpd * rural_share), sites, points.reset_index(drop=True),
-                     scenario.network.circuity, out_dir, engine, time_limit, seed)
+                     scenario.network.circuity, out_dir, engine, time_limit, seed,
+                     RoadSource.of_scenario(scenario, osm_file))
 
 
-def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
-    """One job per requested county, plus the C&D haul table of the plan (may be empty)."""
+def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
+    """One job per requested county (its files to go into ``out/<adcode>``), plus the C&D haul table of the
+    plan (may be empty)."""
     from wasteopt.region import load_region
     from wasteopt.routing.villages import read_villages
     from wasteopt.scenario import load_scenario
@@ -183,10 +199,10 @@ def build_jobs(args) -> tuple[list[CountyJob], pd.DataFrame]:
     unknown = [a for a in adcodes if a not in demand.index]
     if unknown:
         raise ScenarioError(f"county {unknown[0]} is not in the region (adcodes look like 410102)")
-    facilities, flows = siting_flows(scenario, region, args.plan)
+    facilities, flows = siting_flows(scenario, region, RunFolder(args.plan) if args.plan else None)
     users = read_villages(args.villages) if args.villages else None
-    jobs = [county_job(scenario, region, adcode, facilities, flows, users, Path(args.out) / adcode, args.engine,
-                       args.time_limit, args.seed) for adcode in adcodes]
+    jobs = [county_job(scenario, region, adcode, facilities, flows, users, out / adcode, args.engine,
+                       args.time_limit, args.seed, args.osm) for adcode in adcodes]
     cd = cd_shipments(flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 
@@ -197,22 +213,20 @@ def route_counties(args) -> int:
 
     started = time.perf_counter()
     out = Path(args.out)
-    if (out / "summary.csv").exists() and not args.force:  # checked before any work, as `wasteopt solve` does
-        raise RunExistsError(f"{out} already holds routes; pass --force to overwrite them, or choose another --out")
-    jobs, cd_table = build_jobs(args)
-    out.mkdir(parents=True, exist_ok=True)
-    if len(jobs) == 1:
-        rows = [route_county(jobs[0])]
-    else:
-        workers = args.jobs or os.cpu_count() or 1
-        with ProcessPoolExecutor(workers) as pool:
-            rows = list(pool.map(route_county, jobs))
-    summary = pd.DataFrame(rows)
-    write_csv(out / "summary.csv", summary)
-    if len(cd_table):
-        write_csv(out / "cd_haul.csv", cd_table)
-    columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "km_per_day", "t_km", "cost_cny_per_t",
-                           "status", "seconds"] if c in summary.columns]
+    with staged_folder(out, "routes", args.force) as staging:  # the folder is swapped in whole, as a run's is
+        jobs, cd_table = build_jobs(args, staging)
+        if len(jobs) == 1:
+            rows = [route_county(jobs[0])]
+        else:
+            workers = args.jobs or os.cpu_count() or 1
+            with ProcessPoolExecutor(workers) as pool:
+                rows = list(pool.map(route_county, jobs))
+        summary = pd.DataFrame(rows)
+        write_csv(staging / "summary.csv", summary)
+        if len(cd_table):
+            write_csv(staging / "cd_haul.csv", cd_table)
+    columns = [c for c in ["adcode", "name_zh", "name_en", "vehicles", "trips", "km_per_day", "shift_use_pct", "t_km",
+                           "cost_cny_per_t", "status", "seconds"] if c in summary.columns]
     print(summary[columns].to_string(index=False))
     failed = summary[summary.status == "error"] if "status" in summary else summary.iloc[0:0]
     for row in failed.itertuples():

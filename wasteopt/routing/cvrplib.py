@@ -3,13 +3,19 @@
 Following CVRPLIB, EUC_2D edge costs are rounded to the nearest integer per edge before
 summing; the benchmark's integer distance unit is stored as "metres" with a cost of
 1 CNY per unit, so a plan's cost in CNY is the CVRPLIB cost. The depot accepts the load
-(classic CVRP: no disposal sites). The fleet is the ``k`` in the instance name
-(``A-n32-k5``: 5 trucks), as in the classic sets' definitions; without one it is
-unlimited in practice (twice the trucks the total demand needs, plus one).
+(classic CVRP: no disposal sites).
+
+The fleet follows each set's own convention (``fixed_fleet``):
+- a ``VEHICLES`` line in the file fixes the fleet;
+- the classic sets A, B, E, F, M and P (Augerat; Christofides & Eilon; Fisher;
+  Christofides, Mingozzi & Toth) fix it to the ``k`` in the name (``A-n32-k5``: 5 trucks),
+  as their definitions and best-known solutions do;
+- every other set (X of Uchoa et al. 2017, XXL, …) follows CVRPLIB's general rule: the
+  fleet is unlimited and ``k`` is only the lower bound ⌈Σ demand / capacity⌉. "Unlimited"
+  is one truck per customer, as PyVRP's own reader has it.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +41,7 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
         raise DataError(f"{path}: needs CAPACITY, DEMAND_SECTION and edge weights")
     weights = np.asarray(instance["edge_weight"], float)
     if instance.get("edge_weight_type") == "EUC_2D":
-        weights = np.floor(weights + 0.5)  # CVRPLIB nint, per edge
+        weights = nint(weights)
     distance = weights.astype(np.int32)
     depots = list(np.atleast_1d(instance["depot"]))
     if depots != [0]:
@@ -43,8 +49,7 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
     demand = np.asarray(instance["demand"], float)
     capacity = float(instance["capacity"])
     coords = np.asarray(instance.get("node_coord", np.zeros((len(demand), 2))), float)
-    named = re.search(r"-k(\d+)$", path.stem)
-    fleet = int(named.group(1)) if named else 2 * math.ceil(demand[1:].sum() / capacity) + 1
+    fleet = fixed_fleet(path.stem, instance.get("vehicles")) or len(demand) - 1
     return RoutingProblem(
         name=path.stem,
         depots=(Depot("depot", "depot", coords[0, 0], coords[0, 1], accepts_waste=True),),
@@ -56,6 +61,24 @@ def read_cvrp(path: str | Path) -> RoutingProblem:
         load_units=("demand",),
         crs=None,
     )
+
+
+CLASSIC_SETS = ("A", "B", "E", "F", "M", "P")
+
+
+def nint(values) -> np.ndarray:
+    """CVRPLIB's (TSPLIB's) nint: halves round up. NumPy's ``round`` rounds halves to even,
+    which differs on files with half-unit coordinates (F-n45-k4: 4.5 -> 4, not 5)."""
+    return np.floor(np.asarray(values, float) + 0.5).astype(np.int64)
+
+
+def fixed_fleet(name: str, vehicles) -> int | None:
+    """The fleet a CVRPLIB instance fixes (its ``VEHICLES`` line, or ``k`` in a classic set's
+    name), or None when its set leaves the fleet unlimited (see the module text)."""
+    if vehicles is not None:
+        return int(vehicles)
+    named = re.fullmatch(r"([A-Z]+)-n\d+-k(\d+)", name)
+    return int(named.group(2)) if named and named.group(1) in CLASSIC_SETS else None
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,49 @@ def read_kim(path: str | Path) -> RoutingProblem:
         lunch_break=LunchBreak(*LUNCH_WINDOW_S, int(lunch_s)),
         crs=None,
     )
+
+
+# What a generated instance copies from 102_stop: its header, depot day (04:00-15:00), stop
+# windows (about half all day, a quarter before 07:00/08:00, a quarter from 07:00), services
+# of 30-360 s, loads of 2-36 yd³ (mean about 9), disposal sites open all day with 1,600 s to tip.
+GENERATED_HEADER = (280.0, 400.0, 500, 3600, 40)
+GENERATED_WINDOWS = ((0, 2400, 0.5), (0, 700, 0.2), (0, 800, 0.05), (700, 2400, 0.2), (700, 1700, 0.05))
+GENERATED_SERVICES_S = (30, 60, 120, 180, 360)
+SITE_UNLOAD_S = 1600
+
+
+def generate_kim(stops: int, sites: int = 3, seed: int = 0, miles: float | None = None) -> str:
+    """Text of a Kim-format instance: one depot in the middle of a square of ``miles`` a side
+    (default: grows with √stops, 30 miles at 1,000 stops), ``sites`` disposal sites spread on a
+    ring around it, ``stops`` stops in a few dense neighbourhoods and scattered between them."""
+    if stops < 1 or sites < 1:
+        raise ValueError("a generated instance needs at least one stop and one disposal site")
+    rng = np.random.default_rng(seed)
+    side_ft = (miles or 30.0 * math.sqrt(stops / 1000)) * 5280
+    centre = np.array([1_200_000.0, 3_400_000.0])
+    angles = 2 * math.pi * (np.arange(sites) + rng.uniform(0, 1)) / sites
+    site_xy = centre + 0.4 * side_ft * np.c_[np.cos(angles), np.sin(angles)]
+    hubs = centre + rng.uniform(-0.45, 0.45, (max(3, stops // 150), 2)) * side_ft
+    clustered = rng.uniform(0, 1, stops) < 0.7
+    near_hub = hubs[rng.integers(len(hubs), size=stops)] + rng.normal(0, 0.05 * side_ft, (stops, 2))
+    scattered = centre + rng.uniform(-0.5, 0.5, (stops, 2)) * side_ft
+    stop_xy = np.clip(np.where(clustered[:, None], near_hub, scattered), centre - side_ft / 2, centre + side_ft / 2)
+    shares = np.array([w[2] for w in GENERATED_WINDOWS])
+    windows = rng.choice(len(GENERATED_WINDOWS), size=stops, p=shares / shares.sum())
+    loads = np.clip(np.round(rng.gamma(3.0, 3.0, stops)), 2, 36)
+    services = rng.choice(GENERATED_SERVICES_S, size=stops)
+    capacity, daily, max_stops, lunch, mph = GENERATED_HEADER
+    lines = [f"{capacity}\t\t// vehicle capacity (yards), real number",
+             f"{daily}\t\t// total yardage allowed for a vehicle per day, real number",
+             f"{max_stops}\t\t// total number of regular stops for a vehicle allowed per day",
+             f"{lunch}\t\t// lunch time duration in second, lunch time should start between 11:00am and 12:00 pm",
+             f"{mph}\t\t// speed: MPH",
+             "Stop_ID\tX(feet)\tY(feet)\tEarly_St_Time (HHMM)\tLate_St_Time (HHMM)\tSvice_Time(Sec)\tLoad (Yards)\t"
+             '"Stop_Type(0: Depot, 1: regular stop, 2: Landfill)"',
+             f"0 {centre[0]:.2f} {centre[1]:.2f} 0400 1500 0 9999.00 0"]
+    lines += [f"{k + 1} {x:.2f} {y:.2f} 0000 2400 {SITE_UNLOAD_S} 9999.00 2" for k, (x, y) in enumerate(site_xy)]
+    for i in range(stops):
+        early, late, _ = GENERATED_WINDOWS[windows[i]]
+        lines.append(f"{sites + 1 + i} {stop_xy[i, 0]:.2f} {stop_xy[i, 1]:.2f} {early:04d} {late:04d} "
+                     f"{services[i]} {loads[i]:.2f} 1")
+    return "\r\n".join(lines) + "\r\n"

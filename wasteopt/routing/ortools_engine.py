@@ -1,11 +1,14 @@
-"""OR-Tools routing engine, for what PyVRP lacks: a driver lunch break, and caps on
-stops or load per truck per day across trips.
+"""OR-Tools routing engine, for what PyVRP lacks: caps on stops or load per truck per day
+across trips.
 
 Reloads follow OR-Tools' ``cvrp_reload`` sample: every disposal site gets several
 optional copies (zero-penalty disjunctions); a copy's load transit is minus the largest
 capacity and the load dimension's slack lets the load drop to zero there. A truck whose
-garage does not accept waste must reach it with zero load, so its last trip ends at a
-site. The lunch break is a ``FixedDurationIntervalVar`` on the time dimension.
+garage does not accept waste must come back empty: as in the PyVRP engine, the arc
+stop -> garage is stop -> nearest-by-road site -> garage (distance, driving and unload
+time), so every route ends empty by construction. (A soft "empty at the end" bound let
+plans of 1,000 stops come back loaded.) The lunch break is held back during the search and
+fitted into each day after it (``wasteopt.routing.lunch``).
 Integers as in PyVRP: metres, seconds, loads × ``LOAD_SCALE``, money × ``COST_SCALE``.
 """
 from __future__ import annotations
@@ -16,14 +19,16 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, scaled_loads
+from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
+from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, final_unload_sites, scaled_loads
 from wasteopt.routing.types import Call, RawRoute
 
 REQUIRED_PENALTY_CNY = 1e7
 
 
 def site_copies(problem: RoutingProblem, vehicles: int) -> int:
-    """Copies per disposal site: enough for every trip a full-enough fleet could make."""
+    """Copies per disposal site: enough for every mid-route unload a full-enough fleet
+    could make (a truck's last unload is on its arc home when its garage takes no waste)."""
     dims = len(problem.load_units)
     trips = 1
     for d in range(dims):
@@ -31,19 +36,11 @@ def site_copies(problem: RoutingProblem, vehicles: int) -> int:
         smallest = min((vt.capacity[d] for vt in problem.vehicle_types if vt.count), default=0)
         if smallest > 0:
             trips = max(trips, math.ceil(1.5 * total / smallest))
-    copies = trips + vehicles
+    copies = trips + (vehicles if all(d.accepts_waste for d in problem.depots) else 0)
     caps = [vt.max_trips * vt.count for vt in problem.vehicle_types if vt.max_trips is not None]
     if len(caps) == len(problem.vehicle_types):
         copies = min(copies, sum(caps))
     return max(copies, 1)
-
-
-def _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of) -> int:
-    """Cost per scaled load unit still on board at the garage: more than the costliest
-    detour to a site that the smallest stop load could avoid."""
-    per_metre = max(int(round(problem.vehicle_types[t].cost_per_km_cny * COST_SCALE / 1000)) for t in vehicle_type_of)
-    smallest = min((amount for amount in transit if amount > 0), default=1)
-    return int(2 * int(distance.max()) * max(per_metre, 1) // smallest + 1)
 
 
 def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: set[int]) -> list[RawRoute]:
@@ -66,7 +63,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     homes = [problem.depot_index(problem.vehicle_types[t].depot_id) for t in vehicle_type_of]
     manager = pywrapcp.RoutingIndexManager(n_nodes, n_vehicles, homes, homes)
     routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
 
     distance = problem.distance_m[np.ix_(node_location, node_location)].astype(np.int64)
     service = np.zeros(n_nodes, np.int64)
@@ -74,6 +70,19 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
         service[node] = problem.sites[index].unload_s if kind == "unload" else (
             problem.stops[index].service_s if kind == "stop" else 0)
     travel_time = problem.duration_s[np.ix_(node_location, node_location)].astype(np.int64)
+    stop_nodes = np.array([node for node, (kind, _) in enumerate(node_kind) if kind == "stop"])
+    final_sites = {}
+    for d, depot in enumerate(problem.depots):
+        if depot.accepts_waste or not problem.sites:
+            continue
+        best = final_unload_sites(problem, d)[stops]
+        site_locs = np.array([problem.site_location(k) for k in best])
+        stop_locs = node_location[stop_nodes]
+        home = problem.depot_location(d)
+        distance[stop_nodes, d] = problem.distance_m[stop_locs, site_locs] + problem.distance_m[site_locs, home]
+        travel_time[stop_nodes, d] = (problem.duration_s[stop_locs, site_locs] + problem.duration_s[site_locs, home]
+                                      + np.array([problem.sites[k].unload_s for k in best]))
+        final_sites[d] = dict(zip(stops, best))
 
     # Dropping a required stop must cost more than any truck could cost serving it.
     biggest_cost = max(vt.fixed_cost_cny + vt.cost_per_km_cny * 2 * distance.max() / 1000 for vt in problem.vehicle_types)
@@ -91,20 +100,22 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     horizon = 2 * 24 * 3600
     routing.AddDimension(time_callback, horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
+    late = lunch_reserve(problem)
     for node, (kind, index) in enumerate(node_kind):
         if kind == "start":
             continue
-        window = (problem.stops[index].tw_early_s, problem.stops[index].tw_late_s) if kind == "stop" else (
+        early, close = (problem.stops[index].tw_early_s, problem.stops[index].tw_late_s) if kind == "stop" else (
             problem.sites[index].open_s, problem.sites[index].close_s)
-        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(*window)
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(early, late(close, early))
     for v, t in enumerate(vehicle_type_of):
         vt = problem.vehicle_types[t]
         depot = problem.depots[homes[v]]
-        early, late = max(vt.shift_start_s, depot.open_s), min(vt.shift_end_s, depot.close_s)
-        time_dim.CumulVar(routing.Start(v)).SetRange(early, late)
-        time_dim.CumulVar(routing.End(v)).SetRange(early, late)
+        early = max(vt.shift_start_s, depot.open_s)
+        close = late(min(vt.shift_end_s, depot.close_s), early)
+        time_dim.CumulVar(routing.Start(v)).SetRange(early, close)
+        time_dim.CumulVar(routing.End(v)).SetRange(early, close)
         if vt.max_shift_s is not None:
-            time_dim.SetSpanUpperBoundForVehicle(vt.max_shift_s, v)
+            time_dim.SetSpanUpperBoundForVehicle(shift_duration(problem, vt), v)
     # Finalizers run in the order added: earliest return first, then the latest departure
     # that still allows it, so reported days have no idle time at either end.
     for v in range(n_vehicles):
@@ -123,13 +134,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
                 transit[node] = -biggest
         load_callback = routing.RegisterUnaryTransitVector(transit)
         routing.AddDimensionWithVehicleCapacity(load_callback, biggest, caps, True, f"load{d}")
-        load_dim = routing.GetDimensionOrDie(f"load{d}")
-        # "Return empty" is a soft bound: a hard one would stop local search from opening a
-        # truck one stop at a time (a stop alone, without a site copy, would be infeasible).
-        leftover_cost = _leftover_cost_per_unit(problem, distance, node_kind, transit, vehicle_type_of)
-        for v in range(n_vehicles):
-            if not problem.depots[homes[v]].accepts_waste:
-                load_dim.SetCumulVarSoftUpperBound(routing.End(v), 0, leftover_cost)
         daily = [problem.vehicle_types[t].max_load_per_route for t in vehicle_type_of]
         if any(cap is not None for cap in daily):
             collected = [max(value, 0) for value in transit]
@@ -139,7 +143,7 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
 
     counters = [
         ("stops", "stop", [problem.vehicle_types[t].max_stops_per_route for t in vehicle_type_of]),
-        ("trips", "unload", [problem.vehicle_types[t].max_trips for t in vehicle_type_of]),
+        ("trips", "unload", [_mid_route_unloads(problem, t) for t in vehicle_type_of]),
     ]
     for name, counted_kind, limits in counters:
         if any(limit is not None for limit in limits):
@@ -155,16 +159,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             scaled = required_penalty if penalty is None else int(round(penalty * COST_SCALE))
             routing.AddDisjunction([manager.NodeToIndex(node)], scaled)
 
-    breaks = {}
-    if problem.lunch_break is not None:
-        lunch = problem.lunch_break
-        visit_transits = [int(s) for s in service]
-        for v in range(n_vehicles):
-            interval = solver.FixedDurationIntervalVar(
-                lunch.earliest_start_s, lunch.latest_start_s, lunch.duration_s, False, f"lunch{v}")
-            time_dim.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
-            breaks[v] = interval
-
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -172,14 +166,6 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
     solution = routing.SolveWithParameters(params)
     if solution is None:
         return []
-
-    break_starts = {}
-    intervals = solution.IntervalVarContainer()
-    for i in range(intervals.Size()):
-        element = intervals.Element(i)
-        name = element.Var().Name()
-        if name.startswith("lunch") and element.PerformedValue():
-            break_starts[int(name[5:])] = element.StartValue()
 
     raw_routes = []
     for v in range(n_vehicles):
@@ -194,6 +180,21 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int, skip: s
             if kind == "stop" or calls[-1].kind == "stop":
                 calls.append(Call(kind, problem_index, solution.Min(time_dim.CumulVar(index))))
             index = solution.Value(routing.NextVar(index))
+        if calls[-1].kind == "stop" and homes[v] in final_sites:
+            site = int(final_sites[homes[v]][calls[-1].index])
+            leave = calls[-1].start_s + problem.stops[calls[-1].index].service_s
+            arrive = leave + int(problem.duration_s[problem.stop_location(calls[-1].index), problem.site_location(site)])
+            calls.append(Call("unload", site, max(arrive, problem.sites[site].open_s)))
         calls.append(Call("end", homes[v], solution.Min(time_dim.CumulVar(index))))
-        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls), break_starts.get(v)))
+        raw_routes.append(RawRoute(vehicle_type_of[v], tuple(calls)))
+    if problem.lunch_break is not None:
+        raw_routes = [fit_lunch(problem, raw) for raw in raw_routes]
     return raw_routes
+
+
+def _mid_route_unloads(problem: RoutingProblem, vehicle_type: int) -> int | None:
+    """Cap on a truck's site-copy visits: its trips, less the last unload on the arc home."""
+    vt = problem.vehicle_types[vehicle_type]
+    if vt.max_trips is None:
+        return None
+    return vt.max_trips - (0 if problem.depots[problem.depot_index(vt.depot_id)].accepts_waste else 1)

@@ -4,8 +4,9 @@ Times are seconds since midnight, distances km, loads in the problem's load unit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from wasteopt.routing.problem import RoutingProblem
@@ -53,6 +54,11 @@ class Route:
     def num_unloads(self) -> int:
         return sum(v.kind == "unload" for v in self.visits)
 
+    @property
+    def trips(self) -> int:
+        """Loads tipped in the day: unloads at sites, plus the last load at a garage that takes waste."""
+        return sum(any(u > 0 for u in v.unloaded) for v in self.visits)
+
     def load_km(self, dimension: int = 0) -> float:
         """Σ load on board × km driven, e.g. t·km for a tonnes dimension."""
         total = 0.0
@@ -71,7 +77,9 @@ class DroppedStop:
 @dataclass(frozen=True, eq=False)
 class RoutePlan:
     """Routes for one ``RoutingProblem``. ``status`` is "feasible" when the independent
-    checker found no violation, else "infeasible" with the ``violations`` listed."""
+    checker found no violation, else "infeasible" with the ``violations`` listed.
+    ``road_lines`` maps (from location, to location) to the x/y vertices of the road that leg
+    drives (routes on an OSM road network); without it a leg is drawn straight."""
 
     problem: RoutingProblem
     engine: str
@@ -82,6 +90,7 @@ class RoutePlan:
     seconds: float
     seed: int
     time_limit_s: float
+    road_lines: dict[tuple[int, int], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def vehicles_used(self) -> int:
@@ -107,18 +116,32 @@ class RoutePlan:
     def load_km(self, dimension: int = 0) -> float:
         return sum(r.load_km(dimension) for r in self.routes)
 
+    def shift_hours(self, route: Route) -> float:
+        """The working day a truck of ``route``'s type may use: its longest day, else its shift window."""
+        vt = next(vt for vt in self.problem.vehicle_types if vt.name == route.vehicle_type)
+        return (vt.max_shift_s if vt.max_shift_s is not None else vt.shift_end_s - vt.shift_start_s) / 3600
+
+    def shift_use_pct(self, route: Route) -> float:
+        """Hours from leaving the garage to coming back, as a share of the shift (%)."""
+        shift = self.shift_hours(route)
+        return round(100 * route.hours / shift, 1) if shift > 0 else float("nan")
+
     def _dropped_indices(self) -> list[int]:
         position = {s.stop_id: i for i, s in enumerate(self.problem.stops)}
         return [position[d.stop_id] for d in self.dropped]
 
     def kpis(self) -> dict[str, float]:
-        """Vehicles, km/day, hours, load·km and cost per unit of the first load dimension."""
+        """Vehicles, km/day, hours, trips, the share of the fleet's shift hours used (%),
+        load·km and cost per unit of the first load dimension."""
         unit = self.problem.load_units[0]
         collected = self.collected(0)
+        shift = sum(self.shift_hours(r) for r in self.routes)
         return {
             "vehicles": self.vehicles_used,
             "km_per_day": round(self.km, 3),
             "hours": round(self.hours, 3),
+            "trips": sum(r.trips for r in self.routes),
+            "shift_use_pct": round(100 * self.hours / shift, 1) if shift > 0 else float("nan"),
             f"{unit}_km": round(self.load_km(0), 3),
             f"collected_{unit}": round(collected, 3),
             "cost_cny": round(self.cost_cny, 2),
@@ -128,8 +151,9 @@ class RoutePlan:
         }
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """``routes`` (one row per truck), ``visits`` (every call in order), ``unloads``
-        and ``dropped``. Load columns are named ``load_<unit>`` / ``unloaded_<unit>``."""
+        """``routes`` (one row per truck, with its trips and shift use), ``visits`` (every call
+        in order, each with its truck's hours and shift use), ``unloads`` and ``dropped``.
+        Load columns are named ``load_<unit>`` / ``unloaded_<unit>``."""
         units = self.problem.load_units
         x, y = self.problem.coordinates()
         route_rows, visit_rows = [], []
@@ -141,8 +165,10 @@ class RoutePlan:
                     "vehicle": route.vehicle,
                     "stops": route.num_stops,
                     "unloads": route.num_unloads,
+                    "trips": route.trips,
                     "km": round(route.km, 3),
                     "hours": round(route.hours, 3),
+                    "shift_use_pct": self.shift_use_pct(route),
                     "start": _clock(route.visits[0].end_s),
                     "end": _clock(route.visits[-1].arrival_s),
                     "lunch_start": None if route.break_start_s is None else _clock(route.break_start_s),
@@ -154,6 +180,8 @@ class RoutePlan:
                 visit_rows.append(
                     {
                         "route": number,
+                        "route_hours": round(route.hours, 3),
+                        "route_shift_use_pct": self.shift_use_pct(route),
                         "order": order,
                         "kind": visit.kind,
                         "place_id": visit.place_id,
@@ -184,10 +212,7 @@ class RoutePlan:
             raise ValueError(f"{self.problem.name}: planar benchmark coordinates have no map CRS")
         frames = self.to_frames()
         visits = frames["visits"]
-        lines = []
-        for number in frames["routes"].route if len(frames["routes"]) else []:
-            calls = visits[visits.route == number]
-            lines.append(LineString(list(zip(calls.x, calls.y))))
+        lines = [LineString(self._route_vertices(route)) for route in self.routes]
         routes = gpd.GeoDataFrame(frames["routes"], geometry=lines, crs=self.problem.crs)
         stops = visits[visits.kind == "stop"] if len(visits) else visits
         synthetic = {s.stop_id: s.synthetic for s in self.problem.stops}
@@ -197,6 +222,17 @@ class RoutePlan:
             "stops": _points(stops, self.problem.crs),
             "unloads": _points(frames["unloads"], self.problem.crs),
         }
+
+
+    def _route_vertices(self, route: Route) -> np.ndarray:
+        """x/y vertices of one route: along the roads of ``road_lines``, else straight from call to call."""
+        x, y = self.problem.coordinates()
+        calls = [visit.location for visit in route.visits]
+        if not self.road_lines:
+            return np.column_stack([x[calls], y[calls]])
+        parts = [np.array([[x[calls[0]], y[calls[0]]]])]
+        parts += [self.road_lines[a, b][1:] for a, b in zip(calls, calls[1:]) if a != b]
+        return np.vstack(parts)
 
 
 def _points(frame: pd.DataFrame, crs: str):

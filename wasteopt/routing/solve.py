@@ -11,18 +11,18 @@ import time
 import numpy as np
 
 from wasteopt.errors import InfeasibleError, ScenarioError
-from wasteopt.routing.plan import DroppedStop, Route, RoutePlan, Visit
+from wasteopt.routing.assemble import assemble_route
+from wasteopt.routing.plan import DroppedStop, RoutePlan
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.types import RawRoute
 
 ENGINES = ("pyvrp", "ortools")
 
 
 def engine_limitations(problem: RoutingProblem) -> list[str]:
-    """Features of ``problem`` that PyVRP cannot model (they need OR-Tools)."""
+    """Features of ``problem`` outside PyVRP's model: its plan meets them only by splitting
+    days after the search (``pyvrp_engine.split_daily_caps``), so "auto" gives such problems
+    to OR-Tools, which models them. (Both engines fit the lunch break after the search.)"""
     reasons = []
-    if problem.lunch_break is not None:
-        reasons.append("a lunch break")
     if any(vt.max_stops_per_route is not None for vt in problem.vehicle_types):
         reasons.append("a per-day stop cap across trips")
     if any(vt.max_load_per_route is not None for vt in problem.vehicle_types):
@@ -38,15 +38,13 @@ def solve(
     max_iterations: int | None = None,
 ) -> RoutePlan:
     """Route ``problem`` with ``engine`` ("pyvrp", "ortools" or "auto": PyVRP unless the
-    problem needs a feature only OR-Tools has). ``time_limit`` in s. ``max_iterations``
-    (PyVRP only) stops earlier and makes the result independent of machine speed."""
-    limits = engine_limitations(problem)
+    problem has a feature only OR-Tools models, see ``engine_limitations``). ``time_limit``
+    in s. ``max_iterations`` (PyVRP only) stops earlier and makes the result independent of
+    machine speed."""
     if engine == "auto":
-        engine = "ortools" if limits else "pyvrp"
+        engine = "ortools" if engine_limitations(problem) else "pyvrp"
     if engine not in ENGINES:
         raise ScenarioError(f"unknown routing engine {engine!r}; choose from {', '.join(ENGINES)} or auto")
-    if engine == "pyvrp" and limits:
-        raise ScenarioError(f"{problem.name}: PyVRP cannot model {' and '.join(limits)}; use engine 'ortools'")
     if time_limit <= 0:
         raise ScenarioError(f"time limit must be > 0 s (got {time_limit})")
     unservable = {i: why for i, why in ((i, _alone_infeasible(problem, i)) for i in range(len(problem.stops))) if why}
@@ -61,6 +59,8 @@ def solve(
     short = fleet_shortfall(problem)
     if short:
         raise InfeasibleError(f"{problem.name}: {short}", explanation={"fleet": short})
+    from wasteopt.routing.fleet import chain_days
+
     started = time.perf_counter()
     if engine == "pyvrp":
         from wasteopt.routing.pyvrp_engine import solve_pyvrp
@@ -70,6 +70,7 @@ def solve(
         from wasteopt.routing.ortools_engine import solve_ortools
 
         raw_routes = solve_ortools(problem, time_limit, seed, skip=set(unservable))
+    raw_routes = chain_days(problem, raw_routes)
     seconds = time.perf_counter() - started
     return make_plan(problem, engine, raw_routes, seconds, seed, time_limit, unservable)
 
@@ -163,54 +164,3 @@ def _alone_infeasible(problem: RoutingProblem, index: int) -> str | None:
             continue
         return None
     return "; ".join(reasons) or "no trucks: every vehicle type has count 0"
-
-
-def assemble_route(problem: RoutingProblem, raw: RawRoute, vehicle: int) -> Route:
-    """Fill in arrival times, loads on board, unloaded amounts and km for one raw route."""
-    vt = problem.vehicle_types[raw.vehicle_type]
-    dims = len(problem.load_units)
-    on_board = np.zeros(dims)
-    visits = []
-    previous_location = None
-    previous_end = None
-    brk = problem.lunch_break
-    for call in raw.calls:
-        unloaded = np.zeros(dims)
-        if call.kind in ("start", "end"):
-            place = problem.depots[call.index]
-            location = problem.depot_location(call.index)
-            service = 0
-            if call.kind == "end" and place.accepts_waste:
-                unloaded, on_board = on_board, np.zeros(dims)
-        elif call.kind == "unload":
-            place = problem.sites[call.index]
-            location = problem.site_location(call.index)
-            service = place.unload_s
-            unloaded, on_board = on_board, np.zeros(dims)
-        else:
-            place = problem.stops[call.index]
-            location = problem.stop_location(call.index)
-            service = place.service_s
-            on_board = on_board + np.asarray(place.load)
-        place_id = getattr(place, "depot_id", None) or getattr(place, "site_id", None) or place.stop_id
-        if previous_location is None:
-            arrival, start, end, km = call.start_s, call.start_s, call.start_s, 0.0
-        else:
-            drive = int(problem.duration_s[previous_location, location])
-            arrival = previous_end + drive
-            if brk is not None and raw.break_start_s is not None and previous_end <= raw.break_start_s < arrival:
-                arrival += brk.duration_s
-            start = call.start_s if call.kind != "end" else arrival
-            arrival = min(arrival, start)
-            end = start + service
-            km = problem.distance_m[previous_location, location] / 1000
-        visits.append(
-            Visit(
-                call.kind, place_id, location, int(arrival), int(start), int(end),
-                tuple(float(v) for v in on_board), tuple(float(v) for v in unloaded), float(km),
-            )
-        )
-        previous_location, previous_end = location, end
-    km_total = sum(v.km_from_previous for v in visits)
-    cost = vt.fixed_cost_cny + vt.cost_per_km_cny * km_total
-    return Route(vt.name, vehicle, tuple(visits), cost, raw.break_start_s)

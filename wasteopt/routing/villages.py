@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.errors import DataError
+from wasteopt.userfiles import MAX_TABLE_BYTES, checked_file
 
 PEOPLE_PER_SYNTHETIC_POINT = 3000
 MIN_POINTS, MAX_POINTS = 10, 300
@@ -22,7 +23,7 @@ VILLAGE_COLUMNS = ["adcode", "name", "lon", "lat", "population", "synthetic"]
 def read_villages(path: str | Path) -> pd.DataFrame:
     """Village points from CSV (adcode,name,lon,lat,population) or GeoJSON (points with
     those properties). Returns ``VILLAGE_COLUMNS`` with ``synthetic`` False."""
-    path = Path(path)
+    path = checked_file(path, MAX_TABLE_BYTES, "villages file")
     try:
         if path.suffix.lower() in {".geojson", ".json", ".gpkg"}:
             import geopandas as gpd

@@ -9,16 +9,21 @@ import pandas as pd
 from shapely import points
 
 from wasteopt.errors import DataError
+from wasteopt.userfiles import MAX_GEODATA_BYTES, checked_file
 
 
 def read_zones(paths: list[Path], buffer_m: float = 0.0) -> gpd.GeoDataFrame:
     """All zone polygons in EPSG:4326, each grown by ``buffer_m`` metres (computed in a local UTM CRS)."""
     frames = []
     for path in paths:
+        checked_file(path, MAX_GEODATA_BYTES, "exclusion-zones file")
         try:
             zones = gpd.read_file(path)
         except Exception as error:  # pyogrio raises several types for unreadable files
             raise DataError(f"{path}: cannot read exclusion zones ({error})") from None
+        if not isinstance(zones, gpd.GeoDataFrame):  # pyogrio gives a plain DataFrame for a table
+            raise DataError(f"{path}: no geometries in the file (a table?); exclusion zones must be polygons "
+                            "in GeoJSON or GeoPackage")
         if zones.empty:
             raise DataError(f"{path}: no exclusion zones in the file")
         if zones.crs is None:

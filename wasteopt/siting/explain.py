@@ -68,13 +68,17 @@ def unreachable_nodes(problem: SitingProblem, arcs: pd.DataFrame, names: pd.Data
                 if len(raw):
                     reason = _blocked_reason(problem, raw["destination"], stream)
                 else:
-                    reason = "no plant, candidate site or landfill within the haul limit"
-                    if max_haul_km is not None:
-                        reason = f"no plant, candidate site or landfill within max_haul_km = {max_haul_km:g} km"
+                    reason = f"no plant, candidate site or landfill {_within(problem, max_haul_km)}"
                 rows.append((node, stream, float(tpd), reason))
     frame = pd.DataFrame(rows, columns=["node", "stream", "tonnes_per_day", "reason"])
     zh, en = _names(problem, names, frame["node"])
     return frame.assign(name_zh=zh, name_en=en)
+
+
+def _within(problem: SitingProblem, max_haul_km: float | None) -> str:
+    """'within max_haul_km = 150 km' and the rule that removed arcs (the catchment), if any."""
+    within = f"within max_haul_km = {max_haul_km:g} km" if max_haul_km is not None else "within the haul limit"
+    return f"{within} and {problem.reach_rule}" if problem.reach_rule else within
 
 
 def _blocked_reason(problem: SitingProblem, destinations: pd.Series, stream: str) -> str:
@@ -86,8 +90,9 @@ def _blocked_reason(problem: SitingProblem, destinations: pd.Series, stream: str
     refusing = sorted(str(d) for d in destinations if d not in closed and d not in zero
                       and stream not in problem.technologies[sites.at[d, "technology"]].accepts)
     parts = []
+    reach = f"within reach and {problem.reach_rule}" if problem.reach_rule else "within reach"
     if closed:
-        parts.append(f"every site within reach is locked closed ({_few(closed)}; policy.locked_closed)"
+        parts.append(f"every site {reach} is locked closed ({_few(closed)}; policy.locked_closed)"
                      if len(closed) == len(destinations) else f"site(s) {_few(closed)} within reach are locked closed")
     for tech, cap in capped.items():
         hit = [d for d in zero if sites.at[d, "technology"] == tech]
@@ -199,7 +204,7 @@ def _fixed(row) -> bool:
 
 def _reason(problem: SitingProblem, arcs: pd.DataFrame, node, stream, max_haul_km: float | None) -> str:
     sites = problem.sites
-    within = f"within max_haul_km = {max_haul_km:g} km" if max_haul_km is not None else "within reach"
+    within = _within(problem, max_haul_km) if max_haul_km is not None or problem.reach_rule else "within reach"
     reach = arcs[(arcs["origin"] == node) & (arcs["stream"] == stream)]
     if reach.empty:
         return f"no plant, candidate site or landfill {within}"

@@ -45,6 +45,7 @@ class ModelIndex:
     arc_var: np.ndarray                    # per arc: variable index
     arc_mult: np.ndarray                   # per arc: t/d per unit of the variable (1 for x, demand for z)
     arc_single: np.ndarray                 # per arc: single-sourced (integer z)
+    arc_use: np.ndarray                    # per arc: t/d of the destination's nameplate per t/d of flow
     site_y: dict = field(default_factory=dict)        # site → y per size (capacitated) or [open] (uncapacitated new)
     site_n: dict = field(default_factory=dict)        # site → n per size
     site_sizes: dict = field(default_factory=dict)    # site → module sizes
@@ -146,7 +147,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     single_ub = np.where(arc_cap[single] + 1e-9 >= arc_mult[single], 1.0, 0.0)  # all or nothing
     arc_var[single] = m.add_vars(int(single.sum()), ub=single_ub, integer=True, cost=unit_cost[single] * arc_mult[single])
     arc_var[~single] = m.add_vars(int((~single).sum()), ub=arc_cap[~single], cost=unit_cost[~single])
-    idx = ModelIndex(arc_var, arc_mult, single)
+    idx = ModelIndex(arc_var, arc_mult, single, problem.arc_capacity_use(arcs))
     arc_max = np.where(single, 1.0, _arc_flow_bounds(problem, arcs, from_node, node_demand))
 
     # --- site decisions and rows
@@ -188,6 +189,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     if not elastic and kind != "max_coverage":  # both may leave demand unserved
         _capacity_cover_rows(m, idx, problem, arcs, from_node)
     _policy_rows(m, idx, problem, arcs, elastic, money)
+    _local_capacity_rows(m, idx, problem, elastic)
     if kind in ("p_median", "max_coverage", "set_cover"):
         _site_count_objective(m, idx, problem, cost_weight)
     return m, idx, arcs
@@ -206,7 +208,9 @@ def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.n
               for site, row in zip(sites.index, sites.itertuples(index=False))}
     total = float(problem.demand.to_numpy().sum()) * max([1.0] + [r for t in techs.values() for _, r in t.outputs])
     ratio = {(name, stream): r for name, t in techs.items() for stream, r in t.outputs}
-    into = arcs["destination"].map(intake).to_numpy(float)
+    into = arcs["destination"].map(intake).to_numpy(float) / problem.arc_capacity_use(arcs)
+    intake = {site: tpd / _least_capacity_factor(techs[tech]) for site, tpd, tech in
+              zip(sites.index, intake.values(), sites["technology"])}  # tonnes a site can take at most
     node_bound = np.minimum(np.nan_to_num(node_demand), into)
     fed = pd.Series(np.where(from_node, node_bound, INF)).groupby(arcs["destination"].to_numpy()).sum()
     tech_of = sites["technology"]
@@ -215,6 +219,12 @@ def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.n
                    for o, st, node in zip(arcs["origin"], arcs["stream"], from_node)]
     bound = np.where(from_node, node_demand, np.minimum(total, out_of_site))
     return np.minimum(bound, into)
+
+
+def _least_capacity_factor(tech) -> float:
+    """The smallest t/d of nameplate a tonne of any stream uses at ``tech`` (1 for unlisted streams)."""
+    listed = dict(tech.capacity_factors)
+    return min([1.0] * any(s not in listed for s in tech.accepts) + list(listed.values()) or [1.0])
 
 
 def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
@@ -245,7 +255,7 @@ def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
         if k > 1:
             m.add_row(y, np.ones(k), -INF, 1.0)  # one module size per site
         idx.site_y[site], idx.site_n[site], idx.site_sizes[site] = y, n, sizes
-    in_cols, in_vals = arc_var[inflow], arc_mult[inflow]
+    in_cols, in_vals = arc_var[inflow], arc_mult[inflow] * idx.arc_use[inflow]
     rho = tech.availability
     if n is None:
         m.add_row(in_cols, in_vals, -INF, rho * existing)
@@ -317,6 +327,7 @@ def _capacity_cover_rows(m, idx, problem, arcs, from_node) -> None:
         into = from_node & (streams == stream)
         if total <= 0 or not into.any() or not all(techs[t].capacitated for t in set(dest_tech[into])):
             continue
+        total *= min(techs[t].capacity_factor(stream) for t in set(dest_tech[into]))
         cols, vals, existing = [], [], 0.0
         for site in arcs.loc[streams == stream, "destination"].unique():
             tech = techs[sites.at[site, "technology"]]
@@ -369,6 +380,19 @@ def _policy_rows(m, idx, problem, arcs, elastic, money) -> None:
             m.add_row(cols, vals, target.min_restored, INF)
 
 
+def _local_capacity_rows(m, idx, problem, elastic) -> None:
+    """Each LocalCapacity area keeps an existing plant or opens one of its candidates (Σ open ≥ 1)."""
+    sites = problem.sites
+    for rule in problem.local_capacity:
+        area = sites.loc[[s for s in rule.sites if s in sites.index]]
+        if ((~area["is_new"].astype(bool)) & (area["lock"] != "closed") & (area["existing_capacity_tpd"] > 0)).any():
+            continue
+        new = area.index[area["is_new"].astype(bool)]
+        cols = np.concatenate([idx.site_y[s] for s in new if s in idx.site_y] or [_NO_VARS])
+        cols, vals = _with_slack(m, idx, elastic, rule.label, cols, np.ones(cols.size), 1.0)
+        m.add_row(cols, vals, 1.0, INF)
+
+
 def _site_count_objective(m, idx, problem, cost_weight) -> None:
     """p sites exactly (p-median, max coverage) or as few as possible (set cover)."""
     objective, sites = problem.objective, problem.sites
@@ -412,9 +436,11 @@ def read_solution(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame, r
 
 
 def site_table(problem: SitingProblem, idx: ModelIndex, x: np.ndarray | None, flows: pd.DataFrame) -> pd.DataFrame:
-    """Per site: opened, running, restored, modules added, capacity and throughput (t/d)."""
+    """Per site: opened, running, restored, modules added, capacity, throughput and load (t/d of nameplate used)."""
     sites = problem.sites
     throughput = flows.groupby("destination")["tonnes_per_day"].sum() if len(flows) else pd.Series(dtype=float)
+    used = flows["tonnes_per_day"] * problem.arc_capacity_use(flows) if len(flows) else flows["tonnes_per_day"]
+    load = used.groupby(flows["destination"]).sum() if len(flows) else pd.Series(dtype=float)
     rows = []
     for site, row in zip(sites.index, sites.itertuples(index=False)):
         tech = problem.technologies[row.technology]
@@ -439,7 +465,7 @@ def site_table(problem: SitingProblem, idx: ModelIndex, x: np.ndarray | None, fl
             "running": running, "restored": restored, "existing_capacity_tpd": existing,
             "new_modules": new_modules, "module_size_tpd": size,
             "capacity_tpd": existing + new_modules * (size if new_modules else 0.0) if tech.capacitated else np.nan,
-            "throughput_tpd": float(throughput.get(site, 0.0)),
+            "throughput_tpd": float(throughput.get(site, 0.0)), "load_tpd": float(load.get(site, 0.0)),
         })
     return pd.DataFrame(rows).set_index("site_id")
 
@@ -622,6 +648,8 @@ def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.
     for problem, solution, year, capital, cost in zip(problems, solutions, years, spent, year_cost):
         sites, techs, flows = solution.sites, problem.technologies, solution.flows
         stoppable = _existing_stoppable(problem)
+        # demand of the streams those plants take (residual waste, not food waste or C&D sent elsewhere)
+        served = [s for s in problem.demand.columns if not plant_technology or s in techs[plant_technology].accepts]
         plants = sites[sites["technology"] == plant_technology] if plant_technology else \
             sites[sites["technology"].map(lambda t: techs[t].capacitated).astype(bool)]
         # raw MSW landfilled = gated streams (those needing a running site) into stoppable sites
@@ -629,7 +657,7 @@ def _path(problems, solutions, years, spent, year_cost, plant_technology) -> pd.
                            for d, s in zip(flows["destination"], flows["stream"])], index=flows.index, dtype=bool)
         rows.append({
             "year": year,
-            "demand_tpd": float(problem.demand.to_numpy().sum()),
+            "demand_tpd": float(problem.demand[served].to_numpy().sum()),
             "capacity_tpd": float(plants["capacity_tpd"].sum()),
             "new_plants": int((plants["is_new"] & plants["opened"]).sum()),
             "expanded_plants": int((~plants["is_new"] & (plants["new_modules"] > 0)).sum()),

@@ -34,6 +34,7 @@ TIMING_SHARE = 0.1     # then at most this much to choose when to build what tha
 _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier years landfill at a cost
     "raw_msw_landfill_cap_tpd": None, "province_capacity_target_tpd": None, "new_plants": {"min": None},
     "landfills_stopped_min": None, "landfills_restored_min": None, "locked_open": [],
+    "county_capacity_above_tpd": None,
 }
 
 
@@ -229,10 +230,10 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     table["status"] = np.select(
         [landfill & table["restored"], landfill & ~table["running"], landfill, table["is_new"], table["new_modules"] > 0],
         ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
-    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["throughput_tpd"] / table["capacity_tpd"], np.nan)
+    table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["load_tpd"] / table["capacity_tpd"], np.nan)
     table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
     table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
-                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation",
+                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "load_tpd", "raw_msw_tpd", "utilisation",
                    "adcode", "prefecture_adcode", "lon", "lat"]]
 
     location = pd.concat([region.demand[["lon", "lat", "name_zh"]], sites[["lon", "lat", "name_zh"]]])

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
+import numpy as np
 import pandas as pd
 
 ObjectiveKind = Literal["min_cost", "p_median", "set_cover", "max_coverage"]
@@ -26,7 +27,8 @@ class Technology:
     uncapacitated (p-median medians, landfills). ``operating_annual_cost`` > 0 or
     ``gated_streams`` make "keep running or stop" a decision at existing sites: a running site
     pays the cost, and gated streams reach only running sites (a stopped landfill takes no raw
-    MSW but may still take ash).
+    MSW but may still take ash). ``capacity_factors``: a tonne of that stream uses this many t/d
+    of nameplate (e.g. residual waste hotter than the rated heating value); 1 for streams not listed.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Technology:
     outputs: tuple[tuple[str, float], ...] = ()
     operating_annual_cost: float = 0.0
     gated_streams: tuple[str, ...] = ()
+    capacity_factors: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self):
         if len(self.module_sizes_tpd) != len(self.module_annual_cost):
@@ -50,6 +53,12 @@ class Technology:
             raise ValueError(f"technology {self.name}: module sizes must be positive")
         if not 0 < self.availability <= 1 or not 0 <= self.min_load_share <= 1:
             raise ValueError(f"technology {self.name}: availability in (0, 1] and min load in [0, 1]")
+        if any(factor <= 0 for _, factor in self.capacity_factors):
+            raise ValueError(f"technology {self.name}: capacity factors must be positive")
+
+    def capacity_factor(self, stream: str) -> float:
+        """t/d of nameplate one t/d of ``stream`` uses here."""
+        return dict(self.capacity_factors).get(stream, 1.0)
 
     @property
     def capacitated(self) -> bool:
@@ -95,6 +104,15 @@ class StopTarget:
 
 
 @dataclass(frozen=True)
+class LocalCapacity:
+    """At least one of ``sites`` (an area's plants and candidates) has capacity: it is an existing plant or
+    opens. ``label`` names the rule and the area for infeasibility explanations."""
+
+    sites: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
 class Objective:
     """min_cost (default); p_median: min t·km with exactly ``p`` open sites; set_cover: fewest
     sites serving everything within ``radius_km``; max_coverage: most tonnes within ``radius_km`` with ``p`` sites."""
@@ -134,6 +152,8 @@ class SitingProblem:
     capacity_targets: tuple[tuple[str, float], ...] = ()
     new_site_limits: tuple[tuple[str, int | None, int | None], ...] = ()
     stop_targets: tuple[StopTarget, ...] = ()
+    local_capacity: tuple[LocalCapacity, ...] = ()
+    reach_rule: str = ""  # a rule that removed arcs (e.g. the catchment), named in infeasibility explanations
     objective: Objective = field(default_factory=Objective)
     days_per_year: float = 365.0
 
@@ -149,6 +169,15 @@ class SitingProblem:
     @property
     def streams(self) -> tuple[str, ...]:
         return tuple(self.demand.columns)
+
+    def arc_capacity_use(self, arcs: pd.DataFrame) -> np.ndarray:
+        """Per arc: t/d of its destination's nameplate one t/d on it uses (the destination technology's
+        capacity factor for the arc's stream). Capacity, min-load and bound rows weigh flows by this."""
+        tech_of = arcs["destination"].map(self.sites["technology"])
+        factors = {(name, stream): factor for name, t in self.technologies.items() for stream, factor in t.capacity_factors}
+        if not factors:
+            return np.ones(len(arcs))
+        return np.fromiter((factors.get((t, s), 1.0) for t, s in zip(tech_of, arcs["stream"])), float, len(arcs))
 
     def demand_by_node_stream(self) -> pd.Series:
         """t/d indexed by (node id, stream), both as str."""

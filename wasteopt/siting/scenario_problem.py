@@ -2,7 +2,10 @@
 
 Streams: msw (counties → incinerators / transfer stations / landfills), ash (incinerators →
 landfills), and with ``cd.enabled`` cd (counties → consumption yards / recycling plants /
-landfills) and cd_residue (recycling plants → yards / landfills).
+landfills) and cd_residue (recycling plants → yards / landfills). With ``sorting.enabled`` msw is the
+residual waste (其他垃圾 and what sorting missed), food (counties → food-waste plants, or incinerators
+when co-treatment is allowed), recyclables (counties → sorting centres) and residue (both plants →
+incinerators / landfills); hazardous waste is counted, not sited.
 Money: capital is annualised with the capital-recovery factor; every cost is CNY per year
 in the objective. Carbon is priced into per-tonne costs so the optimiser sees it.
 """
@@ -16,10 +19,12 @@ from wasteopt.network import read_od_matrix, sparse_arcs
 from wasteopt.region import Region, checked_table
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
-from wasteopt.siting.problem import WAN, FlowCap, Objective, SitingProblem, StopTarget, Technology
+from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
 
 DAYS_PER_YEAR = 365.0
-SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U"}
+SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U",
+               "digester": "D", "sorting_centre": "S"}
+SORTED_FRACTIONS = ("food", "recyclables", "hazardous")
 
 
 def capital_recovery_factor(rate: float, years: int) -> float:
@@ -44,14 +49,46 @@ def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], floa
     return sizes, inc.site_cost_wan_cny * WAN, per_line
 
 
-def technologies(scenario: Scenario) -> dict[str, Technology]:
+def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
+    """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
+    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`."""
+    hv = scenario.sorting.heating_value
+    generated = float(demand["msw_generated_tpd"].sum())
+    if not scenario.sorting.enabled or generated <= 0:
+        return hv.mixed_kj_per_kg
+    lhv = {"food": hv.food_kj_per_kg, "recyclables": hv.recyclables_kj_per_kg, "hazardous": hv.hazardous_kj_per_kg}
+    shares = {f: float(demand[f"{f}_tpd"].sum()) / generated for f in SORTED_FRACTIONS}
+    left = 1.0 - sum(shares.values())
+    return (hv.mixed_kj_per_kg - sum(shares[f] * lhv[f] for f in SORTED_FRACTIONS)) / left if left > 0 else hv.mixed_kj_per_kg
+
+
+def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None) -> tuple[tuple[str, float], ...]:
+    """t/d of incinerator nameplate per t/d of residual waste (heat-limited above the rated LHV) and of
+    co-treated food waste (its moisture penalty); none without sorting."""
+    sorting = scenario.sorting
+    if not sorting.enabled or demand is None:
+        return ()
+    residual = max(1.0, residual_heating_value(scenario, demand) / sorting.heating_value.rated_kj_per_kg)
+    factors = (("msw", residual),)
+    if sorting.cotreatment.allowed:
+        factors += (("food", sorting.cotreatment.capacity_factor),)
+    return factors
+
+
+def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict[str, Technology]:
+    """Every technology of the scenario; ``demand`` (of :func:`demand_table`) sets the incinerators'
+    capacity factors under sorting (without it they are 1, which the costs do not depend on)."""
     inc, econ = scenario.incinerator, scenario.economics
     crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
     carbon = econ.carbon_price_cny_per_t_co2e
     sizes, site_capital, line_capital = incinerator_capital_cny(scenario)
+    sorting = scenario.sorting
+    burnt = ("msw",) + (("residue",) if sorting.enabled else ())
+    burnt += ("food",) if sorting.enabled and sorting.cotreatment.allowed else ()
     techs = {
         "incinerator": Technology(
-            name="incinerator", accepts=("msw",), module_sizes_tpd=sizes,
+            name="incinerator", accepts=burnt, module_sizes_tpd=sizes,
+            capacity_factors=incinerator_capacity_factors(scenario, demand),
             module_annual_cost=tuple(capital * crf for capital in line_capital),
             site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
             availability=inc.availability, min_load_share=inc.min_load_share,
@@ -59,7 +96,7 @@ def technologies(scenario: Scenario) -> dict[str, Technology]:
             outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
         ),
         "landfill": Technology(
-            name="landfill", accepts=("msw", "ash", "cd", "cd_residue"),
+            name="landfill", accepts=("msw", "ash", "cd", "cd_residue", "residue"),
             operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",),
         ),
     }
@@ -77,6 +114,8 @@ def technologies(scenario: Scenario) -> dict[str, Technology]:
             max_modules=rec.max_modules, min_load_share=rec.min_load_share,
             cost_per_t=rec.opex_cny_per_t - rec.product_revenue_cny_per_t * rec.product_share,
             outputs=(("cd_residue", 1 - rec.product_share),) if rec.product_share < 1 else ())
+    if sorting.enabled:
+        techs.update(_sorting_technologies(scenario, crf))
     tr = scenario.transfer
     if tr.enabled:
         tr_sizes = tuple(sorted(set(tr.module_sizes_tpd)))
@@ -88,9 +127,65 @@ def technologies(scenario: Scenario) -> dict[str, Technology]:
     return techs
 
 
+def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technology]:
+    """Food-waste plants (anaerobic digestion lines) and recyclables sorting centres; both pass a residue on."""
+    sorting, carbon = scenario.sorting, scenario.economics.carbon_price_cny_per_t_co2e
+    dig, centre = sorting.digester, sorting.sorting_centre
+    sizes = tuple(sorted(set(dig.line_sizes_tpd)))
+    return {
+        "digester": Technology(
+            name="digester", accepts=("food",), module_sizes_tpd=sizes,
+            module_annual_cost=tuple((dig.line_fixed_cost_wan_cny + size * dig.line_cost_wan_cny_per_tpd) * WAN * crf
+                                     for size in sizes),
+            site_annual_cost=dig.site_cost_wan_cny * WAN * crf, max_modules=dig.max_lines_per_site,
+            availability=dig.availability, min_load_share=dig.min_load_share,
+            cost_per_t=dig.opex_cny_per_t - dig.revenue_cny_per_t + carbon * dig.co2e_t_per_t,
+            outputs=(("residue", dig.residue_share),) if dig.residue_share > 0 else ()),
+        "sorting_centre": Technology(
+            name="sorting_centre", accepts=("recyclables",), module_sizes_tpd=(centre.module_tpd,),
+            module_annual_cost=(centre.module_cost_wan_cny * WAN * crf,),
+            site_annual_cost=centre.site_cost_wan_cny * WAN * crf, max_modules=centre.max_modules,
+            min_load_share=centre.min_load_share,
+            cost_per_t=centre.opex_cny_per_t - centre.sales_revenue_cny_per_t * centre.product_share,
+            outputs=(("residue", 1 - centre.product_share),) if centre.product_share < 1 else ()),
+    }
+
+
+def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
+    """Per node (t/d): ``<fraction>_tpd`` captured for food, recyclables and hazardous waste in the target year,
+    and ``food_generated_tpd``, all the food waste in its MSW.
+
+    A node's collected MSW splits into urban and rural parts as its generation does (population × kg/cap/d ×
+    collection rate); captured = Σ part × composition share × capture rate of that year.
+    """
+    sorting, settings, year = scenario.sorting, scenario.demand, scenario.region.target_year
+    rate, collected = settings.msw_kg_per_capita_day, settings.collection_rate
+    urban = demand["urban_population"].astype(float) * rate.urban * collected.urban
+    rural = demand["rural_population"].astype(float) * rate.rural * collected.rural
+    total = urban + rural
+    urban_part = (urban / total.where(total > 0)).fillna(0.0)
+    generated = demand["msw_generated_tpd"].astype(float)
+    out = pd.DataFrame(index=demand.index)
+    food = sorting.composition.food
+    out["food_generated_tpd"] = generated * (urban_part * food.urban + (1 - urban_part) * food.rural)
+    for fraction in SORTED_FRACTIONS:
+        share = getattr(sorting.composition, fraction)
+        capture_urban, capture_rural = sorting.capture.rate(fraction, year)
+        out[f"{fraction}_tpd"] = generated * (urban_part * share.urban * capture_urban
+                                              + (1 - urban_part) * share.rural * capture_rural)
+    return out
+
+
 def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
-    """Region demand plus C&D columns (t/d): ``cd_generated_tpd`` = ``cd_tpd`` to place (reuse on site included)."""
+    """Region demand plus C&D columns (t/d): ``cd_generated_tpd`` = ``cd_tpd`` to place (reuse on site included);
+    with sorting the captured fractions (:func:`sorting_split`), ``msw_tpd`` the residual waste left and
+    ``msw_sorted_out_tpd`` all that sorting captured."""
     demand = region.demand.copy()
+    if scenario.sorting.enabled:
+        split = sorting_split(scenario, demand)
+        demand = demand.join(split)
+        demand["msw_sorted_out_tpd"] = split[[f"{f}_tpd" for f in SORTED_FRACTIONS]].sum(axis=1)
+        demand["msw_tpd"] = demand["msw_generated_tpd"] - demand["msw_sorted_out_tpd"]
     cd = scenario.cd
     if not cd.enabled:
         return demand
@@ -117,7 +212,8 @@ def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
     if path is None:
         return _county_sites(region, "transfer", "transfer_candidate")
     table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat"),
-                          id_column="site_id", numeric=("lon", "lat"))
+                          id_column="site_id", lonlat=("lon", "lat"),
+                          references={"adcode": set(region.demand.index)})
     table = table.set_index("site_id")
     table["lon"], table["lat"] = table["lon"].astype(float), table["lat"].astype(float)
     if "name_en" not in table:
@@ -125,6 +221,23 @@ def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
     return table[["name_zh", "name_en", "adcode", "lon", "lat"]].assign(
         technology="transfer", existing_capacity_tpd=0.0, existing_modules=0, is_new=True, expandable=True,
         kind="transfer_candidate")
+
+
+def _existing_digesters(scenario: Scenario) -> pd.DataFrame | None:
+    """Food-waste plants in service from ``sorting.digester.existing_file`` (no public list exists; none without it)."""
+    path = scenario.sorting.digester.existing_file
+    if path is None:
+        return None
+    if not scenario.path(path).is_file():
+        raise ScenarioError(f"key 'sorting.digester.existing_file': no such file {scenario.path(path)}")
+    table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat", "capacity_tpd", "n_lines"),
+                          id_column="site_id", lonlat=("lon", "lat"), nonnegative=("capacity_tpd", "n_lines"),
+                          integer=("n_lines",)).set_index("site_id")
+    if "name_en" not in table:
+        table["name_en"] = ""
+    return table[["name_zh", "name_en", "adcode", "lon", "lat"]].assign(
+        technology="digester", existing_capacity_tpd=table["capacity_tpd"].astype(float),
+        existing_modules=table["n_lines"].astype(int), is_new=False, expandable=True, kind="existing_digester")
 
 
 def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
@@ -148,6 +261,10 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
                    _county_sites(region, "cd_recycler", "recycler_candidate"), reuse]
     if scenario.transfer.enabled:
         frames.append(_transfer_sites(scenario, region))
+    if scenario.sorting.enabled:
+        frames += [frame for frame in [_existing_digesters(scenario)] if frame is not None]
+        frames += [_county_sites(region, "digester", "digester_candidate"),
+                   _county_sites(region, "sorting_centre", "sorting_centre_candidate")]
     sites = pd.concat(frames)
     sites.index.name = "site_id"
     duplicated = sites.index[sites.index.duplicated()].unique()
@@ -160,7 +277,7 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     if unknown:
         raise ScenarioError(f"key 'policy.locked_open/locked_closed': unknown site ids {', '.join(unknown[:10])}"
                             " (existing plants are P…, candidates C<adcode>, landfills L<adcode>, yards Y…, "
-                            "recyclers R…, transfer stations T…)")
+                            "recyclers R…, transfer stations T…, food-waste plants D<adcode>, sorting centres S<adcode>)")
     both = sorted(set(policy.locked_open) & set(policy.locked_closed))
     if both:
         raise ScenarioError(f"key 'policy': sites both locked open and closed: {', '.join(both)}")
@@ -237,7 +354,7 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
     """Sparse arcs for every stream, with transport (and gate) cost in CNY/t; ``demand`` from :func:`demand_table`."""
     net, tr, lf = scenario.network, scenario.transport, scenario.landfill
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
-    od = read_od_matrix(scenario.path(net.od_matrix_file)) if net.od_matrix_file else None
+    od = read_od_matrix(scenario.path(net.od_matrix_file), origins=demand.index) if net.od_matrix_file else None
 
     def arcs(origins, destinations, max_km, k_nearest=net.k_nearest):
         return sparse_arcs(origins[["lon", "lat"]], destinations[["lon", "lat"]], max_km=max_km,
@@ -288,7 +405,112 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
         residue_dumped["cost_per_t"] = residue_dumped["km"] * cd_cost + cd.landfill_gate_cost_cny_per_t
         parts += [shipped.assign(stream="cd"), dumped.assign(stream="cd"),
                   residue.assign(stream="cd_residue"), residue_dumped.assign(stream="cd_residue")]
-    return pd.concat(parts, ignore_index=True)
+    if not scenario.sorting.enabled:
+        return pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts + _sorting_arcs(scenario, demand, sites, arcs, of, landfills), ignore_index=True)
+    burnt = (table["stream"] == "msw") & table["destination"].map(sites["technology"]).eq("incinerator")
+    table.loc[burnt, "cost_per_t"] += _residual_power_adjustment(scenario, demand)
+    return table
+
+
+def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, arcs, of, landfills) -> list[pd.DataFrame]:
+    """Food waste to food-waste plants (and incinerators when co-treatment is allowed), recyclables to sorting
+    centres, residues of both to incinerators or landfills. At an incinerator a stream's power revenue scales
+    with its heating value: cost + power revenue × (1 − LHV_stream / LHV_mixed) [derived]."""
+    sorting, tr, lf, net = scenario.sorting, scenario.transport, scenario.landfill, scenario.network
+    carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
+    hv, revenue = sorting.heating_value, scenario.incinerator.power_revenue_cny_per_t
+    haul = min(sorting.max_haul_km, net.max_haul_km)
+    plants = of("incinerator")
+    food = arcs(nodes, of("digester"), haul)
+    food["cost_per_t"] = food["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km)
+    recyclables = arcs(nodes, of("sorting_centre"), haul)
+    recyclables["cost_per_t"] = recyclables["km"] * (sorting.recyclables_cny_per_t_km + carbon_per_t_km)
+    parts = [food.assign(stream="food"), recyclables.assign(stream="recyclables")]
+    if sorting.cotreatment.allowed:
+        burnt = arcs(nodes, plants, haul)
+        burnt["cost_per_t"] = (burnt["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km) + sorting.cotreatment.surcharge_cny_per_t
+                               + revenue * (1 - hv.food_kj_per_kg / hv.mixed_kj_per_kg))
+        parts.append(burnt.assign(stream="food"))
+    makers = sites[sites["technology"].isin(["digester", "sorting_centre"])]
+    residue = arcs(makers, plants, net.max_haul_km)
+    residue["cost_per_t"] = residue["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km)
+    dumped = arcs(makers, landfills, min(lf.max_haul_km, net.max_haul_km), k_nearest=1)
+    dumped["cost_per_t"] = dumped["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + lf.gate_cost_cny_per_t
+    return parts + [residue.assign(stream="residue"), dumped.assign(stream="residue")]
+
+
+def _residual_power_adjustment(scenario: Scenario, demand: pd.DataFrame) -> float:
+    """CNY/t added to residual waste burnt: its power revenue scales with its heating value [derived]."""
+    hv = scenario.sorting.heating_value
+    return scenario.incinerator.power_revenue_cny_per_t * (1 - residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg)
+
+
+def _area_of(adcodes: pd.Series, demand: pd.DataFrame, level: str, what: str) -> pd.Series:
+    """County or prefecture adcode of each adcode; a site outside the county table is a data error."""
+    unknown = sorted(set(adcodes.astype(str)) - set(demand.index.astype(str)))
+    if unknown:
+        raise DataError(f"{what}: adcode(s) {', '.join(unknown[:5])} are not county-level units of the region, "
+                        "so policy.catchment cannot place them")
+    codes = adcodes.astype(str)
+    return codes if level == "county" else codes.map(demand["prefecture_adcode"].astype(str))
+
+
+def catchment_arcs(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame) -> pd.DataFrame:
+    """Drop MSW arcs that leave the origin's prefecture or county under ``policy.catchment`` (市域统筹), unless the
+    pair is one of ``policy.catchment_exceptions``. Origins are counties or transfer stations; ash is not bound."""
+    policy = scenario.policy
+    if policy.catchment == "province":
+        return arcs
+    prefectures = set(demand["prefecture_adcode"].astype(str))
+    known = set(demand.index.astype(str)) | prefectures
+    for i, pair in enumerate(policy.catchment_exceptions):
+        for end in ("origin", "destination"):
+            if getattr(pair, end) not in known:
+                raise ScenarioError(f"key 'policy.catchment_exceptions.{i}.{end}': {getattr(pair, end)} is neither a "
+                                    "county-level unit nor a prefecture of the region")
+    msw = arcs["stream"] == "msw"
+    origin_code = arcs["origin"].map(lambda o: o if o in demand.index else sites.at[o, "adcode"]).astype(str)
+    destination_code = arcs["destination"].map(sites["adcode"]).astype(str)
+    what = "sites (candidate, landfill or transfer files)"
+    inside = (_area_of(origin_code[msw], demand, policy.catchment, what).to_numpy()
+              == _area_of(destination_code[msw], demand, policy.catchment, what).to_numpy())
+    allowed = pd.Series(inside, index=origin_code[msw].index)
+    prefecture_of = demand["prefecture_adcode"].astype(str)
+    for pair in policy.catchment_exceptions:
+        origin_ok = (origin_code[msw] == pair.origin) | (origin_code[msw].map(prefecture_of) == pair.origin)
+        destination_ok = ((destination_code[msw] == pair.destination)
+                          | (destination_code[msw].map(prefecture_of) == pair.destination))
+        allowed |= origin_ok & destination_ok
+    keep = ~msw
+    keep[allowed.index] = allowed
+    return arcs[keep.to_numpy()].reset_index(drop=True)
+
+
+def catchment_rule_text(scenario: Scenario) -> str:
+    """How explanations name the catchment rule ('' when waste may cross borders)."""
+    policy = scenario.policy
+    if policy.catchment == "province":
+        return ""
+    area = {"prefecture": "its prefecture (市域统筹)", "county": "its county"}[policy.catchment]
+    allowed = f", {len(policy.catchment_exceptions)} exception(s)" if policy.catchment_exceptions else ""
+    return f"within {area} under policy.catchment = {policy.catchment}{allowed}"
+
+
+def local_capacity_rules(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> tuple[LocalCapacity, ...]:
+    """``policy.county_capacity_above_tpd``: every county whose MSW to treat exceeds it gets an incinerator
+    within its borders (its existing plant, or one of its candidates opens)."""
+    threshold = scenario.policy.county_capacity_above_tpd
+    if threshold is None:
+        return ()
+    plants = sites[sites["technology"] == "incinerator"]
+    rules = []
+    for adcode, row in demand[demand["msw_tpd"] > threshold].iterrows():
+        members = tuple(plants.index[plants["adcode"].astype(str) == str(adcode)])
+        rules.append(LocalCapacity(members, f"policy.county_capacity_above_tpd: {adcode} {row['name_zh']} makes "
+                                            f"{row['msw_tpd']:,.0f} t/d > {threshold:g} t/d, so it needs "
+                                            "new incinerator sites ≥ 1 within its borders"))
+    return tuple(rules)
 
 
 def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
@@ -312,16 +534,20 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
                            scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
     demand = demand_table(scenario, region)
     streams = {"msw_tpd": "msw"} | ({"cd_tpd": "cd"} if scenario.cd.enabled else {})
+    if scenario.sorting.enabled:
+        streams |= {"food_tpd": "food", "recyclables_tpd": "recyclables"}
     obj = scenario.objective
     return SitingProblem(
         demand=demand[list(streams)].rename(columns=streams),
         sites=sites,
-        technologies=technologies(scenario),
-        arcs=arc_table(scenario, demand, sites),
+        technologies=technologies(scenario, demand),
+        arcs=catchment_arcs(scenario, demand, sites, arc_table(scenario, demand, sites)),
         single_sourcing=("msw",) if policy.single_sourcing else (),
         flow_caps=tuple(caps),
         capacity_targets=targets,
         new_site_limits=limits,
         stop_targets=stop,
+        local_capacity=local_capacity_rules(scenario, demand, sites),
+        reach_rule=catchment_rule_text(scenario),
         objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
     )

@@ -4,9 +4,11 @@ import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
-from wasteopt.app.tables import balance_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance, styled_goals
-from wasteopt.compare import delta_frame
+from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
+                                 styled_goals)
+from wasteopt.compare import delta_and_goals_frame
 from wasteopt.errors import WasteoptError
+from wasteopt.export import csv_bytes
 from wasteopt.ui_text import t
 
 L = lang()
@@ -37,7 +39,7 @@ st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
 st.table(delta_table(kpis, base, L).set_index(t("kpi", L)))
-st.download_button(f"⬇ {t('download_compare', L)}", delta_frame(kpis, base).to_csv(index=False).encode("utf-8-sig"),
+st.download_button(f"⬇ {t('download_compare', L)}", csv_bytes(delta_and_goals_frame(kpis, base)),
                    file_name="wasteopt_compare.csv", mime="text/csv", key="download_compare")  # BOM: Excel reads 汉字
 
 try:
@@ -47,6 +49,9 @@ except (WasteoptError, OSError) as error:
     show_error(error)
     st.stop()
 st.altair_chart(balance_chart(prefecture_balance(layers), L), width="stretch")
+capture = capture_chart(kpis, L)  # runs with waste sorting, e.g. the variants of configs/sweeps/henan-sorting.yaml
+if capture is not None:
+    st.altair_chart(capture, width="stretch")
 KPI_BARS = [  # (KPI, title, scale, number format), three per row
     ("raw_msw_landfill_tpd", "landfill_tpd", 1.0, ",.0f"), ("incineration_capacity_tpd", "capacity_tpd", 1.0, ",.0f"),
     ("mean_utilisation", "utilisation_pct", 100.0, ".1f"), ("t_km_per_day", "t_km", 1.0, ",.0f"),

@@ -15,7 +15,7 @@ st.title(t("page_export", L))
 record = pick_run(t("export_run", L), key="export_run")
 folder = Path(record.out_dir)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LAYERS = ("plants", "demand", "flows")
+LAYERS = ("plants", "landfills", "demand", "flows")
 TABLES = ("facilities", "flows", "demand")
 
 

@@ -23,7 +23,9 @@ plants = layers["plants"]
 table = plants.assign(name=[place(z, e) for z, e in zip(plants["name_zh"], plants["name_en"])])
 YEARS = [column for column in ("year_built", "year_complete") if column in table]  # phased plans
 table = table[["name", "status", "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation", *YEARS]]
-table = table.assign(status=[t(s, L) for s in table["status"]]).sort_values("capacity_tpd", ascending=False)
+table = table.assign(status=[t(s, L) if tech in ("incinerator", "landfill") else f"{t(tech, L)} · {s}"
+                             for s, tech in zip(table["status"], plants["technology"])])
+table = table.sort_values("capacity_tpd", ascending=False)
 for column in YEARS:  # plants there before the first year have none
     table[column] = ["—" if pd.isna(year) else f"{year:.0f}" for year in table[column]]
 st.markdown(f"**{t('facilities', L)}**")

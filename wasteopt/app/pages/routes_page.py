@@ -37,13 +37,19 @@ def show_route_plan(plan) -> None:
     """Trucks, distance, hours, tonnes, cost; the map of trips; the route table and its files."""
     kpis = plan.kpis()
     figures = [(t("route_vehicles", L), f"{kpis['vehicles']}"), (t("route_km", L), f"{kpis['km_per_day']:,.1f} km"),
-               (t("route_hours", L), f"{kpis['hours']:,.1f} h"),
+               (t("route_hours", L), f"{kpis['hours']:,.1f} h"), (t("route_shift_use", L), f"{kpis['shift_use_pct']:.0f} %"),
                (t("route_collected", L), f"{kpis['collected_t']:,.1f} t/d"),
                (t("route_cost", L), f"{kpis['cost_cny_per_t']:,.1f} {unit('CNY/t', L)}"),
                (t("route_dropped", L), f"{kpis['stops_dropped']}")]
     for column, (label, value) in zip(st.columns(len(figures)), figures):
         column.metric(label, value)
+    if plan.routes:
+        shift = max(plan.shift_hours(r) for r in plan.routes)
+        st.info(t("route_fleet_why", L, trucks=kpis["vehicles"], tpd=f"{kpis['collected_t']:,.1f}", trips=kpis["trips"],
+                  per_truck=f"{kpis['trips'] / kpis['vehicles']:.1f}", hours=f"{kpis['hours'] / kpis['vehicles']:.1f}",
+                  shift=f"{shift:g}", use=f"{kpis['shift_use_pct']:.0f}", payload=f"{plan.problem.vehicle_types[0].capacity[0]:g}"))
     st.caption(t("route_status", L, engine=plan.engine, status=t(f"route_{plan.status}", L), seconds=f"{plan.seconds:.1f}"))
+    st.caption(t("routes_on_roads" if plan.road_lines else "routes_straight", L))
     if any(stop.synthetic for stop in plan.problem.stops):
         st.warning(t("routes_synthetic", L))
     for violation in plan.violations[:5]:
@@ -52,7 +58,8 @@ def show_route_plan(plan) -> None:
     st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
     routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
     labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
-              "unloads": "col_unloads", "km": "col_km", "hours": "col_hours", "start": "col_start", "end": "col_end",
+              "unloads": "col_unloads", "trips": "col_trips", "km": "col_km", "hours": "col_hours",
+              "shift_use_pct": "col_shift_use", "start": "col_start", "end": "col_end",
               "lunch_start": "col_lunch", "cost_cny": "col_cost"}
     st.dataframe(routes, hide_index=True, column_config={
         **{column: t(key, L) for column, key in labels.items()},

@@ -2,18 +2,19 @@
 progress (the solve outlives the page), rename and annotate the result."""
 import hashlib
 import time
-from pathlib import Path
 
 import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.jobs import find_job, start_job
+from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
 from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
                                 show_error)
 from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
+from wasteopt.run_folder import RunFolder
 from wasteopt.scenario_changes import changes_text, scenario_changes
 from wasteopt.ui_text import t
 
@@ -115,7 +116,7 @@ with cd:
 with sourcing:
     knob(st.checkbox, "single_sourcing", "single_sourcing")
 # what-if: keep a saved run's plants and decide only the flows ("" = site afresh)
-fixed_runs = {str(Path(r.out_dir) / "facilities.csv"): r for r in saved_runs()}
+fixed_runs = {str(RunFolder(r.out_dir).facilities_file): r for r in saved_runs()}
 fixed_labels = run_labels(fixed_runs.values())
 current = st.session_state[KNOB_PREFIX + "fixed_plants_file"]
 knob(st.selectbox, "fixed_plants_file", "fixed_plan", options=list(dict.fromkeys(["", current, *fixed_runs])),
@@ -147,13 +148,12 @@ knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_v
 budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
 # a what-if starts from the plan of the run the planner is looking at (a one-year run of this config)
 start_record = service.registry().get(st.session_state.get(CURRENT_RUN) or "")
-base_plan = service.warm_start_plan(start_record, scenario)
+warm_start = service.warm_start_run(start_record, scenario)
 st.session_state.setdefault(RUN_PREFIX + "warm", True)
-warm = base_plan is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
+warm = warm_start is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
 if solve_column.button(t("solve", L), type="primary", key="solve"):
     job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
-                    note=st.session_state.get(RUN_PREFIX + "note", ""), base_run=start_record.run_id if warm else None,
-                    base_plan=base_plan if warm else None)
+                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start if warm else None)
     st.session_state["job"] = job.job_id
     st.session_state.pop("outcome", None)
 
@@ -192,13 +192,12 @@ if outcome:
     if outcome["hash"] != scenario.content_hash():
         st.info(t("stale_result", L))
     if "error" in outcome:
-        st.error(f"{t('error', L)}: {outcome['error']}")
+        st.error(bilingual_error(outcome.get("kind", ""), outcome["error"]))
     elif "infeasible" in outcome:
-        st.error(t("infeasible", L))
-        st.code("\n".join(outcome["infeasible"]), language=None)
+        st.error(infeasible_markdown(outcome["infeasible"]))  # wraps: nothing is cut off
         if len(outcome["unserved"]):
             st.markdown(f"**{t('unserved_table', L)}**")
-            st.dataframe(outcome["unserved"], hide_index=True)
+            st.dataframe(unserved_table(outcome["unserved"]), hide_index=True)
     elif (record := service.registry().get(outcome["run_id"])) is None:
         st.error(t("run_files_missing", L, run_id=outcome["run_id"], out_dir=service.runs_dir()))
     else:

@@ -68,6 +68,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
     if not from_node.any() or not all(techs[t].capacitated for t in dest_tech[from_node].unique()):
         return None
     node_arcs = arcs[from_node]
+    use = problem.arc_capacity_use(node_arcs)  # loads and capacities are in t/d of nameplate, waste in tonnes
     demand = problem.demand_by_node_stream()
     keys = pd.MultiIndex.from_arrays([node_arcs["origin"].astype(str), node_arcs["stream"].astype(str)])
     key_codes, key_list = pd.factorize(keys)
@@ -97,17 +98,18 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
         of what it has: an opened site pays only the step to a larger configuration), and that waste."""
         arcs_j = order[starts[j]:starts[j + 1]]
         site = info[site_list[j]]
-        take = _fill(remaining[key_codes[arcs_j]], largest[j] - load[j])
-        best, chosen = math.inf, take
+        take = _fill(remaining[key_codes[arcs_j]] * use[arcs_j], largest[j] - load[j])
+        best, chosen = math.inf, take / use[arcs_j]
         # the extra load may be trimmed to a configuration's spare capacity: try each one
         for capacity, _, _, _ in site.configurations:
             part = _fill(take, site.tech.availability * capacity - load[j])
             extra = float(part.sum())
             fit = site.cheapest_for(load[j] + extra) if extra > 1e-9 else None
             if fit is not None:
-                per_t = (fit[1] - built[j] + float(unit_cost[arcs_j] @ part)) / extra
+                tonnes = part / use[arcs_j]
+                per_t = (fit[1] - built[j] + float(unit_cost[arcs_j] @ tonnes)) / float(tonnes.sum())
                 if per_t < best:
-                    best, chosen = per_t, part
+                    best, chosen = per_t, tonnes
         return best, arcs_j, chosen
 
     scores = np.array([offer(j)[0] for j in range(len(site_list))])
@@ -115,7 +117,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
     while remaining.sum() > 1e-6:
         j = int(np.argmin(scores))
         if not math.isfinite(scores[j]):  # what is left is too little to open a site for
-            undecided = _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info)
+            undecided = _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info)
             break
         score, arcs_j, part = offer(j)
         if score > scores[j] + 1e-9:  # stale: the waste it counted on went elsewhere
@@ -123,7 +125,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
             continue
         np.subtract.at(remaining, key_codes[arcs_j], part)
         remaining[remaining < 1e-9] = 0.0
-        load[j] += float(part.sum())
+        load[j] += float(part @ use[arcs_j])
         built[j], opened[j] = info[site_list[j]].cheapest_for(load[j])[1], True
         scores[j] = offer(j)[0]
     return _fixings(problem, idx, site_list, info, opened, load, undecided)
@@ -134,7 +136,7 @@ def _fill(amounts: np.ndarray, cap: float) -> np.ndarray:
     return np.minimum(amounts, np.maximum(cap - np.concatenate([[0.0], np.cumsum(amounts)[:-1]]), 0.0))
 
 
-def _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list, info) -> set:
+def _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info) -> set:
     """Send each origin's waste left over to the cheapest opened site that can still run with it.
     Returns the sites left for the solver to decide: for an origin none of those can take, its
     ``UNDECIDED_PER_ORIGIN`` cheapest closed sites (all it reaches if none is closed), unless it
@@ -145,8 +147,8 @@ def _top_up(remaining, key_codes, site_codes, unit_cost, opened, load, site_list
         arcs_k = reach[opened[site_codes[reach]]]
         for a in arcs_k[np.argsort(unit_cost[arcs_k], kind="stable")]:
             j = site_codes[a]
-            if info[site_list[j]].cheapest_for(load[j] + remaining[key]) is not None:
-                load[j] += remaining[key]
+            if info[site_list[j]].cheapest_for(load[j] + remaining[key] * use[a]) is not None:
+                load[j] += remaining[key] * use[a]
                 remaining[key] = 0.0
                 break
         else:

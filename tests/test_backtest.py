@@ -1,0 +1,118 @@
+"""Backtest scores on frames readable by eye; the MEE build-out windows; one backtest of a one-prefecture
+subset through the report; the calibration file's checks."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from wasteopt.backtest import backtest_scenario, built_between, read_backtest, run_backtest, score, write_backtest
+from wasteopt.calibrate import load_calibration
+from wasteopt.errors import ScenarioError
+from wasteopt.scenario import load_scenario
+from wasteopt.synthetic import write_seed_subset
+
+PREFECTURES = pd.DataFrame({"prefecture_zh": ["甲市", "乙市", "丙市"], "prefecture_en": ["A", "B", "C"]},
+                           index=pd.Index(["410100", "410200", "410300"], name="prefecture_adcode"))
+# Built: two 300 t/d plants in A, one 500 t/d plant in B. Model: one new 500 t/d plant in A (on the first built
+# plant), one plant in B expanded from 300 to 900 t/d; C's existing plant and the landfill do not count.
+BUILT = pd.DataFrame({"prefecture_adcode": ["410100", "410100", "410200"], "capacity_tpd": [300.0, 300.0, 500.0],
+                      "lon": [113.0, 113.5, 114.0], "lat": [34.0, 34.0, 35.0]})
+FACILITIES = pd.DataFrame({
+    "technology": ["incinerator", "incinerator", "incinerator", "landfill"],
+    "status": ["new", "expanded", "existing", "landfill_running"],
+    "existing_capacity_tpd": [0.0, 300.0, 600.0, 0.0], "capacity_tpd": [500.0, 900.0, 600.0, 0.0],
+    "prefecture_adcode": ["410100", "410200", "410300", "410300"],
+    "lon": [113.0, 114.0, 112.0, 112.0], "lat": [34.0, 35.0, 34.0, 34.0]}, index=["C1", "P2", "P3", "L3"])
+
+
+def test_scores_of_a_build_out_readable_by_eye():
+    scores, table, built = score(PREFECTURES, FACILITIES, BUILT)
+    assert list(table["model_new_tpd"]) == [500.0, 600.0, 0.0]
+    assert list(table["within_25pct"]) == [True, True, True]  # |500 − 600| ≤ 150, |600 − 500| ≤ 125, 0 = 0
+    assert (scores.prefectures_within, scores.model_new_plants, scores.built_new_plants) == (3, 1, 3)
+    assert scores.correlation == pytest.approx(0.9516129032)
+    assert scores.fit_error == pytest.approx(200 / 1100 + 2 / 3)
+    # 0 km, 46.09 km (0.5° of longitude at 34° N) and 144.09 km to the one new plant C1
+    assert list(built["nearest_model_site"]) == ["C1", "C1", "C1"]
+    assert scores.mean_distance_km == pytest.approx((0 + 46.0924 + 144.0883) / 3, abs=1e-3)
+
+
+def test_a_prefecture_outside_the_band_does_not_count():
+    scores, table, _ = score(PREFECTURES, FACILITIES.assign(capacity_tpd=[800.0, 900.0, 600.0, 0.0]), BUILT)
+    assert list(table["within_25pct"]) == [False, True, True]  # 800 against 600 built: 33 % over
+    assert scores.prefectures_within == 2
+
+
+def test_build_out_windows_of_the_mee_list(root):
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    for baseline, year, plants, target in ((2020, 2023, 42, 69_320), (2020, 2022, 39, 67_320), (2022, 2023, 3, 69_320)):
+        solved, region = backtest_scenario(scenario, baseline, year)
+        assert len(built_between(region, year)) == plants
+        assert solved.policy.province_capacity_target_tpd == target
+        assert (solved.region.baseline_year, solved.region.target_year) == (baseline, year)
+
+
+@pytest.fixture(scope="module")
+def zhoukou_backtest(root, tmp_path_factory):
+    """周口 alone (6 plants built in 2021–2023 on 2 started by 2020), solved 2020→2022 for 2 s."""
+    folder = tmp_path_factory.mktemp("backtest")
+    seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {"411600"})
+    (folder / "tiny.yaml").write_text(f"name: 周口 tiny\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
+                                      "solver: {time_limit_s: 2, rel_gap: 0.05}\n", encoding="utf-8")
+    return run_backtest(load_scenario(folder / "tiny.yaml"), 2020, 2022), folder
+
+
+def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, monkeypatch):
+    from wasteopt.export import export_plan
+    from wasteopt.kpi import compute_kpis
+    from wasteopt.report import write_report
+
+    backtest, folder = zhoukou_backtest
+    built = backtest.built
+    assert backtest.capacity_target_tpd == pytest.approx(backtest.plan.region.plants["capacity_tpd"].sum()
+                                                         + built["capacity_tpd"].sum())
+    assert set(built["prefecture_adcode"]) == {"411600"} and (built["start_year"] <= 2022).all()
+    assert backtest.scores.built_new_plants == len(built)
+    assert backtest.scores.model_new_capacity_tpd == pytest.approx(backtest.prefectures["model_new_tpd"].sum())
+    run = folder / "run"
+    export_plan(backtest.plan, compute_kpis(backtest.plan), run)
+    write_backtest(backtest, run)
+    assert read_backtest(run)["summary"]["scores"]["built_new_plants"] == len(built)
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    page = write_report(run)["html"].read_text(encoding="utf-8")
+    assert "回测 Backtest 2020→2022" in page and "built vs modelled plants" in page
+    assert "未计算 not computed (wasteopt report RUN --goal-cost)" in page
+
+
+def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):
+    base = root / "configs" / "henan-2025-zero-landfill.yaml"
+    text = (f"name: t\nbase: {base}\nout: out\nin_sample: {{baseline_year: 2020, year: 2022}}\n"
+            "out_of_sample: {baseline_year: 2022, year: 2023}\n")
+    (tmp_path / "bad.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6]}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="does not contain the base scenario's own values"):
+        load_calibration(tmp_path / "bad.yaml")
+    (tmp_path / "good.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8]}\n", encoding="utf-8")
+    calibration = load_calibration(tmp_path / "good.yaml")
+    assert calibration.shipped == 1 and len(calibration.points) == 2
+    (tmp_path / "late.yaml").write_text(text.replace("year: 2022}", "year: 2019}") + "grid: {transport.msw_cny_per_t_km: [0.8]}\n",
+                                        encoding="utf-8")
+    with pytest.raises(ScenarioError, match="key 'in_sample': year 2019 must come after baseline_year 2020"):
+        load_calibration(tmp_path / "late.yaml")
+
+
+def test_demand_check_sets_the_model_beside_the_yearbook(root):
+    from wasteopt.demand_check import demand_check
+
+    table = demand_check(load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")).set_index(["prefecture_zh", "year"])
+    assert len(table) == 6
+    assert table.at[("许昌市", 2020), "official_wan_t"] == 35.89
+    assert table.at[("许昌市", 2020), "model_districts_wan_t"] == pytest.approx(35.32, abs=0.01)
+    assert table.at[("郑州市", 2023), "districts_vs_official"] == pytest.approx(227.54 / 253.55 - 1, abs=1e-3)
+
+
+def test_a_backtest_past_the_snapshot_or_before_its_baseline_is_a_clear_error(root):
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    with pytest.raises(ScenarioError, match="latest furnace started in 2023, so the build-out after 2023 is not known"):
+        backtest_scenario(scenario, 2020, 2024)
+    with pytest.raises(ScenarioError, match="--year 2020 must come after --baseline-year 2020"):
+        run_backtest(scenario, 2020, 2020)

@@ -1,0 +1,58 @@
+"""Exports a reviewer can open: plan.xlsx with bilingual sheets and headers and numbers stored as numbers,
+county polygons as MultiPolygons only, and plant colours that mean the same in the app and the report."""
+from __future__ import annotations
+
+import openpyxl
+from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
+
+from wasteopt.app.maps import STATUS_COLOURS
+from wasteopt.export import export_plan
+from wasteopt.kpi import compute_kpis
+from wasteopt.plan import multipolygons
+from wasteopt.report import STATUS_COLOURS as REPORT_COLOURS
+from wasteopt.scenario import load_scenario
+from wasteopt.siting import solve_scenario
+
+SQUARE = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+
+
+def test_every_county_shape_becomes_one_multipolygon():
+    # make_valid leaves collections with lines and points beside the polygons (5 such counties in Henan)
+    shapes = [SQUARE, MultiPolygon([SQUARE]), GeometryCollection([SQUARE, LineString([(0, 0), (2, 2)]), Point(3, 3)]),
+              GeometryCollection([MultiPolygon([SQUARE]), GeometryCollection([SQUARE.buffer(-0.1)])]),
+              LineString([(0, 0), (1, 1)]), None]
+    converted = multipolygons(shapes)
+    assert [g.geom_type if g is not None else None for g in converted] == ["MultiPolygon"] * 4 + [None, None]
+    assert [len(g.geoms) for g in converted[:4]] == [1, 1, 1, 2] and converted[2].area == 1.0
+
+
+def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(tiny_seeds, tmp_path):
+    config = tmp_path / "s.yaml"
+    config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
+    plan = solve_scenario(load_scenario(config))
+    kpis = compute_kpis(plan)
+    book = openpyxl.load_workbook(export_plan(plan, kpis, tmp_path / "run")["xlsx"])
+    assert book.sheetnames == ["指标 KPIs", "目标 goals", "设施 facilities", "流向 flows", "需求 demand"]
+    rows = {row[1].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
+    assert [c.value for c in book["指标 KPIs"][1]] == ["指标 KPI", "键 key", "取值 value", "单位 unit"]
+    capacity = rows["incineration_capacity_tpd"]
+    assert capacity[0].value == "焚烧处理能力 incineration capacity" and capacity[3].value == "t/d"
+    assert capacity[2].data_type == "n" and capacity[2].value == kpis["incineration_capacity_tpd"]
+    assert rows["new_plants"][2].value == kpis["new_plants"] and rows["new_plants"][2].data_type == "n"
+    assert rows["cost_wan_cny_per_year"][3].value == "万元/年 万元/yr"
+    assert rows["status"][2].value == "optimal" and rows["scenario"][2].value == "周口两县"
+    goals = book["目标 goals"]
+    assert [c.value for c in goals[1]] == ["目标 goal", "方向 sense", "目标值 target", "取值 value", "单位 unit", "达成 met"]
+    assert goals["C2"].data_type == "n" and goals["D2"].data_type == "n" and goals["F2"].value in ("是 yes", "否 no")
+    headers = [c.value for c in book["设施 facilities"][1]]
+    assert headers[:3] == ["厂址编号 site_id", "名称 name_zh", "英文名 name_en"] and "总能力 t/d capacity_tpd" in headers
+    capacity_column = headers.index("总能力 t/d capacity_tpd")
+    assert book["设施 facilities"].cell(row=2, column=capacity_column + 1).data_type == "n"
+    assert [c.value for c in book["需求 demand"][1]][0] == "县级代码 node_id"
+
+
+def test_plant_colours_mean_the_same_in_app_and_report():
+    for status, colour in REPORT_COLOURS.items():
+        assert colour == "#{:02x}{:02x}{:02x}".format(*STATUS_COLOURS[status]), status
+    assert set(REPORT_COLOURS) == {"existing", "expanded", "new"}

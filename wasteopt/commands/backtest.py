@@ -1,0 +1,104 @@
+"""``wasteopt backtest`` (the model against what Henan built), ``wasteopt calibrate`` (grid, in and out of sample)
+and ``wasteopt demand-check`` (the model's MSW beside official city-district figures)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from wasteopt.commands.batch import _positive_int
+from wasteopt.runs import DEFAULT_REGISTRY
+
+BACKTEST_CONFIG = "configs/henan-2025-zero-landfill.yaml"
+
+
+def register(commands, bench_commands) -> None:
+    backtest = commands.add_parser("backtest", help="solve from a baseline year with the capacity Henan had in service "
+                                   "by --year and compare with the plants it built (MEE list)")
+    backtest.add_argument("--baseline-year", type=int, required=True, help="plants in service by this year exist")
+    backtest.add_argument("--year", type=int, required=True, help="year solved; its in-service capacity is the target")
+    backtest.add_argument("--out", required=True, help="run folder: the plan, backtest.json and the per-prefecture CSV")
+    backtest.add_argument("--config", default=BACKTEST_CONFIG, help=f"scenario for costs and policy (default {BACKTEST_CONFIG})")
+    backtest.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
+    backtest.add_argument("--force", action="store_true", help="overwrite a run already in --out")
+    backtest.add_argument("--no-report", action="store_true", help="skip report.html")
+    backtest.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    backtest.set_defaults(func=run_backtest_command)
+
+    calibrate = commands.add_parser("calibrate", help="grid of uncertain choices, chosen in sample, scored out of sample")
+    calibrate.add_argument("calibration_file", help="e.g. configs/calibration/henan.yaml")
+    calibrate.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (default: local processes)")
+    calibrate.add_argument("--jobs", type=_positive_int, default=2, help="local worker processes (default 2)")
+    calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    calibrate.set_defaults(func=run_calibrate_command)
+
+    check = commands.add_parser("demand-check", help="the model's MSW per prefecture beside the yearbook's city-district "
+                                "clearance (seeds official_msw_city_districts.csv)")
+    check.add_argument("--config", default=BACKTEST_CONFIG, help=f"scenario for the demand settings (default {BACKTEST_CONFIG})")
+    check.set_defaults(func=run_demand_check_command)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def run_backtest_command(args) -> int:
+    from wasteopt.backtest import run_backtest, score_lines, write_backtest
+    from wasteopt.export import export_plan, prepare_run_dir
+    from wasteopt.kpi import compute_kpis
+    from wasteopt.runs import RunRegistry
+    from wasteopt.scenario import load_scenario
+
+    scenario = load_scenario(args.config)
+    prepare_run_dir(args.out, args.force)
+    print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
+    backtest = run_backtest(scenario, args.baseline_year, args.year, time_limit=args.time_limit)
+    kpis = compute_kpis(backtest.plan)
+    export_plan(backtest.plan, kpis, args.out, force=True)
+    write_backtest(backtest, args.out)
+    RunRegistry(args.registry).record(backtest.plan.scenario, kpis, args.out, source="backtest")
+    if not args.no_report:
+        from wasteopt.report import write_report
+
+        write_report(args.out, pdf=False)
+    table = backtest.prefectures[["prefecture_adcode", "prefecture_zh", "built_new_tpd", "model_new_tpd",
+                                  "built_new_plants", "model_new_plants", "within_25pct"]]
+    with pd.option_context("display.width", 200):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    print(f"\n{args.baseline_year}→{args.year}, capacity target {backtest.capacity_target_tpd:,.0f} t/d; "
+          f"status {backtest.plan.status}, gap {100 * (backtest.plan.gap or 0):.2f} %")
+    print("\n".join(score_lines(backtest.scores)))
+    print(f"\nwritten to {args.out}/ (backtest.json, backtest_prefectures.csv, backtest_built_plants.csv, the plan"
+          f"{'' if args.no_report else ', report.html'})")
+    return 0
+
+
+def run_calibrate_command(args) -> int:
+    from wasteopt.calibrate import load_calibration, run_calibration
+
+    calibration = load_calibration(args.calibration_file)
+    where = args.scheduler or f"{args.jobs} local processes"
+    print(f"calibration {calibration.spec.name}: {len(calibration.points)} grid points on {where} → {calibration.out}",
+          file=sys.stderr)
+    table = run_calibration(calibration, scheduler=args.scheduler, jobs=args.jobs, progress=not args.no_progress)
+    shown = [c for c in table.columns if not c.endswith(("message", "_gap", "_built_new_plants", "_built_new_capacity_tpd",
+                                                         "_prefectures"))]
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print(table[shown].to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    print(f"\nwritten to {calibration.out}/calibration.csv and calibration.json")
+    return 0
+
+
+def run_demand_check_command(args) -> int:
+    from wasteopt.demand_check import demand_check
+    from wasteopt.scenario import load_scenario
+
+    table = demand_check(load_scenario(args.config))
+    shown = table.assign(districts_vs_official=(100 * table["districts_vs_official"]).map(lambda v: f"{v:+.0f} %"))
+    print("万 t/yr; official = 城区 city-district clearance (China Urban Construction Statistical Yearbook); model = collected MSW")
+    print(shown.to_string(index=False))
+    return 0

@@ -1,0 +1,297 @@
+"""A run folder: the files of one solve, read and written as a whole.
+
+Writing is guarded and atomic at the level of the folder. ``--out`` may name a new folder, an
+empty one, or one this tool marked as its own (the marker file ``.wasteopt``, naming the kind of
+output and the run id); anything else is refused, ``--force`` included, so a user's files are
+never replaced. A folder is built under a temporary name beside its target and then swapped in
+whole, under a lock, so a crash leaves the old folder or the new one, never a mix, and two
+writers into one folder cannot both pass the guard. Temporary folders a crash left behind are
+removed the next time the folder is written.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import pandas as pd
+
+from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundError
+from wasteopt.scenario import Scenario, scenario_from_yaml_text
+
+if TYPE_CHECKING:
+    from wasteopt.runs import RunRegistry
+
+RUN_MARKER = "kpis.json"  # the plan's KPIs; a run folder without it is not a finished run
+OWNER_MARKER = ".wasteopt"  # {"kind": "run" | "routes", "run_id": ...}: this tool wrote the folder
+_TEMP, _OLD, _LOCK = ".wasteopt-tmp-", ".wasteopt-old-", ".wasteopt-lock"
+_HOLDS = {"run": "a run", "routes": "routes"}  # kind → how a message names it
+
+
+def _owner(folder: Path) -> dict | None:
+    try:
+        data = json.loads((folder / OWNER_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in [*folder.rglob("*"), folder]:
+        if path.is_file() or path.is_dir():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _target(path: str | Path) -> Path:
+    """The absolute folder ``path`` names; the file system root and files are refused."""
+    try:
+        target = Path(os.path.abspath(Path(path).expanduser()))
+        if target.is_symlink():
+            target = target.resolve(strict=True)
+        if target.exists() and not target.is_dir():
+            raise OutputError(f"--out {path}: is a file, not a folder; choose a folder for the output")
+    except (OSError, RuntimeError) as error:
+        raise OutputError(f"--out {path}: cannot use this path ({getattr(error, 'strerror', None) or error})") from None
+    if target.parent == target:
+        raise OutputError(f"--out {path}: the file system root cannot be an output folder")
+    return target
+
+
+def check_output_folder(path: str | Path, kind: str, force: bool) -> Path:
+    """Refuse ``path`` unless it is new, empty, or (with ``force``) a folder this tool wrote as a ``kind``."""
+    target = _target(path)
+    if not target.exists():
+        return target
+    try:
+        entries = [entry.name for entry in os.scandir(target)]
+    except OSError as error:
+        raise OutputError(f"--out {path}: cannot read the folder ({error.strerror})") from None
+    if not entries:
+        return target
+    owner = _owner(target)
+    if owner is None and RUN_MARKER in entries:
+        raise OutputError(f"--out {path}: the folder looks like a run of an older wasteopt, written before runs were "
+                          f"marked (no {OWNER_MARKER}); delete it or choose another --out")
+    if owner is None:
+        raise OutputError(f"--out {path}: the folder is not empty and was not written by wasteopt (no {OWNER_MARKER}); "
+                          "choose a new or empty folder (--force only replaces wasteopt's own output)")
+    if owner.get("kind") != kind:
+        raise OutputError(f"--out {path}: the folder holds {_HOLDS.get(owner.get('kind'), 'other output')} of wasteopt, "
+                          f"not {_HOLDS[kind]}; choose another folder")
+    if not force:
+        raise RunExistsError(f"{path} already holds {_HOLDS[kind]}; pass --force to replace it, or choose another --out")
+    return target
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[None]:
+    """An exclusive lock on ``target`` (a lock file beside it); refuse at once if another writer holds it."""
+    lock_path = target.parent / f".{target.name}{_LOCK}"
+    while True:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise OutputError(f"{target}: cannot write beside this folder ({error.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(f"{target}: another wasteopt process is writing this folder; wait for it or choose "
+                              "another --out") from None
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its last holder already removed
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
+def _clean_stale(target: Path) -> None:
+    """Remove temporary folders of interrupted writes; put back an old folder a crash left mid-swap."""
+    olds = sorted(target.parent.glob(f".{target.name}{_OLD}*"))
+    if olds and not target.exists():
+        os.rename(olds.pop(), target)
+    for leftover in [*target.parent.glob(f".{target.name}{_TEMP}*"), *olds]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` (absent, empty, or an old output) by ``staging`` in renames."""
+    try:
+        os.rename(staging, target)  # a new or empty target: one atomic rename
+        return
+    except OSError as error:
+        if not target.is_dir() or error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    old = target.parent / f".{target.name}{_OLD}{uuid.uuid4().hex[:8]}"
+    os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str | None = None) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; when the block ends without error it is marked as
+    wasteopt's ``kind`` output and replaces ``path`` whole. On error nothing at ``path`` changes."""
+    target = check_output_folder(path, kind, force)  # refuse early, before taking the lock
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"--out {path}: cannot create the folder ({error.strerror})") from None
+    with _locked(target):
+        _clean_stale(target)
+        check_output_folder(target, kind, force)  # again, now that no other writer can change it
+        staging = target.parent / f".{target.name}{_TEMP}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        try:
+            yield staging
+            (staging / OWNER_MARKER).write_text(json.dumps({"kind": kind, "run_id": run_id}) + "\n", encoding="utf-8")
+            _fsync_tree(staging)
+            _swap_in(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+class RunFolder:
+    """The folder of one solved plan: plan.gpkg, GeoJSON layers, facilities/flows/demand CSVs, plan.xlsx,
+    scenario.yaml, kpis.json (and capacity_path.csv, report.*, routes/ when written)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    @property
+    def kpis_file(self) -> Path:
+        return self.path / RUN_MARKER
+
+    @property
+    def plan_file(self) -> Path:
+        """plan.gpkg: the plants, demand and flows layers."""
+        return self.path / "plan.gpkg"
+
+    @property
+    def facilities_file(self) -> Path:
+        """facilities.csv: also the ``policy.fixed_plants_file`` of a what-if that keeps this run's plants."""
+        return self.path / "facilities.csv"
+
+    @property
+    def is_complete(self) -> bool:
+        """True when the folder holds a finished run."""
+        return self.kpis_file.is_file()
+
+    @property
+    def run_id(self) -> str | None:
+        """The registry id of the run in this folder (None for folders written before runs were marked)."""
+        owner = _owner(self.path)
+        return owner.get("run_id") if owner else None
+
+    def holds(self, run_id: str) -> bool:
+        """Whether the folder still holds the complete run ``run_id`` (not a later run written over it)."""
+        return self.is_complete and self.run_id in (run_id, None)
+
+    @contextlib.contextmanager
+    def writing(self, force: bool = False, run_id: str | None = None) -> Iterator[Path]:
+        """A temporary folder to write the run into; swapped in whole at the end (see the module doc)."""
+        with staged_folder(self.path, "run", force, run_id) as staging:
+            yield staging
+
+    def _require_complete(self) -> None:
+        if not self.is_complete:
+            raise DataError(f"{self.path} is not a finished run folder (no {RUN_MARKER})")
+
+    def _read(self, name: str, read):
+        try:
+            return read(self.path / name)
+        except (OSError, ValueError, KeyError) as error:
+            raise DataError(f"{self.path}: cannot read the run's {name}: {error}") from None
+
+    def kpis(self) -> dict:
+        self._require_complete()
+        return self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+
+    def scenario_yaml(self) -> str:
+        self._require_complete()
+        return self._read("scenario.yaml", lambda path: path.read_text(encoding="utf-8"))
+
+    def scenario(self) -> Scenario:
+        """The run's scenario, its relative data paths resolved against the current or the project folder."""
+        text, source = self.scenario_yaml(), str(self.path / "scenario.yaml")
+        for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+            scenario = scenario_from_yaml_text(text, base_dir=base, source=source)
+            if scenario.path(scenario.region.seeds).is_dir():
+                return scenario
+        raise DataError(f"{self.path}: seeds folder {scenario.region.seeds!r} of the run's scenario not found")
+
+    def facilities(self) -> pd.DataFrame:
+        """Facilities indexed by site_id."""
+        return self._read("facilities.csv", lambda path: pd.read_csv(
+            path, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str}, index_col="site_id"))
+
+    def flows(self) -> pd.DataFrame:
+        return self._read("flows.csv", lambda path: pd.read_csv(path, dtype={"origin": str, "destination": str}))
+
+    def demand(self) -> pd.DataFrame:
+        """Demand per county indexed by node_id, with the destination that serves it."""
+        return self._read("demand.csv", lambda path: pd.read_csv(
+            path, dtype={"node_id": str, "prefecture_adcode": str, "served_by": str}, index_col="node_id"))
+
+    def layers(self) -> dict:
+        """The plants, demand and flows layers of plan.gpkg (EPSG:4326 GeoDataFrames)."""
+        self._require_complete()
+        return self._read(self.plan_file.name, _read_layers)
+
+
+@dataclass(frozen=True)
+class BaseRun:
+    """A finished run a what-if starts from: its id (or folder name), scenario, KPIs and facilities table."""
+
+    run_id: str
+    scenario: Scenario
+    kpis: dict
+    facilities: pd.DataFrame
+
+
+def load_base_run(ref: str, registry: RunRegistry) -> BaseRun:
+    """The run ``ref`` names: a run folder, or a run id in ``registry`` whose folder still holds that run."""
+    folder = RunFolder(ref)
+    if not folder.is_complete:
+        record = registry.get(ref)
+        if record is None or not record.out_dir or not RunFolder(record.out_dir).holds(record.run_id):
+            raise RunNotFoundError(f"run '{ref}' is neither a run folder (with {RUN_MARKER}) nor a run id with its "
+                                   f"files in {registry.path} (see `wasteopt runs`)")
+        folder = RunFolder(record.out_dir)
+    return BaseRun(folder.run_id or folder.path.name, folder.scenario(), folder.kpis(), folder.facilities())
+
+
+def _read_layers(path: Path) -> dict:
+    """plan.gpkg's plants, demand and flows layers; ``plants`` holds every facility: the file's own
+    landfills layer (runs written before it had landfills in plants) is appended to it."""
+    import geopandas as gpd
+    import pyogrio
+
+    layers = {layer: gpd.read_file(path, layer=layer, engine="pyogrio") for layer in ("plants", "demand", "flows")}
+    if "landfills" in {name for name, _ in pyogrio.list_layers(path)}:
+        landfills = gpd.read_file(path, layer="landfills", engine="pyogrio")
+        layers["plants"] = gpd.GeoDataFrame(pd.concat([layers["plants"], landfills], ignore_index=True),
+                                            crs=layers["plants"].crs)
+    return layers
