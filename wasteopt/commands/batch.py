@@ -36,7 +36,7 @@ def register(commands, bench_commands) -> None:
     report.add_argument("--goal-cost", action="store_true",
                         help="first solve the run's scenario again with policy.new_plants.min at the new-plants goal "
                              "(goal_cost.json) so the report shows what meeting that goal costs")
-    report.add_argument("--time-limit", type=float, metavar="S", help="seconds for the --goal-cost solve (default: the scenario's)")
+    report.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds for the --goal-cost solve (default: the scenario's)")
     report.set_defaults(func=run_report_command)
 
     scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
