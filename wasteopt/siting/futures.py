@@ -71,7 +71,7 @@ def build_futures_milp(problems: Sequence[SitingProblem], weights: Sequence[floa
             raise ValueError("every future must offer the same build options (line sizes, sites, stops)")
         _difference_rows(m, shared, copy, 0.0, 0.0)
     for cap in caps:  # the cap on the weighted mean of the futures' flows
-        parts = [(b.index.arc_var[sel], w * b.index.arc_mult[sel]) for b, w in zip(blocks, weights)
+        parts = [(b.index.arc_var[sel], w * b.index.arc_mult[sel]) for p, b, w in zip(problems, blocks, weights)
                  for sel in [_capped_arcs(p, b, cap)]]
         m.add_row(np.concatenate([c for c, _ in parts]), np.concatenate([v for _, v in parts]), -INF, cap.max_tpd)
     if objective in ("worst_case", "min_max_regret"):

@@ -1,0 +1,129 @@
+"""Plans for several futures: a two-future town solved by hand, regret exactly, the cap in every future,
+evaluation with the plants fixed, and the scenario key's errors."""
+import pandas as pd
+import pytest
+
+from wasteopt.errors import ScenarioError
+from wasteopt.scenario import scenario_from_yaml_text
+from wasteopt.siting import FlowCap, SitingProblem, Technology
+from wasteopt.siting.pipeline import solve_futures_problems
+
+NAMES, WEIGHTS = ["low", "high"], [0.5, 0.5]
+
+
+def town(tpd: float, *, zero_landfill: bool = False) -> SitingProblem:
+    """Town A (tpd t/d), a candidate plant SA that builds one line of 100, 150 or 200 t/d at 500, 700 or
+    1,000 CNY/yr, and an existing landfill LF at 10 CNY/t (running it costs nothing). One day a year.
+
+    Alone: 100 t/d builds 100 (500; 150 costs 700, 200 costs 1,000, landfill only 1,000); 200 t/d builds
+    200 (1,000; 150 + 50 t/d landfilled 1,200, 100 + 100 landfilled 1,500).
+    """
+    demand = pd.DataFrame({"msw": [tpd]}, index=["A"])
+    sites = pd.DataFrame({"technology": ["plant", "landfill"], "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": [True, False], "lock": ""}, index=["SA", "LF"])
+    arcs = pd.DataFrame([("A", "SA", "msw", 0.0, 0.0), ("A", "LF", "msw", 0.0, 10.0)],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {
+        "plant": Technology("plant", ("msw",), module_sizes_tpd=(100.0, 150.0, 200.0),
+                            module_annual_cost=(500.0, 700.0, 1000.0), max_modules=1),
+        "landfill": Technology("landfill", ("msw",), gated_streams=("msw",)),
+    }
+    caps = (FlowCap("msw", "landfill", 0.0),) if zero_landfill else ()
+    return SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, flow_caps=caps, days_per_year=1.0)
+
+
+def built(solved) -> float:
+    return solved.solutions[0].sites.at["SA", "capacity_tpd"]
+
+
+def outcome(assessment, plan: str, future: str) -> pd.Series:
+    rows = assessment.outcomes.set_index(["plan", "future"])
+    return rows.loc[(plan, future)]
+
+
+def test_expected_cost_plan_differs_from_both_single_future_plans():
+    """Per plan, cost in (low, high) and expected: 100 → (500, 1,500) 1,000; 150 → (700, 1,200) 950;
+    200 → (1,000, 1,000) 1,000. The robust plan builds 150 t/d, neither future's own plan.
+    VSS = 1,000 (the low plan, central on the tie) − 950 = 50; EVPI = 950 − (500 + 1,000)/2 = 200."""
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    assert solved.result.status == "optimal"
+    assert solved.result.objective == pytest.approx(950.0)
+    assert built(solved) == 150.0
+    assert [s.sites.at["SA", "capacity_tpd"] for s in solved.solutions] == [150.0, 150.0]
+    a = solved.assessment
+    assert a.central == "low"
+    assert a.futures["optimum_cny"].tolist() == pytest.approx([500.0, 1000.0])
+    assert outcome(a, "robust", "low")["cost_cny"] == pytest.approx(700.0)
+    assert outcome(a, "robust", "high")["cost_cny"] == pytest.approx(1200.0)
+    assert outcome(a, "robust", "high")["raw_msw_landfill_tpd"] == pytest.approx(50.0)
+    assert outcome(a, "low", "high")["cost_cny"] == pytest.approx(1500.0)
+    assert outcome(a, "high", "low")["cost_cny"] == pytest.approx(1000.0)
+    assert a.expected_cost("robust") == pytest.approx(950.0)
+    assert a.expected_cost("low") == a.expected_cost("high") == pytest.approx(1000.0)
+    assert a.value_of_stochastic_solution == pytest.approx(50.0)
+    assert a.value_of_perfect_information == pytest.approx(200.0)
+
+
+def test_min_max_regret_and_worst_case():
+    """Regret (cost − own optimum) per plan, max over (low, high): 100 → (0, 500) 500; 150 → (200, 200) 200;
+    200 → (500, 0) 500: 150 t/d, regret 200. Worst case: 100 → 1,500; 150 → 1,200; 200 → 1,000: 200 t/d."""
+    regret = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, objective="min_max_regret",
+                                    rel_gap=0, search=None)
+    assert regret.result.objective == pytest.approx(200.0)
+    assert built(regret) == 150.0
+    worst = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, objective="worst_case",
+                                   rel_gap=0, search=None)
+    assert worst.result.objective == pytest.approx(1000.0)
+    assert built(worst) == 200.0
+
+
+def test_zero_landfill_in_every_future_or_on_the_mean():
+    """Zero landfill in every future forces 200 t/d (expected 1,000); the low plan operated in the high future
+    landfills its 100 t/d shortfall (cost 500 + 1,000). A cap on the weighted mean (0) is the same here,
+    since both weights are positive."""
+    for scope in ("every_future", "expected_only"):
+        solved = solve_futures_problems([town(100.0, zero_landfill=True), town(200.0, zero_landfill=True)], NAMES,
+                                        WEIGHTS, policy_scope=scope, rel_gap=0, search=None)
+        assert solved.result.objective == pytest.approx(1000.0)
+        assert built(solved) == 200.0
+        low_in_high = outcome(solved.assessment, "low", "high")
+        assert low_in_high["raw_msw_landfill_tpd"] == pytest.approx(100.0)
+        assert low_in_high["cost_cny"] == pytest.approx(1500.0)
+        assert outcome(solved.assessment, "robust", "high")["raw_msw_landfill_tpd"] == 0.0
+
+
+BASE = """name: futures
+uncertainty:
+  objective: expected
+  futures:
+    - name: low
+      weight: 0.5
+      changes: {demand: {growth_per_year: 0.01}}
+    - name: high
+      weight: {weight}
+      changes:
+        {changes}
+"""
+
+
+@pytest.mark.parametrize("weight, changes, message", [
+    ("0.4", "demand: {growth_per_year: 0.04}", "key 'uncertainty' (upload, line 2): Value error, futures: the weights "
+     "must sum to 1 (they sum to 0.9)"),
+    ("0.5", "demand: {growth_per_yer: 0.04}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
+     "key 'demand.growth_per_yer': unknown key"),
+    ("0.5", "demand: {growth_per_year: 0.9}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
+     "key 'demand.growth_per_year': Input should be less than or equal to 0.3"),
+    ("0.5", "region: {target_year: 2030}", "key 'uncertainty.futures.1.changes.region' (upload, line 11): unknown key"),
+])
+def test_bad_futures_name_the_key_and_line(weight, changes, message):
+    with pytest.raises(ScenarioError) as error:
+        scenario_from_yaml_text(BASE.replace("{weight}", weight).replace("{changes}", changes))
+    assert message in str(error.value)
+
+
+def test_a_future_is_the_scenario_with_its_changes():
+    scenario = scenario_from_yaml_text(BASE.replace("{weight}", "0.5").replace(
+        "{changes}", "demand: {growth_per_year: 0.04, sorted_out_share: 0.3}"))
+    high = scenario.future_scenario(1)
+    assert (high.demand.growth_per_year, high.demand.sorted_out_share) == (0.04, 0.3)
+    assert high.uncertainty is None and high.incinerator == scenario.incinerator
