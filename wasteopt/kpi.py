@@ -120,8 +120,41 @@ def compute_kpis(plan: SitingPlan) -> dict:
     if plan.capacity_path is not None:
         kpis["capacity_path"] = [{k: _round(v, 1) if isinstance(v, float) else int(v) for k, v in row.items()}
                                  for row in plan.capacity_path.to_dict("records")]
+    if plan.futures is not None:
+        kpis.update(futures_kpis(plan.futures))
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def futures_kpis(assessment) -> dict:
+    """A plan for several futures: each future (weight, own optimum, the robust plan's cost and raw landfill
+    there), every plan × future, the expected costs, VSS and EVPI (万元/yr)."""
+    outcomes = assessment.outcomes
+    robust = outcomes[outcomes["plan"] == "robust"].set_index("future")
+    def wan(cny) -> float | None:  # None: the plan cannot operate there
+        return _round(cny / 1e4, 1)
+
+    futures = [{"name": row.name, "weight": row.weight, "optimum_wan_cny": wan(row.optimum_cny),
+                "optimum_gap": _round(row.optimum_gap, 6),
+                "robust_cost_wan_cny": wan(robust.at[row.name, "cost_cny"]),
+                "robust_raw_msw_landfill_tpd": _round(robust.at[row.name, "raw_msw_landfill_tpd"], 1)}
+               for row in assessment.futures.itertuples(index=False)]
+    table = [{"plan": row.plan, "future": row.future, "cost_wan_cny": wan(row.cost_cny),
+              "raw_msw_landfill_tpd": _round(row.raw_msw_landfill_tpd, 1),
+              "status": row.status} for row in outcomes.itertuples(index=False)]
+    plans = list(dict.fromkeys(outcomes["plan"]))
+    return {
+        "futures_objective": assessment.objective,
+        "futures_policy_scope": assessment.policy_scope,
+        "central_future": assessment.central,
+        "futures": futures,
+        "futures_outcomes": table,
+        "expected_cost_wan_cny_by_plan": {plan: wan(assessment.expected_cost(plan)) for plan in plans},
+        "expected_cost_wan_cny": wan(assessment.expected_cost("robust")),
+        "worst_case_raw_msw_landfill_tpd": _round(robust["raw_msw_landfill_tpd"].max(), 1),
+        "value_of_stochastic_solution_wan_cny": wan(assessment.value_of_stochastic_solution),
+        "expected_value_of_perfect_information_wan_cny": wan(assessment.value_of_perfect_information),
+    }
 
 
 def _transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> dict:
