@@ -2,13 +2,15 @@
 and ``wasteopt demand-check`` (the model's MSW beside official city-district figures)."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 import pandas as pd
 
-from wasteopt.commands.batch import _positive_int
+from wasteopt.commands.arguments import SECONDS, number
 from wasteopt.runs import DEFAULT_REGISTRY
+
+YEAR = number(1990, 2100, integer=True)
+JOBS = number(1, 64, integer=True)
 
 BACKTEST_CONFIG = "configs/henan-2025-zero-landfill.yaml"
 
@@ -16,11 +18,11 @@ BACKTEST_CONFIG = "configs/henan-2025-zero-landfill.yaml"
 def register(commands, bench_commands) -> None:
     backtest = commands.add_parser("backtest", help="solve from a baseline year with the capacity Henan had in service "
                                    "by --year and compare with the plants it built (MEE list)")
-    backtest.add_argument("--baseline-year", type=int, required=True, help="plants in service by this year exist")
-    backtest.add_argument("--year", type=int, required=True, help="year solved; its in-service capacity is the target")
+    backtest.add_argument("--baseline-year", type=YEAR, required=True, help="plants in service by this year exist")
+    backtest.add_argument("--year", type=YEAR, required=True, help="year solved; its in-service capacity is the target")
     backtest.add_argument("--out", required=True, help="run folder: the plan, backtest.json and the per-prefecture CSV")
     backtest.add_argument("--config", default=BACKTEST_CONFIG, help=f"scenario for costs and policy (default {BACKTEST_CONFIG})")
-    backtest.add_argument("--time-limit", type=_positive, metavar="S", help="seconds (default: the scenario's)")
+    backtest.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds (default: the scenario's)")
     backtest.add_argument("--force", action="store_true", help="overwrite a run already in --out")
     backtest.add_argument("--no-report", action="store_true", help="skip report.html")
     backtest.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
@@ -29,7 +31,7 @@ def register(commands, bench_commands) -> None:
     calibrate = commands.add_parser("calibrate", help="grid of uncertain choices, chosen in sample, scored out of sample")
     calibrate.add_argument("calibration_file", help="e.g. configs/calibration/henan.yaml")
     calibrate.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster (default: local processes)")
-    calibrate.add_argument("--jobs", type=_positive_int, default=2, help="local worker processes (default 2)")
+    calibrate.add_argument("--jobs", type=JOBS, default=2, help="local worker processes (default 2)")
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     calibrate.set_defaults(func=run_calibrate_command)
 
@@ -38,12 +40,6 @@ def register(commands, bench_commands) -> None:
     check.add_argument("--config", default=BACKTEST_CONFIG, help=f"scenario for the demand settings (default {BACKTEST_CONFIG})")
     check.set_defaults(func=run_demand_check_command)
 
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
 
 
 def run_backtest_command(args) -> int:

@@ -7,7 +7,10 @@ import sys
 
 import pandas as pd
 
+from wasteopt.commands.arguments import SEED, number
 from wasteopt.errors import ScenarioError
+
+KM = number(0, 10_000, low_open=True)
 
 
 def register(commands, bench_commands) -> None:
@@ -25,10 +28,10 @@ def register(commands, bench_commands) -> None:
     circuity.set_defaults(func=_circuity)
 
     roads = bench_commands.add_parser("roads", help="OD build on a generated road grid (time, peak memory)")
-    roads.add_argument("--nodes", type=int, default=1_000_000, help="road junctions (default 1,000,000)")
-    roads.add_argument("--points", type=int, default=500, help="OD points (default 500)")
-    roads.add_argument("--max-km", type=float, default=150.0, help="haul limit, road km (default 150)")
-    roads.add_argument("--seed", type=int, default=0)
+    roads.add_argument("--nodes", type=number(4, 10_000_000, integer=True), default=1_000_000, help="road junctions (default 1,000,000)")
+    roads.add_argument("--points", type=number(2, 100_000, integer=True), default=500, help="OD points (default 500)")
+    roads.add_argument("--max-km", type=KM, default=150.0, help="haul limit, road km (default 150)")
+    roads.add_argument("--seed", type=SEED, default=0)
     roads.set_defaults(func=_bench_roads)
 
 
@@ -37,9 +40,9 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", help="scenario YAML: its demand nodes and sites are the points; "
                                           "its network settings give speeds, snap tolerance and haul limit")
     command.add_argument("--points", help="CSV with site_id,lon,lat (WGS84) instead of the scenario's points")
-    command.add_argument("--max-km", type=float, help="leave out pairs farther apart by road (default: the "
+    command.add_argument("--max-km", type=KM, help="leave out pairs farther apart by road (default: the "
                                                       "scenario's longest haul limit, else 150)")
-    command.add_argument("--snap-tolerance-m", type=float,
+    command.add_argument("--snap-tolerance-m", type=number(0, 100_000, low_open=True),
                          help="farthest a point may lie from a road (default: network.snap_tolerance_m, else 1000)")
 
 

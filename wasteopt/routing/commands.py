@@ -45,7 +45,7 @@ def register(commands, bench_commands) -> None:
     kim = bench_commands.add_parser("wcvrptw", help="Kim, Kim & Sahoo (2006) waste-collection instances")
     kim.add_argument("files", nargs="*", help="Kim-format instance files")
     kim.add_argument("--generate", help="also generate Kim-format instances with these numbers of stops, e.g. 1000,2000")
-    kim.add_argument("--sites", type=int, default=3, help="disposal sites in a generated instance (default 3)")
+    kim.add_argument("--sites", type=number(1, 100, integer=True), default=3, help="disposal sites in a generated instance (default 3)")
     kim.add_argument("--generated-dir", help="folder for the generated files (default: a temporary folder)")
     kim.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per instance and engine")
     kim.add_argument("--engine", default="auto", choices=["auto", "pyvrp", "ortools", "both"],
