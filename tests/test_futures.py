@@ -127,3 +127,23 @@ def test_a_future_is_the_scenario_with_its_changes():
     high = scenario.future_scenario(1)
     assert (high.demand.growth_per_year, high.demand.sorted_out_share) == (0.04, 0.3)
     assert high.uncertainty is None and high.incinerator == scenario.incinerator
+
+
+def test_kpis_and_report_section_of_the_two_future_town():
+    """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
+    from wasteopt.kpi import futures_kpis
+    from wasteopt.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
+
+    setup_fonts()
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    kpis = futures_kpis(solved.assessment)
+    assert [f["name"] for f in kpis["futures"]] == NAMES
+    assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 50.0]
+    assert kpis["worst_case_raw_msw_landfill_tpd"] == 50.0
+    assert kpis["value_of_stochastic_solution_wan_cny"] == 0.0  # 50 CNY rounds to 0.0 万元
+    assert kpis["expected_cost_wan_cny_by_plan"] == {"robust": 0.1, "low": 0.1, "high": 0.1}
+    table = futures_table(kpis)
+    assert len(table) == 6 and table["原生垃圾填埋 raw MSW landfilled (t/d)"].tolist() == [0, 0, 0, 50, 100, 0]
+    section = _futures_html(kpis, {FUTURES_SHEET: table})
+    assert "随机解价值 value of the stochastic solution (VSS): 0.0 万元/yr" in section
+    assert "稳健方案 robust plan" in section and "<img" in section
