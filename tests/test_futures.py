@@ -147,3 +147,55 @@ def test_kpis_and_report_section_of_the_two_future_town():
     section = _futures_html(kpis, {FUTURES_SHEET: table})
     assert "随机解价值 value of the stochastic solution (VSS): 0.0 万元/yr" in section
     assert "稳健方案 robust plan" in section and "<img" in section
+
+
+TINY_FUTURES = """name: 两县多情景 two counties, three futures
+region: {{seeds: {seeds}}}
+demand: {{calibration: null}}
+policy: {{raw_msw_landfill_cap_tpd: 0}}
+solver: {{time_limit_s: 30, rel_gap: 0}}
+uncertainty:
+  futures:
+    - {{name: slow, weight: 0.25, changes: {{demand: {{growth_per_year: 0.0, sorted_out_share: 0.3}}}}}}
+    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02}}}}}}
+    - {{name: fast, weight: 0.25, changes: {{demand: {{growth_per_year: 0.06, sorted_out_share: 0.0}}}}}}
+"""
+
+
+def write_tiny_futures(folder, seeds):
+    path = folder / "futures.yaml"
+    path.write_text(TINY_FUTURES.format(seeds=seeds), encoding="utf-8")
+    return path
+
+
+def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, tiny_seeds):
+    """Two real counties under zero landfill in three futures (optima 1,177.8 / 1,849.8 / 3,165.0 万元/yr): the
+    robust plan lands no raw MSW in any future and builds for the fast one while keeping its new plants at
+    minimum load in the slow one (expected 4,156.1). The plan for the central future (mid) falls 442.2 t/d short
+    in the fast one and costs 2,447.3 in expectation, landfill at the gate fee: under every_future the VSS is
+    negative, the price of keeping raw MSW out of landfill in every future. The plan for fast cannot operate in
+    slow (its plants below their minimum load)."""
+    import json
+
+    from wasteopt import load_scenario, run_scenario
+    from wasteopt.runs import RunRegistry
+
+    scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
+    outcome = run_scenario(scenario, tmp_path / "run", registry=RunRegistry(tmp_path / "r.sqlite"), source="test",
+                           report=True)
+    kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
+    assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"
+    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([1177.8, 1849.8, 3165.0], abs=0.1)
+    assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
+    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 4156.1, "slow": 2837.1, "mid": 2447.3,
+                                                                   "fast": None}, abs=0.1)
+    outcomes = {(row["plan"], row["future"]): row for row in kpis["futures_outcomes"]}
+    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["fast", "slow"]["status"] == "infeasible"
+    assert kpis["value_of_stochastic_solution_wan_cny"] == pytest.approx(2447.3 - 4156.1, abs=0.1)
+    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(2145.5, abs=0.1)
+    assert len(kpis["futures_outcomes"]) == 4 * 3
+    assert outcome.plan.futures.central == "mid"
+    report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "多情景稳健规划 One plan for several futures (3)" in report

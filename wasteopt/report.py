@@ -480,10 +480,9 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
         section = getattr(scenario, section_name)
         if not isinstance(section, BaseModel):
             continue
+        values = section.model_dump(mode="json")  # nested settings and lists of them (uncertainty.futures) too
         for name, field in type(section).model_fields.items():
-            value = getattr(section, name)
-            shown = json.dumps(value.model_dump(mode="json") if isinstance(value, BaseModel) else value,
-                               ensure_ascii=False)
+            shown = json.dumps(values[name], ensure_ascii=False)
             rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
                          "说明 meaning / source": field.description or ""})
     return pd.DataFrame(rows)
