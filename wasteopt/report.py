@@ -426,10 +426,11 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
             f'完全信息期望价值 expected value of perfect information (EVPI): '
             f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '
             f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>'
-            '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋 '
-            'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so '
-            'a shortfall of capacity shows as raw MSW landfilled. — : 该方案在此情景下无法运行 the plan cannot operate '
-            'there.</p>'
+            '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋'
+            '（按填埋费计入成本）；VSS 为负时，即稳健方案每年多花这些钱，使每种情景都不填埋原生垃圾。— : 该方案在此情景下无法运行 '
+            'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so a '
+            'capacity shortfall shows as raw MSW landfilled (costed at the gate fee); a negative VSS is what the robust '
+            'plan pays a year to keep raw MSW out of landfill in every future. — : the plan cannot operate there.</p>'
             f'{_img(chart_futures(kpis), "cost and landfill per plan and future")}{_html_table(tables[FUTURES_SHEET])}')
 
 

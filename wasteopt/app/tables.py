@@ -158,9 +158,10 @@ def futures_frame(kpis: dict, lang: str) -> pd.DataFrame:
 
 
 def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str, scheme: str) -> alt.Chart:
-    """Plans × futures coloured by ``column``, each cell with its value."""
+    """Plans × futures coloured by ``column``, each cell with its value ("—": the plan cannot operate there)."""
     order = list(dict.fromkeys(frame["plan"]))
     futures = list(dict.fromkeys(frame["future"]))
+    frame = frame.assign(label=["—" if pd.isna(v) else f"{v:,.0f}" for v in frame[column]])
     base = alt.Chart(frame).encode(
         x=alt.X("future:N", sort=futures, title=t("col_future", lang), axis=alt.Axis(labelAngle=-20)),
         y=alt.Y("plan:N", sort=order, title=t("col_plan", lang)))
@@ -169,5 +170,5 @@ def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str,
         tooltip=[alt.Tooltip("plan:N", title=t("col_plan", lang)), alt.Tooltip("future:N", title=t("col_future", lang)),
                  alt.Tooltip("weight:Q", title=t("col_weight", lang)),
                  alt.Tooltip(f"{column}:Q", format=",.0f", title=t(title_key, lang))])
-    text = base.mark_text(fontSize=12).encode(text=alt.Text(f"{column}:Q", format=",.0f"))
+    text = base.mark_text(fontSize=12).encode(text="label:N")
     return (cells + text).properties(title=t(title_key, lang), height=60 + 36 * len(order), autosize=FIT_WIDTH)
