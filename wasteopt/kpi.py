@@ -313,6 +313,20 @@ def kpi_text(kpis: dict) -> str:
             lines.append(f"  {row['year']:>6} {row['demand_tpd']:>9,.0f} {row['capacity_tpd']:>13,.0f} {row['new_plants']:>11}"
                          f" {row['raw_msw_landfill_tpd']:>23,.0f} {row['landfills_stopped']:>18}"
                          f" {row['capital_spent_wan_cny']:>12,.0f}")
+    if kpis.get("futures"):
+        lines += ["", f"  futures ({kpis['futures_objective']}, policy {kpis['futures_policy_scope']}; the plan's KPIs "
+                  f"above are those of the central future, {kpis['central_future']}):",
+                  f"  {'future':<28} {'weight':>6} {'own optimum 万元/yr':>19} {'robust plan 万元/yr':>19}"
+                  f" {'raw MSW landfilled t/d':>23}"]
+        for row in kpis["futures"]:
+            cost = row["robust_cost_wan_cny"]
+            lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f}"
+                         f" {'—' if cost is None else format(cost, ',.0f'):>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
+        for key, label in (("expected_cost_wan_cny", "expected cost of the robust plan"),
+                           ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
+                           ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):
+            value = kpis.get(key)
+            lines.append(f"  {label:<40} {'—' if value is None else format(value, ',.0f'):>14} 万元/yr")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"
