@@ -29,6 +29,8 @@ fuzz: $(STAMP)
 # the result CSVs in bench/results/ and docs/benchmarks.md are committed afterwards
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
+	$(PY) -m wasteopt solve $(CONFIG) --out bench/results/whatif-base --force --no-progress --registry bench/results/registry.sqlite > /dev/null
+	$(PY) -m wasteopt bench whatif $(CONFIG) --base bench/results/whatif-base --registry bench/results/registry.sqlite > bench/results/whatif.csv
 	$(PY) -m wasteopt bench report --record
 
 app: $(STAMP)

@@ -39,7 +39,8 @@ def solve(at: AppTest, time_limit: float = SHORT_LIMIT_S) -> AppTest:
 @pytest.mark.parametrize("config", service.config_names())
 def test_unchanged_knobs_reproduce_the_scenario(config):
     scenario = load_scenario(ROOT / "configs" / config)
-    values = knob_values(scenario) | {"time_limit": scenario.solver.time_limit_s}
+    values = knob_values(scenario) | {"time_limit": scenario.solver.time_limit_s,
+                                      "rel_gap_pct": 100 * scenario.solver.rel_gap}
     assert scenario.with_changes(changes_from_knobs(values)).content_hash() == scenario.content_hash()
 
 
@@ -53,7 +54,15 @@ def test_knobs_become_scenario_changes():
     assert changed.policy.new_plants.min == 30
     assert changed.incinerator.line_sizes_tpd == [300.0, 750.0]
     assert changed.policy.locked_open == ["C410102"]
-    assert changed.solver.time_limit_s == 20
+    assert (changed.solver.time_limit_s, changed.solver.rel_gap) == (60, 0.01)  # the config's 60 s, the app's 1 %
+
+
+def test_the_apps_time_budget_is_never_below_the_configs():
+    values = knob_values(load_scenario(ROOT / "configs" / "henan-2025-full.yaml"))  # 120 s, 0.5 %
+    assert (values["time_limit"], values["rel_gap_pct"]) == (120.0, 1.0)
+    values = knob_values(load_scenario(ROOT / "configs" / "henan-2025.yaml").with_changes(
+        {"solver": {"time_limit_s": 5, "rel_gap": 0.02}}))
+    assert (values["time_limit"], values["rel_gap_pct"]) == (30.0, 2.0)
 
 
 def test_every_ui_string_has_both_languages():
@@ -111,7 +120,9 @@ def test_scenario_page_shows_knobs_and_effective_yaml(app):
     assert app.title[0].value == "情景与求解"
     labels = {slider.label for slider in app.slider}
     assert {"目标年份", "最大运距 (km)", "年增长率 (%/年)", "分类分流比例 (%)"} <= labels
-    assert app.number_input(key="knob.time_limit").value == 20.0
+    # the config's 60 s and the app's 1 %, stated beside the Solve button
+    assert (app.number_input(key="knob.time_limit").value, app.number_input(key="knob.rel_gap_pct").value) == (60.0, 1.0)
+    assert any("求解至已证明差距 ≤ 1 % 或 60 s" in text.value for text in app.markdown)
     assert app.selectbox(key="knob.objective").value == "min_cost"
     assert app.checkbox(key="knob.cd_enabled").value is False
     app.checkbox(key="knob.cd_enabled").check().run()
@@ -148,8 +159,16 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.slider(key="knob.max_haul_km").set_value(120.0).run()
     assert "参数已改动" in app.info[0].value
+    assert "相对配置的改动: 最大运距 150 km → 120 km" in [c.value for c in app.caption]
+    app.text_input(key="run.label").input("短运距")
+    app.text_input(key="run.note").input("县城到厂不超过 120 km")
     solve(app)
     records = RunRegistry(runs_dir / "registry.sqlite").records()
+    assert records[0].title() == "短运距 · 最大运距 150 km → 120 km" and records[0].note == "县城到厂不超过 120 km"
+    assert records[1].title() == "河南 2025 原生垃圾零填埋 / Henan 2025 zero landfill"
+    # the what-if started from the plan on screen (the first run): warm, and says so
+    assert records[0].base_run == records[1].run_id and "warm start" in records[0].kpis["solver_message"]
+    assert "**短运距 · 最大运距 150 km → 120 km**  \n县城到厂不超过 120 km" in [m.value for m in app.markdown]
     assert [r.source for r in records] == ["app", "app"]
     for record in records:
         assert Path(record.out_dir) == (runs_dir / "app" / record.run_id).resolve()
@@ -162,7 +181,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
     goals, kpis = app.table[0].value, app.table[1].value
-    assert {r.run_id for r in records} <= set(goals.columns) and len(kpis) > 10
+    assert {r.title() for r in records} <= set(goals.columns) and len(kpis) > 10
+    base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
+    assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV

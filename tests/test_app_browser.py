@@ -1,5 +1,7 @@
 """End to end in a real headless browser: Debian's Chromium driven by Playwright against `streamlit run app.py`.
 
+The planner's flow, and a solve that outlives the page: leave the page mid-solve, come back, the result is shown.
+
 Screenshots of every page go to tests/artifacts/ (git-ignored). The time from clicking Solve
 after one knob changed to the result on screen is printed, not asserted.
 """
@@ -160,8 +162,10 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
 
     step("map drawn")
     _go(page, "方案比较")
-    expect(page.get_by_test_id("stTable").filter(has_text=second_run).first).to_be_visible()
-    expect(page.get_by_test_id("stTable").filter(has_text=first_run).first).to_be_visible()
+    # columns carry run titles: the second run's says what changed; Δ columns against the first (the base)
+    expect(page.get_by_test_id("stTable").filter(has_text="最大运距 150 km → 145 km").first).to_be_visible()
+    expect(page.get_by_test_id("stTable").filter(has_text="Δ %").first).to_be_visible()
+    expect(page.get_by_text(second_run).first).to_be_visible()
     page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
     page.wait_for_timeout(2000)
     page.screenshot(path=ARTIFACTS / "compare.png", full_page=True)
@@ -227,6 +231,66 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
     page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
     page.wait_for_timeout(1500)
     page.screenshot(path=ARTIFACTS / "map_en.png", full_page=True)
+
+
+def test_a_solve_outlives_leaving_the_page(page, app_url):
+    """Change a knob, Solve, go to another page while it runs, come back: the finished result is shown."""
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    page.get_by_role("heading", name="情景与求解").wait_for()
+    _wait_idle(page)
+    growth = page.get_by_test_id("stSlider").filter(has_text="年增长率").get_by_role("slider")
+    growth.focus()
+    growth.press("ArrowRight")  # 2 % → 2.5 %: a scenario no test solved before
+    _wait_idle(page)
+    for label, value in (("目标差距 (%)", "0"), ("求解时间上限 (s)", "12")):  # gap 0: the solve runs its 12 s
+        box = page.get_by_label(label)
+        box.fill(value)
+        box.press("Enter")
+        _wait_idle(page)
+    expect(page.get_by_text("求解至已证明差距 ≤ 0 % 或 12 s（先到为准）")).to_be_visible()
+    page.get_by_role("button", name="求解").click()
+    expect(page.get_by_text(re.compile("求解中"))).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=ARTIFACTS / "solving.png", full_page=True)
+    _go(page, "方案比较")
+    page.wait_for_timeout(3000)
+    page.get_by_test_id("stSidebarNav").get_by_text("情景与求解", exact=True).click()
+    expect(page.get_by_text(re.compile("已保存为运行"))).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(re.compile("参数已改动"))).to_have_count(0)
+    expect(page.get_by_text(re.compile("年增长率 2 % → 2.5 %")).first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "returned.png", full_page=True)
+
+
+def test_stop_ends_a_long_solve_with_its_best_plan(page, app_url):
+    """A solve asked for a 0 % gap in 600 s: the chart shows its best plan and bound, Stop ends it at once with
+    that plan saved."""
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    page.get_by_role("heading", name="情景与求解").wait_for()
+    _wait_idle(page)
+    haul = page.get_by_test_id("stSlider").filter(has_text="最大运距").get_by_role("slider")
+    haul.focus()
+    haul.press("ArrowRight")  # 150 → 155 km: not solved before
+    _wait_idle(page)
+    for label, value in (("目标差距 (%)", "0"), ("求解时间上限 (s)", "600")):
+        box = page.get_by_label(label)
+        box.fill(value)
+        box.press("Enter")
+        _wait_idle(page)
+    page.get_by_role("button", name="求解").click()
+    expect(page.get_by_text(re.compile(r"最好方案 [\d,]+ 万元/yr · 下界 [\d,]+ 万元/yr"))).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=ARTIFACTS / "progress.png", full_page=True)
+    pressed = time.monotonic()
+    page.get_by_role("button", name="停止并保留最好方案").click()
+    expect(page.get_by_text(re.compile("已保存为运行"))).to_be_visible(timeout=TIMEOUT_MS)
+    print(f"\nStop pressed → result shown: {time.monotonic() - pressed:.1f} s (of a 600 s limit)")
+    expect(page.get_by_text(re.compile(r"求解完成：已停止（保留最好方案.*差距 [\d.]+ %"))).to_be_visible()
+    expect(page.get_by_text(re.compile("最大运距 150 km → 155 km")).first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "stopped.png", full_page=True)
 
 
 def test_robustness_page_and_report_section_in_the_browser(page, app_url, runs_dir, tiny_seeds, tmp_path):

@@ -101,3 +101,14 @@ def test_bad_input_is_a_data_error(tmp_path):
         bench.CFLP.solve_ours(bench.read_optima(tmp_path / "ok.csv", "capacity")[0], 10.0, "highs")
     with pytest.raises(DataError, match="not in the CSV"):
         bench.select(bench.read_optima(CAP_OPTIMA, "capacity"), "cap41,cap999")
+
+
+def test_whatif_summary_is_the_median_time_to_a_proven_1pct_gap_warm_vs_cold():
+    from wasteopt.commands.whatif import WhatIfRow, summary
+
+    rows = [WhatIfRow("a", "cold", 12.0, 0.9, 1.0, 0.1, False), WhatIfRow("a", "warm", 3.0, 0.5, 1.0, 0.1, False),
+            WhatIfRow("b", "cold", None, 1.8, 1.0, 2.0, True), WhatIfRow("b", "warm", 4.0, 0.8, 1.0, 2.0, True),
+            WhatIfRow("c", "cold", 16.0, 1.0, 1.0, 0.0, False), WhatIfRow("c", "warm", 5.0, 0.7, 1.0, 0.0, False)]
+    assert summary(rows, 20) == ("# whatif: median seconds to a proven 1 % gap: warm 4.0 s (3/3 reached), "
+                                 "cold 16.0 s (2/3); cold/warm 4.0×; widest gap at 20 s: warm 0.80 %, cold 1.80 %")
+    assert rows[2].fields() == ["b", "cold", "", "1.800", "1.0", "2.000", "true"]

@@ -120,10 +120,10 @@ def test_compare_shows_a_plan_and_its_what_if_side_by_side(zhoukou, tmp_path, ca
     runs = [str(folder / "run"), str(tmp_path / "what-if")]
     assert cli.main(["compare", *runs, "--out", str(table), "--registry", registry]) == 0
     shown = capsys.readouterr().out
-    landfilled = next(line for line in shown.splitlines() if line.startswith("raw MSW landfilled"))
-    assert landfilled.split()[-2:][0] == "0.00" and landfilled.split()[-1] != "0.00"
+    landfilled = next(line for line in shown.splitlines() if line.startswith("raw MSW landfilled")).split()
+    assert landfilled[4] == "0.00" and landfilled[5] != "0.00" and landfilled[6].startswith("+")  # base, what-if, Δ
     frame = pd.read_csv(table)
-    assert list(frame.columns) == ["kpi", "label", "unit", "run", "what-if"]
+    assert list(frame.columns) == ["kpi", "label", "unit", "run", "what-if", "what-if Δ", "what-if Δ %"]
     assert set(frame.loc[frame["kpi"].str.startswith("goal "), "run"]) <= {"MET", "NOT MET"}
     assert cli.main(["compare", *runs, "--out", str(table), "--registry", registry]) == 1  # no silent overwrite
     assert "pass --force" in capsys.readouterr().err

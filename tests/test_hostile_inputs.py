@@ -124,8 +124,9 @@ def _numeric_fields(model: type[BaseModel], prefix: tuple = ()) -> list[tuple[tu
     for name, field in model.model_fields.items():
         args = typing.get_args(field.annotation) or (field.annotation,)
         nested = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        if nested:
-            out += _numeric_fields(nested[0], prefix + (name,))
+        if nested:  # a list of sections is reached through its first item
+            item = ("0",) if typing.get_origin(field.annotation) is list else ()
+            out += _numeric_fields(nested[0], prefix + (name, *item))
         elif int in args or float in args:
             out.append((prefix + (name,), field.metadata))
     return out
@@ -142,9 +143,10 @@ def test_every_numeric_key_has_physical_bounds():
 
 
 def _nested_yaml(path: tuple, value: str) -> str:
-    text = f"{path[-1]}: {value}"
-    for key in reversed(path[:-1]):
-        text = f"{key}: {{{text}}}"
+    text = value
+    for key in reversed(path):  # "0" is the first item of a list
+        text = f"[{text}]" if key == "0" else f"{{{key}: {text}}}"
+    text = text[1:-1]
     return f"name: bounds\n{text}\n"
 
 

@@ -87,6 +87,22 @@ def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first
     assert pd.read_excel(files["xlsx"], sheet_name="逐年 capacity path")["年份 year"].tolist() == [2024, 2025]
 
 
+def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_result(run_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    base_kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
+    cost = base_kpis["cost_wan_cny_per_year"]
+    for name, extra, gap, verdict in (("near", 1.0, 0.01, "差异小于求解误差 / within solver tolerance"),
+                                      ("far", 0.05 * cost, 0.0, "差异大于求解误差 / beyond solver tolerance")):
+        copy = shutil.copytree(run_dir, tmp_path / name)
+        kpis = dict(base_kpis, cost_wan_cny_per_year=cost + extra, gap=gap)
+        (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+        files = write_report(copy, base_dir=run_dir)
+        page = files["html"].read_text(encoding="utf-8")
+        assert "与基准方案比较 Compared with base run run" in page and verdict in page
+        sheet = pd.read_excel(files["xlsx"], sheet_name="对比基准 vs base").set_index("指标 KPI")
+        assert sheet.loc["系统年成本 system cost", "Δ"] == pytest.approx(extra)
+
+
 def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monkeypatch):
     from wasteopt.goal_cost import price_new_plant_goal
 

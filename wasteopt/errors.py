@@ -32,3 +32,7 @@ class RunExistsError(WasteoptError):
 
 class OutputError(WasteoptError):
     """An output path that must not be written: a user's folder, a file, the root, or one another process writes."""
+
+
+class RunNotFoundError(WasteoptError):
+    """A run id or folder names no recorded run."""

@@ -12,9 +12,11 @@ from pathlib import Path
 from wasteopt.export import write_plan_files
 from wasteopt.kpi import compute_kpis
 from wasteopt.plan import SitingPlan
-from wasteopt.run_folder import RunFolder
+from wasteopt.milp import SolveWatch
+from wasteopt.run_folder import BaseRun, RunFolder
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import Scenario
+from wasteopt.scenario_changes import Change
 from wasteopt.siting import solve_scenario
 
 REUSABLE_STATUSES = ("optimal", "time_limit")  # runs with a plan; an infeasible scenario is solved again
@@ -48,19 +50,25 @@ def reusable_run(registry: RunRegistry, scenario: Scenario) -> RunRecord | None:
 
 def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, source: str, force: bool = False,
                  reuse: bool = False, report: bool = False, run_id: str | None = None, backend: str | None = None,
-                 time_limit: float | None = None, rel_gap: float | None = None) -> RunOutcome:
+                 time_limit: float | None = None, rel_gap: float | None = None, warm_start: BaseRun | None = None,
+                 watch: SolveWatch | None = None, label: str = "", note: str = "",
+                 changes: list[Change] = ()) -> RunOutcome:
     """Solve ``scenario``, write its run folder ``out`` (and the review report if ``report``), record the run.
 
     With ``reuse``, an earlier run that :func:`reusable_run` accepts is returned instead of solving. ``out``
     is checked and locked before the solve, so a refused folder costs no solve time; ``force`` replaces a
-    run already there. Raises InfeasibleError (nothing written, nothing recorded) when there is no plan.
+    run already there. ``warm_start`` is the run whose plan HiGHS starts from (recorded as the base run);
+    ``watch`` sees the solve's progress and may stop it. ``label``, ``note`` and ``changes`` (from the base
+    scenario, see :func:`wasteopt.scenario_changes.scenario_changes`) name the run in the registry.
+    Raises InfeasibleError (nothing written, nothing recorded) when there is no plan.
     """
     if reuse and (record := reusable_run(registry, scenario)) is not None:
         return RunOutcome(record, None, {})
     run_id = run_id or new_run_id()
     folder = RunFolder(out)
     with folder.writing(force, run_id) as staging:
-        plan = solve_scenario(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
+        plan = solve_scenario(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch,
+                              base_plan=warm_start.facilities if warm_start else None)
         kpis = compute_kpis(plan)
         files = write_plan_files(plan, kpis, staging)
         if report:
@@ -68,5 +76,6 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
 
             files.update({f"report_{kind}": path for kind, path in write_report(staging, name=folder.path.name).items()})
     files = {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}
-    record = registry.record(scenario, kpis, folder.path, source=source, run_id=run_id)
+    record = registry.record(scenario, kpis, folder.path, source=source, run_id=run_id, label=label, note=note,
+                             changes=changes, base_run=warm_start.run_id if warm_start else None)
     return RunOutcome(record, plan, files)

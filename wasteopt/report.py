@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
+from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
 from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
@@ -211,6 +212,7 @@ TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余�
                     "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
                     "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler"}
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
+BASE_SHEET = "对比基准 vs base"  # this run against a base run: a report table and XLSX sheet
 
 
 def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
@@ -313,6 +315,31 @@ def kpi_rows(kpis: dict) -> pd.DataFrame:
             value = _both(value, STATUS_NAMES_ZH)
         rows.append({"指标 KPI": f"{KPI_NAMES_ZH.get(key, '')} {label}", "数值 value": value, "单位 unit": _both(unit)})
     return pd.DataFrame(rows)
+
+
+def base_comparison_table(kpis: dict, base_kpis: dict) -> pd.DataFrame:
+    """This run against a base run: per KPI the base value, this run's, Δ and Δ %."""
+    rows = []
+    for key, label, unit in kpi_labels(base_kpis, kpis):
+        if key in NO_DELTA:
+            continue
+        delta, percent = kpi_delta(key, base_kpis, kpis)
+        rows.append({"指标 KPI": f"{KPI_NAMES_ZH.get(key, '')} {label}", "基准 base": base_kpis.get(key),
+                     "本方案 this run": kpis.get(key), "Δ": delta,
+                     "Δ %": None if percent is None else round(percent, 2), "单位 unit": _both(unit)})
+    return pd.DataFrame(rows)
+
+
+def _base_comparison_html(tables: dict[str, pd.DataFrame], kpis: dict, base_kpis: dict | None, base_name: str) -> str:
+    if base_kpis is None:
+        return ""
+    delta = cost_delta(base_kpis, kpis)
+    verdict = "" if delta is None else (
+        f'<p class="{"note" if delta.within_tolerance else ""}">系统成本差异 system cost Δ {delta.absolute:+,.0f} 万元/yr '
+        f'({delta.percent:+.2f} %): <b>{WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE}</b> '
+        f'(± {delta.tolerance_wan:,.0f} 万元/yr, 两次求解已证明的差距 from the two proven gaps)</p>')
+    return (f"<h2>与基准方案比较 Compared with base run {html.escape(base_name)}</h2>{verdict}"
+            f"{_html_table(tables[BASE_SHEET])}")
 
 
 def prefecture_table(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
@@ -550,14 +577,17 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
-def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str, pd.DataFrame]]:
-    """The report page and the tables it shows (for the XLSX)."""
+def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
+                base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
+    """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
+    ``base_name``) a section compares this run with it."""
     kpis, scenario = run["kpis"], run["scenario"]
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
         "目标 goals": goal_table(kpis, run.get("goal_cost")),
         "指标 KPIs": kpi_rows(kpis),
+        **({BASE_SHEET: base_comparison_table(kpis, base_kpis)} if base_kpis is not None else {}),
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
         **({PATH_SHEET: capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
@@ -587,6 +617,7 @@ def render_html(run: dict, region: Region, run_name: str) -> tuple[str, dict[str
 {scenario.content_hash()}</p>{status_note}{font_note}
 <h2>目标达成 Goals ({met}/{len(kpis['goals'])} 达成 met)</h2>{goals_html}
 <h2>关键指标 Key figures</h2>{_html_table(tables['指标 KPIs'])}
+{_base_comparison_html(tables, kpis, base_kpis, base_name)}
 <h2>地图 Maps</h2>
 {_img(map_plants_catchments(region, facilities, demand), 'plants and catchments')}
 {_img(map_flows(region, facilities, flows), 'MSW flows')}
@@ -632,13 +663,17 @@ def write_pdf(html_path: Path) -> Path | None:
     return target
 
 
-def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None) -> dict[str, Path]:
+def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
+                 base_dir: str | Path | None = None) -> dict[str, Path]:
     """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``;
-    ``name`` is the run's name in the report (default: the folder's)."""
+    ``name`` is the run's name in the report (default: the folder's); with ``base_dir`` (another run
+    folder) the report compares the run with that base run."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
+    base_kpis = None if base_dir is None else RunFolder(base_dir).kpis()
     region = load_region(run["scenario"])
-    page, tables = render_html(run, region, name or run_dir.name)
+    page, tables = render_html(run, region, name or run_dir.name, base_kpis,
+                               RunFolder(base_dir).path.name if base_dir else "")
     files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)

@@ -17,13 +17,17 @@ import json
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pandas as pd
 
-from wasteopt.errors import DataError, OutputError, RunExistsError
+from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundError
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
+
+if TYPE_CHECKING:
+    from wasteopt.runs import RunRegistry
 
 RUN_MARKER = "kpis.json"  # the plan's KPIs; a run folder without it is not a finished run
 OWNER_MARKER = ".wasteopt"  # {"kind": "run" | "routes", "run_id": ...}: this tool wrote the folder
@@ -255,6 +259,28 @@ class RunFolder:
         """The plants, demand and flows layers of plan.gpkg (EPSG:4326 GeoDataFrames)."""
         self._require_complete()
         return self._read(self.plan_file.name, _read_layers)
+
+
+@dataclass(frozen=True)
+class BaseRun:
+    """A finished run a what-if starts from: its id (or folder name), scenario, KPIs and facilities table."""
+
+    run_id: str
+    scenario: Scenario
+    kpis: dict
+    facilities: pd.DataFrame
+
+
+def load_base_run(ref: str, registry: RunRegistry) -> BaseRun:
+    """The run ``ref`` names: a run folder, or a run id in ``registry`` whose folder still holds that run."""
+    folder = RunFolder(ref)
+    if not folder.is_complete:
+        record = registry.get(ref)
+        if record is None or not record.out_dir or not RunFolder(record.out_dir).holds(record.run_id):
+            raise RunNotFoundError(f"run '{ref}' is neither a run folder (with {RUN_MARKER}) nor a run id with its "
+                                   f"files in {registry.path} (see `wasteopt runs`)")
+        folder = RunFolder(record.out_dir)
+    return BaseRun(folder.run_id or folder.path.name, folder.scenario(), folder.kpis(), folder.facilities())
 
 
 def _read_layers(path: Path) -> dict:

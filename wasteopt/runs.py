@@ -1,8 +1,9 @@
 """Run registry: every solve (CLI, app, sweep) recorded in an embedded SQLite database.
 
 One row per solve: scenario YAML and hash, status, KPIs (JSON), where its files are, when
-and from where it ran. Runs can be listed and compared later, and sweeps skip variants
-whose scenario hash already has a finished run.
+and from where it ran, and how the planner names it (a label, the changes from its base
+scenario, a note). Runs can be listed and compared later, and sweeps skip variants whose
+scenario hash already has a finished run.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.errors import DataError
+from wasteopt.errors import DataError, RunNotFoundError
 from wasteopt.scenario import Scenario
+from wasteopt.scenario_changes import Change, run_title
 from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
@@ -39,6 +41,11 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_hash ON runs (scenario_hash);
 """
+# Columns added after the first release: registries written before them get them on first use.
+_ADDED_COLUMNS = {"label": "TEXT NOT NULL DEFAULT ''", "changes_json": "TEXT NOT NULL DEFAULT '[]'",
+                  "note": "TEXT NOT NULL DEFAULT ''", "base_run": "TEXT"}
+_COLUMNS = ("run_id", "created_at", "name", "scenario_hash", "status", "objective", "gap", "solve_seconds",
+            "out_dir", "source", "scenario_yaml", "kpis_json", *_ADDED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,14 @@ class RunRecord:
     source: str
     scenario_yaml: str
     kpis: dict
+    label: str = ""
+    changes: tuple[Change, ...] = ()
+    note: str = ""
+    base_run: str | None = None
+
+    def title(self, lang: str = "zh") -> str:
+        """The planner's label (else the scenario's name) and the changes from its base scenario in words."""
+        return run_title(self.label or self.name, list(self.changes), lang)
 
 
 class RunRegistry:
@@ -67,6 +82,11 @@ class RunRegistry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
         connection.executescript(_SCHEMA)
+        present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                with connection:
+                    connection.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
         return connection
 
     @contextmanager
@@ -80,31 +100,46 @@ class RunRegistry:
                             "(a new registry is created) or pass another --registry") from None
 
     def record(self, scenario: Scenario, kpis: dict, out_dir: str | Path | None = None, source: str = "cli",
-               run_id: str | None = None) -> RunRecord:
-        """Store one solve; ``run_id`` (from :func:`new_run_id`) lets a caller name its run folder first."""
+               run_id: str | None = None, *, label: str = "", changes: list[Change] = (), note: str = "",
+               base_run: str | None = None) -> RunRecord:
+        """Store one solve; ``run_id`` (from :func:`new_run_id`) lets a caller name its run folder first.
+        ``label`` and ``note`` are the planner's, ``changes`` what the scenario changes against its base
+        (see :func:`wasteopt.scenario_changes.scenario_changes`), ``base_run`` the run it started from."""
         record = RunRecord(
             run_id=run_id or new_run_id(), created_at=time.time(),
             name=scenario.name, scenario_hash=scenario.content_hash(), status=str(kpis.get("status")),
             objective=kpis.get("objective"), gap=kpis.get("gap"), solve_seconds=kpis.get("solve_seconds"),
             out_dir=str(Path(out_dir).resolve()) if out_dir else None, source=source,
-            scenario_yaml=scenario.to_yaml(), kpis=kpis,
+            scenario_yaml=scenario.to_yaml(), kpis=kpis, label=label.strip(), changes=tuple(changes),
+            note=note.strip(), base_run=base_run,
         )
+        changes_json = json.dumps([vars(change) for change in record.changes], ensure_ascii=False)
         with self._session() as db, db:
-            db.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+            db.execute(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", (
                 record.run_id, record.created_at, record.name, record.scenario_hash, record.status,
                 record.objective, record.gap, record.solve_seconds, record.out_dir, record.source,
-                record.scenario_yaml, json.dumps(kpis, ensure_ascii=False, default=_plain)))
+                record.scenario_yaml, json.dumps(kpis, ensure_ascii=False, default=_plain), record.label,
+                changes_json, record.note, record.base_run))
+        return record
+
+    def rename(self, run_id: str, label: str | None = None, note: str | None = None) -> RunRecord:
+        """Change a run's label and/or note (the planner's words; the run itself stays as solved)."""
+        with self._session() as db, db:
+            if label is not None:
+                db.execute("UPDATE runs SET label = ? WHERE run_id = ?", (label.strip(), run_id))
+            if note is not None:
+                db.execute("UPDATE runs SET note = ? WHERE run_id = ?", (note.strip(), run_id))
+        record = self.get(run_id)
+        if record is None:
+            raise RunNotFoundError(f"run '{run_id}' is not in {self.path} (see `wasteopt runs`)")
         return record
 
     def list(self, limit: int = 200) -> pd.DataFrame:
-        """Newest first: run_id, created_at, name, status, objective, gap, solve_seconds, out_dir, source."""
-        if not self.path.exists():
-            return pd.DataFrame(columns=["run_id", "created_at", "name", "status", "objective", "gap",
-                                         "solve_seconds", "out_dir", "source", "scenario_hash"])
-        with self._session() as db:
-            frame = pd.read_sql_query(
-                "SELECT run_id, created_at, name, status, objective, gap, solve_seconds, out_dir, source, scenario_hash "
-                "FROM runs ORDER BY created_at DESC LIMIT ?", db, params=(limit,))
+        """Newest first: run_id, created_at, title, status, objective, gap, solve_seconds, out_dir, source, note,
+        scenario_hash."""
+        columns = ["run_id", "created_at", "title", "status", "objective", "gap", "solve_seconds", "out_dir",
+                   "source", "note", "scenario_hash"]
+        frame = pd.DataFrame([{**vars(r), "title": r.title()} for r in self.records(limit)], columns=columns)
         frame["created_at"] = pd.to_datetime(frame["created_at"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
         return frame
 
@@ -113,15 +148,16 @@ class RunRegistry:
         if not self.path.exists():
             return []
         with self._session() as db:
-            return [_record(row) for row in db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
-                                                       (limit,)).fetchall()]
+            rows = db.execute(f"SELECT {_SELECT} FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
+            return [_record(row) for row in rows]
 
     def get(self, run_id: str) -> RunRecord | None:
-        return self._one("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        return self._one(f"SELECT {_SELECT} FROM runs WHERE run_id = ?", (run_id,))
 
     def latest_for_hash(self, scenario_hash: str) -> RunRecord | None:
         """The newest run of exactly this scenario (for sweeps that resume)."""
-        return self._one("SELECT * FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1", (scenario_hash,))
+        return self._one(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1",
+                         (scenario_hash,))
 
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
@@ -131,9 +167,13 @@ class RunRegistry:
             return None if row is None else _record(row)
 
 
+_SELECT = ", ".join(_COLUMNS)
+
+
 def _record(row: tuple) -> RunRecord:
-    *fields, kpis_json = row
-    return RunRecord(*fields, kpis=json.loads(kpis_json))
+    *fields, kpis_json, label, changes_json, note, base_run = row
+    changes = tuple(Change(**change) for change in json.loads(changes_json))
+    return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
 
 
 def new_run_id() -> str:

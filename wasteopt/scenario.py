@@ -85,7 +85,7 @@ class NetworkSettings(_Section):
     k_nearest: int = Field(0, ge=0, le=50, description="also keep this many nearest sites per node beyond max_haul_km")
     od_matrix_file: str | None = Field(None, description="CSV/Parquet with origin,destination,km instead of haversine")
     osm_file: str | None = Field(None, description="OSM extract (.osm.pbf/.osm): `wasteopt route` drives on its roads")
-    road_speeds_kmh: dict[str, float] = Field({}, description="truck km/h per OSM highway class over the defaults; 0 drops a class")
+    road_speeds_kmh: dict[str, Annotated[float, Field(ge=0, le=200)]] = Field({}, max_length=100, description="truck km/h per OSM highway class over the defaults; 0 drops a class")
     snap_tolerance_m: float = Field(1000, gt=0, le=50000, description="farthest a point may lie from the road network, m")
 
 
@@ -298,17 +298,17 @@ class DigesterSettings(_Section):
     line_sizes_tpd: list[Annotated[float, Field(gt=0, le=5000)]] = Field(
         [100.0, 200.0, 300.0], min_length=1, max_length=20, description="[assumption] usual Chinese AD line sizes")
     max_lines_per_site: int = Field(4, ge=1, le=20, description="[assumption]")
-    site_cost_wan_cny: float = Field(3000, ge=0, description="land, pre-treatment hall, biogas and wastewater plant [assumption]")
-    line_fixed_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
-    line_cost_wan_cny_per_tpd: float = Field(40, ge=0, description="with the fixed parts ≈ 60 万/t·d at one 200 t/d line [assumption]")
-    opex_cny_per_t: float = Field(200, ge=0, description="[assumption]")
-    revenue_cny_per_t: float = Field(80, ge=0, description="biogas power and recovered oil [assumption]")
+    site_cost_wan_cny: float = Field(3000, ge=0, le=MAX_WAN_CNY, description="land, pre-treatment hall, biogas and wastewater plant [assumption]")
+    line_fixed_cost_wan_cny: float = Field(1000, ge=0, le=MAX_WAN_CNY, description="[assumption]")
+    line_cost_wan_cny_per_tpd: float = Field(40, ge=0, le=10_000, description="with the fixed parts ≈ 60 万/t·d at one 200 t/d line [assumption]")
+    opex_cny_per_t: float = Field(200, ge=0, le=MAX_CNY_PER_T, description="[assumption]")
+    revenue_cny_per_t: float = Field(80, ge=0, le=MAX_CNY_PER_T, description="biogas power and recovered oil [assumption]")
     residue_share: float = Field(0.25, ge=0, le=1, description="impurities and dewatered digestate to incineration "
                                  "or landfill, t per t [assumption]")
     min_load_share: float = Field(0.0, ge=0, le=1, description="none by default: remote counties with a few t/d of "
                                   "food waste and no plant within reach must still open one [assumption]")
     availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate, as incinerators [assumption]")
-    co2e_t_per_t: float = Field(-0.05, description="[assumption]; Qingdao LCA: sorting + AD + incineration −0.062 t/t "
+    co2e_t_per_t: float = Field(-0.05, ge=-5, le=5, description="[assumption]; Qingdao LCA: sorting + AD + incineration −0.062 t/t "
                                 "of MSW (DOMAIN §2.8)")
     existing_file: str | None = Field(None, description=(
         "CSV site_id,name_zh,adcode,lon,lat,capacity_tpd,n_lines of food-waste plants in service: no public list "
@@ -320,10 +320,10 @@ class SortingCentreSettings(_Section):
 
     module_tpd: float = Field(200, gt=0, le=5000, description="[assumption]")
     max_modules: int = Field(3, ge=1, le=20, description="[assumption]")
-    site_cost_wan_cny: float = Field(1000, ge=0, description="[assumption]")
-    module_cost_wan_cny: float = Field(800, ge=0, description="[assumption]")
-    opex_cny_per_t: float = Field(150, ge=0, description="[assumption]")
-    sales_revenue_cny_per_t: float = Field(300, ge=0, description="per t sold [assumption]")
+    site_cost_wan_cny: float = Field(1000, ge=0, le=MAX_WAN_CNY, description="[assumption]")
+    module_cost_wan_cny: float = Field(800, ge=0, le=MAX_WAN_CNY, description="[assumption]")
+    opex_cny_per_t: float = Field(150, ge=0, le=MAX_CNY_PER_T, description="[assumption]")
+    sales_revenue_cny_per_t: float = Field(300, ge=0, le=MAX_CNY_PER_T, description="per t sold [assumption]")
     product_share: float = Field(0.85, ge=0, le=1, description="sold per t received; the rest is residue to incineration or landfill [assumption]")
     min_load_share: float = Field(0.0, ge=0, le=1, description="none by default, as for food-waste plants [assumption]")
 
@@ -334,7 +334,7 @@ class CotreatmentSettings(_Section):
     allowed: bool = Field(False, description="policy switch: food waste may be burnt where no food-waste plant takes it")
     capacity_factor: float = Field(1.3, ge=1, le=5, description="t/d of nameplate per t/d of food waste: wet waste "
                                    "slows drying on the grate [assumption]")
-    surcharge_cny_per_t: float = Field(50, ge=0, description="leachate and auxiliary fuel [assumption]")
+    surcharge_cny_per_t: float = Field(50, ge=0, le=MAX_CNY_PER_T, description="leachate and auxiliary fuel [assumption]")
 
 
 class SortingSettings(_Section):
@@ -349,8 +349,8 @@ class SortingSettings(_Section):
     sorting_centre: SortingCentreSettings = SortingCentreSettings()
     cotreatment: CotreatmentSettings = CotreatmentSettings()
     max_haul_km: float = Field(80, gt=0, le=2000, description="food waste and recyclables haul limit, road km [assumption]")
-    food_cny_per_t_km: float = Field(1.5, ge=0, description="sealed food-waste trucks, like collection vehicles [assumption, DOMAIN §2.7]")
-    recyclables_cny_per_t_km: float = Field(1.0, ge=0, description="[assumption]")
+    food_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description="sealed food-waste trucks, like collection vehicles [assumption, DOMAIN §2.7]")
+    recyclables_cny_per_t_km: float = Field(1.0, ge=0, le=MAX_CNY_PER_T_KM, description="[assumption]")
 
 
 class ObjectiveSettings(_Section):

@@ -7,12 +7,15 @@ from wasteopt.region import Region
 from wasteopt.scenario import Scenario
 from wasteopt.ui_text import place
 
-DEFAULT_TIME_LIMIT_S = 20.0
+# The app's time budget: solve until the proven gap is at most this or this many seconds have passed;
+# a config asking for a looser gap or a longer time keeps its own values.
+APP_REL_GAP = 0.01
+APP_TIME_LIMIT_S = 30.0
 STANDARD_LINE_SIZES_TPD = (200.0, 300.0, 400.0, 500.0, 600.0, 750.0, 800.0, 1000.0)
 
 
 def knob_values(scenario: Scenario) -> dict:
-    """Widget values for a scenario (shares shown in %, the time limit capped at the app default)."""
+    """Widget values for a scenario (shares and the gap shown in %; the time budget at least the app's)."""
     demand, inc, policy = scenario.demand, scenario.incinerator, scenario.policy
     cap = policy.raw_msw_landfill_cap_tpd
     return {
@@ -34,7 +37,8 @@ def knob_values(scenario: Scenario) -> dict:
         "locked_open": list(policy.locked_open),
         "locked_closed": list(policy.locked_closed),
         "fixed_plants_file": policy.fixed_plants_file or "",
-        "time_limit": min(float(scenario.solver.time_limit_s), DEFAULT_TIME_LIMIT_S),
+        "time_limit": max(float(scenario.solver.time_limit_s), APP_TIME_LIMIT_S),
+        "rel_gap_pct": round(100 * max(scenario.solver.rel_gap, APP_REL_GAP), 6),
         "single_sourcing": policy.single_sourcing,
         "objective": scenario.objective.kind,
         "objective_p": scenario.objective.p,
@@ -80,7 +84,7 @@ def changes_from_knobs(values: dict) -> dict:
                       "radius_km": None if values["objective_radius"] is None else float(values["objective_radius"])},
         "cd": {"enabled": bool(values["cd_enabled"]),
                "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8)},
-        "solver": {"time_limit_s": float(values["time_limit"])},
+        "solver": {"time_limit_s": float(values["time_limit"]), "rel_gap": round(float(values["rel_gap_pct"]) / 100, 8)},
     }
 
 

@@ -6,12 +6,15 @@ import re
 import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from wasteopt.errors import ScenarioError
+from wasteopt.milp import SolveWatch
 from wasteopt.pipeline import RunOutcome, run_scenario
-from wasteopt.run_folder import RunFolder
+from wasteopt.run_folder import RunFolder, load_base_run
 from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
+from wasteopt.scenario_changes import Change
 from wasteopt.userfiles import resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +23,7 @@ DEFAULT_CONFIG = "henan-2025-zero-landfill.yaml"
 RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ folder
 
 # Two workers: the machine has two cores; more solves than that only queue.
+T = TypeVar("T")
 _SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
 
 
@@ -65,23 +69,36 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
             raise ScenarioError(f"key '{key}': {value!r} is outside the project folder; uploads may only use files in it")
 
 
+def warm_start_run(record: RunRecord | None, scenario: Scenario) -> RunRecord | None:
+    """``record`` if ``scenario`` can warm-start from it: a one-year run with its files, of the same config
+    (the planner's what-if of it); else None."""
+    if record is None or scenario.phasing.years or not has_files(record) or record.name != scenario.name:
+        return None
+    if saved_scenario(record.scenario_yaml).phasing.years:
+        return None
+    return record
+
+
 def has_files(record: RunRecord) -> bool:
     """Whether the run's folder still holds it, complete."""
     return bool(record.out_dir) and RunFolder(record.out_dir).holds(record.run_id)
 
 
-def solve_and_save(scenario: Scenario) -> RunOutcome:
+def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
+                   warm_start: RunRecord | None = None, watch: SolveWatch | None = None) -> RunOutcome:
     """An earlier run of exactly this scenario if the pipeline's reuse rule accepts one (a solve cache that
-    survives restarts); else solve, write the plan to ``runs/app/<run_id>/`` and record it (source "app").
-    Raises InfeasibleError."""
-    run_id = new_run_id()
-    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=registry(), source="app", reuse=True,
-                        run_id=run_id)
+    survives restarts); else solve (from the plan of run ``warm_start`` if given; ``watch`` sees the progress
+    and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the
+    planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
+    runs, run_id = registry(), new_run_id()
+    base = load_base_run(warm_start.run_id, runs) if warm_start else None
+    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=runs, source="app", reuse=True,
+                        run_id=run_id, warm_start=base, watch=watch, label=label, note=note, changes=changes)
 
 
-def start_solve(scenario: Scenario) -> Future:
-    """Run :func:`solve_and_save` in a worker thread, so the page can show progress (and the run is saved even if the user leaves)."""
-    return _SOLVER_POOL.submit(solve_and_save, scenario)
+def submit(work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` in the app's solver pool (two threads: the machine's two cores)."""
+    return _SOLVER_POOL.submit(work)
 
 
 def saved_scenario(scenario_yaml: str) -> Scenario:

@@ -13,6 +13,7 @@ from wasteopt.runs import RunRecord
 from wasteopt.ui_text import DEFAULT_LANGUAGE, status_name, t
 
 KNOB_PREFIX = "knob."
+RUN_PREFIX = "run."  # the planner's label and note for the next solve
 SESSION_RUNS = "session_runs"
 CURRENT_RUN = "current_run"
 
@@ -24,7 +25,7 @@ def lang() -> str:
 def keep_widget_state() -> None:
     """Knob values survive page switches (Streamlit drops state of widgets not drawn on the current page)."""
     for key in list(st.session_state):
-        if str(key).startswith(KNOB_PREFIX) or key == "lang":
+        if str(key).startswith((KNOB_PREFIX, RUN_PREFIX)) or key == "lang":
             st.session_state[key] = st.session_state[key]
 
 
@@ -56,14 +57,17 @@ def run_region(record: RunRecord) -> Region:
 
 
 def saved_runs() -> list[RunRecord]:
-    """Runs in the registry whose files still exist, newest first."""
-    return [r for r in service.registry().records() if service.has_files(r)]
+    """Runs in the registry whose files still exist: this project's (of the config loaded on the scenario
+    page) first, each group newest first."""
+    base = st.session_state.get("base")
+    runs = [r for r in service.registry().records() if service.has_files(r)]
+    return sorted(runs, key=lambda r: base is None or r.name != base.name)  # stable: newest first within
 
 
 def run_labels(records) -> dict[str, str]:
-    """run_id → label; this session's runs are starred."""
+    """run_id → title, status and id; this session's runs are starred."""
     mine, star = set(st.session_state.get(SESSION_RUNS, [])), f" ★ {t('this_session', lang())}"
-    return {r.run_id: f"{r.run_id} · {r.name} · {status_name(r.status, lang())}{star if r.run_id in mine else ''}"
+    return {r.run_id: f"{r.title(lang())} · {status_name(r.status, lang())} · {r.run_id}{star if r.run_id in mine else ''}"
             for r in records}
 
 

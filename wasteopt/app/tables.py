@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from wasteopt.compare import COST_KEY, cost_delta, kpi_delta
 from wasteopt.kpi import format_kpi, kpi_labels
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
@@ -33,6 +34,32 @@ def kpi_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
             row[run] = f"{STATUS_NAMES_ZH[value]} {value}" if key == "status" and lang == "zh" and value in STATUS_NAMES_ZH else value
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def delta_table(kpis_by_run: dict[str, dict], base: str, lang: str) -> pd.DataFrame:
+    """Rows: KPIs with their unit; the base run's values, then per other run its values, Δ and Δ % against the
+    base. A cost Δ the two proven gaps cannot separate reads "差异小于求解误差 / within solver tolerance"."""
+    labels = kpi_labels(*kpis_by_run.values())
+    values = kpi_table(kpis_by_run, lang)
+    table = values[[t("kpi", lang), t("unit", lang), base]].copy()
+    for run, kpis in kpis_by_run.items():
+        if run == base:
+            continue
+        table[run] = values[run]
+        deltas = [kpi_delta(key, kpis_by_run[base], kpis) for key, _, _ in labels]
+        table[f"Δ {run}"] = [_signed(key, d) for (key, _, _), (d, _) in zip(labels, deltas)]
+        cost = cost_delta(kpis_by_run[base], kpis)
+        table[f"Δ % {run}"] = [t("within_tolerance", lang) if key == COST_KEY and cost and cost.within_tolerance
+                               else ("–" if p is None else f"{p:+.2f} %") for (key, _, _), (_, p) in zip(labels, deltas)]
+    return table
+
+
+def _signed(key: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if key == "mean_utilisation":
+        return f"{100 * value:+.2f} pp"
+    return f"{value:+,.2f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
 def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
@@ -87,20 +114,47 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
                                      autosize=FIT_WIDTH)
 
 
-def kpi_bar(kpis_by_run: dict[str, dict], key: str, title_key: str, lang: str, scale: float = 1.0,
-            number_format: str = ",.0f") -> alt.Chart:
-    """One bar per run for KPI ``key`` (times ``scale``, e.g. 100 for a share shown in %)."""
-    values = [None if k.get(key) is None else scale * k[key] for k in kpis_by_run.values()]
-    frame = pd.DataFrame({"run": list(kpis_by_run), "value": values})
-    frame["label_at"] = frame["value"].clip(lower=0)  # a negative bar (net GHG) is labelled above zero
-    base = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
-    bars = base.mark_bar().encode(
-        y=alt.Y("value:Q", title=t(title_key, lang), axis=alt.Axis(format=number_format)),
-        color=alt.Color("run:N", legend=None),
-        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("value:Q", format=number_format, title=t(title_key, lang))])
-    labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
-        y="label_at:Q", text=alt.Text("value:Q", format=number_format))
-    return (bars + labels).properties(title=t(title_key, lang), height=220, autosize=FIT_WIDTH)
+def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: str, lang: str, scale: float = 1.0,
+                  number_format: str = ",.0f") -> alt.Chart:
+    """One bar per other run: its KPI ``key`` minus the base run's (times ``scale``), from a zero line, so small
+    differences show. Cost bars the two proven gaps cannot separate are grey and say so."""
+    rows = []
+    for run, kpis in kpis_by_run.items():
+        if run == base:
+            continue
+        delta, _ = kpi_delta(key, kpis_by_run[base], kpis)
+        cost = cost_delta(kpis_by_run[base], kpis) if key == COST_KEY else None
+        within = bool(cost and cost.within_tolerance)
+        rows.append({"run": run, "delta": None if delta is None else scale * delta,
+                     "verdict": t("within_tolerance", lang) if within else "", "within": within})
+    frame = pd.DataFrame(rows, columns=["run", "delta", "verdict", "within"])
+    title = f"Δ {t(title_key, lang)} {t('vs_base', lang)}"
+    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
+    bars = encoded.mark_bar().encode(
+        y=alt.Y("delta:Q", title=f"Δ {t(title_key, lang)}", axis=alt.Axis(format="+" + number_format)),
+        color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("run:N", legend=None)),
+        tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("delta:Q", format="+" + number_format, title="Δ"),
+                 alt.Tooltip("verdict:N", title=" ")])
+    labels = encoded.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
+        y=alt.Y("delta:Q"), text=alt.Text("delta:Q", format="+" + number_format))
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    return (bars + labels + zero).properties(title=title, height=220, autosize=FIT_WIDTH)
+
+
+def progress_chart(history: list, lang: str, divisor: float = 1e4, unit_text: str = "万元/yr") -> alt.Chart:
+    """A running solve: the best plan's objective and the proven bound over time (objective / ``divisor``)."""
+    names = {"best": t("progress_best", lang), "bound": t("progress_bound", lang)}
+    rows = [{"seconds": p.seconds, "series": names[kind], "value": value / divisor}
+            for p in history for kind, value in (("best", p.best), ("bound", p.bound)) if value is not None]
+    frame = pd.DataFrame(rows, columns=["seconds", "series", "value"])
+    return alt.Chart(frame).mark_line(point=True, interpolate="step-after").encode(
+        x=alt.X("seconds:Q", title=t("progress_seconds", lang)),
+        y=alt.Y("value:Q", title=unit_text, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=list(names.values()), range=["#c0392b", "#2c3e50"])),
+        tooltip=[alt.Tooltip("seconds:Q", format=".1f", title="s"), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("value:Q", format=",.0f", title=unit_text)],
+    ).properties(title=t("progress_title", lang), height=220, autosize=FIT_WIDTH)
 
 
 def capture_chart(kpis_by_run: dict[str, dict], lang: str) -> alt.Chart | None:

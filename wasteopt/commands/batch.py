@@ -31,10 +31,12 @@ def register(commands, bench_commands) -> None:
     report = commands.add_parser("report", help="HTML (+ PDF, XLSX) review report of a run folder")
     report.add_argument("run_dir", help="folder written by `wasteopt solve --out` or a sweep")
     report.add_argument("--no-pdf", action="store_true", help="skip the PDF even if Chromium is installed")
+    report.add_argument("--base", metavar="RUN_DIR", help="a base run folder: the report adds Δ against it and says "
+                        "whether the cost difference is within the two runs' proven gaps")
     report.add_argument("--goal-cost", action="store_true",
                         help="first solve the run's scenario again with policy.new_plants.min at the new-plants goal "
                              "(goal_cost.json) so the report shows what meeting that goal costs")
-    report.add_argument("--time-limit", type=float, metavar="S", help="seconds for the --goal-cost solve (default: the scenario's)")
+    report.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds for the --goal-cost solve (default: the scenario's)")
     report.set_defaults(func=run_report_command)
 
     scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
@@ -81,7 +83,7 @@ def run_report_command(args) -> int:
         print("pricing the new-plants goal (policy.new_plants.min) …", file=sys.stderr, flush=True)
         run = read_run(args.run_dir)
         print(goal_cost_text(price_new_plant_goal(run["scenario"], run["kpis"], args.run_dir, time_limit=args.time_limit)))
-    files = write_report(args.run_dir, pdf=not args.no_pdf)
+    files = write_report(args.run_dir, pdf=not args.no_pdf, base_dir=args.base)
     if not args.no_pdf and "pdf" not in files:
         print("no PDF: headless Chromium not found or it failed (HTML and XLSX written)", file=sys.stderr)
     print("report written: " + ", ".join(str(p) for p in files.values()))

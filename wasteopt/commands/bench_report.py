@@ -2,7 +2,7 @@
 so every figure names its commit.
 
 ``make bench`` runs ``wasteopt bench all`` (one CSV per suite in ``bench/results/`` and the summary
-lines in ``summary.txt``), then ``wasteopt bench report --record``: that appends the summary lines
+lines in ``summary.txt``) and ``wasteopt bench whatif`` (``whatif.csv``), then ``wasteopt bench report --record``: that appends the summary lines
 to ``bench/results/history.csv`` with the commit the code was at, and writes the page. Without
 ``--record`` it only rewrites the page from the committed CSVs.
 """
@@ -18,7 +18,7 @@ from wasteopt.errors import DataError
 from wasteopt.export import write_text
 
 HISTORY_COLUMNS = ("commit", "date", "suite", "summary", "note")
-SUITES = ("cflp", "pmedian", "cvrp", "wcvrptw", "scale")
+SUITES = ("cflp", "pmedian", "cvrp", "wcvrptw", "scale", "whatif")
 
 
 def current_commit(repo: Path) -> str:
@@ -41,13 +41,13 @@ def read_history(path: Path) -> list[dict]:
 
 
 def record(results: Path, commit: str, date: str) -> list[dict]:
-    """Append the summary lines of the last ``bench all`` (summary.txt, and the routing suites' own, which
-    they print into their CSVs) to history.csv; returns the new rows."""
+    """Append the summary lines of the last ``bench all`` (summary.txt, and the routing suites' and the
+    what-if bench's own, which they print into their CSVs) to history.csv; returns the new rows."""
     summary = results / "summary.txt"
     if not summary.is_file():
         raise DataError(f"{summary} not found; run `wasteopt bench all` first")
     lines = summary.read_text(encoding="utf-8").splitlines()
-    for name in ("cvrp", "wcvrptw"):
+    for name in ("cvrp", "wcvrptw", "whatif"):
         if (results / f"{name}.csv").is_file():
             lines += (results / f"{name}.csv").read_text(encoding="utf-8").splitlines()
     rows = []

@@ -1,6 +1,7 @@
 """``wasteopt solve``: scenario YAML → optimal siting plan, KPI table and plan files; ``runs`` and ``compare``."""
 from __future__ import annotations
 
+import math
 import sys
 import unicodedata
 from pathlib import Path
@@ -8,13 +9,16 @@ from pathlib import Path
 import pandas as pd
 
 from wasteopt.commands.arguments import COUNT, GAP, SECONDS
-from wasteopt.errors import OutputError, RunExistsError, WasteoptError
+from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
+from wasteopt.errors import OutputError, RunExistsError, RunNotFoundError
 from wasteopt.export import write_csv
 from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
+from wasteopt.milp import Progress, SolveWatch
 from wasteopt.pipeline import run_scenario
-from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder
+from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder, load_base_run
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
+from wasteopt.scenario_changes import scenario_changes
 
 
 def register(commands, bench_commands) -> None:
@@ -27,6 +31,11 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--gap", type=GAP, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="replace a run already in --out (never other files)")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
+    solve.add_argument("--warm-start", metavar="RUN", help="start from this run's plan (run id or folder): its build "
+                       "decisions, repaired for this scenario, are HiGHS's first plan; the run's title lists the changes")
+    solve.add_argument("--no-progress", action="store_true", help="no progress line (elapsed, best plan, bound, gap)")
+    solve.add_argument("--name", default="", metavar="LABEL", help="the run's label in runs lists and comparisons")
+    solve.add_argument("--note", default="", help="a note kept with the run")
     solve.set_defaults(func=run_solve)
 
     runs = commands.add_parser("runs", help="list the solves recorded in the run registry")
@@ -36,6 +45,7 @@ def register(commands, bench_commands) -> None:
 
     compare = commands.add_parser("compare", help="KPIs and goals of runs side by side")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run id (see `wasteopt runs`) or run folder")
+    compare.add_argument("--base", metavar="RUN", help="the run the others are compared with (default: the first)")
     compare.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
     compare.add_argument("--out", metavar="CSV", help="also write the table (raw values) to this CSV")
     compare.add_argument("--force", action="store_true", help="overwrite an existing --out file")
@@ -44,10 +54,19 @@ def register(commands, bench_commands) -> None:
 
 def run_solve(args) -> int:
     scenario = load_scenario(args.config)
+    registry = RunRegistry(args.registry)
+    base = load_base_run(args.warm_start, registry) if args.warm_start else None
     check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
-    print(f"solving {args.config} …", file=sys.stderr, flush=True)
-    outcome = run_scenario(scenario, args.out, registry=RunRegistry(args.registry), source="cli", force=args.force,
-                           backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap)
+    print(f"solving {args.config}{f' from run {base.run_id}' if base else ''} …", file=sys.stderr, flush=True)
+    line = None if args.no_progress else ProgressLine(sys.stderr, _objective_unit(scenario))
+    try:
+        outcome = run_scenario(scenario, args.out, registry=registry, source="cli", force=args.force,
+                               backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap, warm_start=base,
+                               watch=line and SolveWatch(line.show), label=args.name, note=args.note,
+                               changes=scenario_changes(base.scenario, scenario) if base else [])
+    finally:
+        if line:
+            line.close()
     plan, files, record = outcome.plan, outcome.files, outcome.record
     print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
@@ -57,6 +76,44 @@ def run_solve(args) -> int:
             print(f"solver: {plan.message}")
     print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
     return 0
+
+
+def _objective_unit(scenario) -> tuple[float, str]:
+    """(divisor, unit) of the objective as the progress line shows it."""
+    if scenario.objective.kind != "min_cost":
+        return 1.0, f"({scenario.objective.kind})"
+    return 1e4, "万元 (present value)" if scenario.phasing.years else "万元/yr"
+
+
+class ProgressLine:
+    """One line on ``stream`` for a running solve: elapsed, best plan, bound, gap. On a terminal it is redrawn
+    in place; into a file or pipe a line is written at each better plan and every ``every_s`` seconds."""
+
+    def __init__(self, stream, unit: tuple[float, str], every_s: float = 5.0):
+        self.stream, (self.divisor, self.unit), self.every_s = stream, unit, every_s
+        self.in_place = stream.isatty()
+        self.last_best, self.last_shown, self.drawn = None, -math.inf, False
+
+    def text(self, progress: Progress) -> str:
+        def money(value):
+            return "–" if value is None else f"{value / self.divisor:,.0f}"
+        gap = "–" if progress.gap is None else f"{100 * progress.gap:.2f} %"
+        return (f"{progress.seconds:6.1f} s  最好方案 best {money(progress.best)}  界 bound {money(progress.bound)} "
+                f"{self.unit}  差距 gap {gap}")
+
+    def show(self, progress: Progress) -> None:
+        better = progress.best is not None and progress.best != self.last_best
+        if not self.in_place and not better and progress.seconds - self.last_shown < self.every_s:
+            return
+        self.last_best, self.last_shown, self.drawn = progress.best, progress.seconds, True
+        end = "" if self.in_place else "\n"
+        self.stream.write(("\r\033[K" if self.in_place else "") + self.text(progress) + end)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.in_place and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def run_list(args) -> int:
@@ -73,28 +130,71 @@ def run_compare(args) -> int:
     if args.out:
         _check_csv_out(args.out, args.force)
     registry = RunRegistry(args.registry)
-    kpis_by_run = {}
-    for run in args.runs:
+    kpis_by_run, titles = {}, {}
+    for run in [*args.runs, *([args.base] if args.base and args.base not in args.runs else [])]:
         folder = RunFolder(run)
         if folder.is_complete:
             name = run if folder.path.name in kpis_by_run or not folder.path.name else folder.path.name
             kpis_by_run[name] = folder.kpis()
+            recorded = registry.get(folder.run_id) if folder.run_id else None
+            titles[name] = recorded.title() if recorded else kpis_by_run[name].get("scenario", "")
         elif (record := registry.get(run)) is not None:
-            kpis_by_run[run] = record.kpis
+            kpis_by_run[run], titles[run] = record.kpis, record.title()
         else:
-            raise WasteoptError(f"run '{run}' is neither a run folder (with {RUN_MARKER}) nor a run id in "
-                                f"{args.registry} (see `wasteopt runs`)")
-    frame = comparison_frame(kpis_by_run)
-    shown = frame.copy()
-    for run, kpis in kpis_by_run.items():
-        shown[run] = [format_kpi(key, value, kpis) for key, value in zip(frame["kpi"], frame[run])]
-    for run, kpis in kpis_by_run.items():
-        print(f"{run}: {kpis.get('scenario', '')}")
-    print(_aligned(shown.drop(columns="kpi")))
+            raise RunNotFoundError(f"run '{run}' is neither a run folder (with {RUN_MARKER}) nor a run id in "
+                                   f"{args.registry} (see `wasteopt runs`)")
+    base = _base_name(args.base, kpis_by_run) if args.base else next(iter(kpis_by_run))
+    kpis_by_run = {base: kpis_by_run[base], **{run: kpis for run, kpis in kpis_by_run.items() if run != base}}
+    frame = delta_frame(kpis_by_run, base)
+    for run in kpis_by_run:
+        print(f"{run}{' (基准 base)' if run == base else ''}: {titles[run]}")
+    print(_aligned(_shown_deltas(frame, kpis_by_run, base)))
+    goals = comparison_frame(kpis_by_run)
+    goals = goals[goals["kpi"].str.startswith("goal ")]
+    if len(goals):
+        print()
+        print(_aligned(goals.drop(columns=["kpi", "unit"]).rename(columns={"label": "goal 目标"})))
+    print()
+    for run in list(kpis_by_run)[1:]:
+        if (delta := cost_delta(kpis_by_run[base], kpis_by_run[run])) is not None:
+            verdict = WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE
+            print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
+                  f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
     if args.out:
-        write_csv(args.out, frame)
+        write_csv(args.out, delta_and_goals_frame(kpis_by_run, base))
         print(f"\ntable written to {args.out}")
     return 0
+
+
+def _base_name(base: str, kpis_by_run: dict) -> str:
+    """The key under which ``--base`` was loaded (a folder is keyed by its name)."""
+    return base if base in kpis_by_run else Path(base).name
+
+
+def _shown_deltas(frame: pd.DataFrame, kpis_by_run: dict[str, dict], base: str) -> pd.DataFrame:
+    """The delta frame as text: values formatted like the KPI table, Δ signed, the cost Δ % replaced by
+    the tolerance notice where the two gaps cannot separate the costs."""
+    rows = frame[frame["kpi"] != "cost_within_solver_tolerance"]
+    verdicts = frame.set_index("kpi").loc["cost_within_solver_tolerance"]
+    shown = pd.DataFrame({"KPI": [f"{label} ({unit})" if unit else label for label, unit in zip(rows["label"], rows["unit"])]})
+    for run, kpis in kpis_by_run.items():
+        heading = f"{run} (base)" if run == base else run
+        shown[heading] = [format_kpi(key, value, kpis) for key, value in zip(rows["kpi"], rows[run])]
+        if run == base:
+            continue
+        shown[f"Δ {run}"] = [_signed(key, value) for key, value in zip(rows["kpi"], rows[f"{run} Δ"])]
+        shown[f"Δ % {run}"] = [WITHIN_TOLERANCE if key == COST_KEY and verdicts[run] else
+                               ("–" if value is None or pd.isna(value) else f"{value:+.2f} %")
+                               for key, value in zip(rows["kpi"], rows[f"{run} Δ %"])]
+    return shown
+
+
+def _signed(key: str, value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    if key == "mean_utilisation":
+        return f"{100 * value:+.2f} pp"
+    return f"{value:+,.2f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
 def _check_csv_out(path: str, force: bool) -> None:

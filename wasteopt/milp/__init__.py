@@ -9,22 +9,24 @@ import numpy as np
 
 from wasteopt.errors import WasteoptError
 from wasteopt.milp.cbc import cbc_path, solve_cbc
-from wasteopt.milp.highs import Companion, highs_model, highs_solution, objective_scale, solve_highs
+from wasteopt.milp.highs import (Companion, Progress, SolveWatch, highs_model, highs_solution, objective_scale,
+                                 solve_highs)
 from wasteopt.milp.model import INF, LinearModel
 from wasteopt.milp.result import MilpResult, MilpStatus, relative_gap, status_from_gap
 
-__all__ = ["INF", "Companion", "LinearModel", "MilpResult", "MilpStatus", "cbc_path", "highs_model", "highs_solution",
+__all__ = ["INF", "Companion", "LinearModel", "MilpResult", "MilpStatus", "Progress", "SolveWatch", "cbc_path", "highs_model", "highs_solution",
            "objective_scale", "relative_gap", "solve_milp", "status_from_gap"]
 
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0, rel_gap: float = 1e-4,
                threads: int = 0, seed: int = 0, log_path: str | None = None, start: np.ndarray | None = None,
-               companion: Companion | None = None) -> MilpResult:
+               companion: Companion | None = None, watch: SolveWatch | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
-    ``start`` (a plan, all columns) and ``companion`` (work beside the branch and bound) need HiGHS."""
+    ``start`` (a plan, all columns), ``companion`` (work beside the branch and bound) and ``watch`` (progress,
+    stop) need HiGHS; CBC runs unwatched."""
     if backend == "highs":
         return solve_highs(model, time_limit=time_limit, rel_gap=rel_gap, threads=threads, seed=seed,
-                           log_path=log_path, start=start, companion=companion)
+                           log_path=log_path, start=start, companion=companion, watch=watch)
     if backend != "cbc":
         raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
     if start is not None:

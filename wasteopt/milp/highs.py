@@ -1,5 +1,8 @@
 """HiGHS (highspy) adapter: the model in, a MilpResult out, status from the gap HiGHS proves.
 
+A ``SolveWatch`` sees the solve as it runs (best plan and bound, through HiGHS's improved-solution and
+MIP-interrupt callbacks) and can stop it; HiGHS then returns the best plan it has.
+
 A caller may run a ``Companion`` beside the branch and bound (a local search, say): it is attached
 to the HiGHS instance before the solve, may hand HiGHS plans through HiGHS's callbacks, and at the
 end gives back the best plan it holds that HiGHS has not taken, which then becomes the result
@@ -11,8 +14,10 @@ import dataclasses
 import math
 import os
 import sys
+import threading
 import time
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import highspy
 import numpy as np
@@ -33,6 +38,62 @@ class Companion(Protocol):
 
     def note(self) -> str:
         """What the companion did, to append to the result's message."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A solve as of ``seconds`` after it began: best plan's objective and the proven bound (model units;
+    None before there is one)."""
+
+    seconds: float
+    best: float | None
+    bound: float | None
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.best, self.bound)
+
+
+class SolveWatch:
+    """Watches one HiGHS solve: ``on_progress`` gets a :class:`Progress` at every improved plan and at most
+    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0):
+        self.on_progress, self.every_s = on_progress, every_s
+        self.history: list[Progress] = []
+        self._stop = threading.Event()
+        self._began = self._last = 0.0
+        self._scale = 1.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def attach(self, highs: highspy.Highs, scale: float, began: float) -> None:
+        self._scale, self._began, self._last = scale, began, began
+        highs.cbMipImprovingSolution += lambda event: self._report(event, True)
+        highs.cbMipInterrupt += self._interrupt
+
+    def _interrupt(self, event) -> None:
+        if self._stop.is_set():
+            event.interrupt()
+        self._report(event, False)
+
+    def _report(self, event, improved: bool) -> None:
+        now = time.perf_counter()
+        if not improved and now - self._last < self.every_s:
+            return
+        self._last = now
+        out = event.data_out
+        best, bound = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        progress = Progress(now - self._began, best / self._scale if math.isfinite(best) else None,
+                            bound / self._scale if math.isfinite(bound) else None)
+        self.history.append(progress)
+        if self.on_progress is not None:
+            self.on_progress(progress)
 
 
 def objective_scale(cost: np.ndarray) -> float:
@@ -99,10 +160,13 @@ def highs_solution(x: np.ndarray) -> highspy.HighsSolution:
 
 def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, threads: int = 0, seed: int = 0,
                 log_path: str | None = None, start: np.ndarray | None = None,
-                companion: Companion | None = None) -> MilpResult:
-    """Solve with HiGHS from plan ``start`` (all columns) if given, with ``companion`` beside it if given."""
+                companion: Companion | None = None, watch: SolveWatch | None = None) -> MilpResult:
+    """Solve with HiGHS from plan ``start`` (all columns) if given, with ``companion`` beside it and ``watch``
+    on it if given."""
     began = time.perf_counter()
     h, scale = highs_model(model)
+    if watch is not None and model.integer_columns.size:
+        watch.attach(h, scale, began)
     if start is not None:
         h.setSolution(highs_solution(start))
     h.setOptionValue("time_limit", float(time_limit))

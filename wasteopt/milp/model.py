@@ -95,14 +95,24 @@ class LinearModel:
 
     def fixed(self, cols, values) -> LinearModel:
         """A copy with columns ``cols`` fixed at ``values``; this model is left as it is."""
+        return self.with_bounds(cols, lb=values, ub=values)
+
+    def with_bounds(self, cols, *, lb=None, ub=None) -> LinearModel:
+        """A copy with new lower and/or upper bounds on columns ``cols``; this model is left as it is."""
         other = LinearModel()
         other.__dict__.update({key: list(value) if isinstance(value, list) else value
                                for key, value in self.__dict__.items()})
-        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
-        lb[cols] = values
-        ub[cols] = values
-        other._lb, other._ub = [lb], [ub]
+        lower, upper = np.concatenate(self._lb), np.concatenate(self._ub)
+        if lb is not None:
+            lower[cols] = lb
+        if ub is not None:
+            upper[cols] = ub
+        other._lb, other._ub = [lower], [upper]
         return other
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lb, ub) of every column (without building the matrix)."""
+        return np.concatenate(self._lb), np.concatenate(self._ub)
 
     @property
     def integer_columns(self) -> np.ndarray:

@@ -125,17 +125,24 @@ def read_futures_solution(futures: FuturesModel, result: MilpResult) -> list[Sit
 
 
 def start_from(futures: FuturesModel, decisions: dict[str, np.ndarray], *, time_limit: float,
-               threads: int = 0) -> np.ndarray | None:
-    """A full start for the linked model: ``decisions`` built in every future, flows and stops chosen by
-    HiGHS. None if that plan has no feasible operation in some future (or no plan within the time)."""
+               threads: int = 0) -> tuple[np.ndarray | None, str]:
+    """A full start for the linked model from one plan's build ``decisions``, as ``warm_start`` starts a
+    what-if: that plan built in every future with flows and stops chosen anew; if some future cannot be served
+    so, the plan repaired (every module it built kept, HiGHS adding what is missing). Half of ``time_limit``
+    each. Returns the start (None if neither finds a plan) and how it was made."""
     cols, values = [], []
     for block in futures.blocks:
         for site, site_cols in plant_columns(block.index).items():
             cols.append(site_cols)
             values.append(decisions[site])
-    fixed = futures.model.fixed(np.concatenate(cols), np.concatenate(values))
-    result = solve_milp(fixed, "highs", time_limit=time_limit, rel_gap=1e-4, threads=threads)
-    return result.x if result.has_solution else None
+    cols, values = np.concatenate(cols), np.concatenate(values)
+    routed = solve_milp(futures.model.fixed(cols, values), "highs", time_limit=time_limit / 2, rel_gap=1e-4,
+                        threads=threads)
+    if routed.has_solution:
+        return routed.x, "as built"
+    repaired = solve_milp(futures.model.with_bounds(cols, lb=values), "highs", time_limit=time_limit / 2,
+                          rel_gap=0.01, threads=threads)
+    return (repaired.x, "repaired") if repaired.has_solution else (None, "")
 
 
 # ----------------------------------------------------------------------------- evaluation

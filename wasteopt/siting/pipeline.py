@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.errors import InfeasibleError, ScenarioError
-from wasteopt.milp import LinearModel, MilpResult, MilpStatus, solve_milp
+from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
 from wasteopt.plan import FuturesAssessment, SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
@@ -30,11 +30,12 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
 from wasteopt.siting.search import LocalSearch
+from wasteopt.siting.warm_start import warm_start
 
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
 ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
-START_SHARE = 0.05     # at most, to operate a future's own plan in every future: the linked model's start
+START_SHARE = 0.1      # at most, to operate (or repair) the central plan in every future: the linked model's start
 EVALUATION_LIMIT_S = 60.0  # per plan and future, with the plants fixed (a near-LP)
 _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier years landfill at a cost
     "raw_msw_landfill_cap_tpd": None, "province_capacity_target_tpd": None, "new_plants": {"min": None},
@@ -47,19 +48,34 @@ _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier ye
 
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False,
-                  search: LocalSearch | None = LocalSearch()) -> SitingSolution:
+                  search: LocalSearch | None = LocalSearch(), base_plan: pd.DataFrame | None = None,
+                  watch: SolveWatch | None = None) -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
-    HiGHS (never beside CBC); None: plain HiGHS."""
+    HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
+    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it."""
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                          elastic=elastic, search=search)[0]
+                          elastic=elastic, search=search, base_plan=base_plan, watch=watch)[0]
 
 
 def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, rel_gap: float, threads: int,
-                   elastic: bool = False, search: LocalSearch | None) -> tuple[SitingSolution, ModelIndex]:
+                   elastic: bool = False, search: LocalSearch | None, base_plan: pd.DataFrame | None = None,
+                   watch: SolveWatch | None = None) -> tuple[SitingSolution, ModelIndex]:
     """``solve_problem``, and where each decision lives in the solution's columns."""
+    began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
+    start = None
+    if base_plan is not None:
+        if backend != "highs":
+            raise ScenarioError("a warm start needs the highs backend (solver.backend)")
+        start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+    left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
     beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
-    result = solve_milp(m, backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads, companion=beside)
+    result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
+                        watch=watch)
+    if base_plan is not None:
+        note = " + a warm start from the base run's plan" if start is not None else \
+            " (the base run's plan could not be repaired in time: solved cold)"
+        result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     return read_solution(problem, idx, arcs, result), idx
 
 
@@ -67,10 +83,10 @@ def solve_phases(problems: Sequence[SitingProblem], years: Sequence[int], *, dis
                  capital: BuildCapital | None = None, budget_per_year: float | None = None,
                  backend: str = "highs", time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                  elastic: bool = False, plant_technology: str | None = None,
-                 search: LocalSearch | None = LocalSearch()) -> PhasedSolution:
+                 search: LocalSearch | None = LocalSearch(), watch: SolveWatch | None = None) -> PhasedSolution:
     """Solve one problem per year as one linked MILP (see ``formulation.build_phased_milp``). With HiGHS the
     linked model starts from the last year's own plan (solved alone, ``search`` beside it), then timed
-    (built when it pays) with its decisions fixed."""
+    (built when it pays) with its decisions fixed. ``watch`` sees the linked solve."""
     phased = build_phased_milp(problems, years, discount_rate=discount_rate, capital=capital,
                                budget_per_year=budget_per_year, elastic=elastic, plant_technology=plant_technology)
     began = time.perf_counter()
@@ -80,7 +96,7 @@ def solve_phases(problems: Sequence[SitingProblem], years: Sequence[int], *, dis
         start = _last_year_start(phased.model, phased.problems[-1], last.first, last.end, time_limit, rel_gap,
                                  threads, search)
     result = solve_milp(phased.model, backend, time_limit=max(0.0, time_limit - (time.perf_counter() - began)),
-                        rel_gap=rel_gap, threads=threads, start=start)
+                        rel_gap=rel_gap, threads=threads, start=start, watch=watch)
     note = " + a start from the last year's own plan, timed" if start is not None else ""
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     return read_phased_solution(phased, result)
@@ -108,22 +124,30 @@ def _last_year_start(m: LinearModel, last: SitingProblem, first: int, end: int, 
 # ----------------------------------------------------------------------------- scenarios
 
 def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-                   rel_gap: float | None = None, region: Region | None = None) -> SitingPlan:
-    """Solve the scenario's siting MILP. Raises InfeasibleError (with an Explanation) when no plan exists."""
+                   rel_gap: float | None = None, region: Region | None = None, base_plan: pd.DataFrame | None = None,
+                   watch: SolveWatch | None = None) -> SitingPlan:
+    """Solve the scenario's siting MILP. Raises InfeasibleError (with an Explanation) when no plan exists.
+    ``base_plan``: a base run's facilities table to start from (one-year scenarios); ``watch``: progress, stop."""
     solver = scenario.solver
     backend = backend or solver.backend
     time_limit = solver.time_limit_s if time_limit is None else time_limit
     rel_gap = solver.rel_gap if rel_gap is None else rel_gap
     if scenario.phasing.years:  # one linked model over the years; each year loads its own region
-        return solve_phased(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
+        if base_plan is not None:
+            raise ScenarioError("key 'phasing.years': a warm start is for one-year what-ifs; a phased run starts "
+                                "from its last year's own plan")
+        return solve_phased(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch)
     if scenario.uncertainty is not None:  # one linked model over the futures; each loads its own region
+        if base_plan is not None:
+            raise ScenarioError("key 'uncertainty': a warm start is for one-year what-ifs; a plan for several "
+                                "futures starts from the central future's own plan")
         return solve_futures(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
     raise_if_unreachable(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
     solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
-                             search=scenario_search(scenario))
+                             search=scenario_search(scenario), base_plan=base_plan, watch=watch)
     if solution.result.status == MilpStatus.INFEASIBLE:
         explanation = explain(problem, names, backend=backend, time_limit=time_limit,
                               max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
@@ -147,7 +171,7 @@ def explain(problem: SitingProblem, names: pd.DataFrame, *, backend: str = "high
 
 
 def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-                 rel_gap: float | None = None) -> SitingPlan:
+                 rel_gap: float | None = None, watch: SolveWatch | None = None) -> SitingPlan:
     """The plan of the last phasing year, its facilities with ``year_built`` / ``year_stopped`` and its
     ``capacity_path`` per year. Raises InfeasibleError (with an Explanation) when no plan exists."""
     years, solver = scenario.phasing.years, scenario.solver
@@ -173,7 +197,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
     options = dict(discount_rate=scenario.economics.discount_rate, capital=build_capital(scenario),
                    budget_per_year=_budget(scenario), backend=backend, plant_technology="incinerator")
     phased = solve_phases(problems, years, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
-                          search=scenario_search(scenario), **options)
+                          search=scenario_search(scenario), watch=watch, **options)
     if phased.result.status == MilpStatus.INFEASIBLE:
         elastic = solve_phases(problems, years, time_limit=time_limit, rel_gap=0.01, elastic=True,
                                search=scenario_search(scenario), **options)
@@ -265,11 +289,9 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
     linked = build_futures_milp(problems, weights, objective=objective, optima=optima, policy_scope=policy_scope)
     start, started_from = None, ""
     if backend == "highs":
-        for i in sorted(range(len(names)), key=lambda i: (i != central, -weights[i], i)):
-            start = start_from(linked, decisions[i], time_limit=START_SHARE * time_limit, threads=threads)
-            if start is not None:
-                started_from = f" + a start from the plan for future '{names[i]}'"
-                break
+        start, how = start_from(linked, decisions[central], time_limit=START_SHARE * time_limit, threads=threads)
+        if start is not None:
+            started_from = f" + a start from the plan for the central future '{names[central]}', {how}"
     left = max(1.0, time_limit - (time.perf_counter() - began))
     result = solve_milp(linked.model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, start=start)
     if result.status == MilpStatus.INFEASIBLE:

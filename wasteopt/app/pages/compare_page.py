@@ -1,13 +1,14 @@
-"""Compare page: KPIs and goals side by side (and as CSV), charts, and a map of what differs between two runs."""
+"""Compare page: a base run and the others against it (KPIs with Δ and Δ %, cost differences inside the proven
+gaps marked, goals, CSV), difference charts, and a map of what differs between two runs."""
 import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
-from wasteopt.app.tables import (balance_chart, capture_chart, goals_table, kpi_bar, kpi_table, prefecture_balance,
+from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
                                  styled_goals)
+from wasteopt.compare import delta_and_goals_frame
 from wasteopt.errors import WasteoptError
 from wasteopt.export import csv_bytes
-from wasteopt.kpi import comparison_frame
 from wasteopt.ui_text import t
 
 L = lang()
@@ -25,17 +26,24 @@ if len(chosen) < 2:
     st.info(t("pick_two", L))
     st.stop()
 
-kpis = {run_id: runs[run_id].kpis for run_id in chosen}
-st.caption(" · ".join(f"**{run_id}** = {runs[run_id].name}" for run_id in chosen))
+base_id = st.selectbox(t("compare_base", L), chosen, index=0, key="compare_base", format_func=labels.get)
+chosen = [base_id, *(run_id for run_id in chosen if run_id != base_id)]
+# columns and legends show titles; a title two runs share gets the run id
+titles = [runs[run_id].title(L) for run_id in chosen]
+names = {run_id: title if titles.count(title) == 1 else f"{title} · {run_id}" for run_id, title in zip(chosen, titles)}
+kpis = {names[run_id]: runs[run_id].kpis for run_id in chosen}
+base = names[base_id]
+st.caption("  \n".join(f"**{names[run_id]}** = {run_id}" + (f" — {runs[run_id].note}" if runs[run_id].note else "")
+                       for run_id in chosen))
 st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
-st.table(kpi_table(kpis, L).set_index(t("kpi", L)))
-st.download_button(f"⬇ {t('download_compare', L)}", csv_bytes(comparison_frame(kpis)),
+st.table(delta_table(kpis, base, L).set_index(t("kpi", L)))
+st.download_button(f"⬇ {t('download_compare', L)}", csv_bytes(delta_and_goals_frame(kpis, base)),
                    file_name="wasteopt_compare.csv", mime="text/csv", key="download_compare")  # BOM: Excel reads 汉字
 
 try:
-    layers = {run_id: run_layers(runs[run_id]) for run_id in chosen}
+    layers = {names[run_id]: run_layers(runs[run_id]) for run_id in chosen}
     region = run_region(runs[chosen[0]])
 except (WasteoptError, OSError) as error:
     show_error(error)
@@ -51,11 +59,12 @@ KPI_BARS = [  # (KPI, title, scale, number format), three per row
 ]
 for row in range(0, len(KPI_BARS), 3):
     for column, (key, title, scale, number_format) in zip(st.columns(3), KPI_BARS[row:row + 3]):
-        column.altair_chart(kpi_bar(kpis, key, title, L, scale, number_format), width="stretch")
+        column.altair_chart(kpi_delta_bar(kpis, base, key, title, L, scale, number_format), width="stretch")
+st.caption(t("delta_note", L))
 
 st.subheader(t("diff_map", L))
 left, right = st.columns(2)
-base = left.selectbox(t("diff_base", L), chosen, index=0, key="diff_base")
-other = right.selectbox(t("diff_other", L), chosen, index=1, key="diff_other")
-st.pydeck_chart(diff_deck(layers[base], layers[other], region.prefecture_boundaries, L), height=560, key="diff_map")
+left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key="diff_base")
+right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key="diff_other")
+st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L), height=560, key="diff_map")
 st.markdown(diff_legend(L), unsafe_allow_html=True)

@@ -1,17 +1,21 @@
-"""Scenario page: load or upload a scenario, turn the knobs, see the effective YAML, solve with progress."""
+"""Scenario page: load or upload a scenario, turn the knobs, see the effective YAML, name the run, solve with
+progress (the solve outlives the page), rename and annotate the result."""
 import hashlib
-import logging
 import time
+
 import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
+from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
-from wasteopt.app.state import KNOB_PREFIX, lang, remember_run, run_labels, saved_runs, show_error
-from wasteopt.app.tables import goals_table, kpi_table, styled_goals
-from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
+                                show_error)
+from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
+from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.run_folder import RunFolder
+from wasteopt.scenario_changes import changes_text, scenario_changes
 from wasteopt.ui_text import t
 
 L = lang()
@@ -79,7 +83,6 @@ with network:
     st.markdown(f"**{t('network', L)}**")
     low, high = span("max_haul_km", 20.0, 400.0)
     knob(st.slider, "max_haul_km", "max_haul", min_value=low, max_value=high, step=5.0)
-    knob(st.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
 with lines:
     st.markdown(f"**{t('incinerator', L)}**")
     knob(st.multiselect, "line_sizes", "line_sizes", options=line_size_options(st.session_state[KNOB_PREFIX + "line_sizes"]),
@@ -133,35 +136,56 @@ with st.expander(t("effective_yaml", L)):
                        file_name=service.safe_file_stem(scenario.name) + ".yaml", key="download_yaml")
 
 
-def solve(scenario) -> dict:
-    """Solve in a worker thread while a progress bar counts the time limit down; an outcome dict for the page."""
-    limit = scenario.solver.time_limit_s
-    started = time.monotonic()
-    future = service.start_solve(scenario)
-    bar = st.progress(0.0, text=t("solving", L, limit=limit))
-    while not future.done():
-        elapsed = time.monotonic() - started
-        bar.progress(min(elapsed / limit, 0.99), text=f"{t('solving', L, limit=limit)} {elapsed:.0f} s")
-        time.sleep(0.2)
+st.subheader(t("solve_section", L))
+changes = scenario_changes(base, scenario)
+st.caption(f"{t('changes_from_config', L)}: {changes_text(changes, L) or t('no_changes', L)}")
+name_column, note_column = st.columns([1, 2])
+name_column.text_input(t("run_label", L), key=RUN_PREFIX + "label", placeholder=base.name)
+note_column.text_input(t("run_note", L), key=RUN_PREFIX + "note")
+solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
+knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
+knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
+budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
+# a what-if starts from the plan of the run the planner is looking at (a one-year run of this config)
+start_record = service.registry().get(st.session_state.get(CURRENT_RUN) or "")
+warm_start = service.warm_start_run(start_record, scenario)
+st.session_state.setdefault(RUN_PREFIX + "warm", True)
+warm = warm_start is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
+if solve_column.button(t("solve", L), type="primary", key="solve"):
+    job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
+                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start if warm else None)
+    st.session_state["job"] = job.job_id
+    st.session_state.pop("outcome", None)
+
+
+def wait_for(job) -> None:
+    """Show the running solve (time, best plan and bound, a Stop button) until it ends. Leaving the page ends
+    this wait, not the solve: the job id stays in the session and the page, drawn again, picks the job up."""
+    if st.button(t("stop", L), key="stop", icon=":material/stop:"):
+        job.watch.stop()
+    divisor, unit_text = (1e4, "万元/yr") if scenario.objective.kind == "min_cost" else (1.0, scenario.objective.kind)
+    bar, line, chart = st.progress(0.0), st.empty(), st.empty()
+    shown = -1
+    while not job.done():
+        elapsed = job.elapsed()
+        text = t("stopping", L) if job.watch.stopped else \
+            t("solving", L, gap=100 * job.rel_gap, limit=job.time_limit_s, elapsed=elapsed)
+        bar.progress(min(elapsed / job.time_limit_s, 0.99), text=text)
+        history = list(job.watch.history)
+        if history and len(history) != shown:
+            shown, last = len(history), history[-1]
+            money = (lambda v: "–" if v is None else f"{v / divisor:,.0f} {unit_text}")
+            line.caption(t("progress_gap", L, elapsed=last.seconds, best=money(last.best), bound=money(last.bound),
+                           gap="–" if last.gap is None else f"{100 * last.gap:.2f} %"))
+            chart.altair_chart(progress_chart(history, L, divisor, unit_text), width="stretch")
+        time.sleep(0.5)
     bar.empty()
-    try:
-        run = future.result()
-    except InfeasibleError as error:
-        if error.explanation is None:  # no plan found in time, none proven impossible
-            return {"error": str(error), "kind": type(error).__name__, "hash": scenario.content_hash()}
-        return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
-                "hash": scenario.content_hash()}
-    except WasteoptError as error:
-        return {"error": str(error), "kind": type(error).__name__, "hash": scenario.content_hash()}
-    except Exception as error:  # a bug, not bad input: one line for the planner, the traceback (and any
-        logging.getLogger("wasteopt.app").exception("solve failed")  # server path) only in the server log
-        return {"error": f"internal error ({type(error).__name__}); see the server log", "kind": "internal",
-                "hash": scenario.content_hash()}
-    return {"run_id": run.record.run_id, "reused": run.reused, "hash": scenario.content_hash()}
 
 
-if st.button(t("solve", L), type="primary", key="solve"):
-    st.session_state["outcome"] = solve(scenario)
+if (job := find_job(st.session_state.get("job"))) is not None:
+    wait_for(job)
+    st.session_state["outcome"] = job.outcome()
+    del st.session_state["job"]
 
 outcome = st.session_state.get("outcome")
 if outcome:
@@ -179,7 +203,8 @@ if outcome:
     else:
         remember_run(record)
         kpis = record.kpis
-        status = t("status_optimal", L) if kpis["status"] == "optimal" else (
+        stopped = "interrupt" in (kpis.get("solver_message") or "").lower()  # the planner pressed Stop
+        status = t("status_optimal", L) if kpis["status"] == "optimal" else t("status_stopped", L) if stopped else (
             t("status_time_limit", L) if kpis["status"] == "time_limit" else kpis["status"])
         gap = "–" if kpis["gap"] is None else f"{100 * kpis['gap']:.2f} %"
         if outcome["reused"]:
@@ -187,7 +212,14 @@ if outcome:
         message = t("solved", L, status=status, gap=gap, seconds=kpis["solve_seconds"] or 0.0)
         (st.success if kpis["status"] == "optimal" else st.warning)(message)
         st.caption(t("saved_run", L, run_id=record.run_id, out_dir=record.out_dir))
-        label = record.run_id
+        st.markdown(f"**{record.title(L)}**" + (f"  \n{record.note}" if record.note else ""))
+        with st.expander(t("rename_run", L)):
+            new_label = st.text_input(t("run_label", L), value=record.label, key=f"rename.label.{record.run_id}")
+            new_note = st.text_input(t("run_note", L), value=record.note, key=f"rename.note.{record.run_id}")
+            if st.button(t("save_label", L), key=f"rename.save.{record.run_id}"):
+                service.registry().rename(record.run_id, label=new_label, note=new_note)
+                st.rerun()
+        label = record.title(L)
         st.markdown(f"**{t('goals', L)}**")
         st.table(styled_goals(goals_table({label: kpis}, L).set_index(t("goal", L))))
         st.markdown(f"**{t('kpis', L)}**")
