@@ -70,8 +70,8 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
 
 
 def warm_start_run(record: RunRecord | None, scenario: Scenario) -> RunRecord | None:
-    """``record`` if ``scenario`` (one year, one future) can warm-start from it: a one-year run with its files, of the same config
-    (the planner's what-if of it); else None."""
+    """``record`` if ``scenario`` (one year, one future) can warm-start from it: a one-year run with its files,
+    of the same config (the planner's what-if of it); else None."""
     if (record is None or scenario.phasing.years or scenario.uncertainty is not None or not has_files(record)
             or record.name != scenario.name):
         return None
