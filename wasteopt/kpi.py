@@ -319,9 +319,9 @@ def kpi_text(kpis: dict) -> str:
                   f"  {'future':<28} {'weight':>6} {'own optimum 万元/yr':>19} {'robust plan 万元/yr':>19}"
                   f" {'raw MSW landfilled t/d':>23}"]
         for row in kpis["futures"]:
-            cost = row["robust_cost_wan_cny"]
+            cost = "—" if row["robust_cost_wan_cny"] is None else format(row["robust_cost_wan_cny"], ",.0f")
             lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f}"
-                         f" {'—' if cost is None else format(cost, ',.0f'):>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
+                         f" {cost:>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
         for key, label in (("expected_cost_wan_cny", "expected cost of the robust plan"),
                            ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
                            ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):

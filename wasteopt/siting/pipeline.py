@@ -23,8 +23,8 @@ from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
-from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp, build_phased_milp,
-                                         prepare_arcs, read_phased_solution, read_solution)
+from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,
+                                         build_phased_milp, prepare_arcs, read_phased_solution, read_solution)
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
