@@ -114,6 +114,8 @@ uncertainty:
     ("0.5", "demand: {growth_per_year: 0.9}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
      "key 'demand.growth_per_year': Input should be less than or equal to 0.3"),
     ("0.5", "region: {target_year: 2030}", "key 'uncertainty.futures.1.changes.region' (upload, line 11): unknown key"),
+    ("0.5", "demand: {growth_per_year: 0.04}\n    - {name: robust, weight: 0}", "key 'uncertainty' (upload, line 2): "
+     "Value error, futures: 'robust' names the plan for all futures; call the future otherwise"),
 ])
 def test_bad_futures_name_the_key_and_line(weight, changes, message):
     with pytest.raises(ScenarioError) as error:

@@ -476,6 +476,8 @@ class UncertaintySettings(_Section):
         names = [f.name for f in self.futures]
         if len(set(names)) != len(names):
             raise ValueError(f"futures: names must differ ({', '.join(names)})")
+        if "robust" in names:
+            raise ValueError("futures: 'robust' names the plan for all futures; call the future otherwise")
         return self
 
 

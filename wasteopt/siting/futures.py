@@ -112,14 +112,6 @@ def plant_decisions(idx: ModelIndex, x: np.ndarray) -> dict[str, np.ndarray]:
     return {site: np.round(x[cols]) for site, cols in plant_columns(idx).items()}
 
 
-def block_costs(futures: FuturesModel, x: np.ndarray) -> list[float]:
-    """Each future's annual cost (CNY/yr) in a solution of the linked model, at weight 1."""
-    cost = futures.model.cost_vector()
-    scale = [w if futures.objective == "expected" else 1.0 for w in futures.weights]
-    return [float(cost[b.first:b.end] @ x[b.first:b.end]) / s if s > 0 else float("nan")
-            for b, s in zip(futures.blocks, scale)]
-
-
 def read_futures_solution(futures: FuturesModel, result: MilpResult) -> list[SitingSolution]:
     return [read_solution(p, b.index, b.arcs, result) for p, b in zip(futures.problems, futures.blocks)]
 
