@@ -424,8 +424,11 @@ def chart_futures(kpis: dict) -> bytes:
         values = grid.to_numpy(float)
         ax.imshow(np.nan_to_num(values, nan=np.nanmax(values) if np.isfinite(values).any() else 0.0), cmap=cmap,
                   aspect="auto")
+        low, high = (np.nanmin(values), np.nanmax(values)) if np.isfinite(values).any() else (0.0, 0.0)
         for (i, j), value in np.ndenumerate(values):
-            ax.text(j, i, "—" if np.isnan(value) else f"{value:,.0f}", ha="center", va="center", fontsize=8)
+            dark = high > low and value > low + 0.6 * (high - low)  # white on the darkest cells
+            ax.text(j, i, "—" if np.isnan(value) else f"{value:,.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
         ax.set_xticks(range(len(futures)), futures, rotation=30, ha="right", fontsize=8)
         ax.set_yticks(range(len(plans)), [plan_label(p) for p in plans] if ax is axes[0] else [""] * len(plans),
                       fontsize=8)
