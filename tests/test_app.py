@@ -191,6 +191,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     app.switch_page(f"{PAGES}/export_page.py").run()
     assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
 
+    app.switch_page(f"{PAGES}/robust_page.py").run()  # one-future runs only: the page says how to get one
+    assert not app.exception and "uncertainty" in app.info[0].value
+
 
 def test_a_saved_runs_plants_can_be_kept_for_a_what_if(app, runs_dir):
     solve(app)

@@ -34,10 +34,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def runs_dir(tmp_path_factory) -> Path:
+    """The app's runs/ folder (its registry and run folders)."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def app_url(runs_dir):
     """`streamlit run app.py` on a free localhost port, with its own runs/ folder."""
     port = _free_port()
-    env = {**os.environ, "WASTEOPT_RUNS_DIR": str(tmp_path_factory.mktemp("runs"))}
+    env = {**os.environ, "WASTEOPT_RUNS_DIR": str(runs_dir)}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / "streamlit.log", "w+")
     server = subprocess.Popen(
@@ -285,3 +291,44 @@ def test_stop_ends_a_long_solve_with_its_best_plan(page, app_url):
     expect(page.get_by_text(re.compile(r"求解完成：已停止（保留最好方案.*差距 [\d.]+ %"))).to_be_visible()
     expect(page.get_by_text(re.compile("最大运距 150 km → 155 km")).first).to_be_visible()
     page.screenshot(path=ARTIFACTS / "stopped.png", full_page=True)
+
+
+def test_robustness_page_and_report_section_in_the_browser(page, app_url, runs_dir, tiny_seeds, tmp_path):
+    """A plan for three futures on two real counties (see test_futures.py), solved into the app's runs folder:
+    the robustness page shows its figures and both heat maps in 中文 and English, and its report's futures
+    section (heat map image and table) renders."""
+    from playwright.sync_api import expect
+    from test_futures import write_tiny_futures
+
+    from wasteopt import load_scenario, run_scenario
+    from wasteopt.runs import RunRegistry
+
+    scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
+    run_scenario(scenario, runs_dir / "futures", registry=RunRegistry(runs_dir / "registry.sqlite"), source="test",
+                 report=True)
+    page.goto(app_url)
+    _wait_idle(page)
+    page.get_by_test_id("stSidebar").get_by_text("中文").click()
+    _wait_idle(page)
+    _go(page, "多情景稳健性")
+    expect(page.get_by_test_id("stMetric").filter(has_text="随机解价值 VSS (万元/年)")).to_contain_text("-1,709")
+    expect(page.get_by_test_id("stMetric").filter(has_text="完全信息期望价值 EVPI (万元/年)")).to_contain_text("2,146")
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    expect(page.get_by_text("中心情景：mid")).to_be_visible()
+    page.get_by_test_id("stVegaLiteChart").first.locator("canvas, svg").first.wait_for()
+    page.wait_for_timeout(1500)  # let Vega draw
+    page.screenshot(path=ARTIFACTS / "robust.png", full_page=True)
+
+    page.get_by_test_id("stSidebar").get_by_text("English").click()
+    page.get_by_role("heading", name="Robustness").wait_for()
+    expect(page.get_by_test_id("stMetric").filter(has_text="value of the stochastic solution, VSS")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "robust_en.png", full_page=True)
+
+    page.goto((runs_dir / "futures" / "report.html").as_uri())
+    section = page.get_by_role("heading", name="多情景稳健规划 One plan for several futures (3)")
+    expect(section).to_be_visible()
+    heat_map = page.get_by_alt_text("cost and landfill per plan and future")
+    expect(heat_map).to_be_visible()
+    assert heat_map.evaluate("img => img.naturalWidth") > 0
+    heat_map.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "report_futures.png")

@@ -120,8 +120,41 @@ def compute_kpis(plan: SitingPlan) -> dict:
     if plan.capacity_path is not None:
         kpis["capacity_path"] = [{k: _round(v, 1) if isinstance(v, float) else int(v) for k, v in row.items()}
                                  for row in plan.capacity_path.to_dict("records")]
+    if plan.futures is not None:
+        kpis.update(futures_kpis(plan.futures))
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def futures_kpis(assessment) -> dict:
+    """A plan for several futures: each future (weight, own optimum, the robust plan's cost and raw landfill
+    there), every plan × future, the expected costs, VSS and EVPI (万元/yr)."""
+    outcomes = assessment.outcomes
+    robust = outcomes[outcomes["plan"] == "robust"].set_index("future")
+    def wan(cny) -> float | None:  # None: the plan cannot operate there
+        return _round(cny / 1e4, 1)
+
+    futures = [{"name": row.name, "weight": row.weight, "optimum_wan_cny": wan(row.optimum_cny),
+                "optimum_gap": _round(row.optimum_gap, 6),
+                "robust_cost_wan_cny": wan(robust.at[row.name, "cost_cny"]),
+                "robust_raw_msw_landfill_tpd": _round(robust.at[row.name, "raw_msw_landfill_tpd"], 1)}
+               for row in assessment.futures.itertuples(index=False)]
+    table = [{"plan": row.plan, "future": row.future, "cost_wan_cny": wan(row.cost_cny),
+              "raw_msw_landfill_tpd": _round(row.raw_msw_landfill_tpd, 1),
+              "status": row.status} for row in outcomes.itertuples(index=False)]
+    plans = list(dict.fromkeys(outcomes["plan"]))
+    return {
+        "futures_objective": assessment.objective,
+        "futures_policy_scope": assessment.policy_scope,
+        "central_future": assessment.central,
+        "futures": futures,
+        "futures_outcomes": table,
+        "expected_cost_wan_cny_by_plan": {plan: wan(assessment.expected_cost(plan)) for plan in plans},
+        "expected_cost_wan_cny": wan(assessment.expected_cost("robust")),
+        "worst_case_raw_msw_landfill_tpd": _round(robust["raw_msw_landfill_tpd"].max(), 1),
+        "value_of_stochastic_solution_wan_cny": wan(assessment.value_of_stochastic_solution),
+        "expected_value_of_perfect_information_wan_cny": wan(assessment.value_of_perfect_information),
+    }
 
 
 def _transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> dict:
@@ -280,6 +313,20 @@ def kpi_text(kpis: dict) -> str:
             lines.append(f"  {row['year']:>6} {row['demand_tpd']:>9,.0f} {row['capacity_tpd']:>13,.0f} {row['new_plants']:>11}"
                          f" {row['raw_msw_landfill_tpd']:>23,.0f} {row['landfills_stopped']:>18}"
                          f" {row['capital_spent_wan_cny']:>12,.0f}")
+    if kpis.get("futures"):
+        lines += ["", f"  futures ({kpis['futures_objective']}, policy {kpis['futures_policy_scope']}; the plan's KPIs "
+                  f"above are those of the central future, {kpis['central_future']}):",
+                  f"  {'future':<28} {'weight':>6} {'own optimum 万元/yr':>19} {'robust plan 万元/yr':>19}"
+                  f" {'raw MSW landfilled t/d':>23}"]
+        for row in kpis["futures"]:
+            cost = "—" if row["robust_cost_wan_cny"] is None else format(row["robust_cost_wan_cny"], ",.0f")
+            lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f}"
+                         f" {cost:>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
+        for key, label in (("expected_cost_wan_cny", "expected cost of the robust plan"),
+                           ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
+                           ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):
+            value = kpis.get(key)
+            lines.append(f"  {label:<40} {'—' if value is None else format(value, ',.0f'):>14} 万元/yr")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"

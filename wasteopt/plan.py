@@ -17,6 +17,40 @@ PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": 
 
 
 @dataclass(frozen=True)
+class FuturesAssessment:
+    """A plan for several futures beside each future's own plan, every plan priced in every future.
+
+    futures: per future name, weight and its own optimum (``optimum_cny``, CNY/yr) with that solve's gap.
+    outcomes: per plan ('robust' or the name of the future it was made for) and future: annual cost
+      (``cost_cny``, plants fixed, flows chosen again) and raw MSW landfilled (``raw_msw_landfill_tpd``, the
+      shortfall: the cap priced instead of enforced); cost NaN when the plan cannot be operated there.
+    central: the future with the largest weight, whose plan the value of the stochastic solution compares with.
+    """
+
+    objective: str
+    policy_scope: str
+    central: str
+    futures: pd.DataFrame
+    outcomes: pd.DataFrame
+
+    def expected_cost(self, plan: str) -> float:
+        """Σ weight × cost of ``plan`` over the futures, CNY/yr (NaN if it fails in one)."""
+        rows = self.outcomes[self.outcomes["plan"] == plan].set_index("future")["cost_cny"]
+        weights = self.futures.set_index("name")["weight"]
+        return float((rows.reindex(weights.index) * weights).sum(min_count=len(weights)))
+
+    @property
+    def value_of_stochastic_solution(self) -> float:
+        """E[cost of the central future's plan] − E[cost of the robust plan], CNY/yr."""
+        return self.expected_cost(self.central) - self.expected_cost("robust")
+
+    @property
+    def value_of_perfect_information(self) -> float:
+        """E[cost of the robust plan] − Σ weight × each future's own optimum, CNY/yr."""
+        return self.expected_cost("robust") - float((self.futures["weight"] * self.futures["optimum_cny"]).sum())
+
+
+@dataclass(frozen=True)
 class SitingPlan:
     """Where every stream goes, which plants exist/expand/open, and how sure the solver is.
 
@@ -43,6 +77,7 @@ class SitingPlan:
     demand: pd.DataFrame = field(repr=False)
     message: str = ""
     capacity_path: pd.DataFrame | None = field(default=None, repr=False)  # phased plans: one row per year
+    futures: FuturesAssessment | None = field(default=None, repr=False)  # plans for several futures
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}

@@ -388,6 +388,82 @@ def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
     return figure_png(fig)
 
 
+FUTURES_SHEET = "多情景 futures"
+ROBUST_PLAN = "robust"
+
+
+def plan_label(plan: str) -> str:
+    """'稳健方案 robust plan', or the plan made for one future alone."""
+    return "稳健方案 robust plan" if plan == ROBUST_PLAN else f"仅为 {plan} 规划 plan for {plan} alone"
+
+
+def futures_table(kpis: dict) -> pd.DataFrame:
+    """A plan for several futures: every plan (robust, and each future's own) in every future: annual cost and
+    raw MSW landfilled with its plants fixed; the expected cost per plan."""
+    rows = pd.DataFrame(kpis["futures_outcomes"])
+    weight = {f["name"]: f["weight"] for f in kpis["futures"]}
+    expected = kpis["expected_cost_wan_cny_by_plan"]
+    return pd.DataFrame({
+        "方案 plan": rows["plan"].map(plan_label),
+        "情景 future": rows["future"] + rows["future"].map(lambda f: f" (权重 weight {weight[f]:g})"),
+        "年成本 cost (万元/yr)": rows["cost_wan_cny"],
+        "原生垃圾填埋 raw MSW landfilled (t/d)": rows["raw_msw_landfill_tpd"],
+        "期望年成本 expected cost (万元/yr)": rows["plan"].map(expected),
+    })
+
+
+def chart_futures(kpis: dict) -> bytes:
+    """Heat maps plan × future: annual cost (万元/yr) and raw MSW landfilled (t/d), values written in."""
+    rows = pd.DataFrame(kpis["futures_outcomes"])
+    plans, futures = list(dict.fromkeys(rows["plan"])), [f["name"] for f in kpis["futures"]]
+    fig = new_figure(11, 1.2 + 0.9 * len(plans))
+    axes = fig.subplots(1, 2)
+    for ax, column, title, cmap in ((axes[0], "cost_wan_cny", "年成本 annual cost (万元/yr)", "Oranges"),
+                                    (axes[1], "raw_msw_landfill_tpd", "原生垃圾填埋 raw MSW landfilled (t/d)", "Reds")):
+        grid = rows.pivot(index="plan", columns="future", values=column).reindex(index=plans, columns=futures)
+        values = grid.to_numpy(float)
+        ax.imshow(np.nan_to_num(values, nan=np.nanmax(values) if np.isfinite(values).any() else 0.0), cmap=cmap,
+                  aspect="auto")
+        low, high = (np.nanmin(values), np.nanmax(values)) if np.isfinite(values).any() else (0.0, 0.0)
+        for (i, j), value in np.ndenumerate(values):
+            dark = high > low and value > low + 0.6 * (high - low)  # white on the darkest cells
+            ax.text(j, i, "—" if np.isnan(value) else f"{value:,.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+        ax.set_xticks(range(len(futures)), futures, rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(plans)), [plan_label(p) for p in plans] if ax is axes[0] else [""] * len(plans),
+                      fontsize=8)
+        ax.set_title(title, fontsize=10)
+    return figure_png(fig)
+
+
+def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
+    """A plan for several futures: VSS and EVPI, the heat maps and the table; nothing for one future."""
+    if FUTURES_SHEET not in tables:
+        return ""
+    objective = {"expected": "期望成本最低 least expected cost", "worst_case": "最坏情景成本最低 least worst-case cost",
+                 "min_max_regret": "最大遗憾最小 least maximum regret"}[kpis["futures_objective"]]
+    scope = {"every_future": "每种情景都须满足政策 the policy holds in every future",
+             "expected_only": "政策仅按加权平均满足 the policy holds on the weighted mean"}[kpis["futures_policy_scope"]]
+
+    def wan(key: str) -> str:
+        value = kpis.get(key)
+        return "—" if value is None else f"{value:,.1f} 万元/yr"
+
+    return (f'<h2>多情景稳健规划 One plan for several futures ({len(kpis["futures"])})</h2>'
+            f'<p>目标 objective: {objective}; {scope}. 中心情景 central future: {html.escape(kpis["central_future"])}.</p>'
+            f'<p>稳健方案期望年成本 expected cost of the robust plan: {wan("expected_cost_wan_cny")}; '
+            f'随机解价值 value of the stochastic solution (VSS): {wan("value_of_stochastic_solution_wan_cny")}; '
+            f'完全信息期望价值 expected value of perfect information (EVPI): '
+            f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '
+            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>'
+            '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋'
+            '（按填埋费计入成本）；VSS 为负时，即稳健方案每年多花这些钱，使每种情景都不填埋原生垃圾。— : 该方案在此情景下无法运行 '
+            'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so a '
+            'capacity shortfall shows as raw MSW landfilled (costed at the gate fee); a negative VSS is what the robust '
+            'plan pays a year to keep raw MSW out of landfill in every future. — : the plan cannot operate there.</p>'
+            f'{_img(chart_futures(kpis), "cost and landfill per plan and future")}{_html_table(tables[FUTURES_SHEET])}')
+
+
 def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     plants = facilities[facilities["status"].isin(["new", "expanded"])].sort_values(["status", "capacity_tpd"],
                                                                                       ascending=[False, False])
@@ -435,10 +511,9 @@ def assumption_table(scenario: Scenario) -> pd.DataFrame:
         section = getattr(scenario, section_name)
         if not isinstance(section, BaseModel):
             continue
+        values = section.model_dump(mode="json")  # nested settings and lists of them (uncertainty.futures) too
         for name, field in type(section).model_fields.items():
-            value = getattr(section, name)
-            shown = json.dumps(value.model_dump(mode="json") if isinstance(value, BaseModel) else value,
-                               ensure_ascii=False)
+            shown = json.dumps(values[name], ensure_ascii=False)
             rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
                          "说明 meaning / source": field.description or ""})
     return pd.DataFrame(rows)
@@ -519,6 +594,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
         **({PATH_SHEET: capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
+        **({FUTURES_SHEET: futures_table(kpis)} if kpis.get("futures") else {}),
         "填埋场 landfills": landfill_table(region, flows, facilities),
         "假设 assumptions": assumption_table(scenario),
     }
@@ -552,6 +628,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
+{_futures_html(kpis, tables)}
 {_backtest_html(run, region, facilities, tables)}
 <h2>新建与扩建设施 New and expanded facilities ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}

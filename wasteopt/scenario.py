@@ -431,6 +431,56 @@ class PolicySettings(_Section):
         "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
 
 
+FUTURE_SECTIONS = ("demand", "sorting", "incinerator", "landfill", "transport", "economics", "cd", "transfer")
+
+
+class FutureChanges(_Section):
+    """What differs in one future, with the keys of the scenario (as in an ``extends:`` variant): growth,
+    sorting (``demand.sorted_out_share`` or ``sorting.capture``), calibration and costs. Build options
+    (line sizes, candidate sites) are the same in every future: the plan is one."""
+
+    demand: dict[str, Any] | None = None
+    sorting: dict[str, Any] | None = None
+    incinerator: dict[str, Any] | None = None
+    landfill: dict[str, Any] | None = None
+    transport: dict[str, Any] | None = None
+    economics: dict[str, Any] | None = None
+    cd: dict[str, Any] | None = None
+    transfer: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.model_dump(mode="python").items() if value is not None}
+
+
+class Future(_Section):
+    name: str = Field(min_length=1, max_length=100)
+    weight: float = Field(ge=0, le=1, description="probability of this future; the weights sum to 1")
+    changes: FutureChanges = FutureChanges()
+
+
+class UncertaintySettings(_Section):
+    """One plan for several futures (a two-stage model): build decisions shared, flows and landfill use per
+    future. expected: min Σ weight × annual cost; worst_case: min the largest annual cost; min_max_regret:
+    min the largest excess over each future's own optimum. policy_scope: the policy caps hold in every
+    future, or only on the weighted mean of the futures (expected_only)."""
+
+    futures: list[Future] = Field(min_length=2, max_length=20)
+    objective: Literal["expected", "worst_case", "min_max_regret"] = "expected"
+    policy_scope: Literal["every_future", "expected_only"] = "every_future"
+
+    @model_validator(mode="after")
+    def _weights_and_names(self):
+        total = sum(f.weight for f in self.futures)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"futures: the weights must sum to 1 (they sum to {total:g})")
+        names = [f.name for f in self.futures]
+        if len(set(names)) != len(names):
+            raise ValueError(f"futures: names must differ ({', '.join(names)})")
+        if "robust" in names:
+            raise ValueError("futures: 'robust' names the plan for all futures; call the future otherwise")
+        return self
+
+
 class SolverSettings(_Section):
     backend: Literal["highs", "cbc"] = "highs"
     time_limit_s: float = Field(60, gt=0, le=86400)
@@ -471,6 +521,7 @@ class Scenario(_Section):
     solver: SolverSettings = SolverSettings()
     goals: Goals = Goals()
     sorting: SortingSettings = SortingSettings()
+    uncertainty: UncertaintySettings | None = None
     base_dir: str = Field(".", description="relative paths resolve against this folder (set by the loader)")
 
     @model_validator(mode="after")
@@ -480,6 +531,38 @@ class Scenario(_Section):
                              "(sorting.capture) now say how much food waste and recyclables leave residual waste; "
                              "set demand.sorted_out_share: 0 (0.10 ≈ food share 0.55 × capture 0.18)")
         return self
+
+    @model_validator(mode="after")
+    def _futures_apply(self):
+        if self.uncertainty is None:
+            return self
+        if self.phasing.years:
+            raise ValueError("uncertainty: a plan for several futures is one year (remove phasing.years or uncertainty)")
+        if self.objective.kind != "min_cost":
+            raise ValueError(f"uncertainty: futures need objective.kind min_cost, not {self.objective.kind}")
+        if self.policy.fixed_plants_file:
+            raise ValueError("uncertainty: a fixed plan has nothing to decide across futures "
+                             "(remove policy.fixed_plants_file or uncertainty)")
+        for i, future in enumerate(self.uncertainty.futures):
+            try:
+                self.future_scenario(i)
+            except ValidationError as error:
+                item = error.errors()[0]
+                inner = key_path_text(tuple(item["loc"]))
+                message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+                if item["type"] == "value_error" and not item["loc"]:
+                    inner, _, message = str(item["ctx"]["error"]).partition(": ")
+                raise ValueError(f"uncertainty.futures.{i}.changes: future '{future.name}', "
+                                 f"key '{inner}': {message}") from None
+        return self
+
+    def future_scenario(self, i: int) -> "Scenario":
+        """The single-future scenario of future ``i``: this scenario with its changes, no uncertainty.
+        Raises pydantic's ValidationError on a bad change (the loader words it)."""
+        data = self.model_dump(mode="python")
+        data["uncertainty"] = None
+        data = _deep_merge(data, self.uncertainty.futures[i].changes.as_dict())
+        return Scenario.model_validate(data)
 
     def path(self, relative: str) -> Path:
         """A scenario file path resolved against the project or config folder."""
@@ -690,8 +773,9 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
             message = item["msg"]
             if item["type"] == "value_error" and not loc:  # a rule across sections names its key: "a.b: why"
                 named, _, why = str(item["ctx"]["error"]).partition(": ")
-                if why and all(part.isidentifier() for part in named.split(".")):
-                    loc, message = tuple(named.split(".")), why
+                if why and all(part.isidentifier() or part.isdigit() for part in named.split(".")):
+                    loc = tuple(int(part) if part.isdigit() else part for part in named.split("."))
+                    message = why
                     key, where = named, _nearest_line(lines, loc)
             if item["type"] == "extra_forbidden":
                 message = "unknown key" + _suggestion(loc, data)

@@ -151,6 +151,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_csv": ("CSV：{table}", "CSV: {table}"),
     "download_geojson": ("GeoJSON：{layer}", "GeoJSON: {layer}"),
     "page_routes": ("收运路线", "Routes"),
+    "page_robust": ("多情景稳健性", "Robustness"),
+    "no_robust_run": ("还没有多情景的运行：求解带 uncertainty 的情景（如 configs/henan-2025-robust.yaml）后在此查看。",
+                      "no run for several futures yet: solve a scenario with uncertainty (e.g. "
+                      "configs/henan-2025-robust.yaml) to see it here."),
+    "robust_plan": ("稳健方案", "robust plan"),
+    "plan_for": ("仅为 {future} 规划", "plan for {future} alone"),
+    "col_plan": ("方案", "plan"),
+    "col_future": ("情景", "future"),
+    "col_weight": ("权重", "weight"),
+    "futures_cost": ("各方案在各情景下的年成本 (万元/年)", "annual cost per plan and future (万元/yr)"),
+    "futures_landfill": ("各方案在各情景下的原生垃圾填埋 (t/d)", "raw MSW landfilled per plan and future (t/d)"),
+    "expected_cost": ("稳健方案期望年成本 (万元/年)", "expected cost of the robust plan (万元/yr)"),
+    "vss": ("随机解价值 VSS (万元/年)", "value of the stochastic solution, VSS (万元/yr)"),
+    "evpi": ("完全信息期望价值 EVPI (万元/年)", "expected value of perfect information, EVPI (万元/yr)"),
+    "worst_landfill": ("最坏情景原生垃圾填埋 (t/d)", "worst-case raw MSW landfilled (t/d)"),
+    "futures_note": ("每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋"
+                     "（按填埋费计入成本）。“—”：该方案在此情景下无法运行（如新厂低于最低负荷）。VSS 为负：稳健方案每年多花这些钱，"
+                     "使每种情景都不填埋原生垃圾。中心情景：{central}。",
+                     "Each plan's plants fixed, its flows chosen again in every future; the landfill cap is not "
+                     "enforced, so a capacity shortfall shows as raw MSW landfilled (costed at the gate fee). \"—\": the "
+                     "plan cannot operate there (e.g. new plants below their minimum load). A negative VSS is what the "
+                     "robust plan pays a year to keep raw MSW out of landfill in every future. Central future: {central}."),
     "routes_intro": ("从已保存方案出发，规划一个县的农村生活垃圾收运路线：8 t 压缩车从县城出发，到各村收集点收运，"
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
                      "Rural MSW collection routes for one county from a saved plan: 8 t compactors leave the county "

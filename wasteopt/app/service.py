@@ -70,9 +70,10 @@ def check_paths_inside(scenario: Scenario, root: Path) -> None:
 
 
 def warm_start_run(record: RunRecord | None, scenario: Scenario) -> RunRecord | None:
-    """``record`` if ``scenario`` can warm-start from it: a one-year run with its files, of the same config
-    (the planner's what-if of it); else None."""
-    if record is None or scenario.phasing.years or not has_files(record) or record.name != scenario.name:
+    """``record`` if ``scenario`` (one year, one future) can warm-start from it: a one-year run with its files,
+    of the same config (the planner's what-if of it); else None."""
+    if (record is None or scenario.phasing.years or scenario.uncertainty is not None or not has_files(record)
+            or record.name != scenario.name):
         return None
     if saved_scenario(record.scenario_yaml).phasing.years:
         return None

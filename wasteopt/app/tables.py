@@ -199,3 +199,30 @@ def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> 
         layers.append(alt.Chart(goal).mark_rule(color="#1e8449", strokeDash=[6, 4]).encode(
             y="tpd:Q", tooltip=[alt.Tooltip("label:N", title=t("capacity_goal", lang))]))
     return alt.layer(*layers).properties(title=t("capacity_path", lang), height=300, autosize=FIT_WIDTH)
+
+
+def futures_frame(kpis: dict, lang: str) -> pd.DataFrame:
+    """A plan for several futures: one row per plan and future (plan and future labels in ``lang``), with the
+    future's weight, the annual cost (万元/yr) and raw MSW landfilled (t/d)."""
+    rows = pd.DataFrame(kpis["futures_outcomes"])
+    weight = {f["name"]: f["weight"] for f in kpis["futures"]}
+    plan = [t("robust_plan", lang) if p == "robust" else t("plan_for", lang, future=p) for p in rows["plan"]]
+    return pd.DataFrame({"plan": plan, "future": rows["future"], "weight": rows["future"].map(weight),
+                         "cost_wan_cny": rows["cost_wan_cny"], "raw_msw_landfill_tpd": rows["raw_msw_landfill_tpd"]})
+
+
+def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str, scheme: str) -> alt.Chart:
+    """Plans × futures coloured by ``column``, each cell with its value ("—": the plan cannot operate there)."""
+    order = list(dict.fromkeys(frame["plan"]))
+    futures = list(dict.fromkeys(frame["future"]))
+    frame = frame.assign(label=["—" if pd.isna(v) else f"{v:,.0f}" for v in frame[column]])
+    base = alt.Chart(frame).encode(
+        x=alt.X("future:N", sort=futures, title=t("col_future", lang), axis=alt.Axis(labelAngle=-20)),
+        y=alt.Y("plan:N", sort=order, title=t("col_plan", lang)))
+    cells = base.mark_rect().encode(
+        color=alt.Color(f"{column}:Q", title=None, scale=alt.Scale(scheme=scheme)),
+        tooltip=[alt.Tooltip("plan:N", title=t("col_plan", lang)), alt.Tooltip("future:N", title=t("col_future", lang)),
+                 alt.Tooltip("weight:Q", title=t("col_weight", lang)),
+                 alt.Tooltip(f"{column}:Q", format=",.0f", title=t(title_key, lang))])
+    text = base.mark_text(fontSize=12).encode(text="label:N")
+    return (cells + text).properties(title=t(title_key, lang), height=60 + 36 * len(order), autosize=FIT_WIDTH)

@@ -73,11 +73,25 @@ class LinearModel:
             shape=(self.num_rows, self.num_vars),
         )
         a.sum_duplicates()
-        cost = cat(self._cost)
+        return (self.cost_vector(), cat(self._lb), cat(self._ub), cat(self._integer, bool),
+                a, cat(self._row_lb), cat(self._row_ub))
+
+    def cost_vector(self) -> np.ndarray:
+        """The objective coefficient of every column."""
+        cost = np.concatenate(self._cost).astype(float) if self._cost else np.zeros(0)
         for cols, values in self._extra_cost:
             np.add.at(cost, cols, values)
-        return (cost, cat(self._lb), cat(self._ub), cat(self._integer, bool),
-                a, cat(self._row_lb), cat(self._row_ub))
+        return cost
+
+    def take_cost(self, first: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Remove the objective coefficients of columns ``first``..``end`` and return them (columns with a
+        non-zero cost, and those costs), e.g. to bound that part of the cost by a row instead."""
+        cost = self.cost_vector()
+        cols = np.arange(first, end)[cost[first:end] != 0]
+        taken = cost[cols].copy()
+        cost[first:end] = 0.0
+        self._cost, self._extra_cost = [cost], []
+        return cols, taken
 
     def fixed(self, cols, values) -> LinearModel:
         """A copy with columns ``cols`` fixed at ``values``; this model is left as it is."""

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.errors import InfeasibleError, ScenarioError
-from wasteopt.milp import LinearModel, MilpStatus, SolveWatch, solve_milp
-from wasteopt.plan import SitingPlan
+from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
+from wasteopt.plan import FuturesAssessment, SitingPlan
 from wasteopt.region import Region, load_region
 from wasteopt.scenario import Scenario
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
-from wasteopt.siting.formulation import (BuildCapital, PhasedSolution, SitingSolution, build_milp, build_phased_milp,
-                                         prepare_arcs, read_phased_solution, read_solution)
+from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,
+                                         build_phased_milp, prepare_arcs, read_phased_solution, read_solution)
+from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
+                                     start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
 from wasteopt.siting.search import LocalSearch
@@ -31,6 +34,9 @@ from wasteopt.siting.warm_start import warm_start
 
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
+ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
+START_SHARE = 0.1      # at most, to operate (or repair) the central plan in every future: the linked model's start
+EVALUATION_LIMIT_S = 60.0  # per plan and future, with the plants fixed (a near-LP)
 _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier years landfill at a cost
     "raw_msw_landfill_cap_tpd": None, "province_capacity_target_tpd": None, "new_plants": {"min": None},
     "landfills_stopped_min": None, "landfills_restored_min": None, "locked_open": [],
@@ -47,6 +53,14 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
     HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it."""
+    return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
+                          elastic=elastic, search=search, base_plan=base_plan, watch=watch)[0]
+
+
+def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, rel_gap: float, threads: int,
+                   elastic: bool = False, search: LocalSearch | None, base_plan: pd.DataFrame | None = None,
+                   watch: SolveWatch | None = None) -> tuple[SitingSolution, ModelIndex]:
+    """``solve_problem``, and where each decision lives in the solution's columns."""
     began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
     start = None
@@ -62,7 +76,7 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
         note = " + a warm start from the base run's plan" if start is not None else \
             " (the base run's plan could not be repaired in time: solved cold)"
         result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
-    return read_solution(problem, idx, arcs, result)
+    return read_solution(problem, idx, arcs, result), idx
 
 
 def solve_phases(problems: Sequence[SitingProblem], years: Sequence[int], *, discount_rate: float = 0.0,
@@ -123,6 +137,11 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
             raise ScenarioError("key 'phasing.years': a warm start is for one-year what-ifs; a phased run starts "
                                 "from its last year's own plan")
         return solve_phased(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch)
+    if scenario.uncertainty is not None:  # one linked model over the futures; each loads its own region
+        if base_plan is not None:
+            raise ScenarioError("key 'uncertainty': a warm start is for one-year what-ifs; a plan for several "
+                                "futures starts from the central future's own plan")
+        return solve_futures(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
@@ -192,6 +211,108 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
     plan = assemble_plan(scenario, region, last, phased.solutions[-1])
     facilities = plan.facilities.join(phased.schedule)
     return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
+
+
+def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
+                  rel_gap: float | None = None) -> SitingPlan:
+    """One plan for the scenario's futures (``uncertainty``): each future solved alone first (its own
+    optimum and plan), then the linked model started from the central future's plan, then every plan priced
+    in every future with its plants fixed. The plan returned operates in the central future (the heaviest)
+    and carries the assessment in ``futures``."""
+    uncertainty, solver = scenario.uncertainty, scenario.solver
+    if uncertainty is None:
+        raise ScenarioError("key 'uncertainty': no futures to plan for (use solve_scenario)")
+    backend = backend or solver.backend
+    time_limit = solver.time_limit_s if time_limit is None else time_limit
+    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    futures = uncertainty.futures
+    names = [f.name for f in futures]
+    weights = [f.weight for f in futures]
+    scenarios = [scenario.future_scenario(i) for i in range(len(futures))]
+    regions = [load_region(s) for s in scenarios]
+    problems = [build_problem(s, r) for s, r in zip(scenarios, regions)]
+    for problem, region in zip(problems, regions):
+        raise_if_unreachable(problem, prepare_arcs(problem), region.demand[["name_zh", "name_en"]],
+                             scenario.network.max_haul_km)
+    try:
+        solved = solve_futures_problems(problems, names, weights, objective=uncertainty.objective,
+                                        policy_scope=uncertainty.policy_scope, backend=backend, time_limit=time_limit,
+                                        rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario))
+    except FutureInfeasibleError as error:
+        i, name = error.future, names[error.future]
+        explanation = explain(problems[i], regions[i].demand[["name_zh", "name_en"]], backend=backend,
+                              time_limit=time_limit, max_haul_km=scenario.network.max_haul_km,
+                              search=scenario_search(scenario))
+        raise InfeasibleError(f"future '{name}' alone is infeasible: {infeasible_message(explanation)}",
+                              explanation) from None
+    central = names.index(solved.assessment.central)
+    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central])
+    return dataclasses.replace(plan, scenario=scenario, futures=solved.assessment)
+
+
+class FutureInfeasibleError(InfeasibleError):
+    """Future number ``future`` has no plan even alone."""
+
+    def __init__(self, message: str, future: int):
+        super().__init__(message, None)
+        self.future = future
+
+
+@dataclass(frozen=True)
+class FuturesSolve:
+    """The linked solve (status, objective, proven gap), each future's solution in it, and the assessment."""
+
+    result: MilpResult
+    solutions: tuple[SitingSolution, ...]
+    assessment: FuturesAssessment
+
+
+def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[str], weights: Sequence[float], *,
+                           objective: str = "expected", policy_scope: str = "every_future", backend: str = "highs",
+                           time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
+                           search: LocalSearch | None = LocalSearch()) -> FuturesSolve:
+    """One plan for the futures ``problems``: each solved alone (its optimum and plan), then the linked model
+    (``futures.build_futures_milp``) started from the central (heaviest) future's plan, then every plan priced
+    in every future with its plants fixed. Raises InfeasibleError naming the future that has no plan alone."""
+    began = time.perf_counter()
+    central = max(range(len(names)), key=lambda i: (weights[i], -i))
+    alone, decisions = [], []
+    for i, (name, problem) in enumerate(zip(names, problems)):
+        solution, idx = _solve_indexed(problem, backend=backend, time_limit=ALONE_SHARE * time_limit / len(names),
+                                       rel_gap=rel_gap, threads=threads, search=search)
+        if solution.result.status == MilpStatus.INFEASIBLE:
+            raise FutureInfeasibleError(f"future '{name}' alone is infeasible", i)
+        raise_unless_plan(solution.result, time_limit, f"raise solver.time_limit_s (future '{name}')")
+        alone.append(solution)
+        decisions.append(plant_decisions(idx, solution.result.x))
+    optima = [s.result.objective for s in alone]
+    linked = build_futures_milp(problems, weights, objective=objective, optima=optima, policy_scope=policy_scope)
+    start, started_from = None, ""
+    if backend == "highs":
+        start, how = start_from(linked, decisions[central], time_limit=START_SHARE * time_limit, threads=threads)
+        if start is not None:
+            started_from = f" + a start from the plan for the central future '{names[central]}', {how}"
+    left = max(1.0, time_limit - (time.perf_counter() - began))
+    result = solve_milp(linked.model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, start=start)
+    if result.status == MilpStatus.INFEASIBLE:
+        raise InfeasibleError("every future alone has a plan, but no one plan meets the policy in all of them; "
+                              "set uncertainty.policy_scope: expected_only or relax the policy", None)
+    raise_unless_plan(result, time_limit, "raise solver.time_limit_s or use fewer futures")
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + started_from)
+    plans = {"robust": plant_decisions(linked.blocks[0].index, result.x)} | dict(zip(names, decisions))
+    outcomes = []
+    for name, problem in zip(names, problems):
+        evaluator = Evaluator(problem)
+        for plan_name, plan_decisions in plans.items():
+            outcome = evaluator.evaluate(plan_decisions, time_limit=EVALUATION_LIMIT_S, threads=threads)
+            outcomes.append({"plan": plan_name, "future": name,
+                             "cost_cny": np.nan if outcome.cost is None else outcome.cost,
+                             "raw_msw_landfill_tpd": np.nan if outcome.raw_landfill_tpd is None
+                             else outcome.raw_landfill_tpd, "status": outcome.status})
+    table = pd.DataFrame({"name": list(names), "weight": list(weights), "optimum_cny": optima,
+                          "optimum_gap": [s.result.gap for s in alone]})
+    assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes))
+    return FuturesSolve(result, tuple(read_futures_solution(linked, result)), assessment)
 
 
 def year_scenario(scenario: Scenario, year: int) -> Scenario:

@@ -1,0 +1,203 @@
+"""Plans for several futures: a two-future town solved by hand, regret exactly, the cap in every future,
+evaluation with the plants fixed, and the scenario key's errors."""
+import pandas as pd
+import pytest
+
+from wasteopt.errors import ScenarioError
+from wasteopt.scenario import scenario_from_yaml_text
+from wasteopt.siting import FlowCap, SitingProblem, Technology
+from wasteopt.siting.pipeline import solve_futures_problems
+
+NAMES, WEIGHTS = ["low", "high"], [0.5, 0.5]
+
+
+def town(tpd: float, *, zero_landfill: bool = False) -> SitingProblem:
+    """Town A (tpd t/d), a candidate plant SA that builds one line of 100, 150 or 200 t/d at 500, 700 or
+    1,000 CNY/yr, and an existing landfill LF at 10 CNY/t (running it costs nothing). One day a year.
+
+    Alone: 100 t/d builds 100 (500; 150 costs 700, 200 costs 1,000, landfill only 1,000); 200 t/d builds
+    200 (1,000; 150 + 50 t/d landfilled 1,200, 100 + 100 landfilled 1,500).
+    """
+    demand = pd.DataFrame({"msw": [tpd]}, index=["A"])
+    sites = pd.DataFrame({"technology": ["plant", "landfill"], "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": [True, False], "lock": ""}, index=["SA", "LF"])
+    arcs = pd.DataFrame([("A", "SA", "msw", 0.0, 0.0), ("A", "LF", "msw", 0.0, 10.0)],
+                        columns=["origin", "destination", "stream", "km", "cost_per_t"])
+    techs = {
+        "plant": Technology("plant", ("msw",), module_sizes_tpd=(100.0, 150.0, 200.0),
+                            module_annual_cost=(500.0, 700.0, 1000.0), max_modules=1),
+        "landfill": Technology("landfill", ("msw",), gated_streams=("msw",)),
+    }
+    caps = (FlowCap("msw", "landfill", 0.0),) if zero_landfill else ()
+    return SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, flow_caps=caps, days_per_year=1.0)
+
+
+def built(solved) -> float:
+    return solved.solutions[0].sites.at["SA", "capacity_tpd"]
+
+
+def outcome(assessment, plan: str, future: str) -> pd.Series:
+    rows = assessment.outcomes.set_index(["plan", "future"])
+    return rows.loc[(plan, future)]
+
+
+def test_expected_cost_plan_differs_from_both_single_future_plans():
+    """Per plan, cost in (low, high) and expected: 100 → (500, 1,500) 1,000; 150 → (700, 1,200) 950;
+    200 → (1,000, 1,000) 1,000. The robust plan builds 150 t/d, neither future's own plan.
+    VSS = 1,000 (the low plan, central on the tie) − 950 = 50; EVPI = 950 − (500 + 1,000)/2 = 200."""
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    assert solved.result.status == "optimal"
+    assert solved.result.objective == pytest.approx(950.0)
+    assert built(solved) == 150.0
+    assert [s.sites.at["SA", "capacity_tpd"] for s in solved.solutions] == [150.0, 150.0]
+    a = solved.assessment
+    assert a.central == "low"
+    assert a.futures["optimum_cny"].tolist() == pytest.approx([500.0, 1000.0])
+    assert outcome(a, "robust", "low")["cost_cny"] == pytest.approx(700.0)
+    assert outcome(a, "robust", "high")["cost_cny"] == pytest.approx(1200.0)
+    assert outcome(a, "robust", "high")["raw_msw_landfill_tpd"] == pytest.approx(50.0)
+    assert outcome(a, "low", "high")["cost_cny"] == pytest.approx(1500.0)
+    assert outcome(a, "high", "low")["cost_cny"] == pytest.approx(1000.0)
+    assert a.expected_cost("robust") == pytest.approx(950.0)
+    assert a.expected_cost("low") == a.expected_cost("high") == pytest.approx(1000.0)
+    assert a.value_of_stochastic_solution == pytest.approx(50.0)
+    assert a.value_of_perfect_information == pytest.approx(200.0)
+
+
+def test_min_max_regret_and_worst_case():
+    """Regret (cost − own optimum) per plan, max over (low, high): 100 → (0, 500) 500; 150 → (200, 200) 200;
+    200 → (500, 0) 500: 150 t/d, regret 200. Worst case: 100 → 1,500; 150 → 1,200; 200 → 1,000: 200 t/d."""
+    regret = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, objective="min_max_regret",
+                                    rel_gap=0, search=None)
+    assert regret.result.objective == pytest.approx(200.0)
+    assert built(regret) == 150.0
+    worst = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, objective="worst_case",
+                                   rel_gap=0, search=None)
+    assert worst.result.objective == pytest.approx(1000.0)
+    assert built(worst) == 200.0
+
+
+def test_zero_landfill_in_every_future_or_on_the_mean():
+    """Zero landfill in every future forces 200 t/d (expected 1,000); the low plan operated in the high future
+    landfills its 100 t/d shortfall (cost 500 + 1,000). A cap on the weighted mean (0) is the same here,
+    since both weights are positive."""
+    for scope in ("every_future", "expected_only"):
+        solved = solve_futures_problems([town(100.0, zero_landfill=True), town(200.0, zero_landfill=True)], NAMES,
+                                        WEIGHTS, policy_scope=scope, rel_gap=0, search=None)
+        assert solved.result.objective == pytest.approx(1000.0)
+        assert built(solved) == 200.0
+        low_in_high = outcome(solved.assessment, "low", "high")
+        assert low_in_high["raw_msw_landfill_tpd"] == pytest.approx(100.0)
+        assert low_in_high["cost_cny"] == pytest.approx(1500.0)
+        assert outcome(solved.assessment, "robust", "high")["raw_msw_landfill_tpd"] == 0.0
+
+
+BASE = """name: futures
+uncertainty:
+  objective: expected
+  futures:
+    - name: low
+      weight: 0.5
+      changes: {demand: {growth_per_year: 0.01}}
+    - name: high
+      weight: {weight}
+      changes:
+        {changes}
+"""
+
+
+@pytest.mark.parametrize("weight, changes, message", [
+    ("0.4", "demand: {growth_per_year: 0.04}", "key 'uncertainty' (upload, line 2): Value error, futures: the weights "
+     "must sum to 1 (they sum to 0.9)"),
+    ("0.5", "demand: {growth_per_yer: 0.04}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
+     "key 'demand.growth_per_yer': unknown key"),
+    ("0.5", "demand: {growth_per_year: 0.9}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
+     "key 'demand.growth_per_year': Input should be less than or equal to 0.3"),
+    ("0.5", "region: {target_year: 2030}", "key 'uncertainty.futures.1.changes.region' (upload, line 11): unknown key"),
+    ("0.5", "demand: {growth_per_year: 0.04}\n    - {name: robust, weight: 0}", "key 'uncertainty' (upload, line 2): "
+     "Value error, futures: 'robust' names the plan for all futures; call the future otherwise"),
+])
+def test_bad_futures_name_the_key_and_line(weight, changes, message):
+    with pytest.raises(ScenarioError) as error:
+        scenario_from_yaml_text(BASE.replace("{weight}", weight).replace("{changes}", changes))
+    assert message in str(error.value)
+
+
+def test_a_future_is_the_scenario_with_its_changes():
+    scenario = scenario_from_yaml_text(BASE.replace("{weight}", "0.5").replace(
+        "{changes}", "demand: {growth_per_year: 0.04, sorted_out_share: 0.3}"))
+    high = scenario.future_scenario(1)
+    assert (high.demand.growth_per_year, high.demand.sorted_out_share) == (0.04, 0.3)
+    assert high.uncertainty is None and high.incinerator == scenario.incinerator
+
+
+def test_kpis_and_report_section_of_the_two_future_town():
+    """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
+    from wasteopt.kpi import futures_kpis
+    from wasteopt.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
+
+    setup_fonts()
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    kpis = futures_kpis(solved.assessment)
+    assert [f["name"] for f in kpis["futures"]] == NAMES
+    assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 50.0]
+    assert kpis["worst_case_raw_msw_landfill_tpd"] == 50.0
+    assert kpis["value_of_stochastic_solution_wan_cny"] == 0.0  # 50 CNY rounds to 0.0 万元
+    assert kpis["expected_cost_wan_cny_by_plan"] == {"robust": 0.1, "low": 0.1, "high": 0.1}
+    table = futures_table(kpis)
+    assert len(table) == 6 and table["原生垃圾填埋 raw MSW landfilled (t/d)"].tolist() == [0, 0, 0, 50, 100, 0]
+    section = _futures_html(kpis, {FUTURES_SHEET: table})
+    assert "随机解价值 value of the stochastic solution (VSS): 0.0 万元/yr" in section
+    assert "稳健方案 robust plan" in section and "<img" in section
+
+
+TINY_FUTURES = """name: 两县多情景 two counties, three futures
+region: {{seeds: {seeds}}}
+demand: {{calibration: null}}
+policy: {{raw_msw_landfill_cap_tpd: 0}}
+solver: {{time_limit_s: 30, rel_gap: 0}}
+uncertainty:
+  futures:
+    - {{name: slow, weight: 0.25, changes: {{demand: {{growth_per_year: 0.0, sorted_out_share: 0.3}}}}}}
+    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02}}}}}}
+    - {{name: fast, weight: 0.25, changes: {{demand: {{growth_per_year: 0.06, sorted_out_share: 0.0}}}}}}
+"""
+
+
+def write_tiny_futures(folder, seeds):
+    path = folder / "futures.yaml"
+    path.write_text(TINY_FUTURES.format(seeds=seeds), encoding="utf-8")
+    return path
+
+
+def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, tiny_seeds):
+    """Two real counties under zero landfill in three futures (optima 1,177.8 / 1,849.8 / 3,165.0 万元/yr): the
+    robust plan lands no raw MSW in any future and builds for the fast one while keeping its new plants at
+    minimum load in the slow one (expected 4,156.1). The plan for the central future (mid) falls 442.2 t/d short
+    in the fast one and costs 2,447.3 in expectation, landfill at the gate fee: under every_future the VSS is
+    negative, the price of keeping raw MSW out of landfill in every future. The plan for fast cannot operate in
+    slow (its plants below their minimum load)."""
+    import json
+
+    from wasteopt import load_scenario, run_scenario
+    from wasteopt.runs import RunRegistry
+
+    scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
+    outcome = run_scenario(scenario, tmp_path / "run", registry=RunRegistry(tmp_path / "r.sqlite"), source="test",
+                           report=True)
+    kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
+    assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"
+    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([1177.8, 1849.8, 3165.0], abs=0.1)
+    assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
+    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 4156.1, "slow": 2837.1, "mid": 2447.3,
+                                                                   "fast": None}, abs=0.1)
+    outcomes = {(row["plan"], row["future"]): row for row in kpis["futures_outcomes"]}
+    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["fast", "slow"]["status"] == "infeasible"
+    assert kpis["value_of_stochastic_solution_wan_cny"] == pytest.approx(2447.3 - 4156.1, abs=0.1)
+    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(2145.5, abs=0.1)
+    assert len(kpis["futures_outcomes"]) == 4 * 3
+    assert outcome.plan.futures.central == "mid"
+    report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "多情景稳健规划 One plan for several futures (3)" in report
