@@ -1,5 +1,7 @@
 """Plans for several futures: a two-future town solved by hand, regret exactly, the cap in every future,
 evaluation with the plants fixed, and the scenario key's errors."""
+import math
+
 import pandas as pd
 import pytest
 
@@ -174,9 +176,10 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     """Two real counties under zero landfill in three futures (optima 1,177.8 / 1,849.8 / 3,165.0 万元/yr): the
     robust plan lands no raw MSW in any future and builds for the fast one while keeping its new plants at
     minimum load in the slow one (expected 4,156.1). The plan for the central future (mid) falls 442.2 t/d short
-    in the fast one and costs 2,447.3 in expectation, landfill at the gate fee: under every_future the VSS is
-    negative, the price of keeping raw MSW out of landfill in every future. The plan for fast cannot operate in
-    slow (its plants below their minimum load)."""
+    in the fast one, so under every_future it is infeasible there and the VSS is unbounded; priced with that
+    shortfall landfilled at the gate fee it costs 2,447.3 in expectation, so keeping raw MSW out of landfill in
+    every future costs 4,156.1 − 2,447.3 = 1,708.8 a year (the policy premium). The plan for fast cannot operate
+    in slow (its plants below their minimum load)."""
     import json
 
     from wasteopt import load_scenario, run_scenario
@@ -195,9 +198,16 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     outcomes = {(row["plan"], row["future"]): row for row in kpis["futures_outcomes"]}
     assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(442.2, abs=0.1)
     assert outcomes["fast", "slow"]["status"] == "infeasible"
-    assert kpis["value_of_stochastic_solution_wan_cny"] == pytest.approx(2447.3 - 4156.1, abs=0.1)
+    assert outcomes["mid", "fast"]["shortfall_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["robust", "fast"]["shortfall_tpd"] == 0.0
+    assert outcome.plan.futures.value_of_stochastic_solution == math.inf
+    assert kpis["value_of_stochastic_solution_wan_cny"] is None
+    assert kpis["central_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(442.2, abs=0.1)}]
+    assert kpis["policy_premium_wan_cny"] == pytest.approx(4156.1 - 2447.3, abs=0.1)
     assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(2145.5, abs=0.1)
     assert len(kpis["futures_outcomes"]) == 4 * 3
     assert outcome.plan.futures.central == "mid"
     report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "多情景稳健规划 One plan for several futures (3)" in report
+    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,708.8 万元/yr" in report
+    assert "lands raw MSW above the cap in fast (442 t/d)" in report

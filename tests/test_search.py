@@ -13,7 +13,7 @@ from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import site_neighbourhoods, stop_neighbourhoods
 from wasteopt.siting.search.restriction import first_plan, relaxation_closed_sites
 from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
-from tests.test_siting import line_of_three
+from test_siting import line_of_three
 
 
 def cover_rows(problem):
@@ -243,7 +243,7 @@ def test_one_group_frees_every_stop_decision_so_the_search_can_swap_landfills():
     # A keeps landfill LA cheap (100 t/d at 10 CNY/t), C's 50 t/d travel 50 km either way; one must stop.
     # Keeping LA: 1,000 + 100·10 + 50·50 = 4,500 CNY; the poor plan keeps LC: 1,000 + 50·10 + 100·50 = 6,500.
     # Freeing either landfill alone cannot swap them (both running breaks the target, none strands the waste).
-    from tests.test_siting import landfills_only
+    from test_siting import landfills_only
     from wasteopt.siting.problem import StopTarget
 
     problem = landfills_only(demand=pd.DataFrame({"msw": [100.0, 50.0]}, index=["A", "C"]),
@@ -269,7 +269,7 @@ def test_a_seeded_search_gives_the_same_plan_whatever_the_thread_timing(monkeypa
     # The search starts at HiGHS's second call for plans and hands each step back one call later, so it
     # runs on this small single-source CFLP; the worker is slowed by 0 or 30 ms a step: hand-overs are
     # fixed by HiGHS's calls, not the clock, so both runs give the same plan and the same search record.
-    from tests.test_time_limits import hard_cflp
+    from test_time_limits import hard_cflp
     from wasteopt.siting import LocalSearch
     from wasteopt.siting.search import worker
 

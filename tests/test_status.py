@@ -8,7 +8,7 @@ import highspy
 import numpy as np
 import pytest
 
-from tests.test_time_limits import hard_cflp
+from test_time_limits import hard_cflp
 from wasteopt.milp import INF, LinearModel, MilpStatus, solve_milp
 from wasteopt.milp.cbc import cbc_bound
 from wasteopt.milp.highs import _result

@@ -128,7 +128,10 @@ def compute_kpis(plan: SitingPlan) -> dict:
 
 def futures_kpis(assessment) -> dict:
     """A plan for several futures: each future (weight, own optimum, the robust plan's cost and raw landfill
-    there), every plan × future, the expected costs, VSS and EVPI (万元/yr)."""
+    there), every plan × future, the expected costs, VSS and EVPI (万元/yr). VSS is None (unbounded) when the
+    central plan breaks the policy in a future that must keep it: ``central_plan_breaches`` names those futures
+    and ``policy_premium_wan_cny`` what the robust plan costs more than the central one with its shortfall
+    landfilled at the gate fee."""
     outcomes = assessment.outcomes
     robust = outcomes[outcomes["plan"] == "robust"].set_index("future")
     def wan(cny) -> float | None:  # None: the plan cannot operate there
@@ -141,7 +144,7 @@ def futures_kpis(assessment) -> dict:
                for row in assessment.futures.itertuples(index=False)]
     table = [{"plan": row.plan, "future": row.future, "cost_wan_cny": wan(row.cost_cny),
               "raw_msw_landfill_tpd": _round(row.raw_msw_landfill_tpd, 1),
-              "status": row.status} for row in outcomes.itertuples(index=False)]
+              "shortfall_tpd": _round(row.shortfall_tpd, 1), "status": row.status} for row in outcomes.itertuples(index=False)]
     plans = list(dict.fromkeys(outcomes["plan"]))
     return {
         "futures_objective": assessment.objective,
@@ -153,6 +156,9 @@ def futures_kpis(assessment) -> dict:
         "expected_cost_wan_cny": wan(assessment.expected_cost("robust")),
         "worst_case_raw_msw_landfill_tpd": _round(robust["raw_msw_landfill_tpd"].max(), 1),
         "value_of_stochastic_solution_wan_cny": wan(assessment.value_of_stochastic_solution),
+        "central_plan_breaches": [{"future": row.future, "shortfall_tpd": _round(row.shortfall_tpd, 1)}
+                                  for row in assessment.breaches(assessment.central).itertuples(index=False)],
+        "policy_premium_wan_cny": None if assessment.policy_premium is None else wan(assessment.policy_premium),
         "expected_value_of_perfect_information_wan_cny": wan(assessment.value_of_perfect_information),
     }
 
@@ -322,11 +328,19 @@ def kpi_text(kpis: dict) -> str:
             cost = "—" if row["robust_cost_wan_cny"] is None else format(row["robust_cost_wan_cny"], ",.0f")
             lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f}"
                          f" {cost:>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
+        breaches = kpis.get("central_plan_breaches") or []
         for key, label in (("expected_cost_wan_cny", "expected cost of the robust plan"),
                            ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
+                           *([("policy_premium_wan_cny", "policy premium")] if breaches else []),
                            ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):
             value = kpis.get(key)
-            lines.append(f"  {label:<40} {'—' if value is None else format(value, ',.0f'):>14} 万元/yr")
+            shown = "∞" if key == "value_of_stochastic_solution_wan_cny" and breaches else (
+                "—" if value is None else format(value, ",.0f"))
+            lines.append(f"  {label:<40} {shown:>14} 万元/yr")
+        if breaches:
+            where = ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches)
+            lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {where}: VSS unbounded; the "
+                         "premium is what the robust plan costs more than it with the shortfall landfilled")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"

@@ -1,6 +1,7 @@
 """Result types: a SitingPlan is an immutable plan with its solver status, convertible to (Geo)DataFrames."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -14,6 +15,7 @@ from wasteopt.scenario import Scenario
 CRS = "EPSG:4326"
 # Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
 PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": "triangle"}
+BREACH_TPD = 1e-3  # raw MSW above a policy cap (t/d) from which an evaluated plan breaks the policy
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,9 @@ class FuturesAssessment:
 
     futures: per future name, weight and its own optimum (``optimum_cny``, CNY/yr) with that solve's gap.
     outcomes: per plan ('robust' or the name of the future it was made for) and future: annual cost
-      (``cost_cny``, plants fixed, flows chosen again) and raw MSW landfilled (``raw_msw_landfill_tpd``, the
-      shortfall: the cap priced instead of enforced); cost NaN when the plan cannot be operated there.
+      (``cost_cny``, plants fixed, flows chosen again), raw MSW landfilled (``raw_msw_landfill_tpd``) and the part
+      of it above the policy caps (``shortfall_tpd``: the caps priced at the gate fee instead of enforced); cost
+      NaN when the plan cannot be operated there.
     central: the future with the largest weight, whose plan the value of the stochastic solution compares with.
     """
 
@@ -39,10 +42,29 @@ class FuturesAssessment:
         weights = self.futures.set_index("name")["weight"]
         return float((rows.reindex(weights.index) * weights).sum(min_count=len(weights)))
 
+    def breaches(self, plan: str) -> pd.DataFrame:
+        """The futures in which ``plan`` breaks a policy that must hold in every future (raw MSW above the caps):
+        future, shortfall_tpd; none under ``expected_only``, where the policy holds on the weighted mean."""
+        breach = self.outcomes["shortfall_tpd"] > BREACH_TPD if self.policy_scope == "every_future" else False
+        rows = self.outcomes[(self.outcomes["plan"] == plan) & breach]
+        return rows[["future", "shortfall_tpd"]].reset_index(drop=True)
+
     @property
     def value_of_stochastic_solution(self) -> float:
-        """E[cost of the central future's plan] − E[cost of the robust plan], CNY/yr."""
+        """E[cost of the central future's plan] − E[cost of the robust plan], CNY/yr. When the policy must hold in
+        every future and the central plan breaks it in one, that plan is infeasible there: its expected cost and
+        the VSS are +∞ (Birge & Louveaux); ``policy_premium`` then prices the breach at the gate fee instead."""
+        if len(self.breaches(self.central)):
+            return math.inf
         return self.expected_cost(self.central) - self.expected_cost("robust")
+
+    @property
+    def policy_premium(self) -> float | None:
+        """E[cost of the robust plan] − E[cost of the central plan with its shortfall landfilled at the gate fee],
+        CNY/yr: what keeping the policy in every future costs a year; None when the central plan keeps it."""
+        if not len(self.breaches(self.central)):
+            return None
+        return self.expected_cost("robust") - self.expected_cost(self.central)
 
     @property
     def value_of_perfect_information(self) -> float:

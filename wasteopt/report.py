@@ -28,7 +28,7 @@ from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
-from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
+from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
 PDF_BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -449,18 +449,27 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
         value = kpis.get(key)
         return "—" if value is None else f"{value:,.1f} 万元/yr"
 
+    breaches = kpis.get("central_plan_breaches") or []
+    vss = "∞" if breaches else wan("value_of_stochastic_solution_wan_cny")
+    unbounded = ""
+    if breaches:
+        where = html.escape(", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches))
+        premium = format(kpis["policy_premium_wan_cny"], ",.0f")
+        unbounded = f'<p>{t("vss_unbounded", "zh", breaches=where, premium=premium)}<br>' \
+                    f'{t("vss_unbounded", "en", breaches=where, premium=premium)}</p>'
     return (f'<h2>多情景稳健规划 One plan for several futures ({len(kpis["futures"])})</h2>'
             f'<p>目标 objective: {objective}; {scope}. 中心情景 central future: {html.escape(kpis["central_future"])}.</p>'
             f'<p>稳健方案期望年成本 expected cost of the robust plan: {wan("expected_cost_wan_cny")}; '
-            f'随机解价值 value of the stochastic solution (VSS): {wan("value_of_stochastic_solution_wan_cny")}; '
+            f'随机解价值 value of the stochastic solution (VSS): {vss}; '
+            + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breaches else '') +
             f'完全信息期望价值 expected value of perfect information (EVPI): '
             f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '
-            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>'
+            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>{unbounded}'
             '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋'
-            '（按填埋费计入成本）；VSS 为负时，即稳健方案每年多花这些钱，使每种情景都不填埋原生垃圾。— : 该方案在此情景下无法运行 '
+            '（按填埋费计入成本）。— : 该方案在此情景下无法运行 '
             'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so a '
-            'capacity shortfall shows as raw MSW landfilled (costed at the gate fee); a negative VSS is what the robust '
-            'plan pays a year to keep raw MSW out of landfill in every future. — : the plan cannot operate there.</p>'
+            'capacity shortfall shows as raw MSW landfilled (costed at the gate fee). — : the plan cannot operate '
+            'there.</p>'
             f'{_img(chart_futures(kpis), "cost and landfill per plan and future")}{_html_table(tables[FUTURES_SHEET])}')
 
 

@@ -167,12 +167,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "evpi": ("完全信息期望价值 EVPI (万元/年)", "expected value of perfect information, EVPI (万元/yr)"),
     "worst_landfill": ("最坏情景原生垃圾填埋 (t/d)", "worst-case raw MSW landfilled (t/d)"),
     "futures_note": ("每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋"
-                     "（按填埋费计入成本）。“—”：该方案在此情景下无法运行（如新厂低于最低负荷）。VSS 为负：稳健方案每年多花这些钱，"
-                     "使每种情景都不填埋原生垃圾。中心情景：{central}。",
+                     "（按填埋费计入成本）。“—”：该方案在此情景下无法运行（如新厂低于最低负荷）。中心情景：{central}。",
                      "Each plan's plants fixed, its flows chosen again in every future; the landfill cap is not "
                      "enforced, so a capacity shortfall shows as raw MSW landfilled (costed at the gate fee). \"—\": the "
-                     "plan cannot operate there (e.g. new plants below their minimum load). A negative VSS is what the "
-                     "robust plan pays a year to keep raw MSW out of landfill in every future. Central future: {central}."),
+                     "plan cannot operate there (e.g. new plants below their minimum load). Central future: {central}."),
+    "vss_unbounded": ("中心情景方案在 {breaches} 超出原生垃圾填埋上限，不满足每种情景的政策，VSS 无界 (∞)。政策溢价：稳健方案"
+                      "比中心情景方案（缺口按填埋费计）每年多花 {premium} 万元，使每种情景都不填埋原生垃圾。",
+                      "The central plan lands raw MSW above the cap in {breaches}: it breaks the policy that must hold "
+                      "in every future, so the VSS is unbounded (∞). Policy premium: the robust plan costs {premium} "
+                      "万元/yr more than the central plan with its shortfall landfilled at the gate fee, and keeps raw "
+                      "MSW out of landfill in every future."),
+    "policy_premium": ("政策溢价 (万元/年)", "policy premium (万元/yr)"),
     "routes_intro": ("从已保存方案出发，规划一个县的农村生活垃圾收运路线：8 t 压缩车从县城出发，到各村收集点收运，"
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
                      "Rural MSW collection routes for one county from a saved plan: 8 t compactors leave the county "

@@ -141,11 +141,13 @@ def start_from(futures: FuturesModel, decisions: dict[str, np.ndarray], *, time_
 
 @dataclass(frozen=True)
 class Outcome:
-    """A plan operated in one future: annual cost (CNY/yr, without the shortfall penalty) and raw MSW
-    landfilled (t/d); None when the plan cannot be operated there (e.g. plants below their minimum load)."""
+    """A plan operated in one future: annual cost (CNY/yr, without the shortfall penalty), raw MSW
+    landfilled (t/d) and how far that is above the policy caps (``shortfall_tpd``, 0 when the plan keeps them);
+    None when the plan cannot be operated there (e.g. plants below their minimum load)."""
 
     cost: float | None
     raw_landfill_tpd: float | None
+    shortfall_tpd: float | None
     status: str
 
 
@@ -173,14 +175,14 @@ class Evaluator:
         result = solve_milp(self.model.fixed(cols, values), "highs", time_limit=time_limit, rel_gap=EVALUATION_GAP,
                             threads=threads)
         if not result.has_solution:
-            return Outcome(None, None, str(result.status))
-        penalty = SHORTFALL_PENALTY * float(result.x[self.shortfall].sum()) if self.shortfall else 0.0
+            return Outcome(None, None, None, str(result.status))
+        shortfall = float(result.x[self.shortfall].sum()) if self.shortfall else 0.0
         flows = read_solution(self.problem, self.index, self.arcs, result).flows
         techs = self.problem.technologies
         tech = flows["destination"].map(self.problem.sites["technology"])
         raw = [stream in techs[t].gated_streams and techs[t].stoppable for t, stream in zip(tech, flows["stream"])]
         landfill = float(flows.loc[np.asarray(raw, bool), "tonnes_per_day"].sum())  # gated streams, e.g. raw MSW
-        return Outcome(result.objective - penalty, landfill, str(result.status))
+        return Outcome(result.objective - SHORTFALL_PENALTY * shortfall, landfill, shortfall, str(result.status))
 
 
 def _capped_arcs(problem: SitingProblem, block: YearBlock, cap: FlowCap) -> np.ndarray:

@@ -308,7 +308,9 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
             outcomes.append({"plan": plan_name, "future": name,
                              "cost_cny": np.nan if outcome.cost is None else outcome.cost,
                              "raw_msw_landfill_tpd": np.nan if outcome.raw_landfill_tpd is None
-                             else outcome.raw_landfill_tpd, "status": outcome.status})
+                             else outcome.raw_landfill_tpd,
+                             "shortfall_tpd": np.nan if outcome.shortfall_tpd is None else outcome.shortfall_tpd,
+                             "status": outcome.status})
     table = pd.DataFrame({"name": list(names), "weight": list(weights), "optimum_cny": optima,
                           "optimum_gap": [s.result.gap for s in alone]})
     assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes))

@@ -18,9 +18,17 @@ kpis = next(r for r in runs if r.run_id == chosen).kpis
 FIGURES = [("expected_cost_wan_cny", "expected_cost", ",.0f"), ("value_of_stochastic_solution_wan_cny", "vss", ",.0f"),
            ("expected_value_of_perfect_information_wan_cny", "evpi", ",.0f"),
            ("worst_case_raw_msw_landfill_tpd", "worst_landfill", ",.0f")]
+breaches = kpis.get("central_plan_breaches") or []
+if breaches:  # the central plan breaks the policy somewhere: VSS unbounded, the premium says what the policy costs
+    FIGURES.insert(2, ("policy_premium_wan_cny", "policy_premium", ",.0f"))
 for column, (key, label, number_format) in zip(st.columns(len(FIGURES)), FIGURES):
     value = kpis.get(key)
-    column.metric(t(label, L), "—" if value is None else format(value, number_format))
+    shown = "∞" if key == "value_of_stochastic_solution_wan_cny" and breaches else (
+        "—" if value is None else format(value, number_format))
+    column.metric(t(label, L), shown)
+if breaches:
+    where = ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches)
+    st.warning(t("vss_unbounded", L, breaches=where, premium=format(kpis["policy_premium_wan_cny"], ",.0f")))
 st.caption(t("futures_note", L, central=kpis["central_future"]))
 
 frame = futures_frame(kpis, L)
