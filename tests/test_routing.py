@@ -406,6 +406,24 @@ def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, 
     assert cli.main([*args, "--force"]) == 0
 
 
+def test_a_day_leaving_later_takes_its_lunch_break_anew():
+    # The only stop opens at 11:40; the engine's day leaves at 7:00 and lunches 11:00-12:00 on the way,
+    # so the stop is served at 12:00. Leaving just in time (11:56:40) would start the day inside that
+    # break: the break is fitted again, before the day, which then leaves at 12:00.
+    from wasteopt.routing.fleet import chain_days
+    from wasteopt.routing.lunch import fit_lunch
+
+    lunch = LunchBreak(11 * 3600, 12 * 3600, 3600)
+    problem = line_problem([2.0], [1.0], windows=[(42_000, 50_400)], lunch_break=lunch)
+    engine_day = fit_lunch(problem, RawRoute(0, (Call("start", 0, 25_200), Call("stop", 0, 42_000),
+                                                 Call("unload", 0, 42_860), Call("end", 0, 43_460))))
+    assert (engine_day.break_start_s, engine_day.calls[1].start_s) == (39_600, 43_200)
+    plan = make_plan(problem, "manual", chain_days(problem, [engine_day]), 0.0, 0, 1.0)
+    assert plan.status == "feasible", plan.violations
+    visits = plan.routes[0].visits
+    assert (plan.routes[0].break_start_s, visits[0].end_s, visits[1].start_s) == (39_600, 43_200, 43_400)
+
+
 def test_one_trip_days_are_chained_into_one_truck_when_the_shift_holds():
     # The site sits at the garage: two one-trip days G-2-S-G and G-4-S-G (4 + 8 km) become one
     # truck's day G-2-S-4-S-G (12 km), saving a truck's 100 CNY. With a 30-minute longest day

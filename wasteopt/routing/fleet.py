@@ -23,6 +23,8 @@ def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawR
     from wasteopt.routing.check import route_violations
 
     days = [leave_late(problem, raw) for raw in raw_routes]
+    if problem.lunch_break is not None:  # a later start may now fall in the break the engine's day had
+        days = [fit_lunch(problem, day) for day in days]
     merged_any = True
     while merged_any:
         merged_any = False
