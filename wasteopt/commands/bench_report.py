@@ -18,7 +18,7 @@ from wasteopt.errors import DataError
 from wasteopt.export import write_text
 
 HISTORY_COLUMNS = ("commit", "date", "suite", "summary", "note")
-SUITES = ("cflp", "pmedian", "cvrp", "wcvrptw", "scale", "whatif")
+SUITES = ("cflp", "pmedian", "cvrp", "wcvrptw", "wcvrptw_generated", "scale", "roads", "whatif")
 
 
 def current_commit(repo: Path) -> str:
@@ -47,7 +47,7 @@ def record(results: Path, commit: str, date: str) -> list[dict]:
     if not summary.is_file():
         raise DataError(f"{summary} not found; run `wasteopt bench all` first")
     lines = summary.read_text(encoding="utf-8").splitlines()
-    for name in ("cvrp", "wcvrptw", "whatif"):
+    for name in ("cvrp", "wcvrptw", "wcvrptw_generated", "whatif"):
         if (results / f"{name}.csv").is_file():
             lines += (results / f"{name}.csv").read_text(encoding="utf-8").splitlines()
     rows = []

@@ -97,8 +97,7 @@ def _bench_cvrp(args: argparse.Namespace) -> int:
                   f"{'' if plain is None else f'{plain:g}'},{plain_gap:.3f},{vs_plain:.3f},{seconds:.1f},"
                   f"{plain_seconds:.1f}", flush=True)
     for engine, values in rows.items():
-        print(f"# {engine}: {_cvrp_summary(values)} over {len(values)} instances at {args.time_limit:g} s each",
-              file=sys.stderr)
+        print(f"# {engine}: {_cvrp_summary(values)} over {len(values)} instances at {args.time_limit:g} s each")
     return 0
 
 
@@ -131,14 +130,21 @@ def _bench_wcvrptw(args: argparse.Namespace) -> int:
     problems = [read_kim(path) for path in paths]
     engines = ["pyvrp", "ortools"] if args.engine == "both" else [args.engine]
     print("instance,stops,sites,vehicles,km,hours,feasible,seconds,engine", flush=True)
+    feasible_plans = {engine: 0 for engine in engines}
     for problem in problems:
         for engine in engines:
             plan = solve(problem, engine, args.time_limit, args.seed)
             feasible = plan.status == "feasible" and not plan.dropped
+            feasible_plans[engine] += feasible
             print(f"{problem.name},{len(problem.stops)},{len(problem.sites)},{plan.vehicles_used},{plan.km:.3f},"
                   f"{plan.hours:.3f},{str(feasible).lower()},{plan.seconds:.1f},{plan.engine}", flush=True)
             for violation in plan.violations[:5]:
                 print(f"# {problem.name} ({plan.engine}): {violation}", file=sys.stderr)
+    counts = ", ".join(f"{engine} {n}/{len(problems)}" for engine, n in feasible_plans.items())
+    stops = sorted({len(problem.stops) for problem in problems})
+    sizes = f"{stops[0]:,}" if len(stops) == 1 else f"{stops[0]:,}–{stops[-1]:,}"
+    print(f"# wcvrptw: feasible plans (independent checker) {counts}; instances of {sizes} stops, "
+          f"{args.time_limit:g} s each")
     return 0
 
 
