@@ -146,6 +146,7 @@ def futures_kpis(assessment) -> dict:
               "raw_msw_landfill_tpd": _round(row.raw_msw_landfill_tpd, 1),
               "shortfall_tpd": _round(row.shortfall_tpd, 1), "status": row.status} for row in outcomes.itertuples(index=False)]
     plans = list(dict.fromkeys(outcomes["plan"]))
+    premium = assessment.policy_premium
     return {
         "futures_objective": assessment.objective,
         "futures_policy_scope": assessment.policy_scope,
@@ -158,9 +159,23 @@ def futures_kpis(assessment) -> dict:
         "value_of_stochastic_solution_wan_cny": wan(assessment.value_of_stochastic_solution),
         "central_plan_breaches": [{"future": row.future, "shortfall_tpd": _round(row.shortfall_tpd, 1)}
                                   for row in assessment.breaches(assessment.central).itertuples(index=False)],
-        "policy_premium_wan_cny": None if assessment.policy_premium is None else wan(assessment.policy_premium),
+        "policy_premium_wan_cny": None if premium is None else wan(premium),
         "expected_value_of_perfect_information_wan_cny": wan(assessment.value_of_perfect_information),
     }
+
+
+def futures_figure(kpis: dict, key: str, number_format: str = ",.0f") -> str:
+    """A figure of a plan for several futures as shown: ∞ for the VSS when the central plan breaks the policy,
+    — when there is none."""
+    if key == "value_of_stochastic_solution_wan_cny" and kpis.get("central_plan_breaches"):
+        return "∞"
+    value = kpis.get(key)
+    return "—" if value is None else format(value, number_format)
+
+
+def breaches_text(kpis: dict) -> str:
+    """The futures in which the central plan breaks the policy, with its shortfall: "fast (442 t/d), …"."""
+    return ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in kpis.get("central_plan_breaches") or [])
 
 
 def _transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> dict:
@@ -333,14 +348,11 @@ def kpi_text(kpis: dict) -> str:
                            ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
                            *([("policy_premium_wan_cny", "policy premium")] if breaches else []),
                            ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):
-            value = kpis.get(key)
-            shown = "∞" if key == "value_of_stochastic_solution_wan_cny" and breaches else (
-                "—" if value is None else format(value, ",.0f"))
-            lines.append(f"  {label:<40} {shown:>14} 万元/yr")
+            lines.append(f"  {label:<40} {futures_figure(kpis, key):>14} 万元/yr")
         if breaches:
-            where = ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches)
-            lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {where}: VSS unbounded; the "
-                         "premium is what the robust plan costs more than it with the shortfall landfilled")
+            lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {breaches_text(kpis)}: VSS "
+                         "unbounded; the premium is what the robust plan costs more than it with the shortfall "
+                         "landfilled")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"

@@ -45,8 +45,9 @@ class FuturesAssessment:
     def breaches(self, plan: str) -> pd.DataFrame:
         """The futures in which ``plan`` breaks a policy that must hold in every future (raw MSW above the caps):
         future, shortfall_tpd; none under ``expected_only``, where the policy holds on the weighted mean."""
-        breach = self.outcomes["shortfall_tpd"] > BREACH_TPD if self.policy_scope == "every_future" else False
-        rows = self.outcomes[(self.outcomes["plan"] == plan) & breach]
+        rows = self.outcomes[(self.outcomes["plan"] == plan) & (self.outcomes["shortfall_tpd"] > BREACH_TPD)]
+        if self.policy_scope != "every_future":
+            rows = rows.iloc[:0]
         return rows[["future", "shortfall_tpd"]].reset_index(drop=True)
 
     @property

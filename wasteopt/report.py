@@ -24,7 +24,7 @@ from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
 from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
-from wasteopt.kpi import SHARE_KPIS, capacity_goal_tpd, kpi_labels
+from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
@@ -446,21 +446,19 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
              "expected_only": "政策仅按加权平均满足 the policy holds on the weighted mean"}[kpis["futures_policy_scope"]]
 
     def wan(key: str) -> str:
-        value = kpis.get(key)
-        return "—" if value is None else f"{value:,.1f} 万元/yr"
+        shown = futures_figure(kpis, key, ",.1f")
+        return shown if shown in ("—", "∞") else f"{shown} 万元/yr"
 
-    breaches = kpis.get("central_plan_breaches") or []
-    vss = "∞" if breaches else wan("value_of_stochastic_solution_wan_cny")
+    breaches = kpis.get("central_plan_breaches")
     unbounded = ""
     if breaches:
-        where = html.escape(", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches))
-        premium = format(kpis["policy_premium_wan_cny"], ",.0f")
+        where, premium = html.escape(breaches_text(kpis)), futures_figure(kpis, "policy_premium_wan_cny")
         unbounded = f'<p>{t("vss_unbounded", "zh", breaches=where, premium=premium)}<br>' \
                     f'{t("vss_unbounded", "en", breaches=where, premium=premium)}</p>'
     return (f'<h2>多情景稳健规划 One plan for several futures ({len(kpis["futures"])})</h2>'
             f'<p>目标 objective: {objective}; {scope}. 中心情景 central future: {html.escape(kpis["central_future"])}.</p>'
             f'<p>稳健方案期望年成本 expected cost of the robust plan: {wan("expected_cost_wan_cny")}; '
-            f'随机解价值 value of the stochastic solution (VSS): {vss}; '
+            f'随机解价值 value of the stochastic solution (VSS): {wan("value_of_stochastic_solution_wan_cny")}; '
             + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breaches else '') +
             f'完全信息期望价值 expected value of perfect information (EVPI): '
             f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '

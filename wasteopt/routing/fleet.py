@@ -23,8 +23,6 @@ def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawR
     from wasteopt.routing.check import route_violations
 
     days = [leave_late(problem, raw) for raw in raw_routes]
-    if problem.lunch_break is not None:  # a later start may now fall in the break the engine's day had
-        days = [fit_lunch(problem, day) for day in days]
     merged_any = True
     while merged_any:
         merged_any = False
@@ -70,14 +68,16 @@ def follow(problem: RoutingProblem, first: RawRoute, second: RawRoute) -> RawRou
 
 
 def leave_late(problem: RoutingProblem, raw: RawRoute) -> RawRoute:
-    """The day leaving the garage just in time for its first call (no wait at the first stop)."""
+    """The day leaving the garage just in time for its first call (no wait at the first stop), its lunch
+    break fitted again: the later start may fall in the break the engine's day had."""
     start, first = raw.calls[0], raw.calls[1]
     if first.kind == "end":
         return raw
     latest = first.start_s - int(problem.duration_s[call_location(problem, start), call_location(problem, first)])
     if latest <= start.start_s:
         return raw
-    return RawRoute(raw.vehicle_type, (Call("start", start.index, latest), *raw.calls[1:]), raw.break_start_s)
+    later = RawRoute(raw.vehicle_type, (Call("start", start.index, latest), *raw.calls[1:]), raw.break_start_s)
+    return fit_lunch(problem, later) if problem.lunch_break is not None else later
 
 
 def _opens(problem: RoutingProblem, call: Call) -> int:

@@ -3,6 +3,7 @@ import streamlit as st
 
 from wasteopt.app.state import lang, run_labels, saved_runs
 from wasteopt.app.tables import futures_frame, futures_heatmap
+from wasteopt.kpi import breaches_text, futures_figure
 from wasteopt.ui_text import t
 
 L = lang()
@@ -15,20 +16,16 @@ labels = run_labels(runs)
 chosen = st.selectbox(t("run", L), [r.run_id for r in runs], key="robust_run", format_func=labels.get)
 kpis = next(r for r in runs if r.run_id == chosen).kpis
 
-FIGURES = [("expected_cost_wan_cny", "expected_cost", ",.0f"), ("value_of_stochastic_solution_wan_cny", "vss", ",.0f"),
-           ("expected_value_of_perfect_information_wan_cny", "evpi", ",.0f"),
-           ("worst_case_raw_msw_landfill_tpd", "worst_landfill", ",.0f")]
-breaches = kpis.get("central_plan_breaches") or []
-if breaches:  # the central plan breaks the policy somewhere: VSS unbounded, the premium says what the policy costs
-    FIGURES.insert(2, ("policy_premium_wan_cny", "policy_premium", ",.0f"))
-for column, (key, label, number_format) in zip(st.columns(len(FIGURES)), FIGURES):
-    value = kpis.get(key)
-    shown = "∞" if key == "value_of_stochastic_solution_wan_cny" and breaches else (
-        "—" if value is None else format(value, number_format))
-    column.metric(t(label, L), shown)
+breaches = kpis.get("central_plan_breaches")  # the central plan breaks the policy: VSS ∞, the premium shown
+figures = [("expected_cost_wan_cny", "expected_cost"), ("value_of_stochastic_solution_wan_cny", "vss"),
+           *([("policy_premium_wan_cny", "policy_premium")] if breaches else []),
+           ("expected_value_of_perfect_information_wan_cny", "evpi"),
+           ("worst_case_raw_msw_landfill_tpd", "worst_landfill")]
+for column, (key, label) in zip(st.columns(len(figures)), figures):
+    column.metric(t(label, L), futures_figure(kpis, key))
 if breaches:
-    where = ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches)
-    st.warning(t("vss_unbounded", L, breaches=where, premium=format(kpis["policy_premium_wan_cny"], ",.0f")))
+    st.warning(t("vss_unbounded", L, breaches=breaches_text(kpis),
+                 premium=futures_figure(kpis, "policy_premium_wan_cny")))
 st.caption(t("futures_note", L, central=kpis["central_future"]))
 
 frame = futures_frame(kpis, L)
