@@ -104,9 +104,15 @@ def render(results: Path) -> str:
              "do not edit by hand. Seconds depend on the machine and its load that day: compare ratios",
              "within one run, not seconds across runs. Every figure names the commit of the code it measured.",
              "",
+             "## Regression check",
+             "",
              "`wasteopt bench report --check` (run by `make bench` before it records) and `wasteopt bench all",
-             "--quick --check` (run by `make test`) compare every case with the last recorded row of its suite;",
-             f"{THRESHOLDS}. Accept a change on purpose with `wasteopt bench report --record`.",
+             "--quick --check` (run by `make test` after pytest: a few CFLP, p-median and CVRP instances and the",
+             "2,500 × 500 township instance at 30 s, suites `quick_*`) compare every case with the same case in the",
+             f"last recorded row of its suite in `bench/results/history.csv`; {THRESHOLDS}. Times are compared only",
+             "for cases that finished before their limit (a proven optimum, a road build); routing runs to its limit,",
+             "so only its plans, feasibility and gaps are compared. A regression exits 1 and is not recorded; accept",
+             "a change on purpose with `wasteopt bench report --record` (or `wasteopt bench all --quick --record`).",
              ""]
     suites = [name for name in SUITES if (results / f"{name}.csv").is_file()]
     if suites:
