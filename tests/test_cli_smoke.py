@@ -17,7 +17,6 @@ import pytest
 from conftest import ROOT, write_tiny_seeds
 from test_roads import _grid_xml
 
-pytestmark = pytest.mark.filterwarnings("ignore")
 BENCH_DATA = ROOT / "bench" / "data"
 
 
