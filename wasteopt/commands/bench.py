@@ -322,11 +322,13 @@ def _scale_curve(sizes: tuple[tuple[int, int], ...], seconds: float) -> str:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(SCALE_COLUMNS)
     sys.stdout.flush()
+    outcomes = []
     for nodes, sites in sizes:
         row = scale_row(SCALE_CONFIG, nodes, sites, time_limit=seconds)
         writer.writerow(["" if row[c] is None else row[c] for c in SCALE_COLUMNS])
         sys.stdout.flush()
-    return f"# scale: {', '.join(f'{n}×{m}' for n, m in sizes)} township instances, limit {seconds:g} s each"
+        outcomes.append(f"{nodes}×{sites} " + ("no plan" if row["gap"] is None else f"gap {100 * row['gap']:.2f} %"))
+    return f"# scale: {', '.join(outcomes)} (township instances, limit {seconds:g} s each)"
 
 
 def _roads_row() -> str:
