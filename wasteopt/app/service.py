@@ -128,9 +128,9 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
-    facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
-    return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
-                                  Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
+    plan = siting_flows(scenario, region, RunFolder(record.out_dir))
+    return plan_county(county_job(scenario, region, adcode, plan, None, Path(record.out_dir) / "routes" / adcode,
+                                  engine, time_limit, seed))
 
 
 def cd_haul_of_plan(layers: dict, adcode: str):

@@ -1,0 +1,99 @@
+"""One truth across the product (issue 30): one demand model for siting and routing, demand knobs that
+move the total, exports that validate. Figures are literal, worked by hand from the seeds."""
+from __future__ import annotations
+
+import pytest
+
+from wasteopt.export import export_plan
+from wasteopt.kpi import compute_kpis
+from wasteopt.run_folder import RunFolder
+from wasteopt.scenario import load_scenario
+from wasteopt.siting import solve_scenario
+
+# 淮阳区 (411603), 2020 census: 339,754 urban and 682,568 rural residents; 2 %/yr growth to 2025 (× 1.02^5).
+HUAIYANG = "411603"
+GROWTH_2025 = 1.02 ** 5
+RURAL_GENERATED = 682_568 * 0.52 * 0.95 / 1000 * GROWTH_2025  # 372.283 t/d collected from its villages
+URBAN_GENERATED = 339_754 * 1.1 * 1.0 / 1000 * GROWTH_2025  # 412.627 t/d
+
+
+def _two_counties(folder, seeds, extra: str = ""):
+    config = folder / "two.yaml"
+    config.write_text(f"name: 周口两县\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null{extra}}}\n"
+                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
+    return load_scenario(config)
+
+
+def _solved_run(folder, scenario):
+    plan = solve_scenario(scenario)
+    export_plan(plan, compute_kpis(plan), folder / "run")
+    return plan, RunFolder(folder / "run")
+
+
+def _village_tonnes(scenario, run: RunFolder, adcode: str) -> float:
+    from wasteopt.region import load_region
+    from wasteopt.routing.county import county_job, siting_flows
+
+    region = load_region(scenario)
+    job = county_job(scenario, region, adcode, siting_flows(scenario, region, run), None, run.path / "routes",
+                     "pyvrp", 1.0, 0)
+    assert job.villages["population"].sum() == pytest.approx(682_568)
+    return job.tonnes_per_day
+
+
+def test_routing_a_county_from_a_run_routes_what_the_plan_sends_from_its_villages(tiny_seeds, tmp_path):
+    scenario = _two_counties(tmp_path, tiny_seeds)
+    plan, run = _solved_run(tmp_path, scenario)
+    # the plan ships all of 淮阳区's MSW to treat: (urban + rural) × 0.9 after the 10 % sorted out
+    shipped = plan.flows[(plan.flows.stream == "msw") & (plan.flows.origin == HUAIYANG)].tonnes_per_day.sum()
+    assert shipped == pytest.approx((URBAN_GENERATED + RURAL_GENERATED) * 0.9)  # 706.420 t/d
+    assert run.demand().at[HUAIYANG, "msw_rural_tpd"] == pytest.approx(RURAL_GENERATED * 0.9)
+    # the villages' share at the rural rate: 335.055 t/d (the old rural population share of 706.4 gave 471.6)
+    assert _village_tonnes(scenario, run, HUAIYANG) == pytest.approx(335.055, abs=1e-3)
+
+
+def test_routing_reads_the_residual_waste_of_rural_residents_after_sorting(tiny_seeds, tmp_path):
+    scenario = _two_counties(tmp_path, tiny_seeds, ", sorted_out_share: 0")
+    scenario = scenario.with_changes({"sorting": {"enabled": True}})
+    _, run = _solved_run(tmp_path, scenario)
+    # rural captures in 2025: food 0.40 × 0.10, recyclables 0.10 × 0.20, hazardous 0.003 × 0.20 = 6.06 %
+    demand = run.demand()
+    assert demand.at[HUAIYANG, "msw_rural_tpd"] == pytest.approx(RURAL_GENERATED * (1 - 0.0606))
+    assert (demand["msw_urban_tpd"] + demand["msw_rural_tpd"]).to_numpy() == pytest.approx(demand["msw_tpd"].to_numpy())
+    assert _village_tonnes(scenario, run, HUAIYANG) == pytest.approx(349.723, abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def henan(root):
+    return load_scenario(root / "configs" / "henan-2025.yaml")
+
+
+def _collected(scenario) -> float:
+    from wasteopt.region import load_region
+    from wasteopt.siting.scenario_problem import demand_table
+
+    return float(demand_table(scenario, load_region(scenario))["msw_generated_tpd"].sum())
+
+
+def test_urban_per_capita_plus_20_pct_raises_collected_msw_by_the_urban_share(henan):
+    from wasteopt.app.knobs import changes_from_knobs, knob_values
+
+    # 2025, held calibration factor 0.822748: 74,908.8 t/d collected, 55,035.5 of it from urban residents
+    assert _collected(henan) == pytest.approx(74_908.8, abs=0.1)
+    values = knob_values(henan) | {"msw_urban": 1.1 * 1.2}  # the app's "urban per-capita MSW +20 %"
+    assert _collected(henan.with_changes(changes_from_knobs(values))) == pytest.approx(74_908.8 + 0.2 * 55_035.5,
+                                                                                       abs=0.1)  # 85,915.9
+
+
+def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
+    from wasteopt.region import load_region
+
+    faster = henan.with_changes({"demand": {"growth_per_year": 0.03}})
+    assert _collected(faster) == pytest.approx(74_908.8 * (1.03 / 1.02) ** 5, abs=0.1)
+    # asking for the total to be fitted in every run pins it to 72,000 t/d in 2023 whatever the rates say,
+    # and the region records that the rates no longer set the total
+    pinned = faster.with_changes({"demand": {"calibration": {"factor": None}}})
+    assert _collected(pinned) == pytest.approx(72_000 * 1.03 ** 2)
+    record = load_region(pinned).generation["calibration"]
+    assert record["mode"] == "fitted" and record["modelled_tpd"] == pytest.approx(72_000)
+    assert load_region(henan).generation["calibration"]["mode"] == "held"
