@@ -2,6 +2,8 @@
 move the total, exports that validate. Figures are literal, worked by hand from the seeds."""
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from wasteopt.export import export_plan
@@ -97,3 +99,20 @@ def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
     record = load_region(pinned).generation["calibration"]
     assert record["mode"] == "fitted" and record["modelled_tpd"] == pytest.approx(72_000)
     assert load_region(henan).generation["calibration"]["mode"] == "held"
+
+
+def test_the_app_and_report_say_what_the_calibration_does_beside_the_knobs(henan):
+    from wasteopt.app.knobs import calibration_note
+    from wasteopt.region import load_region
+    from wasteopt.report import _calibration_note
+
+    region = load_region(henan)
+    urban = henan.with_changes({"demand": {"msw_kg_per_capita_day": {"urban": 1.32}}})
+    assert calibration_note(urban, region, "en") == (
+        "Calibration: collected MSW × 0.8227 (fitted once to the observed 72,000 t/d of 2023, then held); per-capita "
+        "rates, collection rates and growth change the total: this scenario 82,580 t/d in 2023, 85,916 t/d in 2025.")
+    pinned = urban.with_changes({"demand": {"calibration": {"factor": None}}})
+    assert calibration_note(pinned, region, "zh").startswith("校准覆盖人均产生量和增长率：总量每次重新拟合为 2023 年观测的 72,000 t/d")
+    assert _calibration_note(load_region(pinned).generation) == html.escape(
+        f"{calibration_note(pinned, region, 'zh')} {calibration_note(pinned, region, 'en')}")
+

@@ -569,6 +569,18 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _calibration_note(generation: dict) -> str:
+    """The calibration step in both languages, in the app's words: held, fitted in every run, or none."""
+    record = generation.get("calibration")
+    values = {"target_year": generation["target_year"], "total": generation["totals"]["msw_generated_tpd"]}
+    key = "calibration_none"
+    if record is not None:
+        key = f"calibration_{record['mode']}"
+        values |= {"factor": record["factor"], "observed": record["observed_tpd"], "year": record["year"],
+                   "modelled": record["modelled_tpd"]}
+    return html.escape(f"{t(key, 'zh', **values)} {t(key, 'en', **values)}")
+
+
 def _sorted_note(demand: pd.DataFrame) -> str:
     """With waste sorting: what left the residual waste to be treated apart."""
     if "food_tpd" not in demand:
@@ -644,7 +656,8 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
-增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
+增长系数 growth factor {generation['growth_factor']:.3f}.</p>
+<p class="note">{_calibration_note(generation)}</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>
 <ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
