@@ -3,6 +3,7 @@ move the total, exports that validate. Figures are literal, worked by hand from 
 from __future__ import annotations
 
 import html
+import sqlite3
 
 import pytest
 
@@ -116,3 +117,33 @@ def test_the_app_and_report_say_what_the_calibration_does_beside_the_knobs(henan
     assert _calibration_note(load_region(pinned).generation) == html.escape(
         f"{calibration_note(pinned, region, 'zh')} {calibration_note(pinned, region, 'en')}")
 
+
+def test_every_exported_layer_is_valid_and_in_place_service_is_a_point_attribute(tiny_seeds, tmp_path):
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    from wasteopt.plan import LAYER_DESCRIPTIONS
+
+    plan, run = _solved_run(tmp_path, _two_counties(tmp_path, tiny_seeds))
+    flows = run.flows()
+    in_place = flows[(flows.origin_lon == flows.destination_lon) & (flows.origin_lat == flows.destination_lat)]
+    assert len(in_place) > 0  # the case the layer must not draw: 淮阳区's waste at its own seat's facility
+    layers = {name: gpd.read_file(run.path / "plan.gpkg", layer=name, engine="pyogrio")
+              for name, _ in pyogrio.list_layers(run.path / "plan.gpkg")}
+    assert set(layers) == set(LAYER_DESCRIPTIONS)
+    for name in LAYER_DESCRIPTIONS:
+        for gdf in (layers[name], gpd.read_file(run.path / f"{name}.geojson", engine="pyogrio")):
+            geometry = gdf.geometry[gdf.geometry.notna()].to_numpy()
+            assert shapely.is_valid(geometry).all() and not shapely.is_empty(geometry).any(), name
+            if name == "flows":
+                assert (shapely.length(geometry) > 0).all()
+    assert len(layers["flows"]) == len(flows) - len(in_place)
+    points = pd.concat([layers["plants"], layers["landfills"]])
+    assert points["in_place_tpd"].sum() == pytest.approx(in_place["tonnes_per_day"].sum())
+    served = in_place.groupby("destination")["tonnes_per_day"].sum()
+    assert points.set_index("site_id")["in_place_tpd"].reindex(served.index).to_numpy() == pytest.approx(served.to_numpy())
+    with sqlite3.connect(run.path / "plan.gpkg") as db:
+        descriptions = dict(db.execute("SELECT table_name, description FROM gpkg_contents").fetchall())
+    assert descriptions["flows"] == LAYER_DESCRIPTIONS["flows"] and "in_place_tpd" in descriptions["plants"]
