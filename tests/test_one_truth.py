@@ -147,3 +147,74 @@ def test_every_exported_layer_is_valid_and_in_place_service_is_a_point_attribute
     with sqlite3.connect(run.path / "plan.gpkg") as db:
         descriptions = dict(db.execute("SELECT table_name, description FROM gpkg_contents").fetchall())
     assert descriptions["flows"] == LAYER_DESCRIPTIONS["flows"] and "in_place_tpd" in descriptions["plants"]
+
+
+FAKE_BROWSERS = {  # what a stand-in for headless Chromium does with --print-to-pdf=PATH
+    "writes an empty file": ': > "$out"',
+    "writes nothing": "true",
+    "writes a page, not a PDF": 'echo "<html>" > "$out"',
+    "is a stub that fails": 'echo "Command requires the chromium snap to be installed." >&2; exit 1',
+}
+
+
+def _fake_browser(folder, action: str):
+    script = folder / "chromium"
+    script.write_text('#!/bin/sh\nfor a in "$@"; do case "$a" in --print-to-pdf=*) out="${a#--print-to-pdf=}";; '
+                      f"esac; done\n{action}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_seeds, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdf")
+    return _solved_run(folder, _two_counties(folder, tiny_seeds))[1].path
+
+
+@pytest.mark.parametrize("behaviour", FAKE_BROWSERS)
+def test_report_pdf_is_written_only_when_chromium_made_a_valid_one(tiny_run, tmp_path, monkeypatch, capsys, behaviour):
+    import shutil
+
+    from wasteopt.report import write_report
+
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    browser = _fake_browser(tmp_path, FAKE_BROWSERS[behaviour])
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    files = write_report(run)
+    assert set(files) == {"html", "xlsx"} and files["html"].stat().st_size > 0 and files["xlsx"].stat().st_size > 0
+    assert not (run / "report.pdf").exists()
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("报告无 PDF no report.pdf:"), said
+
+
+def test_report_pdf_is_installed_when_chromium_wrote_a_whole_pdf(tiny_run, tmp_path, monkeypatch):
+    import shutil
+
+    from wasteopt.report import write_report
+
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    browser = _fake_browser(tmp_path, r'printf "%%PDF-1.4\n1 0 obj\n%%%%EOF\n" > "$out"')
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    assert write_report(run)["pdf"].read_bytes() == b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+
+
+def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tiny_seeds, tmp_path, monkeypatch,
+                                                                    capsys):
+    import shutil
+
+    from wasteopt import cli
+    from wasteopt.pipeline import run_scenario
+    from wasteopt.runs import RunRegistry
+
+    browser = _fake_browser(tmp_path, FAKE_BROWSERS["is a stub that fails"])
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    run = shutil.copytree(tiny_run, tmp_path / "run")
+    assert cli.main(["report", str(run)]) == 0
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [f"报告无 PDF no report.pdf: {browser} failed (exit 1): Command requires the chromium snap to be "
+                    "installed. (report.html and report.xlsx written)"]
+    assert (run / "report.html").is_file() and (run / "report.xlsx").is_file() and not (run / "report.pdf").exists()
+    # a sweep variant with report: true goes through run_scenario(report=True)
+    outcome = run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "variant", source="sweep", report=True,
+                           registry=RunRegistry(tmp_path / "registry.sqlite"))
+    assert {"report_html", "report_xlsx"} <= set(outcome.files) and "report_pdf" not in outcome.files
