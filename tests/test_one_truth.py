@@ -218,3 +218,20 @@ def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tin
     outcome = run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "variant", source="sweep", report=True,
                            registry=RunRegistry(tmp_path / "registry.sqlite"))
     assert {"report_html", "report_xlsx"} <= set(outcome.files) and "report_pdf" not in outcome.files
+
+
+def test_cost_per_tonne_divides_by_all_msw_collected_sorted_or_not(tiny_seeds, tmp_path):
+    from wasteopt.kpi import KPI_LABELS
+    from wasteopt.ui_text import KPI_NAMES_ZH
+
+    collected = 730.812127 + 784.910908  # t/d of the two counties in 2025, before the 10 % sorted out
+    plan = solve_scenario(_two_counties(tmp_path, tiny_seeds))
+    unsorted = compute_kpis(plan)
+    assert unsorted["msw_generated_tpd"] == pytest.approx(collected, abs=0.05)
+    assert unsorted["cost_cny_per_t"] == pytest.approx(unsorted["cost_cny_per_year"] / (365 * collected), abs=0.01)
+    scenario = _two_counties(tmp_path, tiny_seeds, ", sorted_out_share: 0").with_changes({"sorting": {"enabled": True}})
+    sorted_kpis = compute_kpis(solve_scenario(scenario))
+    assert sorted_kpis["msw_generated_tpd"] == pytest.approx(collected, abs=0.05)  # the same MSW collected
+    assert sorted_kpis["cost_cny_per_t"] == pytest.approx(sorted_kpis["cost_cny_per_year"] / (365 * collected), abs=0.01)
+    assert ("cost_cny_per_t", "cost per t of MSW collected", "CNY/t") in KPI_LABELS
+    assert KPI_NAMES_ZH["cost_cny_per_t"] == "每吨清运垃圾成本"

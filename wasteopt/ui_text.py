@@ -324,7 +324,7 @@ KPI_NAMES_ZH = {
     "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建厂数", "expanded_plants": "扩建厂数",
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
     "landfills_stopped": "停用填埋场（共计）", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
-    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "每吨清运垃圾成本", "co2e_t_per_year": "净温室气体",
     "food_capture_rate": "厨余垃圾分出率", "food_waste_tpd": "厨余垃圾分出量", "food_waste_treated_tpd": "厨余垃圾处理量",
     "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
     "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
