@@ -235,3 +235,13 @@ def test_cost_per_tonne_divides_by_all_msw_collected_sorted_or_not(tiny_seeds, t
     assert sorted_kpis["cost_cny_per_t"] == pytest.approx(sorted_kpis["cost_cny_per_year"] / (365 * collected), abs=0.01)
     assert ("cost_cny_per_t", "cost per t of MSW collected", "CNY/t") in KPI_LABELS
     assert KPI_NAMES_ZH["cost_cny_per_t"] == "每吨清运垃圾成本"
+
+
+def test_village_loads_add_up_to_the_county_tonnage_to_the_kilogram():
+    import numpy as np
+
+    from wasteopt.routing.county import village_loads
+
+    loads = village_loads(194.776, np.full(161, 1 / 161))  # 尉氏县's villages: each alone would round to 1.210 t
+    assert loads.sum() == pytest.approx(194.776, abs=1e-9) and set(np.round(loads, 3)) == {1.209, 1.210}
+    assert village_loads(1.0, np.array([0.5, 0.25, 0.25])).tolist() == [0.5, 0.25, 0.25]
