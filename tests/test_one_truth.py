@@ -100,6 +100,10 @@ def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
     record = load_region(pinned).generation["calibration"]
     assert record["mode"] == "fitted" and record["modelled_tpd"] == pytest.approx(72_000)
     assert load_region(henan).generation["calibration"]["mode"] == "held"
+    from wasteopt.scenario_changes import changes_text, scenario_changes
+
+    assert changes_text(scenario_changes(faster, pinned), "en") == (
+        "calibration factor 0.822748 → refitted to the observed total every run")
 
 
 def test_the_app_and_report_say_what_the_calibration_does_beside_the_knobs(henan):
