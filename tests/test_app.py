@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from wasteopt import RunRegistry, ScenarioError, load_scenario
+from wasteopt import RunFolder, RunRegistry, ScenarioError, load_scenario
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values
 from wasteopt.ui_text import TEXT, place, t
@@ -227,6 +227,8 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
+    villages_tpd = RunFolder(record.out_dir).demand().at["410122", "msw_rural_tpd"]  # what the plan sends from them
+    assert metrics["收运量"] == f"{villages_tpd:,.1f} t/d" and metrics["未收运点 (个)"] == "0"
     written = Path(record.out_dir) / "routes" / "410122"
     assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}
     assert len(app.get("download_button")) == 3

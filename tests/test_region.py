@@ -93,9 +93,15 @@ def test_generation_arithmetic_without_calibration():
 
 
 def test_calibration_reproduces_provincial_total(region):
-    generated = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
-                               DemandSettings(), year=2023).generated_tpd
-    assert generated.sum() == pytest.approx(72_000, rel=1e-12)
+    # the held default factor was fitted to the observed total; fitting it again (factor: null) gives the same
+    held = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
+                          DemandSettings(), year=2023)
+    assert held.generated_tpd.sum() == pytest.approx(72_000, abs=0.5) and not held.calibration_fitted
+    fitted_settings = DemandSettings(calibration=DemandSettings().calibration.model_copy(update={"factor": None}))
+    fitted = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
+                            fitted_settings, year=2023)
+    assert fitted.generated_tpd.sum() == pytest.approx(72_000, rel=1e-12) and fitted.calibration_fitted
+    assert fitted.calibration_factor == pytest.approx(held.calibration_factor, abs=1e-6)
 
 
 def test_target_year_2025_figures(region):

@@ -36,3 +36,7 @@ class OutputError(WasteoptError):
 
 class RunNotFoundError(WasteoptError):
     """A run id or folder names no recorded run."""
+
+
+class PdfError(WasteoptError):
+    """report.pdf could not be made (no headless Chromium, it failed, or it wrote no valid PDF)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.plan import SitingPlan
+from wasteopt.plan import LAYER_DESCRIPTIONS, SitingPlan
 from wasteopt.run_folder import RUN_MARKER, RunFolder
 from wasteopt.workbook import plan_sheets
 
@@ -118,17 +118,24 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_geopackage(target: str | Path, layers: dict) -> None:
-    """All layers into one GeoPackage, written to a temporary file and renamed."""
+def _description(text: str | None) -> dict:
+    return {"DESCRIPTION": text} if text else {}
+
+
+def write_geopackage(target: str | Path, layers: dict, descriptions: dict[str, str] | None = None) -> None:
+    """All layers into one GeoPackage (each with its description, if given), written to a temporary file and
+    renamed."""
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                        layer_options=_description((descriptions or {}).get(name)))
 
 
-def write_geojson(target: str | Path, gdf) -> None:
+def write_geojson(target: str | Path, gdf, description: str | None = None) -> None:
     """One layer as RFC 7946 GeoJSON (WGS84 lon/lat, no CRS member), for tools that take no GeoPackage."""
     with atomic_path(target) as tmp:
-        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES"})
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio",
+                                 layer_options={"RFC7946": "YES", **_description(description)})
 
 
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
@@ -159,10 +166,10 @@ def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]
         "kpis": out / RUN_MARKER,
     }
     layers = plan.to_geodataframes()
-    write_geopackage(files["gpkg"], layers)
+    write_geopackage(files["gpkg"], layers, LAYER_DESCRIPTIONS)
     for name, gdf in layers.items():
         files[f"geojson_{name}"] = out / f"{name}.geojson"
-        write_geojson(files[f"geojson_{name}"], gdf)
+        write_geojson(files[f"geojson_{name}"], gdf, LAYER_DESCRIPTIONS.get(name))
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)

@@ -73,8 +73,8 @@ def compute_kpis(plan: SitingPlan) -> dict:
     load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]  # runs written before load_tpd
     utilisation = load / plants["capacity_tpd"]
     cost = annual_cost_cny(plan)
-    # per tonne of MSW: with sorting, every sorted fraction the plan pays for, not only the residual waste
-    treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled else msw_tonnes
+    # per tonne of all MSW collected, sorted or not: one denominator, so sorted and unsorted runs compare
+    collected = float(demand["msw_generated_tpd"].sum())
     kpis = {
         "scenario": s.name,
         "status": plan.status,
@@ -106,7 +106,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "objective_kind": s.objective.kind,
         "cost_cny_per_year": _round(cost, 0),
         "cost_wan_cny_per_year": _round(cost / 1e4, 1),
-        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * treated) if treated else None, 2),
+        "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * collected) if collected else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
     if s.transfer.enabled:
@@ -291,7 +291,7 @@ KPI_LABELS = [
     ("landfills_stopped", "landfills stopped (of total)", "landfills"), ("landfills_restored", "landfills restored", "landfills"),
     ("mean_haul_km", "mean haul", "km"),
     ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
-    ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
+    ("cost_cny_per_t", "cost per t of MSW collected", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
 ]
 SORTING_KPI_LABELS = [  # runs with sorting.enabled
     ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"),

@@ -15,6 +15,16 @@ from wasteopt.scenario import Scenario
 CRS = "EPSG:4326"
 # Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
 PLANT_SYMBOLS = {"digester": "diamond", "sorting_centre": "square", "transfer": "triangle"}
+# Written into plan.gpkg's gpkg_contents and each GeoJSON's "description" (GIS tools show them).
+LAYER_DESCRIPTIONS = {
+    "plants": "处理设施（点）；in_place_tpd：来自设施所在地、不经运输的量 t/d / Plants (points); in_place_tpd: "
+              "t/d served where the plant stands (no haul, so no line in flows)",
+    "landfills": "填埋场（点）；in_place_tpd 同上 / Landfills (points); in_place_tpd as for plants",
+    "demand": "县级单元需求（多边形）t/d / Demand per county (MultiPolygons), t/d",
+    "flows": "运输流向（线）；起终点重合的就地处理不画线，记在设施点的 in_place_tpd（flows.csv 含全部流向） / "
+             "Hauls (lines); a county served by a facility at its own place has no line: its tonnes are the "
+             "facility point's in_place_tpd (flows.csv holds every flow)",
+}
 BREACH_TPD = 1e-3  # raw MSW above a policy cap (t/d) from which an evaluated plan breaks the policy
 
 
@@ -109,20 +119,24 @@ class SitingPlan:
         """Layers for GIS (EPSG:4326), one geometry type each (ArcGIS needs that): plants (points: incinerators
         and the other built facilities, with a ``symbol`` per technology: circle, or diamond for food-waste
         plants, square for sorting centres, triangle for transfer stations), landfills (points), demand (county
-        MultiPolygons), flows (lines)."""
+        MultiPolygons), flows (lines of non-zero length: see ``LAYER_DESCRIPTIONS``)."""
+        fl = self.flows.reset_index(drop=True)
+        origins = fl[["origin_lon", "origin_lat"]].to_numpy(float)
+        destinations = fl[["destination_lon", "destination_lat"]].to_numpy(float)
+        in_place = (origins == destinations).all(axis=1)  # would be a zero-length line: invalid in GIS
+        served_in_place = fl[in_place].groupby("destination")["tonnes_per_day"].sum()
         fac = self.facilities.assign(symbol=self.facilities["technology"].map(PLANT_SYMBOLS).fillna("circle"))
         fac = fac.reset_index()
+        fac["in_place_tpd"] = fac["site_id"].map(served_in_place).fillna(0.0)
         sites = gpd.GeoDataFrame(fac, geometry=points(fac["lon"], fac["lat"]), crs=CRS)
         is_landfill = (fac["technology"] == "landfill").to_numpy()
         counties = self.region.boundaries[["adcode", "geometry"]].set_index("adcode")
         demand = self.demand.copy()
         demand["geometry"] = multipolygons(counties["geometry"].reindex(demand.index).to_numpy())
         demand_gdf = gpd.GeoDataFrame(demand.reset_index(), geometry="geometry", crs=CRS)
-        fl = self.flows
-        coords = np.stack([fl[["origin_lon", "origin_lat"]].to_numpy(float),
-                           fl[["destination_lon", "destination_lat"]].to_numpy(float)], axis=1)
-        lines = linestrings(coords) if len(fl) else []
-        flows = gpd.GeoDataFrame(fl.reset_index(drop=True), geometry=lines, crs=CRS)
+        hauled = ~in_place
+        lines = linestrings(np.stack([origins[hauled], destinations[hauled]], axis=1)) if hauled.any() else []
+        flows = gpd.GeoDataFrame(fl[hauled].reset_index(drop=True), geometry=lines, crs=CRS)
         return {"plants": sites[~is_landfill].reset_index(drop=True), "landfills": sites[is_landfill].reset_index(drop=True),
                 "demand": demand_gdf, "flows": flows}
 

@@ -13,6 +13,8 @@ import io
 import json
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,8 @@ from pydantic import BaseModel
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
-from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
+from wasteopt.errors import PdfError
+from wasteopt.export import write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
 from wasteopt.region import Region, load_region
@@ -569,6 +572,18 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _calibration_note(generation: dict) -> str:
+    """The calibration step in both languages, in the app's words: held, fitted in every run, or none."""
+    record = generation.get("calibration")
+    values = {"target_year": generation["target_year"], "total": generation["totals"]["msw_generated_tpd"]}
+    key = "calibration_none"
+    if record is not None:
+        key = f"calibration_{record['mode']}"
+        values |= {"factor": record["factor"], "observed": record["observed_tpd"], "year": record["year"],
+                   "modelled": record["modelled_tpd"]}
+    return html.escape(f"{t(key, 'zh', **values)} {t(key, 'en', **values)}")
+
+
 def _sorted_note(demand: pd.DataFrame) -> str:
     """With waste sorting: what left the residual waste to be treated apart."""
     if "food_tpd" not in demand:
@@ -644,7 +659,8 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
-增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
+增长系数 growth factor {generation['growth_factor']:.3f}.</p>
+<p class="note">{_calibration_note(generation)}</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>
 <ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
@@ -655,29 +671,42 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     return page, tables
 
 
-def write_pdf(html_path: Path) -> Path | None:
-    """report.pdf beside ``html_path`` via headless Chromium; None when no browser is installed or it fails."""
+def _last_line(output: bytes) -> str:
+    lines = [line.strip() for line in output.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no message"
+
+
+def write_pdf(html_path: Path) -> Path:
+    """report.pdf beside ``html_path`` via headless Chromium, installed only when Chromium wrote a whole PDF
+    (``%PDF-`` … ``%%EOF``); raises PdfError (one line saying why) otherwise, leaving no report.pdf behind."""
     browser = next((path for name in PDF_BROWSERS if (path := shutil.which(name))), None)
     if browser is None:
-        return None
-    target = html_path.with_suffix(".pdf")
-    with atomic_path(target) as tmp:
+        raise PdfError(f"no headless Chromium ({', '.join(PDF_BROWSERS)}) on PATH; scripts/sysdeps.sh installs it")
+    with tempfile.TemporaryDirectory(prefix="wasteopt-pdf-") as folder:
+        printed = Path(folder) / "report.pdf"
         try:
             subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                            f"--print-to-pdf={tmp}", html_path.resolve().as_uri()],
+                            f"--print-to-pdf={printed}", html_path.resolve().as_uri()],
                            check=True, capture_output=True, timeout=PDF_TIMEOUT_S)
-        except (subprocess.SubprocessError, OSError):
-            return None
-        if not tmp.exists() or tmp.stat().st_size == 0:
-            return None
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"{browser} did not finish within {PDF_TIMEOUT_S} s") from None
+        except subprocess.CalledProcessError as error:
+            raise PdfError(f"{browser} failed (exit {error.returncode}): {_last_line(error.stderr)}") from None
+        except OSError as error:
+            raise PdfError(f"cannot run {browser}: {error.strerror or error}") from None
+        data = printed.read_bytes() if printed.is_file() else b""
+    if not (data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]):
+        raise PdfError(f"{browser} wrote no valid PDF ({len(data):,} bytes)")
+    target = html_path.with_suffix(".pdf")
+    write_bytes(target, data)
     return target
 
 
 def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
                  base_dir: str | Path | None = None) -> dict[str, Path]:
-    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``;
-    ``name`` is the run's name in the report (default: the folder's); with ``base_dir`` (another run
-    folder) the report compares the run with that base run."""
+    """report.html (self-contained), report.xlsx and, if headless Chromium makes a valid one, report.pdf in
+    ``run_dir`` (else one line on stderr says why); ``name`` is the run's name in the report (default: the
+    folder's); with ``base_dir`` (another run folder) the report compares the run with that base run."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     base_kpis = None if base_dir is None else RunFolder(base_dir).kpis()
@@ -688,7 +717,8 @@ def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = No
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)
     if pdf:
-        made = write_pdf(files["html"])
-        if made is not None:
-            files["pdf"] = made
+        try:
+            files["pdf"] = write_pdf(files["html"])
+        except PdfError as error:
+            print(f"报告无 PDF no report.pdf: {error} (report.html and report.xlsx written)", file=sys.stderr)
     return files

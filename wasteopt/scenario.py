@@ -60,10 +60,23 @@ class RegionSettings(_Section):
         return self
 
 
+# Henan's factor, fitted once: the default rates and growth (1.1 / 0.52 kg/cap/d, collection 1.0 / 0.95, 2 %/yr)
+# give 87,512 t/d in 2023 from the 2020 census; × 0.822748 = 72,000 t/d observed (tests/test_region.py checks it).
+HENAN_CALIBRATION_FACTOR = 0.822748
+
+
 class Calibration(_Section):
-    total_tpd: float = Field(gt=0, le=MAX_TPD, description="sourced provincial collected MSW, t/d")
+    """The step from modelled to observed collected MSW: every node's MSW × ``factor``."""
+
+    total_tpd: float = Field(gt=0, le=MAX_TPD, description="observed collected MSW of the region in ``year``, t/d "
+                             "(what ``factor`` was fitted to)")
     year: int = Field(ge=2000, le=2060)
     source: str = Field("", max_length=1000)
+    factor: float | None = Field(None, gt=0, le=10, description=(
+        "× every node's collected MSW. A number: fitted once and held, so the per-capita rates, collection "
+        "rates and growth change the total from there (the default, fitted to Henan's 2023 total at the "
+        "default rates). null: fitted in every run so the modelled total in ``year`` equals ``total_tpd``; "
+        "the per-capita rates and growth then only move MSW between counties (the app and report say so)"))
 
 
 class DemandSettings(_Section):
@@ -73,10 +86,10 @@ class DemandSettings(_Section):
     sorted_out_share: float = Field(0.10, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
                                     "diverted by source sorting that leaves the model (kitchen waste) [assumption]; "
                                     "must be 0 with sorting.enabled (the capture rates say what is diverted)")
-    calibration: Calibration | None = Calibration(
-        total_tpd=72000, year=2023,
+    calibration: Calibration | None = Field(Calibration(
+        total_tpd=72000, year=2023, factor=HENAN_CALIBRATION_FACTOR,
         source="DOMAIN.md §2.1: Henan harmless-treated MSW ≈ 4.9 万 t/d incinerated / 0.68 share (2023)",
-    )
+    ), description="modelled → observed collected MSW (see Calibration); null: no calibration (factor 1)")
 
 
 class NetworkSettings(_Section):

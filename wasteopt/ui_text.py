@@ -25,6 +25,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "incinerator": ("焚烧线", "incineration lines"),
     "policy": ("政策", "policy"),
     "target_year": ("目标年份", "target year"),
+    "calibration_held": (
+        "校准：清运量 × {factor:.4f}（按 {year} 年观测 {observed:,.0f} t/d 一次拟合后固定）；人均产生量、清运率和增长率改变总量："
+        "本情景 {year} 年 {modelled:,.0f} t/d，{target_year} 年 {total:,.0f} t/d。",
+        "Calibration: collected MSW × {factor:.4f} (fitted once to the observed {observed:,.0f} t/d of {year}, then "
+        "held); per-capita rates, collection rates and growth change the total: this scenario {modelled:,.0f} t/d "
+        "in {year}, {total:,.0f} t/d in {target_year}."),
+    "calibration_fitted": (
+        "校准覆盖人均产生量和增长率：总量每次重新拟合为 {year} 年观测的 {observed:,.0f} t/d（× {factor:.4f}），这些参数只改变"
+        "各县之间的分配；{target_year} 年 {total:,.0f} t/d。",
+        "Calibration overrides the per-capita rates and growth: the total is refitted every run to the observed "
+        "{observed:,.0f} t/d of {year} (× {factor:.4f}), so these knobs only move MSW between counties; "
+        "{total:,.0f} t/d in {target_year}."),
+    "calibration_none": ("未校准：清运量 = 人口 × 人均产生量 × 清运率 × 增长；{target_year} 年 {total:,.0f} t/d。",
+                         "No calibration: collected MSW = population × per-capita rate × collection rate × growth; "
+                         "{total:,.0f} t/d in {target_year}."),
     "msw_urban": ("城镇人均产生量 (kg/人·日)", "urban per-capita MSW (kg/person·day)"),
     "msw_rural": ("农村人均产生量 (kg/人·日)", "rural per-capita MSW (kg/person·day)"),
     "growth": ("年增长率 (%/年)", "growth (%/yr)"),
@@ -309,7 +324,7 @@ KPI_NAMES_ZH = {
     "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建厂数", "expanded_plants": "扩建厂数",
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
     "landfills_stopped": "停用填埋场（共计）", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
-    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "每吨清运垃圾成本", "co2e_t_per_year": "净温室气体",
     "food_capture_rate": "厨余垃圾分出率", "food_waste_tpd": "厨余垃圾分出量", "food_waste_treated_tpd": "厨余垃圾处理量",
     "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
     "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",

@@ -26,6 +26,8 @@ COLUMNS_ZH = {
     "node_id": "县级代码", "prefecture_zh": "地市", "prefecture_en": "地市英文名", "kind": "类别",
     "population": "人口", "urban_population": "城镇人口", "rural_population": "乡村人口",
     "dev_zone_population": "开发区人口", "msw_generated_tpd": "清运量 t/d", "msw_sorted_out_tpd": "分类分出 t/d",
+    "msw_generated_urban_tpd": "城镇居民清运量 t/d", "msw_generated_rural_tpd": "乡村居民清运量 t/d",
+    "msw_urban_tpd": "城镇居民需处理量 t/d", "msw_rural_tpd": "乡村居民需处理量 t/d",
     "msw_tpd": "需处理量 t/d", "served_by": "去向厂址", "served_by_name_zh": "去向名称", "haul_km": "运距 km",
     "destinations": "去向数", "cd_generated_tpd": "建筑垃圾产生量 t/d", "cd_tpd": "建筑垃圾 t/d",
     "year": "年份", "demand_tpd": "需处理量 t/d", "plants": "厂数", "raw_msw_landfill_tpd": "原生垃圾填埋 t/d",

@@ -128,18 +128,19 @@ def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, tim
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
-    facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
-    return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
-                                  Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
+    plan = siting_flows(scenario, region, RunFolder(record.out_dir))
+    return plan_county(county_job(scenario, region, adcode, plan, None, Path(record.out_dir) / "routes" / adcode,
+                                  engine, time_limit, seed))
 
 
-def cd_haul_of_plan(layers: dict, adcode: str):
-    """One county's C&D shuttles in a saved plan's layers (full 20 t loads to yards, recycling plants,
-    landfills), as ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en
-    and technology. Empty when the county ships no C&D waste."""
+def cd_haul_of_plan(record: RunRecord, layers: dict, adcode: str):
+    """One county's C&D shuttles in a saved plan (full 20 t loads to yards, recycling plants, landfills), as
+    ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en and technology
+    (from the plan's layers). Empty when the county ships no C&D waste. The flows come from flows.csv: the
+    flows layer has no line for waste that stays at its own county seat."""
     from wasteopt.routing.county import cd_haul, cd_shipments
 
-    shipped = cd_shipments(layers["flows"])
+    shipped = cd_shipments(RunFolder(record.out_dir).flows())
     shipped = shipped[shipped.origin == adcode]
     if shipped.empty:
         return shipped

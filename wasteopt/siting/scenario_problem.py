@@ -153,37 +153,39 @@ def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technolog
 
 def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     """Per node (t/d): ``<fraction>_tpd`` captured for food, recyclables and hazardous waste in the target year,
-    and ``food_generated_tpd``, all the food waste in its MSW.
+    ``food_generated_tpd``, all the food waste in its MSW, and ``msw_urban_tpd`` / ``msw_rural_tpd``, the
+    residual waste of urban and of rural residents.
 
-    A node's collected MSW splits into urban and rural parts as its generation does (population × kg/cap/d ×
-    collection rate); captured = Σ part × composition share × capture rate of that year.
+    Each side of a node's collected MSW (``msw_generated_urban_tpd``, ``msw_generated_rural_tpd`` of
+    :func:`wasteopt.region.msw_generation`) has its own composition and capture: captured = Σ side ×
+    composition share × capture rate of that year.
     """
-    sorting, settings, year = scenario.sorting, scenario.demand, scenario.region.target_year
-    rate, collected = settings.msw_kg_per_capita_day, settings.collection_rate
-    urban = demand["urban_population"].astype(float) * rate.urban * collected.urban
-    rural = demand["rural_population"].astype(float) * rate.rural * collected.rural
-    total = urban + rural
-    urban_part = (urban / total.where(total > 0)).fillna(0.0)
-    generated = demand["msw_generated_tpd"].astype(float)
+    sorting, year = scenario.sorting, scenario.region.target_year
+    urban = demand["msw_generated_urban_tpd"].astype(float)
+    rural = demand["msw_generated_rural_tpd"].astype(float)
     out = pd.DataFrame(index=demand.index)
     food = sorting.composition.food
-    out["food_generated_tpd"] = generated * (urban_part * food.urban + (1 - urban_part) * food.rural)
+    out["food_generated_tpd"] = urban * food.urban + rural * food.rural
+    urban_left, rural_left = urban.copy(), rural.copy()
     for fraction in SORTED_FRACTIONS:
         share = getattr(sorting.composition, fraction)
         capture_urban, capture_rural = sorting.capture.rate(fraction, year)
-        out[f"{fraction}_tpd"] = generated * (urban_part * share.urban * capture_urban
-                                              + (1 - urban_part) * share.rural * capture_rural)
+        urban_left -= urban * share.urban * capture_urban
+        rural_left -= rural * share.rural * capture_rural
+        out[f"{fraction}_tpd"] = urban * share.urban * capture_urban + rural * share.rural * capture_rural
+    out["msw_urban_tpd"], out["msw_rural_tpd"] = urban_left, rural_left
     return out
 
 
 def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     """Region demand plus C&D columns (t/d): ``cd_generated_tpd`` = ``cd_tpd`` to place (reuse on site included);
-    with sorting the captured fractions (:func:`sorting_split`), ``msw_tpd`` the residual waste left and
-    ``msw_sorted_out_tpd`` all that sorting captured."""
+    with sorting the captured fractions (:func:`sorting_split`), ``msw_tpd`` the residual waste left
+    (= ``msw_urban_tpd`` + ``msw_rural_tpd``) and ``msw_sorted_out_tpd`` all that sorting captured. Every
+    county figure of MSW the siting model, routing, app and report use comes from this table."""
     demand = region.demand.copy()
     if scenario.sorting.enabled:
         split = sorting_split(scenario, demand)
-        demand = demand.join(split)
+        demand = demand.drop(columns=["msw_urban_tpd", "msw_rural_tpd"]).join(split)
         demand["msw_sorted_out_tpd"] = split[[f"{f}_tpd" for f in SORTED_FRACTIONS]].sum(axis=1)
         demand["msw_tpd"] = demand["msw_generated_tpd"] - demand["msw_sorted_out_tpd"]
     cd = scenario.cd

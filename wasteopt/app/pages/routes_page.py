@@ -71,7 +71,7 @@ def show_route_plan(plan) -> None:
 
 def show_cd_haul() -> None:
     """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
-    haul = service.cd_haul_of_plan(layers, adcode)
+    haul = service.cd_haul_of_plan(record, layers, adcode)
     if haul.empty:
         return
     st.subheader(t("cd_haul", L))

@@ -6,7 +6,8 @@ import time
 import streamlit as st
 
 from wasteopt.app import service
-from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
+from wasteopt.app.knobs import (OBJECTIVES, calibration_note, changes_from_knobs, knob_values, line_size_options,
+                                site_choices)
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
 from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
@@ -129,6 +130,8 @@ try:
 except WasteoptError as error:
     show_error(error)
     st.stop()
+with demand:  # beside the demand knobs: whether they move the total or the calibration pins it
+    st.caption(calibration_note(scenario, region, L))
 
 with st.expander(t("effective_yaml", L)):
     st.code(scenario.to_yaml(), language="yaml")
