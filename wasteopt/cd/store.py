@@ -121,6 +121,8 @@ class ManifestStore:
         import sqlalchemy as sa
 
         fmt = FORMATS[kind]
+        if not Path(path).is_file():
+            raise DataError(f"--{kind} {shown(path)}: no such file")
         sha = file_sha256(path)
         with self.engine.begin() as conn:
             row = conn.execute(sa.text("SELECT lines_done, complete FROM loads WHERE sha256 = :s AND kind = :k"),
