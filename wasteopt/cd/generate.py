@@ -79,9 +79,40 @@ def _around(rng, n: int, low_km: float, high_km: float) -> tuple[np.ndarray, np.
     return radius * np.cos(angle), radius * np.sin(angle)
 
 
+@dataclass(frozen=True)
+class _Fleet:
+    """What stays the same all period: sites (with county index and local km x, y), projects, trucks."""
+
+    counties: pd.DataFrame
+    seats: np.ndarray  # lon, lat per county
+    sites: pd.DataFrame
+    project_county: np.ndarray
+    project_category: np.ndarray
+    project_xy: tuple[np.ndarray, np.ndarray]
+    project_destination: np.ndarray  # the nearest licensed site of an allowed kind in the project's county
+    capacity: np.ndarray
+    registered: np.ndarray
+    plates: np.ndarray
+
+
 def generate(settings: GeneratorSettings) -> GeneratedData:
     """The synthetic data of ``settings``; the same settings give the same data."""
     rng = np.random.default_rng(settings.seed)
+    return _trips(settings, _fleet(settings, rng), rng, 0, settings.days, f"M{settings.seed:02d}")
+
+
+def generate_parts(settings: GeneratorSettings, days_per_part: int):
+    """The same period in parts of ``days_per_part`` days (for data too large to hold at once): one fleet, the
+    first part as :func:`generate` would start it, each later part from its own seeded stream."""
+    rng = np.random.default_rng(settings.seed)
+    fleet = _fleet(settings, rng)
+    for k, first in enumerate(range(0, settings.days, days_per_part)):
+        stream = rng if k == 0 else np.random.default_rng([settings.seed, k])
+        prefix = f"M{settings.seed:02d}" if k == 0 else f"M{settings.seed:02d}p{k:04d}"
+        yield _trips(settings, fleet, stream, first, min(days_per_part, settings.days - first), prefix)
+
+
+def _fleet(settings: GeneratorSettings, rng) -> _Fleet:
     counties = read_table(COUNTIES_FILE).set_index("adcode")
     unknown = [c for c in settings.counties if c not in counties.index]
     if unknown or not settings.counties:
@@ -118,25 +149,34 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     capacity = rng.integers(25, 36, n_trucks).astype(float)
     registered = rng.random(n_trucks) >= 0.1
     plates = np.array([f"豫A{i:05d}" for i in range(n_trucks)])
+    # projects × sites: distance where the site is licensed, in the project's county and of an allowed kind
+    allowed = np.array([[kind in DESTINATION_KINDS[c] for kind in sites["kind"]] for c in project_category])
+    allowed &= (sites["county"].to_numpy() == project_county[:, None]) & sites["licensed"].to_numpy()
+    km = np.hypot(sites["x"].to_numpy() - px[:, None], sites["y"].to_numpy() - py[:, None])
+    destinations = np.argmin(np.where(allowed, km, np.inf), axis=1)
+    return _Fleet(counties, seats, sites, project_county, project_category, (px, py), destinations, capacity,
+                  registered, plates)
+
+
+def _trips(settings: GeneratorSettings, fleet: _Fleet, rng, first_day: int, days: int, id_prefix: str) -> GeneratedData:
+    """Trips, manifests and GPS of ``days`` days from ``first_day`` of the period."""
+    counties, seats, sites, plates = fleet.counties, fleet.seats, fleet.sites, fleet.plates
+    project_county, project_category, (px, py) = fleet.project_county, fleet.project_category, fleet.project_xy
+    capacity, registered, n_trucks = fleet.capacity, fleet.registered, len(fleet.plates)
+    n_counties = len(seats)
 
     # trips: trip i of a day is truck i % n_trucks, its (i // n_trucks)-th trip; a truck-day works one project
     per_day = settings.trips_per_day
-    n = per_day * settings.days
-    day = np.repeat(np.arange(settings.days), per_day)
-    slot = np.tile(np.arange(per_day), settings.days)
+    n = per_day * days
+    day = np.repeat(np.arange(days), per_day)
+    slot = np.tile(np.arange(per_day), days)
     truck, seq = slot % n_trucks, slot // n_trucks
-    truck_day_project = rng.integers(0, len(project_county), (settings.days, n_trucks))
+    truck_day_project = rng.integers(0, len(project_county), (days, n_trucks))
     project = truck_day_project[day, truck]
     county = project_county[project]
     category = project_category[project]
 
-    # destination: the nearest licensed site of an allowed kind in the project's county
-    destination = np.empty(n, dtype=int)
-    for p in range(len(project_county)):
-        allowed = sites[(sites["county"] == project_county[p]) & sites["licensed"]
-                        & sites["kind"].isin(DESTINATION_KINDS[project_category[p]])]
-        nearest = allowed.index[np.argmin(np.hypot(allowed["x"] - px[p], allowed["y"] - py[p]))]
-        destination[project == p] = nearest
+    destination = fleet.project_destination[project]
 
     kinds = np.full(n, "", dtype=object)
     n_each = int(round(settings.anomaly_share * n))
@@ -154,13 +194,14 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     bend = rng.uniform(-0.15, 0.15, n) * length
     stop_s = rng.uniform(0, 180, n)
     dumping = np.flatnonzero(kinds == "dumping_stop")
-    licensed_xy = sites.loc[sites["licensed"], ["x", "y", "county"]].to_numpy()
-    for i in dumping:  # a point off the route, clear of the origin and of every licensed site
+    licensed = sites.loc[sites["licensed"], ["lon", "lat"]].to_numpy()
+    for i in dumping:  # a point off the route, clear of the origin and of every licensed site (any county)
+        seat = seats[county[i]]
+        near_x, near_y = _to_xy(licensed[:, 0], licensed[:, 1], *seat)
         for _ in range(100):
             offset = rng.uniform(1.5, 4) * rng.choice([-1, 1])
             wx, wy = (ox[i] + dx[i]) / 2 + offset * ux[i], (oy[i] + dy[i]) / 2 + offset * uy[i]
-            near = licensed_xy[licensed_xy[:, 2] == county[i]]
-            if np.hypot(wx - ox[i], wy - oy[i]) >= 1 and np.hypot(near[:, 0] - wx, near[:, 1] - wy).min() >= 1:
+            if np.hypot(wx - ox[i], wy - oy[i]) >= 1 and np.hypot(near_x - wx, near_y - wy).min() >= 1:
                 break
         bend[i] = offset
         stop_s[i] = rng.uniform(12, 25) * 60
@@ -168,6 +209,11 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     leg1, leg2 = np.hypot(wx - ox, wy - oy), np.hypot(dx - wx, dy - wy)
     speed = rng.uniform(25, 45, n) / 3600  # km/s
     drive_s = (leg1 + leg2) / speed + stop_s
+    # a spoofed fix needs a fix before and after it within the trip: move the kind off trips too short for that
+    short = np.flatnonzero((kinds == "implausible_speed") & (drive_s < 3 * settings.gps_interval_s))
+    long_normal = np.flatnonzero((kinds == "") & (drive_s >= 3 * settings.gps_interval_s))
+    swap = rng.choice(long_normal, min(len(short), len(long_normal)), replace=False)
+    kinds[short[:len(swap)]], kinds[swap] = "", "implausible_speed"
     cycle_s = LOAD_S + drive_s + UNLOAD_S + length / speed
 
     # departures: a truck's day starts 06:00–08:00, then its trips follow one another
@@ -177,9 +223,9 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     before = (cycles.groupby(group.to_numpy()).cumsum() - cycles).to_numpy()
     start_s = np.empty(n)
     start_s[order] = before
-    first = rng.uniform(6 * 3600, 8 * 3600, (settings.days, n_trucks))[day, truck]
+    first = rng.uniform(6 * 3600, 8 * 3600, (days, n_trucks))[day, truck]
     try:
-        t0 = pd.Timestamp(settings.start).normalize()
+        t0 = pd.Timestamp(settings.start).normalize() + pd.Timedelta(days=first_day)
     except ValueError:
         raise DataError(f"--start {settings.start!r} is not a date (YYYY-MM-DD)") from None
     depart = t0 + pd.to_timedelta(day * 86400 + first + start_s + LOAD_S, unit="s").round("s")
@@ -191,15 +237,17 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     load[overload] = np.where(registered[truck[overload]], limit[overload] * rng.uniform(1.15, 1.5, overload.sum()),
                               rng.uniform(42, 55, overload.sum()))
 
-    ids = np.array([f"M{settings.seed:02d}{i:08d}" for i in range(n)])
+    ids = np.array([f"{id_prefix}{i:08d}" for i in range(n)])
     olon, olat = np.empty(n), np.empty(n)
     for c in range(n_counties):
         here = county == c
         olon[here], olat[here] = _to_lonlat(ox[here], oy[here], *seats[c])
     no_arrival = kinds == "no_arrival"
+    project_ids = np.array([f"P{c:02d}{p:04d}" for p, c in enumerate(project_county)])
+    project_names = np.array([f"{counties.at[settings.counties[c], 'name_zh']}工地{p + 1}"
+                              for p, c in enumerate(project_county)])
     manifests = pd.DataFrame({
-        "manifest_id": ids, "project_id": [f"P{project_county[p]:02d}{p:04d}" for p in project],
-        "project_name": [f"{counties.at[settings.counties[project_county[p]], 'name_zh']}工地{p + 1}" for p in project],
+        "manifest_id": ids, "project_id": project_ids[project], "project_name": project_names[project],
         "category": category, "origin_lon": olon.round(6), "origin_lat": olat.round(6),
         "origin_adcode": np.array(settings.counties)[county], "truck_plate": plates[truck], "load_t": load.round(2),
         "depart_time": depart.strftime(TIME_FORMAT), "destination_site_id": sites["site_id"].to_numpy()[destination],
@@ -208,7 +256,7 @@ def generate(settings: GeneratorSettings) -> GeneratedData:
     duplicated = np.flatnonzero(kinds == "duplicate")
     copies = manifests.iloc[duplicated].copy()
     shift = pd.to_timedelta(rng.integers(60, 600, len(copies)), unit="s")
-    copies["manifest_id"] = [f"M{settings.seed:02d}{n + i:08d}" for i in range(len(copies))]
+    copies["manifest_id"] = [f"{id_prefix}{n + i:08d}" for i in range(len(copies))]
     copies["depart_time"] = (pd.to_datetime(copies["depart_time"]) + shift.to_numpy()).dt.strftime(TIME_FORMAT)
     copies["arrive_time"] = (pd.to_datetime(copies["arrive_time"]) + shift.to_numpy()).dt.strftime(TIME_FORMAT)
     flagged = (kinds != "") & (kinds != "duplicate")  # a duplicated trip's first manifest is the genuine one

@@ -58,6 +58,14 @@ def register(commands, bench_commands) -> None:
     reconcile.add_argument("--force", action="store_true", help="replace a reconciliation already in --out")
     reconcile.set_defaults(func=run_reconcile_command)
 
+    bench = bench_commands.add_parser("cd", help="C&D store: ingest a generated year of a large prefecture (10⁷ "
+                                      "manifests, ~10⁸ GPS fixes at --scale 1) and reconcile its first month")
+    bench.add_argument("--scale", type=number(0, 1, low_open=True), default=0.1,
+                       help="share of the full year's 10 million manifests (default 0.1)")
+    bench.add_argument("--work", required=True, metavar="DIR", help="new folder for the generated files and stores")
+    bench.add_argument("--postgres", metavar="URL", help="also load and reconcile into this (empty) PostgreSQL database")
+    bench.set_defaults(func=run_bench_command)
+
 
 def run_ingest_command(args) -> int:
     from wasteopt.cd.store import ManifestStore
@@ -120,4 +128,46 @@ def run_reconcile_command(args) -> int:
           f"{result.kpis['hauled_t']:,.0f} t; anomalies: "
           + (", ".join(f"{kind} {n}" for kind, n in kinds.items()) or "none"))
     print(f"written to {args.out}/ (anomalies.csv, sites.csv, sources.csv, kpis.json)")
+    return 0
+
+
+def run_bench_command(args) -> int:
+    import json
+    import os
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+
+    from wasteopt.cd.bench import bench_settings, month_manifests, month_to, scores, timed_run, write_bench_data
+    from wasteopt.errors import OutputError
+
+    work = Path(args.work)
+    if work.exists() and any(work.iterdir()):
+        raise OutputError(f"--work {args.work}: not empty; the benchmark needs a new or empty folder")
+    settings = bench_settings(args.scale)
+    data = work / "data"
+    print(f"# load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} on "
+          f"{os.cpu_count()} cores; scale {args.scale:g}: {settings.trips_per_day:,} trips/day × 365 days, "
+          f"{len(settings.counties)} counties", flush=True)
+    start = time.perf_counter()
+    counts = write_bench_data(settings, data)
+    print(f"# generated {counts['manifests']:,} manifests and {counts['gps']:,} GPS fixes in "
+          f"{time.perf_counter() - start:.0f} s", flush=True)
+    month = month_manifests(data, settings)
+    truth = pd.read_csv(data / "truth.csv", dtype=str)
+    print("backend,step,seconds,peak_mb,rows", flush=True)
+    stores = [("duckdb", str(work / "bench.duckdb"))] + ([("postgresql", args.postgres)] if args.postgres else [])
+    for backend, store in stores:
+        files = [a for kind in ("sites", "trucks", "manifests", "gps") for a in (f"--{kind}", str(data / f"{kind}.csv"))]
+        seconds, peak, _ = timed_run(["cd", "ingest", "--store", store, *files, "--rejects", str(work / f"rejects-{backend}")])
+        print(f"{backend},ingest,{seconds:.1f},{peak:.0f},{counts['manifests'] + counts['gps']}", flush=True)
+        out = work / f"month-{backend}"
+        seconds, peak, _ = timed_run(["cd", "reconcile", "--store", store, "--from", settings.start,
+                                      "--to", month_to(settings), "--out", str(out)])
+        kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+        print(f"{backend},reconcile_month,{seconds:.1f},{peak:.0f},{kpis['manifests']}", flush=True)
+        anomalies = pd.read_csv(out / "anomalies.csv", dtype=str)
+        for kind, (precision, recall) in scores(anomalies, truth, month).items():
+            print(f"# {backend} {kind}: precision {precision:.3f}, recall {recall:.3f}", flush=True)
     return 0
