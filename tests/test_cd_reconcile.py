@@ -154,3 +154,27 @@ def test_the_shipped_example_is_what_its_settings_generate(root):
     shipped = pd.read_csv(folder / "manifests.csv", dtype=str, keep_default_na=False)
     assert shipped.equals(data.manifests.astype(str).replace("nan", ""))
     assert len(pd.read_csv(folder / "gps.csv")) == len(data.gps) == 16_634
+
+
+def test_a_plan_run_is_set_beside_what_happened(tiny_seeds, tmp_path):
+    from wasteopt import compute_kpis, export_plan, solve_scenario
+    from wasteopt.scenario import Scenario
+
+    scenario = Scenario(name="cd-plan", region={"seeds": str(tiny_seeds)}, demand={"calibration": None},
+                        cd={"enabled": True})
+    plan = solve_scenario(scenario, time_limit=30)
+    export_plan(plan, compute_kpis(plan), tmp_path / "run")
+    flows = pd.read_csv(tmp_path / "run" / "flows.csv", dtype={"origin": str})
+    cd = flows[flows["stream"] == "cd"]
+    hauled = cd[cd["destination_technology"] != "cd_reuse"].groupby("origin")["tonnes_per_day"].sum()
+    data = generate(GeneratorSettings(counties=("411602", "411603"), days=2, trips_per_day=20, seed=2))
+    write_generated(data, tmp_path / "gen")
+    with load_all(str(tmp_path / "cd.duckdb"), tmp_path / "gen") as store:
+        result = reconcile(store, ReconcileSettings.from_dates("2024-05-01", "2024-05-02"), plan=str(tmp_path / "run"))
+    totals = result.sources[result.sources["category"] == "all"].set_index("adcode")
+    assert totals["planned_hauled_tpd"].to_dict() == pytest.approx(hauled.round(2).to_dict())
+    assert totals["hauled_vs_plan"].to_dict() == pytest.approx((totals["hauled_tpd"] / hauled).round(4).to_dict(),
+                                                               abs=1e-4)
+    assert result.kpis["plan"] == str(tmp_path / "run")
+    with load_all(str(tmp_path / "cd2.duckdb"), tmp_path / "gen") as store, pytest.raises(DataError, match="--plan"):
+        reconcile(store, ReconcileSettings.from_dates("2024-05-01", "2024-05-02"), plan=str(tmp_path / "gen"))

@@ -87,8 +87,9 @@ def _metres(lon, lat, lon0, lat0):
     return (np.asarray(lon, dtype=float) - lon0) * scale, (np.asarray(lat, dtype=float) - lat0) * M_PER_DEG_LAT
 
 
-def reconcile(store, settings: ReconcileSettings, plan: str | None = None) -> Reconciliation:
-    """The period's anomalies, site intake and fill, and sources per county and category (see the module doc)."""
+def reconcile(store, settings: ReconcileSettings, plan: str | None = None, registry=None) -> Reconciliation:
+    """The period's anomalies, site intake and fill, and sources per county and category (see the module doc);
+    ``plan`` is a run folder, or a run id in ``registry`` (default: the project's)."""
     manifests = store.query(
         "SELECT * FROM manifests WHERE depart_time >= :a AND depart_time < :b ORDER BY depart_time, manifest_id",
         a=settings.start, b=settings.end)
@@ -110,7 +111,7 @@ def reconcile(store, settings: ReconcileSettings, plan: str | None = None) -> Re
     anomalies = anomalies[ANOMALY_COLUMNS].sort_values(["time", "manifest_id", "kind"], kind="stable")
     anomalies = anomalies.reset_index(drop=True)
 
-    planned = _plan_tables(plan) if plan else None
+    planned = _plan_tables(plan, registry) if plan else None
     site_table = _site_table(store, manifests, sites, settings, planned)
     source_table = _source_table(manifests, sites, settings, planned)
     kpis = _kpis(manifests, anomalies, site_table, source_table, settings, plan)
@@ -308,14 +309,14 @@ def _source_table(m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, pl
                                                                     "hauled_tpd": 2})
 
 
-def _plan_tables(ref: str) -> dict:
+def _plan_tables(ref: str, registry=None) -> dict:
     """The C&D of a run: planned t/d per county (generated, reused on site, hauled) and per receiving site."""
     from wasteopt.run_folder import RUN_MARKER, RunFolder
     from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 
     folder = RunFolder(ref)
     if not folder.is_complete:
-        record = RunRegistry(DEFAULT_REGISTRY).get(ref)
+        record = RunRegistry(registry or DEFAULT_REGISTRY).get(ref)
         if record is None or not record.out_dir or not RunFolder(record.out_dir).holds(record.run_id):
             raise DataError(f"--plan {ref}: neither a run folder (with {RUN_MARKER}) nor a run id with its files")
         folder = RunFolder(record.out_dir)

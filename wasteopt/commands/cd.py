@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from wasteopt.commands.arguments import SEED, number
+from wasteopt.runs import DEFAULT_REGISTRY
 
 REJECTS_FOLDER = "cd-rejects"
 HOURS = number(0, 240, low_open=True)
@@ -51,6 +52,7 @@ def register(commands, bench_commands) -> None:
     reconcile.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
     reconcile.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day, included (YYYY-MM-DD)")
     reconcile.add_argument("--plan", metavar="RUN", help="a run folder or run id: its C&D plan beside what happened")
+    reconcile.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file (for a run id)")
     reconcile.add_argument("--out", required=True, metavar="DIR", help="folder for anomalies.csv, sites.csv, "
                            "sources.csv, kpis.json")
     reconcile.add_argument("--no-arrival-hours", type=HOURS, default=6.0,
@@ -121,7 +123,7 @@ def run_reconcile_command(args) -> int:
 
     settings = ReconcileSettings.from_dates(args.date_from, args.date_to, no_arrival_hours=args.no_arrival_hours)
     with ManifestStore(args.store) as store:
-        result = reconcile(store, settings, plan=args.plan)
+        result = reconcile(store, settings, plan=args.plan, registry=args.registry)
     write_reconciliation(result, args.out, force=args.force)
     kinds = result.anomalies["kind"].value_counts()
     print(f"{settings.start:%Y-%m-%d}–{settings.end_day:%Y-%m-%d}: {result.kpis['manifests']:,} manifests, "
