@@ -18,6 +18,7 @@ the stops and fast segments found come back to Python.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import asdict, dataclass
 
@@ -369,3 +370,19 @@ def write_reconciliation(result: Reconciliation, out, force: bool = False) -> No
         write_csv(staging / "sites.csv", result.sites)
         write_csv(staging / "sources.csv", result.sources)
         write_json(staging / "kpis.json", result.kpis)
+
+
+def read_reconciliation(folder) -> Reconciliation:
+    """A folder ``write_reconciliation`` wrote, read back (settings from its kpis.json)."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    try:
+        kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
+        tables = {name: pd.read_csv(folder / f"{name}.csv", dtype={"manifest_id": str, "site_id": str, "adcode": str})
+                  for name in ("anomalies", "sites", "sources")}
+    except (OSError, ValueError) as error:
+        raise DataError(f"{folder}: not a reconciliation folder of wasteopt cd reconcile ({error})") from None
+    options = {k: v for k, v in kpis["settings"].items() if k not in ("start", "end_day")}
+    settings = ReconcileSettings.from_dates(kpis["period_from"], kpis["period_to"], **options)
+    return Reconciliation(settings, tables["anomalies"], tables["sites"], tables["sources"], kpis)
