@@ -169,3 +169,17 @@ def test_cd_ingest_command_reports_rejects_and_writes_them(tmp_path, capsys):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("mine")
     assert main([*args[:-1], str(tmp_path / "mine")]) == 1  # a user's folder is never replaced
+
+
+def test_a_manifest_id_repeated_blocks_later_is_rejected_with_its_first_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(formats, "BLOCK_BYTES", 4096)
+    row = "M{},P1,地铁站,spoil,113.95,34.75,410122,豫A00001,30,2024-05-01T08:00:00,Y1,2024-05-01T08:40:00"
+    lines = [row.format(i) for i in range(400)] + [row.format(7), row.format(399), row.format(400), row.format(7)]
+    path = write(tmp_path, "m.csv", MANIFEST_HEADER + "\n".join(lines) + "\n")
+    with ManifestStore(tmp_path / "cd.duckdb") as store:
+        result = store.load("manifests", path)
+        rejects = store.rejects([result])
+    assert (result.loaded, result.rejected) == (401, 3)
+    assert rejects["reason"].tolist() == ["manifest_id M7 repeats line 9", "manifest_id M399 repeats line 401",
+                                          "manifest_id M7 repeats line 9"]
+    assert rejects["line"].tolist() == [402, 403, 405]

@@ -64,7 +64,7 @@ class Column:
 class TableFormat:
     name: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # one row per key in a file and in the store
+    key: tuple[str, ...]  # one column or none: one row per key in a file and in the store
 
     @property
     def names(self) -> list[str]:
@@ -130,7 +130,7 @@ def read_blocks(path: str | Path, fmt: TableFormat, start_line: int = 1) -> Iter
         frames = [_read_xlsx(path, fmt)]
     else:
         frames = _read_csv(path, fmt)
-    seen: dict = {}
+    seen = _KeysSeen(fmt.key[0]) if fmt.key else None
     for raw, lines, wrong_width, last_line in frames:
         keep = lines > start_line
         raw, lines = raw[keep].reset_index(drop=True), lines[keep]
@@ -139,8 +139,8 @@ def read_blocks(path: str | Path, fmt: TableFormat, start_line: int = 1) -> Iter
         raw, lines = raw[~blank].reset_index(drop=True), lines[~blank]
         rows, reasons = check_rows(raw, fmt)
         rows.insert(0, "line", lines)
-        if fmt.key:
-            repeated = _repeated_keys(rows, fmt.key, seen)
+        if seen is not None:
+            repeated = seen.repeats(rows[fmt.key[0]], rows["line"].to_numpy())
             reasons = np.where(repeated != "", np.where(reasons == "", repeated, reasons + "; " + repeated), reasons)
         bad = reasons != ""
         text = raw[bad].fillna("").astype(str).agg(",".join, axis=1) if bad.any() else pd.Series(dtype=object)
@@ -149,15 +149,35 @@ def read_blocks(path: str | Path, fmt: TableFormat, start_line: int = 1) -> Iter
         yield Block(rows[~bad].reset_index(drop=True), rejects.sort_values("line", kind="stable"), last_line)
 
 
-def _repeated_keys(rows: pd.DataFrame, key: tuple[str, ...], seen: dict) -> np.ndarray:
-    """A reason for each row whose key an earlier line of the file already had ("" for the others)."""
-    keys = list(zip(*(rows[k].astype(str) for k in key))) if len(key) > 1 else rows[key[0]].astype(str).tolist()
-    reasons = np.full(len(rows), "", dtype=object)
-    for i, (k, line) in enumerate(zip(keys, rows["line"])):
-        first = seen.setdefault(k, line)
-        if first != line:
-            reasons[i] = f"{'/'.join(key)} {k} repeats line {first}"
-    return reasons
+class _KeysSeen:
+    """The keys of a file's earlier lines as sorted 64-bit hashes with their first line: 16 bytes a key, so
+    10⁷ manifest ids cost 160 MB, not the GB a set of strings would (a hash collision, odds ~10⁻⁶ at that
+    size, would show as a reported repeat, never a silent loss)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        self.hashes = np.zeros(0, dtype=np.uint64)
+        self.lines = np.zeros(0, dtype=np.int64)
+
+    def repeats(self, keys: pd.Series, lines: np.ndarray) -> np.ndarray:
+        """A reason for each row whose key an earlier line had ("" for the others); remembers the new keys."""
+        hashes = pd.util.hash_pandas_object(keys.astype(object), index=False).to_numpy()
+        at = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
+        valid = keys.notna().to_numpy()  # an empty key is rejected as empty, not as a repeat
+        before = valid & (self.hashes[at] == hashes) if len(self.hashes) else np.zeros(len(hashes), dtype=bool)
+        first = np.where(before, self.lines[at] if len(self.lines) else 0, 0)
+        block = pd.DataFrame({"h": hashes, "line": lines})
+        first_here = block.groupby("h")["line"].transform("min").to_numpy()
+        again = valid & ~before & (first_here != lines)
+        first = np.where(again, first_here, first)
+        reasons = np.full(len(keys), "", dtype=object)
+        hit = before | again
+        reasons[hit] = [f"{self.key} {k} repeats line {f}" for k, f in zip(keys[hit], first[hit])]
+        new = valid & ~hit
+        merged_h = np.concatenate([self.hashes, hashes[new]])
+        order = np.argsort(merged_h, kind="stable")
+        self.hashes, self.lines = merged_h[order], np.concatenate([self.lines, lines[new]])[order]
+        return reasons
 
 
 def _header_check(path: Path, names: list[str], fmt: TableFormat) -> None:
