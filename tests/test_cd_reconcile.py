@@ -142,6 +142,9 @@ def test_cd_commands_generate_ingest_and_reconcile(tmp_path, capsys):
     assert main(["cd", "reconcile", "--store", store, "--from", "2024-05-02", "--to", "2024-05-01",
                  "--out", str(tmp_path / "rec2")]) == 1
     assert "before --from" in capsys.readouterr().err
+    assert main(["cd", "reconcile", "--store", str(tmp_path / "none.duckdb"), "--from", "2024-05-01", "--to",
+                 "2024-05-02", "--out", str(tmp_path / "rec3")]) == 1
+    assert "no such store" in capsys.readouterr().err and not (tmp_path / "none.duckdb").exists()
     with pytest.raises(DataError, match="not Henan county adcodes"):
         generate(GeneratorSettings(counties=("999999",)))
 

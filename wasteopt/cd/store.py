@@ -87,10 +87,13 @@ def store_url(store: str) -> str:
 class ManifestStore:
     """One database of C&D sites, manifests, GPS fixes and trucks (DuckDB file or PostgreSQL URL)."""
 
-    def __init__(self, store: str | Path):
+    def __init__(self, store: str | Path, create: bool = True):
+        """Open ``store``; a DuckDB file that does not exist is created, or refused unless ``create``."""
         import sqlalchemy as sa
 
         self.location = str(store)
+        if not create and "://" not in self.location and not Path(self.location).expanduser().is_file():
+            raise DataError(f"--store {self._shown()}: no such store (load one with wasteopt cd ingest)")
         url = store_url(self.location)
         try:
             self.engine = sa.create_engine(url)

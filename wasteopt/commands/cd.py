@@ -122,7 +122,7 @@ def run_reconcile_command(args) -> int:
     from wasteopt.cd.store import ManifestStore
 
     settings = ReconcileSettings.from_dates(args.date_from, args.date_to, no_arrival_hours=args.no_arrival_hours)
-    with ManifestStore(args.store) as store:
+    with ManifestStore(args.store, create=False) as store:
         result = reconcile(store, settings, plan=args.plan, registry=args.registry)
     write_reconciliation(result, args.out, force=args.force)
     kinds = result.anomalies["kind"].value_counts()
