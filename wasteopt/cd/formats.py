@@ -207,7 +207,9 @@ def _read_csv(path: Path, fmt: TableFormat):
 
     try:
         reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES, encoding=encoding,
+            # "utf8" is Arrow's native reading; any other name (even "utf-8") goes through a Python transcoder
+            path, read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES,
+                                                 encoding="utf8" if encoding == "utf-8" else encoding,
                                                  column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(invalid_row_handler=invalid, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=True,
