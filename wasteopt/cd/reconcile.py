@@ -12,8 +12,8 @@ Anomalies, one row per manifest and kind (time, place and evidence of the first 
 - ``overload``: the load is above the truck's registered capacity, or ``default_capacity_t`` when unregistered;
 - ``duplicate``: the same truck and project filed another manifest departing ≤ ``duplicate_minutes`` earlier.
 
-The GPS steps (segments, stops) run as SQL window functions in the store, DuckDB or PostgreSQL alike; only
-the stops and fast segments found come back to Python.
+The GPS steps (segments, stops) run as SQL window functions in the store, DuckDB or PostgreSQL alike, in one
+pass over the period's fixes into a temporary table; only the stops and fast segments found come back to Python.
 """
 from __future__ import annotations
 
@@ -168,27 +168,29 @@ def _duplicates(m: pd.DataFrame, s: ReconcileSettings) -> pd.DataFrame:
     return _rows(hit, "duplicate", hit["depart_time"], hit["origin_lon"], hit["origin_lat"], evidence)
 
 
-_STEPS = """
+# one pass over the period's fixes: each fix with the time (s) and distance (m) from its truck's previous fix
+STEPS_SQL = """
+CREATE TEMPORARY TABLE cd_steps AS
 WITH fixes AS (
     SELECT DISTINCT truck_plate, time, lon, lat FROM gps WHERE time >= :a AND time < :b
-), steps AS (
-    SELECT truck_plate, time, lon, lat,
-           CAST(EXTRACT(EPOCH FROM time) AS DOUBLE PRECISION)
-             - CAST(EXTRACT(EPOCH FROM LAG(time) OVER w) AS DOUBLE PRECISION) AS dt,
-           SQRT(POWER((lon - LAG(lon) OVER w) * :m_lon * COS(RADIANS(lat)), 2)
-                + POWER((lat - LAG(lat) OVER w) * :m_lat, 2)) AS d
-    FROM fixes WINDOW w AS (PARTITION BY truck_plate ORDER BY time)
-)"""
+)
+SELECT truck_plate, time, lon, lat,
+       CAST(EXTRACT(EPOCH FROM time) AS DOUBLE PRECISION)
+         - CAST(EXTRACT(EPOCH FROM LAG(time) OVER w) AS DOUBLE PRECISION) AS dt,
+       SQRT(POWER((lon - LAG(lon) OVER w) * :m_lon * COS(RADIANS(lat)), 2)
+            + POWER((lat - LAG(lat) OVER w) * :m_lat, 2)) AS d
+FROM fixes WINDOW w AS (PARTITION BY truck_plate ORDER BY time)"""
 
-SPEEDS_SQL = _STEPS + """
-SELECT truck_plate, time, lon, lat, dt, d FROM steps
+SPEEDS_SQL = """
+SELECT truck_plate, time, lon, lat, dt, d FROM cd_steps
 WHERE d > :still AND (dt <= 0 OR d / dt * 3.6 > :vmax)"""
 
-STOPS_SQL = _STEPS + """, runs AS (
+STOPS_SQL = """
+WITH runs AS (
     SELECT truck_plate, time, lon, lat,
            SUM(CASE WHEN dt IS NULL OR (d > :still AND d > :still_speed * dt) THEN 1 ELSE 0 END)
              OVER (PARTITION BY truck_plate ORDER BY time ROWS UNBOUNDED PRECEDING) AS run
-    FROM steps
+    FROM cd_steps
 )
 SELECT truck_plate, MIN(time) AS t_start, MAX(time) AS t_end, AVG(lon) AS lon, AVG(lat) AS lat,
        MAX(lon) - MIN(lon) AS lon_span, MAX(lat) - MIN(lat) AS lat_span
@@ -201,10 +203,12 @@ def _gps_anomalies(store, trips: pd.DataFrame, sites: pd.DataFrame, s: Reconcile
     """``dumping_stop`` and ``implausible_speed`` of the trips (duplicates left out), from the store's GPS."""
     if trips.empty:
         return []
-    params = {"a": s.start, "b": s.end + s.window, "m_lon": M_PER_DEG_LON_EQUATOR, "m_lat": M_PER_DEG_LAT,
-              "still": s.still_m}
-    fast = store.query(SPEEDS_SQL, **params, vmax=s.max_speed_kmh)
-    stops = store.query(STOPS_SQL, **params, still_speed=s.still_m_per_s, min_s=s.stop_minutes * 60)
+    params = {"a": s.start, "b": s.end + s.window, "m_lon": M_PER_DEG_LON_EQUATOR, "m_lat": M_PER_DEG_LAT}
+    with store.session() as query:  # the steps table lives in this connection only
+        query(STEPS_SQL, **params)
+        fast = query(SPEEDS_SQL, still=s.still_m, vmax=s.max_speed_kmh)
+        stops = query(STOPS_SQL, still=s.still_m, still_speed=s.still_m_per_s, min_s=s.stop_minutes * 60)
+        query("DROP TABLE cd_steps")
     found = []
     if len(fast):
         fast = _during_trips(fast.rename(columns={"time": "t_start"}), trips)

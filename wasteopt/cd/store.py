@@ -12,11 +12,12 @@ GPS fixes repeated across files are removed when read.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pandas as pd
 
@@ -206,11 +207,20 @@ class ManifestStore:
 
     def query(self, sql: str, **params) -> pd.DataFrame:
         """A read query's rows as a DataFrame (SQLAlchemy ``:name`` parameters)."""
+        with self.session() as query:
+            return query(sql, **params)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Callable[..., pd.DataFrame | None]]:
+        """A query function bound to one connection (temporary tables live as long as it); rolled back at the end."""
         import sqlalchemy as sa
 
         with self.engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            def query(sql: str, **params) -> pd.DataFrame | None:
+                result = conn.execute(sa.text(sql), params)
+                return pd.DataFrame(result.fetchall(), columns=list(result.keys())) if result.returns_rows else None
+
+            yield query
 
     def counts(self) -> dict[str, int]:
         """Rows per table (GPS fixes as stored, repeats included)."""
