@@ -6,9 +6,9 @@ million GPS fixes; ``scale`` shrinks the trips per day.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,17 +62,29 @@ def write_bench_data(settings: GeneratorSettings, folder: Path) -> dict[str, int
 
 
 def timed_run(args: list[str]) -> tuple[float, float, str]:
-    """Run ``python -m wasteopt ARGS``: wall seconds, its own peak RSS (MB) and its stdout."""
+    """Run ``python -m wasteopt ARGS``: wall seconds, its own peak RSS (MB) and its stdout. The peak is the
+    child's VmHWM, polled from /proc: getrusage would count the parent's memory the child was forked from."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "wasteopt", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"wasteopt {' '.join(args)} exited with {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024, out
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        process = subprocess.Popen([sys.executable, "-m", "wasteopt", *args], stdout=out, stderr=subprocess.DEVNULL,
+                                   text=True)
+        peak_kb = 0
+        while process.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(process.pid))
+            time.sleep(0.1)
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise RuntimeError(f"wasteopt {' '.join(args)} exited with {process.returncode}")
+        out.seek(0)
+        return seconds, peak_kb / 1024, out.read()
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def scores(anomalies: pd.DataFrame, truth: pd.DataFrame, manifests_in_month: set[str]) -> dict[str, tuple[float, float]]:
