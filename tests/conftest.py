@@ -75,3 +75,16 @@ def write_tiny_seeds(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_seeds(tmp_path_factory) -> Path:
     return write_tiny_seeds(tmp_path_factory.mktemp("tiny") / "seeds")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server (Debian's postgresql package) for the session; skipped without its binaries."""
+    from pg_server import PostgresServer, pg_bin
+
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql (scripts/sysdeps.sh)")
+    server = PostgresServer(bin_dir)
+    yield server
+    server.stop()

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "wasteopt.commands.batch",
     "wasteopt.commands.whatif",
     "wasteopt.commands.backtest",
+    "wasteopt.commands.cd",
 )
 
 

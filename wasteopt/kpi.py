@@ -216,6 +216,24 @@ def _cd_kpis(plan: SitingPlan) -> dict:
         "cd_recycling_target_met": bool(rate is not None and rate >= s.cd.recycling_target_share - 1e-9),
         "cd_yards": int((plan.facilities["technology"] == "cd_yard").sum()),
         "cd_recyclers": int((plan.facilities["technology"] == "cd_recycler").sum()),
+        **_cd_haulage_kpis(plan, reused),
+    }
+
+
+def _cd_haulage_kpis(plan: SitingPlan, reused_tpd: float) -> dict:
+    """C&D trucks: trips and truck-km a year (loaded out, empty back), trips on-site reuse avoids (a dust proxy),
+    and the shortest life of a yard at its planned intake (years of volume)."""
+    cd = plan.scenario.cd
+    hauled = plan.flows[plan.flows["stream"].isin(["cd", "cd_residue"])
+                        & (plan.flows["destination_technology"] != "cd_reuse")]
+    trips = hauled["tonnes_per_day"] * DAYS_PER_YEAR / cd.truck_payload_t
+    yards = plan.facilities[(plan.facilities["technology"] == "cd_yard") & (plan.facilities["throughput_tpd"] > 0)]
+    fill_m3_per_year = yards["throughput_tpd"] * DAYS_PER_YEAR / cd.yard.density_t_per_m3
+    return {
+        "cd_truck_trips_per_year": _round(float(trips.sum()), 0),
+        "cd_truck_km_per_year": _round(float((2 * trips * hauled["km"]).sum()), 0),
+        "cd_trips_avoided_by_reuse_per_year": _round(reused_tpd * DAYS_PER_YEAR / cd.truck_payload_t, 0),
+        "cd_yard_years_left_min": _round(float((cd.yard.volume_m3 / fill_m3_per_year).min()), 2) if len(yards) else None,
     }
 
 
@@ -302,12 +320,23 @@ SORTING_KPI_LABELS = [  # runs with sorting.enabled
     ("residual_lhv_kj_per_kg", "residual waste LHV", "kJ/kg"), ("resource_recovery_rate", "resource recovery rate", ""),
 ]
 
-SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate", "food_capture_rate")  # shown in %
+CD_KPI_LABELS = [  # runs with cd.enabled
+    ("cd_generated_tpd", "C&D generated", "t/d"), ("cd_reused_tpd", "C&D reused on site", "t/d"),
+    ("cd_recycled_tpd", "C&D recycled", "t/d"), ("cd_to_yards_tpd", "C&D to yards", "t/d"),
+    ("cd_recycling_rate", "C&D recycling rate", ""), ("cd_truck_trips_per_year", "C&D truck trips", "trips/yr"),
+    ("cd_truck_km_per_year", "C&D truck-km (loaded and empty)", "km/yr"),
+    ("cd_trips_avoided_by_reuse_per_year", "C&D trips avoided by on-site reuse", "trips/yr"),
+    ("cd_yard_years_left_min", "shortest yard life at planned intake", "yr"),
+]
+
+SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate", "food_capture_rate", "cd_recycling_rate")  # in %
 
 
 def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:
-    """(key, label, unit) of the KPIs to show for these runs: the sorting ones when any run sorts waste."""
-    return KPI_LABELS + (SORTING_KPI_LABELS if any("food_waste_tpd" in kpis for kpis in runs) else [])
+    """(key, label, unit) of the KPIs to show for these runs: the sorting ones when any run sorts waste, the C&D
+    ones when any run plans C&D."""
+    return (KPI_LABELS + (SORTING_KPI_LABELS if any("food_waste_tpd" in kpis for kpis in runs) else [])
+            + (CD_KPI_LABELS if any("cd_generated_tpd" in kpis for kpis in runs) else []))
 
 
 def kpi_text(kpis: dict) -> str:

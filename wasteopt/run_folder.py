@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 RUN_MARKER = "kpis.json"  # the plan's KPIs; a run folder without it is not a finished run
 OWNER_MARKER = ".wasteopt"  # {"kind": "run" | "routes", "run_id": ...}: this tool wrote the folder
 _TEMP, _OLD, _LOCK = ".wasteopt-tmp-", ".wasteopt-old-", ".wasteopt-lock"
-_HOLDS = {"run": "a run", "routes": "routes"}  # kind → how a message names it
+_HOLDS = {"run": "a run", "routes": "routes",  # kind → how a message names it
+          "cd-rejects": "C&D rejected rows", "cd-reconcile": "a C&D reconciliation",
+          "cd-generated": "generated C&D data"}
 
 
 def _owner(folder: Path) -> dict | None:

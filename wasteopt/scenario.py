@@ -186,6 +186,7 @@ class CdSettings(_Section):
     onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]")
     onsite_reuse_cost_cny_per_t: float = Field(8, ge=0, le=MAX_CNY_PER_T, description="on-site crushing/spreading; reuse is chosen where it beats haulage [assumption]")
     max_haul_km: float = Field(50, gt=0, le=MAX_KM, description="[assumption]: illegal-dumping risk rises beyond 20–30 km")
+    truck_payload_t: float = Field(25, gt=0, le=100, description="dump truck load per trip, 25–30 t trucks [assumption, DOMAIN §2.7]")
     cny_per_t_km: float = Field(0.7, ge=0, le=MAX_CNY_PER_T_KM, description="25–30 t dump truck [assumption, DOMAIN §2.7]")
     landfill_gate_cost_cny_per_t: float = Field(40, ge=0, le=MAX_CNY_PER_T, description="[weak, DOMAIN §2.9]")
     recycling_target_share: float = Field(0.6, ge=0, le=1, description="national 2025 target, (reused + recycled) / generated [src]")

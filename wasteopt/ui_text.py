@@ -314,6 +314,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "building_report": ("正在生成报告（地图、表格）…", "building the report (maps, tables)…"),
     "download_report": ("审阅报告 (.html)", "review report (.html)"),
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
+    # C&D page (建筑垃圾全过程管控)
+    "page_cd": ("建筑垃圾联单核查", "C&D manifests"),
+    "cd_folder": ("核查结果文件夹（wasteopt cd reconcile --out）", "reconciliation folder (wasteopt cd reconcile --out)"),
+    "cd_no_folder": ("尚无核查结果：先运行 `wasteopt cd ingest` 和 `wasteopt cd reconcile --out 文件夹`，再在此填写该文件夹。",
+                     "No reconciliation yet: run `wasteopt cd ingest` and `wasteopt cd reconcile --out FOLDER`, then "
+                     "enter that folder here."),
+    "cd_period": ("核查期 {start} 至 {end}（{days} 天）", "period {start} to {end} ({days} days)"),
+    "cd_manifests": ("联单数", "manifests"),
+    "cd_hauled": ("清运量 (t/d)", "hauled (t/d)"),
+    "cd_licensed_share": ("运至合规场所 (%)", "to licensed sites (%)"),
+    "cd_anomalies": ("异常联单 (%)", "manifests with anomalies (%)"),
+    "cd_years_left": ("消纳场最短剩余年限 (年)", "shortest yard life left (years)"),
+    "cd_map": ("异常位置与消纳场填充率（圆越大越满）", "anomalies and yard fill (larger circle = fuller)"),
+    "cd_anomaly_table": ("异常（每张联单每类一条）", "anomalies (one per manifest and kind)"),
+    "cd_sites_table": ("场所接收量与填充", "site intake and fill"),
+    "cd_sources_table": ("各县来源（按类别）", "sources per county and category"),
+    "cd_kind": ("异常类型", "kind"),
+    "cd_count": ("数量", "count"),
+    "no_arrival": ("超时未到达", "no arrival"),
+    "unlicensed_destination": ("运往未许可场所", "unlicensed destination"),
+    "dumping_stop": ("途中疑似倾倒停留", "dumping stop"),
+    "implausible_speed": ("轨迹速度异常", "implausible speed"),
+    "overload": ("超载", "overload"),
+    "duplicate": ("重复联单", "duplicate"),
+    "cd_site_licensed": ("许可场所", "licensed site"),
+    "cd_site_unlicensed": ("未许可场所", "unlicensed site"),
+    "cd_fill": ("填充率", "fill"),
 }
 
 STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
@@ -330,9 +357,14 @@ KPI_NAMES_ZH = {
     "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
     "residual_incinerated_tpd": "其他垃圾焚烧量", "residual_lhv_kj_per_kg": "其他垃圾低位热值",
     "resource_recovery_rate": "资源化利用率",
+    "cd_generated_tpd": "建筑垃圾产生量", "cd_reused_tpd": "建筑垃圾就地利用量", "cd_recycled_tpd": "建筑垃圾资源化量",
+    "cd_to_yards_tpd": "进入消纳场量", "cd_recycling_rate": "建筑垃圾资源化利用率", "cd_truck_trips_per_year": "建筑垃圾运输车次",
+    "cd_truck_km_per_year": "建筑垃圾运输车公里（重车与空返）", "cd_trips_avoided_by_reuse_per_year": "就地利用减少的车次",
+    "cd_yard_years_left_min": "按规划进场量的消纳场最短使用年限",
 }
 
-UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座"}
+UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",
+            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年"}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
