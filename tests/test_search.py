@@ -273,8 +273,11 @@ def test_a_seeded_search_gives_the_same_plan_whatever_the_thread_timing(monkeypa
     from wasteopt.siting import LocalSearch
     from wasteopt.siting.search import worker
 
+    from wasteopt.siting import pipeline
+
     monkeypatch.setattr(worker, "SEARCH_AFTER_CALLS", 1)
     monkeypatch.setattr(worker, "HANDOVER_CALLS", 1)
+    monkeypatch.setattr(pipeline, "greedy_start", lambda *args, **kwargs: None)  # the search from HiGHS's plans
     step = worker.NeighbourhoodSearch.step
     problem = hard_cflp(8, 24, seed=1)
     runs = []
@@ -295,4 +298,4 @@ def test_without_the_search_highs_runs_alone(monkeypatch):
 
     monkeypatch.setattr(worker.SearchBeside, "attach", never)
     result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None).result
-    assert result.message == "HiGHS: Optimal" and result.objective == pytest.approx(3250.0)
+    assert result.message == "HiGHS: Optimal + a greedy first plan" and result.objective == pytest.approx(3250.0)

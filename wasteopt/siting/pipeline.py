@@ -29,9 +29,10 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
-from wasteopt.siting.search import LocalSearch
+from wasteopt.siting.search import LocalSearch, greedy_start
 from wasteopt.siting.warm_start import warm_start
 
+GREEDY_SHARE = 0.2     # of the time limit, at most, to route the greedy first plan (a safety net: it has a node budget)
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
 ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
@@ -68,14 +69,21 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
         if backend != "highs":
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
-    left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
-    beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
+    greedy = None
+    if backend == "highs" and base_plan is None:  # a plan at any time limit, search or not
+        greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
+        start = None if greedy is None else greedy.routed
+    left = max(0.0, time_limit - (time.perf_counter() - began))
+    beside = search.beside(problem, m, idx, arcs, rel_gap, greedy) if search is not None and backend == "highs" else None
     result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
                         watch=watch)
+    note = ""
     if base_plan is not None:
         note = " + a warm start from the base run's plan" if start is not None else \
             " (the base run's plan could not be repaired in time: solved cold)"
-        result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    elif greedy is not None:
+        note = " + a greedy first plan"
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     return read_solution(problem, idx, arcs, result), idx
 
 
