@@ -283,7 +283,8 @@ def test_a_seeded_search_gives_the_same_plan_whatever_the_thread_timing(monkeypa
     runs = []
     for delay in (0.0, 0.03):
         monkeypatch.setattr(worker.NeighbourhoodSearch, "step", lambda self, delay=delay: time.sleep(delay) or step(self))
-        runs.append(solve_problem(problem, time_limit=60, rel_gap=1e-6, search=LocalSearch(seed=1, neighbourhood_sites=2)).result)
+        runs.append(solve_problem(problem, time_limit=60, rel_gap=1e-6, search=LocalSearch(seed=1, neighbourhood_sites=2),
+                                  bounds="off").result)
     first, second = runs
     assert first.message == second.message == "HiGHS: Optimal + neighbourhood search (1 of 7 sub-MIPs improved the plan)"
     assert np.array_equal(first.x, second.x)
@@ -297,5 +298,5 @@ def test_without_the_search_highs_runs_alone(monkeypatch):
         raise AssertionError("the search was attached")
 
     monkeypatch.setattr(worker.SearchBeside, "attach", never)
-    result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None).result
+    result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None, bounds="off").result
     assert result.message == "HiGHS: Optimal + a greedy first plan" and result.objective == pytest.approx(3250.0)

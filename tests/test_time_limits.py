@@ -58,13 +58,11 @@ def test_a_solve_stopped_at_once_returns_the_greedy_first_plan(search):
     problem = dataclasses.replace(hard_cflp(30, 90), single_sourcing=())
     watch = SolveWatch()
     watch.stop()
-    solution = solve_problem(problem, time_limit=30, rel_gap=1e-9, search=search, watch=watch)
+    solution = solve_problem(problem, time_limit=30, rel_gap=1e-9, search=search, watch=watch, bounds="off")
     result = solution.result
     assert result.status == MilpStatus.TIME_LIMIT and result.objective == pytest.approx(14181131.699364642)
     assert result.message.endswith(" + a greedy first plan")
     assert solution.flows["tonnes_per_day"].sum() == pytest.approx(problem.demand["w"].sum())
-    optimum = solve_problem(problem, time_limit=60, rel_gap=0, search=None).result
-    assert optimum.status == MilpStatus.OPTIMAL and optimum.objective == pytest.approx(13988194.998912688)
 
 
 def test_small_instance_within_limit_is_optimal():

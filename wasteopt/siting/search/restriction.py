@@ -22,12 +22,13 @@ ROUTE_NODES = 200           # branch-and-bound nodes to route the greedy plan (s
 
 
 def greedy_start(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame, *,
-                 seconds: float) -> FirstPlan | None:
+                 seconds: float, closed: frozenset = frozenset()) -> FirstPlan | None:
     """The greedy plan routed: its module decisions fixed, HiGHS sending the flows (and deciding the few
     sites the greedy left open) within ``ROUTE_NODES`` nodes; ``routed`` holds every column. None when the
     greedy does not apply (a landfill may take the waste: HiGHS finds a plan at once) or routing finds none
-    within ``seconds`` (a safety net: the node budget keeps it deterministic)."""
-    plan = first_plan(problem, idx, arcs)
+    within ``seconds`` (a safety net: the node budget keeps it deterministic). The greedy opens no site in
+    ``closed``."""
+    plan = first_plan(problem, idx, arcs, closed=closed)
     if plan is None:
         return None
     h, _ = highs_model(model.fixed(plan.cols, plan.values))
@@ -40,11 +41,13 @@ def greedy_start(problem: SitingProblem, model: LinearModel, idx: ModelIndex, ar
 
 
 def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
-               relaxation: np.ndarray | None = None) -> FirstPlan | None:
-    """The greedy plan, whose LP relaxation is to look only at the new sites near the ones it keeps;
-    given that relaxation, the greedy among the sites the relaxation opens, the others excluded."""
-    closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
-    fixing = greedy_modules(problem, idx, arcs, closed)
+               relaxation: np.ndarray | None = None, closed: frozenset = frozenset()) -> FirstPlan | None:
+    """The greedy plan (never opening a site in ``closed``), whose LP relaxation is to look only at the new
+    sites near the ones it keeps; given that relaxation, the greedy among the sites the relaxation opens,
+    the others excluded."""
+    if relaxation is not None:
+        closed = relaxation_closed_sites(problem, idx, arcs, relaxation)
+    fixing = greedy_modules(problem, idx, arcs, set(closed))
     if fixing is None:
         return None
     cols, values = fixing
