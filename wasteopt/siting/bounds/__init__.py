@@ -61,7 +61,7 @@ def with_bound(result: MilpResult, bound: LagrangeanBound | None, rel_gap: float
     if bound is None:
         return result
     note = (f" + Lagrangean bound {bound.bound:,.6g} ({bound.iterations} subgradient steps"
-            f"{f', {len(bound.closed_for_good)} sites proven useless' if bound.closed_for_good else ''})")
+            f"{f'; sites proven useless, kept closed: {len(bound.closed_for_good)}' if bound.closed_for_good else ''})")
     if not result.has_solution:
         return dataclasses.replace(result, message=result.message + note)
     highs = result.best_bound

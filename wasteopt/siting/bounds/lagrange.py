@@ -165,7 +165,8 @@ def lagrangean_bound(problem: SitingProblem, model: LinearModel, idx: ModelIndex
             stall += 1
             if stall >= STALL_ITERATIONS:
                 theta, stall = theta / 2, 0
-        if float(g @ g + g_mu * g_mu) < 1e-12 or theta < STEP_MIN or time.perf_counter() > deadline:
+        proven = best_known is not None and best >= best_known - 1e-9 * max(1.0, abs(best_known))
+        if proven or float(g @ g + g_mu * g_mu) < 1e-12 or theta < STEP_MIN or time.perf_counter() > deadline:
             break  # the subproblems' plan meets every relaxed row: the bound is the optimum
         # a deflected direction (part of the last one kept) zig-zags less than the bare subgradient
         d, d_mu = (g, g_mu) if d is None else (g + DEFLECTION * d, g_mu + DEFLECTION * d_mu)
