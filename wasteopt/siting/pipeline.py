@@ -29,11 +29,13 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
-from wasteopt.siting.bounds import Tightened, tighten, with_bound
+from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
 from wasteopt.siting.search import LocalSearch, greedy_start
 from wasteopt.siting.warm_start import warm_start
 
-GREEDY_SHARE = 0.1     # of the time limit, at most, to route the greedy plan and again for the Lagrangean bound (safety nets)
+GREEDY_SHARE = 0.1     # of the time limit, at most, to route the greedy plan, and again for the Lagrangean bound
+                       # (safety nets: both have work budgets)
+GREEDY_START_COLUMNS = 20_000  # from this many columns HiGHS may take minutes at the root before its first plan
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
 ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
@@ -72,10 +74,13 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     greedy, tightened = None, Tightened(m, None, None, False)
-    # a plan at any time limit, search or not; the greedy splits waste, so a single-sourced model is HiGHS's
+    # The greedy first plan, HiGHS's start search or not, where HiGHS may be slow to find one (large models) and
+    # for the bound; the greedy splits waste, so a single-sourced model is HiGHS's.
     if backend == "highs" and base_plan is None and not idx.arc_single.any():
-        greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
-        if bounds == "auto" and not elastic:
+        bounded = bounds == "auto" and not elastic and pays(problem, m, idx, arcs)
+        if bounded or m.num_vars >= GREEDY_START_COLUMNS:
+            greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
+        if bounded:
             tightened = tighten(problem, m, idx, arcs, greedy, seconds=GREEDY_SHARE * time_limit)
             greedy = tightened.start
         start = None if greedy is None else greedy.routed
@@ -90,7 +95,8 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
         note = " + a warm start from the base run's plan" if start is not None else \
             " (the base run's plan could not be repaired in time: solved cold)"
     elif greedy is not None:
-        note = " + a greedy first plan" + (" among the sites the Lagrangean subproblems open" if tightened.from_bound else "")
+        among = " among the sites the Lagrangean subproblems open" if tightened.from_bound else ""
+        note = " + a greedy first plan" + among
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     result = with_bound(result, tightened.bound, rel_gap)
     return read_solution(problem, idx, arcs, result), idx

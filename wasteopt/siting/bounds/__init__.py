@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from wasteopt.milp import LinearModel, MilpResult, relative_gap, status_from_gap
-from wasteopt.siting.bounds.lagrange import LagrangeanBound, lagrangean_bound
+from wasteopt.siting.bounds.lagrange import LagrangeanBound, lagrangean_applies, lagrangean_bound
 from wasteopt.siting.formulation import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import FirstPlan, greedy_start
 
-__all__ = ["BOUND_METHODS", "LagrangeanBound", "Tightened", "lagrangean_bound", "tighten", "with_bound"]
+__all__ = ["BOUND_METHODS", "LagrangeanBound", "Tightened", "lagrangean_bound", "pays", "tighten", "with_bound"]
 
 BOUND_METHODS = ("auto", "off")  # auto: the Lagrangean bound where the model is of its kind and size
 LAGRANGE_MAX_ARCS = 20_000  # beyond this the subgradient steps take long and end far below HiGHS's root bound
@@ -33,13 +33,16 @@ class Tightened:
     from_bound: bool  # the first plan came from the Lagrangean subproblems' sites
 
 
+def pays(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame) -> bool:
+    """Whether ``auto`` runs the Lagrangean bound on this model: of its kind and within its size."""
+    return len(arcs) <= LAGRANGE_MAX_ARCS and lagrangean_applies(problem, model, idx, arcs)
+
+
 def tighten(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame,
             start: FirstPlan | None, *, seconds: float) -> Tightened:
     """The Lagrangean bound towards ``start``'s cost (the routed greedy plan), a plan from its subproblems'
     sites if that is cheaper, and ``model`` with the sites no cheaper plan opens fixed closed; ``seconds``
     (a safety net beside the work budgets) for the bound and again for routing its plan."""
-    if len(arcs) > LAGRANGE_MAX_ARCS:
-        return Tightened(model, start, None, False)
     cost = model.cost_vector()
     best = None if start is None else float(cost @ start.routed) + model.offset
     bound = lagrangean_bound(problem, model, idx, arcs, best, plan=None if start is None else start.routed,

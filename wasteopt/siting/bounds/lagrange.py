@@ -104,7 +104,10 @@ class _SiteModel:
                 separate = n[k] != y[k]
                 for count in range(max(low, 1, int(math.ceil(lb[n[k]]))), int(ub[n[k]]) + 1):
                     price = cost[y[k]] + (count * cost[n[k]] if separate else 0.0)
-                    rows.append((j, price, existing + count * size, lam * (existing + count * size), bool(row["is_new"])))
+                    capacity = existing + count * size
+                    rows.append((j, price, capacity, lam * capacity, bool(row["is_new"])))
+        missing = set(range(len(self.site_list))) - {r[0] for r in rows}
+        rows += [(j, 0.0, 0.0, 0.0, False) for j in sorted(missing)]  # every size ruled out: closed for good
         site_of, price, capacity, min_load, open_new = (np.asarray(c) for c in zip(*rows))
         avail = np.asarray([techs[sites.at[s, "technology"]].availability for s in self.site_list])
         site_of = site_of.astype(int)
@@ -117,28 +120,31 @@ class _SiteModel:
     @classmethod
     def of(cls, problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame) -> _SiteModel | None:
         """The site view, or None when the model holds more than site decisions and node → site arcs."""
-        techs, sites = problem.technologies, problem.sites
-        if problem.objective.kind != "min_cost" or idx.demand_slack or idx.site_running or len(arcs) == 0:
-            return None
-        from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
-        dest_tech = arcs["destination"].map(sites["technology"])
-        if not from_node.all() or not all(techs[t].capacitated and not techs[t].outputs for t in dest_tech.unique()):
-            return None
-        known = set(idx.arc_var.tolist())
-        for site in idx.site_y:
-            known.update(int(c) for c in idx.site_y[site])
-            known.update(int(c) for c in idx.site_n.get(site, ()))
-        cost = model.cost_vector()
-        others = np.setdiff1d(np.flatnonzero(cost != 0), np.fromiter(known, int))
-        if others.size or np.setdiff1d(model.integer_columns, np.fromiter(known, int)).size:
-            return None
-        if (model.bounds()[0][idx.arc_var] != 0).any():
-            return None
-        served = set(arcs["destination"])
-        if any(s in served and s not in idx.site_y and not float(sites.at[s, "existing_capacity_tpd"]) > 0
-               for s in sites.index):
-            return None
-        return cls(problem, model, idx, arcs)
+        return cls(problem, model, idx, arcs) if lagrangean_applies(problem, model, idx, arcs) else None
+
+
+def lagrangean_applies(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame) -> bool:
+    """Whether every cost and integer column of ``model`` is a site decision or a node → capacitated-site arc
+    without outputs, so that the relaxation prices every cost."""
+    techs, sites = problem.technologies, problem.sites
+    if problem.objective.kind != "min_cost" or idx.demand_slack or idx.site_running or len(arcs) == 0:
+        return False
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    dest_tech = arcs["destination"].map(sites["technology"])
+    if not from_node.all() or not all(techs[t].capacitated and not techs[t].outputs for t in dest_tech.unique()):
+        return False
+    known = set(idx.arc_var.tolist())
+    for site in idx.site_y:
+        known.update(int(c) for c in idx.site_y[site])
+        known.update(int(c) for c in idx.site_n.get(site, ()))
+    known = np.fromiter(known, int)
+    if np.setdiff1d(np.flatnonzero(model.cost_vector() != 0), known).size:
+        return False
+    if np.setdiff1d(model.integer_columns, known).size or (model.bounds()[0][idx.arc_var] != 0).any():
+        return False
+    served = set(arcs["destination"])
+    return not any(s in served and s not in idx.site_y and not float(sites.at[s, "existing_capacity_tpd"]) > 0
+                   for s in sites.index)
 
 
 def lagrangean_bound(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame,
