@@ -45,8 +45,7 @@ def tighten(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: p
     (a safety net beside the work budgets) for the bound and again for routing its plan."""
     cost = model.cost_vector()
     best = None if start is None else float(cost @ start.routed) + model.offset
-    bound = lagrangean_bound(problem, model, idx, arcs, best, plan=None if start is None else start.routed,
-                             deadline=time.perf_counter() + seconds)
+    bound = lagrangean_bound(problem, model, idx, arcs, best, deadline=time.perf_counter() + seconds)
     if bound is None:
         return Tightened(model, start, None, False)
     from_bound = False

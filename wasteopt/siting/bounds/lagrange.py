@@ -72,7 +72,7 @@ class _SiteModel:
         self.offset = float(model.offset)
         sites, techs = problem.sites, problem.technologies
         self.site_list = list(dict.fromkeys(arcs["destination"]))
-        self.position = position = {s: j for j, s in enumerate(self.site_list)}
+        position = {s: j for j, s in enumerate(self.site_list)}
         keys = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
         node_codes, node_keys = pd.factorize(keys)
         self.demand = problem.demand_by_node_stream().reindex(node_keys).fillna(0.0).to_numpy(float)
@@ -149,16 +149,17 @@ def lagrangean_applies(problem: SitingProblem, model: LinearModel, idx: ModelInd
 
 def lagrangean_bound(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame,
                      best_known: float | None, iterations: int = ITERATIONS,
-                     plan: np.ndarray | None = None, deadline: float = math.inf) -> LagrangeanBound | None:
+                     deadline: float = math.inf) -> LagrangeanBound | None:
     """The best bound of ``iterations`` subgradient steps (None if the model is not of the kind above).
-    ``best_known``: the cost of a plan (model units), the target of the steps and the cutoff of the fixing;
-    ``plan`` (that plan, every column) gives the first multipliers: what each node's tonne costs in it.
+    ``best_known``: the cost of a plan (model units), the target of the steps and the cutoff of the fixing.
+    The first multipliers are each node's cheapest arc plus the cheapest capacity's cost per t/d (starting
+    from what a tonne costs in the best plan instead ended 39 % below it on a 100 × 1000 CFLP, not 5 %).
     ``deadline`` (perf_counter) is a safety net: the steps stop there even within their budget."""
     sm = _SiteModel.of(problem, model, idx, arcs)
     if sm is None:
         return None
     dual = _Dual(sm)
-    u = dual.first_multipliers() if plan is None else dual.multipliers_of(plan, model.cost_vector(), idx)
+    u = dual.first_multipliers()
     mu = 0.0
     best, best_u, best_mu = -math.inf, u, mu
     theta, stall, done = STEP_START, 0, 0
@@ -211,21 +212,6 @@ class _Dual:
         built = c.capacity > 0
         per_t = float(np.min(c.cost[built] / c.capacity[built])) if built.any() else 0.0
         return np.where(np.isfinite(cheapest), cheapest + max(per_t, 0.0), 0.0)
-
-    def multipliers_of(self, x: np.ndarray, cost: np.ndarray, idx: ModelIndex) -> np.ndarray:
-        """Per node: the average cost of its tonnes in plan ``x``, haul and processing plus its share of
-        the annual cost of the site that takes them (what a tonne there costs the plan)."""
-        sm = self.sm
-        tonnes = x[idx.arc_var] * idx.arc_mult
-        load = np.zeros(len(sm.site_list))
-        np.add.at(load, sm.arc_site, tonnes)
-        built = np.zeros(len(sm.site_list))
-        for site, cols in sm.site_cols.items():
-            built[sm.position[site]] = float(cost[cols] @ x[cols])
-        per_t = sm.cost_per_t + np.divide(built, load, out=np.zeros_like(load), where=load > 1e-9)[sm.arc_site]
-        paid = np.zeros(sm.demand.size)
-        np.add.at(paid, sm.node, tonnes * per_t)
-        return np.divide(paid, sm.demand, out=self.first_multipliers(), where=sm.demand > 1e-9)
 
     def _fill(self, u: np.ndarray, mu: float):
         """Per configuration: the load that is best for it and the cost of that load; per arc, sorted."""
