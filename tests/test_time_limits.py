@@ -2,14 +2,16 @@
 feasible plan yet, ``solve_scenario`` says so clearly instead of returning an empty plan."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from wasteopt.errors import InfeasibleError
 from wasteopt.siting import pipeline
-from wasteopt.milp import MilpResult, MilpStatus
-from wasteopt.siting import solve_problem
+from wasteopt.milp import MilpResult, MilpStatus, SolveWatch
+from wasteopt.siting import LocalSearch, solve_problem
 from wasteopt.siting.problem import SitingProblem, Technology
 
 
@@ -47,6 +49,22 @@ def test_limit_hit_after_a_first_plan_returns_it_with_its_gap():
     assert 0 < result.gap <= 1 and result.best_bound <= result.objective
     served = solution.flows.groupby("origin")["tonnes_per_day"].sum()
     assert served.size == 90  # a complete (feasible) plan, not a partial one
+
+
+@pytest.mark.parametrize("search", [None, LocalSearch()])
+def test_a_solve_stopped_at_once_still_returns_a_plan(search, monkeypatch):
+    # Stopped before HiGHS's first node, a CFLP with split flows (as the township bench) still has a plan:
+    # the greedy's, routed and handed to HiGHS as its start (6db4cae returned no plan here). This one is
+    # small, so the greedy start is forced here as on a model of 20,000 columns.
+    monkeypatch.setattr(pipeline, "GREEDY_START_COLUMNS", 0)
+    problem = dataclasses.replace(hard_cflp(30, 90), single_sourcing=())
+    watch = SolveWatch()
+    watch.stop()
+    solution = solve_problem(problem, time_limit=30, rel_gap=1e-9, search=search, watch=watch, bounds="off")
+    result = solution.result
+    assert result.status == MilpStatus.TIME_LIMIT and result.objective == pytest.approx(14181131.699364642)
+    assert result.message.endswith(" + a greedy first plan")
+    assert solution.flows["tonnes_per_day"].sum() == pytest.approx(problem.demand["w"].sum())
 
 
 def test_small_instance_within_limit_is_optimal():

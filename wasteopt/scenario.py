@@ -502,6 +502,9 @@ class SolverSettings(_Section):
     threads: int = Field(0, ge=0, le=64, description="0 = solver default")
     search: bool = Field(True, description="run the local search beside HiGHS (off: plain HiGHS)")
     search_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the local search: one seed, one plan")
+    bounds: Literal["auto", "off"] = Field("auto", description=(
+        "auto: a Lagrangean bound (demand rows relaxed) beside HiGHS's where the model allows, its plan as a start "
+        "and the sites it proves useless kept closed; off: HiGHS's bound only"))
 
 
 class Goals(_Section):

@@ -29,9 +29,13 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
-from wasteopt.siting.search import LocalSearch
+from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
+from wasteopt.siting.search import LocalSearch, greedy_start
 from wasteopt.siting.warm_start import warm_start
 
+GREEDY_SHARE = 0.1     # of the time limit, at most, to route the greedy plan, and again for the Lagrangean bound
+                       # (safety nets: both have work budgets)
+GREEDY_START_COLUMNS = 20_000  # from this many columns HiGHS may take minutes at the root before its first plan
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
 ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
@@ -49,17 +53,18 @@ _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier ye
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False,
                   search: LocalSearch | None = LocalSearch(), base_plan: pd.DataFrame | None = None,
-                  watch: SolveWatch | None = None) -> SitingSolution:
+                  watch: SolveWatch | None = None, bounds: str = "auto") -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
-    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it."""
+    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. ``bounds``
+    ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows."""
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                          elastic=elastic, search=search, base_plan=base_plan, watch=watch)[0]
+                          elastic=elastic, search=search, base_plan=base_plan, watch=watch, bounds=bounds)[0]
 
 
 def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, rel_gap: float, threads: int,
                    elastic: bool = False, search: LocalSearch | None, base_plan: pd.DataFrame | None = None,
-                   watch: SolveWatch | None = None) -> tuple[SitingSolution, ModelIndex]:
+                   watch: SolveWatch | None = None, bounds: str = "auto") -> tuple[SitingSolution, ModelIndex]:
     """``solve_problem``, and where each decision lives in the solution's columns."""
     began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
@@ -68,14 +73,32 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
         if backend != "highs":
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
-    left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
-    beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
-    result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
-                        watch=watch)
+    greedy, tightened = None, Tightened(m, None, None, False)
+    # The greedy first plan, HiGHS's start search or not, where HiGHS may be slow to find one (large models) and
+    # for the bound; the greedy splits waste, so a single-sourced model is HiGHS's.
+    if backend == "highs" and base_plan is None and not idx.arc_single.any():
+        bounded = bounds == "auto" and not elastic and pays(problem, m, idx, arcs)
+        if bounded or m.num_vars >= GREEDY_START_COLUMNS:
+            greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
+        if bounded:
+            tightened = tighten(problem, m, idx, arcs, greedy, seconds=GREEDY_SHARE * time_limit)
+            greedy = tightened.start
+        start = None if greedy is None else greedy.routed
+    highs_model = tightened.model
+    left = max(0.0, time_limit - (time.perf_counter() - began))
+    beside = search.beside(problem, highs_model, idx, arcs, rel_gap, greedy) \
+        if search is not None and backend == "highs" else None
+    result = solve_milp(highs_model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside,
+                        start=start, watch=watch)
+    note = ""
     if base_plan is not None:
         note = " + a warm start from the base run's plan" if start is not None else \
             " (the base run's plan could not be repaired in time: solved cold)"
-        result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    elif greedy is not None:
+        among = " among the sites the Lagrangean subproblems open" if tightened.from_bound else ""
+        note = " + a greedy first plan" + among
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    result = with_bound(result, tightened.bound, rel_gap)
     return read_solution(problem, idx, arcs, result), idx
 
 
@@ -147,7 +170,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     names = region.demand[["name_zh", "name_en"]]
     raise_if_unreachable(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
     solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
-                             search=scenario_search(scenario), base_plan=base_plan, watch=watch)
+                             search=scenario_search(scenario), base_plan=base_plan, watch=watch, bounds=solver.bounds)
     if solution.result.status == MilpStatus.INFEASIBLE:
         explanation = explain(problem, names, backend=backend, time_limit=time_limit,
                               max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
