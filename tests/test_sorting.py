@@ -10,7 +10,7 @@ from wasteopt.region import load_region
 from wasteopt.scenario import Goals, load_scenario
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_problem, solve_scenario
-from wasteopt.siting.scenario_problem import build_problem, demand_table, residual_heating_value
+from wasteopt.siting.scenario_problem import build_problem, demand_table, power_revenue_cny_per_t, residual_heating_value
 from wasteopt.synthetic import write_seed_subset
 
 ARC_COLUMNS = ["origin", "destination", "stream", "km", "cost_per_t"]
@@ -213,8 +213,8 @@ def test_the_app_map_draws_food_waste_plants_as_diamonds(sorted_plan):
 
 
 def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
-    """Food arcs into incinerators cost haulage + the 50 CNY/t surcharge + the power revenue the wet waste does
-    not earn, 174 · (1 − 2,417.75 / 5,400) = 96.10 CNY/t; a tonne uses 1.3 t/d of nameplate."""
+    """Food arcs into incinerators cost haulage + the 50 CNY/t surcharge − the power wet waste earns: at a new
+    plant 330 kWh × 0.3779 CNY/kWh = 124.707 CNY/t × 2,417.75 / 5,400; a tonne uses 1.3 t/d of nameplate."""
     _, scenario = zhoukou
     allowed = scenario.with_changes({"sorting": {"cotreatment": {"allowed": True}}})
     problem = build_problem(allowed, load_region(allowed))
@@ -223,6 +223,8 @@ def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
     arcs = problem.arcs
     burnt = arcs[(arcs["stream"] == "food") & arcs["destination"].map(problem.sites["technology"]).eq("incinerator")]
     per_km = allowed.sorting.food_cny_per_t_km + 60 * 0.1 / 1000  # carbon price × 0.1 kg CO2 per t·km
-    expected = burnt["km"] * per_km + 50 + 174 * (1 - 2417.75 / 5400)
+    revenue = power_revenue_cny_per_t(allowed, problem.sites)
+    assert revenue[problem.sites.loc[revenue.index, "is_new"].astype(bool)].unique() == pytest.approx([124.707])
+    expected = burnt["km"] * per_km + 50 - burnt["destination"].map(revenue) * 2417.75 / 5400
     assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
     assert "food" not in build_problem(scenario, load_region(scenario)).technologies["incinerator"].accepts

@@ -75,6 +75,33 @@ def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None
     return factors
 
 
+def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """CNY per t of mixed MSW burnt at each incinerator site (index site id), by vintage: a plant in service at
+    the baseline sells at the subsidised settlement for the share of the target year its subsidy hours still
+    cover, the rest at the coal benchmark; a new plant at the benchmark plus ``new_plant_subsidy_share`` of the
+    subsidy (:class:`wasteopt.scenario.PowerTariff`). The deprecated flat ``power_revenue_cny_per_t`` wins."""
+    inc, year = scenario.incinerator, scenario.region.target_year
+    plants = sites[sites["technology"] == "incinerator"]
+    if inc.power_revenue_cny_per_t is not None:
+        return pd.Series(inc.power_revenue_cny_per_t, index=plants.index, dtype=float)
+    tariff = inc.tariff
+    market, subsidy = tariff.market_cny_per_t(), tariff.subsidised_cny_per_t() - tariff.market_cny_per_t()
+    start = plants["start_year"] if "start_year" in plants else pd.Series(float("nan"), index=plants.index)
+    share = [tariff.new_plant_subsidy_share if is_new or pd.isna(started) else tariff.subsidised_share(int(started), year)
+             for is_new, started in zip(plants["is_new"].astype(bool), start)]
+    return pd.Series(market + subsidy * pd.Series(share, index=plants.index, dtype=float), index=plants.index)
+
+
+def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:
+    """Power per t of each burnt stream relative to mixed MSW (LHV_stream / LHV_mixed) [derived]: residual waste
+    after sorting, co-treated food waste; residues burn as mixed waste."""
+    if not scenario.sorting.enabled:
+        return {"msw": 1.0}
+    hv = scenario.sorting.heating_value
+    return {"msw": residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg,
+            "food": hv.food_kj_per_kg / hv.mixed_kj_per_kg, "residue": 1.0}
+
+
 def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict[str, Technology]:
     """Every technology of the scenario; ``demand`` (of :func:`demand_table`) sets the incinerators'
     capacity factors under sorting (without it they are 1, which the costs do not depend on)."""
@@ -92,7 +119,7 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
             module_annual_cost=tuple(capital * crf for capital in line_capital),
             site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
             availability=inc.availability, min_load_share=inc.min_load_share,
-            cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
+            cost_per_t=inc.opex_cny_per_t + carbon * inc.co2e_t_per_t,  # power revenue is per plant: on its arcs
             outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
         ),
         "landfill": Technology(
@@ -247,7 +274,7 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     landfills = region.landfills.set_index("site_id")
     common = ["name_zh", "name_en", "adcode", "lon", "lat"]
     frames = [
-        plants[common].assign(technology="incinerator", existing_capacity_tpd=plants["capacity_tpd"].astype(float),
+        plants[common + ["start_year"]].assign(technology="incinerator", existing_capacity_tpd=plants["capacity_tpd"].astype(float),
                               existing_modules=plants["n_lines"].astype(int), is_new=False,
                               expandable=scenario.incinerator.allow_expansion, kind="existing_plant"),
         candidates[common].assign(technology="incinerator", existing_capacity_tpd=0.0, existing_modules=0,
@@ -405,21 +432,22 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
         residue_dumped["cost_per_t"] = residue_dumped["km"] * cd_cost + cd.landfill_gate_cost_cny_per_t
         parts += [shipped.assign(stream="cd"), dumped.assign(stream="cd"),
                   residue.assign(stream="cd_residue"), residue_dumped.assign(stream="cd_residue")]
-    if not scenario.sorting.enabled:
-        return pd.concat(parts, ignore_index=True)
-    table = pd.concat(parts + _sorting_arcs(scenario, demand, sites, arcs, of, landfills), ignore_index=True)
-    burnt = (table["stream"] == "msw") & table["destination"].map(sites["technology"]).eq("incinerator")
-    table.loc[burnt, "cost_per_t"] += _residual_power_adjustment(scenario, demand)
+    if scenario.sorting.enabled:
+        parts += _sorting_arcs(scenario, demand, sites, arcs, of, landfills)
+    table = pd.concat(parts, ignore_index=True)
+    revenue = power_revenue_cny_per_t(scenario, sites)
+    factors = stream_heating_factors(scenario, demand)
+    burnt = table["destination"].isin(revenue.index) & table["stream"].isin(list(factors))
+    table.loc[burnt, "cost_per_t"] -= (table.loc[burnt, "destination"].map(revenue)
+                                       * table.loc[burnt, "stream"].map(factors))
     return table
 
 
 def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, arcs, of, landfills) -> list[pd.DataFrame]:
     """Food waste to food-waste plants (and incinerators when co-treatment is allowed), recyclables to sorting
-    centres, residues of both to incinerators or landfills. At an incinerator a stream's power revenue scales
-    with its heating value: cost + power revenue × (1 − LHV_stream / LHV_mixed) [derived]."""
+    centres, residues of both to incinerators or landfills (power revenue is added by :func:`arc_table`)."""
     sorting, tr, lf, net = scenario.sorting, scenario.transport, scenario.landfill, scenario.network
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
-    hv, revenue = sorting.heating_value, scenario.incinerator.power_revenue_cny_per_t
     haul = min(sorting.max_haul_km, net.max_haul_km)
     plants = of("incinerator")
     food = arcs(nodes, of("digester"), haul)
@@ -429,8 +457,7 @@ def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, 
     parts = [food.assign(stream="food"), recyclables.assign(stream="recyclables")]
     if sorting.cotreatment.allowed:
         burnt = arcs(nodes, plants, haul)
-        burnt["cost_per_t"] = (burnt["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km) + sorting.cotreatment.surcharge_cny_per_t
-                               + revenue * (1 - hv.food_kj_per_kg / hv.mixed_kj_per_kg))
+        burnt["cost_per_t"] = burnt["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km) + sorting.cotreatment.surcharge_cny_per_t
         parts.append(burnt.assign(stream="food"))
     makers = sites[sites["technology"].isin(["digester", "sorting_centre"])]
     residue = arcs(makers, plants, net.max_haul_km)
@@ -438,12 +465,6 @@ def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, 
     dumped = arcs(makers, landfills, min(lf.max_haul_km, net.max_haul_km), k_nearest=1)
     dumped["cost_per_t"] = dumped["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + lf.gate_cost_cny_per_t
     return parts + [residue.assign(stream="residue"), dumped.assign(stream="residue")]
-
-
-def _residual_power_adjustment(scenario: Scenario, demand: pd.DataFrame) -> float:
-    """CNY/t added to residual waste burnt: its power revenue scales with its heating value [derived]."""
-    hv = scenario.sorting.heating_value
-    return scenario.incinerator.power_revenue_cny_per_t * (1 - residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg)
 
 
 def _area_of(adcodes: pd.Series, demand: pd.DataFrame, level: str, what: str) -> pd.Series:
