@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from wasteopt.economics import marginal_cost_table, money_kpis
 from wasteopt.plan import SitingPlan
 from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, incinerator_capacity_factors,
                                               residual_heating_value, technologies)
@@ -109,6 +110,8 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * treated) if treated else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
+    kpis.update(money_kpis(plan))
+    kpis["marginal_cost_by_vintage"] = _marginal_by_vintage(plan)
     if s.transfer.enabled:
         kpis.update(_transfer_kpis(plan, first_leg))
     if s.cd.enabled:
@@ -124,6 +127,24 @@ def compute_kpis(plan: SitingPlan) -> dict:
         kpis.update(futures_kpis(plan.futures))
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def _marginal_by_vintage(plan: SitingPlan) -> list[dict]:
+    """CNY per one more tonne at the plan's incinerators, load-weighted per vintage (existing subsidised, existing
+    past their subsidy hours, new): haul, treatment, ash, power revenue, net (see :mod:`wasteopt.economics`)."""
+    table = marginal_cost_table(plan)
+    table = table[table["load_tpd"] > 0].copy()
+    if table.empty:
+        return []
+    table["group"] = [("new" if status == "new" else "existing, subsidised" if "subsidised 0 %" not in vintage
+                       else "existing, subsidy hours used up") for status, vintage in zip(table["status"], table["vintage"])]
+    parts = ["haul_cny_per_t", "treatment_cny_per_t", "ash_cny_per_t", "power_revenue_cny_per_t", "marginal_cost_cny_per_t"]
+    rows = []
+    for group, part in table.groupby("group", sort=True):
+        weights = part["load_tpd"]
+        rows.append({"vintage": group, "plants": int(len(part)), "load_tpd": _round(weights.sum(), 1),
+                     **{key: _round((part[key].fillna(0.0) * weights).sum() / weights.sum(), 2) for key in parts}})
+    return rows
 
 
 def futures_kpis(assessment) -> dict:
@@ -292,6 +313,10 @@ KPI_LABELS = [
     ("mean_haul_km", "mean haul", "km"),
     ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
     ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
+    ("power_revenue_wan_cny_per_year", "power revenue (in system cost)", "万元/yr"),
+    ("power_subsidy_wan_cny_per_year", "of which subsidy above the coal benchmark", "万元/yr"),
+    ("tipping_fees_wan_cny_per_year", "tipping fees paid by government", "万元/yr"),
+    ("public_budget_wan_cny_per_year", "public budget (fees + power subsidy)", "万元/yr"),
 ]
 SORTING_KPI_LABELS = [  # runs with sorting.enabled
     ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"),
@@ -353,6 +378,13 @@ def kpi_text(kpis: dict) -> str:
             lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {breaches_text(kpis)}: VSS "
                          "unbounded; the premium is what the robust plan costs more than it with the shortfall "
                          "landfilled")
+    if kpis.get("marginal_cost_by_vintage"):
+        lines += ["", "  one more tonne at a plant, CNY/t (load-weighted; tipping fee is public budget, not system cost):",
+                  f"  {'vintage':<34} {'plants':>6} {'haul':>7} {'treat':>7} {'ash':>6} {'power':>7} {'net':>7}"]
+        for row in kpis["marginal_cost_by_vintage"]:
+            lines.append(f"  {row['vintage']:<34} {row['plants']:>6} {row['haul_cny_per_t']:>7.1f}"
+                         f" {row['treatment_cny_per_t']:>7.1f} {row['ash_cny_per_t']:>6.1f}"
+                         f" {row['power_revenue_cny_per_t']:>7.1f} {row['marginal_cost_cny_per_t']:>7.1f}")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"

@@ -75,21 +75,28 @@ def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None
     return factors
 
 
-def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
-    """CNY per t of mixed MSW burnt at each incinerator site (index site id), by vintage: a plant in service at
-    the baseline sells at the subsidised settlement for the share of the target year its subsidy hours still
-    cover, the rest at the coal benchmark; a new plant at the benchmark plus ``new_plant_subsidy_share`` of the
-    subsidy (:class:`wasteopt.scenario.PowerTariff`). The deprecated flat ``power_revenue_cny_per_t`` wins."""
-    inc, year = scenario.incinerator, scenario.region.target_year
+def subsidised_shares(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """Share of the target year's output each incinerator site (index site id) sells under the subsidised
+    settlement: a plant in service at the baseline for the part of the year its subsidy hours still cover, a new
+    plant ``new_plant_subsidy_share`` (:class:`wasteopt.scenario.PowerTariff`)."""
+    tariff, year = scenario.incinerator.tariff, scenario.region.target_year
     plants = sites[sites["technology"] == "incinerator"]
-    if inc.power_revenue_cny_per_t is not None:
-        return pd.Series(inc.power_revenue_cny_per_t, index=plants.index, dtype=float)
-    tariff = inc.tariff
-    market, subsidy = tariff.market_cny_per_t(), tariff.subsidised_cny_per_t() - tariff.market_cny_per_t()
     start = plants["start_year"] if "start_year" in plants else pd.Series(float("nan"), index=plants.index)
-    share = [tariff.new_plant_subsidy_share if is_new or pd.isna(started) else tariff.subsidised_share(int(started), year)
-             for is_new, started in zip(plants["is_new"].astype(bool), start)]
-    return pd.Series(market + subsidy * pd.Series(share, index=plants.index, dtype=float), index=plants.index)
+    shares = [tariff.new_plant_subsidy_share if is_new or pd.isna(started) else tariff.subsidised_share(int(started), year)
+              for is_new, started in zip(plants["is_new"].astype(bool), start)]
+    return pd.Series(shares, index=plants.index, dtype=float)
+
+
+def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """CNY per t of mixed MSW burnt at each incinerator site (index site id), by vintage: the coal benchmark plus
+    the subsidy (801 settlement minus benchmark) × :func:`subsidised_shares`. The deprecated flat
+    ``incinerator.power_revenue_cny_per_t`` wins."""
+    inc = scenario.incinerator
+    shares = subsidised_shares(scenario, sites)
+    if inc.power_revenue_cny_per_t is not None:
+        return pd.Series(inc.power_revenue_cny_per_t, index=shares.index, dtype=float)
+    market = inc.tariff.market_cny_per_t()
+    return market + (inc.tariff.subsidised_cny_per_t() - market) * shares
 
 
 def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:

@@ -1,0 +1,91 @@
+"""Power revenue by plant vintage, the public budget and the marginal cost of one more tonne at a plant."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from wasteopt import load_scenario, solve_scenario
+from wasteopt.economics import marginal_cost_table, money_kpis
+from wasteopt.kpi import annual_cost_cny, compute_kpis
+from wasteopt.region import load_region
+from wasteopt.scenario import PowerTariff
+from wasteopt.siting.scenario_problem import build_problem, power_revenue_cny_per_t
+
+FENGQUAN = "周口市丰泉环保电力有限公司"  # the tiny region's one plant in service by 2020 (first furnace 2012-04-03)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_seeds, tmp_path_factory):
+    config = tmp_path_factory.mktemp("economics") / "tiny.yaml"
+    config.write_text(f"name: tiny economics\nregion: {{seeds: {tiny_seeds}}}\n"
+                      "demand: {calibration: null, sorted_out_share: 0}\npolicy: {raw_msw_landfill_cap_tpd: 0}\n"
+                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
+    return load_scenario(config)
+
+
+def test_tariff_settles_the_801_block_and_sells_the_rest_at_the_coal_benchmark():
+    tariff = PowerTariff()
+    assert tariff.subsidised_cny_per_t() == pytest.approx(280 * 0.65 + 50 * 0.3779)  # 200.895
+    assert tariff.market_cny_per_t() == pytest.approx(330 * 0.3779)  # 124.707
+    # 82,500 h / 6,900 h a year = 11.96 years of subsidy
+    assert tariff.subsidised_share(2020, 2025) == 1.0
+    assert tariff.subsidised_share(2014, 2025) == pytest.approx(82500 / 6900 - 11)
+    assert tariff.subsidised_share(2013, 2025) == 0.0
+
+
+def _plant_revenue(scenario):
+    problem = build_problem(scenario, load_region(scenario))
+    revenue = power_revenue_cny_per_t(scenario, problem.sites)
+    new = problem.sites.loc[revenue.index, "is_new"].astype(bool)
+    fengquan = problem.sites.index[problem.sites["name_zh"] == FENGQUAN][0]
+    return problem, revenue, new, fengquan
+
+
+def test_an_existing_plant_keeps_its_subsidy_until_its_hours_run_out_and_new_plants_sell_at_the_benchmark(tiny):
+    _, revenue, new, fengquan = _plant_revenue(tiny)
+    assert revenue[new].unique() == pytest.approx([124.707])
+    assert revenue[fengquan] == pytest.approx(124.707)  # 2025 − 2012 = 13 years > 11.96: hours used up
+    _, revenue, _, fengquan = _plant_revenue(tiny.with_changes({"region": {"target_year": 2020}}))
+    assert revenue[fengquan] == pytest.approx(200.895)  # 8 years in: fully subsidised
+    half = tiny.with_changes({"incinerator": {"tariff": {"new_plant_subsidy_share": 0.5}}})
+    _, revenue, new, _ = _plant_revenue(half)
+    assert revenue[new].unique() == pytest.approx([124.707 + 0.5 * (200.895 - 124.707)])
+
+
+def test_burnt_arcs_carry_the_plants_revenue(tiny):
+    problem, revenue, _, _ = _plant_revenue(tiny)
+    arcs = problem.arcs
+    burnt = arcs[(arcs["stream"] == "msw") & arcs["destination"].isin(revenue.index)]
+    per_km = tiny.transport.msw_cny_per_t_km + 60 * 0.1 / 1000
+    expected = burnt["km"] * per_km - burnt["destination"].map(revenue)
+    assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
+    assert problem.technologies["incinerator"].cost_per_t == pytest.approx(125 - 60 * 0.13)
+
+
+def test_the_flat_revenue_key_still_works_with_a_deprecation_message(tiny):
+    with pytest.warns(FutureWarning, match="power_revenue_cny_per_t is deprecated"):
+        flat = tiny.with_changes({"incinerator": {"power_revenue_cny_per_t": 174}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        _, revenue, _, _ = _plant_revenue(flat)
+    assert revenue.unique() == pytest.approx([174.0])
+
+
+def test_public_budget_and_marginal_cost_of_a_solved_plan(tiny):
+    plan = solve_scenario(tiny)
+    money = money_kpis(plan)
+    burnt = plan.flows.loc[plan.flows["destination_technology"] == "incinerator", "tonnes_per_day"].sum()
+    assert burnt > 0
+    assert money["tipping_fees_wan_cny_per_year"] == pytest.approx(burnt * 94 * 365 / 1e4, abs=0.1)
+    assert money["power_subsidy_wan_cny_per_year"] == 0.0  # 2025: 丰泉's hours are used up, new plants unsubsidised
+    assert money["power_revenue_wan_cny_per_year"] == pytest.approx(burnt * 124.707 * 365 / 1e4, abs=0.1)
+    table = marginal_cost_table(plan)
+    assert table["power_revenue_cny_per_t"].to_numpy() == pytest.approx([-124.707] * len(table))
+    parts = table[["haul_cny_per_t", "treatment_cny_per_t", "ash_cny_per_t", "power_revenue_cny_per_t"]].sum(axis=1)
+    assert table["marginal_cost_cny_per_t"].to_numpy() == pytest.approx(parts.to_numpy())
+    assert table["treatment_cny_per_t"].to_numpy() == pytest.approx([125 - 7.8] * len(table))
+    kpis = compute_kpis(plan)
+    assert kpis["public_budget_wan_cny_per_year"] == money["tipping_fees_wan_cny_per_year"]
+    assert kpis["objective"] == pytest.approx(annual_cost_cny(plan), rel=1e-6)
+    assert {row["vintage"] for row in kpis["marginal_cost_by_vintage"]} <= {"new", "existing, subsidy hours used up"}
