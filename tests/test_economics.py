@@ -89,3 +89,35 @@ def test_public_budget_and_marginal_cost_of_a_solved_plan(tiny):
     assert kpis["public_budget_wan_cny_per_year"] == money["tipping_fees_wan_cny_per_year"]
     assert kpis["objective"] == pytest.approx(annual_cost_cny(plan), rel=1e-6)
     assert {row["vintage"] for row in kpis["marginal_cost_by_vintage"]} <= {"new", "existing, subsidy hours used up"}
+
+
+NO_CAPTURE = [{"year": 2020, "urban": 0.0, "rural": 0.0}]
+
+
+def test_sorting_with_nothing_captured_costs_what_its_unsorted_base_costs(tiny):
+    """Like for like: the base diverts nothing for free, so sorting at 0 % capture treats the same tonnes at
+    the same cost (the sorted run's unused food-waste and sorting-centre sites open nothing)."""
+    sorted_nothing = tiny.with_changes({"sorting": {"enabled": True, "capture": {
+        "food": NO_CAPTURE, "recyclables": NO_CAPTURE, "hazardous": NO_CAPTURE}}})
+    base, sorted_plan = solve_scenario(tiny), solve_scenario(sorted_nothing)
+    assert base.status == sorted_plan.status == "optimal"
+    assert sorted_plan.demand["msw_tpd"].sum() == pytest.approx(base.demand["msw_tpd"].sum())
+    assert sorted_plan.objective == pytest.approx(base.objective, rel=1e-9)
+
+
+def test_the_sorted_out_shorthand_is_paid_for_and_heats_the_residual_waste(tiny):
+    """10 % diverted: 244.0 CNY/t for each diverted tonne (a food-waste plant's net cost: 200 − 80 − 3 + one full
+    300 t/d line's capital 16,000 万元 × CRF / 98,550 t/yr), and residual LHV (5,400 − 0.1 × 2,417.75) / 0.9 =
+    5,731.4 kJ/kg: hotter than rated, so a tonne takes 1.0614 t/d of nameplate and earns 6.1 % more power."""
+    from wasteopt.siting.scenario_problem import fixed_annual_cost_cny, sorted_out_cost_cny_per_t
+
+    diverted = tiny.with_changes({"demand": {"sorted_out_share": 0.1}})
+    assert sorted_out_cost_cny_per_t(diverted) == pytest.approx(244.004, abs=1e-3)
+    problem = build_problem(diverted, load_region(diverted))
+    sorted_out = float(load_region(diverted).demand["msw_sorted_out_tpd"].sum())
+    assert sorted_out > 0
+    assert problem.fixed_annual_cost == pytest.approx(sorted_out * 244.004 * 365, rel=1e-5)
+    assert problem.technologies["incinerator"].capacity_factor("msw") == pytest.approx(5731.36 / 5400, abs=1e-5)
+    plan = solve_scenario(diverted)
+    assert annual_cost_cny(plan) == pytest.approx(plan.objective, rel=1e-6)
+    assert fixed_annual_cost_cny(diverted, plan.demand) == pytest.approx(problem.fixed_annual_cost)

@@ -7,8 +7,8 @@ import pandas as pd
 
 from wasteopt.economics import marginal_cost_table, money_kpis
 from wasteopt.plan import SitingPlan
-from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, incinerator_capacity_factors,
-                                              residual_heating_value, technologies)
+from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
+                                              incinerator_capacity_factors, residual_heating_value, technologies)
 
 DAYS_PER_YEAR = 365.0
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
@@ -45,7 +45,7 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     running = (landfills["status"] == "landfill_running").sum() * techs["landfill"].operating_annual_cost
     crf = capital_recovery_factor(s.economics.discount_rate, s.economics.lifetime_years)
     restoration = (landfills["status"] == "landfill_restored").sum() * s.landfill.restoration_cost_wan_cny * WAN * crf
-    return float(variable + capital_cost + running + restoration)
+    return float(variable + capital_cost + running + restoration + fixed_annual_cost_cny(s, plan.demand))
 
 
 def compute_kpis(plan: SitingPlan) -> dict:
@@ -75,7 +75,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
     utilisation = load / plants["capacity_tpd"]
     cost = annual_cost_cny(plan)
     # per tonne of MSW: with sorting, every sorted fraction the plan pays for, not only the residual waste
-    treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled else msw_tonnes
+    treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled or s.demand.sorted_out_share else msw_tonnes
     kpis = {
         "scenario": s.name,
         "status": plan.status,

@@ -71,9 +71,13 @@ class DemandSettings(_Section):
     msw_kg_per_capita_day: UrbanRural = UrbanRural(urban=1.1, rural=0.52)
     collection_rate: UrbanRuralShare = UrbanRuralShare(urban=1.0, rural=0.95)
     growth_per_year: float = Field(0.02, ge=-0.2, le=0.3, description="growth of collected MSW per year from 2020")
-    sorted_out_share: float = Field(0.10, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
-                                    "diverted by source sorting that leaves the model (kitchen waste) [assumption]; "
+    sorted_out_share: float = Field(0.0, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
+                                    "diverted by source sorting (kitchen waste) before the plants; it is paid for "
+                                    "(sorted_out_cost_cny_per_t) and leaves residual waste hotter (sorting.heating_value); "
                                     "must be 0 with sorting.enabled (the capture rates say what is diverted)")
+    sorted_out_cost_cny_per_t: float | None = Field(None, ge=0, le=MAX_CNY_PER_T, description=(
+        "cost of a tonne the shorthand diverts; null = a food-waste plant's: digester opex − revenue + priced CO2e "
+        "+ the capital of one full largest line per t [derived from sorting.digester, all [assumption]]"))
     calibration: Calibration | None = Calibration(
         total_tpd=72000, year=2023,
         source="DOMAIN.md §2.1: Henan harmless-treated MSW ≈ 4.9 万 t/d incinerated / 0.68 share (2023)",
@@ -105,21 +109,21 @@ class PowerTariff(_Section):
         "kWh sold per t burnt: 400 gross less 15–20 % own use [assumption, no retrieved source for own use]"))
     subsidised_kwh_per_t: float = Field(280, ge=0, le=2000, description=(
         "kWh per t received paid the national WtE price [src: 发改价格〔2012〕801号, "
-        "http://en.sdpea.org/newsshow.php?cid=18&id=64]"))
+        "en.sdpea.org/newsshow.php?cid=18&id=64]"))
     subsidised_cny_per_kwh: float = Field(0.65, ge=0, le=10, description="national WtE price [src: 发改价格〔2012〕801号]")
     coal_benchmark_cny_per_kwh: float = Field(0.3779, ge=0, le=10, description=(
         "Henan coal-fired benchmark (燃煤发电基准价), paid for kWh beyond the subsidised block and by plants "
         "without subsidy [assumption: the published Henan figure as commonly quoted; the notice was not retrieved]"))
     subsidy_full_load_hours: float = Field(82500, ge=0, le=1_000_000, description=(
         "lifetime subsidised full-load hours (全生命周期合理利用小时数) [src, weak re-post: "
-        "财建〔2020〕426号 as reported in http://oldhukaiwen.com/news/202108202647.html]"))
+        "财建〔2020〕426号 as reported in oldhukaiwen.com/news/202108202647.html]"))
     full_load_hours_per_year: float = Field(6900, gt=0, le=8760, description=(
         "generator full-load hours a year [derived: 400 kWh/t gross × 0.9 availability × 365 / 19 kW per t/d "
-        "(Henan WtE plan 2018–2030: 160 万 kW for 8.4 万 t/d, https://news.zynews.cn/eyes/2018-11/24/content_11594531.htm)]"))
+        "(Henan WtE plan 2018–2030: 160 万 kW for 8.4 万 t/d, news.zynews.cn/eyes/2018-11/24/content_11594531.htm)]"))
     new_plant_subsidy_share: float = Field(0.0, ge=0, le=1, description=(
         "share of the subsidised settlement a new plant gets: since 2021 new WtE projects get central subsidy "
         "only by competitive allocation (2 亿元 nationally in 2021), at 40 % central share in Henan with the rest "
-        "from local budgets [src: 发改能源〔2021〕1190号, http://cinic.org.cn/hy/ny/1146392.html]; 0 = none "
+        "from local budgets [src: 发改能源〔2021〕1190号, cinic.org.cn/hy/ny/1146392.html]; 0 = none "
         "[assumption]"))
 
     def subsidised_cny_per_t(self) -> float:
@@ -155,8 +159,8 @@ class IncineratorSettings(_Section):
     tipping_fee_cny_per_t: float = Field(94, ge=0, le=MAX_CNY_PER_T, description=(
         "垃圾处理费 the government pays per t burnt: public budget, a transfer outside the system cost "
         "[derived: 郑州(东部)环保能源工程 1.37 亿元/yr 垃圾处理收入 / 146 万 t/yr, "
-        "http://m.78375555.com/news/hydt/201808/394832.html; national range 60–100, "
-        "https://www.fudaoke.com/exam/3049989.html, weak]"))
+        "m.78375555.com/news/hydt/201808/394832.html; national range 60–100, "
+        "www.fudaoke.com/exam/3049989.html, weak]"))
     min_load_share: float = Field(0.6, ge=0, le=1)
     availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate (≈ 8,000 h/yr)")
     ash_share: float = Field(0.2, ge=0, le=1, description="t ash per t incinerated")

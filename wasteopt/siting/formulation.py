@@ -128,6 +128,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     money = cost_weight if kind == "min_cost" else 0.0  # classic objectives ignore money
     node_ids = set(demand.index)
     n_arcs = len(arcs)
+    m.offset += problem.fixed_annual_cost * money
 
     # --- flows
     from_node = arcs["origin"].isin(node_ids).to_numpy()

@@ -156,6 +156,7 @@ class SitingProblem:
     reach_rule: str = ""  # a rule that removed arcs (e.g. the catchment), named in infeasibility explanations
     objective: Objective = field(default_factory=Objective)
     days_per_year: float = 365.0
+    fixed_annual_cost: float = 0.0  # CNY/yr every plan pays alike (e.g. waste diverted before the model), in the objective
 
     def __post_init__(self):
         missing = [c for c in SITE_COLUMNS if c not in self.sites.columns]

@@ -51,10 +51,14 @@ def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], floa
 
 def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
     """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
-    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`."""
+    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`. Without sorting, the
+    shorthand ``demand.sorted_out_share`` takes out kitchen waste: (LHV_mixed − s · LHV_food) / (1 − s) [derived]."""
     hv = scenario.sorting.heating_value
+    if not scenario.sorting.enabled:
+        share = scenario.demand.sorted_out_share
+        return (hv.mixed_kj_per_kg - share * hv.food_kj_per_kg) / (1 - share)
     generated = float(demand["msw_generated_tpd"].sum())
-    if not scenario.sorting.enabled or generated <= 0:
+    if generated <= 0:
         return hv.mixed_kj_per_kg
     lhv = {"food": hv.food_kj_per_kg, "recyclables": hv.recyclables_kj_per_kg, "hazardous": hv.hazardous_kj_per_kg}
     shares = {f: float(demand[f"{f}_tpd"].sum()) / generated for f in SORTED_FRACTIONS}
@@ -64,15 +68,37 @@ def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
 
 def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None) -> tuple[tuple[str, float], ...]:
     """t/d of incinerator nameplate per t/d of residual waste (heat-limited above the rated LHV) and of
-    co-treated food waste (its moisture penalty); none without sorting."""
+    co-treated food waste (its moisture penalty); none when nothing is sorted out."""
     sorting = scenario.sorting
-    if not sorting.enabled or demand is None:
+    if demand is None or not (sorting.enabled or scenario.demand.sorted_out_share > 0):
         return ()
     residual = max(1.0, residual_heating_value(scenario, demand) / sorting.heating_value.rated_kj_per_kg)
     factors = (("msw", residual),)
-    if sorting.cotreatment.allowed:
+    if sorting.enabled and sorting.cotreatment.allowed:
         factors += (("food", sorting.cotreatment.capacity_factor),)
     return factors
+
+
+def sorted_out_cost_cny_per_t(scenario: Scenario) -> float:
+    """CNY per t the shorthand ``demand.sorted_out_share`` diverts: ``demand.sorted_out_cost_cny_per_t``, or a
+    food-waste plant's net cost, opex − revenue + priced CO2e + the annualised capital of one largest line run
+    full (site included) per t [derived from ``sorting.digester``; haul to it not counted]."""
+    if scenario.demand.sorted_out_cost_cny_per_t is not None:
+        return scenario.demand.sorted_out_cost_cny_per_t
+    dig, econ = scenario.sorting.digester, scenario.economics
+    size = max(dig.line_sizes_tpd)
+    capital = (dig.site_cost_wan_cny + dig.line_fixed_cost_wan_cny + size * dig.line_cost_wan_cny_per_tpd) * WAN
+    annual_t = size * dig.availability * DAYS_PER_YEAR
+    return (dig.opex_cny_per_t - dig.revenue_cny_per_t + econ.carbon_price_cny_per_t_co2e * dig.co2e_t_per_t
+            + capital * capital_recovery_factor(econ.discount_rate, econ.lifetime_years) / annual_t)
+
+
+def fixed_annual_cost_cny(scenario: Scenario, demand: pd.DataFrame) -> float:
+    """CNY/yr every plan pays alike: the waste the shorthand diverts before the plants (0 with sorting, whose
+    fractions are sited)."""
+    if scenario.sorting.enabled or "msw_sorted_out_tpd" not in demand:
+        return 0.0
+    return float(demand["msw_sorted_out_tpd"].sum()) * sorted_out_cost_cny_per_t(scenario) * DAYS_PER_YEAR
 
 
 def subsidised_shares(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
@@ -101,12 +127,12 @@ def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Serie
 
 def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:
     """Power per t of each burnt stream relative to mixed MSW (LHV_stream / LHV_mixed) [derived]: residual waste
-    after sorting, co-treated food waste; residues burn as mixed waste."""
-    if not scenario.sorting.enabled:
-        return {"msw": 1.0}
+    after sorting (or after the shorthand's kitchen waste is out), co-treated food waste; residues burn as mixed."""
     hv = scenario.sorting.heating_value
-    return {"msw": residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg,
-            "food": hv.food_kj_per_kg / hv.mixed_kj_per_kg, "residue": 1.0}
+    factors = {"msw": residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg}
+    if scenario.sorting.enabled:
+        factors |= {"food": hv.food_kj_per_kg / hv.mixed_kj_per_kg, "residue": 1.0}
+    return factors
 
 
 def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict[str, Technology]:
@@ -577,5 +603,6 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         stop_targets=stop,
         local_capacity=local_capacity_rules(scenario, demand, sites),
         reach_rule=catchment_rule_text(scenario),
+        fixed_annual_cost=fixed_annual_cost_cny(scenario, demand),
         objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
     )
