@@ -152,7 +152,8 @@ CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 Engl
     "residual_incinerated_tpd": "其他垃圾焚烧量 residual waste incinerated (t/d)",
     "residual_lhv_kj_per_kg": "其他垃圾低位热值 residual LHV (kJ/kg)",
     "cost_wan_cny_per_year": "系统年成本 system cost (万元/yr)",
-    "resource_recovery_pct": "资源化利用率 resource recovery (%)",
+    "resource_utilisation_pct": "资源化利用率 resource utilisation (%)",
+    "recycling_pct": "回收利用率 recycling rate (%)",
     "gap": "MIP 差距 gap (%)",
 }
 

@@ -558,9 +558,28 @@ class Goals(_Section):
     incineration_capacity_tpd: float = Field(70000, ge=0, le=MAX_TPD)
     new_plants: int = Field(30, ge=0, le=MAX_COUNT)
     landfills_stopped: int = Field(40, ge=0, le=MAX_COUNT)
+    resource_utilisation_rate: float | None = Field(None, ge=0, le=1, description=(
+        "生活垃圾资源化利用率: (recyclables sold + food waste biologically treated + waste incinerated with energy "
+        "recovery) / MSW collected; national target ≈ 0.60 of city MSW by end-2025 [src: 发改环资〔2021〕642号, "
+        "quoted in m.zgkjsz.com/page/2022/0901/13967447.shtml; that incineration with power counts is the "
+        "statistics' usage, formula not retrieved]; null = not checked"))
+    recycling_rate: float | None = Field(None, ge=0, le=1, description=(
+        "生活垃圾回收利用率: (recyclables sold + food waste biologically treated) / MSW collected; national target "
+        "≥ 0.35 of city MSW by 2025 [src: the 2020 national requirement quoted in "
+        "m.zgkjsz.com/page/2022/0901/13967447.shtml]; null = not checked"))
     resource_recovery_rate: float | None = Field(None, ge=0, le=1, description=(
-        "生活垃圾资源化利用率 (recycled + biologically treated) / generated; the national 2025 target is ≈ 0.60 "
-        "(发改环资〔2021〕642号, DOMAIN §2.1) [src]; null = not checked"))
+        "deprecated: the old name of resource_utilisation_rate"))
+
+    @model_validator(mode="after")
+    def _old_rate_name(self):
+        if self.resource_recovery_rate is None:
+            return self
+        warnings.warn("goals.resource_recovery_rate is deprecated: it is goals.resource_utilisation_rate "
+                      "(资源化利用率, incineration with energy recovery counted); goals.recycling_rate is 回收利用率",
+                      FutureWarning, stacklevel=2)
+        if self.resource_utilisation_rate is None:
+            object.__setattr__(self, "resource_utilisation_rate", self.resource_recovery_rate)
+        return self
 
 
 class Scenario(_Section):
