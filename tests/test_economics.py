@@ -121,3 +121,23 @@ def test_the_sorted_out_shorthand_is_paid_for_and_heats_the_residual_waste(tiny)
     plan = solve_scenario(diverted)
     assert annual_cost_cny(plan) == pytest.approx(plan.objective, rel=1e-6)
     assert fixed_annual_cost_cny(diverted, plan.demand) == pytest.approx(problem.fixed_annual_cost)
+
+
+def test_an_expansion_at_a_subsidised_plant_sells_at_the_new_plant_price(tiny):
+    """In 2020 丰泉 (500 t/d, 2012) is subsidised: 200.895 CNY/t on its arcs, but tonnes beyond its existing
+    throughput (0.9 × 500 = 450 t/d) pay the 76.188 CNY/t subsidy back, so objective and annual cost agree and
+    power revenue counts the expansion at the benchmark."""
+    early = tiny.with_changes({"region": {"target_year": 2020}})
+    problem = build_problem(early, load_region(early))
+    fengquan = problem.sites.index[problem.sites["name_zh"] == FENGQUAN][0]
+    assert problem.sites.at[fengquan, "above_existing_cost_per_t"] == pytest.approx(200.895 - 124.707)
+    assert (problem.sites.drop(index=fengquan)["above_existing_cost_per_t"] == 0).all()
+    plan = solve_scenario(early)
+    assert annual_cost_cny(plan) == pytest.approx(plan.objective, rel=1e-6)
+    load = plan.facilities.at[fengquan, "load_tpd"]
+    assert plan.facilities.at[fengquan, "status"] == "expanded" and load > 450  # the expansion carries tonnes
+    flows = plan.flows[plan.flows["destination"] == fengquan]
+    expected = (flows["tonnes_per_day"].sum() * 200.895 - max(0.0, load - 450) * (200.895 - 124.707)) * 365 / 1e4
+    others = plan.flows[(plan.flows["destination_technology"] == "incinerator") & (plan.flows["destination"] != fengquan)]
+    expected += others["tonnes_per_day"].sum() * 124.707 * 365 / 1e4
+    assert money_kpis(plan)["power_revenue_wan_cny_per_year"] == pytest.approx(expected, abs=0.2)

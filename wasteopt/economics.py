@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from wasteopt.plan import SitingPlan
-from wasteopt.siting.scenario_problem import power_revenue_cny_per_t, stream_heating_factors, subsidised_shares
+from wasteopt.siting.scenario_problem import (expansion_subsidy_cny_per_t, power_revenue_cny_per_t, stream_heating_factors,
+                                              subsidised_shares)
 
 DAYS_PER_YEAR = 365.0
 WAN = 1e4
@@ -23,6 +24,21 @@ def _plant_sites(plan: SitingPlan) -> pd.DataFrame:
     start = plan.region.plants.set_index("site_id")["start_year"] if len(plan.region.plants) else pd.Series(dtype=float)
     return pd.DataFrame({"technology": "incinerator", "is_new": plants["status"].eq("new"),
                          "start_year": start.reindex(plants.index)}, index=plants.index)
+
+
+def load_above_existing_tpd(plan: SitingPlan) -> pd.Series:
+    """t/d of nameplate each incinerator uses beyond its existing lines' throughput (its expansion's share)."""
+    fac = plan.facilities
+    plants = fac[fac["technology"] == "incinerator"]
+    load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]
+    return (load - plan.scenario.incinerator.availability * plants["existing_capacity_tpd"]).clip(lower=0.0)
+
+
+def subsidy_not_earned_cny(plan: SitingPlan) -> float:
+    """CNY/yr of subsidy the arcs into existing plants credit but their expansion lines do not earn (the MILP
+    charges it through ``above_existing_cost_per_t``)."""
+    lost = expansion_subsidy_cny_per_t(plan.scenario, _plant_sites(plan))
+    return float((load_above_existing_tpd(plan) * lost.reindex(load_above_existing_tpd(plan).index)).sum()) * DAYS_PER_YEAR
 
 
 def burnt_flows(plan: SitingPlan) -> pd.DataFrame:
@@ -47,8 +63,9 @@ def money_kpis(plan: SitingPlan) -> dict:
     every tonne burnt plus the power subsidy."""
     flows = burnt_flows(plan)
     tonnes = flows["tonnes_per_day"]
-    revenue = float((tonnes * flows["revenue_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN
-    subsidy = float((tonnes * flows["subsidy_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN
+    lost = subsidy_not_earned_cny(plan) / WAN
+    revenue = float((tonnes * flows["revenue_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN - lost
+    subsidy = float((tonnes * flows["subsidy_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN - lost
     fees = float(tonnes.sum()) * plan.scenario.incinerator.tipping_fee_cny_per_t * DAYS_PER_YEAR / WAN
     return {"power_revenue_wan_cny_per_year": round(revenue, 1), "power_subsidy_wan_cny_per_year": round(subsidy, 1),
             "tipping_fees_wan_cny_per_year": round(fees, 1), "public_budget_wan_cny_per_year": round(fees + subsidy, 1)}
@@ -57,14 +74,17 @@ def money_kpis(plan: SitingPlan) -> dict:
 def marginal_cost_table(plan: SitingPlan) -> pd.DataFrame:
     """One row per incinerator of the plan: CNY per one more tonne of MSW there — haul (mean of the tonnes it
     receives now, collection leg to a transfer station not included), treatment (opex + priced CO2e), ash
-    (its share × the ash haul and gate fee it pays now), power revenue by vintage, and the net marginal system
+    (its share × the ash haul and gate fee it pays now), power revenue by vintage (an existing plant loaded beyond
+    its existing lines sells the next tonne from an expansion line, without the old subsidy), and the net marginal system
     cost; the tipping fee the government pays (public budget, outside the net) beside it."""
     s = plan.scenario
     inc, carbon = s.incinerator, s.economics.carbon_price_cny_per_t_co2e
     fac = plan.facilities
     plants = fac[fac["technology"] == "incinerator"]
     shares = subsidised_shares(s, _plant_sites(plan))
-    revenue = power_revenue_cny_per_t(s, _plant_sites(plan))
+    # a tonne beyond the existing lines' throughput goes to an expansion line: no old subsidy for it
+    above = load_above_existing_tpd(plan) > 1e-6
+    revenue = power_revenue_cny_per_t(s, _plant_sites(plan)) - expansion_subsidy_cny_per_t(s, _plant_sites(plan)) * above
     msw = burnt_flows(plan)
     msw = msw[msw["stream"] == "msw"]
     haul = (msw["cost_per_t"] + msw["revenue_cny_per_t"]) * msw["tonnes_per_day"]

@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from wasteopt.economics import marginal_cost_table, money_kpis
+from wasteopt.economics import marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.plan import SitingPlan
 from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
                                               incinerator_capacity_factors, residual_heating_value, technologies)
@@ -45,7 +45,8 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     running = (landfills["status"] == "landfill_running").sum() * techs["landfill"].operating_annual_cost
     crf = capital_recovery_factor(s.economics.discount_rate, s.economics.lifetime_years)
     restoration = (landfills["status"] == "landfill_restored").sum() * s.landfill.restoration_cost_wan_cny * WAN * crf
-    return float(variable + capital_cost + running + restoration + fixed_annual_cost_cny(s, plan.demand))
+    return float(variable + capital_cost + running + restoration + fixed_annual_cost_cny(s, plan.demand)
+                 + subsidy_not_earned_cny(plan))
 
 
 def compute_kpis(plan: SitingPlan) -> dict:

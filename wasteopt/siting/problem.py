@@ -139,7 +139,8 @@ class SitingProblem:
     sites: index site id; columns technology, existing_capacity_tpd, existing_modules,
     is_new (bool: a candidate whose opening pays the site cost and counts as a new plant),
     lock ('' | 'open' | 'closed'); optional fixed_modules and fixed_module_size_tpd (a fixed plan: exactly
-    that many new modules of that size, 0 = none; NaN = the model decides).
+    that many new modules of that size, 0 = none; NaN = the model decides); optional above_existing_cost_per_t
+    (CNY per t/d of nameplate used beyond the existing capacity's throughput, e.g. a subsidy new lines lose).
     arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t),
     optional max_tpd (an upper bound on the arc's flow, e.g. the on-site reuse share)."""
 

@@ -125,6 +125,19 @@ def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Serie
     return market + (inc.tariff.subsidised_cny_per_t() - market) * shares
 
 
+def expansion_subsidy_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """CNY/t of subsidy an existing plant's arcs earn that its expansion lines do not (they are new projects,
+    at the coal benchmark plus the new-plant share): charged on throughput beyond the existing lines'."""
+    revenue = power_revenue_cny_per_t(scenario, sites)
+    inc = scenario.incinerator
+    if inc.power_revenue_cny_per_t is not None:
+        return revenue * 0.0
+    tariff = inc.tariff
+    new_plant = tariff.market_cny_per_t() + tariff.new_plant_subsidy_share * (tariff.subsidised_cny_per_t() - tariff.market_cny_per_t())
+    existing = ~sites.loc[revenue.index, "is_new"].astype(bool)
+    return ((revenue - new_plant).clip(lower=0.0) * existing).astype(float)
+
+
 def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:
     """Power per t of each burnt stream relative to mixed MSW (LHV_stream / LHV_mixed) [derived]: residual waste
     after sorting (or after the shorthand's kitchen waste is out), co-treated food waste; residues burn as mixed."""
@@ -586,6 +599,7 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
         stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
                            scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
+    sites["above_existing_cost_per_t"] = expansion_subsidy_cny_per_t(scenario, sites).reindex(sites.index).fillna(0.0)
     demand = demand_table(scenario, region)
     streams = {"msw_tpd": "msw"} | ({"cd_tpd": "cd"} if scenario.cd.enabled else {})
     if scenario.sorting.enabled:
