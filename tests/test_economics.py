@@ -141,3 +141,19 @@ def test_an_expansion_at_a_subsidised_plant_sells_at_the_new_plant_price(tiny):
     others = plan.flows[(plan.flows["destination_technology"] == "incinerator") & (plan.flows["destination"] != fengquan)]
     expected += others["tonnes_per_day"].sum() * 124.707 * 365 / 1e4
     assert money_kpis(plan)["power_revenue_wan_cny_per_year"] == pytest.approx(expected, abs=0.2)
+
+
+def test_the_landfill_table_has_sources_and_a_recorded_closure_takes_no_raw_msw(root):
+    """侯寨 (郑州, ≈1,500 t/d, 2005, closed end of 2021) is on record; in 2025 no raw MSW may reach it, in 2020 it may."""
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
+    region = load_region(scenario)
+    table = region.landfills.set_index("site_id")
+    recorded = table[~table["assumed"]]
+    assert len(table) == 157 and len(recorded) == 5
+    assert recorded["source"].str.contains("http").all() and table.loc[table["assumed"], "source"].str.startswith("assumed").all()
+    houzhai = table.loc["L410103"]
+    assert (houzhai["capacity_tpd"], houzhai["opened_year"], houzhai["closed_year"]) == (1500, 2005, 2021)
+    for year, reachable in ((2025, False), (2020, True)):
+        changed = scenario.with_changes({"region": {"target_year": year, "baseline_year": 2020}})
+        arcs = build_problem(changed, load_region(changed)).arcs
+        assert ((arcs["destination"] == "L410103") & (arcs["stream"] == "msw")).any() == reachable

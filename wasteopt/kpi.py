@@ -102,6 +102,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "landfills_total": int(len(landfills_all)),
         "landfills_stopped": stopped,
         "landfills_restored": restored,
+        **_landfill_record_kpis(plan.region.landfills, landfills, s.region.target_year),
         "mean_haul_km": _round(mean_haul, 2),
         "max_haul_km": _round(first_leg["km"].max() if len(first_leg) else 0.0, 2),
         "t_km_per_day": _round(t_km, 0),
@@ -129,6 +130,19 @@ def compute_kpis(plan: SitingPlan) -> dict:
         kpis.update(futures_kpis(plan.futures))
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def _landfill_record_kpis(table: pd.DataFrame, landfills: pd.DataFrame, year: int) -> dict:
+    """The landfill goals measured on the landfill table: rows from a public record vs assumed rows, those
+    closed on record by ``year``, and the recorded ones the plan stops (or that closed on record)."""
+    if "closed_year" not in table:  # runs written before the landfill table had records
+        return {}
+    recorded = table[~table["assumed"].astype(bool)]
+    closed = set(recorded.loc[recorded["closed_year"] <= year, "site_id"])
+    stopped = set(landfills.index[landfills["status"].isin(["landfill_stopped", "landfill_restored"])])
+    return {"landfills_on_record": int(len(recorded)), "landfills_assumed": int(len(table) - len(recorded)),
+            "landfills_closed_on_record": len(closed),
+            "landfills_stopped_on_record": len((stopped | closed) & set(recorded["site_id"]))}
 
 
 def official_rates(plan: SitingPlan) -> dict:
@@ -337,6 +351,8 @@ KPI_LABELS = [
     ("expanded_plants", "expanded plants", "plants"), ("new_capacity_tpd", "new capacity", "t/d"),
     ("mean_utilisation", "mean utilisation", ""), ("plants_under_70pct_load", "plants < 70 % load", "plants"),
     ("landfills_stopped", "landfills stopped (of total)", "landfills"), ("landfills_restored", "landfills restored", "landfills"),
+    ("landfills_on_record", "landfills on public record (the rest assumed)", "landfills"),
+    ("landfills_stopped_on_record", "of which stopped or closed on record", "landfills"),
     ("mean_haul_km", "mean haul", "km"),
     ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
     ("cost_cny_per_t", "cost per tonne", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),

@@ -325,7 +325,7 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
                               expandable=scenario.incinerator.allow_expansion, kind="existing_plant"),
         candidates[common].assign(technology="incinerator", existing_capacity_tpd=0.0, existing_modules=0,
                                   is_new=True, expandable=True, kind="candidate"),
-        landfills[common].assign(technology="landfill", existing_capacity_tpd=0.0, existing_modules=0,
+        landfills[common + ["closed_year"]].assign(technology="landfill", existing_capacity_tpd=0.0, existing_modules=0,
                                  is_new=False, expandable=False, kind="landfill"),
     ]
     if scenario.cd.enabled:
@@ -438,6 +438,8 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
 
     nodes = demand
     plants, landfills = of("incinerator"), of("landfill")
+    # a landfill closed on record by the target year takes no more raw MSW
+    msw_landfills = landfills[~(landfills["closed_year"] <= scenario.region.target_year)] if "closed_year" in landfills else landfills
     landfill_km = min(lf.max_haul_km, net.max_haul_km)
     landfill_msw_cost = lf.gate_cost_cny_per_t + scenario.economics.carbon_price_cny_per_t_co2e * lf.co2e_t_per_t
     direct_cny_per_t_km = tr.msw_cny_per_t_km
@@ -450,12 +452,12 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
         feed["cost_per_t"] = feed["km"] * (transfer.collection_cny_per_t_km + carbon_per_t_km)
         trunk = arcs(stations, plants, net.max_haul_km)
         trunk["cost_per_t"] = trunk["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km)
-        trunk_landfill = arcs(stations, landfills, landfill_km, k_nearest=1)
+        trunk_landfill = arcs(stations, msw_landfills, landfill_km, k_nearest=1)
         trunk_landfill["cost_per_t"] = trunk_landfill["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
         parts += [frame.assign(stream="msw") for frame in (feed, trunk, trunk_landfill)]
     direct = arcs(nodes, plants, net.max_haul_km)
     direct["cost_per_t"] = direct["km"] * (direct_cny_per_t_km + carbon_per_t_km)
-    to_landfill = arcs(nodes, landfills, landfill_km, k_nearest=1)
+    to_landfill = arcs(nodes, msw_landfills, landfill_km, k_nearest=1)
     to_landfill["cost_per_t"] = to_landfill["km"] * (direct_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
     ash = arcs(plants, landfills, net.max_haul_km, k_nearest=max(net.k_nearest, 1))
     ash["cost_per_t"] = ash["km"] * (tr.ash_cny_per_t_km + carbon_per_t_km) + lf.ash_gate_cost_cny_per_t
