@@ -480,7 +480,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
-        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
+        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}").astype(str) + " t/d",  # str even when no plant is new
         "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
         "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
