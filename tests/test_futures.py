@@ -191,6 +191,9 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
     assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"
+    # the plan's own KPIs are priced in its central future (mid diverts 10 %, paid for), as the MILP priced it
+    assert kpis["cost_wan_cny_per_year"] == pytest.approx(7567.5, abs=0.1)
+    assert kpis["msw_sorted_out_tpd"] > 0 and kpis["recycling_rate"] > 0
     assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([6615.9, 5840.9, 6470.4], abs=0.1)
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
     assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 7761.0, "slow": 6213.2, "mid": 6248.1,

@@ -10,11 +10,20 @@ from __future__ import annotations
 import pandas as pd
 
 from wasteopt.plan import SitingPlan
+from wasteopt.scenario import Scenario
 from wasteopt.siting.scenario_problem import (expansion_subsidy_cny_per_t, power_revenue_cny_per_t, stream_heating_factors,
                                               subsidised_shares)
 
 DAYS_PER_YEAR = 365.0
 WAN = 1e4
+
+
+def costing_scenario(plan: SitingPlan) -> Scenario:
+    """The scenario the plan's flows were costed in: a plan for several futures shows its central future's."""
+    s = plan.scenario
+    if plan.futures is None or s.uncertainty is None:
+        return s
+    return s.future_scenario([f.name for f in s.uncertainty.futures].index(plan.futures.central))
 
 
 def _plant_sites(plan: SitingPlan) -> pd.DataFrame:
@@ -31,20 +40,20 @@ def load_above_existing_tpd(plan: SitingPlan) -> pd.Series:
     fac = plan.facilities
     plants = fac[fac["technology"] == "incinerator"]
     load = plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"]
-    return (load - plan.scenario.incinerator.availability * plants["existing_capacity_tpd"]).clip(lower=0.0)
+    return (load - costing_scenario(plan).incinerator.availability * plants["existing_capacity_tpd"]).clip(lower=0.0)
 
 
 def subsidy_not_earned_cny(plan: SitingPlan) -> float:
     """CNY/yr of subsidy the arcs into existing plants credit but their expansion lines do not earn (the MILP
     charges it through ``above_existing_cost_per_t``)."""
-    lost = expansion_subsidy_cny_per_t(plan.scenario, _plant_sites(plan))
+    lost = expansion_subsidy_cny_per_t(costing_scenario(plan), _plant_sites(plan))
     return float((load_above_existing_tpd(plan) * lost.reindex(load_above_existing_tpd(plan).index)).sum()) * DAYS_PER_YEAR
 
 
 def burnt_flows(plan: SitingPlan) -> pd.DataFrame:
     """Flows into incinerators with ``revenue_cny_per_t`` (power per t of that stream) and ``subsidy_cny_per_t``
     (its part above the coal benchmark)."""
-    s = plan.scenario
+    s = costing_scenario(plan)
     sites = _plant_sites(plan)
     revenue = power_revenue_cny_per_t(s, sites)
     tariff = s.incinerator.tariff
@@ -66,7 +75,7 @@ def money_kpis(plan: SitingPlan) -> dict:
     lost = subsidy_not_earned_cny(plan) / WAN
     revenue = float((tonnes * flows["revenue_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN - lost
     subsidy = float((tonnes * flows["subsidy_cny_per_t"]).sum()) * DAYS_PER_YEAR / WAN - lost
-    fees = float(tonnes.sum()) * plan.scenario.incinerator.tipping_fee_cny_per_t * DAYS_PER_YEAR / WAN
+    fees = float(tonnes.sum()) * costing_scenario(plan).incinerator.tipping_fee_cny_per_t * DAYS_PER_YEAR / WAN
     return {"power_revenue_wan_cny_per_year": round(revenue, 1), "power_subsidy_wan_cny_per_year": round(subsidy, 1),
             "tipping_fees_wan_cny_per_year": round(fees, 1), "public_budget_wan_cny_per_year": round(fees + subsidy, 1)}
 
@@ -77,7 +86,7 @@ def marginal_cost_table(plan: SitingPlan) -> pd.DataFrame:
     (its share × the ash haul and gate fee it pays now), power revenue by vintage (an existing plant loaded beyond
     its existing lines sells the next tonne from an expansion line, without the old subsidy), and the net marginal system
     cost; the tipping fee the government pays (public budget, outside the net) beside it."""
-    s = plan.scenario
+    s = costing_scenario(plan)
     inc, carbon = s.incinerator, s.economics.carbon_price_cny_per_t_co2e
     fac = plan.facilities
     plants = fac[fac["technology"] == "incinerator"]

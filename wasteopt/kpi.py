@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from wasteopt.economics import marginal_cost_table, money_kpis, subsidy_not_earned_cny
+from wasteopt.economics import costing_scenario, marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.plan import SitingPlan
 from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
                                               incinerator_capacity_factors, residual_heating_value, technologies)
@@ -26,7 +26,7 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     Equals the MILP objective for min_cost scenarios (a test checks it) and prices the plans of
     the classic objectives (p-median, coverage) on the same terms.
     """
-    s = plan.scenario
+    s = costing_scenario(plan)
     techs = technologies(s)
     fac, flows = plan.facilities, plan.flows
     processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t).astype(float)  # float even when empty
@@ -50,8 +50,9 @@ def annual_cost_cny(plan: SitingPlan) -> float:
 
 
 def compute_kpis(plan: SitingPlan) -> dict:
-    """Flat KPI dict (units in names) plus ``goals``: each with target, value, met."""
-    s = plan.scenario
+    """Flat KPI dict (units in names) plus ``goals``: each with target, value, met (a plan for several futures:
+    its central future's)."""
+    s = costing_scenario(plan)
     fac, flows, demand = plan.facilities, plan.flows, plan.demand
     plants = fac[fac["technology"] == "incinerator"]
     landfills_all = plan.region.landfills
@@ -78,7 +79,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
     # per tonne of MSW: with sorting, every sorted fraction the plan pays for, not only the residual waste
     treated = float(demand["msw_generated_tpd"].sum()) if s.sorting.enabled or s.demand.sorted_out_share else msw_tonnes
     kpis = {
-        "scenario": s.name,
+        "scenario": plan.scenario.name,
         "status": plan.status,
         "objective": _round(plan.objective, 0),
         "best_bound": _round(plan.best_bound, 0),
@@ -152,7 +153,7 @@ def official_rates(plan: SitingPlan) -> dict:
     (residual waste, co-treated food, sorting-centre residues; digester residues are inside the food treated),
     target ≈ 60 % (发改环资〔2021〕642号). Without sorting, kitchen waste the shorthand diverts counts as
     biologically treated (it is priced so)."""
-    s, flows, demand = plan.scenario, plan.flows, plan.demand
+    s, flows, demand = costing_scenario(plan), plan.flows, plan.demand
     generated = float(demand["msw_generated_tpd"].sum())
     into = lambda stream, tech: float(flows.loc[(flows["stream"] == stream)  # noqa: E731
                                                 & (flows["destination_technology"] == tech), "tonnes_per_day"].sum())
