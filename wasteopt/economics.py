@@ -46,8 +46,9 @@ def load_above_existing_tpd(plan: SitingPlan) -> pd.Series:
 def subsidy_not_earned_cny(plan: SitingPlan) -> float:
     """CNY/yr of subsidy the arcs into existing plants credit but their expansion lines do not earn (the MILP
     charges it through ``above_existing_cost_per_t``)."""
-    lost = expansion_subsidy_cny_per_t(costing_scenario(plan), _plant_sites(plan))
-    return float((load_above_existing_tpd(plan) * lost.reindex(load_above_existing_tpd(plan).index)).sum()) * DAYS_PER_YEAR
+    above = load_above_existing_tpd(plan)
+    lost = expansion_subsidy_cny_per_t(costing_scenario(plan), _plant_sites(plan)).reindex(above.index)
+    return float((above * lost).sum()) * DAYS_PER_YEAR
 
 
 def burnt_flows(plan: SitingPlan) -> pd.DataFrame:
