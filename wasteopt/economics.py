@@ -62,9 +62,9 @@ def burnt_flows(plan: SitingPlan) -> pd.DataFrame:
         else pd.Series(0.0, index=revenue.index)
     factors = stream_heating_factors(s, plan.demand)
     flows = plan.flows[plan.flows["destination_technology"] == "incinerator"].copy()
-    factor = flows["stream"].map(factors).fillna(1.0)
-    flows["revenue_cny_per_t"] = flows["destination"].map(revenue) * factor
-    flows["subsidy_cny_per_t"] = flows["destination"].map(subsidy) * factor
+    factor = flows["stream"].map(factors).astype(float).fillna(1.0)  # float even when no flow is burnt
+    flows["revenue_cny_per_t"] = flows["destination"].map(revenue).astype(float) * factor
+    flows["subsidy_cny_per_t"] = flows["destination"].map(subsidy).astype(float) * factor
     return flows
 
 
