@@ -157,3 +157,12 @@ def test_the_landfill_table_has_sources_and_a_recorded_closure_takes_no_raw_msw(
         changed = scenario.with_changes({"region": {"target_year": year, "baseline_year": 2020}})
         arcs = build_problem(changed, load_region(changed)).arcs
         assert ((arcs["destination"] == "L410103") & (arcs["stream"] == "msw")).any() == reachable
+
+
+def test_the_marginal_tonne_earns_power_at_the_residual_wastes_heating_value(tiny):
+    """With 10 % of kitchen waste diverted the residual waste is 5,731.4 / 5,400 = 1.0614 times as hot: a new
+    plant's marginal tonne earns 124.707 × 1.0614 CNY."""
+    plan = solve_scenario(tiny.with_changes({"demand": {"sorted_out_share": 0.1}}))
+    table = marginal_cost_table(plan)
+    new = table[table["status"] == "new"]
+    assert len(new) and new["power_revenue_cny_per_t"].to_numpy() == pytest.approx([-124.707 * 5731.36 / 5400] * len(new), rel=1e-5)

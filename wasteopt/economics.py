@@ -94,7 +94,8 @@ def marginal_cost_table(plan: SitingPlan) -> pd.DataFrame:
     shares = subsidised_shares(s, _plant_sites(plan))
     # a tonne beyond the existing lines' throughput goes to an expansion line: no old subsidy for it
     above = load_above_existing_tpd(plan) > 1e-6
-    revenue = power_revenue_cny_per_t(s, _plant_sites(plan)) - expansion_subsidy_cny_per_t(s, _plant_sites(plan)) * above
+    revenue = ((power_revenue_cny_per_t(s, _plant_sites(plan)) - expansion_subsidy_cny_per_t(s, _plant_sites(plan)) * above)
+               * stream_heating_factors(s, plan.demand)["msw"])  # per t of the residual waste it burns
     msw = burnt_flows(plan)
     msw = msw[msw["stream"] == "msw"]
     haul = (msw["cost_per_t"] + msw["revenue_cny_per_t"]) * msw["tonnes_per_day"]
