@@ -81,8 +81,8 @@ def test_changes_in_words():
                                  "policy": {"raw_msw_landfill_cap_tpd": None, "locked_closed": ["P01"]},
                                  "solver": {"time_limit_s": 5}})
     changes = scenario_changes(base, changed)
-    assert changes_text(changes) == "年增长率 2 % → 4 %；分类分流比例 10 % → 20 %；最大运距 150 km → 200 km；零填埋 关；禁止使用 +P01"
-    assert changes_text(changes, "en") == ("growth 2 % → 4 %; sorted-out share 10 % → 20 %; max haul 150 km → 200 km; "
+    assert changes_text(changes) == "年增长率 2 % → 4 %；分类分流比例 0 % → 20 %；最大运距 150 km → 200 km；零填埋 关；禁止使用 +P01"
+    assert changes_text(changes, "en") == ("growth 2 % → 4 %; sorted-out share 0 % → 20 %; max haul 150 km → 200 km; "
                                            "zero landfill off; locked closed +P01")
     assert run_title("高增长", changes[:1]) == "高增长 · 年增长率 2 % → 4 %"
     assert scenario_changes(base, base.with_changes({"solver": {"rel_gap": 0.01}})) == []

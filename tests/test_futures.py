@@ -161,7 +161,7 @@ solver: {{time_limit_s: 30, rel_gap: 0}}
 uncertainty:
   futures:
     - {{name: slow, weight: 0.25, changes: {{demand: {{growth_per_year: 0.0, sorted_out_share: 0.3}}}}}}
-    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02}}}}}}
+    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02, sorted_out_share: 0.1}}}}}}
     - {{name: fast, weight: 0.25, changes: {{demand: {{growth_per_year: 0.06, sorted_out_share: 0.0}}}}}}
 """
 
@@ -173,13 +173,13 @@ def write_tiny_futures(folder, seeds):
 
 
 def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, tiny_seeds):
-    """Two real counties under zero landfill in three futures (optima 1,177.8 / 1,849.8 / 3,165.0 万元/yr): the
-    robust plan lands no raw MSW in any future and builds for the fast one while keeping its new plants at
-    minimum load in the slow one (expected 4,156.1). The plan for the central future (mid) falls 442.2 t/d short
-    in the fast one, so under every_future it is infeasible there and the VSS is unbounded; priced with that
-    shortfall landfilled at the gate fee it costs 2,447.3 in expectation, so keeping raw MSW out of landfill in
-    every future costs 4,156.1 − 2,447.3 = 1,708.8 a year (the policy premium). The plan for fast cannot operate
-    in slow (its plants below their minimum load)."""
+    """Two real counties under zero landfill in three futures (optima 6,615.9 / 5,840.9 / 6,470.4 万元/yr; slow
+    diverts 30 % of its MSW before the plants at 244 CNY/t, so it is the dearest): the robust plan lands no raw MSW
+    in any future (expected 7,761.0). The plan for the central future (mid) falls 262.2 t/d short in the fast
+    one, so under every_future it is infeasible there and the VSS is unbounded; priced with that shortfall
+    landfilled at the gate fee it costs 6,248.1 in expectation, so keeping raw MSW out of landfill in every
+    future costs 7,761.0 − 6,248.1 = 1,512.9 a year (the policy premium). The plan for fast cannot operate in
+    slow (its plants below their minimum load)."""
     import json
 
     from wasteopt import load_scenario, run_scenario
@@ -191,23 +191,26 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
     assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"
-    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([1177.8, 1849.8, 3165.0], abs=0.1)
+    # the plan's own KPIs are priced in its central future (mid diverts 10 %, paid for), as the MILP priced it
+    assert kpis["cost_wan_cny_per_year"] == pytest.approx(7567.5, abs=0.1)
+    assert kpis["msw_sorted_out_tpd"] > 0 and kpis["recycling_rate"] > 0
+    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([6615.9, 5840.9, 6470.4], abs=0.1)
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
-    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 4156.1, "slow": 2837.1, "mid": 2447.3,
+    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 7761.0, "slow": 6213.2, "mid": 6248.1,
                                                                    "fast": None}, abs=0.1)
     outcomes = {(row["plan"], row["future"]): row for row in kpis["futures_outcomes"]}
-    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(262.2, abs=0.1)
     assert outcomes["fast", "slow"]["status"] == "infeasible"
-    assert outcomes["mid", "fast"]["shortfall_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["mid", "fast"]["shortfall_tpd"] == pytest.approx(262.2, abs=0.1)
     assert outcomes["robust", "fast"]["shortfall_tpd"] == 0.0
     assert outcome.plan.futures.value_of_stochastic_solution == math.inf
     assert kpis["value_of_stochastic_solution_wan_cny"] is None
-    assert kpis["central_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(442.2, abs=0.1)}]
-    assert kpis["policy_premium_wan_cny"] == pytest.approx(4156.1 - 2447.3, abs=0.1)
-    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(2145.5, abs=0.1)
+    assert kpis["central_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(262.2, abs=0.1)}]
+    assert kpis["policy_premium_wan_cny"] == pytest.approx(7761.0 - 6248.1, abs=0.1)
+    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(1569.0, abs=0.1)
     assert len(kpis["futures_outcomes"]) == 4 * 3
     assert outcome.plan.futures.central == "mid"
     report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "多情景稳健规划 One plan for several futures (3)" in report
-    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,708.8 万元/yr" in report
-    assert "lands raw MSW above the cap in fast (442 t/d)" in report
+    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,512.9 万元/yr" in report
+    assert "lands raw MSW above the cap in fast (262 t/d)" in report

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wasteopt.economics import marginal_cost_table
 from wasteopt.plan import LAYER_DESCRIPTIONS, SitingPlan
 from wasteopt.run_folder import RUN_MARKER, RunFolder
 from wasteopt.workbook import plan_sheets
@@ -158,7 +159,8 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
 
 def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
     """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml and kpis.json (and capacity_path.csv for a phased plan) into the folder ``out``."""
+    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml, kpis.json, marginal_cost.csv (one more tonne at each
+    incinerator) and capacity_path.csv for a phased plan into the folder ``out``."""
     frames = plan.to_frames()
     files = {
         "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
@@ -173,6 +175,8 @@ def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)
+    files["marginal_cost"] = out / "marginal_cost.csv"  # CNY per one more tonne at each incinerator, by vintage
+    write_csv(files["marginal_cost"], marginal_cost_table(plan), index=True)
     if plan.capacity_path is not None:
         files["capacity_path"] = out / "capacity_path.csv"
         write_csv(files["capacity_path"], plan.capacity_path)

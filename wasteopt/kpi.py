@@ -5,9 +5,10 @@ import math
 
 import pandas as pd
 
+from wasteopt.economics import costing_scenario, marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.plan import SitingPlan
-from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, incinerator_capacity_factors,
-                                              residual_heating_value, technologies)
+from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
+                                              incinerator_capacity_factors, residual_heating_value, technologies)
 
 DAYS_PER_YEAR = 365.0
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
@@ -25,7 +26,7 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     Equals the MILP objective for min_cost scenarios (a test checks it) and prices the plans of
     the classic objectives (p-median, coverage) on the same terms.
     """
-    s = plan.scenario
+    s = costing_scenario(plan)
     techs = technologies(s)
     fac, flows = plan.facilities, plan.flows
     processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t).astype(float)  # float even when empty
@@ -44,12 +45,14 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     running = (landfills["status"] == "landfill_running").sum() * techs["landfill"].operating_annual_cost
     crf = capital_recovery_factor(s.economics.discount_rate, s.economics.lifetime_years)
     restoration = (landfills["status"] == "landfill_restored").sum() * s.landfill.restoration_cost_wan_cny * WAN * crf
-    return float(variable + capital_cost + running + restoration)
+    return float(variable + capital_cost + running + restoration + fixed_annual_cost_cny(s, plan.demand)
+                 + subsidy_not_earned_cny(plan))
 
 
 def compute_kpis(plan: SitingPlan) -> dict:
-    """Flat KPI dict (units in names) plus ``goals``: each with target, value, met."""
-    s = plan.scenario
+    """Flat KPI dict (units in names) plus ``goals``: each with target, value, met (a plan for several futures:
+    its central future's)."""
+    s = costing_scenario(plan)
     fac, flows, demand = plan.facilities, plan.flows, plan.demand
     plants = fac[fac["technology"] == "incinerator"]
     landfills_all = plan.region.landfills
@@ -76,7 +79,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
     # per tonne of all MSW collected, sorted or not: one denominator, so sorted and unsorted runs compare
     collected = float(demand["msw_generated_tpd"].sum())
     kpis = {
-        "scenario": s.name,
+        "scenario": plan.scenario.name,
         "status": plan.status,
         "objective": _round(plan.objective, 0),
         "best_bound": _round(plan.best_bound, 0),
@@ -100,6 +103,7 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "landfills_total": int(len(landfills_all)),
         "landfills_stopped": stopped,
         "landfills_restored": restored,
+        **_landfill_record_kpis(plan.region.landfills, landfills, s.region.target_year),
         "mean_haul_km": _round(mean_haul, 2),
         "max_haul_km": _round(first_leg["km"].max() if len(first_leg) else 0.0, 2),
         "t_km_per_day": _round(t_km, 0),
@@ -109,6 +113,9 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "cost_cny_per_t": _round(cost / (DAYS_PER_YEAR * collected) if collected else None, 2),
         "co2e_t_per_year": _round(co2e, 0),
     }
+    kpis.update(official_rates(plan))
+    kpis.update(money_kpis(plan))
+    kpis["marginal_cost_by_vintage"] = _marginal_by_vintage(plan)
     if s.transfer.enabled:
         kpis.update(_transfer_kpis(plan, first_leg))
     if s.cd.enabled:
@@ -124,6 +131,62 @@ def compute_kpis(plan: SitingPlan) -> dict:
         kpis.update(futures_kpis(plan.futures))
     kpis["goals"] = goal_checks(kpis, s.goals)
     return kpis
+
+
+def _landfill_record_kpis(table: pd.DataFrame, landfills: pd.DataFrame, year: int) -> dict:
+    """The landfill goals measured on the landfill table: rows from a public record vs assumed rows, those
+    closed on record by ``year``, and the recorded ones the plan stops (or that closed on record)."""
+    if "closed_year" not in table:  # runs written before the landfill table had records
+        return {}
+    recorded = table[~table["assumed"].astype(bool)]
+    closed = set(recorded.loc[recorded["closed_year"] <= year, "site_id"])
+    stopped = set(landfills.index[landfills["status"].isin(["landfill_stopped", "landfill_restored"])])
+    return {"landfills_on_record": int(len(recorded)), "landfills_assumed": int(len(table) - len(recorded)),
+            "landfills_closed_on_record": len(closed),
+            "landfills_stopped_on_record": len((stopped | closed) & set(recorded["site_id"]))}
+
+
+def official_rates(plan: SitingPlan) -> dict:
+    """The two official rates, shares of MSW collected (generated):
+    回收利用率 recycling rate = (recyclables sold + food waste biologically treated) / collected, national target
+    ≥ 35 % by 2025; 资源化利用率 resource-utilisation rate = the same + waste incinerated with energy recovery
+    (residual waste, co-treated food, sorting-centre residues; digester residues are inside the food treated),
+    target ≈ 60 % (发改环资〔2021〕642号). Without sorting, kitchen waste the shorthand diverts counts as
+    biologically treated (it is priced so)."""
+    s, flows, demand = costing_scenario(plan), plan.flows, plan.demand
+    generated = float(demand["msw_generated_tpd"].sum())
+    into = lambda stream, tech: float(flows.loc[(flows["stream"] == stream)  # noqa: E731
+                                                & (flows["destination_technology"] == tech), "tonnes_per_day"].sum())
+    if s.sorting.enabled:
+        recycled = into("recyclables", "sorting_centre") * s.sorting.sorting_centre.product_share + into("food", "digester")
+        residue = flows[(flows["stream"] == "residue") & (flows["destination_technology"] == "incinerator")]
+        from_centres = residue["origin"].map(plan.facilities["technology"]).eq("sorting_centre")
+        burnt = into("msw", "incinerator") + into("food", "incinerator") + float(residue.loc[from_centres, "tonnes_per_day"].sum())
+    else:
+        recycled = float(demand["msw_sorted_out_tpd"].sum())
+        burnt = into("msw", "incinerator")
+    share = lambda tonnes: _round(tonnes / generated if generated else None, 4)  # noqa: E731
+    return {"recycling_rate": share(recycled), "recycling_pct": _round(100 * recycled / generated if generated else None, 1),
+            "resource_utilisation_rate": share(recycled + burnt),
+            "resource_utilisation_pct": _round(100 * (recycled + burnt) / generated if generated else None, 1)}
+
+
+def _marginal_by_vintage(plan: SitingPlan) -> list[dict]:
+    """CNY per one more tonne at the plan's incinerators, load-weighted per vintage (existing subsidised, existing
+    past their subsidy hours, new): haul, treatment, ash, power revenue, net (see :mod:`wasteopt.economics`)."""
+    table = marginal_cost_table(plan)
+    table = table[table["load_tpd"] > 0].copy()
+    if table.empty:
+        return []
+    table["group"] = [("new" if status == "new" else "existing, subsidised" if "subsidised 0 %" not in vintage
+                       else "existing, subsidy hours used up") for status, vintage in zip(table["status"], table["vintage"])]
+    parts = ["haul_cny_per_t", "treatment_cny_per_t", "ash_cny_per_t", "power_revenue_cny_per_t", "marginal_cost_cny_per_t"]
+    rows = []
+    for group, part in table.groupby("group", sort=True):
+        weights = part["load_tpd"]
+        rows.append({"vintage": group, "plants": int(len(part)), "load_tpd": _round(weights.sum(), 1),
+                     **{key: _round((part[key].fillna(0.0) * weights).sum() / weights.sum(), 2) for key in parts}})
+    return rows
 
 
 def futures_kpis(assessment) -> dict:
@@ -239,7 +302,7 @@ def _cd_haulage_kpis(plan: SitingPlan, reused_tpd: float) -> dict:
 
 def _sorting_kpis(plan: SitingPlan) -> dict:
     """Waste sorting: what each fraction amounts to and where it went (t/d), plant capacity, the residual
-    waste's heating value and the resource-recovery rate (recycled + biologically treated) / generated."""
+    waste's heating value (the official rates are in :func:`official_rates`)."""
     s = plan.scenario
     demand, flows, fac = plan.demand, plan.flows, plan.facilities
 
@@ -274,8 +337,6 @@ def _sorting_kpis(plan: SitingPlan) -> dict:
         "residue_landfilled_tpd": _round(into("residue", "landfill"), 1),
         "residual_lhv_kj_per_kg": _round(residual_heating_value(s, demand), 0),
         "residual_capacity_factor": _round(factors.get("msw", 1.0), 4),
-        "resource_recovery_rate": _round((recovered + digested) / generated if generated else None, 4),
-        "resource_recovery_pct": _round(100 * (recovered + digested) / generated if generated else None, 1),
     }
 
 
@@ -287,9 +348,11 @@ def goal_checks(kpis: dict, goals) -> list[dict]:
         ("new incineration plants", "新建焚烧设施", "new_plants", "≥", goals.new_plants, "plants"),
         ("landfills stopped", "停用填埋场", "landfills_stopped", "≥", goals.landfills_stopped, "landfills"),
     ]
-    if goals.resource_recovery_rate is not None:
-        rows.append(("resource recovery rate", "资源化利用率", "resource_recovery_pct", "≥",
-                     100 * goals.resource_recovery_rate, "%"))
+    if goals.resource_utilisation_rate is not None:
+        rows.append(("resource-utilisation rate", "资源化利用率", "resource_utilisation_pct", "≥",
+                     100 * goals.resource_utilisation_rate, "%"))
+    if goals.recycling_rate is not None:
+        rows.append(("recycling rate", "回收利用率", "recycling_pct", "≥", 100 * goals.recycling_rate, "%"))
     checks = []
     for name, name_zh, key, sense, target, unit in rows:
         value = kpis.get(key)
@@ -307,9 +370,17 @@ KPI_LABELS = [
     ("expanded_plants", "expanded plants", "plants"), ("new_capacity_tpd", "new capacity", "t/d"),
     ("mean_utilisation", "mean utilisation", ""), ("plants_under_70pct_load", "plants < 70 % load", "plants"),
     ("landfills_stopped", "landfills stopped (of total)", "landfills"), ("landfills_restored", "landfills restored", "landfills"),
+    ("landfills_on_record", "landfills on public record (the rest assumed)", "landfills"),
+    ("landfills_stopped_on_record", "of which stopped or closed on record", "landfills"),
     ("mean_haul_km", "mean haul", "km"),
     ("t_km_per_day", "transport", "t·km/d"), ("cost_wan_cny_per_year", "system cost", "万元/yr"),
     ("cost_cny_per_t", "cost per t of MSW collected", "CNY/t"), ("co2e_t_per_year", "net GHG", "t CO2e/yr"),
+    ("resource_utilisation_rate", "resource-utilisation rate (incl. incineration with power; target ≈ 60 %)", ""),
+    ("recycling_rate", "recycling rate (recyclables + food waste treated; target ≥ 35 %)", ""),
+    ("power_revenue_wan_cny_per_year", "power revenue (in system cost)", "万元/yr"),
+    ("power_subsidy_wan_cny_per_year", "of which subsidy above the coal benchmark", "万元/yr"),
+    ("tipping_fees_wan_cny_per_year", "tipping fees paid by government", "万元/yr"),
+    ("public_budget_wan_cny_per_year", "public budget (fees + power subsidy)", "万元/yr"),
 ]
 SORTING_KPI_LABELS = [  # runs with sorting.enabled
     ("food_capture_rate", "food-waste capture rate", ""), ("food_waste_tpd", "food waste sorted out", "t/d"),
@@ -317,7 +388,7 @@ SORTING_KPI_LABELS = [  # runs with sorting.enabled
     ("food_waste_cotreated_tpd", "of which co-treated at incinerators", "t/d"),
     ("biological_capacity_tpd", "food-waste plant capacity", "t/d"), ("new_food_waste_plants", "new food-waste plants", "plants"),
     ("recyclables_recovered_tpd", "recyclables recovered", "t/d"), ("residual_incinerated_tpd", "residual waste incinerated", "t/d"),
-    ("residual_lhv_kj_per_kg", "residual waste LHV", "kJ/kg"), ("resource_recovery_rate", "resource recovery rate", ""),
+    ("residual_lhv_kj_per_kg", "residual waste LHV", "kJ/kg"),
 ]
 
 CD_KPI_LABELS = [  # runs with cd.enabled
@@ -329,7 +400,8 @@ CD_KPI_LABELS = [  # runs with cd.enabled
     ("cd_yard_years_left_min", "shortest yard life at planned intake", "yr"),
 ]
 
-SHARE_KPIS = ("gap", "mean_utilisation", "resource_recovery_rate", "food_capture_rate", "cd_recycling_rate")  # in %
+SHARE_KPIS = ("gap", "mean_utilisation", "resource_utilisation_rate", "recycling_rate", "food_capture_rate",
+              "cd_recycling_rate")  # shown in %
 
 
 def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:
@@ -382,6 +454,13 @@ def kpi_text(kpis: dict) -> str:
             lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {breaches_text(kpis)}: VSS "
                          "unbounded; the premium is what the robust plan costs more than it with the shortfall "
                          "landfilled")
+    if kpis.get("marginal_cost_by_vintage"):
+        lines += ["", "  one more tonne at a plant, CNY/t (load-weighted; tipping fee is public budget, not system cost):",
+                  f"  {'vintage':<34} {'plants':>6} {'haul':>7} {'treat':>7} {'ash':>6} {'power':>7} {'net':>7}"]
+        for row in kpis["marginal_cost_by_vintage"]:
+            lines.append(f"  {row['vintage']:<34} {row['plants']:>6} {row['haul_cny_per_t']:>7.1f}"
+                         f" {row['treatment_cny_per_t']:>7.1f} {row['ash_cny_per_t']:>6.1f}"
+                         f" {row['power_revenue_cny_per_t']:>7.1f} {row['marginal_cost_cny_per_t']:>7.1f}")
     lines += ["", "  goals (河南十四五规划):"]
     for goal in kpis["goals"]:
         mark = "MET" if goal["met"] else "NOT MET"

@@ -32,7 +32,7 @@ SEED_FILES = {
     "dev_zone_hosts": "dev_zone_hosts.csv",
     "plants": "msw_incineration_plants_mee2023.csv",
     "news_plants": "msw_incineration_plants_news_additions.csv",
-    "landfills": "landfills_assumed.csv",
+    "landfills": "landfills.csv",
     "county_shapes": "henan_counties_datav_gcj02.geojson",
     "prefecture_shapes": "henan_prefectures_datav_gcj02.geojson",
 }
@@ -465,6 +465,25 @@ def _sites(path: Path, counties: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+LANDFILL_RECORD_COLUMNS = ("capacity_tpd", "opened_year", "closed_year")
+
+
+def _landfill_records(table: pd.DataFrame) -> pd.DataFrame:
+    """Landfills with their published record where the CSV has one: capacity_tpd, opened_year, closed_year
+    (numbers, NaN when not published) and source (a public record, or why the row is assumed)."""
+    out = table[["site_id", "name_zh", "name_en", "adcode", "lon", "lat", "assumed"]].copy()
+    for column in LANDFILL_RECORD_COLUMNS:
+        values = table[column] if column in table else pd.Series(np.nan, index=table.index)
+        numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+        bad = numbers.isna() & values.replace("", np.nan).notna()
+        if bad.any():
+            raise DataError(f"landfills: column {column} must be a number or empty; site {out.loc[bad, 'site_id'].iloc[0]} "
+                            f"has '{values[bad].iloc[0]}'")
+        out[column] = numbers
+    out["source"] = table["source"].fillna("") if "source" in table else ""
+    return out.reset_index(drop=True)
+
+
 def _default_candidates(counties: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "site_id": "C" + counties["adcode"],
@@ -571,7 +590,7 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         plants=plants[existing].reset_index(drop=True),
         later_plants=plants[~existing].reset_index(drop=True),
         news_plants=_news_plants(seeds, counties, seat),
-        landfills=landfill_table[["site_id", "name_zh", "name_en", "adcode", "lon", "lat", "assumed"]].reset_index(drop=True),
+        landfills=_landfill_records(landfill_table),
         candidates=candidate_table[["site_id", "name_zh", "name_en", "adcode", "prefecture_adcode", "lon", "lat"]]
         .reset_index(drop=True),
         boundaries=boundaries,

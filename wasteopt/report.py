@@ -155,7 +155,8 @@ CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 Engl
     "residual_incinerated_tpd": "其他垃圾焚烧量 residual waste incinerated (t/d)",
     "residual_lhv_kj_per_kg": "其他垃圾低位热值 residual LHV (kJ/kg)",
     "cost_wan_cny_per_year": "系统年成本 system cost (万元/yr)",
-    "resource_recovery_pct": "资源化利用率 resource recovery (%)",
+    "resource_utilisation_pct": "资源化利用率 resource utilisation (%)",
+    "recycling_pct": "回收利用率 recycling rate (%)",
     "gap": "MIP 差距 gap (%)",
 }
 
@@ -482,7 +483,7 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
         "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
         "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
-        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
+        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}").astype(str) + " t/d",  # str even when no plant is new
         "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
         "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),

@@ -356,11 +356,14 @@ KPI_NAMES_ZH = {
     "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
     "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
     "residual_incinerated_tpd": "其他垃圾焚烧量", "residual_lhv_kj_per_kg": "其他垃圾低位热值",
-    "resource_recovery_rate": "资源化利用率",
     "cd_generated_tpd": "建筑垃圾产生量", "cd_reused_tpd": "建筑垃圾就地利用量", "cd_recycled_tpd": "建筑垃圾资源化量",
     "cd_to_yards_tpd": "进入消纳场量", "cd_recycling_rate": "建筑垃圾资源化利用率", "cd_truck_trips_per_year": "建筑垃圾运输车次",
     "cd_truck_km_per_year": "建筑垃圾运输车公里（重车与空返）", "cd_trips_avoided_by_reuse_per_year": "就地利用减少的车次",
     "cd_yard_years_left_min": "按规划进场量的消纳场最短使用年限",
+    "landfills_on_record": "有公开记录的填埋场（其余为假设）", "landfills_stopped_on_record": "其中停用或已封场",
+    "resource_utilisation_rate": "资源化利用率（含焚烧发电；目标约 60 %）", "recycling_rate": "回收利用率（可回收物与厨余；目标 ≥ 35 %）",
+    "power_revenue_wan_cny_per_year": "售电收入（计入系统成本）", "power_subsidy_wan_cny_per_year": "其中高于燃煤基准价的补贴",
+    "tipping_fees_wan_cny_per_year": "政府支付的垃圾处理费", "public_budget_wan_cny_per_year": "财政支出（处理费 + 电价补贴）",
 }
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",

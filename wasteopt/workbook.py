@@ -21,7 +21,7 @@ COLUMNS_ZH = {
     "year_built": "首次投运年", "year_complete": "全部建成年", "year_stopped": "停用年份",
     "origin": "起点", "origin_name_zh": "起点名称", "destination": "终点", "destination_name_zh": "终点名称",
     "destination_technology": "终点类型", "stream": "物料", "tonnes_per_day": "运量 t/d", "km": "运距 km",
-    "t_km_per_day": "周转量 t·km/d", "cost_per_t": "运费 元/t", "origin_lon": "起点经度", "origin_lat": "起点纬度",
+    "t_km_per_day": "周转量 t·km/d", "cost_per_t": "到厂净单价 元/t（运费、门费、减售电收入）", "origin_lon": "起点经度", "origin_lat": "起点纬度",
     "destination_lon": "终点经度", "destination_lat": "终点纬度",
     "node_id": "县级代码", "prefecture_zh": "地市", "prefecture_en": "地市英文名", "kind": "类别",
     "population": "人口", "urban_population": "城镇人口", "rural_population": "乡村人口",
