@@ -45,7 +45,7 @@ def _village_tonnes(scenario, run: RunFolder, adcode: str) -> float:
 
 
 def test_routing_a_county_from_a_run_routes_what_the_plan_sends_from_its_villages(tiny_seeds, tmp_path):
-    scenario = _two_counties(tmp_path, tiny_seeds)
+    scenario = _two_counties(tmp_path, tiny_seeds, ", sorted_out_share: 0.1")
     plan, run = _solved_run(tmp_path, scenario)
     # the plan ships all of 淮阳区's MSW to treat: (urban + rural) × 0.9 after the 10 % sorted out
     shipped = plan.flows[(plan.flows.stream == "msw") & (plan.flows.origin == HUAIYANG)].tonnes_per_day.sum()
