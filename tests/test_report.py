@@ -121,3 +121,15 @@ def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monk
     page = write_report(copy)["html"].read_text(encoding="utf-8")
     assert f"{record['new_plants']} 座新厂 new plants: {record['cost_wan_cny_per_year']:,.0f} 万元/yr" in page
     assert "未达成 NOT MET, 代价见右 priced →" in page
+
+
+def test_report_xlsx_has_number_formats_widths_and_a_frozen_header(run_dir, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    book = openpyxl.load_workbook(write_report(run_dir)["xlsx"])
+    assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
+    plants = book["新建扩建 new plants"]
+    formats = {cell.value: plants.cell(row=2, column=cell.column).number_format for cell in plants[1]}
+    assert formats["总能力 capacity (t/d)"] == "#,##0" and formats["负荷率 utilisation (%)"] == "#,##0.0"
+    kpis = {row[0].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
+    assert kpis["系统年成本 system cost"][1].number_format == "#,##0"
+    assert plants.column_dimensions["B"].width > 10  # names fit, not Excel's default 8.43
