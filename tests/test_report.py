@@ -133,3 +133,20 @@ def test_report_xlsx_has_number_formats_widths_and_a_frozen_header(run_dir, monk
     kpis = {row[0].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
     assert kpis["系统年成本 system cost"][1].number_format == "#,##0"
     assert plants.column_dimensions["B"].width > 10  # names fit, not Excel's default 8.43
+
+
+def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(run_dir, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    files = write_report(run_dir)
+    page = files["html"].read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(files["xlsx"])
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    for private in ("DOMAIN", "ANCHORS.md", "DESIGN.md", "/work/"):
+        assert private not in page and not [c for c in cells if private in c], private
+    assert "10 座填埋场中 10 座为假设" in page and "10 of the 10 landfills are assumed" in page
+    assumptions = pd.read_excel(files["xlsx"], sheet_name="假设 assumptions")
+    assert list(assumptions.columns) == ["分组 group", "设置 setting", "键 key", "取值 value", "依据 basis",
+                                         "来源或理由 source or reason"]
+    assert assumptions["依据 basis"].isin(["来源 source", "推算 derived", "假设 assumption", "设定 planner's setting"]).all()
+    assert assumptions["来源或理由 source or reason"].str.strip().astype(bool).all()
+    assert not assumptions["键 key"].str.startswith(("cd.", "transfer.", "sorting.")).any()  # modules off

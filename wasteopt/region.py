@@ -552,7 +552,8 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
             "sources": {
                 "population": "2020 census county yearbook via leiii/census; 24 development zones assigned to hosts "
                               "(seeds dev_zone_hosts.csv)",
-                "rates": "DOMAIN.md §0/§2.1 (urban [weak], rural [src] Han et al. 2019)",
+                "rates": "urban: national rule of thumb 1.0–1.2 kg/cap/day (lianjie114.net/life_277792, secondary); "
+                         "rural: Han et al., Environ. Sci. Pollut. Res. 26 (2019) 8485",
                 "calibration": demand_settings.calibration.source if demand_settings.calibration else None,
             },
         },

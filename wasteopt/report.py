@@ -10,15 +10,13 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
-
+from wasteopt.assumptions import public_text, settings_in_use
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
@@ -223,16 +221,25 @@ def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
 
 # ----------------------------------------------------------------------------- tables
 
-def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
-    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve)."""
+def goal_table(kpis: dict, goal_cost: dict | None = None, landfills: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve), and
+    the landfill goal how many of the landfills it counts are assumed (``landfills``: the region's, with ``assumed``)."""
     def met(g) -> str:
         if g["met"]:
             return "达成 MET"
         priced = g["kpi"] == "new_plants" and goal_cost is not None and goal_cost["status"] not in ("infeasible",)
         return "未达成 NOT MET, 代价见右 priced →" if priced else "未达成 NOT MET"
 
+    def name(g) -> str:
+        assumed = 0 if landfills is None else int(landfills["assumed"].sum())
+        if g["kpi"] != "landfills_stopped" or not assumed:
+            return f"{g['goal_zh']} {g['goal']}"
+        return (f"{g['goal_zh']} {g['goal']}（{len(landfills)} 座填埋场中 {assumed} 座为假设：每县一座，位于县城；"
+                f"region.landfills_file 可换成实际名单 {assumed} of the {len(landfills)} landfills are assumed, one per "
+                f"county seat; a landfill file, region.landfills_file, replaces them）")
+
     return pd.DataFrame([{
-        "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
+        "目标 goal": name(g), "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": met(g),
         "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
@@ -512,18 +519,8 @@ def landfill_table(region: Region, flows: pd.DataFrame, facilities: pd.DataFrame
 
 
 def assumption_table(scenario: Scenario) -> pd.DataFrame:
-    """Every scenario setting with its value and documented meaning/source."""
-    rows = []
-    for section_name in type(scenario).model_fields:
-        section = getattr(scenario, section_name)
-        if not isinstance(section, BaseModel):
-            continue
-        values = section.model_dump(mode="json")  # nested settings and lists of them (uncertainty.futures) too
-        for name, field in type(section).model_fields.items():
-            shown = json.dumps(values[name], ensure_ascii=False)
-            rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
-                         "说明 meaning / source": field.description or ""})
-    return pd.DataFrame(rows)
+    """The settings in use, grouped, in words with the key beside, each with its public source or reason."""
+    return pd.DataFrame(settings_in_use(scenario))
 
 
 # ----------------------------------------------------------------------------- run folder
@@ -595,7 +592,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
-        "目标 goals": goal_table(kpis, run.get("goal_cost")),
+        "目标 goals": goal_table(kpis, run.get("goal_cost"), region.landfills),
         "指标 KPIs": kpi_rows(kpis),
         **({BASE_SHEET: base_comparison_table(kpis, base_kpis)} if base_kpis is not None else {}),
         "分市 prefectures": prefecture_table(region, facilities, demand),
@@ -647,7 +644,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
 {_html_table(tables['假设 assumptions'])}
 <h2>数据来源 Data sources</h2>
-<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
+<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(public_text(str(v)))}</li>' for k, v in generation['sources'].items())}</ul>
 <details><summary>{html.escape(str(sources_file.name))} (seeds)</summary><pre>{html.escape(sources)}</pre></details>
 """
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>'
