@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from wasteopt.assumptions import public_text, settings_in_use
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
@@ -23,6 +24,7 @@ from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_
 from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
+from wasteopt.map_context import add_context
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
@@ -100,6 +102,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -126,6 +129,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
     ax.set_title("生活垃圾流向 MSW flows (线宽 ∝ t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -286,6 +290,7 @@ def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) 
     ax.set_title("实建与模型新增焚烧能力 Built vs modelled new plants (面积 ∝ 新增 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 

@@ -64,7 +64,9 @@ st.caption(t("delta_note", L))
 
 st.subheader(t("diff_map", L))
 left, right = st.columns(2)
-left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key="diff_base")
-right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key="diff_other")
+# keyed by the runs in base-first order: a new base on this page starts the map from it, not from an earlier choice
+runs_key = "|".join(chosen)
+left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key=f"diff_base:{runs_key}")
+right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key=f"diff_other:{runs_key}")
 st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L), height=560, key="diff_map")
 st.markdown(diff_legend(L), unsafe_allow_html=True)
