@@ -28,8 +28,9 @@ def _renderer(fig):
     return canvas.get_renderer()
 
 
-POSITIONS = ((0, 3, "center", "bottom"), (0, -3, "center", "top"), (5, 0, "left", "center"),
-             (-5, 0, "right", "center"))  # around the seat, in points: above first
+POSITIONS = tuple(position for gap in (3, 11) for position in (  # around the seat, in points: above first, then
+    (0, gap, "center", "bottom"), (0, -gap, "center", "top"), (gap + 2, 0, "left", "center"),  # clear of a
+    (-gap - 2, 0, "right", "center")))  # plant symbol standing on it
 
 
 def place_labels(ax, places: pd.DataFrame, *, fontsize: float, colour: str = "#222222", weight: str = "normal",
