@@ -1,4 +1,5 @@
 """The planner app's page logic, headless (streamlit.testing.v1.AppTest), and its UI-free helpers."""
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -177,6 +178,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/map_page.py").run()
     assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
+    names = next(layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                 if layer["@@type"] == "TextLayer")  # prefecture names at their seats
+    assert names["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in names["data"]}
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
@@ -185,6 +189,10 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
     assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
+    assert "TextLayer" in app.get("deck_gl_json_chart")[0].proto.json
+    assert app.selectbox(key=f"diff_base:{records[1].run_id}|{records[0].run_id}").value == base
+    app.selectbox(key="compare_base").set_value(records[0].run_id).run()  # a new base: the map follows it
+    assert app.selectbox(key=f"diff_base:{records[0].run_id}|{records[1].run_id}").value == other
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
 
