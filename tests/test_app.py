@@ -254,7 +254,7 @@ def test_infeasible_scenario_shows_the_explanation(app):
     solve(app, time_limit=5.0)
     assert not app.exception
     box = app.error[0].value  # 中文 with the English beside it, in a box that wraps (no cut-off code block)
-    assert box.startswith("**情景不可行 the scenario is infeasible**")
+    assert box.startswith("**情景不可行**  \n_the scenario is infeasible_")
     assert all("cannot be served" not in code.value for code in app.code)
     assert "个需求节点的垃圾无法得到处理" in box and "cannot be served" in box
     unserved = app.dataframe[0].value
@@ -311,7 +311,7 @@ def test_errors_read_in_chinese_with_the_english_beside():
         "row 4: capacity\\_tpd is missing or not a number ('x')")
     key = bilingual_error("ScenarioError", "s.yaml: key 'network.max_haul_km' (s.yaml, line 3): "
                                            "Input should be less than or equal to 2000")
-    assert key.startswith("**情景设置有误**：s.yaml: 键 'network.max\\_haul\\_km' (s.yaml, 第 3 行): 应小于或等于 2000")
+    assert key.startswith("**情景设置有误**：s.yaml: 最大运距（network.max\\_haul\\_km） (s.yaml, 第 3 行): 应小于或等于 2000")
 
 
 def test_a_gbk_yaml_upload_asks_for_utf8_in_both_languages():

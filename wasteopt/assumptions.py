@@ -315,3 +315,21 @@ def settings_in_use(scenario: Scenario) -> list[dict]:
                          "取值 value": _shown(value, _unit(key), key), "依据 basis": BASIS_NAMES[entry.basis],
                          "来源或理由 source or reason": note})
     return rows
+
+
+PARENT_NAMES = {  # settings that hold others, as error messages name them
+    "policy.new_plants": "新建厂数量", "demand.msw_kg_per_capita_day": "人均产生量", "demand.collection_rate": "收运率",
+    "demand.calibration": "需求校准", "uncertainty.futures": "情景", "sorting.capture": "分出率",
+    "sorting.composition": "组分",
+}
+
+
+def key_label(key: str) -> str:
+    """A scenario key's name in 中文 (e.g. 'policy.new_plants.min' → '新建厂最少数量'), for messages."""
+    if key in CATALOGUE:
+        return CATALOGUE[key].zh
+    if key in PARENT_NAMES:
+        return PARENT_NAMES[key]
+    if key in GROUPS:
+        return GROUPS[key].split(" ")[0]
+    return _fallback(key, "").zh

@@ -16,7 +16,7 @@ from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario_changes import changes_text, scenario_changes
-from wasteopt.ui_text import t
+from wasteopt.ui_text import t, unit
 
 L = lang()
 st.title(t("page_scenario", L))
@@ -163,7 +163,8 @@ def wait_for(job) -> None:
     this wait, not the solve: the job id stays in the session and the page, drawn again, picks the job up."""
     if st.button(t("stop", L), key="stop", icon=":material/stop:"):
         job.watch.stop()
-    divisor, unit_text = (1e4, "万元/yr") if scenario.objective.kind == "min_cost" else (1.0, scenario.objective.kind)
+    divisor, unit_text = ((1e4, unit("万元/yr", L)) if scenario.objective.kind == "min_cost"
+                          else (1.0, t(scenario.objective.kind, L)))
     bar, line, chart = st.progress(0.0), st.empty(), st.empty()
     shown = -1
     while not job.done():
@@ -194,7 +195,7 @@ if outcome:
     if "error" in outcome:
         st.error(bilingual_error(outcome.get("kind", ""), outcome["error"]))
     elif "infeasible" in outcome:
-        st.error(infeasible_markdown(outcome["infeasible"]))  # wraps: nothing is cut off
+        st.error(infeasible_markdown(outcome["infeasible"], nodes_in_table=len(outcome["unserved"]) > 0))  # wraps
         if len(outcome["unserved"]):
             st.markdown(f"**{t('unserved_table', L)}**")
             st.dataframe(unserved_table(outcome["unserved"]), hide_index=True)
