@@ -1,5 +1,6 @@
 """The 中文 app says everything in Chinese on the paths where it used to fall back to English: a bad setting
-and an infeasible scenario. Ids, keys, names and units may stay as they are; English words may not."""
+and an infeasible scenario (ids, keys, names and units may stay as they are; English words may not); and it
+guides a first-time planner."""
 import re
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from wasteopt.app import service
 from wasteopt.app.messages import infeasible_markdown, to_chinese
+from wasteopt.ui_text import t
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {"English", "MSW"}  # the label of the English original; the abbreviation planners use
@@ -49,6 +51,7 @@ def test_an_infeasible_scenario_is_explained_in_chinese_once(app):
     app.slider(key="knob.max_haul_km").set_value(30.0)
     app.number_input(key="knob.time_limit").set_value(20.0)
     app.button(key="solve").click().run()
+    assert "stop" not in [b.key for b in app.button] and not app.get("vega_lite_chart")  # gone with the solve
     box = app.error[0].value
     assert box.startswith("**情景不可行")
     assert "原生垃圾填埋上限" not in box  # the per-county reasons are in the table below, not said twice
@@ -73,3 +76,15 @@ def test_every_reason_the_engine_gives_reads_in_chinese():
     assert "最大运距（max_haul_km） 30 km" in to_chinese(lines[1])
     once = infeasible_markdown(lines, nodes_in_table=True)
     assert "川汇区" not in once and "政策「焚烧能力 ≥ 70000 t/d」无法满足，缺口 22,630 t/d" in once
+
+
+def test_the_first_run_path_is_shown_until_a_solve_and_reset_restores_the_config(app):
+    assert app.info[0].value.startswith("**第一次使用？** ① 在上方选择情景 → ② 点击下方「求解」")
+    app.slider(key="knob.max_haul_km").set_value(120.0).run()
+    app.number_input(key="knob.max_new").set_value(3).run()
+    changes = [c.value for c in app.caption if c.value.startswith("相对配置的改动")]
+    assert len(changes) == 1 and "最大运距 150 km → 120 km" in changes[0]
+    app.button(key="reset_knobs").click().run()
+    assert app.slider(key="knob.max_haul_km").value == 150.0 and app.number_input(key="knob.max_new").value is None
+    assert [c.value for c in app.caption if c.value.startswith("相对配置的改动")] == [
+        f"相对配置的改动: {t('no_changes')}"]

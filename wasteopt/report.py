@@ -589,6 +589,14 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
+def _map_note(region: Region) -> str:
+    """What the maps show besides the plan, and where the base layer comes from (all offline, from the seeds)."""
+    names = "、".join(region.prefecture_boundaries["name_zh"])
+    return ('<p class="note">底图 base map: 地市名称（位于地市政府驻地）prefecture names at their seats — '
+            f'{html.escape(names)}; 县名（空间允许时）county names where room is left; 比例尺 scale bar (km); '
+            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84).</p>')
+
+
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
                 base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
@@ -633,6 +641,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>地图 Maps</h2>
 {_img(map_plants_catchments(region, facilities, demand), 'plants and catchments')}
 {_img(map_flows(region, facilities, flows), 'MSW flows')}
+{_map_note(region)}
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}

@@ -20,6 +20,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "upload": ("情景 YAML（≤ 1 MB）", "scenario YAML (≤ 1 MB)"),
     "upload_loaded": ("已载入上传的情景：{name}", "uploaded scenario loaded: {name}"),
     "knobs": ("规划参数", "planning knobs"),
+    "first_run": ("**第一次使用？** ① 在上方选择情景 → ② 点击下方「求解」→ ③ 在「地图」页查看方案 → "
+                  "④ 回到这里改动一个参数，再求解 → ⑤ 在「方案比较」页对比两次结果",
+                  "**First time here?** ① pick a scenario above → ② press Solve below → ③ see the plan on the Map "
+                  "page → ④ come back, change one knob and solve again → ⑤ compare the two on the Compare page"),
+    "reset_knobs": ("恢复为配置的取值", "reset to the config"),
     "demand": ("需求", "demand"),
     "network": ("运输", "haulage"),
     "incinerator": ("焚烧线", "incineration lines"),
@@ -63,8 +68,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress_bound": ("已证明的下界", "proven bound"),
     "progress_seconds": ("求解时间 (s)", "solve time (s)"),
     "progress_title": ("求解进度：最好方案与下界", "progress: best plan and bound"),
-    "progress_gap": ("已用 {elapsed:.0f} s · 最好方案 {best} · 下界 {bound} · 差距 {gap}",
-                     "{elapsed:.0f} s · best {best} · bound {bound} · gap {gap}"),
+    "progress_gap": ("第 {elapsed:.0f} s 的进展：最好方案 {best} · 下界 {bound} · 差距 {gap}",
+                     "as of {elapsed:.0f} s: best {best} · bound {bound} · gap {gap}"),
     "stop": ("停止并保留最好方案", "Stop, keep the best plan"),
     "stopping": ("正在停止……", "stopping …"),
     "warm_start": ("从运行 {title} 的方案出发（热启动）", "start from the plan of run {title} (warm start)"),

@@ -197,7 +197,8 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
     records = polygon_records(counties)
     records["fill"] = [DIFF_COLOURS["reassigned" if c else "same"] + [200] for c in records["changed"]]
     records["tip"] = [
-        _tip(place(r.name_zh, r.name_en), f"{r.served_by_base_name_zh} → {r.served_by_name_zh}")
+        _tip(f"{place(r.name_zh, r.name_en)} · {place(r.prefecture_zh, r.prefecture_en)}",
+             f"{r.served_by_base_name_zh} → {r.served_by_name_zh}")
         for r in records.itertuples()]
     sites = sites[sites["change"] != "same"].copy()
     sites["colour"] = [DIFF_COLOURS[c] for c in sites["change"]]

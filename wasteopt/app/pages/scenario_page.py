@@ -9,8 +9,8 @@ from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
-from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
-                                show_error)
+from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run, run_labels,
+                                saved_runs, show_error)
 from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
@@ -22,12 +22,17 @@ L = lang()
 st.title(t("page_scenario", L))
 
 
+def reset_knobs(scenario) -> None:
+    """Every knob back to ``scenario``'s value."""
+    for name, value in knob_values(scenario).items():
+        st.session_state[KNOB_PREFIX + name] = value
+
+
 def use_base(scenario, origin: str) -> None:
     """Make ``scenario`` the one the knobs start from."""
     st.session_state["base"] = scenario
     st.session_state["base_origin"] = origin
-    for name, value in knob_values(scenario).items():
-        st.session_state[KNOB_PREFIX + name] = value
+    reset_knobs(scenario)
     st.session_state.pop("outcome", None)
 
 
@@ -57,6 +62,8 @@ if base is None:
     st.stop()
 
 st.caption(f"**{base.name}** — {base.description}")
+if not st.session_state.get(SESSION_RUNS):  # nothing solved yet in this session: the way through the app
+    st.info(t("first_run", L))
 
 
 def knob(widget, name: str, label_key: str, **options):
@@ -70,6 +77,8 @@ def span(name: str, low: float, high: float) -> tuple[float, float]:
 
 
 st.subheader(t("knobs", L))
+st.button(t("reset_knobs", L), key="reset_knobs", icon=":material/restart_alt:",  # a callback may set widget state
+          on_click=reset_knobs, args=(base,))
 demand, network, lines, policy = st.columns(4)
 with demand:
     st.markdown(f"**{t('demand', L)}**")
@@ -161,11 +170,13 @@ if solve_column.button(t("solve", L), type="primary", key="solve"):
 def wait_for(job) -> None:
     """Show the running solve (time, best plan and bound, a Stop button) until it ends. Leaving the page ends
     this wait, not the solve: the job id stays in the session and the page, drawn again, picks the job up."""
-    if st.button(t("stop", L), key="stop", icon=":material/stop:"):
+    holder = st.empty()  # the Stop button, bar, line and chart go when the solve ends
+    panel = holder.container()
+    if panel.button(t("stop", L), key="stop", icon=":material/stop:"):
         job.watch.stop()
     divisor, unit_text = ((1e4, unit("万元/yr", L)) if scenario.objective.kind == "min_cost"
                           else (1.0, t(scenario.objective.kind, L)))
-    bar, line, chart = st.progress(0.0), st.empty(), st.empty()
+    bar, line, chart = panel.progress(0.0), panel.empty(), panel.empty()
     shown = -1
     while not job.done():
         elapsed = job.elapsed()
@@ -180,7 +191,7 @@ def wait_for(job) -> None:
                            gap="–" if last.gap is None else f"{100 * last.gap:.2f} %"))
             chart.altair_chart(progress_chart(history, L, divisor, unit_text), width="stretch")
         time.sleep(0.5)
-    bar.empty()
+    holder.empty()
 
 
 if (job := find_job(st.session_state.get("job"))) is not None:
