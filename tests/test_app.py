@@ -196,6 +196,12 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
 
+    app.switch_page(f"{PAGES}/scenario_page.py").run()  # the planner marks the what-if as the base run
+    assert app.selectbox(key="run.base").value == records[1].run_id  # so far: the first run, the plan on screen
+    app.selectbox(key="run.base").set_value(records[0].run_id).run()
+    app.switch_page(f"{PAGES}/compare_page.py").run()
+    assert app.selectbox(key="compare_base").value == records[0].run_id  # Compare measures against the marked run
+
     app.switch_page(f"{PAGES}/export_page.py").run()
     assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
 

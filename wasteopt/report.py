@@ -589,6 +589,12 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
+def _group_once(table: pd.DataFrame) -> pd.DataFrame:
+    """The assumption table for reading: each group's name on its first row only (the XLSX keeps every row's)."""
+    first = table["分组 group"].ne(table["分组 group"].shift())
+    return table.assign(**{"分组 group": table["分组 group"].where(first, "")})
+
+
 def _map_note(region: Region) -> str:
     """What the maps show besides the plan, and where the base layer comes from (all offline, from the seeds)."""
     names = "、".join(region.prefecture_boundaries["name_zh"])
@@ -656,7 +662,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
-{_html_table(tables['假设 assumptions'])}
+{_html_table(_group_once(tables['假设 assumptions']))}
 <h2>数据来源 Data sources</h2>
 <ul>{''.join(f'<li>{html.escape(k)}: {html.escape(public_text(str(v)))}</li>' for k, v in generation['sources'].items())}</ul>
 <details><summary>{html.escape(str(sources_file.name))} (seeds)</summary><pre>{html.escape(sources)}</pre></details>

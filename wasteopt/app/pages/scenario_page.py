@@ -9,8 +9,8 @@ from wasteopt.app import service
 from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
-from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run, run_labels,
-                                saved_runs, show_error)
+from wasteopt.app.state import (BASE_RUN, CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run,
+                                run_labels, saved_runs, show_error)
 from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
@@ -155,14 +155,20 @@ solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3],
 knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
 knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
 budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
-# a what-if starts from the plan of the run the planner is looking at (a one-year run of this config)
-start_record = service.registry().get(st.session_state.get(CURRENT_RUN) or "")
-warm_start = service.warm_start_run(start_record, scenario)
-st.session_state.setdefault(RUN_PREFIX + "warm", True)
-warm = warm_start is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
+# a what-if starts from the plan of the base run the planner marks (default: the run on screen); any one-year
+# run of this config with its files will do
+candidates = {r.run_id: r for r in saved_runs() if service.warm_start_run(r, scenario) is not None}
+if candidates:
+    marked = st.session_state.get(BASE_RUN) or st.session_state.get(CURRENT_RUN)
+    options = ["", *candidates]
+    base_labels = run_labels(candidates.values())
+    chosen = st.selectbox(t("base_run", L), options, index=options.index(marked) if marked in options else 0,
+                          key=RUN_PREFIX + "base", format_func=lambda run_id: base_labels.get(run_id, t("no_base_run", L)))
+    st.session_state[BASE_RUN] = chosen or None
+warm_start = candidates.get(st.session_state.get(BASE_RUN) or "") if candidates else None
 if solve_column.button(t("solve", L), type="primary", key="solve"):
     job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
-                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start if warm else None)
+                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start)
     st.session_state["job"] = job.job_id
     st.session_state.pop("outcome", None)
 
