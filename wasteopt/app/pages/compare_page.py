@@ -20,7 +20,7 @@ if not runs:
 mine = [run_id for run_id in st.session_state.get(SESSION_RUNS, []) if run_id in runs]
 marked = st.session_state.get(BASE_RUN)
 default = mine[-2:] if len(mine) >= 2 else list(runs)[:2]
-if marked in runs:  # the base run the planner marked first, then this session's latest other run
+if marked in runs and len(runs) > 1:  # the base run the planner marked first, then this session's latest other run
     default = [marked, *[run_id for run_id in (mine or list(runs)) if run_id != marked][-1:]]
 labels = run_labels(runs.values())
 chosen = st.multiselect(t("pick_runs", L), list(runs), default=default, key="compare_runs", format_func=labels.get,

@@ -159,13 +159,15 @@ budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, li
 # run of this config with its files will do
 candidates = {r.run_id: r for r in saved_runs() if service.warm_start_run(r, scenario) is not None}
 if candidates:
-    marked = st.session_state.get(BASE_RUN) or st.session_state.get(CURRENT_RUN)
+    if st.session_state.get(BASE_RUN) is None:  # not chosen yet ("" is a chosen cold start): the run on screen
+        st.session_state[BASE_RUN] = st.session_state.get(CURRENT_RUN)
     options = ["", *candidates]
     base_labels = run_labels(candidates.values())
-    chosen = st.selectbox(t("base_run", L), options, index=options.index(marked) if marked in options else 0,
-                          key=RUN_PREFIX + "base", format_func=lambda run_id: base_labels.get(run_id, t("no_base_run", L)))
-    st.session_state[BASE_RUN] = chosen or None
-warm_start = candidates.get(st.session_state.get(BASE_RUN) or "") if candidates else None
+    st.session_state[RUN_PREFIX + "base"] = st.session_state[BASE_RUN] if st.session_state[BASE_RUN] in options else ""
+    st.selectbox(t("base_run", L), options, key=RUN_PREFIX + "base",
+                 format_func=lambda run_id: base_labels.get(run_id, t("no_base_run", L)),
+                 on_change=lambda: st.session_state.update({BASE_RUN: st.session_state[RUN_PREFIX + "base"]}))
+warm_start = candidates.get(st.session_state.get(BASE_RUN) or "")
 if solve_column.button(t("solve", L), type="primary", key="solve"):
     job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
                     note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start)
