@@ -71,7 +71,9 @@ def test_every_reason_the_engine_gives_reads_in_chinese():
              "landfill is capped at 0 t/d (raw MSW landfilled)",
              "  … and 2 more",
              "policy 'incinerator capacity ≥ 70000 t/d' cannot be met: short by 22,630 t/d",
-             "site C411602 is locked open but its minimum load is 180 t/d and only 120 t/d can reach it: short by 60 t/d"]
+             "site C411602 is locked open but its minimum load is 180 t/d and only 120 t/d can reach it: short by 60 t/d",
+             "no feasible plan found within the 4 s time limit (none proven impossible either); raise "
+             "solver.time_limit_s or relax the policy"]
     assert [english_words(to_chinese(line)) for line in lines] == [[] for _ in lines]
     assert "最大运距（max_haul_km） 30 km" in to_chinese(lines[1])
     once = infeasible_markdown(lines, nodes_in_table=True)

@@ -111,6 +111,9 @@ PHRASES: list[tuple[str, str]] = [
      "求解器证明情景不可行，但无法定位原因；请检查"),
     (r"no feasible plan found within the ([\d.]+) s time limit \(none proven impossible either\)",
      r"在 \1 s 时间上限内未找到可行方案（也未证明不可行）"),
+    (r"\braise solver\.time_limit_s\b", "请提高 solver.time_limit_s"), (r"\bor relax the policy\b", "或放宽政策"),
+    (r", use fewer phasing\.years", "、减少 phasing.years"), (r"\bor use fewer futures\b", "或减少情景数"),
+    (r"\(future '([^']+)'\)", r"（情景 '\1'）"),
     # the planner's settings (the knobs)
     (r"^changes: ", "改动："),
     (r"Value error, ", ""),
