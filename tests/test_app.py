@@ -241,8 +241,9 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
-    written = Path(record.out_dir) / "routes" / "410122"
+    written = Path(record.out_dir).parent / f"{record.run_id}-routes" / "410122"  # beside the run, not in it
     assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}
+    assert not (Path(record.out_dir) / "routes").exists()
     assert len(app.get("download_button")) == 3
 
 

@@ -122,15 +122,22 @@ def download_name(record: RunRecord, suffix: str) -> str:
     return f"{safe_file_stem(record.name)}_{safe_file_stem(record.run_id, 'run')}{suffix}"
 
 
+def routes_folder(record: RunRecord, adcode: str) -> Path:
+    """Where the app writes one county's routes of a run: beside the run folder (``<run_id>-routes/<adcode>/``),
+    so the run folder stays as it was recorded."""
+    run = Path(record.out_dir)
+    return run.parent / f"{run.name}-routes" / adcode
+
+
 def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, time_limit: float, seed: int = 0):
     """Route one county's rural collection from a saved plan, as ``wasteopt route --plan`` does, and write the
-    route files into the run folder (``routes/<adcode>/``). Returns the RoutePlan."""
+    route files beside the run folder (:func:`routes_folder`). Returns the RoutePlan."""
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
     facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
     return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
-                                  Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
+                                  routes_folder(record, adcode), engine, time_limit, seed))
 
 
 def cd_haul_of_plan(layers: dict, adcode: str):
@@ -151,5 +158,5 @@ def cd_haul_of_plan(layers: dict, adcode: str):
 
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:
     """The route files written for one county of a run: routes.gpkg, routes.csv, kpis.csv (those present)."""
-    folder = Path(record.out_dir) / "routes" / adcode
+    folder = routes_folder(record, adcode)
     return {name: folder / name for name in ("routes.gpkg", "routes.csv", "kpis.csv") if (folder / name).is_file()}
