@@ -90,3 +90,22 @@ def test_the_first_run_path_is_shown_until_a_solve_and_reset_restores_the_config
     assert app.slider(key="knob.max_haul_km").value == 150.0 and app.number_input(key="knob.max_new").value is None
     assert [c.value for c in app.caption if c.value.startswith("相对配置的改动")] == [
         f"相对配置的改动: {t('no_changes')}"]
+
+
+def test_a_share_link_reopens_the_app_on_its_scenario(tmp_path, monkeypatch):
+    from wasteopt import load_scenario
+
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    shared = load_scenario(ROOT / "configs" / "henan-2025.yaml").with_changes({"network": {"max_haul_km": 120}})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["scenario"] = service.share_token(shared)
+    at.run()
+    assert not at.exception and at.success[0].value == f"已载入分享的情景：{shared.name}"
+    assert at.slider(key="knob.max_haul_km").value == 120.0
+    link = next(c.value for c in at.code if "?scenario=" in c.value)
+    effective = next(c.value for c in at.code if c.language == "yaml")  # what the page would solve
+    assert service.scenario_from_share(link.split("?scenario=")[1]).to_yaml().strip() == effective.strip()
+
+    at.query_params["scenario"] = service.share_token(shared)[:-30]  # cut off in a chat message
+    at.run()
+    assert at.error[0].value.startswith("**情景设置有误**：分享链接已损坏或过长")

@@ -25,6 +25,13 @@ TEXT: dict[str, tuple[str, str]] = {
                   "**First time here?** ① pick a scenario above → ② press Solve below → ③ see the plan on the Map "
                   "page → ④ come back, change one knob and solve again → ⑤ compare the two on the Compare page"),
     "reset_knobs": ("恢复为配置的取值", "reset to the config"),
+    "share": ("分享此情景", "share this scenario"),
+    "share_help": ("下载 YAML，或复制下面的链接：打开链接即在本应用中载入同一情景（所有参数都在链接里）。",
+                   "download the YAML, or copy the link below: opening it loads the same scenario in this app "
+                   "(every setting is in the link)."),
+    "share_link": ("分享链接", "share link"),
+    "share_loaded": ("已载入分享的情景：{name}", "shared scenario loaded: {name}"),
+    "leave_share": ("改用 configs/ 中的配置或上传", "use a config or an upload instead"),
     "demand": ("需求", "demand"),
     "network": ("运输", "haulage"),
     "incinerator": ("焚烧线", "incineration lines"),

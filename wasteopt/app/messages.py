@@ -114,6 +114,7 @@ PHRASES: list[tuple[str, str]] = [
     (r"\braise solver\.time_limit_s\b", "请提高 solver.time_limit_s"), (r"\bor relax the policy\b", "或放宽政策"),
     (r", use fewer phasing\.years", "、减少 phasing.years"), (r"\bor use fewer futures\b", "或减少情景数"),
     (r"\(future '([^']+)'\)", r"（情景 '\1'）"),
+    (r"the share link is damaged or too long: ask for the link again", "分享链接已损坏或过长：请重新索取链接"),
     # the planner's settings (the knobs)
     (r"^changes: ", "改动："),
     (r"Value error, ", ""),

@@ -1,9 +1,11 @@
 """What the app does with the library: load scenarios safely, solve, save and record runs. No Streamlit here."""
 from __future__ import annotations
 
+import base64
 import os
 import re
 import unicodedata
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -58,6 +60,25 @@ def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
     scenario = scenario_from_yaml_text(text, base_dir=PROJECT_ROOT, source=source)
     check_paths_inside(scenario, PROJECT_ROOT)
     return scenario
+
+
+def share_token(scenario: Scenario) -> str:
+    """The scenario as a link parameter: its YAML, zlib-compressed, URL-safe base64 (a few kB for a config)."""
+    return base64.urlsafe_b64encode(zlib.compress(scenario.to_yaml().encode("utf-8"), 9)).decode().rstrip("=")
+
+
+def scenario_from_share(token: str) -> Scenario:
+    """The scenario of a share link, checked as an upload is; never more than an upload's bytes unpacked."""
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        unpacker = zlib.decompressobj()
+        data = unpacker.decompress(packed, MAX_YAML_BYTES + 1)
+        complete = unpacker.eof
+    except (ValueError, zlib.error):
+        complete = False
+    if not complete:  # cut off, edited, or more than an upload may hold
+        raise ScenarioError("the share link is damaged or too long: ask for the link again")
+    return scenario_from_upload(data, "shared.yaml")
 
 
 def check_paths_inside(scenario: Scenario, root: Path) -> None:

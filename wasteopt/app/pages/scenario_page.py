@@ -36,10 +36,19 @@ def use_base(scenario, origin: str) -> None:
     st.session_state.pop("outcome", None)
 
 
-source = st.radio(t("source", L), ["config", "upload"], horizontal=True, key="source",
-                  format_func=lambda s: t(f"source_{s}", L))
+shared = st.query_params.get("scenario")  # a share link: the whole scenario in the URL
+source = None if shared else st.radio(t("source", L), ["config", "upload"], horizontal=True, key="source",
+                                      format_func=lambda s: t(f"source_{s}", L))
 try:
-    if source == "config":
+    if shared:
+        origin = f"share:{hashlib.sha256(shared.encode()).hexdigest()}"
+        if st.session_state.get("base_origin") != origin:
+            use_base(service.scenario_from_share(shared), origin)
+        st.success(t("share_loaded", L, name=st.session_state["base"].name))
+        if st.button(t("leave_share", L), key="leave_share"):
+            st.query_params.clear()
+            st.rerun()
+    elif source == "config":
         names = service.config_names()
         default = names.index(service.DEFAULT_CONFIG) if service.DEFAULT_CONFIG in names else 0
         name = st.selectbox(t("config", L), names, index=default, key="config_name")
@@ -143,6 +152,12 @@ with st.expander(t("effective_yaml", L)):
     st.code(scenario.to_yaml(), language="yaml")
     st.download_button(t("download_yaml", L), scenario.to_yaml().encode("utf-8"), mime="application/x-yaml",
                        file_name=service.safe_file_stem(scenario.name) + ".yaml", key="download_yaml")
+with st.popover(t("share", L), icon=":material/share:"):
+    st.caption(t("share_help", L))
+    st.download_button(t("download_yaml", L), scenario.to_yaml().encode("utf-8"), mime="application/x-yaml",
+                       file_name=service.safe_file_stem(scenario.name) + ".yaml", key="share_yaml")
+    st.code(f"{(st.context.url or '').split('?')[0]}?scenario={service.share_token(scenario)}", language=None,
+            wrap_lines=True)
 
 
 st.subheader(t("solve_section", L))
