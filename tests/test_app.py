@@ -240,6 +240,7 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert metrics["班次工时利用率"].endswith("%") and "为何需要" in app.info[0].value  # the fleet size explained
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
+    assert set(app.dataframe[0].value["vehicle_type"]) == {"8 t 压缩车"}  # no English in the 中文 table
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
     written = Path(record.out_dir).parent / f"{record.run_id}-routes" / "410122"  # beside the run, not in it
     assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}

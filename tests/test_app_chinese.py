@@ -109,3 +109,11 @@ def test_a_share_link_reopens_the_app_on_its_scenario(tmp_path, monkeypatch):
     at.query_params["scenario"] = service.share_token(shared)[:-30]  # cut off in a chat message
     at.run()
     assert at.error[0].value.startswith("**情景设置有误**：分享链接已损坏或过长")
+
+
+def test_the_engines_bilingual_names_show_in_one_language():
+    from wasteopt.ui_text import one_language
+
+    assert one_language("8 t 压缩车 compactor", "zh") == "8 t 压缩车"
+    assert one_language("8 t 压缩车 compactor", "en") == "8 t compactor"
+    assert one_language("郑州市", "en") == "郑州市" and one_language("compactor", "zh") == "compactor"

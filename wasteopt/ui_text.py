@@ -1,6 +1,8 @@
 """UI strings of the planner's app in 中文 and English, and how place names are shown."""
 from __future__ import annotations
 
+import re
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
@@ -349,6 +351,18 @@ def status_name(status: str, lang: str) -> str:
 
 def unit(text: str, lang: str) -> str:
     return UNITS_ZH.get(text, text) if lang == "zh" else text
+
+
+_BOTH = re.compile(r"^([^\u4e00-\u9fff]*)(.*[\u4e00-\u9fff])\s+([^\u4e00-\u9fff]+)$")
+
+
+def one_language(text: str, lang: str) -> str:
+    """A '中文 English' name of the engine's in one language: '8 t 压缩车 compactor' → '8 t 压缩车' or '8 t compactor'."""
+    both = _BOTH.match(str(text))
+    if both is None:
+        return str(text)
+    lead, zh, en = both.groups()
+    return f"{lead}{zh}" if lang == "zh" else f"{lead}{en}"
 
 
 def place(name_zh: str, name_en: str | None) -> str:
