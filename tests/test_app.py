@@ -1,4 +1,5 @@
 """The planner app's page logic, headless (streamlit.testing.v1.AppTest), and its UI-free helpers."""
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -177,6 +178,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/map_page.py").run()
     assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
+    names = next(layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                 if layer["@@type"] == "TextLayer")  # prefecture names at their seats
+    assert names["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in names["data"]}
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
@@ -185,8 +189,18 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
     assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
+    assert "TextLayer" in app.get("deck_gl_json_chart")[0].proto.json
+    assert app.selectbox(key=f"diff_base:{records[1].run_id}|{records[0].run_id}").value == base
+    app.selectbox(key="compare_base").set_value(records[0].run_id).run()  # a new base: the map follows it
+    assert app.selectbox(key=f"diff_base:{records[0].run_id}|{records[1].run_id}").value == other
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
+
+    app.switch_page(f"{PAGES}/scenario_page.py").run()  # the planner marks the what-if as the base run
+    assert app.selectbox(key="run.base").value == records[1].run_id  # so far: the first run, the plan on screen
+    app.selectbox(key="run.base").set_value(records[0].run_id).run()
+    app.switch_page(f"{PAGES}/compare_page.py").run()
+    assert app.selectbox(key="compare_base").value == records[0].run_id  # Compare measures against the marked run
 
     app.switch_page(f"{PAGES}/export_page.py").run()
     assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
@@ -226,11 +240,13 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert metrics["班次工时利用率"].endswith("%") and "为何需要" in app.info[0].value  # the fleet size explained
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
+    assert set(app.dataframe[0].value["vehicle_type"]) == {"8 t 压缩车"}  # no English in the 中文 table
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
     villages_tpd = RunFolder(record.out_dir).demand().at["410122", "msw_rural_tpd"]  # what the plan sends from them
     assert metrics["收运量"] == f"{villages_tpd:,.1f} t/d" and metrics["未收运点 (个)"] == "0"
-    written = Path(record.out_dir) / "routes" / "410122"
+    written = Path(record.out_dir).parent / f"{record.run_id}-routes" / "410122"  # beside the run, not in it
     assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}
+    assert not (Path(record.out_dir) / "routes").exists()
     assert len(app.get("download_button")) == 3
 
 
@@ -248,7 +264,7 @@ def test_infeasible_scenario_shows_the_explanation(app):
     solve(app, time_limit=5.0)
     assert not app.exception
     box = app.error[0].value  # 中文 with the English beside it, in a box that wraps (no cut-off code block)
-    assert box.startswith("**情景不可行 the scenario is infeasible**")
+    assert box.startswith("**情景不可行**  \n_the scenario is infeasible_")
     assert all("cannot be served" not in code.value for code in app.code)
     assert "个需求节点的垃圾无法得到处理" in box and "cannot be served" in box
     unserved = app.dataframe[0].value
@@ -305,7 +321,7 @@ def test_errors_read_in_chinese_with_the_english_beside():
         "row 4: capacity\\_tpd is missing or not a number ('x')")
     key = bilingual_error("ScenarioError", "s.yaml: key 'network.max_haul_km' (s.yaml, line 3): "
                                            "Input should be less than or equal to 2000")
-    assert key.startswith("**情景设置有误**：s.yaml: 键 'network.max\\_haul\\_km' (s.yaml, 第 3 行): 应小于或等于 2000")
+    assert key.startswith("**情景设置有误**：s.yaml: 最大运距（network.max\\_haul\\_km） (s.yaml, 第 3 行): 应小于或等于 2000")
 
 
 def test_a_gbk_yaml_upload_asks_for_utf8_in_both_languages():

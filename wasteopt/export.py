@@ -19,7 +19,7 @@ import pandas as pd
 from wasteopt.economics import marginal_cost_table
 from wasteopt.plan import LAYER_DESCRIPTIONS, SitingPlan
 from wasteopt.run_folder import RUN_MARKER, RunFolder
-from wasteopt.workbook import plan_sheets
+from wasteopt.workbook import lay_out_sheet, plan_sheets
 
 
 @contextmanager
@@ -140,11 +140,14 @@ def write_geojson(target: str | Path, gdf, description: str | None = None) -> No
 
 
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers."""
+    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers, shown with
+    the number format of their column (:func:`~wasteopt.workbook.lay_out_sheet`) under a frozen header."""
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
-                safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+                safe = safe_frame(frame)
+                safe.to_excel(writer, sheet_name=name[:31], index=False)
+                lay_out_sheet(writer.sheets[name[:31]], safe)
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,

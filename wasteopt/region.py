@@ -68,6 +68,7 @@ class Region:
     boundaries: gpd.GeoDataFrame
     """County polygons, EPSG:4326 (converted from GCJ-02, made valid)."""
     prefecture_boundaries: gpd.GeoDataFrame
+    """Prefecture polygons, EPSG:4326: adcode, name_zh, name_en, seat_lon, seat_lat (the seat district's seat)."""
     generation: dict
     """How the demand was computed: settings, calibration and growth factors, totals, sources."""
 
@@ -572,6 +573,9 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         "adcode": prefecture_shapes["adcode"].to_numpy(),
         "name_zh": prefecture_shapes["name_zh"].to_numpy(),
         "name_en": prefecture_shapes["adcode"].map(prefecture_en).to_numpy(),
+        # the seat district's seat (WGS84): where a map writes the prefecture's name
+        "seat_lon": prefecture_shapes["adcode"].map(seat).map(demand["lon"]).to_numpy(float),
+        "seat_lat": prefecture_shapes["adcode"].map(seat).map(demand["lat"]).to_numpy(float),
     }, geometry=_to_wgs84(prefecture_shapes.geometry.to_numpy()), crs="EPSG:4326")
 
     plants = _mee_plants(seeds, counties, seat)
@@ -608,7 +612,8 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
             "sources": {
                 "population": "2020 census county yearbook via leiii/census; 24 development zones assigned to hosts "
                               "(seeds dev_zone_hosts.csv)",
-                "rates": "DOMAIN.md §0/§2.1 (urban [weak], rural [src] Han et al. 2019)",
+                "rates": "urban: national rule of thumb 1.0–1.2 kg/cap/day (lianjie114.net/life_277792, secondary); "
+                         "rural: Han et al., Environ. Sci. Pollut. Res. 26 (2019) 8485",
                 "calibration": demand_settings.calibration.source if demand_settings.calibration else None,
             },
         },

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import shutil
 import subprocess
 import sys
@@ -19,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
+from wasteopt.assumptions import public_text, settings_in_use
 from wasteopt.backtest import read_backtest
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
@@ -28,6 +27,7 @@ from wasteopt.errors import PdfError
 from wasteopt.export import write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
+from wasteopt.map_context import add_context
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
@@ -105,6 +105,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -131,6 +132,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
     ax.set_title("生活垃圾流向 MSW flows (线宽 ∝ t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -227,16 +229,25 @@ def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
 
 # ----------------------------------------------------------------------------- tables
 
-def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
-    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve)."""
+def goal_table(kpis: dict, goal_cost: dict | None = None, landfills: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve), and
+    the landfill goal how many of the landfills it counts are assumed (``landfills``: the region's, with ``assumed``)."""
     def met(g) -> str:
         if g["met"]:
             return "达成 MET"
         priced = g["kpi"] == "new_plants" and goal_cost is not None and goal_cost["status"] not in ("infeasible",)
         return "未达成 NOT MET, 代价见右 priced →" if priced else "未达成 NOT MET"
 
+    def name(g) -> str:
+        assumed = 0 if landfills is None else int(landfills["assumed"].sum())
+        if g["kpi"] != "landfills_stopped" or not assumed:
+            return f"{g['goal_zh']} {g['goal']}"
+        return (f"{g['goal_zh']} {g['goal']}（{len(landfills)} 座填埋场中 {assumed} 座为假设：每县一座，位于县城；"
+                f"region.landfills_file 可换成实际名单 {assumed} of the {len(landfills)} landfills are assumed, one per "
+                f"county seat; a landfill file, region.landfills_file, replaces them）")
+
     return pd.DataFrame([{
-        "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
+        "目标 goal": name(g), "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": met(g),
         "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
@@ -283,6 +294,7 @@ def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) 
     ax.set_title("实建与模型新增焚烧能力 Built vs modelled new plants (面积 ∝ 新增 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -516,18 +528,8 @@ def landfill_table(region: Region, flows: pd.DataFrame, facilities: pd.DataFrame
 
 
 def assumption_table(scenario: Scenario) -> pd.DataFrame:
-    """Every scenario setting with its value and documented meaning/source."""
-    rows = []
-    for section_name in type(scenario).model_fields:
-        section = getattr(scenario, section_name)
-        if not isinstance(section, BaseModel):
-            continue
-        values = section.model_dump(mode="json")  # nested settings and lists of them (uncertainty.futures) too
-        for name, field in type(section).model_fields.items():
-            shown = json.dumps(values[name], ensure_ascii=False)
-            rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
-                         "说明 meaning / source": field.description or ""})
-    return pd.DataFrame(rows)
+    """The settings in use, grouped, in words with the key beside, each with its public source or reason."""
+    return pd.DataFrame(settings_in_use(scenario))
 
 
 # ----------------------------------------------------------------------------- run folder
@@ -603,6 +605,20 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
+def _group_once(table: pd.DataFrame) -> pd.DataFrame:
+    """The assumption table for reading: each group's name on its first row only (the XLSX keeps every row's)."""
+    first = table["分组 group"].ne(table["分组 group"].shift())
+    return table.assign(**{"分组 group": table["分组 group"].where(first, "")})
+
+
+def _map_note(region: Region) -> str:
+    """What the maps show besides the plan, and where the base layer comes from (all offline, from the seeds)."""
+    names = "、".join(region.prefecture_boundaries["name_zh"])
+    return ('<p class="note">底图 base map: 地市名称（位于地市政府驻地）prefecture names at their seats — '
+            f'{html.escape(names)}; 县名（空间允许时）county names where room is left; 比例尺 scale bar (km); '
+            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84).</p>')
+
+
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
                 base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
@@ -611,7 +627,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
-        "目标 goals": goal_table(kpis, run.get("goal_cost")),
+        "目标 goals": goal_table(kpis, run.get("goal_cost"), region.landfills),
         "指标 KPIs": kpi_rows(kpis),
         **({BASE_SHEET: base_comparison_table(kpis, base_kpis)} if base_kpis is not None else {}),
         "分市 prefectures": prefecture_table(region, facilities, demand),
@@ -647,6 +663,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>地图 Maps</h2>
 {_img(map_plants_catchments(region, facilities, demand), 'plants and catchments')}
 {_img(map_flows(region, facilities, flows), 'MSW flows')}
+{_map_note(region)}
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
@@ -662,9 +679,9 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}.</p>
 <p class="note">{_calibration_note(generation)}</p>
-{_html_table(tables['假设 assumptions'])}
+{_html_table(_group_once(tables['假设 assumptions']))}
 <h2>数据来源 Data sources</h2>
-<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
+<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(public_text(str(v)))}</li>' for k, v in generation['sources'].items())}</ul>
 <details><summary>{html.escape(str(sources_file.name))} (seeds)</summary><pre>{html.escape(sources)}</pre></details>
 """
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>'

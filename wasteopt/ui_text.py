@@ -1,6 +1,8 @@
 """UI strings of the planner's app in 中文 and English, and how place names are shown."""
 from __future__ import annotations
 
+import re
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
@@ -20,6 +22,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "upload": ("情景 YAML（≤ 1 MB）", "scenario YAML (≤ 1 MB)"),
     "upload_loaded": ("已载入上传的情景：{name}", "uploaded scenario loaded: {name}"),
     "knobs": ("规划参数", "planning knobs"),
+    "first_run": ("**第一次使用？** ① 在上方选择情景 → ② 点击下方「求解」→ ③ 在「地图」页查看方案 → "
+                  "④ 回到这里改动一个参数，再求解 → ⑤ 在「方案比较」页对比两次结果",
+                  "**First time here?** ① pick a scenario above → ② press Solve below → ③ see the plan on the Map "
+                  "page → ④ come back, change one knob and solve again → ⑤ compare the two on the Compare page"),
+    "reset_knobs": ("恢复为配置的取值", "reset to the config"),
+    "share": ("分享此情景", "share this scenario"),
+    "share_help": ("下载 YAML，或复制下面的链接：打开链接即在本应用中载入同一情景（所有参数都在链接里）。",
+                   "download the YAML, or copy the link below: opening it loads the same scenario in this app "
+                   "(every setting is in the link)."),
+    "share_link": ("分享链接", "share link"),
+    "share_loaded": ("已载入分享的情景：{name}", "shared scenario loaded: {name}"),
+    "leave_share": ("改用 configs/ 中的配置或上传", "use a config or an upload instead"),
     "demand": ("需求", "demand"),
     "network": ("运输", "haulage"),
     "incinerator": ("焚烧线", "incineration lines"),
@@ -78,11 +92,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress_bound": ("已证明的下界", "proven bound"),
     "progress_seconds": ("求解时间 (s)", "solve time (s)"),
     "progress_title": ("求解进度：最好方案与下界", "progress: best plan and bound"),
-    "progress_gap": ("已用 {elapsed:.0f} s · 最好方案 {best} · 下界 {bound} · 差距 {gap}",
-                     "{elapsed:.0f} s · best {best} · bound {bound} · gap {gap}"),
+    "progress_gap": ("第 {elapsed:.0f} s 的进展：最好方案 {best} · 下界 {bound} · 差距 {gap}",
+                     "as of {elapsed:.0f} s: best {best} · bound {bound} · gap {gap}"),
     "stop": ("停止并保留最好方案", "Stop, keep the best plan"),
     "stopping": ("正在停止……", "stopping …"),
     "warm_start": ("从运行 {title} 的方案出发（热启动）", "start from the plan of run {title} (warm start)"),
+    "base_run": ("基准运行（热启动从它出发，方案比较以它为基准）",
+                 "base run (the solve starts from its plan; Compare measures against it)"),
+    "no_base_run": ("无（冷启动）", "none (cold start)"),
     "time_budget": ("求解至已证明差距 ≤ {gap:g} % 或 {limit:g} s（先到为准）",
                     "solves until the proven gap is ≤ {gap:g} % or {limit:g} s have passed, whichever comes first"),
     "rel_gap_pct": ("目标差距 (%)", "target gap (%)"),
@@ -384,6 +401,18 @@ def status_name(status: str, lang: str) -> str:
 
 def unit(text: str, lang: str) -> str:
     return UNITS_ZH.get(text, text) if lang == "zh" else text
+
+
+_BOTH = re.compile(r"^([^\u4e00-\u9fff]*)(.*[\u4e00-\u9fff])\s+([^\u4e00-\u9fff]+)$")
+
+
+def one_language(text: str, lang: str) -> str:
+    """A '中文 English' name of the engine's in one language: '8 t 压缩车 compactor' → '8 t 压缩车' or '8 t compactor'."""
+    both = _BOTH.match(str(text))
+    if both is None:
+        return str(text)
+    lead, zh, en = both.groups()
+    return f"{lead}{zh}" if lang == "zh" else f"{lead}{en}"
 
 
 def place(name_zh: str, name_en: str | None) -> str:

@@ -102,7 +102,7 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=240, labelOverlap=False))
     bars = alt.Chart(balance).mark_bar().encode(
         x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
-        color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
+        color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("prefecture:N", title=t("col_prefecture", lang)), alt.Tooltip("run:N", title=t("run", lang)),
                  alt.Tooltip("capacity_tpd:Q", format=",.0f", title=f"{t('capacity', lang)} (t/d)"),
                  alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} (t/d)")])
@@ -129,7 +129,9 @@ def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: 
                      "verdict": t("within_tolerance", lang) if within else "", "within": within})
     frame = pd.DataFrame(rows, columns=["run", "delta", "verdict", "within"])
     title = f"Δ {t(title_key, lang)} {t('vs_base', lang)}"
-    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
+    # the run under each bar, whole (labelLimit 0: no "…"), slanted so long titles fit a third of the page
+    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, sort=None,
+                                              axis=alt.Axis(labelAngle=-30, labelLimit=0, labelOverlap=False)))
     bars = encoded.mark_bar().encode(
         y=alt.Y("delta:Q", title=f"Δ {t(title_key, lang)}", axis=alt.Axis(format="+" + number_format)),
         color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("run:N", legend=None)),
