@@ -75,10 +75,11 @@ def test_kpi_table_states_the_solver_status_in_the_ui_language():
     from wasteopt.app.tables import kpi_table
 
     runs = {"a": {"status": "time_limit", "gap": 0.0042, "landfills_stopped": 40, "landfills_total": 157},
-            "b": {"status": "optimal", "gap": 0.0}}
+            "b": {"status": "optimal", "gap": 0.0}, "c": {"status": "gap_reached", "gap": 0.0048}}
     zh, en = kpi_table(runs, "zh").set_index("指标"), kpi_table(runs, "en").set_index("KPI")
-    assert list(zh.loc["求解状态", ["a", "b"]]) == ["未证明最优的最好方案 time_limit", "最优 optimal"]
-    assert list(en.loc["solver status", ["a", "b"]]) == ["time_limit", "optimal"]
+    assert list(zh.loc["求解状态", ["a", "b", "c"]]) == ["达到时间上限（未证明最优） time_limit", "最优 optimal",
+                                                     "达到设定差距 gap_reached"]
+    assert list(en.loc["solver status", ["a", "b", "c"]]) == ["time_limit", "optimal", "gap_reached"]
     assert zh.loc["已证明的 MIP 差距", "a"] == "0.42 %" and zh.loc["停用填埋场（共计）", "a"] == "40 / 157"
 
 

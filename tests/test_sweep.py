@@ -8,7 +8,8 @@ import time
 import pandas as pd
 import pytest
 
-from wasteopt import RunRegistry, ScenarioError
+from wasteopt import InfeasibleError, RunRegistry, ScenarioError
+from wasteopt.errors import NoPlanError
 from wasteopt.sweep import load_sweep, pareto_front, run_sweep
 from wasteopt.synthetic import write_seed_subset
 
@@ -81,3 +82,21 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(root, tmp_path):
 def test_pareto_front_keeps_non_dominated_points():
     frame = pd.DataFrame({"new_plants": [2, 3, 3, 5, 6], "cost": [10.0, 8.0, 9.0, 8.5, 7.0]})
     assert pareto_front(frame, "new_plants", "cost")["cost"].tolist() == [10.0, 8.0, 7.0]
+
+
+@pytest.mark.parametrize("error, status", [
+    (InfeasibleError("every future alone has a plan, but no one plan meets the policy in all of them", None),
+     "infeasible"),  # proven, though not as unserved demand (main at 6db4cae: "no_solution")
+    (NoPlanError("no feasible plan found within the 1 s time limit"), "no_plan"),
+])
+def test_a_variant_without_a_plan_is_recorded_with_the_true_reason(root, tmp_path, monkeypatch, error, status):
+    import wasteopt.sweep as sweep_module
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(sweep_module, "run_scenario", fail)
+    scenario = load_sweep(write_tiny_sweep(root, tmp_path, PAIR)).variants[0].scenario
+    row = sweep_module.run_variant(scenario, str(tmp_path / "v"), str(tmp_path / "r.sqlite"), report=False)
+    assert row["status"] == status and row["out_dir"] is None
+    assert RunRegistry(tmp_path / "r.sqlite").get(row["run_id"]).status == status

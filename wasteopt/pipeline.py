@@ -18,8 +18,8 @@ from wasteopt.runs import RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change
 from wasteopt.siting import solve_scenario
+from wasteopt.status import PLAN_STATUSES
 
-REUSABLE_STATUSES = ("optimal", "time_limit")  # runs with a plan; an infeasible scenario is solved again
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def reusable_run(registry: RunRegistry, scenario: Scenario) -> RunRecord | None:
     """The newest run of exactly this scenario (same content hash) that found a plan and whose run folder
     still holds that run, complete; None if there is none."""
     record = registry.latest_for_hash(scenario.content_hash())
-    if record is None or record.status not in REUSABLE_STATUSES or not record.out_dir:
+    if record is None or record.status not in PLAN_STATUSES or not record.out_dir:
         return None
     return record if RunFolder(record.out_dir).holds(record.run_id) else None
 

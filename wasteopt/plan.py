@@ -101,6 +101,7 @@ class SitingPlan:
     message: str = ""
     capacity_path: pd.DataFrame | None = field(default=None, repr=False)  # phased plans: one row per year
     futures: FuturesAssessment | None = field(default=None, repr=False)  # plans for several futures
+    rel_gap: float | None = None  # the relative gap the solve was asked to stop at
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         return {"facilities": self.facilities, "flows": self.flows, "demand": self.demand}

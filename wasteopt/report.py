@@ -28,6 +28,7 @@ from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_f
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario import Scenario
+from wasteopt.status import PLAN_STATUSES
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
@@ -159,7 +160,7 @@ CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 Engl
 
 def capture_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Solved sorting runs (one row each, KPI columns) ordered by food-waste capture, shares in %."""
-    solved = runs[runs["status"].isin(["optimal", "time_limit"]) & runs["food_capture_rate"].notna()]
+    solved = runs[runs["status"].isin(PLAN_STATUSES) & runs["food_capture_rate"].notna()]
     table = solved[[c for c in CAPTURE_COLUMNS if c in solved]].astype(float).sort_values("food_capture_rate")
     table["food_capture_rate"] *= 100
     if "gap" in table:
@@ -299,6 +300,19 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
             '(the list has no coordinates).</p>'
             f"{_img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
             f"{_html_table(tables['回测 backtest'])}{_html_table(tables['回测分市 backtest prefectures'])}")
+
+
+def status_sentence(kpis: dict) -> str:
+    """How the solve ended, 中文 with English: the status, the proven gap and the gap asked for."""
+    status, gap, asked = str(kpis.get("status")), kpis.get("gap"), kpis.get("rel_gap_asked")
+    proven = "–" if gap is None else f"{100 * gap:.2f} %"
+    asked = "" if asked is None else f"，设定 asked {100 * asked:.2f} %"
+    said = {"gap_reached": "达到设定的差距，这是差距内的最好方案 stopped at the gap asked for: a plan within that gap "
+                           "of the optimum",
+            "time_limit": "达到时间上限，这是找到的最好方案，未证明最优 stopped by the time limit: the best plan found, "
+                          "not proven optimal"}.get(status, "")
+    return (f"求解状态 solver status: {_both(status, STATUS_NAMES_ZH)} — 已证明的差距 proven gap {proven}{asked}"
+            + (f": {said}." if said else "."))
 
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
@@ -612,11 +626,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
-    status_note = ("" if kpis.get("status") == "optimal" else
-                   f'<p class="bad">求解状态 solver status: {html.escape(_both(str(kpis.get("status")), STATUS_NAMES_ZH))} — '
-                   f'最优性差距 proven gap {100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案，未证明最优 '
-                   f'the best plan found, not proven optimal.'
-                   f'{_solver_message(kpis)}</p>')
+    status_note = "" if kpis.get("status") == "optimal" else f'<p class="bad">{html.escape(status_sentence(kpis))}{_solver_message(kpis)}</p>'
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
     body = f"""

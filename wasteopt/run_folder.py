@@ -25,6 +25,7 @@ import pandas as pd
 
 from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundError
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.status import current_kpis
 
 if TYPE_CHECKING:
     from wasteopt.runs import RunRegistry
@@ -226,8 +227,12 @@ class RunFolder:
             raise DataError(f"{self.path}: cannot read the run's {name}: {error}") from None
 
     def kpis(self) -> dict:
+        """kpis.json, its status in today's words (a run written by an older version too)."""
         self._require_complete()
-        return self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+        kpis = self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+        if kpis.get("status") != "time_limit" or "rel_gap_asked" in kpis:
+            return current_kpis(kpis)
+        return current_kpis(kpis, self.scenario_yaml() if (self.path / "scenario.yaml").is_file() else None)
 
     def scenario_yaml(self) -> str:
         self._require_complete()

@@ -20,6 +20,7 @@ import pandas as pd
 from wasteopt.errors import DataError, RunNotFoundError
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change, run_title
+from wasteopt.status import current_kpis, recorded_status
 from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
@@ -171,9 +172,13 @@ _SELECT = ", ".join(_COLUMNS)
 
 
 def _record(row: tuple) -> RunRecord:
+    """A row as a record; the status words of older versions in today's (see :func:`current_kpis`)."""
     *fields, kpis_json, label, changes_json, note, base_run = row
     changes = tuple(Change(**change) for change in json.loads(changes_json))
-    return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
+    kpis = current_kpis(json.loads(kpis_json), fields[-1])
+    column = _COLUMNS.index("status")
+    fields[column] = kpis.get("status") or recorded_status(fields[column], None, None)
+    return RunRecord(*fields, kpis=kpis, label=label, changes=changes, note=note, base_run=base_run)
 
 
 def new_run_id() -> str:

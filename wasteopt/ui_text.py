@@ -79,9 +79,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_changes": ("无（与配置相同）", "none (as the config)"),
     "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
-    "status_optimal": ("最优", "optimal"),
-    "status_time_limit": ("未证明最优（达到时间上限或设定的差距；显示已证明的差距）",
-                          "not proven optimal (time limit or the requested gap reached; proven gap shown)"),
+    "status_optimal": ("最优（已证明差距 ≤ 0.01 %）", "optimal (proven gap ≤ 0.01 %)"),
+    "status_gap_reached": ("达到设定的差距 {asked}（已证明）", "stopped at the gap asked for, {asked} (proven)"),
+    "status_time_limit": ("达到时间上限：未证明最优的最好方案（显示已证明的差距）",
+                          "time limit reached: the best plan found, not proven optimal (proven gap shown)"),
+    "status_no_plan": ("时间上限内未找到方案（也未证明不可行）", "no plan within the time limit (none proven impossible)"),
+    "status_infeasible": ("不可行（已证明）", "infeasible (proven)"),
+    "status_error": ("求解出错", "solver error"),
     "status_stopped": ("已停止（保留最好方案，显示已证明的差距）", "stopped (best plan kept; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
@@ -301,7 +305,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
 }
 
-STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
+STATUS_NAMES_ZH = {"optimal": "最优", "gap_reached": "达到设定差距", "time_limit": "达到时间上限（未证明最优）",
+                   "no_plan": "限时内未找到方案", "infeasible": "不可行", "error": "求解出错"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",

@@ -70,8 +70,10 @@ def run_solve(args) -> int:
     plan, files, record = outcome.plan, outcome.files, outcome.record
     print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
-        print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
-              f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
+        gaps = f"proven gap {100 * (plan.gap or 0):.3f} % (asked for {100 * (plan.rel_gap or 0):.3f} %)"
+        said = {"gap_reached": f"stopped at the gap asked for, {gaps}",
+                "time_limit": f"stopped by the time limit with the best plan found, {gaps}"}
+        print(f"\nNOTE: status '{plan.status}': {said.get(plan.status, gaps)}.")
         if plan.message:
             print(f"solver: {plan.message}")
     print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")

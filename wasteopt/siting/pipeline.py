@@ -153,7 +153,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
                               max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
         raise InfeasibleError(infeasible_message(explanation), explanation)
     raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
-    return assemble_plan(scenario, region, problem, solution)
+    return assemble_plan(scenario, region, problem, solution, rel_gap=rel_gap)
 
 
 def scenario_search(scenario: Scenario) -> LocalSearch | None:
@@ -208,7 +208,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
             f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
         raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
     raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
-    plan = assemble_plan(scenario, region, last, phased.solutions[-1])
+    plan = assemble_plan(scenario, region, last, phased.solutions[-1], rel_gap=rel_gap)
     facilities = plan.facilities.join(phased.schedule)
     return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
 
@@ -246,7 +246,8 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
         raise InfeasibleError(f"future '{name}' alone is infeasible: {infeasible_message(explanation)}",
                               explanation) from None
     central = names.index(solved.assessment.central)
-    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central])
+    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central],
+                         rel_gap=rel_gap)
     return dataclasses.replace(plan, scenario=scenario, futures=solved.assessment)
 
 
@@ -338,8 +339,10 @@ def _budget(scenario: Scenario) -> float | None:
 
 # ----------------------------------------------------------------------------- the plan
 
-def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
-    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served."""
+def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution, *,
+                  rel_gap: float | None = None) -> SitingPlan:
+    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served;
+    ``rel_gap`` the gap its solve was asked to stop at."""
     result = solution.result
     sites = problem.sites
     table = solution.sites.join(sites[["name_zh", "name_en", "adcode", "lon", "lat", "kind"]])
@@ -381,4 +384,4 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     return SitingPlan(scenario=scenario, region=region, status=str(result.status), objective=result.objective,
                       best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
                       backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
-                      demand=demand, message=result.message)
+                      demand=demand, message=result.message, rel_gap=rel_gap)
