@@ -207,8 +207,9 @@ class RunFolder:
         return owner.get("run_id") if owner else None
 
     def holds(self, run_id: str) -> bool:
-        """Whether the folder still holds the complete run ``run_id`` (not a later run written over it)."""
-        return self.is_complete and self.run_id in (run_id, None)
+        """Whether the folder still holds the complete run ``run_id`` (not a later run written over it). A folder
+        written outside a run (``export_plan`` without an id) or before runs were marked claims no run."""
+        return self.is_complete and self.run_id is not None and self.run_id == run_id
 
     @contextlib.contextmanager
     def writing(self, force: bool = False, run_id: str | None = None) -> Iterator[Path]:

@@ -155,10 +155,14 @@ class RunRegistry:
     def get(self, run_id: str) -> RunRecord | None:
         return self._one(f"SELECT {_SELECT} FROM runs WHERE run_id = ?", (run_id,))
 
-    def latest_for_hash(self, scenario_hash: str) -> RunRecord | None:
-        """The newest run of exactly this scenario (for sweeps that resume)."""
-        return self._one(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1",
-                         (scenario_hash,))
+    def runs_for_hash(self, scenario_hash: str) -> list[RunRecord]:
+        """Every run of exactly this scenario, newest first (for reuse and sweeps that resume)."""
+        if not self.path.exists():
+            return []
+        with self._session() as db:
+            rows = db.execute(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC",
+                              (scenario_hash,)).fetchall()
+            return [_record(row) for row in rows]
 
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
