@@ -310,3 +310,39 @@ def test_errors_read_in_chinese_with_the_english_beside():
 def test_a_gbk_yaml_upload_asks_for_utf8_in_both_languages():
     with pytest.raises(ScenarioError, match=r"not UTF-8 text .*请另存为 UTF-8 编码 / re-save the file as UTF-8"):
         service.scenario_from_upload("name: 河南\n".encode("gbk"), "gbk.yaml")
+
+
+def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(app, runs_dir):
+    """A plan for two futures whose own solves stopped at 10 % and 2 % (asked for 1 %): the page shows each
+    future in words with its proven gap and interval, EVPI with its interval, and says the figures are unreliable.
+    Figures as in test_futures.test_figures_carry_the_interval_their_solves_gaps_allow, in 万元 (× 10^4 CNY)."""
+    from wasteopt.kpi import futures_kpis
+    from wasteopt.plan import FuturesAssessment
+    from wasteopt.run_folder import RunFolder
+
+    futures = pd.DataFrame({"name": ["low", "high"], "weight": [0.5, 0.5], "optimum_cny": [500e4, 1000e4],
+                            "optimum_gap": [0.1, 0.02], "changes_zh": ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"],
+                            "changes_en": ["growth 2 % → 1 %", "growth 2 % → 4 %"]})
+    outcomes = pd.DataFrame([(plan, future, cost * 1e4, 0.0, 0.0, "optimal", 0.0) for plan, future, cost in (
+        ("robust", "low", 700.0), ("robust", "high", 1200.0), ("mean_value", "low", 500.0),
+        ("mean_value", "high", 1500.0))],
+        columns=["plan", "future", "cost_cny", "raw_msw_landfill_tpd", "shortfall_tpd", "status", "gap"])
+    assessment = FuturesAssessment("expected", "every_future", "low", futures, outcomes, reference="mean_value",
+                                   reference_gap=0.0, robust_gap=20 / 950, robust_bound_cny=930e4, rel_gap=0.01)
+    scenario = load_scenario(ROOT / "configs" / "henan-2025-robust.yaml")
+    kpis = {"status": "gap_reached", "gap": 0.0095, "rel_gap_asked": 0.01, **futures_kpis(assessment)}
+    run_id = "20250101-120000-abcdef"
+    with RunFolder(runs_dir / "futures").writing(run_id=run_id) as staging:
+        (staging / "kpis.json").write_text("{}", encoding="utf-8")
+    RunRegistry(runs_dir / "registry.sqlite").record(scenario, kpis, runs_dir / "futures", run_id=run_id)
+
+    app.switch_page(f"{PAGES}/robust_page.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["随机解价值 VSS (万元/年)"] == "50 [50 … 70]"
+    assert metrics["完全信息期望价值 EVPI (万元/年)"] == "200 [180 … 235]"
+    assert "future low alone: 10.00 %" in app.warning[0].value and "1.00 %" in app.warning[0].value
+    solves = app.dataframe[0].value
+    assert list(solves["changes"]) == ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"]
+    assert list(solves["gap"]) == ["10.00 %", "2.00 %"] and list(solves["interval"]) == ["450 … 500", "980 … 1,000"]
+    assert "均值问题" in app.caption[0].value

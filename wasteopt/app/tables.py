@@ -6,6 +6,7 @@ import pandas as pd
 
 from wasteopt.compare import COST_KEY, cost_delta, kpi_delta
 from wasteopt.kpi import format_kpi, kpi_labels
+from wasteopt.scenario import MEAN_VALUE
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
@@ -206,9 +207,27 @@ def futures_frame(kpis: dict, lang: str) -> pd.DataFrame:
     future's weight, the annual cost (万元/yr) and raw MSW landfilled (t/d)."""
     rows = pd.DataFrame(kpis["futures_outcomes"])
     weight = {f["name"]: f["weight"] for f in kpis["futures"]}
-    plan = [t("robust_plan", lang) if p == "robust" else t("plan_for", lang, future=p) for p in rows["plan"]]
+    plan = [t("robust_plan", lang) if p == "robust" else t("mean_value_plan", lang) if p == MEAN_VALUE
+            else t("plan_for", lang, future=p) for p in rows["plan"]]
     return pd.DataFrame({"plan": plan, "future": rows["future"], "weight": rows["future"].map(weight),
                          "cost_wan_cny": rows["cost_wan_cny"], "raw_msw_landfill_tpd": rows["raw_msw_landfill_tpd"]})
+
+
+def futures_solves_frame(kpis: dict, lang: str) -> pd.DataFrame:
+    """One row per future: its name and changes in words, weight, own optimum with its proven gap and the interval
+    that gap allows (万元/yr)."""
+    def interval(row: dict) -> str:
+        low, high = row.get("optimum_interval_wan_cny") or (None, None)
+        return "—" if high is None else f"{'−∞' if low is None else f'{low:,.0f}'} … {high:,.0f}"
+
+    return pd.DataFrame({
+        "future": [f["name"] for f in kpis["futures"]],
+        "changes": [f.get(f"changes_{lang}") or "—" for f in kpis["futures"]],
+        "weight": [f["weight"] for f in kpis["futures"]],
+        "optimum_wan_cny": [f["optimum_wan_cny"] for f in kpis["futures"]],
+        "gap": ["—" if f.get("optimum_gap") is None else f"{100 * f['optimum_gap']:.2f} %" for f in kpis["futures"]],
+        "interval": [interval(f) for f in kpis["futures"]],
+    })
 
 
 def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str, scheme: str) -> alt.Chart:
