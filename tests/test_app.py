@@ -346,3 +346,12 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     assert list(solves["changes"]) == ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"]
     assert list(solves["gap"]) == ["10.00 %", "2.00 %"] and list(solves["interval"]) == ["450 … 500", "980 … 1,000"]
     assert "均值问题" in app.caption[0].value
+
+
+def test_the_cost_difference_between_runs_is_shown_with_its_interval():
+    from wasteopt.app.tables import delta_table
+
+    runs = {"a": {"status": "time_limit", "gap": 0.01, "cost_wan_cny_per_year": 100_000},
+            "b": {"status": "time_limit", "gap": 0.004, "cost_wan_cny_per_year": 100_500}}
+    table = delta_table(runs, "a", "en").set_index("KPI")
+    assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"

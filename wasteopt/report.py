@@ -351,7 +351,8 @@ def _base_comparison_html(tables: dict[str, pd.DataFrame], kpis: dict, base_kpis
     verdict = "" if delta is None else (
         f'<p class="{"note" if delta.within_tolerance else ""}">系统成本差异 system cost Δ {delta.absolute:+,.0f} 万元/yr '
         f'({delta.percent:+.2f} %): <b>{WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE}</b> '
-        f'(± {delta.tolerance_wan:,.0f} 万元/yr, 两次求解已证明的差距 from the two proven gaps)</p>')
+        f'(最优值之差所在区间 the optima\'s difference lies in {delta.interval_text()} 万元/yr, '
+        f'两次求解已证明的差距 from the two proven gaps)</p>')
     return (f"<h2>与基准方案比较 Compared with base run {html.escape(base_name)}</h2>{verdict}"
             f"{_html_table(tables[BASE_SHEET])}")
 

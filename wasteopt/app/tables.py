@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.compare import COST_KEY, cost_delta, kpi_delta
+from wasteopt.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
 from wasteopt.kpi import format_kpi, kpi_labels
 from wasteopt.scenario import MEAN_VALUE
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
@@ -50,9 +50,17 @@ def delta_table(kpis_by_run: dict[str, dict], base: str, lang: str) -> pd.DataFr
         deltas = [kpi_delta(key, kpis_by_run[base], kpis) for key, _, _ in labels]
         table[f"Δ {run}"] = [_signed(key, d) for (key, _, _), (d, _) in zip(labels, deltas)]
         cost = cost_delta(kpis_by_run[base], kpis)
-        table[f"Δ % {run}"] = [t("within_tolerance", lang) if key == COST_KEY and cost and cost.within_tolerance
-                               else ("–" if p is None else f"{p:+.2f} %") for (key, _, _), (_, p) in zip(labels, deltas)]
+        table[f"Δ % {run}"] = [_percent(p, cost if key == COST_KEY else None, lang)
+                               for (key, _, _), (_, p) in zip(labels, deltas)]
     return table
+
+
+def _percent(value: float | None, cost: CostDelta | None, lang: str) -> str:
+    """Δ % as shown; for the cost, with the interval the two proven gaps allow the optima's difference (万元/yr)."""
+    if cost is None:
+        return "–" if value is None else f"{value:+.2f} %"
+    shown = t("within_tolerance", lang) if cost.within_tolerance else "–" if value is None else f"{value:+.2f} %"
+    return f"{shown} {cost.interval_text()} 万元"
 
 
 def _signed(key: str, value: float | None) -> str:

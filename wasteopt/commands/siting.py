@@ -161,7 +161,7 @@ def run_compare(args) -> int:
         if (delta := cost_delta(kpis_by_run[base], kpis_by_run[run])) is not None:
             verdict = WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE
             print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
-                  f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
+                  f"(the optima's difference lies in {delta.interval_text()} 万元/yr, from the two proven gaps)")
     if args.out:
         write_csv(args.out, delta_and_goals_frame(kpis_by_run, base))
         print(f"\ntable written to {args.out}")
