@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from wasteopt.backtest import read_backtest
+from wasteopt.backtest import read_backtest, reliability_line
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
 from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
@@ -250,6 +250,7 @@ def backtest_score_table(summary: dict) -> pd.DataFrame:
         ("实建厂到最近模型新厂 built plant → nearest new plant of the model, mean (km, straight line)",
          "" if s["mean_distance_km"] is None else f"{s['mean_distance_km']:.1f}"),
         ("拟合误差 fit error (Σ|Δt/d|/Σ built + |Δplants|/built plants)", f"{s['fit_error']:.3f}"),
+        ("求解 solve", reliability_line(summary)),
     ]
     return pd.DataFrame(rows, columns=["指标 score", "数值 value"])
 
