@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasteopt.errors import DataError
 from wasteopt.export import write_plan_files
 from wasteopt.kpi import compute_kpis
 from wasteopt.plan import SitingPlan
@@ -74,7 +75,10 @@ def _start_for(registry: RunRegistry, scenario: Scenario, backend: str) -> BaseR
     if not runs:
         return None
     best = min(runs, key=lambda r: r.gap if r.gap is not None else float("inf"))
-    return BaseRun(best.run_id, scenario, best.kpis, RunFolder(best.out_dir).facilities())
+    try:
+        return BaseRun(best.run_id, scenario, best.kpis, RunFolder(best.out_dir).facilities())
+    except DataError:  # its plan no longer reads: solve cold
+        return None
 
 
 def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, source: str, force: bool = False,
