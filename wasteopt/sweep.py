@@ -18,7 +18,9 @@ Each worker runs the one pipeline (:func:`wasteopt.pipeline.run_scenario`): it s
 variant's run folder (with the review report) and records the run in the registry itself, so a
 worker or sweep that dies loses only unfinished variants. Re-running skips every variant that
 the pipeline's reuse rule accepts (:func:`wasteopt.pipeline.reusable_run`: a run of the same
-scenario with a plan whose folder still holds it); infeasible variants are solved again.
+scenario, with the same engine settings, to a proven gap no larger than the one asked, whose folder
+still holds it); a run that falls short is the warm start of the new solve; infeasible variants are
+solved again.
 """
 from __future__ import annotations
 
@@ -166,7 +168,8 @@ def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bo
     Returns its KPIs (or why none)."""
     registry = RunRegistry(registry_path)
     try:
-        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report).record
+        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report,
+                              reuse=True).record  # a run not good enough to reuse is the warm start
     except (InfeasibleError, NoPlanError) as error:
         kpis = {"scenario": scenario.name, "status": "infeasible" if isinstance(error, InfeasibleError) else "no_plan",
                 "message": str(error).splitlines()[0], "goals": []}
