@@ -44,11 +44,23 @@ def test_a_plan_not_proven_optimal_is_marked_with_its_gap_and_the_solver_message
     monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
-    kpis.update(status="time_limit", gap=0.0123, solver_message="HiGHS: Time limit reached")
+    kpis.update(status="time_limit", gap=0.0123, rel_gap_asked=0.001, solver_message="HiGHS: Time limit reached")
     (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
     page = write_report(copy)["html"].read_text(encoding="utf-8")
     assert "time_limit" in page and "1.23 %" in page and "not proven optimal" in page
     assert "求解器说明 solver: HiGHS: Time limit reached" in page
+
+
+def test_a_plan_stopped_at_the_gap_asked_for_says_so_not_time_limit(run_dir, tmp_path, monkeypatch):
+    # main at 6db4cae: "the best plan found, not proven optimal" for a solve that did what it was asked
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(status="gap_reached", gap=0.00477, rel_gap_asked=0.01, solver_message="HiGHS: Optimal")
+    (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+    page = write_report(copy)["html"].read_text(encoding="utf-8")
+    assert "达到设定差距 gap_reached" in page and "proven gap 0.48 %，设定 asked 1.00 %" in page
+    assert "stopped at the gap asked for" in page and "not proven optimal" not in page
 
 
 def test_pdf_when_chromium_is_installed(run_dir):

@@ -26,6 +26,12 @@ class InfeasibleError(WasteoptError):
         self.explanation = explanation
 
 
+class NoPlanError(WasteoptError):
+    """The solve stopped at its time limit before finding any plan; none was proven impossible either."""
+
+    exit_code = 3
+
+
 class RunExistsError(WasteoptError):
     """An output directory already holds a run and ``--force`` was not given."""
 

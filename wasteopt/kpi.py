@@ -85,7 +85,9 @@ def compute_kpis(plan: SitingPlan) -> dict:
         "best_bound": _round(plan.best_bound, 0),
         "gap": _round(plan.gap, 6),
         "solve_seconds": _round(plan.solve_seconds, 2),
+        "rel_gap_asked": plan.rel_gap,
         "backend": plan.backend,
+        "search_seed": s.solver.search_seed if s.solver.search and plan.backend == "highs" else None,
         "solver_message": plan.message,
         "target_year": s.region.target_year,
         "msw_generated_tpd": _round(demand["msw_generated_tpd"].sum(), 1),
@@ -190,27 +192,43 @@ def _marginal_by_vintage(plan: SitingPlan) -> list[dict]:
 
 
 def futures_kpis(assessment) -> dict:
-    """A plan for several futures: each future (weight, own optimum, the robust plan's cost and raw landfill
-    there), every plan × future, the expected costs, VSS and EVPI (万元/yr). VSS is None (unbounded) when the
-    central plan breaks the policy in a future that must keep it: ``central_plan_breaches`` names those futures
-    and ``policy_premium_wan_cny`` what the robust plan costs more than the central one with its shortfall
-    landfilled at the gate fee."""
+    """A plan for several futures: each future (its changes in words, weight, own optimum with its proven gap and
+    interval, the robust plan's cost and raw landfill there), every plan × future, the expected costs, and VSS,
+    EVPI and policy premium (万元/yr) each with the interval its solves' gaps allow (``…_interval_wan_cny``).
+
+    The VSS is measured against the mean-value problem's plan (``vss_reference_plan``). When that plan breaks
+    the policy in a future that must keep it, the VSS is unbounded: ``value_of_stochastic_solution_unbounded``
+    is true, ``mean_value_plan_breaches`` names those futures, no VSS figure is written, and
+    ``policy_premium_wan_cny`` is what the robust plan costs more than that plan with its shortfall landfilled.
+    ``futures_solves_above_gap`` lists the solves that stopped above the gap asked for (the figures are then
+    marked unreliable)."""
     outcomes = assessment.outcomes
     robust = outcomes[outcomes["plan"] == "robust"].set_index("future")
+
     def wan(cny) -> float | None:  # None: the plan cannot operate there
         return _round(cny / 1e4, 1)
 
-    futures = [{"name": row.name, "weight": row.weight, "optimum_wan_cny": wan(row.optimum_cny),
-                "optimum_gap": _round(row.optimum_gap, 6),
-                "robust_cost_wan_cny": wan(robust.at[row.name, "cost_cny"]),
-                "robust_raw_msw_landfill_tpd": _round(robust.at[row.name, "raw_msw_landfill_tpd"], 1)}
-               for row in assessment.futures.itertuples(index=False)]
+    def interval(cny: tuple[float, float] | None) -> list | None:
+        return None if cny is None else [wan(cny[0]), wan(cny[1])]
+
+    futures = []
+    for row in assessment.futures.itertuples(index=False):
+        gap = None if pd.isna(row.optimum_gap) else float(row.optimum_gap)
+        spread = math.inf if gap is None else gap * max(abs(row.optimum_cny), 1.0)
+        futures.append({"name": row.name, **{key: getattr(row, key) for key in ("changes_zh", "changes_en")
+                                             if hasattr(row, key)},
+                        "weight": row.weight, "optimum_wan_cny": wan(row.optimum_cny), "optimum_gap": _round(gap, 6),
+                        "optimum_interval_wan_cny": [wan(row.optimum_cny - spread), wan(row.optimum_cny)],
+                        "robust_cost_wan_cny": wan(robust.at[row.name, "cost_cny"]),
+                        "robust_raw_msw_landfill_tpd": _round(robust.at[row.name, "raw_msw_landfill_tpd"], 1)})
     table = [{"plan": row.plan, "future": row.future, "cost_wan_cny": wan(row.cost_cny),
               "raw_msw_landfill_tpd": _round(row.raw_msw_landfill_tpd, 1),
-              "shortfall_tpd": _round(row.shortfall_tpd, 1), "status": row.status} for row in outcomes.itertuples(index=False)]
+              "shortfall_tpd": _round(row.shortfall_tpd, 1), "status": row.status,
+              "gap": _round(getattr(row, "gap", None), 8)} for row in outcomes.itertuples(index=False)]
     plans = list(dict.fromkeys(outcomes["plan"]))
     premium = assessment.policy_premium
-    return {
+    reference = assessment.reference
+    figures = {
         "futures_objective": assessment.objective,
         "futures_policy_scope": assessment.policy_scope,
         "central_future": assessment.central,
@@ -219,26 +237,59 @@ def futures_kpis(assessment) -> dict:
         "expected_cost_wan_cny_by_plan": {plan: wan(assessment.expected_cost(plan)) for plan in plans},
         "expected_cost_wan_cny": wan(assessment.expected_cost("robust")),
         "worst_case_raw_msw_landfill_tpd": _round(robust["raw_msw_landfill_tpd"].max(), 1),
-        "value_of_stochastic_solution_wan_cny": wan(assessment.value_of_stochastic_solution),
-        "central_plan_breaches": [{"future": row.future, "shortfall_tpd": _round(row.shortfall_tpd, 1)}
-                                  for row in assessment.breaches(assessment.central).itertuples(index=False)],
+        "vss_reference_plan": reference,
+        "mean_value_gap": _round(assessment.reference_gap, 6),
+        "robust_gap": _round(assessment.robust_gap, 6),
+        "value_of_stochastic_solution_unbounded": assessment.vss_unbounded,
+        "mean_value_plan_breaches": [] if reference is None else [
+            {"future": row.future, "shortfall_tpd": _round(row.shortfall_tpd, 1)}
+            for row in assessment.breaches(reference).itertuples(index=False)],
         "policy_premium_wan_cny": None if premium is None else wan(premium),
+        "policy_premium_interval_wan_cny": interval(assessment.premium_interval()),
         "expected_value_of_perfect_information_wan_cny": wan(assessment.value_of_perfect_information),
+        "expected_value_of_perfect_information_interval_wan_cny": interval(assessment.evpi_interval()),
+        "futures_solves_above_gap": assessment.unreliable(),
     }
+    if not assessment.vss_unbounded:  # unbounded: the flag and the breaches say so, no number stands for ∞
+        figures["value_of_stochastic_solution_wan_cny"] = wan(assessment.value_of_stochastic_solution)
+        figures["value_of_stochastic_solution_interval_wan_cny"] = interval(assessment.vss_interval())
+    return figures
+
+
+def _vss_unbounded(kpis: dict) -> bool:
+    """The VSS is unbounded (runs written before the flag: the central plan's breaches said so)."""
+    return bool(kpis.get("value_of_stochastic_solution_unbounded") or kpis.get("central_plan_breaches"))
 
 
 def futures_figure(kpis: dict, key: str, number_format: str = ",.0f") -> str:
-    """A figure of a plan for several futures as shown: ∞ for the VSS when the central plan breaks the policy,
-    — when there is none."""
-    if key == "value_of_stochastic_solution_wan_cny" and kpis.get("central_plan_breaches"):
+    """A figure of a plan for several futures as shown: ∞ for an unbounded VSS, — when there is none, else the
+    figure and, when its solves' gaps leave room, the interval they allow: '2,146 [1,980 … 2,310]'."""
+    if key == "value_of_stochastic_solution_wan_cny" and _vss_unbounded(kpis):
         return "∞"
     value = kpis.get(key)
-    return "—" if value is None else format(value, number_format)
+    if value is None:
+        return "—"
+    shown = format(value, number_format)
+    bounds = kpis.get(key.replace("_wan_cny", "_interval_wan_cny")) if key.endswith("_wan_cny") else None
+    if not bounds:
+        return shown
+    low, high = ("−∞" if b is None and i == 0 else "∞" if b is None else format(b, number_format)
+                 for i, b in enumerate(bounds))
+    return shown if low == high == shown else f"{shown} [{low} … {high}]"
 
 
 def breaches_text(kpis: dict) -> str:
-    """The futures in which the central plan breaks the policy, with its shortfall: "fast (442 t/d), …"."""
-    return ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in kpis.get("central_plan_breaches") or [])
+    """The futures in which the mean-value plan breaks the policy, with its shortfall: "fast (442 t/d), …"."""
+    breaches = kpis.get("mean_value_plan_breaches") or kpis.get("central_plan_breaches") or []
+    return ", ".join(f"{b['future']} ({b['shortfall_tpd']:,.0f} t/d)" for b in breaches)
+
+
+def future_words(row: dict, lang: str = "zh") -> str:
+    """A future by name with what it changes in words: 'low（年增长率 2.5 % → 1.5 %）' / 'low (growth 2.5 % → 1.5 %)'."""
+    changes = row.get(f"changes_{lang}")
+    if not changes:
+        return row["name"]
+    return f"{row['name']}（{changes}）" if lang == "zh" else f"{row['name']} ({changes})"
 
 
 def _transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> dict:
@@ -438,22 +489,28 @@ def kpi_text(kpis: dict) -> str:
     if kpis.get("futures"):
         lines += ["", f"  futures ({kpis['futures_objective']}, policy {kpis['futures_policy_scope']}; the plan's KPIs "
                   f"above are those of the central future, {kpis['central_future']}):",
-                  f"  {'future':<28} {'weight':>6} {'own optimum 万元/yr':>19} {'robust plan 万元/yr':>19}"
+                  f"  {'future':<28} {'weight':>6} {'own optimum 万元/yr':>19} {'its gap':>8} {'robust plan 万元/yr':>19}"
                   f" {'raw MSW landfilled t/d':>23}"]
         for row in kpis["futures"]:
             cost = "—" if row["robust_cost_wan_cny"] is None else format(row["robust_cost_wan_cny"], ",.0f")
-            lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f}"
+            gap = "—" if row.get("optimum_gap") is None else f"{100 * row['optimum_gap']:.2f} %"
+            lines.append(f"  {row['name']:<28} {row['weight']:>6.2f} {row['optimum_wan_cny']:>19,.0f} {gap:>8}"
                          f" {cost:>19} {row['robust_raw_msw_landfill_tpd']:>23,.0f}")
-        breaches = kpis.get("central_plan_breaches") or []
+            if row.get("changes_en"):
+                lines.append(f"    {row['changes_en']}")
+        unbounded = _vss_unbounded(kpis)
         for key, label in (("expected_cost_wan_cny", "expected cost of the robust plan"),
                            ("value_of_stochastic_solution_wan_cny", "value of the stochastic solution (VSS)"),
-                           *([("policy_premium_wan_cny", "policy premium")] if breaches else []),
+                           *([("policy_premium_wan_cny", "policy premium")] if unbounded else []),
                            ("expected_value_of_perfect_information_wan_cny", "expected value of perfect information")):
             lines.append(f"  {label:<40} {futures_figure(kpis, key):>14} 万元/yr")
-        if breaches:
-            lines.append(f"  the plan for {kpis['central_future']} breaks the policy in {breaches_text(kpis)}: VSS "
-                         "unbounded; the premium is what the robust plan costs more than it with the shortfall "
-                         "landfilled")
+        lines.append("  [low … high]: what the solves' proven gaps allow; the VSS is measured against the plan of the "
+                     "mean-value problem (expected growth and capture)")
+        if unbounded:
+            lines.append(f"  the mean-value plan breaks the policy in {breaches_text(kpis)}: VSS unbounded; the premium "
+                         "is what the robust plan costs more than it with the shortfall landfilled")
+        if kpis.get("futures_solves_above_gap"):
+            lines.append("  UNRELIABLE: solves stopped above the gap asked for: " + "; ".join(kpis["futures_solves_above_gap"]))
     if kpis.get("marginal_cost_by_vintage"):
         lines += ["", "  one more tonne at a plant, CNY/t (load-weighted; tipping fee is public budget, not system cost):",
                   f"  {'vintage':<34} {'plants':>6} {'haul':>7} {'treat':>7} {'ash':>6} {'power':>7} {'net':>7}"]

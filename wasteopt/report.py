@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.assumptions import public_text, settings_in_use
-from wasteopt.backtest import read_backtest
+from wasteopt.backtest import read_backtest, reliability_line
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
 from wasteopt.errors import PdfError
@@ -30,7 +30,8 @@ from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_f
 from wasteopt.map_context import add_context
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
-from wasteopt.scenario import Scenario
+from wasteopt.scenario import MEAN_VALUE, Scenario
+from wasteopt.status import PLAN_STATUSES
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
@@ -165,7 +166,7 @@ CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 Engl
 
 def capture_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Solved sorting runs (one row each, KPI columns) ordered by food-waste capture, shares in %."""
-    solved = runs[runs["status"].isin(["optimal", "time_limit"]) & runs["food_capture_rate"].notna()]
+    solved = runs[runs["status"].isin(PLAN_STATUSES) & runs["food_capture_rate"].notna()]
     table = solved[[c for c in CAPTURE_COLUMNS if c in solved]].astype(float).sort_values("food_capture_rate")
     table["food_capture_rate"] *= 100
     if "gap" in table:
@@ -264,6 +265,7 @@ def backtest_score_table(summary: dict) -> pd.DataFrame:
         ("实建厂到最近模型新厂 built plant → nearest new plant of the model, mean (km, straight line)",
          "" if s["mean_distance_km"] is None else f"{s['mean_distance_km']:.1f}"),
         ("拟合误差 fit error (Σ|Δt/d|/Σ built + |Δplants|/built plants)", f"{s['fit_error']:.3f}"),
+        ("求解 solve", reliability_line(summary)),
     ]
     return pd.DataFrame(rows, columns=["指标 score", "数值 value"])
 
@@ -317,6 +319,19 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
             f"{_html_table(tables['回测 backtest'])}{_html_table(tables['回测分市 backtest prefectures'])}")
 
 
+def status_sentence(kpis: dict) -> str:
+    """How the solve ended, 中文 with English: the status, the proven gap and the gap asked for."""
+    status, gap, asked = str(kpis.get("status")), kpis.get("gap"), kpis.get("rel_gap_asked")
+    proven = "–" if gap is None else f"{100 * gap:.2f} %"
+    asked = "" if asked is None else f"，设定 asked {100 * asked:.2f} %"
+    said = {"gap_reached": "达到设定的差距，这是差距内的最好方案 stopped at the gap asked for: a plan within that gap "
+                           "of the optimum",
+            "time_limit": "达到时间上限，这是找到的最好方案，未证明最优 stopped by the time limit: the best plan found, "
+                          "not proven optimal"}.get(status, "")
+    return (f"求解状态 solver status: {_both(status, STATUS_NAMES_ZH)} — 已证明的差距 proven gap {proven}{asked}"
+            + (f": {said}." if said else "."))
+
+
 def kpi_rows(kpis: dict) -> pd.DataFrame:
     rows = []
     for key, label, unit in kpi_labels(kpis):
@@ -353,7 +368,8 @@ def _base_comparison_html(tables: dict[str, pd.DataFrame], kpis: dict, base_kpis
     verdict = "" if delta is None else (
         f'<p class="{"note" if delta.within_tolerance else ""}">系统成本差异 system cost Δ {delta.absolute:+,.0f} 万元/yr '
         f'({delta.percent:+.2f} %): <b>{WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE}</b> '
-        f'(± {delta.tolerance_wan:,.0f} 万元/yr, 两次求解已证明的差距 from the two proven gaps)</p>')
+        f'(最优值之差所在区间 the optima\'s difference lies in {delta.interval_text()} 万元/yr, '
+        f'两次求解已证明的差距 from the two proven gaps)</p>')
     return (f"<h2>与基准方案比较 Compared with base run {html.escape(base_name)}</h2>{verdict}"
             f"{_html_table(tables[BASE_SHEET])}")
 
@@ -405,12 +421,37 @@ def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
 
 
 FUTURES_SHEET = "多情景 futures"
+FUTURE_SOLVES_SHEET = "各情景求解 futures alone"
 ROBUST_PLAN = "robust"
 
 
 def plan_label(plan: str) -> str:
-    """'稳健方案 robust plan', or the plan made for one future alone."""
-    return "稳健方案 robust plan" if plan == ROBUST_PLAN else f"仅为 {plan} 规划 plan for {plan} alone"
+    """'稳健方案 robust plan', the mean-value problem's plan, or the plan made for one future alone."""
+    if plan == ROBUST_PLAN:
+        return "稳健方案 robust plan"
+    if plan == MEAN_VALUE:
+        return f"{t('mean_value_plan', 'zh')} {t('mean_value_plan', 'en')}"
+    return f"仅为 {plan} 规划 plan for {plan} alone"
+
+
+def future_solves_table(kpis: dict) -> pd.DataFrame:
+    """Each future in words (中文 and English) with its weight, its own optimum, the proven gap of that solve and
+    the interval the gap allows."""
+    rows = kpis["futures"]
+
+    def interval(row: dict) -> str:
+        low, high = row.get("optimum_interval_wan_cny") or (None, None)
+        return "—" if high is None else f"{'−∞' if low is None else f'{low:,.1f}'} … {high:,.1f}"
+
+    return pd.DataFrame({
+        "情景 future": [r["name"] for r in rows],
+        "设定 changes": [" / ".join(filter(None, (r.get("changes_zh"), r.get("changes_en")))) or "—" for r in rows],
+        "权重 weight": [r["weight"] for r in rows],
+        "自身最优 own optimum (万元/yr)": [r["optimum_wan_cny"] for r in rows],
+        "已证明的差距 proven gap (%)": [None if r.get("optimum_gap") is None else round(100 * r["optimum_gap"], 2)
+                                   for r in rows],
+        "最优值所在区间 optimum lies in (万元/yr)": [interval(r) for r in rows],
+    })
 
 
 def futures_table(kpis: dict) -> pd.DataFrame:
@@ -465,20 +506,32 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
         shown = futures_figure(kpis, key, ",.1f")
         return shown if shown in ("—", "∞") else f"{shown} 万元/yr"
 
-    breaches = kpis.get("central_plan_breaches")
+    breached = kpis.get("value_of_stochastic_solution_unbounded") or kpis.get("central_plan_breaches")
     unbounded = ""
-    if breaches:
+    if breached:
         where, premium = html.escape(breaches_text(kpis)), futures_figure(kpis, "policy_premium_wan_cny")
         unbounded = f'<p>{t("vss_unbounded", "zh", breaches=where, premium=premium)}<br>' \
                     f'{t("vss_unbounded", "en", breaches=where, premium=premium)}</p>'
+    unreliable = ""
+    if kpis.get("futures_solves_above_gap"):
+        asked = "–" if kpis.get("rel_gap_asked") is None else f"{100 * kpis['rel_gap_asked']:.2f} %"
+        solves = html.escape("; ".join(kpis["futures_solves_above_gap"]))
+        unreliable = f'<p class="bad">{t("futures_unreliable", "zh", asked=asked, solves=solves)}<br>' \
+                     f'{t("futures_unreliable", "en", asked=asked, solves=solves)}</p>'
+    gaps = " ".join(f"{html.escape(label)} {100 * kpis[key]:.2f} %;" for key, label in (
+        ("robust_gap", "稳健方案 robust plan"), ("mean_value_gap", "均值问题方案 mean-value plan"))
+        if kpis.get(key) is not None)
     return (f'<h2>多情景稳健规划 One plan for several futures ({len(kpis["futures"])})</h2>'
             f'<p>目标 objective: {objective}; {scope}. 中心情景 central future: {html.escape(kpis["central_future"])}.</p>'
             f'<p>稳健方案期望年成本 expected cost of the robust plan: {wan("expected_cost_wan_cny")}; '
             f'随机解价值 value of the stochastic solution (VSS): {wan("value_of_stochastic_solution_wan_cny")}; '
-            + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breaches else '') +
+            + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breached else '') +
             f'完全信息期望价值 expected value of perfect information (EVPI): '
             f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '
-            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>{unbounded}'
+            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>'
+            f'<p class="note">{t("intervals_note", "zh")} {t("intervals_note", "en")} '
+            f'已证明的差距 proven gaps: {gaps}</p>{unbounded}{unreliable}'
+            + (_html_table(tables[FUTURE_SOLVES_SHEET]) if FUTURE_SOLVES_SHEET in tables else "") +
             '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋'
             '（按填埋费计入成本）。— : 该方案在此情景下无法运行 '
             'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so a '
@@ -633,7 +686,8 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
         **({PATH_SHEET: capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
-        **({FUTURES_SHEET: futures_table(kpis)} if kpis.get("futures") else {}),
+        **({FUTURES_SHEET: futures_table(kpis), FUTURE_SOLVES_SHEET: future_solves_table(kpis)}
+           if kpis.get("futures") else {}),
         "填埋场 landfills": landfill_table(region, flows, facilities),
         "假设 assumptions": assumption_table(scenario),
     }
@@ -644,11 +698,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
-    status_note = ("" if kpis.get("status") == "optimal" else
-                   f'<p class="bad">求解状态 solver status: {html.escape(_both(str(kpis.get("status")), STATUS_NAMES_ZH))} — '
-                   f'最优性差距 proven gap {100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案，未证明最优 '
-                   f'the best plan found, not proven optimal.'
-                   f'{_solver_message(kpis)}</p>')
+    status_note = "" if kpis.get("status") == "optimal" else f'<p class="bad">{html.escape(status_sentence(kpis))}{_solver_message(kpis)}</p>'
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
     body = f"""

@@ -25,6 +25,7 @@ import pandas as pd
 
 from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundError
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.status import current_kpis
 
 if TYPE_CHECKING:
     from wasteopt.runs import RunRegistry
@@ -208,8 +209,9 @@ class RunFolder:
         return owner.get("run_id") if owner else None
 
     def holds(self, run_id: str) -> bool:
-        """Whether the folder still holds the complete run ``run_id`` (not a later run written over it)."""
-        return self.is_complete and self.run_id in (run_id, None)
+        """Whether the folder still holds the complete run ``run_id`` (not a later run written over it). A folder
+        written outside a run (``export_plan`` without an id) or before runs were marked claims no run."""
+        return self.is_complete and self.run_id is not None and self.run_id == run_id
 
     @contextlib.contextmanager
     def writing(self, force: bool = False, run_id: str | None = None) -> Iterator[Path]:
@@ -228,8 +230,12 @@ class RunFolder:
             raise DataError(f"{self.path}: cannot read the run's {name}: {error}") from None
 
     def kpis(self) -> dict:
+        """kpis.json, its status in today's words (a run written by an older version too)."""
         self._require_complete()
-        return self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+        kpis = self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+        if kpis.get("status") != "time_limit" or "rel_gap_asked" in kpis:
+            return current_kpis(kpis)
+        return current_kpis(kpis, self.scenario_yaml() if (self.path / "scenario.yaml").is_file() else None)
 
     def scenario_yaml(self) -> str:
         self._require_complete()

@@ -20,6 +20,7 @@ import pandas as pd
 from wasteopt.errors import DataError, RunNotFoundError
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change, run_title
+from wasteopt.status import current_kpis, recorded_status
 from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
@@ -154,10 +155,14 @@ class RunRegistry:
     def get(self, run_id: str) -> RunRecord | None:
         return self._one(f"SELECT {_SELECT} FROM runs WHERE run_id = ?", (run_id,))
 
-    def latest_for_hash(self, scenario_hash: str) -> RunRecord | None:
-        """The newest run of exactly this scenario (for sweeps that resume)."""
-        return self._one(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1",
-                         (scenario_hash,))
+    def runs_for_hash(self, scenario_hash: str) -> list[RunRecord]:
+        """Every run of exactly this scenario, newest first (for reuse and sweeps that resume)."""
+        if not self.path.exists():
+            return []
+        with self._session() as db:
+            rows = db.execute(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC",
+                              (scenario_hash,)).fetchall()
+            return [_record(row) for row in rows]
 
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
@@ -171,9 +176,13 @@ _SELECT = ", ".join(_COLUMNS)
 
 
 def _record(row: tuple) -> RunRecord:
+    """A row as a record; the status words of older versions in today's (see :func:`current_kpis`)."""
     *fields, kpis_json, label, changes_json, note, base_run = row
     changes = tuple(Change(**change) for change in json.loads(changes_json))
-    return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
+    kpis = current_kpis(json.loads(kpis_json), fields[-1])
+    column = _COLUMNS.index("status")
+    fields[column] = kpis.get("status") or recorded_status(fields[column], None, None)
+    return RunRecord(*fields, kpis=kpis, label=label, changes=changes, note=note, base_run=base_run)
 
 
 def new_run_id() -> str:

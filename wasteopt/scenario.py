@@ -506,6 +506,7 @@ class PolicySettings(_Section):
         "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
 
 
+MEAN_VALUE = "mean_value"  # the plan of the futures' mean-value problem, beside the robust plan and each future's
 FUTURE_SECTIONS = ("demand", "sorting", "incinerator", "landfill", "transport", "economics", "cd", "transfer")
 
 
@@ -551,8 +552,9 @@ class UncertaintySettings(_Section):
         names = [f.name for f in self.futures]
         if len(set(names)) != len(names):
             raise ValueError(f"futures: names must differ ({', '.join(names)})")
-        if "robust" in names:
-            raise ValueError("futures: 'robust' names the plan for all futures; call the future otherwise")
+        for reserved, meaning in (("robust", "the plan for all futures"), (MEAN_VALUE, "the mean-value problem's plan")):
+            if reserved in names:
+                raise ValueError(f"futures: '{reserved}' names {meaning}; call the future otherwise")
         return self
 
 
@@ -660,6 +662,39 @@ class Scenario(_Section):
         data["uncertainty"] = None
         data = _deep_merge(data, self.uncertainty.futures[i].changes.as_dict())
         return Scenario.model_validate(data)
+
+    def mean_value_changes(self) -> dict[str, Any]:
+        """The changes of the futures' mean-value problem (Birge & Louveaux): every number a future changes at its
+        weighted mean over the futures (the scenario's own value where a future leaves it alone; a count rounded);
+        a setting that is not a number takes the heaviest future's value."""
+        futures = self.uncertainty.futures
+        base = self.model_dump(mode="python")
+        merged = [_deep_merge(base, f.changes.as_dict()) for f in futures]
+        heaviest = max(range(len(futures)), key=lambda i: (futures[i].weight, -i))
+
+        def mean(changes: dict, path: tuple[str, ...]) -> dict:
+            out = {}
+            for key, value in changes.items():
+                if isinstance(value, dict):
+                    out[key] = mean(value, (*path, key))
+                    continue
+                values = [_at(m, (*path, key)) for m in merged]
+                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+                expected = sum(f.weight * v for f, v in zip(futures, values)) if numbers else values[heaviest]
+                out[key] = round(expected) if numbers and all(isinstance(v, int) for v in values) else expected
+            return out
+
+        keys: dict = {}
+        for future in futures:
+            keys = _deep_merge(keys, future.changes.as_dict())
+        return mean(keys, ())
+
+    def mean_value_scenario(self) -> "Scenario":
+        """The single scenario of the futures' expected parameters (:meth:`mean_value_changes`), no uncertainty:
+        the plan the value of the stochastic solution is measured against."""
+        data = self.model_dump(mode="python")
+        data["uncertainty"] = None
+        return Scenario.model_validate(_deep_merge(data, self.mean_value_changes()))
 
     def path(self, relative: str) -> Path:
         """A scenario file path resolved against the project or config folder."""
@@ -816,6 +851,12 @@ def parse_yaml(text: str, source: str = "") -> tuple[dict, dict[tuple, str]]:
     if not isinstance(data, dict):
         raise ScenarioError(f"{where}a scenario must be a mapping of keys, not {type(data).__name__}")
     return data, lines
+
+
+def _at(data: dict, path: tuple[str, ...]):
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def _deep_merge(base: dict, override: dict) -> dict:

@@ -111,9 +111,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_changes": ("无（与配置相同）", "none (as the config)"),
     "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
-    "status_optimal": ("最优", "optimal"),
-    "status_time_limit": ("未证明最优（达到时间上限或设定的差距；显示已证明的差距）",
-                          "not proven optimal (time limit or the requested gap reached; proven gap shown)"),
+    "status_optimal": ("最优（已证明差距 ≤ 0.01 %）", "optimal (proven gap ≤ 0.01 %)"),
+    "status_gap_reached": ("达到设定的差距 {asked}（已证明）", "stopped at the gap asked for, {asked} (proven)"),
+    "status_time_limit": ("达到时间上限：未证明最优的最好方案（显示已证明的差距）",
+                          "time limit reached: the best plan found, not proven optimal (proven gap shown)"),
+    "status_no_plan": ("时间上限内未找到方案（也未证明不可行）", "no plan within the time limit (none proven impossible)"),
+    "status_infeasible": ("不可行（已证明）", "infeasible (proven)"),
+    "status_error": ("求解出错", "solver error"),
     "status_stopped": ("已停止（保留最好方案，显示已证明的差距）", "stopped (best plan kept; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
@@ -203,12 +207,25 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Each plan's plants fixed, its flows chosen again in every future; the landfill cap is not "
                      "enforced, so a capacity shortfall shows as raw MSW landfilled (costed at the gate fee). \"—\": the "
                      "plan cannot operate there (e.g. new plants below their minimum load). Central future: {central}."),
-    "vss_unbounded": ("中心情景方案在 {breaches} 超出原生垃圾填埋上限，不满足每种情景的政策，VSS 无界 (∞)。政策溢价：稳健方案"
-                      "比中心情景方案（缺口按填埋费计）每年多花 {premium} 万元，使每种情景都不填埋原生垃圾。",
-                      "The central plan lands raw MSW above the cap in {breaches}: it breaks the policy that must hold "
+    "vss_unbounded": ("均值问题方案在 {breaches} 超出原生垃圾填埋上限，不满足每种情景的政策，VSS 无界 (∞)。政策溢价：稳健方案"
+                      "比均值问题方案（缺口按填埋费计）每年多花 {premium} 万元，使每种情景都不填埋原生垃圾。",
+                      "The mean-value plan lands raw MSW above the cap in {breaches}: it breaks the policy that must hold "
                       "in every future, so the VSS is unbounded (∞). Policy premium: the robust plan costs {premium} "
-                      "万元/yr more than the central plan with its shortfall landfilled at the gate fee, and keeps raw "
+                      "万元/yr more than the mean-value plan with its shortfall landfilled at the gate fee, and keeps raw "
                       "MSW out of landfill in every future."),
+    "mean_value_plan": ("均值问题方案（期望增长与分类）", "mean-value plan (expected growth and capture)"),
+    "intervals_note": ("方括号内为各次求解已证明的差距所允许的区间。VSS 以均值问题（各情景参数的加权平均：期望增长与分类）"
+                       "的方案为基准（Birge & Louveaux）。",
+                       "In brackets: the interval the solves' proven gaps allow. The VSS is measured against the plan of "
+                       "the mean-value problem (the futures' weighted mean: expected growth and capture; Birge & "
+                       "Louveaux)."),
+    "futures_unreliable": ("以下求解停在设定差距 {asked} 之上，上述数字不可靠（区间已放宽）：{solves}",
+                           "These solves stopped above the gap asked for ({asked}), so the figures above are unreliable "
+                           "(their intervals widen): {solves}"),
+    "col_changes": ("情景设定（相对基准情景）", "what the future changes"),
+    "col_optimum": ("自身最优年成本 (万元/年)", "own optimum (万元/yr)"),
+    "col_gap": ("已证明的差距", "proven gap"),
+    "col_interval": ("自身最优所在区间 (万元/年)", "own optimum lies in (万元/yr)"),
     "policy_premium": ("政策溢价 (万元/年)", "policy premium (万元/yr)"),
     "routes_intro": ("从已保存方案出发，规划一个县的农村生活垃圾收运路线：8 t 压缩车从县城出发，到各村收集点收运，"
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
@@ -360,7 +377,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "cd_fill": ("填充率", "fill"),
 }
 
-STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
+STATUS_NAMES_ZH = {"optimal": "最优", "gap_reached": "达到设定差距", "time_limit": "达到时间上限（未证明最优）",
+                   "no_plan": "限时内未找到方案", "infeasible": "不可行", "error": "求解出错"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",

@@ -14,7 +14,7 @@ from wasteopt.assumptions import GROUPS, key_label
 
 HEADLINES = {
     "ScenarioError": "情景设置有误", "DataError": "数据文件有误", "InfeasibleError": "情景不可行",
-    "RunExistsError": "运行文件夹已存在",
+    "RunExistsError": "运行文件夹已存在", "NoPlanError": "时间上限内未找到方案（也未证明不可行）",
 }
 DEFAULT_HEADLINE = "输入有误"
 

@@ -43,7 +43,7 @@ def register(commands, bench_commands) -> None:
 
 
 def run_backtest_command(args) -> int:
-    from wasteopt.backtest import run_backtest, score_lines, write_backtest
+    from wasteopt.backtest import reliability_line, run_backtest, score_lines, write_backtest
     from wasteopt.export import write_plan_files
     from wasteopt.kpi import compute_kpis
     from wasteopt.run_folder import RunFolder
@@ -71,6 +71,7 @@ def run_backtest_command(args) -> int:
     print(f"\n{args.baseline_year}→{args.year}, capacity target {backtest.capacity_target_tpd:,.0f} t/d; "
           f"status {backtest.plan.status}, gap {100 * (backtest.plan.gap or 0):.2f} %")
     print("\n".join(score_lines(backtest.scores)))
+    print(reliability_line(backtest.summary()))
     print(f"\nwritten to {args.out}/ (backtest.json, backtest_prefectures.csv, backtest_built_plants.csv, the plan"
           f"{'' if args.no_report else ', report.html'})")
     return 0

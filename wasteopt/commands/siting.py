@@ -70,8 +70,10 @@ def run_solve(args) -> int:
     plan, files, record = outcome.plan, outcome.files, outcome.record
     print(kpi_text(outcome.kpis))
     if plan.status != "optimal":
-        print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
-              f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
+        gaps = f"proven gap {100 * (plan.gap or 0):.3f} % (asked for {100 * (plan.rel_gap or 0):.3f} %)"
+        said = {"gap_reached": f"stopped at the gap asked for, {gaps}",
+                "time_limit": f"stopped by the time limit with the best plan found, {gaps}"}
+        print(f"\nNOTE: status '{plan.status}': {said.get(plan.status, gaps)}.")
         if plan.message:
             print(f"solver: {plan.message}")
     print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
@@ -159,7 +161,7 @@ def run_compare(args) -> int:
         if (delta := cost_delta(kpis_by_run[base], kpis_by_run[run])) is not None:
             verdict = WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE
             print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
-                  f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
+                  f"(the optima's difference lies in {delta.interval_text()} 万元/yr, from the two proven gaps)")
     if args.out:
         write_csv(args.out, delta_and_goals_frame(kpis_by_run, base))
         print(f"\ntable written to {args.out}")

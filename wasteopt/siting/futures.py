@@ -151,6 +151,7 @@ class Outcome:
     raw_landfill_tpd: float | None
     shortfall_tpd: float | None
     status: str
+    gap: float | None = None  # the evaluation's proven gap
 
 
 class Evaluator:
@@ -184,7 +185,8 @@ class Evaluator:
         tech = flows["destination"].map(self.problem.sites["technology"])
         raw = [stream in techs[t].gated_streams and techs[t].stoppable for t, stream in zip(tech, flows["stream"])]
         landfill = float(flows.loc[np.asarray(raw, bool), "tonnes_per_day"].sum())  # gated streams, e.g. raw MSW
-        return Outcome(result.objective - SHORTFALL_PENALTY * shortfall, landfill, shortfall, str(result.status))
+        return Outcome(result.objective - SHORTFALL_PENALTY * shortfall, landfill, shortfall, str(result.status),
+                       result.gap)
 
 
 def _capped_arcs(problem: SitingProblem, block: YearBlock, cap: FlowCap) -> np.ndarray:

@@ -20,7 +20,8 @@ from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
 from wasteopt.plan import FuturesAssessment, SitingPlan
 from wasteopt.region import Region, load_region
-from wasteopt.scenario import Scenario
+from wasteopt.scenario import MEAN_VALUE, Scenario
+from wasteopt.scenario_changes import changes_text, scenario_changes
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
 from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,
@@ -176,7 +177,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
                               max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
         raise InfeasibleError(infeasible_message(explanation), explanation)
     raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
-    return assemble_plan(scenario, region, problem, solution)
+    return assemble_plan(scenario, region, problem, solution, rel_gap=rel_gap)
 
 
 def scenario_search(scenario: Scenario) -> LocalSearch | None:
@@ -231,7 +232,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
             f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
         raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
     raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
-    plan = assemble_plan(scenario, region, last, phased.solutions[-1])
+    plan = assemble_plan(scenario, region, last, phased.solutions[-1], rel_gap=rel_gap)
     facilities = plan.facilities.join(phased.schedule)
     return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
 
@@ -254,13 +255,18 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
     scenarios = [scenario.future_scenario(i) for i in range(len(futures))]
     regions = [load_region(s) for s in scenarios]
     problems = [build_problem(s, r) for s, r in zip(scenarios, regions)]
+    mean_value = scenario.mean_value_scenario()
+    mean_value_problem = build_problem(mean_value, load_region(mean_value))
+    base = scenario.with_changes({"uncertainty": None})
+    words = {lang: [changes_text(scenario_changes(base, s), lang) for s in scenarios] for lang in ("zh", "en")}
     for problem, region in zip(problems, regions):
         raise_if_unreachable(problem, prepare_arcs(problem), region.demand[["name_zh", "name_en"]],
                              scenario.network.max_haul_km)
     try:
         solved = solve_futures_problems(problems, names, weights, objective=uncertainty.objective,
                                         policy_scope=uncertainty.policy_scope, backend=backend, time_limit=time_limit,
-                                        rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario))
+                                        rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario),
+                                        mean_value=mean_value_problem)
     except FutureInfeasibleError as error:
         i, name = error.future, names[error.future]
         explanation = explain(problems[i], regions[i].demand[["name_zh", "name_en"]], backend=backend,
@@ -268,9 +274,13 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
                               search=scenario_search(scenario))
         raise InfeasibleError(f"future '{name}' alone is infeasible: {infeasible_message(explanation)}",
                               explanation) from None
-    central = names.index(solved.assessment.central)
-    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central])
-    return dataclasses.replace(plan, scenario=scenario, futures=solved.assessment)
+    assessment = solved.assessment
+    assessment = dataclasses.replace(assessment, futures=assessment.futures.assign(changes_zh=words["zh"],
+                                                                                   changes_en=words["en"]))
+    central = names.index(assessment.central)
+    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central],
+                         rel_gap=rel_gap)
+    return dataclasses.replace(plan, scenario=scenario, futures=assessment)
 
 
 class FutureInfeasibleError(InfeasibleError):
@@ -293,22 +303,29 @@ class FuturesSolve:
 def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[str], weights: Sequence[float], *,
                            objective: str = "expected", policy_scope: str = "every_future", backend: str = "highs",
                            time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
-                           search: LocalSearch | None = LocalSearch()) -> FuturesSolve:
-    """One plan for the futures ``problems``: each solved alone (its optimum and plan), then the linked model
+                           search: LocalSearch | None = LocalSearch(),
+                           mean_value: SitingProblem | None = None) -> FuturesSolve:
+    """One plan for the futures ``problems``: each solved alone (its optimum and plan), and the ``mean_value``
+    problem (the futures' expected parameters) if given, all to ``rel_gap``; then the linked model
     (``futures.build_futures_milp``) started from the central (heaviest) future's plan, then every plan priced
     in every future with its plants fixed. Raises InfeasibleError naming the future that has no plan alone."""
     began = time.perf_counter()
     central = max(range(len(names)), key=lambda i: (weights[i], -i))
+    share = ALONE_SHARE * time_limit / (len(names) + (mean_value is not None))
     alone, decisions = [], []
     for i, (name, problem) in enumerate(zip(names, problems)):
-        solution, idx = _solve_indexed(problem, backend=backend, time_limit=ALONE_SHARE * time_limit / len(names),
-                                       rel_gap=rel_gap, threads=threads, search=search)
+        solution, idx = _solve_indexed(problem, backend=backend, time_limit=share, rel_gap=rel_gap, threads=threads,
+                                       search=search)
         if solution.result.status == MilpStatus.INFEASIBLE:
             raise FutureInfeasibleError(f"future '{name}' alone is infeasible", i)
         raise_unless_plan(solution.result, time_limit, f"raise solver.time_limit_s (future '{name}')")
         alone.append(solution)
         decisions.append(plant_decisions(idx, solution.result.x))
     optima = [s.result.objective for s in alone]
+    reference = None
+    if mean_value is not None:
+        reference, reference_idx = _solve_indexed(mean_value, backend=backend, time_limit=share, rel_gap=rel_gap,
+                                                  threads=threads, search=search)
     linked = build_futures_milp(problems, weights, objective=objective, optima=optima, policy_scope=policy_scope)
     start, started_from = None, ""
     if backend == "highs":
@@ -323,6 +340,8 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
     raise_unless_plan(result, time_limit, "raise solver.time_limit_s or use fewer futures")
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + started_from)
     plans = {"robust": plant_decisions(linked.blocks[0].index, result.x)} | dict(zip(names, decisions))
+    if reference is not None and reference.result.has_solution:
+        plans[MEAN_VALUE] = plant_decisions(reference_idx, reference.result.x)
     outcomes = []
     for name, problem in zip(names, problems):
         evaluator = Evaluator(problem)
@@ -333,10 +352,14 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
                              "raw_msw_landfill_tpd": np.nan if outcome.raw_landfill_tpd is None
                              else outcome.raw_landfill_tpd,
                              "shortfall_tpd": np.nan if outcome.shortfall_tpd is None else outcome.shortfall_tpd,
-                             "status": outcome.status})
+                             "status": outcome.status, "gap": np.nan if outcome.gap is None else outcome.gap})
     table = pd.DataFrame({"name": list(names), "weight": list(weights), "optimum_cny": optima,
-                          "optimum_gap": [s.result.gap for s in alone]})
-    assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes))
+                          "optimum_gap": [np.nan if s.result.gap is None else s.result.gap for s in alone]})
+    bound = result.best_bound if objective == "expected" else None
+    assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes),
+                                   reference=MEAN_VALUE if MEAN_VALUE in plans else None,
+                                   reference_gap=None if reference is None else reference.result.gap,
+                                   robust_gap=result.gap, robust_bound_cny=bound, rel_gap=rel_gap)
     return FuturesSolve(result, tuple(read_futures_solution(linked, result)), assessment)
 
 
@@ -361,8 +384,10 @@ def _budget(scenario: Scenario) -> float | None:
 
 # ----------------------------------------------------------------------------- the plan
 
-def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
-    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served."""
+def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution, *,
+                  rel_gap: float | None = None) -> SitingPlan:
+    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served;
+    ``rel_gap`` the gap its solve was asked to stop at."""
     result = solution.result
     sites = problem.sites
     table = solution.sites.join(sites[["name_zh", "name_en", "adcode", "lon", "lat", "kind"]])
@@ -404,4 +429,4 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     return SitingPlan(scenario=scenario, region=region, status=str(result.status), objective=result.objective,
                       best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
                       backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
-                      demand=demand, message=result.message)
+                      demand=demand, message=result.message, rel_gap=rel_gap)

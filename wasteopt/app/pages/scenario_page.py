@@ -17,7 +17,7 @@ from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario_changes import changes_text, scenario_changes
-from wasteopt.ui_text import t, unit
+from wasteopt.ui_text import TEXT, t, unit
 
 L = lang()
 st.title(t("page_scenario", L))
@@ -242,8 +242,9 @@ if outcome:
         remember_run(record)
         kpis = record.kpis
         stopped = "interrupt" in (kpis.get("solver_message") or "").lower()  # the planner pressed Stop
-        status = t("status_optimal", L) if kpis["status"] == "optimal" else t("status_stopped", L) if stopped else (
-            t("status_time_limit", L) if kpis["status"] == "time_limit" else kpis["status"])
+        asked = "–" if kpis.get("rel_gap_asked") is None else f"{100 * kpis['rel_gap_asked']:.2f} %"
+        status = t("status_stopped", L) if stopped and kpis["status"] == "time_limit" else (
+            t(f"status_{kpis['status']}", L, asked=asked) if f"status_{kpis['status']}" in TEXT else kpis["status"])
         gap = "–" if kpis["gap"] is None else f"{100 * kpis['gap']:.2f} %"
         if outcome["reused"]:
             st.info(t("from_cache", L, run_id=record.run_id))
