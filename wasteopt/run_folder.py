@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Iterator
 import pandas as pd
 
 from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundError
+from wasteopt.kpi import kpis_problems
+from wasteopt.region import read_number_table, read_plan_facilities
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.userfiles import MAX_GEODATA_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES, checked_file, read_capped, shown
 
 if TYPE_CHECKING:
     from wasteopt.runs import RunRegistry
@@ -32,13 +35,17 @@ if TYPE_CHECKING:
 RUN_MARKER = "kpis.json"  # the plan's KPIs; a run folder without it is not a finished run
 OWNER_MARKER = ".wasteopt"  # {"kind": "run" | "routes", "run_id": ...}: this tool wrote the folder
 _TEMP, _OLD, _LOCK = ".wasteopt-tmp-", ".wasteopt-old-", ".wasteopt-lock"
-_HOLDS = {"run": "a run", "routes": "routes"}  # kind → how a message names it
+_HOLDS = {"run": "a run", "routes": "routes", "sweep": "a sweep"}  # kind → how a message names it
+
+
+MAX_MARKER_BYTES = 10_000  # {"kind": …, "run_id": …}
 
 
 def _owner(folder: Path) -> dict | None:
+    """The marker's content; None when there is none or it is not a small JSON object in a regular file."""
     try:
-        data = json.loads((folder / OWNER_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_capped(folder / OWNER_MARKER, MAX_MARKER_BYTES))
+    except (DataError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -53,8 +60,18 @@ def _fsync_tree(folder: Path) -> None:
                 os.close(fd)
 
 
+def _plain_name(path: str | Path, option: str) -> None:
+    """Refuse an output name with a control character (a newline or tab pasted in, an escape sequence)."""
+    text = os.fspath(path)
+    if not str(text).isprintable():
+        raise OutputError(f"{option} {shown(text)}: the name contains a control character (newline, tab, escape "
+                          "or NUL); choose a plain name")
+
+
 def _target(path: str | Path) -> Path:
-    """The absolute folder ``path`` names; the file system root and files are refused."""
+    """The absolute folder ``path`` names; the file system root, files and names with control characters are
+    refused."""
+    _plain_name(path, "--out")
     try:
         target = Path(os.path.abspath(Path(path).expanduser()))
         if target.is_symlink():
@@ -91,6 +108,42 @@ def check_output_folder(path: str | Path, kind: str, force: bool) -> Path:
                           f"not {_HOLDS[kind]}; choose another folder")
     if not force:
         raise RunExistsError(f"{path} already holds {_HOLDS[kind]}; pass --force to replace it, or choose another --out")
+    return target
+
+
+def check_output_file(path: str | Path, force: bool, *, option: str = "--out", example: str = "out.csv",
+                      inputs: tuple = ()) -> Path:
+    """The one guard for a single output file (``compare --out``, ``network build/circuity --out``): a new file, or
+    with ``force`` an existing regular file; never a folder, a special file, the root or one of ``inputs``."""
+    _plain_name(path, option)
+    try:
+        target = Path(os.path.abspath(Path(path).expanduser()))
+        same = any(os.path.exists(source) and os.path.samefile(target, source) for source in inputs) \
+            if target.exists() else False
+    except (OSError, ValueError) as error:
+        raise OutputError(f"{option} {shown(path)}: cannot use this path ({getattr(error, 'strerror', None) or error})"
+                          ) from None
+    if target.is_dir() or target.parent == target:
+        raise OutputError(f"{option} {shown(path)}: is a folder; give a file name, e.g. {example}")
+    if target.exists() and not target.is_file():
+        raise OutputError(f"{option} {shown(path)}: is not a regular file; give a file name, e.g. {example}")
+    if same:
+        raise OutputError(f"{option} {shown(path)}: is one of this command's input files; choose another file")
+    if target.exists() and not force:
+        raise RunExistsError(f"{shown(path)} exists; pass --force to overwrite it, or choose another {option}")
+    return target
+
+
+def claim_output_folder(path: str | Path, kind: str) -> Path:
+    """A folder that collects ``kind`` output over several calls (a sweep resumes into its folder): new, empty
+    or already marked as wasteopt's ``kind``; marked on first use. Anything else is refused."""
+    target = check_output_folder(path, kind, force=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if _owner(target) is None:
+            (target / OWNER_MARKER).write_text(json.dumps({"kind": kind, "run_id": None}) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise OutputError(f"{shown(path)}: cannot create the output folder ({error.strerror})") from None
     return target
 
 
@@ -163,9 +216,16 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
         staging.mkdir()
         try:
             yield staging
-            (staging / OWNER_MARKER).write_text(json.dumps({"kind": kind, "run_id": run_id}) + "\n", encoding="utf-8")
-            _fsync_tree(staging)
-            _swap_in(staging, target)
+            try:
+                (staging / OWNER_MARKER).write_text(json.dumps({"kind": kind, "run_id": run_id}) + "\n",
+                                                    encoding="utf-8")
+                _fsync_tree(staging)
+                _swap_in(staging, target)
+            except OSError as error:
+                raise OutputError(f"{shown(target)}: cannot write the folder ({error.strerror or error}); what was "
+                                  "there before is unchanged") from None
+        except OutputError as error:  # a file that could not be written: named as the user will look for it
+            raise OutputError(str(error).replace(shown(staging), shown(target))) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -219,19 +279,30 @@ class RunFolder:
         if not self.is_complete:
             raise DataError(f"{self.path} is not a finished run folder (no {RUN_MARKER})")
 
-    def _read(self, name: str, read):
+    def _text(self, name: str, max_bytes: int) -> str:
+        """A run file's text, read like any user file: a regular file, at most ``max_bytes``, UTF-8."""
+        data = read_capped(self.path / name, max_bytes, f"run's {name}")
         try:
-            return read(self.path / name)
-        except (OSError, ValueError, KeyError) as error:
-            raise DataError(f"{self.path}: cannot read the run's {name}: {error}") from None
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DataError(f"{shown(self.path / name)}: the run's {name} is not UTF-8 text (byte {error.start})") from None
 
     def kpis(self) -> dict:
+        """kpis.json, checked to be what the report, compare and the app read (:func:`kpis_problems`)."""
         self._require_complete()
-        return self._read(RUN_MARKER, lambda path: json.loads(path.read_text(encoding="utf-8")))
+        try:
+            kpis = json.loads(self._text(RUN_MARKER, MAX_TABLE_BYTES))
+        except ValueError as error:
+            raise DataError(f"{shown(self.kpis_file)}: not valid JSON ({error})") from None
+        problems = kpis_problems(kpis)
+        if problems:
+            raise DataError(f"{shown(self.kpis_file)}: {len(problems)} problem(s): {'; '.join(problems[:10])}"
+                            + ("; …" if len(problems) > 10 else ""))
+        return kpis
 
     def scenario_yaml(self) -> str:
         self._require_complete()
-        return self._read("scenario.yaml", lambda path: path.read_text(encoding="utf-8"))
+        return self._text("scenario.yaml", MAX_YAML_BYTES)
 
     def scenario(self) -> Scenario:
         """The run's scenario, its relative data paths resolved against the current or the project folder."""
@@ -243,22 +314,39 @@ class RunFolder:
         raise DataError(f"{self.path}: seeds folder {scenario.region.seeds!r} of the run's scenario not found")
 
     def facilities(self) -> pd.DataFrame:
-        """Facilities indexed by site_id."""
-        return self._read("facilities.csv", lambda path: pd.read_csv(
-            path, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str}, index_col="site_id"))
+        """Facilities indexed by site_id, checked as ``policy.fixed_plants_file`` is (:func:`read_plan_facilities`)."""
+        return read_plan_facilities(self.facilities_file, required=FACILITY_COLUMNS)
 
     def flows(self) -> pd.DataFrame:
-        return self._read("flows.csv", lambda path: pd.read_csv(path, dtype={"origin": str, "destination": str}))
+        return read_number_table(self.path / "flows.csv", required=FLOW_COLUMNS, text=FLOW_TEXT_COLUMNS,
+                                 allow_empty=True)
 
     def demand(self) -> pd.DataFrame:
         """Demand per county indexed by node_id, with the destination that serves it."""
-        return self._read("demand.csv", lambda path: pd.read_csv(
-            path, dtype={"node_id": str, "prefecture_adcode": str, "served_by": str}, index_col="node_id"))
+        return read_number_table(self.path / "demand.csv", required=DEMAND_COLUMNS, text=DEMAND_TEXT_COLUMNS,
+                                 id_column="node_id", allow_empty=True)
 
     def layers(self) -> dict:
         """The plants, demand and flows layers of plan.gpkg (EPSG:4326 GeoDataFrames)."""
         self._require_complete()
-        return self._read(self.plan_file.name, _read_layers)
+        path = checked_file(self.plan_file, MAX_GEODATA_BYTES, "run's plan.gpkg")
+        try:
+            return _read_layers(path)
+        except (OSError, ValueError, KeyError) as error:  # pyogrio's errors are OSError / ValueError subclasses
+            raise DataError(f"{shown(path)}: cannot read the run's plan.gpkg: {error}") from None
+
+
+# The columns of a run's tables the report, the app, routing and warm starts read.
+FACILITY_COLUMNS = ("name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "module_size_tpd",
+                    "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation", "prefecture_adcode", "lon", "lat")
+FLOW_TEXT_COLUMNS = ("origin", "origin_name_zh", "destination", "destination_name_zh", "destination_technology",
+                     "stream")
+FLOW_COLUMNS = (*FLOW_TEXT_COLUMNS, "tonnes_per_day", "km", "origin_lon", "origin_lat", "destination_lon",
+                "destination_lat")
+DEMAND_TEXT_COLUMNS = ("node_id", "name_zh", "name_en", "prefecture_adcode", "prefecture_zh", "prefecture_en", "kind",
+                       "served_by", "served_by_name_zh")
+DEMAND_COLUMNS = ("node_id", "prefecture_adcode", "prefecture_zh", "prefecture_en", "msw_tpd", "served_by", "lon",
+                  "lat")
 
 
 @dataclass(frozen=True)
