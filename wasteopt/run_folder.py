@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import io
 import json
 import os
 import shutil
@@ -27,7 +28,8 @@ from wasteopt.errors import DataError, OutputError, RunExistsError, RunNotFoundE
 from wasteopt.kpi import kpis_problems
 from wasteopt.region import read_number_table, read_plan_facilities
 from wasteopt.scenario import Scenario, scenario_from_yaml_text
-from wasteopt.userfiles import MAX_GEODATA_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES, checked_file, read_capped, shown
+from wasteopt.userfiles import (MAX_GEODATA_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES, checked_file, printable,
+                                read_capped, shown)
 
 if TYPE_CHECKING:
     from wasteopt.runs import RunRegistry
@@ -118,18 +120,18 @@ def check_output_file(path: str | Path, force: bool, *, option: str = "--out", e
     _plain_name(path, option)
     try:
         target = Path(os.path.abspath(Path(path).expanduser()))
-        same = any(os.path.exists(source) and os.path.samefile(target, source) for source in inputs) \
-            if target.exists() else False
+        exists, is_dir, is_file = target.exists(), target.is_dir(), target.is_file()
+        same = exists and any(os.path.exists(source) and os.path.samefile(target, source) for source in inputs)
     except (OSError, ValueError) as error:
         raise OutputError(f"{option} {shown(path)}: cannot use this path ({getattr(error, 'strerror', None) or error})"
                           ) from None
-    if target.is_dir() or target.parent == target:
+    if is_dir or target.parent == target:
         raise OutputError(f"{option} {shown(path)}: is a folder; give a file name, e.g. {example}")
-    if target.exists() and not target.is_file():
+    if exists and not is_file:
         raise OutputError(f"{option} {shown(path)}: is not a regular file; give a file name, e.g. {example}")
     if same:
         raise OutputError(f"{option} {shown(path)}: is one of this command's input files; choose another file")
-    if target.exists() and not force:
+    if exists and not force:
         raise RunExistsError(f"{shown(path)} exists; pass --force to overwrite it, or choose another {option}")
     return target
 
@@ -347,6 +349,30 @@ DEMAND_TEXT_COLUMNS = ("node_id", "name_zh", "name_en", "prefecture_adcode", "pr
                        "served_by", "served_by_name_zh")
 DEMAND_COLUMNS = ("node_id", "prefecture_adcode", "prefecture_zh", "prefecture_en", "msw_tpd", "served_by", "lon",
                   "lat")
+
+
+def read_run_json(path: Path) -> dict | None:
+    """A JSON object a run folder may hold (goal_cost.json, backtest.json), read like any user file; None when
+    the folder has no such entry, one DataError when it is not a small regular file holding a JSON object."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        data = json.loads(read_capped(path, MAX_TABLE_BYTES, f"run's {path.name}"))
+    except ValueError as error:  # not UTF-8 or not JSON
+        raise DataError(f"{shown(path)}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{shown(path)}: not a JSON object but a {type(data).__name__}")
+    return data
+
+
+def read_run_csv(path: Path, dtype: dict) -> pd.DataFrame:
+    """A further table of a run folder (the backtest's), read like any user file: a regular file within the
+    table cap, UTF-8; columns typed by pandas, ``dtype`` as given."""
+    data = read_capped(path, MAX_TABLE_BYTES, f"run's {path.name}")
+    try:
+        return pd.read_csv(io.BytesIO(data), dtype=dtype, encoding="utf-8")
+    except (ValueError, pd.errors.ParserError) as error:  # UnicodeDecodeError and EmptyDataError are ValueErrors
+        raise DataError(f"{shown(path)}: cannot read the run's {path.name}: {printable(error)[:200]}") from None
 
 
 @dataclass(frozen=True)
