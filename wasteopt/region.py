@@ -221,8 +221,8 @@ FACILITY_TEXT_COLUMNS = ("site_id", "name_zh", "name_en", "technology", "status"
 
 def read_plan_facilities(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     """A plan's facilities table indexed by site_id (see :func:`read_number_table`); site ids unique, module
-    counts whole and ≥ 0, ``required`` columns besides site_id and new_modules."""
-    return read_number_table(path, required=("site_id", "new_modules", *required), text=FACILITY_TEXT_COLUMNS,
+    counts (new_modules) whole and ≥ 0, ``required`` columns besides site_id (what the caller reads)."""
+    return read_number_table(path, required=("site_id", *required), text=FACILITY_TEXT_COLUMNS,
                              id_column="site_id", integer=("new_modules",))
 
 

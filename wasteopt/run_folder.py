@@ -232,6 +232,20 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
             shutil.rmtree(staging, ignore_errors=True)
 
 
+# The columns of a run's tables the report, the app, routing and warm starts read.
+FACILITY_COLUMNS = ("new_modules", "name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "module_size_tpd",
+                    "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation", "prefecture_adcode", "lon", "lat")
+WARM_START_COLUMNS = ("new_modules", "module_size_tpd")  # and status, when the base stopped landfills
+FLOW_TEXT_COLUMNS = ("origin", "origin_name_zh", "destination", "destination_name_zh", "destination_technology",
+                     "stream")
+FLOW_COLUMNS = (*FLOW_TEXT_COLUMNS, "tonnes_per_day", "km", "origin_lon", "origin_lat", "destination_lon",
+                "destination_lat")
+DEMAND_TEXT_COLUMNS = ("node_id", "name_zh", "name_en", "prefecture_adcode", "prefecture_zh", "prefecture_en", "kind",
+                       "served_by", "served_by_name_zh")
+DEMAND_COLUMNS = ("node_id", "prefecture_adcode", "prefecture_zh", "prefecture_en", "msw_tpd", "served_by", "lon",
+                  "lat")
+
+
 class RunFolder:
     """The folder of one solved plan: plan.gpkg, GeoJSON layers, facilities/flows/demand CSVs, plan.xlsx,
     scenario.yaml, kpis.json (and capacity_path.csv, report.*, routes/ when written)."""
@@ -315,12 +329,13 @@ class RunFolder:
                 return scenario
         raise DataError(f"{self.path}: seeds folder {scenario.region.seeds!r} of the run's scenario not found")
 
-    def facilities(self) -> pd.DataFrame:
-        """Facilities indexed by site_id, checked as ``policy.fixed_plants_file`` is (:func:`read_plan_facilities`)."""
-        return read_plan_facilities(self.facilities_file, required=FACILITY_COLUMNS)
+    def facilities(self, required: tuple[str, ...] = FACILITY_COLUMNS) -> pd.DataFrame:
+        """Facilities indexed by site_id, checked as ``policy.fixed_plants_file`` is (:func:`read_plan_facilities`);
+        ``required``: the columns the caller reads (routing reads a hand-made plan's few)."""
+        return read_plan_facilities(self.facilities_file, required=required)
 
-    def flows(self) -> pd.DataFrame:
-        return read_number_table(self.path / "flows.csv", required=FLOW_COLUMNS, text=FLOW_TEXT_COLUMNS,
+    def flows(self, required: tuple[str, ...] = FLOW_COLUMNS) -> pd.DataFrame:
+        return read_number_table(self.path / "flows.csv", required=required, text=FLOW_TEXT_COLUMNS,
                                  allow_empty=True)
 
     def demand(self) -> pd.DataFrame:
@@ -336,19 +351,6 @@ class RunFolder:
             return _read_layers(path)
         except (OSError, ValueError, KeyError) as error:  # pyogrio's errors are OSError / ValueError subclasses
             raise DataError(f"{shown(path)}: cannot read the run's plan.gpkg: {error}") from None
-
-
-# The columns of a run's tables the report, the app, routing and warm starts read.
-FACILITY_COLUMNS = ("name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "module_size_tpd",
-                    "capacity_tpd", "throughput_tpd", "raw_msw_tpd", "utilisation", "prefecture_adcode", "lon", "lat")
-FLOW_TEXT_COLUMNS = ("origin", "origin_name_zh", "destination", "destination_name_zh", "destination_technology",
-                     "stream")
-FLOW_COLUMNS = (*FLOW_TEXT_COLUMNS, "tonnes_per_day", "km", "origin_lon", "origin_lat", "destination_lon",
-                "destination_lat")
-DEMAND_TEXT_COLUMNS = ("node_id", "name_zh", "name_en", "prefecture_adcode", "prefecture_zh", "prefecture_en", "kind",
-                       "served_by", "served_by_name_zh")
-DEMAND_COLUMNS = ("node_id", "prefecture_adcode", "prefecture_zh", "prefecture_en", "msw_tpd", "served_by", "lon",
-                  "lat")
 
 
 def read_run_json(path: Path) -> dict | None:
@@ -394,7 +396,8 @@ def load_base_run(ref: str, registry: RunRegistry) -> BaseRun:
             raise RunNotFoundError(f"run '{ref}' is neither a run folder (with {RUN_MARKER}) nor a run id with its "
                                    f"files in {registry.path} (see `wasteopt runs`)")
         folder = RunFolder(record.out_dir)
-    return BaseRun(folder.run_id or folder.path.name, folder.scenario(), folder.kpis(), folder.facilities())
+    return BaseRun(folder.run_id or folder.path.name, folder.scenario(), folder.kpis(),
+                   folder.facilities(required=WARM_START_COLUMNS))
 
 
 def _read_layers(path: Path) -> dict:

@@ -145,7 +145,8 @@ def siting_flows(scenario, region, plan: RunFolder | None) -> tuple[pd.DataFrame
     """Facilities (site_id, name_zh, lon, lat) and MSW/C&D flows of a solved siting plan:
     read from the run folder ``plan`` (facilities.csv, flows.csv) or solved now."""
     if plan is not None:
-        facilities, flows = plan.facilities().reset_index(), plan.flows()
+        facilities = plan.facilities(required=("name_zh", "lon", "lat")).reset_index()
+        flows = plan.flows(required=("origin", "destination", "stream", "tonnes_per_day", "km"))
     else:
         from wasteopt.siting import solve_scenario
 

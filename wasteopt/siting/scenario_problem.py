@@ -308,7 +308,7 @@ def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
     path = scenario.path(scenario.policy.fixed_plants_file)
     if not path.is_file():
         raise ScenarioError(f"key 'policy.fixed_plants_file': no such file {path}")
-    table = read_plan_facilities(path, required=())
+    table = read_plan_facilities(path, required=("new_modules",))
     techs = technologies(scenario)
     built_techs = {name for name, tech in techs.items() if tech.capacitated}
     if "technology" in table:  # a plan's facilities.csv also lists landfills (their stops stay decisions)
