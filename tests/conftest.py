@@ -21,15 +21,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How the data-file fuzz cases ended (make test and make fuzz report their counts)."""
+    """How the fuzz cases of each family ended (make test and make fuzz report their counts)."""
     import sys
 
     module = sys.modules.get("test_fuzz_data")
-    if module is not None and module.OUTCOMES:
-        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(module.OUTCOMES.items()))
-        terminalreporter.write_line(f"data-file fuzz: {module.OUTCOMES.total()} cases ({counts}), 0 tracebacks"
-                                    if terminalreporter.stats.get("failed") is None else
-                                    f"data-file fuzz: {module.OUTCOMES.total()} cases before a failure ({counts})")
+    if module is None:
+        return
+    failed = terminalreporter.stats.get("failed") is not None
+    for family, outcomes in module.FAMILIES.items():
+        if outcomes:
+            counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+            terminalreporter.write_line(f"{family} fuzz: {outcomes.total()} cases "
+                                        + (f"before a failure ({counts})" if failed else f"({counts}), 0 tracebacks"))
 
 
 @pytest.fixture(scope="session")

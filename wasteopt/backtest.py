@@ -7,7 +7,6 @@ and compares the model's new capacity and new plants per prefecture with the pla
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -158,12 +157,15 @@ def write_backtest(backtest: Backtest, out_dir: str | Path) -> dict[str, Path]:
 
 def read_backtest(run_dir: str | Path) -> dict | None:
     """The backtest files of a run folder (summary, prefectures, built), or None if it holds no backtest."""
+    from wasteopt.run_folder import read_run_csv, read_run_json
+
     run_dir = Path(run_dir)
-    if not (run_dir / BACKTEST_FILE).is_file():
+    summary = read_run_json(run_dir / BACKTEST_FILE)
+    if summary is None:
         return None
-    return {"summary": json.loads((run_dir / BACKTEST_FILE).read_text(encoding="utf-8")),
-            "prefectures": pd.read_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
-            "built": pd.read_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
+    return {"summary": summary,
+            "prefectures": read_run_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
+            "built": read_run_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
 
 
 def reliability_line(summary: dict) -> str:

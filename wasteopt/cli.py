@@ -13,7 +13,7 @@ import importlib
 import sys
 
 from wasteopt.errors import InfeasibleError, NoPlanError, WasteoptError
-from wasteopt.userfiles import shown
+from wasteopt.userfiles import printable, shown
 
 USAGE_EXIT_CODE = 64  # argparse's own 2 would read as "infeasible"
 EXIT_CODES = f"""exit codes:
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except WasteoptError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(error)}", file=sys.stderr)  # user text in a message never drives the terminal
         return error.exit_code
     except OSError as error:  # a file system refusal outside the vetted readers (disk full, permissions …)
         if args.debug:

@@ -7,37 +7,67 @@ and swapped in at once (:class:`wasteopt.run_folder.RunFolder`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import resource
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyogrio.errors
 
 from wasteopt.economics import marginal_cost_table
+from wasteopt.errors import OutputError
 from wasteopt.plan import LAYER_DESCRIPTIONS, SitingPlan
 from wasteopt.run_folder import RUN_MARKER, RunFolder
+from wasteopt.userfiles import shown
 from wasteopt.workbook import lay_out_sheet, plan_sheets
+
+
+# What a writer raises when the disk is full, a file-size limit (ulimit -f) is hit or the folder is refused:
+# OSError (Python, openpyxl, Arrow) and GDAL's errors as pyogrio raises them (RuntimeError subclasses).
+WRITE_ERRORS = (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 
 
 @contextmanager
 def atomic_path(target: str | Path, suffix: str = ""):
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename."""
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename. A write that
+    fails (disk full, file too large …) is one :class:`OutputError` naming ``target`` and the cause; the
+    temporary file is removed and ``target`` stays as it was."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)  # some writers (GDAL) refuse to write over an existing empty file
+    tmp = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+        os.close(fd)
+        os.unlink(tmp)  # some writers (GDAL) refuse to write over an existing empty file
         yield Path(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except WRITE_ERRORS as error:
+        raise OutputError(f"{shown(target)}: cannot write the file ({_write_cause(error, target.parent)})") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _write_cause(error: Exception, folder: Path) -> str:
+    """Why a write failed, in words: the system's reason, else (GDAL says only that a feature was not added)
+    a full disk or a file-size limit when one is the case, else GDAL's first words."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < 1_000_000:
+            return "No space left on device"
+    size_limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if size_limit != resource.RLIM_INFINITY:
+        return f"File too large: the file size limit (ulimit -f) is {size_limit:,} bytes"
+    return " ".join(str(error).split())[:160] or type(error).__name__
 
 
 def write_text(target: str | Path, text: str) -> None:

@@ -2,7 +2,6 @@
 ``policy.new_plants.min`` at the goal (one ε-constraint point), beside the run's own cost."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from wasteopt.errors import InfeasibleError, NoPlanError
@@ -42,8 +41,9 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *,
 
 
 def read_goal_cost(run_dir: str | Path) -> dict | None:
-    path = Path(run_dir) / GOAL_COST_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    from wasteopt.run_folder import read_run_json
+
+    return read_run_json(Path(run_dir) / GOAL_COST_FILE)
 
 
 def goal_cost_text(record: dict | None) -> str:

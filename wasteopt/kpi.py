@@ -1,6 +1,7 @@
 """KPIs of a siting plan and the check against the province's goals (Henan 十四五 plan)."""
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -453,6 +454,44 @@ CD_KPI_LABELS = [  # runs with cd.enabled
 
 SHARE_KPIS = ("gap", "mean_utilisation", "resource_utilisation_rate", "recycling_rate", "food_capture_rate",
               "cd_recycling_rate")  # shown in %
+
+
+_GOAL_FIELDS = {"goal": str, "goal_zh": str, "kpi": str, "sense": str, "unit": str, "target": "number",
+                "value": "number or null", "met": bool}
+_PATH_FIELDS = ("year", "demand_tpd", "capacity_tpd", "new_plants", "expanded_plants", "raw_msw_landfill_tpd",
+                "landfills_stopped", "capital_spent_wan_cny")
+
+
+def _is(value, kind) -> bool:
+    if kind in ("number", "number or null"):
+        return (value is None and kind != "number") or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    return isinstance(value, kind)
+
+
+def kpis_problems(kpis) -> list[str]:
+    """What makes ``kpis`` (a run's kpis.json, parsed) unusable for the report, compare and the app: not an object,
+    a KPI that is not a number, goals or capacity-path rows of the wrong shape. Empty when it is fine."""
+    if not isinstance(kpis, dict):
+        return [f"not a JSON object of KPIs but a {type(kpis).__name__}"]
+    problems = [f"key '{key}' is {json.dumps(kpis[key])[:40]}, not a number"
+                for key, _, _ in KPI_LABELS + SORTING_KPI_LABELS + [("landfills_total", "", "")]
+                if key != "status" and key in kpis and not _is(kpis[key], "number or null")]
+    problems += [f"key '{key}' is not text" for key in ("status", "scenario", "backend", "solver_message")
+                 if kpis.get(key) is not None and not isinstance(kpis[key], str)]
+    goals = kpis.get("goals", [])
+    if not isinstance(goals, list):
+        problems.append("key 'goals' is not a list")
+    else:
+        for i, goal in enumerate(goals):
+            wrong = [field for field, kind in _GOAL_FIELDS.items()
+                     if not isinstance(goal, dict) or not _is(goal.get(field), kind)]
+            if wrong:
+                problems.append(f"goal {i + 1}: {', '.join(wrong)} missing or of the wrong type")
+    path = kpis.get("capacity_path")
+    if path is not None and not (isinstance(path, list) and all(
+            isinstance(row, dict) and all(_is(row.get(field), "number") for field in _PATH_FIELDS) for row in path)):
+        problems.append("key 'capacity_path' is not a list of years with numbers")
+    return problems
 
 
 def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ from wasteopt.kpi import compute_kpis
 from wasteopt.plan import SitingPlan
 from wasteopt.milp import SolveWatch
 from wasteopt.run_folder import BaseRun, RunFolder
-from wasteopt.runs import RunRecord, RunRegistry, new_run_id
+from wasteopt.runs import RegistryBusy, RunRecord, RunRegistry, new_run_id
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change
 from wasteopt.siting import solve_scenario
@@ -113,6 +113,10 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
 
             files.update({f"report_{kind}": path for kind, path in write_report(staging, name=folder.path.name).items()})
     files = {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}
-    record = registry.record(scenario, kpis, folder.path, source=source, run_id=run_id, label=label, note=note,
-                             changes=changes, base_run=warm_start.run_id if warm_start else None)
+    try:
+        record = registry.record(scenario, kpis, folder.path, source=source, run_id=run_id, label=label, note=note,
+                                 changes=changes, base_run=warm_start.run_id if warm_start else None)
+    except RegistryBusy as error:
+        raise RegistryBusy(f"{error}; the run's files are complete in {folder.path} but the run is not recorded: "
+                           "solve again with --force to record it") from None
     return RunOutcome(record, plan, files)

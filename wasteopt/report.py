@@ -252,7 +252,8 @@ def goal_table(kpis: dict, goal_cost: dict | None = None, landfills: pd.DataFram
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": met(g),
         "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
-        for g in kpis["goals"]])
+        for g in kpis.get("goals", [])], columns=["目标 goal", "要求 target", "方案值 value", "是否达成 met",
+                                              "达成代价 cost of meeting it"])
 
 
 def backtest_score_table(summary: dict) -> pd.DataFrame:
@@ -544,11 +545,12 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     plants = facilities[facilities["status"].isin(["new", "expanded"])].sort_values(["status", "capacity_tpd"],
                                                                                       ascending=[False, False])
     return pd.DataFrame({
-        "厂址 site": plants.index, "名称 name": plants["name_zh"] + " " + plants["name_en"].fillna(""),
+        "厂址 site": plants.index,
+        "名称 name": [f"{zh} {en}".strip() for zh, en in zip(plants["name_zh"], plants["name_en"].fillna(""))],
         "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
-        "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
-        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}").astype(str) + " t/d",  # str even when no plant is new
+        "新增线 new lines": [f"{modules:.0f} × {size:.0f} t/d"
+                             for modules, size in zip(plants["new_modules"], plants["module_size_tpd"])],
         "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
         "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
@@ -694,7 +696,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     goals_html = _html_table(tables["目标 goals"], "met")
     goals_html = (goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET')
                   .replace("<td>未达成 NOT MET</td>", '<td class="bad">未达成 NOT MET</td>'))
-    met = sum(g["met"] for g in kpis["goals"])
+    met = sum(g["met"] for g in kpis.get("goals", []))
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
@@ -707,7 +709,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <p class="note">运行 run: {html.escape(run_name)} · 目标年 target year {scenario.region.target_year} · 基准年 baseline
 {scenario.region.baseline_year} · 求解器 solver {html.escape(SOLVER_NAMES.get(kpis.get('backend'), str(kpis.get('backend'))))} · 场景哈希 scenario hash
 {scenario.content_hash()}</p>{status_note}{font_note}
-<h2>目标达成 Goals ({met}/{len(kpis['goals'])} 达成 met)</h2>{goals_html}
+<h2>目标达成 Goals ({met}/{len(tables['目标 goals'])} 达成 met)</h2>{goals_html}
 <h2>关键指标 Key figures</h2>{_html_table(tables['指标 KPIs'])}
 {_base_comparison_html(tables, kpis, base_kpis, base_name)}
 <h2>地图 Maps</h2>

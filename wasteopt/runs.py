@@ -24,6 +24,11 @@ from wasteopt.status import current_kpis, recorded_status
 from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
+LOCK_WAIT_S = 30  # how long a call waits for another process's write to finish
+
+
+class RegistryBusy(DataError):
+    """Another process holds the registry's lock longer than :data:`LOCK_WAIT_S`; the file itself is fine."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -81,7 +86,7 @@ class RunRegistry:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
+        connection = sqlite3.connect(self.path, timeout=LOCK_WAIT_S)
         connection.executescript(_SCHEMA)
         present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
         for column, kind in _ADDED_COLUMNS.items():
@@ -92,10 +97,17 @@ class RunRegistry:
 
     @contextmanager
     def _session(self):
-        """A connection, closed afterwards; a corrupt or foreign file (or a locked one) is one DataError."""
+        """A connection, closed afterwards; a corrupt or foreign file is one DataError, a locked one a RegistryBusy."""
         try:
             with closing(self._connect()) as connection:
                 yield connection
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
+                                "(a new registry is created) or pass another --registry") from None
+            raise RegistryBusy(f"{shown(self.path)}: the run registry is busy: another process held its lock for "
+                               f"{LOCK_WAIT_S} s; keep the file (it holds the run history) and try again when that "
+                               "process has finished") from None
         except (sqlite3.Error, ValueError, TypeError) as error:  # ValueError/TypeError: rows that do not parse
             raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
                             "(a new registry is created) or pass another --registry") from None

@@ -30,6 +30,8 @@ MAX_CNY_PER_T = 10_000  # CNY per tonne
 MAX_CNY_PER_T_KM = 100  # CNY per tonne-km
 MAX_COUNT = 100_000  # plants, landfills, households-free counts
 MAX_YAML_DEPTH = 32  # a scenario nests 4 levels; deep nesting only exhausts the parser's recursion
+MAX_PROBLEMS_SHOWN = 20  # problems listed in one message; the rest are counted
+MAX_PROBLEM_CHARS = 300  # a key or value quoted in a problem is cut here
 
 
 class _Section(BaseModel):
@@ -903,8 +905,9 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
+        items = error.errors()
         problems = []
-        for item in error.errors():
+        for item in items[:MAX_PROBLEMS_SHOWN]:  # 80,000 unknown keys: say how many, list a few
             loc = tuple(item["loc"])
             key = key_path_text(loc) or "(top level)"
             where = _nearest_line(lines, loc)
@@ -919,7 +922,10 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
                 message = "unknown key" + _suggestion(loc, data)
             elif item["type"] == "missing":
                 message = "required key is missing"
-            problems.append(f"key '{key}'{f' ({where})' if where else ''}: {message}")
+            problem = f"key '{key}'{f' ({where})' if where else ''}: {message}"
+            problems.append(problem if len(problem) <= MAX_PROBLEM_CHARS else f"{problem[:MAX_PROBLEM_CHARS - 1]}…")
+        if len(items) > MAX_PROBLEMS_SHOWN:
+            problems.append(f"… and {len(items) - MAX_PROBLEMS_SHOWN:,} more problem(s)")
         head = f"{source}: " if source else ""
         raise ScenarioError(head + "; ".join(problems)) from None
 

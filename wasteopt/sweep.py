@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from wasteopt.errors import InfeasibleError, NoPlanError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
 from wasteopt.pipeline import reusable_run, run_scenario
+from wasteopt.run_folder import claim_output_folder
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
 from wasteopt.status import PLAN_STATUSES
@@ -221,7 +222,7 @@ def run_sweep(sweep: Sweep, *, scheduler: str | None = None, jobs: int = 2,
 
     start = time.perf_counter()
     registry = RunRegistry(registry_path)
-    sweep.out.mkdir(parents=True, exist_ok=True)
+    claim_output_folder(sweep.out, "sweep")  # never into a user's folder of other files (its summary.csv)
     rows: dict[int, dict] = {}
     pending = []
     for i, variant in enumerate(sweep.variants):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from wasteopt.userfiles import printable
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
@@ -403,6 +405,16 @@ KPI_NAMES_ZH = {
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",
             "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年"}
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def markdown_literal(text: str) -> str:
+    """User text (a run's title or note, a scenario's name) for Streamlit Markdown, shown exactly as typed: every
+    ASCII punctuation character backslash-escaped (CommonMark), so ``![t](http://…)`` is neither fetched nor a
+    link and ``<b>`` no tag; control characters escaped as in the terminal."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:

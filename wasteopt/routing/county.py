@@ -167,7 +167,9 @@ def siting_flows(scenario, region, plan: RunFolder | None) -> SitingFlows:
     """The facilities, flows and demand of a solved siting plan: read from the run folder ``plan``
     (facilities.csv, flows.csv, demand.csv) or solved now."""
     if plan is not None:
-        facilities, flows, demand = plan.facilities().reset_index(), plan.flows(), plan.demand()
+        facilities = plan.facilities(required=("name_zh", "lon", "lat")).reset_index()
+        flows = plan.flows(required=("origin", "destination", "stream", "tonnes_per_day", "km"))
+        demand = plan.demand()
     else:
         from wasteopt.siting import solve_scenario
 

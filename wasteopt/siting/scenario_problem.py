@@ -16,7 +16,7 @@ import pandas as pd
 
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.network import read_od_matrix, sparse_arcs
-from wasteopt.region import Region, checked_table
+from wasteopt.region import Region, checked_table, read_plan_facilities
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
@@ -383,15 +383,13 @@ def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
     path = scenario.path(scenario.policy.fixed_plants_file)
     if not path.is_file():
         raise ScenarioError(f"key 'policy.fixed_plants_file': no such file {path}")
-    table = checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
-                          nonnegative=("new_modules",), integer=("new_modules",))
+    table = read_plan_facilities(path, required=("new_modules",))
     techs = technologies(scenario)
     built_techs = {name for name, tech in techs.items() if tech.capacitated}
     if "technology" in table:  # a plan's facilities.csv also lists landfills (their stops stay decisions)
         table = table[table["technology"].isin(built_techs)]
-    built = table.assign(new_modules=pd.to_numeric(table["new_modules"]).astype(int)).query("new_modules > 0")
-    built = built.set_index("site_id")
-    sizes = pd.to_numeric(built.get("module_size_tpd", pd.Series(index=built.index, dtype=float)), errors="coerce")
+    built = table.assign(new_modules=table["new_modules"].astype(int)).query("new_modules > 0")
+    sizes = built.get("module_size_tpd", pd.Series(index=built.index, dtype=float))
     plants = sites[sites["technology"].isin(built_techs)]
     problems = [f"{site}: not a site of this scenario that builds modules" for site in built.index
                 if site not in plants.index]

@@ -9,7 +9,7 @@ from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goal
 from wasteopt.compare import delta_and_goals_frame
 from wasteopt.errors import WasteoptError
 from wasteopt.export import csv_bytes
-from wasteopt.ui_text import t
+from wasteopt.ui_text import markdown_literal, t
 
 L = lang()
 st.title(t("page_compare", L))
@@ -37,8 +37,8 @@ titles = [runs[run_id].title(L) for run_id in chosen]
 names = {run_id: title if titles.count(title) == 1 else f"{title} · {run_id}" for run_id, title in zip(chosen, titles)}
 kpis = {names[run_id]: runs[run_id].kpis for run_id in chosen}
 base = names[base_id]
-st.caption("  \n".join(f"**{names[run_id]}** = {run_id}" + (f" — {runs[run_id].note}" if runs[run_id].note else "")
-                       for run_id in chosen))
+st.caption("  \n".join(f"**{markdown_literal(names[run_id])}** = {run_id}"
+                       + (f" — {markdown_literal(runs[run_id].note)}" if runs[run_id].note else "") for run_id in chosen))
 st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))

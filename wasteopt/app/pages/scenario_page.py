@@ -17,7 +17,7 @@ from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario_changes import changes_text, scenario_changes
-from wasteopt.ui_text import TEXT, t, unit
+from wasteopt.ui_text import TEXT, markdown_literal, t, unit
 
 L = lang()
 st.title(t("page_scenario", L))
@@ -71,7 +71,7 @@ except WasteoptError as error:
 if base is None:
     st.stop()
 
-st.caption(f"**{base.name}** — {base.description}")
+st.caption(f"**{markdown_literal(base.name)}** — {markdown_literal(base.description)}")
 if not st.session_state.get(SESSION_RUNS):  # nothing solved yet in this session: the way through the app
     st.info(t("first_run", L))
 
@@ -251,7 +251,7 @@ if outcome:
         message = t("solved", L, status=status, gap=gap, seconds=kpis["solve_seconds"] or 0.0)
         (st.success if kpis["status"] == "optimal" else st.warning)(message)
         st.caption(t("saved_run", L, run_id=record.run_id, out_dir=record.out_dir))
-        st.markdown(f"**{record.title(L)}**" + (f"  \n{record.note}" if record.note else ""))
+        st.markdown(f"**{markdown_literal(record.title(L))}**" + (f"  \n{markdown_literal(record.note)}" if record.note else ""))
         with st.expander(t("rename_run", L)):
             new_label = st.text_input(t("run_label", L), value=record.label, key=f"rename.label.{record.run_id}")
             new_note = st.text_input(t("run_note", L), value=record.note, key=f"rename.note.{record.run_id}")
