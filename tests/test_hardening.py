@@ -242,10 +242,16 @@ def test_6_run_notes_and_titles_are_plain_text_in_the_app(runs, tmp_path, monkey
 
     monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
     registry = RunRegistry(tmp_path / "runs" / "registry.sqlite")
+    from wasteopt.runs import new_run_id
+
     for name, note in (("builds", "![t](http://127.0.0.1:9/t.png) see [here](http://127.0.0.1:9/)"), ("nothing", "")):
-        folder = RunFolder(runs[name])
-        registry.record(folder.scenario(), folder.kpis(), folder.path, source="app", label=f"**{name}** <b>x</b>",
-                        note=note)
+        source = RunFolder(runs[name])
+        run_id = new_run_id()  # a folder claims a run only when written as one
+        plan = solve_scenario(source.scenario())
+        export_plan(plan, compute_kpis(plan), tmp_path / name, run_id=run_id)
+        folder = RunFolder(tmp_path / name)
+        registry.record(folder.scenario(), folder.kpis(), folder.path, source="app", run_id=run_id,
+                        label=f"**{name}** <b>x</b>", note=note)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "wasteopt/app/pages/compare_page.py"),
                            default_timeout=120)
     at.run()
