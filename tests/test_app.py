@@ -13,7 +13,7 @@ from wasteopt.ui_text import TEXT, place, t
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = "wasteopt/app/pages"
-SHORT_LIMIT_S = 3.0  # any feasible plan will do here
+SHORT_LIMIT_S = 10.0  # any feasible plan will do here; 3 s found none on a loaded 2-core machine
 
 
 @pytest.fixture
