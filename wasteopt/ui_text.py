@@ -361,10 +361,13 @@ KPI_NAMES_ZH = {
     "cd_to_yards_tpd": "进入消纳场量", "cd_recycling_rate": "建筑垃圾资源化利用率", "cd_truck_trips_per_year": "建筑垃圾运输车次",
     "cd_truck_km_per_year": "建筑垃圾运输车公里（重车与空返）", "cd_trips_avoided_by_reuse_per_year": "就地利用减少的车次",
     "cd_yard_years_left_min": "按规划进场量的消纳场最短使用年限",
+    **{f"cd_{c}_{what}": f"{zh}{text}" for c, zh in (("spoil", "工程渣土"), ("slurry", "工程泥浆"), ("construction", "工程垃圾"),
+                                                   ("demolition", "拆除垃圾"), ("decoration", "装修垃圾"))
+       for what, text in (("generated_tpd", "产生量"), ("reused_tpd", "就地利用量"), ("yard_m3_per_year", "进消纳场体积"))},
 }
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",
-            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年"}
+            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年", "m³/yr": "m³/年"}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
