@@ -614,7 +614,7 @@ def _fill_so_far_rows(m: LinearModel, problems, blocks, years) -> None:
 def fill_table(phased: PhasedModel, x: np.ndarray) -> pd.DataFrame:
     """Per site with a volume: ``volume_m3`` built by the last year, ``fill_m3`` up to its end, ``volume_left_m3``,
     ``fill_m3_per_year`` of the last year, ``years_left`` at that rate, and ``year_full_first``: the first year whose
-    fill reached the cells built the year before (so cells were added or the yard stopped taking waste)."""
+    fill reached the volume built the year before (the yard was full: extended by a cell that year, or replaced)."""
     problems, blocks, years = phased.problems, phased.blocks, phased.years
     rows, spans = {}, year_spans(years)
     per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in _volume_sites(p, b.index, b.arcs)}
