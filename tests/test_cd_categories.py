@@ -169,3 +169,16 @@ def test_phased_scenario_tracks_each_yards_fill_and_years_left(tiny_seeds):
     assert kpis["cd_yard_years_left"] == pytest.approx((yards["volume_left_m3"] / rate).round(2).to_dict(), abs=0.01)
     full = yards["year_full_first"].dropna()
     assert (yards.loc[full.index, "year_complete"] >= full).all()  # a yard full in a year was extended then or after
+
+
+def test_the_report_lists_each_yards_years_left(category_plan, tmp_path):
+    from wasteopt import export_plan
+    from wasteopt.report import _number, write_report
+
+    kpis = compute_kpis(category_plan)
+    export_plan(category_plan, kpis, tmp_path / "run")
+    page = write_report(tmp_path / "run")["html"].read_text(encoding="utf-8")
+    assert "C&amp;D yards: years of life left" in page
+    for site, years in kpis["cd_yard_years_left"].items():
+        assert f"<td>{site}</td>" in page and f"<td>{_number(years)}</td>" in page
+    assert "工程渣土进消纳场体积 spoil into yards" in page
