@@ -258,13 +258,13 @@ class CdSettings(_Section):
     """Construction & demolition waste (建筑垃圾): generation drivers from the plan, on-site reuse, yards, recycling."""
 
     enabled: bool = False
-    routine_t_per_urban_capita_year: float = Field(0.5, ge=0, le=100, description="new construction and spoil [assumption]")
+    routine_t_per_urban_capita_year: float = Field(0.5, ge=0, le=100, description="new construction and spoil [assumption]; with by_category each category's own")
     renovation_households: float = Field(1_000_000, ge=0, le=1e9, description="老旧小区改造 100万户 in 2021–2025 [src, plan]")
     renovation_t_per_household: float = Field(8, ge=0, le=1_000, description="80 m² × 0.10 t/m² [derived, DOMAIN §2.9]")
     shantytown_units: float = Field(300_000, ge=0, le=1e9, description="棚户区改造 30万套 new starts in 2021–2025 [src, plan]")
     shantytown_t_per_unit: float = Field(104, ge=0, le=10_000, description="80 m² × 1.3 t/m² demolition [derived, DOMAIN §2.9]")
     program_years: float = Field(5, gt=0, le=100, description="years the renovation programmes run")
-    onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]")
+    onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]; with by_category each category's own")
     onsite_reuse_cost_cny_per_t: float = Field(8, ge=0, le=MAX_CNY_PER_T, description="on-site crushing/spreading; reuse is chosen where it beats haulage [assumption]")
     max_haul_km: float = Field(50, gt=0, le=MAX_KM, description="[assumption]: illegal-dumping risk rises beyond 20–30 km")
     truck_payload_t: float = Field(25, gt=0, le=100, description="dump truck load per trip, 25–30 t trucks [assumption, DOMAIN §2.7]")
