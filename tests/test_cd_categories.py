@@ -86,17 +86,17 @@ def test_reuse_share_without_reuse_is_a_one_line_error(tmp_path):
         load_scenario(path)
 
 
-def yard_problem(second_yard: bool, extensions: int) -> SitingProblem:
+def yard_problem(second_yard: bool, extensions: int, reserve_years: float = 0.0) -> SitingProblem:
     """Town A sends 100 t/d of spoil (2 t/m³) for one day a year: 50 m³ a year. Yard Y1 in town: cells of 120 m³
     (1,000 CNY/yr each, site 100 CNY/yr), up to ``extensions`` more; optional Y2 alike at 5 CNY/t of haul;
-    the landfill costs 100 CNY/t."""
+    the landfill costs 200 CNY/t. ``reserve_years``: the yard's fill_years (phased: what must still fit after the last year)."""
     yard = Technology("yard", ("cd_spoil",), module_sizes_tpd=(1000.0,), module_annual_cost=(1000.0,),
-                      site_annual_cost=100.0, max_modules=1 + extensions, volume_m3_per_module=120.0, fill_years=1.0,
+                      site_annual_cost=100.0, max_modules=1 + extensions, volume_m3_per_module=120.0, fill_years=reserve_years,
                       t_per_m3=(("cd_spoil", 2.0),))
     names = ["Y1", "LF"] + (["Y2"] if second_yard else [])
     sites = pd.DataFrame({"technology": ["yard", "landfill"] + ["yard"] * second_yard, "existing_capacity_tpd": 0.0,
                           "existing_modules": 0, "is_new": [True, False] + [True] * second_yard, "lock": ""}, index=names)
-    arcs = pd.DataFrame([("A", "Y1", "cd_spoil", 0.0, 0.0), ("A", "LF", "cd_spoil", 0.0, 100.0)]
+    arcs = pd.DataFrame([("A", "Y1", "cd_spoil", 0.0, 0.0), ("A", "LF", "cd_spoil", 0.0, 200.0)]
                         + [("A", "Y2", "cd_spoil", 10.0, 5.0)] * second_yard,
                         columns=["origin", "destination", "stream", "km", "cost_per_t"])
     return SitingProblem(demand=pd.DataFrame({"cd_spoil": [100.0]}, index=["A"]), sites=sites,
@@ -109,7 +109,7 @@ YEARS = [2021, 2022, 2023, 2024]
 
 def test_a_yard_that_fills_in_year_three_is_extended():
     """Fill so far 50, 100, 150 m³ > one cell's 120 m³ in 2023: a second cell then (extending earlier pays its
-    1,000 CNY/yr sooner; landfilling the 30 m³ over costs 6,000). Cost 4 × (100 + 1,000) + 2 × 1,000 = 6,400."""
+    1,000 CNY/yr sooner; landfilling the 30 m³ over costs 12,000). Cost 4 × (100 + 1,000) + 2 × 1,000 = 6,400."""
     phased = solve_phases([yard_problem(False, 1)] * 4, YEARS, rel_gap=0, search=None)
     assert phased.result.objective == pytest.approx(6400.0)
     assert [int(s.sites.loc["Y1", "new_modules"]) for s in phased.solutions] == [1, 1, 2, 2]
@@ -139,10 +139,7 @@ def test_a_yard_that_fills_in_year_three_is_replaced():
 
 def test_one_year_a_yard_holds_its_horizon_of_intake():
     """One year, fill_years 3: 3 × 50 m³ = 150 m³ needs two cells of 120 m³ (2 × 1,000 + 100)."""
-    problem = yard_problem(False, 2)
-    techs = dict(problem.technologies)
-    techs["yard"] = Technology(**{**techs["yard"].__dict__, "fill_years": 3.0})
-    solution = solve_problem(SitingProblem(**{**problem.__dict__, "technologies": techs}), rel_gap=0, search=None)
+    solution = solve_problem(yard_problem(False, 2, reserve_years=3.0), rel_gap=0, search=None)
     assert solution.objective == pytest.approx(2100.0)
     assert int(solution.sites.loc["Y1", "new_modules"]) == 2
 
@@ -160,6 +157,7 @@ def test_phased_scenario_tracks_each_yards_fill_and_years_left(tiny_seeds):
     yards = plan.facilities[(plan.facilities["technology"] == "cd_yard") & (plan.facilities["throughput_tpd"] > 0)]
     assert len(yards)
     assert (yards["volume_m3"] == 300_000 * yards["new_modules"]).all()
+    assert (yards["years_left"] >= 1 - 1e-6).all()  # horizon_years 1: a year of the last year's intake still fits
     assert (yards["volume_left_m3"] - (yards["volume_m3"] - yards["fill_m3"])).abs().max() < 1e-6
     flows = plan.flows[plan.flows["destination"].isin(yards.index)]
     rate = (flows["tonnes_per_day"] * 365 / flows["stream"].map({"cd_spoil": 1.8, "cd_residue": 1.5})).groupby(
@@ -182,3 +180,13 @@ def test_the_report_lists_each_yards_years_left(category_plan, tmp_path):
     for site, years in kpis["cd_yard_years_left"].items():
         assert f"<td>{site}</td>" in page and f"<td>{_number(years)}</td>" in page
     assert "工程渣土进消纳场体积 spoil into yards" in page
+
+
+def test_a_phased_plan_ends_with_its_reserve_of_volume():
+    """Reserve 1 year: 200 m³ filled by 2024 + 50 m³ more = 250 > two cells' 240, so a third cell in 2024
+    (landfilling 10 t instead, to fill and reserve 5 m³ less each, would cost 2,000).
+    Cost 4 × (100 + 1,000) + 2 × 1,000 (the second cell from 2023) + 1,000 (the third in 2024) = 7,400."""
+    phased = solve_phases([yard_problem(False, 2, reserve_years=1.0)] * 4, YEARS, rel_gap=0, search=None)
+    assert phased.result.objective == pytest.approx(7400.0)
+    assert [int(s.sites.loc["Y1", "new_modules"]) for s in phased.solutions] == [1, 1, 2, 3]
+    assert phased.schedule.loc["Y1", "years_left"] == pytest.approx((360.0 - 200.0) / 50.0)

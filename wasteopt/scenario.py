@@ -161,8 +161,9 @@ class YardSettings(_Section):
     gate_cost_cny_per_t: float = Field(15, ge=0, le=MAX_CNY_PER_T, description="stockpile fee 10–20 CNY/t [weak, DOMAIN §2.9]")
     one_per_county: bool = Field(False, description="policy switch: every county opens its own yard")
     track_volume: bool = Field(False, description="a yard is cells of volume_m3 filled in m³ (t ÷ density): one year's intake "
-                               "must fit for horizon_years; phased, the fill accumulates year by year and a full yard "
-                               "is extended by a cell or replaced. Off: volume ÷ horizon as a t/d capacity (old form)")
+                               "must fit for horizon_years; phased, the fill accumulates year by year, a full yard "
+                               "is extended by a cell or replaced, and after the last year horizon_years of its intake "
+                               "still fit. Off: volume ÷ horizon as a t/d capacity (old form)")
     max_intake_tpd: float = Field(3000, gt=0, le=MAX_TPD, description="with track_volume: t/d one cell's gate and "
                                   "roads take (≈ 120 trucks of 25 t a day) [assumption]")
     max_extensions: int = Field(2, ge=0, le=20, description="with track_volume: cells a yard may add to its first")

@@ -121,7 +121,8 @@ def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> 
 def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel | None = None,
                cost_weight: float = 1.0, fill_rows: bool = True) -> tuple[LinearModel, ModelIndex, pd.DataFrame]:
     """The MILP of ``problem`` (added to ``model`` if given, costs × ``cost_weight``); ``fill_rows``: a site with a
-    volume holds ``fill_years`` of this year's intake (phasing replaces them by the fill so far)."""
+    volume holds ``fill_years`` of this year's intake (phasing replaces them by the fill so far, and that reserve
+    after the last year)."""
     m = model or LinearModel()
     techs, sites, demand = problem.technologies, problem.sites, problem.demand
     arcs = prepare_arcs(problem)
@@ -598,16 +599,18 @@ def year_spans(years: Sequence[int]) -> list[int]:
 
 
 def _fill_so_far_rows(m: LinearModel, problems, blocks, years) -> None:
-    """A site with a volume (a yard's cells): the m³ filled up to the end of each year ≤ the cells built by then."""
+    """A site with a volume (a yard's cells): the m³ filled up to the end of each year ≤ the cells built by then;
+    in the last year plus ``fill_years`` more of that year's intake, so the plan does not end on full yards."""
     per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in _volume_sites(p, b.index, b.arcs)}
                 for p, b in zip(problems, blocks)]
     spans = year_spans(years)
     for site in per_year[-1]:
         cols, vals = [], []
+        reserve = problems[-1].technologies[problems[-1].sites.at[site, "technology"]].fill_years
         for t, block in enumerate(blocks):
             n, inflow, fill, volume = per_year[t][site]
             cols.append(block.index.arc_var[inflow])
-            vals.append(fill * spans[t])
+            vals.append(fill * (spans[t] + (reserve if t == len(blocks) - 1 else 0.0)))
             m.add_row(np.concatenate(cols + [n]), np.concatenate(vals + [-volume]), -INF, 0.0)
 
 

@@ -30,7 +30,8 @@ class Technology:
     MSW but may still take ash). ``capacity_factors``: a tonne of that stream uses this many t/d
     of nameplate (e.g. residual waste hotter than the rated heating value); 1 for streams not listed.
     ``volume_m3_per_module`` > 0 (a yard's cells): the fill in m³ (t ÷ ``t_per_m3`` of the stream) of
-    ``fill_years`` of one year's intake — phased, of the years so far — fits in the modules built.
+    ``fill_years`` of one year's intake — phased, of the years so far (and ``fill_years`` more after the
+    last) — fits in the modules built.
     """
 
     name: str
