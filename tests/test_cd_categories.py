@@ -190,3 +190,22 @@ def test_a_phased_plan_ends_with_its_reserve_of_volume():
     assert phased.result.objective == pytest.approx(7400.0)
     assert [int(s.sites.loc["Y1", "new_modules"]) for s in phased.solutions] == [1, 1, 2, 3]
     assert phased.schedule.loc["Y1", "years_left"] == pytest.approx((360.0 - 200.0) / 50.0)
+
+
+def test_routing_and_reconciliation_read_category_streams(category_plan, tmp_path):
+    """Routing hauls every category leaving a county (not the residue leaving plants, not on-site reuse), and the
+    reconciliation's planned figures per county add the categories up to what the county generates."""
+    from wasteopt import export_plan
+    from wasteopt.cd.reconcile import _plan_tables
+    from wasteopt.routing.county import cd_shipments
+
+    flows = category_plan.flows
+    shipped = cd_shipments(flows)
+    assert set(shipped["stream"]) <= set(CATEGORY_STREAMS) and "cd_reuse" not in set(shipped["destination_technology"])
+    travelling = flows["stream"].isin(CATEGORY_STREAMS) & (flows["destination_technology"] != "cd_reuse")
+    assert shipped["tonnes_per_day"].sum() == pytest.approx(flows.loc[travelling, "tonnes_per_day"].sum())
+    export_plan(category_plan, compute_kpis(category_plan), tmp_path / "run")
+    counties = _plan_tables(str(tmp_path / "run"))["counties"]
+    generated = category_plan.demand["cd_generated_tpd"]
+    generated.index = generated.index.astype(str)
+    assert counties["planned_generated_tpd"].to_dict() == pytest.approx(generated.round(2).to_dict(), abs=0.02)
