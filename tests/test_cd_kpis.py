@@ -50,14 +50,16 @@ def test_haulage_kpis_on_a_hand_made_plan():
 
     from wasteopt.kpi import _cd_haulage_kpis
 
-    flows = pd.DataFrame({"stream": ["cd", "cd_residue", "cd", "msw"],
+    flows = pd.DataFrame({"stream": ["cd", "cd_residue", "cd", "msw"], "destination": ["R1", "Y1", "U1", "C1"],
                           "destination_technology": ["cd_recycler", "cd_yard", "cd_reuse", "incinerator"],
                           "tonnes_per_day": [100.0, 20.0, 40.0, 500.0], "km": [12.0, 5.0, 0.0, 30.0]})
-    facilities = pd.DataFrame({"technology": ["cd_recycler", "cd_yard", "cd_yard"], "throughput_tpd": [100.0, 20.0, 0.0]})
+    facilities = pd.DataFrame({"technology": ["cd_recycler", "cd_yard", "cd_yard"], "throughput_tpd": [100.0, 20.0, 0.0]},
+                              index=["R1", "Y1", "Y2"])
     plan = SimpleNamespace(scenario=Scenario(name="hand", cd={"enabled": True}), flows=flows, facilities=facilities)
     assert _cd_haulage_kpis(plan, reused_tpd=40.0) == {
         "cd_truck_trips_per_year": 1752.0,  # (100 + 20) t/d × 365 / 25 t
         "cd_truck_km_per_year": 37960.0,  # 2 × (1,460 trips × 12 km + 292 trips × 5 km)
         "cd_trips_avoided_by_reuse_per_year": 584.0,  # 40 t/d × 365 / 25 t
         "cd_yard_years_left_min": 205.48,  # 1,000,000 m³ / (20 t/d × 365 / 1.5 t/m³); the idle yard does not count
+        "cd_yard_years_left": {"Y1": 205.48},
     }

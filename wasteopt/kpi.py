@@ -8,6 +8,7 @@ import pandas as pd
 
 from wasteopt.economics import costing_scenario, marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.plan import SitingPlan
+from wasteopt.siting.cd_categories import cd_streams, densities, is_cd_stream, yard_life
 from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
                                               incinerator_capacity_factors, residual_heating_value, technologies)
 
@@ -315,12 +316,13 @@ def _cd_kpis(plan: SitingPlan) -> dict:
     """C&D: generated, reused on site, recycled, to yards, landfilled (t/d) and the recycling rate."""
     s = plan.scenario
     demand, flows = plan.demand, plan.flows
-    cd = flows[flows["stream"].isin(["cd", "cd_residue"])]
-    into = lambda tech, streams=("cd", "cd_residue"): float(  # noqa: E731
+    cd = flows[flows["stream"].map(is_cd_stream).astype(bool)]
+    county = cd_streams(s)
+    into = lambda tech, streams=county + ("cd_residue",): float(  # noqa: E731
         cd.loc[(cd["destination_technology"] == tech) & cd["stream"].isin(streams), "tonnes_per_day"].sum())
     generated = float(demand["cd_generated_tpd"].sum())
-    reused = into("cd_reuse", ("cd",))
-    recycled = into("cd_recycler", ("cd",)) * s.cd.recycler.product_share
+    reused = into("cd_reuse", county)
+    recycled = into("cd_recycler", county) * s.cd.recycler.product_share
     rate = (reused + recycled) / generated if generated else None
     return {
         "cd_generated_tpd": _round(generated, 1), "cd_reused_tpd": _round(reused, 1),
@@ -332,23 +334,36 @@ def _cd_kpis(plan: SitingPlan) -> dict:
         "cd_yards": int((plan.facilities["technology"] == "cd_yard").sum()),
         "cd_recyclers": int((plan.facilities["technology"] == "cd_recycler").sum()),
         **_cd_haulage_kpis(plan, reused),
+        **(_cd_category_kpis(plan, cd) if s.cd.by_category else {}),
     }
+
+
+def _cd_category_kpis(plan: SitingPlan, cd: pd.DataFrame) -> dict:
+    """Per category: generated and reused on site (t/d), and the m³ a year it fills in yards (t ÷ its density)."""
+    out, density = {}, densities(plan.scenario)
+    for stream in cd_streams(plan.scenario):
+        own = cd[cd["stream"] == stream]
+        to_yard = float(own.loc[own["destination_technology"] == "cd_yard", "tonnes_per_day"].sum())
+        out[f"{stream}_generated_tpd"] = _round(plan.demand[f"{stream}_tpd"].sum(), 1)
+        out[f"{stream}_reused_tpd"] = _round(own.loc[own["destination_technology"] == "cd_reuse", "tonnes_per_day"].sum(), 1)
+        out[f"{stream}_yard_m3_per_year"] = _round(to_yard * DAYS_PER_YEAR / density[stream], 0)
+    return out
 
 
 def _cd_haulage_kpis(plan: SitingPlan, reused_tpd: float) -> dict:
     """C&D trucks: trips and truck-km a year (loaded out, empty back), trips on-site reuse avoids (a dust proxy),
     and the shortest life of a yard at its planned intake (years of volume)."""
     cd = plan.scenario.cd
-    hauled = plan.flows[plan.flows["stream"].isin(["cd", "cd_residue"])
+    hauled = plan.flows[plan.flows["stream"].map(is_cd_stream).astype(bool)
                         & (plan.flows["destination_technology"] != "cd_reuse")]
     trips = hauled["tonnes_per_day"] * DAYS_PER_YEAR / cd.truck_payload_t
-    yards = plan.facilities[(plan.facilities["technology"] == "cd_yard") & (plan.facilities["throughput_tpd"] > 0)]
-    fill_m3_per_year = yards["throughput_tpd"] * DAYS_PER_YEAR / cd.yard.density_t_per_m3
+    life = yard_life(plan)
     return {
         "cd_truck_trips_per_year": _round(float(trips.sum()), 0),
         "cd_truck_km_per_year": _round(float((2 * trips * hauled["km"]).sum()), 0),
         "cd_trips_avoided_by_reuse_per_year": _round(reused_tpd * DAYS_PER_YEAR / cd.truck_payload_t, 0),
-        "cd_yard_years_left_min": _round(float((cd.yard.volume_m3 / fill_m3_per_year).min()), 2) if len(yards) else None,
+        "cd_yard_years_left_min": _round(float(life["years_left"].min()), 2) if len(life) else None,
+        "cd_yard_years_left": {site: _round(float(years), 2) for site, years in life["years_left"].items()},
     }
 
 
@@ -451,6 +466,10 @@ CD_KPI_LABELS = [  # runs with cd.enabled
     ("cd_trips_avoided_by_reuse_per_year", "C&D trips avoided by on-site reuse", "trips/yr"),
     ("cd_yard_years_left_min", "shortest yard life at planned intake", "yr"),
 ]
+CD_CATEGORY_KPI_LABELS = [  # runs with cd.by_category
+    (f"cd_{c}_{what}", f"{c} {text}", unit) for c in ("spoil", "slurry", "construction", "demolition", "decoration")
+    for what, text, unit in (("generated_tpd", "generated", "t/d"), ("reused_tpd", "reused on site", "t/d"),
+                             ("yard_m3_per_year", "into yards", "m³/yr"))]
 
 SHARE_KPIS = ("gap", "mean_utilisation", "resource_utilisation_rate", "recycling_rate", "food_capture_rate",
               "cd_recycling_rate")  # shown in %
@@ -498,7 +517,8 @@ def kpi_labels(*runs: dict) -> list[tuple[str, str, str]]:
     """(key, label, unit) of the KPIs to show for these runs: the sorting ones when any run sorts waste, the C&D
     ones when any run plans C&D."""
     return (KPI_LABELS + (SORTING_KPI_LABELS if any("food_waste_tpd" in kpis for kpis in runs) else [])
-            + (CD_KPI_LABELS if any("cd_generated_tpd" in kpis for kpis in runs) else []))
+            + (CD_KPI_LABELS if any("cd_generated_tpd" in kpis for kpis in runs) else [])
+            + (CD_CATEGORY_KPI_LABELS if any("cd_spoil_generated_tpd" in kpis for kpis in runs) else []))
 
 
 def kpi_text(kpis: dict) -> str:

@@ -217,8 +217,10 @@ def write_capture_report(runs: pd.DataFrame, out: Path, title: str) -> dict[str,
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余垃圾处理厂 food-waste plant",
                     "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
-                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler"}
+                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler",
+                    "cd_dewatering": "泥浆脱水厂 slurry dewatering"}
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
+CD_YARD_SHEET = "消纳场 C&D yards"  # yards and their years of life left: a report table and XLSX sheet
 BASE_SHEET = "对比基准 vs base"  # this run against a base run: a report table and XLSX sheet
 
 
@@ -541,6 +543,20 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
             f'{_img(chart_futures(kpis), "cost and landfill per plan and future")}{_html_table(tables[FUTURES_SHEET])}')
 
 
+def cd_yard_table(kpis: dict, facilities: pd.DataFrame) -> pd.DataFrame:
+    """C&D yards taking waste: cells, volume left and years of life left at the planned fill (m³ = t ÷ density)."""
+    life = kpis.get("cd_yard_years_left") or {}
+    yards = facilities.reindex(list(life))
+    table = pd.DataFrame({"消纳场 yard": list(life), "名称 name": (yards["name_zh"] + " " + yards["name_en"].fillna("")).to_numpy(),
+                          "库区 cells": yards["new_modules"].astype(int).to_numpy(),
+                          "剩余年限 years left (yr)": list(life.values())})
+    if "volume_left_m3" in yards:
+        table.insert(3, "剩余库容 volume left (m³)", yards["volume_left_m3"].round(0).to_numpy())
+        table.insert(4, "年进场体积 fill (m³/yr)", yards["fill_m3_per_year"].round(0).to_numpy())
+        table.insert(5, "首次库满 first full", yards["year_full_first"].to_numpy())
+    return table.sort_values("剩余年限 years left (yr)", kind="stable")
+
+
 def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     plants = facilities[facilities["status"].isin(["new", "expanded"])].sort_values(["status", "capacity_tpd"],
                                                                                       ascending=[False, False])
@@ -630,6 +646,15 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _cd_yard_html(tables: dict[str, pd.DataFrame]) -> str:
+    """The C&D yards and their years of life left, when the plan has yards taking waste."""
+    if CD_YARD_SHEET not in tables:
+        return ""
+    return ('<h2>建筑垃圾消纳场 C&amp;D yards: years of life left</h2><p class="note">按规划年进场量（吨 ÷ 各类建筑垃圾密度 = m³）'
+            '计的剩余使用年限 years of life left at the planned yearly fill (tonnes ÷ each category\'s density = m³).</p>'
+            f'{_html_table(tables[CD_YARD_SHEET])}')
+
+
 def _calibration_note(generation: dict) -> str:
     """The calibration step in both languages, in the app's words: held, fitted in every run, or none."""
     record = generation.get("calibration")
@@ -691,6 +716,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
         **({FUTURES_SHEET: futures_table(kpis), FUTURE_SOLVES_SHEET: future_solves_table(kpis)}
            if kpis.get("futures") else {}),
         "填埋场 landfills": landfill_table(region, flows, facilities),
+        **({CD_YARD_SHEET: cd_yard_table(kpis, facilities)} if kpis.get("cd_yard_years_left") else {}),
         "假设 assumptions": assumption_table(scenario),
     }
     goals_html = _html_table(tables["目标 goals"], "met")
@@ -727,6 +753,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 {_html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {_html_table(tables['填埋场 landfills'])}
+{_cd_yard_html(tables)}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}.</p>

@@ -401,10 +401,13 @@ KPI_NAMES_ZH = {
     "resource_utilisation_rate": "资源化利用率（含焚烧发电；目标约 60 %）", "recycling_rate": "回收利用率（可回收物与厨余；目标 ≥ 35 %）",
     "power_revenue_wan_cny_per_year": "售电收入（计入系统成本）", "power_subsidy_wan_cny_per_year": "其中高于燃煤基准价的补贴",
     "tipping_fees_wan_cny_per_year": "政府支付的垃圾处理费", "public_budget_wan_cny_per_year": "财政支出（处理费 + 电价补贴）",
+    **{f"cd_{c}_{what}": f"{zh}{text}" for c, zh in (("spoil", "工程渣土"), ("slurry", "工程泥浆"), ("construction", "工程垃圾"),
+                                                   ("demolition", "拆除垃圾"), ("decoration", "装修垃圾"))
+       for what, text in (("generated_tpd", "产生量"), ("reused_tpd", "就地利用量"), ("yard_m3_per_year", "进消纳场体积"))},
 }
 
 UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",
-            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年"}
+            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年", "m³/yr": "m³/年"}
 
 
 _MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")

@@ -326,14 +326,15 @@ def _plan_tables(ref: str, registry=None) -> dict:
             raise DataError(f"--plan {ref}: neither a run folder (with {RUN_MARKER}) nor a run id with its files")
         folder = RunFolder(record.out_dir)
     flows = folder.flows()
-    cd = flows[flows["stream"] == "cd"]
+    from_counties = (flows["stream"] == "cd") | (flows["stream"].str.startswith("cd_") & (flows["stream"] != "cd_residue"))
+    cd = flows[from_counties]  # one stream, or one per category (cd.by_category)
     if cd.empty:
         raise DataError(f"--plan {ref}: the run plans no C&D (cd.enabled was false)")
     reused = cd["destination_technology"] == "cd_reuse"
     counties = pd.DataFrame({"planned_generated_tpd": cd.groupby("origin")["tonnes_per_day"].sum(),
                              "planned_reused_tpd": cd[reused].groupby("origin")["tonnes_per_day"].sum(),
                              "planned_hauled_tpd": cd[~reused].groupby("origin")["tonnes_per_day"].sum()}).fillna(0.0)
-    into_sites = flows[flows["stream"].isin(["cd", "cd_residue"]) & ~flows["destination"].str.startswith("U")]
+    into_sites = flows[(from_counties | (flows["stream"] == "cd_residue")) & ~flows["destination"].str.startswith("U")]
     return {"counties": counties.round(2), "sites": into_sites.groupby("destination")["tonnes_per_day"].sum()}
 
 

@@ -105,8 +105,9 @@ def county_problem(job: CountyJob) -> RoutingProblem:
 
 def cd_shipments(flows: pd.DataFrame) -> pd.DataFrame:
     """The C&D flows of a plan that travel: all but on-site reuse (backfill, levelling), which stays put.
-    A plan given by hand (``--plan``) may lack ``destination_technology``: then every C&D flow travels."""
-    cd = flows[flows.stream == "cd"]
+    A plan given by hand (``--plan``) may lack ``destination_technology``: then every C&D flow travels.
+    C&D is the stream ``cd`` or, by category, ``cd_spoil`` … (``cd_residue`` leaves plants, not counties)."""
+    cd = flows[(flows.stream == "cd") | (flows.stream.str.startswith("cd_") & (flows.stream != "cd_residue"))]
     if "destination_technology" in cd:
         cd = cd[cd.destination_technology != "cd_reuse"]
     return cd

@@ -119,8 +119,10 @@ def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> 
 
 
 def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel | None = None,
-               cost_weight: float = 1.0) -> tuple[LinearModel, ModelIndex, pd.DataFrame]:
-    """The MILP of ``problem`` (added to ``model`` if given, costs × ``cost_weight``)."""
+               cost_weight: float = 1.0, fill_rows: bool = True) -> tuple[LinearModel, ModelIndex, pd.DataFrame]:
+    """The MILP of ``problem`` (added to ``model`` if given, costs × ``cost_weight``); ``fill_rows``: a site with a
+    volume holds ``fill_years`` of this year's intake (phasing replaces them by the fill so far, and that reserve
+    after the last year)."""
     m = model or LinearModel()
     techs, sites, demand = problem.technologies, problem.sites, problem.demand
     arcs = prepare_arcs(problem)
@@ -186,6 +188,10 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
                 m.add_row(np.concatenate([arc_var[out], arc_var[inflow]]),
                           np.concatenate([np.ones(out.size), -ratio * arc_mult[inflow]]), 0.0, 0.0)
 
+    if fill_rows:
+        for site, n, inflow, fill, volume in _volume_sites(problem, idx, arcs):
+            tech = techs[sites.at[site, "technology"]]
+            m.add_row(np.concatenate([arc_var[inflow], n]), np.concatenate([fill * tech.fill_years, -volume]), -INF, 0.0)
     _demand_rows(m, idx, problem, arcs, from_node, elastic)
     if not elastic and kind != "max_coverage":  # both may leave demand unserved
         _capacity_cover_rows(m, idx, problem, arcs, from_node)
@@ -194,6 +200,22 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     if kind in ("p_median", "max_coverage", "set_cover"):
         _site_count_objective(m, idx, problem, cost_weight)
     return m, idx, arcs
+
+
+def _volume_sites(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame):
+    """Per built-or-buildable site with a volume: (site, module variables, inflow arcs, m³ a year per unit of each
+    inflow variable, m³ per unit of each module variable)."""
+    techs, sites = problem.technologies, problem.sites
+    streams = arcs["stream"].to_numpy()
+    into = arcs.groupby("destination", sort=False).indices
+    for site, n in idx.site_n.items():
+        tech = techs[sites.at[site, "technology"]]
+        if tech.volume_m3_per_module <= 0:
+            continue
+        inflow = into.get(site, _NO_VARS)
+        per_t = np.array([tech.m3_per_t(stream) for stream in streams[inflow]])
+        yield (site, n, inflow, idx.arc_mult[inflow] * per_t * problem.days_per_year,
+               np.full(len(n), tech.volume_m3_per_module))
 
 
 def _arc_flow_bounds(problem: SitingProblem, arcs: pd.DataFrame, from_node: np.ndarray,
@@ -564,11 +586,12 @@ def build_phased_milp(problems: Sequence[SitingProblem], years: Sequence[int], *
     blocks, weights = [], year_weights(years, discount_rate)
     for problem, weight in zip(problems, weights):
         first = m.num_vars
-        _, idx, arcs = build_milp(problem, elastic=elastic, model=m, cost_weight=weight)
+        _, idx, arcs = build_milp(problem, elastic=elastic, model=m, cost_weight=weight, fill_rows=False)
         blocks.append(YearBlock(idx, arcs, first, m.num_vars))
     indices = [b.index for b in blocks]
     for earlier, later in zip(indices, indices[1:]):
         _link_years(m, earlier, later)
+    _fill_so_far_rows(m, problems, blocks, years)
     if budget_per_year is not None:
         for t in range(len(years)):
             cols, vals = _new_capital_terms(problems[t], indices[t], indices[t - 1] if t else None, capital)
@@ -576,8 +599,58 @@ def build_phased_milp(problems: Sequence[SitingProblem], years: Sequence[int], *
     return PhasedModel(m, tuple(problems), years, tuple(blocks), tuple(weights), capital, plant_technology)
 
 
+def year_spans(years: Sequence[int]) -> list[int]:
+    """Years each listed year stands for (up to the next listed year; the last stands for itself)."""
+    return [b - a for a, b in zip(years, years[1:])] + [1]
+
+
+def _fill_so_far_rows(m: LinearModel, problems, blocks, years) -> None:
+    """A site with a volume (a yard's cells): the m³ filled up to the end of each year ≤ the cells built by then;
+    in the last year plus ``fill_years`` more of that year's intake, so the plan does not end on full yards."""
+    per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in _volume_sites(p, b.index, b.arcs)}
+                for p, b in zip(problems, blocks)]
+    spans = year_spans(years)
+    for site in per_year[-1]:
+        cols, vals = [], []
+        reserve = problems[-1].technologies[problems[-1].sites.at[site, "technology"]].fill_years
+        for t, block in enumerate(blocks):
+            n, inflow, fill, volume = per_year[t][site]
+            cols.append(block.index.arc_var[inflow])
+            vals.append(fill * (spans[t] + (reserve if t == len(blocks) - 1 else 0.0)))
+            m.add_row(np.concatenate(cols + [n]), np.concatenate(vals + [-volume]), -INF, 0.0)
+
+
+def fill_table(phased: PhasedModel, x: np.ndarray) -> pd.DataFrame:
+    """Per site with a volume: ``volume_m3`` built by the last year, ``fill_m3`` up to its end, ``volume_left_m3``,
+    ``fill_m3_per_year`` of the last year, ``years_left`` at that rate, and ``year_full_first``: the first year whose
+    fill reached the volume built the year before (the yard was full: extended by a cell that year, or replaced)."""
+    problems, blocks, years = phased.problems, phased.blocks, phased.years
+    rows, spans = {}, year_spans(years)
+    per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in _volume_sites(p, b.index, b.arcs)}
+                for p, b in zip(problems, blocks)]
+    for site in per_year[-1]:
+        filled, built_before, full = 0.0, None, pd.NA
+        for t, block in enumerate(blocks):
+            n, inflow, fill, volume = per_year[t][site]
+            rate = float(fill @ x[block.index.arc_var[inflow]])
+            filled += rate * spans[t]
+            built = float(volume @ np.round(x[n]))
+            if built_before is not None and full is pd.NA and built_before > 0 and filled > built_before * (1 - 1e-6):
+                full = years[t]
+            built_before = built
+        left = max(0.0, built - filled)
+        rows[site] = {"volume_m3": built, "fill_m3": filled, "volume_left_m3": left, "fill_m3_per_year": rate,
+                      "years_left": left / rate if rate > 1e-9 else np.nan, "year_full_first": full}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(FILL_COLUMNS))
+    table["year_full_first"] = table["year_full_first"].astype("Int64")
+    return table
+
+
+FILL_COLUMNS = ("volume_m3", "fill_m3", "volume_left_m3", "fill_m3_per_year", "years_left", "year_full_first")
+
+
 def read_phased_solution(phased: PhasedModel, result: MilpResult) -> PhasedSolution:
-    """Each year's solution, the path per year and each site's schedule."""
+    """Each year's solution, the path per year and each site's schedule (with its fill, :func:`fill_table`)."""
     problems, years, blocks, capital = phased.problems, phased.years, phased.blocks, phased.capital
     solutions = tuple(read_solution(p, b.index, b.arcs, result) for p, b in zip(problems, blocks))
     if not result.has_solution:
@@ -589,7 +662,11 @@ def read_phased_solution(phased: PhasedModel, result: MilpResult) -> PhasedSolut
     spent = [_capital_spent(problems[t], indices[t], indices[t - 1] if t else None, capital, result.x)
              for t in range(len(years))]
     path = _path(problems, solutions, years, spent, year_cost, phased.plant_technology)
-    return PhasedSolution(years, result, solutions, path, _schedule(problems, solutions, years))
+    schedule = _schedule(problems, solutions, years)
+    fills = fill_table(phased, result.x)
+    if len(fills):
+        schedule = schedule.join(fills)
+    return PhasedSolution(years, result, solutions, path, schedule)
 
 
 def _link_years(m: LinearModel, earlier: ModelIndex, later: ModelIndex) -> None:

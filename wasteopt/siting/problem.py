@@ -29,6 +29,9 @@ class Technology:
     pays the cost, and gated streams reach only running sites (a stopped landfill takes no raw
     MSW but may still take ash). ``capacity_factors``: a tonne of that stream uses this many t/d
     of nameplate (e.g. residual waste hotter than the rated heating value); 1 for streams not listed.
+    ``volume_m3_per_module`` > 0 (a yard's cells): the fill in m³ (t ÷ ``t_per_m3`` of the stream) of
+    ``fill_years`` of one year's intake — phased, of the years so far (and ``fill_years`` more after the
+    last) — fits in the modules built.
     """
 
     name: str
@@ -45,6 +48,9 @@ class Technology:
     operating_annual_cost: float = 0.0
     gated_streams: tuple[str, ...] = ()
     capacity_factors: tuple[tuple[str, float], ...] = ()
+    volume_m3_per_module: float = 0.0
+    fill_years: float = 0.0
+    t_per_m3: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self):
         if len(self.module_sizes_tpd) != len(self.module_annual_cost):
@@ -55,6 +61,13 @@ class Technology:
             raise ValueError(f"technology {self.name}: availability in (0, 1] and min load in [0, 1]")
         if any(factor <= 0 for _, factor in self.capacity_factors):
             raise ValueError(f"technology {self.name}: capacity factors must be positive")
+        if self.volume_m3_per_module > 0 and (set(self.accepts) - {s for s, d in self.t_per_m3 if d > 0}
+                                               or not self.capacitated):
+            raise ValueError(f"technology {self.name}: a volume needs modules and a density for every stream it accepts")
+
+    def m3_per_t(self, stream: str) -> float:
+        """m³ of volume one tonne of ``stream`` fills here (0 without a volume)."""
+        return 1.0 / dict(self.t_per_m3)[stream] if self.volume_m3_per_module > 0 else 0.0
 
     def capacity_factor(self, stream: str) -> float:
         """t/d of nameplate one t/d of ``stream`` uses here."""

@@ -18,12 +18,13 @@ from wasteopt.errors import DataError, ScenarioError
 from wasteopt.network import read_od_matrix, sparse_arcs
 from wasteopt.region import Region, checked_table, read_plan_facilities
 from wasteopt.scenario import Scenario
+from wasteopt.siting.cd_categories import cd_arcs, cd_streams, densities, generation, streams_to
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
 
 DAYS_PER_YEAR = 365.0
 SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U",
-               "digester": "D", "sorting_centre": "S"}
+               "cd_dewatering": "W", "digester": "D", "sorting_centre": "S"}
 SORTED_FRACTIONS = ("food", "recyclables", "hazardous")
 
 
@@ -158,6 +159,7 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
     sorting = scenario.sorting
     burnt = ("msw",) + (("residue",) if sorting.enabled else ())
     burnt += ("food",) if sorting.enabled and sorting.cotreatment.allowed else ()
+    burnt += streams_to(scenario, "incinerator")
     techs = {
         "incinerator": Technology(
             name="incinerator", accepts=burnt, module_sizes_tpd=sizes,
@@ -169,24 +171,28 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
             outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
         ),
         "landfill": Technology(
-            name="landfill", accepts=("msw", "ash", "cd", "cd_residue", "residue"),
+            name="landfill", accepts=("msw", "ash", "cd_residue", "residue") + streams_to(scenario, "landfill"),
             operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",),
         ),
     }
     cd = scenario.cd
     if cd.enabled:
-        techs["cd_reuse"] = Technology(name="cd_reuse", accepts=("cd",), cost_per_t=cd.onsite_reuse_cost_cny_per_t)
-        techs["cd_yard"] = Technology(
-            name="cd_yard", accepts=("cd", "cd_residue"), module_sizes_tpd=(yard_capacity_tpd(scenario),),
-            module_annual_cost=(0.0,), site_annual_cost=cd.yard.site_cost_wan_cny * WAN * crf, max_modules=1,
-            cost_per_t=cd.yard.gate_cost_cny_per_t)
+        techs["cd_reuse"] = Technology(name="cd_reuse", accepts=streams_to(scenario, "reuse"),
+                                       cost_per_t=cd.onsite_reuse_cost_cny_per_t)
+        techs["cd_yard"] = yard_technology(scenario, crf)
         rec = cd.recycler
         techs["cd_recycler"] = Technology(
-            name="cd_recycler", accepts=("cd",), module_sizes_tpd=(rec.module_tpd,),
+            name="cd_recycler", accepts=streams_to(scenario, "recycler"), module_sizes_tpd=(rec.module_tpd,),
             module_annual_cost=(rec.module_cost_wan_cny * WAN * crf,), site_annual_cost=rec.site_cost_wan_cny * WAN * crf,
             max_modules=rec.max_modules, min_load_share=rec.min_load_share,
             cost_per_t=rec.opex_cny_per_t - rec.product_revenue_cny_per_t * rec.product_share,
             outputs=(("cd_residue", 1 - rec.product_share),) if rec.product_share < 1 else ())
+        if streams_to(scenario, "dewatering"):
+            dew = cd.dewatering
+            techs["cd_dewatering"] = Technology(
+                name="cd_dewatering", accepts=streams_to(scenario, "dewatering"), module_sizes_tpd=(dew.module_tpd,),
+                module_annual_cost=(dew.module_cost_wan_cny * WAN * crf,), site_annual_cost=dew.site_cost_wan_cny * WAN * crf,
+                max_modules=dew.max_modules, cost_per_t=dew.opex_cny_per_t, outputs=(("cd_residue", dew.cake_share),))
     if sorting.enabled:
         techs.update(_sorting_technologies(scenario, crf))
     tr = scenario.transfer
@@ -198,6 +204,27 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
             site_annual_cost=tr.site_cost_wan_cny * WAN * crf, max_modules=tr.max_modules,
             cost_per_t=tr.cost_cny_per_t, outputs=(("msw", 1.0),))
     return techs
+
+
+def yard_technology(scenario: Scenario, crf: float) -> Technology:
+    """The consumption yard (消纳场). Old form: one module of volume ÷ horizon t/d. With ``cd.yard.track_volume``:
+    cells of ``volume_m3`` (the first and up to ``max_extensions`` more), each taking ``max_intake_tpd``; the fill
+    in m³ (t ÷ each stream's density) is bounded by the cells built (a year's intake × horizon_years alone; phased,
+    the fill so far)."""
+    cd = scenario.cd
+    yard = cd.yard
+    accepts = ("cd_residue",) + streams_to(scenario, "yard")
+    site_cost = yard.site_cost_wan_cny * WAN * crf
+    if not yard.track_volume:
+        return Technology(name="cd_yard", accepts=accepts, module_sizes_tpd=(yard_capacity_tpd(scenario),),
+                          module_annual_cost=(0.0,), site_annual_cost=site_cost, max_modules=1,
+                          cost_per_t=yard.gate_cost_cny_per_t)
+    table = densities(scenario)
+    return Technology(name="cd_yard", accepts=accepts, module_sizes_tpd=(yard.max_intake_tpd,),
+                      module_annual_cost=(yard.cell_cost_wan_cny * WAN * crf,), site_annual_cost=site_cost,
+                      max_modules=1 + yard.max_extensions, cost_per_t=yard.gate_cost_cny_per_t,
+                      volume_m3_per_module=yard.volume_m3, fill_years=yard.horizon_years,
+                      t_per_m3=tuple((stream, table[stream]) for stream in accepts))
 
 
 def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technology]:
@@ -264,13 +291,8 @@ def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     cd = scenario.cd
     if not cd.enabled:
         return demand
-    urban = demand["urban_population"].astype(float)
-    share = urban / urban.sum()
-    programme_t = cd.renovation_households * cd.renovation_t_per_household + cd.shantytown_units * cd.shantytown_t_per_unit
-    generated = (cd.routine_t_per_urban_capita_year * urban + programme_t / cd.program_years * share) / DAYS_PER_YEAR
-    demand["cd_generated_tpd"] = generated
-    demand["cd_tpd"] = generated  # on-site reuse is an arc to the county's own reuse "site", capped by the share
-    return demand
+    # on-site reuse is an arc to the county's own reuse "site", capped by the share
+    return demand.join(generation(scenario, demand["urban_population"], DAYS_PER_YEAR))
 
 
 def _county_sites(region: Region, technology: str, kind: str) -> pd.DataFrame:
@@ -334,6 +356,8 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
         reuse = _county_sites(region, "cd_reuse", "onsite_reuse").assign(is_new=False, expandable=False)
         frames += [_county_sites(region, "cd_yard", "yard_candidate"),
                    _county_sites(region, "cd_recycler", "recycler_candidate"), reuse]
+        if streams_to(scenario, "dewatering"):
+            frames.append(_county_sites(region, "cd_dewatering", "dewatering_candidate"))
     if scenario.transfer.enabled:
         frames.append(_transfer_sites(scenario, region))
     if scenario.sorting.enabled:
@@ -463,7 +487,9 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
     ash["cost_per_t"] = ash["km"] * (tr.ash_cny_per_t_km + carbon_per_t_km) + lf.ash_gate_cost_cny_per_t
     parts += [direct.assign(stream="msw"), to_landfill.assign(stream="msw"), ash.assign(stream="ash")]
     cd = scenario.cd
-    if cd.enabled:
+    if cd.enabled and cd.by_category:
+        parts += cd_arcs(scenario, nodes, sites, arcs, cd.cny_per_t_km + carbon_per_t_km)
+    elif cd.enabled:
         cd_sinks = sites[sites["technology"].isin(["cd_yard", "cd_recycler"])]
         cd_cost = cd.cny_per_t_km + carbon_per_t_km
         reuse = pd.DataFrame({"origin": nodes.index, "destination": [f"U{a}" for a in nodes.index], "km": 0.0,
@@ -603,7 +629,7 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
                            scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
     sites["above_existing_cost_per_t"] = expansion_subsidy_cny_per_t(scenario, sites).reindex(sites.index).fillna(0.0)
     demand = demand_table(scenario, region)
-    streams = {"msw_tpd": "msw"} | ({"cd_tpd": "cd"} if scenario.cd.enabled else {})
+    streams = {"msw_tpd": "msw"} | {f"{stream}_tpd": stream for stream in cd_streams(scenario)}
     if scenario.sorting.enabled:
         streams |= {"food_tpd": "food", "recyclables_tpd": "recyclables"}
     obj = scenario.objective
