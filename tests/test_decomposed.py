@@ -1,0 +1,90 @@
+"""Decomposed siting: pieces by block, priced border rows, one plan and one bound (tiny exact instances)."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from wasteopt.errors import ScenarioError
+from wasteopt.siting import SitingProblem, Technology, solve_problem
+from wasteopt.siting.decomposed import DaskRunner, DecompositionError, solve_decomposed, split_problem
+
+BLOCKS = {"SA": "A", "SA2": "A", "SB": "B"}
+
+
+def two_regions(m_to_sb: float = 30.0) -> SitingProblem:
+    """Block A (sites SA, SA2; towns a1, a2), block B (site SB; towns b1, b2), town m reaching both.
+    Optimum by hand: open SA and SB, m to SA: 2 × 300,000 fixed + 590·365 + 250·365 transport
+    + 130 t/d × 50 CNY/t × 365 processing = 3,279,100 CNY/yr."""
+    plant = Technology("incinerator", ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1e5,),
+                       site_annual_cost=2e5, cost_per_t=50.0)
+    demand = pd.DataFrame({"msw": [30.0, 30.0, 20.0, 25.0, 25.0]}, index=["a1", "a2", "m", "b1", "b2"])
+    sites = pd.DataFrame({"technology": "incinerator", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=["SA", "SA2", "SB"])
+    arcs = pd.DataFrame([("a1", "SA", 5.0), ("a2", "SA", 8.0), ("m", "SA", 10.0), ("a1", "SA2", 1.0),
+                         ("a2", "SA2", 40.0), ("m", "SA2", 12.0), ("m", "SB", m_to_sb), ("b1", "SB", 6.0),
+                         ("b2", "SB", 4.0)], columns=["origin", "destination", "cost_per_t"]).assign(stream="msw")
+    arcs["km"] = arcs["cost_per_t"]
+    return SitingProblem(demand=demand, sites=sites, technologies={"incinerator": plant}, arcs=arcs)
+
+
+def test_the_split_relaxes_only_the_border_town():
+    pieces, relaxed = split_problem(two_regions(), BLOCKS)
+    assert [p.block for p in pieces] == ["A", "B"]
+    assert [list(p.problem.sites.index) for p in pieces] == [["SA", "SA2"], ["SB"]]
+    assert [list(p.border.index) for p in pieces] == [[("m", "msw")], [("m", "msw")]]
+    assert list(pieces[1].problem.demand.index) == ["m", "b1", "b2"]  # B sees only the towns reaching it
+    assert relaxed == ("demand rows of 1 border node streams (priced)",)
+
+
+def test_decomposed_plan_and_bound_match_the_single_solve():
+    problem = two_regions()
+    single = solve_problem(problem, rel_gap=1e-9, search=None)
+    decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None)
+    result = decomposed.solution.result
+    assert single.objective == pytest.approx(3_279_100.0)
+    assert result.objective == pytest.approx(3_279_100.0)
+    assert decomposed.bound == pytest.approx(3_279_100.0, rel=1e-6)  # the priced pieces prove the optimum
+    assert result.status == "optimal"
+    opened = decomposed.solution.sites
+    assert sorted(opened.index[opened["opened"]]) == ["SA", "SB"]
+    assert len(decomposed.rounds) == 1  # λ = 60 CNY/t + 8.2 fixed: A serves m, B leaves it; the border row holds
+
+
+def test_the_bound_stays_below_the_optimum_when_prices_start_wrong():
+    """m almost as cheap from SB (61 CNY/t vs 60): the first price makes both pieces serve m, the bound is
+    below the optimum and the rounds raise it, never above."""
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    bounds = [r.bound for r in decomposed.rounds]
+    assert bounds[0] == pytest.approx(3_226_400.0)  # the optimum + (61 − 68.22 CNY/t) × 20 t/d × 365
+    assert all(b <= optimum * (1 + 1e-9) for b in bounds)
+    assert max(bounds) > bounds[0]
+    assert decomposed.bound == max(bounds)
+
+
+def test_pieces_run_on_a_local_dask_cluster():
+    problem = two_regions()
+    lines: list[str] = []
+    with DaskRunner(workers=2, processes=False) as runner:
+        decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None, runner=runner,
+                                      on_progress=lines.append)
+    assert decomposed.solution.result.objective == pytest.approx(3_279_100.0)
+    assert decomposed.bound == pytest.approx(3_279_100.0, rel=1e-6)
+    assert sorted(o.block for o in decomposed.rounds[0].outcomes) == ["A", "B"]
+    assert any("2/2 done" in line for line in lines)
+    assert lines[-1].startswith("plan 327.9 万元/yr, bound 327.9 万元/yr")
+
+
+def test_bad_splits_are_one_line_errors():
+    with pytest.raises(DecompositionError, match="1 sites have no block, e.g. SB"):
+        split_problem(two_regions(), {"SA": "A", "SA2": "A"})
+    with pytest.raises(DecompositionError, match="min_cost"):
+        from wasteopt.siting import Objective
+        split_problem(dataclasses.replace(two_regions(), objective=Objective("p_median", p=2)), BLOCKS)
+    with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler"):
+        with DaskRunner(scheduler="tcp://127.0.0.1:1"):
+            pass

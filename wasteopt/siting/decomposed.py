@@ -1,0 +1,385 @@
+"""Decomposed siting: split a SitingProblem by region (prefecture, province), solve the pieces, one plan and one bound.
+
+Every site belongs to one block. A piece is a block's sites, the arcs into them and the demand of every
+node those arcs leave from. A node whose arcs all reach one block is that block's alone: its demand row
+stays whole in that piece. A node reaching several blocks (a border node) sits in each of them with its
+demand row relaxed and priced (Lagrangean relaxation of the border demand rows, price λ in CNY/t per
+node and stream): each piece may leave any part of it to an "export" site at λ per tonne, so
+
+    piece value_b(λ) = min Σ cost + Σ_border λ·days·export_b,
+    L(λ) = Σ_b bound_b(λ) − Σ_border λ·days·d·(pieces reaching the node − 1)  ≤  the optimum,
+
+where bound_b is the piece solver's own proven bound (a time-limited piece still gives a valid L).
+What the pieces relax, besides the border demand rows: the rows shared by the whole problem (flow caps
+above zero, capacity targets, new-site counts, stop targets, local-capacity rows across blocks) are left
+out of the pieces, a relaxation too; the repair enforces all of them. Prices move by subgradient steps.
+
+The repair makes one plan: the full problem with the candidate sites that no piece opened in any round
+closed, solved by the same engine. Its objective is the plan's cost; the gap is measured against the
+best L(λ). Pieces run through a ``PieceRunner``: in this process, or as Dask tasks (``DaskRunner``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, Mapping, Protocol, Sequence
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.errors import InfeasibleError, ScenarioError, WasteoptError
+from wasteopt.milp import MilpResult, MilpStatus, relative_gap, status_from_gap
+from wasteopt.siting.formulation import SitingSolution, prepare_arcs
+from wasteopt.siting.pipeline import solve_problem
+from wasteopt.siting.problem import SitingProblem, Technology
+from wasteopt.siting.search import LocalSearch
+
+EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
+STEP_SCALE = 1.0            # first subgradient step, as a share of the distance to the target value
+TARGET_MARGIN = 0.05        # target value for the step: the best bound raised by this share (no plan yet)
+
+
+class DecompositionError(WasteoptError):
+    """The problem cannot be split as asked (a block map that misses sites, arcs between blocks' sites …)."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One block's part of the problem; ``border`` lists the (node, stream) pairs whose demand rows are relaxed
+    here, with their demand (t/d)."""
+
+    block: str
+    problem: SitingProblem
+    border: pd.Series
+
+
+@dataclass(frozen=True)
+class PieceOutcome:
+    """What solving one piece at prices λ gave: value, proven bound, what it left to the export site (t/d per
+    border pair), the new sites it opened, and the worker's peak memory."""
+
+    block: str
+    status: str
+    objective: float | None
+    bound: float | None
+    exported: pd.Series
+    opened: tuple[str, ...]
+    seconds: float
+    peak_mb: float
+
+
+@dataclass(frozen=True)
+class Round:
+    """One pricing round: each piece's outcome and the Lagrangean bound L(λ) it proves (None if a piece had none)."""
+
+    outcomes: tuple[PieceOutcome, ...]
+    bound: float | None
+
+
+@dataclass(frozen=True)
+class DecomposedSolution:
+    """The repaired plan (its result carries the global bound and gap), the rounds, and what the pieces relaxed."""
+
+    solution: SitingSolution
+    bound: float | None
+    rounds: tuple[Round, ...]
+    relaxed: tuple[str, ...]
+    repair_seconds: float
+
+
+class PieceRunner(Protocol):
+    def run(self, pieces: Sequence[Piece], prices: Sequence[pd.Series], options: dict) -> Iterator[PieceOutcome]:
+        """Solve each piece at its prices; yield outcomes as they finish (any order)."""
+
+
+# ----------------------------------------------------------------------------- splitting
+
+def split_problem(problem: SitingProblem, site_block: Mapping[str, str]) -> tuple[list[Piece], tuple[str, ...]]:
+    """The pieces of ``problem`` by ``site_block`` (site id → block name), and what they relax in words."""
+    if problem.objective.kind != "min_cost":
+        raise DecompositionError(f"decomposed siting needs the min_cost objective, not {problem.objective.kind}")
+    block_of = pd.Series(site_block, dtype=object).reindex(problem.sites.index)
+    if block_of.isna().any():
+        raise DecompositionError(f"{int(block_of.isna().sum())} sites have no block, e.g. {block_of[block_of.isna()].index[0]}")
+    arcs = prepare_arcs(problem)
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    dest_block = arcs["destination"].map(block_of).to_numpy()
+    site_arcs = arcs[~from_node]
+    crossing = site_arcs["origin"].map(block_of).to_numpy() != dest_block[~from_node]
+    if crossing.any():
+        first = site_arcs[crossing].iloc[0]
+        raise DecompositionError(f"{int(crossing.sum())} arcs run between sites of different blocks "
+                                 f"(e.g. {first['origin']} → {first['destination']}, {first['stream']}); "
+                                 "decomposed siting splits node → site arcs only")
+    node_arcs = arcs[from_node].assign(block=dest_block[from_node])
+    reach = node_arcs.groupby(["origin", "stream"])["block"].nunique()
+    demand = problem.demand_by_node_stream()
+    demand = demand[demand > 0]
+    unreached = demand.index.difference(reach.index)
+    if len(unreached):
+        node, stream = unreached[0]
+        raise InfeasibleError(f"{len(unreached)} node streams reach no site (e.g. {node}, {stream})", None)
+    shared = reach[reach > 1].index
+    relaxed = [f"demand rows of {len(shared)} border node streams (priced)"] if len(shared) else []
+    if any(cap.max_tpd > 0 for cap in problem.flow_caps):
+        relaxed.append("flow caps above zero")
+    relaxed += [name for name, present in (("capacity targets", problem.capacity_targets),
+                                          ("new-site counts", problem.new_site_limits),
+                                          ("stop targets", problem.stop_targets)) if present]
+    across = [rule for rule in problem.local_capacity if block_of.reindex(list(rule.sites)).nunique() > 1]
+    if across:
+        relaxed.append(f"{len(across)} local-capacity rows across blocks")
+    pieces = []
+    for block, sites in problem.sites.groupby(block_of, sort=True):
+        into = node_arcs[node_arcs["block"] == block].drop(columns="block")
+        within = site_arcs[site_arcs["destination"].isin(sites.index)]
+        nodes = into["origin"].unique()
+        pairs = pd.MultiIndex.from_frame(into[["origin", "stream"]].drop_duplicates().astype(str))
+        border = demand.reindex(pairs.intersection(shared)).dropna()
+        rules = tuple(r for r in problem.local_capacity if set(r.sites) <= set(sites.index))
+        piece_problem = dataclasses.replace(
+            problem, demand=_piece_demand(problem.demand.loc[nodes], into), sites=sites,
+            arcs=pd.concat([into, within], ignore_index=True),
+            flow_caps=tuple(cap for cap in problem.flow_caps if cap.max_tpd <= 0),
+            capacity_targets=(), new_site_limits=(), stop_targets=(), local_capacity=rules)
+        pieces.append(Piece(str(block), piece_problem, border))
+    return pieces, tuple(relaxed)
+
+
+def _piece_demand(demand: pd.DataFrame, into: pd.DataFrame) -> pd.DataFrame:
+    """A piece's demand: each node's streams that have an arc into the piece (others zero)."""
+    reached = set(zip(into["origin"].astype(str), into["stream"].astype(str)))
+    kept = demand.copy()
+    for stream in kept.columns:
+        kept[stream] = np.where([(str(n), str(stream)) in reached for n in kept.index], kept[stream], 0.0)
+    return kept
+
+
+def priced_problem(piece: Piece, prices: pd.Series) -> SitingProblem:
+    """The piece with an export site taking each border pair's demand at λ CNY/t (``prices`` by (node, stream))."""
+    problem = piece.problem
+    if piece.border.empty:
+        return problem
+    streams = tuple(problem.streams)
+    export = Technology(name=EXPORT_SITE, accepts=streams)
+    site = pd.DataFrame({"technology": [EXPORT_SITE], "existing_capacity_tpd": [0.0], "existing_modules": [0],
+                         "is_new": [False], "lock": [""]}, index=pd.Index([EXPORT_SITE], name=problem.sites.index.name))
+    pairs = piece.border.index
+    arcs = pd.DataFrame({"origin": pairs.get_level_values(0), "destination": EXPORT_SITE,
+                         "stream": pairs.get_level_values(1), "km": 0.0,
+                         "cost_per_t": prices.reindex(pairs).to_numpy(float)})
+    return dataclasses.replace(problem, sites=pd.concat([problem.sites, site]),
+                               technologies={**problem.technologies, EXPORT_SITE: export},
+                               arcs=pd.concat([problem.arcs, arcs], ignore_index=True))
+
+
+def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
+    """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``); run on a worker."""
+    began = time.perf_counter()
+    solution = solve_problem(priced_problem(piece, prices), **options)
+    result = solution.result
+    flows = solution.flows
+    out = flows[flows["destination"] == EXPORT_SITE]
+    exported = pd.Series(out["tonnes_per_day"].to_numpy(float), index=pd.MultiIndex.from_arrays(
+        [out["origin"].astype(str), out["stream"].astype(str)])).groupby(level=[0, 1]).sum()
+    exported = exported.reindex(piece.border.index, fill_value=0.0) if len(piece.border) else exported
+    sites = solution.sites
+    opened = tuple(sites.index[sites["is_new"] & sites["opened"]]) if result.has_solution else ()
+    if result.status == MilpStatus.INFEASIBLE:
+        raise InfeasibleError(f"block {piece.block}: no plan even with the shared rows relaxed", None)
+    bound = result.best_bound if result.best_bound is not None and np.isfinite(result.best_bound) else None
+    return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened,
+                        time.perf_counter() - began, peak_mb())
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process (a Dask worker's, when run there), MB (``VmHWM``)."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024.0  # kB
+
+
+# ----------------------------------------------------------------------------- runners
+
+class LocalRunner:
+    """Pieces one after another in this process."""
+
+    slots = 1
+
+    def run(self, pieces, prices, options):
+        for piece, price in zip(pieces, prices):
+            yield solve_piece(piece, price, options)
+
+
+class DaskRunner:
+    """Pieces as Dask tasks: on the cluster at ``scheduler`` (tcp://HOST:PORT), else on a ``distributed.LocalCluster``
+    of ``workers`` single-threaded workers (``processes=False``: threads of this process). Each piece is scattered
+    once to one worker, so a worker receives only the pieces it solves; a task lost with its worker is retried
+    twice. Use as a context manager."""
+
+    def __init__(self, scheduler: str | None = None, workers: int = 2, processes: bool = True):
+        self.scheduler, self.workers, self.processes = scheduler, workers, processes
+        self._client = self._cluster = None
+        self._scattered: dict[str, object] = {}
+
+    def __enter__(self) -> DaskRunner:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ScenarioError("decomposed siting on Dask needs the dask[distributed] package") from None
+        if self.scheduler:
+            try:
+                self._client = Client(self.scheduler, timeout="10s")
+            except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
+                raise ScenarioError(f"cannot reach the Dask scheduler at {self.scheduler!r}: {error} "
+                                    "(expected tcp://HOST:PORT)") from None
+        else:
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.processes,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    @property
+    def slots(self) -> int:
+        """Tasks the cluster runs at once (its worker threads)."""
+        return max(1, sum(self._client.nthreads().values()))
+
+    def run(self, pieces, prices, options):
+        from distributed import as_completed
+
+        client = self._client
+        for piece in pieces:
+            if piece.block not in self._scattered:
+                self._scattered[piece.block] = client.scatter(piece, hash=False)
+        futures = [client.submit(solve_piece, self._scattered[piece.block], price, options, pure=False, retries=2)
+                   for piece, price in zip(pieces, prices)]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+# ----------------------------------------------------------------------------- coordination
+
+def first_prices(problem: SitingProblem, pieces: Sequence[Piece]) -> pd.Series:
+    """λ to start from, CNY/t per border pair: the cheapest arc's transport + processing plus the cheapest
+    fixed cost per tonne of a full new plant (its annual site + module cost over a year at full load)."""
+    border = pd.concat([p.border for p in pieces]) if pieces else pd.Series(dtype=float)
+    border = border[~border.index.duplicated()]
+    if border.empty:
+        return border
+    techs, sites = problem.technologies, problem.sites
+    arcs = prepare_arcs(problem)
+    tech = arcs["destination"].map(sites["technology"])
+    unit = arcs["cost_per_t"].to_numpy(float) + tech.map(lambda t: techs[t].cost_per_t).to_numpy(float)
+    fixed = tech.map(lambda t: _fixed_per_t(techs[t], problem.days_per_year)).to_numpy(float)
+    fixed = np.where(arcs["destination"].map(sites["is_new"]).to_numpy(bool), fixed, 0.0)
+    per_t = pd.Series(unit + fixed, index=pd.MultiIndex.from_arrays([arcs["origin"].astype(str),
+                                                                       arcs["stream"].astype(str)]))
+    return per_t.groupby(level=[0, 1]).min().reindex(border.index)
+
+
+def _fixed_per_t(tech: Technology, days: float) -> float:
+    """Least annual fixed cost per tonne of a fully loaded new plant of ``tech`` (CNY/t; 0 if uncapacitated)."""
+    if not tech.capacitated:
+        return 0.0
+    return min((tech.site_annual_cost / max(tech.min_modules, 1) + cost) / (size * tech.availability * days)
+               for size, cost in zip(tech.module_sizes_tpd, tech.module_annual_cost))
+
+
+def lagrangean_bound(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome], prices: pd.Series,
+                     days: float) -> float | None:
+    """L(λ): the pieces' proven bounds, less each border pair's priced demand counted once too often."""
+    if any(o.bound is None for o in outcomes):
+        return None
+    reach = pd.concat([p.border for p in pieces]).groupby(level=[0, 1]).size() if pieces else pd.Series(dtype=float)
+    demand = pd.concat([p.border for p in pieces]).groupby(level=[0, 1]).first() if pieces else reach
+    extra = float((prices.reindex(reach.index).to_numpy() * demand.to_numpy() * (reach.to_numpy() - 1)).sum()) * days
+    return sum(o.bound for o in outcomes) - extra
+
+
+def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd.Series:
+    """∂L/∂λ per border pair (t/d): what the pieces left to export, less the demand counted too often."""
+    if not any(len(p.border) for p in pieces):
+        return pd.Series(dtype=float)
+    exported = pd.concat([o.exported for o in outcomes if len(o.exported)]).groupby(level=[0, 1]).sum()
+    borders = pd.concat([p.border for p in pieces])
+    reach = borders.groupby(level=[0, 1]).size()
+    demand = borders.groupby(level=[0, 1]).first()
+    return exported.reindex(reach.index, fill_value=0.0) - demand * (reach - 1)
+
+
+def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, rounds: int = 3,
+                     time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
+                     search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
+                     on_progress: Callable[[str], None] | None = None) -> DecomposedSolution:
+    """One plan and one proven bound for ``problem`` split by ``site_block``: ``rounds`` of priced pieces (60 % of
+    ``time_limit`` shared by the rounds and the waves of pieces the runner's slots allow), then the repair with
+    what time is left (at least a fifth)."""
+    if rounds < 1:
+        raise ScenarioError("decomposed siting needs at least one round")
+    began = time.perf_counter()
+    say = on_progress or (lambda text: None)
+    runner = runner or LocalRunner()
+    pieces, relaxed = split_problem(problem, site_block)
+    prices = first_prices(problem, pieces)
+    days = problem.days_per_year
+    share = min(getattr(runner, "slots", 1), len(pieces)) / len(pieces)  # pieces run in waves of ``slots``
+    piece_options = dict(time_limit=0.6 * time_limit * share / rounds, rel_gap=rel_gap, threads=threads, search=search)
+    history: list[Round] = []
+    best: float | None = None
+    opened: set[str] = set()
+    scale = STEP_SCALE
+    for k in range(rounds):
+        done: list[PieceOutcome] = []
+        for outcome in runner.run(pieces, [prices.reindex(p.border.index) for p in pieces], piece_options):
+            done.append(outcome)
+            say(f"round {k + 1}/{rounds}: piece {outcome.block} {outcome.status} ({len(done)}/{len(pieces)} done, "
+                f"{outcome.seconds:.1f} s, peak {outcome.peak_mb:.0f} MB)")
+        done.sort(key=lambda o: o.block)
+        bound = lagrangean_bound(pieces, done, prices, days)
+        history.append(Round(tuple(done), bound))
+        opened.update(s for o in done for s in o.opened)
+        if bound is not None and (best is None or bound > best):
+            best = bound
+        else:
+            scale /= 2
+        say(f"round {k + 1}/{rounds}: bound {_wan(bound)} 万元/yr (best {_wan(best)}), {len(opened)} sites opened so far")
+        step = subgradient(pieces, done)
+        if step.empty or not (step.abs() > 1e-9).any() or bound is None:
+            break  # no border, or every border row met: λ is optimal for these pieces
+        target = abs(best) * TARGET_MARGIN + 1.0
+        prices = (prices + scale * target / (days * float((step ** 2).sum())) * step).clip(lower=0.0)
+    closed = problem.sites.index[problem.sites["is_new"].astype(bool) & ~problem.sites.index.isin(list(opened))]
+    sites = problem.sites.copy()
+    sites.loc[closed, "lock"] = "closed"
+    repair_began = time.perf_counter()
+    left = max(0.2 * time_limit, time_limit - (repair_began - began))
+    solution = solve_problem(dataclasses.replace(problem, sites=sites), time_limit=left, rel_gap=rel_gap,
+                             threads=threads, search=search)
+    if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
+        say("repair: the sites the pieces opened do not suffice; solving the whole problem")
+        solution = solve_problem(problem, time_limit=left, rel_gap=rel_gap, threads=threads, search=search)
+    repair_seconds = time.perf_counter() - repair_began
+    result = _global_result(solution.result, best, rel_gap, time.perf_counter() - began)
+    say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
+        f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
+    return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
+                              repair_seconds)
+
+
+def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:
+    """The repaired plan's result with the global bound: the better of L(λ) and nothing else (the repair's own
+    bound holds for the restricted problem only)."""
+    gap = relative_gap(repaired.objective, bound)
+    status = repaired.status if not repaired.has_solution else status_from_gap(gap, rel_gap)
+    return dataclasses.replace(repaired, status=status, best_bound=bound, gap=gap, seconds=seconds,
+                               message=(repaired.message + " (decomposed: bound from the priced pieces)").strip())
+
+
+def _wan(cny: float | None) -> str:
+    return "—" if cny is None else f"{cny / 1e4:,.1f}"
