@@ -88,3 +88,20 @@ def test_bad_splits_are_one_line_errors():
     with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler"):
         with DaskRunner(scheduler="tcp://127.0.0.1:1"):
             pass
+
+
+def test_the_national_generator_is_seeded_and_fills_every_block():
+    from wasteopt.national import generate_national
+    from wasteopt.scenario import load_scenario
+
+    scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
+    first = generate_national(scenario, 400, 62, seed=3)
+    again = generate_national(scenario, 400, 62, seed=3)
+    problem = first.problem
+    assert (len(problem.demand), len(problem.sites)) == (400, 62)
+    assert sorted(set(first.site_block.values())) == [f"P{b:02d}" for b in range(1, 32)]
+    pd.testing.assert_frame_equal(problem.arcs, again.problem.arcs)
+    assert problem.demand.equals(again.problem.demand)
+    assert not problem.demand.equals(generate_national(scenario, 400, 62, seed=4).problem.demand)
+    pieces, relaxed = split_problem(problem, first.site_block)
+    assert len(pieces) == 31 and relaxed[0].startswith("demand rows of")

@@ -149,11 +149,10 @@ def split_problem(problem: SitingProblem, site_block: Mapping[str, str]) -> tupl
 
 def _piece_demand(demand: pd.DataFrame, into: pd.DataFrame) -> pd.DataFrame:
     """A piece's demand: each node's streams that have an arc into the piece (others zero)."""
-    reached = set(zip(into["origin"].astype(str), into["stream"].astype(str)))
-    kept = demand.copy()
-    for stream in kept.columns:
-        kept[stream] = np.where([(str(n), str(stream)) in reached for n in kept.index], kept[stream], 0.0)
-    return kept
+    reached = (into[["origin", "stream"]].drop_duplicates().assign(arc=True)
+               .pivot(index="origin", columns="stream", values="arc")
+               .reindex(index=demand.index, columns=demand.columns).notna())
+    return demand.where(reached, 0.0)
 
 
 def priced_problem(piece: Piece, prices: pd.Series) -> SitingProblem:
