@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "wasteopt.commands.bench",
     "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",
+    "wasteopt.commands.decomposed",
     "wasteopt.commands.whatif",
     "wasteopt.commands.backtest",
 )

@@ -79,12 +79,14 @@ class Round:
 
 @dataclass(frozen=True)
 class DecomposedSolution:
-    """The repaired plan (its result carries the global bound and gap), the rounds, and what the pieces relaxed."""
+    """The repaired plan (its result carries the global bound and gap), the rounds, what the pieces relaxed and
+    how many (node, stream) demand rows they priced."""
 
     solution: SitingSolution
     bound: float | None
     rounds: tuple[Round, ...]
     relaxed: tuple[str, ...]
+    border_pairs: int
     repair_seconds: float
 
 
@@ -368,7 +370,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
         f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
     return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
-                              repair_seconds)
+                              len(prices), repair_seconds)
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:
