@@ -105,3 +105,22 @@ def test_the_national_generator_is_seeded_and_fills_every_block():
     assert not problem.demand.equals(generate_national(scenario, 400, 62, seed=4).problem.demand)
     pieces, relaxed = split_problem(problem, first.site_block)
     assert len(pieces) == 31 and relaxed[0].startswith("demand rows of")
+
+
+def test_a_piece_without_a_bound_falls_back_to_its_floor():
+    """Piece A at λ = 70 CNY/t: a1 at 51 (SA2), a2 at 58, m at 60 CNY/t → (30·51 + 30·58 + 20·60) × 365 =
+    1,631,550 CNY/yr, below its optimum: SA alone, (30·55 + 30·58 + 20·60) × 365 + 300,000 = 1,975,350."""
+    from wasteopt.siting.decomposed import piece_floor, solve_piece
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    prices = pd.Series([70.0], index=pieces[0].border.index)
+    assert piece_floor(pieces[0], prices) == pytest.approx(1_631_550.0)
+    outcome = solve_piece(pieces[0], prices, dict(rel_gap=1e-9, search=None))
+    assert outcome.bound == pytest.approx(1_975_350.0, rel=1e-6)
+
+
+def test_the_repair_keeps_every_town_reachable():
+    from wasteopt.siting.decomposed import repair_sites
+
+    assert repair_sites(two_regions(), {"SA"}) == {"SA", "SB"}  # b1, b2 reach SB only: their cheapest arc
+    assert repair_sites(two_regions(), set()) == {"SA2", "SA", "SB"}  # a1 → SA2 (1 CNY/t), a2 → SA, m → SA

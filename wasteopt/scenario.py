@@ -501,6 +501,11 @@ class SolverSettings(_Section):
     threads: int = Field(0, ge=0, le=64, description="0 = solver default")
     search: bool = Field(True, description="run the local search beside HiGHS (off: plain HiGHS)")
     search_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the local search: one seed, one plan")
+    decompose: Literal["off", "prefecture"] = Field("off", description=(
+        "prefecture: split the one-year min-cost siting model by prefecture and solve the pieces as Dask tasks, "
+        "one plan and one bound (wasteopt/siting/decomposed.py)"))
+    scheduler: str | None = Field(None, max_length=200, description=(
+        "tcp://HOST:PORT of the Dask cluster for the decomposed pieces; null = a 2-worker LocalCluster here"))
 
 
 class Goals(_Section):

@@ -31,7 +31,7 @@ import pandas as pd
 from wasteopt.errors import InfeasibleError, ScenarioError, WasteoptError
 from wasteopt.milp import MilpResult, MilpStatus, relative_gap, status_from_gap
 from wasteopt.siting.formulation import SitingSolution, prepare_arcs
-from wasteopt.siting.pipeline import solve_problem
+from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem, Technology
 from wasteopt.siting.search import LocalSearch
 
@@ -190,6 +190,8 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
     if result.status == MilpStatus.INFEASIBLE:
         raise InfeasibleError(f"block {piece.block}: no plan even with the shared rows relaxed", None)
     bound = result.best_bound if result.best_bound is not None and np.isfinite(result.best_bound) else None
+    if bound is None:
+        bound = piece_floor(piece, prices)
     return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened,
                         time.perf_counter() - began, peak_mb())
 
@@ -292,6 +294,28 @@ def _fixed_per_t(tech: Technology, days: float) -> float:
                for size, cost in zip(tech.module_sizes_tpd, tech.module_annual_cost))
 
 
+def piece_floor(piece: Piece, prices: pd.Series) -> float | None:
+    """A bound on a piece's value that needs no solve, CNY/yr: every tonne at the cheapest per-tonne cost open to
+    it (transport + processing, or the export price), fixed costs ≥ 0 left out. None if a fixed cost is negative.
+    Stands in for the bound of a piece that ended without one (HiGHS reports none without a plan)."""
+    problem = priced_problem(piece, prices)
+    techs = problem.technologies.values()
+    if any(min((t.site_annual_cost, t.operating_annual_cost, *t.module_annual_cost)) < 0 for t in techs):
+        return None
+    arcs = prepare_arcs(problem)
+    processing = arcs["destination"].map(problem.sites["technology"]).map(
+        lambda t: problem.technologies[t].cost_per_t).to_numpy(float)
+    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
+    if (arcs["cost_per_t"].to_numpy(float)[~from_node] + processing[~from_node] < 0).any():
+        return None  # a site's output could earn money: the floor would not hold
+    arcs, processing = arcs[from_node], processing[from_node]
+    unit = pd.Series(arcs["cost_per_t"].to_numpy(float) + processing, index=pd.MultiIndex.from_arrays(
+        [arcs["origin"].astype(str), arcs["stream"].astype(str)])).groupby(level=[0, 1]).min()
+    demand = problem.demand_by_node_stream()
+    demand = demand[demand > 0]
+    return float((unit.reindex(demand.index).to_numpy() * demand.to_numpy()).sum()) * problem.days_per_year
+
+
 def lagrangean_bound(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome], prices: pd.Series,
                      days: float) -> float | None:
     """L(λ): the pieces' proven bounds, less each border pair's priced demand counted once too often."""
@@ -317,7 +341,7 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
 def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, rounds: int = 3,
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
-                     on_progress: Callable[[str], None] | None = None) -> DecomposedSolution:
+                     on_progress: Callable[[str], None] | None = None, backend: str = "highs") -> DecomposedSolution:
     """One plan and one proven bound for ``problem`` split by ``site_block``: ``rounds`` of priced pieces (60 % of
     ``time_limit`` shared by the rounds and the waves of pieces the runner's slots allow), then the repair with
     what time is left (at least a fifth)."""
@@ -330,7 +354,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     prices = first_prices(problem, pieces)
     days = problem.days_per_year
     share = min(getattr(runner, "slots", 1), len(pieces)) / len(pieces)  # pieces run in waves of ``slots``
-    piece_options = dict(time_limit=0.6 * time_limit * share / rounds, rel_gap=rel_gap, threads=threads, search=search)
+    piece_options = dict(backend=backend, time_limit=0.6 * time_limit * share / rounds, rel_gap=rel_gap,
+                         threads=threads, search=search)
     history: list[Round] = []
     best: float | None = None
     opened: set[str] = set()
@@ -355,22 +380,63 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
             break  # no border, or every border row met: λ is optimal for these pieces
         target = abs(best) * TARGET_MARGIN + 1.0
         prices = (prices + scale * target / (days * float((step ** 2).sum())) * step).clip(lower=0.0)
-    closed = problem.sites.index[problem.sites["is_new"].astype(bool) & ~problem.sites.index.isin(list(opened))]
     sites = problem.sites.copy()
-    sites.loc[closed, "lock"] = "closed"
+    sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     repair_began = time.perf_counter()
     left = max(0.2 * time_limit, time_limit - (repair_began - began))
-    solution = solve_problem(dataclasses.replace(problem, sites=sites), time_limit=left, rel_gap=rel_gap,
-                             threads=threads, search=search)
+    solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
+                             rel_gap=rel_gap, threads=threads, search=search)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
-        solution = solve_problem(problem, time_limit=left, rel_gap=rel_gap, threads=threads, search=search)
+        solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
+                                 search=search)
     repair_seconds = time.perf_counter() - repair_began
     result = _global_result(solution.result, best, rel_gap, time.perf_counter() - began)
     say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
         f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
     return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
                               len(prices), repair_seconds)
+
+
+def repair_sites(problem: SitingProblem, opened: set[str]) -> set[str]:
+    """The sites the repair may use: existing ones, those a piece opened, and for each node stream that reaches none
+    of these, the site of its cheapest arc (so the restricted problem can serve everyone)."""
+    sites = problem.sites
+    kept = set(sites.index[~sites["is_new"].astype(bool)]) | opened
+    arcs = prepare_arcs(problem)
+    arcs = arcs[arcs["origin"].isin(problem.demand.index)]
+    reached = arcs[arcs["destination"].isin(kept)][["origin", "stream"]].drop_duplicates()
+    pairs = pd.MultiIndex.from_frame(arcs[["origin", "stream"]])
+    cheapest = arcs[~pairs.isin(pd.MultiIndex.from_frame(reached))].sort_values(["cost_per_t", "destination"])
+    return kept | set(cheapest.drop_duplicates(["origin", "stream"])["destination"])
+
+
+def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limit: float | None = None,
+                              rel_gap: float | None = None, on_progress: Callable[[str], None] | None = None):
+    """The scenario's SitingPlan by decomposition (``solver.decompose``: prefecture) on the Dask cluster at
+    ``solver.scheduler``, else a 2-worker LocalCluster. One-year min-cost scenarios only."""
+    from wasteopt.region import load_region
+    from wasteopt.siting.explain import raise_if_unreachable, raise_unless_plan
+    from wasteopt.siting.pipeline import scenario_search
+    from wasteopt.siting.scenario_problem import build_problem
+
+    solver = scenario.solver
+    if scenario.phasing.years or scenario.uncertainty is not None:
+        raise ScenarioError("key 'solver.decompose': decomposition solves one year and one future "
+                            "(remove phasing.years / uncertainty, or set solver.decompose: off)")
+    time_limit = solver.time_limit_s if time_limit is None else time_limit
+    rel_gap = solver.rel_gap if rel_gap is None else rel_gap
+    region = load_region(scenario)
+    problem = build_problem(scenario, region)
+    raise_if_unreachable(problem, prepare_arcs(problem), region.demand[["name_zh", "name_en"]],
+                         scenario.network.max_haul_km)
+    blocks = problem.sites["adcode"].map(region.demand["prefecture_adcode"]).astype(str).to_dict()
+    search = scenario_search(scenario)
+    with DaskRunner(scheduler=solver.scheduler) as runner:
+        solved = solve_decomposed(problem, blocks, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
+                                  search=search, runner=runner, on_progress=on_progress, backend=backend or solver.backend)
+    raise_unless_plan(solved.solution.result, time_limit, "raise solver.time_limit_s or set solver.decompose: off")
+    return assemble_plan(scenario, region, problem, solved.solution)
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:
