@@ -28,7 +28,7 @@ def register(commands, bench_commands) -> None:
     bench.add_argument("--seed", type=SEED, default=0)
     bench.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per run, decomposed and plain (default 60)")
     bench.add_argument("--gap", type=GAP, default=0.01, help="relative gap to stop at (default 0.01)")
-    bench.add_argument("--rounds", type=number(1, 50, integer=True), default=3, help="pricing rounds (default 3)")
+    bench.add_argument("--rounds", type=number(1, 50, integer=True), default=5, help="pricing rounds (default 5)")
     bench.add_argument("--workers", default="1,2", help="comma-separated LocalCluster sizes to run (default 1,2)")
     bench.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run the pieces on this Dask cluster instead (one run; --workers ignored)")

@@ -36,8 +36,8 @@ from wasteopt.siting.problem import SitingProblem, Technology
 from wasteopt.siting.search import LocalSearch
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
-STEP_SCALE = 1.0            # first subgradient step, as a share of the distance to the target value
-TARGET_MARGIN = 0.05        # target value for the step: the best bound raised by this share (no plan yet)
+STEP_SCALE = 0.5            # first subgradient step: the pair with the largest subgradient moves by this share of
+                            # the mean first price; halved after each round that does not raise the bound
 
 
 class DecompositionError(WasteoptError):
@@ -269,8 +269,10 @@ class DaskRunner:
 # ----------------------------------------------------------------------------- coordination
 
 def first_prices(problem: SitingProblem, pieces: Sequence[Piece]) -> pd.Series:
-    """λ to start from, CNY/t per border pair: the cheapest arc's transport + processing plus the cheapest
-    fixed cost per tonne of a full new plant (its annual site + module cost over a year at full load)."""
+    """λ to start from, CNY/t per border pair: the cheapest new plant's full cost per tonne that the pair reaches
+    (transport + processing + the plant's annual site and module cost over a year at full load), or the cheapest
+    arc when it reaches no new site. Any λ gives a valid bound; this one guesses the marginal tonne's cost when
+    capacity must be built."""
     border = pd.concat([p.border for p in pieces]) if pieces else pd.Series(dtype=float)
     border = border[~border.index.duplicated()]
     if border.empty:
@@ -279,11 +281,12 @@ def first_prices(problem: SitingProblem, pieces: Sequence[Piece]) -> pd.Series:
     arcs = prepare_arcs(problem)
     tech = arcs["destination"].map(sites["technology"])
     unit = arcs["cost_per_t"].to_numpy(float) + tech.map(lambda t: techs[t].cost_per_t).to_numpy(float)
+    new = arcs["destination"].map(sites["is_new"]).to_numpy(bool)
     fixed = tech.map(lambda t: _fixed_per_t(techs[t], problem.days_per_year)).to_numpy(float)
-    fixed = np.where(arcs["destination"].map(sites["is_new"]).to_numpy(bool), fixed, 0.0)
-    per_t = pd.Series(unit + fixed, index=pd.MultiIndex.from_arrays([arcs["origin"].astype(str),
-                                                                       arcs["stream"].astype(str)]))
-    return per_t.groupby(level=[0, 1]).min().reindex(border.index)
+    pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
+    cheapest = pd.Series(unit, index=pairs).groupby(level=[0, 1]).min()
+    built = pd.Series(unit + fixed, index=pairs)[new].groupby(level=[0, 1]).min()
+    return built.reindex(border.index).fillna(cheapest.reindex(border.index))
 
 
 def _fixed_per_t(tech: Technology, days: float) -> float:
@@ -338,7 +341,7 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
     return exported.reindex(reach.index, fill_value=0.0) - demand * (reach - 1)
 
 
-def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, rounds: int = 3,
+def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, rounds: int = 5,
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
                      on_progress: Callable[[str], None] | None = None, backend: str = "highs") -> DecomposedSolution:
@@ -352,6 +355,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     runner = runner or LocalRunner()
     pieces, relaxed = split_problem(problem, site_block)
     prices = first_prices(problem, pieces)
+    reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     share = min(getattr(runner, "slots", 1), len(pieces)) / len(pieces)  # pieces run in waves of ``slots``
     piece_options = dict(backend=backend, time_limit=0.6 * time_limit * share / rounds, rel_gap=rel_gap,
@@ -378,8 +382,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         step = subgradient(pieces, done)
         if step.empty or not (step.abs() > 1e-9).any() or bound is None:
             break  # no border, or every border row met: λ is optimal for these pieces
-        target = abs(best) * TARGET_MARGIN + 1.0
-        prices = (prices + scale * target / (days * float((step ** 2).sum())) * step).clip(lower=0.0)
+        prices = prices + scale * reference * step / float(step.abs().max())
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     repair_began = time.perf_counter()
