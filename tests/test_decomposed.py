@@ -124,3 +124,28 @@ def test_the_repair_keeps_every_town_reachable():
 
     assert repair_sites(two_regions(), {"SA"}) == {"SA", "SB"}  # b1, b2 reach SB only: their cheapest arc
     assert repair_sites(two_regions(), set()) == {"SA2", "SA", "SB"}  # a1 → SA2 (1 CNY/t), a2 → SA, m → SA
+
+
+def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root, tmp_path):
+    """Two real prefectures (商丘, 周口), zero landfill, no province-wide targets: the pieces run on a LocalCluster
+    reached through solver.scheduler; the plan is feasible for the whole model and the bound is below it."""
+    from distributed import LocalCluster
+
+    from wasteopt.scenario import load_scenario
+    from wasteopt.siting import solve_scenario
+    from wasteopt.siting.decomposed import solve_scenario_decomposed
+    from wasteopt.synthetic import write_seed_subset
+
+    seeds = write_seed_subset(root / "seeds" / "henan", tmp_path / "seeds", {"411400", "411600"})
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml").with_changes({
+        "region": {"seeds": str(seeds)}, "solver": {"time_limit_s": 30, "search": False},
+        "policy": {"province_capacity_target_tpd": None, "new_plants": {"min": None}}})
+    single = solve_scenario(scenario)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        decomposed = scenario.with_changes({"solver": {"decompose": "prefecture", "scheduler": cluster.scheduler_address}})
+        plan = solve_scenario_decomposed(decomposed)
+    assert plan.best_bound <= single.objective * (1 + 1e-6)
+    assert plan.objective >= single.best_bound * (1 - 1e-6)
+    assert plan.gap == pytest.approx((plan.objective - plan.best_bound) / plan.objective)
+    assert plan.facilities["prefecture_adcode"].nunique() == 2
+    assert (plan.demand["served_by"].notna()).all()

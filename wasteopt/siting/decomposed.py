@@ -15,7 +15,8 @@ above zero, capacity targets, new-site counts, stop targets, local-capacity rows
 out of the pieces, a relaxation too; the repair enforces all of them. Prices move by subgradient steps.
 
 The repair makes one plan: the full problem with the candidate sites that no piece opened in any round
-closed, solved by the same engine. Its objective is the plan's cost; the gap is measured against the
+closed (a node reaching none of them keeps its cheapest site), solved by the same engine starting from the
+build decisions of the best round's pieces (``warm_start``: routed with them fixed, else repaired keeping them). Its objective is the plan's cost; the gap is measured against the
 best L(λ). Pieces run through a ``PieceRunner``: in this process, or as Dask tasks (``DaskRunner``).
 """
 from __future__ import annotations
@@ -57,7 +58,8 @@ class Piece:
 @dataclass(frozen=True)
 class PieceOutcome:
     """What solving one piece at prices λ gave: value, proven bound, what it left to the export site (t/d per
-    border pair), the new sites it opened, and the worker's peak memory."""
+    border pair), the new sites it opened, its build decisions (a facilities table ``warm_start`` reads), and
+    the worker's peak memory."""
 
     block: str
     status: str
@@ -65,6 +67,7 @@ class PieceOutcome:
     bound: float | None
     exported: pd.Series
     opened: tuple[str, ...]
+    built: pd.DataFrame
     seconds: float
     peak_mb: float
 
@@ -185,14 +188,17 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
     exported = pd.Series(out["tonnes_per_day"].to_numpy(float), index=pd.MultiIndex.from_arrays(
         [out["origin"].astype(str), out["stream"].astype(str)])).groupby(level=[0, 1]).sum()
     exported = exported.reindex(piece.border.index, fill_value=0.0) if len(piece.border) else exported
-    sites = solution.sites
+    sites = solution.sites.drop(index=EXPORT_SITE, errors="ignore")
     opened = tuple(sites.index[sites["is_new"] & sites["opened"]]) if result.has_solution else ()
+    status = np.select([sites["restored"], ~sites["running"]], ["landfill_restored", "landfill_stopped"], "existing")
+    built = sites[["technology", "new_modules", "module_size_tpd"]].assign(status=status) if result.has_solution \
+        else sites.iloc[0:0][["technology", "new_modules", "module_size_tpd"]].assign(status="")
     if result.status == MilpStatus.INFEASIBLE:
         raise InfeasibleError(f"block {piece.block}: no plan even with the shared rows relaxed", None)
     bound = result.best_bound if result.best_bound is not None and np.isfinite(result.best_bound) else None
     if bound is None:
         bound = piece_floor(piece, prices)
-    return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened,
+    return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened, built,
                         time.perf_counter() - began, peak_mb())
 
 
@@ -387,8 +393,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     repair_began = time.perf_counter()
     left = max(0.2 * time_limit, time_limit - (repair_began - began))
+    start = _best_round_plan(history) if backend == "highs" else None
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
-                             rel_gap=rel_gap, threads=threads, search=search)
+                             rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
         solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
@@ -399,6 +406,15 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
     return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
                               len(prices), repair_seconds)
+
+
+def _best_round_plan(history: Sequence[Round]) -> pd.DataFrame | None:
+    """The build decisions of the round with the best bound (each site in one piece), for the repair to start from:
+    routed with them fixed, or repaired keeping them (``warm_start``). None if no piece of it had a plan."""
+    rounds = [r for r in history if r.bound is not None] or list(history)
+    best = max(rounds, key=lambda r: r.bound if r.bound is not None else -np.inf)
+    tables = [o.built for o in best.outcomes if len(o.built)]
+    return pd.concat(tables) if tables else None
 
 
 def repair_sites(problem: SitingProblem, opened: set[str]) -> set[str]:
