@@ -149,3 +149,11 @@ def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root,
     assert plan.gap == pytest.approx((plan.objective - plan.best_bound) / plan.objective)
     assert plan.facilities["prefecture_adcode"].nunique() == 2
     assert (plan.demand["served_by"].notna()).all()
+
+
+def test_the_projection_schedules_each_round_longest_first():
+    from wasteopt.commands.decomposed import projected_seconds
+
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 2) == 9.0  # {3, 1} ∥ {2, 2}, then the repair alone
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 32) == 8.0
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 1) == 13.0
