@@ -157,3 +157,14 @@ def test_the_projection_schedules_each_round_longest_first():
     assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 2) == 9.0  # {3, 1} ∥ {2, 2}, then the repair alone
     assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 32) == 8.0
     assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 1) == 13.0
+
+
+def test_each_border_town_goes_whole_to_the_piece_that_served_it():
+    from wasteopt.siting.decomposed import Round, assigned_pieces, solve_piece
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    prices = pd.Series([68.0], index=pieces[0].border.index)  # A serves m (60 CNY/t), B leaves it (80)
+    guide = Round(tuple(solve_piece(p, prices, dict(rel_gap=1e-9, search=None)) for p in pieces), None)
+    whole = assigned_pieces(pieces, guide)
+    assert [p.problem.demand.at["m", "msw"] for p in whole] == [20.0, 0.0]
+    assert all(p.border.empty for p in whole)

@@ -230,7 +230,7 @@ class DaskRunner:
     def __init__(self, scheduler: str | None = None, workers: int = 2, processes: bool = True):
         self.scheduler, self.workers, self.processes = scheduler, workers, processes
         self._client = self._cluster = None
-        self._scattered: dict[str, object] = {}
+        self._scattered: dict[int, tuple[Piece, object]] = {}
 
     def __enter__(self) -> DaskRunner:
         try:
@@ -263,10 +263,10 @@ class DaskRunner:
         from distributed import as_completed
 
         client = self._client
-        for piece in pieces:
-            if piece.block not in self._scattered:
-                self._scattered[piece.block] = client.scatter(piece, hash=False)
-        futures = [client.submit(solve_piece, self._scattered[piece.block], price, options, pure=False, retries=2)
+        for piece in pieces:  # keyed by the piece itself (kept alive here): the rounds resend only prices
+            if id(piece) not in self._scattered:
+                self._scattered[id(piece)] = (piece, client.scatter(piece, hash=False))
+        futures = [client.submit(solve_piece, self._scattered[id(piece)][1], price, options, pure=False, retries=2)
                    for piece, price in zip(pieces, prices)]
         for future in as_completed(futures):
             yield future.result()
@@ -389,11 +389,19 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         if step.empty or not (step.abs() > 1e-9).any() or bound is None:
             break  # no border, or every border row met: λ is optimal for these pieces
         prices = prices + scale * reference * step / float(step.abs().max())
+    repair_began = time.perf_counter()
+    start = None
+    if backend == "highs":  # a plan by construction: each border pair to one piece, no export, pieces solved again
+        say("assigning each border node to one piece for a first whole plan")
+        whole = list(runner.run(assigned_pieces(pieces, _best_round(history)), [pd.Series(dtype=float)] * len(pieces),
+                                piece_options))
+        if all(len(o.built) for o in whole):
+            start = pd.concat([o.built for o in whole])
+            opened.update(s for o in whole for s in o.opened)
+        say(f"first whole plan: {'from ' + str(len(whole)) + ' pieces' if start is not None else 'a piece found none'}")
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
-    repair_began = time.perf_counter()
-    left = max(0.2 * time_limit, time_limit - (repair_began - began))
-    start = _best_round_plan(history) if backend == "highs" else None
+    left = max(0.2 * time_limit, time_limit - (time.perf_counter() - began))
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
                              rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
@@ -408,13 +416,30 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
                               len(prices), repair_seconds)
 
 
-def _best_round_plan(history: Sequence[Round]) -> pd.DataFrame | None:
-    """The build decisions of the round with the best bound (each site in one piece), for the repair to start from:
-    routed with them fixed, or repaired keeping them (``warm_start``). None if no piece of it had a plan."""
-    rounds = [r for r in history if r.bound is not None] or list(history)
-    best = max(rounds, key=lambda r: r.bound if r.bound is not None else -np.inf)
-    tables = [o.built for o in best.outcomes if len(o.built)]
-    return pd.concat(tables) if tables else None
+def _best_round(history: Sequence[Round]) -> Round:
+    """The round with the best bound (the last one if none has a bound)."""
+    rounds = [r for r in history if r.bound is not None]
+    return max(rounds, key=lambda r: r.bound) if rounds else history[-1]
+
+
+def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
+    """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``,
+    ties to the first block) and zero in the others, and no export: solved alone, their plans together serve
+    every node, so they make a plan of the whole problem (its shared rows aside)."""
+    served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
+                        for p, o in zip(pieces, sorted(guide.outcomes, key=lambda o: o.block)) if len(p.border)},
+                       names=["block", "node", "stream"]) if any(len(p.border) for p in pieces) else None
+    if served is None:
+        return list(pieces)
+    owner = served.reset_index().sort_values(["node", "stream", 0, "block"], ascending=[True, True, False, True]) \
+        .drop_duplicates(["node", "stream"]).set_index(["node", "stream"])["block"]
+    whole = []
+    for piece in pieces:
+        demand = piece.problem.demand.copy()
+        for (node, stream) in piece.border.index[owner.reindex(piece.border.index).to_numpy() != piece.block]:
+            demand.loc[node, stream] = 0.0
+        whole.append(Piece(piece.block, dataclasses.replace(piece.problem, demand=demand), piece.border.iloc[0:0]))
+    return whole
 
 
 def repair_sites(problem: SitingProblem, opened: set[str]) -> set[str]:
