@@ -351,9 +351,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
                      on_progress: Callable[[str], None] | None = None, backend: str = "highs") -> DecomposedSolution:
-    """One plan and one proven bound for ``problem`` split by ``site_block``: ``rounds`` of priced pieces (60 % of
-    ``time_limit`` shared by the rounds and the waves of pieces the runner's slots allow), then the repair with
-    what time is left (at least a fifth)."""
+    """One plan and one proven bound for ``problem`` split by ``site_block``: ``rounds`` of priced pieces and one
+    round of whole pieces for a first plan (together 60 % of ``time_limit``, shared by the rounds and the waves of
+    pieces the runner's slots allow), then the repair with what time is left (at least a fifth)."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
     began = time.perf_counter()
@@ -364,7 +364,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     share = min(getattr(runner, "slots", 1), len(pieces)) / len(pieces)  # pieces run in waves of ``slots``
-    piece_options = dict(backend=backend, time_limit=0.6 * time_limit * share / rounds, rel_gap=rel_gap,
+    piece_options = dict(backend=backend, time_limit=0.6 * time_limit * share / (rounds + 1), rel_gap=rel_gap,
                          threads=threads, search=search)
     history: list[Round] = []
     best: float | None = None
