@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "wasteopt.commands.bench",
     "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",
+    "wasteopt.commands.decomposed",
     "wasteopt.commands.whatif",
     "wasteopt.commands.backtest",
     "wasteopt.commands.cd",

@@ -6,10 +6,11 @@ An earlier run is reused by one rule (:func:`reusable_run`).
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from wasteopt.errors import DataError
+from wasteopt.errors import DataError, ScenarioError
 from wasteopt.export import write_plan_files
 from wasteopt.kpi import compute_kpis
 from wasteopt.plan import SitingPlan
@@ -104,8 +105,16 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
     run_id = run_id or new_run_id()
     folder = RunFolder(out)
     with folder.writing(force, run_id) as staging:
-        plan = solve_scenario(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch,
-                              base_plan=warm_start.facilities if warm_start else None)
+        if scenario.solver.decompose != "off":  # pieces on Dask; progress lines on stderr, no watch
+            from wasteopt.siting.decomposed import solve_scenario_decomposed
+
+            if warm_start is not None:
+                raise ScenarioError("key 'solver.decompose': a warm start needs the undecomposed solve (set it off)")
+            plan = solve_scenario_decomposed(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap,
+                                             on_progress=lambda text: print(f"# {text}", file=sys.stderr, flush=True))
+        else:
+            plan = solve_scenario(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch,
+                                  base_plan=warm_start.facilities if warm_start else None)
         kpis = compute_kpis(plan)
         files = write_plan_files(plan, kpis, staging)
         if report:

@@ -656,6 +656,11 @@ class SolverSettings(_Section):
     bounds: Literal["auto", "off"] = Field("auto", description=(
         "auto: a Lagrangean bound (demand rows relaxed) beside HiGHS's where the model allows, its plan as a start "
         "and the sites it proves useless kept closed; off: HiGHS's bound only"))
+    decompose: Literal["off", "prefecture"] = Field("off", description=(
+        "prefecture: split the one-year min-cost siting model by prefecture and solve the pieces as Dask tasks, "
+        "one plan and one bound (wasteopt/siting/decomposed.py)"))
+    scheduler: str | None = Field(None, max_length=200, description=(
+        "tcp://HOST:PORT of the Dask cluster for the decomposed pieces; null = a 2-worker LocalCluster here"))
 
 
 class Goals(_Section):

@@ -1,0 +1,170 @@
+"""Decomposed siting: pieces by block, priced border rows, one plan and one bound (tiny exact instances)."""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from wasteopt.errors import ScenarioError
+from wasteopt.siting import SitingProblem, Technology, solve_problem
+from wasteopt.siting.decomposed import DaskRunner, DecompositionError, solve_decomposed, split_problem
+
+BLOCKS = {"SA": "A", "SA2": "A", "SB": "B"}
+
+
+def two_regions(m_to_sb: float = 30.0) -> SitingProblem:
+    """Block A (sites SA, SA2; towns a1, a2), block B (site SB; towns b1, b2), town m reaching both.
+    Optimum by hand: open SA and SB, m to SA: 2 × 300,000 fixed + 590·365 + 250·365 transport
+    + 130 t/d × 50 CNY/t × 365 processing = 3,279,100 CNY/yr."""
+    plant = Technology("incinerator", ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1e5,),
+                       site_annual_cost=2e5, cost_per_t=50.0)
+    demand = pd.DataFrame({"msw": [30.0, 30.0, 20.0, 25.0, 25.0]}, index=["a1", "a2", "m", "b1", "b2"])
+    sites = pd.DataFrame({"technology": "incinerator", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                          "is_new": True, "lock": ""}, index=["SA", "SA2", "SB"])
+    arcs = pd.DataFrame([("a1", "SA", 5.0), ("a2", "SA", 8.0), ("m", "SA", 10.0), ("a1", "SA2", 1.0),
+                         ("a2", "SA2", 40.0), ("m", "SA2", 12.0), ("m", "SB", m_to_sb), ("b1", "SB", 6.0),
+                         ("b2", "SB", 4.0)], columns=["origin", "destination", "cost_per_t"]).assign(stream="msw")
+    arcs["km"] = arcs["cost_per_t"]
+    return SitingProblem(demand=demand, sites=sites, technologies={"incinerator": plant}, arcs=arcs)
+
+
+def test_the_split_relaxes_only_the_border_town():
+    pieces, relaxed = split_problem(two_regions(), BLOCKS)
+    assert [p.block for p in pieces] == ["A", "B"]
+    assert [list(p.problem.sites.index) for p in pieces] == [["SA", "SA2"], ["SB"]]
+    assert [list(p.border.index) for p in pieces] == [[("m", "msw")], [("m", "msw")]]
+    assert list(pieces[1].problem.demand.index) == ["m", "b1", "b2"]  # B sees only the towns reaching it
+    assert relaxed == ("demand rows of 1 border node streams (priced)",)
+
+
+def test_decomposed_plan_and_bound_match_the_single_solve():
+    problem = two_regions()
+    single = solve_problem(problem, rel_gap=1e-9, search=None)
+    decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None)
+    result = decomposed.solution.result
+    assert single.objective == pytest.approx(3_279_100.0)
+    assert result.objective == pytest.approx(3_279_100.0)
+    assert decomposed.bound == pytest.approx(3_279_100.0, rel=1e-6)  # the priced pieces prove the optimum
+    assert result.status == "optimal"
+    opened = decomposed.solution.sites
+    assert sorted(opened.index[opened["opened"]]) == ["SA", "SB"]
+    assert len(decomposed.rounds) == 1  # λ = 60 CNY/t + 8.2 fixed: A serves m, B leaves it; the border row holds
+
+
+def test_the_bound_stays_below_the_optimum_when_prices_start_wrong():
+    """m almost as cheap from SB (61 CNY/t vs 60): the first price makes both pieces serve m, the bound is
+    below the optimum and the rounds raise it, never above."""
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    bounds = [r.bound for r in decomposed.rounds]
+    assert bounds[0] == pytest.approx(3_226_400.0)  # the optimum + (61 − 68.22 CNY/t) × 20 t/d × 365
+    assert all(b <= optimum * (1 + 1e-9) for b in bounds)
+    assert max(bounds) > bounds[0]
+    assert decomposed.bound == max(bounds)
+
+
+def test_pieces_run_on_a_local_dask_cluster():
+    problem = two_regions()
+    lines: list[str] = []
+    with DaskRunner(workers=2, processes=False) as runner:
+        decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None, runner=runner,
+                                      on_progress=lines.append)
+    assert decomposed.solution.result.objective == pytest.approx(3_279_100.0)
+    assert decomposed.bound == pytest.approx(3_279_100.0, rel=1e-6)
+    assert sorted(o.block for o in decomposed.rounds[0].outcomes) == ["A", "B"]
+    assert any("2/2 done" in line for line in lines)
+    assert lines[-1].startswith("plan 327.9 万元/yr, bound 327.9 万元/yr")
+
+
+def test_bad_splits_are_one_line_errors():
+    with pytest.raises(DecompositionError, match="1 sites have no block, e.g. SB"):
+        split_problem(two_regions(), {"SA": "A", "SA2": "A"})
+    with pytest.raises(DecompositionError, match="min_cost"):
+        from wasteopt.siting import Objective
+        split_problem(dataclasses.replace(two_regions(), objective=Objective("p_median", p=2)), BLOCKS)
+    with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler"):
+        with DaskRunner(scheduler="tcp://127.0.0.1:1"):
+            pass
+
+
+def test_the_national_generator_is_seeded_and_fills_every_block():
+    from wasteopt.national import generate_national
+    from wasteopt.scenario import load_scenario
+
+    scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
+    first = generate_national(scenario, 400, 62, seed=3)
+    again = generate_national(scenario, 400, 62, seed=3)
+    problem = first.problem
+    assert (len(problem.demand), len(problem.sites)) == (400, 62)
+    assert sorted(set(first.site_block.values())) == [f"P{b:02d}" for b in range(1, 32)]
+    pd.testing.assert_frame_equal(problem.arcs, again.problem.arcs)
+    assert problem.demand.equals(again.problem.demand)
+    assert not problem.demand.equals(generate_national(scenario, 400, 62, seed=4).problem.demand)
+    pieces, relaxed = split_problem(problem, first.site_block)
+    assert len(pieces) == 31 and relaxed[0].startswith("demand rows of")
+
+
+def test_a_piece_without_a_bound_falls_back_to_its_floor():
+    """Piece A at λ = 70 CNY/t: a1 at 51 (SA2), a2 at 58, m at 60 CNY/t → (30·51 + 30·58 + 20·60) × 365 =
+    1,631,550 CNY/yr, below its optimum: SA alone, (30·55 + 30·58 + 20·60) × 365 + 300,000 = 1,975,350."""
+    from wasteopt.siting.decomposed import piece_floor, solve_piece
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    prices = pd.Series([70.0], index=pieces[0].border.index)
+    assert piece_floor(pieces[0], prices) == pytest.approx(1_631_550.0)
+    outcome = solve_piece(pieces[0], prices, dict(rel_gap=1e-9, search=None))
+    assert outcome.bound == pytest.approx(1_975_350.0, rel=1e-6)
+
+
+def test_the_repair_keeps_every_town_reachable():
+    from wasteopt.siting.decomposed import repair_sites
+
+    assert repair_sites(two_regions(), {"SA"}) == {"SA", "SB"}  # b1, b2 reach SB only: their cheapest arc
+    assert repair_sites(two_regions(), set()) == {"SA2", "SA", "SB"}  # a1 → SA2 (1 CNY/t), a2 → SA, m → SA
+
+
+def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root, tmp_path):
+    """Two real prefectures (商丘, 周口), zero landfill, no province-wide targets: the pieces run on a LocalCluster
+    reached through solver.scheduler; the plan is feasible for the whole model and the bound is below it."""
+    from distributed import LocalCluster
+
+    from wasteopt.scenario import load_scenario
+    from wasteopt.siting import solve_scenario
+    from wasteopt.siting.decomposed import solve_scenario_decomposed
+    from wasteopt.synthetic import write_seed_subset
+
+    seeds = write_seed_subset(root / "seeds" / "henan", tmp_path / "seeds", {"411400", "411600"})
+    scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml").with_changes({
+        "region": {"seeds": str(seeds)}, "solver": {"time_limit_s": 30, "search": False},
+        "policy": {"province_capacity_target_tpd": None, "new_plants": {"min": None}}})
+    single = solve_scenario(scenario)
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+        decomposed = scenario.with_changes({"solver": {"decompose": "prefecture", "scheduler": cluster.scheduler_address}})
+        plan = solve_scenario_decomposed(decomposed)
+    assert plan.best_bound <= single.objective * (1 + 1e-6)
+    assert plan.objective >= single.best_bound * (1 - 1e-6)
+    assert plan.gap == pytest.approx((plan.objective - plan.best_bound) / plan.objective)
+    assert plan.facilities["prefecture_adcode"].nunique() == 2
+    assert (plan.demand["served_by"].notna()).all()
+
+
+def test_the_projection_schedules_each_round_longest_first():
+    from wasteopt.commands.decomposed import projected_seconds
+
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 2) == 9.0  # {3, 1} ∥ {2, 2}, then the repair alone
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 32) == 8.0
+    assert projected_seconds([[3.0, 2.0, 2.0, 1.0], [5.0]], 1) == 13.0
+
+
+def test_each_border_town_goes_whole_to_the_piece_that_served_it():
+    from wasteopt.siting.decomposed import Round, assigned_pieces, solve_piece
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    prices = pd.Series([68.0], index=pieces[0].border.index)  # A serves m (60 CNY/t), B leaves it (80)
+    guide = Round(tuple(solve_piece(p, prices, dict(rel_gap=1e-9, search=None)) for p in pieces), None)
+    whole = assigned_pieces(pieces, guide)
+    assert [p.problem.demand.at["m", "msw"] for p in whole] == [20.0, 0.0]
+    assert all(p.border.empty for p in whole)
