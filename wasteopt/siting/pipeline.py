@@ -28,6 +28,7 @@ from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolutio
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
+from wasteopt.siting.radius import classic_result, pmedian_of, solve_radius
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
 from wasteopt.siting.search import LocalSearch
 from wasteopt.siting.warm_start import warm_start
@@ -69,6 +70,12 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
+    if search is not None and backend == "highs" and start is None and not elastic:
+        pm = pmedian_of(problem, arcs)  # a pure p-median: the radius formulation instead
+        if pm is not None:
+            outcome = solve_radius(pm, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+            result = classic_result(problem, m, idx, arcs, pm, outcome, rel_gap)
+            return read_solution(problem, idx, arcs, result), idx
     beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
     result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
                         watch=watch)
