@@ -31,6 +31,8 @@ from wasteopt.siting.problem import SitingProblem
 LP_SHARE = 0.4        # of the time limit, at most, for the LP rounds that grow the levels
 MAX_LP_ROUNDS = 50
 SUPPORT = 1e-6        # a site covers a client in an LP solution when its y exceeds this
+LP_OPTIONS: dict = {}
+MIP_OPTIONS: dict = {"mip_heuristic_effort": 0.0}  # the interchange plan is hard to beat: spend the time on the bound
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int
     bound, lp_rounds, lp_bound = -INF, 0, None
     while lp_rounds < MAX_LP_ROUNDS and time.perf_counter() < began + LP_SHARE * time_limit:
         model, y = radius_model(cost, pm, levels, integer=False)
-        lp = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap, threads=threads)
+        lp = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap, threads=threads,
+                        options=LP_OPTIONS)
         if lp.x is None or lp.best_bound is None:
             break
         lp_rounds += 1
@@ -107,7 +110,7 @@ def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int
     while time.perf_counter() < deadline and relative_gap(best_value, bound) > rel_gap:
         model, y = radius_model(cost, pm, levels, integer=True)
         result = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap,
-                            threads=threads, start=_start(cost, levels, best, model.num_vars, y))
+                            threads=threads, start=_start(cost, levels, best, model.num_vars, y), options=MIP_OPTIONS)
         mip_rounds += 1
         if result.best_bound is not None:
             bound = max(bound, result.best_bound)
