@@ -9,8 +9,7 @@ import pytest
 from wasteopt.instances import CflpInstance, cflp_problem, pmedian_problem
 from wasteopt.milp import MilpStatus, solve_milp
 from wasteopt.siting import solve_problem
-from wasteopt.siting.formulation import build_milp, prepare_arcs
-from wasteopt.siting.radius import classic_result, interchange, plan_cost, pmedian_of, radius_model, solve_radius
+from wasteopt.siting.radius import interchange, plan_cost, pmedian_of, radius_model, solve_radius
 
 LINE = np.asarray([0.0, 1.0, 2.0, 10.0, 11.0, 13.0])  # six towns on a road, km
 
@@ -55,7 +54,7 @@ def test_radius_and_classic_formulations_agree():
 def test_every_level_subset_gives_a_bound_below_the_optimum():
     distances = random_points(12, seed=5)
     problem = pmedian_problem(distances, 3)
-    pm = pmedian_of(problem, prepare_arcs(problem))
+    pm = pmedian_of(problem)
     optimum = brute_force(distances, 3)
     rng = np.random.default_rng(0)
     for _ in range(5):  # the least cost of each client and a random few of its other costs
@@ -82,17 +81,17 @@ def test_weighted_clients_and_an_existing_site():
     assert bool(solution.sites.loc["v6", "opened"]) or solution.flows["destination"].eq("v6").any()
 
 
-def test_the_plan_is_feasible_in_the_classic_model():
-    problem = pmedian_problem(random_points(10, seed=9), 3)
-    m, idx, arcs = build_milp(problem)
-    pm = pmedian_of(problem, arcs)
-    outcome = solve_radius(pm, time_limit=20, rel_gap=1e-9)
-    result = classic_result(problem, m, idx, arcs, pm, outcome, 1e-9)
-    _, lb, ub, integer, a, row_lb, row_ub = m.arrays()
-    activity = a @ result.x
-    assert np.all(activity >= row_lb - 1e-6) and np.all(activity <= row_ub + 1e-6)
-    assert np.all(result.x >= lb - 1e-9) and np.all(result.x <= ub + 1e-9)
-    assert result.objective == pytest.approx(outcome.objective)
+def test_the_plan_serves_every_client_whole_from_its_nearest_open_site():
+    distances = random_points(10, seed=9)
+    solution = solve_problem(pmedian_problem(distances, 3), time_limit=20)
+    flows, opened = solution.flows, solution.sites.index[solution.sites["opened"]]
+    assert len(opened) == 3 and sorted(flows["origin"]) == sorted(f"v{k + 1}" for k in range(10))
+    assert set(flows["destination"]) <= set(opened) and np.allclose(flows["tonnes_per_day"], 1.0)
+    columns = [int(site[1:]) - 1 for site in opened]
+    nearest = distances[:, columns].min(axis=1)
+    assert np.allclose(flows.set_index("origin")["km"].sort_index(key=lambda o: o.str[1:].astype(int)), nearest)
+    assert solution.objective == pytest.approx(nearest.sum()) == pytest.approx(brute_force(distances, 3))
+    assert solution.sites.loc[opened, "throughput_tpd"].sum() == pytest.approx(10.0)
 
 
 def test_interchange_leaves_no_improving_swap():
@@ -110,8 +109,8 @@ def test_only_pure_p_medians_take_the_radius_path():
     instance = CflpInstance(np.asarray([5.0, 5.0]), np.asarray([1.0, 1.0]), np.asarray([2.0, 3.0]),
                             np.asarray([[1.0, 2.0], [2.0, 1.0]]))
     cflp = cflp_problem(instance)
-    assert pmedian_of(cflp, prepare_arcs(cflp)) is None  # min_cost, capacitated
+    assert pmedian_of(cflp) is None  # min_cost, capacitated
     problem = line_problem(2)
-    assert pmedian_of(problem, prepare_arcs(problem)) is not None
+    assert pmedian_of(problem) is not None
     too_many_fixed = dataclasses.replace(problem, sites=problem.sites.assign(is_new=False))
-    assert pmedian_of(too_many_fixed, prepare_arcs(too_many_fixed)) is None  # 6 existing > p: the classic model says so
+    assert pmedian_of(too_many_fixed) is None  # 6 existing > p: the classic model says so

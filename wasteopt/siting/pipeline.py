@@ -28,7 +28,7 @@ from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolutio
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
-from wasteopt.siting.radius import classic_result, pmedian_of, solve_radius
+from wasteopt.siting.radius import solve_pmedian
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
 from wasteopt.siting.search import LocalSearch
 from wasteopt.siting.warm_start import warm_start
@@ -53,7 +53,12 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
                   watch: SolveWatch | None = None) -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
-    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it."""
+    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. A pure
+    p-median with the search on goes to the radius formulation (``radius.solve_pmedian``) instead."""
+    if search is not None and backend == "highs" and base_plan is None and not elastic:
+        solution = solve_pmedian(problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+        if solution is not None:
+            return solution
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                           elastic=elastic, search=search, base_plan=base_plan, watch=watch)[0]
 
@@ -70,12 +75,6 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
     left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
-    if search is not None and backend == "highs" and start is None and not elastic:
-        pm = pmedian_of(problem, arcs)  # a pure p-median: the radius formulation instead
-        if pm is not None:
-            outcome = solve_radius(pm, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
-            result = classic_result(problem, m, idx, arcs, pm, outcome, rel_gap)
-            return read_solution(problem, idx, arcs, result), idx
     beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
     result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
                         watch=watch)

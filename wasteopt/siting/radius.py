@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.milp import INF, LinearModel, MilpResult, relative_gap, solve_milp, status_from_gap
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation import ModelIndex, SitingSolution, site_table
 from wasteopt.siting.problem import SitingProblem
 
 LP_SHARE = 0.4        # of the time limit, at most, for the LP rounds that grow the levels
@@ -37,13 +37,15 @@ MIP_OPTIONS: dict = {"mip_heuristic_effort": 0.0}  # the interchange plan is har
 
 @dataclass(frozen=True)
 class PMedian:
-    """A pure p-median read from a SitingProblem: ``cost[i, j]`` (inf: no arc), sites that are always open,
-    sites that may open, and how many sites are open in all."""
+    """A pure p-median read from a SitingProblem: ``cost[i, j]`` (t/d × km; inf: no arc), sites that are always
+    open, sites that may open, and how many sites are open in all."""
 
     cost: np.ndarray
     always_open: np.ndarray
     may_open: np.ndarray
     p: int
+    sites: pd.Index        # the sites of the columns
+    arcs: pd.DataFrame     # the arcs that serve clients
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,37 @@ class RadiusOutcome:
     message: str
 
 
-def pmedian_of(problem: SitingProblem, arcs: pd.DataFrame) -> PMedian | None:
+def solve_pmedian(problem: SitingProblem, *, time_limit: float, rel_gap: float,
+                  threads: int = 0) -> SitingSolution | None:
+    """``problem`` solved on the radius formulation when it is a pure p-median (see ``pmedian_of``), else None.
+    The result's ``x`` holds the open flag of each site that is not closed (the radius model's y)."""
+    began = time.perf_counter()
+    pm = pmedian_of(problem)
+    if pm is None:
+        return None
+    outcome = solve_radius(pm, time_limit=max(0.0, time_limit - (time.perf_counter() - began)), rel_gap=rel_gap,
+                           threads=threads)
+    sites = pm.sites[outcome.is_open]
+    served = pm.arcs[pm.arcs["destination"].isin(sites)].sort_values(["km", "destination"], kind="stable")
+    flows = served.drop_duplicates(["origin", "stream"]).reset_index(drop=True)
+    pairs = pd.MultiIndex.from_arrays([flows["origin"].astype(str), flows["stream"].astype(str)])
+    flows["tonnes_per_day"] = problem.demand_by_node_stream().reindex(pairs).to_numpy(float)
+    objective = float((flows["tonnes_per_day"] * flows["km"]).sum())
+    bound = min(outcome.bound, objective)
+    gap = relative_gap(objective, bound)
+    x = outcome.is_open.astype(float)
+    result = MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, time.perf_counter() - began, "highs", x,
+                        message=outcome.message)
+    index = ModelIndex(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), np.zeros(0),
+                       site_y={site: np.asarray([k]) for k, site in enumerate(pm.sites)})
+    return SitingSolution(result, flows, site_table(problem, index, x, flows),
+                          pd.DataFrame(columns=["node", "stream", "tonnes_per_day"]), {})
+
+
+def pmedian_of(problem: SitingProblem) -> PMedian | None:
     """The p-median in matrix form when ``problem`` is a pure one (uncapacitated sites that only receive
     clients, nothing else decided); None otherwise."""
-    objective, sites, techs = problem.objective, problem.sites, problem.technologies
+    objective, sites, techs, arcs = problem.objective, problem.sites, problem.technologies, problem.arcs
     if objective.kind != "p_median" or (problem.flow_caps or problem.capacity_targets or problem.new_site_limits
                                         or problem.stop_targets or problem.local_capacity):
         return None
@@ -73,17 +102,23 @@ def pmedian_of(problem: SitingProblem, arcs: pd.DataFrame) -> PMedian | None:
     if arcs.empty or not arcs["origin"].isin(problem.demand.index).all():
         return None
     sites = sites[sites["lock"] != "closed"]
-    site_pos = pd.Series(np.arange(len(sites)), index=sites.index)
     pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
-    clients, client_pos = np.unique(pairs.to_flat_index().astype(str), return_inverse=True)
     weight = problem.demand_by_node_stream().reindex(pairs).to_numpy(float)
+    accepted = pd.MultiIndex.from_tuples([(t, st) for t, tech in techs.items() for st in tech.accepts])
+    usable = pd.MultiIndex.from_arrays([arcs["destination"].map(sites["technology"]).fillna("").astype(str),
+                                        arcs["stream"].astype(str)]).isin(accepted)
+    keep = usable & (np.nan_to_num(weight) > 0) & np.isfinite(arcs["km"].to_numpy(float))
+    arcs, pairs, weight = arcs[keep].reset_index(drop=True), pairs[keep], weight[keep]
+    site_pos = pd.Series(np.arange(len(sites)), index=sites.index)
+    clients, client_pos = np.unique(pairs.to_flat_index().astype(str), return_inverse=True)
     cost = np.full((len(clients), len(sites)), np.inf)
     np.minimum.at(cost, (client_pos, site_pos.reindex(arcs["destination"]).to_numpy()),
                   arcs["km"].to_numpy(float) * weight)
+    served = problem.demand_by_node_stream()
     always = (~sites["is_new"].astype(bool) | (sites["lock"] == "open")).to_numpy()
-    if not np.isfinite(cost).any(axis=1).all() or not always.sum() <= objective.p <= len(sites):
-        return None  # the classic model says what is wrong
-    return PMedian(cost, always, ~always, objective.p)
+    if len(clients) < int((served > 0).sum()) or not always.sum() <= objective.p <= len(sites):
+        return None  # a client without an arc, or p out of reach: the classic model says what is wrong
+    return PMedian(cost, always, ~always, objective.p, sites.index, arcs)
 
 
 def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int = 0) -> RadiusOutcome:
@@ -246,24 +281,3 @@ def interchange(cost: np.ndarray, always_open: np.ndarray, may_open: np.ndarray,
             break
         is_open[open_sites[r]], is_open[j] = False, True
     return is_open
-
-
-def classic_result(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame,
-                   pm: PMedian, outcome: RadiusOutcome, rel_gap: float) -> MilpResult:
-    """The radius outcome in the columns of the classic model (``build_milp``): sites open, each client
-    served whole by its nearest open site."""
-    sites = problem.sites[problem.sites["lock"] != "closed"]
-    open_ids = set(sites.index[outcome.is_open])
-    x = np.zeros(model.num_vars)
-    for site, y in idx.site_y.items():
-        x[y[0]] = site in open_ids
-    served = arcs[arcs["destination"].isin(open_ids)].sort_values(["km", "destination"], kind="stable")
-    chosen = served.drop_duplicates(["origin", "stream"]).index.to_numpy()
-    pairs = pd.MultiIndex.from_arrays([arcs.loc[chosen, "origin"].astype(str), arcs.loc[chosen, "stream"].astype(str)])
-    demand = problem.demand_by_node_stream().reindex(pairs).to_numpy(float)
-    x[idx.arc_var[chosen]] = np.where(idx.arc_single[chosen], 1.0, demand)
-    objective = float(model.cost_vector() @ x + model.offset)
-    bound = min(outcome.bound, objective)
-    gap = relative_gap(objective, bound)
-    return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, outcome.seconds, "highs", x,
-                      message=outcome.message)
