@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from wasteopt.instances import CflpInstance, cflp_problem, pmedian_problem
+from wasteopt.instances import CflpInstance, beasley_pmedian_graph, cflp_problem, pmedian_problem
 from wasteopt.milp import MilpStatus, solve_milp
 from wasteopt.siting import solve_problem
 from wasteopt.siting.radius import interchange, plan_cost, pmedian_of, radius_model, solve_radius
@@ -114,3 +114,12 @@ def test_only_pure_p_medians_take_the_radius_path():
     assert pmedian_of(problem) is not None
     too_many_fixed = dataclasses.replace(problem, sites=problem.sites.assign(is_new=False))
     assert pmedian_of(too_many_fixed) is None  # 6 existing > p: the classic model says so
+
+
+def test_beasley_graphs_are_connected_seeded_and_sized_like_orlib():
+    first = beasley_pmedian_graph(100, seed=1)
+    assert first.shape == (100, 100) and np.isfinite(first).all() and np.allclose(first, first.T)
+    assert np.array_equal(first, beasley_pmedian_graph(100, seed=1))
+    assert not np.array_equal(first, beasley_pmedian_graph(100, seed=2))
+    off = first[~np.eye(100, dtype=bool)]
+    assert off.min() >= 1 and np.all(off == np.round(off))
