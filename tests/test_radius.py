@@ -9,6 +9,7 @@ import pytest
 from wasteopt.instances import CflpInstance, beasley_pmedian_graph, cflp_problem, pmedian_problem
 from wasteopt.milp import MilpStatus, solve_milp
 from wasteopt.siting import solve_problem
+from wasteopt.siting.problem import Objective
 from wasteopt.siting.radius import interchange, plan_cost, pmedian_of, radius_model, solve_radius
 
 LINE = np.asarray([0.0, 1.0, 2.0, 10.0, 11.0, 13.0])  # six towns on a road, km
@@ -123,3 +124,32 @@ def test_beasley_graphs_are_connected_seeded_and_sized_like_orlib():
     assert not np.array_equal(first, beasley_pmedian_graph(100, seed=2))
     off = first[~np.eye(100, dtype=bool)]
     assert off.min() >= 1 and np.all(off == np.round(off))
+
+
+def covering_problem(kind: str, p: int | None, radius_km: float):
+    problem = line_problem(p or 1)
+    return dataclasses.replace(problem, objective=Objective(kind=kind, p=p, radius_km=radius_km))
+
+
+@pytest.mark.parametrize(("kind", "p", "radius_km", "optimum"), [
+    ("set_cover", None, 1.0, 3.0),       # {1, 10|11, 13}: 0–2 km from 1, 10–11 km, 13 km alone
+    ("set_cover", None, 2.0, 2.0),       # {1, 11}
+    ("max_coverage", 1, 1.0, 3.0),       # 1 km covers 0, 1, 2: 3 towns uncovered
+    ("max_coverage", 2, 1.5, 1.0),       # {1, 10|11}: 13 km stays uncovered
+])
+def test_covering_path_finds_the_hand_checked_optimum_as_the_classic_model_does(kind, p, radius_km, optimum):
+    problem = covering_problem(kind, p, radius_km)
+    solution = solve_problem(problem, time_limit=20)
+    classic = solve_problem(problem, time_limit=20, search=None)
+    assert "covering formulation" in solution.result.message and "covering" not in classic.result.message
+    assert solution.result.status == classic.result.status == MilpStatus.OPTIMAL
+    assert solution.objective == pytest.approx(optimum) == classic.objective
+    assert solution.result.best_bound <= optimum + 1e-9
+    assert (solution.flows["km"] <= radius_km).all()
+    assert solution.unserved["tonnes_per_day"].sum() == pytest.approx(optimum if kind == "max_coverage" else 0.0)
+
+
+def test_a_set_cover_no_site_can_meet_goes_to_the_classic_model():
+    problem = covering_problem("set_cover", None, 1.0)
+    problem = dataclasses.replace(problem, sites=problem.sites.assign(lock=[""] * 5 + ["closed"]))  # 13 km: nobody
+    assert pmedian_of(problem) is None

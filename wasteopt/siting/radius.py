@@ -41,15 +41,26 @@ MIP_OPTIONS = {"mip_heuristic_effort": 0.0, "mip_heuristic_run_rins": False, "mi
 
 @dataclass(frozen=True)
 class PMedian:
-    """A pure p-median read from a SitingProblem: ``cost[i, j]`` (t/d × km; inf: no arc), sites that are always
-    open, sites that may open, and how many sites are open in all."""
+    """A pure classic-objective problem read from a SitingProblem (``kind`` p_median, set_cover or
+    max_coverage): ``km[i, j]`` from client i (a node's stream) to site j (inf: no arc, or beyond the
+    radius), client weights (t/d), sites always open, sites that may open, new sites (they count for
+    set_cover), and how many sites are open in all (p_median, max_coverage)."""
 
-    cost: np.ndarray
+    kind: str
+    km: np.ndarray
+    weight: np.ndarray
     always_open: np.ndarray
     may_open: np.ndarray
-    p: int
-    sites: pd.Index        # the sites of the columns
-    arcs: pd.DataFrame     # the arcs that serve clients
+    new: np.ndarray
+    p: int | None
+    clients: pd.MultiIndex  # (node, stream) of the rows
+    sites: pd.Index         # the sites of the columns
+    arcs: pd.DataFrame      # the arcs that serve clients
+
+    @property
+    def cost(self) -> np.ndarray:
+        """t/d × km of serving client i from site j."""
+        return self.km * self.weight[:, None]
 
 
 @dataclass(frozen=True)
@@ -65,20 +76,29 @@ class RadiusOutcome:
 
 def solve_pmedian(problem: SitingProblem, *, time_limit: float, rel_gap: float,
                   threads: int = 0) -> SitingSolution | None:
-    """``problem`` solved on the radius formulation when it is a pure p-median (see ``pmedian_of``), else None.
-    The result's ``x`` holds the open flag of each site that is not closed (the radius model's y)."""
+    """``problem`` solved on the radius formulation (p_median) or the covering one (set_cover, max_coverage)
+    when it is a pure one (see ``pmedian_of``), else None (also when the covering model has no plan). The result's ``x`` holds the open flag of each site
+    that is not closed (the model's y)."""
     began = time.perf_counter()
     pm = pmedian_of(problem)
     if pm is None:
         return None
-    outcome = solve_radius(pm, time_limit=max(0.0, time_limit - (time.perf_counter() - began)), rel_gap=rel_gap,
-                           threads=threads)
+    left = max(0.0, time_limit - (time.perf_counter() - began))
+    solve = solve_radius if pm.kind == "p_median" else solve_covering
+    outcome = solve(pm, time_limit=left, rel_gap=rel_gap, threads=threads)
+    if outcome is None:
+        return None
     sites = pm.sites[outcome.is_open]
     served = pm.arcs[pm.arcs["destination"].isin(sites)].sort_values(["km", "destination"], kind="stable")
     flows = served.drop_duplicates(["origin", "stream"]).reset_index(drop=True)
     pairs = pd.MultiIndex.from_arrays([flows["origin"].astype(str), flows["stream"].astype(str)])
     flows["tonnes_per_day"] = problem.demand_by_node_stream().reindex(pairs).to_numpy(float)
-    objective = float((flows["tonnes_per_day"] * flows["km"]).sum())
+    uncovered = ~pm.clients.isin(pairs)
+    unserved = pd.DataFrame({"node": pm.clients.get_level_values(0)[uncovered],
+                             "stream": pm.clients.get_level_values(1)[uncovered], "tonnes_per_day": pm.weight[uncovered]})
+    objective = {"p_median": float((flows["tonnes_per_day"] * flows["km"]).sum()),
+                 "set_cover": float((outcome.is_open & pm.new).sum()),
+                 "max_coverage": float(unserved["tonnes_per_day"].sum())}[pm.kind]
     bound = min(outcome.bound, objective)
     gap = relative_gap(objective, bound)
     x = outcome.is_open.astype(float)
@@ -86,15 +106,14 @@ def solve_pmedian(problem: SitingProblem, *, time_limit: float, rel_gap: float,
                         message=outcome.message)
     index = ModelIndex(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), np.zeros(0),
                        site_y={site: np.asarray([k]) for k, site in enumerate(pm.sites)})
-    return SitingSolution(result, flows, site_table(problem, index, x, flows),
-                          pd.DataFrame(columns=["node", "stream", "tonnes_per_day"]), {})
+    return SitingSolution(result, flows, site_table(problem, index, x, flows), unserved.reset_index(drop=True), {})
 
 
 def pmedian_of(problem: SitingProblem) -> PMedian | None:
-    """The p-median in matrix form when ``problem`` is a pure one (uncapacitated sites that only receive
-    clients, nothing else decided); None otherwise."""
+    """The problem in matrix form when it is a pure classic one (uncapacitated sites that only receive
+    clients, nothing else decided); None otherwise, or when the classic model should say what is wrong."""
     objective, sites, techs, arcs = problem.objective, problem.sites, problem.technologies, problem.arcs
-    if objective.kind != "p_median" or (problem.flow_caps or problem.capacity_targets or problem.new_site_limits
+    if objective.kind == "min_cost" or (problem.flow_caps or problem.capacity_targets or problem.new_site_limits
                                         or problem.stop_targets or problem.local_capacity):
         return None
     if any(techs[t].capacitated or techs[t].stoppable or techs[t].outputs for t in sites["technology"].unique()):
@@ -106,23 +125,55 @@ def pmedian_of(problem: SitingProblem) -> PMedian | None:
     if arcs.empty or not arcs["origin"].isin(problem.demand.index).all():
         return None
     sites = sites[sites["lock"] != "closed"]
+    demand = problem.demand_by_node_stream()
     pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
-    weight = problem.demand_by_node_stream().reindex(pairs).to_numpy(float)
+    weight = demand.reindex(pairs).to_numpy(float)
     accepted = pd.MultiIndex.from_tuples([(t, st) for t, tech in techs.items() for st in tech.accepts])
     usable = pd.MultiIndex.from_arrays([arcs["destination"].map(sites["technology"]).fillna("").astype(str),
                                         arcs["stream"].astype(str)]).isin(accepted)
-    keep = usable & (np.nan_to_num(weight) > 0) & np.isfinite(arcs["km"].to_numpy(float))
-    arcs, pairs, weight = arcs[keep].reset_index(drop=True), pairs[keep], weight[keep]
-    site_pos = pd.Series(np.arange(len(sites)), index=sites.index)
-    clients, client_pos = np.unique(pairs.to_flat_index().astype(str), return_inverse=True)
-    cost = np.full((len(clients), len(sites)), np.inf)
-    np.minimum.at(cost, (client_pos, site_pos.reindex(arcs["destination"]).to_numpy()),
-                  arcs["km"].to_numpy(float) * weight)
-    served = problem.demand_by_node_stream()
+    km = arcs["km"].to_numpy(float)
+    reach = objective.radius_km + 1e-9 if objective.kind != "p_median" else np.inf
+    keep = usable & (np.nan_to_num(weight) > 0) & (km <= reach)
+    arcs, pairs = arcs[keep].reset_index(drop=True), pairs[keep]
+    clients = demand[demand > 0].index
+    clients = pd.MultiIndex.from_arrays([clients.get_level_values(0).astype(str), clients.get_level_values(1).astype(str)])
+    matrix = np.full((len(clients), len(sites)), np.inf)
+    np.minimum.at(matrix, (clients.get_indexer(pairs), sites.index.get_indexer(arcs["destination"])), km[keep])
     always = (~sites["is_new"].astype(bool) | (sites["lock"] == "open")).to_numpy()
-    if len(clients) < int((served > 0).sum()) or not always.sum() <= objective.p <= len(sites):
-        return None  # a client without an arc, or p out of reach: the classic model says what is wrong
-    return PMedian(cost, always, ~always, objective.p, sites.index, arcs)
+    reached = np.isfinite(matrix).any(axis=1)
+    p_ok = objective.p is None or always.sum() <= objective.p <= len(sites)
+    if not p_ok or (objective.kind != "max_coverage" and not reached.all()):
+        return None  # p out of reach, or a client no site can serve
+    return PMedian(objective.kind, matrix, demand.reindex(clients).to_numpy(float), always, ~always,
+                   sites["is_new"].astype(bool).to_numpy(), objective.p, clients, sites.index, arcs)
+
+
+def solve_covering(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int = 0) -> RadiusOutcome | None:
+    """Set cover (fewest new sites covering every client within the radius) or max coverage (least uncovered
+    t/d with p sites): the radius formulation with its one level, the radius — no assignment columns."""
+    began = time.perf_counter()
+    covers = np.isfinite(pm.km)
+    m = LinearModel()
+    y = m.add_vars(covers.shape[1], lb=pm.always_open * 1.0, ub=1.0, integer=True,
+                   cost=pm.new * 1.0 if pm.kind == "set_cover" else 0.0)
+    rows = covers.any(axis=1)
+    client, site = np.nonzero(covers[rows])
+    n_rows = int(rows.sum())
+    if pm.kind == "max_coverage":
+        m.add_row(y, np.ones(y.size), pm.p, pm.p)
+        m.offset = float(pm.weight[~rows].sum())  # no site within reach: uncovered whatever is built
+        u = m.add_vars(n_rows, ub=1.0, cost=pm.weight[rows])
+        client, site = np.r_[client, np.arange(n_rows)], np.r_[y[site], u]
+    else:
+        site = y[site]
+    m.add_rows(client, site, 1.0, 1.0, INF, n_rows=n_rows)
+    result = solve_milp(m, time_limit=max(0.1, time_limit), rel_gap=rel_gap, threads=threads)
+    if result.x is None:
+        return None  # infeasible or no plan in time: the classic model answers and explains
+    is_open = np.round(result.x[y]).astype(bool)
+    bound = -INF if result.best_bound is None else result.best_bound
+    return RadiusOutcome(is_open, float(result.objective), bound, time.perf_counter() - began,
+                         f"covering formulation: {n_rows:,} cover rows, {y.size:,} sites")
 
 
 def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int = 0) -> RadiusOutcome:
