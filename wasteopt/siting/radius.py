@@ -195,7 +195,7 @@ def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int
         bound = max(bound, lp_bound)
         if not _grow_from_lp(cost, lp.x[y], levels):
             break
-    mip_rounds, note = 0, ""
+    mip_rounds = 0
     while time.perf_counter() < deadline and relative_gap(best_value, bound) > rel_gap:
         model, y = radius_model(cost, pm, levels, integer=True)
         result = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap,
