@@ -16,6 +16,7 @@ navigation = st.navigation([
     st.Page(f"{PAGES}/compare_page.py", title=t("page_compare", lang()), icon=":material/compare:", url_path="compare"),
     st.Page(f"{PAGES}/robust_page.py", title=t("page_robust", lang()), icon=":material/shield:", url_path="robust"),
     st.Page(f"{PAGES}/routes_page.py", title=t("page_routes", lang()), icon=":material/local_shipping:", url_path="routes"),
+    st.Page(f"{PAGES}/cd_page.py", title=t("page_cd", lang()), icon=":material/fact_check:", url_path="cd"),
     st.Page(f"{PAGES}/export_page.py", title=t("page_export", lang()), icon=":material/download:", url_path="export"),
 ])
 st.sidebar.caption(t("app_title", lang()))

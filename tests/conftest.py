@@ -21,15 +21,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """How the data-file fuzz cases ended (make test and make fuzz report their counts)."""
+    """How the fuzz cases of each family ended (make test and make fuzz report their counts)."""
     import sys
 
     module = sys.modules.get("test_fuzz_data")
-    if module is not None and module.OUTCOMES:
-        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(module.OUTCOMES.items()))
-        terminalreporter.write_line(f"data-file fuzz: {module.OUTCOMES.total()} cases ({counts}), 0 tracebacks"
-                                    if terminalreporter.stats.get("failed") is None else
-                                    f"data-file fuzz: {module.OUTCOMES.total()} cases before a failure ({counts})")
+    if module is None:
+        return
+    failed = terminalreporter.stats.get("failed") is not None
+    for family, outcomes in module.FAMILIES.items():
+        if outcomes:
+            counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+            terminalreporter.write_line(f"{family} fuzz: {outcomes.total()} cases "
+                                        + (f"before a failure ({counts})" if failed else f"({counts}), 0 tracebacks"))
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +78,16 @@ def write_tiny_seeds(target: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_seeds(tmp_path_factory) -> Path:
     return write_tiny_seeds(tmp_path_factory.mktemp("tiny") / "seeds")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server (Debian's postgresql package) for the session; skipped without its binaries."""
+    from pg_server import PostgresServer, pg_bin
+
+    bin_dir = pg_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql (scripts/sysdeps.sh)")
+    server = PostgresServer(bin_dir)
+    yield server
+    server.stop()

@@ -1,11 +1,12 @@
 """The planner app's page logic, headless (streamlit.testing.v1.AppTest), and its UI-free helpers."""
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from wasteopt import RunRegistry, ScenarioError, load_scenario
+from wasteopt import RunFolder, RunRegistry, ScenarioError, load_scenario
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values
 from wasteopt.ui_text import TEXT, place, t
@@ -75,10 +76,11 @@ def test_kpi_table_states_the_solver_status_in_the_ui_language():
     from wasteopt.app.tables import kpi_table
 
     runs = {"a": {"status": "time_limit", "gap": 0.0042, "landfills_stopped": 40, "landfills_total": 157},
-            "b": {"status": "optimal", "gap": 0.0}}
+            "b": {"status": "optimal", "gap": 0.0}, "c": {"status": "gap_reached", "gap": 0.0048}}
     zh, en = kpi_table(runs, "zh").set_index("指标"), kpi_table(runs, "en").set_index("KPI")
-    assert list(zh.loc["求解状态", ["a", "b"]]) == ["未证明最优的最好方案 time_limit", "最优 optimal"]
-    assert list(en.loc["solver status", ["a", "b"]]) == ["time_limit", "optimal"]
+    assert list(zh.loc["求解状态", ["a", "b", "c"]]) == ["达到时间上限（未证明最优） time_limit", "最优 optimal",
+                                                     "达到设定差距 gap_reached"]
+    assert list(en.loc["solver status", ["a", "b", "c"]]) == ["time_limit", "optimal", "gap_reached"]
     assert zh.loc["已证明的 MIP 差距", "a"] == "0.42 %" and zh.loc["停用填埋场（共计）", "a"] == "40 / 157"
 
 
@@ -177,6 +179,9 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/map_page.py").run()
     assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
+    names = next(layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                 if layer["@@type"] == "TextLayer")  # prefecture names at their seats
+    assert names["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in names["data"]}
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
@@ -185,8 +190,18 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
     base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
     assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
+    assert "TextLayer" in app.get("deck_gl_json_chart")[0].proto.json
+    assert app.selectbox(key=f"diff_base:{records[1].run_id}|{records[0].run_id}").value == base
+    app.selectbox(key="compare_base").set_value(records[0].run_id).run()  # a new base: the map follows it
+    assert app.selectbox(key=f"diff_base:{records[0].run_id}|{records[1].run_id}").value == other
     assert len(app.get("vega_lite_chart")) == 7  # capacity vs demand, and six KPI bars
     assert len(app.get("download_button")) == 1  # the comparison table as CSV
+
+    app.switch_page(f"{PAGES}/scenario_page.py").run()  # the planner marks the what-if as the base run
+    assert app.selectbox(key="run.base").value == records[1].run_id  # so far: the first run, the plan on screen
+    app.selectbox(key="run.base").set_value(records[0].run_id).run()
+    app.switch_page(f"{PAGES}/compare_page.py").run()
+    assert app.selectbox(key="compare_base").value == records[0].run_id  # Compare measures against the marked run
 
     app.switch_page(f"{PAGES}/export_page.py").run()
     assert not app.exception and len(app.get("download_button")) == 11  # 7 plan files + 4 GeoJSON layers
@@ -226,13 +241,19 @@ def test_routes_page_routes_a_county_of_a_saved_plan(app, runs_dir):
     assert metrics["班次工时利用率"].endswith("%") and "为何需要" in app.info[0].value  # the fleet size explained
     assert "合成" in app.warning[0].value  # synthetic village points are said to be synthetic
     assert len(app.get("deck_gl_json_chart")) == 1
+    assert set(app.dataframe[0].value["vehicle_type"]) == {"8 t 压缩车"}  # no English in the 中文 table
     record = RunRegistry(runs_dir / "registry.sqlite").records()[0]
-    written = Path(record.out_dir) / "routes" / "410122"
+    villages_tpd = RunFolder(record.out_dir).demand().at["410122", "msw_rural_tpd"]  # what the plan sends from them
+    assert metrics["收运量"] == f"{villages_tpd:,.1f} t/d" and metrics["未收运点 (个)"] == "0"
+    written = Path(record.out_dir).parent / f"{record.run_id}-routes" / "410122"  # beside the run, not in it
     assert {"routes.gpkg", "routes.csv", "kpis.csv"} <= {f.name for f in written.iterdir()}
+    assert not (Path(record.out_dir) / "routes").exists()
     assert len(app.get("download_button")) == 3
 
 
 def test_same_scenario_reuses_its_run(app, runs_dir):
+    # a run is reused only if it reached the gap asked; at 100 % any plan does, however loaded the machine
+    app.number_input(key="knob.rel_gap_pct").set_value(100.0)
     solve(app)
     solve(app)
     assert "相同" in app.info[0].value
@@ -246,7 +267,7 @@ def test_infeasible_scenario_shows_the_explanation(app):
     solve(app, time_limit=5.0)
     assert not app.exception
     box = app.error[0].value  # 中文 with the English beside it, in a box that wraps (no cut-off code block)
-    assert box.startswith("**情景不可行 the scenario is infeasible**")
+    assert box.startswith("**情景不可行**  \n_the scenario is infeasible_")
     assert all("cannot be served" not in code.value for code in app.code)
     assert "个需求节点的垃圾无法得到处理" in box and "cannot be served" in box
     unserved = app.dataframe[0].value
@@ -303,9 +324,54 @@ def test_errors_read_in_chinese_with_the_english_beside():
         "row 4: capacity\\_tpd is missing or not a number ('x')")
     key = bilingual_error("ScenarioError", "s.yaml: key 'network.max_haul_km' (s.yaml, line 3): "
                                            "Input should be less than or equal to 2000")
-    assert key.startswith("**情景设置有误**：s.yaml: 键 'network.max\\_haul\\_km' (s.yaml, 第 3 行): 应小于或等于 2000")
+    assert key.startswith("**情景设置有误**：s.yaml: 最大运距（network.max\\_haul\\_km） (s.yaml, 第 3 行): 应小于或等于 2000")
 
 
 def test_a_gbk_yaml_upload_asks_for_utf8_in_both_languages():
     with pytest.raises(ScenarioError, match=r"not UTF-8 text .*请另存为 UTF-8 编码 / re-save the file as UTF-8"):
         service.scenario_from_upload("name: 河南\n".encode("gbk"), "gbk.yaml")
+
+
+def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(app, runs_dir):
+    """A plan for two futures whose own solves stopped at 10 % and 2 % (asked for 1 %): the page shows each
+    future in words with its proven gap and interval, EVPI with its interval, and says the figures are unreliable.
+    Figures as in test_futures.test_figures_carry_the_interval_their_solves_gaps_allow, in 万元 (× 10^4 CNY)."""
+    from wasteopt.kpi import futures_kpis
+    from wasteopt.plan import FuturesAssessment
+    from wasteopt.run_folder import RunFolder
+
+    futures = pd.DataFrame({"name": ["low", "high"], "weight": [0.5, 0.5], "optimum_cny": [500e4, 1000e4],
+                            "optimum_gap": [0.1, 0.02], "changes_zh": ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"],
+                            "changes_en": ["growth 2 % → 1 %", "growth 2 % → 4 %"]})
+    outcomes = pd.DataFrame([(plan, future, cost * 1e4, 0.0, 0.0, "optimal", 0.0) for plan, future, cost in (
+        ("robust", "low", 700.0), ("robust", "high", 1200.0), ("mean_value", "low", 500.0),
+        ("mean_value", "high", 1500.0))],
+        columns=["plan", "future", "cost_cny", "raw_msw_landfill_tpd", "shortfall_tpd", "status", "gap"])
+    assessment = FuturesAssessment("expected", "every_future", "low", futures, outcomes, reference="mean_value",
+                                   reference_gap=0.0, robust_gap=20 / 950, robust_bound_cny=930e4, rel_gap=0.01)
+    scenario = load_scenario(ROOT / "configs" / "henan-2025-robust.yaml")
+    kpis = {"status": "gap_reached", "gap": 0.0095, "rel_gap_asked": 0.01, **futures_kpis(assessment)}
+    run_id = "20250101-120000-abcdef"
+    with RunFolder(runs_dir / "futures").writing(run_id=run_id) as staging:
+        (staging / "kpis.json").write_text("{}", encoding="utf-8")
+    RunRegistry(runs_dir / "registry.sqlite").record(scenario, kpis, runs_dir / "futures", run_id=run_id)
+
+    app.switch_page(f"{PAGES}/robust_page.py").run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["随机解价值 VSS (万元/年)"] == "50 [50 … 70]"
+    assert metrics["完全信息期望价值 EVPI (万元/年)"] == "200 [180 … 235]"
+    assert "future low alone: 10.00 %" in app.warning[0].value and "1.00 %" in app.warning[0].value
+    solves = app.dataframe[0].value
+    assert list(solves["changes"]) == ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"]
+    assert list(solves["gap"]) == ["10.00 %", "2.00 %"] and list(solves["interval"]) == ["450 … 500", "980 … 1,000"]
+    assert "均值问题" in app.caption[0].value
+
+
+def test_the_cost_difference_between_runs_is_shown_with_its_interval():
+    from wasteopt.app.tables import delta_table
+
+    runs = {"a": {"status": "time_limit", "gap": 0.01, "cost_wan_cny_per_year": 100_000},
+            "b": {"status": "time_limit", "gap": 0.004, "cost_wan_cny_per_year": 100_500}}
+    table = delta_table(runs, "a", "en").set_index("KPI")
+    assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"

@@ -82,6 +82,19 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
     page = write_report(run)["html"].read_text(encoding="utf-8")
     assert "回测 Backtest 2020→2022" in page and "built vs modelled plants" in page
     assert "未计算 not computed (wasteopt report RUN --goal-cost)" in page
+    # the scores are one plan's: its proven gap beside them (main at 6db4cae: no word of it)
+    summary = read_backtest(run)["summary"]
+    assert summary["scores_reliable"] == backtest.scores_reliable and summary["rel_gap_asked"] == backtest.plan.rel_gap
+    assert "the scores are those of the plan found, within a proven gap of" in page
+
+
+def test_backtest_scores_of_a_solve_stopped_above_the_gap_asked_are_marked_unreliable():
+    from wasteopt.backtest import reliability_line
+
+    summary = {"gap": 0.061, "rel_gap_asked": 0.01, "scores_reliable": False}
+    line = reliability_line(summary)
+    assert "within a proven gap of 6.10 % (设定 asked 1.00 %)" in line and "UNRELIABLE" in line
+    assert "UNRELIABLE" not in reliability_line({**summary, "gap": 0.004, "scores_reliable": True})
 
 
 def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):

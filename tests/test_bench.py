@@ -55,7 +55,7 @@ def test_baseline_outcome_keeps_cbcs_verdict_and_checks_the_value():
     assert bench._baseline_outcome(BaselineResult(CAP41, CAP41 * 0.99, 1.0, MilpStatus.TIME_LIMIT), CAP41).status == "time_limit"
     assert bench._baseline_outcome(BaselineResult(CAP41, CAP41, 1.0, MilpStatus.OPTIMAL), CAP41).status == "optimal"
     assert bench._baseline_outcome(BaselineResult(CAP41 + 5, CAP41 + 5, 1.0, MilpStatus.OPTIMAL), CAP41).status == "mismatch"
-    assert bench._baseline_outcome(BaselineResult(None, None, 61.0, MilpStatus.NO_SOLUTION), CAP41).status == "no_solution"
+    assert bench._baseline_outcome(BaselineResult(None, None, 61.0, MilpStatus.NO_PLAN), CAP41).status == "no_plan"
 
 
 def test_csv_rows_and_summary(capsys):

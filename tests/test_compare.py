@@ -35,13 +35,25 @@ def test_a_difference_inside_both_gaps_is_within_tolerance():
     assert cost_delta(_kpis(100_000, 0.0, "optimal"), _kpis(100_000, None)).within_tolerance  # no proven gap
 
 
+def test_a_what_if_difference_is_shown_with_the_interval_both_gaps_allow():
+    # Each optimum lies up to gap × cost below its run's cost, so the difference of the optima lies in
+    # [Δ − gap_b·cost_b, Δ + gap_a·cost_a]: here [+500 − 402, +500 + 1,000] (main at 6db4cae: no interval).
+    delta = cost_delta(_kpis(100_000, 0.01), _kpis(100_500, 0.004))
+    assert delta.interval == pytest.approx((98.0, 1500.0)) and delta.interval_text() == "[+98 … +1,500]"
+    assert not delta.within_tolerance and delta.tolerance_wan == pytest.approx(1402.0)
+    unknown = cost_delta(_kpis(100_000, 0.0, "optimal"), _kpis(100_000, None))
+    assert unknown.interval_text() == "[−∞ … +0]" and unknown.within_tolerance
+
+
 def test_delta_frame_has_differences_from_the_base_and_the_verdict():
     frame = delta_frame({"a": _kpis(100_000, 0.01, landfill=200.0), "b": _kpis(100_500, 0.004, landfill=150.0)}, "a")
     rows = frame.set_index("kpi")
     assert rows.at["raw_msw_landfill_tpd", "b Δ"] == -50.0 and rows.at["raw_msw_landfill_tpd", "b Δ %"] == -25.0
     assert rows.at["cost_wan_cny_per_year", "b Δ"] == 500.0
     assert pd.isna(rows.at["gap", "b Δ"])  # a solver fact, not a planning difference
-    assert rows.at["cost_within_solver_tolerance", "b"] is True  # 500 ≤ 1,000 + 402
+    # a's optimum ≤ 100,000, b's ≥ 100,500 − 402: b costs at least 98 more, proven (main at 6db4cae: "within",
+    # from the symmetric ± 1,402)
+    assert rows.at["cost_within_solver_tolerance", "b"] is False
 
 
 def test_cli_compare_marks_differences_inside_the_gaps(root, tmp_path, capsys):
@@ -60,11 +72,12 @@ def test_cli_compare_marks_differences_inside_the_gaps(root, tmp_path, capsys):
     shown = capsys.readouterr().out
     assert f"{base_low.run_id} (基准 base)" in shown and "零填埋 关" in shown and "新建厂至少 不限 → 30 座" in shown
     verdicts = [line for line in shown.splitlines() if " − " in line]
-    # b: +51 万元 against 104.6 + 4,918.6 → inside; c: +2,400 against 104.6 + 107 → a result
+    # b: +51 万元, in [51 − 4,918.6, 51 + 104.6] → inside; c: +2,400 in [2,400 − 107, 2,400 + 104.6] → a result
     assert verdicts == [f"{b.run_id} − {base_low.run_id}: 系统成本 system cost +51 万元/yr: {WITHIN_TOLERANCE} "
-                        "(± 5,023 万元/yr from the two proven gaps)",
+                        "(the optima's difference lies in [−4,868 … +156] 万元/yr, from the two proven gaps)",
                         f"{c.run_id} − {base_low.run_id}: 系统成本 system cost +2,400 万元/yr: "
-                        "差异大于求解误差 / beyond solver tolerance (± 212 万元/yr from the two proven gaps)"]
+                        "差异大于求解误差 / beyond solver tolerance (the optima's difference lies in [+2,293 … +2,505] "
+                        "万元/yr, from the two proven gaps)"]
     cost_line = next(line for line in shown.splitlines() if line.startswith("system cost"))
     assert WITHIN_TOLERANCE in cost_line and "+2.29 %" in cost_line
     frame = pd.read_csv(table)
@@ -81,8 +94,8 @@ def test_changes_in_words():
                                  "policy": {"raw_msw_landfill_cap_tpd": None, "locked_closed": ["P01"]},
                                  "solver": {"time_limit_s": 5}})
     changes = scenario_changes(base, changed)
-    assert changes_text(changes) == "年增长率 2 % → 4 %；分类分流比例 10 % → 20 %；最大运距 150 km → 200 km；零填埋 关；禁止使用 +P01"
-    assert changes_text(changes, "en") == ("growth 2 % → 4 %; sorted-out share 10 % → 20 %; max haul 150 km → 200 km; "
+    assert changes_text(changes) == "年增长率 2 % → 4 %；分类分流比例 0 % → 20 %；最大运距 150 km → 200 km；零填埋 关；禁止使用 +P01"
+    assert changes_text(changes, "en") == ("growth 2 % → 4 %; sorted-out share 0 % → 20 %; max haul 150 km → 200 km; "
                                            "zero landfill off; locked closed +P01")
     assert run_title("高增长", changes[:1]) == "高增长 · 年增长率 2 % → 4 %"
     assert scenario_changes(base, base.with_changes({"solver": {"rel_gap": 0.01}})) == []

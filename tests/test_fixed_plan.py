@@ -31,8 +31,9 @@ def zhoukou(root, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fixed")
     seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {"411600"})
     config = folder / "zhoukou.yaml"
+    # zero landfill: without it, landfill (gate fee + CO2e) is cheaper than a new plant at the coal benchmark price
     config.write_text(f"name: 周口\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
-                      "solver: {time_limit_s: 60, rel_gap: 0.0}\n", encoding="utf-8")
+                      "policy: {raw_msw_landfill_cap_tpd: 0}\nsolver: {time_limit_s: 60, rel_gap: 0.0}\n", encoding="utf-8")
     plan = solve_scenario(load_scenario(config))
     export_plan(plan, compute_kpis(plan), folder / "run")
     return folder, plan
@@ -57,7 +58,8 @@ def test_the_same_scenario_with_its_own_plan_fixed_costs_the_same(zhoukou):
 def test_faster_growth_with_the_plan_fixed_lands_the_excess(zhoukou):
     folder, plan = zhoukou
     grown = solve_scenario(_variant(folder, "grown", "demand: {growth_per_year: 0.08}\n"
-                                    f"policy: {{fixed_plants_file: {folder / 'run' / 'facilities.csv'}}}\n"))
+                                    f"policy: {{fixed_plants_file: {folder / 'run' / 'facilities.csv'}, "
+                                    "raw_msw_landfill_cap_tpd: null}\n"))
     kpis = compute_kpis(grown)
     built = ["new_modules", "module_size_tpd"]
     assert grown.facilities.query("status in ['new', 'expanded']")[built].equals(
@@ -114,7 +116,8 @@ def test_compare_shows_a_plan_and_its_what_if_side_by_side(zhoukou, tmp_path, ca
 
     folder, _ = zhoukou
     grown = solve_scenario(_variant(folder, "grown2", "demand: {growth_per_year: 0.08}\n"
-                                    f"policy: {{fixed_plants_file: {folder / 'run' / 'facilities.csv'}}}\n"))
+                                    f"policy: {{fixed_plants_file: {folder / 'run' / 'facilities.csv'}, "
+                                    "raw_msw_landfill_cap_tpd: null}\n"))
     export_plan(grown, compute_kpis(grown), tmp_path / "what-if")
     table, registry = tmp_path / "compare.csv", str(tmp_path / "r.sqlite")
     runs = [str(folder / "run"), str(tmp_path / "what-if")]

@@ -46,8 +46,11 @@ def outcome(assessment, plan: str, future: str) -> pd.Series:
 def test_expected_cost_plan_differs_from_both_single_future_plans():
     """Per plan, cost in (low, high) and expected: 100 → (500, 1,500) 1,000; 150 → (700, 1,200) 950;
     200 → (1,000, 1,000) 1,000. The robust plan builds 150 t/d, neither future's own plan.
-    VSS = 1,000 (the low plan, central on the tie) − 950 = 50; EVPI = 950 − (500 + 1,000)/2 = 200."""
-    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    The mean-value problem (150 t/d, the expected demand) builds 150 too: VSS = 950 − 950 = 0 (Birge & Louveaux;
+    main at 6db4cae measured it against the heaviest future's plan, 1,000 − 950 = 50).
+    EVPI = 950 − (500 + 1,000)/2 = 200. Every solve proved its optimum: the intervals are points."""
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,
+                                    mean_value=town(150.0))
     assert solved.result.status == "optimal"
     assert solved.result.objective == pytest.approx(950.0)
     assert built(solved) == 150.0
@@ -62,8 +65,49 @@ def test_expected_cost_plan_differs_from_both_single_future_plans():
     assert outcome(a, "high", "low")["cost_cny"] == pytest.approx(1000.0)
     assert a.expected_cost("robust") == pytest.approx(950.0)
     assert a.expected_cost("low") == a.expected_cost("high") == pytest.approx(1000.0)
-    assert a.value_of_stochastic_solution == pytest.approx(50.0)
+    assert a.reference == "mean_value" and a.expected_cost("mean_value") == pytest.approx(950.0)
+    assert a.value_of_stochastic_solution == pytest.approx(0.0)
+    assert a.vss_interval() == pytest.approx((0.0, 0.0), abs=1e-3)
     assert a.value_of_perfect_information == pytest.approx(200.0)
+    assert a.evpi_interval() == pytest.approx((200.0, 200.0), abs=1e-3) and a.unreliable() == []
+
+
+def test_figures_carry_the_interval_their_solves_gaps_allow():
+    """The futures' own optima stopped at gaps: low at 10 % (500, bound 450), high at 2 % (1,000, bound 980), so
+    the wait-and-see cost Σ w·opt lies in [715, 750]; the linked solve stopped at its bound 930: the recourse cost
+    lies in [930, 950]. VSS = 1,000 − 950 = 50 in [1,000 − 950, 1,000 − 930] = [50, 70]; EVPI = 950 − 750 = 200
+    in [930 − 750, 950 − 715] = [180, 235].
+    Asked for 1 %, the low future's solve (10 %) and the linked one (2.1 %) make the figures unreliable."""
+    import dataclasses
+
+    from wasteopt.plan import FuturesAssessment
+
+    futures = pd.DataFrame({"name": NAMES, "weight": WEIGHTS, "optimum_cny": [500.0, 1000.0],
+                            "optimum_gap": [0.1, 0.02]})
+    outcomes = pd.DataFrame([(plan, future, cost, 0.0, 0.0, "optimal", 0.0) for plan, future, cost in (
+        ("robust", "low", 700.0), ("robust", "high", 1200.0), ("mean_value", "low", 500.0),
+        ("mean_value", "high", 1500.0))],
+        columns=["plan", "future", "cost_cny", "raw_msw_landfill_tpd", "shortfall_tpd", "status", "gap"])
+    a = FuturesAssessment("expected", "every_future", "low", futures, outcomes, reference="mean_value",
+                          reference_gap=0.0, robust_gap=20 / 950, robust_bound_cny=930.0, rel_gap=0.01)
+    assert a.wait_and_see_interval() == pytest.approx((715.0, 750.0))
+    assert a.recourse_interval() == pytest.approx((930.0, 950.0))
+    assert a.value_of_stochastic_solution == pytest.approx(50.0) and a.vss_interval() == pytest.approx((50.0, 70.0))
+    assert a.value_of_perfect_information == pytest.approx(200.0) and a.evpi_interval() == pytest.approx((180.0, 235.0))
+    assert a.unreliable() == ["future low alone: 10.00 %", "future high alone: 2.00 %", "robust plan: 2.11 %"]
+    breaking = dataclasses.replace(a, outcomes=outcomes.assign(shortfall_tpd=[0, 0, 0, 100.0]))
+    assert breaking.vss_unbounded and breaking.value_of_stochastic_solution == math.inf
+    assert breaking.vss_interval() is None
+    assert breaking.policy_premium == pytest.approx(-50.0) and breaking.premium_interval() == pytest.approx((-70.0, -50.0))
+
+
+def test_the_mean_value_scenario_takes_the_expected_growth_and_sorting():
+    scenario = scenario_from_yaml_text(BASE.replace("{weight}", "0.5").replace(
+        "{changes}", "demand: {growth_per_year: 0.04, sorted_out_share: 0.3}"))
+    mean = scenario.mean_value_scenario()
+    assert mean.demand.growth_per_year == pytest.approx(0.025)  # (0.01 + 0.04) / 2
+    assert mean.demand.sorted_out_share == pytest.approx((scenario.demand.sorted_out_share + 0.3) / 2)
+    assert mean.uncertainty is None
 
 
 def test_min_max_regret_and_worst_case():
@@ -139,18 +183,22 @@ def test_kpis_and_report_section_of_the_two_future_town():
     from wasteopt.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
 
     setup_fonts()
-    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None)
+    solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,
+                                    mean_value=town(150.0))
     kpis = futures_kpis(solved.assessment)
     assert [f["name"] for f in kpis["futures"]] == NAMES
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 50.0]
     assert kpis["worst_case_raw_msw_landfill_tpd"] == 50.0
-    assert kpis["value_of_stochastic_solution_wan_cny"] == 0.0  # 50 CNY rounds to 0.0 万元
-    assert kpis["expected_cost_wan_cny_by_plan"] == {"robust": 0.1, "low": 0.1, "high": 0.1}
+    assert kpis["value_of_stochastic_solution_wan_cny"] == 0.0 and kpis["vss_reference_plan"] == "mean_value"
+    assert kpis["value_of_stochastic_solution_interval_wan_cny"] == [0.0, 0.0]
+    assert not kpis["value_of_stochastic_solution_unbounded"] and kpis["futures_solves_above_gap"] == []
+    assert kpis["expected_cost_wan_cny_by_plan"] == {"robust": 0.1, "low": 0.1, "high": 0.1, "mean_value": 0.1}
     table = futures_table(kpis)
-    assert len(table) == 6 and table["原生垃圾填埋 raw MSW landfilled (t/d)"].tolist() == [0, 0, 0, 50, 100, 0]
+    assert len(table) == 8 and table["原生垃圾填埋 raw MSW landfilled (t/d)"].tolist() == [0, 0, 0, 0, 50, 100, 0, 50]
     section = _futures_html(kpis, {FUTURES_SHEET: table})
     assert "随机解价值 value of the stochastic solution (VSS): 0.0 万元/yr" in section
-    assert "稳健方案 robust plan" in section and "<img" in section
+    assert "稳健方案 robust plan" in section and "均值问题方案（期望增长与分类） mean-value plan" in section
+    assert "<img" in section
 
 
 TINY_FUTURES = """name: 两县多情景 two counties, three futures
@@ -161,7 +209,7 @@ solver: {{time_limit_s: 30, rel_gap: 0}}
 uncertainty:
   futures:
     - {{name: slow, weight: 0.25, changes: {{demand: {{growth_per_year: 0.0, sorted_out_share: 0.3}}}}}}
-    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02}}}}}}
+    - {{name: mid, weight: 0.5, changes: {{demand: {{growth_per_year: 0.02, sorted_out_share: 0.1}}}}}}
     - {{name: fast, weight: 0.25, changes: {{demand: {{growth_per_year: 0.06, sorted_out_share: 0.0}}}}}}
 """
 
@@ -173,12 +221,14 @@ def write_tiny_futures(folder, seeds):
 
 
 def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, tiny_seeds):
-    """Two real counties under zero landfill in three futures (optima 1,177.8 / 1,849.8 / 3,165.0 万元/yr): the
-    robust plan lands no raw MSW in any future and builds for the fast one while keeping its new plants at
-    minimum load in the slow one (expected 4,156.1). The plan for the central future (mid) falls 442.2 t/d short
-    in the fast one, so under every_future it is infeasible there and the VSS is unbounded; priced with that
-    shortfall landfilled at the gate fee it costs 2,447.3 in expectation, so keeping raw MSW out of landfill in
-    every future costs 4,156.1 − 2,447.3 = 1,708.8 a year (the policy premium). The plan for fast cannot operate
+    """Two real counties under zero landfill in three futures (optima 6,615.9 / 5,840.9 / 6,470.4 万元/yr; slow
+    diverts 30 % of its MSW before the plants at 244 CNY/t, so it is the dearest): the robust plan lands no raw MSW
+    in any future (expected 7,761.0). The mean-value problem (growth 2.5 %, sorted-out share 12.5 %: the futures'
+    weighted means) builds what the central future (mid) builds; that plan falls 262.2 t/d short in the fast one,
+    so under every_future it is infeasible there and the VSS is unbounded (a flag and the breach in kpis.json, no
+    number; main at 6db4cae wrote null, which also means "not computed"); priced with that shortfall landfilled at
+    the gate fee it costs 6,248.1 in expectation, so keeping raw MSW out of landfill in every future costs
+    7,761.0 − 6,248.1 = 1,512.9 a year (the policy premium). The plan for fast cannot operate
     in slow (its plants below their minimum load)."""
     import json
 
@@ -191,23 +241,34 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
     assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"
-    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([1177.8, 1849.8, 3165.0], abs=0.1)
+    # the plan's own KPIs are priced in its central future (mid diverts 10 %, paid for), as the MILP priced it
+    assert kpis["cost_wan_cny_per_year"] == pytest.approx(7567.5, abs=0.1)
+    assert kpis["msw_sorted_out_tpd"] > 0 and kpis["recycling_rate"] > 0
+    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([6615.9, 5840.9, 6470.4], abs=0.1)
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
-    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 4156.1, "slow": 2837.1, "mid": 2447.3,
-                                                                   "fast": None}, abs=0.1)
+    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 7761.0, "slow": 6213.2, "mid": 6248.1,
+                                                                   "fast": None, "mean_value": 6248.1}, abs=0.1)
+    assert [f["changes_en"] for f in kpis["futures"]] == ["growth 2 % → 0 %; sorted-out share 0 % → 30 %",
+                                                         "sorted-out share 0 % → 10 %", "growth 2 % → 6 %"]
+    assert kpis["futures"][0]["changes_zh"] == "年增长率 2 % → 0 %；分类分流比例 0 % → 30 %"
     outcomes = {(row["plan"], row["future"]): row for row in kpis["futures_outcomes"]}
-    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["mid", "fast"]["raw_msw_landfill_tpd"] == pytest.approx(262.2, abs=0.1)
     assert outcomes["fast", "slow"]["status"] == "infeasible"
-    assert outcomes["mid", "fast"]["shortfall_tpd"] == pytest.approx(442.2, abs=0.1)
+    assert outcomes["mid", "fast"]["shortfall_tpd"] == pytest.approx(262.2, abs=0.1)
     assert outcomes["robust", "fast"]["shortfall_tpd"] == 0.0
     assert outcome.plan.futures.value_of_stochastic_solution == math.inf
-    assert kpis["value_of_stochastic_solution_wan_cny"] is None
-    assert kpis["central_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(442.2, abs=0.1)}]
-    assert kpis["policy_premium_wan_cny"] == pytest.approx(4156.1 - 2447.3, abs=0.1)
-    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(2145.5, abs=0.1)
-    assert len(kpis["futures_outcomes"]) == 4 * 3
+    assert kpis["value_of_stochastic_solution_unbounded"] and "value_of_stochastic_solution_wan_cny" not in kpis
+    assert kpis["vss_reference_plan"] == "mean_value"
+    assert kpis["mean_value_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(262.2, abs=0.1)}]
+    assert kpis["policy_premium_wan_cny"] == pytest.approx(7761.0 - 6248.1, abs=0.1)
+    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(1569.0, abs=0.1)
+    # every solve proved its optimum (rel_gap 0): the intervals are points and the figures reliable
+    assert kpis["expected_value_of_perfect_information_interval_wan_cny"] == pytest.approx([1569.0, 1569.0], abs=0.1)
+    assert kpis["futures_solves_above_gap"] == [] and kpis["futures"][2]["optimum_gap"] == 0.0
+    assert len(kpis["futures_outcomes"]) == 5 * 3
     assert outcome.plan.futures.central == "mid"
     report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "多情景稳健规划 One plan for several futures (3)" in report
-    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,708.8 万元/yr" in report
-    assert "lands raw MSW above the cap in fast (442 t/d)" in report
+    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,512.9 万元/yr" in report
+    assert "lands raw MSW above the cap in fast (262 t/d)" in report
+    assert "growth 2 % → 6 %" in report and "已证明的差距 proven gap (%)" in report

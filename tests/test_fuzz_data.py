@@ -4,7 +4,10 @@ bad cells, lost lines and columns, random bytes, other encodings, special files 
 KPIs → export. Every case ends in a written plan, "infeasible" (exit 2) or one `error:` line that names
 the file and the row (or line, feature, column, key), never a traceback.
 
-``make test`` runs 100 derandomised cases; ``make fuzz`` (``--run-fuzz``) 1,000 random ones. Counts of
+``make test`` runs 100 derandomised cases; ``make fuzz`` (``--run-fuzz``) 1,000 random ones. Two more families
+run the same way (25 cases each in ``make test``, 150 in ``make fuzz``): run folders tampered with, read by
+``report``, ``compare`` and ``solve --warm-start``, and every command that writes pointed at what it must not
+replace. Counts of
 the outcomes are printed at the end of the session (see conftest.py).
 """
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -285,3 +289,182 @@ def test_mutated_data_files_quick(world, files, one):
 @given(one=case)
 def test_mutated_data_files_fuzz(world, files, one):
     _check(world, files, *one)
+
+
+# ----------------------------------------------------------------------------- run folders tampered with
+# A finished run folder is user input too: its files with lost or repeated rows and columns, cells and JSON
+# values of the wrong type, or replaced by special files, read by `report`, `compare` and `solve --warm-start`.
+
+TAMPER_OUTCOMES: collections.Counter = collections.Counter()
+GUARD_OUTCOMES: collections.Counter = collections.Counter()
+FAMILIES = {"data-file": OUTCOMES, "run-folder tamper": TAMPER_OUTCOMES, "output guard": GUARD_OUTCOMES}
+RUN_FILES = ("facilities.csv", "flows.csv", "demand.csv", "kpis.json", "scenario.yaml", "plan.gpkg", ".wasteopt")
+RUN_SPECIAL = ("fifo", "folder", "dev_null", "dev_zero", "loop", "missing", "empty", "sparse_huge", "proc_environ")
+JSON_VALUES = [None, True, 0, -1, 1e308, "text", "", [], {}, [1, 2], {"a": 1}, "NaN", [{"kpi": 1}], "\x1b[2J"]
+json_value_mutation = st.one_of(
+    st.tuples(st.just("value"), st.integers(0, 200), st.sampled_from(JSON_VALUES)),
+    st.tuples(st.just("drop"), st.integers(0, 200)),
+    st.tuples(st.just("whole"), st.sampled_from(JSON_VALUES)),
+    st.tuples(st.just("goal"), st.integers(0, 10), st.sampled_from(["target", "value", "met", "kpi", "goal_zh"]),
+              st.sampled_from(JSON_VALUES)),
+)
+tamper_case = st.tuples(
+    st.sampled_from(RUN_FILES),
+    st.one_of(st.lists(text_mutation, min_size=1, max_size=3).map(lambda ops: ("text", ops)),
+              st.lists(json_value_mutation, min_size=1, max_size=3).map(lambda ops: ("kpis", ops)),
+              st.sampled_from(RUN_SPECIAL).map(lambda kind: ("special", kind))),
+    st.sampled_from(["compare", "warm", "compare", "warm", "report"]),  # the report draws maps: a third as often
+)
+
+
+def _tamper_json(data: bytes, ops) -> bytes:
+    kpis = json.loads(data)
+    for op in ops:
+        if not isinstance(kpis, dict):
+            break
+        keys = list(kpis)
+        if op[0] == "value" and keys:
+            kpis[keys[op[1] % len(keys)]] = op[2]
+        elif op[0] == "drop" and keys:
+            del kpis[keys[op[1] % len(keys)]]
+        elif op[0] == "whole":
+            kpis = op[1]
+        elif op[0] == "goal" and isinstance(kpis.get("goals"), list) and kpis["goals"]:
+            goal = kpis["goals"][op[1] % len(kpis["goals"])]
+            if isinstance(goal, dict):
+                goal[op[2]] = op[3]
+    return json.dumps(kpis).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def run_world(world):
+    """A tiny real run (the base of every tamper case) and a second run to compare with."""
+    base = world[0] / "runs"
+    base.mkdir(exist_ok=True)
+    (base / "s.yaml").write_text(f"name: 篡改\nregion: {{seeds: {world[1]}}}\ndemand: {{calibration: null}}\n"
+                                 "solver: {time_limit_s: 5, rel_gap: 0.01}\n", encoding="utf-8")
+    for name in ("run", "other"):
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            assert cli.main(["solve", str(base / "s.yaml"), "--out", str(base / name), "--registry",
+                             str(base / "runs.sqlite"), "--no-progress"]) == 0
+    return base
+
+
+def _cli_outcome(argv: list[str]) -> tuple[int, str]:
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = cli.main(argv)
+    stderr = err.getvalue()
+    assert "Traceback" not in stderr, stderr
+    assert "\x1b" not in out.getvalue() + stderr  # user text never reaches the terminal raw
+    if code:
+        assert code in (1, 2) and len([line for line in stderr.splitlines() if line.startswith("error: ")]) == 1, \
+            (code, stderr)
+    return code, stderr
+
+
+def run_tamper_case(run_world, target: str, mutation, command: str) -> str:
+    case = run_world / "case"
+    if case.exists():
+        shutil.rmtree(case)
+    shutil.copytree(run_world / "run", case, symlinks=True)
+    path, (kind, detail) = case / target, mutation
+    if kind == "text" and target != "plan.gpkg":
+        path.write_bytes(_mutate_text(path.read_bytes().decode("utf-8-sig").encode("utf-8"), detail))
+    elif kind == "text":
+        path.write_bytes(_mutate_text(b"", detail) + path.read_bytes()[100:])
+    elif kind == "kpis":
+        target = "kpis.json"
+        path = case / target
+        path.write_bytes(_tamper_json(path.read_bytes(), detail))
+    elif detail == "proc_environ":
+        path.unlink()
+        path.symlink_to("/proc/self/environ")
+    else:
+        _special(case, target, detail, b"")
+    argv = {"compare": ["compare", str(case), str(run_world / "other"), "--registry", str(run_world / "none.sqlite")],
+            "warm": ["solve", str(run_world / "s.yaml"), "--out", str(run_world / "warm"), "--force", "--warm-start",
+                     str(case), "--registry", str(run_world / "warm.sqlite"), "--no-progress"],
+            "report": ["report", str(case), "--no-pdf"]}[command]
+    code, stderr = _cli_outcome(argv)
+    return f"{command} {'ran' if code == 0 else 'refused'}"
+
+
+@settings(QUICK, max_examples=25)
+@given(one=tamper_case)
+def test_tampered_run_folders_quick(run_world, one):
+    TAMPER_OUTCOMES[run_tamper_case(run_world, *one)] += 1
+
+
+@pytest.mark.fuzz
+@settings(LONG, max_examples=150)
+@given(one=tamper_case)
+def test_tampered_run_folders_fuzz(run_world, one):
+    TAMPER_OUTCOMES[run_tamper_case(run_world, *one)] += 1
+
+
+# ----------------------------------------------------------------------------- every output guarded
+# Every command that writes, pointed at what it must not replace: its own input, a user's file or folder,
+# special files, names with control characters; with and without --force.
+
+OUT_KINDS = ("new", "user_file", "user_folder", "input", "fifo", "dev_null", "under_a_file", "root", "own_run",
+             "newline", "tab", "escape", "nul", "long_name", "dotdot_user_file")
+guard_case = st.tuples(st.sampled_from(["solve", "compare", "network build", "network circuity"]),
+                       st.sampled_from(OUT_KINDS), st.booleans())
+OSM = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+       ' <node id="1" lat="33.60" lon="114.60"/><node id="2" lat="33.61" lon="114.62"/>'
+       '<node id="3" lat="33.62" lon="114.64"/>\n'
+       ' <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>\n</osm>\n')
+
+
+def run_guard_case(run_world, command: str, out_kind: str, force: bool) -> str:
+    case = run_world / "guard"
+    if case.exists():
+        shutil.rmtree(case)
+    case.mkdir()
+    (case / "roads.osm").write_text(OSM, encoding="utf-8")
+    (case / "points.csv").write_text("site_id,lon,lat\nA,114.60,33.60\nB,114.64,33.62\n", encoding="utf-8")
+    (case / "mine.txt").write_text("mine\n", encoding="utf-8")
+    (case / "folder").mkdir()
+    (case / "folder" / "summary.csv").write_text("my,own\n", encoding="utf-8")
+    inputs = {"solve": run_world / "s.yaml", "compare": run_world / "run",
+              "network build": case / "roads.osm", "network circuity": case / "points.csv"}
+    out = {"new": case / "new.out", "user_file": case / "mine.txt", "user_folder": case / "folder",
+           "input": inputs[command], "fifo": case / "fifo", "dev_null": case / "null", "under_a_file": case / "mine.txt" / "x",
+           "root": "/", "own_run": run_world / "other", "newline": case / "a\nb", "tab": case / "a\tb",
+           "escape": case / "a\x1b[2Jb", "nul": f"{case}/a\0b", "long_name": case / ("n" * 5000),
+           "dotdot_user_file": case / "folder" / ".." / "mine.txt"}[out_kind]
+    if out_kind == "fifo":
+        os.mkfifo(out)
+    elif out_kind == "dev_null":
+        out.symlink_to("/dev/null")
+    watched = {path: path.read_bytes() for path in (case / "mine.txt", case / "folder" / "summary.csv",
+                                                      run_world / "s.yaml", case / "roads.osm", case / "points.csv",
+                                                      run_world / "run" / "kpis.json")}
+    argv = {"solve": ["solve", str(run_world / "s.yaml"), "--registry", str(case / "r.sqlite"), "--no-progress"],
+            "compare": ["compare", str(run_world / "run"), str(run_world / "other"), "--registry", str(case / "r.sqlite")],
+            "network build": ["network", "build", "--osm", str(case / "roads.osm"), "--points", str(case / "points.csv")],
+            "network circuity": ["network", "circuity", "--osm", str(case / "roads.osm"), "--points",
+                                 str(case / "points.csv")]}[command]
+    with mock.patch.dict(os.environ, {"WASTEOPT_CACHE_DIR": str(run_world / "roads-cache")}):
+        code, stderr = _cli_outcome(argv + ["--out", str(out)] + (["--force"] if force else []))
+    replaceable = out_kind == "new" or force and (
+        (out_kind in ("user_file", "dotdot_user_file") and command != "solve") or (out_kind == "own_run" and command == "solve"))
+    for path, data in watched.items():
+        if path.read_bytes() != data:  # only a plain file the command does not read, with --force
+            assert replaceable and path == case / "mine.txt", (command, out_kind, force, path)
+    assert code == 0 or not replaceable, (command, out_kind, force, stderr)
+    return "written" if code == 0 else "refused"
+
+
+@settings(QUICK, max_examples=25)
+@given(one=guard_case)
+def test_every_output_is_guarded_quick(run_world, one):
+    GUARD_OUTCOMES[run_guard_case(run_world, *one)] += 1
+
+
+@pytest.mark.fuzz
+@settings(LONG, max_examples=150)
+@given(one=guard_case)
+def test_every_output_is_guarded_fuzz(run_world, one):
+    GUARD_OUTCOMES[run_guard_case(run_world, *one)] += 1

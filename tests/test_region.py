@@ -68,11 +68,13 @@ def test_news_additions_are_information_only(region):
     assert not set(region.news_plants["name_zh"]) & set(region.plants["name_zh"])
 
 
-def test_default_landfills_are_assumed_one_per_county_seat(region):
+def test_default_landfills_are_one_per_county_seat_five_on_record(region):
     landfills = region.landfills
-    assert len(landfills) == 157 and landfills["assumed"].all()
+    assumed = landfills["assumed"]
+    assert len(landfills) == 157 and assumed.sum() == 152
+    assert set(landfills.loc[~assumed, "adcode"]) == {"410103", "410181", "410222", "411303", "411502"}
     assert (landfills["site_id"] == "L" + landfills["adcode"]).all()
-    assert landfills["name_zh"].str.endswith("填埋场(假设)").all()
+    assert landfills.loc[assumed, "name_zh"].str.endswith("填埋场(假设)").all()
     np.testing.assert_array_equal(landfills[["lon", "lat"]].to_numpy(),
                                   region.demand.loc[landfills["adcode"], ["lon", "lat"]].to_numpy())
 
@@ -86,22 +88,30 @@ def test_default_candidates_are_county_seats(region):
 def test_generation_arithmetic_without_calibration():
     settings = DemandSettings(calibration=None)
     result = msw_generation([1000.0], [1000.0], settings, year=2021)
-    # (1000 × 1.1 × 1.0 + 1000 × 0.52 × 0.95) / 1000 = 1.594 t/d in 2020, × 1.02 in 2021, 10 % sorted out
+    # (1000 × 1.1 × 1.0 + 1000 × 0.52 × 0.95) / 1000 = 1.594 t/d in 2020, × 1.02 in 2021, nothing sorted out
     assert result.generated_tpd[0] == pytest.approx(1.594 * 1.02)
-    assert result.to_treat_tpd[0] == pytest.approx(1.594 * 1.02 * 0.9)
+    assert result.to_treat_tpd[0] == pytest.approx(1.594 * 1.02)
+    shorthand = msw_generation([1000.0], [1000.0], DemandSettings(calibration=None, sorted_out_share=0.1), year=2021)
+    assert shorthand.to_treat_tpd[0] == pytest.approx(1.594 * 1.02 * 0.9)
     assert result.calibration_factor == 1.0
 
 
 def test_calibration_reproduces_provincial_total(region):
-    generated = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
-                               DemandSettings(), year=2023).generated_tpd
-    assert generated.sum() == pytest.approx(72_000, rel=1e-12)
+    # the held default factor was fitted to the observed total; fitting it again (factor: null) gives the same
+    held = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
+                          DemandSettings(), year=2023)
+    assert held.generated_tpd.sum() == pytest.approx(72_000, abs=0.5) and not held.calibration_fitted
+    fitted_settings = DemandSettings(calibration=DemandSettings().calibration.model_copy(update={"factor": None}))
+    fitted = msw_generation(region.demand["urban_population"], region.demand["rural_population"],
+                            fitted_settings, year=2023)
+    assert fitted.generated_tpd.sum() == pytest.approx(72_000, rel=1e-12) and fitted.calibration_fitted
+    assert fitted.calibration_factor == pytest.approx(held.calibration_factor, abs=1e-6)
 
 
 def test_target_year_2025_figures(region):
     assert region.demand["msw_generated_tpd"].sum() == pytest.approx(72_000 * 1.02 ** 2)
-    assert region.demand["msw_tpd"].sum() == pytest.approx(72_000 * 1.02 ** 2 * 0.9)
-    assert region.generation["totals"]["msw_tpd"] == pytest.approx(67_417.92)
+    assert region.demand["msw_tpd"].sum() == pytest.approx(72_000 * 1.02 ** 2)
+    assert region.generation["totals"]["msw_tpd"] == pytest.approx(74_908.8)
 
 
 def test_load_region_is_cached(scenario, region):
@@ -191,9 +201,12 @@ def test_user_site_files_replace_defaults(tmp_path):
                           encoding="utf-8")
     region = load_region(Scenario(name="x", base_dir=str(ROOT), region={
         "landfills_file": str(landfills), "candidate_sites_file": str(candidates)}))
-    assert region.landfills.to_dict("records") == [
+    basics = ["site_id", "name_zh", "name_en", "adcode", "lon", "lat", "assumed"]
+    assert region.landfills[basics].to_dict("records") == [
         {"site_id": "LF1", "name_zh": "某填埋场", "name_en": "LF1", "adcode": "410102", "lon": 113.5, "lat": 34.7,
          "assumed": False}]
+    assert region.landfills[["capacity_tpd", "opened_year", "closed_year"]].isna().all().all()
+    assert region.landfills["source"].tolist() == [""]  # no record columns in a user's file: none published
     assert region.candidates.loc[0, "prefecture_adcode"] == "411300"
 
 

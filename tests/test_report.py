@@ -19,7 +19,8 @@ def run_dir(root, tmp_path_factory):
     seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {"411600"})
     (folder / "tiny.yaml").write_text(
         f"name: 周口 tiny\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
-        "solver: {time_limit_s: 2, rel_gap: 0.05}\n", encoding="utf-8")
+        # zero landfill, so the plan builds: landfill is cheaper than a new plant at the coal benchmark price
+        "policy: {raw_msw_landfill_cap_tpd: 0}\nsolver: {time_limit_s: 20, rel_gap: 0.0}\n", encoding="utf-8")
     plan = solve_scenario(load_scenario(folder / "tiny.yaml"))
     export_plan(plan, compute_kpis(plan), folder / "run")
     return folder / "run"
@@ -43,11 +44,23 @@ def test_a_plan_not_proven_optimal_is_marked_with_its_gap_and_the_solver_message
     monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
-    kpis.update(status="time_limit", gap=0.0123, solver_message="HiGHS: Time limit reached")
+    kpis.update(status="time_limit", gap=0.0123, rel_gap_asked=0.001, solver_message="HiGHS: Time limit reached")
     (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
     page = write_report(copy)["html"].read_text(encoding="utf-8")
     assert "time_limit" in page and "1.23 %" in page and "not proven optimal" in page
     assert "求解器说明 solver: HiGHS: Time limit reached" in page
+
+
+def test_a_plan_stopped_at_the_gap_asked_for_says_so_not_time_limit(run_dir, tmp_path, monkeypatch):
+    # main at 6db4cae: "the best plan found, not proven optimal" for a solve that did what it was asked
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(status="gap_reached", gap=0.00477, rel_gap_asked=0.01, solver_message="HiGHS: Optimal")
+    (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+    page = write_report(copy)["html"].read_text(encoding="utf-8")
+    assert "达到设定差距 gap_reached" in page and "proven gap 0.48 %，设定 asked 1.00 %" in page
+    assert "stopped at the gap asked for" in page and "not proven optimal" not in page
 
 
 def test_pdf_when_chromium_is_installed(run_dir):
@@ -121,3 +134,32 @@ def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monk
     page = write_report(copy)["html"].read_text(encoding="utf-8")
     assert f"{record['new_plants']} 座新厂 new plants: {record['cost_wan_cny_per_year']:,.0f} 万元/yr" in page
     assert "未达成 NOT MET, 代价见右 priced →" in page
+
+
+def test_report_xlsx_has_number_formats_widths_and_a_frozen_header(run_dir, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    book = openpyxl.load_workbook(write_report(run_dir)["xlsx"])
+    assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
+    plants = book["新建扩建 new plants"]
+    formats = {cell.value: plants.cell(row=2, column=cell.column).number_format for cell in plants[1]}
+    assert formats["总能力 capacity (t/d)"] == "#,##0" and formats["负荷率 utilisation (%)"] == "#,##0.0"
+    kpis = {row[0].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
+    assert kpis["系统年成本 system cost"][1].number_format == "#,##0"
+    assert plants.column_dimensions["B"].width > 10  # names fit, not Excel's default 8.43
+
+
+def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(run_dir, monkeypatch):
+    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    files = write_report(run_dir)
+    page = files["html"].read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(files["xlsx"])
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    for private in ("DOMAIN", "ANCHORS.md", "DESIGN.md", "/work/"):
+        assert private not in page and not [c for c in cells if private in c], private
+    assert "10 座填埋场中 10 座为假设" in page and "10 of the 10 landfills are assumed" in page
+    assumptions = pd.read_excel(files["xlsx"], sheet_name="假设 assumptions")
+    assert list(assumptions.columns) == ["分组 group", "设置 setting", "键 key", "取值 value", "依据 basis",
+                                         "来源或理由 source or reason"]
+    assert assumptions["依据 basis"].isin(["来源 source", "推算 derived", "假设 assumption", "设定 planner's setting"]).all()
+    assert assumptions["来源或理由 source or reason"].str.strip().astype(bool).all()
+    assert not assumptions["键 key"].str.startswith(("cd.", "transfer.", "sorting.")).any()  # modules off

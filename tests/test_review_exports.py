@@ -56,3 +56,24 @@ def test_plant_colours_mean_the_same_in_app_and_report():
     for status, colour in REPORT_COLOURS.items():
         assert colour == "#{:02x}{:02x}{:02x}".format(*STATUS_COLOURS[status]), status
     assert set(REPORT_COLOURS) == {"existing", "expanded", "new"}
+
+
+def test_plan_xlsx_shows_tonnes_whole_shares_as_percent_under_a_frozen_header(tiny_seeds, tmp_path):
+    config = tmp_path / "s.yaml"
+    config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
+    plan = solve_scenario(load_scenario(config))
+    book = openpyxl.load_workbook(export_plan(plan, compute_kpis(plan), tmp_path / "run")["xlsx"])
+    assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
+    kpis = {row[1].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
+    assert kpis["mean_utilisation"][2].number_format == "0.0%" and kpis["mean_utilisation"][3].value == "%"
+    assert kpis["incineration_capacity_tpd"][2].number_format == "#,##0"
+    assert kpis["cost_wan_cny_per_year"][2].number_format == "#,##0"
+    assert kpis["mean_haul_km"][2].number_format == "#,##0.0"
+    facilities = book["设施 facilities"]
+    formats = {cell.value: facilities.cell(row=2, column=cell.column).number_format for cell in facilities[1]}
+    assert formats["总能力 t/d capacity_tpd"] == "#,##0" and formats["处理量 t/d throughput_tpd"] == "#,##0"
+    assert formats["负荷率 % utilisation"] == "0.0%" and formats["经度 lon"] == "0.00000"
+    assert formats["厂址编号 site_id"] == "General"  # text stays text
+    widths = {cell.value: facilities.column_dimensions[cell.column_letter].width for cell in facilities[1]}
+    assert widths["总能力 t/d capacity_tpd"] >= len("总能力 t/d capacity_tpd") and widths["经度 lon"] < 20

@@ -396,6 +396,7 @@ def test_route_cli_writes_a_county_and_never_overwrites_without_force(tmp_path, 
     (plan / "facilities.csv").write_text("site_id,name_zh,lon,lat\nC410122,中牟县焚烧厂,113.98,34.72\n", encoding="utf-8")
     (plan / "flows.csv").write_text("origin,destination,stream,tonnes_per_day,km\n410122,C410122,msw,300,5\n",
                                     encoding="utf-8")
+    (plan / "demand.csv").write_text("node_id,msw_tpd,msw_rural_tpd\n410122,300,120\n", encoding="utf-8")
     args = ["route", str(ROOT / "configs" / "henan-2025-zero-landfill.yaml"), "--county", "410122", "--plan", str(plan),
             "--out", str(tmp_path / "routes"), "--time-limit", "1"]
     assert cli.main(args) == 0

@@ -229,3 +229,35 @@ def test_route_and_compare_outputs_are_guarded_too(tmp_path, capsys, tiny):
     code = main(["compare", "missing-run", "--out", str(user)])
     err = capsys.readouterr().err
     assert code == 1 and _one_error_line(err) and "is a folder" in err
+
+
+def test_reuse_only_a_run_at_least_as_good_as_asked_else_start_from_it(tmp_path, monkeypatch, tiny, tiny_plan):
+    # The scenario asks for a 5 % gap. main at 6db4cae handed back any run of the same hash (a 1-second CLI run).
+    solves = []
+
+    def solve(scenario, **kwargs):
+        solves.append(kwargs)
+        return plans.pop(0)
+
+    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", solve)
+    scenario, registry = load_scenario(tiny), RunRegistry(tmp_path / "r.sqlite")
+    loose = dataclasses.replace(tiny_plan, status="time_limit", gap=0.2, rel_gap=0.05)
+    plans = [loose, dataclasses.replace(tiny_plan, status="gap_reached", gap=0.04, rel_gap=0.05)]
+    hurried = run_scenario(scenario, tmp_path / "hurried", registry=registry, source="cli", time_limit=1)
+    assert reusable_run(registry, scenario) is None and reusable_run(registry, scenario, rel_gap=0.25) is not None
+    app = run_scenario(scenario, tmp_path / "app", registry=registry, source="app", reuse=True)
+    assert not app.reused and solves[-1]["base_plan"] is not None  # solved, warm-started from the hurried run
+    assert app.record.base_run == hurried.record.run_id
+    again = run_scenario(scenario, tmp_path / "again", registry=registry, source="app", reuse=True)
+    assert again.reused and again.record.run_id == app.record.run_id and len(solves) == 2
+    assert reusable_run(registry, scenario, backend="cbc") is None  # another engine: not the same result
+    reseeded = scenario.with_changes({"solver": {"search_seed": 7}})  # another seed: another plan
+    assert reusable_run(registry, reseeded) is None
+
+
+def test_a_folder_written_outside_a_run_claims_no_run_id(tmp_path, tiny_plan):
+    # main at 6db4cae: holds() was true for any id when export_plan wrote the folder (it has no id)
+    export_plan(tiny_plan, compute_kpis(tiny_plan), tmp_path / "mine")
+    folder = RunFolder(tmp_path / "mine")
+    assert folder.is_complete and folder.run_id is None
+    assert not folder.holds("20250101-120000-a1b2c3") and not folder.holds("anything")

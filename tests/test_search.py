@@ -273,14 +273,18 @@ def test_a_seeded_search_gives_the_same_plan_whatever_the_thread_timing(monkeypa
     from wasteopt.siting import LocalSearch
     from wasteopt.siting.search import worker
 
+    from wasteopt.siting import pipeline
+
     monkeypatch.setattr(worker, "SEARCH_AFTER_CALLS", 1)
     monkeypatch.setattr(worker, "HANDOVER_CALLS", 1)
+    monkeypatch.setattr(pipeline, "greedy_start", lambda *args, **kwargs: None)  # the search from HiGHS's plans
     step = worker.NeighbourhoodSearch.step
     problem = hard_cflp(8, 24, seed=1)
     runs = []
     for delay in (0.0, 0.03):
         monkeypatch.setattr(worker.NeighbourhoodSearch, "step", lambda self, delay=delay: time.sleep(delay) or step(self))
-        runs.append(solve_problem(problem, time_limit=60, rel_gap=1e-6, search=LocalSearch(seed=1, neighbourhood_sites=2)).result)
+        runs.append(solve_problem(problem, time_limit=60, rel_gap=1e-6, search=LocalSearch(seed=1, neighbourhood_sites=2),
+                                  bounds="off").result)
     first, second = runs
     assert first.message == second.message == "HiGHS: Optimal + neighbourhood search (1 of 7 sub-MIPs improved the plan)"
     assert np.array_equal(first.x, second.x)
@@ -294,5 +298,5 @@ def test_without_the_search_highs_runs_alone(monkeypatch):
         raise AssertionError("the search was attached")
 
     monkeypatch.setattr(worker.SearchBeside, "attach", never)
-    result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None).result
+    result = solve_problem(sites_on_a_road([0, 10, 100, 115]), rel_gap=0, search=None, bounds="off").result
     assert result.message == "HiGHS: Optimal" and result.objective == pytest.approx(3250.0)

@@ -10,7 +10,7 @@ from wasteopt.region import load_region
 from wasteopt.scenario import Goals, load_scenario
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_problem, solve_scenario
-from wasteopt.siting.scenario_problem import build_problem, demand_table, residual_heating_value
+from wasteopt.siting.scenario_problem import build_problem, demand_table, power_revenue_cny_per_t, residual_heating_value
 from wasteopt.synthetic import write_seed_subset
 
 ARC_COLUMNS = ["origin", "destination", "stream", "km", "cost_per_t"]
@@ -141,8 +141,13 @@ def test_mass_balances_close_on_a_sorted_plan(sorted_plan):
     assert into("residue", "incinerator") + into("residue", "landfill") == pytest.approx(residues)
     assert kpis["raw_msw_landfill_tpd"] == 0 and kpis["biological_capacity_tpd"] > 0
     assert kpis["cost_cny_per_year"] == pytest.approx(plan.objective, rel=1e-6)  # every stream priced as in the MILP
-    assert kpis["resource_recovery_rate"] == pytest.approx(
-        (into("food", "digester") + 0.85 * into("recyclables", "sorting_centre")) / generated, abs=1e-4)
+    recycled = into("food", "digester") + 0.85 * into("recyclables", "sorting_centre")
+    assert kpis["recycling_rate"] == pytest.approx(recycled / generated, abs=1e-4)  # 回收利用率
+    centre_residue = flows[(flows["stream"] == "residue") & (flows["destination_technology"] == "incinerator")
+                           & flows["origin"].str.startswith("S")]["tonnes_per_day"].sum()
+    burnt = into("msw", "incinerator") + into("food", "incinerator") + centre_residue  # with energy recovery
+    assert kpis["resource_utilisation_rate"] == pytest.approx((recycled + burnt) / generated, abs=1e-4)  # 资源化利用率
+    assert kpis["resource_utilisation_rate"] > kpis["recycling_rate"]
     assert set(plan.facilities["technology"]) >= {"incinerator", "digester", "sorting_centre"}
 
 
@@ -158,12 +163,18 @@ def test_food_waste_plants_carry_their_own_symbol_and_kpis(sorted_plan):
     assert set(plants.loc[plants["technology"] == "digester", "symbol"]) == {"diamond"}
     assert set(plants.loc[plants["technology"] == "incinerator", "symbol"]) == {"circle"}
     shown = [key for key, _, _ in kpi_labels(kpis)]
-    assert {"food_waste_tpd", "biological_capacity_tpd", "resource_recovery_rate"} <= set(shown)
+    assert {"food_waste_tpd", "biological_capacity_tpd", "resource_utilisation_rate", "recycling_rate"} <= set(shown)
     assert "food_waste_tpd" not in [key for key, _, _ in kpi_labels({"status": "optimal"})]
-    goal = goal_checks(kpis, Goals(resource_recovery_rate=0.6))[-1]
-    assert (goal["kpi"], goal["target"], goal["unit"]) == ("resource_recovery_pct", 60.0, "%")
-    assert goal["met"] == (kpis["resource_recovery_pct"] >= 60)
-    assert len(goal_checks(kpis, Goals())) == 4  # the recovery goal is checked only when a scenario sets it
+    utilisation, recycling = goal_checks(kpis, Goals(resource_utilisation_rate=0.6, recycling_rate=0.35))[-2:]
+    assert (utilisation["kpi"], utilisation["target"], utilisation["unit"]) == ("resource_utilisation_pct", 60.0, "%")
+    assert utilisation["goal_zh"] == "资源化利用率" and recycling["goal_zh"] == "回收利用率"
+    assert (recycling["kpi"], recycling["target"]) == ("recycling_pct", 35.0)
+    assert utilisation["met"] == (kpis["resource_utilisation_pct"] >= 60)
+    assert recycling["met"] == (kpis["recycling_pct"] >= 35)
+    assert len(goal_checks(kpis, Goals())) == 4  # the rate goals are checked only when a scenario sets them
+    with pytest.warns(FutureWarning, match="resource_recovery_rate is deprecated"):
+        old_name = Goals(resource_recovery_rate=0.6)
+    assert old_name.resource_utilisation_rate == 0.6
 
 
 def test_existing_food_waste_plants_come_from_a_user_file(zhoukou, tmp_path):
@@ -213,8 +224,8 @@ def test_the_app_map_draws_food_waste_plants_as_diamonds(sorted_plan):
 
 
 def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
-    """Food arcs into incinerators cost haulage + the 50 CNY/t surcharge + the power revenue the wet waste does
-    not earn, 174 · (1 − 2,417.75 / 5,400) = 96.10 CNY/t; a tonne uses 1.3 t/d of nameplate."""
+    """Food arcs into incinerators cost haulage + the 50 CNY/t surcharge − the power wet waste earns: at a new
+    plant 330 kWh × 0.3779 CNY/kWh = 124.707 CNY/t × 2,417.75 / 5,400; a tonne uses 1.3 t/d of nameplate."""
     _, scenario = zhoukou
     allowed = scenario.with_changes({"sorting": {"cotreatment": {"allowed": True}}})
     problem = build_problem(allowed, load_region(allowed))
@@ -223,6 +234,8 @@ def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
     arcs = problem.arcs
     burnt = arcs[(arcs["stream"] == "food") & arcs["destination"].map(problem.sites["technology"]).eq("incinerator")]
     per_km = allowed.sorting.food_cny_per_t_km + 60 * 0.1 / 1000  # carbon price × 0.1 kg CO2 per t·km
-    expected = burnt["km"] * per_km + 50 + 174 * (1 - 2417.75 / 5400)
+    revenue = power_revenue_cny_per_t(allowed, problem.sites)
+    assert revenue[problem.sites.loc[revenue.index, "is_new"].astype(bool)].unique() == pytest.approx([124.707])
+    expected = burnt["km"] * per_km + 50 - burnt["destination"].map(revenue) * 2417.75 / 5400
     assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
     assert "food" not in build_problem(scenario, load_region(scenario)).technologies["incinerator"].accepts

@@ -8,7 +8,8 @@ import time
 import pandas as pd
 import pytest
 
-from wasteopt import RunRegistry, ScenarioError
+from wasteopt import InfeasibleError, RunRegistry, ScenarioError
+from wasteopt.errors import NoPlanError
 from wasteopt.sweep import load_sweep, pareto_front, run_sweep
 from wasteopt.synthetic import write_seed_subset
 
@@ -19,7 +20,7 @@ def write_tiny_sweep(root, folder, grid: str, extra: str = "") -> str:
     seeds = write_seed_subset(root / "seeds" / "henan", folder / "seeds", {TINY_PREFECTURE})
     (folder / "tiny.yaml").write_text(
         f"name: 周口 tiny\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
-        "policy: {single_sourcing: true}\nsolver: {time_limit_s: 1, rel_gap: 0.05}\n", encoding="utf-8")
+        "policy: {single_sourcing: true}\nsolver: {time_limit_s: 60, rel_gap: 0.05}\n", encoding="utf-8")
     path = folder / "sweep.yaml"
     path.write_text(f"name: tiny\nbase: tiny.yaml\nout: out\nreport: false\ngrid:\n{grid}{extra}", encoding="utf-8")
     return str(path)
@@ -52,7 +53,7 @@ def test_sweep_on_dask_local_cluster(root, tmp_path):
                            progress=False)
     assert (result.solved, result.skipped, result.failed) == (2, 0, 0)
     summary = pd.read_parquet(tmp_path / "out" / "summary.parquet")
-    assert len(summary) == 2 and set(summary["status"]) <= {"optimal", "time_limit"}
+    assert len(summary) == 2 and set(summary["status"]) <= {"optimal", "gap_reached", "time_limit"}
     assert {"growth_per_year", "cost_wan_cny_per_year", "goals_met"} <= set(summary.columns)
     assert len(RunRegistry(registry).list()) == 2
     assert all((tmp_path / "out" / name / "kpis.json").exists() for name in os.listdir(tmp_path / "out")
@@ -75,9 +76,28 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(root, tmp_path):
     result = run_sweep(load_sweep(path), jobs=1, registry_path=registry.path, progress=False)
     assert result.skipped == finished_before and result.failed == 0
     assert result.solved + result.skipped == 2
-    assert len(registry.list()) == 2  # nothing solved twice
+    assert len(registry.list()) == 2  # nothing solved twice: each run reached the 5 % asked, so it is reused
+    assert (registry.list()["gap"] <= 0.05).all()
 
 
 def test_pareto_front_keeps_non_dominated_points():
     frame = pd.DataFrame({"new_plants": [2, 3, 3, 5, 6], "cost": [10.0, 8.0, 9.0, 8.5, 7.0]})
     assert pareto_front(frame, "new_plants", "cost")["cost"].tolist() == [10.0, 8.0, 7.0]
+
+
+@pytest.mark.parametrize("error, status", [
+    (InfeasibleError("every future alone has a plan, but no one plan meets the policy in all of them", None),
+     "infeasible"),  # proven, though not as unserved demand (main at 6db4cae: "no_solution")
+    (NoPlanError("no feasible plan found within the 1 s time limit"), "no_plan"),
+])
+def test_a_variant_without_a_plan_is_recorded_with_the_true_reason(root, tmp_path, monkeypatch, error, status):
+    import wasteopt.sweep as sweep_module
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(sweep_module, "run_scenario", fail)
+    scenario = load_sweep(write_tiny_sweep(root, tmp_path, PAIR)).variants[0].scenario
+    row = sweep_module.run_variant(scenario, str(tmp_path / "v"), str(tmp_path / "r.sqlite"), report=False)
+    assert row["status"] == status and row["out_dir"] is None
+    assert RunRegistry(tmp_path / "r.sqlite").get(row["run_id"]).status == status

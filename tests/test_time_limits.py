@@ -2,14 +2,17 @@
 feasible plan yet, ``solve_scenario`` says so clearly instead of returning an empty plan."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.errors import InfeasibleError
+from wasteopt.errors import NoPlanError
 from wasteopt.siting import pipeline
-from wasteopt.milp import MilpResult, MilpStatus
-from wasteopt.siting import solve_problem
+from wasteopt.milp import MilpResult, MilpStatus, SolveWatch
+from wasteopt.siting import LocalSearch, solve_problem
+from wasteopt.siting.explain import Explanation
 from wasteopt.siting.problem import SitingProblem, Technology
 
 
@@ -35,7 +38,7 @@ def test_stopped_before_any_plan_says_there_is_none():
     # 1 ms is over before HiGHS reaches the root of a 100 × 300 single-source CFLP: no plan, and none pretended.
     stopped = solve_problem(hard_cflp(), time_limit=0.001, rel_gap=1e-6, search=None)
     result = stopped.result
-    assert result.status == MilpStatus.NO_SOLUTION and result.seconds < 30
+    assert result.status == MilpStatus.NO_PLAN and result.seconds < 30
     assert result.objective is None and result.best_bound is None and stopped.flows.empty
 
 
@@ -49,6 +52,22 @@ def test_limit_hit_after_a_first_plan_returns_it_with_its_gap():
     assert served.size == 90  # a complete (feasible) plan, not a partial one
 
 
+@pytest.mark.parametrize("search", [None, LocalSearch()])
+def test_a_solve_stopped_at_once_still_returns_a_plan(search, monkeypatch):
+    # Stopped before HiGHS's first node, a CFLP with split flows (as the township bench) still has a plan:
+    # the greedy's, routed and handed to HiGHS as its start (6db4cae returned no plan here). This one is
+    # small, so the greedy start is forced here as on a model of 20,000 columns.
+    monkeypatch.setattr(pipeline, "GREEDY_START_COLUMNS", 0)
+    problem = dataclasses.replace(hard_cflp(30, 90), single_sourcing=())
+    watch = SolveWatch()
+    watch.stop()
+    solution = solve_problem(problem, time_limit=30, rel_gap=1e-9, search=search, watch=watch, bounds="off")
+    result = solution.result
+    assert result.status == MilpStatus.TIME_LIMIT and result.objective == pytest.approx(14181131.699364642)
+    assert result.message.endswith(" + a greedy first plan")
+    assert solution.flows["tonnes_per_day"].sum() == pytest.approx(problem.demand["w"].sum())
+
+
 def test_small_instance_within_limit_is_optimal():
     result = solve_problem(hard_cflp(8, 20), time_limit=30, rel_gap=1e-4).result
     assert result.status == MilpStatus.OPTIMAL and result.gap <= 1e-4
@@ -56,11 +75,34 @@ def test_small_instance_within_limit_is_optimal():
 
 def test_no_feasible_plan_yet_gives_a_clear_message(monkeypatch, zero_landfill_scenario_stub):
     scenario, region, problem = zero_landfill_scenario_stub
-    empty = MilpResult(MilpStatus.NO_SOLUTION, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
+    empty = MilpResult(MilpStatus.NO_PLAN, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
     monkeypatch.setattr(pipeline, "solve_problem",
                         lambda *a, **k: type("S", (), {"result": empty})())
-    with pytest.raises(InfeasibleError, match=r"no feasible plan found within the 1 s time limit.*raise solver.time_limit_s"):
+    with pytest.raises(NoPlanError, match=r"no feasible plan found within the 1 s time limit.*raise solver.time_limit_s"):
         pipeline.solve_scenario(scenario, time_limit=1, region=region)
+
+
+def test_no_plan_in_time_and_proven_infeasible_exit_with_their_own_codes(monkeypatch, root, tmp_path, capsys):
+    # main at 6db4cae: both exit 2, and `--help` names neither
+    from wasteopt.cli import main
+
+    config = str(root / "configs" / "henan-2025-zero-landfill.yaml")
+    empty = MilpResult(MilpStatus.NO_PLAN, None, None, None, 1.0, "highs", message="HiGHS: Time limit reached")
+    monkeypatch.setattr(pipeline, "solve_problem", lambda *a, **k: type("S", (), {"result": empty})())
+    args = ["solve", config, "--out", str(tmp_path / "run"), "--registry", str(tmp_path / "r.sqlite"), "--no-progress"]
+    assert main(args) == 3
+    assert "no feasible plan found within" in capsys.readouterr().err
+
+    proven = MilpResult(MilpStatus.INFEASIBLE, None, None, None, 1.0, "highs", message="HiGHS proved the model infeasible")
+    monkeypatch.setattr(pipeline, "solve_problem", lambda *a, **k: type("S", (), {"result": proven})())
+    monkeypatch.setattr(pipeline, "explain", lambda *a, **k: Explanation(pd.DataFrame(columns=["tonnes_per_day"]), (("zero raw landfill", 10.0),)))
+    assert main(args) == 2
+    assert not (tmp_path / "run").exists()
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "2 infeasible: proven" in helped and "3 no plan found within the time limit" in helped
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ _PUBLIC = {
     "ScenarioError": "wasteopt.errors",
     "DataError": "wasteopt.errors",
     "InfeasibleError": "wasteopt.errors",
+    "NoPlanError": "wasteopt.errors",
     "OutputError": "wasteopt.errors",
 }
 __all__ = sorted(_PUBLIC)

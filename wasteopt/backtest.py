@@ -7,7 +7,6 @@ and compares the model's new capacity and new plants per prefecture with the pla
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -52,11 +51,19 @@ class Backtest:
     built: pd.DataFrame              # the plants built after the baseline, with the km to the model's nearest new plant
     plan: SitingPlan
 
+    @property
+    def scores_reliable(self) -> bool:
+        """The scores are those of one plan within the proven gap of the optimum cost; they are marked unreliable
+        when that solve stopped above the gap asked for (a plan far from the optimum may score anything)."""
+        asked = self.plan.rel_gap if self.plan.rel_gap is not None else self.plan.scenario.solver.rel_gap
+        return self.plan.gap is not None and self.plan.gap <= asked * (1 + 1e-6) + 1e-9
+
     def summary(self) -> dict:
-        """What backtest.json holds: the settings and the scores."""
+        """What backtest.json holds: the settings, the solve's status and gaps, and the scores."""
         return {"baseline_year": self.baseline_year, "year": self.year,
                 "capacity_target_tpd": self.capacity_target_tpd, "scenario": self.plan.scenario.name,
-                "status": self.plan.status, "gap": self.plan.gap, "scores": asdict(self.scores)}
+                "status": self.plan.status, "gap": self.plan.gap, "rel_gap_asked": self.plan.rel_gap,
+                "scores_reliable": self.scores_reliable, "scores": asdict(self.scores)}
 
 
 def built_between(region: Region, year: int) -> pd.DataFrame:
@@ -150,12 +157,28 @@ def write_backtest(backtest: Backtest, out_dir: str | Path) -> dict[str, Path]:
 
 def read_backtest(run_dir: str | Path) -> dict | None:
     """The backtest files of a run folder (summary, prefectures, built), or None if it holds no backtest."""
+    from wasteopt.run_folder import read_run_csv, read_run_json
+
     run_dir = Path(run_dir)
-    if not (run_dir / BACKTEST_FILE).is_file():
+    summary = read_run_json(run_dir / BACKTEST_FILE)
+    if summary is None:
         return None
-    return {"summary": json.loads((run_dir / BACKTEST_FILE).read_text(encoding="utf-8")),
-            "prefectures": pd.read_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
-            "built": pd.read_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
+    return {"summary": summary,
+            "prefectures": read_run_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
+            "built": read_run_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
+
+
+def reliability_line(summary: dict) -> str:
+    """Whose scores these are: the plan found, within its proven gap of the optimum cost; marked unreliable when
+    the solve stopped above the gap asked for."""
+    gap = "–" if summary.get("gap") is None else f"{100 * summary['gap']:.2f} %"
+    asked = "" if summary.get("rel_gap_asked") is None else f" (设定 asked {100 * summary['rel_gap_asked']:.2f} %)"
+    line = (f"评分所依据的方案：已证明差距 {gap}{asked} 内的最好方案，差距内的其他方案评分可能不同 "
+            f"the scores are those of the plan found, within a proven gap of {gap}{asked} of the optimum cost; "
+            "another plan within that gap may score otherwise")
+    if summary.get("scores_reliable") is False:
+        line += "。不可靠：求解停在设定差距之上 UNRELIABLE: the solve stopped above the gap asked for"
+    return line
 
 
 def score_lines(scores: BacktestScores | dict) -> list[str]:

@@ -40,7 +40,7 @@ def _solve(model: pulp.LpProblem, start: float, time_limit: float) -> BaselineRe
     seconds = time.perf_counter() - start
     has_solution = model.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     if not has_solution:
-        return BaselineResult(None, None, seconds, MilpStatus.NO_SOLUTION)
+        return BaselineResult(None, None, seconds, MilpStatus.NO_PLAN)
     objective = float(pulp.value(model.objective))
     bound = cbc_bound(log, 1.0, objective, 0.0, has_integer=True)  # CBC's default gap tolerance is 0
     return BaselineResult(objective, bound, seconds, status_from_gap(relative_gap(objective, bound), 0.0))

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.errors import InfeasibleError, NoPlanError, ScenarioError
 from wasteopt.export import write_csv, write_json
 from wasteopt.scenario import Scenario, load_scenario, parse_yaml
 from wasteopt.sweep import _executor, _nested, _short
@@ -106,6 +106,8 @@ def backtest_point(scenario: Scenario, baseline_year: int, year: int, time_limit
         backtest = run_backtest(scenario, baseline_year, year, time_limit=time_limit)
     except InfeasibleError as error:
         return {"status": "infeasible", "message": str(error).splitlines()[0]}
+    except NoPlanError as error:
+        return {"status": "no_plan", "message": str(error).splitlines()[0]}
     return {"status": backtest.plan.status, "gap": backtest.plan.gap, **asdict(backtest.scores)}
 
 

@@ -4,8 +4,7 @@ Each command module exposes ``register(commands, bench_commands)`` and adds its
 sub-commands with ``set_defaults(func=...)``; a command function takes the parsed
 arguments and returns an exit code.
 
-Exit codes: 0 done, 1 an error in the input or the run (one line on stderr), 2 no feasible plan,
-64 a usage error (unknown option, bad argument; ``EX_USAGE`` of sysexits.h), 130 interrupted.
+Exit codes: see ``EXIT_CODES`` (shown by ``wasteopt --help``).
 """
 from __future__ import annotations
 
@@ -13,10 +12,17 @@ import argparse
 import importlib
 import sys
 
-from wasteopt.errors import WasteoptError
-from wasteopt.userfiles import shown
+from wasteopt.errors import InfeasibleError, NoPlanError, WasteoptError
+from wasteopt.userfiles import printable, shown
 
 USAGE_EXIT_CODE = 64  # argparse's own 2 would read as "infeasible"
+EXIT_CODES = f"""exit codes:
+  0    done (a plan, possibly not proven optimal: see its status and gap)
+  1    an error in the input or the run (one line on stderr)
+  {InfeasibleError.exit_code}    infeasible: proven that no plan meets the scenario (the reasons are printed)
+  {NoPlanError.exit_code}    no plan found within the time limit (none proven impossible either): raise it
+  {USAGE_EXIT_CODE}   a usage error (unknown option, bad argument; EX_USAGE of sysexits.h)
+  130  interrupted"""
 COMMAND_MODULES = (
     "wasteopt.commands.siting",
     "wasteopt.routing.commands",
@@ -26,6 +32,7 @@ COMMAND_MODULES = (
     "wasteopt.commands.batch",
     "wasteopt.commands.whatif",
     "wasteopt.commands.backtest",
+    "wasteopt.commands.cd",
 )
 
 
@@ -38,7 +45,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="wasteopt", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="wasteopt", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -59,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except WasteoptError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(error)}", file=sys.stderr)  # user text in a message never drives the terminal
         return error.exit_code
     except OSError as error:  # a file system refusal outside the vetted readers (disk full, permissions …)
         if args.debug:

@@ -1,8 +1,9 @@
 """Runs against a base run: Δ absolute and % per KPI, and whether a cost difference is a result at all.
 
 A run that stopped at a proven gap g may cost up to g·cost more than the true optimum of its
-scenario. Two runs whose cost difference is at most gap_a·cost_a + gap_b·cost_b can therefore
-not be told apart by their solves: the difference is "within solver tolerance", not a finding.
+scenario. The difference of two scenarios' optimal costs therefore lies in
+[Δ − gap_b·cost_b, Δ + gap_a·cost_a] (a the base, b the other run); when that interval holds 0 the
+two costs cannot be told apart by their solves: the difference is "within solver tolerance", not a finding.
 """
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ def proven_gap(kpis: dict) -> float:
 
 @dataclass(frozen=True)
 class CostDelta:
-    """The system cost of ``other`` against ``base`` (万元/yr) and what the two proven gaps allow."""
+    """The system cost of ``other`` against ``base`` (万元/yr) and what the two proven gaps allow: each run's
+    optimum lies up to ``…_slack_wan`` below its cost."""
 
     base_wan: float
     other_wan: float
-    tolerance_wan: float
+    base_slack_wan: float
+    other_slack_wan: float
 
     @property
     def absolute(self) -> float:
@@ -45,17 +48,34 @@ class CostDelta:
         return 100.0 * self.absolute / abs(self.base_wan) if self.base_wan else None
 
     @property
+    def interval(self) -> tuple[float, float]:
+        """Where the difference of the two scenarios' optimal costs lies (万元/yr), given the proven gaps."""
+        return self.absolute - self.other_slack_wan, self.absolute + self.base_slack_wan
+
+    @property
+    def tolerance_wan(self) -> float:
+        """The width of :attr:`interval`: gap_a·cost_a + gap_b·cost_b."""
+        return self.base_slack_wan + self.other_slack_wan
+
+    @property
     def within_tolerance(self) -> bool:
-        """|Δ| ≤ gap_a·cost_a + gap_b·cost_b: the solves cannot separate the two costs."""
-        return abs(self.absolute) <= self.tolerance_wan
+        """The interval holds 0: the solves cannot separate the two costs."""
+        low, high = self.interval
+        return low <= 0.0 <= high
+
+    def interval_text(self) -> str:
+        """'[−4,912 … +3,565]' (万元/yr), ∞ where a run proved no gap."""
+        low, high = (f"{v:+,.0f}".replace("-", "−") if math.isfinite(v) else ("−∞" if v < 0 else "+∞")
+                     for v in self.interval)
+        return f"[{low} … {high}]"
 
 
 def cost_delta(base: dict, other: dict) -> CostDelta | None:
     """Cost difference of two runs' KPIs; None when either run has no cost."""
     if base.get(COST_KEY) is None or other.get(COST_KEY) is None:
         return None
-    tolerance = proven_gap(base) * abs(base[COST_KEY]) + proven_gap(other) * abs(other[COST_KEY])
-    return CostDelta(float(base[COST_KEY]), float(other[COST_KEY]), tolerance)
+    return CostDelta(float(base[COST_KEY]), float(other[COST_KEY]), proven_gap(base) * abs(base[COST_KEY]),
+                     proven_gap(other) * abs(other[COST_KEY]))
 
 
 def _number(value) -> float | None:

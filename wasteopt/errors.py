@@ -26,6 +26,12 @@ class InfeasibleError(WasteoptError):
         self.explanation = explanation
 
 
+class NoPlanError(WasteoptError):
+    """The solve stopped at its time limit before finding any plan; none was proven impossible either."""
+
+    exit_code = 3
+
+
 class RunExistsError(WasteoptError):
     """An output directory already holds a run and ``--force`` was not given."""
 
@@ -36,3 +42,7 @@ class OutputError(WasteoptError):
 
 class RunNotFoundError(WasteoptError):
     """A run id or folder names no recorded run."""
+
+
+class PdfError(WasteoptError):
+    """report.pdf could not be made (no headless Chromium, it failed, or it wrote no valid PDF)."""

@@ -7,36 +7,67 @@ and swapped in at once (:class:`wasteopt.run_folder.RunFolder`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import resource
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyogrio.errors
 
-from wasteopt.plan import SitingPlan
+from wasteopt.economics import marginal_cost_table
+from wasteopt.errors import OutputError
+from wasteopt.plan import LAYER_DESCRIPTIONS, SitingPlan
 from wasteopt.run_folder import RUN_MARKER, RunFolder
-from wasteopt.workbook import plan_sheets
+from wasteopt.userfiles import shown
+from wasteopt.workbook import lay_out_sheet, plan_sheets
+
+
+# What a writer raises when the disk is full, a file-size limit (ulimit -f) is hit or the folder is refused:
+# OSError (Python, openpyxl, Arrow) and GDAL's errors as pyogrio raises them (RuntimeError subclasses).
+WRITE_ERRORS = (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 
 
 @contextmanager
 def atomic_path(target: str | Path, suffix: str = ""):
-    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename."""
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one rename. A write that
+    fails (disk full, file too large …) is one :class:`OutputError` naming ``target`` and the cause; the
+    temporary file is removed and ``target`` stays as it was."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)  # some writers (GDAL) refuse to write over an existing empty file
+    tmp = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+        os.close(fd)
+        os.unlink(tmp)  # some writers (GDAL) refuse to write over an existing empty file
         yield Path(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except WRITE_ERRORS as error:
+        raise OutputError(f"{shown(target)}: cannot write the file ({_write_cause(error, target.parent)})") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _write_cause(error: Exception, folder: Path) -> str:
+    """Why a write failed, in words: the system's reason, else (GDAL says only that a feature was not added)
+    a full disk or a file-size limit when one is the case, else GDAL's first words."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(folder).free < 1_000_000:
+            return "No space left on device"
+    size_limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if size_limit != resource.RLIM_INFINITY:
+        return f"File too large: the file size limit (ulimit -f) is {size_limit:,} bytes"
+    return " ".join(str(error).split())[:160] or type(error).__name__
 
 
 def write_text(target: str | Path, text: str) -> None:
@@ -118,25 +149,35 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_geopackage(target: str | Path, layers: dict) -> None:
-    """All layers into one GeoPackage, written to a temporary file and renamed."""
+def _description(text: str | None) -> dict:
+    return {"DESCRIPTION": text} if text else {}
+
+
+def write_geopackage(target: str | Path, layers: dict, descriptions: dict[str, str] | None = None) -> None:
+    """All layers into one GeoPackage (each with its description, if given), written to a temporary file and
+    renamed."""
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                        layer_options=_description((descriptions or {}).get(name)))
 
 
-def write_geojson(target: str | Path, gdf) -> None:
+def write_geojson(target: str | Path, gdf, description: str | None = None) -> None:
     """One layer as RFC 7946 GeoJSON (WGS84 lon/lat, no CRS member), for tools that take no GeoPackage."""
     with atomic_path(target) as tmp:
-        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES"})
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio",
+                                 layer_options={"RFC7946": "YES", **_description(description)})
 
 
 def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers."""
+    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers, shown with
+    the number format of their column (:func:`~wasteopt.workbook.lay_out_sheet`) under a frozen header."""
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
-                safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+                safe = safe_frame(frame)
+                safe.to_excel(writer, sheet_name=name[:31], index=False)
+                lay_out_sheet(writer.sheets[name[:31]], safe)
 
 
 def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
@@ -151,7 +192,8 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
 
 def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
     """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml and kpis.json (and capacity_path.csv for a phased plan) into the folder ``out``."""
+    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml, kpis.json, marginal_cost.csv (one more tonne at each
+    incinerator) and capacity_path.csv for a phased plan into the folder ``out``."""
     frames = plan.to_frames()
     files = {
         "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
@@ -159,13 +201,15 @@ def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]
         "kpis": out / RUN_MARKER,
     }
     layers = plan.to_geodataframes()
-    write_geopackage(files["gpkg"], layers)
+    write_geopackage(files["gpkg"], layers, LAYER_DESCRIPTIONS)
     for name, gdf in layers.items():
         files[f"geojson_{name}"] = out / f"{name}.geojson"
-        write_geojson(files[f"geojson_{name}"], gdf)
+        write_geojson(files[f"geojson_{name}"], gdf, LAYER_DESCRIPTIONS.get(name))
     write_csv(files["facilities"], frames["facilities"], index=True)
     write_csv(files["flows"], frames["flows"])
     write_csv(files["demand"], frames["demand"], index=True)
+    files["marginal_cost"] = out / "marginal_cost.csv"  # CNY per one more tonne at each incinerator, by vintage
+    write_csv(files["marginal_cost"], marginal_cost_table(plan), index=True)
     if plan.capacity_path is not None:
         files["capacity_path"] = out / "capacity_path.csv"
         write_csv(files["capacity_path"], plan.capacity_path)

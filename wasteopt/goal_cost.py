@@ -2,10 +2,9 @@
 ``policy.new_plants.min`` at the goal (one ε-constraint point), beside the run's own cost."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from wasteopt.errors import InfeasibleError
+from wasteopt.errors import InfeasibleError, NoPlanError
 from wasteopt.export import write_json
 from wasteopt.scenario import Scenario
 
@@ -31,6 +30,8 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *,
             plan = solve_scenario(constrained, time_limit=time_limit)
         except InfeasibleError as error:
             record.update(status="infeasible", message=str(error).splitlines()[0])
+        except NoPlanError as error:
+            record.update(status="no_plan", message=str(error).splitlines()[0])
         else:
             priced = compute_kpis(plan)
             record.update(status=plan.status, cost_wan_cny_per_year=priced["cost_wan_cny_per_year"],
@@ -40,8 +41,9 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *,
 
 
 def read_goal_cost(run_dir: str | Path) -> dict | None:
-    path = Path(run_dir) / GOAL_COST_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    from wasteopt.run_folder import read_run_json
+
+    return read_run_json(Path(run_dir) / GOAL_COST_FILE)
 
 
 def goal_cost_text(record: dict | None) -> str:
@@ -52,6 +54,8 @@ def goal_cost_text(record: dict | None) -> str:
         return "已达成 met at the cost optimum"
     if record["status"] == "infeasible":
         return f"不可行 infeasible: {record.get('message', '')}"
+    if record["status"] == "no_plan":
+        return f"限时内未找到方案 no plan within the time limit: {record.get('message', '')}"
     extra = record["cost_wan_cny_per_year"] - record["run_cost_wan_cny_per_year"]
     share = extra / record["run_cost_wan_cny_per_year"] if record["run_cost_wan_cny_per_year"] else float("nan")
     gaps = f"差距 gaps {100 * (record['run_gap'] or 0):.2f} % / {100 * (record['gap'] or 0):.2f} %"

@@ -6,6 +6,7 @@ Every input table is checked before use; all problems of a file are raised toget
 """
 from __future__ import annotations
 
+import collections
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ LON_RANGE = (73.0, 136.0)  # deg E, a box around China: catches swapped or missi
 LAT_RANGE = (18.0, 54.0)  # deg N
 MAX_TABLE_NUMBER = 1e9  # no count, capacity or population of a county-level table comes near: a typo
 MAX_PROBLEMS_SHOWN = 50  # keeps one error message readable when a whole file is wrong
+MAX_COLUMNS = 500  # the widest table (a plan's facilities) has < 30 columns; a wider header is not ours
+MAX_NAME_CHARS = 200  # characters of a name cell (name_zh, name_en …): the longest real plant name has ~40
 
 SEED_FILES = {
     "counties": "counties.csv",
@@ -32,7 +35,7 @@ SEED_FILES = {
     "dev_zone_hosts": "dev_zone_hosts.csv",
     "plants": "msw_incineration_plants_mee2023.csv",
     "news_plants": "msw_incineration_plants_news_additions.csv",
-    "landfills": "landfills_assumed.csv",
+    "landfills": "landfills.csv",
     "county_shapes": "henan_counties_datav_gcj02.geojson",
     "prefecture_shapes": "henan_prefectures_datav_gcj02.geojson",
 }
@@ -68,6 +71,7 @@ class Region:
     boundaries: gpd.GeoDataFrame
     """County polygons, EPSG:4326 (converted from GCJ-02, made valid)."""
     prefecture_boundaries: gpd.GeoDataFrame
+    """Prefecture polygons, EPSG:4326: adcode, name_zh, name_en, seat_lon, seat_lat (the seat district's seat)."""
     generation: dict
     """How the demand was computed: settings, calibration and growth factors, totals, sources."""
 
@@ -77,10 +81,12 @@ class Region:
 CSV_ENCODINGS = ("utf-8", "gb18030")  # UTF-8 (a BOM is skipped), else what Excel saves on Chinese Windows
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, allow_empty: bool = False) -> pd.DataFrame:
     """Read a CSV with every column as text, in UTF-8 or else GB18030 (GBK); :class:`DataError` if it is
-    missing, unreadable, not a regular file, too large or empty."""
+    missing, unreadable, not a regular file, too large, wider than :data:`MAX_COLUMNS` or (unless
+    ``allow_empty``) without data rows."""
     path = checked_file(path, MAX_TABLE_BYTES, "CSV file")
+    _check_header_width(path)
     for encoding in CSV_ENCODINGS:
         try:
             df = pd.read_csv(path, dtype=str, encoding=encoding)
@@ -96,13 +102,23 @@ def read_table(path: Path) -> pd.DataFrame:
     else:
         raise DataError(f"{path}: cannot read: neither UTF-8 nor GBK text ({failure.reason} at byte {failure.start}); "
                         "save it as 'CSV UTF-8'") from None
-    if df.empty:
+    if df.empty and not (allow_empty and len(df.columns)):
         raise DataError(f"{path}: file has a header but no data rows")
     df.columns = [str(c).strip() for c in df.columns]
-    repeated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    repeated = sorted(name for name, count in collections.Counter(df.columns).items() if count > 1)
     if repeated:  # a second 'lon' column would make every check ambiguous
         raise DataError(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header")
     return df
+
+
+def _check_header_width(path: Path) -> None:
+    """Refuse a header of more than :data:`MAX_COLUMNS` fields before pandas parses it (10⁶ columns take minutes)."""
+    with open(path, "rb") as handle:
+        header = handle.readline(64 * MAX_COLUMNS)
+    for separator in (b",", ",".encode("utf-16-le")):  # UTF-16 text has NUL bytes between the commas' bytes
+        if header.count(separator) >= MAX_COLUMNS:
+            raise DataError(f"{shown(path)}: the header has more than {MAX_COLUMNS:,} columns; "
+                            "is this the right file?")
 
 
 def _row(i: int) -> str:
@@ -158,6 +174,12 @@ def validate_table(df: pd.DataFrame, *, required: tuple[str, ...] | list[str], i
                             f"is missing or outside China (lon {LON_RANGE[0]:g}–{LON_RANGE[1]:g}, "
                             f"lat {LAT_RANGE[0]:g}–{LAT_RANGE[1]:g})")
 
+    for column in (c for c in df.columns if str(c).startswith("name")):
+        lengths = df[column].str.len().to_numpy(dtype=float, na_value=0.0)
+        for i in np.flatnonzero(lengths > MAX_NAME_CHARS):
+            problems.append(f"{_row(i)}: {column} is {lengths[i]:,.0f} characters long, more than the "
+                            f"{MAX_NAME_CHARS} a name may have")
+
     for column, allowed in (references or {}).items():
         if column in present:
             for i, value in enumerate(df[column]):
@@ -170,9 +192,14 @@ def raise_problems(file: Path | str, problems: list[str]) -> None:
     """Raise one :class:`DataError` listing every problem of ``file`` (the first 50 in full)."""
     if not problems:
         return
-    shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
+    listed = "; ".join(_clipped(problem) for problem in problems[:MAX_PROBLEMS_SHOWN])
     more = f"; … and {len(problems) - MAX_PROBLEMS_SHOWN} more" if len(problems) > MAX_PROBLEMS_SHOWN else ""
-    raise DataError(f"{file}: {len(problems)} problem(s): {shown}{more}")
+    raise DataError(f"{shown(file)}: {len(problems)} problem(s): {listed}{more}")
+
+
+def _clipped(problem: str, most: int = 300) -> str:
+    """One problem as a message shows it: at most ``most`` characters (a 10 MB cell is quoted in part)."""
+    return problem if len(problem) <= most else f"{problem[:most - 1]}…"
 
 
 def checked_table(path: Path, **rules) -> pd.DataFrame:
@@ -186,6 +213,40 @@ def checked_table(path: Path, **rules) -> pd.DataFrame:
     if rules.get("id_column"):
         df[rules["id_column"]] = df[rules["id_column"]].str.strip()
     return df
+
+
+# A plan's facilities table: a run folder's facilities.csv, and the same file (or a planner's
+# shorter one) as ``policy.fixed_plants_file``. Its text columns; every other column holds numbers.
+FACILITY_TEXT_COLUMNS = ("site_id", "name_zh", "name_en", "technology", "status", "adcode", "prefecture_adcode")
+
+
+def read_plan_facilities(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """A plan's facilities table indexed by site_id (see :func:`read_number_table`); site ids unique, module
+    counts (new_modules) whole and ≥ 0, ``required`` columns besides site_id (what the caller reads)."""
+    return read_number_table(path, required=("site_id", *required), text=FACILITY_TEXT_COLUMNS,
+                             id_column="site_id", integer=("new_modules",))
+
+
+def read_number_table(path: Path, *, required: tuple[str, ...], text: tuple[str, ...], id_column: str | None = None,
+                      integer: tuple[str, ...] = (), allow_empty: bool = False) -> pd.DataFrame:
+    """A table written by wasteopt (or shaped like one), checked like any user file: every column not in ``text``
+    holds numbers (empty cells are NaN), ``integer`` ones whole and ≥ 0, ``id_column`` (the index, if given)
+    unique. One :class:`DataError` lists every problem."""
+    df = read_table(path, allow_empty=allow_empty)
+    problems = validate_table(df, required=required, id_column=id_column, nonnegative=integer, integer=integer)
+    for column in [c for c in df.columns if c not in text]:
+        cells = df[column].str.strip()
+        values = pd.to_numeric(cells, errors="coerce")
+        for i in np.flatnonzero((values.isna() & cells.notna() & (cells != "")).to_numpy()):
+            problems.append(f"{_row(i)}: {column} is not a number ({_clipped(df[column].iat[i], 40)!r})")
+        df[column] = values.astype(float)
+    raise_problems(path, problems)
+    present = [c for c in df.columns if c in text]
+    df[present] = df[present].fillna("")
+    if id_column is None:
+        return df
+    df[id_column] = df[id_column].str.strip()
+    return df.set_index(id_column)
 
 
 # ----------------------------------------------------------------------------- coordinates
@@ -236,41 +297,73 @@ def _to_wgs84(geometries: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Generation:
-    """Collected MSW per node in one year, t/d, and the factors that produced it."""
+    """Collected MSW per node in one year, t/d, from urban and from rural residents, and the factors that
+    produced it. ``calibration_fitted``: the factor was fitted in this run to the observed total, so the
+    per-capita rates and growth set only how the total splits among nodes, not the total."""
 
-    generated_tpd: np.ndarray
-    sorted_out_tpd: np.ndarray
-    to_treat_tpd: np.ndarray
+    urban_tpd: np.ndarray
+    rural_tpd: np.ndarray
+    sorted_out_share: float
     base_2020_tpd: np.ndarray
     growth_factor: float
     calibration_factor: float
+    calibration_fitted: bool
+
+    @property
+    def generated_tpd(self) -> np.ndarray:
+        return self.urban_tpd + self.rural_tpd
+
+    @property
+    def sorted_out_tpd(self) -> np.ndarray:
+        return self.generated_tpd * self.sorted_out_share
+
+    @property
+    def to_treat_tpd(self) -> np.ndarray:
+        return self.generated_tpd - self.sorted_out_tpd
 
 
 def msw_generation(urban_population, rural_population, settings: DemandSettings, year: int) -> Generation:
-    """Collected MSW in ``year`` (t/d) from 2020 urban/rural population (persons).
+    """Collected MSW in ``year`` (t/d) from 2020 urban/rural population (persons): the one demand model that
+    siting, routing, the app and the report read (through ``Region.demand``).
 
-    base_2020 = (urban × urban kg/cap/d × urban collection rate + rural × rural kg/cap/d × rural rate) / 1000;
-    each year multiplies by (1 + growth_per_year). With a calibration, one factor scales every node so the
-    total in ``calibration.year`` equals ``calibration.total_tpd``. Sorting then removes
-    ``sorted_out_share``: to_treat = generated × (1 − sorted_out_share).
+    urban = urban population × urban kg/cap/d × urban collection rate / 1000 × growth × calibration factor,
+    rural alike; growth = (1 + growth_per_year)^(year − 2020). The calibration factor is
+    ``calibration.factor`` when set (fitted once, held: every knob moves the total), fitted here to
+    ``calibration.total_tpd`` in ``calibration.year`` when ``factor`` is null, 1 without a calibration.
+    Sorting then removes ``sorted_out_share``: to_treat = generated × (1 − sorted_out_share).
     """
-    urban = np.asarray(urban_population, dtype=float)
-    rural = np.asarray(rural_population, dtype=float)
     rate, collected = settings.msw_kg_per_capita_day, settings.collection_rate
-    base = (urban * rate.urban * collected.urban + rural * rate.rural * collected.rural) / 1000.0
+    urban = np.asarray(urban_population, dtype=float) * rate.urban * collected.urban / 1000.0
+    rural = np.asarray(rural_population, dtype=float) * rate.rural * collected.rural / 1000.0
 
     def grown(total_year: int) -> float:
         return (1.0 + settings.growth_per_year) ** (total_year - CENSUS_YEAR)
 
-    factor = 1.0
-    if settings.calibration is not None:
-        modelled = base.sum() * grown(settings.calibration.year)
+    calibration = settings.calibration
+    factor, fitted = 1.0, False
+    if calibration is not None and calibration.factor is not None:
+        factor = calibration.factor
+    elif calibration is not None:
+        modelled = (urban.sum() + rural.sum()) * grown(calibration.year)
         if modelled <= 0:
             raise DataError("cannot calibrate MSW generation: the modelled total is 0 t/d (no population?)")
-        factor = settings.calibration.total_tpd / modelled
-    generated = base * factor * grown(year)
-    sorted_out = generated * settings.sorted_out_share
-    return Generation(generated, sorted_out, generated - sorted_out, base, grown(year), factor)
+        factor, fitted = calibration.total_tpd / modelled, True
+    scale = factor * grown(year)
+    return Generation(urban * scale, rural * scale, settings.sorted_out_share, urban + rural, grown(year), factor,
+                      fitted)
+
+
+def _calibration_record(settings: DemandSettings, generation: Generation) -> dict | None:
+    """The calibration step as the app and report show it: held or fitted, its factor, and this scenario's
+    modelled total in the observed year beside the observed total."""
+    calibration = settings.calibration
+    if calibration is None:
+        return None
+    base = float(generation.base_2020_tpd.sum())
+    modelled = base * generation.calibration_factor * (1.0 + settings.growth_per_year) ** (calibration.year - CENSUS_YEAR)
+    return {"mode": "fitted" if generation.calibration_fitted else "held", "factor": generation.calibration_factor,
+            "year": calibration.year, "observed_tpd": calibration.total_tpd, "modelled_tpd": modelled,
+            "source": calibration.source}
 
 
 # ----------------------------------------------------------------------------- seeds
@@ -433,6 +526,25 @@ def _sites(path: Path, counties: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+LANDFILL_RECORD_COLUMNS = ("capacity_tpd", "opened_year", "closed_year")
+
+
+def _landfill_records(table: pd.DataFrame) -> pd.DataFrame:
+    """Landfills with their published record where the CSV has one: capacity_tpd, opened_year, closed_year
+    (numbers, NaN when not published) and source (a public record, or why the row is assumed)."""
+    out = table[["site_id", "name_zh", "name_en", "adcode", "lon", "lat", "assumed"]].copy()
+    for column in LANDFILL_RECORD_COLUMNS:
+        values = table[column] if column in table else pd.Series(np.nan, index=table.index)
+        numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+        bad = numbers.isna() & values.replace("", np.nan).notna()
+        if bad.any():
+            raise DataError(f"landfills: column {column} must be a number or empty; site {out.loc[bad, 'site_id'].iloc[0]} "
+                            f"has '{values[bad].iloc[0]}'")
+        out[column] = numbers
+    out["source"] = table["source"].fillna("") if "source" in table else ""
+    return out.reset_index(drop=True)
+
+
 def _default_candidates(counties: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "site_id": "C" + counties["adcode"],
@@ -500,8 +612,12 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         "rural_population": population["rural_population_2020"],
         "dev_zone_population": zones["population_2020"],
         "msw_generated_tpd": generation.generated_tpd,
+        "msw_generated_urban_tpd": generation.urban_tpd,
+        "msw_generated_rural_tpd": generation.rural_tpd,
         "msw_sorted_out_tpd": generation.sorted_out_tpd,
         "msw_tpd": generation.to_treat_tpd,
+        "msw_urban_tpd": generation.urban_tpd * (1.0 - generation.sorted_out_share),
+        "msw_rural_tpd": generation.rural_tpd * (1.0 - generation.sorted_out_share),
     }).rename_axis("node_id")
 
     county_shapes = _read_boundaries(seeds / SEED_FILES["county_shapes"], counties.index)
@@ -517,6 +633,9 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         "adcode": prefecture_shapes["adcode"].to_numpy(),
         "name_zh": prefecture_shapes["name_zh"].to_numpy(),
         "name_en": prefecture_shapes["adcode"].map(prefecture_en).to_numpy(),
+        # the seat district's seat (WGS84): where a map writes the prefecture's name
+        "seat_lon": prefecture_shapes["adcode"].map(seat).map(demand["lon"]).to_numpy(float),
+        "seat_lat": prefecture_shapes["adcode"].map(seat).map(demand["lat"]).to_numpy(float),
     }, geometry=_to_wgs84(prefecture_shapes.geometry.to_numpy()), crs="EPSG:4326")
 
     plants = _mee_plants(seeds, counties, seat)
@@ -535,7 +654,7 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         plants=plants[existing].reset_index(drop=True),
         later_plants=plants[~existing].reset_index(drop=True),
         news_plants=_news_plants(seeds, counties, seat),
-        landfills=landfill_table[["site_id", "name_zh", "name_en", "adcode", "lon", "lat", "assumed"]].reset_index(drop=True),
+        landfills=_landfill_records(landfill_table),
         candidates=candidate_table[["site_id", "name_zh", "name_en", "adcode", "prefecture_adcode", "lon", "lat"]]
         .reset_index(drop=True),
         boundaries=boundaries,
@@ -547,12 +666,14 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
             "settings": demand_settings.model_dump(mode="json"),
             "growth_factor": generation.growth_factor,
             "calibration_factor": generation.calibration_factor,
+            "calibration": _calibration_record(demand_settings, generation),
             "totals": totals,
             "kg_per_capita_day_effective": totals["msw_generated_tpd"] * 1000.0 / totals["population"],
             "sources": {
                 "population": "2020 census county yearbook via leiii/census; 24 development zones assigned to hosts "
                               "(seeds dev_zone_hosts.csv)",
-                "rates": "DOMAIN.md §0/§2.1 (urban [weak], rural [src] Han et al. 2019)",
+                "rates": "urban: national rule of thumb 1.0–1.2 kg/cap/day (lianjie114.net/life_277792, secondary); "
+                         "rural: Han et al., Environ. Sci. Pollut. Res. 26 (2019) 8485",
                 "calibration": demand_settings.calibration.source if demand_settings.calibration else None,
             },
         },

@@ -10,24 +10,28 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
 
-from wasteopt.backtest import read_backtest
+from wasteopt.assumptions import public_text, settings_in_use
+from wasteopt.backtest import read_backtest, reliability_line
 from wasteopt.colours import hex_colour
 from wasteopt.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
-from wasteopt.export import atomic_path, write_bytes, write_csv, write_text, write_xlsx
+from wasteopt.errors import PdfError
+from wasteopt.export import write_bytes, write_csv, write_text, write_xlsx
 from wasteopt.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
+from wasteopt.map_context import add_context
 from wasteopt.region import Region, load_region
 from wasteopt.run_folder import RunFolder
-from wasteopt.scenario import Scenario
+from wasteopt.scenario import MEAN_VALUE, Scenario
+from wasteopt.status import PLAN_STATUSES
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "WenQuanYi Zen Hei")
@@ -102,6 +106,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     ax.set_title("焚烧厂与服务范围 Plants and catchments (圆面积 ∝ 能力 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -128,6 +133,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
     ax.set_title("生活垃圾流向 MSW flows (线宽 ∝ t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -152,14 +158,15 @@ CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 Engl
     "residual_incinerated_tpd": "其他垃圾焚烧量 residual waste incinerated (t/d)",
     "residual_lhv_kj_per_kg": "其他垃圾低位热值 residual LHV (kJ/kg)",
     "cost_wan_cny_per_year": "系统年成本 system cost (万元/yr)",
-    "resource_recovery_pct": "资源化利用率 resource recovery (%)",
+    "resource_utilisation_pct": "资源化利用率 resource utilisation (%)",
+    "recycling_pct": "回收利用率 recycling rate (%)",
     "gap": "MIP 差距 gap (%)",
 }
 
 
 def capture_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Solved sorting runs (one row each, KPI columns) ordered by food-waste capture, shares in %."""
-    solved = runs[runs["status"].isin(["optimal", "time_limit"]) & runs["food_capture_rate"].notna()]
+    solved = runs[runs["status"].isin(PLAN_STATUSES) & runs["food_capture_rate"].notna()]
     table = solved[[c for c in CAPTURE_COLUMNS if c in solved]].astype(float).sort_values("food_capture_rate")
     table["food_capture_rate"] *= 100
     if "gap" in table:
@@ -223,20 +230,30 @@ def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
 
 # ----------------------------------------------------------------------------- tables
 
-def goal_table(kpis: dict, goal_cost: dict | None = None) -> pd.DataFrame:
-    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve)."""
+def goal_table(kpis: dict, goal_cost: dict | None = None, landfills: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The goals; the new-plants goal also says what meeting it costs (goal_cost.json, an ε-constraint solve), and
+    the landfill goal how many of the landfills it counts are assumed (``landfills``: the region's, with ``assumed``)."""
     def met(g) -> str:
         if g["met"]:
             return "达成 MET"
         priced = g["kpi"] == "new_plants" and goal_cost is not None and goal_cost["status"] not in ("infeasible",)
         return "未达成 NOT MET, 代价见右 priced →" if priced else "未达成 NOT MET"
 
+    def name(g) -> str:
+        assumed = 0 if landfills is None else int(landfills["assumed"].sum())
+        if g["kpi"] != "landfills_stopped" or not assumed:
+            return f"{g['goal_zh']} {g['goal']}"
+        return (f"{g['goal_zh']} {g['goal']}（{len(landfills)} 座填埋场中 {assumed} 座为假设：每县一座，位于县城；"
+                f"region.landfills_file 可换成实际名单 {assumed} of the {len(landfills)} landfills are assumed, one per "
+                f"county seat; a landfill file, region.landfills_file, replaces them）")
+
     return pd.DataFrame([{
-        "目标 goal": f"{g['goal_zh']} {g['goal']}", "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
+        "目标 goal": name(g), "要求 target": f"{g['sense']} {g['target']:,.0f} {_both(g['unit'])}",
         "方案值 value": "" if g["value"] is None else f"{g['value']:,.0f} {_both(g['unit'])}",
         "是否达成 met": met(g),
         "达成代价 cost of meeting it": goal_cost_text(goal_cost) if g["kpi"] == "new_plants" and not g["met"] else ""}
-        for g in kpis["goals"]])
+        for g in kpis.get("goals", [])], columns=["目标 goal", "要求 target", "方案值 value", "是否达成 met",
+                                              "达成代价 cost of meeting it"])
 
 
 def backtest_score_table(summary: dict) -> pd.DataFrame:
@@ -249,6 +266,7 @@ def backtest_score_table(summary: dict) -> pd.DataFrame:
         ("实建厂到最近模型新厂 built plant → nearest new plant of the model, mean (km, straight line)",
          "" if s["mean_distance_km"] is None else f"{s['mean_distance_km']:.1f}"),
         ("拟合误差 fit error (Σ|Δt/d|/Σ built + |Δplants|/built plants)", f"{s['fit_error']:.3f}"),
+        ("求解 solve", reliability_line(summary)),
     ]
     return pd.DataFrame(rows, columns=["指标 score", "数值 value"])
 
@@ -279,6 +297,7 @@ def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) 
     ax.set_title("实建与模型新增焚烧能力 Built vs modelled new plants (面积 ∝ 新增 t/d)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_axis_off()
+    add_context(ax, region.prefecture_boundaries, region.demand)
     return figure_png(fig)
 
 
@@ -299,6 +318,19 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
             '(the list has no coordinates).</p>'
             f"{_img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
             f"{_html_table(tables['回测 backtest'])}{_html_table(tables['回测分市 backtest prefectures'])}")
+
+
+def status_sentence(kpis: dict) -> str:
+    """How the solve ended, 中文 with English: the status, the proven gap and the gap asked for."""
+    status, gap, asked = str(kpis.get("status")), kpis.get("gap"), kpis.get("rel_gap_asked")
+    proven = "–" if gap is None else f"{100 * gap:.2f} %"
+    asked = "" if asked is None else f"，设定 asked {100 * asked:.2f} %"
+    said = {"gap_reached": "达到设定的差距，这是差距内的最好方案 stopped at the gap asked for: a plan within that gap "
+                           "of the optimum",
+            "time_limit": "达到时间上限，这是找到的最好方案，未证明最优 stopped by the time limit: the best plan found, "
+                          "not proven optimal"}.get(status, "")
+    return (f"求解状态 solver status: {_both(status, STATUS_NAMES_ZH)} — 已证明的差距 proven gap {proven}{asked}"
+            + (f": {said}." if said else "."))
 
 
 def kpi_rows(kpis: dict) -> pd.DataFrame:
@@ -337,7 +369,8 @@ def _base_comparison_html(tables: dict[str, pd.DataFrame], kpis: dict, base_kpis
     verdict = "" if delta is None else (
         f'<p class="{"note" if delta.within_tolerance else ""}">系统成本差异 system cost Δ {delta.absolute:+,.0f} 万元/yr '
         f'({delta.percent:+.2f} %): <b>{WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE}</b> '
-        f'(± {delta.tolerance_wan:,.0f} 万元/yr, 两次求解已证明的差距 from the two proven gaps)</p>')
+        f'(最优值之差所在区间 the optima\'s difference lies in {delta.interval_text()} 万元/yr, '
+        f'两次求解已证明的差距 from the two proven gaps)</p>')
     return (f"<h2>与基准方案比较 Compared with base run {html.escape(base_name)}</h2>{verdict}"
             f"{_html_table(tables[BASE_SHEET])}")
 
@@ -389,12 +422,37 @@ def chart_capacity_path(table: pd.DataFrame, goal_tpd: float | None) -> bytes:
 
 
 FUTURES_SHEET = "多情景 futures"
+FUTURE_SOLVES_SHEET = "各情景求解 futures alone"
 ROBUST_PLAN = "robust"
 
 
 def plan_label(plan: str) -> str:
-    """'稳健方案 robust plan', or the plan made for one future alone."""
-    return "稳健方案 robust plan" if plan == ROBUST_PLAN else f"仅为 {plan} 规划 plan for {plan} alone"
+    """'稳健方案 robust plan', the mean-value problem's plan, or the plan made for one future alone."""
+    if plan == ROBUST_PLAN:
+        return "稳健方案 robust plan"
+    if plan == MEAN_VALUE:
+        return f"{t('mean_value_plan', 'zh')} {t('mean_value_plan', 'en')}"
+    return f"仅为 {plan} 规划 plan for {plan} alone"
+
+
+def future_solves_table(kpis: dict) -> pd.DataFrame:
+    """Each future in words (中文 and English) with its weight, its own optimum, the proven gap of that solve and
+    the interval the gap allows."""
+    rows = kpis["futures"]
+
+    def interval(row: dict) -> str:
+        low, high = row.get("optimum_interval_wan_cny") or (None, None)
+        return "—" if high is None else f"{'−∞' if low is None else f'{low:,.1f}'} … {high:,.1f}"
+
+    return pd.DataFrame({
+        "情景 future": [r["name"] for r in rows],
+        "设定 changes": [" / ".join(filter(None, (r.get("changes_zh"), r.get("changes_en")))) or "—" for r in rows],
+        "权重 weight": [r["weight"] for r in rows],
+        "自身最优 own optimum (万元/yr)": [r["optimum_wan_cny"] for r in rows],
+        "已证明的差距 proven gap (%)": [None if r.get("optimum_gap") is None else round(100 * r["optimum_gap"], 2)
+                                   for r in rows],
+        "最优值所在区间 optimum lies in (万元/yr)": [interval(r) for r in rows],
+    })
 
 
 def futures_table(kpis: dict) -> pd.DataFrame:
@@ -449,20 +507,32 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
         shown = futures_figure(kpis, key, ",.1f")
         return shown if shown in ("—", "∞") else f"{shown} 万元/yr"
 
-    breaches = kpis.get("central_plan_breaches")
+    breached = kpis.get("value_of_stochastic_solution_unbounded") or kpis.get("central_plan_breaches")
     unbounded = ""
-    if breaches:
+    if breached:
         where, premium = html.escape(breaches_text(kpis)), futures_figure(kpis, "policy_premium_wan_cny")
         unbounded = f'<p>{t("vss_unbounded", "zh", breaches=where, premium=premium)}<br>' \
                     f'{t("vss_unbounded", "en", breaches=where, premium=premium)}</p>'
+    unreliable = ""
+    if kpis.get("futures_solves_above_gap"):
+        asked = "–" if kpis.get("rel_gap_asked") is None else f"{100 * kpis['rel_gap_asked']:.2f} %"
+        solves = html.escape("; ".join(kpis["futures_solves_above_gap"]))
+        unreliable = f'<p class="bad">{t("futures_unreliable", "zh", asked=asked, solves=solves)}<br>' \
+                     f'{t("futures_unreliable", "en", asked=asked, solves=solves)}</p>'
+    gaps = " ".join(f"{html.escape(label)} {100 * kpis[key]:.2f} %;" for key, label in (
+        ("robust_gap", "稳健方案 robust plan"), ("mean_value_gap", "均值问题方案 mean-value plan"))
+        if kpis.get(key) is not None)
     return (f'<h2>多情景稳健规划 One plan for several futures ({len(kpis["futures"])})</h2>'
             f'<p>目标 objective: {objective}; {scope}. 中心情景 central future: {html.escape(kpis["central_future"])}.</p>'
             f'<p>稳健方案期望年成本 expected cost of the robust plan: {wan("expected_cost_wan_cny")}; '
             f'随机解价值 value of the stochastic solution (VSS): {wan("value_of_stochastic_solution_wan_cny")}; '
-            + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breaches else '') +
+            + (f'政策溢价 policy premium: {wan("policy_premium_wan_cny")}; ' if breached else '') +
             f'完全信息期望价值 expected value of perfect information (EVPI): '
             f'{wan("expected_value_of_perfect_information_wan_cny")}; 最坏情景原生垃圾填埋 worst-case raw MSW landfilled: '
-            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>{unbounded}'
+            f'{kpis.get("worst_case_raw_msw_landfill_tpd", 0):,.0f} t/d.</p>'
+            f'<p class="note">{t("intervals_note", "zh")} {t("intervals_note", "en")} '
+            f'已证明的差距 proven gaps: {gaps}</p>{unbounded}{unreliable}'
+            + (_html_table(tables[FUTURE_SOLVES_SHEET]) if FUTURE_SOLVES_SHEET in tables else "") +
             '<p class="note">每个方案的设施固定，在每种情景下重新安排运输；填埋上限不再强制，能力不足的部分计为原生垃圾填埋'
             '（按填埋费计入成本）。— : 该方案在此情景下无法运行 '
             'each plan\'s plants fixed, its flows chosen again in every future; the landfill cap is not enforced, so a '
@@ -475,11 +545,12 @@ def new_plant_table(facilities: pd.DataFrame, year: int) -> pd.DataFrame:
     plants = facilities[facilities["status"].isin(["new", "expanded"])].sort_values(["status", "capacity_tpd"],
                                                                                       ascending=[False, False])
     return pd.DataFrame({
-        "厂址 site": plants.index, "名称 name": plants["name_zh"] + " " + plants["name_en"].fillna(""),
+        "厂址 site": plants.index,
+        "名称 name": [f"{zh} {en}".strip() for zh, en in zip(plants["name_zh"], plants["name_en"].fillna(""))],
         "设施 facility": plants["technology"].map(lambda t: TECHNOLOGY_NAMES.get(t, t)),
         "类型 type": plants["status"].map(STATUS_ZH),
-        "新增线 new lines": plants["new_modules"].astype(int).astype(str) + " × "
-        + plants["module_size_tpd"].map(lambda v: f"{v:.0f}") + " t/d",
+        "新增线 new lines": [f"{modules:.0f} × {size:.0f} t/d"
+                             for modules, size in zip(plants["new_modules"], plants["module_size_tpd"])],
         "总能力 capacity (t/d)": plants["capacity_tpd"].round(0),
         "处理量 throughput (t/d)": plants["throughput_tpd"].round(0),
         "负荷率 utilisation (%)": (100 * plants["utilisation"]).round(1),
@@ -512,18 +583,8 @@ def landfill_table(region: Region, flows: pd.DataFrame, facilities: pd.DataFrame
 
 
 def assumption_table(scenario: Scenario) -> pd.DataFrame:
-    """Every scenario setting with its value and documented meaning/source."""
-    rows = []
-    for section_name in type(scenario).model_fields:
-        section = getattr(scenario, section_name)
-        if not isinstance(section, BaseModel):
-            continue
-        values = section.model_dump(mode="json")  # nested settings and lists of them (uncertainty.futures) too
-        for name, field in type(section).model_fields.items():
-            shown = json.dumps(values[name], ensure_ascii=False)
-            rows.append({"参数 setting": f"{section_name}.{name}", "取值 value": shown,
-                         "说明 meaning / source": field.description or ""})
-    return pd.DataFrame(rows)
+    """The settings in use, grouped, in words with the key beside, each with its public source or reason."""
+    return pd.DataFrame(settings_in_use(scenario))
 
 
 # ----------------------------------------------------------------------------- run folder
@@ -569,6 +630,18 @@ def _capacity_path_html(tables: dict[str, pd.DataFrame], capacity_goal: float | 
             f'{_img(chart_capacity_path(path, capacity_goal), "capacity path")}{_html_table(path)}')
 
 
+def _calibration_note(generation: dict) -> str:
+    """The calibration step in both languages, in the app's words: held, fitted in every run, or none."""
+    record = generation.get("calibration")
+    values = {"target_year": generation["target_year"], "total": generation["totals"]["msw_generated_tpd"]}
+    key = "calibration_none"
+    if record is not None:
+        key = f"calibration_{record['mode']}"
+        values |= {"factor": record["factor"], "observed": record["observed_tpd"], "year": record["year"],
+                   "modelled": record["modelled_tpd"]}
+    return html.escape(f"{t(key, 'zh', **values)} {t(key, 'en', **values)}")
+
+
 def _sorted_note(demand: pd.DataFrame) -> str:
     """With waste sorting: what left the residual waste to be treated apart."""
     if "food_tpd" not in demand:
@@ -587,6 +660,20 @@ def _plant_years_note(tables: dict[str, pd.DataFrame]) -> str:
             'lines listed run.</p>')
 
 
+def _group_once(table: pd.DataFrame) -> pd.DataFrame:
+    """The assumption table for reading: each group's name on its first row only (the XLSX keeps every row's)."""
+    first = table["分组 group"].ne(table["分组 group"].shift())
+    return table.assign(**{"分组 group": table["分组 group"].where(first, "")})
+
+
+def _map_note(region: Region) -> str:
+    """What the maps show besides the plan, and where the base layer comes from (all offline, from the seeds)."""
+    names = "、".join(region.prefecture_boundaries["name_zh"])
+    return ('<p class="note">底图 base map: 地市名称（位于地市政府驻地）prefecture names at their seats — '
+            f'{html.escape(names)}; 县名（空间允许时）county names where room is left; 比例尺 scale bar (km); '
+            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84).</p>')
+
+
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
                 base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
@@ -595,28 +682,25 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
     tables = {
-        "目标 goals": goal_table(kpis, run.get("goal_cost")),
+        "目标 goals": goal_table(kpis, run.get("goal_cost"), region.landfills),
         "指标 KPIs": kpi_rows(kpis),
         **({BASE_SHEET: base_comparison_table(kpis, base_kpis)} if base_kpis is not None else {}),
         "分市 prefectures": prefecture_table(region, facilities, demand),
         "新建扩建 new plants": new_plant_table(facilities, scenario.region.target_year),
         **({PATH_SHEET: capacity_path_table(kpis)} if kpis.get("capacity_path") else {}),
-        **({FUTURES_SHEET: futures_table(kpis)} if kpis.get("futures") else {}),
+        **({FUTURES_SHEET: futures_table(kpis), FUTURE_SOLVES_SHEET: future_solves_table(kpis)}
+           if kpis.get("futures") else {}),
         "填埋场 landfills": landfill_table(region, flows, facilities),
         "假设 assumptions": assumption_table(scenario),
     }
     goals_html = _html_table(tables["目标 goals"], "met")
     goals_html = (goals_html.replace("<td>达成 MET", '<td class="ok">达成 MET')
                   .replace("<td>未达成 NOT MET</td>", '<td class="bad">未达成 NOT MET</td>'))
-    met = sum(g["met"] for g in kpis["goals"])
+    met = sum(g["met"] for g in kpis.get("goals", []))
     stopped = tables["填埋场 landfills"]
     sources_file = scenario.path(scenario.region.seeds) / "SOURCES.md"
     sources = sources_file.read_text(encoding="utf-8") if sources_file.is_file() else "(no SOURCES.md in the seeds folder)"
-    status_note = ("" if kpis.get("status") == "optimal" else
-                   f'<p class="bad">求解状态 solver status: {html.escape(_both(str(kpis.get("status")), STATUS_NAMES_ZH))} — '
-                   f'最优性差距 proven gap {100 * (kpis.get("gap") or 0):.2f} %: 这是找到的最好方案，未证明最优 '
-                   f'the best plan found, not proven optimal.'
-                   f'{_solver_message(kpis)}</p>')
+    status_note = "" if kpis.get("status") == "optimal" else f'<p class="bad">{html.escape(status_sentence(kpis))}{_solver_message(kpis)}</p>'
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
     body = f"""
@@ -625,12 +709,13 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <p class="note">运行 run: {html.escape(run_name)} · 目标年 target year {scenario.region.target_year} · 基准年 baseline
 {scenario.region.baseline_year} · 求解器 solver {html.escape(SOLVER_NAMES.get(kpis.get('backend'), str(kpis.get('backend'))))} · 场景哈希 scenario hash
 {scenario.content_hash()}</p>{status_note}{font_note}
-<h2>目标达成 Goals ({met}/{len(kpis['goals'])} 达成 met)</h2>{goals_html}
+<h2>目标达成 Goals ({met}/{len(tables['目标 goals'])} 达成 met)</h2>{goals_html}
 <h2>关键指标 Key figures</h2>{_html_table(tables['指标 KPIs'])}
 {_base_comparison_html(tables, kpis, base_kpis, base_name)}
 <h2>地图 Maps</h2>
 {_img(map_plants_catchments(region, facilities, demand), 'plants and catchments')}
 {_img(map_flows(region, facilities, flows), 'MSW flows')}
+{_map_note(region)}
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {_img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {_html_table(tables['分市 prefectures'])}
@@ -644,10 +729,11 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 {_html_table(tables['填埋场 landfills'])}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
-增长系数 growth factor {generation['growth_factor']:.3f}; 校准系数 calibration factor {generation['calibration_factor']:.3f}.</p>
-{_html_table(tables['假设 assumptions'])}
+增长系数 growth factor {generation['growth_factor']:.3f}.</p>
+<p class="note">{_calibration_note(generation)}</p>
+{_html_table(_group_once(tables['假设 assumptions']))}
 <h2>数据来源 Data sources</h2>
-<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
+<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(public_text(str(v)))}</li>' for k, v in generation['sources'].items())}</ul>
 <details><summary>{html.escape(str(sources_file.name))} (seeds)</summary><pre>{html.escape(sources)}</pre></details>
 """
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>'
@@ -655,29 +741,42 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     return page, tables
 
 
-def write_pdf(html_path: Path) -> Path | None:
-    """report.pdf beside ``html_path`` via headless Chromium; None when no browser is installed or it fails."""
+def _last_line(output: bytes) -> str:
+    lines = [line.strip() for line in output.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no message"
+
+
+def write_pdf(html_path: Path) -> Path:
+    """report.pdf beside ``html_path`` via headless Chromium, installed only when Chromium wrote a whole PDF
+    (``%PDF-`` … ``%%EOF``); raises PdfError (one line saying why) otherwise, leaving no report.pdf behind."""
     browser = next((path for name in PDF_BROWSERS if (path := shutil.which(name))), None)
     if browser is None:
-        return None
-    target = html_path.with_suffix(".pdf")
-    with atomic_path(target) as tmp:
+        raise PdfError(f"no headless Chromium ({', '.join(PDF_BROWSERS)}) on PATH; scripts/sysdeps.sh installs it")
+    with tempfile.TemporaryDirectory(prefix="wasteopt-pdf-") as folder:
+        printed = Path(folder) / "report.pdf"
         try:
             subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                            f"--print-to-pdf={tmp}", html_path.resolve().as_uri()],
+                            f"--print-to-pdf={printed}", html_path.resolve().as_uri()],
                            check=True, capture_output=True, timeout=PDF_TIMEOUT_S)
-        except (subprocess.SubprocessError, OSError):
-            return None
-        if not tmp.exists() or tmp.stat().st_size == 0:
-            return None
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"{browser} did not finish within {PDF_TIMEOUT_S} s") from None
+        except subprocess.CalledProcessError as error:
+            raise PdfError(f"{browser} failed (exit {error.returncode}): {_last_line(error.stderr)}") from None
+        except OSError as error:
+            raise PdfError(f"cannot run {browser}: {error.strerror or error}") from None
+        data = printed.read_bytes() if printed.is_file() else b""
+    if not (data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]):
+        raise PdfError(f"{browser} wrote no valid PDF ({len(data):,} bytes)")
+    target = html_path.with_suffix(".pdf")
+    write_bytes(target, data)
     return target
 
 
 def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
                  base_dir: str | Path | None = None) -> dict[str, Path]:
-    """report.html (self-contained), report.xlsx and, if a renderer exists, report.pdf in ``run_dir``;
-    ``name`` is the run's name in the report (default: the folder's); with ``base_dir`` (another run
-    folder) the report compares the run with that base run."""
+    """report.html (self-contained), report.xlsx and, if headless Chromium makes a valid one, report.pdf in
+    ``run_dir`` (else one line on stderr says why); ``name`` is the run's name in the report (default: the
+    folder's); with ``base_dir`` (another run folder) the report compares the run with that base run."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
     base_kpis = None if base_dir is None else RunFolder(base_dir).kpis()
@@ -688,7 +787,8 @@ def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = No
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)
     if pdf:
-        made = write_pdf(files["html"])
-        if made is not None:
-            files["pdf"] = made
+        try:
+            files["pdf"] = write_pdf(files["html"])
+        except PdfError as error:
+            print(f"报告无 PDF no report.pdf: {error} (report.html and report.xlsx written)", file=sys.stderr)
     return files

@@ -20,9 +20,15 @@ import pandas as pd
 from wasteopt.errors import DataError, RunNotFoundError
 from wasteopt.scenario import Scenario
 from wasteopt.scenario_changes import Change, run_title
+from wasteopt.status import current_kpis, recorded_status
 from wasteopt.userfiles import shown
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
+LOCK_WAIT_S = 30  # how long a call waits for another process's write to finish
+
+
+class RegistryBusy(DataError):
+    """Another process holds the registry's lock longer than :data:`LOCK_WAIT_S`; the file itself is fine."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -80,7 +86,7 @@ class RunRegistry:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=30)
+        connection = sqlite3.connect(self.path, timeout=LOCK_WAIT_S)
         connection.executescript(_SCHEMA)
         present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
         for column, kind in _ADDED_COLUMNS.items():
@@ -91,10 +97,17 @@ class RunRegistry:
 
     @contextmanager
     def _session(self):
-        """A connection, closed afterwards; a corrupt or foreign file (or a locked one) is one DataError."""
+        """A connection, closed afterwards; a corrupt or foreign file is one DataError, a locked one a RegistryBusy."""
         try:
             with closing(self._connect()) as connection:
                 yield connection
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
+                                "(a new registry is created) or pass another --registry") from None
+            raise RegistryBusy(f"{shown(self.path)}: the run registry is busy: another process held its lock for "
+                               f"{LOCK_WAIT_S} s; keep the file (it holds the run history) and try again when that "
+                               "process has finished") from None
         except (sqlite3.Error, ValueError, TypeError) as error:  # ValueError/TypeError: rows that do not parse
             raise DataError(f"{shown(self.path)}: not a readable run registry ({error}); move the file aside "
                             "(a new registry is created) or pass another --registry") from None
@@ -154,10 +167,14 @@ class RunRegistry:
     def get(self, run_id: str) -> RunRecord | None:
         return self._one(f"SELECT {_SELECT} FROM runs WHERE run_id = ?", (run_id,))
 
-    def latest_for_hash(self, scenario_hash: str) -> RunRecord | None:
-        """The newest run of exactly this scenario (for sweeps that resume)."""
-        return self._one(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC LIMIT 1",
-                         (scenario_hash,))
+    def runs_for_hash(self, scenario_hash: str) -> list[RunRecord]:
+        """Every run of exactly this scenario, newest first (for reuse and sweeps that resume)."""
+        if not self.path.exists():
+            return []
+        with self._session() as db:
+            rows = db.execute(f"SELECT {_SELECT} FROM runs WHERE scenario_hash = ? ORDER BY created_at DESC",
+                              (scenario_hash,)).fetchall()
+            return [_record(row) for row in rows]
 
     def _one(self, sql: str, params: tuple) -> RunRecord | None:
         if not self.path.exists():
@@ -171,9 +188,13 @@ _SELECT = ", ".join(_COLUMNS)
 
 
 def _record(row: tuple) -> RunRecord:
+    """A row as a record; the status words of older versions in today's (see :func:`current_kpis`)."""
     *fields, kpis_json, label, changes_json, note, base_run = row
     changes = tuple(Change(**change) for change in json.loads(changes_json))
-    return RunRecord(*fields, kpis=json.loads(kpis_json), label=label, changes=changes, note=note, base_run=base_run)
+    kpis = current_kpis(json.loads(kpis_json), fields[-1])
+    column = _COLUMNS.index("status")
+    fields[column] = kpis.get("status") or recorded_status(fields[column], None, None)
+    return RunRecord(*fields, kpis=kpis, label=label, changes=changes, note=note, base_run=base_run)
 
 
 def new_run_id() -> str:

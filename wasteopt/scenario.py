@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,8 @@ MAX_CNY_PER_T = 10_000  # CNY per tonne
 MAX_CNY_PER_T_KM = 100  # CNY per tonne-km
 MAX_COUNT = 100_000  # plants, landfills, households-free counts
 MAX_YAML_DEPTH = 32  # a scenario nests 4 levels; deep nesting only exhausts the parser's recursion
+MAX_PROBLEMS_SHOWN = 20  # problems listed in one message; the rest are counted
+MAX_PROBLEM_CHARS = 300  # a key or value quoted in a problem is cut here
 
 
 class _Section(BaseModel):
@@ -60,23 +63,40 @@ class RegionSettings(_Section):
         return self
 
 
+# Henan's factor, fitted once: the default rates and growth (1.1 / 0.52 kg/cap/d, collection 1.0 / 0.95, 2 %/yr)
+# give 87,512 t/d in 2023 from the 2020 census; × 0.822748 = 72,000 t/d observed (tests/test_region.py checks it).
+HENAN_CALIBRATION_FACTOR = 0.822748
+
+
 class Calibration(_Section):
-    total_tpd: float = Field(gt=0, le=MAX_TPD, description="sourced provincial collected MSW, t/d")
+    """The step from modelled to observed collected MSW: every node's MSW × ``factor``."""
+
+    total_tpd: float = Field(gt=0, le=MAX_TPD, description="observed collected MSW of the region in ``year``, t/d "
+                             "(what ``factor`` was fitted to)")
     year: int = Field(ge=2000, le=2060)
     source: str = Field("", max_length=1000)
+    factor: float | None = Field(None, gt=0, le=10, description=(
+        "× every node's collected MSW. A number: fitted once and held, so the per-capita rates, collection "
+        "rates and growth change the total from there (the default, fitted to Henan's 2023 total at the "
+        "default rates). null: fitted in every run so the modelled total in ``year`` equals ``total_tpd``; "
+        "the per-capita rates and growth then only move MSW between counties (the app and report say so)"))
 
 
 class DemandSettings(_Section):
     msw_kg_per_capita_day: UrbanRural = UrbanRural(urban=1.1, rural=0.52)
     collection_rate: UrbanRuralShare = UrbanRuralShare(urban=1.0, rural=0.95)
     growth_per_year: float = Field(0.02, ge=-0.2, le=0.3, description="growth of collected MSW per year from 2020")
-    sorted_out_share: float = Field(0.10, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
-                                    "diverted by source sorting that leaves the model (kitchen waste) [assumption]; "
+    sorted_out_share: float = Field(0.0, ge=0, le=0.9, description="shorthand when sorting is off: share of MSW "
+                                    "diverted by source sorting (kitchen waste) before the plants; it is paid for "
+                                    "(sorted_out_cost_cny_per_t) and leaves residual waste hotter (sorting.heating_value); "
                                     "must be 0 with sorting.enabled (the capture rates say what is diverted)")
-    calibration: Calibration | None = Calibration(
-        total_tpd=72000, year=2023,
+    sorted_out_cost_cny_per_t: float | None = Field(None, ge=0, le=MAX_CNY_PER_T, description=(
+        "cost of a tonne the shorthand diverts; null = a food-waste plant's: digester opex − revenue + priced CO2e "
+        "+ the capital of one full largest line per t [derived from sorting.digester, all [assumption]]"))
+    calibration: Calibration | None = Field(Calibration(
+        total_tpd=72000, year=2023, factor=HENAN_CALIBRATION_FACTOR,
         source="DOMAIN.md §2.1: Henan harmless-treated MSW ≈ 4.9 万 t/d incinerated / 0.68 share (2023)",
-    )
+    ), description="modelled → observed collected MSW (see Calibration); null: no calibration (factor 1)")
 
 
 class NetworkSettings(_Section):
@@ -95,6 +115,47 @@ class TransportSettings(_Section):
     co2_kg_per_t_km: float = Field(0.1, ge=0, le=10, description="diesel, loaded t·km incl. empty return [derived, DOMAIN §2.7]")
 
 
+class PowerTariff(_Section):
+    """Electricity revenue of a waste-to-energy plant by vintage (CNY/kWh incl. VAT). Plants in service at the
+    baseline year get the subsidised settlement for the part of their subsidy hours left in the target year; new
+    plants sell at the coal benchmark plus ``new_plant_subsidy_share`` of the subsidy."""
+
+    on_grid_kwh_per_t: float = Field(330, ge=0, le=2000, description=(
+        "kWh sold per t burnt: 400 gross less 15–20 % own use [assumption, no retrieved source for own use]"))
+    subsidised_kwh_per_t: float = Field(280, ge=0, le=2000, description=(
+        "kWh per t received paid the national WtE price [src: 发改价格〔2012〕801号, "
+        "en.sdpea.org/newsshow.php?cid=18&id=64]"))
+    subsidised_cny_per_kwh: float = Field(0.65, ge=0, le=10, description="national WtE price [src: 发改价格〔2012〕801号]")
+    coal_benchmark_cny_per_kwh: float = Field(0.3779, ge=0, le=10, description=(
+        "Henan coal-fired benchmark (燃煤发电基准价), paid for kWh beyond the subsidised block and by plants "
+        "without subsidy [assumption: the published Henan figure as commonly quoted; the notice was not retrieved]"))
+    subsidy_full_load_hours: float = Field(82500, ge=0, le=1_000_000, description=(
+        "lifetime subsidised full-load hours (全生命周期合理利用小时数) [src, weak re-post: "
+        "财建〔2020〕426号 as reported in oldhukaiwen.com/news/202108202647.html]"))
+    full_load_hours_per_year: float = Field(6900, gt=0, le=8760, description=(
+        "generator full-load hours a year [derived: 400 kWh/t gross × 0.9 availability × 365 / 19 kW per t/d "
+        "(Henan WtE plan 2018–2030: 160 万 kW for 8.4 万 t/d, news.zynews.cn/eyes/2018-11/24/content_11594531.htm)]"))
+    new_plant_subsidy_share: float = Field(0.0, ge=0, le=1, description=(
+        "share of the subsidised settlement a new plant gets: since 2021 new WtE projects get central subsidy "
+        "only by competitive allocation (2 亿元 nationally in 2021), at 40 % central share in Henan with the rest "
+        "from local budgets [src: 发改能源〔2021〕1190号, cinic.org.cn/hy/ny/1146392.html]; 0 = none "
+        "[assumption]"))
+
+    def subsidised_cny_per_t(self) -> float:
+        """Revenue per t burnt under the 801 settlement: the subsidised block, the rest at the benchmark."""
+        block = min(self.subsidised_kwh_per_t, self.on_grid_kwh_per_t)
+        return block * self.subsidised_cny_per_kwh + (self.on_grid_kwh_per_t - block) * self.coal_benchmark_cny_per_kwh
+
+    def market_cny_per_t(self) -> float:
+        """Revenue per t burnt with every kWh at the coal benchmark."""
+        return self.on_grid_kwh_per_t * self.coal_benchmark_cny_per_kwh
+
+    def subsidised_share(self, start_year: int, year: int) -> float:
+        """Share of ``year``'s output a plant that started in ``start_year`` still sells under subsidy."""
+        years = self.subsidy_full_load_hours / self.full_load_hours_per_year
+        return min(1.0, max(0.0, years - (year - start_year)))
+
+
 class IncineratorSettings(_Section):
     line_sizes_tpd: list[Annotated[float, Field(gt=0, le=10000)]] = Field([300.0, 500.0, 750.0], min_length=1, max_length=20)
     max_lines_per_site: int = Field(6, ge=1, le=20)
@@ -106,12 +167,27 @@ class IncineratorSettings(_Section):
     line_fixed_cost_wan_cny: float = Field(3000, ge=0, le=MAX_WAN_CNY, description="fixed cost per line (economy of scale of larger lines) [assumption]")
     line_cost_wan_cny_per_tpd: float = Field(34, ge=0, le=10_000, description="cost per t/d of line capacity; with the fixed parts ≈ 45 万/t·d at 2×500 t/d (DOMAIN §2.4: 45 to 72) [derived, DOMAIN §2.4]")
     opex_cny_per_t: float = Field(125, ge=0, le=MAX_CNY_PER_T, description="207 full cost − 82 depreciation [weak, DOMAIN §2.4]")
-    power_revenue_cny_per_t: float = Field(174, ge=0, le=MAX_CNY_PER_T, description="[weak, DOMAIN §2.4]")
+    power_revenue_cny_per_t: float | None = Field(None, ge=0, le=MAX_CNY_PER_T, description=(
+        "deprecated: one flat power revenue for every plant (the old 174 [weak]); null = the tariff by vintage "
+        "(incinerator.tariff)"))
+    tariff: PowerTariff = PowerTariff()
+    tipping_fee_cny_per_t: float = Field(94, ge=0, le=MAX_CNY_PER_T, description=(
+        "垃圾处理费 the government pays per t burnt: public budget, a transfer outside the system cost "
+        "[derived: 郑州(东部)环保能源工程 1.37 亿元/yr 垃圾处理收入 / 146 万 t/yr, "
+        "m.78375555.com/news/hydt/201808/394832.html; national range 60–100, "
+        "www.fudaoke.com/exam/3049989.html, weak]"))
     min_load_share: float = Field(0.6, ge=0, le=1)
     availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate (≈ 8,000 h/yr)")
     ash_share: float = Field(0.2, ge=0, le=1, description="t ash per t incinerated")
     allow_expansion: bool = True
     co2e_t_per_t: float = Field(-0.13, ge=-5, le=5, description="net GHG per t incinerated with power [src, DOMAIN §2.8]")
+
+    @model_validator(mode="after")
+    def _flat_revenue_deprecated(self):
+        if self.power_revenue_cny_per_t is not None:
+            warnings.warn("incinerator.power_revenue_cny_per_t is deprecated: it gives every plant one flat revenue; "
+                          "remove it to price power by plant vintage (incinerator.tariff)", FutureWarning, stacklevel=2)
+        return self
 
 
 class LandfillSettings(_Section):
@@ -173,6 +249,7 @@ class CdSettings(_Section):
     onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]")
     onsite_reuse_cost_cny_per_t: float = Field(8, ge=0, le=MAX_CNY_PER_T, description="on-site crushing/spreading; reuse is chosen where it beats haulage [assumption]")
     max_haul_km: float = Field(50, gt=0, le=MAX_KM, description="[assumption]: illegal-dumping risk rises beyond 20–30 km")
+    truck_payload_t: float = Field(25, gt=0, le=100, description="dump truck load per trip, 25–30 t trucks [assumption, DOMAIN §2.7]")
     cny_per_t_km: float = Field(0.7, ge=0, le=MAX_CNY_PER_T_KM, description="25–30 t dump truck [assumption, DOMAIN §2.7]")
     landfill_gate_cost_cny_per_t: float = Field(40, ge=0, le=MAX_CNY_PER_T, description="[weak, DOMAIN §2.9]")
     recycling_target_share: float = Field(0.6, ge=0, le=1, description="national 2025 target, (reused + recycled) / generated [src]")
@@ -431,6 +508,7 @@ class PolicySettings(_Section):
         "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
 
 
+MEAN_VALUE = "mean_value"  # the plan of the futures' mean-value problem, beside the robust plan and each future's
 FUTURE_SECTIONS = ("demand", "sorting", "incinerator", "landfill", "transport", "economics", "cd", "transfer")
 
 
@@ -476,8 +554,9 @@ class UncertaintySettings(_Section):
         names = [f.name for f in self.futures]
         if len(set(names)) != len(names):
             raise ValueError(f"futures: names must differ ({', '.join(names)})")
-        if "robust" in names:
-            raise ValueError("futures: 'robust' names the plan for all futures; call the future otherwise")
+        for reserved, meaning in (("robust", "the plan for all futures"), (MEAN_VALUE, "the mean-value problem's plan")):
+            if reserved in names:
+                raise ValueError(f"futures: '{reserved}' names {meaning}; call the future otherwise")
         return self
 
 
@@ -488,6 +567,9 @@ class SolverSettings(_Section):
     threads: int = Field(0, ge=0, le=64, description="0 = solver default")
     search: bool = Field(True, description="run the local search beside HiGHS (off: plain HiGHS)")
     search_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the local search: one seed, one plan")
+    bounds: Literal["auto", "off"] = Field("auto", description=(
+        "auto: a Lagrangean bound (demand rows relaxed) beside HiGHS's where the model allows, its plan as a start "
+        "and the sites it proves useless kept closed; off: HiGHS's bound only"))
 
 
 class Goals(_Section):
@@ -497,9 +579,28 @@ class Goals(_Section):
     incineration_capacity_tpd: float = Field(70000, ge=0, le=MAX_TPD)
     new_plants: int = Field(30, ge=0, le=MAX_COUNT)
     landfills_stopped: int = Field(40, ge=0, le=MAX_COUNT)
+    resource_utilisation_rate: float | None = Field(None, ge=0, le=1, description=(
+        "生活垃圾资源化利用率: (recyclables sold + food waste biologically treated + waste incinerated with energy "
+        "recovery) / MSW collected; national target ≈ 0.60 of city MSW by end-2025 [src: 发改环资〔2021〕642号, "
+        "quoted in m.zgkjsz.com/page/2022/0901/13967447.shtml; that incineration with power counts is the "
+        "statistics' usage, formula not retrieved]; null = not checked"))
+    recycling_rate: float | None = Field(None, ge=0, le=1, description=(
+        "生活垃圾回收利用率: (recyclables sold + food waste biologically treated) / MSW collected; national target "
+        "≥ 0.35 of city MSW by 2025 [src: the 2020 national requirement quoted in "
+        "m.zgkjsz.com/page/2022/0901/13967447.shtml]; null = not checked"))
     resource_recovery_rate: float | None = Field(None, ge=0, le=1, description=(
-        "生活垃圾资源化利用率 (recycled + biologically treated) / generated; the national 2025 target is ≈ 0.60 "
-        "(发改环资〔2021〕642号, DOMAIN §2.1) [src]; null = not checked"))
+        "deprecated: the old name of resource_utilisation_rate"))
+
+    @model_validator(mode="after")
+    def _old_rate_name(self):
+        if self.resource_recovery_rate is None:
+            return self
+        warnings.warn("goals.resource_recovery_rate is deprecated: it is goals.resource_utilisation_rate "
+                      "(资源化利用率, incineration with energy recovery counted); goals.recycling_rate is 回收利用率",
+                      FutureWarning, stacklevel=2)
+        if self.resource_utilisation_rate is None:
+            object.__setattr__(self, "resource_utilisation_rate", self.resource_recovery_rate)
+        return self
 
 
 class Scenario(_Section):
@@ -563,6 +664,39 @@ class Scenario(_Section):
         data["uncertainty"] = None
         data = _deep_merge(data, self.uncertainty.futures[i].changes.as_dict())
         return Scenario.model_validate(data)
+
+    def mean_value_changes(self) -> dict[str, Any]:
+        """The changes of the futures' mean-value problem (Birge & Louveaux): every number a future changes at its
+        weighted mean over the futures (the scenario's own value where a future leaves it alone; a count rounded);
+        a setting that is not a number takes the heaviest future's value."""
+        futures = self.uncertainty.futures
+        base = self.model_dump(mode="python")
+        merged = [_deep_merge(base, f.changes.as_dict()) for f in futures]
+        heaviest = max(range(len(futures)), key=lambda i: (futures[i].weight, -i))
+
+        def mean(changes: dict, path: tuple[str, ...]) -> dict:
+            out = {}
+            for key, value in changes.items():
+                if isinstance(value, dict):
+                    out[key] = mean(value, (*path, key))
+                    continue
+                values = [_at(m, (*path, key)) for m in merged]
+                numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+                expected = sum(f.weight * v for f, v in zip(futures, values)) if numbers else values[heaviest]
+                out[key] = round(expected) if numbers and all(isinstance(v, int) for v in values) else expected
+            return out
+
+        keys: dict = {}
+        for future in futures:
+            keys = _deep_merge(keys, future.changes.as_dict())
+        return mean(keys, ())
+
+    def mean_value_scenario(self) -> "Scenario":
+        """The single scenario of the futures' expected parameters (:meth:`mean_value_changes`), no uncertainty:
+        the plan the value of the stochastic solution is measured against."""
+        data = self.model_dump(mode="python")
+        data["uncertainty"] = None
+        return Scenario.model_validate(_deep_merge(data, self.mean_value_changes()))
 
     def path(self, relative: str) -> Path:
         """A scenario file path resolved against the project or config folder."""
@@ -721,6 +855,12 @@ def parse_yaml(text: str, source: str = "") -> tuple[dict, dict[tuple, str]]:
     return data, lines
 
 
+def _at(data: dict, path: tuple[str, ...]):
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
 def _deep_merge(base: dict, override: dict) -> dict:
     merged = dict(base)
     for key, value in override.items():
@@ -765,8 +905,9 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
+        items = error.errors()
         problems = []
-        for item in error.errors():
+        for item in items[:MAX_PROBLEMS_SHOWN]:  # 80,000 unknown keys: say how many, list a few
             loc = tuple(item["loc"])
             key = key_path_text(loc) or "(top level)"
             where = _nearest_line(lines, loc)
@@ -781,7 +922,10 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
                 message = "unknown key" + _suggestion(loc, data)
             elif item["type"] == "missing":
                 message = "required key is missing"
-            problems.append(f"key '{key}'{f' ({where})' if where else ''}: {message}")
+            problem = f"key '{key}'{f' ({where})' if where else ''}: {message}"
+            problems.append(problem if len(problem) <= MAX_PROBLEM_CHARS else f"{problem[:MAX_PROBLEM_CHARS - 1]}…")
+        if len(items) > MAX_PROBLEMS_SHOWN:
+            problems.append(f"… and {len(items) - MAX_PROBLEMS_SHOWN:,} more problem(s)")
         head = f"{source}: " if source else ""
         raise ScenarioError(head + "; ".join(problems)) from None
 

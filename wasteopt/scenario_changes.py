@@ -17,13 +17,14 @@ ON_OFF = {True: ("开", "on"), False: ("关", "off")}
 @dataclass(frozen=True)
 class KeyWords:
     """How one scenario key is named and shown: label in 中文 and English, unit (``unit_en`` when English
-    words differ, as for counts), and a display scale."""
+    words differ, as for counts), a display scale, and what null means for it (no limit, unless said)."""
 
     zh: str
     en: str
     unit: str = ""
     scale: float = 1.0
     unit_en: str | None = None
+    null: tuple[str, str] = ("不限", "none")
 
     def unit_in(self, index: int) -> str:
         return self.unit_en if index == 1 and self.unit_en is not None else self.unit
@@ -36,6 +37,11 @@ KEY_WORDS: dict[str, KeyWords] = {
     "demand.msw_kg_per_capita_day.rural": KeyWords("农村人均产生量", "rural MSW per capita", "kg/人·日"),
     "demand.growth_per_year": KeyWords("年增长率", "growth", "%", 100.0),
     "demand.sorted_out_share": KeyWords("分类分流比例", "sorted-out share", "%", 100.0),
+    "demand.collection_rate.urban": KeyWords("城镇清运率", "urban collection rate", "%", 100.0),
+    "demand.collection_rate.rural": KeyWords("农村清运率", "rural collection rate", "%", 100.0),
+    "demand.calibration.factor": KeyWords("校准系数", "calibration factor",
+                                          null=("每次按观测总量拟合", "refitted to the observed total every run")),
+    "demand.calibration.total_tpd": KeyWords("校准观测总量", "observed total for calibration", "t/d"),
     "network.max_haul_km": KeyWords("最大运距", "max haul", "km"),
     "incinerator.line_sizes_tpd": KeyWords("焚烧线规格", "line sizes", "t/d"),
     "incinerator.max_lines_per_site": KeyWords("每厂最多焚烧线", "max lines per site", "条", unit_en="lines"),
@@ -91,7 +97,7 @@ class Change:
 
 def _value(value, words: KeyWords | None, index: int) -> str:
     if value is None:
-        return NO_LIMIT[index]
+        return (words.null if words else NO_LIMIT)[index]
     unit = f" {words.unit_in(index)}" if words and words.unit_in(index) else ""
     if isinstance(value, list):
         return "、".join(_number(v, words) for v in value) + unit if value else "–"

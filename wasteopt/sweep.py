@@ -18,7 +18,9 @@ Each worker runs the one pipeline (:func:`wasteopt.pipeline.run_scenario`): it s
 variant's run folder (with the review report) and records the run in the registry itself, so a
 worker or sweep that dies loses only unfinished variants. Re-running skips every variant that
 the pipeline's reuse rule accepts (:func:`wasteopt.pipeline.reusable_run`: a run of the same
-scenario with a plan whose folder still holds it); infeasible variants are solved again.
+scenario, with the same engine settings, to a proven gap no larger than the one asked, whose folder
+still holds it); a run that falls short is the warm start of the new solve; infeasible variants are
+solved again.
 """
 from __future__ import annotations
 
@@ -35,11 +37,13 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.errors import InfeasibleError, NoPlanError, ScenarioError
 from wasteopt.export import atomic_path, write_csv
 from wasteopt.pipeline import reusable_run, run_scenario
+from wasteopt.run_folder import claim_output_folder
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.status import PLAN_STATUSES
 from wasteopt.userfiles import MAX_YAML_BYTES, read_capped, shown
 
 FAILED = "failed"
@@ -165,9 +169,10 @@ def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bo
     Returns its KPIs (or why none)."""
     registry = RunRegistry(registry_path)
     try:
-        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report).record
-    except InfeasibleError as error:
-        kpis = {"scenario": scenario.name, "status": "infeasible" if error.explanation else "no_solution",
+        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report,
+                              reuse=True).record  # a run not good enough to reuse is the warm start
+    except (InfeasibleError, NoPlanError) as error:
+        kpis = {"scenario": scenario.name, "status": "infeasible" if isinstance(error, InfeasibleError) else "no_plan",
                 "message": str(error).splitlines()[0], "goals": []}
         record = registry.record(scenario, kpis, None, source="sweep")
     return {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}
@@ -217,7 +222,7 @@ def run_sweep(sweep: Sweep, *, scheduler: str | None = None, jobs: int = 2,
 
     start = time.perf_counter()
     registry = RunRegistry(registry_path)
-    sweep.out.mkdir(parents=True, exist_ok=True)
+    claim_output_folder(sweep.out, "sweep")  # never into a user's folder of other files (its summary.csv)
     rows: dict[int, dict] = {}
     pending = []
     for i, variant in enumerate(sweep.variants):
@@ -281,7 +286,7 @@ def plot_pareto(summary: pd.DataFrame, pareto: ParetoSpec, out: Path) -> dict[st
     missing = [k for k in (pareto.x, pareto.y) if k not in summary.columns]
     if missing:
         raise ScenarioError(f"pareto: KPI {missing[0]} is not in the summary (no finished run has it)")
-    solved = summary[summary["status"].isin(["optimal", "time_limit"])]
+    solved = summary[summary["status"].isin(PLAN_STATUSES)]
     front = pareto_front(solved, pareto.x, pareto.y)
     setup_fonts()
     fig = new_figure(7, 4.5)

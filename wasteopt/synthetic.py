@@ -170,8 +170,8 @@ def measure_scale(scenario: Scenario, n_nodes: int, n_sites: int, *, seed: int =
 def write_seed_subset(source: str | Path, target: str | Path, prefectures: set[str]) -> Path:
     """A seeds folder with only the given prefectures (adcodes): a small real region for demos and tests.
 
-    Scenarios on a subset should set ``demand.calibration: null``: the province calibration
-    would otherwise scale the subset up to the whole province's tonnage.
+    The default calibration (a held factor) applies to a subset as to the province; a calibration with
+    ``factor: null`` would scale the subset up to the whole province's observed tonnage.
     """
     source, target = Path(source), Path(target)
     target.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,10 @@
 """UI strings of the planner's app in 中文 and English, and how place names are shown."""
 from __future__ import annotations
 
+import re
+
+from wasteopt.userfiles import printable
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
@@ -20,11 +24,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "upload": ("情景 YAML（≤ 1 MB）", "scenario YAML (≤ 1 MB)"),
     "upload_loaded": ("已载入上传的情景：{name}", "uploaded scenario loaded: {name}"),
     "knobs": ("规划参数", "planning knobs"),
+    "first_run": ("**第一次使用？** ① 在上方选择情景 → ② 点击下方「求解」→ ③ 在「地图」页查看方案 → "
+                  "④ 回到这里改动一个参数，再求解 → ⑤ 在「方案比较」页对比两次结果",
+                  "**First time here?** ① pick a scenario above → ② press Solve below → ③ see the plan on the Map "
+                  "page → ④ come back, change one knob and solve again → ⑤ compare the two on the Compare page"),
+    "reset_knobs": ("恢复为配置的取值", "reset to the config"),
+    "share": ("分享此情景", "share this scenario"),
+    "share_help": ("下载 YAML，或复制下面的链接：打开链接即在本应用中载入同一情景（所有参数都在链接里）。",
+                   "download the YAML, or copy the link below: opening it loads the same scenario in this app "
+                   "(every setting is in the link)."),
+    "share_link": ("分享链接", "share link"),
+    "share_loaded": ("已载入分享的情景：{name}", "shared scenario loaded: {name}"),
+    "leave_share": ("改用 configs/ 中的配置或上传", "use a config or an upload instead"),
     "demand": ("需求", "demand"),
     "network": ("运输", "haulage"),
     "incinerator": ("焚烧线", "incineration lines"),
     "policy": ("政策", "policy"),
     "target_year": ("目标年份", "target year"),
+    "calibration_held": (
+        "校准：清运量 × {factor:.4f}（按 {year} 年观测 {observed:,.0f} t/d 一次拟合后固定）；人均产生量、清运率和增长率改变总量："
+        "本情景 {year} 年 {modelled:,.0f} t/d，{target_year} 年 {total:,.0f} t/d。",
+        "Calibration: collected MSW × {factor:.4f} (fitted once to the observed {observed:,.0f} t/d of {year}, then "
+        "held); per-capita rates, collection rates and growth change the total: this scenario {modelled:,.0f} t/d "
+        "in {year}, {total:,.0f} t/d in {target_year}."),
+    "calibration_fitted": (
+        "校准覆盖人均产生量和增长率：总量每次重新拟合为 {year} 年观测的 {observed:,.0f} t/d（× {factor:.4f}），这些参数只改变"
+        "各县之间的分配；{target_year} 年 {total:,.0f} t/d。",
+        "Calibration overrides the per-capita rates and growth: the total is refitted every run to the observed "
+        "{observed:,.0f} t/d of {year} (× {factor:.4f}), so these knobs only move MSW between counties; "
+        "{total:,.0f} t/d in {target_year}."),
+    "calibration_none": ("未校准：清运量 = 人口 × 人均产生量 × 清运率 × 增长；{target_year} 年 {total:,.0f} t/d。",
+                         "No calibration: collected MSW = population × per-capita rate × collection rate × growth; "
+                         "{total:,.0f} t/d in {target_year}."),
     "msw_urban": ("城镇人均产生量 (kg/人·日)", "urban per-capita MSW (kg/person·day)"),
     "msw_rural": ("农村人均产生量 (kg/人·日)", "rural per-capita MSW (kg/person·day)"),
     "growth": ("年增长率 (%/年)", "growth (%/yr)"),
@@ -63,11 +94,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress_bound": ("已证明的下界", "proven bound"),
     "progress_seconds": ("求解时间 (s)", "solve time (s)"),
     "progress_title": ("求解进度：最好方案与下界", "progress: best plan and bound"),
-    "progress_gap": ("已用 {elapsed:.0f} s · 最好方案 {best} · 下界 {bound} · 差距 {gap}",
-                     "{elapsed:.0f} s · best {best} · bound {bound} · gap {gap}"),
+    "progress_gap": ("第 {elapsed:.0f} s 的进展：最好方案 {best} · 下界 {bound} · 差距 {gap}",
+                     "as of {elapsed:.0f} s: best {best} · bound {bound} · gap {gap}"),
     "stop": ("停止并保留最好方案", "Stop, keep the best plan"),
     "stopping": ("正在停止……", "stopping …"),
     "warm_start": ("从运行 {title} 的方案出发（热启动）", "start from the plan of run {title} (warm start)"),
+    "base_run": ("基准运行（热启动从它出发，方案比较以它为基准）",
+                 "base run (the solve starts from its plan; Compare measures against it)"),
+    "no_base_run": ("无（冷启动）", "none (cold start)"),
     "time_budget": ("求解至已证明差距 ≤ {gap:g} % 或 {limit:g} s（先到为准）",
                     "solves until the proven gap is ≤ {gap:g} % or {limit:g} s have passed, whichever comes first"),
     "rel_gap_pct": ("目标差距 (%)", "target gap (%)"),
@@ -79,9 +113,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_changes": ("无（与配置相同）", "none (as the config)"),
     "solved": ("求解完成：{status}，差距 {gap}，用时 {seconds:.1f} s", "solved: {status}, gap {gap}, {seconds:.1f} s"),
     "from_cache": ("与已有运行 {run_id} 的情景相同，直接使用其结果。", "same scenario as run {run_id}: its result is reused."),
-    "status_optimal": ("最优", "optimal"),
-    "status_time_limit": ("未证明最优（达到时间上限或设定的差距；显示已证明的差距）",
-                          "not proven optimal (time limit or the requested gap reached; proven gap shown)"),
+    "status_optimal": ("最优（已证明差距 ≤ 0.01 %）", "optimal (proven gap ≤ 0.01 %)"),
+    "status_gap_reached": ("达到设定的差距 {asked}（已证明）", "stopped at the gap asked for, {asked} (proven)"),
+    "status_time_limit": ("达到时间上限：未证明最优的最好方案（显示已证明的差距）",
+                          "time limit reached: the best plan found, not proven optimal (proven gap shown)"),
+    "status_no_plan": ("时间上限内未找到方案（也未证明不可行）", "no plan within the time limit (none proven impossible)"),
+    "status_infeasible": ("不可行（已证明）", "infeasible (proven)"),
+    "status_error": ("求解出错", "solver error"),
     "status_stopped": ("已停止（保留最好方案，显示已证明的差距）", "stopped (best plan kept; proven gap shown)"),
     "stale_result": ("参数已改动：以下是上次求解的结果，请重新求解。", "Knobs changed since this result: press Solve again."),
     "saved_run": ("已保存为运行 {run_id}：{out_dir}", "saved as run {run_id}: {out_dir}"),
@@ -171,12 +209,25 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Each plan's plants fixed, its flows chosen again in every future; the landfill cap is not "
                      "enforced, so a capacity shortfall shows as raw MSW landfilled (costed at the gate fee). \"—\": the "
                      "plan cannot operate there (e.g. new plants below their minimum load). Central future: {central}."),
-    "vss_unbounded": ("中心情景方案在 {breaches} 超出原生垃圾填埋上限，不满足每种情景的政策，VSS 无界 (∞)。政策溢价：稳健方案"
-                      "比中心情景方案（缺口按填埋费计）每年多花 {premium} 万元，使每种情景都不填埋原生垃圾。",
-                      "The central plan lands raw MSW above the cap in {breaches}: it breaks the policy that must hold "
+    "vss_unbounded": ("均值问题方案在 {breaches} 超出原生垃圾填埋上限，不满足每种情景的政策，VSS 无界 (∞)。政策溢价：稳健方案"
+                      "比均值问题方案（缺口按填埋费计）每年多花 {premium} 万元，使每种情景都不填埋原生垃圾。",
+                      "The mean-value plan lands raw MSW above the cap in {breaches}: it breaks the policy that must hold "
                       "in every future, so the VSS is unbounded (∞). Policy premium: the robust plan costs {premium} "
-                      "万元/yr more than the central plan with its shortfall landfilled at the gate fee, and keeps raw "
+                      "万元/yr more than the mean-value plan with its shortfall landfilled at the gate fee, and keeps raw "
                       "MSW out of landfill in every future."),
+    "mean_value_plan": ("均值问题方案（期望增长与分类）", "mean-value plan (expected growth and capture)"),
+    "intervals_note": ("方括号内为各次求解已证明的差距所允许的区间。VSS 以均值问题（各情景参数的加权平均：期望增长与分类）"
+                       "的方案为基准（Birge & Louveaux）。",
+                       "In brackets: the interval the solves' proven gaps allow. The VSS is measured against the plan of "
+                       "the mean-value problem (the futures' weighted mean: expected growth and capture; Birge & "
+                       "Louveaux)."),
+    "futures_unreliable": ("以下求解停在设定差距 {asked} 之上，上述数字不可靠（区间已放宽）：{solves}",
+                           "These solves stopped above the gap asked for ({asked}), so the figures above are unreliable "
+                           "(their intervals widen): {solves}"),
+    "col_changes": ("情景设定（相对基准情景）", "what the future changes"),
+    "col_optimum": ("自身最优年成本 (万元/年)", "own optimum (万元/yr)"),
+    "col_gap": ("已证明的差距", "proven gap"),
+    "col_interval": ("自身最优所在区间 (万元/年)", "own optimum lies in (万元/yr)"),
     "policy_premium": ("政策溢价 (万元/年)", "policy premium (万元/yr)"),
     "routes_intro": ("从已保存方案出发，规划一个县的农村生活垃圾收运路线：8 t 压缩车从县城出发，到各村收集点收运，"
                      "满载后到方案指定的处理厂卸车再继续（PyVRP / OR-Tools）。",
@@ -299,9 +350,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "building_report": ("正在生成报告（地图、表格）…", "building the report (maps, tables)…"),
     "download_report": ("审阅报告 (.html)", "review report (.html)"),
     "download_report_xlsx": ("报告表格 (.xlsx)", "report tables (.xlsx)"),
+    # C&D page (建筑垃圾全过程管控)
+    "page_cd": ("建筑垃圾联单核查", "C&D manifests"),
+    "cd_folder": ("核查结果文件夹（wasteopt cd reconcile --out）", "reconciliation folder (wasteopt cd reconcile --out)"),
+    "cd_no_folder": ("尚无核查结果：先运行 `wasteopt cd ingest` 和 `wasteopt cd reconcile --out 文件夹`，再在此填写该文件夹。",
+                     "No reconciliation yet: run `wasteopt cd ingest` and `wasteopt cd reconcile --out FOLDER`, then "
+                     "enter that folder here."),
+    "cd_period": ("核查期 {start} 至 {end}（{days} 天）", "period {start} to {end} ({days} days)"),
+    "cd_manifests": ("联单数", "manifests"),
+    "cd_hauled": ("清运量 (t/d)", "hauled (t/d)"),
+    "cd_licensed_share": ("运至合规场所 (%)", "to licensed sites (%)"),
+    "cd_anomalies": ("异常联单 (%)", "manifests with anomalies (%)"),
+    "cd_years_left": ("消纳场最短剩余年限 (年)", "shortest yard life left (years)"),
+    "cd_map": ("异常位置与消纳场填充率（圆越大越满）", "anomalies and yard fill (larger circle = fuller)"),
+    "cd_anomaly_table": ("异常（每张联单每类一条）", "anomalies (one per manifest and kind)"),
+    "cd_sites_table": ("场所接收量与填充", "site intake and fill"),
+    "cd_sources_table": ("各县来源（按类别）", "sources per county and category"),
+    "cd_kind": ("异常类型", "kind"),
+    "cd_count": ("数量", "count"),
+    "no_arrival": ("超时未到达", "no arrival"),
+    "unlicensed_destination": ("运往未许可场所", "unlicensed destination"),
+    "dumping_stop": ("途中疑似倾倒停留", "dumping stop"),
+    "implausible_speed": ("轨迹速度异常", "implausible speed"),
+    "overload": ("超载", "overload"),
+    "duplicate": ("重复联单", "duplicate"),
+    "cd_site_licensed": ("许可场所", "licensed site"),
+    "cd_site_unlicensed": ("未许可场所", "unlicensed site"),
+    "cd_fill": ("填充率", "fill"),
 }
 
-STATUS_NAMES_ZH = {"optimal": "最优", "time_limit": "未证明最优的最好方案", "infeasible": "不可行", "no_solution": "无可行方案"}
+STATUS_NAMES_ZH = {"optimal": "最优", "gap_reached": "达到设定差距", "time_limit": "达到时间上限（未证明最优）",
+                   "no_plan": "限时内未找到方案", "infeasible": "不可行", "error": "求解出错"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",
     "msw_generated_tpd": "生活垃圾清运量", "msw_to_treat_tpd": "需处理量（分类后）",
@@ -309,15 +388,33 @@ KPI_NAMES_ZH = {
     "incineration_capacity_tpd": "焚烧处理能力", "new_plants": "新建厂数", "expanded_plants": "扩建厂数",
     "new_capacity_tpd": "新增能力", "mean_utilisation": "平均负荷率", "plants_under_70pct_load": "负荷 < 70 % 的厂",
     "landfills_stopped": "停用填埋场（共计）", "landfills_restored": "生态封场的填埋场", "mean_haul_km": "平均运距", "t_km_per_day": "运输周转量",
-    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "吨处理成本", "co2e_t_per_year": "净温室气体",
+    "cost_wan_cny_per_year": "系统年成本", "cost_cny_per_t": "每吨清运垃圾成本", "co2e_t_per_year": "净温室气体",
     "food_capture_rate": "厨余垃圾分出率", "food_waste_tpd": "厨余垃圾分出量", "food_waste_treated_tpd": "厨余垃圾处理量",
     "food_waste_cotreated_tpd": "其中焚烧厂协同处理", "biological_capacity_tpd": "厨余垃圾处理能力",
     "new_food_waste_plants": "新建厨余垃圾处理厂", "recyclables_recovered_tpd": "可回收物回收利用量",
     "residual_incinerated_tpd": "其他垃圾焚烧量", "residual_lhv_kj_per_kg": "其他垃圾低位热值",
-    "resource_recovery_rate": "资源化利用率",
+    "cd_generated_tpd": "建筑垃圾产生量", "cd_reused_tpd": "建筑垃圾就地利用量", "cd_recycled_tpd": "建筑垃圾资源化量",
+    "cd_to_yards_tpd": "进入消纳场量", "cd_recycling_rate": "建筑垃圾资源化利用率", "cd_truck_trips_per_year": "建筑垃圾运输车次",
+    "cd_truck_km_per_year": "建筑垃圾运输车公里（重车与空返）", "cd_trips_avoided_by_reuse_per_year": "就地利用减少的车次",
+    "cd_yard_years_left_min": "按规划进场量的消纳场最短使用年限",
+    "landfills_on_record": "有公开记录的填埋场（其余为假设）", "landfills_stopped_on_record": "其中停用或已封场",
+    "resource_utilisation_rate": "资源化利用率（含焚烧发电；目标约 60 %）", "recycling_rate": "回收利用率（可回收物与厨余；目标 ≥ 35 %）",
+    "power_revenue_wan_cny_per_year": "售电收入（计入系统成本）", "power_subsidy_wan_cny_per_year": "其中高于燃煤基准价的补贴",
+    "tipping_fees_wan_cny_per_year": "政府支付的垃圾处理费", "public_budget_wan_cny_per_year": "财政支出（处理费 + 电价补贴）",
 }
 
-UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座"}
+UNITS_ZH = {"万元/yr": "万元/年", "t CO2e/yr": "t CO2e/年", "CNY/t": "元/t", "plants": "座", "landfills": "座",
+            "trips/yr": "车次/年", "km/yr": "km/年", "yr": "年"}
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def markdown_literal(text: str) -> str:
+    """User text (a run's title or note, a scenario's name) for Streamlit Markdown, shown exactly as typed: every
+    ASCII punctuation character backslash-escaped (CommonMark), so ``![t](http://…)`` is neither fetched nor a
+    link and ``<b>`` no tag; control characters escaped as in the terminal."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", printable(text))
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **values) -> str:
@@ -334,6 +431,18 @@ def status_name(status: str, lang: str) -> str:
 
 def unit(text: str, lang: str) -> str:
     return UNITS_ZH.get(text, text) if lang == "zh" else text
+
+
+_BOTH = re.compile(r"^([^\u4e00-\u9fff]*)(.*[\u4e00-\u9fff])\s+([^\u4e00-\u9fff]+)$")
+
+
+def one_language(text: str, lang: str) -> str:
+    """A '中文 English' name of the engine's in one language: '8 t 压缩车 compactor' → '8 t 压缩车' or '8 t compactor'."""
+    both = _BOTH.match(str(text))
+    if both is None:
+        return str(text)
+    lead, zh, en = both.groups()
+    return f"{lead}{zh}" if lang == "zh" else f"{lead}{en}"
 
 
 def place(name_zh: str, name_en: str | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import unicodedata
 from pathlib import Path
 
 from wasteopt.errors import DataError
@@ -20,14 +21,24 @@ MAX_YAML_BYTES = 1 * MB  # a scenario is a few kB
 MAX_TABLE_BYTES = 200 * MB  # site lists, seeds, fixed plans, village points: township-scale tables are < 10 MB
 MAX_GEODATA_BYTES = 500 * MB  # boundaries and exclusion-zone polygons (GeoJSON / GeoPackage)
 MAX_OD_BYTES = 2_000 * MB  # road-distance matrices: 2,000 nodes × 2,000 sites ≈ 4 M rows ≈ 150 MB as CSV
+MAX_OSM_BYTES = 20_000 * MB  # OpenStreetMap extracts: China as .osm.pbf is ~1.5 GB, as XML ~20 times more
 MAX_NAME_SHOWN = 120  # characters of a path shown in a message
+
+
+def printable(text) -> str:
+    """``text`` safe for a terminal line: control and format characters (ESC, BEL, NUL, newline, bidi overrides)
+    shown as escapes such as ``\\x1b``, so user text can neither set the title, clear the screen nor break the line;
+    汉字 and other printable characters stay."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or unicodedata.category(c) == "Zs" else
+                   c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 def shown(path) -> str:
     """A path for a one-line message: control characters escaped, over-long names shortened."""
-    text = os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path)
-    if not text.isprintable():
-        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    text = printable(os.fsdecode(path) if isinstance(path, (bytes, os.PathLike)) else str(path))
     if len(text) > MAX_NAME_SHOWN:
         text = f"{text[:MAX_NAME_SHOWN // 2]}…{text[-MAX_NAME_SHOWN // 2:]} ({len(text)} characters)"
     return text

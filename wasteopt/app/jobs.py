@@ -46,7 +46,7 @@ class SolveJob:
         try:
             run = self.future.result()
         except InfeasibleError as error:
-            if error.explanation is None:  # no plan found in time, none proven impossible
+            if error.explanation is None:  # proven, but not as unserved demand (e.g. no one plan for all futures)
                 return {"error": str(error), "kind": type(error).__name__, "hash": self.scenario_hash}
             return {"infeasible": error.explanation.lines(), "unserved": error.explanation.unserved,
                     "hash": self.scenario_hash}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.region import Region
+from wasteopt.region import Region, msw_generation
 from wasteopt.scenario import Scenario
-from wasteopt.ui_text import place
+from wasteopt.ui_text import place, t
 
 # The app's time budget: solve until the proven gap is at most this or this many seconds have passed;
 # a config asking for a looser gap or a longer time keeps its own values.
@@ -98,3 +98,18 @@ def site_choices(region: Region) -> dict[str, str]:
     frame = pd.concat([table[["site_id", "name_zh", "name_en"]].assign(kind=label) for table, label in kinds])
     return {row.site_id: f"{row.site_id} · {place(row.name_zh, row.name_en)} · {row.kind}"
             for row in frame.itertuples()}
+
+
+def calibration_note(scenario: Scenario, region: Region, lang: str) -> str:
+    """What the calibration step does with the demand knobs (shown beside them): a held factor lets them move
+    the total; a factor fitted in every run pins the total to the observed one; none is factor 1."""
+    demand, calibration = scenario.demand, scenario.demand.calibration
+    urban, rural = region.demand["urban_population"], region.demand["rural_population"]
+    target_year = scenario.region.target_year
+    total = float(msw_generation(urban, rural, demand, target_year).generated_tpd.sum())
+    if calibration is None:
+        return t("calibration_none", lang, target_year=target_year, total=total)
+    observed_year = msw_generation(urban, rural, demand, calibration.year)
+    return t("calibration_fitted" if observed_year.calibration_fitted else "calibration_held", lang,
+             factor=observed_year.calibration_factor, observed=calibration.total_tpd, year=calibration.year,
+             modelled=float(observed_year.generated_tpd.sum()), target_year=target_year, total=total)

@@ -1,7 +1,8 @@
 """pydeck maps of a saved plan and of the difference between two plans. No Streamlit here.
 
-No basemap is used: the county polygons carry the geography, and tile servers are often
-unreachable where the app runs (offline machines, networks in China).
+No tile basemap is used: the county polygons, the prefecture boundaries and the prefecture names at
+their seats (all from the seeds) carry the geography offline; tile servers are often unreachable where
+the app runs (offline machines, networks in China).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ COUNTY_PALETTE = [
     [204, 235, 197], [255, 237, 111], [188, 128, 189], [217, 217, 217],
 ]
 PIXELS = pdk.types.String("pixels")  # a plain str would become a data accessor
+LABEL_FONT = pdk.types.String('"Noto Sans CJK SC", "Noto Sans CJK JP", "Microsoft YaHei", "PingFang SC", sans-serif')
 # Plain text (Streamlit escapes substituted values in "html" tooltips); one line per "\n".
 TOOLTIP = {"text": "{tip}", "style": {"fontSize": "13px", "maxWidth": "360px", "whiteSpace": "pre-line"}}
 
@@ -78,6 +80,17 @@ def prefecture_layer(prefectures: gpd.GeoDataFrame) -> pdk.Layer:
     records = polygon_records(prefectures)
     return pdk.Layer("PolygonLayer", records, get_polygon="polygon", filled=False, stroked=True,
                      get_line_color=PREFECTURE_LINE, line_width_min_pixels=2, pickable=False)
+
+
+def prefecture_names(prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Layer:
+    """Each prefecture's name at its seat, in white-outlined bold: 18 names do not collide at province zoom
+    (county names are in the tooltips)."""
+    names = pd.DataFrame({"name": prefectures["name_zh"] if lang == "zh" else prefectures["name_en"],
+                          "lon": prefectures["seat_lon"], "lat": prefectures["seat_lat"]}).dropna()
+    return pdk.Layer("TextLayer", names, get_position=["lon", "lat"], get_text="name", get_size=15, size_units=PIXELS,
+                     get_color=[20, 20, 20], character_set=pdk.types.String("auto"), font_family=LABEL_FONT, font_weight=700,
+                     font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255],
+                     get_alignment_baseline=pdk.types.String("bottom"), get_pixel_offset=[0, -4], pickable=False)
 
 
 def plant_colour_index(site_ids: pd.Series) -> dict[str, int]:
@@ -150,6 +163,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
                   pickable=True),
         pdk.Layer("PolygonLayer", food_plants, get_polygon="polygon", get_fill_color=FOOD_WASTE_PLANT, stroked=True,
                   get_line_color=[0, 0, 0], line_width_min_pixels=1, pickable=True),
+        prefecture_names(prefectures, lang),
     ]
     return _deck(deck_layers, _view(demand, height_px))
 
@@ -183,7 +197,8 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
     records = polygon_records(counties)
     records["fill"] = [DIFF_COLOURS["reassigned" if c else "same"] + [200] for c in records["changed"]]
     records["tip"] = [
-        _tip(place(r.name_zh, r.name_en), f"{r.served_by_base_name_zh} → {r.served_by_name_zh}")
+        _tip(f"{place(r.name_zh, r.name_en)} · {place(r.prefecture_zh, r.prefecture_en)}",
+             f"{r.served_by_base_name_zh} → {r.served_by_name_zh}")
         for r in records.itertuples()]
     sites = sites[sites["change"] != "same"].copy()
     sites["colour"] = [DIFF_COLOURS[c] for c in sites["change"]]
@@ -199,6 +214,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
                   get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
+        prefecture_names(prefectures, lang),
     ]
     return _deck(layers, _view(counties, height_px))
 

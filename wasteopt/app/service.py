@@ -1,9 +1,11 @@
 """What the app does with the library: load scenarios safely, solve, save and record runs. No Streamlit here."""
 from __future__ import annotations
 
+import base64
 import os
 import re
 import unicodedata
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -58,6 +60,25 @@ def scenario_from_upload(data: bytes, filename: str = "upload") -> Scenario:
     scenario = scenario_from_yaml_text(text, base_dir=PROJECT_ROOT, source=source)
     check_paths_inside(scenario, PROJECT_ROOT)
     return scenario
+
+
+def share_token(scenario: Scenario) -> str:
+    """The scenario as a link parameter: its YAML, zlib-compressed, URL-safe base64 (a few kB for a config)."""
+    return base64.urlsafe_b64encode(zlib.compress(scenario.to_yaml().encode("utf-8"), 9)).decode().rstrip("=")
+
+
+def scenario_from_share(token: str) -> Scenario:
+    """The scenario of a share link, checked as an upload is; never more than an upload's bytes unpacked."""
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        unpacker = zlib.decompressobj()
+        data = unpacker.decompress(packed, MAX_YAML_BYTES + 1)
+        complete = unpacker.eof
+    except (ValueError, zlib.error):
+        complete = False
+    if not complete:  # cut off, edited, or more than an upload may hold
+        raise ScenarioError("the share link is damaged or too long: ask for the link again")
+    return scenario_from_upload(data, "shared.yaml")
 
 
 def check_paths_inside(scenario: Scenario, root: Path) -> None:
@@ -122,24 +143,32 @@ def download_name(record: RunRecord, suffix: str) -> str:
     return f"{safe_file_stem(record.name)}_{safe_file_stem(record.run_id, 'run')}{suffix}"
 
 
+def routes_folder(record: RunRecord, adcode: str) -> Path:
+    """Where the app writes one county's routes of a run: beside the run folder (``<run_id>-routes/<adcode>/``),
+    so the run folder stays as it was recorded."""
+    run = Path(record.out_dir)
+    return run.parent / f"{run.name}-routes" / adcode
+
+
 def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, time_limit: float, seed: int = 0):
     """Route one county's rural collection from a saved plan, as ``wasteopt route --plan`` does, and write the
-    route files into the run folder (``routes/<adcode>/``). Returns the RoutePlan."""
+    route files beside the run folder (:func:`routes_folder`). Returns the RoutePlan."""
     from wasteopt.routing.county import county_job, plan_county, siting_flows
 
     scenario = saved_scenario(record.scenario_yaml)
-    facilities, flows = siting_flows(scenario, region, RunFolder(record.out_dir))
-    return plan_county(county_job(scenario, region, adcode, facilities, flows, None,
-                                  Path(record.out_dir) / "routes" / adcode, engine, time_limit, seed))
+    plan = siting_flows(scenario, region, RunFolder(record.out_dir))
+    return plan_county(county_job(scenario, region, adcode, plan, None, routes_folder(record, adcode), engine,
+                                  time_limit, seed))
 
 
-def cd_haul_of_plan(layers: dict, adcode: str):
-    """One county's C&D shuttles in a saved plan's layers (full 20 t loads to yards, recycling plants,
-    landfills), as ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en
-    and technology. Empty when the county ships no C&D waste."""
+def cd_haul_of_plan(record: RunRecord, layers: dict, adcode: str):
+    """One county's C&D shuttles in a saved plan (full 20 t loads to yards, recycling plants, landfills), as
+    ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en and technology
+    (from the plan's layers). Empty when the county ships no C&D waste. The flows come from flows.csv: the
+    flows layer has no line for waste that stays at its own county seat."""
     from wasteopt.routing.county import cd_haul, cd_shipments
 
-    shipped = cd_shipments(layers["flows"])
+    shipped = cd_shipments(RunFolder(record.out_dir).flows())
     shipped = shipped[shipped.origin == adcode]
     if shipped.empty:
         return shipped
@@ -151,5 +180,5 @@ def cd_haul_of_plan(layers: dict, adcode: str):
 
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:
     """The route files written for one county of a run: routes.gpkg, routes.csv, kpis.csv (those present)."""
-    folder = Path(record.out_dir) / "routes" / adcode
+    folder = routes_folder(record, adcode)
     return {name: folder / name for name in ("routes.gpkg", "routes.csv", "kpis.csv") if (folder / name).is_file()}

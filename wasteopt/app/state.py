@@ -16,6 +16,7 @@ KNOB_PREFIX = "knob."
 RUN_PREFIX = "run."  # the planner's label and note for the next solve
 SESSION_RUNS = "session_runs"
 CURRENT_RUN = "current_run"
+BASE_RUN = "base_run"  # the run the planner marked as base: warm starts start from it, Compare measures against it
 
 
 def lang() -> str:

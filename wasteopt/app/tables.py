@@ -4,8 +4,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.compare import COST_KEY, cost_delta, kpi_delta
+from wasteopt.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
 from wasteopt.kpi import format_kpi, kpi_labels
+from wasteopt.scenario import MEAN_VALUE
 from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
@@ -49,9 +50,17 @@ def delta_table(kpis_by_run: dict[str, dict], base: str, lang: str) -> pd.DataFr
         deltas = [kpi_delta(key, kpis_by_run[base], kpis) for key, _, _ in labels]
         table[f"Δ {run}"] = [_signed(key, d) for (key, _, _), (d, _) in zip(labels, deltas)]
         cost = cost_delta(kpis_by_run[base], kpis)
-        table[f"Δ % {run}"] = [t("within_tolerance", lang) if key == COST_KEY and cost and cost.within_tolerance
-                               else ("–" if p is None else f"{p:+.2f} %") for (key, _, _), (_, p) in zip(labels, deltas)]
+        table[f"Δ % {run}"] = [_percent(p, cost if key == COST_KEY else None, lang)
+                               for (key, _, _), (_, p) in zip(labels, deltas)]
     return table
+
+
+def _percent(value: float | None, cost: CostDelta | None, lang: str) -> str:
+    """Δ % as shown; for the cost, with the interval the two proven gaps allow the optima's difference (万元/yr)."""
+    if cost is None:
+        return "–" if value is None else f"{value:+.2f} %"
+    shown = t("within_tolerance", lang) if cost.within_tolerance else "–" if value is None else f"{value:+.2f} %"
+    return f"{shown} {cost.interval_text()} 万元"
 
 
 def _signed(key: str, value: float | None) -> str:
@@ -102,7 +111,7 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
     x = alt.X("prefecture:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=240, labelOverlap=False))
     bars = alt.Chart(balance).mark_bar().encode(
         x=x, xOffset="run:N", y=alt.Y("capacity_tpd:Q", title=f"{t('capacity', lang)} (t/d)"),
-        color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical")),
+        color=alt.Color("run:N", title=t("run", lang), legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("prefecture:N", title=t("col_prefecture", lang)), alt.Tooltip("run:N", title=t("run", lang)),
                  alt.Tooltip("capacity_tpd:Q", format=",.0f", title=f"{t('capacity', lang)} (t/d)"),
                  alt.Tooltip("msw_tpd:Q", format=",.0f", title=f"{t('msw_to_treat', lang)} (t/d)")])
@@ -129,7 +138,9 @@ def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: 
                      "verdict": t("within_tolerance", lang) if within else "", "within": within})
     frame = pd.DataFrame(rows, columns=["run", "delta", "verdict", "within"])
     title = f"Δ {t(title_key, lang)} {t('vs_base', lang)}"
-    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, axis=alt.Axis(labels=False)))
+    # the run under each bar, whole (labelLimit 0: no "…"), slanted so long titles fit a third of the page
+    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, sort=None,
+                                              axis=alt.Axis(labelAngle=-30, labelLimit=0, labelOverlap=False)))
     bars = encoded.mark_bar().encode(
         y=alt.Y("delta:Q", title=f"Δ {t(title_key, lang)}", axis=alt.Axis(format="+" + number_format)),
         color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("run:N", legend=None)),
@@ -206,9 +217,27 @@ def futures_frame(kpis: dict, lang: str) -> pd.DataFrame:
     future's weight, the annual cost (万元/yr) and raw MSW landfilled (t/d)."""
     rows = pd.DataFrame(kpis["futures_outcomes"])
     weight = {f["name"]: f["weight"] for f in kpis["futures"]}
-    plan = [t("robust_plan", lang) if p == "robust" else t("plan_for", lang, future=p) for p in rows["plan"]]
+    plan = [t("robust_plan", lang) if p == "robust" else t("mean_value_plan", lang) if p == MEAN_VALUE
+            else t("plan_for", lang, future=p) for p in rows["plan"]]
     return pd.DataFrame({"plan": plan, "future": rows["future"], "weight": rows["future"].map(weight),
                          "cost_wan_cny": rows["cost_wan_cny"], "raw_msw_landfill_tpd": rows["raw_msw_landfill_tpd"]})
+
+
+def futures_solves_frame(kpis: dict, lang: str) -> pd.DataFrame:
+    """One row per future: its name and changes in words, weight, own optimum with its proven gap and the interval
+    that gap allows (万元/yr)."""
+    def interval(row: dict) -> str:
+        low, high = row.get("optimum_interval_wan_cny") or (None, None)
+        return "—" if high is None else f"{'−∞' if low is None else f'{low:,.0f}'} … {high:,.0f}"
+
+    return pd.DataFrame({
+        "future": [f["name"] for f in kpis["futures"]],
+        "changes": [f.get(f"changes_{lang}") or "—" for f in kpis["futures"]],
+        "weight": [f["weight"] for f in kpis["futures"]],
+        "optimum_wan_cny": [f["optimum_wan_cny"] for f in kpis["futures"]],
+        "gap": ["—" if f.get("optimum_gap") is None else f"{100 * f['optimum_gap']:.2f} %" for f in kpis["futures"]],
+        "interval": [interval(f) for f in kpis["futures"]],
+    })
 
 
 def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str, scheme: str) -> alt.Chart:

@@ -43,24 +43,27 @@ def register(commands, bench_commands) -> None:
 
 
 def run_backtest_command(args) -> int:
-    from wasteopt.backtest import run_backtest, score_lines, write_backtest
-    from wasteopt.export import export_plan, prepare_run_dir
+    from wasteopt.backtest import reliability_line, run_backtest, score_lines, write_backtest
+    from wasteopt.export import write_plan_files
     from wasteopt.kpi import compute_kpis
-    from wasteopt.runs import RunRegistry
+    from wasteopt.run_folder import RunFolder
+    from wasteopt.runs import RunRegistry, new_run_id
     from wasteopt.scenario import load_scenario
 
     scenario = load_scenario(args.config)
-    prepare_run_dir(args.out, args.force)
-    print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
-    backtest = run_backtest(scenario, args.baseline_year, args.year, time_limit=args.time_limit)
-    kpis = compute_kpis(backtest.plan)
-    export_plan(backtest.plan, kpis, args.out, force=True)
-    write_backtest(backtest, args.out)
-    RunRegistry(args.registry).record(backtest.plan.scenario, kpis, args.out, source="backtest")
-    if not args.no_report:
-        from wasteopt.report import write_report
+    run_id = new_run_id()
+    folder = RunFolder(args.out)
+    with folder.writing(args.force, run_id) as staging:  # --out is checked before the solve, swapped in whole after
+        print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
+        backtest = run_backtest(scenario, args.baseline_year, args.year, time_limit=args.time_limit)
+        kpis = compute_kpis(backtest.plan)
+        write_plan_files(backtest.plan, kpis, staging)
+        write_backtest(backtest, staging)
+        if not args.no_report:
+            from wasteopt.report import write_report
 
-        write_report(args.out, pdf=False)
+            write_report(staging, pdf=False, name=folder.path.name)
+    RunRegistry(args.registry).record(backtest.plan.scenario, kpis, folder.path, source="backtest", run_id=run_id)
     table = backtest.prefectures[["prefecture_adcode", "prefecture_zh", "built_new_tpd", "model_new_tpd",
                                   "built_new_plants", "model_new_plants", "within_25pct"]]
     with pd.option_context("display.width", 200):
@@ -68,6 +71,7 @@ def run_backtest_command(args) -> int:
     print(f"\n{args.baseline_year}→{args.year}, capacity target {backtest.capacity_target_tpd:,.0f} t/d; "
           f"status {backtest.plan.status}, gap {100 * (backtest.plan.gap or 0):.2f} %")
     print("\n".join(score_lines(backtest.scores)))
+    print(reliability_line(backtest.summary()))
     print(f"\nwritten to {args.out}/ (backtest.json, backtest_prefectures.csv, backtest_built_plants.csv, the plan"
           f"{'' if args.no_report else ', report.html'})")
     return 0

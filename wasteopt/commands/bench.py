@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import datetime
 import io
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from typing import Callable, TextIO
 
 from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
 from wasteopt.commands.arguments import SECONDS
+from wasteopt.commands.bench_check import PROBE_FILE, QUICK_PREFIX, probe_seconds
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
 from wasteopt.milp import MilpStatus
@@ -45,6 +48,15 @@ ALL_WCVRPTW_GENERATED = (1000, 3)  # stops, disposal sites of a generated Kim-fo
 ALL_WCVRPTW_GENERATED_SECONDS = 120.0
 ALL_SCALE_SIZES = ((157, 157), (2500, 500), (10000, 1000))  # township nodes × candidate sites
 ALL_SCALE_SECONDS = 60.0
+# `bench all --quick`: a subset for every `make test` (about two minutes on two cores), checked against its own
+# recorded rows (suites quick_*): cases that finish far below their limits, and the township scale instance.
+QUICK_CFLP = "cap41,cap71,cap101,cap131"
+QUICK_PMEDIAN = "pmed1,pmed2,pmed7"
+QUICK_SITING_SECONDS = 60.0  # far above the few seconds they take, so a loaded machine still finishes them
+QUICK_CVRP_INSTANCES = "E-n22-k4,P-n16-k8"  # both engines at the BKS in 2 s at load 8 on 2 cores
+QUICK_CVRP_SECONDS = 2.0
+QUICK_SCALE_SIZES = ((2500, 500),)
+QUICK_SCALE_SECONDS = 30.0
 ROADS_JUNCTIONS, ROADS_POINTS, ROADS_MAX_KM = 1_000_000, 500, 150.0  # a Henan-sized road graph
 
 
@@ -264,59 +276,87 @@ class _Tee(io.TextIOBase):
             stream.flush()
 
 
-def _saved(results: Path, name: str, run: Callable[[], object]):
-    """Run ``run`` with its stdout also written to ``results/<name>.csv``."""
+def _saved(results: Path, name: str, run: Callable[[], object], probes: dict[str, float]):
+    """Run ``run`` with its stdout also written to ``results/<name>.csv``; ``probes[name]`` is the mean
+    :func:`probe_seconds` just before and after it (how loaded the machine was)."""
+    before = probe_seconds()
     with (results / f"{name}.csv").open("w") as handle, contextlib.redirect_stdout(_Tee(sys.stdout, handle)):
-        return run()
+        outcome = run()
+    probes[name] = round((before + probe_seconds()) / 2, 4)
+    return outcome
 
 
 def _bench_all(args: argparse.Namespace) -> int:
+    from wasteopt.commands.bench_report import current_commit, record, run_check
     from wasteopt.routing import commands as routing_commands
 
     _check_limits(args)
     data = Path(args.bench_dir) / "data"
-    results = Path(args.bench_dir) / "results"
+    default_results = Path(args.bench_dir) / "results"
+    results = Path(args.results) if args.results else default_results / ("quick" if args.quick else "")
     results.mkdir(parents=True, exist_ok=True)
+    prefix = QUICK_PREFIX if args.quick else ""
+    probes: dict[str, float] = {}
     summaries = []
-    for suite, optima in ((CFLP, data / "orlib_cap" / "optima.csv"), (PMEDIAN, data / "orlib_pmed" / "optima.csv")):
-        cases = read_optima(optima, suite.parameter_column)
-        summary = _saved(results, suite.name, lambda: run_suite(suite, cases, time_limit=args.time_limit,
-                                                                 backend=args.backend, baseline=True))
+    siting_seconds = QUICK_SITING_SECONDS if args.quick else args.time_limit
+    for suite, optima, only in ((CFLP, data / "orlib_cap" / "optima.csv", QUICK_CFLP),
+                                (PMEDIAN, data / "orlib_pmed" / "optima.csv", QUICK_PMEDIAN)):
+        cases = select(read_optima(optima, suite.parameter_column), only if args.quick else None)
+        summary = _saved(results, prefix + suite.name, lambda: run_suite(
+            suite, cases, time_limit=siting_seconds, backend=args.backend, baseline=not args.quick), probes)
         print(summary, file=sys.stderr)
         summaries.append(summary)
     parser = argparse.ArgumentParser(prog="wasteopt bench")  # the routing suites, as their own module registers them
     routing_commands.register(argparse.ArgumentParser().add_subparsers(), parser.add_subparsers())
-    routing = {
-        "cvrp": ["cvrp", "--bks", str(data / "cvrplib" / "bks.csv"), "--only", ALL_CVRP_INSTANCES,
-                 "--time-limit", str(ALL_CVRP_SECONDS), "--jobs", "2"],
-        "wcvrptw": ["wcvrptw", *map(str, sorted((data / "wcvrptw_kim2006").glob("*.txt"))),
-                    "--time-limit", str(ALL_WCVRPTW_SECONDS), "--engine", "both"],
-        "wcvrptw_generated": ["wcvrptw", "--generate", str(ALL_WCVRPTW_GENERATED[0]),
-                              "--sites", str(ALL_WCVRPTW_GENERATED[1]), "--generated-dir", str(results / "generated"),
-                              "--time-limit", str(ALL_WCVRPTW_GENERATED_SECONDS), "--engine", "both"],
-    }
+    cvrp = ["cvrp", "--bks", str(data / "cvrplib" / "bks.csv"), "--jobs", "2"]
+    if args.quick:
+        routing = {"cvrp": [*cvrp, "--only", QUICK_CVRP_INSTANCES, "--time-limit", str(QUICK_CVRP_SECONDS)]}
+    else:
+        routing = {
+            "cvrp": [*cvrp, "--only", ALL_CVRP_INSTANCES, "--time-limit", str(ALL_CVRP_SECONDS)],
+            "wcvrptw": ["wcvrptw", *map(str, sorted((data / "wcvrptw_kim2006").glob("*.txt"))),
+                        "--time-limit", str(ALL_WCVRPTW_SECONDS), "--engine", "both"],
+            "wcvrptw_generated": ["wcvrptw", "--generate", str(ALL_WCVRPTW_GENERATED[0]),
+                                  "--sites", str(ALL_WCVRPTW_GENERATED[1]), "--generated-dir", str(results / "generated"),
+                                  "--time-limit", str(ALL_WCVRPTW_GENERATED_SECONDS), "--engine", "both"],
+        }
     for name, argv in routing.items():
         routing_args = parser.parse_args(argv)
-        _saved(results, name, lambda: routing_args.func(routing_args))
-    summaries.append(_saved(results, "scale", _scale_curve))
-    summaries.append(_saved(results, "roads", _roads_row))
+        _saved(results, prefix + name, lambda: routing_args.func(routing_args), probes)
+    if args.quick:
+        summaries.append(_saved(results, prefix + "scale", lambda: _scale_curve(QUICK_SCALE_SIZES, QUICK_SCALE_SECONDS),
+                                probes))
+    else:
+        summaries.append(_saved(results, "scale", lambda: _scale_curve(ALL_SCALE_SIZES, ALL_SCALE_SECONDS), probes))
+        summaries.append(_saved(results, "roads", _roads_row, probes))
     (results / "summary.txt").write_text("\n".join(summaries) + "\n")
+    (results / PROBE_FILE).write_text(json.dumps(probes) + "\n")
     print("\n".join(["# summary (CSV files in " + str(results) + ")"] + summaries), file=sys.stderr)
+    history = default_results / "history.csv"
+    if args.check and (code := run_check(results, history)):
+        return code  # a regression is recorded only on purpose, by --record without --check
+    if args.record:
+        date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+        record(results, current_commit(Path.cwd()), date, note="bench all --quick" if args.quick else "make bench",
+               history=history)
+        print(f"recorded in {history}", file=sys.stderr)
     return 0
 
 
-def _scale_curve() -> str:
+def _scale_curve(sizes: tuple[tuple[int, int], ...], seconds: float) -> str:
     """The township scaling curve, one fresh process per size so each peak memory is its own."""
     from wasteopt.commands.batch import SCALE_COLUMNS, SCALE_CONFIG, scale_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(SCALE_COLUMNS)
     sys.stdout.flush()
-    for nodes, sites in ALL_SCALE_SIZES:
-        row = scale_row(SCALE_CONFIG, nodes, sites, time_limit=ALL_SCALE_SECONDS)
+    outcomes = []
+    for nodes, sites in sizes:
+        row = scale_row(SCALE_CONFIG, nodes, sites, time_limit=seconds)
         writer.writerow(["" if row[c] is None else row[c] for c in SCALE_COLUMNS])
         sys.stdout.flush()
-    return f"# scale: {', '.join(f'{n}×{m}' for n, m in ALL_SCALE_SIZES)} township instances, limit {ALL_SCALE_SECONDS:g} s each"
+        outcomes.append(f"{nodes}×{sites} " + ("no plan" if row["gap"] is None else f"gap {100 * row['gap']:.2f} %"))
+    return f"# scale: {', '.join(outcomes)} (township instances, limit {seconds:g} s each)"
 
 
 def _roads_row() -> str:
@@ -348,9 +388,21 @@ def register(commands, bench_commands) -> None:
                                       + " (HiGHS, same cores and limit; spopt needs the bench extra) and print the ratios")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
     every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
-                                                   "the road OD build")
+                                                   "the road OD build (with --quick: the subset make test runs)")
     every.add_argument("--time-limit", type=SECONDS, default=ALL_SITING_SECONDS,
                        help=f"seconds per siting instance and solver (default {ALL_SITING_SECONDS:g})")
     every.add_argument("--backend", default="highs", choices=["highs", "cbc"], help="our engine's solver")
     every.add_argument("--bench-dir", default="bench", help="folder holding data/ and results/ (default: bench)")
+    every.add_argument("--quick", action="store_true",
+                       help=f"only {QUICK_CFLP} and {QUICK_PMEDIAN} ({QUICK_SITING_SECONDS:g} s each, no baselines), "
+                            f"CVRP {QUICK_CVRP_INSTANCES} ({QUICK_CVRP_SECONDS:g} s) and the 2,500 × 500 township "
+                            f"instance ({QUICK_SCALE_SECONDS:g} s): about two minutes; results in results/quick/, "
+                            f"suites named quick_*")
+    every.add_argument("--results", help="folder for the result CSVs (default: results/, or results/quick/ with --quick)")
+    every.add_argument("--check", action="store_true",
+                       help="then compare with the last recorded rows in results/history.csv and exit 1 on a regression "
+                            "(see `wasteopt bench report --help` for the thresholds)")
+    every.add_argument("--record", action="store_true",
+                       help="then append the results to results/history.csv with the current commit (after --check "
+                            "only if it passed)")
     every.set_defaults(func=_bench_all)

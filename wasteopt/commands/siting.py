@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -10,15 +11,17 @@ import pandas as pd
 
 from wasteopt.commands.arguments import COUNT, GAP, SECONDS
 from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
-from wasteopt.errors import OutputError, RunExistsError, RunNotFoundError
+from wasteopt.errors import RunNotFoundError
 from wasteopt.export import write_csv
 from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
 from wasteopt.milp import Progress, SolveWatch
 from wasteopt.pipeline import run_scenario
-from wasteopt.run_folder import OWNER_MARKER, RUN_MARKER, RunFolder, check_output_folder, load_base_run
+from wasteopt.run_folder import (OWNER_MARKER, RUN_MARKER, RunFolder, check_output_file, check_output_folder,
+                                 load_base_run)
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario_changes import scenario_changes
+from wasteopt.userfiles import printable, shown
 
 
 def register(commands, bench_commands) -> None:
@@ -27,7 +30,9 @@ def register(commands, bench_commands) -> None:
     solve.add_argument("--out", required=True, help="run folder for plan.gpkg, CSVs, XLSX and kpis.json: new, empty, "
                        f"or a run folder wasteopt wrote (it has {OWNER_MARKER})")
     solve.add_argument("--backend", choices=["highs", "cbc"], help="MILP solver (default: the scenario's)")
-    solve.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds, at most 86,400 (default: the scenario's)")
+    solve.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds for the MILP solver, at most 86,400 "
+                       "(default: the scenario's); reading the data and building the model come first and are not "
+                       "counted (the set-up time is printed after the solve)")
     solve.add_argument("--gap", type=GAP, metavar="G", help="relative MIP gap to stop at, e.g. 0.001")
     solve.add_argument("--force", action="store_true", help="replace a run already in --out (never other files)")
     solve.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file")
@@ -57,8 +62,10 @@ def run_solve(args) -> int:
     registry = RunRegistry(args.registry)
     base = load_base_run(args.warm_start, registry) if args.warm_start else None
     check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
-    print(f"solving {args.config}{f' from run {base.run_id}' if base else ''} …", file=sys.stderr, flush=True)
+    print(f"solving {shown(args.config)}{f' from run {printable(base.run_id)}' if base else ''} …", file=sys.stderr,
+          flush=True)
     line = None if args.no_progress else ProgressLine(sys.stderr, _objective_unit(scenario))
+    started = time.perf_counter()
     try:
         outcome = run_scenario(scenario, args.out, registry=registry, source="cli", force=args.force,
                                backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap, warm_start=base,
@@ -68,13 +75,18 @@ def run_solve(args) -> int:
         if line:
             line.close()
     plan, files, record = outcome.plan, outcome.files, outcome.record
-    print(kpi_text(outcome.kpis))
+    _say(kpi_text(outcome.kpis))
+    solver_s = plan.solve_seconds or 0.0
+    print(f"\ntime: set-up {time.perf_counter() - started - solver_s:,.1f} s (data, distances, model and files: not "
+          f"in the time limit) + solver {solver_s:,.1f} s (limit {args.time_limit or scenario.solver.time_limit_s:g} s)")
     if plan.status != "optimal":
-        print(f"\nNOTE: status '{plan.status}': best plan found, proven gap {100 * (plan.gap or 0):.3f} % "
-              f"(asked for {100 * (args.gap if args.gap is not None else scenario.solver.rel_gap):.3f} %).")
+        gaps = f"proven gap {100 * (plan.gap or 0):.3f} % (asked for {100 * (plan.rel_gap or 0):.3f} %)"
+        said = {"gap_reached": f"stopped at the gap asked for, {gaps}",
+                "time_limit": f"stopped by the time limit with the best plan found, {gaps}"}
+        print(f"\nNOTE: status '{plan.status}': {said.get(plan.status, gaps)}.")
         if plan.message:
-            print(f"solver: {plan.message}")
-    print(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
+            _say(f"solver: {plan.message}")
+    _say(f"\nplan written to {files['gpkg'].parent}/ ({', '.join(p.name for p in files.values())}); run {record.run_id}")
     return 0
 
 
@@ -119,16 +131,17 @@ class ProgressLine:
 def run_list(args) -> int:
     frame = RunRegistry(args.registry).list(args.limit)
     if frame.empty:
-        print(f"no runs recorded in {args.registry}")
+        print(f"no runs recorded in {shown(args.registry)}")
         return 0
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(frame.drop(columns=["scenario_hash"]).to_string(index=False))
+        shown_frame = frame.drop(columns=["scenario_hash"]).map(lambda v: printable(v) if isinstance(v, str) else v)
+        print(shown_frame.to_string(index=False))
     return 0
 
 
 def run_compare(args) -> int:
     if args.out:
-        _check_csv_out(args.out, args.force)
+        check_output_file(args.out, args.force, example="compare.csv")
     registry = RunRegistry(args.registry)
     kpis_by_run, titles = {}, {}
     for run in [*args.runs, *([args.base] if args.base and args.base not in args.runs else [])]:
@@ -147,7 +160,7 @@ def run_compare(args) -> int:
     kpis_by_run = {base: kpis_by_run[base], **{run: kpis for run, kpis in kpis_by_run.items() if run != base}}
     frame = delta_frame(kpis_by_run, base)
     for run in kpis_by_run:
-        print(f"{run}{' (基准 base)' if run == base else ''}: {titles[run]}")
+        _say(f"{run}{' (基准 base)' if run == base else ''}: {titles[run]}")
     print(_aligned(_shown_deltas(frame, kpis_by_run, base)))
     goals = comparison_frame(kpis_by_run)
     goals = goals[goals["kpi"].str.startswith("goal ")]
@@ -158,12 +171,17 @@ def run_compare(args) -> int:
     for run in list(kpis_by_run)[1:]:
         if (delta := cost_delta(kpis_by_run[base], kpis_by_run[run])) is not None:
             verdict = WITHIN_TOLERANCE if delta.within_tolerance else BEYOND_TOLERANCE
-            print(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
-                  f"(± {delta.tolerance_wan:,.0f} 万元/yr from the two proven gaps)")
+            _say(f"{run} − {base}: 系统成本 system cost {delta.absolute:+,.0f} 万元/yr: {verdict} "
+                  f"(the optima's difference lies in {delta.interval_text()} 万元/yr, from the two proven gaps)")
     if args.out:
         write_csv(args.out, delta_and_goals_frame(kpis_by_run, base))
-        print(f"\ntable written to {args.out}")
+        print(f"\ntable written to {shown(args.out)}")
     return 0
+
+
+def _say(text: str) -> None:
+    """Print ``text`` line by line with control characters escaped: run names, titles and notes are user text."""
+    print("\n".join(printable(line) for line in text.split("\n")))
 
 
 def _base_name(base: str, kpis_by_run: dict) -> str:
@@ -197,23 +215,12 @@ def _signed(key: str, value) -> str:
     return f"{value:+,.2f}" if abs(value) < 100 else f"{value:+,.0f}"
 
 
-def _check_csv_out(path: str, force: bool) -> None:
-    """``compare --out`` writes one CSV file: never over a folder or a special file, over a file only with --force."""
-    target = Path(path)
-    if target.is_dir() or target.parent == target:
-        raise OutputError(f"--out {path}: is a folder; give a CSV file name, e.g. compare.csv")
-    if target.exists() and not target.is_file():
-        raise OutputError(f"--out {path}: is not a regular file; give a CSV file name, e.g. compare.csv")
-    if target.exists() and not force:
-        raise RunExistsError(f"{path} exists; pass --force to overwrite it, or choose another --out")
-
-
 def _aligned(frame: pd.DataFrame) -> str:
     """A plain-text table: first column left-aligned, the others right-aligned, CJK counted double width."""
     def width(text: str) -> int:
         return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
-    cells = [list(map(str, frame.columns))] + [list(map(str, row)) for row in frame.itertuples(index=False)]
+    cells = [list(map(printable, frame.columns))] + [list(map(printable, row)) for row in frame.itertuples(index=False)]
     widths = [max(width(row[i]) for row in cells) for i in range(len(frame.columns))]
     lines = []
     for row in cells:

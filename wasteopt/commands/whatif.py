@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.compare import cost_delta
-from wasteopt.errors import InfeasibleError
+from wasteopt.errors import InfeasibleError, NoPlanError
 from wasteopt.kpi import compute_kpis
 from wasteopt.run_folder import BaseRun, load_base_run
 from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
@@ -74,7 +74,7 @@ def solve_what_if(scenario: Scenario, base: BaseRun, name: str, mode: str, time_
     try:
         plan = solve_scenario(scenario, time_limit=time_limit, rel_gap=TARGET_GAP,
                               base_plan=base.facilities if mode == "warm" else None)
-    except InfeasibleError:
+    except (InfeasibleError, NoPlanError):
         return WhatIfRow(name, mode, None, None, None, None, None)
     kpis = compute_kpis(plan)
     reached = plan.gap is not None and plan.gap <= TARGET_GAP + 1e-9

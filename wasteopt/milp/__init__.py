@@ -14,10 +14,12 @@ from wasteopt.milp.cbc import cbc_path, solve_cbc
 from wasteopt.milp.highs import (Companion, Progress, SolveWatch, highs_model, highs_solution, objective_scale,
                                  solve_highs)
 from wasteopt.milp.model import INF, LinearModel
-from wasteopt.milp.result import MilpResult, MilpStatus, relative_gap, status_from_gap
+from wasteopt.milp.result import MilpResult, relative_gap
+from wasteopt.status import PLAN_STATUSES, MilpStatus, recorded_status, status_from_gap
 
-__all__ = ["INF", "Companion", "LinearModel", "MilpResult", "MilpStatus", "Progress", "SolveWatch", "cbc_path", "highs_model", "highs_solution",
-           "objective_scale", "relative_gap", "solve_milp", "status_from_gap"]
+__all__ = ["INF", "PLAN_STATUSES", "Companion", "LinearModel", "MilpResult", "MilpStatus", "Progress", "SolveWatch",
+           "cbc_path", "highs_model", "highs_solution", "objective_scale", "recorded_status", "relative_gap",
+           "solve_milp", "status_from_gap"]
 
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0, rel_gap: float = 1e-4,

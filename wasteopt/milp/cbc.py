@@ -13,7 +13,8 @@ import numpy as np
 from wasteopt.errors import WasteoptError
 from wasteopt.milp.highs import highs_model
 from wasteopt.milp.model import LinearModel
-from wasteopt.milp.result import MilpResult, MilpStatus, relative_gap, status_from_gap
+from wasteopt.milp.result import MilpResult, relative_gap
+from wasteopt.status import MilpStatus, status_from_gap
 
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
@@ -52,13 +53,13 @@ def solve_cbc(model: LinearModel, *, time_limit: float, rel_gap: float, threads:
                               message="CBC proved the model infeasible")
         if "No feasible solution found" in log or "best objective 1e+50" in log:
             # CBC still writes its LP point to the solution file; that is not a plan
-            return MilpResult(MilpStatus.NO_SOLUTION, None, None, None, seconds, "cbc",
+            return MilpResult(MilpStatus.NO_PLAN, None, None, None, seconds, "cbc",
                               message="CBC: no integer solution found")
         if not os.path.exists(sol):
             return MilpResult(MilpStatus.ERROR, None, None, None, seconds, "cbc", message=log[-500:])
         x, header = _read_solution(sol, model.num_vars)
     if x is None or header.lower().startswith("infeasible"):
-        kind = MilpStatus.INFEASIBLE if "infeasible" in header.lower() else MilpStatus.NO_SOLUTION
+        kind = MilpStatus.INFEASIBLE if "infeasible" in header.lower() else MilpStatus.NO_PLAN
         return MilpResult(kind, None, None, None, seconds, "cbc", message=header)
     cost = model.arrays()[0]
     objective = float(cost @ x + model.offset)

@@ -23,7 +23,8 @@ import highspy
 import numpy as np
 
 from wasteopt.milp.model import LinearModel
-from wasteopt.milp.result import MilpResult, MilpStatus, relative_gap, status_from_gap
+from wasteopt.milp.result import MilpResult, relative_gap
+from wasteopt.status import MilpStatus, status_from_gap
 
 
 class Companion(Protocol):
@@ -220,7 +221,7 @@ def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, s
         return MilpResult(MilpStatus.ERROR, None, None, None, seconds, "highs", message=said)
     if info.primal_solution_status != 2:  # not kSolutionStatusFeasible
         stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
-        return MilpResult(MilpStatus.NO_SOLUTION if stopped else MilpStatus.ERROR, None, None, None, seconds, "highs",
+        return MilpResult(MilpStatus.NO_PLAN if stopped else MilpStatus.ERROR, None, None, None, seconds, "highs",
                           message=said)
     objective = float(info.objective_function_value) / scale
     if has_integer:

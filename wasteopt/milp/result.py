@@ -3,19 +3,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
-PROVEN_GAP = 1e-4  # "optimal" needs a proven gap this small, whatever tolerance the solve was asked for
-
-
-class MilpStatus(StrEnum):
-    OPTIMAL = "optimal"            # gap proven within the tolerance asked and within PROVEN_GAP
-    TIME_LIMIT = "time_limit"      # best plan found, gap still open (time limit, or a looser tolerance asked)
-    INFEASIBLE = "infeasible"
-    NO_SOLUTION = "no_solution"    # stopped before any feasible plan was found
-    ERROR = "error"
+from wasteopt.status import MilpStatus
 
 
 @dataclass(frozen=True)
@@ -38,9 +29,3 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
         return None
     return max(0.0, objective - bound) / max(abs(objective), 1.0)
-
-
-def status_from_gap(gap: float | None, rel_gap: float) -> MilpStatus:
-    """Optimal when the proven gap is within the tolerance asked and within PROVEN_GAP; a plan otherwise."""
-    proven = gap is not None and gap <= min(rel_gap, PROVEN_GAP) + 1e-9
-    return MilpStatus.OPTIMAL if proven else MilpStatus.TIME_LIMIT

@@ -20,11 +20,15 @@ def register(commands, bench_commands) -> None:
     build = actions.add_parser("build", help="road km and hours between the scenario's points (or --points) "
                                              "as an OD file for network.od_matrix_file")
     _common(build)
-    build.add_argument("--out", required=True, help="OD file to write: .parquet or .csv (origin,destination,km,hours)")
+    build.add_argument("--out", required=True, help="OD file to write: .parquet or .csv (origin,destination,km,hours); "
+                       "a new file, or an existing one with --force")
+    build.add_argument("--force", action="store_true", help="overwrite an existing --out file (never an input)")
     build.set_defaults(func=_build)
     circuity = actions.add_parser("circuity", help="road km / straight km of the scenario's county → site pairs")
     _common(circuity)
-    circuity.add_argument("--out", help="also write every pair with its ratio to this CSV")
+    circuity.add_argument("--out", help="also write every pair with its ratio to this CSV (a new file, or an "
+                          "existing one with --force)")
+    circuity.add_argument("--force", action="store_true", help="overwrite an existing --out file (never an input)")
     circuity.set_defaults(func=_circuity)
 
     roads = bench_commands.add_parser("roads", help="OD build on a generated road grid (time, peak memory)")
@@ -70,6 +74,15 @@ def _inputs(args: argparse.Namespace):
     return points, origins if not args.points else None, settings, max_km, tolerance
 
 
+def _check_out(args: argparse.Namespace, example: str) -> None:
+    """The output guard, before the roads are read: never over an input (the OSM file, the scenario, the points)."""
+    from wasteopt.run_folder import check_output_file
+
+    if args.out:
+        check_output_file(args.out, args.force, example=example,
+                          inputs=tuple(path for path in (args.osm, args.config, args.points) if path))
+
+
 def _od(args: argparse.Namespace):
     from wasteopt.roads.od import load_network, road_od
 
@@ -85,6 +98,7 @@ def _od(args: argparse.Namespace):
 def _build(args: argparse.Namespace) -> int:
     from wasteopt.roads.od import write_od
 
+    _check_out(args, "od.parquet")
     od, *_ = _od(args)
     write_od(od, args.out)
     print(f"已写出 {len(od):,} 对起讫点 / {len(od):,} pairs (origin,destination,km,hours) -> {args.out}；"
@@ -96,6 +110,7 @@ def _circuity(args: argparse.Namespace) -> int:
     from wasteopt.export import write_csv
     from wasteopt.roads.od import circuity, circuity_summary
 
+    _check_out(args, "circuity.csv")
     od, points, origins, settings = _od(args)
     if origins is not None:  # the scenario's hauls: county → site
         od = od[od["origin"].isin(origins) & ~od["destination"].isin(origins)]

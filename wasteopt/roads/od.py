@@ -6,9 +6,11 @@ by that, the points, the haul limit and the snap tolerance). Either can be delet
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from wasteopt.export import atomic_path
 from wasteopt.network import haversine_km
 from wasteopt.roads.graph import RoadGraph, access_hours, largest_component, road_graph, snap
 from wasteopt.roads.osm import DEFAULT_SPEEDS_KMH, RoadWays, read_osm
+from wasteopt.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
 
 OD_COLUMNS = ["origin", "destination", "km", "hours"]
 CACHE_VERSION = 1  # bump when the cached arrays or the OD computation change meaning
@@ -69,22 +72,30 @@ class RoadNetwork:
 
 def load_network(osm_path: str | Path, speeds_kmh: dict[str, float] | None = None) -> RoadNetwork:
     """The road network of an extract, read once and then loaded from the cache."""
-    osm_path = Path(osm_path)
-    if not osm_path.is_file():
-        raise DataError(f"{osm_path}: OSM extract not found")
+    osm_path = checked_file(osm_path, MAX_OSM_BYTES, "OSM extract")
     speeds = class_speeds(speeds_kmh)
     key = _key("network", file_sha256(osm_path), speeds)
     cached = cache_dir() / f"network-{key}.npz"
     if cached.is_file():
-        with np.load(cached) as saved:
+        with _reading_cache(cached), np.load(cached) as saved:
             arrays = {name: saved[name] for name in saved.files}
-        on_network = arrays.pop("on_network")
-        return RoadNetwork(RoadWays(**arrays), on_network, key)
+            on_network = arrays.pop("on_network")
+            return RoadNetwork(RoadWays(**arrays), on_network, key)
     ways = read_osm(osm_path, speeds)
     on_network = largest_component(ways)
     with atomic_path(cached, suffix=".npz") as tmp:
         np.savez(tmp, on_network=on_network, **ways.arrays())
     return RoadNetwork(ways, on_network, key)
+
+
+@contextlib.contextmanager
+def _reading_cache(path: Path):
+    """A cache file that cannot be read (cut short, overwritten, not ours) is one DataError that says to delete it."""
+    try:
+        yield
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{shown(path)}: the road cache file is damaged ({printable(error)[:160]}); delete it and run "
+                        "again (it is rebuilt from the OSM extract)") from None
 
 
 def check_points(points: pd.DataFrame, what: str) -> None:
@@ -113,7 +124,8 @@ def road_od(network: RoadNetwork, points: pd.DataFrame, *, max_km: float, snap_t
     key = _key("od", network.key, list(map(str, points.index)), coordinates.tolist(), max_km, snap_tolerance_m)
     cached = cache_dir() / f"od-{key}.parquet"
     if cached.is_file():
-        return pd.read_parquet(cached)
+        with _reading_cache(cached):
+            return pd.read_parquet(cached)
     graph, node, access_km = network.graph_for(points, snap_tolerance_m)
     distinct, position = np.unique(node, return_inverse=True)  # points at one place share one search
     from tqdm import tqdm

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from wasteopt.errors import DataError
+from wasteopt.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
 
 # Refuse-truck speeds per highway class, km/h [assumption]: Chinese law caps trucks at 100 km/h on
 # expressways (道路交通安全法实施条例 §78); loaded compactors and tippers keep well below the caps
@@ -84,9 +85,7 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
     :data:`DEFAULT_SPEEDS_KMH`). A way is cut where the extract lacks a node's location."""
     import osmium
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: OSM extract not found")
+    path = checked_file(path, MAX_OSM_BYTES, "OSM extract")
     speeds = DEFAULT_SPEEDS_KMH if speeds is None else speeds
     refs, lons, lats = array("q"), array("d"), array("d")
     starts, way_speeds, oneways = array("q", [0]), array("f"), array("b")
@@ -123,8 +122,8 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
                 lons.append(location.lon)
                 lats.append(location.lat)
             close_piece(speed, direction, first)
-    except RuntimeError as error:  # libosmium reports unreadable or malformed input as RuntimeError
-        raise DataError(f"{path}: cannot read OSM data: {error}") from None
+    except (RuntimeError, osmium.InvalidLocationError) as error:  # libosmium's errors for malformed input
+        raise DataError(f"{shown(path)}: cannot read OSM data: {printable(error)}") from None
     if len(starts) == 1:
         raise DataError(f"{path}: no drivable roads (highway classes {', '.join(sorted(speeds))})")
     osm_id, first_seen, way_nodes = np.unique(np.frombuffer(refs, np.int64), return_index=True, return_inverse=True)

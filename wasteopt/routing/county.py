@@ -1,8 +1,9 @@
 """Route one county (or all) from a siting plan: rural MSW from village points to the
 disposal sites the plan assigns to that county, trucks based at the county seat.
 
-Scope: rural (village) collection, i.e. the county's MSW to treat (``msw_tpd``) times its
-rural population share; urban street collection is arc routing and not modelled here.
+Scope: rural (village) collection, i.e. the MSW to treat of the county's rural residents as the
+plan's demand table has it (``msw_rural_tpd``: rural population × rural rate, after sorting); urban
+street collection is arc routing and not modelled here.
 Fleet figures (DOMAIN.md §1.5, §2.7): an 8 t rear-loading compactor [assumption]; of §2.7's
 bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and depreciation and maintenance
 (1.5 CNY/km) vary with distance, 3.75 CNY/km [derived]; the crew (§2.7's 2.5 CNY/km over
@@ -61,11 +62,22 @@ class CountyJob:
     roads: RoadSource | None = None
 
 
+def village_loads(tonnes: float, share: np.ndarray) -> np.ndarray:
+    """``tonnes`` split by ``share`` into whole kilograms that add up to ``tonnes`` (to the kg): largest
+    remainder, so rounding each village alone cannot add or lose waste (161 equal villages of 194.776 t
+    would each round to 1.210 t: 194.810 t)."""
+    kg = share * round(tonnes * 1000)
+    whole = np.floor(kg)
+    short = int(round(tonnes * 1000)) - int(whole.sum())
+    whole[np.argsort(whole - kg, kind="stable")[:short]] += 1
+    return whole / 1000
+
+
 def county_problem(job: CountyJob) -> RoutingProblem:
     """A ``RoutingProblem`` for one county: one load dimension (t), compactors at the seat."""
     population = job.villages.population.to_numpy(float)
     share = population / population.sum() if population.sum() > 0 else np.full(len(population), 1 / len(population))
-    loads = np.round(job.tonnes_per_day * share, 3)
+    loads = village_loads(job.tonnes_per_day, share)
     stops = tuple(
         Stop(f"{job.adcode}-v{i + 1}", row.name, row.lon, row.lat, (float(load),), STOP_SERVICE_S,
              synthetic=bool(row.synthetic))
@@ -141,33 +153,50 @@ def route_county(job: CountyJob) -> dict:
     return row
 
 
-def siting_flows(scenario, region, plan: RunFolder | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Facilities (site_id, name_zh, lon, lat) and MSW/C&D flows of a solved siting plan:
-    read from the run folder ``plan`` (facilities.csv, flows.csv) or solved now."""
+@dataclass(frozen=True)
+class SitingFlows:
+    """What routing reads of a solved siting plan: facilities (site_id, name_zh, lon, lat), MSW/C&D flows and
+    the demand table (``msw_rural_tpd``: the MSW the plan sends from each county's villages)."""
+
+    facilities: pd.DataFrame
+    flows: pd.DataFrame
+    demand: pd.DataFrame
+
+
+def siting_flows(scenario, region, plan: RunFolder | None) -> SitingFlows:
+    """The facilities, flows and demand of a solved siting plan: read from the run folder ``plan``
+    (facilities.csv, flows.csv, demand.csv) or solved now."""
     if plan is not None:
-        facilities, flows = plan.facilities().reset_index(), plan.flows()
+        facilities = plan.facilities(required=("name_zh", "lon", "lat")).reset_index()
+        flows = plan.flows(required=("origin", "destination", "stream", "tonnes_per_day", "km"))
+        demand = plan.demand()
     else:
         from wasteopt.siting import solve_scenario
 
         plan = solve_scenario(scenario, region=region)
-        facilities, flows = plan.facilities, plan.flows
+        facilities, flows, demand = plan.facilities, plan.flows, plan.demand
     for name, frame, columns in (("facilities", facilities, {"site_id", "name_zh", "lon", "lat"}),
-                                 ("flows", flows, {"origin", "destination", "stream", "tonnes_per_day", "km"})):
+                                 ("flows", flows, {"origin", "destination", "stream", "tonnes_per_day", "km"}),
+                                 ("demand", demand, {"msw_rural_tpd"})):
         if columns - set(frame.columns):
-            raise DataError(f"siting plan {name} lacks column(s) {', '.join(sorted(columns - set(frame.columns)))}")
-    return facilities, flows
+            raise DataError(f"siting plan {name} lacks column(s) {', '.join(sorted(columns - set(frame.columns)))} "
+                            "(written by an older wasteopt? solve it again)")
+    return SitingFlows(facilities, flows, demand)
 
 
-def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: pd.DataFrame,
-               villages: pd.DataFrame | None, out_dir: Path, engine: str, time_limit: float, seed: int,
-               osm_file: str | None = None) -> CountyJob:
-    """The routing job of one county: its rural MSW, the disposal sites the plan sends it to, and its
-    village points (from ``villages`` if it has the county's, else sampled by population: synthetic).
-    Trucks drive the roads of ``osm_file`` (else of ``network.osm_file``) when either is given."""
+def county_job(scenario, region, adcode: str, plan: SitingFlows, villages: pd.DataFrame | None, out_dir: Path,
+               engine: str, time_limit: float, seed: int, osm_file: str | None = None) -> CountyJob:
+    """The routing job of one county: the MSW the plan sends from its villages, the disposal sites the plan
+    sends it to, and its village points (from ``villages`` if it has the county's, else sampled by
+    population: synthetic). Trucks drive the roads of ``osm_file`` (else of ``network.osm_file``) when
+    either is given."""
     from wasteopt.routing.villages import sample_villages
 
     county = region.demand.loc[adcode]
-    rural_share = county.rural_population / county.population if county.population else 0.0
+    if adcode not in plan.demand.index:
+        raise DataError(f"siting plan has no demand row for county {adcode}")
+    village_tpd = float(plan.demand.at[adcode, "msw_rural_tpd"])
+    facilities, flows = plan.facilities, plan.flows
     site_rows = facilities.set_index("site_id")
     destinations = flows[(flows.stream == "msw") & (flows.origin == adcode)].destination.unique()
     missing = [d for d in destinations if d not in site_rows.index]
@@ -180,7 +209,7 @@ def county_job(scenario, region, adcode: str, facilities: pd.DataFrame, flows: p
         boundary = region.boundaries.set_index("adcode").geometry.loc[adcode]
         points = sample_villages(adcode, boundary, float(county.rural_population))
     return CountyJob(adcode, county.name_zh, county.name_en, float(county.lon), float(county.lat),
-                     float(county.msw_tpd * rural_share), sites, points.reset_index(drop=True),
+                     village_tpd, sites, points.reset_index(drop=True),
                      scenario.network.circuity, out_dir, engine, time_limit, seed,
                      RoadSource.of_scenario(scenario, osm_file))
 
@@ -199,11 +228,11 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
     unknown = [a for a in adcodes if a not in demand.index]
     if unknown:
         raise ScenarioError(f"county {unknown[0]} is not in the region (adcodes look like 410102)")
-    facilities, flows = siting_flows(scenario, region, RunFolder(args.plan) if args.plan else None)
+    plan = siting_flows(scenario, region, RunFolder(args.plan) if args.plan else None)
     users = read_villages(args.villages) if args.villages else None
-    jobs = [county_job(scenario, region, adcode, facilities, flows, users, out / adcode, args.engine,
+    jobs = [county_job(scenario, region, adcode, plan, users, out / adcode, args.engine,
                        args.time_limit, args.seed, args.osm) for adcode in adcodes]
-    cd = cd_shipments(flows)
+    cd = cd_shipments(plan.flows)
     return jobs, cd_haul(cd) if len(cd) else pd.DataFrame()
 
 

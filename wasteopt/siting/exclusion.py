@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from shapely import points
 
 from wasteopt.errors import DataError
-from wasteopt.userfiles import MAX_GEODATA_BYTES, checked_file
+from wasteopt.userfiles import MAX_GEODATA_BYTES, checked_file, shown
 
 
 def read_zones(paths: list[Path], buffer_m: float = 0.0) -> gpd.GeoDataFrame:
@@ -33,6 +34,11 @@ def read_zones(paths: list[Path], buffer_m: float = 0.0) -> gpd.GeoDataFrame:
             raise DataError(f"{path}: features {', '.join(bad[:20])} are not polygons")
         zones = zones[["geometry"]].to_crs("EPSG:4326")
         zones["geometry"] = zones.geometry.make_valid()
+        bounds = zones.geometry.bounds.to_numpy(float)
+        outside = ~np.isnan(bounds).any(axis=1) & ~((bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90))
+        if outside.any():  # e.g. metres in a file whose CRS says degrees
+            raise DataError(f"{shown(path)}: features {', '.join(str(i + 1) for i in np.flatnonzero(outside)[:20])} "
+                            "have coordinates outside longitude -180…180 / latitude -90…90; is the file's CRS right?")
         if buffer_m > 0:
             local = zones.estimate_utm_crs()
             zones = zones.to_crs(local).buffer(buffer_m).to_frame("geometry").to_crs("EPSG:4326")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.errors import InfeasibleError, NoPlanError, WasteoptError
 from wasteopt.milp import MilpResult, MilpStatus
 from wasteopt.siting.problem import SitingProblem
 
@@ -269,9 +269,8 @@ def infeasible_message(explanation: Explanation) -> str:
 
 def raise_unless_plan(result: MilpResult, time_limit: float, advice: str) -> None:
     """A run that stopped without a plan is an error with advice, never an empty plan."""
-    if result.status == MilpStatus.NO_SOLUTION:
-        raise InfeasibleError(
-            f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); {advice}",
-            None)
+    if result.status == MilpStatus.NO_PLAN:
+        raise NoPlanError(
+            f"no feasible plan found within the {time_limit:g} s time limit (none proven impossible either); {advice}")
     if not result.has_solution:
         raise WasteoptError(f"the solver failed: {result.message or result.status}")

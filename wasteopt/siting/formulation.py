@@ -128,6 +128,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
     money = cost_weight if kind == "min_cost" else 0.0  # classic objectives ignore money
     node_ids = set(demand.index)
     n_arcs = len(arcs)
+    m.offset += problem.fixed_annual_cost * money
 
     # --- flows
     from_node = arcs["origin"].isin(node_ids).to_numpy()
@@ -160,7 +161,7 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
         tech = techs[row.technology]
         inflow = dest_groups.get(site, _NO_VARS)
         if tech.capacitated:
-            _capacitated_site(m, idx, site, row, tech, inflow, money)
+            _capacitated_site(m, idx, site, row, tech, inflow, money, money * problem.days_per_year)
         elif row.is_new:
             idx.site_y[site] = m.add_vars(1, ub=1, integer=True, cost=tech.site_annual_cost * money)
         elif tech.stoppable:
@@ -227,8 +228,9 @@ def _least_capacity_factor(tech) -> float:
     return min([1.0] * any(s not in listed for s in tech.accepts) + list(listed.values()) or [1.0])
 
 
-def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
-    """Modules, capacity and min load of one site."""
+def _capacitated_site(m, idx, site, row, tech, inflow, money, money_per_tpd) -> None:
+    """Modules, capacity and min load of one site; with ``above_existing_cost_per_t`` > 0 every t/d beyond
+    its existing lines' throughput pays that much (e.g. the subsidy an expansion does not get)."""
     low, max_new = tech.new_module_range(row.is_new, getattr(row, "expandable", True), int(row.existing_modules))
     sizes = np.asarray(tech.module_sizes_tpd, float)
     existing = float(row.existing_capacity_tpd)
@@ -261,6 +263,10 @@ def _capacitated_site(m, idx, site, row, tech, inflow, money) -> None:
         m.add_row(in_cols, in_vals, -INF, rho * existing)
         return
     m.add_row(np.concatenate([in_cols, n]), np.concatenate([in_vals, -rho * sizes]), -INF, rho * existing)
+    above = float(getattr(row, "above_existing_cost_per_t", 0.0) or 0.0)
+    if above > 0 and inflow.size:
+        excess = m.add_vars(1, cost=above * money_per_tpd)
+        m.add_row(np.concatenate([in_cols, excess]), np.concatenate([in_vals, [-1.0]]), -INF, rho * existing)
     if tech.min_load_share > 0 and inflow.size:
         lam = tech.min_load_share
         y = idx.site_y[site]

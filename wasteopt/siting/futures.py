@@ -60,11 +60,12 @@ def build_futures_milp(problems: Sequence[SitingProblem], weights: Sequence[floa
     if caps:
         problems = [dataclasses.replace(p, flow_caps=()) for p in problems]
     m = LinearModel()
-    blocks = []
+    blocks, offsets = [], []
     for problem, weight in zip(problems, weights):
-        first = m.num_vars
+        first, offset = m.num_vars, m.offset
         _, idx, arcs = build_milp(problem, model=m, cost_weight=weight if objective == "expected" else 1.0)
         blocks.append(YearBlock(idx, arcs, first, m.num_vars))
+        offsets.append(m.offset - offset)
     for block in blocks[1:]:
         shared, copy = build_columns(blocks[0].index), build_columns(block.index)
         if shared.size != copy.size:
@@ -76,9 +77,10 @@ def build_futures_milp(problems: Sequence[SitingProblem], weights: Sequence[floa
         m.add_row(np.concatenate([c for c, _ in parts]), np.concatenate([v for _, v in parts]), -INF, cap.max_tpd)
     if objective in ("worst_case", "min_max_regret"):
         bound = m.add_vars(1, lb=-INF, cost=1.0)
+        m.offset -= sum(offsets)  # each future's fixed cost moves into its own row
         for f, block in enumerate(blocks):
             cols, costs = m.take_cost(block.first, block.end)
-            floor = -float(optima[f]) if objective == "min_max_regret" else 0.0
+            floor = offsets[f] - float(optima[f]) if objective == "min_max_regret" else offsets[f]
             m.add_row(np.concatenate([bound, cols]), np.concatenate([[1.0], -costs]), floor, INF)
     elif objective != "expected":
         raise ValueError(f"unknown objective over futures: {objective}")
@@ -149,6 +151,7 @@ class Outcome:
     raw_landfill_tpd: float | None
     shortfall_tpd: float | None
     status: str
+    gap: float | None = None  # the evaluation's proven gap
 
 
 class Evaluator:
@@ -182,7 +185,8 @@ class Evaluator:
         tech = flows["destination"].map(self.problem.sites["technology"])
         raw = [stream in techs[t].gated_streams and techs[t].stoppable for t, stream in zip(tech, flows["stream"])]
         landfill = float(flows.loc[np.asarray(raw, bool), "tonnes_per_day"].sum())  # gated streams, e.g. raw MSW
-        return Outcome(result.objective - SHORTFALL_PENALTY * shortfall, landfill, shortfall, str(result.status))
+        return Outcome(result.objective - SHORTFALL_PENALTY * shortfall, landfill, shortfall, str(result.status),
+                       result.gap)
 
 
 def _capped_arcs(problem: SitingProblem, block: YearBlock, cap: FlowCap) -> np.ndarray:

@@ -20,7 +20,8 @@ from wasteopt.errors import InfeasibleError, ScenarioError
 from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
 from wasteopt.plan import FuturesAssessment, SitingPlan
 from wasteopt.region import Region, load_region
-from wasteopt.scenario import Scenario
+from wasteopt.scenario import MEAN_VALUE, Scenario
+from wasteopt.scenario_changes import changes_text, scenario_changes
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
 from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,
@@ -30,9 +31,13 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.radius import solve_pmedian
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
-from wasteopt.siting.search import LocalSearch
+from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
+from wasteopt.siting.search import LocalSearch, greedy_start
 from wasteopt.siting.warm_start import warm_start
 
+GREEDY_SHARE = 0.1     # of the time limit, at most, to route the greedy plan, and again for the Lagrangean bound
+                       # (safety nets: both have work budgets)
+GREEDY_START_COLUMNS = 20_000  # from this many columns HiGHS may take minutes at the root before its first plan
 LAST_YEAR_SHARE = 0.2  # of the time limit, at most, to solve the last year alone for a start
 TIMING_SHARE = 0.1     # then at most this much to choose when to build what that plan holds
 ALONE_SHARE = 0.3      # of the time limit, for all futures solved alone (each its even part)
@@ -50,22 +55,24 @@ _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier ye
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False,
                   search: LocalSearch | None = LocalSearch(), base_plan: pd.DataFrame | None = None,
-                  watch: SolveWatch | None = None) -> SitingSolution:
+                  watch: SolveWatch | None = None, bounds: str = "auto") -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
-    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. A pure
-    p-median with the search on goes to the radius formulation (``radius.solve_pmedian``) instead."""
+    HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. ``bounds``
+    ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows. A pure
+    p-median (or set cover, max coverage) with the search on goes to the radius formulation
+    (``radius.solve_pmedian``) instead."""
     if search is not None and backend == "highs" and base_plan is None and not elastic:
         solution = solve_pmedian(problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
         if solution is not None:
             return solution
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                          elastic=elastic, search=search, base_plan=base_plan, watch=watch)[0]
+                          elastic=elastic, search=search, base_plan=base_plan, watch=watch, bounds=bounds)[0]
 
 
 def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, rel_gap: float, threads: int,
                    elastic: bool = False, search: LocalSearch | None, base_plan: pd.DataFrame | None = None,
-                   watch: SolveWatch | None = None) -> tuple[SitingSolution, ModelIndex]:
+                   watch: SolveWatch | None = None, bounds: str = "auto") -> tuple[SitingSolution, ModelIndex]:
     """``solve_problem``, and where each decision lives in the solution's columns."""
     began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
@@ -74,14 +81,32 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
         if backend != "highs":
             raise ScenarioError("a warm start needs the highs backend (solver.backend)")
         start = warm_start(problem, m, idx, base_plan, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
-    left = max(0.0, time_limit - (time.perf_counter() - began)) if base_plan is not None else time_limit
-    beside = search.beside(problem, m, idx, arcs, rel_gap) if search is not None and backend == "highs" else None
-    result = solve_milp(m, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside, start=start,
-                        watch=watch)
+    greedy, tightened = None, Tightened(m, None, None, False)
+    # The greedy first plan, HiGHS's start search or not, where HiGHS may be slow to find one (large models) and
+    # for the bound; the greedy splits waste, so a single-sourced model is HiGHS's.
+    if backend == "highs" and base_plan is None and not idx.arc_single.any():
+        bounded = bounds == "auto" and not elastic and pays(problem, m, idx, arcs)
+        if bounded or m.num_vars >= GREEDY_START_COLUMNS:
+            greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
+        if bounded:
+            tightened = tighten(problem, m, idx, arcs, greedy, seconds=GREEDY_SHARE * time_limit)
+            greedy = tightened.start
+        start = None if greedy is None else greedy.routed
+    highs_model = tightened.model
+    left = max(0.0, time_limit - (time.perf_counter() - began))
+    beside = search.beside(problem, highs_model, idx, arcs, rel_gap, greedy) \
+        if search is not None and backend == "highs" else None
+    result = solve_milp(highs_model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, companion=beside,
+                        start=start, watch=watch)
+    note = ""
     if base_plan is not None:
         note = " + a warm start from the base run's plan" if start is not None else \
             " (the base run's plan could not be repaired in time: solved cold)"
-        result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    elif greedy is not None:
+        among = " among the sites the Lagrangean subproblems open" if tightened.from_bound else ""
+        note = " + a greedy first plan" + among
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
+    result = with_bound(result, tightened.bound, rel_gap)
     return read_solution(problem, idx, arcs, result), idx
 
 
@@ -153,13 +178,13 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
     names = region.demand[["name_zh", "name_en"]]
     raise_if_unreachable(problem, prepare_arcs(problem), names, scenario.network.max_haul_km)
     solution = solve_problem(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
-                             search=scenario_search(scenario), base_plan=base_plan, watch=watch)
+                             search=scenario_search(scenario), base_plan=base_plan, watch=watch, bounds=solver.bounds)
     if solution.result.status == MilpStatus.INFEASIBLE:
         explanation = explain(problem, names, backend=backend, time_limit=time_limit,
                               max_haul_km=scenario.network.max_haul_km, search=scenario_search(scenario))
         raise InfeasibleError(infeasible_message(explanation), explanation)
     raise_unless_plan(solution.result, time_limit, "raise solver.time_limit_s or relax the policy")
-    return assemble_plan(scenario, region, problem, solution)
+    return assemble_plan(scenario, region, problem, solution, rel_gap=rel_gap)
 
 
 def scenario_search(scenario: Scenario) -> LocalSearch | None:
@@ -214,7 +239,7 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
             f" with a build budget of {scenario.phasing.build_budget_wan_cny_per_year:,.0f} 万元/yr"
         raise InfeasibleError(f"the phased scenario is infeasible{budget}:\n{explanation}", explanation)
     raise_unless_plan(phased.result, time_limit, "raise solver.time_limit_s, use fewer phasing.years or relax the policy")
-    plan = assemble_plan(scenario, region, last, phased.solutions[-1])
+    plan = assemble_plan(scenario, region, last, phased.solutions[-1], rel_gap=rel_gap)
     facilities = plan.facilities.join(phased.schedule)
     return dataclasses.replace(plan, facilities=facilities, capacity_path=phased.path)
 
@@ -237,13 +262,18 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
     scenarios = [scenario.future_scenario(i) for i in range(len(futures))]
     regions = [load_region(s) for s in scenarios]
     problems = [build_problem(s, r) for s, r in zip(scenarios, regions)]
+    mean_value = scenario.mean_value_scenario()
+    mean_value_problem = build_problem(mean_value, load_region(mean_value))
+    base = scenario.with_changes({"uncertainty": None})
+    words = {lang: [changes_text(scenario_changes(base, s), lang) for s in scenarios] for lang in ("zh", "en")}
     for problem, region in zip(problems, regions):
         raise_if_unreachable(problem, prepare_arcs(problem), region.demand[["name_zh", "name_en"]],
                              scenario.network.max_haul_km)
     try:
         solved = solve_futures_problems(problems, names, weights, objective=uncertainty.objective,
                                         policy_scope=uncertainty.policy_scope, backend=backend, time_limit=time_limit,
-                                        rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario))
+                                        rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario),
+                                        mean_value=mean_value_problem)
     except FutureInfeasibleError as error:
         i, name = error.future, names[error.future]
         explanation = explain(problems[i], regions[i].demand[["name_zh", "name_en"]], backend=backend,
@@ -251,9 +281,13 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
                               search=scenario_search(scenario))
         raise InfeasibleError(f"future '{name}' alone is infeasible: {infeasible_message(explanation)}",
                               explanation) from None
-    central = names.index(solved.assessment.central)
-    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central])
-    return dataclasses.replace(plan, scenario=scenario, futures=solved.assessment)
+    assessment = solved.assessment
+    assessment = dataclasses.replace(assessment, futures=assessment.futures.assign(changes_zh=words["zh"],
+                                                                                   changes_en=words["en"]))
+    central = names.index(assessment.central)
+    plan = assemble_plan(scenarios[central], regions[central], problems[central], solved.solutions[central],
+                         rel_gap=rel_gap)
+    return dataclasses.replace(plan, scenario=scenario, futures=assessment)
 
 
 class FutureInfeasibleError(InfeasibleError):
@@ -276,22 +310,29 @@ class FuturesSolve:
 def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[str], weights: Sequence[float], *,
                            objective: str = "expected", policy_scope: str = "every_future", backend: str = "highs",
                            time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
-                           search: LocalSearch | None = LocalSearch()) -> FuturesSolve:
-    """One plan for the futures ``problems``: each solved alone (its optimum and plan), then the linked model
+                           search: LocalSearch | None = LocalSearch(),
+                           mean_value: SitingProblem | None = None) -> FuturesSolve:
+    """One plan for the futures ``problems``: each solved alone (its optimum and plan), and the ``mean_value``
+    problem (the futures' expected parameters) if given, all to ``rel_gap``; then the linked model
     (``futures.build_futures_milp``) started from the central (heaviest) future's plan, then every plan priced
     in every future with its plants fixed. Raises InfeasibleError naming the future that has no plan alone."""
     began = time.perf_counter()
     central = max(range(len(names)), key=lambda i: (weights[i], -i))
+    share = ALONE_SHARE * time_limit / (len(names) + (mean_value is not None))
     alone, decisions = [], []
     for i, (name, problem) in enumerate(zip(names, problems)):
-        solution, idx = _solve_indexed(problem, backend=backend, time_limit=ALONE_SHARE * time_limit / len(names),
-                                       rel_gap=rel_gap, threads=threads, search=search)
+        solution, idx = _solve_indexed(problem, backend=backend, time_limit=share, rel_gap=rel_gap, threads=threads,
+                                       search=search)
         if solution.result.status == MilpStatus.INFEASIBLE:
             raise FutureInfeasibleError(f"future '{name}' alone is infeasible", i)
         raise_unless_plan(solution.result, time_limit, f"raise solver.time_limit_s (future '{name}')")
         alone.append(solution)
         decisions.append(plant_decisions(idx, solution.result.x))
     optima = [s.result.objective for s in alone]
+    reference = None
+    if mean_value is not None:
+        reference, reference_idx = _solve_indexed(mean_value, backend=backend, time_limit=share, rel_gap=rel_gap,
+                                                  threads=threads, search=search)
     linked = build_futures_milp(problems, weights, objective=objective, optima=optima, policy_scope=policy_scope)
     start, started_from = None, ""
     if backend == "highs":
@@ -306,6 +347,8 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
     raise_unless_plan(result, time_limit, "raise solver.time_limit_s or use fewer futures")
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + started_from)
     plans = {"robust": plant_decisions(linked.blocks[0].index, result.x)} | dict(zip(names, decisions))
+    if reference is not None and reference.result.has_solution:
+        plans[MEAN_VALUE] = plant_decisions(reference_idx, reference.result.x)
     outcomes = []
     for name, problem in zip(names, problems):
         evaluator = Evaluator(problem)
@@ -316,10 +359,14 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
                              "raw_msw_landfill_tpd": np.nan if outcome.raw_landfill_tpd is None
                              else outcome.raw_landfill_tpd,
                              "shortfall_tpd": np.nan if outcome.shortfall_tpd is None else outcome.shortfall_tpd,
-                             "status": outcome.status})
+                             "status": outcome.status, "gap": np.nan if outcome.gap is None else outcome.gap})
     table = pd.DataFrame({"name": list(names), "weight": list(weights), "optimum_cny": optima,
-                          "optimum_gap": [s.result.gap for s in alone]})
-    assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes))
+                          "optimum_gap": [np.nan if s.result.gap is None else s.result.gap for s in alone]})
+    bound = result.best_bound if objective == "expected" else None
+    assessment = FuturesAssessment(objective, policy_scope, names[central], table, pd.DataFrame(outcomes),
+                                   reference=MEAN_VALUE if MEAN_VALUE in plans else None,
+                                   reference_gap=None if reference is None else reference.result.gap,
+                                   robust_gap=result.gap, robust_bound_cny=bound, rel_gap=rel_gap)
     return FuturesSolve(result, tuple(read_futures_solution(linked, result)), assessment)
 
 
@@ -344,8 +391,10 @@ def _budget(scenario: Scenario) -> float | None:
 
 # ----------------------------------------------------------------------------- the plan
 
-def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution) -> SitingPlan:
-    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served."""
+def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution, *,
+                  rel_gap: float | None = None) -> SitingPlan:
+    """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served;
+    ``rel_gap`` the gap its solve was asked to stop at."""
     result = solution.result
     sites = problem.sites
     table = solution.sites.join(sites[["name_zh", "name_en", "adcode", "lon", "lat", "kind"]])
@@ -387,4 +436,4 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     return SitingPlan(scenario=scenario, region=region, status=str(result.status), objective=result.objective,
                       best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
                       backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
-                      demand=demand, message=result.message)
+                      demand=demand, message=result.message, rel_gap=rel_gap)

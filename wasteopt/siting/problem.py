@@ -139,7 +139,8 @@ class SitingProblem:
     sites: index site id; columns technology, existing_capacity_tpd, existing_modules,
     is_new (bool: a candidate whose opening pays the site cost and counts as a new plant),
     lock ('' | 'open' | 'closed'); optional fixed_modules and fixed_module_size_tpd (a fixed plan: exactly
-    that many new modules of that size, 0 = none; NaN = the model decides).
+    that many new modules of that size, 0 = none; NaN = the model decides); optional above_existing_cost_per_t
+    (CNY per t/d of nameplate used beyond the existing capacity's throughput, e.g. a subsidy new lines lose).
     arcs: origin (node or site), destination (site), stream, km (road), cost_per_t (transport CNY/t),
     optional max_tpd (an upper bound on the arc's flow, e.g. the on-site reuse share)."""
 
@@ -156,6 +157,7 @@ class SitingProblem:
     reach_rule: str = ""  # a rule that removed arcs (e.g. the catchment), named in infeasibility explanations
     objective: Objective = field(default_factory=Objective)
     days_per_year: float = 365.0
+    fixed_annual_cost: float = 0.0  # CNY/yr every plan pays alike (e.g. waste diverted before the model), in the objective
 
     def __post_init__(self):
         missing = [c for c in SITE_COLUMNS if c not in self.sites.columns]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from wasteopt.errors import DataError, ScenarioError
 from wasteopt.network import read_od_matrix, sparse_arcs
-from wasteopt.region import Region, checked_table
+from wasteopt.region import Region, checked_table, read_plan_facilities
 from wasteopt.scenario import Scenario
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
@@ -51,10 +51,14 @@ def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], floa
 
 def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
     """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
-    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`."""
+    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`. Without sorting, the
+    shorthand ``demand.sorted_out_share`` takes out kitchen waste: (LHV_mixed − s · LHV_food) / (1 − s) [derived]."""
     hv = scenario.sorting.heating_value
+    if not scenario.sorting.enabled:
+        share = scenario.demand.sorted_out_share
+        return (hv.mixed_kj_per_kg - share * hv.food_kj_per_kg) / (1 - share)
     generated = float(demand["msw_generated_tpd"].sum())
-    if not scenario.sorting.enabled or generated <= 0:
+    if generated <= 0:
         return hv.mixed_kj_per_kg
     lhv = {"food": hv.food_kj_per_kg, "recyclables": hv.recyclables_kj_per_kg, "hazardous": hv.hazardous_kj_per_kg}
     shares = {f: float(demand[f"{f}_tpd"].sum()) / generated for f in SORTED_FRACTIONS}
@@ -64,14 +68,83 @@ def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
 
 def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None) -> tuple[tuple[str, float], ...]:
     """t/d of incinerator nameplate per t/d of residual waste (heat-limited above the rated LHV) and of
-    co-treated food waste (its moisture penalty); none without sorting."""
+    co-treated food waste (its moisture penalty); none when nothing is sorted out."""
     sorting = scenario.sorting
-    if not sorting.enabled or demand is None:
+    if demand is None or not (sorting.enabled or scenario.demand.sorted_out_share > 0):
         return ()
     residual = max(1.0, residual_heating_value(scenario, demand) / sorting.heating_value.rated_kj_per_kg)
     factors = (("msw", residual),)
-    if sorting.cotreatment.allowed:
+    if sorting.enabled and sorting.cotreatment.allowed:
         factors += (("food", sorting.cotreatment.capacity_factor),)
+    return factors
+
+
+def sorted_out_cost_cny_per_t(scenario: Scenario) -> float:
+    """CNY per t the shorthand ``demand.sorted_out_share`` diverts: ``demand.sorted_out_cost_cny_per_t``, or a
+    food-waste plant's net cost, opex − revenue + priced CO2e + the annualised capital of one largest line run
+    full (site included) per t [derived from ``sorting.digester``; haul to it not counted]."""
+    if scenario.demand.sorted_out_cost_cny_per_t is not None:
+        return scenario.demand.sorted_out_cost_cny_per_t
+    dig, econ = scenario.sorting.digester, scenario.economics
+    size = max(dig.line_sizes_tpd)
+    capital = (dig.site_cost_wan_cny + dig.line_fixed_cost_wan_cny + size * dig.line_cost_wan_cny_per_tpd) * WAN
+    annual_t = size * dig.availability * DAYS_PER_YEAR
+    return (dig.opex_cny_per_t - dig.revenue_cny_per_t + econ.carbon_price_cny_per_t_co2e * dig.co2e_t_per_t
+            + capital * capital_recovery_factor(econ.discount_rate, econ.lifetime_years) / annual_t)
+
+
+def fixed_annual_cost_cny(scenario: Scenario, demand: pd.DataFrame) -> float:
+    """CNY/yr every plan pays alike: the waste the shorthand diverts before the plants (0 with sorting, whose
+    fractions are sited)."""
+    if scenario.sorting.enabled or "msw_sorted_out_tpd" not in demand:
+        return 0.0
+    return float(demand["msw_sorted_out_tpd"].sum()) * sorted_out_cost_cny_per_t(scenario) * DAYS_PER_YEAR
+
+
+def subsidised_shares(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """Share of the target year's output each incinerator site (index site id) sells under the subsidised
+    settlement: a plant in service at the baseline for the part of the year its subsidy hours still cover, a new
+    plant ``new_plant_subsidy_share`` (:class:`wasteopt.scenario.PowerTariff`)."""
+    tariff, year = scenario.incinerator.tariff, scenario.region.target_year
+    plants = sites[sites["technology"] == "incinerator"]
+    start = plants["start_year"] if "start_year" in plants else pd.Series(float("nan"), index=plants.index)
+    shares = [tariff.new_plant_subsidy_share if is_new or pd.isna(started) else tariff.subsidised_share(int(started), year)
+              for is_new, started in zip(plants["is_new"].astype(bool), start)]
+    return pd.Series(shares, index=plants.index, dtype=float)
+
+
+def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """CNY per t of mixed MSW burnt at each incinerator site (index site id), by vintage: the coal benchmark plus
+    the subsidy (801 settlement minus benchmark) × :func:`subsidised_shares`. The deprecated flat
+    ``incinerator.power_revenue_cny_per_t`` wins."""
+    inc = scenario.incinerator
+    shares = subsidised_shares(scenario, sites)
+    if inc.power_revenue_cny_per_t is not None:
+        return pd.Series(inc.power_revenue_cny_per_t, index=shares.index, dtype=float)
+    market = inc.tariff.market_cny_per_t()
+    return market + (inc.tariff.subsidised_cny_per_t() - market) * shares
+
+
+def expansion_subsidy_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
+    """CNY/t of subsidy an existing plant's arcs earn that its expansion lines do not (they are new projects,
+    at the coal benchmark plus the new-plant share): charged on throughput beyond the existing lines'."""
+    revenue = power_revenue_cny_per_t(scenario, sites)
+    inc = scenario.incinerator
+    if inc.power_revenue_cny_per_t is not None:
+        return revenue * 0.0
+    tariff = inc.tariff
+    new_plant = tariff.market_cny_per_t() + tariff.new_plant_subsidy_share * (tariff.subsidised_cny_per_t() - tariff.market_cny_per_t())
+    existing = ~sites.loc[revenue.index, "is_new"].astype(bool)
+    return ((revenue - new_plant).clip(lower=0.0) * existing).astype(float)
+
+
+def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:
+    """Power per t of each burnt stream relative to mixed MSW (LHV_stream / LHV_mixed) [derived]: residual waste
+    after sorting (or after the shorthand's kitchen waste is out), co-treated food waste; residues burn as mixed."""
+    hv = scenario.sorting.heating_value
+    factors = {"msw": residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg}
+    if scenario.sorting.enabled:
+        factors |= {"food": hv.food_kj_per_kg / hv.mixed_kj_per_kg, "residue": 1.0}
     return factors
 
 
@@ -92,7 +165,7 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
             module_annual_cost=tuple(capital * crf for capital in line_capital),
             site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
             availability=inc.availability, min_load_share=inc.min_load_share,
-            cost_per_t=inc.opex_cny_per_t - inc.power_revenue_cny_per_t + carbon * inc.co2e_t_per_t,
+            cost_per_t=inc.opex_cny_per_t + carbon * inc.co2e_t_per_t,  # power revenue is per plant: on its arcs
             outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
         ),
         "landfill": Technology(
@@ -153,37 +226,39 @@ def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technolog
 
 def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     """Per node (t/d): ``<fraction>_tpd`` captured for food, recyclables and hazardous waste in the target year,
-    and ``food_generated_tpd``, all the food waste in its MSW.
+    ``food_generated_tpd``, all the food waste in its MSW, and ``msw_urban_tpd`` / ``msw_rural_tpd``, the
+    residual waste of urban and of rural residents.
 
-    A node's collected MSW splits into urban and rural parts as its generation does (population × kg/cap/d ×
-    collection rate); captured = Σ part × composition share × capture rate of that year.
+    Each side of a node's collected MSW (``msw_generated_urban_tpd``, ``msw_generated_rural_tpd`` of
+    :func:`wasteopt.region.msw_generation`) has its own composition and capture: captured = Σ side ×
+    composition share × capture rate of that year.
     """
-    sorting, settings, year = scenario.sorting, scenario.demand, scenario.region.target_year
-    rate, collected = settings.msw_kg_per_capita_day, settings.collection_rate
-    urban = demand["urban_population"].astype(float) * rate.urban * collected.urban
-    rural = demand["rural_population"].astype(float) * rate.rural * collected.rural
-    total = urban + rural
-    urban_part = (urban / total.where(total > 0)).fillna(0.0)
-    generated = demand["msw_generated_tpd"].astype(float)
+    sorting, year = scenario.sorting, scenario.region.target_year
+    urban = demand["msw_generated_urban_tpd"].astype(float)
+    rural = demand["msw_generated_rural_tpd"].astype(float)
     out = pd.DataFrame(index=demand.index)
     food = sorting.composition.food
-    out["food_generated_tpd"] = generated * (urban_part * food.urban + (1 - urban_part) * food.rural)
+    out["food_generated_tpd"] = urban * food.urban + rural * food.rural
+    urban_left, rural_left = urban.copy(), rural.copy()
     for fraction in SORTED_FRACTIONS:
         share = getattr(sorting.composition, fraction)
         capture_urban, capture_rural = sorting.capture.rate(fraction, year)
-        out[f"{fraction}_tpd"] = generated * (urban_part * share.urban * capture_urban
-                                              + (1 - urban_part) * share.rural * capture_rural)
+        urban_left -= urban * share.urban * capture_urban
+        rural_left -= rural * share.rural * capture_rural
+        out[f"{fraction}_tpd"] = urban * share.urban * capture_urban + rural * share.rural * capture_rural
+    out["msw_urban_tpd"], out["msw_rural_tpd"] = urban_left, rural_left
     return out
 
 
 def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     """Region demand plus C&D columns (t/d): ``cd_generated_tpd`` = ``cd_tpd`` to place (reuse on site included);
-    with sorting the captured fractions (:func:`sorting_split`), ``msw_tpd`` the residual waste left and
-    ``msw_sorted_out_tpd`` all that sorting captured."""
+    with sorting the captured fractions (:func:`sorting_split`), ``msw_tpd`` the residual waste left
+    (= ``msw_urban_tpd`` + ``msw_rural_tpd``) and ``msw_sorted_out_tpd`` all that sorting captured. Every
+    county figure of MSW the siting model, routing, app and report use comes from this table."""
     demand = region.demand.copy()
     if scenario.sorting.enabled:
         split = sorting_split(scenario, demand)
-        demand = demand.join(split)
+        demand = demand.drop(columns=["msw_urban_tpd", "msw_rural_tpd"]).join(split)
         demand["msw_sorted_out_tpd"] = split[[f"{f}_tpd" for f in SORTED_FRACTIONS]].sum(axis=1)
         demand["msw_tpd"] = demand["msw_generated_tpd"] - demand["msw_sorted_out_tpd"]
     cd = scenario.cd
@@ -247,12 +322,12 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     landfills = region.landfills.set_index("site_id")
     common = ["name_zh", "name_en", "adcode", "lon", "lat"]
     frames = [
-        plants[common].assign(technology="incinerator", existing_capacity_tpd=plants["capacity_tpd"].astype(float),
+        plants[common + ["start_year"]].assign(technology="incinerator", existing_capacity_tpd=plants["capacity_tpd"].astype(float),
                               existing_modules=plants["n_lines"].astype(int), is_new=False,
                               expandable=scenario.incinerator.allow_expansion, kind="existing_plant"),
         candidates[common].assign(technology="incinerator", existing_capacity_tpd=0.0, existing_modules=0,
                                   is_new=True, expandable=True, kind="candidate"),
-        landfills[common].assign(technology="landfill", existing_capacity_tpd=0.0, existing_modules=0,
+        landfills[common + ["closed_year"]].assign(technology="landfill", existing_capacity_tpd=0.0, existing_modules=0,
                                  is_new=False, expandable=False, kind="landfill"),
     ]
     if scenario.cd.enabled:
@@ -308,15 +383,13 @@ def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
     path = scenario.path(scenario.policy.fixed_plants_file)
     if not path.is_file():
         raise ScenarioError(f"key 'policy.fixed_plants_file': no such file {path}")
-    table = checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
-                          nonnegative=("new_modules",), integer=("new_modules",))
+    table = read_plan_facilities(path, required=("new_modules",))
     techs = technologies(scenario)
     built_techs = {name for name, tech in techs.items() if tech.capacitated}
     if "technology" in table:  # a plan's facilities.csv also lists landfills (their stops stay decisions)
         table = table[table["technology"].isin(built_techs)]
-    built = table.assign(new_modules=pd.to_numeric(table["new_modules"]).astype(int)).query("new_modules > 0")
-    built = built.set_index("site_id")
-    sizes = pd.to_numeric(built.get("module_size_tpd", pd.Series(index=built.index, dtype=float)), errors="coerce")
+    built = table.assign(new_modules=table["new_modules"].astype(int)).query("new_modules > 0")
+    sizes = built.get("module_size_tpd", pd.Series(index=built.index, dtype=float))
     plants = sites[sites["technology"].isin(built_techs)]
     problems = [f"{site}: not a site of this scenario that builds modules" for site in built.index
                 if site not in plants.index]
@@ -365,6 +438,8 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
 
     nodes = demand
     plants, landfills = of("incinerator"), of("landfill")
+    # a landfill closed on record by the target year takes no more raw MSW
+    msw_landfills = landfills[~(landfills["closed_year"] <= scenario.region.target_year)] if "closed_year" in landfills else landfills
     landfill_km = min(lf.max_haul_km, net.max_haul_km)
     landfill_msw_cost = lf.gate_cost_cny_per_t + scenario.economics.carbon_price_cny_per_t_co2e * lf.co2e_t_per_t
     direct_cny_per_t_km = tr.msw_cny_per_t_km
@@ -377,12 +452,12 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
         feed["cost_per_t"] = feed["km"] * (transfer.collection_cny_per_t_km + carbon_per_t_km)
         trunk = arcs(stations, plants, net.max_haul_km)
         trunk["cost_per_t"] = trunk["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km)
-        trunk_landfill = arcs(stations, landfills, landfill_km, k_nearest=1)
+        trunk_landfill = arcs(stations, msw_landfills, landfill_km, k_nearest=1)
         trunk_landfill["cost_per_t"] = trunk_landfill["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
         parts += [frame.assign(stream="msw") for frame in (feed, trunk, trunk_landfill)]
     direct = arcs(nodes, plants, net.max_haul_km)
     direct["cost_per_t"] = direct["km"] * (direct_cny_per_t_km + carbon_per_t_km)
-    to_landfill = arcs(nodes, landfills, landfill_km, k_nearest=1)
+    to_landfill = arcs(nodes, msw_landfills, landfill_km, k_nearest=1)
     to_landfill["cost_per_t"] = to_landfill["km"] * (direct_cny_per_t_km + carbon_per_t_km) + landfill_msw_cost
     ash = arcs(plants, landfills, net.max_haul_km, k_nearest=max(net.k_nearest, 1))
     ash["cost_per_t"] = ash["km"] * (tr.ash_cny_per_t_km + carbon_per_t_km) + lf.ash_gate_cost_cny_per_t
@@ -405,21 +480,22 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
         residue_dumped["cost_per_t"] = residue_dumped["km"] * cd_cost + cd.landfill_gate_cost_cny_per_t
         parts += [shipped.assign(stream="cd"), dumped.assign(stream="cd"),
                   residue.assign(stream="cd_residue"), residue_dumped.assign(stream="cd_residue")]
-    if not scenario.sorting.enabled:
-        return pd.concat(parts, ignore_index=True)
-    table = pd.concat(parts + _sorting_arcs(scenario, demand, sites, arcs, of, landfills), ignore_index=True)
-    burnt = (table["stream"] == "msw") & table["destination"].map(sites["technology"]).eq("incinerator")
-    table.loc[burnt, "cost_per_t"] += _residual_power_adjustment(scenario, demand)
+    if scenario.sorting.enabled:
+        parts += _sorting_arcs(scenario, demand, sites, arcs, of, landfills)
+    table = pd.concat(parts, ignore_index=True)
+    revenue = power_revenue_cny_per_t(scenario, sites)
+    factors = stream_heating_factors(scenario, demand)
+    burnt = table["destination"].isin(revenue.index) & table["stream"].isin(list(factors))
+    table.loc[burnt, "cost_per_t"] -= (table.loc[burnt, "destination"].map(revenue)
+                                       * table.loc[burnt, "stream"].map(factors))
     return table
 
 
 def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, arcs, of, landfills) -> list[pd.DataFrame]:
     """Food waste to food-waste plants (and incinerators when co-treatment is allowed), recyclables to sorting
-    centres, residues of both to incinerators or landfills. At an incinerator a stream's power revenue scales
-    with its heating value: cost + power revenue × (1 − LHV_stream / LHV_mixed) [derived]."""
+    centres, residues of both to incinerators or landfills (power revenue is added by :func:`arc_table`)."""
     sorting, tr, lf, net = scenario.sorting, scenario.transport, scenario.landfill, scenario.network
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
-    hv, revenue = sorting.heating_value, scenario.incinerator.power_revenue_cny_per_t
     haul = min(sorting.max_haul_km, net.max_haul_km)
     plants = of("incinerator")
     food = arcs(nodes, of("digester"), haul)
@@ -429,8 +505,7 @@ def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, 
     parts = [food.assign(stream="food"), recyclables.assign(stream="recyclables")]
     if sorting.cotreatment.allowed:
         burnt = arcs(nodes, plants, haul)
-        burnt["cost_per_t"] = (burnt["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km) + sorting.cotreatment.surcharge_cny_per_t
-                               + revenue * (1 - hv.food_kj_per_kg / hv.mixed_kj_per_kg))
+        burnt["cost_per_t"] = burnt["km"] * (sorting.food_cny_per_t_km + carbon_per_t_km) + sorting.cotreatment.surcharge_cny_per_t
         parts.append(burnt.assign(stream="food"))
     makers = sites[sites["technology"].isin(["digester", "sorting_centre"])]
     residue = arcs(makers, plants, net.max_haul_km)
@@ -438,12 +513,6 @@ def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, 
     dumped = arcs(makers, landfills, min(lf.max_haul_km, net.max_haul_km), k_nearest=1)
     dumped["cost_per_t"] = dumped["km"] * (tr.msw_cny_per_t_km + carbon_per_t_km) + lf.gate_cost_cny_per_t
     return parts + [residue.assign(stream="residue"), dumped.assign(stream="residue")]
-
-
-def _residual_power_adjustment(scenario: Scenario, demand: pd.DataFrame) -> float:
-    """CNY/t added to residual waste burnt: its power revenue scales with its heating value [derived]."""
-    hv = scenario.sorting.heating_value
-    return scenario.incinerator.power_revenue_cny_per_t * (1 - residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg)
 
 
 def _area_of(adcodes: pd.Series, demand: pd.DataFrame, level: str, what: str) -> pd.Series:
@@ -532,6 +601,7 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
         stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
                            scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
+    sites["above_existing_cost_per_t"] = expansion_subsidy_cny_per_t(scenario, sites).reindex(sites.index).fillna(0.0)
     demand = demand_table(scenario, region)
     streams = {"msw_tpd": "msw"} | ({"cd_tpd": "cd"} if scenario.cd.enabled else {})
     if scenario.sorting.enabled:
@@ -549,5 +619,6 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         stop_targets=stop,
         local_capacity=local_capacity_rules(scenario, demand, sites),
         reach_rule=catchment_rule_text(scenario),
+        fixed_annual_cost=fixed_annual_cost_cny(scenario, demand),
         objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
     )

@@ -3,13 +3,13 @@ gaps marked, goals, CSV), difference charts, and a map of what differs between t
 import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
-from wasteopt.app.state import SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
+from wasteopt.app.state import BASE_RUN, SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
 from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
                                  styled_goals)
 from wasteopt.compare import delta_and_goals_frame
 from wasteopt.errors import WasteoptError
 from wasteopt.export import csv_bytes
-from wasteopt.ui_text import t
+from wasteopt.ui_text import markdown_literal, t
 
 L = lang()
 st.title(t("page_compare", L))
@@ -18,7 +18,10 @@ if not runs:
     st.info(t("no_run", L))
     st.stop()
 mine = [run_id for run_id in st.session_state.get(SESSION_RUNS, []) if run_id in runs]
+marked = st.session_state.get(BASE_RUN)
 default = mine[-2:] if len(mine) >= 2 else list(runs)[:2]
+if marked in runs and len(runs) > 1:  # the base run the planner marked first, then this session's latest other run
+    default = [marked, *[run_id for run_id in (mine or list(runs)) if run_id != marked][-1:]]
 labels = run_labels(runs.values())
 chosen = st.multiselect(t("pick_runs", L), list(runs), default=default, key="compare_runs", format_func=labels.get,
                         placeholder=t("choose_runs", L))
@@ -26,15 +29,16 @@ if len(chosen) < 2:
     st.info(t("pick_two", L))
     st.stop()
 
-base_id = st.selectbox(t("compare_base", L), chosen, index=0, key="compare_base", format_func=labels.get)
+base_id = st.selectbox(t("compare_base", L), chosen, index=chosen.index(marked) if marked in chosen else 0,
+                       key="compare_base", format_func=labels.get)
 chosen = [base_id, *(run_id for run_id in chosen if run_id != base_id)]
 # columns and legends show titles; a title two runs share gets the run id
 titles = [runs[run_id].title(L) for run_id in chosen]
 names = {run_id: title if titles.count(title) == 1 else f"{title} · {run_id}" for run_id, title in zip(chosen, titles)}
 kpis = {names[run_id]: runs[run_id].kpis for run_id in chosen}
 base = names[base_id]
-st.caption("  \n".join(f"**{names[run_id]}** = {run_id}" + (f" — {runs[run_id].note}" if runs[run_id].note else "")
-                       for run_id in chosen))
+st.caption("  \n".join(f"**{markdown_literal(names[run_id])}** = {run_id}"
+                       + (f" — {markdown_literal(runs[run_id].note)}" if runs[run_id].note else "") for run_id in chosen))
 st.subheader(t("goals", L))
 st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
 st.subheader(t("kpis", L))
@@ -64,7 +68,9 @@ st.caption(t("delta_note", L))
 
 st.subheader(t("diff_map", L))
 left, right = st.columns(2)
-left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key="diff_base")
-right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key="diff_other")
+# keyed by the runs in base-first order: a new base on this page starts the map from it, not from an earlier choice
+runs_key = "|".join(chosen)
+left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key=f"diff_base:{runs_key}")
+right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key=f"diff_other:{runs_key}")
 st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L), height=560, key="diff_map")
 st.markdown(diff_legend(L), unsafe_allow_html=True)

@@ -8,7 +8,7 @@ from wasteopt.app.maps import route_deck
 from wasteopt.app.state import lang, pick_run, run_plan, show_error
 from wasteopt.errors import WasteoptError
 from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
-from wasteopt.ui_text import place, t, unit
+from wasteopt.ui_text import one_language, place, t, unit
 
 L = lang()
 st.title(t("page_routes", L))
@@ -57,6 +57,7 @@ def show_route_plan(plan) -> None:
     county = region.boundaries[region.boundaries["adcode"] == adcode]
     st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
     routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
+    routes["vehicle_type"] = routes["vehicle_type"].map(lambda name: one_language(name, L))
     labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",
               "unloads": "col_unloads", "trips": "col_trips", "km": "col_km", "hours": "col_hours",
               "shift_use_pct": "col_shift_use", "start": "col_start", "end": "col_end",
@@ -71,7 +72,7 @@ def show_route_plan(plan) -> None:
 
 def show_cd_haul() -> None:
     """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
-    haul = service.cd_haul_of_plan(layers, adcode)
+    haul = service.cd_haul_of_plan(record, layers, adcode)
     if haul.empty:
         return
     st.subheader(t("cd_haul", L))

@@ -6,35 +6,50 @@ import time
 import streamlit as st
 
 from wasteopt.app import service
-from wasteopt.app.knobs import OBJECTIVES, changes_from_knobs, knob_values, line_size_options, site_choices
+from wasteopt.app.knobs import (OBJECTIVES, calibration_note, changes_from_knobs, knob_values, line_size_options,
+                                site_choices)
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
-from wasteopt.app.state import (CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, lang, remember_run, run_labels, saved_runs,
-                                show_error)
+from wasteopt.app.state import (BASE_RUN, CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run,
+                                run_labels, saved_runs, show_error)
 from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
 from wasteopt.errors import WasteoptError
 from wasteopt.region import load_region
 from wasteopt.run_folder import RunFolder
 from wasteopt.scenario_changes import changes_text, scenario_changes
-from wasteopt.ui_text import t
+from wasteopt.ui_text import TEXT, markdown_literal, t, unit
 
 L = lang()
 st.title(t("page_scenario", L))
+
+
+def reset_knobs(scenario) -> None:
+    """Every knob back to ``scenario``'s value."""
+    for name, value in knob_values(scenario).items():
+        st.session_state[KNOB_PREFIX + name] = value
 
 
 def use_base(scenario, origin: str) -> None:
     """Make ``scenario`` the one the knobs start from."""
     st.session_state["base"] = scenario
     st.session_state["base_origin"] = origin
-    for name, value in knob_values(scenario).items():
-        st.session_state[KNOB_PREFIX + name] = value
+    reset_knobs(scenario)
     st.session_state.pop("outcome", None)
 
 
-source = st.radio(t("source", L), ["config", "upload"], horizontal=True, key="source",
-                  format_func=lambda s: t(f"source_{s}", L))
+shared = st.query_params.get("scenario")  # a share link: the whole scenario in the URL
+source = None if shared else st.radio(t("source", L), ["config", "upload"], horizontal=True, key="source",
+                                      format_func=lambda s: t(f"source_{s}", L))
 try:
-    if source == "config":
+    if shared:
+        origin = f"share:{hashlib.sha256(shared.encode()).hexdigest()}"
+        if st.session_state.get("base_origin") != origin:
+            use_base(service.scenario_from_share(shared), origin)
+        st.success(t("share_loaded", L, name=st.session_state["base"].name))
+        if st.button(t("leave_share", L), key="leave_share"):
+            st.query_params.clear()
+            st.rerun()
+    elif source == "config":
         names = service.config_names()
         default = names.index(service.DEFAULT_CONFIG) if service.DEFAULT_CONFIG in names else 0
         name = st.selectbox(t("config", L), names, index=default, key="config_name")
@@ -56,7 +71,9 @@ except WasteoptError as error:
 if base is None:
     st.stop()
 
-st.caption(f"**{base.name}** — {base.description}")
+st.caption(f"**{markdown_literal(base.name)}** — {markdown_literal(base.description)}")
+if not st.session_state.get(SESSION_RUNS):  # nothing solved yet in this session: the way through the app
+    st.info(t("first_run", L))
 
 
 def knob(widget, name: str, label_key: str, **options):
@@ -70,6 +87,8 @@ def span(name: str, low: float, high: float) -> tuple[float, float]:
 
 
 st.subheader(t("knobs", L))
+st.button(t("reset_knobs", L), key="reset_knobs", icon=":material/restart_alt:",  # a callback may set widget state
+          on_click=reset_knobs, args=(base,))
 demand, network, lines, policy = st.columns(4)
 with demand:
     st.markdown(f"**{t('demand', L)}**")
@@ -129,11 +148,19 @@ try:
 except WasteoptError as error:
     show_error(error)
     st.stop()
+with demand:  # beside the demand knobs: whether they move the total or the calibration pins it
+    st.caption(calibration_note(scenario, region, L))
 
 with st.expander(t("effective_yaml", L)):
     st.code(scenario.to_yaml(), language="yaml")
     st.download_button(t("download_yaml", L), scenario.to_yaml().encode("utf-8"), mime="application/x-yaml",
                        file_name=service.safe_file_stem(scenario.name) + ".yaml", key="download_yaml")
+with st.popover(t("share", L), icon=":material/share:"):
+    st.caption(t("share_help", L))
+    st.download_button(t("download_yaml", L), scenario.to_yaml().encode("utf-8"), mime="application/x-yaml",
+                       file_name=service.safe_file_stem(scenario.name) + ".yaml", key="share_yaml")
+    st.code(f"{(st.context.url or '').split('?')[0]}?scenario={service.share_token(scenario)}", language=None,
+            wrap_lines=True)
 
 
 st.subheader(t("solve_section", L))
@@ -146,14 +173,22 @@ solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3],
 knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
 knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
 budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
-# a what-if starts from the plan of the run the planner is looking at (a one-year run of this config)
-start_record = service.registry().get(st.session_state.get(CURRENT_RUN) or "")
-warm_start = service.warm_start_run(start_record, scenario)
-st.session_state.setdefault(RUN_PREFIX + "warm", True)
-warm = warm_start is not None and st.checkbox(t("warm_start", L, title=start_record.title(L)), key=RUN_PREFIX + "warm")
+# a what-if starts from the plan of the base run the planner marks (default: the run on screen); any one-year
+# run of this config with its files will do
+candidates = {r.run_id: r for r in saved_runs() if service.warm_start_run(r, scenario) is not None}
+if candidates:
+    if st.session_state.get(BASE_RUN) is None:  # not chosen yet ("" is a chosen cold start): the run on screen
+        st.session_state[BASE_RUN] = st.session_state.get(CURRENT_RUN)
+    options = ["", *candidates]
+    base_labels = run_labels(candidates.values())
+    st.session_state[RUN_PREFIX + "base"] = st.session_state[BASE_RUN] if st.session_state[BASE_RUN] in options else ""
+    st.selectbox(t("base_run", L), options, key=RUN_PREFIX + "base",
+                 format_func=lambda run_id: base_labels.get(run_id, t("no_base_run", L)),
+                 on_change=lambda: st.session_state.update({BASE_RUN: st.session_state[RUN_PREFIX + "base"]}))
+warm_start = candidates.get(st.session_state.get(BASE_RUN) or "")
 if solve_column.button(t("solve", L), type="primary", key="solve"):
     job = start_job(scenario, label=st.session_state.get(RUN_PREFIX + "label", ""), changes=changes,
-                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start if warm else None)
+                    note=st.session_state.get(RUN_PREFIX + "note", ""), warm_start=warm_start)
     st.session_state["job"] = job.job_id
     st.session_state.pop("outcome", None)
 
@@ -161,10 +196,13 @@ if solve_column.button(t("solve", L), type="primary", key="solve"):
 def wait_for(job) -> None:
     """Show the running solve (time, best plan and bound, a Stop button) until it ends. Leaving the page ends
     this wait, not the solve: the job id stays in the session and the page, drawn again, picks the job up."""
-    if st.button(t("stop", L), key="stop", icon=":material/stop:"):
+    holder = st.empty()  # the Stop button, bar, line and chart go when the solve ends
+    panel = holder.container()
+    if panel.button(t("stop", L), key="stop", icon=":material/stop:"):
         job.watch.stop()
-    divisor, unit_text = (1e4, "万元/yr") if scenario.objective.kind == "min_cost" else (1.0, scenario.objective.kind)
-    bar, line, chart = st.progress(0.0), st.empty(), st.empty()
+    divisor, unit_text = ((1e4, unit("万元/yr", L)) if scenario.objective.kind == "min_cost"
+                          else (1.0, t(scenario.objective.kind, L)))
+    bar, line, chart = panel.progress(0.0), panel.empty(), panel.empty()
     shown = -1
     while not job.done():
         elapsed = job.elapsed()
@@ -179,7 +217,7 @@ def wait_for(job) -> None:
                            gap="–" if last.gap is None else f"{100 * last.gap:.2f} %"))
             chart.altair_chart(progress_chart(history, L, divisor, unit_text), width="stretch")
         time.sleep(0.5)
-    bar.empty()
+    holder.empty()
 
 
 if (job := find_job(st.session_state.get("job"))) is not None:
@@ -194,7 +232,7 @@ if outcome:
     if "error" in outcome:
         st.error(bilingual_error(outcome.get("kind", ""), outcome["error"]))
     elif "infeasible" in outcome:
-        st.error(infeasible_markdown(outcome["infeasible"]))  # wraps: nothing is cut off
+        st.error(infeasible_markdown(outcome["infeasible"], nodes_in_table=len(outcome["unserved"]) > 0))  # wraps
         if len(outcome["unserved"]):
             st.markdown(f"**{t('unserved_table', L)}**")
             st.dataframe(unserved_table(outcome["unserved"]), hide_index=True)
@@ -204,15 +242,16 @@ if outcome:
         remember_run(record)
         kpis = record.kpis
         stopped = "interrupt" in (kpis.get("solver_message") or "").lower()  # the planner pressed Stop
-        status = t("status_optimal", L) if kpis["status"] == "optimal" else t("status_stopped", L) if stopped else (
-            t("status_time_limit", L) if kpis["status"] == "time_limit" else kpis["status"])
+        asked = "–" if kpis.get("rel_gap_asked") is None else f"{100 * kpis['rel_gap_asked']:.2f} %"
+        status = t("status_stopped", L) if stopped and kpis["status"] == "time_limit" else (
+            t(f"status_{kpis['status']}", L, asked=asked) if f"status_{kpis['status']}" in TEXT else kpis["status"])
         gap = "–" if kpis["gap"] is None else f"{100 * kpis['gap']:.2f} %"
         if outcome["reused"]:
             st.info(t("from_cache", L, run_id=record.run_id))
         message = t("solved", L, status=status, gap=gap, seconds=kpis["solve_seconds"] or 0.0)
         (st.success if kpis["status"] == "optimal" else st.warning)(message)
         st.caption(t("saved_run", L, run_id=record.run_id, out_dir=record.out_dir))
-        st.markdown(f"**{record.title(L)}**" + (f"  \n{record.note}" if record.note else ""))
+        st.markdown(f"**{markdown_literal(record.title(L))}**" + (f"  \n{markdown_literal(record.note)}" if record.note else ""))
         with st.expander(t("rename_run", L)):
             new_label = st.text_input(t("run_label", L), value=record.label, key=f"rename.label.{record.run_id}")
             new_note = st.text_input(t("run_note", L), value=record.note, key=f"rename.note.{record.run_id}")

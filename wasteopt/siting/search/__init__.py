@@ -13,10 +13,10 @@ from wasteopt.milp import LinearModel
 from wasteopt.siting.formulation import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search.neighbourhoods import NEIGHBOURHOOD_SITES, site_neighbourhoods, stop_neighbourhoods
-from wasteopt.siting.search.restriction import first_plan
+from wasteopt.siting.search.restriction import first_plan, greedy_start
 from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
 
-__all__ = ["FirstPlan", "LocalSearch", "NeighbourhoodSearch", "SearchBeside"]
+__all__ = ["FirstPlan", "LocalSearch", "NeighbourhoodSearch", "SearchBeside", "greedy_start"]
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,14 @@ class LocalSearch:
     neighbourhood_sites: int = NEIGHBOURHOOD_SITES
 
     def beside(self, problem: SitingProblem, model: LinearModel, index: ModelIndex, arcs: pd.DataFrame,
-               rel_gap: float) -> SearchBeside:
-        """The search over ``model`` (built from ``problem``), ready to attach to a HiGHS solve."""
+               rel_gap: float, started: FirstPlan | None = None) -> SearchBeside:
+        """The search over ``model`` (built from ``problem``), ready to attach to a HiGHS solve that starts
+        from ``started`` (the routed greedy plan) if given."""
         def groups():
             recurring = stop_neighbourhoods(index, arcs) if problem.stop_targets else []
             return site_neighbourhoods(index, arcs, self.neighbourhood_sites), recurring
 
         search = NeighbourhoodSearch(model, groups, seed=self.seed, rel_gap=rel_gap,
-                                     first_plan=lambda relaxation: first_plan(problem, index, arcs, relaxation))
+                                     first_plan=lambda relaxation: first_plan(problem, index, arcs, relaxation),
+                                     started=started)
         return SearchBeside(search)

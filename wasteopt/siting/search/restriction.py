@@ -1,10 +1,15 @@
-"""First plans for the search: the greedy, whose LP relaxation looks only near the sites it keeps, then
-the greedy again among the sites that relaxation opens (a relaxation-induced restriction)."""
+"""First plans: the greedy, routed before HiGHS starts (so a solve that has a plan returns one at any time
+limit), whose LP relaxation looks only near the sites it keeps; then the greedy again among the sites
+that relaxation opens (a relaxation-induced restriction)."""
 from __future__ import annotations
 
+import dataclasses
+
+import highspy
 import numpy as np
 import pandas as pd
 
+from wasteopt.milp import LinearModel, highs_model
 from wasteopt.siting.formulation import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search.greedy import greedy_modules
@@ -13,14 +18,36 @@ from wasteopt.siting.search.worker import FirstPlan
 
 RELAXATION_SCOPE_SITES = 5  # the LP relaxation sees the new sites among the greedy's sites and their 4 nearest
 RELAXATION_OPEN_MIN = 1e-3  # a new site the LP relaxation opens less than this is left out of the restriction
+ROUTE_NODES = 200           # branch-and-bound nodes to route the greedy plan (sites it left undecided are binaries)
+
+
+def greedy_start(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame, *,
+                 seconds: float, closed: frozenset = frozenset()) -> FirstPlan | None:
+    """The greedy plan routed: its module decisions fixed, HiGHS sending the flows (and deciding the few
+    sites the greedy left open) within ``ROUTE_NODES`` nodes; ``routed`` holds every column. None when the
+    greedy does not apply (a landfill may take the waste: HiGHS finds a plan at once) or routing finds none
+    within ``seconds`` (a safety net: the node budget keeps it deterministic). The greedy opens no site in
+    ``closed``."""
+    plan = first_plan(problem, idx, arcs, closed=closed)
+    if plan is None:
+        return None
+    h, _ = highs_model(model.fixed(plan.cols, plan.values))
+    for option, value in (("mip_max_nodes", ROUTE_NODES), ("time_limit", max(0.0, seconds)), ("mip_rel_gap", 1e-3)):
+        h.setOptionValue(option, value)
+    h.run()
+    if h.getInfo().primal_solution_status != 2 or h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        return None
+    return dataclasses.replace(plan, routed=np.asarray(h.getSolution().col_value))
 
 
 def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
-               relaxation: np.ndarray | None = None) -> FirstPlan | None:
-    """The greedy plan, whose LP relaxation is to look only at the new sites near the ones it keeps;
-    given that relaxation, the greedy among the sites the relaxation opens, the others excluded."""
-    closed = set() if relaxation is None else relaxation_closed_sites(problem, idx, arcs, relaxation)
-    fixing = greedy_modules(problem, idx, arcs, closed)
+               relaxation: np.ndarray | None = None, closed: frozenset = frozenset()) -> FirstPlan | None:
+    """The greedy plan (never opening a site in ``closed``), whose LP relaxation is to look only at the new
+    sites near the ones it keeps; given that relaxation, the greedy among the sites the relaxation opens,
+    the others excluded."""
+    if relaxation is not None:
+        closed = relaxation_closed_sites(problem, idx, arcs, relaxation)
+    fixing = greedy_modules(problem, idx, arcs, set(closed))
     if fixing is None:
         return None
     cols, values = fixing

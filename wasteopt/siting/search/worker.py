@@ -36,6 +36,7 @@ RELAXATION_IPM_ITERATIONS = 400  # interior-point iterations of the search's LP 
 RECURRING_EVERY = 10           # every this many sub-MIPs, one of the caller's recurring groups instead
 SEARCH_AFTER_CALLS = 20        # the search starts at HiGHS's 20th call for plans: quick solves pay nothing …
 FIRST_PLAN_AT_ONCE_INTEGERS = 5000  # … but from a first plan at once (beside HiGHS's root) on models this large
+FIRST_PLAN_AT_ONCE_COLUMNS = 20_000  # … or this wide: HiGHS may not reach its 20th call within the time limit
 HANDOVER_CALLS = 10            # a step handed out at one call for plans is taken back this many calls later
 _NO_COLS = np.zeros(0, dtype=np.int32)
 
@@ -46,12 +47,14 @@ Groups = list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]
 class FirstPlan:
     """Integer columns to fix at ``values`` for a plan to start from; ``excluded`` columns stay at
     zero in the search while this plan (or one found from it) is the best; ``outside`` columns stay
-    at zero in the LP relaxation solved next (it looks only near this plan)."""
+    at zero in the LP relaxation solved next (it looks only near this plan). ``routed``: the plan with
+    every column (flows too), once routed."""
 
     cols: np.ndarray
     values: np.ndarray
     excluded: np.ndarray = field(default_factory=lambda: _NO_COLS)
     outside: np.ndarray = field(default_factory=lambda: _NO_COLS)
+    routed: np.ndarray | None = field(default=None, repr=False)
 
 
 class NeighbourhoodSearch:
@@ -59,15 +62,17 @@ class NeighbourhoodSearch:
 
     ``neighbourhoods()`` returns the column groups (or ``(groups, recurring)``); it is called on
     first use. ``first_plan(relaxation)`` gives a plan to start from when there is none, first
-    without (None), then with the LP relaxation's solution (None: no such plan). Objective values
+    without (None), then with the LP relaxation's solution (None: no such plan); ``started`` is
+    that first plan, routed already (HiGHS started from it), whose relaxation is still to be searched. Objective values
     are in HiGHS's scaled units. ``interrupt`` stops a running sub-solve; ``deadline`` (perf_counter)
     bounds every sub-solve as a safety net only.
     """
 
     def __init__(self, model: LinearModel, neighbourhoods: Callable[[], Groups], *, seed: int = 0,
                  first_plan: Callable[[np.ndarray | None], FirstPlan | None] | None = None, rel_gap: float = 1e-4,
-                 deadline: float = math.inf):
+                 deadline: float = math.inf, started: FirstPlan | None = None):
         self.model, self.make_neighbourhoods, self.seed, self.first_plan = model, neighbourhoods, seed, first_plan
+        self.started = started                      # the greedy plan HiGHS started from (routed), if any
         self.rel_gap, self.deadline = rel_gap, deadline
         self.from_first_plan = ""                   # "greedy" or "relaxation": which first plan the search started from
         self.excluded = _NO_COLS                    # columns kept at zero while the relaxation's plan leads
@@ -102,14 +107,20 @@ class NeighbourhoodSearch:
             self.failure = f"{type(error).__name__}: {error}"
 
     def start_from_first_plan(self) -> None:
-        """The greedy first plan, then HiGHS's search within the sites the LP relaxation near it opens."""
+        """The greedy first plan (``started``, or routed here), then HiGHS's search within the sites the
+        LP relaxation near it opens."""
         if self.first_plan is None:
             return
-        self._set_up()
-        greedy = self.first_plan(None)
-        if greedy is None or not self._solve_fixed(greedy.cols, greedy.values)[0]:
-            return
-        self.from_first_plan = "greedy"
+        if self.sub is None:
+            self._set_up()
+        greedy = self.started
+        if greedy is not None:  # HiGHS has it already: only its relaxation is new
+            self.consider(float(self.cost @ greedy.routed) + self.offset, greedy.routed)
+        else:
+            greedy = self.first_plan(None)
+            if greedy is None or not self._solve_fixed(greedy.cols, greedy.values)[0]:
+                return
+            self.from_first_plan = "greedy"
         relaxation = self._relaxation(greedy.outside)
         if relaxation is not None and not self.interrupt.is_set():
             self._search_among(self.first_plan(relaxation))
@@ -304,8 +315,11 @@ class SearchBeside:
             return
         if self.incumbent[1] is not None:
             search.consider(*self.incumbent)
-        at_once = call == 0 and search.model.integer_columns.size >= FIRST_PLAN_AT_ONCE_INTEGERS
-        if search.best_x is None and (at_once or call == SEARCH_AFTER_CALLS) and search.first_plan is not None:
+        model = search.model
+        at_once = call == 0 and (model.integer_columns.size >= FIRST_PLAN_AT_ONCE_INTEGERS
+                                 or model.num_vars >= FIRST_PLAN_AT_ONCE_COLUMNS)
+        first = search.best_x is None or (at_once and search.started is not None)
+        if first and (at_once or call == SEARCH_AFTER_CALLS) and search.first_plan is not None:
             self._hand_out(search.start_from_first_plan, call)
         elif search.best_x is not None and call >= SEARCH_AFTER_CALLS and not search.finished:
             self._hand_out(search.step, call)

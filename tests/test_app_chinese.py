@@ -1,0 +1,119 @@
+"""The 中文 app says everything in Chinese on the paths where it used to fall back to English: a bad setting
+and an infeasible scenario (ids, keys, names and units may stay as they are; English words may not); and it
+guides a first-time planner."""
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from wasteopt.app import service
+from wasteopt.app.messages import infeasible_markdown, to_chinese
+from wasteopt.ui_text import t
+
+ROOT = Path(__file__).resolve().parents[1]
+ALLOWED = {"English", "MSW"}  # the label of the English original; the abbreviation planners use
+
+
+def english_words(chinese: str) -> list[str]:
+    """Words of English left in a 中文 line once ids, keys, names in brackets, units and quoted values are set aside."""
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|_[^_]+_", " ", chinese)  # names, keys, values, the English line
+    text = re.sub(r"[\w.]*[\d_.][\w.]*|t/d|km|\\", " ", text)  # ids, codes, keys, numbers, units, escapes
+    return [w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in ALLOWED]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    return at
+
+
+def chinese_parts(box: str) -> list[str]:
+    """The 中文 lines of a message box (the English original, after 'English:' or in italics, left out)."""
+    return [line for line in box.split("English:")[0].splitlines() if line.strip() and not line.strip().startswith("_")]
+
+
+def test_a_bad_setting_names_its_field_in_chinese(app):
+    app.number_input(key="knob.min_new").set_value(5).run()
+    app.number_input(key="knob.max_new").set_value(3).run()
+    box = app.error[0].value.replace("\\", "")  # markdown escapes
+    assert "新建厂数量（policy.new_plants）" in box and "最少 5 > 最多 3" in box
+    assert [english_words(line) for line in chinese_parts(box)] == [[] for _ in chinese_parts(box)]
+    assert "English: changes: key 'policy.new_plants': Value error, min 5 > max 3" in box
+
+
+def test_an_infeasible_scenario_is_explained_in_chinese_once(app):
+    app.checkbox(key="knob.landfill_capped").check().run()
+    app.number_input(key="knob.landfill_cap").set_value(0.0)
+    app.number_input(key="knob.max_new").set_value(0)
+    app.slider(key="knob.max_haul_km").set_value(30.0)
+    app.number_input(key="knob.time_limit").set_value(20.0)
+    app.button(key="solve").click().run()
+    assert "stop" not in [b.key for b in app.button] and not app.get("vega_lite_chart")  # gone with the solve
+    box = app.error[0].value
+    assert box.startswith("**情景不可行")
+    assert "原生垃圾填埋上限" not in box  # the per-county reasons are in the table below, not said twice
+    assert all(english_words(line) == [] for line in chinese_parts(box)), chinese_parts(box)
+    table = app.dataframe[0].value
+    chinese = list(table["原因 reason"])
+    assert table["英文原文 reason (English)"].str.contains("cannot be opened").all()
+    assert all("新建厂最多数量（policy.new_plants.max）" in reason for reason in chinese)
+    assert [english_words(reason) for reason in chinese] == [[] for _ in chinese]
+
+
+def test_every_reason_the_engine_gives_reads_in_chinese():
+    lines = ["3 demand node(s) cannot be served, 1,200 t/d in total:",
+             "  411602 川汇区 (Chuanhui District): 500 t/d msw — no existing plant within max_haul_km = 30 km; "
+             "2 candidate site(s) within max_haul_km = 30 km (C411602, C411603) cannot be opened: opening one needs "
+             "at least 180 t/d (min load × smallest line) but only 120 t/d can reach any of them: short by 60 t/d; "
+             "landfill is capped at 0 t/d (raw MSW landfilled)",
+             "  … and 2 more",
+             "policy 'incinerator capacity ≥ 70000 t/d' cannot be met: short by 22,630 t/d",
+             "site C411602 is locked open but its minimum load is 180 t/d and only 120 t/d can reach it: short by 60 t/d",
+             "no feasible plan found within the 4 s time limit (none proven impossible either); raise "
+             "solver.time_limit_s or relax the policy"]
+    assert [english_words(to_chinese(line)) for line in lines] == [[] for _ in lines]
+    assert "最大运距（max_haul_km） 30 km" in to_chinese(lines[1])
+    once = infeasible_markdown(lines, nodes_in_table=True)
+    assert "川汇区" not in once and "政策「焚烧能力 ≥ 70000 t/d」无法满足，缺口 22,630 t/d" in once
+
+
+def test_the_first_run_path_is_shown_until_a_solve_and_reset_restores_the_config(app):
+    assert app.info[0].value.startswith("**第一次使用？** ① 在上方选择情景 → ② 点击下方「求解」")
+    app.slider(key="knob.max_haul_km").set_value(120.0).run()
+    app.number_input(key="knob.max_new").set_value(3).run()
+    changes = [c.value for c in app.caption if c.value.startswith("相对配置的改动")]
+    assert len(changes) == 1 and "最大运距 150 km → 120 km" in changes[0]
+    app.button(key="reset_knobs").click().run()
+    assert app.slider(key="knob.max_haul_km").value == 150.0 and app.number_input(key="knob.max_new").value is None
+    assert [c.value for c in app.caption if c.value.startswith("相对配置的改动")] == [
+        f"相对配置的改动: {t('no_changes')}"]
+
+
+def test_a_share_link_reopens_the_app_on_its_scenario(tmp_path, monkeypatch):
+    from wasteopt import load_scenario
+
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    shared = load_scenario(ROOT / "configs" / "henan-2025.yaml").with_changes({"network": {"max_haul_km": 120}})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["scenario"] = service.share_token(shared)
+    at.run()
+    assert not at.exception and at.success[0].value == f"已载入分享的情景：{shared.name}"
+    assert at.slider(key="knob.max_haul_km").value == 120.0
+    link = next(c.value for c in at.code if "?scenario=" in c.value)
+    effective = next(c.value for c in at.code if c.language == "yaml")  # what the page would solve
+    assert service.scenario_from_share(link.split("?scenario=")[1]).to_yaml().strip() == effective.strip()
+
+    at.query_params["scenario"] = service.share_token(shared)[:-30]  # cut off in a chat message
+    at.run()
+    assert at.error[0].value.startswith("**情景设置有误**：分享链接已损坏或过长")
+
+
+def test_the_engines_bilingual_names_show_in_one_language():
+    from wasteopt.ui_text import one_language
+
+    assert one_language("8 t 压缩车 compactor", "zh") == "8 t 压缩车"
+    assert one_language("8 t 压缩车 compactor", "en") == "8 t compactor"
+    assert one_language("郑州市", "en") == "郑州市" and one_language("compactor", "zh") == "compactor"

@@ -1,0 +1,232 @@
+"""The manifest store: C&D sites, 电子联单 (manifests), truck GPS fixes and truck capacities in one database.
+
+Embedded by default in a DuckDB file: a columnar engine that loads and scans 10⁸ GPS fixes on a laptop
+without a server. A SQLAlchemy URL (``postgresql://…``) puts the same tables in PostgreSQL for many users;
+both go through one SQLAlchemy engine and the same SQL, only the bulk copy differs.
+
+Loading is resumable and idempotent: a file is known by its SHA-256; each block of rows commits together
+with the file's progress and its rejected rows, so a kill loses nothing already reported loaded, a rerun
+resumes after the last committed line, and a file loaded in full is not read again. Manifests, sites and
+trucks are keyed (a manifest id already stored adds nothing; a site or truck row replaces the stored one);
+GPS fixes repeated across files are removed when read.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+
+from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, TableFormat, read_blocks
+from wasteopt.errors import DataError
+from wasteopt.userfiles import shown
+
+_SQL_TYPES = {"number": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION", "lat": "DOUBLE PRECISION",
+              "time": "TIMESTAMP", "bool": "BOOLEAN"}
+_LOADS = """CREATE TABLE IF NOT EXISTS loads (
+    sha256 VARCHAR NOT NULL, kind VARCHAR NOT NULL, path VARCHAR NOT NULL, lines_done BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, complete BOOLEAN NOT NULL,
+    PRIMARY KEY (sha256, kind))"""
+_REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
+    sha256 VARCHAR NOT NULL, kind VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, text VARCHAR)"""
+# PostgreSQL reads a month by these; DuckDB skips row groups by their min/max instead (an ART index on 10⁸ fixes
+# would cost GB of memory and slow every load)
+_POSTGRES_INDEXES = ("CREATE INDEX IF NOT EXISTS manifests_depart ON manifests (depart_time)",
+                     "CREATE INDEX IF NOT EXISTS gps_time ON gps (time)")
+
+
+def _create_table(fmt: TableFormat) -> str:
+    columns = [f"{c.name} {_SQL_TYPES.get(c.kind, 'VARCHAR')}{' NOT NULL' if c.required else ''}" for c in fmt.columns]
+    key = f", PRIMARY KEY ({', '.join(fmt.key)})" if fmt.key else ""
+    return f"CREATE TABLE IF NOT EXISTS {fmt.name} ({', '.join(columns)}{key})"
+
+
+def _insert(fmt: TableFormat, stage: str) -> str:
+    names = ", ".join(fmt.names)
+    sql = f"INSERT INTO {fmt.name} ({names}) SELECT {names} FROM {stage}"
+    if fmt is MANIFESTS:
+        return sql + f" ON CONFLICT ({', '.join(fmt.key)}) DO NOTHING"
+    if fmt.key:  # registers: the newest row of a site or truck wins
+        updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in fmt.names if n not in fmt.key)
+        return sql + f" ON CONFLICT ({', '.join(fmt.key)}) DO UPDATE SET {updates}"
+    return sql
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading one file did: rows added, rows rejected (all of the file's, from earlier runs too)."""
+
+    kind: str
+    path: str
+    sha256: str
+    loaded: int
+    rejected: int
+    already_loaded: bool  # the whole file was loaded before: nothing read, nothing added
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_url(store: str) -> str:
+    """A SQLAlchemy URL for ``--store``: a URL as given (``postgresql://`` uses psycopg 3), else a DuckDB file."""
+    if "://" not in store:
+        return f"duckdb:///{Path(store).expanduser().absolute()}"
+    if store.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + store.split("://", 1)[1]
+    return store
+
+
+class ManifestStore:
+    """One database of C&D sites, manifests, GPS fixes and trucks (DuckDB file or PostgreSQL URL)."""
+
+    def __init__(self, store: str | Path, create: bool = True):
+        """Open ``store``; a DuckDB file that does not exist is created, or refused unless ``create``."""
+        import sqlalchemy as sa
+
+        self.location = str(store)
+        if not create and "://" not in self.location and not Path(self.location).expanduser().is_file():
+            raise DataError(f"--store {self._shown()}: no such store (load one with wasteopt cd ingest)")
+        url = store_url(self.location)
+        try:
+            self.engine = sa.create_engine(url)
+            with self.engine.begin() as conn:
+                for fmt in FORMATS.values():
+                    conn.exec_driver_sql(_create_table(fmt))
+                for sql in (_LOADS, _REJECTS, *(_POSTGRES_INDEXES if self.is_postgres else ())):
+                    conn.exec_driver_sql(sql)
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            raise DataError(f"--store {self._shown()}: cannot open the store: {_first_line(error)}") from None
+
+    def _shown(self) -> str:
+        return self.location if "://" in self.location else shown(self.location)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ManifestStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def load(self, kind: str, path: str | Path, progress: Callable[[LoadResult], None] | None = None) -> LoadResult:
+        """Load one ``kind`` file (sites, manifests, gps, trucks); ``progress`` hears of each committed block."""
+        import sqlalchemy as sa
+
+        fmt = FORMATS[kind]
+        if not Path(path).is_file():
+            raise DataError(f"--{kind} {shown(path)}: no such file")
+        sha = file_sha256(path)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.text("SELECT lines_done, complete FROM loads WHERE sha256 = :s AND kind = :k"),
+                               {"s": sha, "k": kind}).first()
+            if row is None:
+                conn.execute(sa.text("INSERT INTO loads VALUES (:s, :k, :p, 1, 0, 0, FALSE)"),
+                             {"s": sha, "k": kind, "p": str(path)})
+        if row is not None and row.complete:
+            return LoadResult(kind, str(path), sha, 0, self._rejected(sha, kind), True)
+        loaded = 0
+        for block in read_blocks(path, fmt, start_line=row.lines_done if row else 1):
+            with self.engine.begin() as conn:
+                added = self._insert_rows(conn, fmt, block.rows[fmt.names]) if len(block.rows) else 0
+                if len(block.rejects):
+                    self._bulk(conn, "rejects", block.rejects.assign(sha256=sha, kind=kind)[
+                        ["sha256", "kind", "line", "reason", "text"]])
+                conn.execute(sa.text("UPDATE loads SET lines_done = :l, rows_loaded = rows_loaded + :a, "
+                                     "rows_rejected = rows_rejected + :r WHERE sha256 = :s AND kind = :k"),
+                             {"l": block.last_line, "a": added, "r": len(block.rejects), "s": sha, "k": kind})
+            loaded += added
+            if progress:
+                progress(LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE loads SET complete = TRUE WHERE sha256 = :s AND kind = :k"), {"s": sha, "k": kind})
+        return LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False)
+
+    def _rejected(self, sha: str, kind: str) -> int:
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT rows_rejected FROM loads WHERE sha256 = :s AND kind = :k"),
+                                    {"s": sha, "k": kind}).scalar() or 0)
+
+    def rejects(self, loads: list[LoadResult]) -> pd.DataFrame:
+        """The rejected rows of the files of ``loads``: file, line, reason, text."""
+        frames = []
+        for load in loads:
+            frame = self.query("SELECT line, reason, text FROM rejects WHERE sha256 = :s AND kind = :k ORDER BY line",
+                               s=load.sha256, k=load.kind)
+            frames.append(frame.assign(file=load.path))
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file", "line", "reason", "text"])
+        return table[["file", "line", "reason", "text"]]
+
+    def _insert_rows(self, conn, fmt: TableFormat, rows: pd.DataFrame) -> int:
+        stage = f"stage_{fmt.name}"
+        if self.is_postgres and not fmt.key:  # nothing to check: copy straight in
+            self._copy(conn, fmt.name, rows)
+            return len(rows)
+        if self.is_postgres:
+            conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {fmt.name}) ON COMMIT DROP")
+            self._copy(conn, stage, rows)
+        else:
+            conn.connection.driver_connection.register(stage, rows)
+        try:
+            return max(conn.exec_driver_sql(_insert(fmt, stage)).rowcount, 0)
+        finally:
+            if not self.is_postgres:
+                conn.connection.driver_connection.unregister(stage)
+
+    def _bulk(self, conn, table: str, rows: pd.DataFrame) -> None:
+        if self.is_postgres:
+            self._copy(conn, table, rows)
+        else:
+            raw = conn.connection.driver_connection
+            raw.register("stage_bulk", rows)
+            conn.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM stage_bulk")
+            raw.unregister("stage_bulk")
+
+    @staticmethod
+    def _copy(conn, table: str, rows: pd.DataFrame) -> None:
+        buffer = io.StringIO()
+        rows.to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S")
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(rows.columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
+
+    def query(self, sql: str, **params) -> pd.DataFrame:
+        """A read query's rows as a DataFrame (SQLAlchemy ``:name`` parameters)."""
+        with self.session() as query:
+            return query(sql, **params)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Callable[..., pd.DataFrame | None]]:
+        """A query function bound to one connection (temporary tables live as long as it); rolled back at the end."""
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            def query(sql: str, **params) -> pd.DataFrame | None:
+                result = conn.execute(sa.text(sql), params)
+                return pd.DataFrame(result.fetchall(), columns=list(result.keys())) if result.returns_rows else None
+
+            yield query
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (GPS fixes as stored, repeats included)."""
+        return {name: int(self.query(f"SELECT COUNT(*) AS n FROM {name}")["n"].iloc[0])
+                for name in (SITES.name, MANIFESTS.name, GPS.name, TRUCKS.name)}
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
