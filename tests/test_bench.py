@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 from pathlib import Path
 
@@ -112,3 +113,22 @@ def test_whatif_summary_is_the_median_time_to_a_proven_1pct_gap_warm_vs_cold():
     assert summary(rows, 20) == ("# whatif: median seconds to a proven 1 % gap: warm 4.0 s (3/3 reached), "
                                  "cold 16.0 s (2/3); cold/warm 4.0×; widest gap at 20 s: warm 0.80 %, cold 1.80 %")
     assert rows[2].fields() == ["b", "cold", "", "1.800", "1.0", "2.000", "true"]
+
+
+def test_pmedian_peers_solve_pmed1_to_the_same_optimum_and_the_summary_gives_ratios():
+    suite = dataclasses.replace(bench.PMEDIAN, peers=bench.PMEDIAN.peers[:2])  # spopt: the test below
+    out = io.StringIO()
+    summary = bench.run_suite(suite, [case(PMED_OPTIMA, "p", "pmed1")], time_limit=60.0, peers=True, out=out)
+    header, row = out.getvalue().splitlines()
+    assert header.endswith("classic_objective,classic_gap_pct,classic_seconds,classic_status,dense_highs_objective,"
+                           "dense_highs_gap_pct,dense_highs_seconds,dense_highs_status")
+    fields = row.split(",")
+    assert fields[1] == fields[6] == fields[10] == "5819.000"
+    assert fields[5] == fields[9] == fields[13] == "optimal"
+    assert "classic" in summary and "dense_highs" in summary and "(1/1, " in summary
+
+
+def test_spopt_peer_reaches_the_published_optimum():
+    pytest.importorskip("spopt")
+    outcome = bench._pmedian_spopt(case(PMED_OPTIMA, "p", "pmed1"), 60.0)
+    assert outcome.objective == pytest.approx(5819.0) and outcome.status == MilpStatus.OPTIMAL

@@ -120,3 +120,23 @@ def pmedian_problem(distances: np.ndarray, p: int) -> SitingProblem:
     demand = pd.DataFrame({"clients": np.ones(n)}, index=pd.Index(ids, name="node_id"))
     technologies = {"median": Technology(name="median", accepts=("clients",))}
     return SitingProblem(demand, sites, technologies, arcs, objective=Objective(kind="p_median", p=p), days_per_year=1.0)
+
+
+def beasley_pmedian_graph(n: int, seed: int) -> np.ndarray:
+    """A random p-median graph in Beasley's way (OR-Library pmed, 1985): n vertices, n²/50 edges with integer
+    weights uniform on 1..100, connected (a random spanning tree first); the all-pairs shortest-path matrix."""
+    if n < 2:
+        raise DataError(f"a p-median graph needs at least 2 vertices, not {n}")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    edges = {tuple(sorted((int(order[k]), int(order[rng.integers(k)])))) for k in range(1, n)}
+    wanted = min(max(n * n // 50, n - 1), n * (n - 1) // 2)
+    while len(edges) < wanted:
+        a, b = rng.integers(n, size=2)
+        if a != b:
+            edges.add((int(min(a, b)), int(max(a, b))))
+    pairs = np.asarray(sorted(edges))
+    weight = rng.integers(1, 101, size=len(pairs)).astype(float)
+    graph = coo_matrix((np.r_[weight, weight], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+                       shape=(n, n)).tocsr()
+    return shortest_path(graph, method="D", directed=False)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
-from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense
+from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.commands.bench_check import PROBE_FILE, QUICK_PREFIX, probe_seconds
 from wasteopt.errors import DataError, ScenarioError
@@ -92,6 +92,7 @@ class Suite:
     parameter_column: str
     problem: Callable[[Case], SitingProblem]
     solve_baseline: Callable[[Case, float], Outcome]
+    peers: tuple[tuple[str, Callable[[Case, float], Outcome]], ...] = ()  # what else a user would run, on HiGHS
 
     def solve_ours(self, case: Case, time_limit: float, backend: str, *, search: LocalSearch | None = LocalSearch(),
                    threads: int = 0) -> Outcome:
@@ -180,24 +181,45 @@ def _pmedian_baseline(case: Case, time_limit: float) -> Outcome:
     return _baseline_outcome(solve_pmedian_dense(distances, p, time_limit), case.optimum)
 
 
+def _pmedian_classic(case: Case, time_limit: float) -> Outcome:
+    """Plain HiGHS on our classic formulation (no search, so no radius formulation either)."""
+    return PMEDIAN.solve_ours(case, time_limit, "highs", search=None)
+
+
+def _pmedian_dense_highs(case: Case, time_limit: float) -> Outcome:
+    distances, p = _pmedian_data(case)
+    return _baseline_outcome(solve_pmedian_dense(distances, p, time_limit, solver="highs", rel_gap=BENCH_REL_GAP),
+                             case.optimum)
+
+
+def _pmedian_spopt(case: Case, time_limit: float) -> Outcome:
+    distances, p = _pmedian_data(case)
+    return _baseline_outcome(solve_pmedian_spopt(distances, p, time_limit, rel_gap=BENCH_REL_GAP), case.optimum)
+
+
 CFLP = Suite("cflp", "capacity", _cflp_problem, _cflp_baseline)
-PMEDIAN = Suite("pmedian", "p", _pmedian_problem, _pmedian_baseline)
+PMEDIAN = Suite("pmedian", "p", _pmedian_problem, _pmedian_baseline,
+                peers=(("classic", _pmedian_classic), ("dense_highs", _pmedian_dense_highs), ("spopt", _pmedian_spopt)))
 
 
 def run_suite(suite: Suite, cases: list[Case], *, time_limit: float, backend: str = "highs",
-              baseline: bool = False, out: TextIO | None = None) -> str:
+              baseline: bool = False, peers: bool = False, out: TextIO | None = None) -> str:
     """Solve every case, write one CSV row each to ``out`` (stdout), return the summary line."""
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + (BASELINE_COLUMNS if baseline else ()))
+    peer_names = [name for name, _ in suite.peers] if peers else []
+    peer_columns = tuple(f"{name}_{field}" for name in peer_names for field in ("objective", "gap_pct", "seconds", "status"))
+    writer.writerow(COLUMNS + (BASELINE_COLUMNS if baseline else ()) + peer_columns)
     out.flush()
-    solved = {"ours": 0, "cbc": 0, "dense": 0}
-    seconds = {"ours": 0.0, "cbc": 0.0, "dense": 0.0}
+    solved = dict.fromkeys(["ours", "cbc", "dense", *peer_names], 0)
+    seconds = dict.fromkeys(["ours", "cbc", "dense", *peer_names], 0.0)
     for case in cases:
         outcomes = {"ours": suite.solve_ours(case, time_limit, backend)}
         if baseline:
             outcomes["cbc"] = suite.solve_like_for_like(case, time_limit)
             outcomes["dense"] = suite.solve_baseline(case, time_limit)
+        for name, solve in suite.peers if peers else ():
+            outcomes[name] = solve(case, time_limit)
         objective, *rest = outcomes["ours"].fields(case.optimum)
         row = [case.instance, objective, f"{case.optimum:.3f}", *rest]
         for name, outcome in outcomes.items():
@@ -207,15 +229,20 @@ def run_suite(suite: Suite, cases: list[Case], *, time_limit: float, backend: st
         writer.writerow(row)
         out.flush()
     n = len(cases)
+
+    def ratio(a: str, b: str) -> str:
+        return f"{seconds[a] / seconds[b]:.2f}" if seconds[b] > 0 else "nan"
+
     summary = f"# {suite.name}: solved to optimum {solved['ours']}/{n}, ours {seconds['ours']:.1f} s"
     if baseline:
-        def ratio(a: str, b: str) -> str:
-            return f"{seconds[a] / seconds[b]:.2f}" if seconds[b] > 0 else "nan"
         summary += (f"; our formulation on CBC, 1 thread, no search {seconds['cbc']:.1f} s (solved {solved['cbc']}/{n});"
                     f" dense PuLP+CBC {seconds['dense']:.1f} s (solved {solved['dense']}/{n});"
                     f" ratios: formulation (dense/ours on CBC) {ratio('dense', 'cbc')},"
                     f" solver+search+cores (ours on CBC/ours) {ratio('cbc', 'ours')},"
                     f" all (dense/ours) {ratio('dense', 'ours')}")
+    if peer_names:
+        summary += "; peers on HiGHS, same cores and limit (seconds, solved, time ratio peer/ours): " + ", ".join(
+            f"{name} {seconds[name]:.1f} s ({solved[name]}/{n}, {ratio(name, 'ours')})" for name in peer_names)
     return summary + f" [ours: {backend}, limit {time_limit:g} s per instance and solve]"
 
 
@@ -227,7 +254,8 @@ def _check_limits(args: argparse.Namespace) -> None:
 def _bench_suite(suite: Suite, args: argparse.Namespace) -> int:
     _check_limits(args)
     cases = select(read_optima(args.optima, suite.parameter_column), args.only)
-    summary = run_suite(suite, cases, time_limit=args.time_limit, backend=args.backend, baseline=args.baseline)
+    summary = run_suite(suite, cases, time_limit=args.time_limit, backend=args.backend, baseline=args.baseline,
+                        peers=getattr(args, "peers", False))
     print(summary, file=sys.stderr)
     return 0
 
@@ -354,6 +382,10 @@ def register(commands, bench_commands) -> None:
         command.add_argument("--baseline", action="store_true",
                              help="also solve our formulation on CBC (1 thread, no search) and the dense textbook PuLP+CBC "
                                   "model, and print the time ratios")
+        if suite.peers:
+            command.add_argument("--peers", action="store_true",
+                                 help="also solve with " + ", ".join(name for name, _ in suite.peers)
+                                      + " (HiGHS, same cores and limit; spopt needs the bench extra) and print the ratios")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
     every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
                                                    "the road OD build (with --quick: the subset make test runs)")

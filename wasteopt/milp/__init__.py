@@ -5,6 +5,8 @@ solver proves is within the requested tolerance.
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 
 from wasteopt.errors import WasteoptError
@@ -22,13 +24,14 @@ __all__ = ["INF", "PLAN_STATUSES", "Companion", "LinearModel", "MilpResult", "Mi
 
 def solve_milp(model: LinearModel, backend: str = "highs", *, time_limit: float = 60.0, rel_gap: float = 1e-4,
                threads: int = 0, seed: int = 0, log_path: str | None = None, start: np.ndarray | None = None,
-               companion: Companion | None = None, watch: SolveWatch | None = None) -> MilpResult:
+               companion: Companion | None = None, watch: SolveWatch | None = None,
+               options: Mapping[str, object] | None = None) -> MilpResult:
     """Solve with ``backend`` ('highs' or 'cbc'); status comes from the proven gap, not a wrapper's word.
     ``start`` (a plan, all columns), ``companion`` (work beside the branch and bound) and ``watch`` (progress,
-    stop) need HiGHS; CBC runs unwatched."""
+    stop) need HiGHS; CBC runs unwatched. ``options``: further HiGHS options by name."""
     if backend == "highs":
         return solve_highs(model, time_limit=time_limit, rel_gap=rel_gap, threads=threads, seed=seed,
-                           log_path=log_path, start=start, companion=companion, watch=watch)
+                           log_path=log_path, start=start, companion=companion, watch=watch, options=options)
     if backend != "cbc":
         raise WasteoptError(f"unknown solver backend '{backend}' (use highs or cbc)")
     if start is not None:

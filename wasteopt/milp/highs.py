@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Mapping, Protocol
 
 import highspy
 import numpy as np
@@ -161,9 +161,10 @@ def highs_solution(x: np.ndarray) -> highspy.HighsSolution:
 
 def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, threads: int = 0, seed: int = 0,
                 log_path: str | None = None, start: np.ndarray | None = None,
-                companion: Companion | None = None, watch: SolveWatch | None = None) -> MilpResult:
+                companion: Companion | None = None, watch: SolveWatch | None = None,
+                options: Mapping[str, object] | None = None) -> MilpResult:
     """Solve with HiGHS from plan ``start`` (all columns) if given, with ``companion`` beside it and ``watch``
-    on it if given."""
+    on it if given; ``options``: further HiGHS options by name."""
     began = time.perf_counter()
     h, scale = highs_model(model)
     if watch is not None and model.integer_columns.size:
@@ -176,6 +177,8 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
     # Trust pseudocosts from their first observation (HiGHS strong-branches a column until it has 8): on
     # large models that strong branching took most of the solve and left the bound where it was.
     h.setOptionValue("mip_pscost_minreliable", 0)
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     if threads:
         # HiGHS keeps one thread pool per process; a different size needs a fresh pool
         highspy.Highs.resetGlobalScheduler(True)

@@ -29,6 +29,7 @@ from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolutio
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
+from wasteopt.siting.radius import solve_pmedian
 from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
 from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
 from wasteopt.siting.search import LocalSearch, greedy_start
@@ -58,7 +59,13 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
     HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. ``bounds``
-    ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows."""
+    ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows. A pure
+    p-median (or set cover, max coverage) with the search on goes to the radius formulation
+    (``radius.solve_pmedian``) instead."""
+    if search is not None and backend == "highs" and base_plan is None and not elastic:
+        solution = solve_pmedian(problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
+        if solution is not None:
+            return solution
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                           elastic=elastic, search=search, base_plan=base_plan, watch=watch, bounds=bounds)[0]
 
