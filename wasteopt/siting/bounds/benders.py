@@ -111,7 +111,7 @@ class TransportSubproblem:
         self.highs.changeColsBounds(m * n, np.arange(m * n, dtype=np.int32), np.zeros(m * n), np.repeat(y, n))
         self.highs.changeRowsBounds(m, np.arange(n, n + m, dtype=np.int32), np.full(m, -highspy.kHighsInf),
                                     self.capacity * y)
-        self.highs.setOptionValue("time_limit", max(seconds, MIN_SECONDS))
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))  # its clock runs on over runs
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -153,7 +153,7 @@ class _Master:
 
     def solve(self, seconds: float, start: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
         """(y, η, proven lower bound) or None if no solution in ``seconds``."""
-        self.highs.setOptionValue("time_limit", max(seconds, MIN_SECONDS))
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))  # its clock runs on over runs
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
