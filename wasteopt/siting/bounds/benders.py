@@ -13,11 +13,13 @@ assignment duals v_j ≤ penalty, capacity duals π_i ≤ 0, and for each arc th
 cost c_ij − v_j − d_j π_i as the dual of x_ij ≤ y_i. Weak duality then gives, for every y,
 flow cost(y) ≥ Σ_j v_j + Σ_i y_i (s_i π_i + Σ_j min(0, c_ij − v_j − d_j π_i)).
 
-It is the plain iterative scheme (not cuts added lazily inside one branch-and-cut tree, as Fischetti,
-Ljubić & Sinnl 2017 do with callbacks): (1) Kelley's cutting planes on the LP relaxation of the master,
+It is the plain iterative scheme, not cuts added lazily inside one branch-and-cut tree as Fischetti,
+Ljubić & Sinnl 2017 do (highspy 1.16 lists a lazy-constraint callback, but a probe MIP never called it):
+(1) Kelley's cutting planes on the LP relaxation of the master,
 stabilised by in-out separation (Ben-Ameur & Neto 2007), which gives the bound of the strong formulation;
-(2) the integer master solved by HiGHS again and again, each plan it returns priced by the subproblem and
-cut off if it was priced too low. The master's proven bound is a valid lower bound; the best priced plan
+(2) the integer master solved by HiGHS again and again, each time to a tenth of the gap left, every new
+plan it found on the way (HiGHS's improving-solution callback) priced by the subproblem and cut off if it
+was priced too low. The master's proven bound is a valid lower bound; the best priced plan
 is the upper bound. All sites open is the first plan, so a plan exists at any time limit.
 """
 from __future__ import annotations
@@ -37,6 +39,8 @@ LP_STALL = 1e-5           # the LP phase ends when the master's LP bound gains l
 LP_STALL_ROUNDS = 5       # ... this many rounds in a row
 IN_OUT_WEIGHT = 0.5       # separation point: this share of the master's point, the rest of the core point
 MIN_SECONDS = 0.05        # a solve given less time than this is not started
+MASTER_GAP_SHARE = 0.1    # the integer master is solved to this share of the current gap (at least half the goal)
+PRICED_PER_SOLVE = 3      # at most this many of the master's newest improving plans are priced after each solve
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,9 @@ class _Master:
         self.highs.addRow(total_demand, inf, self.m, np.arange(self.m, dtype=np.int32), capacity.astype(float))
         self.cuts = 0
         self.integer = False
+        self.found: list[np.ndarray] = []  # the improving plans of the last integer solve, in the order found
+        self.highs.cbMipImprovingSolution.subscribe(
+            lambda event: self.found.append(np.asarray(event.data_out.mip_solution)[: self.m] > 0.5))
 
     def add(self, cut: Cut) -> None:
         """η − coefficients · y ≥ constant."""
@@ -145,10 +152,9 @@ class _Master:
                           np.concatenate([-cut.coefficients, [1.0]]))
         self.cuts += 1
 
-    def make_integer(self, rel_gap: float) -> None:
+    def make_integer(self) -> None:
         self.highs.changeColsIntegrality(self.m, np.arange(self.m, dtype=np.int32),
                                          np.full(self.m, highspy.HighsVarType.kInteger))
-        self.highs.setOptionValue("mip_rel_gap", rel_gap)
         self.integer = True
 
     def solve(self, seconds: float, start: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
@@ -159,6 +165,7 @@ class _Master:
             solution.col_value = list(start)
             solution.value_valid = True
             self.highs.setSolution(solution)
+        self.found = []
         self.highs.run()
         status = self.highs.getModelStatus()
         info = self.highs.getInfo()
@@ -252,10 +259,12 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
             price(round_up(y, capacity, total_demand))
     if rounds:
         price(round_up(core, capacity, total_demand))
-    # (2) the integer master, each plan it returns priced and cut off if it was priced too low
-    master.make_integer(rel_gap / 2)
+    # (2) the integer master, solved ever closer, each new plan it found priced (and cut off if priced too low)
+    master.make_integer()
     solves = 0
     while best is not None and relative_gap(best[0], bound) > rel_gap and left() > MIN_SECONDS:
+        master_gap = max(rel_gap / 2, MASTER_GAP_SHARE * relative_gap(best[0], bound))
+        master.highs.setOptionValue("mip_rel_gap", master_gap)
         start = np.concatenate([best[1].astype(float), [best[0] - float(fixed @ best[1])]])
         solved = master.solve(left(), start)
         solves += 1
@@ -263,10 +272,12 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
             break
         y, _, master_bound = solved
         bound = max(bound, master_bound)
-        plan = y > 0.5
-        if plan.tobytes() in priced:
-            break  # priced already, so its η is its cost: the master's bound is the bound (or time ran out)
-        price(plan)
+        new = {plan.tobytes(): plan for plan in [*master.found, y > 0.5] if plan.tobytes() not in priced}
+        if not new and master_gap <= rel_gap / 2:
+            break  # the master's plan is priced already, so its η is its cost: its bound is the bound
+        for plan in list(new.values())[-PRICED_PER_SOLVE:]:
+            if left() > MIN_SECONDS:
+                price(plan)
     assert best is not None, "the all-open plan is always feasible"
     objective, plan, x = best
     return BendersResult(objective, min(bound, objective), plan, x, rounds, solves, master.cuts,
