@@ -59,6 +59,15 @@ def test_a_plan_and_a_valid_bound_at_any_time_limit(limit):
     assert instance.capacity @ result.open_sites >= instance.demand.sum()
 
 
+def test_a_plan_at_once_on_a_large_instance():
+    """The all-open plan is priced whatever the limit (a 60 × 600 transportation LP takes longer than 1 µs)."""
+    instance = cornuejols_cflp(60, 600, 3.0, 1)
+    result = _benders(instance, time_limit=1e-6)
+    assert result.open_sites.all()
+    assert result.bound <= result.objective
+    assert np.allclose(result.flows.sum(axis=0), 1.0)
+
+
 def test_every_cut_is_below_the_flow_cost_of_every_plan():
     """Cuts taken at fractional points (where the shortfall is penalised) never exceed any plan's flow cost."""
     instance = cornuejols_cflp(6, 20, 3.0, 2)

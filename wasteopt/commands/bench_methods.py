@@ -109,7 +109,7 @@ def compare_methods(cases: list[tuple[str, Callable[[], CflpInstance], float | N
     n = len(cases)
     parts = [f"{m} {seconds[m]:.1f} s, proven {proven[m]}/{n}, at best known {within[m]}/{n}" for m in methods]
     summary = f"# cflp methods: {'; '.join(parts)}"
-    if "benders" in methods and seconds["benders"] > 0:
+    if "benders" in methods and len(methods) > 1 and seconds["benders"] > 0:
         summary += "; seconds ratios " + ", ".join(f"{m}/benders {seconds[m] / seconds['benders']:.2f}"
                                                    for m in methods if m != "benders")
     return summary + f" [limit {time_limit:g} s per instance and method]"

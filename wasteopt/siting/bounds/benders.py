@@ -20,7 +20,8 @@ stabilised by in-out separation (Ben-Ameur & Neto 2007), which gives the bound o
 (2) the integer master solved by HiGHS again and again, each time to a tenth of the gap left, every new
 plan it found on the way (HiGHS's improving-solution callback) priced by the subproblem and cut off if it
 was priced too low. The master's proven bound is a valid lower bound; the best priced plan
-is the upper bound. All sites open is the first plan, so a plan exists at any time limit.
+is the upper bound. All sites open is the first plan, priced whatever the time limit (one transportation
+LP), so there is a plan at any limit.
 """
 from __future__ import annotations
 
@@ -210,6 +211,7 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
 
     best: tuple[float, np.ndarray, np.ndarray] | None = None  # (cost, y, x)
     priced: set[bytes] = set()
+    pricing = [0.0]  # the longest pricing so far (seconds): the integer master leaves time to price its plans
 
     def price(plan: np.ndarray) -> None:
         """Price an integer plan, keep it if it is the best, add its cut."""
@@ -217,7 +219,9 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
         key = plan.astype(bool).tobytes()
         if key in priced:
             return
-        outcome = subproblem.solve(plan.astype(float), max(left(), MIN_SECONDS) if best is None else left())
+        began_pricing = time.perf_counter()
+        outcome = subproblem.solve(plan.astype(float), highspy.kHighsInf if best is None else left())
+        pricing[0] = max(pricing[0], time.perf_counter() - began_pricing)
         if outcome is None:
             return
         priced.add(key)
@@ -266,7 +270,10 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
         master_gap = max(rel_gap / 2, MASTER_GAP_SHARE * relative_gap(best[0], bound))
         master.highs.setOptionValue("mip_rel_gap", master_gap)
         start = np.concatenate([best[1].astype(float), [best[0] - float(fixed @ best[1])]])
-        solved = master.solve(left(), start)
+        seconds = left() - PRICED_PER_SOLVE * pricing[0]
+        if seconds <= MIN_SECONDS:
+            break
+        solved = master.solve(seconds, start)
         solves += 1
         if solved is None:
             break
