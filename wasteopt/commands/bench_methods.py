@@ -19,7 +19,8 @@ from typing import Callable, TextIO
 
 from wasteopt.commands.arguments import COUNT, SECONDS
 from wasteopt.errors import ScenarioError
-from wasteopt.instances import CORNUEJOLS_RATIOS, CflpInstance, cflp_problem, cornuejols_cflp, read_orlib_cap, write_orlib_cap
+from wasteopt.instances import (CORNUEJOLS_RATIOS, CflpInstance, cflp_problem, cornuejols_cflp, read_orlib_cap,
+                                write_orlib_cap)
 from wasteopt.milp import relative_gap
 from wasteopt.siting import LocalSearch, solve_problem
 from wasteopt.siting.bounds.benders import benders_cflp
@@ -99,8 +100,9 @@ def compare_methods(cases: list[tuple[str, Callable[[], CflpInstance], float | N
         for m, o in outcomes.items():
             above = None if o.objective is None or best is None else (o.objective - best) / abs(best)
             gap = o.gap
+            above_pct = None if above is None else round(100 * above, 4) + 0.0  # + 0.0: no "-0.0000"
             row += [_number(o.objective, 3), _number(o.bound, 3), _number(None if gap is None else 100 * gap, 4),
-                    f"{o.seconds:.2f}", _number(None if above is None else round(100 * above, 4) + 0.0, 4)]  # no "-0.0000"
+                    f"{o.seconds:.2f}", _number(above_pct, 4)]
             seconds[m] += o.seconds
             within[m] += above is not None and above <= 1e-4
             proven[m] += gap is not None and gap <= 1e-4
@@ -122,7 +124,8 @@ def generated_cases(sizes: str, ratios: str, seeds: int, folder: Path):
         shapes = [tuple(int(v) for v in size.lower().split("x")) for size in sizes.split(",") if size.strip()]
         ratio_values = [float(r) for r in ratios.split(",") if r.strip()]
     except ValueError:
-        raise ScenarioError(f"--sizes is like 100x1000,200x2000 and --ratios like 3,5,10 (got {sizes!r}, {ratios!r})") from None
+        raise ScenarioError(f"--sizes is like 100x1000,200x2000 and --ratios like 3,5,10 "
+                            f"(got {sizes!r}, {ratios!r})") from None
     if any(len(shape) != 2 for shape in shapes) or not shapes or not ratio_values:
         raise ScenarioError(f"--sizes is like 100x1000,200x2000 (got {sizes!r})")
     for sites, customers in shapes:
@@ -152,13 +155,15 @@ def bench_public(cases, methods_text: str, time_limit: float) -> int:
 def register(commands, bench_commands) -> None:
     command = bench_commands.add_parser(
         "cflp-gen", help="generated CFLPs (Cornuéjols, Sridharan & Thizy 1991): Benders vs Lagrange vs plain HiGHS")
-    command.add_argument("--sizes", default=GENERATED_SIZES, help=f"sites x customers, comma-separated (default {GENERATED_SIZES})")
+    command.add_argument("--sizes", default=GENERATED_SIZES,
+                         help=f"sites x customers, comma-separated (default {GENERATED_SIZES})")
     command.add_argument("--ratios", default=",".join(f"{r:g}" for r in CORNUEJOLS_RATIOS),
                          help="total capacity / total demand, comma-separated (default 3,5,10)")
     command.add_argument("--seeds", type=COUNT, default=1, help="seeds 1..N per size and ratio (default 1)")
     command.add_argument("--dir", default=GENERATED_DIR, help=f"folder for the cap files (default {GENERATED_DIR})")
     command.add_argument("--method", default="benders,lagrange,plain",
                          help=f"comma-separated, of {', '.join(METHODS)} (default benders,lagrange,plain)")
-    command.add_argument("--time-limit", type=SECONDS, default=30.0, help="seconds per instance and method (default 30)")
+    command.add_argument("--time-limit", type=SECONDS, default=30.0,
+                         help="seconds per instance and method (default 30)")
     command.set_defaults(func=_bench_generated)
 

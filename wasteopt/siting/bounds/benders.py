@@ -116,7 +116,8 @@ class TransportSubproblem:
         self.highs.changeColsBounds(m * n, np.arange(m * n, dtype=np.int32), np.zeros(m * n), np.repeat(y, n))
         self.highs.changeRowsBounds(m, np.arange(n, n + m, dtype=np.int32), np.full(m, -highspy.kHighsInf),
                                     self.capacity * y)
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))  # its clock runs on over runs
+        # HiGHS's clock runs on over the runs of one instance
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
@@ -160,7 +161,8 @@ class _Master:
 
     def solve(self, seconds: float, start: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
         """(y, η, proven lower bound) or None if no solution in ``seconds``."""
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))  # its clock runs on over runs
+        # HiGHS's clock runs on over the runs of one instance
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
@@ -211,7 +213,7 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
 
     best: tuple[float, np.ndarray, np.ndarray] | None = None  # (cost, y, x)
     priced: set[bytes] = set()
-    pricing = [0.0]  # the longest pricing so far (seconds): the integer master leaves time to price its plans
+    pricing = [0.0]  # the last pricing's seconds: the integer master leaves time to price its plans
 
     def price(plan: np.ndarray) -> None:
         """Price an integer plan, keep it if it is the best, add its cut."""
@@ -221,7 +223,7 @@ def benders_cflp(fixed: np.ndarray, capacity: np.ndarray, demand: np.ndarray, co
             return
         began_pricing = time.perf_counter()
         outcome = subproblem.solve(plan.astype(float), highspy.kHighsInf if best is None else left())
-        pricing[0] = max(pricing[0], time.perf_counter() - began_pricing)
+        pricing[0] = time.perf_counter() - began_pricing
         if outcome is None:
             return
         priced.add(key)
