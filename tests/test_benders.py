@@ -116,3 +116,19 @@ def test_methods_side_by_side_on_cap41():
     assert fields["best_known"] == fields["benders_objective"] == fields["plain_objective"] == "1040444.375"
     assert fields["benders_above_pct"] == fields["plain_above_pct"] == "0.0000"
     assert "benders" in summary and "proven 1/1" in summary and "plain/benders" in summary
+
+
+def test_bench_cflp_gen_writes_its_instances_and_a_row_each(tmp_path, capsys):
+    from wasteopt.cli import main
+
+    folder = tmp_path / "generated"
+    assert main(["bench", "cflp-gen", "--sizes", "6x20", "--ratios", "3,10", "--method", "benders,plain",
+                 "--time-limit", "30", "--dir", str(folder)]) == 0
+    captured = capsys.readouterr()
+    rows = captured.out.splitlines()
+    assert rows[0].startswith("instance,best_known,best_bound,benders_objective")
+    assert [row.split(",")[0] for row in rows[1:]] == ["cj6x20r3s1", "cj6x20r10s1"]
+    assert sorted(p.name for p in folder.iterdir()) == ["cj6x20r10s1.txt", "cj6x20r3s1.txt"]
+    assert "proven 2/2" in captured.err and "plain/benders" in captured.err
+    assert main(["bench", "cflp-gen", "--method", "simplex", "--dir", str(folder)]) != 0
+    assert "--method takes" in capsys.readouterr().err
