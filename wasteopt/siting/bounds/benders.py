@@ -116,7 +116,7 @@ class TransportSubproblem:
         self.highs.changeColsBounds(m * n, np.arange(m * n, dtype=np.int32), np.zeros(m * n), np.repeat(y, n))
         self.highs.changeRowsBounds(m, np.arange(n, n + m, dtype=np.int32), np.full(m, -highspy.kHighsInf),
                                     self.capacity * y)
-        # HiGHS's clock runs on over the runs of one instance
+        # HiGHS 1.16 measures an LP's limit on a clock that runs on over the runs of one instance
         self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -161,8 +161,9 @@ class _Master:
 
     def solve(self, seconds: float, start: np.ndarray | None = None) -> tuple[np.ndarray, float, float] | None:
         """(y, η, proven lower bound) or None if no solution in ``seconds``."""
-        # HiGHS's clock runs on over the runs of one instance
-        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(seconds, MIN_SECONDS))
+        # HiGHS 1.16 measures an LP's limit on a clock that runs on over runs, a MIP's from the run's start
+        elapsed = 0.0 if self.integer else self.highs.getRunTime()
+        self.highs.setOptionValue("time_limit", elapsed + max(seconds, MIN_SECONDS))
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(start)
