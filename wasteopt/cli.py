@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "wasteopt.routing.commands",
     "wasteopt.roads.commands",
     "wasteopt.commands.bench",
+    "wasteopt.commands.bench_methods",
     "wasteopt.commands.bench_report",
     "wasteopt.commands.batch",
     "wasteopt.commands.decomposed",

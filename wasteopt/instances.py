@@ -2,9 +2,12 @@
 
 - OR-Library capacitated warehouse location (Beasley ``cap*``): multi-source CFLP.
 - OR-Library p-median (``pmed*``): graph edges, all-pairs shortest paths.
+- Generated CFLPs in the way of Cornuéjols, Sridharan & Thizy (1991), written as cap files.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
-from wasteopt.errors import DataError
+from wasteopt.errors import DataError, OutputError
 from wasteopt.siting.problem import Objective, SitingProblem, Technology
 
 
@@ -140,3 +143,58 @@ def beasley_pmedian_graph(n: int, seed: int) -> np.ndarray:
     graph = coo_matrix((np.r_[weight, weight], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
                        shape=(n, n)).tocsr()
     return shortest_path(graph, method="D", directed=False)
+
+
+CORNUEJOLS_RATIOS = (3.0, 5.0, 10.0)  # total capacity / total demand in Cornuéjols, Sridharan & Thizy (1991)
+
+
+def cornuejols_cflp(n_sites: int, n_customers: int, ratio: float, seed: int) -> CflpInstance:
+    """A CFLP in the way of Cornuéjols, Sridharan & Thizy (1991): sites and customers uniform in the unit
+    square, demands U[5, 35], capacities U[10, 160] scaled so total capacity = ``ratio`` × total demand,
+    fixed cost U[0, 90] + U[100, 110] × √capacity, cost of serving all of j from i = 10 × distance × d_j.
+    Figures are rounded to the 3 decimals the cap file holds, so the file is the instance."""
+    if n_sites < 1 or n_customers < 1 or ratio < 1.0:
+        raise DataError(f"a generated CFLP needs ≥ 1 site and customer and a capacity ratio ≥ 1 "
+                        f"(got {n_sites} × {n_customers}, ratio {ratio:g})")
+    rng = np.random.default_rng(seed)
+    sites = rng.random((n_sites, 2))
+    customers = rng.random((n_customers, 2))
+    demand = np.round(rng.uniform(5.0, 35.0, n_customers), 3)
+    raw = rng.uniform(10.0, 160.0, n_sites)
+    capacity = np.round(raw * ratio * demand.sum() / raw.sum(), 3)
+    fixed = np.round(rng.uniform(0.0, 90.0, n_sites) + rng.uniform(100.0, 110.0, n_sites) * np.sqrt(capacity), 3)
+    distance = np.hypot(*(sites[:, None, :] - customers[None, :, :]).transpose(2, 0, 1))
+    cost = np.round(10.0 * distance * demand[None, :], 3)
+    return CflpInstance(capacity, fixed, demand, cost)
+
+
+def cap_text(instance: CflpInstance) -> str:
+    """The OR-Library cap format: 'm n', m lines 'capacity fixed', then per customer its demand and m costs."""
+    m, n = instance.cost.shape
+    lines = [f"{m} {n}"]
+    lines += [f"{instance.capacity[i]:.3f} {instance.fixed_cost[i]:.3f}" for i in range(m)]
+    for j in range(n):
+        lines.append(f"{instance.demand[j]:.3f}")
+        lines.append(" ".join(f"{c:.3f}" for c in instance.cost[:, j]))
+    return "\n".join(lines) + "\n"
+
+
+def write_orlib_cap(instance: CflpInstance, path: str | Path) -> Path:
+    """Write ``instance`` as a cap file, atomically; an existing file is kept if it holds the same text and
+    refused otherwise (never overwrite someone's file)."""
+    path = Path(path)
+    text = cap_text(instance)
+    if path.exists():
+        if path.read_text() == text:
+            return path
+        raise OutputError(f"{path} exists and holds another instance; choose another folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {error}") from None
+    return path

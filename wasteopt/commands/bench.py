@@ -254,6 +254,9 @@ def _check_limits(args: argparse.Namespace) -> None:
 def _bench_suite(suite: Suite, args: argparse.Namespace) -> int:
     _check_limits(args)
     cases = select(read_optima(args.optima, suite.parameter_column), args.only)
+    if getattr(args, "method", None):
+        from wasteopt.commands.bench_methods import bench_public
+        return bench_public(cases, args.method, args.time_limit)
     summary = run_suite(suite, cases, time_limit=args.time_limit, backend=args.backend, baseline=args.baseline,
                         peers=getattr(args, "peers", False))
     print(summary, file=sys.stderr)
@@ -386,6 +389,9 @@ def register(commands, bench_commands) -> None:
             command.add_argument("--peers", action="store_true",
                                  help="also solve with " + ", ".join(name for name, _ in suite.peers)
                                       + " (HiGHS, same cores and limit; spopt needs the bench extra) and print the ratios")
+        if suite is CFLP:
+            command.add_argument("--method", help="instead: these methods side by side (comma-separated, of benders, "
+                                                  "lagrange, engine, plain; see `bench cflp-gen`)")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
     every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
                                                    "the road OD build (with --quick: the subset make test runs)")
