@@ -180,6 +180,7 @@ def test_route_with_osm_drives_the_streets_and_draws_them(root, tmp_path):
                                          encoding="utf-8")
     (plan / "flows.csv").write_text("origin,destination,stream,tonnes_per_day,km\n410122,C410122,msw,300,10\n",
                                     encoding="utf-8")
+    (plan / "demand.csv").write_text("node_id,msw_tpd,msw_rural_tpd\n410122,300,120\n", encoding="utf-8")
     corners = [(i, j) for i in range(size) for j in range(size) if (i, j) not in ((0, 0), (9, 0))]
     villages = tmp_path / "villages.csv"
     pd.DataFrame({"adcode": "410122", "name": [f"村{i}-{j}" for i, j in corners],

@@ -54,7 +54,7 @@ def test_scale_problem_is_sparse_and_solves(scenario, region):
     assert problem.arcs.groupby("origin").size().min() >= 3
     row = measure_scale(scenario, 200, 30, seed=0, time_limit=5, rel_gap=0.05)
     assert row["nodes"] == 200 and row["arcs"] > 0 and row["peak_mb"] > 0
-    assert row["status"] in ("optimal", "time_limit")
+    assert row["status"] in ("optimal", "gap_reached", "time_limit")
 
 
 def test_more_sites_than_nodes_is_refused(region):

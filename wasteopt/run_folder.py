@@ -345,9 +345,10 @@ class RunFolder:
         return read_number_table(self.path / "flows.csv", required=required, text=FLOW_TEXT_COLUMNS,
                                  allow_empty=True)
 
-    def demand(self) -> pd.DataFrame:
-        """Demand per county indexed by node_id, with the destination that serves it."""
-        return read_number_table(self.path / "demand.csv", required=DEMAND_COLUMNS, text=DEMAND_TEXT_COLUMNS,
+    def demand(self, required: tuple[str, ...] = DEMAND_COLUMNS) -> pd.DataFrame:
+        """Demand per county indexed by node_id, with the destination that serves it; ``required``: the columns
+        the caller reads (routing reads a hand-made plan's few)."""
+        return read_number_table(self.path / "demand.csv", required=required, text=DEMAND_TEXT_COLUMNS,
                                  id_column="node_id", allow_empty=True)
 
     def layers(self) -> dict:

@@ -170,7 +170,7 @@ def siting_flows(scenario, region, plan: RunFolder | None) -> SitingFlows:
     if plan is not None:
         facilities = plan.facilities(required=("name_zh", "lon", "lat")).reset_index()
         flows = plan.flows(required=("origin", "destination", "stream", "tonnes_per_day", "km"))
-        demand = plan.demand()
+        demand = plan.demand(required=("msw_rural_tpd",))
     else:
         from wasteopt.siting import solve_scenario
 
