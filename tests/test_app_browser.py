@@ -318,7 +318,7 @@ def test_robustness_page_and_report_section_in_the_browser(page, app_url, runs_d
     expect(page.get_by_test_id("stMetric").filter(has_text="随机解价值 VSS (万元/年)")).to_contain_text("∞")
     expect(page.get_by_test_id("stMetric").filter(has_text="政策溢价 (万元/年)")).to_contain_text("1,513")
     expect(page.get_by_text("均值问题方案在 fast (262 t/d) 超出原生垃圾填埋上限")).to_be_visible()
-    expect(page.get_by_text("年增长率 2 % → 6 %")).to_be_visible()
+    expect(page.get_by_text("年增长率 2 % → 6 %")).to_be_attached()  # a cell of the futures table (drawn on a canvas)
     expect(page.get_by_test_id("stMetric").filter(has_text="完全信息期望价值 EVPI (万元/年)")).to_contain_text("1,569")
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
     expect(page.get_by_text("中心情景：mid")).to_be_visible()
