@@ -99,13 +99,13 @@ def test_route_collects_a_county_of_the_plan(tiny, run):
 
 
 def test_sweep_solves_each_variant(tiny):
-    (tiny / "sweep.yaml").write_text("name: smoke\nbase: tiny.yaml\nout: sweep\ncommon: {solver.time_limit_s: 10}\n"
+    (tiny / "sweep.yaml").write_text("name: smoke\nbase: tiny.yaml\nout: sweep\ncommon: {solver.time_limit_s: 10, policy.raw_msw_landfill_cap_tpd: 0}\n"
                                      "grid: {transport.msw_cny_per_t_km: [0.8, 1.6]}\n", encoding="utf-8")
     out = wasteopt(tiny, "sweep", "sweep.yaml", "--jobs", "1", "--registry", "sweep.sqlite", "--no-progress")
     summary = pd.read_csv(next((tiny / "sweep").glob("*.csv")))
     assert len(summary) == 2 and "2 solved" in out
     cost = summary.set_index(summary.columns[0])["cost_wan_cny_per_year"].sort_values()
-    assert cost.iloc[1] > cost.iloc[0]  # dearer haulage costs more
+    assert cost.iloc[1] > cost.iloc[0]  # dearer haulage costs more (zero landfill: the waste travels to plants)
 
 
 def test_backtest_prints_the_prefecture_table(tiny):
