@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,15 @@ def pytest_terminal_summary(terminalreporter):
             counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
             terminalreporter.write_line(f"{family} fuzz: {outcomes.total()} cases "
                                         + (f"before a failure ({counts})" if failed else f"({counts}), 0 tracebacks"))
+
+
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """Streamlit's AppTest runs a page as ``__main__`` and leaves it there; a process spawned later (sweeps, Dask
+    workers, the scale bench) would run that page again instead of our code, so every test gets the real one."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
