@@ -15,31 +15,29 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.errors import DataError
+from wasteopt.scenario import CD_CATEGORY_DEFAULTS
 from wasteopt.userfiles import shown
 
 
 @dataclass(frozen=True)
 class Category:
-    """A C&D category of CJJ/T 134-2019 (建筑垃圾处理技术标准, §3): its key, names and stockpile density."""
+    """A C&D category of CJJ/T 134-2019 (建筑垃圾处理技术标准, §3): its key and names."""
 
     key: str
     name_zh: str
     name_en: str
-    density_t_per_m3: float
-    density_source: str
 
 
 CATEGORIES = (
-    Category("spoil", "工程渣土", "spoil", 1.8, "[assumption] compacted soil 1.6 to 2.0 t/m³"),
-    Category("slurry", "工程泥浆", "slurry", 1.3, "[assumption] bentonite slurry 1.1 to 1.4 t/m³"),
-    Category("construction", "工程垃圾", "construction", 1.5,
-             "[derived] 1 万 t ≈ 2 mu at 5 m height, i.e. 1.5 t/m³ stockpile"),
-    Category("demolition", "拆除垃圾", "demolition", 1.5,
-             "[derived] 1 万 t ≈ 2 mu at 5 m height, i.e. 1.5 t/m³ stockpile"),
-    Category("decoration", "装修垃圾", "decoration", 1.0, "[assumption] mixed light fraction 0.8 to 1.2 t/m³"),
+    Category("spoil", "工程渣土", "spoil"),
+    Category("slurry", "工程泥浆", "slurry"),
+    Category("construction", "工程垃圾", "construction"),
+    Category("demolition", "拆除垃圾", "demolition"),
+    Category("decoration", "装修垃圾", "decoration"),
 )
 CATEGORY_BY_NAME = {name: c.key for c in CATEGORIES for name in (c.key, c.name_zh)}
-DENSITY_T_PER_M3 = {c.key: c.density_t_per_m3 for c in CATEGORIES}
+# one source for the densities: the siting model's category defaults (their sources are in scenario.py)
+DENSITY_T_PER_M3 = {c.key: CD_CATEGORY_DEFAULTS[c.key]["density_t_per_m3"] for c in CATEGORIES}
 SITE_KINDS = ("yard", "recycling", "landfill", "backfill", "sorting")
 TRUE, FALSE = ("true", "1", "yes", "是"), ("false", "0", "no", "否")
 CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
