@@ -2,7 +2,7 @@
 import streamlit as st
 
 from wasteopt.app.state import keep_widget_state, lang
-from wasteopt.ui_text import DEFAULT_LANGUAGE, LANGUAGES, t
+from wasteopt.reporting.labels import DEFAULT_LANGUAGE, LANGUAGES, t
 
 st.set_page_config(page_title="wasteopt · 河南", page_icon=":material/recycling:", layout="wide")
 keep_widget_state()

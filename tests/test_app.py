@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from wasteopt import RunFolder, RunRegistry, ScenarioError, load_scenario
 from wasteopt.app import service
 from wasteopt.app.knobs import changes_from_knobs, knob_values
-from wasteopt.ui_text import TEXT, place, t
+from wasteopt.reporting.labels import TEXT, place, t
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = "wasteopt/app/pages"
@@ -336,9 +336,9 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     """A plan for two futures whose own solves stopped at 10 % and 2 % (asked for 1 %): the page shows each
     future in words with its proven gap and interval, EVPI with its interval, and says the figures are unreliable.
     Figures as in test_futures.test_figures_carry_the_interval_their_solves_gaps_allow, in 万元 (× 10^4 CNY)."""
-    from wasteopt.kpi import futures_kpis
-    from wasteopt.plan import FuturesAssessment
-    from wasteopt.run_folder import RunFolder
+    from wasteopt.reporting.kpi import futures_kpis
+    from wasteopt.siting.plan import FuturesAssessment
+    from wasteopt.runs.folder import RunFolder
 
     futures = pd.DataFrame({"name": ["low", "high"], "weight": [0.5, 0.5], "optimum_cny": [500e4, 1000e4],
                             "optimum_gap": [0.1, 0.02], "changes_zh": ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"],

@@ -305,7 +305,7 @@ def test_robustness_page_and_report_section_in_the_browser(page, app_url, runs_d
     from test_futures import write_tiny_futures
 
     from wasteopt import load_scenario, run_scenario
-    from wasteopt.runs import RunRegistry
+    from wasteopt.runs.registry import RunRegistry
 
     scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
     run_scenario(scenario, runs_dir / "futures", registry=RunRegistry(runs_dir / "registry.sqlite"), source="test",

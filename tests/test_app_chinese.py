@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from wasteopt.app import service
 from wasteopt.app.messages import infeasible_markdown, to_chinese
-from wasteopt.ui_text import t
+from wasteopt.reporting.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {"English", "MSW"}  # the label of the English original; the abbreviation planners use
@@ -112,7 +112,7 @@ def test_a_share_link_reopens_the_app_on_its_scenario(tmp_path, monkeypatch):
 
 
 def test_the_engines_bilingual_names_show_in_one_language():
-    from wasteopt.ui_text import one_language
+    from wasteopt.reporting.labels import one_language
 
     assert one_language("8 t 压缩车 compactor", "zh") == "8 t 压缩车"
     assert one_language("8 t 压缩车 compactor", "en") == "8 t compactor"

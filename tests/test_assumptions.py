@@ -1,8 +1,8 @@
 """The settings a report lists: in use only, in words with the key beside, each with a public source or a tag."""
 import pytest
 
-from wasteopt.assumptions import BASIS_NAMES, public_text, settings_in_use
-from wasteopt.scenario import load_scenario
+from wasteopt.config.assumptions import BASIS_NAMES, public_text, settings_in_use
+from wasteopt.config.scenario import load_scenario
 
 PRIVATE = ("DOMAIN", "ANCHORS", "DESIGN.md", "STYLE.md", "/work/")
 

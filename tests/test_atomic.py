@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wasteopt.export import atomic_path, write_csv, write_text
+from wasteopt.runs.export import atomic_path, write_csv, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
 WRITER = textwrap.dedent("""
     import sys
     import pandas as pd
-    from wasteopt.export import write_csv, write_text
+    from wasteopt.runs.export import write_csv, write_text
     target, kind = sys.argv[1], sys.argv[2]
     version = 0
     print("ready", flush=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wasteopt.backtest import backtest_scenario, built_between, read_backtest, run_backtest, score, write_backtest
-from wasteopt.calibrate import load_calibration
-from wasteopt.errors import ScenarioError
-from wasteopt.scenario import load_scenario
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.studies.backtest import backtest_scenario, built_between, read_backtest, run_backtest, score, write_backtest
+from wasteopt.studies.calibrate import load_calibration
+from wasteopt.config.errors import ScenarioError
+from wasteopt.config.scenario import load_scenario
+from wasteopt.data.synthetic import write_seed_subset
 
 PREFECTURES = pd.DataFrame({"prefecture_zh": ["甲市", "乙市", "丙市"], "prefecture_en": ["A", "B", "C"]},
                            index=pd.Index(["410100", "410200", "410300"], name="prefecture_adcode"))
@@ -63,9 +63,9 @@ def zhoukou_backtest(root, tmp_path_factory):
 
 
 def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, monkeypatch):
-    from wasteopt.export import export_plan
-    from wasteopt.kpi import compute_kpis
-    from wasteopt.report import write_report
+    from wasteopt.runs.export import export_plan
+    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.reporting.report import write_report
 
     backtest, folder = zhoukou_backtest
     built = backtest.built
@@ -78,7 +78,7 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
     export_plan(backtest.plan, compute_kpis(backtest.plan), run)
     write_backtest(backtest, run)
     assert read_backtest(run)["summary"]["scores"]["built_new_plants"] == len(built)
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
     page = write_report(run)["html"].read_text(encoding="utf-8")
     assert "回测 Backtest 2020→2022" in page and "built vs modelled plants" in page
     assert "未计算 not computed (wasteopt report RUN --goal-cost)" in page
@@ -89,7 +89,7 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
 
 
 def test_backtest_scores_of_a_solve_stopped_above_the_gap_asked_are_marked_unreliable():
-    from wasteopt.backtest import reliability_line
+    from wasteopt.studies.backtest import reliability_line
 
     summary = {"gap": 0.061, "rel_gap_asked": 0.01, "scores_reliable": False}
     line = reliability_line(summary)
@@ -114,7 +114,7 @@ def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):
 
 
 def test_demand_check_sets_the_model_beside_the_yearbook(root):
-    from wasteopt.demand_check import demand_check
+    from wasteopt.studies.demand_check import demand_check
 
     table = demand_check(load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")).set_index(["prefecture_zh", "year"])
     assert len(table) == 6

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from wasteopt.baselines import BaselineResult, solve_cflp_dense
+from wasteopt.bench.baselines import BaselineResult, solve_cflp_dense
 from wasteopt.commands import bench
-from wasteopt.errors import DataError
-from wasteopt.instances import read_orlib_cap
+from wasteopt.config.errors import DataError
+from wasteopt.bench.instances import read_orlib_cap
 from wasteopt.milp import MilpStatus
 
 DATA = Path(__file__).resolve().parents[1] / "bench" / "data"

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from wasteopt.commands.bench_methods import compare_methods
-from wasteopt.errors import OutputError
-from wasteopt.instances import cap_text, cflp_problem, cornuejols_cflp, read_orlib_cap, write_orlib_cap
+from wasteopt.config.errors import OutputError
+from wasteopt.bench.instances import cap_text, cflp_problem, cornuejols_cflp, read_orlib_cap, write_orlib_cap
 from wasteopt.siting import solve_problem
 from wasteopt.siting.bounds.benders import TransportSubproblem, benders_cflp
 

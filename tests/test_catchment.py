@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.scenario import Scenario
+from wasteopt.config.errors import ScenarioError
+from wasteopt.config.scenario import Scenario
 from wasteopt.siting.explain import unreachable_nodes
 from wasteopt.milp import MilpStatus
 from wasteopt.siting import solve_problem

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 from wasteopt.cd.generate import GeneratorSettings, generate, write_generated
 from wasteopt.cd.reconcile import ReconcileSettings, reconcile, write_reconciliation
 from wasteopt.cd.store import ManifestStore
-from wasteopt.ui_text import t
+from wasteopt.reporting.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,11 +3,11 @@ import pandas as pd
 import pytest
 
 from wasteopt import compute_kpis, load_scenario, solve_scenario
-from wasteopt.errors import ScenarioError
+from wasteopt.config.errors import ScenarioError
 from wasteopt.siting import SitingProblem, Technology, solve_phases, solve_problem
 from wasteopt.siting.scenario_problem import demand_table
-from wasteopt.region import load_region
-from wasteopt.scenario import Scenario
+from wasteopt.data.region import load_region
+from wasteopt.config.scenario import Scenario
 
 CATEGORY_STREAMS = ("cd_spoil", "cd_slurry", "cd_construction", "cd_demolition", "cd_decoration")
 
@@ -171,7 +171,7 @@ def test_phased_scenario_tracks_each_yards_fill_and_years_left(tiny_seeds):
 
 def test_the_report_lists_each_yards_years_left(category_plan, tmp_path):
     from wasteopt import export_plan
-    from wasteopt.report import _number, write_report
+    from wasteopt.reporting.report import _number, write_report
 
     kpis = compute_kpis(category_plan)
     export_plan(category_plan, kpis, tmp_path / "run")

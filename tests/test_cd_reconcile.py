@@ -11,7 +11,7 @@ from wasteopt.cd.generate import ANOMALY_KINDS, GeneratorSettings, generate, wri
 from wasteopt.cd.reconcile import ReconcileSettings, reconcile
 from wasteopt.cd.store import ManifestStore
 from wasteopt.cli import main
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 
 SMALL = GeneratorSettings(counties=("410122", "410183"), start="2024-05-01", days=4, trips_per_day=60,
                           anomaly_share=0.04, gps_interval_s=20, seed=7)
@@ -161,7 +161,7 @@ def test_the_shipped_example_is_what_its_settings_generate(root):
 
 def test_a_plan_run_is_set_beside_what_happened(tiny_seeds, tmp_path):
     from wasteopt import compute_kpis, export_plan, solve_scenario
-    from wasteopt.scenario import Scenario
+    from wasteopt.config.scenario import Scenario
 
     scenario = Scenario(name="cd-plan", region={"seeds": str(tiny_seeds)}, demand={"calibration": None},
                         cd={"enabled": True})

@@ -8,7 +8,7 @@ import pytest
 from wasteopt.cd import formats
 from wasteopt.cd.store import ManifestStore
 from wasteopt.cli import main
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 
 SITES = """site_id,name,kind,lon,lat,adcode,licensed,volume_m3,capacity_tpd
 Y1,中牟消纳场,yard,113.98,34.72,410122,true,500000,800

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from wasteopt import cli
-from wasteopt.compare import WITHIN_TOLERANCE, cost_delta, delta_frame, proven_gap
-from wasteopt.runs import _SCHEMA, RunRegistry
-from wasteopt.scenario import load_scenario
-from wasteopt.scenario_changes import changes_text, run_title, scenario_changes
+from wasteopt.reporting.compare import WITHIN_TOLERANCE, cost_delta, delta_frame, proven_gap
+from wasteopt.runs.registry import _SCHEMA, RunRegistry
+from wasteopt.config.scenario import load_scenario
+from wasteopt.config.changes import changes_text, run_title, scenario_changes
 
 
 def _kpis(cost_wan: float, gap: float | None, status: str = "time_limit", landfill: float = 0.0) -> dict:

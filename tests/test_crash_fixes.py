@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 
 from wasteopt import cli
-from wasteopt.errors import DataError, ScenarioError
-from wasteopt.kpi import compute_kpis
-from wasteopt.runs import RunRegistry
-from wasteopt.scenario import load_scenario, scenario_from_yaml_text
+from wasteopt.config.errors import DataError, ScenarioError
+from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.runs.registry import RunRegistry
+from wasteopt.config.scenario import load_scenario, scenario_from_yaml_text
 from wasteopt.siting import solve_scenario
-from wasteopt.sweep import _executor
+from wasteopt.runs.sweep import _executor
 
 
 def _config(folder, seeds, extra: str = "", demand: str = "{calibration: null}"):

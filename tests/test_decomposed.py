@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from wasteopt.errors import ScenarioError
+from wasteopt.config.errors import ScenarioError
 from wasteopt.siting import SitingProblem, Technology, solve_problem
 from wasteopt.siting.decomposed import DaskRunner, DecompositionError, solve_decomposed, split_problem
 
@@ -91,8 +91,8 @@ def test_bad_splits_are_one_line_errors():
 
 
 def test_the_national_generator_is_seeded_and_fills_every_block():
-    from wasteopt.national import generate_national
-    from wasteopt.scenario import load_scenario
+    from wasteopt.data.national import generate_national
+    from wasteopt.config.scenario import load_scenario
 
     scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
     first = generate_national(scenario, 400, 62, seed=3)
@@ -131,10 +131,10 @@ def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root,
     reached through solver.scheduler; the plan is feasible for the whole model and the bound is below it."""
     from distributed import LocalCluster
 
-    from wasteopt.scenario import load_scenario
+    from wasteopt.config.scenario import load_scenario
     from wasteopt.siting import solve_scenario
     from wasteopt.siting.decomposed import solve_scenario_decomposed
-    from wasteopt.synthetic import write_seed_subset
+    from wasteopt.data.synthetic import write_seed_subset
 
     seeds = write_seed_subset(root / "seeds" / "henan", tmp_path / "seeds", {"411400", "411600"})
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml").with_changes({

@@ -6,10 +6,10 @@ import warnings
 import pytest
 
 from wasteopt import load_scenario, solve_scenario
-from wasteopt.economics import marginal_cost_table, money_kpis
-from wasteopt.kpi import annual_cost_cny, compute_kpis
-from wasteopt.region import load_region
-from wasteopt.scenario import PowerTariff
+from wasteopt.reporting.budget import marginal_cost_table, money_kpis
+from wasteopt.reporting.kpi import annual_cost_cny, compute_kpis
+from wasteopt.data.region import load_region
+from wasteopt.config.scenario import PowerTariff
 from wasteopt.siting.scenario_problem import build_problem, power_revenue_cny_per_t
 
 FENGQUAN = "周口市丰泉环保电力有限公司"  # the tiny region's one plant in service by 2020 (first furnace 2012-04-03)

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 from wasteopt import InfeasibleError, ScenarioError, compute_kpis, export_plan, load_scenario, solve_scenario
 from wasteopt.siting import solve_problem
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.data.synthetic import write_seed_subset
 from test_siting import line_of_three
 
 

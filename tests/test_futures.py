@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.scenario import scenario_from_yaml_text
+from wasteopt.config.errors import ScenarioError
+from wasteopt.config.scenario import scenario_from_yaml_text
 from wasteopt.siting import FlowCap, SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_futures_problems
 
@@ -80,7 +80,7 @@ def test_figures_carry_the_interval_their_solves_gaps_allow():
     Asked for 1 %, the low future's solve (10 %) and the linked one (2.1 %) make the figures unreliable."""
     import dataclasses
 
-    from wasteopt.plan import FuturesAssessment
+    from wasteopt.siting.plan import FuturesAssessment
 
     futures = pd.DataFrame({"name": NAMES, "weight": WEIGHTS, "optimum_cny": [500.0, 1000.0],
                             "optimum_gap": [0.1, 0.02]})
@@ -179,8 +179,8 @@ def test_a_future_is_the_scenario_with_its_changes():
 
 def test_kpis_and_report_section_of_the_two_future_town():
     """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
-    from wasteopt.kpi import futures_kpis
-    from wasteopt.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
+    from wasteopt.reporting.kpi import futures_kpis
+    from wasteopt.reporting.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
 
     setup_fonts()
     solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,
@@ -233,7 +233,7 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     import json
 
     from wasteopt import load_scenario, run_scenario
-    from wasteopt.runs import RunRegistry
+    from wasteopt.runs.registry import RunRegistry
 
     scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
     outcome = run_scenario(scenario, tmp_path / "run", registry=RunRegistry(tmp_path / "r.sqlite"), source="test",

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from wasteopt import cli
-from wasteopt.errors import ScenarioError, WasteoptError
-from wasteopt.scenario import MAX_YAML_BYTES, Scenario, key_path_text, load_scenario, scenario_from_yaml_text
+from wasteopt.config.errors import ScenarioError, WasteoptError
+from wasteopt.config.scenario import MAX_YAML_BYTES, Scenario, key_path_text, load_scenario, scenario_from_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = load_scenario(ROOT / "configs" / "henan-2025-zero-landfill.yaml")
@@ -232,7 +232,7 @@ def cli_reports_one_line(tmp_path: Path, text: str):
     def no_solve(*args, **kwargs):
         raise Stub("solve patched out")
 
-    with mock.patch("wasteopt.pipeline.solve_scenario", no_solve), \
+    with mock.patch("wasteopt.runs.pipeline.solve_scenario", no_solve), \
             contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         code = cli.main(["solve", str(config), "--out", str(tmp_path / "run"),
                          "--registry", str(tmp_path / "runs.sqlite")])

@@ -71,8 +71,8 @@ def world(tmp_path_factory):
 
 def _base_files(world) -> dict[str, bytes]:
     base, seeds = world
-    from wasteopt.region import load_region
-    from wasteopt.scenario import Scenario
+    from wasteopt.data.region import load_region
+    from wasteopt.config.scenario import Scenario
 
     plants = load_region(Scenario(name="ids", region={"seeds": str(seeds)}, demand={"calibration": None})).plants
     sites = tuple(plants["site_id"]) + SITES

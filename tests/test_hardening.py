@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wasteopt import cli, compute_kpis, export_plan, load_scenario, solve_scenario
-from wasteopt.report import write_report
+from wasteopt.reporting.report import write_report
 
 
 def _tiny_run(folder, seeds, name: str, demand: str = "{calibration: null}", extra: str = ""):
@@ -48,7 +48,7 @@ def _cli(*argv) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("run", ["nothing", "zero"])
 def test_1_a_report_of_a_run_that_builds_nothing_or_treats_nothing(runs, run, tmp_path, monkeypatch):
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
     folder = shutil.copytree(runs[run], tmp_path / run)
     page = write_report(folder)["html"].read_text(encoding="utf-8")
     assert "New and expanded facilities (0)" in page
@@ -238,11 +238,11 @@ def test_6_run_notes_and_titles_are_plain_text_in_the_app(runs, tmp_path, monkey
 
     from wasteopt import RunRegistry
     from wasteopt.app import service
-    from wasteopt.run_folder import RunFolder
+    from wasteopt.runs.folder import RunFolder
 
     monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
     registry = RunRegistry(tmp_path / "runs" / "registry.sqlite")
-    from wasteopt.runs import new_run_id
+    from wasteopt.runs.registry import new_run_id
 
     for name, note in (("builds", "![t](http://127.0.0.1:9/t.png) see [here](http://127.0.0.1:9/)"), ("nothing", "")):
         source = RunFolder(runs[name])
@@ -290,8 +290,8 @@ def test_7_a_10_mb_site_name_is_refused_and_the_message_stays_short(tmp_path, ti
 
 
 def test_7_thousands_of_unknown_keys_give_a_short_error():
-    from wasteopt.errors import ScenarioError
-    from wasteopt.scenario import scenario_from_yaml_text
+    from wasteopt.config.errors import ScenarioError
+    from wasteopt.config.scenario import scenario_from_yaml_text
 
     with pytest.raises(ScenarioError) as error:
         scenario_from_yaml_text("name: x\nregion:\n" + "".join(f"  k{i}: 1\n" for i in range(3_000)))
@@ -351,7 +351,7 @@ def test_8_a_locked_registry_is_busy_and_kept(runs, tmp_path, monkeypatch):
     registry = tmp_path / "r.sqlite"
     assert _cli("solve", runs["builds"] / "scenario.yaml", "--out", tmp_path / "a", "--registry", registry,
                 "--no-progress")[0] == 0
-    monkeypatch.setattr("wasteopt.runs.LOCK_WAIT_S", 0.5, raising=False)
+    monkeypatch.setattr("wasteopt.runs.registry.LOCK_WAIT_S", 0.5, raising=False)
     holder = sqlite3.connect(registry)
     holder.execute("BEGIN EXCLUSIVE")
     try:

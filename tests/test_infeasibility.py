@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wasteopt.errors import InfeasibleError
-from wasteopt.scenario import load_scenario
+from wasteopt.config.errors import InfeasibleError
+from wasteopt.config.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
 from wasteopt.milp import MilpStatus

@@ -5,8 +5,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely import box
 
-from wasteopt.map_context import add_context, nice_length_km, scale_bar
-from wasteopt.report import new_figure, setup_fonts
+from wasteopt.reporting.map_context import add_context, nice_length_km, scale_bar
+from wasteopt.reporting.report import new_figure, setup_fonts
 
 
 def _map():

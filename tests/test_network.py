@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.errors import DataError
-from wasteopt.network import haversine_km, read_od_matrix, sparse_arcs
+from wasteopt.config.errors import DataError
+from wasteopt.data.network import haversine_km, read_od_matrix, sparse_arcs
 
 ZHENGZHOU = (113.659318, 34.759093)  # prefecture seats, WGS84 (seeds prefectures.csv)
 LUOYANG = (112.42816, 34.663984)

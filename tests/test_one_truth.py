@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
-from wasteopt.run_folder import RunFolder
-from wasteopt.scenario import load_scenario
+from wasteopt.runs.export import export_plan
+from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.runs.folder import RunFolder
+from wasteopt.config.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 
 # 淮阳区 (411603), 2020 census: 339,754 urban and 682,568 rural residents; 2 %/yr growth to 2025 (× 1.02^5).
@@ -34,7 +34,7 @@ def _solved_run(folder, scenario):
 
 
 def _village_tonnes(scenario, run: RunFolder, adcode: str) -> float:
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
     from wasteopt.routing.county import county_job, siting_flows
 
     region = load_region(scenario)
@@ -72,7 +72,7 @@ def henan(root):
 
 
 def _collected(scenario) -> float:
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
     from wasteopt.siting.scenario_problem import demand_table
 
     return float(demand_table(scenario, load_region(scenario))["msw_generated_tpd"].sum())
@@ -89,7 +89,7 @@ def test_urban_per_capita_plus_20_pct_raises_collected_msw_by_the_urban_share(he
 
 
 def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
 
     faster = henan.with_changes({"demand": {"growth_per_year": 0.03}})
     assert _collected(faster) == pytest.approx(74_908.8 * (1.03 / 1.02) ** 5, abs=0.1)
@@ -100,7 +100,7 @@ def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
     record = load_region(pinned).generation["calibration"]
     assert record["mode"] == "fitted" and record["modelled_tpd"] == pytest.approx(72_000)
     assert load_region(henan).generation["calibration"]["mode"] == "held"
-    from wasteopt.scenario_changes import changes_text, scenario_changes
+    from wasteopt.config.changes import changes_text, scenario_changes
 
     assert changes_text(scenario_changes(faster, pinned), "en") == (
         "calibration factor 0.822748 → refitted to the observed total every run")
@@ -108,8 +108,8 @@ def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
 
 def test_the_app_and_report_say_what_the_calibration_does_beside_the_knobs(henan):
     from wasteopt.app.knobs import calibration_note
-    from wasteopt.region import load_region
-    from wasteopt.report import _calibration_note
+    from wasteopt.data.region import load_region
+    from wasteopt.reporting.report import _calibration_note
 
     region = load_region(henan)
     urban = henan.with_changes({"demand": {"msw_kg_per_capita_day": {"urban": 1.32}}})
@@ -128,7 +128,7 @@ def test_every_exported_layer_is_valid_and_in_place_service_is_a_point_attribute
     import pyogrio
     import shapely
 
-    from wasteopt.plan import LAYER_DESCRIPTIONS
+    from wasteopt.siting.plan import LAYER_DESCRIPTIONS
 
     plan, run = _solved_run(tmp_path, _two_counties(tmp_path, tiny_seeds))
     flows = run.flows()
@@ -179,11 +179,11 @@ def tiny_run(tiny_seeds, tmp_path_factory):
 def test_report_pdf_is_written_only_when_chromium_made_a_valid_one(tiny_run, tmp_path, monkeypatch, capsys, behaviour):
     import shutil
 
-    from wasteopt.report import write_report
+    from wasteopt.reporting.report import write_report
 
     run = shutil.copytree(tiny_run, tmp_path / "run")
     browser = _fake_browser(tmp_path, FAKE_BROWSERS[behaviour])
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
     files = write_report(run)
     assert set(files) == {"html", "xlsx"} and files["html"].stat().st_size > 0 and files["xlsx"].stat().st_size > 0
     assert not (run / "report.pdf").exists()
@@ -194,11 +194,11 @@ def test_report_pdf_is_written_only_when_chromium_made_a_valid_one(tiny_run, tmp
 def test_report_pdf_is_installed_when_chromium_wrote_a_whole_pdf(tiny_run, tmp_path, monkeypatch):
     import shutil
 
-    from wasteopt.report import write_report
+    from wasteopt.reporting.report import write_report
 
     run = shutil.copytree(tiny_run, tmp_path / "run")
     browser = _fake_browser(tmp_path, r'printf "%%PDF-1.4\n1 0 obj\n%%%%EOF\n" > "$out"')
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
     assert write_report(run)["pdf"].read_bytes() == b"%PDF-1.4\n1 0 obj\n%%EOF\n"
 
 
@@ -207,11 +207,11 @@ def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tin
     import shutil
 
     from wasteopt import cli
-    from wasteopt.pipeline import run_scenario
-    from wasteopt.runs import RunRegistry
+    from wasteopt.runs.pipeline import run_scenario
+    from wasteopt.runs.registry import RunRegistry
 
     browser = _fake_browser(tmp_path, FAKE_BROWSERS["is a stub that fails"])
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
     run = shutil.copytree(tiny_run, tmp_path / "run")
     assert cli.main(["report", str(run)]) == 0
     said = capsys.readouterr().err.strip().splitlines()
@@ -225,8 +225,8 @@ def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tin
 
 
 def test_cost_per_tonne_divides_by_all_msw_collected_sorted_or_not(tiny_seeds, tmp_path):
-    from wasteopt.kpi import KPI_LABELS
-    from wasteopt.ui_text import KPI_NAMES_ZH
+    from wasteopt.reporting.kpi import KPI_LABELS
+    from wasteopt.reporting.labels import KPI_NAMES_ZH
 
     collected = 730.812127 + 784.910908  # t/d of the two counties in 2025, before the 10 % sorted out
     plan = solve_scenario(_two_counties(tmp_path, tiny_seeds))

@@ -120,7 +120,7 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     capacity target, the plan files carry year_built / year_stopped and capacity_path.csv, and the
     review report shows the path and each new plant's year."""
     from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
-    from wasteopt.kpi import kpi_text
+    from wasteopt.reporting.kpi import kpi_text
 
     scenario = load_scenario(root / "configs" / "henan-2021-2025-phased.yaml").with_changes(
         {"phasing": {"years": [2024, 2025]}})
@@ -138,8 +138,8 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     assert pd.read_csv(files["capacity_path"])["year"].tolist() == [2024, 2025]
     assert {"year_built", "year_complete", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)
 
-    from wasteopt.report import write_report
-    monkeypatch.setattr("wasteopt.report.shutil.which", lambda name: None)  # HTML + XLSX only
+    from wasteopt.reporting.report import write_report
+    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)  # HTML + XLSX only
     report = write_report(tmp_path / "run")
     page = report["html"].read_text(encoding="utf-8")
     assert "<h2>逐年能力路径 Capacity path by year</h2>" in page and "single-period" not in page

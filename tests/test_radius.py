@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from wasteopt.instances import CflpInstance, beasley_pmedian_graph, cflp_problem, pmedian_problem
+from wasteopt.bench.instances import CflpInstance, beasley_pmedian_graph, cflp_problem, pmedian_problem
 from wasteopt.milp import MilpStatus, solve_milp
 from wasteopt.siting import solve_problem
 from wasteopt.siting.problem import Objective

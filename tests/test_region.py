@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from wasteopt.errors import DataError
-from wasteopt.region import gcj02_to_wgs84, load_region, msw_generation, validate_table
-from wasteopt.scenario import DemandSettings, Scenario
+from wasteopt.config.errors import DataError
+from wasteopt.data.region import gcj02_to_wgs84, load_region, msw_generation, validate_table
+from wasteopt.config.scenario import DemandSettings, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds" / "henan"
@@ -226,7 +226,7 @@ def test_a_file_in_neither_encoding_says_how_to_save_it(tmp_path):
 
 
 def test_written_csv_carries_a_bom_for_excel_and_reads_back(tmp_path):
-    from wasteopt.export import write_csv
+    from wasteopt.runs.export import write_csv
 
     write_csv(tmp_path / "t.csv", pd.DataFrame({"site_id": ["C1"], "name_zh": ["郑州"]}))
     assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffsite_id".encode("utf-8"))

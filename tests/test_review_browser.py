@@ -7,7 +7,7 @@ import pytest
 from test_app_browser import ARTIFACTS, _go, _wait_idle, app_url, page, runs_dir  # noqa: F401 (fixtures)
 
 from wasteopt import RunRegistry
-from wasteopt.report import write_report
+from wasteopt.reporting.report import write_report
 
 pytestmark = pytest.mark.browser
 SOLVE_S = "15"  # seconds: enough for the warm-started second solve on a loaded machine

@@ -6,11 +6,11 @@ import openpyxl
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
-from wasteopt.plan import multipolygons
-from wasteopt.report import STATUS_COLOURS as REPORT_COLOURS
-from wasteopt.scenario import load_scenario
+from wasteopt.runs.export import export_plan
+from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.siting.plan import multipolygons
+from wasteopt.reporting.report import STATUS_COLOURS as REPORT_COLOURS
+from wasteopt.config.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 
 SQUARE = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])

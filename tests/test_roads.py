@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from wasteopt.cli import main
-from wasteopt.errors import DataError
-from wasteopt.network import haversine_km, read_od_matrix
+from wasteopt.config.errors import DataError
+from wasteopt.data.network import haversine_km, read_od_matrix
 from wasteopt.roads.od import load_network, road_od
 
 STEP = float(haversine_km(0.0, 0.0, 0.0, 0.01))  # one block, km (1.11195 km)
@@ -139,7 +139,7 @@ def test_the_province_od_is_what_solve_uses_and_circuity_reports_it(root, tmp_pa
     site its road km, and `wasteopt solve` hauls on exactly those km."""
     from wasteopt.roads.od import circuity
     from wasteopt.roads.points import scenario_points
-    from wasteopt.scenario import load_scenario
+    from wasteopt.config.scenario import load_scenario
 
     osm = tmp_path / "henan-grid.osm"
     osm.write_text(_grid_xml(110.2, 31.2, 134, 107, step=0.05))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.errors import DataError, InfeasibleError, ScenarioError
+from wasteopt.config.errors import DataError, InfeasibleError, ScenarioError
 from wasteopt.routing import (
     Depot,
     DisposalSite,

@@ -19,9 +19,9 @@ import wasteopt
 from wasteopt import (OutputError, RunFolder, RunRegistry, compute_kpis, export_plan, load_scenario, run_scenario,
                       solve_scenario)
 from wasteopt.cli import main
-from wasteopt.errors import RunExistsError, WasteoptError
-from wasteopt.pipeline import reusable_run
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.config.errors import RunExistsError, WasteoptError
+from wasteopt.runs.pipeline import reusable_run
+from wasteopt.data.synthetic import write_seed_subset
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,8 @@ def _listing(folder) -> list[str]:
 
 
 def test_root_api_names_the_library_functions():
-    from wasteopt.export import export_plan as exporter
-    from wasteopt.pipeline import run_scenario as runner
+    from wasteopt.runs.export import export_plan as exporter
+    from wasteopt.runs.pipeline import run_scenario as runner
 
     assert {"load_scenario", "solve_scenario", "compute_kpis", "export_plan", "RunFolder", "run_scenario"} <= set(
         wasteopt.__all__)
@@ -78,7 +78,7 @@ def test_solve_never_writes_into_a_user_folder_force_or_not(tmp_path, capsys, mo
     user = tmp_path / "u"
     user.mkdir()
     (user / "demand.csv").write_text("precious\n", encoding="utf-8")
-    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", _no_solve)
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", _no_solve)
     for force in ([], ["--force"]):
         code = main(["solve", str(tiny), "--out", str(user), *force, "--registry", str(tmp_path / "r.sqlite")])
         err = capsys.readouterr().err
@@ -92,7 +92,7 @@ def test_root_and_a_file_as_out_are_refused_with_one_line(tmp_path, capsys, monk
     out = "/" if kind == "root" else str(tmp_path / "plan.txt")
     if kind == "file":
         (tmp_path / "plan.txt").write_text("mine\n", encoding="utf-8")
-    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", _no_solve)
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", _no_solve)
     code = main(["solve", str(tiny), "--out", out, "--force", "--registry", str(tmp_path / "r.sqlite")])
     err = capsys.readouterr().err
     assert code == 1 and _one_error_line(err)
@@ -111,7 +111,7 @@ def test_an_existing_run_needs_force_checked_before_solving(tmp_path, capsys, mo
         solved.append(1)
         raise WasteoptError("stop here")
 
-    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", failing_solve)
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", failing_solve)
     registry = ["--registry", str(tmp_path / "r.sqlite")]
     assert main(["solve", str(tiny), "--out", str(out), *registry]) == 1 and not solved
     assert "already holds a run; pass --force" in capsys.readouterr().err
@@ -129,7 +129,7 @@ def test_export_failing_midway_keeps_the_old_run_whole_and_leaves_no_temp(tmp_pa
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("wasteopt.export.write_xlsx", disk_full)  # after the GeoPackage and the CSVs
+    monkeypatch.setattr("wasteopt.runs.export.write_xlsx", disk_full)  # after the GeoPackage and the CSVs
     with pytest.raises(OSError, match="No space"):
         export_plan(renamed, compute_kpis(renamed), out, force=True, run_id="new")
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
@@ -197,11 +197,11 @@ def test_two_writers_into_one_new_folder_one_is_refused(tmp_path):
 
 def test_registry_rows_point_only_at_complete_runs_and_reuse_follows_the_folder(tmp_path, monkeypatch, tiny,
                                                                                tiny_plan):
-    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", lambda *args, **kwargs: tiny_plan)
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", lambda *args, **kwargs: tiny_plan)
     scenario, registry, out = load_scenario(tiny), RunRegistry(tmp_path / "r.sqlite"), tmp_path / "run"
     first = run_scenario(scenario, out, registry=registry, source="cli")
     with monkeypatch.context() as patch:
-        patch.setattr("wasteopt.export.write_csv", lambda *args, **kwargs: 1 / 0)
+        patch.setattr("wasteopt.runs.export.write_csv", lambda *args, **kwargs: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             run_scenario(scenario, out, registry=registry, source="cli", force=True)
     assert [record.run_id for record in registry.records()] == [first.record.run_id]
@@ -239,7 +239,7 @@ def test_reuse_only_a_run_at_least_as_good_as_asked_else_start_from_it(tmp_path,
         solves.append(kwargs)
         return plans.pop(0)
 
-    monkeypatch.setattr("wasteopt.pipeline.solve_scenario", solve)
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", solve)
     scenario, registry = load_scenario(tiny), RunRegistry(tmp_path / "r.sqlite")
     loose = dataclasses.replace(tiny_plan, status="time_limit", gap=0.2, rel_gap=0.05)
     plans = [loose, dataclasses.replace(tiny_plan, status="gap_reached", gap=0.04, rel_gap=0.05)]

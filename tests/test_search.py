@@ -227,7 +227,7 @@ def test_a_better_plan_among_the_relaxations_sites_leads_and_its_exclusions_hold
 def test_fixed_copy_and_start_plan():
     """min x0 + 2·x1, x0 + x1 ≥ 3, integers ≤ 5: optimum 3; with x0 fixed at 0 it is 6. The fixed copy
     leaves the model alone, a start plan is taken by HiGHS and refused by CBC."""
-    from wasteopt.errors import WasteoptError
+    from wasteopt.config.errors import WasteoptError
 
     m = LinearModel()
     x = m.add_vars(2, ub=5, integer=True, cost=[1.0, 2.0])

@@ -3,15 +3,15 @@ import pandas as pd
 import pytest
 
 from wasteopt.app.tables import capture_chart
-from wasteopt.errors import DataError, ScenarioError
-from wasteopt.kpi import compute_kpis, goal_checks, kpi_labels
-from wasteopt.report import CAPTURE_COLUMNS, capture_table, write_capture_report
-from wasteopt.region import load_region
-from wasteopt.scenario import Goals, load_scenario
+from wasteopt.config.errors import DataError, ScenarioError
+from wasteopt.reporting.kpi import compute_kpis, goal_checks, kpi_labels
+from wasteopt.reporting.report import CAPTURE_COLUMNS, capture_table, write_capture_report
+from wasteopt.data.region import load_region
+from wasteopt.config.scenario import Goals, load_scenario
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_problem, solve_scenario
 from wasteopt.siting.scenario_problem import build_problem, demand_table, power_revenue_cny_per_t, residual_heating_value
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.data.synthetic import write_seed_subset
 
 ARC_COLUMNS = ["origin", "destination", "stream", "km", "cost_per_t"]
 

@@ -13,7 +13,7 @@ from wasteopt.milp import INF, LinearModel, MilpStatus, solve_milp
 from wasteopt.milp.cbc import cbc_bound
 from wasteopt.milp.highs import _result
 from wasteopt.siting import solve_problem
-from wasteopt.status import current_kpis, recorded_status, status_from_gap
+from wasteopt.config.status import current_kpis, recorded_status, status_from_gap
 
 
 @pytest.mark.parametrize("backend", ["highs", "cbc"])

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from wasteopt import InfeasibleError, RunRegistry, ScenarioError
-from wasteopt.errors import NoPlanError
-from wasteopt.sweep import load_sweep, pareto_front, run_sweep
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.config.errors import NoPlanError
+from wasteopt.runs.sweep import load_sweep, pareto_front, run_sweep
+from wasteopt.data.synthetic import write_seed_subset
 
 TINY_PREFECTURE = "411600"  # 周口市 Zhoukou
 
@@ -91,7 +91,7 @@ def test_pareto_front_keeps_non_dominated_points():
     (NoPlanError("no feasible plan found within the 1 s time limit"), "no_plan"),
 ])
 def test_a_variant_without_a_plan_is_recorded_with_the_true_reason(root, tmp_path, monkeypatch, error, status):
-    import wasteopt.sweep as sweep_module
+    import wasteopt.runs.sweep as sweep_module
 
     def fail(*args, **kwargs):
         raise error

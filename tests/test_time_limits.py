@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.errors import NoPlanError
+from wasteopt.config.errors import NoPlanError
 from wasteopt.siting import pipeline
 from wasteopt.milp import MilpResult, MilpStatus, SolveWatch
 from wasteopt.siting import LocalSearch, solve_problem
@@ -107,8 +107,8 @@ def test_no_plan_in_time_and_proven_infeasible_exit_with_their_own_codes(monkeyp
 
 @pytest.fixture(scope="module")
 def zero_landfill_scenario_stub(root):
-    from wasteopt.region import load_region
-    from wasteopt.scenario import load_scenario
+    from wasteopt.data.region import load_region
+    from wasteopt.config.scenario import load_scenario
     from wasteopt.siting.scenario_problem import build_problem
 
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wasteopt.errors import ScenarioError
-from wasteopt.scenario import MAX_YAML_BYTES, scenario_from_yaml_text
+from wasteopt.config.errors import ScenarioError
+from wasteopt.config.scenario import MAX_YAML_BYTES, scenario_from_yaml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,16 +1,16 @@
 """Warm-started what-ifs: the base run's plan, repaired for the changed scenario, is HiGHS's first plan."""
 import pytest
 
-from wasteopt.export import export_plan
-from wasteopt.kpi import compute_kpis
+from wasteopt.runs.export import export_plan
+from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.milp import SolveWatch
-from wasteopt.scenario import load_scenario
+from wasteopt.config.scenario import load_scenario
 from wasteopt.siting import solve_scenario
 from wasteopt.siting.formulation import build_milp
 from wasteopt.siting.scenario_problem import build_problem
 from wasteopt.siting.warm_start import base_decisions
-from wasteopt.region import load_region
-from wasteopt.synthetic import write_seed_subset
+from wasteopt.data.region import load_region
+from wasteopt.data.synthetic import write_seed_subset
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_cli_solve_shows_progress_and_warm_starts_a_what_if(zhoukou, tmp_path, c
     import re
 
     from wasteopt import cli
-    from wasteopt.runs import RunRegistry
+    from wasteopt.runs.registry import RunRegistry
 
     folder, base = zhoukou
     registry = str(tmp_path / "r.sqlite")

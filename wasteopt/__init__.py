@@ -10,30 +10,30 @@ The public API::
     export_plan(plan, kpis, "runs/mine")       # a run folder, written whole
     RunFolder("runs/mine").facilities()
 
-Names are imported on first use, so ``import wasteopt.scenario`` does not load the solvers.
+Names are imported on first use, so ``import wasteopt.config.scenario`` does not load the solvers.
 """
 from __future__ import annotations
 
 import importlib
 
 _PUBLIC = {
-    "load_scenario": "wasteopt.scenario",
-    "Scenario": "wasteopt.scenario",
-    "load_region": "wasteopt.region",
+    "load_scenario": "wasteopt.config.scenario",
+    "Scenario": "wasteopt.config.scenario",
+    "load_region": "wasteopt.data.region",
     "solve_scenario": "wasteopt.siting",
-    "SitingPlan": "wasteopt.plan",
-    "compute_kpis": "wasteopt.kpi",
-    "export_plan": "wasteopt.export",
-    "RunFolder": "wasteopt.run_folder",
-    "run_scenario": "wasteopt.pipeline",
-    "RunOutcome": "wasteopt.pipeline",
-    "RunRegistry": "wasteopt.runs",
-    "WasteoptError": "wasteopt.errors",
-    "ScenarioError": "wasteopt.errors",
-    "DataError": "wasteopt.errors",
-    "InfeasibleError": "wasteopt.errors",
-    "NoPlanError": "wasteopt.errors",
-    "OutputError": "wasteopt.errors",
+    "SitingPlan": "wasteopt.siting.plan",
+    "compute_kpis": "wasteopt.reporting.kpi",
+    "export_plan": "wasteopt.runs.export",
+    "RunFolder": "wasteopt.runs.folder",
+    "run_scenario": "wasteopt.runs.pipeline",
+    "RunOutcome": "wasteopt.runs.pipeline",
+    "RunRegistry": "wasteopt.runs.registry",
+    "WasteoptError": "wasteopt.config.errors",
+    "ScenarioError": "wasteopt.config.errors",
+    "DataError": "wasteopt.config.errors",
+    "InfeasibleError": "wasteopt.config.errors",
+    "NoPlanError": "wasteopt.config.errors",
+    "OutputError": "wasteopt.config.errors",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -12,8 +12,8 @@ import argparse
 import importlib
 import sys
 
-from wasteopt.errors import InfeasibleError, NoPlanError, WasteoptError
-from wasteopt.userfiles import printable, shown
+from wasteopt.config.errors import InfeasibleError, NoPlanError, WasteoptError
+from wasteopt.config.userfiles import printable, shown
 
 USAGE_EXIT_CODE = 64  # argparse's own 2 would read as "infeasible"
 EXIT_CODES = f"""exit codes:
@@ -25,8 +25,8 @@ EXIT_CODES = f"""exit codes:
   130  interrupted"""
 COMMAND_MODULES = (
     "wasteopt.commands.siting",
-    "wasteopt.routing.commands",
-    "wasteopt.roads.commands",
+    "wasteopt.commands.routing",
+    "wasteopt.commands.roads",
     "wasteopt.commands.bench",
     "wasteopt.commands.bench_methods",
     "wasteopt.commands.bench_report",

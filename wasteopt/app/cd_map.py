@@ -7,7 +7,7 @@ import pydeck as pdk
 
 from wasteopt.app.maps import TOOLTIP
 from wasteopt.cd.reconcile import ANOMALY_KINDS, Reconciliation
-from wasteopt.ui_text import t
+from wasteopt.reporting.labels import t
 
 KIND_COLOURS = dict(zip(ANOMALY_KINDS, ([228, 26, 28], [152, 78, 163], [255, 127, 0], [55, 126, 184], [166, 86, 40],
                                         [247, 129, 191])))

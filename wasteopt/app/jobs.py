@@ -14,11 +14,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from wasteopt.app import service
-from wasteopt.errors import InfeasibleError, WasteoptError
+from wasteopt.config.errors import InfeasibleError, WasteoptError
 from wasteopt.milp import SolveWatch
-from wasteopt.runs import RunRecord
-from wasteopt.scenario import Scenario
-from wasteopt.scenario_changes import Change
+from wasteopt.runs.registry import RunRecord
+from wasteopt.config.scenario import Scenario
+from wasteopt.config.changes import Change
 
 
 @dataclass

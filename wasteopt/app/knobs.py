@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.region import Region, msw_generation
-from wasteopt.scenario import Scenario
-from wasteopt.ui_text import place, t
+from wasteopt.data.region import Region, msw_generation
+from wasteopt.config.scenario import Scenario
+from wasteopt.reporting.labels import place, t
 
 # The app's time budget: solve until the proven gap is at most this or this many seconds have passed;
 # a config asking for a looser gap or a longer time keeps its own values.

@@ -14,8 +14,8 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from wasteopt.colours import STATUS_RGB
-from wasteopt.ui_text import place, t
+from wasteopt.reporting.colours import STATUS_RGB
+from wasteopt.reporting.labels import place, t
 
 DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
 STATUS_COLOURS = {status: list(rgb) for status, rgb in STATUS_RGB.items()}

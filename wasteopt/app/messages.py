@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from wasteopt.assumptions import GROUPS, key_label
+from wasteopt.config.assumptions import GROUPS, key_label
 
 HEADLINES = {
     "ScenarioError": "情景设置有误", "DataError": "数据文件有误", "InfeasibleError": "情景不可行",

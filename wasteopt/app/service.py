@@ -10,14 +10,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from wasteopt.errors import ScenarioError
+from wasteopt.config.errors import ScenarioError
 from wasteopt.milp import SolveWatch
-from wasteopt.pipeline import RunOutcome, run_scenario
-from wasteopt.run_folder import RunFolder, load_base_run
-from wasteopt.runs import RunRecord, RunRegistry, new_run_id
-from wasteopt.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
-from wasteopt.scenario_changes import Change
-from wasteopt.userfiles import resolved
+from wasteopt.runs.pipeline import RunOutcome, run_scenario
+from wasteopt.runs.folder import RunFolder, load_base_run
+from wasteopt.runs.registry import RunRecord, RunRegistry, new_run_id
+from wasteopt.config.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
+from wasteopt.config.changes import Change
+from wasteopt.config.userfiles import resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"

@@ -6,11 +6,11 @@ import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.messages import bilingual_error
-from wasteopt.errors import WasteoptError
-from wasteopt.region import Region, load_region
-from wasteopt.run_folder import RunFolder
-from wasteopt.runs import RunRecord
-from wasteopt.ui_text import DEFAULT_LANGUAGE, status_name, t
+from wasteopt.config.errors import WasteoptError
+from wasteopt.data.region import Region, load_region
+from wasteopt.runs.folder import RunFolder
+from wasteopt.runs.registry import RunRecord
+from wasteopt.reporting.labels import DEFAULT_LANGUAGE, status_name, t
 
 KNOB_PREFIX = "knob."
 RUN_PREFIX = "run."  # the planner's label and note for the next solve

@@ -4,10 +4,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from wasteopt.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
-from wasteopt.kpi import format_kpi, kpi_labels
-from wasteopt.scenario import MEAN_VALUE
-from wasteopt.ui_text import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
+from wasteopt.reporting.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
+from wasteopt.reporting.kpi import format_kpi, kpi_labels
+from wasteopt.config.scenario import MEAN_VALUE
+from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 
 MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack

@@ -14,9 +14,9 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError
-from wasteopt.scenario import CD_CATEGORY_DEFAULTS
-from wasteopt.userfiles import shown
+from wasteopt.config.errors import DataError
+from wasteopt.config.scenario import CD_CATEGORY_DEFAULTS
+from wasteopt.config.userfiles import shown
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError
-from wasteopt.region import read_table
+from wasteopt.config.errors import DataError
+from wasteopt.data.region import read_table
 
 KM_PER_DEG_LAT = 110.57
 CATEGORY_SHARES = {"spoil": 0.50, "demolition": 0.20, "construction": 0.15, "decoration": 0.10, "slurry": 0.05}
@@ -308,8 +308,8 @@ def _gps(rng, settings, seats, county, ox, oy, wx, wy, dx, dy, leg1, leg2, speed
 
 def write_generated(data: GeneratedData, out: str | Path, force: bool = False) -> None:
     """sites.csv, trucks.csv, manifests.csv, gps.csv, truth.csv and settings.json into the folder ``out``."""
-    from wasteopt.export import write_csv, write_json
-    from wasteopt.run_folder import staged_folder
+    from wasteopt.runs.export import write_csv, write_json
+    from wasteopt.runs.folder import staged_folder
 
     with staged_folder(out, "cd-generated", force=force) as staging:
         for name in ("sites", "trucks", "manifests", "gps", "truth"):

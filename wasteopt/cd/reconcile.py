@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.cd.formats import CATEGORIES, DENSITY_T_PER_M3
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 
 ANOMALY_COLUMNS = ["manifest_id", "truck_plate", "kind", "time", "lon", "lat", "evidence"]
 ANOMALY_KINDS = ("no_arrival", "unlicensed_destination", "dumping_stop", "implausible_speed", "overload", "duplicate")
@@ -316,8 +316,8 @@ def _source_table(m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, pl
 
 def _plan_tables(ref: str, registry=None) -> dict:
     """The C&D of a run: planned t/d per county (generated, reused on site, hauled) and per receiving site."""
-    from wasteopt.run_folder import RUN_MARKER, RunFolder
-    from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
+    from wasteopt.runs.folder import RUN_MARKER, RunFolder
+    from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 
     folder = RunFolder(ref)
     if not folder.is_complete:
@@ -366,8 +366,8 @@ def _kpis(m: pd.DataFrame, anomalies: pd.DataFrame, sites: pd.DataFrame, sources
 
 def write_reconciliation(result: Reconciliation, out, force: bool = False) -> None:
     """anomalies.csv, sites.csv, sources.csv and kpis.json into the folder ``out`` (the run-folder guard)."""
-    from wasteopt.export import write_csv, write_json
-    from wasteopt.run_folder import staged_folder
+    from wasteopt.runs.export import write_csv, write_json
+    from wasteopt.runs.folder import staged_folder
 
     with staged_folder(out, "cd-reconcile", force=force) as staging:
         anomalies = result.anomalies.assign(time=pd.to_datetime(result.anomalies["time"]).dt.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -22,8 +22,8 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, TableFormat, read_blocks
-from wasteopt.errors import DataError
-from wasteopt.userfiles import shown
+from wasteopt.config.errors import DataError
+from wasteopt.config.userfiles import shown
 
 _SQL_TYPES = {"number": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION", "lat": "DOUBLE PRECISION",
               "time": "TIMESTAMP", "bool": "BOOLEAN"}

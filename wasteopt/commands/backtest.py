@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from wasteopt.commands.arguments import SECONDS, number
-from wasteopt.runs import DEFAULT_REGISTRY
+from wasteopt.runs.registry import DEFAULT_REGISTRY
 
 YEAR = number(1990, 2100, integer=True)
 JOBS = number(1, 64, integer=True)
@@ -43,12 +43,12 @@ def register(commands, bench_commands) -> None:
 
 
 def run_backtest_command(args) -> int:
-    from wasteopt.backtest import reliability_line, run_backtest, score_lines, write_backtest
-    from wasteopt.export import write_plan_files
-    from wasteopt.kpi import compute_kpis
-    from wasteopt.run_folder import RunFolder
-    from wasteopt.runs import RunRegistry, new_run_id
-    from wasteopt.scenario import load_scenario
+    from wasteopt.studies.backtest import reliability_line, run_backtest, score_lines, write_backtest
+    from wasteopt.runs.export import write_plan_files
+    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.registry import RunRegistry, new_run_id
+    from wasteopt.config.scenario import load_scenario
 
     scenario = load_scenario(args.config)
     run_id = new_run_id()
@@ -60,7 +60,7 @@ def run_backtest_command(args) -> int:
         write_plan_files(backtest.plan, kpis, staging)
         write_backtest(backtest, staging)
         if not args.no_report:
-            from wasteopt.report import write_report
+            from wasteopt.reporting.report import write_report
 
             write_report(staging, pdf=False, name=folder.path.name)
     RunRegistry(args.registry).record(backtest.plan.scenario, kpis, folder.path, source="backtest", run_id=run_id)
@@ -78,7 +78,7 @@ def run_backtest_command(args) -> int:
 
 
 def run_calibrate_command(args) -> int:
-    from wasteopt.calibrate import load_calibration, run_calibration
+    from wasteopt.studies.calibrate import load_calibration, run_calibration
 
     calibration = load_calibration(args.calibration_file)
     where = args.scheduler or f"{args.jobs} local processes"
@@ -94,8 +94,8 @@ def run_calibrate_command(args) -> int:
 
 
 def run_demand_check_command(args) -> int:
-    from wasteopt.demand_check import demand_check
-    from wasteopt.scenario import load_scenario
+    from wasteopt.studies.demand_check import demand_check
+    from wasteopt.config.scenario import load_scenario
 
     table = demand_check(load_scenario(args.config))
     shown = table.assign(districts_vs_official=(100 * table["districts_vs_official"]).map(lambda v: f"{v:+.0f} %"))

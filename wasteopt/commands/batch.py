@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from wasteopt.commands.arguments import COUNT, GAP, SECONDS, SEED, number
-from wasteopt.errors import ScenarioError
-from wasteopt.runs import DEFAULT_REGISTRY
+from wasteopt.config.errors import ScenarioError
+from wasteopt.runs.registry import DEFAULT_REGISTRY
 
 SCALE_COLUMNS = ("nodes", "sites", "arcs", "seconds", "gap", "peak_mb", "status")
 SCALE_CONFIG = "configs/henan-2025-zero-landfill.yaml"
@@ -54,7 +54,7 @@ def register(commands, bench_commands) -> None:
 
 
 def run_sweep_command(args) -> int:
-    from wasteopt.sweep import load_sweep, run_sweep
+    from wasteopt.runs.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep_file)
     where = args.scheduler or f"{args.jobs} local processes"
@@ -74,11 +74,11 @@ def run_sweep_command(args) -> int:
 
 
 def run_report_command(args) -> int:
-    from wasteopt.report import write_report
+    from wasteopt.reporting.report import write_report
 
     if args.goal_cost:
-        from wasteopt.goal_cost import goal_cost_text, price_new_plant_goal
-        from wasteopt.report import read_run
+        from wasteopt.studies.goal_cost import goal_cost_text, price_new_plant_goal
+        from wasteopt.reporting.report import read_run
 
         print("pricing the new-plants goal (policy.new_plants.min) …", file=sys.stderr, flush=True)
         run = read_run(args.run_dir)
@@ -89,8 +89,8 @@ def run_report_command(args) -> int:
 
 
 def _measure(config: str, options: dict) -> dict:
-    from wasteopt.scenario import load_scenario
-    from wasteopt.synthetic import measure_scale
+    from wasteopt.config.scenario import load_scenario
+    from wasteopt.data.synthetic import measure_scale
 
     return measure_scale(load_scenario(config), **options)
 

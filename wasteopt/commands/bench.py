@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TextIO
 
-from wasteopt.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
+from wasteopt.bench.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.commands.bench_check import PROBE_FILE, QUICK_PREFIX, probe_seconds
-from wasteopt.errors import DataError, ScenarioError
-from wasteopt.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
+from wasteopt.config.errors import DataError, ScenarioError
+from wasteopt.bench.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
 from wasteopt.milp import MilpStatus
 from wasteopt.siting import LocalSearch, SitingProblem, solve_problem
 
@@ -364,7 +364,7 @@ def _scale_curve(sizes: tuple[tuple[int, int], ...], seconds: float) -> str:
 
 def _roads_row() -> str:
     """The road OD build on a generated grid of a million junctions with 500 points (``wasteopt bench roads``)."""
-    from wasteopt.roads.bench import bench_roads
+    from wasteopt.bench.roads import bench_roads
 
     row = bench_roads(ROADS_JUNCTIONS, ROADS_POINTS, ROADS_MAX_KM, seed=0)
     print(",".join(row))

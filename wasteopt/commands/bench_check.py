@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 
 GAP_FACTOR = 1.5
 GAP_POINTS = 0.2     # percentage points

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from wasteopt.commands.arguments import COUNT, SECONDS
-from wasteopt.errors import ScenarioError
-from wasteopt.instances import (CORNUEJOLS_RATIOS, CflpInstance, cflp_problem, cornuejols_cflp, read_orlib_cap,
+from wasteopt.config.errors import ScenarioError
+from wasteopt.bench.instances import (CORNUEJOLS_RATIOS, CflpInstance, cflp_problem, cornuejols_cflp, read_orlib_cap,
                                 write_orlib_cap)
 from wasteopt.milp import relative_gap
 from wasteopt.siting import LocalSearch, solve_problem

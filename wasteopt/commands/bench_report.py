@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from wasteopt.commands.bench_check import THRESHOLDS, check, figures_json, read_probes, suite_kind
-from wasteopt.errors import DataError
-from wasteopt.export import write_text
+from wasteopt.config.errors import DataError
+from wasteopt.runs.export import write_text
 
 HISTORY_COLUMNS = ("commit", "date", "suite", "summary", "note", "figures")
 SHOWN_COLUMNS = HISTORY_COLUMNS[:-1]  # the figures are for `--check`, not for the page

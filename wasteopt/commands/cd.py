@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from wasteopt.commands.arguments import SEED, number
-from wasteopt.runs import DEFAULT_REGISTRY
+from wasteopt.runs.registry import DEFAULT_REGISTRY
 
 REJECTS_FOLDER = "cd-rejects"
 HOURS = number(0, 240, low_open=True)
@@ -71,8 +71,8 @@ def register(commands, bench_commands) -> None:
 
 def run_ingest_command(args) -> int:
     from wasteopt.cd.store import ManifestStore
-    from wasteopt.export import write_csv
-    from wasteopt.run_folder import check_output_folder, staged_folder
+    from wasteopt.runs.export import write_csv
+    from wasteopt.runs.folder import check_output_folder, staged_folder
 
     files = {kind: getattr(args, kind) for kind in LOAD_ORDER if getattr(args, kind)}
     if not files:
@@ -141,8 +141,8 @@ def run_bench_command(args) -> int:
 
     import pandas as pd
 
-    from wasteopt.cd.bench import bench_settings, month_manifests, month_to, scores, timed_run, write_bench_data
-    from wasteopt.errors import OutputError
+    from wasteopt.bench.cd import bench_settings, month_manifests, month_to, scores, timed_run, write_bench_data
+    from wasteopt.config.errors import OutputError
 
     work = Path(args.work)
     if work.exists() and any(work.iterdir()):

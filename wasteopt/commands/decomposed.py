@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from wasteopt.commands.arguments import GAP, SECONDS, SEED, number
-from wasteopt.errors import ScenarioError
+from wasteopt.config.errors import ScenarioError
 
 COLUMNS = ("method", "workers", "nodes", "sites", "blocks", "arcs", "border_pairs", "seconds", "objective_wan",
            "bound_wan", "gap", "worker_peak_mb", "peak_mb", "rounds", "status", "load1")
@@ -41,8 +41,8 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
             rounds: int, progress: bool = True) -> dict:
     """One run in this process: decomposed on ``workers`` LocalCluster processes (or at ``scheduler``), or plain
     HiGHS on the whole model when both are None. Seconds count from the generated instance to the plan."""
-    from wasteopt.national import generate_national
-    from wasteopt.scenario import load_scenario
+    from wasteopt.data.national import generate_national
+    from wasteopt.config.scenario import load_scenario
     from wasteopt.siting.decomposed import DaskRunner, peak_mb, solve_decomposed
     from wasteopt.siting.pipeline import solve_problem
 

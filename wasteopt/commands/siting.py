@@ -10,18 +10,18 @@ from pathlib import Path
 import pandas as pd
 
 from wasteopt.commands.arguments import COUNT, GAP, SECONDS
-from wasteopt.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
-from wasteopt.errors import RunNotFoundError
-from wasteopt.export import write_csv
-from wasteopt.kpi import comparison_frame, format_kpi, kpi_text
+from wasteopt.reporting.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
+from wasteopt.config.errors import RunNotFoundError
+from wasteopt.runs.export import write_csv
+from wasteopt.reporting.kpi import comparison_frame, format_kpi, kpi_text
 from wasteopt.milp import Progress, SolveWatch
-from wasteopt.pipeline import run_scenario
-from wasteopt.run_folder import (OWNER_MARKER, RUN_MARKER, RunFolder, check_output_file, check_output_folder,
+from wasteopt.runs.pipeline import run_scenario
+from wasteopt.runs.folder import (OWNER_MARKER, RUN_MARKER, RunFolder, check_output_file, check_output_folder,
                                  load_base_run)
-from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.scenario import load_scenario
-from wasteopt.scenario_changes import scenario_changes
-from wasteopt.userfiles import printable, shown
+from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
+from wasteopt.config.scenario import load_scenario
+from wasteopt.config.changes import scenario_changes
+from wasteopt.config.userfiles import printable, shown
 
 
 def register(commands, bench_commands) -> None:

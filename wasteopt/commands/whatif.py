@@ -15,12 +15,12 @@ import sys
 from dataclasses import dataclass
 
 from wasteopt.commands.arguments import SECONDS
-from wasteopt.compare import cost_delta
-from wasteopt.errors import InfeasibleError, NoPlanError
-from wasteopt.kpi import compute_kpis
-from wasteopt.run_folder import BaseRun, load_base_run
-from wasteopt.runs import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.scenario import Scenario, load_scenario
+from wasteopt.reporting.compare import cost_delta
+from wasteopt.config.errors import InfeasibleError, NoPlanError
+from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.runs.folder import BaseRun, load_base_run
+from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
+from wasteopt.config.scenario import Scenario, load_scenario
 from wasteopt.siting import solve_scenario
 
 WHATIF_COLUMNS = ("change", "mode", "seconds_to_1pct", "gap_pct", "cost_wan_cny", "delta_pct", "significant")

@@ -9,13 +9,13 @@ from typing import Mapping
 
 import numpy as np
 
-from wasteopt.errors import WasteoptError
+from wasteopt.config.errors import WasteoptError
 from wasteopt.milp.cbc import cbc_path, solve_cbc
 from wasteopt.milp.highs import (Companion, Progress, SolveWatch, highs_model, highs_solution, objective_scale,
                                  solve_highs)
 from wasteopt.milp.model import INF, LinearModel
 from wasteopt.milp.result import MilpResult, relative_gap
-from wasteopt.status import PLAN_STATUSES, MilpStatus, recorded_status, status_from_gap
+from wasteopt.config.status import PLAN_STATUSES, MilpStatus, recorded_status, status_from_gap
 
 __all__ = ["INF", "PLAN_STATUSES", "Companion", "LinearModel", "MilpResult", "MilpStatus", "Progress", "SolveWatch",
            "cbc_path", "highs_model", "highs_solution", "objective_scale", "recorded_status", "relative_gap",

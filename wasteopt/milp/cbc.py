@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from wasteopt.errors import WasteoptError
+from wasteopt.config.errors import WasteoptError
 from wasteopt.milp.highs import highs_model
 from wasteopt.milp.model import LinearModel
 from wasteopt.milp.result import MilpResult, relative_gap
-from wasteopt.status import MilpStatus, status_from_gap
+from wasteopt.config.status import MilpStatus, status_from_gap
 
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 

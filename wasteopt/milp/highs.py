@@ -24,7 +24,7 @@ import numpy as np
 
 from wasteopt.milp.model import LinearModel
 from wasteopt.milp.result import MilpResult, relative_gap
-from wasteopt.status import MilpStatus, status_from_gap
+from wasteopt.config.status import MilpStatus, status_from_gap
 
 
 class Companion(Protocol):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wasteopt.status import MilpStatus
+from wasteopt.config.status import MilpStatus
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from wasteopt.errors import DataError
-from wasteopt.network import EARTH_RADIUS_KM, _unit_xyz, haversine_km
+from wasteopt.config.errors import DataError
+from wasteopt.data.network import EARTH_RADIUS_KM, _unit_xyz, haversine_km
 from wasteopt.roads.osm import RoadWays
 
 MIN_EDGE_KM = 1e-9  # scipy's Dijkstra drops explicit zeros; duplicated coordinates make 0-km pieces

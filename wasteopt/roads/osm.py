@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from wasteopt.errors import DataError
-from wasteopt.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
+from wasteopt.config.errors import DataError
+from wasteopt.config.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
 
 # Refuse-truck speeds per highway class, km/h [assumption]: Chinese law caps trucks at 100 km/h on
 # expressways (道路交通安全法实施条例 §78); loaded compactors and tippers keep well below the caps

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.region import raise_problems, read_table, validate_table
+from wasteopt.data.region import raise_problems, read_table, validate_table
 
 
 def read_points(path: str | Path) -> pd.DataFrame:
@@ -27,7 +27,7 @@ def scenario_points(scenario) -> tuple[pd.DataFrame, pd.Index, float]:
     """(points, demand-node ids, longest haul limit km) of a scenario: its demand nodes (county seats),
     existing plants, candidate sites, landfills and, when switched on, C&D and transfer sites. On-site
     reuse never travels, so it needs no road."""
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
     from wasteopt.siting.scenario_problem import site_table
 
     region = load_region(scenario)

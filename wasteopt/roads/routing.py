@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError
-from wasteopt.network import haversine_km
+from wasteopt.config.errors import DataError
+from wasteopt.data.network import haversine_km
 from wasteopt.roads.graph import RoadGraph, access_hours
 from wasteopt.roads.od import load_network
 

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError, ScenarioError, WasteoptError
-from wasteopt.run_folder import RunFolder, staged_folder
+from wasteopt.config.errors import DataError, ScenarioError, WasteoptError
+from wasteopt.runs.folder import RunFolder, staged_folder
 from wasteopt.roads.routing import RoadSource, road_lines, road_matrices
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
@@ -218,9 +218,9 @@ def county_job(scenario, region, adcode: str, plan: SitingFlows, villages: pd.Da
 def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
     """One job per requested county (its files to go into ``out/<adcode>``), plus the C&D haul table of the
     plan (may be empty)."""
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
     from wasteopt.routing.villages import read_villages
-    from wasteopt.scenario import load_scenario
+    from wasteopt.config.scenario import load_scenario
 
     scenario = load_scenario(args.config)
     region = load_region(scenario)
@@ -239,7 +239,7 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
 
 def route_counties(args) -> int:
     """``wasteopt route``: route the requested counties, write per-county files and a summary."""
-    from wasteopt.export import write_csv
+    from wasteopt.runs.export import write_csv
 
     started = time.perf_counter()
     out = Path(args.out)

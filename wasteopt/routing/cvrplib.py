@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import vrplib
 
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 from wasteopt.routing.problem import Depot, RoutingProblem, Stop, VehicleType
 
 

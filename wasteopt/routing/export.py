@@ -1,13 +1,13 @@
 """Write a RoutePlan: ``routes.gpkg`` (layers routes as lines, stops, unloads),
 ``routes.csv`` (every visit in order), ``kpis.csv`` and ``dropped.csv``, each written
-atomically through ``wasteopt.export``."""
+atomically through ``wasteopt.runs.export``."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.export import write_csv, write_geopackage
+from wasteopt.runs.export import write_csv, write_geopackage
 from wasteopt.routing.plan import RoutePlan
 
 

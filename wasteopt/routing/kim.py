@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wasteopt.errors import DataError
+from wasteopt.config.errors import DataError
 from wasteopt.routing.problem import Depot, DisposalSite, LunchBreak, RoutingProblem, Stop, VehicleType
 
 FEET_TO_M = 0.3048

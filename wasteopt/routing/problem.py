@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wasteopt.errors import DataError, ScenarioError
-from wasteopt.network import haversine_km
+from wasteopt.config.errors import DataError, ScenarioError
+from wasteopt.data.network import haversine_km
 
 DAY_S = 24 * 3600
 
@@ -195,9 +195,9 @@ def travel_matrices(
 
 def read_od_matrix(path, ids: list[str], speed_kmh: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
     """Distance (m) and time (s, at ``speed_kmh``) matrices from an OD file with columns
-    origin, destination, km (the format of ``wasteopt.network.read_od_matrix``, e.g. an
+    origin, destination, km (the format of ``wasteopt.data.network.read_od_matrix``, e.g. an
     OSRM table). Every ordered pair of distinct ``ids`` must be present."""
-    from wasteopt.network import read_od_matrix as read_table
+    from wasteopt.data.network import read_od_matrix as read_table
 
     table = read_table(path)
     position = {place: i for i, place in enumerate(ids)}

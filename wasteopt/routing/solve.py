@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.routing.assemble import assemble_route
 from wasteopt.routing.plan import DroppedStop, RoutePlan
 from wasteopt.routing.problem import RoutingProblem

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError
-from wasteopt.userfiles import MAX_TABLE_BYTES, checked_file
+from wasteopt.config.errors import DataError
+from wasteopt.config.userfiles import MAX_TABLE_BYTES, checked_file
 
 PEOPLE_PER_SYNTHETIC_POINT = 3000
 MIN_POINTS, MAX_POINTS = 10, 300

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.plan import SitingPlan
-from wasteopt.scenario import CD_CATEGORIES, Scenario
+from wasteopt.siting.plan import SitingPlan
+from wasteopt.config.scenario import CD_CATEGORIES, Scenario
 
 DESTINATION_TECHNOLOGY = {"reuse": "cd_reuse", "yard": "cd_yard", "recycler": "cd_recycler",
                           "dewatering": "cd_dewatering", "incinerator": "incinerator", "landfill": "landfill"}

@@ -29,7 +29,7 @@ from typing import Callable, Iterator, Mapping, Protocol, Sequence
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, ScenarioError, WasteoptError
+from wasteopt.config.errors import InfeasibleError, ScenarioError, WasteoptError
 from wasteopt.milp import MilpResult, MilpStatus, relative_gap, status_from_gap
 from wasteopt.siting.formulation import SitingSolution, prepare_arcs
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
@@ -459,7 +459,7 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
                               rel_gap: float | None = None, on_progress: Callable[[str], None] | None = None):
     """The scenario's SitingPlan by decomposition (``solver.decompose``: prefecture) on the Dask cluster at
     ``solver.scheduler``, else a 2-worker LocalCluster. One-year min-cost scenarios only."""
-    from wasteopt.region import load_region
+    from wasteopt.data.region import load_region
     from wasteopt.siting.explain import raise_if_unreachable, raise_unless_plan
     from wasteopt.siting.pipeline import scenario_search
     from wasteopt.siting.scenario_problem import build_problem

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from shapely import points
 
-from wasteopt.errors import DataError
-from wasteopt.userfiles import MAX_GEODATA_BYTES, checked_file, shown
+from wasteopt.config.errors import DataError
+from wasteopt.config.userfiles import MAX_GEODATA_BYTES, checked_file, shown
 
 
 def read_zones(paths: list[Path], buffer_m: float = 0.0) -> gpd.GeoDataFrame:

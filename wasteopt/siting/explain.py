@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, NoPlanError, WasteoptError
+from wasteopt.config.errors import InfeasibleError, NoPlanError, WasteoptError
 from wasteopt.milp import MilpResult, MilpStatus
 from wasteopt.siting.problem import SitingProblem
 

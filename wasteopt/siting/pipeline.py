@@ -16,12 +16,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import InfeasibleError, ScenarioError
+from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
-from wasteopt.plan import FuturesAssessment, SitingPlan
-from wasteopt.region import Region, load_region
-from wasteopt.scenario import MEAN_VALUE, Scenario
-from wasteopt.scenario_changes import changes_text, scenario_changes
+from wasteopt.siting.plan import FuturesAssessment, SitingPlan
+from wasteopt.data.region import Region, load_region
+from wasteopt.config.scenario import MEAN_VALUE, Scenario
+from wasteopt.config.changes import changes_text, scenario_changes
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
 from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wasteopt.errors import DataError, ScenarioError
-from wasteopt.network import read_od_matrix, sparse_arcs
-from wasteopt.region import Region, checked_table, read_plan_facilities
-from wasteopt.scenario import Scenario
+from wasteopt.config.errors import DataError, ScenarioError
+from wasteopt.data.network import read_od_matrix, sparse_arcs
+from wasteopt.data.region import Region, checked_table, read_plan_facilities
+from wasteopt.config.scenario import Scenario
 from wasteopt.siting.cd_categories import cd_arcs, cd_streams, densities, generation, streams_to
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
@@ -52,7 +52,7 @@ def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], floa
 
 def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
     """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
-    :func:`demand_table`); the formula is in :class:`wasteopt.scenario.HeatingValues`. Without sorting, the
+    :func:`demand_table`); the formula is in :class:`wasteopt.config.scenario.HeatingValues`. Without sorting, the
     shorthand ``demand.sorted_out_share`` takes out kitchen waste: (LHV_mixed − s · LHV_food) / (1 − s) [derived]."""
     hv = scenario.sorting.heating_value
     if not scenario.sorting.enabled:
@@ -105,7 +105,7 @@ def fixed_annual_cost_cny(scenario: Scenario, demand: pd.DataFrame) -> float:
 def subsidised_shares(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
     """Share of the target year's output each incinerator site (index site id) sells under the subsidised
     settlement: a plant in service at the baseline for the part of the year its subsidy hours still cover, a new
-    plant ``new_plant_subsidy_share`` (:class:`wasteopt.scenario.PowerTariff`)."""
+    plant ``new_plant_subsidy_share`` (:class:`wasteopt.config.scenario.PowerTariff`)."""
     tariff, year = scenario.incinerator.tariff, scenario.region.target_year
     plants = sites[sites["technology"] == "incinerator"]
     start = plants["start_year"] if "start_year" in plants else pd.Series(float("nan"), index=plants.index)
@@ -257,7 +257,7 @@ def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     residual waste of urban and of rural residents.
 
     Each side of a node's collected MSW (``msw_generated_urban_tpd``, ``msw_generated_rural_tpd`` of
-    :func:`wasteopt.region.msw_generation`) has its own composition and capture: captured = Σ side ×
+    :func:`wasteopt.data.region.msw_generation`) has its own composition and capture: captured = Σ side ×
     composition share × capture rate of that year.
     """
     sorting, year = scenario.sorting, scenario.region.target_year

@@ -4,8 +4,8 @@ import streamlit as st
 from wasteopt.app.cd_map import cd_deck
 from wasteopt.app.state import lang
 from wasteopt.cd.reconcile import ANOMALY_KINDS, read_reconciliation
-from wasteopt.errors import DataError
-from wasteopt.ui_text import t
+from wasteopt.config.errors import DataError
+from wasteopt.reporting.labels import t
 
 L = lang()
 st.title(t("page_cd", L))

@@ -6,10 +6,10 @@ from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import BASE_RUN, SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
 from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
                                  styled_goals)
-from wasteopt.compare import delta_and_goals_frame
-from wasteopt.errors import WasteoptError
-from wasteopt.export import csv_bytes
-from wasteopt.ui_text import markdown_literal, t
+from wasteopt.reporting.compare import delta_and_goals_frame
+from wasteopt.config.errors import WasteoptError
+from wasteopt.runs.export import csv_bytes
+from wasteopt.reporting.labels import markdown_literal, t
 
 L = lang()
 st.title(t("page_compare", L))

@@ -7,8 +7,8 @@ import streamlit as st
 
 from wasteopt.app.service import download_name
 from wasteopt.app.state import lang, pick_run, show_error
-from wasteopt.errors import WasteoptError
-from wasteopt.ui_text import t
+from wasteopt.config.errors import WasteoptError
+from wasteopt.reporting.labels import t
 
 L = lang()
 st.title(t("page_export", L))
@@ -53,7 +53,7 @@ with report:
     st.caption(t("export_report_help", L))
     if not (folder / "report.html").exists() and st.button(t("build_report", L), key="build_report",
                                                           width="stretch"):
-        from wasteopt.report import write_report
+        from wasteopt.reporting.report import write_report
 
         with st.spinner(t("building_report", L)):
             try:

@@ -5,8 +5,8 @@ import streamlit as st
 from wasteopt.app.maps import plan_deck, plan_legend
 from wasteopt.app.state import lang, pick_run, run_plan
 from wasteopt.app.tables import capacity_path_chart
-from wasteopt.kpi import capacity_goal_tpd
-from wasteopt.ui_text import place, t
+from wasteopt.reporting.kpi import capacity_goal_tpd
+from wasteopt.reporting.labels import place, t
 
 L = lang()
 st.title(t("page_map", L))

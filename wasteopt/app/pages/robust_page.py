@@ -4,8 +4,8 @@ import streamlit as st
 
 from wasteopt.app.state import lang, run_labels, saved_runs
 from wasteopt.app.tables import futures_frame, futures_heatmap, futures_solves_frame
-from wasteopt.kpi import breaches_text, futures_figure
-from wasteopt.ui_text import t
+from wasteopt.reporting.kpi import breaches_text, futures_figure
+from wasteopt.reporting.labels import t
 
 L = lang()
 st.title(t("page_robust", L))

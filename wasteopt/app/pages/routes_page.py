@@ -6,9 +6,9 @@ import streamlit as st
 from wasteopt.app import service
 from wasteopt.app.maps import route_deck
 from wasteopt.app.state import lang, pick_run, run_plan, show_error
-from wasteopt.errors import WasteoptError
+from wasteopt.config.errors import WasteoptError
 from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
-from wasteopt.ui_text import one_language, place, t, unit
+from wasteopt.reporting.labels import one_language, place, t, unit
 
 L = lang()
 st.title(t("page_routes", L))

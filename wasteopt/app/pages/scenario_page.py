@@ -13,11 +13,11 @@ from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved
 from wasteopt.app.state import (BASE_RUN, CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run,
                                 run_labels, saved_runs, show_error)
 from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_goals
-from wasteopt.errors import WasteoptError
-from wasteopt.region import load_region
-from wasteopt.run_folder import RunFolder
-from wasteopt.scenario_changes import changes_text, scenario_changes
-from wasteopt.ui_text import TEXT, markdown_literal, t, unit
+from wasteopt.config.errors import WasteoptError
+from wasteopt.data.region import load_region
+from wasteopt.runs.folder import RunFolder
+from wasteopt.config.changes import changes_text, scenario_changes
+from wasteopt.reporting.labels import TEXT, markdown_literal, t, unit
 
 L = lang()
 st.title(t("page_scenario", L))

@@ -1,0 +1,1 @@
+"""Benchmark instances, plain baselines and suites (apart from the tests)."""

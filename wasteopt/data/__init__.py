@@ -1,0 +1,1 @@
+"""Inputs in typed tables: region seeds, demand, distances, synthetic instances."""

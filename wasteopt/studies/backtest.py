@@ -1,0 +1,194 @@
+"""Backtest: would the model have told Henan to build what it built?
+
+The MEE 2023 list dates every furnace, so the build-out after a baseline year is a natural
+experiment. A backtest solves the scenario from ``baseline_year`` (the plants in service then)
+to ``year`` with the capacity actually in service by ``year`` as the province capacity target,
+and compares the model's new capacity and new plants per prefecture with the plants Henan built.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.config.errors import ScenarioError
+from wasteopt.runs.export import write_csv, write_json
+from wasteopt.data.network import haversine_km
+from wasteopt.siting.plan import SitingPlan
+from wasteopt.data.region import Region, load_region
+from wasteopt.config.scenario import Scenario
+
+BACKTEST_FILE = "backtest.json"
+PREFECTURES_FILE = "backtest_prefectures.csv"
+BUILT_FILE = "backtest_built_plants.csv"
+WITHIN_SHARE = 0.25  # a prefecture "matches" when the modelled new capacity is within ±25 % of the built
+
+
+@dataclass(frozen=True)
+class BacktestScores:
+    """How close the model's build-out is to the one Henan made (per prefecture and for the province)."""
+
+    prefectures_within: int          # prefectures whose modelled new capacity is within ±25 % of the built (0 = 0 counts)
+    prefectures: int
+    correlation: float               # Pearson, new capacity per prefecture (t/d), model vs built
+    model_new_plants: int
+    built_new_plants: int
+    model_new_capacity_tpd: float    # new plants plus expansions
+    built_new_capacity_tpd: float
+    mean_distance_km: float          # each built plant to the nearest new plant of the model, straight line
+    fit_error: float                 # Σ|model − built| / Σ built + |plants − built plants| / built plants (0 = exact)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    baseline_year: int
+    year: int
+    capacity_target_tpd: float
+    scores: BacktestScores
+    prefectures: pd.DataFrame        # per prefecture: built and modelled new capacity and plants, within ±25 %
+    built: pd.DataFrame              # the plants built after the baseline, with the km to the model's nearest new plant
+    plan: SitingPlan
+
+    @property
+    def scores_reliable(self) -> bool:
+        """The scores are those of one plan within the proven gap of the optimum cost; they are marked unreliable
+        when that solve stopped above the gap asked for (a plan far from the optimum may score anything)."""
+        asked = self.plan.rel_gap if self.plan.rel_gap is not None else self.plan.scenario.solver.rel_gap
+        return self.plan.gap is not None and self.plan.gap <= asked * (1 + 1e-6) + 1e-9
+
+    def summary(self) -> dict:
+        """What backtest.json holds: the settings, the solve's status and gaps, and the scores."""
+        return {"baseline_year": self.baseline_year, "year": self.year,
+                "capacity_target_tpd": self.capacity_target_tpd, "scenario": self.plan.scenario.name,
+                "status": self.plan.status, "gap": self.plan.gap, "rel_gap_asked": self.plan.rel_gap,
+                "scores_reliable": self.scores_reliable, "scores": asdict(self.scores)}
+
+
+def built_between(region: Region, year: int) -> pd.DataFrame:
+    """Plants of the MEE list whose first furnace started after the region's baseline year and by ``year``."""
+    later = region.later_plants
+    return later[later["start_year"] <= year].reset_index(drop=True)
+
+
+def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tuple[Scenario, Region]:
+    """The scenario solved from ``baseline_year`` to ``year`` (single year), with the capacity actually in service
+    by ``year`` (MEE list) as ``policy.province_capacity_target_tpd``; every other setting as ``scenario`` has it."""
+    years = scenario.with_changes({"region": {"baseline_year": baseline_year, "target_year": year},
+                                   "phasing": {"years": []}, "name": f"{scenario.name} [回测 backtest {baseline_year}→{year}]"})
+    region = load_region(years)
+    latest = int(pd.concat([region.plants["start_year"], region.later_plants["start_year"]]).max())
+    if year > latest:
+        raise ScenarioError(f"--year {year}: the MEE list is a snapshot whose latest furnace started in {latest}, "
+                            f"so the build-out after {latest} is not known")
+    in_service = float(region.plants["capacity_tpd"].sum() + built_between(region, year)["capacity_tpd"].sum())
+    return years.with_changes({"policy": {"province_capacity_target_tpd": in_service}}), region
+
+
+def prefecture_names(region: Region) -> pd.DataFrame:
+    """prefecture_zh, prefecture_en indexed by prefecture_adcode."""
+    return region.demand.drop_duplicates("prefecture_adcode").set_index("prefecture_adcode")[["prefecture_zh", "prefecture_en"]]
+
+
+def score(prefectures: pd.DataFrame, facilities: pd.DataFrame, built: pd.DataFrame) -> tuple[BacktestScores, pd.DataFrame, pd.DataFrame]:
+    """Scores, the per-prefecture table and ``built`` with ``nearest_model_km``, from the prefectures
+    (:func:`prefecture_names`), a plan's facilities (technology, status, capacity_tpd, existing_capacity_tpd,
+    prefecture_adcode, lon, lat) and the built plants (prefecture_adcode, capacity_tpd, lon, lat)."""
+    plants = facilities[facilities["technology"] == "incinerator"]
+    added = plants[plants["status"].isin(["new", "expanded"])]
+    new = plants[plants["status"] == "new"]
+    table = prefectures.assign(
+        built_new_tpd=built.groupby("prefecture_adcode")["capacity_tpd"].sum(),
+        built_new_plants=built.groupby("prefecture_adcode").size(),
+        model_new_tpd=(added["capacity_tpd"] - added["existing_capacity_tpd"]).groupby(added["prefecture_adcode"]).sum(),
+        model_new_plants=new.groupby("prefecture_adcode").size(),
+    ).fillna({"built_new_tpd": 0.0, "built_new_plants": 0, "model_new_tpd": 0.0, "model_new_plants": 0})
+    table = table.astype({"built_new_plants": int, "model_new_plants": int})
+    built_tpd, model_tpd = table["built_new_tpd"].to_numpy(float), table["model_new_tpd"].to_numpy(float)
+    table["within_25pct"] = np.abs(model_tpd - built_tpd) <= WITHIN_SHARE * built_tpd + 1e-6
+    table.index.name = "prefecture_adcode"
+    correlation = float(np.corrcoef(model_tpd, built_tpd)[0, 1]) if model_tpd.std() > 0 and built_tpd.std() > 0 else float("nan")
+
+    built = built.copy()
+    if len(new) and len(built):
+        km = haversine_km(built["lon"].to_numpy()[:, None], built["lat"].to_numpy()[:, None],
+                          new["lon"].to_numpy()[None, :], new["lat"].to_numpy()[None, :])
+        built["nearest_model_km"] = km.min(axis=1)
+        built["nearest_model_site"] = new.index.to_numpy()[km.argmin(axis=1)]
+    else:
+        built["nearest_model_km"], built["nearest_model_site"] = np.nan, None
+    n_built = len(built)
+    fit = (float(np.abs(model_tpd - built_tpd).sum()) / max(float(built_tpd.sum()), 1e-9)
+           + abs(len(new) - n_built) / max(n_built, 1))
+    scores = BacktestScores(
+        prefectures_within=int(table["within_25pct"].sum()), prefectures=len(table), correlation=correlation,
+        model_new_plants=len(new), built_new_plants=n_built, model_new_capacity_tpd=float(model_tpd.sum()),
+        built_new_capacity_tpd=float(built_tpd.sum()),
+        mean_distance_km=float(built["nearest_model_km"].mean()) if len(built) else float("nan"), fit_error=fit)
+    return scores, table.reset_index(), built
+
+
+def run_backtest(scenario: Scenario, baseline_year: int, year: int, *, time_limit: float | None = None) -> Backtest:
+    """Solve the backtest scenario and score its plan against the MEE list."""
+    from wasteopt.siting import solve_scenario
+
+    if year <= baseline_year:
+        raise ScenarioError(f"--year {year} must come after --baseline-year {baseline_year}")
+    solved_scenario, region = backtest_scenario(scenario, baseline_year, year)
+    plan = solve_scenario(solved_scenario, time_limit=time_limit, region=region)
+    built = built_between(region, year)
+    scores, prefectures, built = score(prefecture_names(region), plan.facilities, built)
+    return Backtest(baseline_year, year, float(solved_scenario.policy.province_capacity_target_tpd), scores,
+                    prefectures, built, plan)
+
+
+def write_backtest(backtest: Backtest, out_dir: str | Path) -> dict[str, Path]:
+    """backtest.json (settings and scores), backtest_prefectures.csv, backtest_built_plants.csv in ``out_dir``."""
+    out = Path(out_dir)
+    files = {"json": out / BACKTEST_FILE, "prefectures": out / PREFECTURES_FILE, "built": out / BUILT_FILE}
+    write_json(files["json"], backtest.summary())
+    write_csv(files["prefectures"], backtest.prefectures)
+    columns = ["site_id", "name_zh", "adcode", "prefecture_adcode", "start_year", "capacity_tpd", "location_basis",
+               "lon", "lat", "nearest_model_site", "nearest_model_km"]
+    write_csv(files["built"], backtest.built[columns])
+    return files
+
+
+def read_backtest(run_dir: str | Path) -> dict | None:
+    """The backtest files of a run folder (summary, prefectures, built), or None if it holds no backtest."""
+    from wasteopt.runs.folder import read_run_csv, read_run_json
+
+    run_dir = Path(run_dir)
+    summary = read_run_json(run_dir / BACKTEST_FILE)
+    if summary is None:
+        return None
+    return {"summary": summary,
+            "prefectures": read_run_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
+            "built": read_run_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
+
+
+def reliability_line(summary: dict) -> str:
+    """Whose scores these are: the plan found, within its proven gap of the optimum cost; marked unreliable when
+    the solve stopped above the gap asked for."""
+    gap = "–" if summary.get("gap") is None else f"{100 * summary['gap']:.2f} %"
+    asked = "" if summary.get("rel_gap_asked") is None else f" (设定 asked {100 * summary['rel_gap_asked']:.2f} %)"
+    line = (f"评分所依据的方案：已证明差距 {gap}{asked} 内的最好方案，差距内的其他方案评分可能不同 "
+            f"the scores are those of the plan found, within a proven gap of {gap}{asked} of the optimum cost; "
+            "another plan within that gap may score otherwise")
+    if summary.get("scores_reliable") is False:
+        line += "。不可靠：求解停在设定差距之上 UNRELIABLE: the solve stopped above the gap asked for"
+    return line
+
+
+def score_lines(scores: BacktestScores | dict) -> list[str]:
+    """The scores as text lines, 中文 with English."""
+    s = asdict(scores) if isinstance(scores, BacktestScores) else scores
+    return [
+        f"地市新增能力在 ±25 % 内 prefectures within ±25 %   {s['prefectures_within']} / {s['prefectures']}",
+        f"相关系数 correlation (new t/d per prefecture)      {s['correlation']:.2f}",
+        f"新建厂数 new plants (model / built)                {s['model_new_plants']} / {s['built_new_plants']}",
+        f"新增能力 new capacity (model / built)              {s['model_new_capacity_tpd']:,.0f} / {s['built_new_capacity_tpd']:,.0f} t/d",
+        f"实建厂至最近模型新厂 built plant → nearest model plant {s['mean_distance_km']:.1f} km (mean, straight line)",
+        f"拟合误差 fit error (calibration objective)         {s['fit_error']:.3f}",
+    ]
