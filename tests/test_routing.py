@@ -305,7 +305,7 @@ def _fake_cvrp_case(case, engine, time_limit, seed):
 def test_cvrp_bench_reads_wrapper_vs_plain_and_counts_unsolved_instances_apart(monkeypatch, capsys):
     # An instance an engine cannot solve must not turn a mean into "nan" (OR-Tools on P-n55-k15).
     from wasteopt.cli import main
-    from wasteopt.routing import commands
+    from wasteopt.commands import routing as commands
 
     monkeypatch.setattr(commands, "_cvrp_case", _fake_cvrp_case)  # the pool forks after this: workers see it
     assert main(["bench", "cvrp", "--bks", str(ROOT / "bench/data/cvrplib/bks.csv"),
