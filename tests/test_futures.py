@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.config.scenario import scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
 from wasteopt.siting import FlowCap, SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_futures_problems
 

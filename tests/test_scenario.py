@@ -2,7 +2,7 @@
 import pytest
 
 from wasteopt import ScenarioError, load_scenario
-from wasteopt.config.scenario import scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
 
 
 def test_shipped_configs_load(root):

@@ -42,7 +42,8 @@ from wasteopt.runs.export import atomic_path, write_csv
 from wasteopt.runs.pipeline import reusable_run, run_scenario
 from wasteopt.runs.folder import claim_output_folder
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.config.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.config.loader import load_scenario, not_utf8_message, parse_yaml
+from wasteopt.config.scenario import Scenario
 from wasteopt.config.status import PLAN_STATUSES
 from wasteopt.config.userfiles import MAX_YAML_BYTES, read_capped, shown
 

@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError, ScenarioError
 from wasteopt.runs.export import write_csv, write_json
-from wasteopt.config.scenario import Scenario, load_scenario, parse_yaml
+from wasteopt.config.loader import load_scenario, parse_yaml
+from wasteopt.config.scenario import Scenario
 from wasteopt.runs.sweep import _executor, _nested, _short
 
 
