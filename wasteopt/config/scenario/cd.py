@@ -32,7 +32,7 @@ class RecyclerSettings(Section):
     site_cost_wan_cny: float = Field(2000, ge=0, le=MAX_WAN_CNY, description="[assumption]")
     module_cost_wan_cny: float = Field(1100, ge=0, le=MAX_WAN_CNY, description="≈ 33 CNY per annual t of capacity [derived, DOMAIN §2.9]")
     opex_cny_per_t: float = Field(35, ge=0, le=MAX_CNY_PER_T, description="[assumption]")
-    product_revenue_cny_per_t: float = Field(30, ge=0, le=MAX_CNY_PER_T, description="recycled aggregate [assumption]")
+    product_price_cny_per_t: float = Field(30, ge=0, le=MAX_CNY_PER_T, description="per t of recycled aggregate sold [assumption]")
     product_share: float = Field(0.9, ge=0, le=1, description="recycled product per t input; the rest is residue [assumption]")
     min_load_share: float = Field(0.5, ge=0, le=1)
 

@@ -21,6 +21,7 @@ from wasteopt.config.scenario.messages import key_path_text, problems_text
 from wasteopt.config.scenario.policy import (ExclusionSettings, Goals, ObjectiveSettings, PhasingSettings,
                                              PolicySettings)
 from wasteopt.config.scenario.region import DemandSettings, NetworkSettings, RegionSettings, TransportSettings
+from wasteopt.config.scenario.renamed import with_new_names
 from wasteopt.config.scenario.section import Section, deep_merge
 from wasteopt.config.scenario.solver import SolverSettings
 from wasteopt.config.scenario.sorting import SortingSettings
@@ -152,7 +153,7 @@ class Scenario(Section):
 
     def with_changes(self, changes: dict[str, Any]) -> "Scenario":
         """A copy with nested changes, e.g. ``{"policy": {"raw_msw_landfill_cap_tpd": 0}}``; validated."""
-        data = deep_merge(self.model_dump(mode="python"), changes)
+        data = deep_merge(self.model_dump(mode="python"), with_new_names(changes, {}))
         return validate_scenario(data, {}, source="changes")
 
 
@@ -178,7 +179,9 @@ def validate_scenario(data: dict, lines: dict[tuple, str], source: str = "") -> 
     """Validate a mapping into a Scenario; errors name every bad key path and its line (``lines``: key path →
     'file, line N', from the loader)."""
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(with_new_names(data, lines))
+    except ScenarioError as error:
+        raise ScenarioError(f"{source}: {error}" if source else str(error)) from None
     except ValidationError as error:
         head = f"{source}: " if source else ""
         raise ScenarioError(head + problems_text(error, Scenario, lines)) from None

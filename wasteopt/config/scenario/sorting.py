@@ -138,7 +138,7 @@ class SortingCentreSettings(Section):
     site_cost_wan_cny: float = Field(1000, ge=0, le=MAX_WAN_CNY, description="[assumption]")
     module_cost_wan_cny: float = Field(800, ge=0, le=MAX_WAN_CNY, description="[assumption]")
     opex_cny_per_t: float = Field(150, ge=0, le=MAX_CNY_PER_T, description="[assumption]")
-    sales_revenue_cny_per_t: float = Field(300, ge=0, le=MAX_CNY_PER_T, description="per t sold [assumption]")
+    product_price_cny_per_t: float = Field(300, ge=0, le=MAX_CNY_PER_T, description="per t of sorted recyclables sold [assumption]")
     product_share: float = Field(0.85, ge=0, le=1, description="sold per t received; the rest is residue to incineration or landfill [assumption]")
     min_load_share: float = Field(0.0, ge=0, le=1, description="none by default, as for food-waste plants [assumption]")
 
