@@ -133,4 +133,3 @@ class CdSettings(Section):
                               "with onsite_reuse_max_share and routine_t_per_urban_capita_year (old configs)")
     categories: CdCategories = CdCategories()
     dewatering: DewateringSettings = DewateringSettings()
-

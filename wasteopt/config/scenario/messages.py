@@ -3,6 +3,8 @@ with a "did you mean" for a misspelt key."""
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,11 +60,21 @@ def nearest_line(lines: dict[tuple, str], loc: tuple) -> str:
 
 def _suggestion(model: Any, loc: tuple) -> str:
     for part in loc[:-1]:
+        if isinstance(part, int):  # an item of a list: uncertainty.futures.1
+            model = next(iter(typing.get_args(model)), None) if typing.get_origin(model) is list else None
+            continue
         field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
         if field is None:
             return ""
-        model = field.annotation
+        model = _section_in(field.annotation)
     if not hasattr(model, "model_fields"):
         return ""
     close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
     return f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(model.model_fields)})"
+
+
+def _section_in(annotation):
+    """The section of ``X | None`` (or ``annotation`` itself)."""
+    if isinstance(annotation, types.UnionType):
+        return next((member for member in typing.get_args(annotation) if hasattr(member, "model_fields")), annotation)
+    return annotation

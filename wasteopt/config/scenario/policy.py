@@ -21,7 +21,6 @@ class PlantCount(Section):
         return self
 
 
-
 class ObjectiveSettings(Section):
     """min_cost (default); p_median: least t·km with exactly ``p`` plants; set_cover: fewest new
     plants so every county has one within ``radius_km``; max_coverage: most t/d within ``radius_km`` with ``p`` plants."""
@@ -100,7 +99,6 @@ class PolicySettings(Section):
         "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
 
 
-
 class Goals(Section):
     """Henan 十四五 plan targets the plan is checked against."""
 
@@ -130,4 +128,3 @@ class Goals(Section):
         if self.resource_utilisation_rate is None:
             object.__setattr__(self, "resource_utilisation_rate", self.resource_recovery_rate)
         return self
-

@@ -83,4 +83,3 @@ class TransportSettings(Section):
     msw_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM, description="trunk haul county → plant [assumption, DOMAIN §2.7]")
     ash_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM)
     co2_kg_per_t_km: float = Field(0.1, ge=0, le=10, description="diesel, loaded t·km incl. empty return [derived, DOMAIN §2.7]")
-

@@ -166,4 +166,3 @@ class SortingSettings(Section):
     max_haul_km: float = Field(80, gt=0, le=2000, description="food waste and recyclables haul limit, road km [assumption]")
     food_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description="sealed food-waste trucks, like collection vehicles [assumption, DOMAIN §2.7]")
     recyclables_cny_per_t_km: float = Field(1.0, ge=0, le=MAX_CNY_PER_T_KM, description="[assumption]")
-

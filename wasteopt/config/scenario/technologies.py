@@ -100,7 +100,6 @@ class EconomicsSettings(Section):
     carbon_price_cny_per_t_co2e: float = Field(60, ge=0, le=MAX_CNY_PER_T, description="[assumption] near China ETS prices")
 
 
-
 class TransferSettings(Section):
     """Optional second echelon for MSW: county → transfer station → plant, with a cheaper trunk haul."""
 
