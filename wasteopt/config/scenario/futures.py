@@ -18,7 +18,6 @@ from wasteopt.config.scenario.technologies import (EconomicsSettings, Incinerato
 
 
 MEAN_VALUE = "mean_value"  # the plan of the futures' mean-value problem, beside the robust plan and each future's
-FUTURE_SECTIONS = ("demand", "sorting", "incinerator", "landfill", "transport", "economics", "cd", "transfer")
 
 
 class Changes(Section):
