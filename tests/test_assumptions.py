@@ -2,7 +2,7 @@
 import pytest
 
 from wasteopt.config.assumptions import BASIS_NAMES, public_text, settings_in_use
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 
 PRIVATE = ("DOMAIN", "ANCHORS", "DESIGN.md", "STYLE.md", "/work/")
 

@@ -8,7 +8,7 @@ import pytest
 from wasteopt.studies.backtest import backtest_scenario, built_between, read_backtest, run_backtest, score, write_backtest
 from wasteopt.studies.calibrate import load_calibration
 from wasteopt.config.errors import ScenarioError
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.data.synthetic import write_seed_subset
 
 PREFECTURES = pd.DataFrame({"prefecture_zh": ["甲市", "乙市", "丙市"], "prefecture_en": ["A", "B", "C"]},

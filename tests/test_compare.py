@@ -8,7 +8,7 @@ import pytest
 from wasteopt import cli
 from wasteopt.reporting.compare import WITHIN_TOLERANCE, cost_delta, delta_frame, proven_gap
 from wasteopt.runs.registry import _SCHEMA, RunRegistry
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.config.changes import changes_text, run_title, scenario_changes
 
 

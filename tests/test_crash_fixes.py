@@ -7,9 +7,9 @@ from wasteopt import cli
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.runs.registry import RunRegistry
-from wasteopt.config.scenario import load_scenario, scenario_from_yaml_text
+from wasteopt.config.loader import load_scenario, scenario_from_yaml_text
 from wasteopt.siting import solve_scenario
-from wasteopt.runs.sweep import _executor
+from wasteopt.runs.workers import worker_pool
 
 
 def _config(folder, seeds, extra: str = "", demand: str = "{calibration: null}"):
@@ -77,7 +77,7 @@ def test_a_corrupt_registry_is_one_line(tmp_path, capsys, content):
 @pytest.mark.parametrize("address", ["bogus://x", "not an address", "tcp://[::1"])
 def test_a_malformed_dask_address_is_one_line(address):
     with pytest.raises(ScenarioError, match="cannot reach the Dask scheduler at"):
-        with _executor(address, 1):
+        with worker_pool(address, 1):
             pass
 
 

@@ -92,7 +92,7 @@ def test_bad_splits_are_one_line_errors():
 
 def test_the_national_generator_is_seeded_and_fills_every_block():
     from wasteopt.data.national import generate_national
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
 
     scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
     first = generate_national(scenario, 400, 62, seed=3)
@@ -131,7 +131,7 @@ def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root,
     reached through solver.scheduler; the plan is feasible for the whole model and the bound is below it."""
     from distributed import LocalCluster
 
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
     from wasteopt.siting import solve_scenario
     from wasteopt.siting.decomposed import solve_scenario_decomposed
     from wasteopt.data.synthetic import write_seed_subset

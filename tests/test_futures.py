@@ -1,12 +1,13 @@
 """Plans for several futures: a two-future town solved by hand, regret exactly, the cap in every future,
 evaluation with the plants fixed, and the scenario key's errors."""
 import math
+import pickle
 
 import pandas as pd
 import pytest
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.config.scenario import scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
 from wasteopt.siting import FlowCap, SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_futures_problems
 
@@ -155,11 +156,16 @@ uncertainty:
 @pytest.mark.parametrize("weight, changes, message", [
     ("0.4", "demand: {growth_per_year: 0.04}", "key 'uncertainty' (upload, line 2): Value error, futures: the weights "
      "must sum to 1 (they sum to 0.9)"),
-    ("0.5", "demand: {growth_per_yer: 0.04}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
-     "key 'demand.growth_per_yer': unknown key"),
-    ("0.5", "demand: {growth_per_year: 0.9}", "key 'uncertainty.futures.1.changes' (upload, line 10): future 'high', "
-     "key 'demand.growth_per_year': Input should be less than or equal to 0.3"),
-    ("0.5", "region: {target_year: 2030}", "key 'uncertainty.futures.1.changes.region' (upload, line 11): unknown key"),
+    ("0.5", "demand: {growth_per_yer: 0.04}", "key 'uncertainty.futures.1.changes.demand.growth_per_yer' (upload, "
+     "line 11): unknown key (did you mean 'growth_per_year'?)"),
+    ("0.5", "demand: {growth_per_year: 0.9}", "key 'uncertainty.futures.1.changes.demand.growth_per_year' (upload, "
+     "line 11): Input should be less than or equal to 0.3"),
+    ("0.5", "incinerator: {tariff: {on_grid_kwh: 300}}", "key 'uncertainty.futures.1.changes.incinerator.tariff."
+     "on_grid_kwh' (upload, line 11): unknown key (did you mean 'on_grid_kwh_per_t'?)"),
+    ("0.5", "region: {target_year: 2030}", "key 'uncertainty.futures.1.changes.region' (upload, line 11): unknown key "
+     "(allowed: demand, sorting, incinerator, landfill, transport, economics, cd, transfer)"),
+    ("0.5", "sorting: {enabled: true}\n        demand: {sorted_out_share: 0.2}", "key 'uncertainty.futures.1.changes' "
+     "(upload, line 10): future 'high', key 'demand.sorted_out_share': must be 0 with sorting.enabled"),
     ("0.5", "demand: {growth_per_year: 0.04}\n    - {name: robust, weight: 0}", "key 'uncertainty' (upload, line 2): "
      "Value error, futures: 'robust' names the plan for all futures; call the future otherwise"),
 ])
@@ -175,6 +181,25 @@ def test_a_future_is_the_scenario_with_its_changes():
     high = scenario.future_scenario(1)
     assert (high.demand.growth_per_year, high.demand.sorted_out_share) == (0.04, 0.3)
     assert high.uncertainty is None and high.incinerator == scenario.incinerator
+
+
+def test_a_futures_changes_are_typed_and_round_trip_as_given():
+    """Typed as the sections they change (an int for a float key is a float), dumped with only the keys given."""
+    scenario = scenario_from_yaml_text(BASE.replace("{weight}", "0.5").replace(
+        "{changes}", "demand: {growth_per_year: 0.04, calibration: null}\n        incinerator: {tariff: "
+        "{new_plant_subsidy_share: 1}}\n        sorting: {capture: {food: [{year: 2025, urban: 0.4, rural: 0.1}]}}"))
+    changes = scenario.uncertainty.futures[1].changes
+    assert changes.demand.growth_per_year == 0.04 and changes.demand.sorted_out_share is None
+    assert changes.incinerator.tariff.new_plant_subsidy_share == 1.0 and changes.sorting.capture.food[0].urban == 0.4
+    assert changes.as_dict() == {"demand": {"growth_per_year": 0.04, "calibration": None},
+                                 "sorting": {"capture": {"food": [{"year": 2025, "urban": 0.4, "rural": 0.1}]}},
+                                 "incinerator": {"tariff": {"new_plant_subsidy_share": 1.0}}}
+    again = scenario_from_yaml_text(scenario.to_yaml())
+    assert again == scenario and again.content_hash() == scenario.content_hash()
+    assert pickle.loads(pickle.dumps(scenario)) == scenario  # as sent to sweep and app workers
+    high = scenario.future_scenario(1)
+    assert high.demand.calibration is None and high.incinerator.tariff.new_plant_subsidy_share == 1.0
+    assert high.incinerator.tariff.on_grid_kwh_per_t == scenario.incinerator.tariff.on_grid_kwh_per_t
 
 
 def test_kpis_and_report_section_of_the_two_future_town():

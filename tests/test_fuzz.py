@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 
 from wasteopt import cli
 from wasteopt.config.errors import ScenarioError, WasteoptError
-from wasteopt.config.scenario import MAX_YAML_BYTES, Scenario, key_path_text, load_scenario, scenario_from_yaml_text
+from wasteopt.config.loader import load_scenario, scenario_from_yaml_text
+from wasteopt.config.scenario import Scenario, key_path_text
+from wasteopt.config.userfiles import MAX_YAML_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = load_scenario(ROOT / "configs" / "henan-2025-zero-landfill.yaml")

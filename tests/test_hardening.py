@@ -291,7 +291,7 @@ def test_7_a_10_mb_site_name_is_refused_and_the_message_stays_short(tmp_path, ti
 
 def test_7_thousands_of_unknown_keys_give_a_short_error():
     from wasteopt.config.errors import ScenarioError
-    from wasteopt.config.scenario import scenario_from_yaml_text
+    from wasteopt.config.loader import scenario_from_yaml_text
 
     with pytest.raises(ScenarioError) as error:
         scenario_from_yaml_text("name: x\nregion:\n" + "".join(f"  k{i}: 1\n" for i in range(3_000)))

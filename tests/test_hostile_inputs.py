@@ -20,7 +20,8 @@ from wasteopt.data import region
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix
 from wasteopt.data.region import read_table
-from wasteopt.config.scenario import Scenario, scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
+from wasteopt.config.scenario import Scenario
 from wasteopt.siting.exclusion import read_zones
 
 SITES = "site_id,name_zh,adcode,lon,lat\nL1,填埋场,411602,114.65,33.62\n"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.config.errors import InfeasibleError
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
 from wasteopt.milp import MilpStatus

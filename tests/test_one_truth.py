@@ -10,7 +10,7 @@ import pytest
 from wasteopt.runs.export import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.runs.folder import RunFolder
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 
 # 淮阳区 (411603), 2020 census: 339,754 urban and 682,568 rural residents; 2 %/yr growth to 2025 (× 1.02^5).

@@ -10,7 +10,7 @@ from wasteopt.runs.export import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report import STATUS_COLOURS as REPORT_COLOURS
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 
 SQUARE = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])

@@ -139,7 +139,7 @@ def test_the_province_od_is_what_solve_uses_and_circuity_reports_it(root, tmp_pa
     site its road km, and `wasteopt solve` hauls on exactly those km."""
     from wasteopt.roads.od import circuity
     from wasteopt.roads.points import scenario_points
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
 
     osm = tmp_path / "henan-grid.osm"
     osm.write_text(_grid_xml(110.2, 31.2, 134, 107, step=0.05))

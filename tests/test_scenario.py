@@ -2,7 +2,7 @@
 import pytest
 
 from wasteopt import ScenarioError, load_scenario
-from wasteopt.config.scenario import scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
 
 
 def test_shipped_configs_load(root):
@@ -62,3 +62,41 @@ def test_hash_follows_the_content_of_named_files(tmp_path):
     assert edited != first  # an edited file is a new scenario: no run or sweep variant is reused for it
     matrix.unlink()
     assert load_scenario(config).content_hash() not in (first, edited)
+
+
+RENAMED = "name: x\nsorting:\n  sorting_centre:\n    sales_revenue_cny_per_t: 250\ncd:\n  recycler: {product_revenue_cny_per_t: 20}\n"
+
+
+def test_an_old_key_name_is_read_with_a_warning_naming_old_key_new_key_and_line():
+    with pytest.warns(FutureWarning) as caught:
+        scenario = scenario_from_yaml_text(RENAMED, source="old.yaml")
+    assert (scenario.sorting.sorting_centre.product_price_cny_per_t, scenario.cd.recycler.product_price_cny_per_t) == (250, 20)
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == [
+        "key 'cd.recycler.product_revenue_cny_per_t' (old.yaml, line 6) is deprecated: it is now "
+        "'cd.recycler.product_price_cny_per_t' (same meaning); rename it, the old name is read only until the next release",
+        "key 'sorting.sorting_centre.sales_revenue_cny_per_t' (old.yaml, line 4) is deprecated: it is now "
+        "'sorting.sorting_centre.product_price_cny_per_t' (same meaning); rename it, the old name is read only until "
+        "the next release"]
+    written = scenario.to_yaml()  # written back under the new names only
+    assert "sales_revenue" not in written and "product_revenue" not in written and "product_price_cny_per_t: 20" in written
+
+
+def test_an_old_key_beside_its_new_name_is_refused():
+    with pytest.warns(FutureWarning), pytest.raises(ScenarioError, match=(
+            r"^old.yaml: key 'sorting.sorting_centre.sales_revenue_cny_per_t' \(old.yaml, line 5\): the old name of "
+            r"'sorting.sorting_centre.product_price_cny_per_t', which is given too; remove it$")):
+        scenario_from_yaml_text(RENAMED.replace("    sales", "    product_price_cny_per_t: 1\n    sales"), source="old.yaml")
+
+
+def test_an_old_key_name_is_read_in_a_future_and_in_with_changes():
+    text = ("name: x\nuncertainty:\n  futures:\n    - {name: a, weight: 0.5}\n    - name: b\n      weight: 0.5\n"
+            "      changes:\n        cd: {recycler: {product_revenue_cny_per_t: 12}}\n")
+    with pytest.warns(FutureWarning, match=r"key 'uncertainty.futures.1.changes.cd.recycler.product_revenue_cny_per_t' "
+                      r"\(upload, line 8\) is deprecated: it is now "
+                      r"'uncertainty.futures.1.changes.cd.recycler.product_price_cny_per_t'"):
+        scenario = scenario_from_yaml_text(text)
+    assert scenario.future_scenario(1).cd.recycler.product_price_cny_per_t == 12
+    with pytest.warns(FutureWarning, match=r"^key 'sorting.sorting_centre.sales_revenue_cny_per_t' is deprecated"):
+        changed = scenario.with_changes({"sorting": {"sorting_centre": {"sales_revenue_cny_per_t": 280}}})
+    assert changed.sorting.sorting_centre.product_price_cny_per_t == 280

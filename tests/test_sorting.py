@@ -7,7 +7,8 @@ from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.reporting.kpi import compute_kpis, goal_checks, kpi_labels
 from wasteopt.reporting.report import CAPTURE_COLUMNS, capture_table, write_capture_report
 from wasteopt.data.region import load_region
-from wasteopt.config.scenario import Goals, load_scenario
+from wasteopt.config.loader import load_scenario
+from wasteopt.config.scenario import Goals
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_problem, solve_scenario
 from wasteopt.siting.scenario_problem import build_problem, demand_table, power_revenue_cny_per_t, residual_heating_value

@@ -108,7 +108,7 @@ def test_no_plan_in_time_and_proven_infeasible_exit_with_their_own_codes(monkeyp
 @pytest.fixture(scope="module")
 def zero_landfill_scenario_stub(root):
     from wasteopt.data.region import load_region
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
     from wasteopt.siting.scenario_problem import build_problem
 
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.config.scenario import MAX_YAML_BYTES, scenario_from_yaml_text
+from wasteopt.config.loader import scenario_from_yaml_text
+from wasteopt.config.userfiles import MAX_YAML_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 

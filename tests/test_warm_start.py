@@ -4,7 +4,7 @@ import pytest
 from wasteopt.runs.export import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.milp import SolveWatch
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 from wasteopt.siting.formulation import build_milp
 from wasteopt.siting.scenario_problem import build_problem

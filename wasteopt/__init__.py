@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 
 _PUBLIC = {
-    "load_scenario": "wasteopt.config.scenario",
+    "load_scenario": "wasteopt.config.loader",
     "Scenario": "wasteopt.config.scenario",
     "load_region": "wasteopt.data.region",
     "solve_scenario": "wasteopt.siting",

@@ -15,9 +15,10 @@ from wasteopt.milp import SolveWatch
 from wasteopt.runs.pipeline import RunOutcome, run_scenario
 from wasteopt.runs.folder import RunFolder, load_base_run
 from wasteopt.runs.registry import RunRecord, RunRegistry, new_run_id
-from wasteopt.config.scenario import MAX_YAML_BYTES, Scenario, load_scenario, not_utf8_message, scenario_from_yaml_text
+from wasteopt.config.loader import load_scenario, not_utf8_message, scenario_from_yaml_text
+from wasteopt.config.scenario import Scenario
 from wasteopt.config.changes import Change
-from wasteopt.config.userfiles import resolved
+from wasteopt.config.userfiles import MAX_YAML_BYTES, resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"

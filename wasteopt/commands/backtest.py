@@ -48,7 +48,7 @@ def run_backtest_command(args) -> int:
     from wasteopt.reporting.kpi import compute_kpis
     from wasteopt.runs.folder import RunFolder
     from wasteopt.runs.registry import RunRegistry, new_run_id
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
 
     scenario = load_scenario(args.config)
     run_id = new_run_id()
@@ -95,7 +95,7 @@ def run_calibrate_command(args) -> int:
 
 def run_demand_check_command(args) -> int:
     from wasteopt.studies.demand_check import demand_check
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
 
     table = demand_check(load_scenario(args.config))
     shown = table.assign(districts_vs_official=(100 * table["districts_vs_official"]).map(lambda v: f"{v:+.0f} %"))

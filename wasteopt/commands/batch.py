@@ -89,7 +89,7 @@ def run_report_command(args) -> int:
 
 
 def _measure(config: str, options: dict) -> dict:
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
     from wasteopt.data.synthetic import measure_scale
 
     return measure_scale(load_scenario(config), **options)

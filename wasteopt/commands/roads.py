@@ -58,7 +58,7 @@ def _inputs(args: argparse.Namespace):
         raise ScenarioError("give --config (the scenario's points) or --points CSV (site_id,lon,lat)")
     settings, max_km, origins = None, 150.0, None
     if args.config:
-        from wasteopt.config.scenario import load_scenario
+        from wasteopt.config.loader import load_scenario
 
         scenario = load_scenario(args.config)
         settings = scenario.network

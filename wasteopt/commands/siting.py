@@ -19,7 +19,7 @@ from wasteopt.runs.pipeline import run_scenario
 from wasteopt.runs.folder import (OWNER_MARKER, RUN_MARKER, RunFolder, check_output_file, check_output_folder,
                                  load_base_run)
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.config.scenario import load_scenario
+from wasteopt.config.loader import load_scenario
 from wasteopt.config.changes import scenario_changes
 from wasteopt.config.userfiles import printable, shown
 

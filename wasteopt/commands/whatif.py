@@ -20,7 +20,8 @@ from wasteopt.config.errors import InfeasibleError, NoPlanError
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.runs.folder import BaseRun, load_base_run
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.config.scenario import Scenario, load_scenario
+from wasteopt.config.loader import load_scenario
+from wasteopt.config.scenario import Scenario
 from wasteopt.siting import solve_scenario
 
 WHATIF_COLUMNS = ("change", "mode", "seconds_to_1pct", "gap_pct", "cost_wan_cny", "delta_pct", "significant")

@@ -7,7 +7,9 @@ was solved, not what it plans, and are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from wasteopt.config.errors import ScenarioError
 from wasteopt.config.scenario import Scenario
 
 IGNORED_SECTIONS = ("name", "description", "base_dir", "solver")
@@ -123,6 +125,26 @@ def _flat(data: dict, prefix: str = "") -> dict[str, object]:
         else:
             flat[path] = value
     return flat
+
+
+def nested_changes(dotted: dict[str, Any]) -> dict:
+    """Changes given by dotted keys as the nested dict of ``Scenario.with_changes``: {"a.b": 1} → {"a": {"b": 1}}."""
+    nested: dict = {}
+    for key, value in dotted.items():
+        *parents, leaf = key.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ScenarioError(f"key '{key}' clashes with another key")
+        node[leaf] = value
+    return nested
+
+
+def short_key(key: str) -> str:
+    """A column name for a dotted key: its last part, or the last two when that alone says little (min/max)."""
+    parts = key.split(".")
+    return ".".join(parts[-2:]) if parts[-1] in ("min", "max") and len(parts) > 1 else parts[-1]
 
 
 def scenario_changes(base: Scenario, scenario: Scenario) -> list[Change]:

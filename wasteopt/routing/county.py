@@ -220,7 +220,7 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
     plan (may be empty)."""
     from wasteopt.data.region import load_region
     from wasteopt.routing.villages import read_villages
-    from wasteopt.config.scenario import load_scenario
+    from wasteopt.config.loader import load_scenario
 
     scenario = load_scenario(args.config)
     region = load_region(scenario)

@@ -24,12 +24,9 @@ solved again.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
-import multiprocessing
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +39,10 @@ from wasteopt.runs.export import atomic_path, write_csv
 from wasteopt.runs.pipeline import reusable_run, run_scenario
 from wasteopt.runs.folder import claim_output_folder
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
-from wasteopt.config.scenario import Scenario, load_scenario, not_utf8_message, parse_yaml
+from wasteopt.runs.workers import worker_pool
+from wasteopt.config.changes import nested_changes, short_key
+from wasteopt.config.loader import load_scenario, not_utf8_message, parse_yaml
+from wasteopt.config.scenario import Scenario
 from wasteopt.config.status import PLAN_STATUSES
 from wasteopt.config.userfiles import MAX_YAML_BYTES, read_capped, shown
 
@@ -101,26 +101,6 @@ class SweepResult:
     failed: int
 
 
-def _nested(dotted: dict[str, Any]) -> dict:
-    """{"a.b": 1} → {"a": {"b": 1}}."""
-    nested: dict = {}
-    for key, value in dotted.items():
-        *parents, leaf = key.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise ScenarioError(f"sweep key '{key}' clashes with another key")
-        node[leaf] = value
-    return nested
-
-
-def _short(key: str) -> str:
-    """Column name of a swept key: its last part, or the last two when that alone says little (min/max)."""
-    parts = key.split(".")
-    return ".".join(parts[-2:]) if parts[-1] in ("min", "max") and len(parts) > 1 else parts[-1]
-
-
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and expand a sweep file; every variant is a validated Scenario."""
     path = Path(path)
@@ -147,11 +127,11 @@ def load_sweep(path: str | Path) -> Sweep:
     if keys:
         for combo in itertools.product(*(spec.grid[k] for k in keys)):
             values = dict(zip(keys, combo))
-            expanded.append((", ".join(f"{_short(k)}={v}" for k, v in values.items()), values))
+            expanded.append((", ".join(f"{short_key(k)}={v}" for k, v in values.items()), values))
     expanded += [(v.label, v.set) for v in spec.variants]
     variants = []
     for label, values in expanded:
-        changes = _nested({**spec.common, **values})
+        changes = nested_changes({**spec.common, **values})
         changes["name"] = f"{base.name} [{label}]"
         try:
             scenario = base.with_changes(changes)
@@ -178,35 +158,9 @@ def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bo
     return {**record.kpis, "run_id": record.run_id, "out_dir": record.out_dir}
 
 
-@contextmanager
-def _executor(scheduler: str | None, jobs: int):
-    """(submit, as_completed) for local spawned processes, or for the Dask cluster at ``scheduler``."""
-    if scheduler:
-        try:
-            from distributed import Client, as_completed
-        except ImportError:
-            raise ScenarioError("--scheduler needs the dask[distributed] package") from None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
-            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r}: {error} "
-                                "(expected tcp://HOST:PORT)") from None
-        try:
-            yield (lambda fn, *args: client.submit(fn, *args, pure=False, retries=1)), as_completed
-        finally:
-            client.close()
-        return
-    # spawn: HiGHS threads and forked pandas state do not mix
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        yield pool.submit, concurrent.futures.as_completed
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _row(variant: Variant, index: int, kpis: dict, skipped: bool) -> dict:
     goals = kpis.get("goals") or []
-    row = {"variant": index, "label": variant.label, **{_short(k): v for k, v in variant.values.items()},
+    row = {"variant": index, "label": variant.label, **{short_key(k): v for k, v in variant.values.items()},
            "scenario_hash": variant.hash, "skipped": skipped}
     row.update({k: v for k, v in kpis.items() if k != "goals"})
     row["goals_met"] = f"{sum(g['met'] for g in goals)}/{len(goals)}" if goals else ""
@@ -233,7 +187,7 @@ def run_sweep(sweep: Sweep, *, scheduler: str | None = None, jobs: int = 2,
             pending.append(i)
     failed = 0
     if pending:
-        with _executor(scheduler, jobs) as (submit, as_completed):
+        with worker_pool(scheduler, jobs) as (submit, as_completed):
             futures = {submit(run_variant, sweep.variants[i].scenario, str(sweep.out / f"{i:02d}-{sweep.variants[i].hash}"),
                               str(Path(registry_path).resolve()), sweep.spec.report): i for i in pending}
             bar = tqdm(total=len(pending), desc=sweep.spec.name, unit="run", file=sys.stderr, disable=not progress)

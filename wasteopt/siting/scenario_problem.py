@@ -185,7 +185,7 @@ def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict
             name="cd_recycler", accepts=streams_to(scenario, "recycler"), module_sizes_tpd=(rec.module_tpd,),
             module_annual_cost=(rec.module_cost_wan_cny * WAN * crf,), site_annual_cost=rec.site_cost_wan_cny * WAN * crf,
             max_modules=rec.max_modules, min_load_share=rec.min_load_share,
-            cost_per_t=rec.opex_cny_per_t - rec.product_revenue_cny_per_t * rec.product_share,
+            cost_per_t=rec.opex_cny_per_t - rec.product_price_cny_per_t * rec.product_share,
             outputs=(("cd_residue", 1 - rec.product_share),) if rec.product_share < 1 else ())
         if streams_to(scenario, "dewatering"):
             dew = cd.dewatering
@@ -246,7 +246,7 @@ def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technolog
             module_annual_cost=(centre.module_cost_wan_cny * WAN * crf,),
             site_annual_cost=centre.site_cost_wan_cny * WAN * crf, max_modules=centre.max_modules,
             min_load_share=centre.min_load_share,
-            cost_per_t=centre.opex_cny_per_t - centre.sales_revenue_cny_per_t * centre.product_share,
+            cost_per_t=centre.opex_cny_per_t - centre.product_price_cny_per_t * centre.product_share,
             outputs=(("residue", 1 - centre.product_share),) if centre.product_share < 1 else ()),
     }
 

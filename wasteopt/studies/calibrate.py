@@ -28,10 +28,12 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wasteopt.config.changes import nested_changes, short_key
 from wasteopt.config.errors import InfeasibleError, NoPlanError, ScenarioError
 from wasteopt.runs.export import write_csv, write_json
-from wasteopt.config.scenario import Scenario, load_scenario, parse_yaml
-from wasteopt.runs.sweep import _executor, _nested, _short
+from wasteopt.config.loader import load_scenario, parse_yaml
+from wasteopt.config.scenario import Scenario
+from wasteopt.runs.workers import worker_pool
 
 
 class Window(BaseModel):
@@ -83,9 +85,9 @@ def load_calibration(path: str | Path) -> Calibration:
     points = []
     for combo in itertools.product(*(spec.grid[k] for k in keys)):
         values = dict(zip(keys, combo))
-        label = ", ".join(f"{_short(k)}={v}" for k, v in values.items())
+        label = ", ".join(f"{short_key(k)}={v}" for k, v in values.items())
         try:
-            points.append((values, base.with_changes({**_nested(values), "name": f"{base.name} [calibration {len(points)}]"})))
+            points.append((values, base.with_changes({**nested_changes(values), "name": f"{base.name} [calibration {len(points)}]"})))
         except ScenarioError as error:
             raise ScenarioError(f"{path.name}, grid point '{label}': {error}") from None
     base_hash = base.with_changes({"name": "_"}).content_hash()
@@ -119,9 +121,9 @@ def run_calibration(calibration: Calibration, *, scheduler: str | None = None, j
 
     spec = calibration.spec
     inside, outside = spec.in_sample, spec.out_of_sample
-    rows = [{"point": i, **{_short(k): v for k, v in values.items()}, "shipped": i == calibration.shipped}
+    rows = [{"point": i, **{short_key(k): v for k, v in values.items()}, "shipped": i == calibration.shipped}
             for i, (values, _) in enumerate(calibration.points)]
-    with _executor(scheduler, jobs) as (submit, as_completed):
+    with worker_pool(scheduler, jobs) as (submit, as_completed):
         def run(indices: list[int], window: Window, prefix: str, desc: str) -> None:
             futures = {submit(backtest_point, calibration.points[i][1], window.baseline_year, window.year,
                               spec.time_limit_s): i for i in indices}
