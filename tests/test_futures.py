@@ -180,7 +180,9 @@ def test_a_future_is_the_scenario_with_its_changes():
 def test_kpis_and_report_section_of_the_two_future_town():
     """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
     from wasteopt.reporting.kpi import futures_kpis
-    from wasteopt.reporting.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
+    from wasteopt.reporting.report.figures import setup_fonts
+    from wasteopt.reporting.report.page import _futures_html
+    from wasteopt.reporting.report.tables import FUTURES_SHEET, futures_table
 
     setup_fonts()
     solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,

@@ -291,7 +291,7 @@ def _saved(results: Path, name: str, run: Callable[[], object], probes: dict[str
 
 def _bench_all(args: argparse.Namespace) -> int:
     from wasteopt.commands.bench_report import current_commit, record, run_check
-    from wasteopt.routing import commands as routing_commands
+    from wasteopt.commands import routing as routing_commands
 
     _check_limits(args)
     data = Path(args.bench_dir) / "data"
