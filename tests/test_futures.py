@@ -235,11 +235,12 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     import json
 
     from wasteopt import load_scenario, run_scenario
+    from wasteopt.reporting.report import write_report
     from wasteopt.runs.registry import RunRegistry
 
     scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
     outcome = run_scenario(scenario, tmp_path / "run", registry=RunRegistry(tmp_path / "r.sqlite"), source="test",
-                           report=True)
+                           report=write_report)
     kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
     assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"

@@ -225,6 +225,16 @@ def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tin
     assert {"report_html", "report_xlsx"} <= set(outcome.files) and "report_pdf" not in outcome.files
 
 
+def test_run_scenario_refuses_the_old_report_flag_before_solving(tiny_seeds, tmp_path):
+    from wasteopt.runs.pipeline import run_scenario
+    from wasteopt.runs.registry import RunRegistry
+
+    with pytest.raises(TypeError, match=r"takes a step such as wasteopt.reporting.report.write_report, not True"):
+        run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "run", source="cli", report=True,
+                     registry=RunRegistry(tmp_path / "registry.sqlite"))
+    assert not (tmp_path / "run").exists()
+
+
 def test_cost_per_tonne_divides_by_all_msw_collected_sorted_or_not(tiny_seeds, tmp_path):
     from wasteopt.reporting.kpi import KPI_LABELS
     from wasteopt.reporting.labels import KPI_NAMES_ZH

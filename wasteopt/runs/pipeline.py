@@ -105,6 +105,9 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
     scenario, see :func:`wasteopt.config.changes.scenario_changes`) name the run in the registry.
     Raises InfeasibleError (nothing written, nothing recorded) when there is no plan.
     """
+    if report is not None and not callable(report):  # report=True before the report became a handed-in step
+        raise TypeError("run_scenario(report=...) takes a step such as wasteopt.reporting.report.write_report, "
+                        f"not {report!r}")
     if reuse:
         record = reusable_run(registry, scenario, backend=backend, rel_gap=rel_gap)
         if record is not None:
