@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_phases
-from wasteopt.siting.formulation import BuildCapital, year_weights
+from wasteopt.siting.formulation.phasing import BuildCapital, year_weights
 
 CAPITAL = BuildCapital("plant", site=10_000.0, per_module=(5_000.0,))  # one-off CNY
 

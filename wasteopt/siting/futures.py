@@ -26,8 +26,9 @@ from typing import Sequence
 import numpy as np
 
 from wasteopt.milp import INF, LinearModel, MilpResult, solve_milp
-from wasteopt.siting.formulation import (ModelIndex, SitingSolution, YearBlock, build_milp, difference_rows,
-                                         read_solution)
+from wasteopt.siting.formulation.model import ModelIndex, build_milp
+from wasteopt.siting.formulation.phasing import YearBlock, difference_rows
+from wasteopt.siting.formulation.solution import SitingSolution, read_solution
 from wasteopt.siting.problem import FlowCap, SitingProblem
 
 # CNY/yr per t/d of raw landfill above the cap in an evaluation: above any cost of sending a tonne

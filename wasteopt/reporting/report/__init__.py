@@ -5,9 +5,9 @@ Labels are 中文 with English beside them; units are shown (t/d, km, 万元). M
 font ("Noto Sans CJK SC"/"JP", Debian fonts-noto-cjk); without one 汉字 would draw as boxes,
 so the report says so instead of failing.
 
-One module per job: ``figures`` (fonts, PNG), ``maps``, ``charts``, ``tables`` (the sections and XLSX
-sheets), ``page`` (report.html), ``pdf`` (report.pdf via Chromium), ``capture`` (a sorting sweep's
-capture chart), ``write`` (a run folder → its report files).
+One module per job: ``figures`` (fonts, PNG), ``names`` (statuses, technologies, plans), ``maps``,
+``charts``, ``tables`` (the sections and XLSX sheets), ``page`` (report.html), ``pdf`` (report.pdf via
+Chromium), ``capture`` (a sorting sweep's capture chart), ``write`` (a run folder → its report files).
 """
 from wasteopt.reporting.report.capture import write_capture_report
 from wasteopt.reporting.report.write import read_run, write_report

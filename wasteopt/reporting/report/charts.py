@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.reporting.report.figures import figure_png, new_figure
-from wasteopt.reporting.report.tables import plan_label
+from wasteopt.reporting.report.names import plan_label
 
 
 def chart_capacity_vs_demand(table: pd.DataFrame) -> bytes:

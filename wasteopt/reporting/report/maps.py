@@ -9,7 +9,7 @@ from wasteopt.data.region import Region
 from wasteopt.reporting.colours import hex_colour
 from wasteopt.reporting.map_context import add_context
 from wasteopt.reporting.report.figures import STATUS_COLOURS, figure_png, new_figure
-from wasteopt.reporting.report.tables import STATUS_ZH
+from wasteopt.reporting.report.names import STATUS_ZH
 
 
 def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame) -> bytes:

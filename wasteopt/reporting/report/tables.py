@@ -6,28 +6,21 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.assumptions import settings_in_use
-from wasteopt.config.scenario import MEAN_VALUE, Scenario
+from wasteopt.config.scenario import Scenario
 from wasteopt.data.region import Region
 from wasteopt.reporting.compare import NO_DELTA, kpi_delta
 from wasteopt.reporting.kpi import SHARE_KPIS, kpi_labels
-from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
+from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
+from wasteopt.reporting.report.names import STATUS_ZH, TECHNOLOGY_NAMES, plan_label
 from wasteopt.studies.backtest import reliability_line
 from wasteopt.studies.goal_cost import goal_cost_text
 
-
-STATUS_ZH = {"existing": "现有 existing", "expanded": "扩建 expanded", "new": "新建 new"}
-
-TECHNOLOGY_NAMES = {"incinerator": "焚烧厂 incinerator", "digester": "厨余垃圾处理厂 food-waste plant",
-                    "sorting_centre": "分拣中心 sorting centre", "transfer": "转运站 transfer station",
-                    "cd_yard": "消纳场 C&D yard", "cd_recycler": "建筑垃圾资源化厂 C&D recycler",
-                    "cd_dewatering": "泥浆脱水厂 slurry dewatering"}
 
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet
 CD_YARD_SHEET = "消纳场 C&D yards"  # yards and their years of life left: a report table and XLSX sheet
 BASE_SHEET = "对比基准 vs base"  # this run against a base run: a report table and XLSX sheet
 FUTURES_SHEET = "多情景 futures"
 FUTURE_SOLVES_SHEET = "各情景求解 futures alone"
-ROBUST_PLAN = "robust"
 
 
 def _both(text: str, names_zh: dict = UNITS_ZH) -> str:
@@ -170,15 +163,6 @@ def capacity_path_table(kpis: dict) -> pd.DataFrame:
         "原生垃圾填埋 raw MSW landfilled (t/d)": path["raw_msw_landfill_tpd"].round(0),
         "累计停用填埋场 landfills stopped to date": path["landfills_stopped"],
         "当年投资 capital spent that year (万元)": path["capital_spent_wan_cny"].round(0)})
-
-
-def plan_label(plan: str) -> str:
-    """'稳健方案 robust plan', the mean-value problem's plan, or the plan made for one future alone."""
-    if plan == ROBUST_PLAN:
-        return "稳健方案 robust plan"
-    if plan == MEAN_VALUE:
-        return f"{t('mean_value_plan', 'zh')} {t('mean_value_plan', 'en')}"
-    return f"仅为 {plan} 规划 plan for {plan} alone"
 
 
 def future_solves_table(kpis: dict) -> pd.DataFrame:
