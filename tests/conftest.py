@@ -68,7 +68,7 @@ def write_tiny_seeds(target: Path) -> Path:
 
     import pandas as pd
 
-    from wasteopt.data.region import SEED_FILES
+    from wasteopt.data.seeds import SEED_FILES
     from wasteopt.data.synthetic import write_seed_subset
 
     seeds = write_seed_subset(ROOT / "seeds" / "henan", target, {"411600"})

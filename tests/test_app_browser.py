@@ -305,11 +305,12 @@ def test_robustness_page_and_report_section_in_the_browser(page, app_url, runs_d
     from test_futures import write_tiny_futures
 
     from wasteopt import load_scenario, run_scenario
+    from wasteopt.reporting.report import write_report
     from wasteopt.runs.registry import RunRegistry
 
     scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
     run_scenario(scenario, runs_dir / "futures", registry=RunRegistry(runs_dir / "registry.sqlite"), source="test",
-                 report=True)
+                 report=write_report)
     page.goto(app_url)
     _wait_idle(page)
     page.get_by_test_id("stSidebar").get_by_text("中文").click()

@@ -78,7 +78,7 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
     export_plan(backtest.plan, compute_kpis(backtest.plan), run)
     write_backtest(backtest, run)
     assert read_backtest(run)["summary"]["scores"]["built_new_plants"] == len(built)
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     page = write_report(run)["html"].read_text(encoding="utf-8")
     assert "回测 Backtest 2020→2022" in page and "built vs modelled plants" in page
     assert "未计算 not computed (wasteopt report RUN --goal-cost)" in page

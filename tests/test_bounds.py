@@ -11,7 +11,7 @@ from test_time_limits import hard_cflp
 from wasteopt.milp import MilpStatus, SolveWatch
 from wasteopt.siting import solve_problem
 from wasteopt.siting.bounds import lagrangean_bound
-from wasteopt.siting.formulation import build_milp
+from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
 from wasteopt.siting.search import greedy_start
 

@@ -16,7 +16,7 @@ from wasteopt.config.scenario import Scenario
 from wasteopt.siting.explain import unreachable_nodes
 from wasteopt.milp import MilpStatus
 from wasteopt.siting import solve_problem
-from wasteopt.siting.formulation import prepare_arcs
+from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.problem import SitingProblem, Technology
 from wasteopt.siting.scenario_problem import catchment_arcs, catchment_rule_text, local_capacity_rules
 from wasteopt.siting.pipeline import explain

@@ -171,7 +171,8 @@ def test_phased_scenario_tracks_each_yards_fill_and_years_left(tiny_seeds):
 
 def test_the_report_lists_each_yards_years_left(category_plan, tmp_path):
     from wasteopt import export_plan
-    from wasteopt.reporting.report import _number, write_report
+    from wasteopt.reporting.report import write_report
+    from wasteopt.reporting.report.page import _number
 
     kpis = compute_kpis(category_plan)
     export_plan(category_plan, kpis, tmp_path / "run")

@@ -4,7 +4,7 @@ import pytest
 
 from wasteopt import compute_kpis, solve_scenario
 from wasteopt.reporting.kpi import kpi_text
-from wasteopt.reporting.report import kpi_rows
+from wasteopt.reporting.report.tables import kpi_rows
 from wasteopt.config.scenario import Scenario
 
 

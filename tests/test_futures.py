@@ -205,7 +205,9 @@ def test_a_futures_changes_are_typed_and_round_trip_as_given():
 def test_kpis_and_report_section_of_the_two_future_town():
     """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
     from wasteopt.reporting.kpi import futures_kpis
-    from wasteopt.reporting.report import FUTURES_SHEET, _futures_html, futures_table, setup_fonts
+    from wasteopt.reporting.report.figures import setup_fonts
+    from wasteopt.reporting.report.page import _futures_html
+    from wasteopt.reporting.report.tables import FUTURES_SHEET, futures_table
 
     setup_fonts()
     solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,
@@ -258,11 +260,12 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     import json
 
     from wasteopt import load_scenario, run_scenario
+    from wasteopt.reporting.report import write_report
     from wasteopt.runs.registry import RunRegistry
 
     scenario = load_scenario(write_tiny_futures(tmp_path, tiny_seeds))
     outcome = run_scenario(scenario, tmp_path / "run", registry=RunRegistry(tmp_path / "r.sqlite"), source="test",
-                           report=True)
+                           report=write_report)
     kpis = json.loads((tmp_path / "run" / "kpis.json").read_text(encoding="utf-8"))
     assert [f["name"] for f in kpis["futures"]] == ["slow", "mid", "fast"]
     assert kpis["central_future"] == "mid" and kpis["status"] == "optimal"

@@ -48,7 +48,7 @@ def _cli(*argv) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("run", ["nothing", "zero"])
 def test_1_a_report_of_a_run_that_builds_nothing_or_treats_nothing(runs, run, tmp_path, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     folder = shutil.copytree(runs[run], tmp_path / run)
     page = write_report(folder)["html"].read_text(encoding="utf-8")
     assert "New and expanded facilities (0)" in page

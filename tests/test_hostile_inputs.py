@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from wasteopt import cli
 from wasteopt.config import userfiles
-from wasteopt.data import region
+from wasteopt.data import tables
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix
-from wasteopt.data.region import read_table
+from wasteopt.data.tables import read_table
 from wasteopt.config.loader import scenario_from_yaml_text
 from wasteopt.config.scenario import Scenario
 from wasteopt.siting.exclusion import read_zones
@@ -94,7 +94,7 @@ def test_every_reader_refuses_special_files_before_reading(request, tmp_path, re
 def test_a_table_over_its_cap_is_refused_by_size_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     path.write_text(SITES * 10, encoding="utf-8")
-    monkeypatch.setattr(region, "MAX_TABLE_BYTES", 100)
+    monkeypatch.setattr(tables, "MAX_TABLE_BYTES", 100)
     monkeypatch.setattr(userfiles, "open", lambda *a, **k: pytest.fail("opened"), raising=False)
     with pytest.raises(DataError, match=r"big.csv: the CSV file is 0.0 MB, more than the 0 MB allowed"):
         read_table(path)
@@ -184,7 +184,7 @@ def test_table_numbers_have_a_physical_bound(tmp_path):
     path = tmp_path / "fixed.csv"
     path.write_text("site_id,new_modules\nC1,1e300\nC2,2\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"row 1: new_modules '1e300' is implausibly large"):
-        region.checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
+        tables.checked_table(path, required=("site_id", "new_modules"), id_column="site_id",
                              nonnegative=("new_modules",))
 
 

@@ -91,3 +91,20 @@ def test_the_siting_engine_imports_down_its_layers_only():
     assert upward == []
     assert not any(target.startswith("wasteopt.siting") for m, targets in graph.items() if layer(m) == 0
                    for target in targets)  # the MILP layer knows nothing of sites
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` loads, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for target in graph.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_the_pipeline_is_handed_the_report_and_never_imports_it():
+    graph = import_graph()
+    assert "wasteopt.reporting.kpi" in reachable(graph, "wasteopt.runs.pipeline")
+    assert not any(m.startswith("wasteopt.reporting.report") for m in reachable(graph, "wasteopt.runs.pipeline"))

@@ -19,7 +19,7 @@ from wasteopt.siting import solve_scenario
 from wasteopt.siting.explain import Explanation, explain_from_slack, unreachable_nodes
 from wasteopt.milp import MilpStatus
 from wasteopt.siting import solve_problem
-from wasteopt.siting.formulation import prepare_arcs
+from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.problem import FlowCap, SitingProblem, Technology
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import pandas as pd
 from shapely import box
 
 from wasteopt.reporting.map_context import add_context, nice_length_km, scale_bar
-from wasteopt.reporting.report import new_figure, setup_fonts
+from wasteopt.reporting.report.figures import new_figure, setup_fonts
 
 
 def _map():

@@ -109,7 +109,7 @@ def test_growth_moves_the_total_and_a_fitted_calibration_pins_it_visibly(henan):
 def test_the_app_and_report_say_what_the_calibration_does_beside_the_knobs(henan):
     from wasteopt.app.knobs import calibration_note
     from wasteopt.data.region import load_region
-    from wasteopt.reporting.report import _calibration_note
+    from wasteopt.reporting.report.page import _calibration_note
 
     region = load_region(henan)
     urban = henan.with_changes({"demand": {"msw_kg_per_capita_day": {"urban": 1.32}}})
@@ -183,7 +183,7 @@ def test_report_pdf_is_written_only_when_chromium_made_a_valid_one(tiny_run, tmp
 
     run = shutil.copytree(tiny_run, tmp_path / "run")
     browser = _fake_browser(tmp_path, FAKE_BROWSERS[behaviour])
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: browser if name == "chromium" else None)
     files = write_report(run)
     assert set(files) == {"html", "xlsx"} and files["html"].stat().st_size > 0 and files["xlsx"].stat().st_size > 0
     assert not (run / "report.pdf").exists()
@@ -198,7 +198,7 @@ def test_report_pdf_is_installed_when_chromium_wrote_a_whole_pdf(tiny_run, tmp_p
 
     run = shutil.copytree(tiny_run, tmp_path / "run")
     browser = _fake_browser(tmp_path, r'printf "%%PDF-1.4\n1 0 obj\n%%%%EOF\n" > "$out"')
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: browser if name == "chromium" else None)
     assert write_report(run)["pdf"].read_bytes() == b"%PDF-1.4\n1 0 obj\n%%EOF\n"
 
 
@@ -207,21 +207,32 @@ def test_report_command_and_report_sweeps_survive_a_broken_browser(tiny_run, tin
     import shutil
 
     from wasteopt import cli
+    from wasteopt.reporting.report import write_report
     from wasteopt.runs.pipeline import run_scenario
     from wasteopt.runs.registry import RunRegistry
 
     browser = _fake_browser(tmp_path, FAKE_BROWSERS["is a stub that fails"])
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: browser if name == "chromium" else None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: browser if name == "chromium" else None)
     run = shutil.copytree(tiny_run, tmp_path / "run")
     assert cli.main(["report", str(run)]) == 0
     said = capsys.readouterr().err.strip().splitlines()
     assert said == [f"报告无 PDF no report.pdf: {browser} failed (exit 1): Command requires the chromium snap to be "
                     "installed. (report.html and report.xlsx written)"]
     assert (run / "report.html").is_file() and (run / "report.xlsx").is_file() and not (run / "report.pdf").exists()
-    # a sweep variant with report: true goes through run_scenario(report=True)
-    outcome = run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "variant", source="sweep", report=True,
-                           registry=RunRegistry(tmp_path / "registry.sqlite"))
+    # a sweep variant with report: true hands the report to run_scenario as its step
+    outcome = run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "variant", source="sweep",
+                           report=write_report, registry=RunRegistry(tmp_path / "registry.sqlite"))
     assert {"report_html", "report_xlsx"} <= set(outcome.files) and "report_pdf" not in outcome.files
+
+
+def test_run_scenario_refuses_the_old_report_flag_before_solving(tiny_seeds, tmp_path):
+    from wasteopt.runs.pipeline import run_scenario
+    from wasteopt.runs.registry import RunRegistry
+
+    with pytest.raises(TypeError, match=r"takes a step such as wasteopt.reporting.report.write_report, not True"):
+        run_scenario(_two_counties(tmp_path, tiny_seeds), tmp_path / "run", source="cli", report=True,
+                     registry=RunRegistry(tmp_path / "registry.sqlite"))
+    assert not (tmp_path / "run").exists()
 
 
 def test_cost_per_tonne_divides_by_all_msw_collected_sorted_or_not(tiny_seeds, tmp_path):

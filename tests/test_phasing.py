@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_phases
-from wasteopt.siting.formulation import BuildCapital, year_weights
+from wasteopt.siting.formulation.phasing import BuildCapital, year_weights
 
 CAPITAL = BuildCapital("plant", site=10_000.0, per_module=(5_000.0,))  # one-off CNY
 
@@ -139,7 +139,7 @@ def test_henan_two_year_phasing_smoke(root, tmp_path, monkeypatch):
     assert {"year_built", "year_complete", "year_stopped"} <= set(pd.read_csv(files["facilities"]).columns)
 
     from wasteopt.reporting.report import write_report
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)  # HTML + XLSX only
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)  # HTML + XLSX only
     report = write_report(tmp_path / "run")
     page = report["html"].read_text(encoding="utf-8")
     assert "<h2>逐年能力路径 Capacity path by year</h2>" in page and "single-period" not in page

@@ -11,7 +11,10 @@ import pytest
 import shapely
 
 from wasteopt.config.errors import DataError
-from wasteopt.data.region import gcj02_to_wgs84, load_region, msw_generation, validate_table
+from wasteopt.data.coords import gcj02_to_wgs84
+from wasteopt.data.demand import msw_generation
+from wasteopt.data.region import load_region
+from wasteopt.data.tables import validate_table
 from wasteopt.config.scenario import DemandSettings, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
-from wasteopt.reporting.report import setup_fonts, write_report
+from wasteopt.reporting.report import write_report
+from wasteopt.reporting.report.figures import setup_fonts
 from wasteopt.data.synthetic import write_seed_subset
 
 
@@ -27,7 +28,7 @@ def run_dir(root, tmp_path_factory):
 
 
 def test_report_has_goal_table_maps_and_sheets(run_dir, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)  # no browser: HTML + XLSX only
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)  # no browser: HTML + XLSX only
     files = write_report(run_dir)
     assert set(files) == {"html", "xlsx"}
     page = files["html"].read_text(encoding="utf-8")
@@ -41,7 +42,7 @@ def test_report_has_goal_table_maps_and_sheets(run_dir, monkeypatch):
 
 
 def test_a_plan_not_proven_optimal_is_marked_with_its_gap_and_the_solver_message(run_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
     kpis.update(status="time_limit", gap=0.0123, rel_gap_asked=0.001, solver_message="HiGHS: Time limit reached")
@@ -53,7 +54,7 @@ def test_a_plan_not_proven_optimal_is_marked_with_its_gap_and_the_solver_message
 
 def test_a_plan_stopped_at_the_gap_asked_for_says_so_not_time_limit(run_dir, tmp_path, monkeypatch):
     # main at 6db4cae: "the best plan found, not proven optimal" for a solve that did what it was asked
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
     kpis.update(status="gap_reached", gap=0.00477, rel_gap_asked=0.01, solver_message="HiGHS: Optimal")
@@ -81,7 +82,7 @@ def test_cjk_font_is_found_when_noto_is_installed():
 
 
 def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first_years(run_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
     kpis["capacity_path"] = [
@@ -101,7 +102,7 @@ def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first
 
 
 def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_result(run_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     base_kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
     cost = base_kpis["cost_wan_cny_per_year"]
     for name, extra, gap, verdict in (("near", 1.0, 0.01, "差异小于求解误差 / within solver tolerance"),
@@ -119,7 +120,7 @@ def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_resul
 def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monkeypatch):
     from wasteopt.studies.goal_cost import price_new_plant_goal
 
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
     target = kpis["new_plants"] + 1
@@ -137,7 +138,7 @@ def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monk
 
 
 def test_report_xlsx_has_number_formats_widths_and_a_frozen_header(run_dir, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     book = openpyxl.load_workbook(write_report(run_dir)["xlsx"])
     assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
     plants = book["新建扩建 new plants"]
@@ -149,7 +150,7 @@ def test_report_xlsx_has_number_formats_widths_and_a_frozen_header(run_dir, monk
 
 
 def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(run_dir, monkeypatch):
-    monkeypatch.setattr("wasteopt.reporting.report.shutil.which", lambda name: None)
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     files = write_report(run_dir)
     page = files["html"].read_text(encoding="utf-8")
     book = openpyxl.load_workbook(files["xlsx"])

@@ -9,7 +9,7 @@ from wasteopt.app.maps import STATUS_COLOURS
 from wasteopt.runs.export import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.siting.plan import multipolygons
-from wasteopt.reporting.report import STATUS_COLOURS as REPORT_COLOURS
+from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS
 from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 

@@ -7,7 +7,7 @@ import pytest
 
 from wasteopt.milp import INF, LinearModel, highs_model, solve_milp
 from wasteopt.siting import FlowCap, SitingProblem, Technology, solve_problem
-from wasteopt.siting.formulation import build_milp
+from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.search import restriction
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import site_neighbourhoods, stop_neighbourhoods

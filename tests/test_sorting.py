@@ -5,7 +5,8 @@ import pytest
 from wasteopt.app.tables import capture_chart
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.reporting.kpi import compute_kpis, goal_checks, kpi_labels
-from wasteopt.reporting.report import CAPTURE_COLUMNS, capture_table, write_capture_report
+from wasteopt.reporting.report import write_capture_report
+from wasteopt.reporting.report.capture import CAPTURE_COLUMNS, capture_table
 from wasteopt.data.region import load_region
 from wasteopt.config.loader import load_scenario
 from wasteopt.config.scenario import Goals

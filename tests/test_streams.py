@@ -4,7 +4,7 @@ import pytest
 
 from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting import solve_problem
-from wasteopt.siting.formulation import _arc_flow_bounds
+from wasteopt.siting.formulation.arcs import arc_flow_bounds
 
 
 def sites(rows):
@@ -93,4 +93,4 @@ def test_an_arc_carries_no_more_than_its_origin_site_puts_out_or_its_destination
     arcs = problem.arcs
     from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
     demand = problem.demand_by_node_stream().reindex(list(zip(arcs["origin"], arcs["stream"]))).to_numpy()
-    assert _arc_flow_bounds(problem, arcs, from_node, demand).tolist() == [via_t_bound, 500.0, via_t_bound]
+    assert arc_flow_bounds(problem, arcs, from_node, demand).tolist() == [via_t_bound, 500.0, via_t_bound]

@@ -6,7 +6,7 @@ from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.milp import SolveWatch
 from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
-from wasteopt.siting.formulation import build_milp
+from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.scenario_problem import build_problem
 from wasteopt.siting.warm_start import base_decisions
 from wasteopt.data.region import load_region

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.data.region import Region, msw_generation
+from wasteopt.data.demand import msw_generation
+
+from wasteopt.data.region import Region
 from wasteopt.config.scenario import Scenario
 from wasteopt.reporting.labels import place, t
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from wasteopt.cd.generate import ANOMALY_KINDS, GeneratorSettings, generate_parts
-from wasteopt.data.region import read_table
+from wasteopt.data.tables import read_table
 
 FULL_MANIFESTS_PER_YEAR = 10_000_000
 GPS_INTERVAL_S = 90.0  # ≈ 10 fixes per trip: 10⁸ fixes for 10⁷ manifests

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError
-from wasteopt.data.region import read_table
+from wasteopt.data.tables import read_table
 
 KM_PER_DEG_LAT = 110.57
 CATEGORY_SHARES = {"spoil": 0.50, "demolition": 0.20, "construction": 0.15, "decoration": 0.10, "slurry": 0.05}

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from wasteopt.config.errors import DataError
-from wasteopt.data.region import raise_problems
+from wasteopt.data.tables import raise_problems
 from wasteopt.config.userfiles import MAX_OD_BYTES, checked_file
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius

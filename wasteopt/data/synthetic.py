@@ -23,7 +23,9 @@ import shapely
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import sparse_arcs
-from wasteopt.data.region import SEED_FILES, Region, load_region, read_table
+from wasteopt.data.region import Region, load_region
+from wasteopt.data.seeds import SEED_FILES
+from wasteopt.data.tables import read_table
 from wasteopt.config.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.scenario_problem import technologies

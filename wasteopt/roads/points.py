@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wasteopt.data.region import raise_problems, read_table, validate_table
+from wasteopt.data.tables import raise_problems, read_table, validate_table
 
 
 def read_points(path: str | Path) -> pd.DataFrame:

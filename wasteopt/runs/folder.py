@@ -26,7 +26,7 @@ import pandas as pd
 
 from wasteopt.config.errors import DataError, OutputError, RunExistsError, RunNotFoundError
 from wasteopt.reporting.kpi import kpis_problems
-from wasteopt.data.region import read_number_table, read_plan_facilities
+from wasteopt.data.tables import read_number_table, read_plan_facilities
 from wasteopt.config.loader import scenario_from_yaml_text
 from wasteopt.config.scenario import Scenario
 from wasteopt.config.status import current_kpis

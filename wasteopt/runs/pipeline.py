@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.runs.export import write_plan_files
@@ -22,6 +23,12 @@ from wasteopt.config.changes import Change
 from wasteopt.siting import solve_scenario
 from wasteopt.config.status import PLAN_STATUSES
 
+
+class ReportStep(Protocol):
+    """Writes a review report into the run folder being built (``run_dir``; ``name``: the run's folder name);
+    returns the files it wrote by kind (e.g. ``wasteopt.reporting.report.write_report``)."""
+
+    def __call__(self, run_dir: Path, *, name: str) -> dict[str, Path]: ...
 
 
 @dataclass(frozen=True)
@@ -83,11 +90,12 @@ def _start_for(registry: RunRegistry, scenario: Scenario, backend: str) -> BaseR
 
 
 def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, source: str, force: bool = False,
-                 reuse: bool = False, report: bool = False, run_id: str | None = None, backend: str | None = None,
-                 time_limit: float | None = None, rel_gap: float | None = None, warm_start: BaseRun | None = None,
-                 watch: SolveWatch | None = None, label: str = "", note: str = "",
+                 reuse: bool = False, report: ReportStep | None = None, run_id: str | None = None,
+                 backend: str | None = None, time_limit: float | None = None, rel_gap: float | None = None,
+                 warm_start: BaseRun | None = None, watch: SolveWatch | None = None, label: str = "", note: str = "",
                  changes: list[Change] = ()) -> RunOutcome:
-    """Solve ``scenario``, write its run folder ``out`` (and the review report if ``report``), record the run.
+    """Solve ``scenario``, write its run folder ``out`` (and the review report with ``report``, if given), record
+    the run.
 
     With ``reuse``, an earlier run that :func:`reusable_run` accepts is returned instead of solving; an earlier
     run of the scenario that it refuses (a larger gap, another engine) is the warm start, when none is given. ``out``
@@ -97,6 +105,9 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
     scenario, see :func:`wasteopt.config.changes.scenario_changes`) name the run in the registry.
     Raises InfeasibleError (nothing written, nothing recorded) when there is no plan.
     """
+    if report is not None and not callable(report):  # report=True before the report became a handed-in step
+        raise TypeError("run_scenario(report=...) takes a step such as wasteopt.reporting.report.write_report, "
+                        f"not {report!r}")
     if reuse:
         record = reusable_run(registry, scenario, backend=backend, rel_gap=rel_gap)
         if record is not None:
@@ -117,10 +128,8 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
                                   base_plan=warm_start.facilities if warm_start else None)
         kpis = compute_kpis(plan)
         files = write_plan_files(plan, kpis, staging)
-        if report:
-            from wasteopt.reporting.report import write_report
-
-            files.update({f"report_{kind}": path for kind, path in write_report(staging, name=folder.path.name).items()})
+        if report is not None:
+            files.update({f"report_{kind}": path for kind, path in report(staging, name=folder.path.name).items()})
     files = {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}
     try:
         record = registry.record(scenario, kpis, folder.path, source=source, run_id=run_id, label=label, note=note,

@@ -147,9 +147,12 @@ def load_sweep(path: str | Path) -> Sweep:
 def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bool) -> dict:
     """Solve one variant in a worker; write its files and record it (an infeasible one too, without files).
     Returns its KPIs (or why none)."""
+    from wasteopt.reporting.report import write_report
+
     registry = RunRegistry(registry_path)
     try:
-        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True, report=report,
+        record = run_scenario(scenario, out_dir, registry=registry, source="sweep", force=True,
+                              report=write_report if report else None,
                               reuse=True).record  # a run not good enough to reuse is the warm start
     except (InfeasibleError, NoPlanError) as error:
         kpis = {"scenario": scenario.name, "status": "infeasible" if isinstance(error, InfeasibleError) else "no_plan",
@@ -235,7 +238,7 @@ def pareto_front(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
 
 
 def plot_pareto(summary: pd.DataFrame, pareto: ParetoSpec, out: Path) -> dict[str, Path]:
-    from wasteopt.reporting.report import figure_png, new_figure, setup_fonts
+    from wasteopt.reporting.report.figures import figure_png, new_figure, setup_fonts
 
     missing = [k for k in (pareto.x, pareto.y) if k not in summary.columns]
     if missing:

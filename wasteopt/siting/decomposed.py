@@ -31,7 +31,8 @@ import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError, WasteoptError
 from wasteopt.milp import MilpResult, MilpStatus, relative_gap, status_from_gap
-from wasteopt.siting.formulation import SitingSolution, prepare_arcs
+from wasteopt.siting.formulation.arcs import prepare_arcs
+from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem, Technology
 from wasteopt.siting.search import LocalSearch

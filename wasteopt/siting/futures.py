@@ -26,8 +26,9 @@ from typing import Sequence
 import numpy as np
 
 from wasteopt.milp import INF, LinearModel, MilpResult, solve_milp
-from wasteopt.siting.formulation import (ModelIndex, SitingSolution, YearBlock, _difference_rows, build_milp,
-                                         read_solution)
+from wasteopt.siting.formulation.model import ModelIndex, build_milp
+from wasteopt.siting.formulation.phasing import YearBlock, difference_rows
+from wasteopt.siting.formulation.solution import SitingSolution, read_solution
 from wasteopt.siting.problem import FlowCap, SitingProblem
 
 # CNY/yr per t/d of raw landfill above the cap in an evaluation: above any cost of sending a tonne
@@ -70,7 +71,7 @@ def build_futures_milp(problems: Sequence[SitingProblem], weights: Sequence[floa
         shared, copy = build_columns(blocks[0].index), build_columns(block.index)
         if shared.size != copy.size:
             raise ValueError("every future must offer the same build options (line sizes, sites, stops)")
-        _difference_rows(m, shared, copy, 0.0, 0.0)
+        difference_rows(m, shared, copy, 0.0, 0.0)
     for cap in caps:  # the cap on the weighted mean of the futures' flows
         parts = [(b.index.arc_var[sel], w * b.index.arc_mult[sel]) for p, b, w in zip(problems, blocks, weights)
                  for sel in [_capped_arcs(p, b, cap)]]

@@ -24,8 +24,10 @@ from wasteopt.config.scenario import MEAN_VALUE, Scenario
 from wasteopt.config.changes import changes_text, scenario_changes
 from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
                                     raise_unless_plan)
-from wasteopt.siting.formulation import (BuildCapital, ModelIndex, PhasedSolution, SitingSolution, build_milp,
-                                         build_phased_milp, prepare_arcs, read_phased_solution, read_solution)
+from wasteopt.siting.formulation.arcs import prepare_arcs
+from wasteopt.siting.formulation.model import ModelIndex, build_milp
+from wasteopt.siting.formulation.phasing import BuildCapital, PhasedSolution, build_phased_milp, read_phased_solution
+from wasteopt.siting.formulation.solution import SitingSolution, read_solution
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.milp import INF, LinearModel, MilpResult, relative_gap, solve_milp, status_from_gap
-from wasteopt.siting.formulation import ModelIndex, SitingSolution, site_table
+from wasteopt.siting.formulation.model import ModelIndex
+from wasteopt.siting.formulation.solution import SitingSolution, site_table
 from wasteopt.siting.problem import SitingProblem
 
 LP_SHARE = 0.4        # of the time limit, at most, for the LP rounds that grow the levels

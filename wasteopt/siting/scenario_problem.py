@@ -16,7 +16,8 @@ import pandas as pd
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix, sparse_arcs
-from wasteopt.data.region import Region, checked_table, read_plan_facilities
+from wasteopt.data.region import Region
+from wasteopt.data.tables import checked_table, read_plan_facilities
 from wasteopt.config.scenario import Scenario
 from wasteopt.siting.cd_categories import cd_arcs, cd_streams, densities, generation, streams_to
 from wasteopt.siting.exclusion import excluded_sites
@@ -257,7 +258,7 @@ def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
     residual waste of urban and of rural residents.
 
     Each side of a node's collected MSW (``msw_generated_urban_tpd``, ``msw_generated_rural_tpd`` of
-    :func:`wasteopt.data.region.msw_generation`) has its own composition and capture: captured = Σ side ×
+    :func:`wasteopt.data.demand.msw_generation`) has its own composition and capture: captured = Σ side ×
     composition share × capture rate of that year.
     """
     sorting, year = scenario.sorting, scenario.region.target_year

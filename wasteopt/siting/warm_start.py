@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.milp import LinearModel, solve_milp
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 
 REPAIR_SHARE = 0.2  # of the time limit, at most, to route or repair the base plan

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from wasteopt.config.errors import DataError
-from wasteopt.data.region import load_region, read_table
+from wasteopt.data.region import load_region
+from wasteopt.data.tables import read_table
 from wasteopt.config.scenario import Scenario
 
 OFFICIAL_FILE = "official_msw_city_districts.csv"

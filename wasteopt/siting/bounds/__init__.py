@@ -13,7 +13,7 @@ import pandas as pd
 
 from wasteopt.milp import LinearModel, MilpResult, relative_gap, status_from_gap
 from wasteopt.siting.bounds.lagrange import LagrangeanBound, lagrangean_applies, lagrangean_bound
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import FirstPlan, greedy_start
 

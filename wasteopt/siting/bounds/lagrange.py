@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.milp import LinearModel
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 
 ITERATIONS = 300           # subgradient iterations (a work budget, not a time limit)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from wasteopt.milp import LinearModel
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search.neighbourhoods import NEIGHBOURHOOD_SITES, site_neighbourhoods, stop_neighbourhoods
 from wasteopt.siting.search.restriction import first_plan, greedy_start

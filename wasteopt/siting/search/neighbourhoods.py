@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 
 NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
 NEAREST_PER_ORIGIN = 10   # an origin's nearest sites count as each other's neighbours

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.milp import LinearModel, highs_model
-from wasteopt.siting.formulation import ModelIndex
+from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import nearest_sites

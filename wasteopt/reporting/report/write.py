@@ -1,0 +1,44 @@
+"""A run folder's review report: read the run, write report.html, report.xlsx and, when it can, report.pdf."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from wasteopt.config.errors import PdfError
+from wasteopt.data.region import load_region
+from wasteopt.reporting.report.page import render_html
+from wasteopt.reporting.report.pdf import write_pdf
+from wasteopt.runs.export import write_text, write_xlsx
+from wasteopt.runs.folder import RunFolder
+from wasteopt.studies.backtest import read_backtest
+from wasteopt.studies.goal_cost import read_goal_cost
+
+
+def read_run(run_dir: str | Path) -> dict:
+    """kpis, scenario, facilities, flows, demand of a finished run folder."""
+    folder = RunFolder(run_dir)
+    return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
+            "flows": folder.flows(), "demand": folder.demand(),
+            "backtest": read_backtest(folder.path), "goal_cost": read_goal_cost(folder.path)}
+
+
+def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
+                 base_dir: str | Path | None = None) -> dict[str, Path]:
+    """report.html (self-contained), report.xlsx and, if headless Chromium makes a valid one, report.pdf in
+    ``run_dir`` (else one line on stderr says why); ``name`` is the run's name in the report (default: the
+    folder's); with ``base_dir`` (another run folder) the report compares the run with that base run."""
+    run_dir = Path(run_dir)
+    run = read_run(run_dir)
+    base_kpis = None if base_dir is None else RunFolder(base_dir).kpis()
+    region = load_region(run["scenario"])
+    page, tables = render_html(run, region, name or run_dir.name, base_kpis,
+                               RunFolder(base_dir).path.name if base_dir else "")
+    files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
+    write_text(files["html"], page)
+    write_xlsx(files["xlsx"], tables)
+    if pdf:
+        try:
+            files["pdf"] = write_pdf(files["html"])
+        except PdfError as error:
+            print(f"报告无 PDF no report.pdf: {error} (report.html and report.xlsx written)", file=sys.stderr)
+    return files
