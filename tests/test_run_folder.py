@@ -52,7 +52,7 @@ def _listing(folder) -> list[str]:
 
 
 def test_root_api_names_the_library_functions():
-    from wasteopt.runs.export import export_plan as exporter
+    from wasteopt.runs.folder import export_plan as exporter
     from wasteopt.runs.pipeline import run_scenario as runner
 
     assert {"load_scenario", "solve_scenario", "compute_kpis", "export_plan", "RunFolder", "run_scenario"} <= set(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wasteopt.config.errors import DataError, ScenarioError
-from wasteopt.runs.export import write_plan_files
+from wasteopt.runs.folder import write_plan_files
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.siting.plan import SitingPlan
 from wasteopt.milp import SolveWatch
@@ -59,7 +59,7 @@ def reusable_run(registry: RunRegistry, scenario: Scenario, *, backend: str | No
 def _runs_with_a_plan(registry: RunRegistry, scenario: Scenario) -> list[RunRecord]:
     """The runs of exactly this scenario with a plan whose folders still hold them, newest first."""
     return [r for r in registry.runs_for_hash(scenario.content_hash())
-            if r.status in PLAN_STATUSES and r.out_dir and RunFolder(r.out_dir).holds(r.run_id)]
+            if r.status in PLAN_STATUSES and RunFolder.of(r) is not None]
 
 
 def _search_seed(scenario: Scenario, backend: str) -> int | None:
@@ -77,7 +77,7 @@ def _start_for(registry: RunRegistry, scenario: Scenario, backend: str) -> BaseR
         return None
     best = min(runs, key=lambda r: r.gap if r.gap is not None else float("inf"))
     try:
-        return BaseRun(best.run_id, scenario, best.kpis, RunFolder(best.out_dir).facilities())
+        return BaseRun(best.run_id, scenario, best.kpis, RunFolder.of(best).facilities())
     except DataError:  # its plan no longer reads: solve cold
         return None
 
