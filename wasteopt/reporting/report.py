@@ -20,16 +20,16 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.assumptions import public_text, settings_in_use
-from wasteopt.studies.backtest import read_backtest, reliability_line
+from wasteopt.studies.results import goal_cost_text, reliability_line
 from wasteopt.reporting.colours import hex_colour
 from wasteopt.reporting.compare import BEYOND_TOLERANCE, NO_DELTA, WITHIN_TOLERANCE, cost_delta, kpi_delta
 from wasteopt.config.errors import PdfError
 from wasteopt.runs.export import write_bytes, write_csv, write_text, write_xlsx
-from wasteopt.studies.goal_cost import goal_cost_text, read_goal_cost
 from wasteopt.reporting.kpi import SHARE_KPIS, breaches_text, capacity_goal_tpd, futures_figure, kpi_labels
 from wasteopt.reporting.map_context import add_context
 from wasteopt.data.region import Region, load_region
 from wasteopt.runs.folder import RunFolder
+from wasteopt.runs.folder.layout import REPORT_FILES
 from wasteopt.config.scenario import MEAN_VALUE, Scenario
 from wasteopt.config.status import PLAN_STATUSES
 from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH, t
@@ -610,7 +610,7 @@ def read_run(run_dir: str | Path) -> dict:
     folder = RunFolder(run_dir)
     return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
             "flows": folder.flows(), "demand": folder.demand(),
-            "backtest": read_backtest(folder.path), "goal_cost": read_goal_cost(folder.path)}
+            "backtest": folder.backtest(), "goal_cost": folder.goal_cost()}
 
 
 def _html_table(frame: pd.DataFrame, classes: str = "") -> str:
@@ -780,7 +780,7 @@ def write_pdf(html_path: Path) -> Path:
     if browser is None:
         raise PdfError(f"no headless Chromium ({', '.join(PDF_BROWSERS)}) on PATH; scripts/sysdeps.sh installs it")
     with tempfile.TemporaryDirectory(prefix="wasteopt-pdf-") as folder:
-        printed = Path(folder) / "report.pdf"
+        printed = Path(folder) / html_path.with_suffix(".pdf").name
         try:
             subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                             f"--print-to-pdf={printed}", html_path.resolve().as_uri()],
@@ -810,7 +810,7 @@ def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = No
     region = load_region(run["scenario"])
     page, tables = render_html(run, region, name or run_dir.name, base_kpis,
                                RunFolder(base_dir).path.name if base_dir else "")
-    files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
+    files = {kind: run_dir / REPORT_FILES[kind] for kind in ("html", "xlsx")}
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)
     if pdf:

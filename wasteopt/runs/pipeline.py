@@ -129,3 +129,14 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
         raise RegistryBusy(f"{error}; the run's files are complete in {folder.path} but the run is not recorded: "
                            "solve again with --force to record it") from None
     return RunOutcome(record, plan, files)
+
+
+def report_run(folder: RunFolder, registry: RunRegistry, *, pdf: bool = True,
+               base: RunFolder | None = None) -> dict[str, Path]:
+    """Write the review report into the finished run ``folder`` (:meth:`RunFolder.amend`: swapped in whole, recorded
+    in ``registry``); with ``base`` the report compares the run with that run. Returns the report's files."""
+    from wasteopt.reporting.report import write_report
+
+    with folder.amend(registry, "report") as staging:
+        files = write_report(staging, pdf=pdf, name=folder.path.name, base_dir=base.path if base else None)
+    return {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}

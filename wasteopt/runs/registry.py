@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_hash ON runs (scenario_hash);
 CREATE TABLE IF NOT EXISTS run_changes (
-    run_id TEXT,
+    run_id TEXT NOT NULL,
     changed_at REAL NOT NULL,
     out_dir TEXT NOT NULL,
     what TEXT NOT NULL,
@@ -89,7 +89,7 @@ class RunRecord:
 class RunChange:
     """Files added to or replaced in a finished run folder after its solve (a report, a backtest, a goal cost)."""
 
-    run_id: str | None  # None: a folder written without a run id (``export_plan``)
+    run_id: str
     changed_at: float
     out_dir: str
     what: str
@@ -165,7 +165,7 @@ class RunRegistry:
             raise RunNotFoundError(f"run '{run_id}' is not in {self.path} (see `wasteopt runs`)")
         return record
 
-    def record_change(self, run_id: str | None, out_dir: str | Path, what: str, files: list[str]) -> RunChange:
+    def record_change(self, run_id: str, out_dir: str | Path, what: str, files: list[str]) -> RunChange:
         """Note that ``files`` (names in the folder) of run ``run_id`` in ``out_dir`` were written by ``what``."""
         change = RunChange(run_id, time.time(), str(Path(out_dir).resolve()), what, tuple(files))
         with self._session() as db, db:

@@ -125,9 +125,9 @@ class RunFolder:
 
     @contextlib.contextmanager
     def amend(self, registry: RunRegistry, what: str) -> Iterator[Path]:
-        """A copy of the finished run to add or replace files in (never edit one in place: write a new file, as
-        the atomic writers do); swapped in whole when the block ends without error, and the files that are new or
-        changed recorded in ``registry`` as written by ``what``. The run's own files are not to be changed."""
+        """A copy of the finished run to add files to; swapped in whole when the block ends without error, and
+        the files that are new or changed recorded in ``registry`` as written by ``what`` when it holds the run.
+        The run's own files (:data:`PLAN_FILES`) are not to be changed."""
         self._require_complete()
         run_id = self.run_id
         with staged_folder(self.path, "run", force=True, run_id=run_id, keep=True) as staging:
@@ -137,7 +137,8 @@ class RunFolder:
             if any(name in PLAN_FILES.values() for name in written):
                 raise DataError(f"{shown(self.path)}: {what} may not change the run's own files "
                                 f"({', '.join(n for n in written if n in PLAN_FILES.values())}); nothing was changed")
-        registry.record_change(run_id, self.path, what, written)
+        if run_id is not None and registry.get(run_id) is not None:  # a run the registry holds (not export_plan's)
+            registry.record_change(run_id, self.path, what, written)
 
     def changes(self, registry: RunRegistry) -> list[RunChange]:
         """What was added to the run after its solve, as ``registry`` recorded it."""
@@ -169,15 +170,15 @@ class RunFolder:
                             + ("; …" if len(problems) > 10 else ""))
         if kpis.get("status") != "time_limit" or "rel_gap_asked" in kpis:
             return current_kpis(kpis)
-        return current_kpis(kpis, self.scenario_yaml() if (self.path / "scenario.yaml").is_file() else None)
+        return current_kpis(kpis, self.scenario_yaml() if self.file("scenario") is not None else None)
 
     def scenario_yaml(self) -> str:
         self._require_complete()
-        return self._text("scenario.yaml", MAX_YAML_BYTES)
+        return self._text(PLAN_FILES["scenario"], MAX_YAML_BYTES)
 
     def scenario(self) -> Scenario:
         """The run's scenario, its relative data paths resolved against the current or the project folder."""
-        text, source = self.scenario_yaml(), str(self.path / "scenario.yaml")
+        text, source = self.scenario_yaml(), str(self.path / PLAN_FILES["scenario"])
         for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
             scenario = scenario_from_yaml_text(text, base_dir=base, source=source)
             if scenario.path(scenario.region.seeds).is_dir():
@@ -190,13 +191,13 @@ class RunFolder:
         return read_plan_facilities(self.facilities_file, required=required)
 
     def flows(self, required: tuple[str, ...] = FLOW_COLUMNS) -> pd.DataFrame:
-        return read_number_table(self.path / "flows.csv", required=required, text=FLOW_TEXT_COLUMNS,
+        return read_number_table(self.path / PLAN_FILES["flows"], required=required, text=FLOW_TEXT_COLUMNS,
                                  allow_empty=True)
 
     def demand(self, required: tuple[str, ...] = DEMAND_COLUMNS) -> pd.DataFrame:
         """Demand per county indexed by node_id, with the destination that serves it; ``required``: the columns
         the caller reads (routing reads a hand-made plan's few)."""
-        return read_number_table(self.path / "demand.csv", required=required, text=DEMAND_TEXT_COLUMNS,
+        return read_number_table(self.path / PLAN_FILES["demand"], required=required, text=DEMAND_TEXT_COLUMNS,
                                  id_column="node_id", allow_empty=True)
 
     def layers(self) -> dict:

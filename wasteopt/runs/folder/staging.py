@@ -228,13 +228,25 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
 
 
 def _copy_of(target: Path, staging: Path, run_id: str | None) -> None:
-    """Copy ``target`` (but its marker, written anew) to ``staging``; refuse when ``target`` no longer holds the
-    output of ``run_id`` (another run was written over it since the caller looked)."""
+    """Copy ``target`` (but its marker, written anew) to ``staging``: regular files and folders, symbolic links as
+    links (never what they point to). Refuse when ``target`` no longer holds the output of ``run_id`` (another
+    run was written over it since the caller looked) or holds a special file (a FIFO would block the copy)."""
     owner = folder_owner(target)
     if owner is None or owner.get("run_id") != run_id:
         raise OutputError(f"{shown(target)}: the folder no longer holds run {run_id}; nothing was changed")
     try:
-        shutil.copytree(target, staging, ignore=shutil.ignore_patterns(OWNER_MARKER))
-    except (OSError, shutil.Error) as error:
-        raise OutputError(f"{shown(target)}: cannot copy the folder to change it ({error}); nothing was changed"
-                          ) from None
+        staging.mkdir()
+        for source in sorted(target.rglob("*")):
+            copy = staging / source.relative_to(target)
+            if source.is_symlink():
+                copy.symlink_to(os.readlink(source))
+            elif source.is_dir():
+                copy.mkdir()
+            elif source.is_file():
+                if source.name != OWNER_MARKER or source.parent != target:
+                    shutil.copy2(source, copy)
+            else:
+                raise OutputError(f"{shown(source)}: not a regular file (a FIFO, socket or device); nothing was changed")
+    except OSError as error:
+        raise OutputError(f"{shown(target)}: cannot copy the folder to change it ({error.strerror or error}); nothing "
+                          "was changed") from None
