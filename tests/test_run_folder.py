@@ -284,7 +284,7 @@ def test_a_finished_run_changes_only_whole_and_recorded(tmp_path, tiny_plan):
     assert [(c.run_id, c.what, c.files) for c in folder.changes(registry)] == [("r1", "goal_cost", ("goal_cost.json",))]
     assert folder.run_id == "r1" and folder.holds("r1")  # the marker is the run's still
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.name != "goal_cost.json"} == before
-    with pytest.raises(WasteoptError, match="may not change the run's own files \\(kpis.json\\)"):
+    with pytest.raises(WasteoptError, match="may not change or remove the run.s own files \\(kpis.json\\)"):
         with folder.amend(registry, "report") as staging:
             (staging / "kpis.json").unlink()
             (staging / "kpis.json").write_text("{}", encoding="utf-8")
@@ -297,10 +297,25 @@ def test_a_change_to_a_folder_another_run_took_over_is_refused(tmp_path, tiny_pl
 
     out = tmp_path / "run"
     export_plan(tiny_plan, compute_kpis(tiny_plan), out, run_id="second")
-    with pytest.raises(OutputError, match="no longer holds run first; nothing was changed"):
+    with pytest.raises(OutputError, match="another output was written into the folder meanwhile; nothing was"):
         with staged_folder(out, "run", force=True, run_id="first", keep=True):
             pass
     assert RunFolder(out).run_id == "second" and _listing(tmp_path) == ["run"]
+
+
+def test_a_run_of_an_older_wasteopt_takes_a_goal_cost_and_a_special_file_is_refused(tmp_path, tiny_plan):
+    """A run written before runs were marked (no .wasteopt) is changed as any other; a FIFO in a run is refused
+    before the copy would block on it."""
+    registry, out = RunRegistry(tmp_path / "r.sqlite"), tmp_path / "old"
+    export_plan(tiny_plan, compute_kpis(tiny_plan), out)
+    (out / ".wasteopt").unlink()
+    RunFolder(out).add_goal_cost({"status": "met"}, registry)
+    assert RunFolder(out).goal_cost() == {"status": "met"} and RunFolder(out).run_id is None
+    assert not registry.path.exists()  # no run of the registry: nothing to record
+    os.mkfifo(out / "pipe")
+    with pytest.raises(OutputError, match="pipe: not a regular file"):
+        RunFolder(out).add_goal_cost({"status": "infeasible"}, registry)
+    assert RunFolder(out).goal_cost() == {"status": "met"} and _listing(tmp_path) == ["old"]
 
 
 def test_a_run_is_found_by_folder_or_id_while_its_folder_holds_it(tmp_path, monkeypatch, tiny, tiny_plan):

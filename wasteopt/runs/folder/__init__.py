@@ -27,7 +27,7 @@ from wasteopt.data.region import read_number_table, read_plan_facilities
 from wasteopt.reporting.kpi import kpis_problems
 from wasteopt.runs.export import write_csv, write_json
 from wasteopt.runs.folder.layout import (BACKTEST_FILES, GOAL_COST_FILE, OWNER_MARKER, PLAN_FILES, RUN_MARKER,
-                                         file_name)
+                                         file_name, is_plan_file)
 from wasteopt.runs.folder.plan_files import export_plan, write_plan_files
 from wasteopt.runs.folder.staging import (check_output_file, check_output_folder, claim_output_folder, folder_owner,
                                           staged_folder)
@@ -127,16 +127,18 @@ class RunFolder:
     def amend(self, registry: RunRegistry, what: str) -> Iterator[Path]:
         """A copy of the finished run to add files to; swapped in whole when the block ends without error, and
         the files that are new or changed recorded in ``registry`` as written by ``what`` when it holds the run.
-        The run's own files (:data:`PLAN_FILES`) are not to be changed."""
+        The run's own files (the plan's, :func:`~wasteopt.runs.folder.layout.is_plan_file`) are not to be changed."""
         self._require_complete()
         run_id = self.run_id
         with staged_folder(self.path, "run", force=True, run_id=run_id, keep=True) as staging:
             before = _stamps(staging)
             yield staging
-            written = sorted(name for name, stamp in _stamps(staging).items() if before.get(name) != stamp)
-            if any(name in PLAN_FILES.values() for name in written):
-                raise DataError(f"{shown(self.path)}: {what} may not change the run's own files "
-                                f"({', '.join(n for n in written if n in PLAN_FILES.values())}); nothing was changed")
+            after = _stamps(staging)
+            written = sorted(name for name, stamp in after.items() if before.get(name) != stamp)
+            own = sorted(name for name in [*written, *before.keys() - after.keys()] if is_plan_file(name))
+            if own:
+                raise DataError(f"{shown(self.path)}: {what} may not change or remove the run's own files "
+                                f"({', '.join(own)}); nothing was changed")
         if run_id is not None and registry.get(run_id) is not None:  # a run the registry holds (not export_plan's)
             registry.record_change(run_id, self.path, what, written)
 

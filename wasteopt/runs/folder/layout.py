@@ -22,6 +22,11 @@ def layer_file(layer: str) -> str:
     return f"{layer}{LAYER_SUFFIX}"
 
 
+def is_plan_file(name: str) -> bool:
+    """Whether ``name`` (relative to the run folder) is one of the files the solve wrote: the plan itself."""
+    return name in PLAN_FILES.values() or ("/" not in name and name.endswith(LAYER_SUFFIX))
+
+
 def file_name(kind: str) -> str:
     """The name of a run file of ``kind``: a key of :data:`PLAN_FILES`, ``geojson_<layer>``, ``report_<kind>``,
     ``backtest_<kind>`` or ``goal_cost``."""

@@ -198,18 +198,19 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
     wasteopt's ``kind`` output and replaces ``path`` whole. On error nothing at ``path`` changes. With ``keep``
     the temporary folder starts as a copy of ``path``, which must still be the output of ``run_id``: the block
     adds or replaces files of an existing output, swapped in whole all the same."""
-    target = check_output_folder(path, kind, force)  # refuse early, before taking the lock
+    target = _target(path) if keep else check_output_folder(path, kind, force)  # refuse early, before the lock
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"--out {path}: cannot create the folder ({error.strerror})") from None
     with _locked(target):
         _clean_stale(target)
-        check_output_folder(target, kind, force)  # again, now that no other writer can change it
+        if not keep:
+            check_output_folder(target, kind, force)  # again, now that no other writer can change it
         staging = target.parent / f".{target.name}{_TEMP}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             if keep:
-                _copy_of(target, staging, run_id)
+                _copy_of(target, staging, kind, run_id)
             else:
                 staging.mkdir()
             yield staging
@@ -227,13 +228,15 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _copy_of(target: Path, staging: Path, run_id: str | None) -> None:
+def _copy_of(target: Path, staging: Path, kind: str, run_id: str | None) -> None:
     """Copy ``target`` (but its marker, written anew) to ``staging``: regular files and folders, symbolic links as
-    links (never what they point to). Refuse when ``target`` no longer holds the output of ``run_id`` (another
-    run was written over it since the caller looked) or holds a special file (a FIFO would block the copy)."""
-    owner = folder_owner(target)
-    if owner is None or owner.get("run_id") != run_id:
-        raise OutputError(f"{shown(target)}: the folder no longer holds run {run_id}; nothing was changed")
+    links (never what they point to). Refuse when ``target`` no longer holds the ``kind`` output of ``run_id``
+    (another run was written over it since the caller looked; an unmarked folder is a run of an older wasteopt)
+    or holds a special file (a FIFO would block the copy)."""
+    owner = folder_owner(target) or {"kind": "run", "run_id": None}
+    if owner.get("kind") != kind or owner.get("run_id") != run_id:
+        raise OutputError(f"{shown(target)}: another output was written into the folder meanwhile; nothing was "
+                          "changed")
     try:
         staging.mkdir()
         for source in sorted(target.rglob("*")):
