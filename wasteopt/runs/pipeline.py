@@ -77,7 +77,7 @@ def _start_for(registry: RunRegistry, scenario: Scenario, backend: str) -> BaseR
         return None
     best = min(runs, key=lambda r: r.gap if r.gap is not None else float("inf"))
     try:
-        return BaseRun(best.run_id, scenario, best.kpis, RunFolder.of(best).facilities())
+        return BaseRun(best.run_id, scenario, best.kpis, RunFolder(best.out_dir).facilities())
     except DataError:  # its plan no longer reads: solve cold
         return None
 
