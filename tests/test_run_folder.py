@@ -316,6 +316,12 @@ def test_a_run_of_an_older_wasteopt_takes_a_goal_cost_and_a_special_file_is_refu
     with pytest.raises(OutputError, match="pipe: not a regular file"):
         RunFolder(out).add_goal_cost({"status": "infeasible"}, registry)
     assert RunFolder(out).goal_cost() == {"status": "met"} and _listing(tmp_path) == ["old"]
+    (out / "pipe").unlink()
+    (out / "flows.csv").unlink()
+    (out / "flows.csv").symlink_to(out / "flows.csv")  # copied as the link it is; reading it fails
+    with pytest.raises(WasteoptError, match=f"^{out / 'flows.csv'}: cannot read"):  # not the temporary copy's name
+        with RunFolder(out).amend(registry, "report") as staging:
+            RunFolder(staging).flows()
 
 
 def test_a_run_is_found_by_folder_or_id_while_its_folder_holds_it(tmp_path, monkeypatch, tiny, tiny_plan):

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-from wasteopt.config.errors import DataError, OutputError, RunExistsError
+from wasteopt.config.errors import DataError, OutputError, RunExistsError, WasteoptError
 from wasteopt.config.userfiles import read_capped, shown
 from wasteopt.runs.folder.layout import OWNER_MARKER, RUN_MARKER
 
@@ -222,8 +222,10 @@ def staged_folder(path: str | Path, kind: str, force: bool = False, run_id: str 
             except OSError as error:
                 raise OutputError(f"{shown(target)}: cannot write the folder ({error.strerror or error}); what was "
                                   "there before is unchanged") from None
-        except OutputError as error:  # a file that could not be written: named as the user will look for it
-            raise OutputError(str(error).replace(shown(staging), shown(target))) from None
+        except WasteoptError as error:  # a file named as the user will look for it, not in the temporary folder
+            error.args = (str(error).replace(shown(staging), shown(target)).replace(str(staging), str(target)),
+                          *error.args[1:])
+            raise error from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
