@@ -130,6 +130,7 @@ class RunFolder:
         The run's own files (the plan's, :func:`~wasteopt.runs.folder.layout.is_plan_file`) are not to be changed."""
         self._require_complete()
         run_id = self.run_id
+        recorded = run_id is not None and registry.get(run_id) is not None  # not export_plan's: a run of the registry
         with staged_folder(self.path, "run", force=True, run_id=run_id, keep=True) as staging:
             before = _stamps(staging)
             yield staging
@@ -139,7 +140,7 @@ class RunFolder:
             if own:
                 raise DataError(f"{shown(self.path)}: {what} may not change or remove the run's own files "
                                 f"({', '.join(own)}); nothing was changed")
-        if run_id is not None and registry.get(run_id) is not None:  # a run the registry holds (not export_plan's)
+        if recorded:
             registry.record_change(run_id, self.path, what, written)
 
     def changes(self, registry: RunRegistry) -> list[RunChange]:
