@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wasteopt.studies.backtest import backtest_scenario, built_between, read_backtest, run_backtest, score, write_backtest
+from wasteopt.studies.backtest import add_backtest, backtest_scenario, built_between, run_backtest, score
 from wasteopt.studies.calibrate import load_calibration
 from wasteopt.config.errors import ScenarioError
 from wasteopt.config.loader import load_scenario
@@ -63,9 +63,10 @@ def zhoukou_backtest(root, tmp_path_factory):
 
 
 def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, monkeypatch):
-    from wasteopt.runs.export import export_plan
+    from wasteopt.runs.folder import RunFolder, export_plan
+    from wasteopt.runs.pipeline import report_run
+    from wasteopt.runs.registry import RunRegistry
     from wasteopt.reporting.kpi import compute_kpis
-    from wasteopt.reporting.report import write_report
 
     backtest, folder = zhoukou_backtest
     built = backtest.built
@@ -75,21 +76,27 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
     assert backtest.scores.built_new_plants == len(built)
     assert backtest.scores.model_new_capacity_tpd == pytest.approx(backtest.prefectures["model_new_tpd"].sum())
     run = folder / "run"
-    export_plan(backtest.plan, compute_kpis(backtest.plan), run)
-    write_backtest(backtest, run)
-    assert read_backtest(run)["summary"]["scores"]["built_new_plants"] == len(built)
+    export_plan(backtest.plan, compute_kpis(backtest.plan), run, run_id="bt")
+    registry = RunRegistry(folder / "registry.sqlite")
+    registry.record(backtest.plan.scenario, compute_kpis(backtest.plan), run, source="backtest", run_id="bt")
+    add_backtest(backtest, RunFolder(run), registry)
+    assert RunFolder(run).backtest()["summary"]["scores"]["built_new_plants"] == len(built)
+    assert RunFolder(run).backtest()["built"]["prefecture_adcode"].eq("411600").all()  # read back as text
     monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
-    page = write_report(run)["html"].read_text(encoding="utf-8")
+    page = report_run(RunFolder(run), registry)["html"].read_text(encoding="utf-8")
+    assert [(c.what, c.files) for c in RunFolder(run).changes(registry)] == [
+        ("backtest", ("backtest.json", "backtest_built_plants.csv", "backtest_prefectures.csv")),
+        ("report", ("report.html", "report.xlsx"))]
     assert "回测 Backtest 2020→2022" in page and "built vs modelled plants" in page
     assert "未计算 not computed (wasteopt report RUN --goal-cost)" in page
     # the scores are one plan's: its proven gap beside them (main at 6db4cae: no word of it)
-    summary = read_backtest(run)["summary"]
+    summary = RunFolder(run).backtest()["summary"]
     assert summary["scores_reliable"] == backtest.scores_reliable and summary["rel_gap_asked"] == backtest.plan.rel_gap
     assert "the scores are those of the plan found, within a proven gap of" in page
 
 
 def test_backtest_scores_of_a_solve_stopped_above_the_gap_asked_are_marked_unreliable():
-    from wasteopt.studies.backtest import reliability_line
+    from wasteopt.studies.results import reliability_line
 
     summary = {"gap": 0.061, "rel_gap_asked": 0.01, "scores_reliable": False}
     line = reliability_line(summary)

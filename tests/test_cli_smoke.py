@@ -16,6 +16,8 @@ import pytest
 
 from conftest import ROOT, write_tiny_seeds
 from test_roads import _grid_xml
+from wasteopt.runs.folder import RunFolder
+from wasteopt.runs.registry import RunRegistry
 
 BENCH_DATA = ROOT / "bench" / "data"
 
@@ -79,7 +81,7 @@ def test_runs_and_compare_list_both_solves(tiny, run):
 
 def test_report_with_goal_cost_prices_the_new_plant_goal(tiny, run):
     folder, _ = run
-    out = wasteopt(tiny, "report", "run", "--no-pdf", "--goal-cost", "--time-limit", "10")
+    out = wasteopt(tiny, "report", "run", "--no-pdf", "--goal-cost", "--time-limit", "10", "--registry", "runs.sqlite")
     goal = json.loads((folder / "goal_cost.json").read_text(encoding="utf-8"))
     kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
     assert goal["target"] == 2 and goal["run_new_plants"] == kpis["new_plants"]
@@ -87,6 +89,9 @@ def test_report_with_goal_cost_prices_the_new_plant_goal(tiny, run):
         assert goal["new_plants"] >= 2 and goal["cost_wan_cny_per_year"] >= kpis["cost_wan_cny_per_year"] * 0.998
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert "周口两县 smoke" in page and (folder / "report.xlsx").stat().st_size > 0 and "report.html" in out
+    changes = RunFolder(folder).changes(RunRegistry(tiny / "runs.sqlite"))  # the run changed only through RunFolder
+    assert [(c.what, c.files) for c in changes] == [("goal_cost", ("goal_cost.json",)),
+                                                     ("report", ("report.html", "report.xlsx"))]
 
 
 def test_route_collects_a_county_of_the_plan(tiny, run):
@@ -117,6 +122,10 @@ def test_backtest_prints_the_prefecture_table(tiny):
     assert list(prefectures["prefecture_adcode"]) == ["411600"] and "周口市" in out
     assert summary["scores"]["built_new_plants"] == len(built) == prefectures["built_new_plants"].sum()
     assert "capacity target" in out and (tiny / "backtest" / "report.html").is_file()
+    registry = RunRegistry(tiny / "runs.sqlite")
+    run_id = RunFolder(tiny / "backtest").run_id
+    assert registry.get(run_id).source == "backtest"  # the plan is a run of its own, solved through run_scenario
+    assert [c.what for c in RunFolder(tiny / "backtest").changes(registry)] == ["backtest", "report"]
 
 
 def test_calibrate_scores_each_grid_point(tiny):

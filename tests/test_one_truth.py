@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from wasteopt.runs.export import export_plan
+from wasteopt.runs.folder import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.runs.folder import RunFolder
 from wasteopt.config.loader import load_scenario

@@ -118,7 +118,9 @@ def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_resul
 
 
 def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monkeypatch):
-    from wasteopt.studies.goal_cost import price_new_plant_goal
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.registry import RunRegistry
+    from wasteopt.studies.goal_cost import add_goal_cost
 
     monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
     copy = shutil.copytree(run_dir, tmp_path / "run")
@@ -126,10 +128,10 @@ def test_the_new_plants_goal_shows_what_meeting_it_costs(run_dir, tmp_path, monk
     target = kpis["new_plants"] + 1
     scenario = (copy / "scenario.yaml").read_text(encoding="utf-8")
     (copy / "scenario.yaml").write_text(re.sub(r"new_plants: 30", f"new_plants: {target}", scenario), encoding="utf-8")
-    from wasteopt.reporting.report import read_run
-
-    run = read_run(copy)
-    record = price_new_plant_goal(run["scenario"], run["kpis"], copy)
+    registry = RunRegistry(tmp_path / "registry.sqlite")
+    record = add_goal_cost(RunFolder(copy), registry)
+    assert RunFolder(copy).goal_cost() == record
+    assert not registry.path.exists()  # a folder written outside a run (export_plan) is no run of the registry
     assert record["target"] == target and record["new_plants"] >= target
     assert record["cost_wan_cny_per_year"] > record["run_cost_wan_cny_per_year"]  # one more plant than the optimum
     page = write_report(copy)["html"].read_text(encoding="utf-8")

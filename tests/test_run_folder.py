@@ -52,7 +52,7 @@ def _listing(folder) -> list[str]:
 
 
 def test_root_api_names_the_library_functions():
-    from wasteopt.runs.export import export_plan as exporter
+    from wasteopt.runs.folder import export_plan as exporter
     from wasteopt.runs.pipeline import run_scenario as runner
 
     assert {"load_scenario", "solve_scenario", "compute_kpis", "export_plan", "RunFolder", "run_scenario"} <= set(
@@ -129,7 +129,7 @@ def test_export_failing_midway_keeps_the_old_run_whole_and_leaves_no_temp(tmp_pa
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("wasteopt.runs.export.write_xlsx", disk_full)  # after the GeoPackage and the CSVs
+    monkeypatch.setattr("wasteopt.runs.folder.plan_files.write_xlsx", disk_full)  # after the GeoPackage and the CSVs
     with pytest.raises(OSError, match="No space"):
         export_plan(renamed, compute_kpis(renamed), out, force=True, run_id="new")
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
@@ -201,7 +201,7 @@ def test_registry_rows_point_only_at_complete_runs_and_reuse_follows_the_folder(
     scenario, registry, out = load_scenario(tiny), RunRegistry(tmp_path / "r.sqlite"), tmp_path / "run"
     first = run_scenario(scenario, out, registry=registry, source="cli")
     with monkeypatch.context() as patch:
-        patch.setattr("wasteopt.runs.export.write_csv", lambda *args, **kwargs: 1 / 0)
+        patch.setattr("wasteopt.runs.folder.plan_files.write_csv", lambda *args, **kwargs: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             run_scenario(scenario, out, registry=registry, source="cli", force=True)
     assert [record.run_id for record in registry.records()] == [first.record.run_id]
@@ -261,3 +261,80 @@ def test_a_folder_written_outside_a_run_claims_no_run_id(tmp_path, tiny_plan):
     folder = RunFolder(tmp_path / "mine")
     assert folder.is_complete and folder.run_id is None
     assert not folder.holds("20250101-120000-a1b2c3") and not folder.holds("anything")
+
+
+def test_a_finished_run_changes_only_whole_and_recorded(tmp_path, tiny_plan):
+    """RunFolder.amend: a copy is changed and swapped in whole; the registry records which files, and what wrote
+    them; a failing change leaves the folder as it was and records nothing."""
+    registry, out = RunRegistry(tmp_path / "r.sqlite"), tmp_path / "run"
+    export_plan(tiny_plan, compute_kpis(tiny_plan), out, run_id="r1")
+    registry.record(tiny_plan.scenario, compute_kpis(tiny_plan), out, run_id="r1")
+    folder = RunFolder(out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    with pytest.raises(ZeroDivisionError):
+        with folder.amend(registry, "goal_cost") as staging:
+            (staging / "goal_cost.json").write_text("{}", encoding="utf-8")
+            1 / 0
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before and folder.changes(registry) == []
+    assert _listing(tmp_path) == ["r.sqlite", "run"]  # no copy left beside it
+
+    record = {"goal": "new_plants", "target": 3, "status": "met"}
+    assert folder.add_goal_cost(record, registry) == out / "goal_cost.json"
+    assert folder.goal_cost() == record and folder.backtest() is None
+    assert [(c.run_id, c.what, c.files) for c in folder.changes(registry)] == [("r1", "goal_cost", ("goal_cost.json",))]
+    assert folder.run_id == "r1" and folder.holds("r1")  # the marker is the run's still
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.name != "goal_cost.json"} == before
+    with pytest.raises(WasteoptError, match="may not change or remove the run.s own files \\(kpis.json\\)"):
+        with folder.amend(registry, "report") as staging:
+            (staging / "kpis.json").unlink()
+            (staging / "kpis.json").write_text("{}", encoding="utf-8")
+    assert folder.kpis()["objective"] == pytest.approx(compute_kpis(tiny_plan)["objective"])
+    assert len(folder.changes(registry)) == 1
+
+
+def test_a_change_to_a_folder_another_run_took_over_is_refused(tmp_path, tiny_plan):
+    from wasteopt.runs.folder import staged_folder
+
+    out = tmp_path / "run"
+    export_plan(tiny_plan, compute_kpis(tiny_plan), out, run_id="second")
+    with pytest.raises(OutputError, match="another output was written into the folder meanwhile; nothing was"):
+        with staged_folder(out, "run", force=True, run_id="first", keep=True):
+            pass
+    assert RunFolder(out).run_id == "second" and _listing(tmp_path) == ["run"]
+
+
+def test_a_run_of_an_older_wasteopt_takes_a_goal_cost_and_a_special_file_is_refused(tmp_path, tiny_plan):
+    """A run written before runs were marked (no .wasteopt) is changed as any other; a FIFO in a run is refused
+    before the copy would block on it."""
+    registry, out = RunRegistry(tmp_path / "r.sqlite"), tmp_path / "old"
+    export_plan(tiny_plan, compute_kpis(tiny_plan), out)
+    (out / ".wasteopt").unlink()
+    RunFolder(out).add_goal_cost({"status": "met"}, registry)
+    assert RunFolder(out).goal_cost() == {"status": "met"} and RunFolder(out).run_id is None
+    assert not registry.path.exists()  # no run of the registry: nothing to record
+    os.mkfifo(out / "pipe")
+    with pytest.raises(OutputError, match="pipe: not a regular file"):
+        RunFolder(out).add_goal_cost({"status": "infeasible"}, registry)
+    assert RunFolder(out).goal_cost() == {"status": "met"} and _listing(tmp_path) == ["old"]
+    (out / "pipe").unlink()
+    (out / "flows.csv").unlink()
+    (out / "flows.csv").symlink_to(out / "flows.csv")  # copied as the link it is; reading it fails
+    with pytest.raises(WasteoptError, match=f"^{out / 'flows.csv'}: cannot read"):  # not the temporary copy's name
+        with RunFolder(out).amend(registry, "report") as staging:
+            RunFolder(staging).flows()
+
+
+def test_a_run_is_found_by_folder_or_id_while_its_folder_holds_it(tmp_path, monkeypatch, tiny, tiny_plan):
+    from wasteopt.config.errors import RunNotFoundError
+
+    monkeypatch.setattr("wasteopt.runs.pipeline.solve_scenario", lambda *args, **kwargs: tiny_plan)
+    scenario, registry, out = load_scenario(tiny), RunRegistry(tmp_path / "r.sqlite"), tmp_path / "run"
+    first = run_scenario(scenario, out, registry=registry, source="cli").record
+    assert RunFolder.of(first).path == out and RunFolder.find(first.run_id, registry).path == out
+    assert RunFolder.find(str(out), registry).run_id == first.run_id
+    assert RunFolder.find(first.run_id, registry).file("geojson_plants") == out / "plants.geojson"
+    assert RunFolder(out).file("report_html") is None  # not written
+    second = run_scenario(scenario, out, registry=registry, source="cli", force=True).record
+    assert RunFolder.of(first) is None and RunFolder.of(second).run_id == second.run_id
+    with pytest.raises(RunNotFoundError, match=f"run '{first.run_id}' is neither a run folder"):
+        RunFolder.find(first.run_id, registry)

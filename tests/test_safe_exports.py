@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from wasteopt import cli
-from wasteopt.runs.export import FORMULA_TRIGGERS, csv_bytes, export_plan, safe_cell, write_csv, write_xlsx
+from wasteopt.runs.export import FORMULA_TRIGGERS, csv_bytes, safe_cell, write_csv, write_xlsx
+from wasteopt.runs.folder import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.reporting.report import write_report
 from wasteopt.config.loader import load_scenario

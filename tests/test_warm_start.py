@@ -1,7 +1,7 @@
 """Warm-started what-ifs: the base run's plan, repaired for the changed scenario, is HiGHS's first plan."""
 import pytest
 
-from wasteopt.runs.export import export_plan
+from wasteopt.runs.folder import export_plan
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.milp import SolveWatch
 from wasteopt.config.loader import load_scenario

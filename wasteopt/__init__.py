@@ -23,7 +23,7 @@ _PUBLIC = {
     "solve_scenario": "wasteopt.siting",
     "SitingPlan": "wasteopt.siting.plan",
     "compute_kpis": "wasteopt.reporting.kpi",
-    "export_plan": "wasteopt.runs.export",
+    "export_plan": "wasteopt.runs.folder",
     "RunFolder": "wasteopt.runs.folder",
     "run_scenario": "wasteopt.runs.pipeline",
     "RunOutcome": "wasteopt.runs.pipeline",

@@ -104,7 +104,7 @@ def warm_start_run(record: RunRecord | None, scenario: Scenario) -> RunRecord | 
 
 def has_files(record: RunRecord) -> bool:
     """Whether the run's folder still holds it, complete."""
-    return bool(record.out_dir) and RunFolder(record.out_dir).holds(record.run_id)
+    return RunFolder.of(record) is not None
 
 
 def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",

@@ -316,16 +316,14 @@ def _source_table(m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, pl
 
 def _plan_tables(ref: str, registry=None) -> dict:
     """The C&D of a run: planned t/d per county (generated, reused on site, hauled) and per receiving site."""
+    from wasteopt.config.errors import RunNotFoundError
     from wasteopt.runs.folder import RUN_MARKER, RunFolder
     from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 
-    folder = RunFolder(ref)
-    if not folder.is_complete:
-        record = RunRegistry(registry or DEFAULT_REGISTRY).get(ref)
-        if record is None or not record.out_dir or not RunFolder(record.out_dir).holds(record.run_id):
-            raise DataError(f"--plan {ref}: neither a run folder (with {RUN_MARKER}) nor a run id with its files")
-        folder = RunFolder(record.out_dir)
-    flows = folder.flows()
+    try:
+        flows = RunFolder.find(ref, RunRegistry(registry or DEFAULT_REGISTRY)).flows()
+    except RunNotFoundError:
+        raise DataError(f"--plan {ref}: neither a run folder (with {RUN_MARKER}) nor a run id with its files") from None
     from_counties = (flows["stream"] == "cd") | (flows["stream"].str.startswith("cd_") & (flows["stream"] != "cd_residue"))
     cd = flows[from_counties]  # one stream, or one per category (cd.by_category)
     if cd.empty:

@@ -43,35 +43,33 @@ def register(commands, bench_commands) -> None:
 
 
 def run_backtest_command(args) -> int:
-    from wasteopt.studies.backtest import reliability_line, run_backtest, score_lines, write_backtest
-    from wasteopt.runs.export import write_plan_files
-    from wasteopt.reporting.kpi import compute_kpis
-    from wasteopt.runs.folder import RunFolder
-    from wasteopt.runs.registry import RunRegistry, new_run_id
     from wasteopt.config.loader import load_scenario
+    from wasteopt.runs.folder import RunFolder, check_output_folder
+    from wasteopt.runs.pipeline import report_run, run_scenario
+    from wasteopt.runs.registry import RunRegistry
+    from wasteopt.studies.backtest import add_backtest, backtest_scenario, score_backtest
+    from wasteopt.studies.results import reliability_line, score_lines
 
-    scenario = load_scenario(args.config)
-    run_id = new_run_id()
+    check_output_folder(args.out, "run", args.force)  # a refused --out says so before the solve
+    scenario, region = backtest_scenario(load_scenario(args.config), args.baseline_year, args.year)
+    registry = RunRegistry(args.registry)
+    print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
+    outcome = run_scenario(scenario, args.out, registry=registry, source="backtest", force=args.force,
+                           time_limit=args.time_limit)
+    backtest = score_backtest(outcome.plan, region, args.baseline_year, args.year)
     folder = RunFolder(args.out)
-    with folder.writing(args.force, run_id) as staging:  # --out is checked before the solve, swapped in whole after
-        print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
-        backtest = run_backtest(scenario, args.baseline_year, args.year, time_limit=args.time_limit)
-        kpis = compute_kpis(backtest.plan)
-        write_plan_files(backtest.plan, kpis, staging)
-        write_backtest(backtest, staging)
-        if not args.no_report:
-            from wasteopt.reporting.report import write_report
-
-            write_report(staging, pdf=False, name=folder.path.name)
-    RunRegistry(args.registry).record(backtest.plan.scenario, kpis, folder.path, source="backtest", run_id=run_id)
+    add_backtest(backtest, folder, registry)
+    if not args.no_report:
+        report_run(folder, registry, pdf=False)
     table = backtest.prefectures[["prefecture_adcode", "prefecture_zh", "built_new_tpd", "model_new_tpd",
                                   "built_new_plants", "model_new_plants", "within_25pct"]]
     with pd.option_context("display.width", 200):
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    summary = backtest.summary()
     print(f"\n{args.baseline_year}→{args.year}, capacity target {backtest.capacity_target_tpd:,.0f} t/d; "
           f"status {backtest.plan.status}, gap {100 * (backtest.plan.gap or 0):.2f} %")
-    print("\n".join(score_lines(backtest.scores)))
-    print(reliability_line(backtest.summary()))
+    print("\n".join(score_lines(summary["scores"])))
+    print(reliability_line(summary))
     print(f"\nwritten to {args.out}/ (backtest.json, backtest_prefectures.csv, backtest_built_plants.csv, the plan"
           f"{'' if args.no_report else ', report.html'})")
     return 0

@@ -37,6 +37,8 @@ def register(commands, bench_commands) -> None:
                         help="first solve the run's scenario again with policy.new_plants.min at the new-plants goal "
                              "(goal_cost.json) so the report shows what meeting that goal costs")
     report.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds for the --goal-cost solve (default: the scenario's)")
+    report.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="run registry SQLite file (records what the "
+                        "report and the goal cost added to the run folder)")
     report.set_defaults(func=run_report_command)
 
     scale = bench_commands.add_parser("scale", help="synthetic township instance: nodes,sites,arcs,seconds,gap,peak_mb,status")
@@ -74,16 +76,19 @@ def run_sweep_command(args) -> int:
 
 
 def run_report_command(args) -> int:
-    from wasteopt.reporting.report import write_report
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.pipeline import report_run
+    from wasteopt.runs.registry import RunRegistry
 
+    folder, registry = RunFolder(args.run_dir), RunRegistry(args.registry)
     if args.goal_cost:
-        from wasteopt.studies.goal_cost import goal_cost_text, price_new_plant_goal
-        from wasteopt.reporting.report import read_run
+        from wasteopt.studies.goal_cost import add_goal_cost
+        from wasteopt.studies.results import goal_cost_text
 
         print("pricing the new-plants goal (policy.new_plants.min) …", file=sys.stderr, flush=True)
-        run = read_run(args.run_dir)
-        print(goal_cost_text(price_new_plant_goal(run["scenario"], run["kpis"], args.run_dir, time_limit=args.time_limit)))
-    files = write_report(args.run_dir, pdf=not args.no_pdf, base_dir=args.base)  # says on stderr when no PDF
+        print(goal_cost_text(add_goal_cost(folder, registry, time_limit=args.time_limit)))
+    files = report_run(folder, registry, pdf=not args.no_pdf,  # says on stderr when no PDF
+                       base=RunFolder(args.base) if args.base else None)
     print("report written: " + ", ".join(str(p) for p in files.values()))
     return 0
 

@@ -1,9 +1,9 @@
-"""Write plans for review: GeoPackage, GeoJSON, CSV, XLSX, KPI JSON. Every file is written atomically.
+"""Atomic file writers: GeoPackage, GeoJSON, CSV, XLSX, text and JSON, with spreadsheet cells made inert.
 
 A file is first written next to its target under a temporary name, flushed to disk and
 then renamed over the target (``os.replace``), so a crash leaves the old file or the new
-one, never half of one. A whole plan is written into a run folder built beside its target
-and swapped in at once (:class:`wasteopt.runs.folder.RunFolder`).
+one, never half of one. A plan's files are laid out in its run folder by
+:mod:`wasteopt.runs.folder.plan_files`.
 """
 from __future__ import annotations
 
@@ -20,12 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pyogrio.errors
 
-from wasteopt.reporting.budget import marginal_cost_table
 from wasteopt.config.errors import OutputError
-from wasteopt.siting.plan import LAYER_DESCRIPTIONS, SitingPlan
-from wasteopt.runs.folder import RUN_MARKER, RunFolder
 from wasteopt.config.userfiles import shown
-from wasteopt.reporting.workbook import lay_out_sheet, plan_sheets
+from wasteopt.reporting.workbook import lay_out_sheet
 
 
 # What a writer raises when the disk is full, a file-size limit (ulimit -f) is hit or the folder is refused:
@@ -178,42 +175,3 @@ def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
                 safe = safe_frame(frame)
                 safe.to_excel(writer, sheet_name=name[:31], index=False)
                 lay_out_sheet(writer.sheets[name[:31]], safe)
-
-
-def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
-                run_id: str | None = None) -> dict[str, Path]:
-    """Write the plan's run folder ``out_dir`` whole (see :func:`write_plan_files`); ``force`` replaces a run
-    already there. Returns the files by kind."""
-    out = Path(out_dir)
-    with RunFolder(out).writing(force, run_id) as staging:
-        files = write_plan_files(plan, kpis, staging)
-    return {kind: out / path.relative_to(staging) for kind, path in files.items()}
-
-
-def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
-    """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
-    plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml, kpis.json, marginal_cost.csv (one more tonne at each
-    incinerator) and capacity_path.csv for a phased plan into the folder ``out``."""
-    frames = plan.to_frames()
-    files = {
-        "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
-        "demand": out / "demand.csv", "xlsx": out / "plan.xlsx", "scenario": out / "scenario.yaml",
-        "kpis": out / RUN_MARKER,
-    }
-    layers = plan.to_geodataframes()
-    write_geopackage(files["gpkg"], layers, LAYER_DESCRIPTIONS)
-    for name, gdf in layers.items():
-        files[f"geojson_{name}"] = out / f"{name}.geojson"
-        write_geojson(files[f"geojson_{name}"], gdf, LAYER_DESCRIPTIONS.get(name))
-    write_csv(files["facilities"], frames["facilities"], index=True)
-    write_csv(files["flows"], frames["flows"])
-    write_csv(files["demand"], frames["demand"], index=True)
-    files["marginal_cost"] = out / "marginal_cost.csv"  # CNY per one more tonne at each incinerator, by vintage
-    write_csv(files["marginal_cost"], marginal_cost_table(plan), index=True)
-    if plan.capacity_path is not None:
-        files["capacity_path"] = out / "capacity_path.csv"
-        write_csv(files["capacity_path"], plan.capacity_path)
-    write_xlsx(files["xlsx"], plan_sheets(frames, kpis, plan.capacity_path))
-    write_text(files["scenario"], plan.scenario.to_yaml())
-    write_json(files["kpis"], kpis)
-    return files

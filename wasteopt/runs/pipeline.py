@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from wasteopt.config.errors import DataError, ScenarioError
-from wasteopt.runs.export import write_plan_files
+from wasteopt.runs.folder import write_plan_files
 from wasteopt.reporting.kpi import compute_kpis
 from wasteopt.siting.plan import SitingPlan
 from wasteopt.milp import SolveWatch
@@ -66,7 +66,7 @@ def reusable_run(registry: RunRegistry, scenario: Scenario, *, backend: str | No
 def _runs_with_a_plan(registry: RunRegistry, scenario: Scenario) -> list[RunRecord]:
     """The runs of exactly this scenario with a plan whose folders still hold them, newest first."""
     return [r for r in registry.runs_for_hash(scenario.content_hash())
-            if r.status in PLAN_STATUSES and r.out_dir and RunFolder(r.out_dir).holds(r.run_id)]
+            if r.status in PLAN_STATUSES and RunFolder.of(r) is not None]
 
 
 def _search_seed(scenario: Scenario, backend: str) -> int | None:
@@ -138,3 +138,14 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
         raise RegistryBusy(f"{error}; the run's files are complete in {folder.path} but the run is not recorded: "
                            "solve again with --force to record it") from None
     return RunOutcome(record, plan, files)
+
+
+def report_run(folder: RunFolder, registry: RunRegistry, *, pdf: bool = True,
+               base: RunFolder | None = None) -> dict[str, Path]:
+    """Write the review report into the finished run ``folder`` (:meth:`RunFolder.amend`: swapped in whole, recorded
+    in ``registry``); with ``base`` the report compares the run with that run. Returns the report's files."""
+    from wasteopt.reporting.report import write_report
+
+    with folder.amend(registry, "report") as staging:
+        files = write_report(staging, pdf=pdf, name=folder.path.name, base_dir=base.path if base else None)
+    return {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}

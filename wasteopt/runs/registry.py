@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS runs (
     kpis_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_hash ON runs (scenario_hash);
+CREATE TABLE IF NOT EXISTS run_changes (
+    run_id TEXT NOT NULL,
+    changed_at REAL NOT NULL,
+    out_dir TEXT NOT NULL,
+    what TEXT NOT NULL,
+    files_json TEXT NOT NULL
+);
 """
 # Columns added after the first release: registries written before them get them on first use.
 _ADDED_COLUMNS = {"label": "TEXT NOT NULL DEFAULT ''", "changes_json": "TEXT NOT NULL DEFAULT '[]'",
@@ -76,6 +83,17 @@ class RunRecord:
     def title(self, lang: str = "zh") -> str:
         """The planner's label (else the scenario's name) and the changes from its base scenario in words."""
         return run_title(self.label or self.name, list(self.changes), lang)
+
+
+@dataclass(frozen=True)
+class RunChange:
+    """Files added to or replaced in a finished run folder after its solve (a report, a backtest, a goal cost)."""
+
+    run_id: str
+    changed_at: float
+    out_dir: str
+    what: str
+    files: tuple[str, ...]
 
 
 class RunRegistry:
@@ -146,6 +164,23 @@ class RunRegistry:
         if record is None:
             raise RunNotFoundError(f"run '{run_id}' is not in {self.path} (see `wasteopt runs`)")
         return record
+
+    def record_change(self, run_id: str, out_dir: str | Path, what: str, files: list[str]) -> RunChange:
+        """Note that ``files`` (names in the folder) of run ``run_id`` in ``out_dir`` were written by ``what``."""
+        change = RunChange(run_id, time.time(), str(Path(out_dir).resolve()), what, tuple(files))
+        with self._session() as db, db:
+            db.execute("INSERT INTO run_changes (run_id, changed_at, out_dir, what, files_json) VALUES (?, ?, ?, ?, ?)",
+                       (change.run_id, change.changed_at, change.out_dir, change.what, json.dumps(change.files)))
+        return change
+
+    def changes(self, run_id: str) -> list[RunChange]:
+        """What was written into run ``run_id``'s folder after its solve, oldest first."""
+        if not self.path.exists():
+            return []
+        with self._session() as db:
+            rows = db.execute("SELECT run_id, changed_at, out_dir, what, files_json FROM run_changes WHERE run_id = ? "
+                              "ORDER BY changed_at", (run_id,)).fetchall()
+        return [RunChange(*row[:4], tuple(json.loads(row[4]))) for row in rows]
 
     def list(self, limit: int = 200) -> pd.DataFrame:
         """Newest first: run_id, created_at, title, status, objective, gap, solve_seconds, out_dir, source, note,

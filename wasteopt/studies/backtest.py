@@ -4,25 +4,30 @@ The MEE 2023 list dates every furnace, so the build-out after a baseline year is
 experiment. A backtest solves the scenario from ``baseline_year`` (the plants in service then)
 to ``year`` with the capacity actually in service by ``year`` as the province capacity target,
 and compares the model's new capacity and new plants per prefecture with the plants Henan built.
+
+The runner: :func:`run_backtest` solves and scores, :func:`score_backtest` scores a plan solved elsewhere (a run
+of ``wasteopt backtest``), :func:`add_backtest` adds the result to the plan's run folder. Reading it back is
+:meth:`RunFolder.backtest`; :mod:`wasteopt.studies.results` puts it in words.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.runs.export import write_csv, write_json
 from wasteopt.data.network import haversine_km
 from wasteopt.siting.plan import SitingPlan
 from wasteopt.data.region import Region, load_region
 from wasteopt.config.scenario import Scenario
 
-BACKTEST_FILE = "backtest.json"
-PREFECTURES_FILE = "backtest_prefectures.csv"
-BUILT_FILE = "backtest_built_plants.csv"
+if TYPE_CHECKING:
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.registry import RunRegistry
+
 WITHIN_SHARE = 0.25  # a prefecture "matches" when the modelled new capacity is within ±25 % of the built
 
 
@@ -75,6 +80,8 @@ def built_between(region: Region, year: int) -> pd.DataFrame:
 def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tuple[Scenario, Region]:
     """The scenario solved from ``baseline_year`` to ``year`` (single year), with the capacity actually in service
     by ``year`` (MEE list) as ``policy.province_capacity_target_tpd``; every other setting as ``scenario`` has it."""
+    if year <= baseline_year:
+        raise ScenarioError(f"--year {year} must come after --baseline-year {baseline_year}")
     years = scenario.with_changes({"region": {"baseline_year": baseline_year, "target_year": year},
                                    "phasing": {"years": []}, "name": f"{scenario.name} [回测 backtest {baseline_year}→{year}]"})
     region = load_region(years)
@@ -133,62 +140,23 @@ def run_backtest(scenario: Scenario, baseline_year: int, year: int, *, time_limi
     """Solve the backtest scenario and score its plan against the MEE list."""
     from wasteopt.siting import solve_scenario
 
-    if year <= baseline_year:
-        raise ScenarioError(f"--year {year} must come after --baseline-year {baseline_year}")
     solved_scenario, region = backtest_scenario(scenario, baseline_year, year)
-    plan = solve_scenario(solved_scenario, time_limit=time_limit, region=region)
-    built = built_between(region, year)
-    scores, prefectures, built = score(prefecture_names(region), plan.facilities, built)
-    return Backtest(baseline_year, year, float(solved_scenario.policy.province_capacity_target_tpd), scores,
+    return score_backtest(solve_scenario(solved_scenario, time_limit=time_limit, region=region), region,
+                          baseline_year, year)
+
+
+def score_backtest(plan: SitingPlan, region: Region, baseline_year: int, year: int) -> Backtest:
+    """Score ``plan``, solved from :func:`backtest_scenario`, against the plants built by ``year``."""
+    scores, prefectures, built = score(prefecture_names(region), plan.facilities, built_between(region, year))
+    return Backtest(baseline_year, year, float(plan.scenario.policy.province_capacity_target_tpd), scores,
                     prefectures, built, plan)
 
 
-def write_backtest(backtest: Backtest, out_dir: str | Path) -> dict[str, Path]:
-    """backtest.json (settings and scores), backtest_prefectures.csv, backtest_built_plants.csv in ``out_dir``."""
-    out = Path(out_dir)
-    files = {"json": out / BACKTEST_FILE, "prefectures": out / PREFECTURES_FILE, "built": out / BUILT_FILE}
-    write_json(files["json"], backtest.summary())
-    write_csv(files["prefectures"], backtest.prefectures)
-    columns = ["site_id", "name_zh", "adcode", "prefecture_adcode", "start_year", "capacity_tpd", "location_basis",
-               "lon", "lat", "nearest_model_site", "nearest_model_km"]
-    write_csv(files["built"], backtest.built[columns])
-    return files
+BUILT_COLUMNS = ["site_id", "name_zh", "adcode", "prefecture_adcode", "start_year", "capacity_tpd", "location_basis",
+                 "lon", "lat", "nearest_model_site", "nearest_model_km"]
 
 
-def read_backtest(run_dir: str | Path) -> dict | None:
-    """The backtest files of a run folder (summary, prefectures, built), or None if it holds no backtest."""
-    from wasteopt.runs.folder import read_run_csv, read_run_json
-
-    run_dir = Path(run_dir)
-    summary = read_run_json(run_dir / BACKTEST_FILE)
-    if summary is None:
-        return None
-    return {"summary": summary,
-            "prefectures": read_run_csv(run_dir / PREFECTURES_FILE, dtype={"prefecture_adcode": str}),
-            "built": read_run_csv(run_dir / BUILT_FILE, dtype={"site_id": str, "adcode": str, "prefecture_adcode": str})}
-
-
-def reliability_line(summary: dict) -> str:
-    """Whose scores these are: the plan found, within its proven gap of the optimum cost; marked unreliable when
-    the solve stopped above the gap asked for."""
-    gap = "–" if summary.get("gap") is None else f"{100 * summary['gap']:.2f} %"
-    asked = "" if summary.get("rel_gap_asked") is None else f" (设定 asked {100 * summary['rel_gap_asked']:.2f} %)"
-    line = (f"评分所依据的方案：已证明差距 {gap}{asked} 内的最好方案，差距内的其他方案评分可能不同 "
-            f"the scores are those of the plan found, within a proven gap of {gap}{asked} of the optimum cost; "
-            "another plan within that gap may score otherwise")
-    if summary.get("scores_reliable") is False:
-        line += "。不可靠：求解停在设定差距之上 UNRELIABLE: the solve stopped above the gap asked for"
-    return line
-
-
-def score_lines(scores: BacktestScores | dict) -> list[str]:
-    """The scores as text lines, 中文 with English."""
-    s = asdict(scores) if isinstance(scores, BacktestScores) else scores
-    return [
-        f"地市新增能力在 ±25 % 内 prefectures within ±25 %   {s['prefectures_within']} / {s['prefectures']}",
-        f"相关系数 correlation (new t/d per prefecture)      {s['correlation']:.2f}",
-        f"新建厂数 new plants (model / built)                {s['model_new_plants']} / {s['built_new_plants']}",
-        f"新增能力 new capacity (model / built)              {s['model_new_capacity_tpd']:,.0f} / {s['built_new_capacity_tpd']:,.0f} t/d",
-        f"实建厂至最近模型新厂 built plant → nearest model plant {s['mean_distance_km']:.1f} km (mean, straight line)",
-        f"拟合误差 fit error (calibration objective)         {s['fit_error']:.3f}",
-    ]
+def add_backtest(backtest: Backtest, folder: RunFolder, registry: RunRegistry) -> dict[str, Path]:
+    """Add the backtest (summary and scores, the table per prefecture, the plants built) to the run folder of its
+    plan; the change is recorded in ``registry``."""
+    return folder.add_backtest(backtest.summary(), backtest.prefectures, backtest.built[BUILT_COLUMNS], registry)

@@ -1,20 +1,25 @@
 """What the plan's "30+ new plants" goal costs: the run's scenario solved again with
-``policy.new_plants.min`` at the goal (one ε-constraint point), beside the run's own cost."""
+``policy.new_plants.min`` at the goal (one ε-constraint point), beside the run's own cost.
+
+The runner: :func:`price_new_plant_goal` solves, :func:`add_goal_cost` prices a run and adds the result to its
+folder. Reading it back is :meth:`RunFolder.goal_cost`; :func:`wasteopt.studies.results.goal_cost_text` puts it
+in words.
+"""
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError
-from wasteopt.runs.export import write_json
 from wasteopt.config.scenario import Scenario
 
-GOAL_COST_FILE = "goal_cost.json"
+if TYPE_CHECKING:
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.registry import RunRegistry
 
 
-def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *, time_limit: float | None = None) -> dict:
-    """Solve a run's scenario with at least ``goals.new_plants`` new plants; write goal_cost.json into ``run_dir``
-    and return it: the goal, the run's cost and plants (``kpis``), the constrained cost and plants (or why there
-    is no such plan)."""
+def price_new_plant_goal(scenario: Scenario, kpis: dict, *, time_limit: float | None = None) -> dict:
+    """Solve a run's scenario with at least ``goals.new_plants`` new plants: the goal, the run's cost and plants
+    (``kpis``), the constrained cost and plants (or why there is no such plan)."""
     from wasteopt.reporting.kpi import compute_kpis
     from wasteopt.siting import solve_scenario
 
@@ -36,29 +41,12 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, run_dir: str | Path, *,
             priced = compute_kpis(plan)
             record.update(status=plan.status, cost_wan_cny_per_year=priced["cost_wan_cny_per_year"],
                           new_plants=priced["new_plants"], gap=priced["gap"])
-    write_json(Path(run_dir) / GOAL_COST_FILE, record)
     return record
 
 
-def read_goal_cost(run_dir: str | Path) -> dict | None:
-    from wasteopt.runs.folder import read_run_json
-
-    return read_run_json(Path(run_dir) / GOAL_COST_FILE)
-
-
-def goal_cost_text(record: dict | None) -> str:
-    """One cell for the report's goal table: what meeting the new-plants goal costs, 中文 with English."""
-    if record is None:
-        return "未计算 not computed (wasteopt report RUN --goal-cost)"
-    if record["status"] == "met":
-        return "已达成 met at the cost optimum"
-    if record["status"] == "infeasible":
-        return f"不可行 infeasible: {record.get('message', '')}"
-    if record["status"] == "no_plan":
-        return f"限时内未找到方案 no plan within the time limit: {record.get('message', '')}"
-    extra = record["cost_wan_cny_per_year"] - record["run_cost_wan_cny_per_year"]
-    share = extra / record["run_cost_wan_cny_per_year"] if record["run_cost_wan_cny_per_year"] else float("nan")
-    gaps = f"差距 gaps {100 * (record['run_gap'] or 0):.2f} % / {100 * (record['gap'] or 0):.2f} %"
-    return (f"{record['new_plants']} 座新厂 new plants: {record['cost_wan_cny_per_year']:,.0f} 万元/yr, "
-            f"比本方案多 {extra:+,.0f} 万元/yr ({100 * share:+.1f} %) vs this plan's {record['run_new_plants']} plants "
-            f"({gaps}: time-limited solves, so a difference within the gaps is not proven)")
+def add_goal_cost(folder: RunFolder, registry: RunRegistry, *, time_limit: float | None = None) -> dict:
+    """Price the new-plants goal of the run in ``folder`` and add the result to the folder (recorded in
+    ``registry``); returns it."""
+    record = price_new_plant_goal(folder.scenario(), folder.kpis(), time_limit=time_limit)
+    folder.add_goal_cost(record, registry)
+    return record

@@ -27,7 +27,7 @@ def write_pdf(html_path: Path) -> Path:
     if browser is None:
         raise PdfError(f"no headless Chromium ({', '.join(PDF_BROWSERS)}) on PATH; scripts/sysdeps.sh installs it")
     with tempfile.TemporaryDirectory(prefix="wasteopt-pdf-") as folder:
-        printed = Path(folder) / "report.pdf"
+        printed = Path(folder) / html_path.with_suffix(".pdf").name
         try:
             subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                             f"--print-to-pdf={printed}", html_path.resolve().as_uri()],

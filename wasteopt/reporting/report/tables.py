@@ -12,8 +12,7 @@ from wasteopt.reporting.compare import NO_DELTA, kpi_delta
 from wasteopt.reporting.kpi import SHARE_KPIS, kpi_labels
 from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 from wasteopt.reporting.report.names import STATUS_ZH, TECHNOLOGY_NAMES, plan_label
-from wasteopt.studies.backtest import reliability_line
-from wasteopt.studies.goal_cost import goal_cost_text
+from wasteopt.studies.results import goal_cost_text, reliability_line
 
 
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet

@@ -10,8 +10,7 @@ from wasteopt.reporting.report.page import render_html
 from wasteopt.reporting.report.pdf import write_pdf
 from wasteopt.runs.export import write_text, write_xlsx
 from wasteopt.runs.folder import RunFolder
-from wasteopt.studies.backtest import read_backtest
-from wasteopt.studies.goal_cost import read_goal_cost
+from wasteopt.runs.folder.layout import REPORT_FILES
 
 
 def read_run(run_dir: str | Path) -> dict:
@@ -19,7 +18,7 @@ def read_run(run_dir: str | Path) -> dict:
     folder = RunFolder(run_dir)
     return {"kpis": folder.kpis(), "scenario": folder.scenario(), "facilities": folder.facilities(),
             "flows": folder.flows(), "demand": folder.demand(),
-            "backtest": read_backtest(folder.path), "goal_cost": read_goal_cost(folder.path)}
+            "backtest": folder.backtest(), "goal_cost": folder.goal_cost()}
 
 
 def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = None,
@@ -33,7 +32,7 @@ def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = No
     region = load_region(run["scenario"])
     page, tables = render_html(run, region, name or run_dir.name, base_kpis,
                                RunFolder(base_dir).path.name if base_dir else "")
-    files = {"html": run_dir / "report.html", "xlsx": run_dir / "report.xlsx"}
+    files = {kind: run_dir / REPORT_FILES[kind] for kind in ("html", "xlsx")}
     write_text(files["html"], page)
     write_xlsx(files["xlsx"], tables)
     if pdf:
