@@ -8,9 +8,7 @@ import pandas as pd
 
 from wasteopt.reporting.budget import costing_scenario, marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.siting.plan import SitingPlan
-from wasteopt.siting.cd_categories import cd_streams, densities, is_cd_stream, yard_life
-from wasteopt.siting.scenario_problem import (WAN, capital_recovery_factor, fixed_annual_cost_cny,
-                                              incinerator_capacity_factors, residual_heating_value, technologies)
+from wasteopt.siting.cd_categories import cd_streams, densities, is_cd_stream
 
 DAYS_PER_YEAR = 365.0
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
@@ -28,8 +26,8 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     Equals the MILP objective for min_cost scenarios (a test checks it) and prices the plans of
     the classic objectives (p-median, coverage) on the same terms.
     """
-    s = costing_scenario(plan)
-    techs = technologies(s)
+    economics = plan.economics
+    techs = economics.technologies
     fac, flows = plan.facilities, plan.flows
     processing = flows["destination_technology"].map(lambda t: techs[t].cost_per_t).astype(float)  # float even when empty
     variable = float(((flows["cost_per_t"] + processing) * flows["tonnes_per_day"]).sum()) * DAYS_PER_YEAR
@@ -45,9 +43,8 @@ def annual_cost_cny(plan: SitingPlan) -> float:
     capital_cost = float(built.apply(capital, axis=1).sum()) if len(built) else 0.0
     landfills = fac[fac["technology"] == "landfill"]
     running = (landfills["status"] == "landfill_running").sum() * techs["landfill"].operating_annual_cost
-    crf = capital_recovery_factor(s.economics.discount_rate, s.economics.lifetime_years)
-    restoration = (landfills["status"] == "landfill_restored").sum() * s.landfill.restoration_cost_wan_cny * WAN * crf
-    return float(variable + capital_cost + running + restoration + fixed_annual_cost_cny(s, plan.demand)
+    restoration = (landfills["status"] == "landfill_restored").sum() * economics.restoration_annual_cny
+    return float(variable + capital_cost + running + restoration + economics.fixed_annual_cny
                  + subsidy_not_earned_cny(plan))
 
 
@@ -367,6 +364,26 @@ def _cd_haulage_kpis(plan: SitingPlan, reused_tpd: float) -> dict:
     }
 
 
+def yard_life(plan: SitingPlan, days_per_year: float = 365.0) -> pd.DataFrame:
+    """Per yard taking waste: ``fill_m3_per_year`` (each stream's t ÷ its density), ``volume_left_m3`` (phased with
+    ``track_volume``: what the fill so far left; else the volume of its cells) and ``years_left`` at that fill."""
+    scenario, facilities = plan.scenario, plan.facilities
+    yard = scenario.cd.yard
+    yards = facilities[(facilities["technology"] == "cd_yard") & (facilities["throughput_tpd"] > 0)]
+    flows = plan.flows[plan.flows["destination"].isin(yards.index)]
+    m3 = flows["tonnes_per_day"] * days_per_year / flows["stream"].map(densities(scenario))
+    fill = m3.groupby(flows["destination"]).sum().reindex(yards.index, fill_value=0.0)
+    if "volume_left_m3" in yards:
+        left = yards["volume_left_m3"].astype(float)
+    elif yard.track_volume:
+        left = yard.volume_m3 * (yards["capacity_tpd"] / yard.max_intake_tpd).round()
+    else:
+        left = pd.Series(yard.volume_m3, index=yards.index)
+    table = pd.DataFrame({"fill_m3_per_year": fill, "volume_left_m3": left})
+    table["years_left"] = table["volume_left_m3"] / table["fill_m3_per_year"]
+    return table
+
+
 def _sorting_kpis(plan: SitingPlan) -> dict:
     """Waste sorting: what each fraction amounts to and where it went (t/d), plant capacity, the residual
     waste's heating value (the official rates are in :func:`official_rates`)."""
@@ -382,7 +399,7 @@ def _sorting_kpis(plan: SitingPlan) -> dict:
     recovered = into("recyclables", "sorting_centre") * s.sorting.sorting_centre.product_share
     digesters = fac[fac["technology"] == "digester"]
     centres = fac[fac["technology"] == "sorting_centre"]
-    factors = dict(incinerator_capacity_factors(s, demand))
+    incinerator = plan.economics.technologies["incinerator"]
     return {
         "food_waste_tpd": _round(demand["food_tpd"].sum(), 1),
         "food_capture_rate": _round(demand["food_tpd"].sum() / demand["food_generated_tpd"].sum()
@@ -402,8 +419,8 @@ def _sorting_kpis(plan: SitingPlan) -> dict:
         "residual_incinerated_tpd": _round(into("msw", "incinerator"), 1),
         "residue_incinerated_tpd": _round(into("residue", "incinerator"), 1),
         "residue_landfilled_tpd": _round(into("residue", "landfill"), 1),
-        "residual_lhv_kj_per_kg": _round(residual_heating_value(s, demand), 0),
-        "residual_capacity_factor": _round(factors.get("msw", 1.0), 4),
+        "residual_lhv_kj_per_kg": _round(plan.economics.residual_lhv_kj_per_kg, 0),
+        "residual_capacity_factor": _round(incinerator.capacity_factor("msw"), 4),
     }
 
 
