@@ -64,7 +64,7 @@ def zhoukou_backtest(root, tmp_path_factory):
 
 def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, monkeypatch):
     from wasteopt.runs.export import export_plan
-    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.reporting.kpi_compute import compute_kpis
     from wasteopt.reporting.report import write_report
 
     backtest, folder = zhoukou_backtest

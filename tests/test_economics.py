@@ -7,7 +7,7 @@ import pytest
 
 from wasteopt import load_scenario, solve_scenario
 from wasteopt.reporting.budget import marginal_cost_table, money_kpis
-from wasteopt.reporting.kpi import annual_cost_cny, compute_kpis
+from wasteopt.reporting.kpi_compute import annual_cost_cny, compute_kpis
 from wasteopt.data.region import load_region
 from wasteopt.config.scenario import PowerTariff
 from wasteopt.siting.economics import power_revenue_cny_per_t

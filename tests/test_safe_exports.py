@@ -11,7 +11,7 @@ import pytest
 
 from wasteopt import cli
 from wasteopt.runs.export import FORMULA_TRIGGERS, csv_bytes, export_plan, safe_cell, write_csv, write_xlsx
-from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.reporting.report import write_report
 from wasteopt.config.scenario import load_scenario
 from wasteopt.siting import solve_scenario

@@ -45,7 +45,7 @@ def register(commands, bench_commands) -> None:
 def run_backtest_command(args) -> int:
     from wasteopt.studies.backtest import reliability_line, run_backtest, score_lines, write_backtest
     from wasteopt.runs.export import write_plan_files
-    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.reporting.kpi_compute import compute_kpis
     from wasteopt.runs.folder import RunFolder
     from wasteopt.runs.registry import RunRegistry, new_run_id
     from wasteopt.config.scenario import load_scenario
@@ -56,7 +56,7 @@ def run_backtest_command(args) -> int:
     with folder.writing(args.force, run_id) as staging:  # --out is checked before the solve, swapped in whole after
         print(f"backtest {args.baseline_year}→{args.year} of {args.config} …", file=sys.stderr, flush=True)
         backtest = run_backtest(scenario, args.baseline_year, args.year, time_limit=args.time_limit)
-        kpis = compute_kpis(backtest.plan)
+        kpis = compute_kpis(backtest.plan).to_dict()
         write_plan_files(backtest.plan, kpis, staging)
         write_backtest(backtest, staging)
         if not args.no_report:

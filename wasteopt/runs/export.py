@@ -14,6 +14,7 @@ import re
 import resource
 import shutil
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
                 lay_out_sheet(writer.sheets[name[:31]], safe)
 
 
-def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
+def export_plan(plan: SitingPlan, kpis: Mapping, out_dir: str | Path, force: bool = False,
                 run_id: str | None = None) -> dict[str, Path]:
     """Write the plan's run folder ``out_dir`` whole (see :func:`write_plan_files`); ``force`` replaces a run
     already there. Returns the files by kind."""
@@ -190,10 +191,12 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     return {kind: out / path.relative_to(staging) for kind, path in files.items()}
 
 
-def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
+def write_plan_files(plan: SitingPlan, kpis: Mapping, out: Path) -> dict[str, Path]:
     """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
     plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml, kpis.json, marginal_cost.csv (one more tonne at each
-    incinerator) and capacity_path.csv for a phased plan into the folder ``out``."""
+    incinerator) and capacity_path.csv for a phased plan into the folder ``out``; ``kpis``: ``compute_kpis(plan)`` or
+    its dict."""
+    kpis = dict(kpis)  # a Kpis reads as its kpis.json object
     frames = plan.to_frames()
     files = {
         "gpkg": out / "plan.gpkg", "facilities": out / "facilities.csv", "flows": out / "flows.csv",
