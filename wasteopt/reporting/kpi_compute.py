@@ -1,6 +1,7 @@
 """The KPIs of a siting plan (:class:`~wasteopt.reporting.kpi_result.Kpis`) and the check against the province's
 goals (Henan 十四五 plan). The stream KPIs (transfer, C&D, sorting) are in :mod:`wasteopt.reporting.kpi_streams`,
-a plan for several futures in :mod:`wasteopt.reporting.kpi_futures`; how they are shown in :mod:`wasteopt.reporting.kpi`.
+a plan for several futures in :mod:`wasteopt.reporting.kpi_futures`; how KPIs are shown in
+:mod:`wasteopt.reporting.kpi`.
 """
 from __future__ import annotations
 

@@ -35,6 +35,10 @@ def _plain(value):
     return value
 
 
+def _tupled(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 class _Flat:
     """A group whose field names are its kpis.json keys."""
 
@@ -43,12 +47,8 @@ class _Flat:
 
     @classmethod
     def from_dict(cls, record: Mapping):
-        """The group from a kpis.json object: what it lacks (older runs) is None."""
-        return cls(**{f.name: record.get(f.name) for f in fields(cls)})
-
-    @classmethod
-    def keys(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        """The group from a kpis.json object: what it lacks (older runs) is None, its lists tuples."""
+        return cls(**{f.name: _tupled(record.get(f.name)) for f in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,8 @@ class Cd(_Flat):
                    if key.startswith("cd_") and key.endswith("_generated_tpd") and key != "cd_generated_tpd"]
         categories = tuple(CdCategory(stream, *(record.get(f"{stream}_{part}") for part in CdCategory.PARTS))
                            for stream in streams)
-        return cls(**{key: record.get(key) for key in cls.keys() if key != "by_category"}, by_category=categories)
+        return cls(**{f.name: record.get(f.name) for f in fields(cls) if f.name != "by_category"},
+                   by_category=categories)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,6 @@ def sorting_kpis(plan: SitingPlan) -> Sorting:
         chosen = (flows["stream"] == stream) & (flows["destination_technology"] == technology)
         return float(flows.loc[chosen, "tonnes_per_day"].sum())
 
-    generated = float(demand["msw_generated_tpd"].sum())
     digested, cotreated = into("food", "digester"), into("food", "incinerator")
     recovered = into("recyclables", "sorting_centre") * s.sorting.sorting_centre.product_share
     digesters = fac[fac["technology"] == "digester"]

@@ -43,7 +43,8 @@ class Economics:
 
 
 def scenario_economics(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> Economics:
-    """The economics of ``scenario`` for its ``demand`` (of ``demand_table``) and ``sites`` (of ``site_table``)."""
+    """The economics of ``scenario`` for its ``demand`` and ``sites`` (``demand_table`` and ``site_table`` of
+    :mod:`wasteopt.siting.scenario_problem`)."""
     econ = scenario.economics
     crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
     revenue = power_revenue_cny_per_t(scenario, sites)
@@ -84,7 +85,7 @@ def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], floa
 
 def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
     """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
-    :func:`demand_table`); the formula is in :class:`wasteopt.config.scenario.HeatingValues`. Without sorting, the
+    ``demand_table``); the formula is in :class:`wasteopt.config.scenario.HeatingValues`. Without sorting, the
     shorthand ``demand.sorted_out_share`` takes out kitchen waste: (LHV_mixed − s · LHV_food) / (1 − s) [derived]."""
     hv = scenario.sorting.heating_value
     if not scenario.sorting.enabled:
@@ -182,7 +183,7 @@ def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str
 
 
 def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict[str, Technology]:
-    """Every technology of the scenario; ``demand`` (of :func:`demand_table`) sets the incinerators'
+    """Every technology of the scenario; ``demand`` (of ``demand_table``) sets the incinerators'
     capacity factors under sorting (without it they are 1, which the costs do not depend on)."""
     inc, econ = scenario.incinerator, scenario.economics
     crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)

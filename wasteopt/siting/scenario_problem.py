@@ -413,7 +413,8 @@ def build_problem(scenario: Scenario, region: Region) -> ScenarioProblem:
     if policy.landfills_stopped_min or policy.landfills_restored_min:
         stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
                            economics.restoration_annual_cny),)
-    sites["above_existing_cost_per_t"] = economics.plants["expansion_subsidy_cny_per_t"].reindex(sites.index).fillna(0.0)
+    lost_subsidy = economics.plants["expansion_subsidy_cny_per_t"]
+    sites["above_existing_cost_per_t"] = lost_subsidy.reindex(sites.index).fillna(0.0)
     streams = {"msw_tpd": "msw"} | {f"{stream}_tpd": stream for stream in cd_streams(scenario)}
     if scenario.sorting.enabled:
         streams |= {"food_tpd": "food", "recyclables_tpd": "recyclables"}
