@@ -336,7 +336,7 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     """A plan for two futures whose own solves stopped at 10 % and 2 % (asked for 1 %): the page shows each
     future in words with its proven gap and interval, EVPI with its interval, and says the figures are unreliable.
     Figures as in test_futures.test_figures_carry_the_interval_their_solves_gaps_allow, in 万元 (× 10^4 CNY)."""
-    from wasteopt.reporting.kpi import futures_kpis
+    from wasteopt.reporting.kpi_futures import futures_kpis
     from wasteopt.siting.plan import FuturesAssessment
     from wasteopt.runs.folder import RunFolder
 
@@ -350,7 +350,7 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     assessment = FuturesAssessment("expected", "every_future", "low", futures, outcomes, reference="mean_value",
                                    reference_gap=0.0, robust_gap=20 / 950, robust_bound_cny=930e4, rel_gap=0.01)
     scenario = load_scenario(ROOT / "configs" / "henan-2025-robust.yaml")
-    kpis = {"status": "gap_reached", "gap": 0.0095, "rel_gap_asked": 0.01, **futures_kpis(assessment)}
+    kpis = {"status": "gap_reached", "gap": 0.0095, "rel_gap_asked": 0.01, **futures_kpis(assessment).to_dict()}
     run_id = "20250101-120000-abcdef"
     with RunFolder(runs_dir / "futures").writing(run_id=run_id) as staging:
         (staging / "kpis.json").write_text("{}", encoding="utf-8")

@@ -66,7 +66,7 @@ def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, mo
     from wasteopt.runs.folder import RunFolder, export_plan
     from wasteopt.runs.pipeline import report_run
     from wasteopt.runs.registry import RunRegistry
-    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.reporting.kpi_compute import compute_kpis
 
     backtest, folder = zhoukou_backtest
     built = backtest.built

@@ -48,7 +48,7 @@ def test_the_cd_kpis_are_in_the_report_and_terminal_tables(cd_plan):
 def test_haulage_kpis_on_a_hand_made_plan():
     from types import SimpleNamespace
 
-    from wasteopt.reporting.kpi import _cd_haulage_kpis
+    from wasteopt.reporting.kpi_streams import _cd_haulage_kpis
 
     flows = pd.DataFrame({"stream": ["cd", "cd_residue", "cd", "msw"], "destination": ["R1", "Y1", "U1", "C1"],
                           "destination_technology": ["cd_recycler", "cd_yard", "cd_reuse", "incinerator"],

@@ -5,7 +5,7 @@ import pytest
 
 from wasteopt import cli
 from wasteopt.config.errors import DataError, ScenarioError
-from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.runs.registry import RunRegistry
 from wasteopt.config.loader import load_scenario, scenario_from_yaml_text
 from wasteopt.siting import solve_scenario

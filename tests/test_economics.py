@@ -7,10 +7,11 @@ import pytest
 
 from wasteopt import load_scenario, solve_scenario
 from wasteopt.reporting.budget import marginal_cost_table, money_kpis
-from wasteopt.reporting.kpi import annual_cost_cny, compute_kpis
+from wasteopt.reporting.kpi_compute import annual_cost_cny, compute_kpis
 from wasteopt.data.region import load_region
 from wasteopt.config.scenario import PowerTariff
-from wasteopt.siting.scenario_problem import build_problem, power_revenue_cny_per_t
+from wasteopt.siting.economics import power_revenue_cny_per_t
+from wasteopt.siting.scenario_problem import build_problem
 
 FENGQUAN = "周口市丰泉环保电力有限公司"  # the tiny region's one plant in service by 2020 (first furnace 2012-04-03)
 
@@ -109,7 +110,7 @@ def test_the_sorted_out_shorthand_is_paid_for_and_heats_the_residual_waste(tiny)
     """10 % diverted: 244.0 CNY/t for each diverted tonne (a food-waste plant's net cost: 200 − 80 − 3 + one full
     300 t/d line's capital 16,000 万元 × CRF / 98,550 t/yr), and residual LHV (5,400 − 0.1 × 2,417.75) / 0.9 =
     5,731.4 kJ/kg: hotter than rated, so a tonne takes 1.0614 t/d of nameplate and earns 6.1 % more power."""
-    from wasteopt.siting.scenario_problem import fixed_annual_cost_cny, sorted_out_cost_cny_per_t
+    from wasteopt.siting.economics import fixed_annual_cost_cny, sorted_out_cost_cny_per_t
 
     diverted = tiny.with_changes({"demand": {"sorted_out_share": 0.1}})
     assert sorted_out_cost_cny_per_t(diverted) == pytest.approx(244.004, abs=1e-3)

@@ -204,7 +204,7 @@ def test_a_futures_changes_are_typed_and_round_trip_as_given():
 
 def test_kpis_and_report_section_of_the_two_future_town():
     """kpis.json's futures list, VSS and EVPI in 万元 (the town's CNY / 10^4), and the report's table."""
-    from wasteopt.reporting.kpi import futures_kpis
+    from wasteopt.reporting.kpi_futures import futures_kpis
     from wasteopt.reporting.report.figures import setup_fonts
     from wasteopt.reporting.report.page import _futures_html
     from wasteopt.reporting.report.tables import FUTURES_SHEET, futures_table
@@ -212,7 +212,7 @@ def test_kpis_and_report_section_of_the_two_future_town():
     setup_fonts()
     solved = solve_futures_problems([town(100.0), town(200.0)], NAMES, WEIGHTS, rel_gap=0, search=None,
                                     mean_value=town(150.0))
-    kpis = futures_kpis(solved.assessment)
+    kpis = futures_kpis(solved.assessment).to_dict()
     assert [f["name"] for f in kpis["futures"]] == NAMES
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 50.0]
     assert kpis["worst_case_raw_msw_landfill_tpd"] == 50.0

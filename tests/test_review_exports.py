@@ -7,7 +7,7 @@ from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
 from wasteopt.runs.folder import export_plan
-from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS
 from wasteopt.config.loader import load_scenario

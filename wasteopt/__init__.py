@@ -6,7 +6,7 @@ The public API::
 
     scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
     plan = solve_scenario(scenario)            # a SitingPlan
-    kpis = compute_kpis(plan)
+    kpis = compute_kpis(plan)                # Kpis: typed, kpis.to_dict() is kpis.json
     export_plan(plan, kpis, "runs/mine")       # a run folder, written whole
     RunFolder("runs/mine").facilities()
 
@@ -22,7 +22,8 @@ _PUBLIC = {
     "load_region": "wasteopt.data.region",
     "solve_scenario": "wasteopt.siting",
     "SitingPlan": "wasteopt.siting.plan",
-    "compute_kpis": "wasteopt.reporting.kpi",
+    "compute_kpis": "wasteopt.reporting.kpi_compute",
+    "Kpis": "wasteopt.reporting.kpi_result",
     "export_plan": "wasteopt.runs.folder",
     "RunFolder": "wasteopt.runs.folder",
     "run_scenario": "wasteopt.runs.pipeline",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.reporting.compare import cost_delta
 from wasteopt.config.errors import InfeasibleError, NoPlanError
-from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.runs.folder import BaseRun, load_base_run
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.config.loader import load_scenario
@@ -81,7 +81,7 @@ def solve_what_if(scenario: Scenario, base: BaseRun, name: str, mode: str, time_
     reached = plan.gap is not None and plan.gap <= TARGET_GAP + 1e-9
     delta = cost_delta(base.kpis, kpis)
     return WhatIfRow(name, mode, plan.solve_seconds if reached else None,
-                     None if plan.gap is None else 100 * plan.gap, kpis["cost_wan_cny_per_year"],
+                     None if plan.gap is None else 100 * plan.gap, kpis.cost.cost_wan_cny_per_year,
                      None if delta is None else delta.percent, None if delta is None else not delta.within_tolerance)
 
 

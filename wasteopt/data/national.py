@@ -21,7 +21,7 @@ from wasteopt.config.errors import ScenarioError
 from wasteopt.data.network import sparse_arcs
 from wasteopt.config.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.scenario_problem import technologies
+from wasteopt.siting.economics import technologies
 from wasteopt.data.synthetic import SCALE_K_NEAREST, SCALE_MAX_KM, allocate_nodes
 
 BLOCKS = 31

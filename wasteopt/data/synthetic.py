@@ -28,7 +28,7 @@ from wasteopt.data.seeds import SEED_FILES
 from wasteopt.data.tables import read_table
 from wasteopt.config.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.scenario_problem import technologies
+from wasteopt.siting.economics import technologies
 
 RURAL_SHARE_CONCENTRATION = 2.0  # Dirichlet α per township: townships differ, none is empty
 SAMPLE_BATCH = 64                # points drawn per rejection round and county

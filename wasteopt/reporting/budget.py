@@ -3,19 +3,17 @@ and the power subsidy) and the marginal system cost of one more tonne at each in
 
 System cost counts what the province's waste system pays and earns, power sales at the tariff included; the
 tipping fee is a payment from the government to the plant operator inside that system, so it is reported as a
-public-budget line, never added to the system cost.
+public-budget line, never added to the system cost. The tariffs and heating values are those the plan's problem
+was priced with (``plan.economics``).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from wasteopt.siting.plan import SitingPlan
 from wasteopt.config.scenario import Scenario
-from wasteopt.siting.scenario_problem import (expansion_subsidy_cny_per_t, power_revenue_cny_per_t, stream_heating_factors,
-                                              subsidised_shares)
-
-DAYS_PER_YEAR = 365.0
-WAN = 1e4
+from wasteopt.siting.economics import DAYS_PER_YEAR
+from wasteopt.siting.plan import SitingPlan
+from wasteopt.siting.problem import WAN
 
 
 def costing_scenario(plan: SitingPlan) -> Scenario:
@@ -24,15 +22,6 @@ def costing_scenario(plan: SitingPlan) -> Scenario:
     if plan.futures is None or s.uncertainty is None:
         return s
     return s.future_scenario([f.name for f in s.uncertainty.futures].index(plan.futures.central))
-
-
-def _plant_sites(plan: SitingPlan) -> pd.DataFrame:
-    """The plan's incinerators as the site columns the tariff needs (technology, is_new, start_year)."""
-    fac = plan.facilities
-    plants = fac[fac["technology"] == "incinerator"]
-    start = plan.region.plants.set_index("site_id")["start_year"] if len(plan.region.plants) else pd.Series(dtype=float)
-    return pd.DataFrame({"technology": "incinerator", "is_new": plants["status"].eq("new"),
-                         "start_year": start.reindex(plants.index)}, index=plants.index)
 
 
 def load_above_existing_tpd(plan: SitingPlan) -> pd.Series:
@@ -47,24 +36,18 @@ def subsidy_not_earned_cny(plan: SitingPlan) -> float:
     """CNY/yr of subsidy the arcs into existing plants credit but their expansion lines do not earn (the MILP
     charges it through ``above_existing_cost_per_t``)."""
     above = load_above_existing_tpd(plan)
-    lost = expansion_subsidy_cny_per_t(costing_scenario(plan), _plant_sites(plan)).reindex(above.index)
+    lost = plan.economics.plants["expansion_subsidy_cny_per_t"].reindex(above.index)
     return float((above * lost).sum()) * DAYS_PER_YEAR
 
 
 def burnt_flows(plan: SitingPlan) -> pd.DataFrame:
     """Flows into incinerators with ``revenue_cny_per_t`` (power per t of that stream) and ``subsidy_cny_per_t``
     (its part above the coal benchmark)."""
-    s = costing_scenario(plan)
-    sites = _plant_sites(plan)
-    revenue = power_revenue_cny_per_t(s, sites)
-    tariff = s.incinerator.tariff
-    subsidy = (revenue - tariff.market_cny_per_t()).clip(lower=0) if s.incinerator.power_revenue_cny_per_t is None \
-        else pd.Series(0.0, index=revenue.index)
-    factors = stream_heating_factors(s, plan.demand)
+    plants, factors = plan.economics.plants, plan.economics.heating_factors
     flows = plan.flows[plan.flows["destination_technology"] == "incinerator"].copy()
     factor = flows["stream"].map(factors).astype(float).fillna(1.0)  # float even when no flow is burnt
-    flows["revenue_cny_per_t"] = flows["destination"].map(revenue).astype(float) * factor
-    flows["subsidy_cny_per_t"] = flows["destination"].map(subsidy).astype(float) * factor
+    flows["revenue_cny_per_t"] = flows["destination"].map(plants["power_revenue_cny_per_t"]).astype(float) * factor
+    flows["subsidy_cny_per_t"] = flows["destination"].map(plants["power_subsidy_cny_per_t"]).astype(float) * factor
     return flows
 
 
@@ -87,15 +70,14 @@ def marginal_cost_table(plan: SitingPlan) -> pd.DataFrame:
     (its share × the ash haul and gate fee it pays now), power revenue by vintage (an existing plant loaded beyond
     its existing lines sells the next tonne from an expansion line, without the old subsidy), and the net marginal system
     cost; the tipping fee the government pays (public budget, outside the net) beside it."""
-    s = costing_scenario(plan)
-    inc, carbon = s.incinerator, s.economics.carbon_price_cny_per_t_co2e
+    inc, economics = costing_scenario(plan).incinerator, plan.economics
     fac = plan.facilities
     plants = fac[fac["technology"] == "incinerator"]
-    shares = subsidised_shares(s, _plant_sites(plan))
+    tariffs = economics.plants.reindex(plants.index)
     # a tonne beyond the existing lines' throughput goes to an expansion line: no old subsidy for it
     above = load_above_existing_tpd(plan) > 1e-6
-    revenue = ((power_revenue_cny_per_t(s, _plant_sites(plan)) - expansion_subsidy_cny_per_t(s, _plant_sites(plan)) * above)
-               * stream_heating_factors(s, plan.demand)["msw"])  # per t of the residual waste it burns
+    revenue = ((tariffs["power_revenue_cny_per_t"] - tariffs["expansion_subsidy_cny_per_t"] * above)
+               * economics.heating_factors["msw"])  # per t of the residual waste it burns
     msw = burnt_flows(plan)
     msw = msw[msw["stream"] == "msw"]
     haul = (msw["cost_per_t"] + msw["revenue_cny_per_t"]) * msw["tonnes_per_day"]
@@ -107,11 +89,11 @@ def marginal_cost_table(plan: SitingPlan) -> pd.DataFrame:
     table = pd.DataFrame({
         "name_zh": plants["name_zh"], "status": plants["status"],
         "vintage": ["new" if status == "new" else f"existing, subsidised {100 * share:.0f} %"
-                    for status, share in zip(plants["status"], shares.reindex(plants.index))],
+                    for status, share in zip(plants["status"], tariffs["subsidised_share"])],
         "load_tpd": plants["load_tpd"] if "load_tpd" in plants else plants["throughput_tpd"],
         "capacity_tpd": plants["capacity_tpd"],
         "haul_cny_per_t": mean_haul.reindex(plants.index),
-        "treatment_cny_per_t": inc.opex_cny_per_t + carbon * inc.co2e_t_per_t,
+        "treatment_cny_per_t": economics.technologies["incinerator"].cost_per_t,  # opex + priced CO2e
         "ash_cny_per_t": inc.ash_share * ash_cost.reindex(plants.index).fillna(0.0),
         "power_revenue_cny_per_t": -revenue.reindex(plants.index),
     }, index=plants.index)

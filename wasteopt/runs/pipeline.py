@@ -13,7 +13,7 @@ from typing import Protocol
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.runs.folder import write_plan_files
-from wasteopt.reporting.kpi import compute_kpis
+from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import SitingPlan
 from wasteopt.milp import SolveWatch
 from wasteopt.runs.folder import BaseRun, RunFolder
@@ -126,7 +126,7 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
         else:
             plan = solve_scenario(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch,
                                   base_plan=warm_start.facilities if warm_start else None)
-        kpis = compute_kpis(plan)
+        kpis = compute_kpis(plan).to_dict()
         files = write_plan_files(plan, kpis, staging)
         if report is not None:
             files.update({f"report_{kind}": path for kind, path in report(staging, name=folder.path.name).items()})

@@ -32,7 +32,8 @@ from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisi
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.radius import solve_pmedian
-from wasteopt.siting.scenario_problem import build_problem, demand_table, incinerator_capital_cny
+from wasteopt.siting.economics import incinerator_capital_cny
+from wasteopt.siting.scenario_problem import ScenarioProblem, build_problem, demand_table
 from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
 from wasteopt.siting.search import LocalSearch, greedy_start
 from wasteopt.siting.warm_start import warm_start
@@ -393,7 +394,7 @@ def _budget(scenario: Scenario) -> float | None:
 
 # ----------------------------------------------------------------------------- the plan
 
-def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, solution: SitingSolution, *,
+def assemble_plan(scenario: Scenario, region: Region, problem: ScenarioProblem, solution: SitingSolution, *,
                   rel_gap: float | None = None) -> SitingPlan:
     """The plan in the words of the region: facilities with names, places and status, flows with ends, demand served;
     ``rel_gap`` the gap its solve was asked to stop at."""
@@ -438,4 +439,4 @@ def assemble_plan(scenario: Scenario, region: Region, problem: SitingProblem, so
     return SitingPlan(scenario=scenario, region=region, status=str(result.status), objective=result.objective,
                       best_bound=result.best_bound, gap=result.gap, solve_seconds=result.seconds,
                       backend=result.backend, facilities=table, flows=flows.reset_index(drop=True),
-                      demand=demand, message=result.message, rel_gap=rel_gap)
+                      demand=demand, economics=problem.economics, message=result.message, rel_gap=rel_gap)

@@ -11,6 +11,7 @@ from shapely import MultiPolygon, linestrings, points
 
 from wasteopt.data.region import Region
 from wasteopt.config.scenario import Scenario
+from wasteopt.siting.economics import Economics
 
 CRS = "EPSG:4326"
 # Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.
@@ -164,6 +165,7 @@ class SitingPlan:
       (load / capacity), raw_msw_tpd, lon, lat, adcode, prefecture_adcode.
     flows: origin, destination, stream, tonnes_per_day, km, t_km_per_day, with names.
     demand: region demand per county plus the destination that serves its MSW.
+    economics: the technology economics its problem was priced with (tariffs, capital, heating values).
     capacity_path: phased plans only: per year capacity (t/d), plants, raw MSW landfilled, landfills stopped;
       their facilities then carry year_built / year_stopped.
     """
@@ -179,6 +181,7 @@ class SitingPlan:
     facilities: pd.DataFrame = field(repr=False)
     flows: pd.DataFrame = field(repr=False)
     demand: pd.DataFrame = field(repr=False)
+    economics: Economics = field(repr=False)
     message: str = ""
     capacity_path: pd.DataFrame | None = field(default=None, repr=False)  # phased plans: one row per year
     futures: FuturesAssessment | None = field(default=None, repr=False)  # plans for several futures

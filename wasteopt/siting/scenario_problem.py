@@ -6,10 +6,12 @@ landfills) and cd_residue (recycling plants → yards / landfills). With ``sorti
 residual waste (其他垃圾 and what sorting missed), food (counties → food-waste plants, or incinerators
 when co-treatment is allowed), recyclables (counties → sorting centres) and residue (both plants →
 incinerators / landfills); hazardous waste is counted, not sited.
-Money: capital is annualised with the capital-recovery factor; every cost is CNY per year
-in the objective. Carbon is priced into per-tonne costs so the optimiser sees it.
+Money (:mod:`wasteopt.siting.economics`): every cost is CNY per year in the objective; carbon is priced into
+per-tonne costs so the optimiser sees it. The problem carries its economics for the plan made from it.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,237 +21,20 @@ from wasteopt.data.network import read_od_matrix, sparse_arcs
 from wasteopt.data.region import Region
 from wasteopt.data.tables import checked_table, read_plan_facilities
 from wasteopt.config.scenario import Scenario
-from wasteopt.siting.cd_categories import cd_arcs, cd_streams, densities, generation, streams_to
+from wasteopt.siting.cd_categories import cd_arcs, cd_streams, generation, streams_to
+from wasteopt.siting.economics import DAYS_PER_YEAR, SORTED_FRACTIONS, Economics, scenario_economics, technologies
 from wasteopt.siting.exclusion import excluded_sites
-from wasteopt.siting.problem import WAN, FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget, Technology
+from wasteopt.siting.problem import FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget
 
-DAYS_PER_YEAR = 365.0
 SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U",
                "cd_dewatering": "W", "digester": "D", "sorting_centre": "S"}
-SORTED_FRACTIONS = ("food", "recyclables", "hazardous")
 
 
-def capital_recovery_factor(rate: float, years: int) -> float:
-    """Annual payment per CNY of capital over ``years`` at interest ``rate``."""
-    if rate == 0:
-        return 1.0 / years
-    growth = (1 + rate) ** years
-    return rate * growth / (growth - 1)
+@dataclass(frozen=True, kw_only=True)
+class ScenarioProblem(SitingProblem):
+    """The problem a scenario describes, with the economics it was priced with (the plan carries them on)."""
 
-
-def yard_capacity_tpd(scenario: Scenario) -> float:
-    """A yard's volume spread over its horizon, as t/d of fill."""
-    yard = scenario.cd.yard
-    return yard.volume_m3 * yard.density_t_per_m3 / (yard.horizon_years * DAYS_PER_YEAR)
-
-
-def incinerator_capital_cny(scenario: Scenario) -> tuple[tuple[float, ...], float, tuple[float, ...]]:
-    """(line sizes t/d ascending, one-off capital of a new site, one-off capital per line of each size), CNY."""
-    inc = scenario.incinerator
-    sizes = tuple(sorted(set(inc.line_sizes_tpd)))
-    per_line = tuple((inc.line_fixed_cost_wan_cny + size * inc.line_cost_wan_cny_per_tpd) * WAN for size in sizes)
-    return sizes, inc.site_cost_wan_cny * WAN, per_line
-
-
-def residual_heating_value(scenario: Scenario, demand: pd.DataFrame) -> float:
-    """LHV (kJ/kg) of the residual waste left once the captured fractions are out (province totals of
-    :func:`demand_table`); the formula is in :class:`wasteopt.config.scenario.HeatingValues`. Without sorting, the
-    shorthand ``demand.sorted_out_share`` takes out kitchen waste: (LHV_mixed − s · LHV_food) / (1 − s) [derived]."""
-    hv = scenario.sorting.heating_value
-    if not scenario.sorting.enabled:
-        share = scenario.demand.sorted_out_share
-        return (hv.mixed_kj_per_kg - share * hv.food_kj_per_kg) / (1 - share)
-    generated = float(demand["msw_generated_tpd"].sum())
-    if generated <= 0:
-        return hv.mixed_kj_per_kg
-    lhv = {"food": hv.food_kj_per_kg, "recyclables": hv.recyclables_kj_per_kg, "hazardous": hv.hazardous_kj_per_kg}
-    shares = {f: float(demand[f"{f}_tpd"].sum()) / generated for f in SORTED_FRACTIONS}
-    left = 1.0 - sum(shares.values())
-    return (hv.mixed_kj_per_kg - sum(shares[f] * lhv[f] for f in SORTED_FRACTIONS)) / left if left > 0 else hv.mixed_kj_per_kg
-
-
-def incinerator_capacity_factors(scenario: Scenario, demand: pd.DataFrame | None) -> tuple[tuple[str, float], ...]:
-    """t/d of incinerator nameplate per t/d of residual waste (heat-limited above the rated LHV) and of
-    co-treated food waste (its moisture penalty); none when nothing is sorted out."""
-    sorting = scenario.sorting
-    if demand is None or not (sorting.enabled or scenario.demand.sorted_out_share > 0):
-        return ()
-    residual = max(1.0, residual_heating_value(scenario, demand) / sorting.heating_value.rated_kj_per_kg)
-    factors = (("msw", residual),)
-    if sorting.enabled and sorting.cotreatment.allowed:
-        factors += (("food", sorting.cotreatment.capacity_factor),)
-    return factors
-
-
-def sorted_out_cost_cny_per_t(scenario: Scenario) -> float:
-    """CNY per t the shorthand ``demand.sorted_out_share`` diverts: ``demand.sorted_out_cost_cny_per_t``, or a
-    food-waste plant's net cost, opex − revenue + priced CO2e + the annualised capital of one largest line run
-    full (site included) per t [derived from ``sorting.digester``; haul to it not counted]."""
-    if scenario.demand.sorted_out_cost_cny_per_t is not None:
-        return scenario.demand.sorted_out_cost_cny_per_t
-    dig, econ = scenario.sorting.digester, scenario.economics
-    size = max(dig.line_sizes_tpd)
-    capital = (dig.site_cost_wan_cny + dig.line_fixed_cost_wan_cny + size * dig.line_cost_wan_cny_per_tpd) * WAN
-    annual_t = size * dig.availability * DAYS_PER_YEAR
-    return (dig.opex_cny_per_t - dig.revenue_cny_per_t + econ.carbon_price_cny_per_t_co2e * dig.co2e_t_per_t
-            + capital * capital_recovery_factor(econ.discount_rate, econ.lifetime_years) / annual_t)
-
-
-def fixed_annual_cost_cny(scenario: Scenario, demand: pd.DataFrame) -> float:
-    """CNY/yr every plan pays alike: the waste the shorthand diverts before the plants (0 with sorting, whose
-    fractions are sited)."""
-    if scenario.sorting.enabled or "msw_sorted_out_tpd" not in demand:
-        return 0.0
-    return float(demand["msw_sorted_out_tpd"].sum()) * sorted_out_cost_cny_per_t(scenario) * DAYS_PER_YEAR
-
-
-def subsidised_shares(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
-    """Share of the target year's output each incinerator site (index site id) sells under the subsidised
-    settlement: a plant in service at the baseline for the part of the year its subsidy hours still cover, a new
-    plant ``new_plant_subsidy_share`` (:class:`wasteopt.config.scenario.PowerTariff`)."""
-    tariff, year = scenario.incinerator.tariff, scenario.region.target_year
-    plants = sites[sites["technology"] == "incinerator"]
-    start = plants["start_year"] if "start_year" in plants else pd.Series(float("nan"), index=plants.index)
-    shares = [tariff.new_plant_subsidy_share if is_new or pd.isna(started) else tariff.subsidised_share(int(started), year)
-              for is_new, started in zip(plants["is_new"].astype(bool), start)]
-    return pd.Series(shares, index=plants.index, dtype=float)
-
-
-def power_revenue_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
-    """CNY per t of mixed MSW burnt at each incinerator site (index site id), by vintage: the coal benchmark plus
-    the subsidy (801 settlement minus benchmark) × :func:`subsidised_shares`. The deprecated flat
-    ``incinerator.power_revenue_cny_per_t`` wins."""
-    inc = scenario.incinerator
-    shares = subsidised_shares(scenario, sites)
-    if inc.power_revenue_cny_per_t is not None:
-        return pd.Series(inc.power_revenue_cny_per_t, index=shares.index, dtype=float)
-    market = inc.tariff.market_cny_per_t()
-    return market + (inc.tariff.subsidised_cny_per_t() - market) * shares
-
-
-def expansion_subsidy_cny_per_t(scenario: Scenario, sites: pd.DataFrame) -> pd.Series:
-    """CNY/t of subsidy an existing plant's arcs earn that its expansion lines do not (they are new projects,
-    at the coal benchmark plus the new-plant share): charged on throughput beyond the existing lines'."""
-    revenue = power_revenue_cny_per_t(scenario, sites)
-    inc = scenario.incinerator
-    if inc.power_revenue_cny_per_t is not None:
-        return revenue * 0.0
-    tariff = inc.tariff
-    new_plant = tariff.market_cny_per_t() + tariff.new_plant_subsidy_share * (tariff.subsidised_cny_per_t() - tariff.market_cny_per_t())
-    existing = ~sites.loc[revenue.index, "is_new"].astype(bool)
-    return ((revenue - new_plant).clip(lower=0.0) * existing).astype(float)
-
-
-def stream_heating_factors(scenario: Scenario, demand: pd.DataFrame) -> dict[str, float]:
-    """Power per t of each burnt stream relative to mixed MSW (LHV_stream / LHV_mixed) [derived]: residual waste
-    after sorting (or after the shorthand's kitchen waste is out), co-treated food waste; residues burn as mixed."""
-    hv = scenario.sorting.heating_value
-    factors = {"msw": residual_heating_value(scenario, demand) / hv.mixed_kj_per_kg}
-    if scenario.sorting.enabled:
-        factors |= {"food": hv.food_kj_per_kg / hv.mixed_kj_per_kg, "residue": 1.0}
-    return factors
-
-
-def technologies(scenario: Scenario, demand: pd.DataFrame | None = None) -> dict[str, Technology]:
-    """Every technology of the scenario; ``demand`` (of :func:`demand_table`) sets the incinerators'
-    capacity factors under sorting (without it they are 1, which the costs do not depend on)."""
-    inc, econ = scenario.incinerator, scenario.economics
-    crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
-    carbon = econ.carbon_price_cny_per_t_co2e
-    sizes, site_capital, line_capital = incinerator_capital_cny(scenario)
-    sorting = scenario.sorting
-    burnt = ("msw",) + (("residue",) if sorting.enabled else ())
-    burnt += ("food",) if sorting.enabled and sorting.cotreatment.allowed else ()
-    burnt += streams_to(scenario, "incinerator")
-    techs = {
-        "incinerator": Technology(
-            name="incinerator", accepts=burnt, module_sizes_tpd=sizes,
-            capacity_factors=incinerator_capacity_factors(scenario, demand),
-            module_annual_cost=tuple(capital * crf for capital in line_capital),
-            site_annual_cost=site_capital * crf, max_modules=inc.max_lines_per_site,
-            availability=inc.availability, min_load_share=inc.min_load_share,
-            cost_per_t=inc.opex_cny_per_t + carbon * inc.co2e_t_per_t,  # power revenue is per plant: on its arcs
-            outputs=(("ash", inc.ash_share),) if inc.ash_share > 0 else (),
-        ),
-        "landfill": Technology(
-            name="landfill", accepts=("msw", "ash", "cd_residue", "residue") + streams_to(scenario, "landfill"),
-            operating_annual_cost=scenario.landfill.fixed_om_wan_cny_per_year * WAN, gated_streams=("msw",),
-        ),
-    }
-    cd = scenario.cd
-    if cd.enabled:
-        techs["cd_reuse"] = Technology(name="cd_reuse", accepts=streams_to(scenario, "reuse"),
-                                       cost_per_t=cd.onsite_reuse_cost_cny_per_t)
-        techs["cd_yard"] = yard_technology(scenario, crf)
-        rec = cd.recycler
-        techs["cd_recycler"] = Technology(
-            name="cd_recycler", accepts=streams_to(scenario, "recycler"), module_sizes_tpd=(rec.module_tpd,),
-            module_annual_cost=(rec.module_cost_wan_cny * WAN * crf,), site_annual_cost=rec.site_cost_wan_cny * WAN * crf,
-            max_modules=rec.max_modules, min_load_share=rec.min_load_share,
-            cost_per_t=rec.opex_cny_per_t - rec.product_price_cny_per_t * rec.product_share,
-            outputs=(("cd_residue", 1 - rec.product_share),) if rec.product_share < 1 else ())
-        if streams_to(scenario, "dewatering"):
-            dew = cd.dewatering
-            techs["cd_dewatering"] = Technology(
-                name="cd_dewatering", accepts=streams_to(scenario, "dewatering"), module_sizes_tpd=(dew.module_tpd,),
-                module_annual_cost=(dew.module_cost_wan_cny * WAN * crf,), site_annual_cost=dew.site_cost_wan_cny * WAN * crf,
-                max_modules=dew.max_modules, cost_per_t=dew.opex_cny_per_t, outputs=(("cd_residue", dew.cake_share),))
-    if sorting.enabled:
-        techs.update(_sorting_technologies(scenario, crf))
-    tr = scenario.transfer
-    if tr.enabled:
-        tr_sizes = tuple(sorted(set(tr.module_sizes_tpd)))
-        techs["transfer"] = Technology(
-            name="transfer", accepts=("msw",), module_sizes_tpd=tr_sizes,
-            module_annual_cost=tuple(tr.module_cost_wan_cny * WAN * crf for _ in tr_sizes),
-            site_annual_cost=tr.site_cost_wan_cny * WAN * crf, max_modules=tr.max_modules,
-            cost_per_t=tr.cost_cny_per_t, outputs=(("msw", 1.0),))
-    return techs
-
-
-def yard_technology(scenario: Scenario, crf: float) -> Technology:
-    """The consumption yard (消纳场). Old form: one module of volume ÷ horizon t/d. With ``cd.yard.track_volume``:
-    cells of ``volume_m3`` (the first and up to ``max_extensions`` more), each taking ``max_intake_tpd``; the fill
-    in m³ (t ÷ each stream's density) is bounded by the cells built (a year's intake × horizon_years alone; phased,
-    the fill so far)."""
-    cd = scenario.cd
-    yard = cd.yard
-    accepts = ("cd_residue",) + streams_to(scenario, "yard")
-    site_cost = yard.site_cost_wan_cny * WAN * crf
-    if not yard.track_volume:
-        return Technology(name="cd_yard", accepts=accepts, module_sizes_tpd=(yard_capacity_tpd(scenario),),
-                          module_annual_cost=(0.0,), site_annual_cost=site_cost, max_modules=1,
-                          cost_per_t=yard.gate_cost_cny_per_t)
-    table = densities(scenario)
-    return Technology(name="cd_yard", accepts=accepts, module_sizes_tpd=(yard.max_intake_tpd,),
-                      module_annual_cost=(yard.cell_cost_wan_cny * WAN * crf,), site_annual_cost=site_cost,
-                      max_modules=1 + yard.max_extensions, cost_per_t=yard.gate_cost_cny_per_t,
-                      volume_m3_per_module=yard.volume_m3, fill_years=yard.horizon_years,
-                      t_per_m3=tuple((stream, table[stream]) for stream in accepts))
-
-
-def _sorting_technologies(scenario: Scenario, crf: float) -> dict[str, Technology]:
-    """Food-waste plants (anaerobic digestion lines) and recyclables sorting centres; both pass a residue on."""
-    sorting, carbon = scenario.sorting, scenario.economics.carbon_price_cny_per_t_co2e
-    dig, centre = sorting.digester, sorting.sorting_centre
-    sizes = tuple(sorted(set(dig.line_sizes_tpd)))
-    return {
-        "digester": Technology(
-            name="digester", accepts=("food",), module_sizes_tpd=sizes,
-            module_annual_cost=tuple((dig.line_fixed_cost_wan_cny + size * dig.line_cost_wan_cny_per_tpd) * WAN * crf
-                                     for size in sizes),
-            site_annual_cost=dig.site_cost_wan_cny * WAN * crf, max_modules=dig.max_lines_per_site,
-            availability=dig.availability, min_load_share=dig.min_load_share,
-            cost_per_t=dig.opex_cny_per_t - dig.revenue_cny_per_t + carbon * dig.co2e_t_per_t,
-            outputs=(("residue", dig.residue_share),) if dig.residue_share > 0 else ()),
-        "sorting_centre": Technology(
-            name="sorting_centre", accepts=("recyclables",), module_sizes_tpd=(centre.module_tpd,),
-            module_annual_cost=(centre.module_cost_wan_cny * WAN * crf,),
-            site_annual_cost=centre.site_cost_wan_cny * WAN * crf, max_modules=centre.max_modules,
-            min_load_share=centre.min_load_share,
-            cost_per_t=centre.opex_cny_per_t - centre.product_price_cny_per_t * centre.product_share,
-            outputs=(("residue", 1 - centre.product_share),) if centre.product_share < 1 else ()),
-    }
+    economics: Economics
 
 
 def sorting_split(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
@@ -448,8 +233,9 @@ def _fix_plants(scenario: Scenario, sites: pd.DataFrame) -> None:
     sites.loc[new_sites & (sites["fixed_modules"] > 0).to_numpy(), "lock"] = "open"
 
 
-def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """Sparse arcs for every stream, with transport (and gate) cost in CNY/t; ``demand`` from :func:`demand_table`."""
+def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, economics: Economics) -> pd.DataFrame:
+    """Sparse arcs for every stream, with transport (and gate) cost in CNY/t, less the power an incinerator sells
+    per t of the stream (``economics``); ``demand`` from :func:`demand_table`."""
     net, tr, lf = scenario.network, scenario.transport, scenario.landfill
     carbon_per_t_km = scenario.economics.carbon_price_cny_per_t_co2e * tr.co2_kg_per_t_km / 1000.0
     od = read_od_matrix(scenario.path(net.od_matrix_file), origins=demand.index) if net.od_matrix_file else None
@@ -510,8 +296,8 @@ def arc_table(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame) -> 
     if scenario.sorting.enabled:
         parts += _sorting_arcs(scenario, demand, sites, arcs, of, landfills)
     table = pd.concat(parts, ignore_index=True)
-    revenue = power_revenue_cny_per_t(scenario, sites)
-    factors = stream_heating_factors(scenario, demand)
+    revenue = economics.plants["power_revenue_cny_per_t"]
+    factors = economics.heating_factors
     burnt = table["destination"].isin(revenue.index) & table["stream"].isin(list(factors))
     table.loc[burnt, "cost_per_t"] -= (table.loc[burnt, "destination"].map(revenue)
                                        * table.loc[burnt, "stream"].map(factors))
@@ -609,9 +395,11 @@ def local_capacity_rules(scenario: Scenario, demand: pd.DataFrame, sites: pd.Dat
     return tuple(rules)
 
 
-def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
+def build_problem(scenario: Scenario, region: Region) -> ScenarioProblem:
     """The province siting problem the scenario describes."""
     sites = site_table(scenario, region)
+    demand = demand_table(scenario, region)
+    economics = scenario_economics(scenario, demand, sites)
     policy = scenario.policy
     caps = []
     if policy.raw_msw_landfill_cap_tpd is not None:
@@ -624,21 +412,19 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         limits = (("incinerator", policy.new_plants.min, policy.new_plants.max),)
     stop = ()
     if policy.landfills_stopped_min or policy.landfills_restored_min:
-        econ = scenario.economics
-        crf = capital_recovery_factor(econ.discount_rate, econ.lifetime_years)
         stop = (StopTarget("landfill", policy.landfills_stopped_min or 0, policy.landfills_restored_min or 0,
-                           scenario.landfill.restoration_cost_wan_cny * WAN * crf),)
-    sites["above_existing_cost_per_t"] = expansion_subsidy_cny_per_t(scenario, sites).reindex(sites.index).fillna(0.0)
-    demand = demand_table(scenario, region)
+                           economics.restoration_annual_cny),)
+    lost_subsidy = economics.plants["expansion_subsidy_cny_per_t"]
+    sites["above_existing_cost_per_t"] = lost_subsidy.reindex(sites.index).fillna(0.0)
     streams = {"msw_tpd": "msw"} | {f"{stream}_tpd": stream for stream in cd_streams(scenario)}
     if scenario.sorting.enabled:
         streams |= {"food_tpd": "food", "recyclables_tpd": "recyclables"}
     obj = scenario.objective
-    return SitingProblem(
+    return ScenarioProblem(
         demand=demand[list(streams)].rename(columns=streams),
         sites=sites,
-        technologies=technologies(scenario, demand),
-        arcs=catchment_arcs(scenario, demand, sites, arc_table(scenario, demand, sites)),
+        technologies=economics.technologies,
+        arcs=catchment_arcs(scenario, demand, sites, arc_table(scenario, demand, sites, economics)),
         single_sourcing=("msw",) if policy.single_sourcing else (),
         flow_caps=tuple(caps),
         capacity_targets=targets,
@@ -646,6 +432,7 @@ def build_problem(scenario: Scenario, region: Region) -> SitingProblem:
         stop_targets=stop,
         local_capacity=local_capacity_rules(scenario, demand, sites),
         reach_rule=catchment_rule_text(scenario),
-        fixed_annual_cost=fixed_annual_cost_cny(scenario, demand),
+        fixed_annual_cost=economics.fixed_annual_cny,
         objective=Objective(kind=obj.kind, p=obj.p, radius_km=obj.radius_km, technology="incinerator"),
+        economics=economics,
     )

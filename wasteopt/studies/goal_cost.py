@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def price_new_plant_goal(scenario: Scenario, kpis: dict, *, time_limit: float | None = None) -> dict:
     """Solve a run's scenario with at least ``goals.new_plants`` new plants: the goal, the run's cost and plants
     (``kpis``), the constrained cost and plants (or why there is no such plan)."""
-    from wasteopt.reporting.kpi import compute_kpis
+    from wasteopt.reporting.kpi_compute import compute_kpis
     from wasteopt.siting import solve_scenario
 
     target = scenario.goals.new_plants
@@ -39,8 +39,8 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, *, time_limit: float | 
             record.update(status="no_plan", message=str(error).splitlines()[0])
         else:
             priced = compute_kpis(plan)
-            record.update(status=plan.status, cost_wan_cny_per_year=priced["cost_wan_cny_per_year"],
-                          new_plants=priced["new_plants"], gap=priced["gap"])
+            record.update(status=plan.status, cost_wan_cny_per_year=priced.cost.cost_wan_cny_per_year,
+                          new_plants=priced.capacity.new_plants, gap=priced.solve.gap)
     return record
 
 

@@ -4,6 +4,7 @@ Each file is written atomically (:mod:`wasteopt.runs.export`), into a run folder
 its target and swapped in whole (:func:`~wasteopt.runs.folder.staging.staged_folder`)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from wasteopt.reporting.budget import marginal_cost_table
@@ -14,7 +15,7 @@ from wasteopt.runs.folder.staging import staged_folder
 from wasteopt.siting.plan import LAYER_DESCRIPTIONS, SitingPlan
 
 
-def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool = False,
+def export_plan(plan: SitingPlan, kpis: Mapping, out_dir: str | Path, force: bool = False,
                 run_id: str | None = None) -> dict[str, Path]:
     """Write the plan's run folder ``out_dir`` whole (see :func:`write_plan_files`); ``force`` replaces a run
     already there. Returns the files by kind."""
@@ -24,10 +25,12 @@ def export_plan(plan: SitingPlan, kpis: dict, out_dir: str | Path, force: bool =
     return {kind: out / path.relative_to(staging) for kind, path in files.items()}
 
 
-def write_plan_files(plan: SitingPlan, kpis: dict, out: Path) -> dict[str, Path]:
+def write_plan_files(plan: SitingPlan, kpis: Mapping, out: Path) -> dict[str, Path]:
     """Write plan.gpkg, one GeoJSON per layer (plants, landfills, demand, flows), facilities.csv, flows.csv, demand.csv,
     plan.xlsx (bilingual sheets, numbers as numbers), scenario.yaml, kpis.json, marginal_cost.csv (one more tonne at each
-    incinerator) and capacity_path.csv for a phased plan into the folder ``out``."""
+    incinerator) and capacity_path.csv for a phased plan into the folder ``out``; ``kpis``: ``compute_kpis(plan)`` or
+    its dict."""
+    kpis = dict(kpis)  # a Kpis reads as its kpis.json object
     frames = plan.to_frames()
     files = {kind: out / PLAN_FILES[kind] for kind in ("gpkg", "facilities", "flows", "demand", "xlsx", "scenario",
                                                        "kpis")}
