@@ -23,19 +23,18 @@ EXIT_CODES = f"""exit codes:
   {NoPlanError.exit_code}    no plan found within the time limit (none proven impossible either): raise it
   {USAGE_EXIT_CODE}   a usage error (unknown option, bad argument; EX_USAGE of sysexits.h)
   130  interrupted"""
-COMMAND_MODULES = (
-    "wasteopt.commands.siting",
-    "wasteopt.commands.routing",
-    "wasteopt.commands.roads",
-    "wasteopt.commands.bench",
-    "wasteopt.commands.bench_methods",
-    "wasteopt.commands.bench_report",
-    "wasteopt.commands.batch",
-    "wasteopt.commands.decomposed",
-    "wasteopt.commands.whatif",
-    "wasteopt.commands.backtest",
-    "wasteopt.commands.cd",
-)
+# the module of wasteopt.commands that registers each command and each bench suite (in the order --help lists
+# them): running a command imports only its module, so ``wasteopt cd …`` does not load the siting stack
+COMMAND_MODULES = {
+    "solve": "siting", "runs": "siting", "compare": "siting", "route": "routing", "network": "roads",
+    "sweep": "batch", "report": "batch", "backtest": "backtest", "calibrate": "backtest", "demand-check": "backtest",
+    "cd": "cd",
+}
+BENCH_MODULES = {
+    "cvrp": "routing", "wcvrptw": "routing", "roads": "roads", "cflp": "bench", "pmedian": "bench", "all": "bench",
+    "cflp-gen": "bench_methods", "report": "bench_report", "scale": "batch", "decomposed": "decomposed",
+    "whatif": "whatif", "cd": "cd",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +45,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE_EXIT_CODE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules(argv: list[str]) -> list[str]:
+    """The command modules ``argv`` needs: the one that registers its command (``wasteopt cd …`` does not load the
+    siting stack), or all of them for the overview (``wasteopt --help``) and for an unknown command's error."""
+    words = [word for word in argv if not word.startswith("-")]
+    table = BENCH_MODULES if words[:1] == ["bench"] else COMMAND_MODULES
+    word = words[1] if words[:1] == ["bench"] and len(words) > 1 else (words[0] if words else None)
+    if word in table:
+        return [table[word]]
+    return list(dict.fromkeys([*COMMAND_MODULES.values(), *BENCH_MODULES.values()]))
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (every command when None or when ``argv`` names none)."""
     parser = _Parser(prog="wasteopt", description=__doc__.splitlines()[0], epilog=EXIT_CODES,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -55,15 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks against known optima / best-known solutions")
     bench_commands = bench.add_subparsers(dest="bench", metavar="SUITE")
     bench_commands.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(commands, bench_commands)
+    for name in command_modules(argv or []):
+        importlib.import_module(f"wasteopt.commands.{name}").register(commands, bench_commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except WasteoptError as error:
