@@ -69,7 +69,7 @@ def write_tiny_seeds(target: Path) -> Path:
     import pandas as pd
 
     from wasteopt.data.seeds import SEED_FILES
-    from wasteopt.data.synthetic import write_seed_subset
+    from wasteopt.bench.synthetic import write_seed_subset
 
     seeds = write_seed_subset(ROOT / "seeds" / "henan", target, {"411600"})
     for name, column in (("counties", "adcode"), ("plants", "county_adcode"), ("landfills", "adcode")):

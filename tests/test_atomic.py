@@ -2,6 +2,7 @@
 never a partial one. (Whole run folders: tests/test_run_folder.py.)"""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from wasteopt.runs.export import atomic_path, write_csv, write_text
+from wasteopt.config.writers import atomic_path, write_csv, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
 WRITER = textwrap.dedent("""
     import sys
     import pandas as pd
-    from wasteopt.runs.export import write_csv, write_text
+    from wasteopt.config.writers import write_csv, write_text
     target, kind = sys.argv[1], sys.argv[2]
     version = 0
     print("ready", flush=True)
@@ -81,3 +82,13 @@ def test_failed_writer_keeps_the_old_file_and_leaves_no_temp(tmp_path):
             raise RuntimeError("writer crashed")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["kpis.json"]
+
+
+def test_a_geojson_is_named_after_its_file_not_the_temporary_one(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from wasteopt.config.writers import write_geojson
+
+    write_geojson(tmp_path / "plants.geojson", gpd.GeoDataFrame({"a": [1]}, geometry=[Point(113.6, 34.7)], crs=4326))
+    assert json.loads((tmp_path / "plants.geojson").read_text(encoding="utf-8"))["name"] == "plants"

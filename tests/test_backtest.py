@@ -9,7 +9,7 @@ from wasteopt.studies.backtest import add_backtest, backtest_scenario, built_bet
 from wasteopt.studies.calibrate import load_calibration
 from wasteopt.config.errors import ScenarioError
 from wasteopt.config.loader import load_scenario
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 PREFECTURES = pd.DataFrame({"prefecture_zh": ["甲市", "乙市", "丙市"], "prefecture_en": ["A", "B", "C"]},
                            index=pd.Index(["410100", "410200", "410300"], name="prefecture_adcode"))
@@ -63,8 +63,9 @@ def zhoukou_backtest(root, tmp_path_factory):
 
 
 def test_a_backtest_scores_its_plan_and_the_report_shows_it(zhoukou_backtest, monkeypatch):
-    from wasteopt.runs.folder import RunFolder, export_plan
-    from wasteopt.runs.pipeline import report_run
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.folder.plan_files import export_plan
+    from wasteopt.reporting.report.write import report_run
     from wasteopt.runs.registry import RunRegistry
     from wasteopt.reporting.kpi_compute import compute_kpis
 

@@ -91,7 +91,7 @@ def test_bad_splits_are_one_line_errors():
 
 
 def test_the_national_generator_is_seeded_and_fills_every_block():
-    from wasteopt.data.national import generate_national
+    from wasteopt.bench.national import generate_national
     from wasteopt.config.loader import load_scenario
 
     scenario = load_scenario("configs/henan-2025-zero-landfill.yaml")
@@ -134,7 +134,7 @@ def test_a_scenario_decomposes_by_prefecture_on_a_cluster_given_by_address(root,
     from wasteopt.config.loader import load_scenario
     from wasteopt.siting import solve_scenario
     from wasteopt.siting.decomposed import solve_scenario_decomposed
-    from wasteopt.data.synthetic import write_seed_subset
+    from wasteopt.bench.synthetic import write_seed_subset
 
     seeds = write_seed_subset(root / "seeds" / "henan", tmp_path / "seeds", {"411400", "411600"})
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml").with_changes({

@@ -8,7 +8,7 @@ import pytest
 from wasteopt.config.errors import DataError
 from wasteopt import InfeasibleError, ScenarioError, compute_kpis, export_plan, load_scenario, solve_scenario
 from wasteopt.siting import solve_problem
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 from test_siting import line_of_three
 
 

@@ -15,11 +15,12 @@ def module_name(path: Path) -> str:
 
 
 def imported_modules(source: str, name: str, is_package: bool, modules: set[str]) -> set[str]:
-    """The ``modules`` that module ``name`` (source text ``source``) imports anywhere: module level,
-    functions, ``if`` blocks. ``from package import name`` also counts ``package.name`` when that is a module."""
+    """The ``modules`` that module ``name`` (source text ``source``) imports anywhere it can run: module level,
+    functions, ``if`` blocks, but not ``if TYPE_CHECKING:`` (annotations only, never run). ``from package import
+    name`` also counts ``package.name`` when that is a module."""
     package = name if is_package else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _run_time_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -30,6 +31,16 @@ def imported_modules(source: str, name: str, is_package: bool, modules: set[str]
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
     return {m for m in found if m in modules and m != name}
+
+
+def _run_time_nodes(tree: ast.AST):
+    """Every node of ``tree`` except what is under ``if TYPE_CHECKING:``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for orelse in node.orelse for n in [orelse, *_run_time_nodes(orelse)])
+            continue
+        yield node
+        yield from _run_time_nodes(node)
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -77,6 +88,11 @@ def test_a_function_level_import_back_is_a_cycle():
     assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.a"]
 
 
+def test_an_import_for_annotations_only_is_no_dependency():
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import b\nelse:\n    import pkg.c\n"
+    assert imported_modules(source, "pkg.a", False, {"pkg", "pkg.b", "pkg.c"}) == {"pkg.c"}
+
+
 def test_the_siting_engine_imports_down_its_layers_only():
     """milp → formulation → radius → search → bounds → pipeline: a layer never imports one above it."""
     graph = import_graph()
@@ -91,6 +107,7 @@ def test_the_siting_engine_imports_down_its_layers_only():
     assert upward == []
     assert not any(target.startswith("wasteopt.siting") for m, targets in graph.items() if layer(m) == 0
                    for target in targets)  # the MILP layer knows nothing of sites
+
 
 
 def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
@@ -108,3 +125,63 @@ def test_the_pipeline_is_handed_the_report_and_never_imports_it():
     graph = import_graph()
     assert "wasteopt.reporting.kpi" in reachable(graph, "wasteopt.runs.pipeline")
     assert not any(m.startswith("wasteopt.reporting.report") for m in reachable(graph, "wasteopt.runs.pipeline"))
+
+
+# The package's layers, bottom to top: a module imports from its own layer and the layers below it only
+# (docs/architecture.md draws them). Every module of the package is in exactly one layer (the longest prefix).
+LAYERS = [
+    ("config", ["wasteopt.config"]),
+    ("data", ["wasteopt.data"]),
+    ("solvers", ["wasteopt.milp"]),
+    ("engines", ["wasteopt.siting", "wasteopt.routing", "wasteopt.roads", "wasteopt.cd"]),
+    ("results", ["wasteopt.reporting"]),
+    ("runs", ["wasteopt.runs", "wasteopt.routing.county"]),
+    ("studies", ["wasteopt.reporting.report", "wasteopt.studies", "wasteopt.runs.sweep", "wasteopt.cd.reconcile",
+                 "wasteopt.cd.generate"]),
+    ("bench", ["wasteopt.bench"]),
+    ("faces", ["wasteopt", "wasteopt.__main__", "wasteopt.cli", "wasteopt.commands", "wasteopt.app"]),
+]
+MAX_CHAIN = 10  # modules in the longest import chain
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of the longest prefix that holds ``module``."""
+    matches = [(len(prefix), index) for index, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes
+               if module == prefix or module.startswith(prefix + ".")]
+    return max(matches)[1]
+
+
+def longest_chain(graph: dict[str, set[str]]) -> list[str]:
+    """The longest path of imports (the graph has no cycle), the root package left out (it imports lazily)."""
+    memo: dict[str, list[str]] = {}
+
+    def longest(module: str) -> list[str]:
+        if module not in memo:
+            memo[module] = [module] + max((longest(target) for target in graph[module] if target != "wasteopt"),
+                                          key=len, default=[])
+        return memo[module]
+
+    return max((longest(module) for module in graph), key=len)
+
+
+def test_every_module_imports_down_the_package_layers_only():
+    graph = import_graph()
+    upward = sorted(f"{module} ({LAYERS[layer_of(module)][0]}) → {target} ({LAYERS[layer_of(target)][0]})"
+                    for module, targets in graph.items() for target in targets if layer_of(target) > layer_of(module))
+    assert upward == []
+
+
+def test_the_longest_import_chain_is_short():
+    chain = longest_chain(import_graph())
+    assert len(chain) <= MAX_CHAIN, " → ".join(chain)
+
+
+def test_the_top_level_holds_only_the_root_api_and_the_faces():
+    top = sorted(path.name for path in PACKAGE_ROOT.glob("*.py"))
+    assert top == ["__init__.py", "__main__.py", "cli.py"]
+
+
+def test_no_module_is_longer_than_500_lines():
+    long = {str(path.relative_to(PACKAGE_ROOT)): n for path in PACKAGE_ROOT.rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}

@@ -93,7 +93,7 @@ def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 
 def test_the_kpis_and_the_files_do_not_reach_the_problem_builder():
     graph = import_graph()
-    for module in ("wasteopt.reporting.kpi_compute", "wasteopt.reporting.kpi", "wasteopt.runs.export"):
+    for module in ("wasteopt.reporting.kpi_compute", "wasteopt.reporting.kpi", "wasteopt.config.writers"):
         assert "wasteopt.siting.scenario_problem" not in reachable(graph, module), module
 
 

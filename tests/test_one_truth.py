@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from wasteopt.runs.folder import export_plan
+from wasteopt.runs.folder.plan_files import export_plan
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.runs.folder import RunFolder
 from wasteopt.config.loader import load_scenario

@@ -229,7 +229,7 @@ def test_a_file_in_neither_encoding_says_how_to_save_it(tmp_path):
 
 
 def test_written_csv_carries_a_bom_for_excel_and_reads_back(tmp_path):
-    from wasteopt.runs.export import write_csv
+    from wasteopt.config.writers import write_csv
 
     write_csv(tmp_path / "t.csv", pd.DataFrame({"site_id": ["C1"], "name_zh": ["郑州"]}))
     assert (tmp_path / "t.csv").read_bytes().startswith("\ufeffsite_id".encode("utf-8"))

@@ -11,7 +11,7 @@ import pytest
 from wasteopt import compute_kpis, export_plan, load_scenario, solve_scenario
 from wasteopt.reporting.report import write_report
 from wasteopt.reporting.report.figures import setup_fonts
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 
 @pytest.fixture(scope="module")

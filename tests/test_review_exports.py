@@ -6,7 +6,7 @@ import openpyxl
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
-from wasteopt.runs.folder import export_plan
+from wasteopt.runs.folder.plan_files import export_plan
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS

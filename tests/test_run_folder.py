@@ -21,7 +21,7 @@ from wasteopt import (OutputError, RunFolder, RunRegistry, compute_kpis, export_
 from wasteopt.cli import main
 from wasteopt.config.errors import RunExistsError, WasteoptError
 from wasteopt.runs.pipeline import reusable_run
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def _listing(folder) -> list[str]:
 
 
 def test_root_api_names_the_library_functions():
-    from wasteopt.runs.folder import export_plan as exporter
+    from wasteopt.runs.folder.plan_files import export_plan as exporter
     from wasteopt.runs.pipeline import run_scenario as runner
 
     assert {"load_scenario", "solve_scenario", "compute_kpis", "export_plan", "RunFolder", "run_scenario"} <= set(

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from wasteopt import cli
-from wasteopt.runs.export import FORMULA_TRIGGERS, csv_bytes, safe_cell, write_csv, write_xlsx
-from wasteopt.runs.folder import export_plan
+from wasteopt.config.writers import FORMULA_TRIGGERS, csv_bytes, safe_cell, write_csv, write_xlsx
+from wasteopt.runs.folder.plan_files import export_plan
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.reporting.report import write_report
 from wasteopt.config.loader import load_scenario

@@ -15,7 +15,7 @@ from wasteopt.siting import SitingProblem, Technology
 from wasteopt.siting.pipeline import solve_problem, solve_scenario
 from wasteopt.siting.economics import power_revenue_cny_per_t, residual_heating_value
 from wasteopt.siting.scenario_problem import build_problem, demand_table
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 ARC_COLUMNS = ["origin", "destination", "stream", "km", "cost_per_t"]
 

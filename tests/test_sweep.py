@@ -11,7 +11,7 @@ import pytest
 from wasteopt import InfeasibleError, RunRegistry, ScenarioError
 from wasteopt.config.errors import NoPlanError
 from wasteopt.runs.sweep import load_sweep, pareto_front, run_sweep
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 TINY_PREFECTURE = "411600"  # 周口市 Zhoukou
 

@@ -5,7 +5,7 @@ import pytest
 import shapely
 
 from wasteopt import ScenarioError, load_region, load_scenario
-from wasteopt.data.synthetic import allocate_nodes, generate_townships, measure_scale, township_problem
+from wasteopt.bench.synthetic import allocate_nodes, generate_townships, measure_scale, township_problem
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_peak_memory_of_a_spawned_child_is_its_own():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from wasteopt.data.synthetic import peak_rss_mb
+    from wasteopt.bench.synthetic import peak_rss_mb
 
     ballast = np.ones(40_000_000)  # 320 MB in this (parent) process
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:

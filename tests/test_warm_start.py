@@ -1,7 +1,7 @@
 """Warm-started what-ifs: the base run's plan, repaired for the changed scenario, is HiGHS's first plan."""
 import pytest
 
-from wasteopt.runs.folder import export_plan
+from wasteopt.runs.folder.plan_files import export_plan
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.milp import SolveWatch
 from wasteopt.config.loader import load_scenario
@@ -10,7 +10,7 @@ from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.scenario_problem import build_problem
 from wasteopt.siting.warm_start import base_decisions
 from wasteopt.data.region import load_region
-from wasteopt.data.synthetic import write_seed_subset
+from wasteopt.bench.synthetic import write_seed_subset
 
 
 @pytest.fixture(scope="module")

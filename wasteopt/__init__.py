@@ -24,7 +24,7 @@ _PUBLIC = {
     "SitingPlan": "wasteopt.siting.plan",
     "compute_kpis": "wasteopt.reporting.kpi_compute",
     "Kpis": "wasteopt.reporting.kpi_result",
-    "export_plan": "wasteopt.runs.folder",
+    "export_plan": "wasteopt.runs.folder.plan_files",
     "RunFolder": "wasteopt.runs.folder",
     "run_scenario": "wasteopt.runs.pipeline",
     "RunOutcome": "wasteopt.runs.pipeline",

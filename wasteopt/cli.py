@@ -32,7 +32,7 @@ COMMAND_MODULES = {
 }
 BENCH_MODULES = {
     "cvrp": "routing", "wcvrptw": "routing", "roads": "roads", "cflp": "bench", "pmedian": "bench", "all": "bench",
-    "cflp-gen": "bench_methods", "report": "bench_report", "scale": "batch", "decomposed": "decomposed",
+    "cflp-gen": "bench_methods", "report": "bench_report", "scale": "bench_scale", "decomposed": "decomposed",
     "whatif": "whatif", "cd": "cd",
 }
 

@@ -1,4 +1,5 @@
-"""Solves that outlive the page: a job per Solve press, kept in this process, keyed by id in the session.
+"""Solves that outlive the page: the app's solver pool, and a job per Solve press, kept in this process, keyed by
+id in the session.
 
 Streamlit ends a page's script run when the planner leaves the page; the solve goes on in its
 worker thread, and the page, drawn again, finds the job by the id the session kept and shows
@@ -10,15 +11,39 @@ import logging
 import threading
 import time
 import uuid
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
-from wasteopt.app import service
+from wasteopt.app.service import registry, runs_dir
 from wasteopt.config.errors import InfeasibleError, WasteoptError
-from wasteopt.milp import SolveWatch
-from wasteopt.runs.registry import RunRecord
-from wasteopt.config.scenario import Scenario
+from wasteopt.milp.highs import SolveWatch
+from wasteopt.runs.folder import load_base_run
+from wasteopt.runs.pipeline import RunOutcome, run_scenario
+from wasteopt.runs.registry import RunRecord, new_run_id
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.config.changes import Change
+
+# Two workers: the machine has two cores; more solves than that only queue.
+T = TypeVar("T")
+_SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
+
+
+def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
+                   warm_start: RunRecord | None = None, watch: SolveWatch | None = None) -> RunOutcome:
+    """An earlier run of exactly this scenario if the pipeline's reuse rule accepts one (a solve cache that
+    survives restarts); else solve (from the plan of run ``warm_start`` if given; ``watch`` sees the progress
+    and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the
+    planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
+    runs, run_id = registry(), new_run_id()
+    base = load_base_run(warm_start.run_id, runs) if warm_start else None
+    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=runs, source="app", reuse=True,
+                        run_id=run_id, warm_start=base, watch=watch, label=label, note=note, changes=changes)
+
+
+def submit(work: Callable[[], T]) -> Future[T]:
+    """Run ``work`` in the app's solver pool (two threads: the machine's two cores)."""
+    return _SOLVER_POOL.submit(work)
 
 
 @dataclass
@@ -66,9 +91,9 @@ _LOCK = threading.Lock()
 def start_job(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
               warm_start: RunRecord | None = None) -> SolveJob:
     """Reuse an earlier run of exactly this scenario or solve it in the background, warm-started from the
-    plan of run ``warm_start`` if given (:func:`service.solve_and_save`); see :class:`SolveJob`."""
+    plan of run ``warm_start`` if given (:func:`solve_and_save`); see :class:`SolveJob`."""
     job = SolveJob(uuid.uuid4().hex, scenario.content_hash(), scenario.solver.time_limit_s, scenario.solver.rel_gap)
-    job.future = service.submit(lambda: service.solve_and_save(scenario, label=label, changes=changes, note=note,
+    job.future = submit(lambda: solve_and_save(scenario, label=label, changes=changes, note=note,
                                                                warm_start=warm_start, watch=job.watch))
     with _LOCK:
         _JOBS[job.job_id] = job

@@ -6,7 +6,7 @@ import pandas as pd
 from wasteopt.data.demand import msw_generation
 
 from wasteopt.data.region import Region
-from wasteopt.config.scenario import Scenario
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.reporting.labels import place, t
 
 # The app's time budget: solve until the proven gap is at most this or this many seconds have passed;

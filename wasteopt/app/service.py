@@ -1,4 +1,6 @@
-"""What the app does with the library: load scenarios safely, solve, save and record runs. No Streamlit here."""
+"""What the app keeps: where runs and configs are, scenarios loaded safely (files, uploads, share links), the
+registry and its runs' files. Solves run in :mod:`wasteopt.app.jobs`, routes in :mod:`wasteopt.app.county_routes`.
+No Streamlit here."""
 from __future__ import annotations
 
 import base64
@@ -6,29 +8,19 @@ import os
 import re
 import unicodedata
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, TypeVar
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.milp import SolveWatch
-from wasteopt.runs.pipeline import RunOutcome, run_scenario
-from wasteopt.runs.folder import RunFolder, load_base_run
-from wasteopt.runs.registry import RunRecord, RunRegistry, new_run_id
+from wasteopt.runs.folder import RunFolder
+from wasteopt.runs.registry import RunRecord, RunRegistry
 from wasteopt.config.loader import load_scenario, not_utf8_message, scenario_from_yaml_text
-from wasteopt.config.scenario import Scenario
-from wasteopt.config.changes import Change
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.config.userfiles import MAX_YAML_BYTES, resolved
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = PROJECT_ROOT / "configs"
 DEFAULT_CONFIG = "henan-2025-zero-landfill.yaml"
 RUNS_DIR_ENV = "WASTEOPT_RUNS_DIR"  # tests point the app at a temporary runs/ folder
-
-# Two workers: the machine has two cores; more solves than that only queue.
-T = TypeVar("T")
-_SOLVER_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasteopt-solve")
-
 
 def runs_dir() -> Path:
     return Path(os.environ.get(RUNS_DIR_ENV) or PROJECT_ROOT / "runs")
@@ -107,23 +99,6 @@ def has_files(record: RunRecord) -> bool:
     return RunFolder.of(record) is not None
 
 
-def solve_and_save(scenario: Scenario, *, label: str = "", changes: list[Change] = (), note: str = "",
-                   warm_start: RunRecord | None = None, watch: SolveWatch | None = None) -> RunOutcome:
-    """An earlier run of exactly this scenario if the pipeline's reuse rule accepts one (a solve cache that
-    survives restarts); else solve (from the plan of run ``warm_start`` if given; ``watch`` sees the progress
-    and may stop it), write the plan to ``runs/app/<run_id>/`` and record it (source "app") with the
-    planner's label, the changes from the loaded config and a note. Raises InfeasibleError."""
-    runs, run_id = registry(), new_run_id()
-    base = load_base_run(warm_start.run_id, runs) if warm_start else None
-    return run_scenario(scenario, runs_dir() / "app" / run_id, registry=runs, source="app", reuse=True,
-                        run_id=run_id, warm_start=base, watch=watch, label=label, note=note, changes=changes)
-
-
-def submit(work: Callable[[], T]) -> Future[T]:
-    """Run ``work`` in the app's solver pool (two threads: the machine's two cores)."""
-    return _SOLVER_POOL.submit(work)
-
-
 def saved_scenario(scenario_yaml: str) -> Scenario:
     """The scenario a run recorded (its YAML in the registry)."""
     return scenario_from_yaml_text(scenario_yaml, base_dir=PROJECT_ROOT, source="saved run")
@@ -149,34 +124,6 @@ def routes_folder(record: RunRecord, adcode: str) -> Path:
     so the run folder stays as it was recorded."""
     run = Path(record.out_dir)
     return run.parent / f"{run.name}-routes" / adcode
-
-
-def route_county_of_run(record: RunRecord, region, adcode: str, engine: str, time_limit: float, seed: int = 0):
-    """Route one county's rural collection from a saved plan, as ``wasteopt route --plan`` does, and write the
-    route files beside the run folder (:func:`routes_folder`). Returns the RoutePlan."""
-    from wasteopt.routing.county import county_job, plan_county, siting_flows
-
-    scenario = saved_scenario(record.scenario_yaml)
-    plan = siting_flows(scenario, region, RunFolder(record.out_dir))
-    return plan_county(county_job(scenario, region, adcode, plan, None, routes_folder(record, adcode), engine,
-                                  time_limit, seed))
-
-
-def cd_haul_of_plan(record: RunRecord, layers: dict, adcode: str):
-    """One county's C&D shuttles in a saved plan (full 20 t loads to yards, recycling plants, landfills), as
-    ``wasteopt route`` writes them to cd_haul.csv, with each destination's name_zh, name_en and technology
-    (from the plan's layers). Empty when the county ships no C&D waste. The flows come from flows.csv: the
-    flows layer has no line for waste that stays at its own county seat."""
-    from wasteopt.routing.county import cd_haul, cd_shipments
-
-    shipped = cd_shipments(RunFolder(record.out_dir).flows())
-    shipped = shipped[shipped.origin == adcode]
-    if shipped.empty:
-        return shipped
-    sites = layers["plants"].set_index("site_id")
-    return cd_haul(shipped).assign(name_zh=shipped.destination.map(sites["name_zh"]).to_numpy(),
-                                   name_en=shipped.destination.map(sites["name_en"]).to_numpy(),
-                                   technology=shipped.destination_technology.to_numpy())
 
 
 def route_files(record: RunRecord, adcode: str) -> dict[str, Path]:

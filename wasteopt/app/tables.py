@@ -6,7 +6,7 @@ import pandas as pd
 
 from wasteopt.reporting.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
 from wasteopt.reporting.kpi import format_kpi, kpi_labels
-from wasteopt.config.scenario import MEAN_VALUE
+from wasteopt.config.scenario.futures import MEAN_VALUE
 from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
 
 

@@ -12,13 +12,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
 
-from wasteopt.bench.instances import CflpInstance
-from wasteopt.milp import MilpStatus, cbc_path, relative_gap, status_from_gap
+from wasteopt.config.status import MilpStatus, status_from_gap
+from wasteopt.milp.cbc import cbc_path
+from wasteopt.milp.result import relative_gap
 from wasteopt.milp.cbc import cbc_bound
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.bench.instances import CflpInstance
 
 
 @dataclass(frozen=True)

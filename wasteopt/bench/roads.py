@@ -48,7 +48,7 @@ def _timed_build(osm: str, points: pd.DataFrame, max_km: float, cache: str, resu
 
     os.environ["WASTEOPT_CACHE_DIR"] = cache
     from wasteopt.roads.od import load_network, road_od
-    from wasteopt.data.synthetic import peak_rss_mb
+    from wasteopt.bench.synthetic import peak_rss_mb
 
     started = time.perf_counter()
     network = load_network(osm)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError
-from wasteopt.config.scenario import CD_CATEGORY_DEFAULTS
+from wasteopt.config.scenario.cd import CD_CATEGORY_DEFAULTS
 from wasteopt.config.userfiles import shown
 
 

@@ -308,8 +308,8 @@ def _gps(rng, settings, seats, county, ox, oy, wx, wy, dx, dy, leg1, leg2, speed
 
 def write_generated(data: GeneratedData, out: str | Path, force: bool = False) -> None:
     """sites.csv, trucks.csv, manifests.csv, gps.csv, truth.csv and settings.json into the folder ``out``."""
-    from wasteopt.runs.export import write_csv, write_json
-    from wasteopt.runs.folder import staged_folder
+    from wasteopt.config.writers import write_csv, write_json
+    from wasteopt.runs.folder.staging import staged_folder
 
     with staged_folder(out, "cd-generated", force=force) as staging:
         for name in ("sites", "trucks", "manifests", "gps", "truth"):

@@ -317,7 +317,8 @@ def _source_table(m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, pl
 def _plan_tables(ref: str, registry=None) -> dict:
     """The C&D of a run: planned t/d per county (generated, reused on site, hauled) and per receiving site."""
     from wasteopt.config.errors import RunNotFoundError
-    from wasteopt.runs.folder import RUN_MARKER, RunFolder
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.folder.layout import RUN_MARKER
     from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 
     try:
@@ -364,8 +365,8 @@ def _kpis(m: pd.DataFrame, anomalies: pd.DataFrame, sites: pd.DataFrame, sources
 
 def write_reconciliation(result: Reconciliation, out, force: bool = False) -> None:
     """anomalies.csv, sites.csv, sources.csv and kpis.json into the folder ``out`` (the run-folder guard)."""
-    from wasteopt.runs.export import write_csv, write_json
-    from wasteopt.runs.folder import staged_folder
+    from wasteopt.config.writers import write_csv, write_json
+    from wasteopt.runs.folder.staging import staged_folder
 
     with staged_folder(out, "cd-reconcile", force=force) as staging:
         anomalies = result.anomalies.assign(time=pd.to_datetime(result.anomalies["time"]).dt.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -17,13 +17,16 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, TableFormat, read_blocks
+from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, read_blocks
 from wasteopt.config.errors import DataError
 from wasteopt.config.userfiles import shown
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.cd.formats import TableFormat
 
 _SQL_TYPES = {"number": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION", "lat": "DOUBLE PRECISION",
               "time": "TIMESTAMP", "bool": "BOOLEAN"}

@@ -44,8 +44,10 @@ def register(commands, bench_commands) -> None:
 
 def run_backtest_command(args) -> int:
     from wasteopt.config.loader import load_scenario
-    from wasteopt.runs.folder import RunFolder, check_output_folder
-    from wasteopt.runs.pipeline import report_run, run_scenario
+    from wasteopt.runs.folder import RunFolder
+    from wasteopt.runs.folder.staging import check_output_folder
+    from wasteopt.reporting.report.write import report_run
+    from wasteopt.runs.pipeline import run_scenario
     from wasteopt.runs.registry import RunRegistry
     from wasteopt.studies.backtest import add_backtest, backtest_scenario, score_backtest
     from wasteopt.studies.results import reliability_line, score_lines

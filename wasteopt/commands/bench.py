@@ -20,15 +20,20 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, TYPE_CHECKING, TextIO
 
-from wasteopt.bench.baselines import BaselineResult, solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
+from wasteopt.bench.baselines import solve_cflp_dense, solve_pmedian_dense, solve_pmedian_spopt
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.commands.bench_check import PROBE_FILE, QUICK_PREFIX, probe_seconds
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.bench.instances import cflp_problem, pmedian_problem, read_orlib_cap, read_orlib_pmed
-from wasteopt.milp import MilpStatus
-from wasteopt.siting import LocalSearch, SitingProblem, solve_problem
+from wasteopt.config.status import MilpStatus
+from wasteopt.siting.pipeline import solve_problem
+from wasteopt.siting.search import LocalSearch
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.bench.baselines import BaselineResult
+    from wasteopt.siting.problem import SitingProblem
 
 MISMATCH = "mismatch"        # the solver finished, but its value differs from the published optimum
 OPTIMUM_ABS_TOL = 1e-3       # capopt rounds to 3 decimals
@@ -348,7 +353,7 @@ def _bench_all(args: argparse.Namespace) -> int:
 
 def _scale_curve(sizes: tuple[tuple[int, int], ...], seconds: float) -> str:
     """The township scaling curve, one fresh process per size so each peak memory is its own."""
-    from wasteopt.commands.batch import SCALE_COLUMNS, SCALE_CONFIG, scale_row
+    from wasteopt.commands.bench_scale import SCALE_COLUMNS, SCALE_CONFIG, scale_row
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(SCALE_COLUMNS)

@@ -15,15 +15,18 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, TYPE_CHECKING, TextIO
 
 from wasteopt.commands.arguments import COUNT, SECONDS
 from wasteopt.config.errors import ScenarioError
-from wasteopt.bench.instances import (CORNUEJOLS_RATIOS, CflpInstance, cflp_problem, cornuejols_cflp, read_orlib_cap,
-                                write_orlib_cap)
-from wasteopt.milp import relative_gap
-from wasteopt.siting import LocalSearch, solve_problem
+from wasteopt.bench.instances import CORNUEJOLS_RATIOS, cflp_problem, cornuejols_cflp, read_orlib_cap, write_orlib_cap
+from wasteopt.milp.result import relative_gap
+from wasteopt.siting.pipeline import solve_problem
+from wasteopt.siting.search import LocalSearch
 from wasteopt.siting.bounds.benders import benders_cflp
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.bench.instances import CflpInstance
 
 BENCH_REL_GAP = 1e-7          # as `bench cflp`: a proven value must match the optimum
 GENERATED_SIZES = "100x1000"  # sites × customers; the sizes are 100x1000 and 200x2000

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from wasteopt.commands.bench_check import THRESHOLDS, check, figures_json, read_probes, suite_kind
 from wasteopt.config.errors import DataError
-from wasteopt.runs.export import write_text
+from wasteopt.config.writers import write_text
 
 HISTORY_COLUMNS = ("commit", "date", "suite", "summary", "note", "figures")
 SHOWN_COLUMNS = HISTORY_COLUMNS[:-1]  # the figures are for `--check`, not for the page

@@ -71,8 +71,8 @@ def register(commands, bench_commands) -> None:
 
 def run_ingest_command(args) -> int:
     from wasteopt.cd.store import ManifestStore
-    from wasteopt.runs.export import write_csv
-    from wasteopt.runs.folder import check_output_folder, staged_folder
+    from wasteopt.config.writers import write_csv
+    from wasteopt.runs.folder.staging import check_output_folder, staged_folder
 
     files = {kind: getattr(args, kind) for kind in LOAD_ORDER if getattr(args, kind)}
     if not files:

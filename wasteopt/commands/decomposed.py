@@ -41,7 +41,7 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
             rounds: int, progress: bool = True) -> dict:
     """One run in this process: decomposed on ``workers`` LocalCluster processes (or at ``scheduler``), or plain
     HiGHS on the whole model when both are None. Seconds count from the generated instance to the plan."""
-    from wasteopt.data.national import generate_national
+    from wasteopt.bench.national import generate_national
     from wasteopt.config.loader import load_scenario
     from wasteopt.siting.decomposed import DaskRunner, peak_mb, solve_decomposed
     from wasteopt.siting.pipeline import solve_problem

@@ -76,7 +76,7 @@ def _inputs(args: argparse.Namespace):
 
 def _check_out(args: argparse.Namespace, example: str) -> None:
     """The output guard, before the roads are read: never over an input (the OSM file, the scenario, the points)."""
-    from wasteopt.runs.folder import check_output_file
+    from wasteopt.runs.folder.staging import check_output_file
 
     if args.out:
         check_output_file(args.out, args.force, example=example,
@@ -107,7 +107,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _circuity(args: argparse.Namespace) -> int:
-    from wasteopt.runs.export import write_csv
+    from wasteopt.config.writers import write_csv
     from wasteopt.roads.od import circuity, circuity_summary
 
     _check_out(args, "circuity.csv")

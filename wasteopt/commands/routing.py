@@ -150,7 +150,7 @@ def _bench_wcvrptw(args: argparse.Namespace) -> int:
 
 def _generated_kim(args: argparse.Namespace) -> list[Path]:
     """Write the instances asked for by ``--generate`` and return their paths."""
-    from wasteopt.runs.export import write_text
+    from wasteopt.config.writers import write_text
     from wasteopt.routing.kim import generate_kim
 
     if not args.generate:

@@ -6,22 +6,27 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wasteopt.commands.arguments import COUNT, GAP, SECONDS
 from wasteopt.reporting.compare import BEYOND_TOLERANCE, COST_KEY, WITHIN_TOLERANCE, cost_delta, delta_and_goals_frame, delta_frame
 from wasteopt.config.errors import RunNotFoundError
-from wasteopt.runs.export import write_csv
+from wasteopt.config.writers import write_csv
 from wasteopt.reporting.kpi import comparison_frame, format_kpi, kpi_text
-from wasteopt.milp import Progress, SolveWatch
+from wasteopt.milp.highs import SolveWatch
 from wasteopt.runs.pipeline import run_scenario
-from wasteopt.runs.folder import (OWNER_MARKER, RUN_MARKER, RunFolder, check_output_file, check_output_folder,
-                                 load_base_run)
+from wasteopt.runs.folder import RunFolder, load_base_run
+from wasteopt.runs.folder.layout import OWNER_MARKER, RUN_MARKER
+from wasteopt.runs.folder.staging import check_output_file, check_output_folder
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.config.loader import load_scenario
 from wasteopt.config.changes import scenario_changes
 from wasteopt.config.userfiles import printable, shown
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.highs import Progress
 
 
 def register(commands, bench_commands) -> None:

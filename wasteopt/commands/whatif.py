@@ -13,16 +13,20 @@ import math
 import statistics
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wasteopt.commands.arguments import SECONDS
 from wasteopt.reporting.compare import cost_delta
 from wasteopt.config.errors import InfeasibleError, NoPlanError
 from wasteopt.reporting.kpi_compute import compute_kpis
-from wasteopt.runs.folder import BaseRun, load_base_run
+from wasteopt.runs.folder import load_base_run
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.config.loader import load_scenario
-from wasteopt.config.scenario import Scenario
-from wasteopt.siting import solve_scenario
+from wasteopt.siting.pipeline import solve_scenario
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.runs.folder import BaseRun
 
 WHATIF_COLUMNS = ("change", "mode", "seconds_to_1pct", "gap_pct", "cost_wan_cny", "delta_pct", "significant")
 TARGET_GAP = 0.01

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from wasteopt.config.scenario import Scenario
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 BASIS_NAMES = {"source": "来源 source", "derived": "推算 derived", "assumption": "假设 assumption",
                "setting": "设定 planner's setting"}

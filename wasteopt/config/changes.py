@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.config.scenario import Scenario
+from wasteopt.config.scenario.schema import Scenario
 
 IGNORED_SECTIONS = ("name", "description", "base_dir", "solver")
 ON_OFF = {True: ("开", "on"), False: ("关", "off")}

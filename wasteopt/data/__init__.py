@@ -1,1 +1,1 @@
-"""Inputs in typed tables: region seeds, demand, distances, synthetic instances."""
+"""Inputs in typed tables: region seeds, checked tables, coordinates, the demand model, distances."""

@@ -3,11 +3,14 @@ collection rates, growth and calibration, minus what sorting takes out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wasteopt.config.errors import DataError
-from wasteopt.config.scenario import DemandSettings
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.region import DemandSettings
 
 
 CENSUS_YEAR = 2020

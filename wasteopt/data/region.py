@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from wasteopt.config.errors import DataError
-from wasteopt.config.scenario import DemandSettings, Scenario
 from wasteopt.config.userfiles import absolute, shown
 from wasteopt.data.coords import geometries_to_wgs84
 from wasteopt.data.demand import CENSUS_YEAR, calibration_record, msw_generation
@@ -22,6 +22,10 @@ from wasteopt.data.seeds import (
     SEED_FILES, default_candidates, dev_zone_population, landfill_records, read_boundaries, read_counties,
     read_mee_plants, read_news_plants, read_sites, seat_districts)
 from wasteopt.data.tables import checked_table
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.region import DemandSettings
+    from wasteopt.config.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wasteopt.config.errors import WasteoptError
 from wasteopt.milp.highs import highs_model
-from wasteopt.milp.model import LinearModel
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.config.status import MilpStatus, status_from_gap
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
 
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 

@@ -17,14 +17,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from typing import Callable, Mapping, Protocol, TYPE_CHECKING
 
 import highspy
 import numpy as np
 
-from wasteopt.milp.model import LinearModel
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.config.status import MilpStatus, status_from_gap
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
 
 
 class Companion(Protocol):

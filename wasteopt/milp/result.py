@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wasteopt.config.status import MilpStatus
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.status import MilpStatus
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,16 @@ was priced with (``plan.economics``).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from wasteopt.config.scenario import Scenario
 from wasteopt.siting.economics import DAYS_PER_YEAR
-from wasteopt.siting.plan import SitingPlan
 from wasteopt.siting.problem import WAN
+
+if TYPE_CHECKING:
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.siting.plan import SitingPlan
 
 
 def costing_scenario(plan: SitingPlan) -> Scenario:

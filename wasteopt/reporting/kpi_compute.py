@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from wasteopt.reporting.budget import costing_scenario, marginal_cost_table, money_kpis, subsidy_not_earned_cny
 from wasteopt.reporting.kpi_futures import futures_kpis
 from wasteopt.reporting.kpi_result import (Budget, Capacity, Cost, Goal, Haul, Kpis, Landfills, Rates, Solve,
                                            VintageCost, Waste, rounded)
 from wasteopt.reporting.kpi_streams import cd_kpis, sorting_kpis, transfer_kpis
-from wasteopt.config.scenario import Goals
 from wasteopt.siting.economics import DAYS_PER_YEAR
-from wasteopt.siting.plan import SitingPlan
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.policy import Goals
+    from wasteopt.siting.plan import SitingPlan
 
 UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
 

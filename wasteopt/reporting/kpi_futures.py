@@ -3,11 +3,14 @@ policy premium, each with the interval its solves' gaps allow."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wasteopt.reporting.kpi_result import Futures, rounded
-from wasteopt.siting.plan import FuturesAssessment
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.plan import FuturesAssessment
 
 
 def futures_kpis(assessment: FuturesAssessment) -> Futures:

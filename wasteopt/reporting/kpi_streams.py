@@ -1,12 +1,16 @@
 """The KPIs of the streams a scenario may switch on: transfer stations, C&D waste, waste sorting."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from wasteopt.reporting.kpi_result import Cd, CdCategory, Sorting, Transfer, rounded
 from wasteopt.siting.cd_categories import cd_streams, densities, is_cd_stream
 from wasteopt.siting.economics import DAYS_PER_YEAR
-from wasteopt.siting.plan import SitingPlan
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.plan import SitingPlan
 
 
 def transfer_kpis(plan: SitingPlan, first_leg: pd.DataFrame) -> Transfer:

@@ -7,7 +7,7 @@ junction), but kept as the segments' geometry so routes can be drawn along the r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,9 @@ from scipy.spatial import cKDTree
 
 from wasteopt.config.errors import DataError
 from wasteopt.data.network import EARTH_RADIUS_KM, _unit_xyz, haversine_km
-from wasteopt.roads.osm import RoadWays
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.roads.osm import RoadWays
 
 MIN_EDGE_KM = 1e-9  # scipy's Dijkstra drops explicit zeros; duplicated coordinates make 0-km pieces
 ACCESS_SPEED_KMH = 15.0  # from a point to its road node: yards, lanes, unmapped tracks [assumption]

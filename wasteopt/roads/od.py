@@ -13,16 +13,20 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError
-from wasteopt.runs.export import atomic_path
+from wasteopt.config.writers import atomic_path
 from wasteopt.data.network import haversine_km
-from wasteopt.roads.graph import RoadGraph, access_hours, largest_component, road_graph, snap
+from wasteopt.roads.graph import access_hours, largest_component, road_graph, snap
 from wasteopt.roads.osm import DEFAULT_SPEEDS_KMH, RoadWays, read_osm
 from wasteopt.config.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.roads.graph import RoadGraph
 
 OD_COLUMNS = ["origin", "destination", "km", "hours"]
 CACHE_VERSION = 1  # bump when the cached arrays or the OD computation change meaning
@@ -151,7 +155,7 @@ def write_od(od: pd.DataFrame, out: str | Path) -> None:
         with atomic_path(out) as tmp:
             od.to_parquet(tmp, index=False)
     else:
-        from wasteopt.runs.export import write_csv
+        from wasteopt.config.writers import write_csv
 
         write_csv(out, od)
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError
 from wasteopt.data.network import haversine_km
-from wasteopt.roads.graph import RoadGraph, access_hours
+from wasteopt.roads.graph import access_hours
 from wasteopt.roads.od import load_network
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.roads.graph import RoadGraph
 
 DETOUR_LIMIT = 3.0  # road search radius: this many times the longest straight leg, plus SEARCH_MARGIN_KM
 SEARCH_MARGIN_KM = 20.0

@@ -1,11 +1,15 @@
 """One raw engine route made into a ``Route``: arrival times, loads on board, unloads, km, cost."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from wasteopt.routing.plan import Route, Visit
-from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.types import RawRoute
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
+    from wasteopt.routing.types import RawRoute
 
 
 def assemble_route(problem: RoutingProblem, raw: RawRoute, vehicle: int) -> Route:

@@ -5,11 +5,14 @@ engine's internal data). Returns human-readable violations; an empty list means 
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wasteopt.routing.plan import RoutePlan
-from wasteopt.routing.problem import RoutingProblem
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.plan import RoutePlan
+    from wasteopt.routing.problem import RoutingProblem
 
 LOAD_TOLERANCE = 1e-6
 

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError, ScenarioError, WasteoptError
-from wasteopt.runs.folder import RunFolder, staged_folder
+from wasteopt.runs.folder import RunFolder
+from wasteopt.runs.folder.staging import staged_folder
 from wasteopt.roads.routing import RoadSource, road_lines, road_matrices
 from wasteopt.routing.problem import Depot, DisposalSite, RoutingProblem, Stop, VehicleType, travel_matrices
 
@@ -172,7 +173,7 @@ def siting_flows(scenario, region, plan: RunFolder | None) -> SitingFlows:
         flows = plan.flows(required=("origin", "destination", "stream", "tonnes_per_day", "km"))
         demand = plan.demand(required=("msw_rural_tpd",))
     else:
-        from wasteopt.siting import solve_scenario
+        from wasteopt.siting.pipeline import solve_scenario
 
         plan = solve_scenario(scenario, region=region)
         facilities, flows, demand = plan.facilities, plan.flows, plan.demand
@@ -239,7 +240,7 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
 
 def route_counties(args) -> int:
     """``wasteopt route``: route the requested counties, write per-county files and a summary."""
-    from wasteopt.runs.export import write_csv
+    from wasteopt.config.writers import write_csv
 
     started = time.perf_counter()
     out = Path(args.out)

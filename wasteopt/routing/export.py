@@ -1,14 +1,17 @@
 """Write a RoutePlan: ``routes.gpkg`` (layers routes as lines, stops, unloads),
 ``routes.csv`` (every visit in order), ``kpis.csv`` and ``dropped.csv``, each written
-atomically through ``wasteopt.runs.export``."""
+atomically through ``wasteopt.config.writers``."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.runs.export import write_csv, write_geopackage
-from wasteopt.routing.plan import RoutePlan
+from wasteopt.config.writers import write_csv, write_geopackage
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.plan import RoutePlan
 
 
 def write_plan(plan: RoutePlan, folder: Path) -> None:

@@ -12,10 +12,14 @@ call allows, so trucks whose first stops open later start later.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wasteopt.routing.assemble import assemble_route
 from wasteopt.routing.lunch import fit_lunch
-from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 
 def chain_days(problem: RoutingProblem, raw_routes: list[RawRoute]) -> list[RawRoute]:

@@ -11,10 +11,14 @@ room for, so no window, shift or closing time is passed.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 
 def lunch_reserve(problem: RoutingProblem):

@@ -14,14 +14,16 @@ Integers as in PyVRP: metres, seconds, loads × ``LOAD_SCALE``, money × ``COST_
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
-from wasteopt.routing.pyvrp_engine import COST_SCALE, LOAD_SCALE, final_unload_sites, scaled_loads
-from wasteopt.routing.types import Call, RawRoute
+from wasteopt.routing.types import COST_SCALE, LOAD_SCALE, Call, RawRoute, final_unload_sites, scaled_loads
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 REQUIRED_PENALTY_CNY = 1e7
 

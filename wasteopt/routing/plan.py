@@ -5,11 +5,14 @@ Times are seconds since midnight, distances km, loads in the problem's load unit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.routing.problem import RoutingProblem
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 
 @dataclass(frozen=True)

@@ -25,32 +25,19 @@ instead of a detour to unload.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyvrp
 from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from wasteopt.routing.lunch import fit_lunch, lunch_reserve, shift_duration
-from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.types import Call, RawRoute, call_location, call_service_s
+from wasteopt.routing.types import (COST_SCALE, LOAD_SCALE, Call, RawRoute, call_location, call_service_s,
+                                    final_unload_sites, scaled_loads)
 
-LOAD_SCALE = 1000
-COST_SCALE = 100_000
-
-
-def scaled_loads(values) -> list[int]:
-    return [int(round(v * LOAD_SCALE)) for v in values]
-
-
-def final_unload_sites(problem: RoutingProblem, depot_index: int) -> np.ndarray:
-    """For every stop, the site (index) that makes stop -> site -> garage shortest."""
-    sites = [problem.site_location(k) for k in range(len(problem.sites))]
-    first = problem.stop_location(0)
-    stop_rows = slice(first, first + len(problem.stops))
-    via = problem.distance_m[stop_rows][:, sites].astype(np.int64)
-    via += problem.distance_m[sites, problem.depot_location(depot_index)].astype(np.int64)[None, :]
-    return np.argmin(via, axis=1)
-
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 class InstancePenalties(PenaltyParams):
     """PyVRP's penalty parameters with the starting penalty of each dimension (load

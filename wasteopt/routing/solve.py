@@ -7,13 +7,16 @@ independent checker (``check.py``) decide whether the plan is feasible.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.routing.assemble import assemble_route
 from wasteopt.routing.plan import DroppedStop, RoutePlan
-from wasteopt.routing.problem import RoutingProblem
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.routing.problem import RoutingProblem
 
 ENGINES = ("pyvrp", "ortools")
 

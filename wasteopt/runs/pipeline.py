@@ -9,19 +9,22 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TYPE_CHECKING
 
 from wasteopt.config.errors import DataError, ScenarioError
-from wasteopt.runs.folder import write_plan_files
+from wasteopt.runs.folder.plan_files import write_plan_files
 from wasteopt.reporting.kpi_compute import compute_kpis
-from wasteopt.siting.plan import SitingPlan
-from wasteopt.milp import SolveWatch
 from wasteopt.runs.folder import BaseRun, RunFolder
-from wasteopt.runs.registry import RegistryBusy, RunRecord, RunRegistry, new_run_id
-from wasteopt.config.scenario import Scenario
-from wasteopt.config.changes import Change
-from wasteopt.siting import solve_scenario
+from wasteopt.runs.registry import RegistryBusy, new_run_id
+from wasteopt.siting.pipeline import solve_scenario
 from wasteopt.config.status import PLAN_STATUSES
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.changes import Change
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.milp.highs import SolveWatch
+    from wasteopt.runs.registry import RunRecord, RunRegistry
+    from wasteopt.siting.plan import SitingPlan
 
 
 class ReportStep(Protocol):
@@ -139,13 +142,3 @@ def run_scenario(scenario: Scenario, out: str | Path, *, registry: RunRegistry, 
                            "solve again with --force to record it") from None
     return RunOutcome(record, plan, files)
 
-
-def report_run(folder: RunFolder, registry: RunRegistry, *, pdf: bool = True,
-               base: RunFolder | None = None) -> dict[str, Path]:
-    """Write the review report into the finished run ``folder`` (:meth:`RunFolder.amend`: swapped in whole, recorded
-    in ``registry``); with ``base`` the report compares the run with that run. Returns the report's files."""
-    from wasteopt.reporting.report import write_report
-
-    with folder.amend(registry, "report") as staging:
-        files = write_report(staging, pdf=pdf, name=folder.path.name, base_dir=base.path if base else None)
-    return {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}

@@ -14,14 +14,17 @@ import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wasteopt.config.errors import DataError, RunNotFoundError
-from wasteopt.config.scenario import Scenario
 from wasteopt.config.changes import Change, run_title
 from wasteopt.config.status import current_kpis, recorded_status
 from wasteopt.config.userfiles import shown
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 DEFAULT_REGISTRY = Path("runs") / "registry.sqlite"
 LOCK_WAIT_S = 30  # how long a call waits for another process's write to finish

@@ -35,14 +35,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError, ScenarioError
-from wasteopt.runs.export import atomic_path, write_csv
+from wasteopt.config.writers import atomic_path, write_csv
 from wasteopt.runs.pipeline import reusable_run, run_scenario
-from wasteopt.runs.folder import claim_output_folder
+from wasteopt.runs.folder.staging import claim_output_folder
 from wasteopt.runs.registry import DEFAULT_REGISTRY, RunRegistry
 from wasteopt.runs.workers import worker_pool
 from wasteopt.config.changes import nested_changes, short_key
 from wasteopt.config.loader import load_scenario, not_utf8_message, parse_yaml
-from wasteopt.config.scenario import Scenario
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.config.status import PLAN_STATUSES
 from wasteopt.config.userfiles import MAX_YAML_BYTES, read_capped, shown
 
@@ -147,7 +147,7 @@ def load_sweep(path: str | Path) -> Sweep:
 def run_variant(scenario: Scenario, out_dir: str, registry_path: str, report: bool) -> dict:
     """Solve one variant in a worker; write its files and record it (an infeasible one too, without files).
     Returns its KPIs (or why none)."""
-    from wasteopt.reporting.report import write_report
+    from wasteopt.reporting.report.write import write_report
 
     registry = RunRegistry(registry_path)
     try:
@@ -220,7 +220,7 @@ def write_summary(summary: pd.DataFrame, sweep: Sweep) -> dict[str, Path]:
         summary.astype({c: str for c in summary.columns if summary[c].dtype == object}).to_parquet(tmp, index=False)
     if sweep.spec.pareto is not None:
         files.update(plot_pareto(summary, sweep.spec.pareto, sweep.out))
-    from wasteopt.reporting.report import write_capture_report
+    from wasteopt.reporting.report.capture import write_capture_report
 
     files.update(write_capture_report(summary, sweep.out, f"{sweep.spec.name}: 垃圾分类 waste sorting"))
     return files

@@ -9,9 +9,14 @@ yards or landfills.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from wasteopt.config.scenario import CD_CATEGORIES, Scenario
+from wasteopt.config.scenario.cd import CD_CATEGORIES
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 DESTINATION_TECHNOLOGY = {"reuse": "cd_reuse", "yard": "cd_yard", "recycler": "cd_recycler",
                           "dewatering": "cd_dewatering", "incinerator": "incinerator", "landfill": "landfill"}

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError, WasteoptError
-from wasteopt.milp import MilpResult, MilpStatus, relative_gap, status_from_gap
+from wasteopt.config.status import MilpStatus, status_from_gap
+from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.pipeline import assemble_plan, solve_problem

@@ -8,13 +8,15 @@ annualised with the capital-recovery factor; every cost is CNY per year or per t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.config.scenario import Scenario
 from wasteopt.siting.cd_categories import densities, streams_to
 from wasteopt.siting.problem import WAN, Technology
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 DAYS_PER_YEAR = 365.0
 SORTED_FRACTIONS = ("food", "recyclables", "hazardous")

@@ -6,12 +6,16 @@ model (penalised slack on demand and policy rows) is solved and its slack is rep
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError, WasteoptError
-from wasteopt.milp import MilpResult, MilpStatus
-from wasteopt.siting.problem import SitingProblem
+from wasteopt.config.status import MilpStatus
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.problem import SitingProblem
 
 
 @dataclass(frozen=True)

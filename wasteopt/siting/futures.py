@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, TYPE_CHECKING
 
 import numpy as np
 
-from wasteopt.milp import INF, LinearModel, MilpResult, solve_milp
-from wasteopt.siting.formulation.model import ModelIndex, build_milp
+from wasteopt.milp import solve_milp
+from wasteopt.milp.model import INF, LinearModel
+from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.formulation.phasing import YearBlock, difference_rows
-from wasteopt.siting.formulation.solution import SitingSolution, read_solution
-from wasteopt.siting.problem import FlowCap, SitingProblem
+from wasteopt.siting.formulation.solution import read_solution
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.formulation.solution import SitingSolution
+    from wasteopt.siting.problem import FlowCap, SitingProblem
 
 # CNY/yr per t/d of raw landfill above the cap in an evaluation: above any cost of sending a tonne
 # elsewhere (≤ 365 × a few hundred CNY/t) and any landfill's yearly upkeep, so only a shortfall is landfilled

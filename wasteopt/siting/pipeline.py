@@ -11,32 +11,44 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
-from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
+from wasteopt.config.status import MilpStatus
+from wasteopt.milp import solve_milp
 from wasteopt.siting.plan import FuturesAssessment, SitingPlan
 from wasteopt.data.region import Region, load_region
-from wasteopt.config.scenario import MEAN_VALUE, Scenario
+from wasteopt.config.scenario.futures import MEAN_VALUE
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.config.changes import changes_text, scenario_changes
-from wasteopt.siting.explain import (Explanation, explain_from_slack, infeasible_message, raise_if_unreachable,
-                                    raise_unless_plan)
+from wasteopt.siting.explain import explain_from_slack, infeasible_message, raise_if_unreachable, raise_unless_plan
 from wasteopt.siting.formulation.arcs import prepare_arcs
-from wasteopt.siting.formulation.model import ModelIndex, build_milp
-from wasteopt.siting.formulation.phasing import BuildCapital, PhasedSolution, build_phased_milp, read_phased_solution
-from wasteopt.siting.formulation.solution import SitingSolution, read_solution
+from wasteopt.siting.formulation.model import build_milp
+from wasteopt.siting.formulation.phasing import BuildCapital, build_phased_milp, read_phased_solution
+from wasteopt.siting.formulation.solution import read_solution
 from wasteopt.siting.futures import (Evaluator, build_futures_milp, plant_decisions, read_futures_solution,
                                      start_from)
 from wasteopt.siting.problem import WAN, SitingProblem
 from wasteopt.siting.radius import solve_pmedian
 from wasteopt.siting.economics import incinerator_capital_cny
-from wasteopt.siting.scenario_problem import ScenarioProblem, build_problem, demand_table
+from wasteopt.siting.scenario_problem import build_problem, demand_table
 from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
-from wasteopt.siting.search import LocalSearch, greedy_start
+from wasteopt.siting.search import LocalSearch
+from wasteopt.siting.search.restriction import greedy_start
 from wasteopt.siting.warm_start import warm_start
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.highs import SolveWatch
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.explain import Explanation
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.formulation.phasing import PhasedSolution
+    from wasteopt.siting.formulation.solution import SitingSolution
+    from wasteopt.siting.scenario_problem import ScenarioProblem
 
 GREEDY_SHARE = 0.1     # of the time limit, at most, to route the greedy plan, and again for the Lagrangean bound
                        # (safety nets: both have work budgets)

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import MultiPolygon, linestrings, points
 
-from wasteopt.data.region import Region
-from wasteopt.config.scenario import Scenario
-from wasteopt.siting.economics import Economics
+if TYPE_CHECKING:  # a plan carries them; it reads none of their code
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.data.region import Region
+    from wasteopt.siting.economics import Economics
 
 CRS = "EPSG:4326"
 # Map symbol per technology in the plants layer (GIS styles can key on it); the app draws the same shapes.

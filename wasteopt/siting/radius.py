@@ -24,7 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import INF, LinearModel, MilpResult, relative_gap, solve_milp, status_from_gap
+from wasteopt.config.status import status_from_gap
+from wasteopt.milp.highs import solve_highs
+from wasteopt.milp.model import INF, LinearModel
+from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.model import ModelIndex
 from wasteopt.siting.formulation.solution import SitingSolution, site_table
 from wasteopt.siting.problem import SitingProblem
@@ -168,7 +171,7 @@ def solve_covering(pm: PMedian, *, time_limit: float, rel_gap: float, threads: i
     else:
         site = y[site]
     m.add_rows(client, site, 1.0, 1.0, INF, n_rows=n_rows)
-    result = solve_milp(m, time_limit=max(0.1, time_limit), rel_gap=rel_gap, threads=threads)
+    result = solve_highs(m, time_limit=max(0.1, time_limit), rel_gap=rel_gap, threads=threads)
     if result.x is None:
         return None  # infeasible or no plan in time: the classic model answers and explains
     is_open = np.round(result.x[y]).astype(bool)
@@ -188,7 +191,7 @@ def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int
     bound, lp_rounds, lp_bound = -INF, 0, None
     while lp_rounds < MAX_LP_ROUNDS and time.perf_counter() < began + LP_SHARE * time_limit:
         model, y = radius_model(cost, pm, levels, integer=False)
-        lp = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap, threads=threads)
+        lp = solve_highs(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap, threads=threads)
         if lp.x is None or lp.best_bound is None:
             break
         lp_rounds += 1
@@ -199,8 +202,8 @@ def solve_radius(pm: PMedian, *, time_limit: float, rel_gap: float, threads: int
     mip_rounds = 0
     while time.perf_counter() < deadline and relative_gap(best_value, bound) > rel_gap:
         model, y = radius_model(cost, pm, levels, integer=True)
-        result = solve_milp(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap,
-                            threads=threads, start=_start(cost, levels, best, model.num_vars, y), options=MIP_OPTIONS)
+        result = solve_highs(model, time_limit=max(0.1, deadline - time.perf_counter()), rel_gap=rel_gap,
+                             threads=threads, start=_start(cost, levels, best, model.num_vars, y), options=MIP_OPTIONS)
         mip_rounds += 1
         if result.best_bound is not None:
             bound = max(bound, result.best_bound)

@@ -12,19 +12,23 @@ per-tonne costs so the optimiser sees it. The problem carries its economics for 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix, sparse_arcs
-from wasteopt.data.region import Region
 from wasteopt.data.tables import checked_table, read_plan_facilities
-from wasteopt.config.scenario import Scenario
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.siting.cd_categories import cd_arcs, cd_streams, generation, streams_to
-from wasteopt.siting.economics import DAYS_PER_YEAR, SORTED_FRACTIONS, Economics, scenario_economics, technologies
+from wasteopt.siting.economics import DAYS_PER_YEAR, SORTED_FRACTIONS, scenario_economics, technologies
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.data.region import Region
+    from wasteopt.siting.economics import Economics
 
 SITE_PREFIX = {"incinerator": "C", "cd_yard": "Y", "cd_recycler": "R", "transfer": "T", "cd_reuse": "U",
                "cd_dewatering": "W", "digester": "D", "sorting_centre": "S"}

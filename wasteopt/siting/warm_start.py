@@ -13,12 +13,17 @@ the base plan feasible, so its start costs at most the base plan, and so does th
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import LinearModel, solve_milp
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
+from wasteopt.milp import solve_milp
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 REPAIR_SHARE = 0.2  # of the time limit, at most, to route or repair the base plan
 STOPPED = ("landfill_stopped", "landfill_restored")

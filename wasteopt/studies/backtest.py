@@ -20,9 +20,12 @@ import pandas as pd
 
 from wasteopt.config.errors import ScenarioError
 from wasteopt.data.network import haversine_km
-from wasteopt.siting.plan import SitingPlan
-from wasteopt.data.region import Region, load_region
-from wasteopt.config.scenario import Scenario
+from wasteopt.data.region import load_region
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.data.region import Region
+    from wasteopt.siting.plan import SitingPlan
 
 if TYPE_CHECKING:
     from wasteopt.runs.folder import RunFolder
@@ -138,7 +141,7 @@ def score(prefectures: pd.DataFrame, facilities: pd.DataFrame, built: pd.DataFra
 
 def run_backtest(scenario: Scenario, baseline_year: int, year: int, *, time_limit: float | None = None) -> Backtest:
     """Solve the backtest scenario and score its plan against the MEE list."""
-    from wasteopt.siting import solve_scenario
+    from wasteopt.siting.pipeline import solve_scenario
 
     solved_scenario, region = backtest_scenario(scenario, baseline_year, year)
     return score_backtest(solve_scenario(solved_scenario, time_limit=time_limit, region=region), region,

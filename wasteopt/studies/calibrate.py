@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wasteopt.config.changes import nested_changes, short_key
 from wasteopt.config.errors import InfeasibleError, NoPlanError, ScenarioError
-from wasteopt.runs.export import write_csv, write_json
+from wasteopt.config.writers import write_csv, write_json
 from wasteopt.config.loader import load_scenario, parse_yaml
-from wasteopt.config.scenario import Scenario
+from wasteopt.config.scenario.schema import Scenario
 from wasteopt.runs.workers import worker_pool
 
 

@@ -7,12 +7,16 @@ prefecture is shown too.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from wasteopt.config.errors import DataError
 from wasteopt.data.region import load_region
 from wasteopt.data.tables import read_table
-from wasteopt.config.scenario import Scenario
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 OFFICIAL_FILE = "official_msw_city_districts.csv"
 DAYS_PER_YEAR = 365.0

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError
-from wasteopt.config.scenario import Scenario
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from wasteopt.runs.folder import RunFolder
@@ -21,7 +23,7 @@ def price_new_plant_goal(scenario: Scenario, kpis: dict, *, time_limit: float | 
     """Solve a run's scenario with at least ``goals.new_plants`` new plants: the goal, the run's cost and plants
     (``kpis``), the constrained cost and plants (or why there is no such plan)."""
     from wasteopt.reporting.kpi_compute import compute_kpis
-    from wasteopt.siting import solve_scenario
+    from wasteopt.siting.pipeline import solve_scenario
 
     target = scenario.goals.new_plants
     record = {"goal": "new_plants", "target": target, "run_cost_wan_cny_per_year": kpis.get("cost_wan_cny_per_year"),

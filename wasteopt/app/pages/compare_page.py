@@ -8,7 +8,7 @@ from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goal
                                  styled_goals)
 from wasteopt.reporting.compare import delta_and_goals_frame
 from wasteopt.config.errors import WasteoptError
-from wasteopt.runs.export import csv_bytes
+from wasteopt.config.writers import csv_bytes
 from wasteopt.reporting.labels import markdown_literal, t
 
 L = lang()

@@ -53,7 +53,7 @@ with report:
     st.subheader(t("export_report", L))
     st.caption(t("export_report_help", L))
     if folder.file("report_html") is None and st.button(t("build_report", L), key="build_report", width="stretch"):
-        from wasteopt.runs.pipeline import report_run
+        from wasteopt.reporting.report.write import report_run
 
         with st.spinner(t("building_report", L)):
             try:

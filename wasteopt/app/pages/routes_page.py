@@ -3,7 +3,7 @@
 and, when the plan has C&D waste, the county's full-load C&D shuttles (as in `cd_haul.csv`)."""
 import streamlit as st
 
-from wasteopt.app import service
+from wasteopt.app import county_routes, service
 from wasteopt.app.maps import route_deck
 from wasteopt.app.state import lang, pick_run, run_plan, show_error
 from wasteopt.config.errors import WasteoptError
@@ -27,7 +27,7 @@ limit = limit_col.number_input(t("routes_time_limit", L), min_value=1.0, max_val
 if st.button(t("route", L), type="primary", key="route"):
     with st.spinner(t("routing", L, limit=limit)):
         try:
-            st.session_state["route_plan"] = (record.run_id, adcode, service.route_county_of_run(
+            st.session_state["route_plan"] = (record.run_id, adcode, county_routes.route_county_of_run(
                 record, region, adcode, engine, float(limit)))
         except WasteoptError as error:
             show_error(error)
@@ -72,7 +72,7 @@ def show_route_plan(plan) -> None:
 
 def show_cd_haul() -> None:
     """The county's C&D shuttles in the plan, when it has C&D waste that travels."""
-    haul = service.cd_haul_of_plan(record, layers, adcode)
+    haul = county_routes.cd_haul_of_plan(record, layers, adcode)
     if haul.empty:
         return
     st.subheader(t("cd_haul", L))

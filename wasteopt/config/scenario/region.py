@@ -6,17 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from wasteopt.config.scenario.section import MAX_CNY_PER_T, MAX_CNY_PER_T_KM, MAX_KM, MAX_TPD, Section
-
-
-class UrbanRural(Section):
-    urban: float = Field(ge=0, le=10)
-    rural: float = Field(ge=0, le=10)
-
-
-class UrbanRuralShare(Section):
-    urban: float = Field(ge=0, le=1)
-    rural: float = Field(ge=0, le=1)
+from wasteopt.config.scenario.section import MAX_CNY_PER_T, MAX_CNY_PER_T_KM, MAX_KM, MAX_TPD, Section, UrbanRural, UrbanRuralShare
 
 
 class RegionSettings(Section):

@@ -1,8 +1,8 @@
-"""The base of every scenario section (strict, frozen, finite numbers), the bounds on numbers, and the merge
-of nested settings that ``extends:``, futures and ``with_changes`` share."""
+"""The base of every scenario section (strict, frozen, finite numbers), the bounds on numbers, the urban/rural
+pair several sections use, and the merge of nested settings that ``extends:``, futures and ``with_changes`` share."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # Physical bounds on every number a planner can set, far beyond any real value, so a typo such as 1e300
 # or -1e300 is refused with its key and line instead of overflowing the MILP or yielding cost None.
@@ -19,6 +19,20 @@ class Section(BaseModel):
 
     # NaN and ±inf pass ``ge``/``le``-free fields and poison the MILP's costs: refuse them everywhere.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class UrbanRural(Section):
+    """A figure for urban and for rural residents (kg per person and day, or a share of one)."""
+
+    urban: float = Field(ge=0, le=10)
+    rural: float = Field(ge=0, le=10)
+
+
+class UrbanRuralShare(Section):
+    """A share (0–1) for urban and for rural residents."""
+
+    urban: float = Field(ge=0, le=1)
+    rural: float = Field(ge=0, le=1)
 
 
 def deep_merge(base: dict, override: dict) -> dict:

@@ -6,8 +6,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, model_validator
 
-from wasteopt.config.scenario.region import UrbanRural
-from wasteopt.config.scenario.section import MAX_CNY_PER_T, MAX_CNY_PER_T_KM, MAX_WAN_CNY, Section
+from wasteopt.config.scenario.section import MAX_CNY_PER_T, MAX_CNY_PER_T_KM, MAX_WAN_CNY, Section, UrbanRural
 
 
 class CapturePoint(Section):

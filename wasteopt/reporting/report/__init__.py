@@ -10,6 +10,6 @@ One module per job: ``figures`` (fonts, PNG), ``names`` (statuses, technologies,
 Chromium), ``capture`` (a sorting sweep's capture chart), ``write`` (a run folder → its report files).
 """
 from wasteopt.reporting.report.capture import write_capture_report
-from wasteopt.reporting.report.write import read_run, write_report
+from wasteopt.reporting.report.write import read_run, report_run, write_report
 
-__all__ = ["read_run", "write_capture_report", "write_report"]
+__all__ = ["read_run", "report_run", "write_capture_report", "write_report"]

@@ -10,7 +10,7 @@ import pandas as pd
 from wasteopt.config.status import PLAN_STATUSES
 from wasteopt.reporting.report.figures import figure_png, new_figure, setup_fonts
 from wasteopt.reporting.report.page import CSS, html_table, img
-from wasteopt.runs.export import write_bytes, write_csv, write_text
+from wasteopt.config.writers import write_bytes, write_csv, write_text
 
 
 CAPTURE_COLUMNS = {  # the capture table of a sorting sweep: KPI → 中文 English (unit)

@@ -2,14 +2,18 @@
 each with prefecture names, a scale bar and a north arrow (map_context)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from wasteopt.data.region import Region
 from wasteopt.reporting.colours import hex_colour
 from wasteopt.reporting.map_context import add_context
 from wasteopt.reporting.report.figures import STATUS_COLOURS, figure_png, new_figure
 from wasteopt.reporting.report.names import STATUS_ZH
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.data.region import Region
 
 
 def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame) -> bytes:

@@ -2,7 +2,7 @@
 study — 中文 with English."""
 from __future__ import annotations
 
-from wasteopt.config.scenario import MEAN_VALUE
+from wasteopt.config.scenario.futures import MEAN_VALUE
 from wasteopt.reporting.labels import t
 
 STATUS_ZH = {"existing": "现有 existing", "expanded": "扩建 expanded", "new": "新建 new"}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wasteopt.config.assumptions import public_text
-from wasteopt.data.region import Region
 from wasteopt.reporting.compare import BEYOND_TOLERANCE, WITHIN_TOLERANCE, cost_delta
 from wasteopt.reporting.kpi import breaches_text, capacity_goal_tpd, futures_figure
 from wasteopt.reporting.labels import t
@@ -19,6 +19,9 @@ from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
     futures_table, goal_table, kpi_rows, landfill_table, new_plant_table, prefecture_table, status_sentence)
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.data.region import Region
 
 
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}

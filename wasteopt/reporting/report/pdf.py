@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from wasteopt.config.errors import PdfError
-from wasteopt.runs.export import write_bytes
+from wasteopt.config.writers import write_bytes
 
 
 PDF_BROWSERS = ("chromium", "chromium-browser", "google-chrome")

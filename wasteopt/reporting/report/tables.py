@@ -2,17 +2,21 @@
 report.html and a sheet of report.xlsx."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.assumptions import settings_in_use
-from wasteopt.config.scenario import Scenario
-from wasteopt.data.region import Region
 from wasteopt.reporting.compare import NO_DELTA, kpi_delta
 from wasteopt.reporting.kpi import SHARE_KPIS, kpi_labels
 from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 from wasteopt.reporting.report.names import STATUS_ZH, TECHNOLOGY_NAMES, plan_label
 from wasteopt.studies.results import goal_cost_text, reliability_line
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
+    from wasteopt.data.region import Region
 
 
 PATH_SHEET = "逐年 capacity path"  # a phased plan's capacity path: a report table and XLSX sheet

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wasteopt.config.errors import PdfError
 from wasteopt.data.region import load_region
 from wasteopt.reporting.report.page import render_html
 from wasteopt.reporting.report.pdf import write_pdf
-from wasteopt.runs.export import write_text, write_xlsx
+from wasteopt.config.writers import write_text, write_xlsx
+from wasteopt.reporting.workbook import lay_out_sheet
 from wasteopt.runs.folder import RunFolder
 from wasteopt.runs.folder.layout import REPORT_FILES
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.runs.registry import RunRegistry
 
 
 def read_run(run_dir: str | Path) -> dict:
@@ -34,10 +39,19 @@ def write_report(run_dir: str | Path, *, pdf: bool = True, name: str | None = No
                                RunFolder(base_dir).path.name if base_dir else "")
     files = {kind: run_dir / REPORT_FILES[kind] for kind in ("html", "xlsx")}
     write_text(files["html"], page)
-    write_xlsx(files["xlsx"], tables)
+    write_xlsx(files["xlsx"], tables, lay_out_sheet)
     if pdf:
         try:
             files["pdf"] = write_pdf(files["html"])
         except PdfError as error:
             print(f"报告无 PDF no report.pdf: {error} (report.html and report.xlsx written)", file=sys.stderr)
     return files
+
+
+def report_run(folder: RunFolder, registry: RunRegistry, *, pdf: bool = True,
+               base: RunFolder | None = None) -> dict[str, Path]:
+    """Write the review report into the finished run ``folder`` (:meth:`RunFolder.amend`: swapped in whole, recorded
+    in ``registry``); with ``base`` the report compares the run with that run. Returns the report's files."""
+    with folder.amend(registry, "report") as staging:
+        files = write_report(staging, pdf=pdf, name=folder.path.name, base_dir=base.path if base else None)
+    return {kind: folder.path / path.relative_to(staging) for kind, path in files.items()}

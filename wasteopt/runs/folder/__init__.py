@@ -20,23 +20,24 @@ import pandas as pd
 
 from wasteopt.config.errors import DataError, RunNotFoundError
 from wasteopt.config.loader import scenario_from_yaml_text
-from wasteopt.config.scenario import Scenario
 from wasteopt.config.status import current_kpis
 from wasteopt.config.userfiles import (MAX_GEODATA_BYTES, MAX_TABLE_BYTES, MAX_YAML_BYTES, checked_file, printable,
                                        read_capped, shown)
 from wasteopt.data.tables import read_number_table, read_plan_facilities
 from wasteopt.reporting.kpi import kpis_problems
-from wasteopt.runs.export import write_csv, write_json
+from wasteopt.config.writers import write_csv, write_json
 from wasteopt.runs.folder.layout import (BACKTEST_FILES, GOAL_COST_FILE, OWNER_MARKER, PLAN_FILES, RUN_MARKER,
                                          file_name, is_plan_file)
-from wasteopt.runs.folder.plan_files import export_plan, write_plan_files
 from wasteopt.runs.folder.staging import (check_output_file, check_output_folder, claim_output_folder, folder_owner,
                                           staged_folder)
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from wasteopt.runs.registry import RunChange, RunRecord, RunRegistry
 
-__all__ = ["BaseRun", "RunFolder", "load_base_run", "export_plan", "write_plan_files", "RUN_MARKER", "OWNER_MARKER",
+__all__ = ["BaseRun", "RunFolder", "load_base_run", "RUN_MARKER", "OWNER_MARKER",
            "check_output_file", "check_output_folder", "claim_output_folder", "staged_folder"]
 
 # The columns of a run's tables the report, the app, routing and warm starts read.

@@ -1,18 +1,22 @@
 """A plan's files in its run folder: GeoPackage, one GeoJSON per layer, CSV, XLSX, scenario YAML, KPI JSON.
 
-Each file is written atomically (:mod:`wasteopt.runs.export`), into a run folder that is itself built beside
+Each file is written atomically (:mod:`wasteopt.config.writers`), into a run folder that is itself built beside
 its target and swapped in whole (:func:`~wasteopt.runs.folder.staging.staged_folder`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wasteopt.reporting.budget import marginal_cost_table
-from wasteopt.reporting.workbook import plan_sheets
-from wasteopt.runs.export import write_csv, write_geojson, write_geopackage, write_json, write_text, write_xlsx
+from wasteopt.reporting.workbook import lay_out_sheet, plan_sheets
+from wasteopt.config.writers import write_csv, write_geojson, write_geopackage, write_json, write_text, write_xlsx
 from wasteopt.runs.folder.layout import PLAN_FILES, layer_file
 from wasteopt.runs.folder.staging import staged_folder
-from wasteopt.siting.plan import LAYER_DESCRIPTIONS, SitingPlan
+from wasteopt.siting.plan import LAYER_DESCRIPTIONS
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.plan import SitingPlan
 
 
 def export_plan(plan: SitingPlan, kpis: Mapping, out_dir: str | Path, force: bool = False,
@@ -47,7 +51,7 @@ def write_plan_files(plan: SitingPlan, kpis: Mapping, out: Path) -> dict[str, Pa
     if plan.capacity_path is not None:
         files["capacity_path"] = out / PLAN_FILES["capacity_path"]
         write_csv(files["capacity_path"], plan.capacity_path)
-    write_xlsx(files["xlsx"], plan_sheets(frames, kpis, plan.capacity_path))
+    write_xlsx(files["xlsx"], plan_sheets(frames, kpis, plan.capacity_path), lay_out_sheet)
     write_text(files["scenario"], plan.scenario.to_yaml())
     write_json(files["kpis"], kpis)
     return files

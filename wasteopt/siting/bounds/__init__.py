@@ -8,14 +8,21 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.milp import LinearModel, MilpResult, relative_gap, status_from_gap
+from wasteopt.config.status import status_from_gap
+from wasteopt.milp.result import relative_gap
 from wasteopt.siting.bounds.lagrange import LagrangeanBound, lagrangean_applies, lagrangean_bound
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
-from wasteopt.siting.search import FirstPlan, greedy_start
+from wasteopt.siting.search.restriction import greedy_start
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
+    from wasteopt.siting.search.first_plan import FirstPlan
 
 __all__ = ["BOUND_METHODS", "LagrangeanBound", "Tightened", "lagrangean_bound", "pays", "tighten", "with_bound"]
 

@@ -32,7 +32,7 @@ import highspy
 import numpy as np
 from scipy.sparse import csc_matrix
 
-from wasteopt.milp import relative_gap
+from wasteopt.milp.result import relative_gap
 
 PENALTY_FACTOR = 10.0     # a customer's shortfall costs this many times its dearest service (fractional y only)
 LP_SHARE = 0.5            # at most this share of the time limit for the LP phase

@@ -23,13 +23,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import LinearModel
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 ITERATIONS = 300           # subgradient iterations (a work budget, not a time limit)
 STEP_START = 1.0           # Polyak step factor θ, halved after …

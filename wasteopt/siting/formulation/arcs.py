@@ -2,11 +2,15 @@
 carry (the big-M of the linking rows)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import INF
-from wasteopt.siting.problem import SitingProblem
+from wasteopt.milp.model import INF
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.problem import SitingProblem
 
 
 def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import INF, LinearModel
+from wasteopt.milp.model import INF, LinearModel
 from wasteopt.siting.formulation.arcs import arc_flow_bounds, prepare_arcs
 from wasteopt.siting.problem import SitingProblem
 

@@ -11,15 +11,20 @@ optional yearly build budget caps the one-off capital (not annualised) of what e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import INF, LinearModel, MilpResult
-from wasteopt.siting.formulation.model import ModelIndex, build_milp, volume_sites
+from wasteopt.milp.model import INF, LinearModel
+from wasteopt.siting.formulation.model import build_milp, volume_sites
 from wasteopt.siting.formulation.solution import SitingSolution, read_solution
-from wasteopt.siting.problem import WAN, SitingProblem
+from wasteopt.siting.problem import WAN
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 
 PATH_COLUMNS = ("year", "demand_tpd", "capacity_tpd", "new_plants", "expanded_plants", "raw_msw_landfill_tpd",

@@ -3,13 +3,16 @@ running or restored, its capacity and throughput."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import MilpResult
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.result import MilpResult
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 
 @dataclass(frozen=True)

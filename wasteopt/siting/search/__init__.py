@@ -6,15 +6,19 @@ A solve takes it as one object, ``search=LocalSearch(seed=...)``; ``search=None`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.milp import LinearModel
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search.neighbourhoods import NEIGHBOURHOOD_SITES, site_neighbourhoods, stop_neighbourhoods
 from wasteopt.siting.search.restriction import first_plan, greedy_start
-from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
+from wasteopt.siting.search.first_plan import FirstPlan
+from wasteopt.siting.search.worker import NeighbourhoodSearch, SearchBeside
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 __all__ = ["FirstPlan", "LocalSearch", "NeighbourhoodSearch", "SearchBeside", "greedy_start"]
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.siting.problem import SitingProblem, Technology
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.problem import SitingProblem, Technology
 
 UNDECIDED_PER_ORIGIN = 2    # closed sites left to the solver for each origin whose waste the greedy could not place
 

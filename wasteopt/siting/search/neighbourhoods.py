@@ -1,10 +1,14 @@
 """Groups of integer columns the local search frees together: a site and its nearest, or every stop decision."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from wasteopt.siting.formulation.model import ModelIndex
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.siting.formulation.model import ModelIndex
 
 NEIGHBOURHOOD_SITES = 15  # sites whose decisions the local search re-optimises together
 NEAREST_PER_ORIGIN = 10   # an origin's nearest sites count as each other's neighbours

@@ -4,17 +4,21 @@ that relaxation opens (a relaxation-induced restriction)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp import LinearModel, highs_model
-from wasteopt.siting.formulation.model import ModelIndex
-from wasteopt.siting.problem import SitingProblem
+from wasteopt.milp.highs import highs_model
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import nearest_sites
-from wasteopt.siting.search.worker import FirstPlan
+from wasteopt.siting.search.first_plan import FirstPlan
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.siting.formulation.model import ModelIndex
+    from wasteopt.siting.problem import SitingProblem
 
 RELAXATION_SCOPE_SITES = 5  # the LP relaxation sees the new sites among the greedy's sites and their 4 nearest
 RELAXATION_OPEN_MIN = 1e-3  # a new site the LP relaxation opens less than this is left out of the restriction

@@ -22,13 +22,18 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, TYPE_CHECKING
 
 import highspy
 import numpy as np
 
-from wasteopt.milp import LinearModel, highs_model, highs_solution
+from wasteopt.milp.highs import highs_model, highs_solution
+from wasteopt.siting.search.first_plan import NO_COLS
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.milp.model import LinearModel
+    from wasteopt.siting.search.first_plan import FirstPlan
 
 SUB_MIP_NODES = 100            # branch-and-bound nodes of one neighbourhood's sub-MIP
 RESTRICTED_NODES = 2000        # … of HiGHS's search among the sites the LP relaxation opens
@@ -38,23 +43,8 @@ SEARCH_AFTER_CALLS = 20        # the search starts at HiGHS's 20th call for plan
 FIRST_PLAN_AT_ONCE_INTEGERS = 5000  # … but from a first plan at once (beside HiGHS's root) on models this large
 FIRST_PLAN_AT_ONCE_COLUMNS = 20_000  # … or this wide: HiGHS may not reach its 20th call within the time limit
 HANDOVER_CALLS = 10            # a step handed out at one call for plans is taken back this many calls later
-_NO_COLS = np.zeros(0, dtype=np.int32)
 
 Groups = list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]
-
-
-@dataclass(frozen=True)
-class FirstPlan:
-    """Integer columns to fix at ``values`` for a plan to start from; ``excluded`` columns stay at
-    zero in the search while this plan (or one found from it) is the best; ``outside`` columns stay
-    at zero in the LP relaxation solved next (it looks only near this plan). ``routed``: the plan with
-    every column (flows too), once routed."""
-
-    cols: np.ndarray
-    values: np.ndarray
-    excluded: np.ndarray = field(default_factory=lambda: _NO_COLS)
-    outside: np.ndarray = field(default_factory=lambda: _NO_COLS)
-    routed: np.ndarray | None = field(default=None, repr=False)
 
 
 class NeighbourhoodSearch:
@@ -75,7 +65,7 @@ class NeighbourhoodSearch:
         self.started = started                      # the greedy plan HiGHS started from (routed), if any
         self.rel_gap, self.deadline = rel_gap, deadline
         self.from_first_plan = ""                   # "greedy" or "relaxation": which first plan the search started from
-        self.excluded = _NO_COLS                    # columns kept at zero while the relaxation's plan leads
+        self.excluded = NO_COLS                    # columns kept at zero while the relaxation's plan leads
         self.sub = None                             # the search's own HiGHS instance, set up on first use
         self.interrupt = threading.Event()
         self.best, self.best_x = math.inf, None     # best plan seen, from HiGHS or from the search
@@ -133,7 +123,7 @@ class NeighbourhoodSearch:
                 return
         x = self.best_x
         if self.excluded.size and x[self.excluded].any():  # the best plan uses what the relaxation left out
-            self._exclude(_NO_COLS)
+            self._exclude(NO_COLS)
         if self.recurring and self.tried % RECURRING_EVERY == 0:
             free = self.recurring[self.tried // RECURRING_EVERY % len(self.recurring)]
         else:
@@ -202,7 +192,7 @@ class NeighbourhoodSearch:
         if self.best < before:
             self.from_first_plan = "relaxation"
         else:
-            self._exclude(_NO_COLS)
+            self._exclude(NO_COLS)
 
     def _exclude(self, cols: np.ndarray) -> None:
         """Keep ``cols`` at zero in the search (instead of the columns excluded so far)."""
@@ -221,7 +211,7 @@ class NeighbourhoodSearch:
         the one-neighbourhood-at-a-time search would take far longer to reach."""
         self.sub.setOptionValue("mip_rel_gap", self.rel_gap)
         try:
-            self._solve_fixed(_NO_COLS, np.zeros(0), start=start, nodes=RESTRICTED_NODES)
+            self._solve_fixed(NO_COLS, np.zeros(0), start=start, nodes=RESTRICTED_NODES)
         finally:
             self.sub.setOptionValue("mip_rel_gap", 1e-6)
 

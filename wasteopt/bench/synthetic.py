@@ -16,6 +16,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,11 @@ from wasteopt.data.network import sparse_arcs
 from wasteopt.data.region import Region, load_region
 from wasteopt.data.seeds import SEED_FILES
 from wasteopt.data.tables import read_table
-from wasteopt.config.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.economics import technologies
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 RURAL_SHARE_CONCENTRATION = 2.0  # Dirichlet α per township: townships differ, none is empty
 SAMPLE_BATCH = 64                # points drawn per rejection round and county
@@ -152,7 +155,7 @@ def measure_scale(scenario: Scenario, n_nodes: int, n_sites: int, *, seed: int =
     ``seconds`` is wall time from the township table to the solution (arcs, problem, MILP build
     and solve); generation (a data-preparation step) is reported apart as ``generate_seconds``.
     """
-    from wasteopt.siting import solve_problem
+    from wasteopt.siting.pipeline import solve_problem
 
     region = load_region(scenario)
     start = time.perf_counter()

@@ -13,16 +13,19 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import ScenarioError
 from wasteopt.data.network import sparse_arcs
-from wasteopt.config.scenario import Scenario
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.economics import technologies
-from wasteopt.data.synthetic import SCALE_K_NEAREST, SCALE_MAX_KM, allocate_nodes
+from wasteopt.bench.synthetic import SCALE_K_NEAREST, SCALE_MAX_KM, allocate_nodes
+
+if TYPE_CHECKING:  # for annotations only
+    from wasteopt.config.scenario.schema import Scenario
 
 BLOCKS = 31
 GRID_COLUMNS = 6

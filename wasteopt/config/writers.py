@@ -22,7 +22,6 @@ import pyogrio.errors
 
 from wasteopt.config.errors import OutputError
 from wasteopt.config.userfiles import shown
-from wasteopt.reporting.workbook import lay_out_sheet
 
 
 # What a writer raises when the disk is full, a file-size limit (ulimit -f) is hit or the folder is refused:
@@ -160,18 +159,20 @@ def write_geopackage(target: str | Path, layers: dict, descriptions: dict[str, s
 
 
 def write_geojson(target: str | Path, gdf, description: str | None = None) -> None:
-    """One layer as RFC 7946 GeoJSON (WGS84 lon/lat, no CRS member), for tools that take no GeoPackage."""
+    """One layer as RFC 7946 GeoJSON (WGS84 lon/lat, no CRS member), for tools that take no GeoPackage; its
+    ``name`` member is the target's stem (not the temporary file's)."""
     with atomic_path(target) as tmp:
-        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio",
+        gdf.to_crs(4326).to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=Path(target).stem,
                                  layer_options={"RFC7946": "YES", **_description(description)})
 
 
-def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers, shown with
-    the number format of their column (:func:`~wasteopt.reporting.workbook.lay_out_sheet`) under a frozen header."""
+def write_xlsx(target: str | Path, sheets: dict[str, pd.DataFrame], lay_out=None) -> None:
+    """One sheet per table; text cells are made inert (:func:`safe_frame`), numbers stay numbers; ``lay_out(sheet,
+    frame)`` formats each sheet (the plan and the report pass :func:`~wasteopt.reporting.workbook.lay_out_sheet`)."""
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
                 safe = safe_frame(frame)
                 safe.to_excel(writer, sheet_name=name[:31], index=False)
-                lay_out_sheet(writer.sheets[name[:31]], safe)
+                if lay_out is not None:
+                    lay_out(writer.sheets[name[:31]], safe)
