@@ -12,7 +12,8 @@ from wasteopt.siting.search import restriction
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import site_neighbourhoods, stop_neighbourhoods
 from wasteopt.siting.search.restriction import first_plan, relaxation_closed_sites
-from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
+from wasteopt.siting.search.first_plan import FirstPlan
+from wasteopt.siting.search.worker import NeighbourhoodSearch, SearchBeside
 from test_siting import line_of_three
 
 
