@@ -2,14 +2,16 @@
 basemap only when asked (offline by default), the built road network under the plan."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from wasteopt import solve_scenario
-from wasteopt.app.maps import tile_bounds, tile_xy, diff_deck, plan_deck, scale_bar, tile_layers, valid_tile_url
+from wasteopt.app.maps import diff_deck, plan_deck, scale_bar, tile_bounds, tile_layers, tile_xy, valid_tile_url
 from wasteopt.config.scenario import Scenario
 from wasteopt.data.network import haversine_km
 
+ROOT = Path(__file__).resolve().parents[1]
 TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
 HENAN = (110.35, 31.38, 116.65, 36.37)  # lon/lat bounds
 
@@ -67,3 +69,57 @@ def test_tile_urls_must_be_xyz_templates():
         assert not valid_tile_url(bad)
     with pytest.raises(ValueError, match="XYZ"):
         tile_layers("https://example.org/tile.png", None, 640)
+
+
+def _grid_with_a_motorway(lon0: float, lat0: float, size: int, step: float) -> str:
+    """A residential street grid, ``size`` × ``size`` junctions ``step``° apart; its middle row a motorway."""
+    node = {(i, j): i * size + j + 1 for i in range(size) for j in range(size)}
+    nodes = [f'<node id="{n}" lat="{lat0 + j * step:.6f}" lon="{lon0 + i * step:.6f}"/>' for (i, j), n in node.items()]
+    streets = [([node[i, j] for i in range(size)], "motorway" if j == size // 2 else "residential") for j in range(size)]
+    streets += [([node[i, j] for j in range(size)], "residential") for i in range(size)]
+    ways = [f'<way id="{w + 1}">' + "".join(f'<nd ref="{r}"/>' for r in refs) + f'<tag k="highway" v="{kind}"/></way>'
+            for w, (refs, kind) in enumerate(streets)]
+    return "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n" + "\n".join(nodes + ways) + "\n</osm>\n"
+
+
+def test_a_run_on_a_built_road_network_shows_its_main_roads(tiny_seeds, tmp_path, monkeypatch):
+    """`network build` beside the OD file, a run whose scenario uses that file: the app's map draws the motorway
+    (and says so in the legend); a run on straight-line distances draws no roads."""
+    from streamlit.testing.v1 import AppTest
+
+    from wasteopt import RunRegistry, run_scenario
+    from wasteopt.app import service
+    from wasteopt.cli import main
+    from wasteopt.app.maps import ROAD_STYLE
+
+    monkeypatch.setenv("WASTEOPT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    osm = tmp_path / "zhoukou.osm"
+    osm.write_text(_grid_with_a_motorway(114.3, 33.3, 41, 0.025))  # 114.3–115.3 °E, 33.3–34.3 °N; motorway at 33.8
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"name: roads\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "policy: {raw_msw_landfill_cap_tpd: 0}\nsolver: {time_limit_s: 20, rel_gap: 0.0}\n",
+                      encoding="utf-8")
+    od = tmp_path / "od.parquet"
+    assert main(["network", "build", "--osm", str(osm), "--config", str(config), "--out", str(od),
+                 "--snap-tolerance-m", "3000"]) == 0
+    registry = RunRegistry(tmp_path / "runs" / "registry.sqlite")
+    on_roads = Scenario(name="roads", region={"seeds": str(tiny_seeds)}, demand={"calibration": None},
+                        network={"od_matrix_file": str(od)}, policy={"raw_msw_landfill_cap_tpd": 0},
+                        solver={"time_limit_s": 20, "rel_gap": 0.0})
+    straight = on_roads.with_changes({"network": {"od_matrix_file": None}})
+    for scenario, label in ((straight, "straight"), (on_roads, "roads")):
+        run_scenario(scenario, tmp_path / "runs" / label, registry=registry, source="cli", label=label)
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page(str(ROOT / "wasteopt/app/pages/map_page.py")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    paths = [layer for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+             if layer["@@type"] == "PathLayer"]
+    assert len(paths) == 1 and [row["colour"] for row in paths[0]["data"]] == [ROAD_STYLE["motorway"][0]]
+    assert paths[0]["data"][0]["path"] == [[114.3, 33.8], [115.3, 33.8]]  # the one straight motorway, merged
+    assert any("高速公路" in m.value for m in at.markdown)
+    straight_id = next(r.run_id for r in registry.records() if r.label == "straight")
+    at.selectbox(key="map_run").set_value(straight_id).run()
+    assert "PathLayer" not in at.get("deck_gl_json_chart")[0].proto.json
+    assert not any("高速公路" in m.value for m in at.markdown)

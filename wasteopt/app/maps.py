@@ -27,6 +27,7 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
+ROAD_STYLE = {"motorway": ([204, 68, 25], 2.5), "trunk": ([226, 130, 40], 1.8), "primary": ([170, 130, 60], 1.0)}  # px
 FLOW_COLOUR = [40, 40, 40, 110]
 # Light, distinct fills for counties (one per serving plant).
 COUNTY_PALETTE = [
@@ -199,6 +200,16 @@ def prefecture_names(prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Layer:
                      get_alignment_baseline=pdk.types.String("bottom"), get_pixel_offset=[0, -4], pickable=False)
 
 
+def road_layer(roads: gpd.GeoDataFrame) -> pdk.Layer:
+    """The built network's main roads (motorway, trunk, primary), simplified for display, coloured by class."""
+    lines = shapely.get_parts(shapely.simplify(roads.geometry.to_numpy(), DISPLAY_TOLERANCE_DEG))
+    classes = np.repeat(roads["road_class"].to_numpy(), shapely.get_num_geometries(roads.geometry.to_numpy()))
+    paths = pd.DataFrame({"path": [np.asarray(line.coords)[:, :2].round(5).tolist() for line in lines],
+                          "colour": [ROAD_STYLE[c][0] for c in classes], "width": [ROAD_STYLE[c][1] for c in classes]})
+    return pdk.Layer("PathLayer", paths, get_path="path", get_color="colour", get_width="width", width_units=PIXELS,
+                     pickable=False)
+
+
 def plant_colour_index(site_ids: pd.Series) -> dict[str, int]:
     """Serving plant → palette slot, in site order so neighbouring runs keep their colours."""
     return {site: i % len(COUNTY_PALETTE) for i, site in enumerate(sorted(site_ids.dropna().unique()))}
@@ -217,8 +228,9 @@ def diamonds(points: pd.DataFrame, capacity_tpd: pd.Series) -> list:
 
 
 def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str,
-              height_px: int = 640, tiles: str | None = None) -> pdk.Deck:
-    """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures."""
+              height_px: int = 640, tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
+    """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures;
+    the main roads when a road network was built."""
     demand, plants, flows = layers["demand"], layers["plants"], layers["flows"]
     slots = plant_colour_index(demand["served_by"])
     counties = polygon_records(demand)
@@ -259,6 +271,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
         pdk.Layer("PolygonLayer", counties, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
         prefecture_layer(prefectures),
+        *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("LineLayer", flow_rows, get_source_position=["origin_lon", "origin_lat"],
                   get_target_position=["destination_lon", "destination_lat"], get_color=FLOW_COLOUR,
                   get_width="width", width_units=PIXELS, pickable=True),
@@ -298,7 +311,7 @@ def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str, height_px: int = 560,
-              tiles: str | None = None) -> pdk.Deck:
+              tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
     """Counties whose serving plant changed, and plants built, dropped or resized between two runs."""
     counties, sites = diff_frames(base, other)
     records = polygon_records(counties)
@@ -318,6 +331,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
         pdk.Layer("PolygonLayer", records, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
         prefecture_layer(prefectures),
+        *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
                   get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
@@ -337,7 +351,11 @@ def legend_html(entries: list[tuple[list[int], str, str]]) -> str:
     return '<div style="line-height:2">' + "".join(items) + "</div>"
 
 
-def plan_legend(lang: str) -> str:
+def road_legend(lang: str) -> list[tuple[list[int], str, str]]:
+    return [(ROAD_STYLE[name][0], t(f"road_{name}", lang), "line") for name in ROAD_STYLE]
+
+
+def plan_legend(lang: str, roads: bool = False) -> str:
     return legend_html([
         (STATUS_COLOURS["existing"], t("existing", lang), "dot"),
         (STATUS_COLOURS["expanded"], t("expanded", lang), "dot"),
@@ -348,16 +366,18 @@ def plan_legend(lang: str) -> str:
         (FLOW_COLOUR, t("flow", lang), "line"),
         (COUNTY_PALETTE[0], t("county_fill", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        *(road_legend(lang) if roads else []),
     ]) + f"<small>{html.escape(t('size_note', lang))}</small>"
 
 
-def diff_legend(lang: str) -> str:
+def diff_legend(lang: str, roads: bool = False) -> str:
     return legend_html([
         (DIFF_COLOURS["opened_only"], t("opened_only", lang), "dot"),
         (DIFF_COLOURS["closed_only"], t("closed_only", lang), "dot"),
         (DIFF_COLOURS["capacity_changed"], t("capacity_changed", lang), "dot"),
         (DIFF_COLOURS["reassigned"], t("reassigned", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        *(road_legend(lang) if roads else []),
     ])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
+import geopandas as gpd
 import streamlit as st
 
 from wasteopt.app import service
@@ -11,6 +12,7 @@ from wasteopt.app.maps import valid_tile_url
 from wasteopt.app.messages import bilingual_error
 from wasteopt.config.errors import WasteoptError
 from wasteopt.data.region import Region, load_region
+from wasteopt.roads.lines import main_roads_file, read_main_roads
 from wasteopt.runs.folder import RunFolder
 from wasteopt.runs.registry import RunRecord
 from wasteopt.reporting.labels import DEFAULT_LANGUAGE, markdown_literal, status_name, t
@@ -81,6 +83,25 @@ def _region(scenario_yaml: str) -> Region:
 def run_region(record: RunRecord) -> Region:
     """The Region a run was solved on (prefecture boundaries, every landfill)."""
     return _region(record.scenario_yaml)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _main_roads(path: str, _stamp: float) -> gpd.GeoDataFrame | None:
+    return read_main_roads(path)
+
+
+def run_roads(record: RunRecord) -> gpd.GeoDataFrame | None:
+    """The main roads of the network the run's road km came from (written by `wasteopt network build` beside the
+    OD file its scenario names), or None; a file that cannot be read is said, and the map drawn without it."""
+    scenario = service.saved_scenario(record.scenario_yaml)
+    if not scenario.network.od_matrix_file:
+        return None
+    path = main_roads_file(scenario.path(scenario.network.od_matrix_file))
+    try:
+        return _main_roads(str(path), path.stat().st_mtime) if path.is_file() else None
+    except (WasteoptError, OSError) as error:
+        show_error(error)
+        return None
 
 
 def saved_runs() -> list[RunRecord]:

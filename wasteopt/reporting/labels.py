@@ -151,6 +151,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "county_fill": ("县区按服务它的厂着色", "counties coloured by the plant serving them"),
     "prefecture_line": ("地级市边界", "prefecture boundary"),
     "size_note": ("圆点面积 ∝ 处理能力 (t/d)", "dot area ∝ capacity (t/d)"),
+    "road_motorway": ("高速公路", "motorway"),
+    "road_trunk": ("干线公路（国道等）", "trunk road"),
+    "road_primary": ("主干道", "primary road"),
     "tiles": ("在线底图瓦片（可选）", "online basemap tiles (optional)"),
     "tiles_help": ("XYZ 瓦片地址模板，如 https://…/{z}/{x}/{y}.png（可用您有密钥的服务商）。留空则不用在线底图："
                    "地图只用随附的县区、地级市边界和名称，无需网络。也可用环境变量 WASTEOPT_TILES 设定。",

@@ -25,7 +25,7 @@ from wasteopt.roads.osm import DEFAULT_SPEEDS_KMH, RoadWays, read_osm
 from wasteopt.config.userfiles import MAX_OSM_BYTES, checked_file, printable, shown
 
 OD_COLUMNS = ["origin", "destination", "km", "hours"]
-CACHE_VERSION = 1  # bump when the cached arrays or the OD computation change meaning
+CACHE_VERSION = 2  # bump when the cached arrays or the OD computation change meaning
 
 
 def cache_dir() -> Path:

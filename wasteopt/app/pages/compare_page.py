@@ -4,7 +4,7 @@ import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
 from wasteopt.app.state import (BASE_RUN, SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs,
-                                show_error, tiles, tiles_caption)
+                                run_roads, show_error, tiles, tiles_caption)
 from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
                                  styled_goals)
 from wasteopt.reporting.compare import delta_and_goals_frame
@@ -73,8 +73,8 @@ left, right = st.columns(2)
 runs_key = "|".join(chosen)
 left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key=f"diff_base:{runs_key}")
 right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key=f"diff_other:{runs_key}")
-basemap = tiles()
-st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L, tiles=basemap),
-                height=560, key="diff_map")
+basemap, roads = tiles(), run_roads(runs[chosen[0]])
+st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L, tiles=basemap,
+                          roads=roads), height=560, key="diff_map")
 tiles_caption(basemap)
-st.markdown(diff_legend(L), unsafe_allow_html=True)
+st.markdown(diff_legend(L, roads=roads is not None and len(roads) > 0), unsafe_allow_html=True)
