@@ -185,10 +185,17 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
-    goals, kpis = app.table[0].value, app.table[1].value
-    assert {r.title() for r in records} <= set(goals.columns) and len(kpis) > 10
+    goals, kpis = app.dataframe[0].value, app.dataframe[1].value
     base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
-    assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
+    # short column titles (A the base, B the other), the full titles in the headers' tooltips and the caption
+    assert list(goals.columns) == ["目标", "目标值", "A", "B"] and len(kpis) > 10
+    assert list(kpis.columns) == ["指标", "单位", "A", "B", "Δ B", "Δ % B"]
+    headers = json.loads(app.dataframe[1].proto.columns)
+    assert {column: (headers[column]["label"], headers[column]["help"]) for column in ("A", "B", "Δ B", "Δ % B")} == {
+        "A": ("A · 基准", base), "B": ("B", other), "Δ B": ("Δ B", f"{other} − {base}"),
+        "Δ % B": ("Δ % B", f"({other} − {base}) ÷ {base}")}
+    legend = next(c.value for c in app.caption if "**A** = " in c.value)
+    assert f"· {records[1].run_id}" in legend and f"**B** = " in legend and records[0].run_id in legend
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
     assert "TextLayer" in app.get("deck_gl_json_chart")[0].proto.json
     assert app.selectbox(key=f"diff_base:{records[1].run_id}|{records[0].run_id}").value == base

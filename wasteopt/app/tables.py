@@ -255,3 +255,23 @@ def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str,
                  alt.Tooltip(f"{column}:Q", format=",.0f", title=t(title_key, lang))])
     text = base.mark_text(fontSize=12).encode(text="label:N")
     return (cells + text).properties(title=t(title_key, lang), height=60 + 36 * len(order), autosize=FIT_WIDTH)
+
+
+def run_tags(runs: list[str]) -> dict[str, str]:
+    """Short names for the compared runs, in order (the base first): A, B, C …"""
+    return {run: chr(ord("A") + i) if i < 26 else f"R{i + 1}" for i, run in enumerate(runs)}
+
+
+def short_run_columns(frame: pd.DataFrame, tags: dict[str, str], lang: str) -> tuple[pd.DataFrame, dict]:
+    """``frame`` with each run's columns (its title, "Δ title", "Δ % title") renamed to its tag, and per renamed
+    column (short header, full text for its tooltip): "A · 基准", "B", "Δ B" (B − A), "Δ % B" ((B − A) ÷ A)."""
+    base = next(iter(tags))
+    renamed, headers = {}, {}
+    for run, tag in tags.items():
+        texts = {"": (f"{tag} · {t('base_tag', lang)}" if run == base else tag, run),
+                 "Δ ": (f"Δ {tag}", f"{run} − {base}"), "Δ % ": (f"Δ % {tag}", f"({run} − {base}) ÷ {base}")}
+        for prefix, header in texts.items():
+            if f"{prefix}{run}" in frame:
+                renamed[f"{prefix}{run}"] = f"{prefix}{tag}"
+                headers[f"{prefix}{tag}"] = header
+    return frame.rename(columns=renamed), headers

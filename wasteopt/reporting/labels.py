@@ -189,6 +189,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Δ = run − base run; grey bars: inside the two runs' proven gaps, the solves cannot tell them apart."),
     "diff_map": ("差异地图", "map of what differs"),
     "diff_base": ("基准运行", "baseline run"),
+    "base_tag": ("基准", "base"),
     "diff_other": ("对比运行", "other run"),
     "opened_only": ("仅在对比运行中建设/扩建", "built or expanded only in the other run"),
     "closed_only": ("仅在基准运行中使用", "used only in the baseline run"),
