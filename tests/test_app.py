@@ -135,6 +135,10 @@ def test_scenario_page_shows_knobs_and_effective_yaml(app):
     app.slider(key="knob.max_haul_km").set_value(120.0).run()
     assert "max_haul_km: 120.0" in app.code[0].value
     assert "zero landfill" in app.code[0].value
+    # each numeric knob steps as knobs.STEPS says: 1 % of a share, 5 km of haul, 100 t/d of a cap
+    assert (app.slider(key="knob.cd_reuse_pct").proto.step, app.slider(key="knob.max_haul_km").proto.step) == (1, 5)
+    assert app.number_input(key="knob.landfill_cap").proto.step == 100
+    assert (app.slider(key="knob.max_haul_km").proto.min, app.slider(key="knob.max_haul_km").proto.max) == (20, 520)
 
 
 def test_language_switch(app):
@@ -382,3 +386,23 @@ def test_the_cost_difference_between_runs_is_shown_with_its_interval():
             "b": {"status": "time_limit", "gap": 0.004, "cost_wan_cny_per_year": 100_500}}
     table = delta_table(runs, "a", "en").set_index("KPI")
     assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"
+
+
+@pytest.mark.parametrize("config", service.config_names())
+def test_keyboard_steps_land_on_the_configs_values_and_pages_are_round(config):
+    """Every numeric knob of every shipped config lies on its widget's step grid (so arrow keys walk from it in
+    round steps), and a slider's PageUp/PageDown (a tenth of its range) is a whole number of steps."""
+    from wasteopt.app.knobs import SLIDER_RANGES, STEPS
+
+    values = knob_values(load_scenario(ROOT / "configs" / config))
+    for name, options in STEPS.items():
+        value, step = values[name], options["step"]
+        low = SLIDER_RANGES.get(name, (0.0, None))[0]
+        if value is not None:
+            assert (value - low) / step == pytest.approx(round((value - low) / step)), (name, value, step)
+    for name, (low, high) in SLIDER_RANGES.items():
+        page = (high - low) / 10
+        assert page / STEPS[name]["step"] == pytest.approx(round(page / STEPS[name]["step"])), name
+        assert low <= values[name] <= high
+    assert STEPS["cd_reuse_pct"]["step"] == STEPS["sorted_out_pct"]["step"] == 1.0  # shares: 1 %
+    assert STEPS["landfill_cap"]["step"] == 100.0  # t/d
