@@ -374,7 +374,11 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     assert metrics["完全信息期望价值 EVPI (万元/年)"] == "200 [180 … 235]"
     assert "future low alone: 10.00 %" in app.warning[0].value and "1.00 %" in app.warning[0].value
     solves = app.dataframe[0].value
+    assert list(solves["future"]) == ["偏低", "偏高"]  # in words (the config's name_zh), not the ids low, high
     assert list(solves["changes"]) == ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"]
+    plans = app.dataframe[1].value
+    assert list(plans["future"]) == ["偏低", "偏高", "偏低", "偏高"]
+    assert "中心情景：偏低" in app.caption[1].value
     assert list(solves["gap"]) == ["10.00 %", "2.00 %"] and list(solves["interval"]) == ["450 … 500", "980 … 1,000"]
     assert "均值问题" in app.caption[0].value
 
@@ -406,3 +410,17 @@ def test_keyboard_steps_land_on_the_configs_values_and_pages_are_round(config):
         assert low <= values[name] <= high
     assert STEPS["cd_reuse_pct"]["step"] == STEPS["sorted_out_pct"]["step"] == 1.0  # shares: 1 %
     assert STEPS["landfill_cap"]["step"] == 100.0  # t/d
+
+
+def test_futures_are_named_in_words_in_either_language():
+    from wasteopt.app.tables import future_words, futures_frame
+
+    futures = load_scenario(ROOT / "configs" / "henan-2025-robust.yaml").uncertainty.futures
+    assert future_words(futures, "zh")["slow-growth-much-sorting"] == "慢增长、多分类"
+    assert future_words(futures, "en")["fast-growth-little-sorting"] == "fast growth, little sorting"
+    unnamed = [f.model_copy(update={"name_zh": None, "name_en": None}) for f in futures[:1]]
+    assert future_words(unnamed, "zh") == {"slow-growth-much-sorting": "slow-growth-much-sorting"}  # no words: the id
+    kpis = {"futures": [{"name": "low", "weight": 1.0}],
+            "futures_outcomes": [{"plan": "low", "future": "low", "cost_wan_cny": 1.0, "raw_msw_landfill_tpd": 0.0}]}
+    frame = futures_frame(kpis, "zh", future_words(futures, "zh"))
+    assert frame.loc[0, "plan"] == "仅为 偏低 规划" and frame.loc[0, "future"] == "偏低"
