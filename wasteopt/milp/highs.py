@@ -111,8 +111,12 @@ def _quiet_highs() -> highspy.Highs:
     global _BANNER_SHOWN
     if _BANNER_SHOWN:
         return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all (closed): nothing to keep the banner off
+        return highspy.Highs()
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
