@@ -236,3 +236,22 @@ def test_no_progress_writes_no_progress_line(run):
                            "quiet.sqlite", "--no-progress"], cwd=folder.parent, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0 and "best" not in done.stderr and "solving" in done.stderr
+
+
+def test_solve_of_several_futures_says_each_step_and_the_linked_models_plan_and_bound(tiny):
+    from test_futures import write_tiny_futures
+
+    write_tiny_futures(tiny, tiny / "seeds")
+    env = {**os.environ, "WASTEOPT_CACHE_DIR": str(tiny / "cache")}
+    done = subprocess.run([sys.executable, "-m", "wasteopt", "solve", "futures.yaml", "--out", "futures-run",
+                           "--registry", "futures.sqlite"], cwd=tiny, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    steps = [next(i for i, line in enumerate(lines) if text in line) for text in (
+        "future 1 of 3 alone: slow", "future 2 of 3 alone: mid", "future 3 of 3 alone: fast", "the mean-value problem",
+        "a start for the linked model from the central future's plan: mid", "the linked model of all 3 futures",
+        "pricing each of 5 plans in each future")]
+    assert steps == sorted(steps)  # in the order they run
+    linked = lines[steps[-2] + 1:steps[-1]]  # the linked model's progress: its best plan and bound
+    assert linked and all("最好方案 best" in line and "界 bound" in line for line in linked)

@@ -70,7 +70,8 @@ def run_solve(args) -> int:
     try:
         outcome = run_scenario(scenario, args.out, registry=registry, source="cli", force=args.force,
                                backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap, warm_start=base,
-                               watch=line and SolveWatch(line.show), label=args.name, note=args.note,
+                               watch=line and SolveWatch(line.show, on_note=line.note), label=args.name,
+                               note=args.note,
                                changes=scenario_changes(base.scenario, scenario) if base else [])
     finally:
         if line:
@@ -127,8 +128,8 @@ class ProgressLine:
         self._write(("\r\033[K" if self.in_place else "") + self.text(progress) + end)
 
     def note(self, text: str) -> None:
-        """A line of its own (what is being solved)."""
-        self._write(text + "\n")
+        """A line of its own (what is being solved); on a terminal it replaces the progress line drawn there."""
+        self._write(("\r\033[K" if self.in_place and self.drawn else "") + text + "\n")
 
     def close(self) -> None:
         if self.in_place and self.drawn:

@@ -57,10 +57,12 @@ class Progress:
 
 class SolveWatch:
     """Watches one HiGHS solve: ``on_progress`` gets a :class:`Progress` at every improved plan and at most
-    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan."""
+    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan. A run of
+    several solves says what it works on through :meth:`note` (to ``on_note``)."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0):
-        self.on_progress, self.every_s = on_progress, every_s
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0,
+                 on_note: Callable[[str], None] | None = None):
+        self.on_progress, self.every_s, self.on_note = on_progress, every_s, on_note
         self.history: list[Progress] = []
         self._stop = threading.Event()
         self._began = self._last = 0.0
@@ -68,6 +70,11 @@ class SolveWatch:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def note(self, text: str) -> None:
+        """What the run works on now (one step of several, e.g. a future solved alone)."""
+        if self.on_note is not None:
+            self.on_note(text)
 
     @property
     def stopped(self) -> bool:
