@@ -15,6 +15,35 @@ APP_REL_GAP = 0.01
 APP_TIME_LIMIT_S = 30.0
 STANDARD_LINE_SIZES_TPD = (200.0, 300.0, 400.0, 500.0, 600.0, 750.0, 800.0, 1000.0)
 
+# Each numeric knob's arrow-key (and ± button) step and shown format, in the widget's unit: values a planner talks
+# in — 1 % of a share, 0.1 %/yr of growth, 5 km of haul, 100 t/d of a landfill cap, 500 万元 of a site.
+STEPS: dict[str, dict] = {
+    "target_year": {"step": 1},
+    "msw_urban": {"step": 0.01, "format": "%.2f"},  # kg/person/day
+    "msw_rural": {"step": 0.01, "format": "%.2f"},
+    "growth_pct": {"step": 0.1, "format": "%.1f"},
+    "sorted_out_pct": {"step": 1.0, "format": "%.0f"},
+    "max_haul_km": {"step": 5.0, "format": "%.0f"},
+    "max_lines": {"step": 1},
+    "site_cost": {"step": 500.0, "format": "%.0f"},  # 万元
+    "line_fixed_cost": {"step": 500.0, "format": "%.0f"},
+    "line_cost": {"step": 1.0, "format": "%.1f"},  # 万元 per t/d
+    "landfill_cap": {"step": 100.0, "format": "%.0f"},  # t/d
+    "min_new": {"step": 1},
+    "max_new": {"step": 1},
+    "objective_p": {"step": 1},
+    "objective_radius": {"step": 5.0, "format": "%.0f"},
+    "cd_reuse_pct": {"step": 1.0, "format": "%.0f"},
+    "rel_gap_pct": {"step": 0.1, "format": "%.2f"},
+    "time_limit": {"step": 10.0, "format": "%.0f"},  # s
+}
+# Slider ranges (widened to take a scenario's own value). PageUp/PageDown move a slider by a tenth of its range
+# (Streamlit sets no other page size), so each range is ten round pages: 50 km of haul, 5 %/yr of growth, 10 %.
+SLIDER_RANGES: dict[str, tuple[float, float]] = {
+    "growth_pct": (-20.0, 30.0), "sorted_out_pct": (0.0, 90.0), "max_haul_km": (20.0, 520.0),
+    "cd_reuse_pct": (0.0, 100.0),
+}
+
 
 def knob_values(scenario: Scenario) -> dict:
     """Widget values for a scenario (shares and the gap shown in %; the time budget at least the app's)."""

@@ -59,10 +59,12 @@ class Progress:
 
 class SolveWatch:
     """Watches one HiGHS solve: ``on_progress`` gets a :class:`Progress` at every improved plan and at most
-    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan."""
+    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan. A run of
+    several solves says what it works on through :meth:`note` (to ``on_note``)."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0):
-        self.on_progress, self.every_s = on_progress, every_s
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0,
+                 on_note: Callable[[str], None] | None = None):
+        self.on_progress, self.every_s, self.on_note = on_progress, every_s, on_note
         self.history: list[Progress] = []
         self._stop = threading.Event()
         self._began = self._last = 0.0
@@ -70,6 +72,11 @@ class SolveWatch:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def note(self, text: str) -> None:
+        """What the run works on now (one step of several, e.g. a future solved alone)."""
+        if self.on_note is not None:
+            self.on_note(text)
 
     @property
     def stopped(self) -> bool:
@@ -113,8 +120,12 @@ def _quiet_highs() -> highspy.Highs:
     global _BANNER_SHOWN
     if _BANNER_SHOWN:
         return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all (closed): nothing to keep the banner off
+        return highspy.Highs()
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
