@@ -64,8 +64,9 @@ def with_bound(result: MilpResult, bound: LagrangeanBound | None, rel_gap: float
         return result
     note = (f" + Lagrangean bound {bound.bound:,.6g} ({bound.iterations} subgradient steps"
             f"{f'; sites proven useless, kept closed: {len(bound.closed_for_good)}' if bound.closed_for_good else ''})")
-    if not result.has_solution:
-        return dataclasses.replace(result, message=result.message + note)
+    if not result.has_solution:  # no plan yet: the better of the two bounds still tells how low a plan can go
+        best = bound.bound if result.best_bound is None else max(bound.bound, result.best_bound)
+        return dataclasses.replace(result, best_bound=best, message=result.message + note)
     highs = result.best_bound
     if highs is not None and highs >= bound.bound:
         return dataclasses.replace(result, message=result.message + note + "; HiGHS's bound proved the gap")
