@@ -228,10 +228,12 @@ def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, s
         return MilpResult(MilpStatus.NO_PLAN, None, bound, None, seconds, "highs",
                           message=said if bound is None else f"{said}; no plan yet, bound proven {bound:,.6g}")
     objective = float(info.objective_function_value) / scale
-    if has_integer:
+    if has_integer:  # −∞ until HiGHS has solved its root LP
         bound = float(info.mip_dual_bound) / scale
+        bound = bound if math.isfinite(bound) else None
     else:  # an LP's value is its own bound only when HiGHS says the LP is solved
         bound = objective if status == highspy.HighsModelStatus.kOptimal else None
     gap = relative_gap(objective, bound)
     x = np.asarray(h.getSolution().col_value)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, seconds, "highs", x, message=said)
+
