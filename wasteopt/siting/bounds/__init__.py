@@ -20,7 +20,8 @@ from wasteopt.siting.search import FirstPlan, greedy_start
 __all__ = ["BOUND_METHODS", "LagrangeanBound", "Tightened", "lagrangean_bound", "pays", "tighten", "with_bound"]
 
 BOUND_METHODS = ("auto", "off")  # auto: the Lagrangean bound where the model is of its kind and size
-LAGRANGE_MAX_ARCS = 20_000  # beyond this the subgradient steps take long and end far below HiGHS's root bound
+LAGRANGE_PLAN_MAX_ARCS = 20_000  # beyond this the bound only, in half the time: its steps are slow and end far
+                                 # below HiGHS's root bound, but HiGHS may reach no root in time (100 × 1000 CFLP)
 
 
 @dataclass(frozen=True)
@@ -34,25 +35,28 @@ class Tightened:
 
 
 def pays(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame) -> bool:
-    """Whether ``auto`` runs the Lagrangean bound on this model: of its kind and within its size."""
-    return len(arcs) <= LAGRANGE_MAX_ARCS and lagrangean_applies(problem, model, idx, arcs)
+    """Whether ``auto`` runs the Lagrangean bound on this model: of its kind."""
+    return lagrangean_applies(problem, model, idx, arcs)
 
 
 def tighten(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame,
             start: FirstPlan | None, *, seconds: float) -> Tightened:
     """The Lagrangean bound towards ``start``'s cost (the routed greedy plan), a plan from its subproblems'
     sites if that is cheaper, and ``model`` with the sites no cheaper plan opens fixed closed; ``seconds``
-    (a safety net beside the work budgets) for the bound and again for routing its plan."""
+    (a safety net beside the work budgets) for the bound and again for routing its plan. Beyond
+    ``LAGRANGE_PLAN_MAX_ARCS`` arcs: half the seconds for the bound, and no plan from it."""
     cost = model.cost_vector()
     best = None if start is None else float(cost @ start.routed) + model.offset
-    bound = lagrangean_bound(problem, model, idx, arcs, best, deadline=time.perf_counter() + seconds)
+    large = len(arcs) > LAGRANGE_PLAN_MAX_ARCS
+    bound = lagrangean_bound(problem, model, idx, arcs, best, deadline=time.perf_counter() + seconds / (1 + large))
     if bound is None:
         return Tightened(model, start, None, False)
     from_bound = False
-    closed = frozenset(s for s, y in idx.site_y.items() if problem.sites.at[s, "is_new"] and s not in bound.opened)
-    other = greedy_start(problem, model, idx, arcs, seconds=seconds, closed=closed)
-    if other is not None and (best is None or float(cost @ other.routed) + model.offset < best - 1e-9 * abs(best)):
-        start, from_bound = other, True
+    if not large:
+        closed = frozenset(s for s, y in idx.site_y.items() if problem.sites.at[s, "is_new"] and s not in bound.opened)
+        other = greedy_start(problem, model, idx, arcs, seconds=seconds, closed=closed)
+        if other is not None and (best is None or float(cost @ other.routed) + model.offset < best - 1e-9 * abs(best)):
+            start, from_bound = other, True
     if bound.fixed_cols.size:
         model = model.with_bounds(bound.fixed_cols, ub=0.0)
     return Tightened(model, start, bound, from_bound)

@@ -82,7 +82,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame, closed: set 
     keys = pd.MultiIndex.from_arrays([node_arcs["origin"].astype(str), node_arcs["stream"].astype(str)])
     key_codes, key_list = pd.factorize(keys)
     remaining = demand.reindex(key_list).fillna(0.0).to_numpy(float).copy()
-    processing = dest_tech.map(lambda t: techs[t].cost_per_t).to_numpy(float)
+    processing = dest_tech.map({name: tech.cost_per_t for name, tech in techs.items()}).to_numpy(float)
     unit_cost = (node_arcs["cost_per_t"].to_numpy(float) + processing) * problem.days_per_year
     site_codes, site_list = pd.factorize(node_arcs["destination"])
     order = np.lexsort((unit_cost, site_codes))  # per site, its arcs cheapest first
