@@ -120,6 +120,9 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
     elif greedy is not None:
         among = " among the sites the Lagrangean subproblems open" if tightened.from_bound else ""
         note = " + a greedy first plan" + among
+        first = float(highs_model.cost_vector() @ start) + highs_model.offset
+        if result.has_solution and result.objective >= first - 1e-9 * max(1.0, abs(first)):
+            note += ", returned as it is (no better plan found in time)"
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     result = with_bound(result, tightened.bound, rel_gap)
     return read_solution(problem, idx, arcs, result), idx
