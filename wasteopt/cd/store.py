@@ -113,6 +113,13 @@ class ManifestStore:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    def exact_sum(self, column: str) -> str:
+        """SQL for the correctly rounded sum of a DOUBLE column, whatever order the rows come in (a plain SUM's
+        last digit depends on it, and that digit can flip a rounded figure)."""
+        if self.is_postgres:
+            return f"CAST(SUM(CAST({column} AS NUMERIC)) AS DOUBLE PRECISION)"
+        return f"FSUM({column})"
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -218,7 +225,12 @@ class ManifestStore:
         with self.engine.connect() as conn:
             def query(sql: str, **params) -> pd.DataFrame | None:
                 result = conn.execute(sa.text(sql), params)
-                return pd.DataFrame(result.fetchall(), columns=list(result.keys())) if result.returns_rows else None
+                if not result.returns_rows:
+                    return None
+                # the driver's own rows: SQLAlchemy's Row objects cost pandas a failed attribute lookup per row
+                if not self.is_postgres:
+                    return result.cursor.fetch_df()  # DuckDB: columnar, straight to NumPy
+                return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
 
             yield query
 
