@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from wasteopt.data.demand import msw_generation
-
 from wasteopt.data.region import Region
+from wasteopt.config.scenario.cd import CD_CATEGORIES
 from wasteopt.config.scenario.schema import Scenario
 from wasteopt.reporting.labels import place, t
 
@@ -76,7 +76,15 @@ def knob_values(scenario: Scenario) -> dict:
         "objective_radius": scenario.objective.radius_km,
         "cd_enabled": scenario.cd.enabled,
         "cd_reuse_pct": round(100 * scenario.cd.onsite_reuse_max_share, 6),
+        **{f"cd_reuse_pct_{c}": round(100 * getattr(scenario.cd.categories, c).onsite_reuse_max_share, 6)
+           for c in reusable_categories(scenario)},
     }
+
+
+def reusable_categories(scenario: Scenario) -> tuple[str, ...]:
+    """The C&D categories that may be reused on site (``reuse`` among their destinations): each has its own on-site
+    reuse knob, which is the one that acts when the scenario splits C&D by category."""
+    return tuple(c for c in CD_CATEGORIES if "reuse" in getattr(scenario.cd.categories, c).destinations)
 
 
 OBJECTIVES = ("min_cost", "p_median", "set_cover", "max_coverage")
@@ -114,7 +122,9 @@ def changes_from_knobs(values: dict) -> dict:
         "objective": {"kind": values["objective"], "p": _optional_int(values["objective_p"]),
                       "radius_km": None if values["objective_radius"] is None else float(values["objective_radius"])},
         "cd": {"enabled": bool(values["cd_enabled"]),
-               "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8)},
+               "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8),
+               "categories": {c: {"onsite_reuse_max_share": round(float(values[f"cd_reuse_pct_{c}"]) / 100, 8)}
+                              for c in CD_CATEGORIES if f"cd_reuse_pct_{c}" in values}},
         "solver": {"time_limit_s": float(values["time_limit"]), "rel_gap": round(float(values["rel_gap_pct"]) / 100, 8)},
     }
 

@@ -84,6 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "single_sourcing": ("每县只送一个厂（单一来源）", "each county to one plant (single sourcing)"),
     "cd_enabled": ("纳入建筑垃圾（C&D）", "include C&D waste"),
     "cd_reuse": ("建筑垃圾就地利用上限 (%)", "C&D on-site reuse, at most (%)"),
+    "cd_reuse_category": ("{name}就地利用上限 (%)", "{name}: on-site reuse, at most (%)"),
     "effective_yaml": ("当前生效的情景 YAML", "effective scenario YAML"),
     "download_yaml": ("下载情景 YAML", "download scenario YAML"),
     "solve": ("求解", "Solve"),

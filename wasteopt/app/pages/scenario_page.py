@@ -7,7 +7,7 @@ import streamlit as st
 
 from wasteopt.app import service
 from wasteopt.app.knobs import (OBJECTIVES, SLIDER_RANGES, STEPS, calibration_note, changes_from_knobs, knob_values,
-                                line_size_options, site_choices)
+                                line_size_options, reusable_categories, site_choices)
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
 from wasteopt.app.state import (BASE_RUN, CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run,
@@ -16,6 +16,7 @@ from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_g
 from wasteopt.config.errors import WasteoptError
 from wasteopt.data.region import load_region
 from wasteopt.runs.folder import RunFolder
+from wasteopt.siting.cd_categories import NAMES_ZH
 from wasteopt.config.changes import changes_text, scenario_changes
 from wasteopt.reporting.labels import TEXT, markdown_literal, t, unit
 
@@ -24,8 +25,11 @@ st.title(t("page_scenario", L))
 
 
 def reset_knobs(scenario) -> None:
-    """Every knob back to ``scenario``'s value."""
-    for name, value in knob_values(scenario).items():
+    """Every knob back to ``scenario``'s value; a knob the scenario has not (another config's category) goes."""
+    values = knob_values(scenario)
+    for key in [k for k in st.session_state if str(k).startswith(KNOB_PREFIX) and k[len(KNOB_PREFIX):] not in values]:
+        del st.session_state[key]
+    for name, value in values.items():
         st.session_state[KNOB_PREFIX + name] = value
 
 
@@ -134,8 +138,14 @@ with objective:
     knob(st.number_input, "objective_radius", "objective_radius", min_value=1.0, value=None, disabled=not needs_radius)
 with cd:
     enabled = knob(st.checkbox, "cd_enabled", "cd_enabled")
-    low, high = span("cd_reuse_pct")
-    knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=low, max_value=high, disabled=not enabled)
+    if not base.cd.by_category:
+        low, high = span("cd_reuse_pct")
+        knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=low, max_value=high, disabled=not enabled)
+    else:  # each category reads its own share; the single stream's would change nothing
+        for category in reusable_categories(base):
+            name = NAMES_ZH[category] if L == "zh" else category
+            st.slider(t("cd_reuse_category", L, name=name), key=f"{KNOB_PREFIX}cd_reuse_pct_{category}",
+                      min_value=0.0, max_value=100.0, disabled=not enabled, **STEPS["cd_reuse_pct"])
 with sourcing:
     knob(st.checkbox, "single_sourcing", "single_sourcing")
 # what-if: keep a saved run's plants and decide only the flows ("" = site afresh)
