@@ -66,9 +66,18 @@ def test_later_baseline_moves_plants_into_the_fleet(scenario):
     assert region.later_plants.empty
 
 
-def test_news_additions_are_information_only(region):
-    assert set(region.news_plants["capacity_tpd"]) == {4500, 800}
-    assert not set(region.news_plants["name_zh"]) & set(region.plants["name_zh"])
+def test_news_additions_stay_out_of_the_fleet_with_their_sources(region):
+    news = region.news_plants
+    assert list(news["capacity_tpd"]) == [4500, 800, 822] and list(news["start_year"]) == [2024, 2023, 2024]
+    assert news["source_url"].str.startswith("http").all()
+    assert not set(news["name_zh"]) & set(region.plants["name_zh"])
+
+
+def test_a_news_addition_without_a_date_is_a_row_error(seeds_copy):
+    path = seeds_copy / "msw_incineration_plants_news_additions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("2023-11-10", "2023年11月"), encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape("row 2: date_reported is not a YYYY-MM-DD date")):
+        load_region(Scenario(name="bad", region={"seeds": str(seeds_copy)}))
 
 
 def test_default_landfills_are_one_per_county_seat_five_on_record(region):
