@@ -116,7 +116,16 @@ def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):
         load_calibration(tmp_path / "bad.yaml")
     (tmp_path / "good.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8]}\n", encoding="utf-8")
     calibration = load_calibration(tmp_path / "good.yaml")
-    assert calibration.shipped == 1 and len(calibration.points) == 2
+    assert calibration.shipped == 1 and len(calibration.points) == 2 and calibration.reference is None
+    (tmp_path / "ref.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8], policy.catchment: "
+                                       "[province, prefecture]}\nreference: {transport.msw_cny_per_t_km: 1.6}\n",
+                                       encoding="utf-8")
+    calibration = load_calibration(tmp_path / "ref.yaml")  # points: (1.6, province), (1.6, prefecture), (0.8, …)
+    assert (calibration.shipped, calibration.reference) == (2, 0)
+    (tmp_path / "ref.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8]}\n"
+                                       "reference: {transport.msw_cny_per_t_km: 2.4}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"key 'reference.transport.msw_cny_per_t_km': 2.4 is not among the grid's"):
+        load_calibration(tmp_path / "ref.yaml")
     (tmp_path / "late.yaml").write_text(text.replace("year: 2022}", "year: 2019}") + "grid: {transport.msw_cny_per_t_km: [0.8]}\n",
                                         encoding="utf-8")
     with pytest.raises(ScenarioError, match="key 'in_sample': year 2019 must come after baseline_year 2020"):
@@ -180,14 +189,17 @@ def test_calibration_spread_over_seeds_and_time_limits(tiny_seeds, tmp_path):
     (tmp_path / "calibration.yaml").write_text(
         "name: spread\nbase: tiny.yaml\nout: file-out\ntime_limit_s: 5\n"
         "in_sample: {baseline_year: 2019, year: 2020}\nout_of_sample: {baseline_year: 2019, year: 2020}\n"
-        "grid: {transport.msw_cny_per_t_km: [0.8, 1.6]}\n", encoding="utf-8")
+        "grid: {transport.msw_cny_per_t_km: [0.8, 1.6, 2.4]}\nreference: {transport.msw_cny_per_t_km: 2.4}\n",
+        encoding="utf-8")
     calibration = with_overrides(load_calibration(tmp_path / "calibration.yaml"), in_sample=parse_window("2021-2022"),
                                  out_of_sample=parse_window("2023"), time_limit_s=2, out=tmp_path / "out")
     assert calibration.spec.time_limit_s == 2 and calibration.out == (tmp_path / "out").resolve()
     table = run_calibration(calibration, jobs=1, progress=False, seeds=(0, 1), time_limits=(1, 2))
-    assert list(table["in_built_new_plants"]) == [1, 1]  # 2021–22: the 600 t/d plant of 2022
-    chosen = table[table["best"] | table["shipped"]]
-    assert set(chosen["out_built_new_plants"]) == {2}  # 2023: 淮阳 (MEE) and 项城 (news)
+    assert list(table["in_built_new_plants"]) == [1, 1, 1]  # 2021–22: the 600 t/d plant of 2022
+    assert list(table["reference"]) == [False, False, True]
+    chosen = table[table["best"] | table["shipped"] | table["reference"]]
+    assert 2 in set(chosen["point"]) and set(chosen["out_built_new_plants"]) == {2}  # 2023: 淮阳 (MEE), 项城 (news)
+    assert table[~table["point"].isin(chosen["point"])]["out_built_new_plants"].isna().all()
     spread = pd.read_csv(tmp_path / "out" / "calibration_spread.csv")
     assert len(spread) == len(chosen) * 2 * 2 * 2  # points × windows × seeds × time limits
     assert set(spread["built_new_plants"][spread["window"] == "out_of_sample"]) == {2}
@@ -195,6 +207,7 @@ def test_calibration_spread_over_seeds_and_time_limits(tiny_seeds, tmp_path):
     assert summary["in_sample"] == {"baseline_year": 2020, "year": 2022} and summary["time_limit_s"] == 2
     entries = {(e["point"], e["window"]): e for e in summary["spread"]}
     assert len(entries) == len(chosen) * 2 and all(e["solves"] == 4 for e in entries.values())
+    assert summary["reference"]["values"] == {"transport.msw_cny_per_t_km": 2.4} and entries[(2, "in_sample")]["reference"]
     for (point, window), entry in entries.items():
         rows = spread[(spread["point"] == point) & (spread["window"] == window)]
         assert entry["model_new_plants"] == [rows["model_new_plants"].min(), rows["model_new_plants"].max()]

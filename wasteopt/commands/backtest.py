@@ -64,7 +64,7 @@ def register(commands, bench_commands) -> None:
     calibrate.add_argument("--time-limit", type=SECONDS, metavar="S", help="seconds per solve (default: the file's)")
     calibrate.add_argument("--out", help="output folder (default: the file's)")
     calibrate.add_argument("--seeds", type=SEEDS, default=(), metavar="0,1,2",
-                           help="backtest the best and shipped points again with these local-search seeds")
+                           help="backtest the best, shipped and reference points again with these local-search seeds")
     calibrate.add_argument("--time-limits", type=LIMITS, default=(), metavar="10,25",
                            help="… and these time limits (s): the spread of the scores")
     calibrate.set_defaults(func=run_calibrate_command)
@@ -130,7 +130,7 @@ def run_calibrate_command(args) -> int:
     spread = calibration.out / "calibration_spread.csv"
     if args.seeds or args.time_limits:
         lines = pd.read_csv(spread)
-        shown = [c for c in ("point", "best", "shipped", "window", "search_seed", "time_limit_s", "status", "gap",
+        shown = [c for c in ("point", "best", "shipped", "reference", "window", "search_seed", "time_limit_s", "status", "gap",
                              "prefectures_within", "correlation", "model_new_plants", "built_new_plants", "fit_error")
                  if c in lines]
         with pd.option_context("display.width", 250, "display.max_columns", 40):
