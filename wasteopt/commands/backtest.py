@@ -41,7 +41,7 @@ LIMITS = _listed(SECONDS, "time limits in seconds")
 
 def register(commands, bench_commands) -> None:
     backtest = commands.add_parser("backtest", help="solve from a baseline year with the capacity Henan had in service "
-                                   "by --year and compare with the plants it built (MEE list)")
+                                   "by --year and compare with the plants it built (MEE list and news additions)")
     backtest.add_argument("--baseline-year", type=YEAR, required=True, help="plants in service by this year exist")
     backtest.add_argument("--year", type=YEAR, required=True, help="year solved; its in-service capacity is the target")
     backtest.add_argument("--out", required=True, help="run folder: the plan, backtest.json and the per-prefecture CSV")
