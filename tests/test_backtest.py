@@ -2,6 +2,8 @@
 subset through the report; the calibration file's checks."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -212,3 +214,16 @@ def test_calibration_spread_over_seeds_and_time_limits(tiny_seeds, tmp_path):
         rows = spread[(spread["point"] == point) & (spread["window"] == window)]
         assert entry["model_new_plants"] == [rows["model_new_plants"].min(), rows["model_new_plants"].max()]
     assert not (tmp_path / "file-out").exists()
+
+
+def test_calibrate_lists_of_seeds_and_limits_are_checked():
+    import argparse
+
+    from wasteopt.commands.backtest import LIMITS, SEEDS, _window
+
+    assert SEEDS("0,1,2") == (0, 1, 2) and LIMITS("25,50") == (25.0, 50.0)
+    for parse, text, message in ((SEEDS, "0,x", "'0,x': give seeds (whole numbers ≥ 0) separated by commas"),
+                                 (SEEDS, "-1", "give seeds"), (LIMITS, "25,", "give time limits in seconds"),
+                                 (_window, "2024-2023", "the last year comes before the first")):
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
+            parse(text)
