@@ -21,6 +21,7 @@ from typing import Callable, Iterator, TYPE_CHECKING
 
 import pandas as pd
 
+from wasteopt.cd.database import store_url
 from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, read_blocks
 from wasteopt.config.errors import DataError
 from wasteopt.config.userfiles import shown
@@ -77,15 +78,6 @@ def file_sha256(path: str | Path) -> str:
         while chunk := handle.read(8 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def store_url(store: str) -> str:
-    """A SQLAlchemy URL for ``--store``: a URL as given (``postgresql://`` uses psycopg 3), else a DuckDB file."""
-    if "://" not in store:
-        return f"duckdb:///{Path(store).expanduser().absolute()}"
-    if store.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + store.split("://", 1)[1]
-    return store
 
 
 class ManifestStore:
