@@ -28,6 +28,7 @@ M4,P3,新区,spoil,114.90,33.72,411603,豫P33333,50,2026-03-06T07:00:00,,
 M5,P1,地铁站,spoil,114.65,33.60,411602,豫P11111,36,2026-02-20T08:00:00,Y1,2026-02-20T09:00:00
 M6,P3,新区,spoil,114.90,33.72,411603,豫P33333,100,2026-03-12T07:00:00,Y1,2026-03-12T08:00:00
 M7,P4,装修,decoration,114.90,33.72,411603,豫P44444,8,2026-03-10T23:00:00,R1,2026-03-11T00:30:00
+M8,P3,新区,spoil,114.90,33.72,411603,豫P55555,12,2026-03-08T07:00:00,Y2,2026-03-08T08:00:00
 """
 
 
@@ -52,10 +53,10 @@ def test_observed_generation_replaces_the_modelled_per_county_and_category(tiny_
     scenario = observed(tiny_seeds, store)
     demand = demand_table(scenario, load_region(scenario))
     demand.index = demand.index.astype(str)
-    # 411602: M1 30 t spoil + M3 20 t demolition over 10 days; 411603: M4 50 t spoil + M7 8 t decoration
+    # 411602: M1 30 t spoil + M3 20 t demolition over 10 days; 411603: M4 50 + M8 12 t spoil, M7 8 t decoration
     assert demand.loc["411602", ["cd_spoil_tpd", "cd_demolition_tpd", "cd_decoration_tpd"]].tolist() == [3.0, 2.0, 0.0]
-    assert demand.loc["411603", ["cd_spoil_tpd", "cd_decoration_tpd", "cd_slurry_tpd"]].tolist() == [5.0, 0.8, 0.0]
-    assert demand["cd_generated_tpd"].to_dict() == pytest.approx({"411602": 5.0, "411603": 5.8})
+    assert demand.loc["411603", ["cd_spoil_tpd", "cd_decoration_tpd", "cd_slurry_tpd"]].tolist() == [6.2, 0.8, 0.0]
+    assert demand["cd_generated_tpd"].to_dict() == pytest.approx({"411602": 5.0, "411603": 7.0})
 
 
 def test_observed_yards_hold_the_volume_their_arrivals_left(tiny_seeds, store):
@@ -70,7 +71,7 @@ def test_observed_yards_hold_the_volume_their_arrivals_left(tiny_seeds, store):
 
 def test_a_period_without_manifests_is_a_one_line_error(tiny_seeds, store):
     scenario = observed(tiny_seeds, store, first_day="2025-01-01", last_day="2025-01-31")
-    with pytest.raises(ScenarioError, match=r"no manifests depart in 2025-01-01–2025-01-31.*holds 7 manifests "
+    with pytest.raises(ScenarioError, match=r"no manifests depart in 2025-01-01–2025-01-31.*holds 8 manifests "
                                             r"departing 2026-02-20–2026-03-12"):
         demand_table(scenario, load_region(scenario))
 
@@ -124,3 +125,53 @@ def test_a_phased_yard_holding_volume_already_is_not_extended():
     fill = phased.schedule.loc["Y1"]
     assert (fill["volume_m3"], fill["fill_m3"], fill["volume_left_m3"]) == pytest.approx((220.0, 200.0, 20.0))
     assert fill["year_full_first"] is pd.NA
+
+
+def test_the_report_sets_a_reconciliation_beside_the_plan(tiny_seeds, store, tmp_path):
+    """The plan made from the store, then ``wasteopt cd reconcile --plan`` of the same period, then the report with
+    ``--reconcile``: anomalies by kind (M2 duplicate, M4 no arrival and overloaded, M8 to the unlicensed Y2, of 6 manifests) and
+    each yard's intake and fill against the plan."""
+    from wasteopt import compute_kpis, export_plan, solve_scenario
+    from wasteopt.cli import main
+    from wasteopt.reporting.report.reconciliation import ANOMALY_SHEET, YARD_FILL_SHEET
+
+    plan = solve_scenario(observed(tiny_seeds, store), time_limit=60)
+    kpis = compute_kpis(plan)
+    run, reconciled = tmp_path / "run", tmp_path / "reconciled"
+    export_plan(plan, kpis, run)
+    assert main(["cd", "reconcile", "--store", str(store), "--from", "2026-03-01", "--to", "2026-03-10",
+                 "--plan", str(run), "--out", str(reconciled)]) == 0
+    assert main(["report", str(run), "--no-pdf", "--reconcile", str(reconciled),
+                 "--registry", str(tmp_path / "runs.sqlite")]) == 0
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "建筑垃圾联单核查 C&amp;D reconciliation: 核查期 2026-03-01 至 2026-03-10（10 天）" in page
+    assert f"对照规划 held against plan {run}" in page and "不是本次运行" not in page
+    anomalies = pd.read_excel(run / "report.xlsx", sheet_name=ANOMALY_SHEET)
+    assert dict(zip(anomalies["异常类型 kind"], anomalies["联单数 manifests"])) == {
+        "超时未到达 no arrival": 1, "运往未许可场所 unlicensed destination": 1, "途中疑似倾倒停留 dumping stop": 0,
+        "轨迹速度异常 implausible speed": 0, "超载 overload": 1, "重复联单 duplicate": 1}  # M4: 50 t > 40 t
+    assert anomalies["占联单 share of manifests (%)"].tolist() == [16.67, 16.67, 0, 0, 16.67, 16.67]
+    yards = pd.read_excel(run / "report.xlsx", sheet_name=YARD_FILL_SHEET, dtype={"场所 site": str}).set_index("场所 site")
+    into_y1 = plan.flows.loc[plan.flows["destination"] == "Y1", "tonnes_per_day"].sum()
+    y1, y2 = yards.loc["Y1"], yards.loc["Y2"]
+    # the period's arrivals at Y1: M1, M2 (the duplicate too) and M3; filled to date also M5, at 1.8 and 1.5 t/m³
+    assert (y1["实际进场 actual (t/d)"], y1["已填 filled (m³)"], y1["填充率 fill (%)"]) == (8.0, 66.7, 6.7)
+    assert y1["规划进场 planned (t/d)"] == pytest.approx(round(into_y1, 2))
+    assert y1["实际/规划 actual / plan"] == pytest.approx(round(8.0 / round(into_y1, 2), 2))
+    assert y1["规划剩余年限 plan: years left (yr)"] == kpis["cd_yard_years_left"]["Y1"]
+    assert (y2["许可 licensed"], y2["实际进场 actual (t/d)"]) == ("否 no", 1.2) and pd.isna(y2["规划进场 planned (t/d)"])
+
+
+def test_a_report_without_a_reconciliation_has_no_such_section_and_a_bad_folder_is_one_line(tiny_seeds, store,
+                                                                                             tmp_path):
+    from wasteopt import compute_kpis, export_plan, solve_scenario
+    from wasteopt.cd.reconcile import read_reconciliation
+    from wasteopt.config.errors import DataError
+    from wasteopt.reporting.report import write_report
+
+    plan = solve_scenario(observed(tiny_seeds, store), time_limit=60)
+    export_plan(plan, compute_kpis(plan), tmp_path / "run")
+    page = write_report(tmp_path / "run", pdf=False)["html"].read_text(encoding="utf-8")
+    assert "C&amp;D reconciliation" not in page
+    with pytest.raises(DataError, match="not a reconciliation folder of wasteopt cd reconcile"):
+        read_reconciliation(tmp_path / "run")

@@ -25,7 +25,7 @@ DAYS_PER_YEAR = 365.0
 
 def observed_generation(scenario: Scenario, modelled: pd.DataFrame, observed: ObservedCd) -> pd.DataFrame:
     """``modelled`` (per node: ``<stream>_tpd`` of every county C&D stream and ``cd_generated_tpd``) with each
-    observed county's figures replaced by its manifested t/d, and ``cd_observed`` True for those counties."""
+    observed county's figures replaced by its manifested t/d."""
     out = modelled.copy()
     tpd = observed.generation_tpd
     rows = out.index.astype(str).isin(tpd.index)
@@ -36,7 +36,6 @@ def observed_generation(scenario: Scenario, modelled: pd.DataFrame, observed: Ob
     else:
         out.loc[rows, "cd_tpd"] = by_row.sum(axis=1).to_numpy()
     out["cd_generated_tpd"] = out[[f"{stream}_tpd" for stream in cd_streams(scenario)]].sum(axis=1)
-    out["cd_observed"] = rows
     return out
 
 
