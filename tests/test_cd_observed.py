@@ -175,3 +175,42 @@ def test_a_report_without_a_reconciliation_has_no_such_section_and_a_bad_folder_
     assert "C&amp;D reconciliation" not in page
     with pytest.raises(DataError, match="not a reconciliation folder of wasteopt cd reconcile"):
         read_reconciliation(tmp_path / "run")
+
+
+def test_a_postgresql_store_gives_the_same_figures(tiny_seeds, store, tmp_path, postgres_server):
+    url = postgres_server.new_database()
+    (tmp_path / "sites.csv").write_text(SITES, encoding="utf-8")
+    (tmp_path / "manifests.csv").write_text(MANIFESTS, encoding="utf-8")
+    with ManifestStore(url) as db:
+        db.load("sites", tmp_path / "sites.csv")
+        db.load("manifests", tmp_path / "manifests.csv")
+    on_server, in_file = observed(tiny_seeds, url), observed(tiny_seeds, store)
+    region = load_region(in_file)
+    pd.testing.assert_frame_equal(demand_table(on_server, region), demand_table(in_file, region))
+    assert site_table(on_server, region).loc["Y1", "existing_volume_m3"] == pytest.approx(1000 - 66 / 1.8 - 20 / 1.5)
+    wrong = observed(tiny_seeds, url.replace("/store", "/nosuchdb"))
+    with pytest.raises(ScenarioError, match=r"^key 'cd.observed.store' 'postgresql://wasteopt@.*': cannot open the store"):
+        demand_table(wrong, region)
+
+
+def test_a_yaml_scenario_names_its_store_relative_to_its_folder(tiny_seeds, store, tmp_path):
+    from wasteopt import load_scenario
+
+    (tmp_path / "observed.duckdb").write_bytes(store.read_bytes())
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: x\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\ncd:\n  enabled: true\n"
+                    "  observed: {store: observed.duckdb, first_day: 2026-03-01, last_day: 2026-03-10}\n",
+                    encoding="utf-8")
+    scenario = load_scenario(path)
+    demand = demand_table(scenario, load_region(scenario))
+    demand.index = demand.index.astype(str)
+    assert demand["cd_tpd"].to_dict() == pytest.approx({"411602": 5.0, "411603": 7.0})  # one stream: the sum
+    path.write_text(path.read_text(encoding="utf-8").replace("last_day: 2026-03-10", "last_day: 2026-02-10"),
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match="last_day 2026-02-10 is before first_day 2026-03-01"):
+        load_scenario(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-02-10", "2026-03-10").replace("enabled: true",
+                                                                                                "enabled: false"),
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match="observed needs enabled: true"):
+        load_scenario(path)
