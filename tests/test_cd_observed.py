@@ -3,6 +3,7 @@ replaces the modelled, and the store's licensed yards enter the plan holding the
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 import pytest
@@ -146,6 +147,7 @@ def test_the_report_sets_a_reconciliation_beside_the_plan(tiny_seeds, store, tmp
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "建筑垃圾联单核查 C&amp;D reconciliation: 核查期 2026-03-01 至 2026-03-10（10 天）" in page
     assert f"对照规划 held against plan {run}" in page and "不是本次运行" not in page
+    assert "实测联单库" in page and re.search(r"<td>cd.observed.last_day</td>\s*<td>2026-03-10</td>", page)
     anomalies = pd.read_excel(run / "report.xlsx", sheet_name=ANOMALY_SHEET)
     assert dict(zip(anomalies["异常类型 kind"], anomalies["联单数 manifests"])) == {
         "超时未到达 no arrival": 1, "运往未许可场所 unlicensed destination": 1, "途中疑似倾倒停留 dumping stop": 0,
