@@ -179,7 +179,7 @@ def test_a_report_without_a_reconciliation_has_no_such_section_and_a_bad_folder_
         read_reconciliation(tmp_path / "run")
 
 
-def test_a_postgresql_store_gives_the_same_figures(tiny_seeds, store, tmp_path, postgres_server):
+def test_a_postgresql_store_gives_the_same_figures_and_is_never_reused(tiny_seeds, store, tmp_path, postgres_server):
     url = postgres_server.new_database()
     (tmp_path / "sites.csv").write_text(SITES, encoding="utf-8")
     (tmp_path / "manifests.csv").write_text(MANIFESTS, encoding="utf-8")
@@ -190,6 +190,14 @@ def test_a_postgresql_store_gives_the_same_figures(tiny_seeds, store, tmp_path, 
     region = load_region(in_file)
     pd.testing.assert_frame_equal(demand_table(on_server, region), demand_table(in_file, region))
     assert site_table(on_server, region).loc["Y1", "existing_volume_m3"] == pytest.approx(1000 - 66 / 1.8 - 20 / 1.5)
+    from wasteopt.runs.pipeline import run_scenario
+    from wasteopt.runs.registry import RunRegistry
+
+    registry = RunRegistry(tmp_path / "runs.sqlite")
+    runs = {name: [run_scenario(scenario, tmp_path / f"{name}{i}", registry=registry, source="test", reuse=True)
+                   for i in range(2)] for name, scenario in (("server", on_server), ("file", in_file))}
+    assert [run.reused for run in runs["file"]] == [False, True]
+    assert [run.reused for run in runs["server"]] == [False, False]  # its tables may have changed since
     wrong = observed(tiny_seeds, url.replace("/store", "/nosuchdb"))
     with pytest.raises(ScenarioError, match=r"^key 'cd.observed.store' 'postgresql://wasteopt@.*': cannot open the store"):
         demand_table(wrong, region)

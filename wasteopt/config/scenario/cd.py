@@ -111,11 +111,13 @@ class DewateringSettings(Section):
     cake_share: float = Field(0.5, gt=0, le=1, description="cake per t of slurry; the water is discharged [assumption]")
 
 
-class ObservedCd(Section):
+class ObservedSettings(Section):
     """What happened, read from a manifest store (``wasteopt cd ingest``), so re-planning starts from it: per county
-    with manifests in the period, its generation per category is the tonnage manifested (duplicates left out),
-    annualised from the period, in place of the modelled; licensed yards of the store with a volume are existing
-    yards holding their volume less the fill observed up to ``last_day``."""
+    with manifests in the period, its generation per category is the tonnage manifested (duplicates left out) as t/d
+    over the period's days, in place of the modelled; licensed yards of the store with a volume are existing yards
+    holding their volume less the fill observed up to ``last_day``. A store file is part of the scenario's hash (a
+    store loaded further is a new scenario); a server's tables are not, so a scenario on a URL is always solved
+    again (never an earlier run reused)."""
 
     store: str = Field(min_length=1, max_length=2000, description="the manifest store: a DuckDB file (relative to the "
                        "scenario's folder) or a postgresql:// URL")
@@ -156,8 +158,8 @@ class CdSettings(Section):
                               "with onsite_reuse_max_share and routine_t_per_urban_capita_year (old configs)")
     categories: CdCategories = CdCategories()
     dewatering: DewateringSettings = DewateringSettings()
-    observed: ObservedCd | None = Field(None, description="start from what happened: observed generation and yard "
-                                        "volumes left from a manifest store (see ObservedCd)")
+    observed: ObservedSettings | None = Field(None, description="start from what happened: observed generation and yard "
+                                        "volumes left from a manifest store (see ObservedSettings)")
 
     @model_validator(mode="after")
     def _observed_needs_cd(self):
