@@ -224,3 +224,35 @@ def test_a_yaml_scenario_names_its_store_relative_to_its_folder(tiny_seeds, stor
                     encoding="utf-8")
     with pytest.raises(ScenarioError, match="observed needs enabled: true"):
         load_scenario(path)
+
+
+def test_the_apps_report_takes_the_reconciliation_chosen_on_the_cd_page(tiny_seeds, store, tmp_path, monkeypatch):
+    """A folder entered on the C&D page survives the switch to the export page, which builds the report with it."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from wasteopt.app import service
+    from wasteopt.cd.reconcile import ReconcileSettings, reconcile, write_reconciliation
+    from wasteopt.reporting.labels import t
+    from wasteopt.runs.pipeline import run_scenario
+    from wasteopt.runs.registry import RunRegistry
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(runs))
+    run = run_scenario(observed(tiny_seeds, store), runs / "observed", registry=RunRegistry(runs / "registry.sqlite"),
+                       source="test")
+    with ManifestStore(store, create=False) as db:
+        write_reconciliation(reconcile(db, ReconcileSettings.from_dates("2026-03-01", "2026-03-10"),
+                                       plan=str(runs / "observed")), tmp_path / "rec")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("wasteopt/app/pages/cd_page.py").run()
+    at.text_input(key="cd_folder").set_value(str(tmp_path / "rec")).run()
+    at.switch_page("wasteopt/app/pages/export_page.py").run()
+    assert not at.exception
+    assert t("report_reconciliation", "zh", folder=tmp_path / "rec") in [c.value for c in at.caption]
+    at.button(key="build_report").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    page = (Path(run.record.out_dir) / "report.html").read_text(encoding="utf-8")
+    assert "建筑垃圾联单核查 C&amp;D reconciliation" in page
