@@ -15,12 +15,15 @@ from wasteopt.reporting.labels import t
 from wasteopt.reporting.report.charts import chart_capacity_path, chart_capacity_vs_demand, chart_futures
 from wasteopt.reporting.report.figures import setup_fonts
 from wasteopt.reporting.report.maps import map_backtest, map_flows, map_plants_catchments
+from wasteopt.reporting.report.reconciliation import (
+    ANOMALY_SHEET, YARD_FILL_SHEET, anomaly_table, map_reconciliation, reconciliation_html, yard_fill_table)
 from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
     futures_table, goal_table, kpi_rows, landfill_table, new_plant_table, prefecture_table, status_sentence)
 
 if TYPE_CHECKING:  # for annotations only
+    from wasteopt.cd.reconcile import Reconciliation
     from wasteopt.data.region import Region
 
 
@@ -153,6 +156,17 @@ def _cd_yard_html(tables: dict[str, pd.DataFrame]) -> str:
             f'{html_table(tables[CD_YARD_SHEET])}')
 
 
+def _reconciliation_html(result: Reconciliation | None, region: Region, run_name: str, kpis: dict,
+                         tables: dict[str, pd.DataFrame]) -> str:
+    """The C&D reconciliation section and its two tables, when the report is given a reconciliation folder."""
+    if result is None:
+        return ""
+    tables[ANOMALY_SHEET] = anomaly_table(result)
+    tables[YARD_FILL_SHEET] = yard_fill_table(result, kpis.get("cd_yard_years_left"))
+    return reconciliation_html(result, run_name, img(map_reconciliation(region, result), "anomalies and yard fill"),
+                               tables, html_table)
+
+
 def _calibration_note(generation: dict) -> str:
     """The calibration step in both languages, in the app's words: held, fitted in every run, or none."""
     record = generation.get("calibration")
@@ -198,9 +212,10 @@ def _map_note(region: Region) -> str:
 
 
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
-                base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
+                base_name: str = "", reconciliation: Reconciliation | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
-    ``base_name``) a section compares this run with it."""
+    ``base_name``) a section compares this run with it, with ``reconciliation`` (``wasteopt cd reconcile``) a section
+    sets what happened beside the plan."""
     kpis, scenario = run["kpis"], run["scenario"]
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
@@ -252,6 +267,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {html_table(tables['填埋场 landfills'])}
 {_cd_yard_html(tables)}
+{_reconciliation_html(reconciliation, region, run_name, kpis, tables)}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}.</p>
