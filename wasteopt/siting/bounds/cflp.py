@@ -50,7 +50,7 @@ def cflp_arrays(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arc
         return None
     if set(idx.site_y) != set(sites.index) or (sites["lock"] != "").any() or not sites["is_new"].astype(bool).all():
         return None
-    if (sites["existing_capacity_tpd"] != 0).any() or any(c in sites for c in ("fixed_modules", "max_tpd")):
+    if (sites["existing_capacity_tpd"] != 0).any():
         return None
     for site, y in idx.site_y.items():
         tech = techs[sites.at[site, "technology"]]
@@ -77,7 +77,7 @@ def cflp_arrays(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arc
     if model.num_vars != known.sum() or (lb[idx.arc_var] != 0).any() or np.isfinite(ub[idx.arc_var]).any():
         return None
     if (ub[open_col] < 1).any() or (lb[open_col] > 0).any():
-        return None
+        return None  # a site fixed open or closed (a fixed plan)
     capacity = np.asarray([techs[sites.at[s, "technology"]].availability * idx.site_sizes[s][0] for s in site_list])
     demand_tpd = demand.to_numpy(float)
     return CflpArrays(open_col, cost[open_col], capacity, demand_tpd, cost[arc_col] * demand_tpd[None, :], arc_col)
