@@ -2,6 +2,7 @@
 limit; the Cornuéjols-style generator: seeded and at its capacity ratio."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 from pathlib import Path
@@ -132,3 +133,52 @@ def test_bench_cflp_gen_writes_its_instances_and_a_row_each(tmp_path, capsys):
     assert "proven 2/2" in captured.err and "plain/benders" in captured.err
     assert main(["bench", "cflp-gen", "--method", "simplex", "--dir", str(folder)]) != 0
     assert "--method takes" in capsys.readouterr().err
+
+
+# --- the engine's Benders path (siting/bounds/cflp.py): large plain CFLPs go to Benders under bounds: auto
+
+def test_the_engine_solves_a_large_plain_cflp_by_benders(monkeypatch):
+    """Above BENDERS_MIN_ARCS (set to 0 here) a plain CFLP is solved by Benders: the model's optimum, a valid
+    bound, and a plan read back as flows that serve every customer from open sites within capacity."""
+    from test_bounds import SPLIT_8X24_OPTIMUM, split_cflp
+    from wasteopt.siting import pipeline
+
+    monkeypatch.setattr(pipeline, "BENDERS_MIN_ARCS", 0)
+    problem = split_cflp()
+    solution = solve_problem(problem, time_limit=60, rel_gap=1e-9, search=None)
+    result = solution.result
+    assert result.message.startswith("Benders decomposition")  # old code: "HiGHS: Optimal …"
+    assert result.objective == pytest.approx(SPLIT_8X24_OPTIMUM, rel=1e-9)
+    assert result.best_bound <= SPLIT_8X24_OPTIMUM * (1 + 1e-9) and result.status == "optimal"
+    served = solution.flows.groupby("origin")["tonnes_per_day"].sum()
+    assert np.allclose(served.reindex(problem.demand.index).to_numpy(), problem.demand["w"].to_numpy())
+    opened = solution.sites.index[solution.sites["opened"].astype(bool)]
+    assert set(solution.flows["destination"]) <= set(opened)
+    assert (solution.flows.groupby("destination")["tonnes_per_day"].sum() <= 120.0 + 1e-6).all()
+    # bounds: off stays plain HiGHS, whatever the size
+    plain = solve_problem(problem, time_limit=60, rel_gap=1e-9, search=None, bounds="off").result
+    assert plain.message == "HiGHS: Optimal" and plain.objective == pytest.approx(SPLIT_8X24_OPTIMUM, rel=1e-9)
+
+
+def test_only_plain_cflps_take_the_benders_path():
+    from test_bounds import split_cflp
+    from test_search import line_of_three
+    from test_time_limits import hard_cflp
+    from wasteopt.siting.bounds.cflp import cflp_arrays
+    from wasteopt.siting.formulation.model import build_milp
+
+    def arrays(problem):
+        return cflp_arrays(problem, *build_milp(problem))
+
+    problem = split_cflp()
+    cflp = arrays(problem)
+    assert cflp is not None and cflp.cost.shape == (8, 24)
+    assert np.allclose(cflp.capacity, 120.0) and np.allclose(cflp.fixed, 4e5)
+    # cost of all of customer j from site i: its km × 365 days × its demand
+    arcs = problem.arcs
+    first = arcs[(arcs["origin"] == "c0") & (arcs["destination"] == "S0")]["km"].iloc[0]
+    assert cflp.cost[0, 0] == pytest.approx(first * 365 * problem.demand.at["c0", "w"])
+    assert arrays(hard_cflp(8, 24, seed=1)) is None                                    # single-sourced
+    assert arrays(dataclasses.replace(problem, capacity_targets=(("plant", 500.0),))) is None  # a policy row
+    assert arrays(dataclasses.replace(problem, arcs=problem.arcs.iloc[1:])) is None        # an arc missing
+    assert arrays(line_of_three()) is None                                              # a landfill, modules

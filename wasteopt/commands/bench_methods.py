@@ -1,7 +1,8 @@
 """``wasteopt bench cflp-gen`` and ``wasteopt bench cflp --method``: the CFLP methods side by side in one run,
-same cores and limit, one CSV row per instance: Benders decomposition (``siting.bounds.benders``), HiGHS with
-the Lagrangean bound layer (``bounds: auto``, no search), our engine's default (``auto`` + the local search)
-and plain HiGHS on our formulation (``bounds: off``, no search).
+same cores and limit, one CSV row per instance: Benders decomposition (``siting.bounds.benders``), the engine with
+``bounds: auto`` and no search (HiGHS with the Lagrangean bound layer; from 20,000 arcs a plain CFLP goes to
+Benders, ``siting.bounds.cflp``), our engine's default (``auto`` + the local search) and plain HiGHS on our
+formulation (``bounds: off``, no search).
 
 Each method's objective, proven bound, gap (objective vs its own bound) and seconds (from the parsed
 instance, model building included); ``best_known`` is the published optimum if there is one, else the best

@@ -36,6 +36,7 @@ from wasteopt.siting.radius import solve_pmedian
 from wasteopt.siting.economics import incinerator_capital_cny
 from wasteopt.siting.scenario_problem import build_problem, demand_table
 from wasteopt.siting.bounds import Tightened, pays, tighten, with_bound
+from wasteopt.siting.bounds.cflp import BENDERS_MIN_ARCS, cflp_arrays, solve_cflp
 from wasteopt.siting.search import LocalSearch
 from wasteopt.siting.search.restriction import greedy_start
 from wasteopt.siting.warm_start import warm_start
@@ -91,6 +92,14 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
     """``solve_problem``, and where each decision lives in the solution's columns."""
     began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
+    if bounds == "auto" and backend == "highs" and base_plan is None and not elastic and len(arcs) >= BENDERS_MIN_ARCS:
+        cflp = cflp_arrays(problem, m, idx, arcs)
+        if cflp is not None and cflp.capacity.sum() >= cflp.demand.sum():  # else HiGHS proves it infeasible
+            if watch is not None:
+                watch.note("按 Benders 分解求解选址问题 the CFLP by Benders decomposition")
+            result = solve_cflp(m, cflp, time_limit=max(0.0, time_limit - (time.perf_counter() - began)),
+                                rel_gap=rel_gap, threads=threads)
+            return read_solution(problem, idx, arcs, dataclasses.replace(result, seconds=time.perf_counter() - began)), idx
     start = None
     if base_plan is not None:
         if backend != "highs":
