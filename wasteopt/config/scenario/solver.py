@@ -17,7 +17,8 @@ class SolverSettings(Section):
     search_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the local search: one seed, one plan")
     bounds: Literal["auto", "off"] = Field("auto", description=(
         "auto: a Lagrangean bound (demand rows relaxed) beside HiGHS's where the model allows, its plan as a start "
-        "and the sites it proves useless kept closed; off: HiGHS's bound only"))
+        "and the sites it proves useless kept closed; large plain CFLPs (≥ 20,000 arcs) by Benders decomposition; "
+        "off: plain HiGHS, its bound only"))
     decompose: Literal["off", "prefecture"] = Field("off", description=(
         "prefecture: split the one-year min-cost siting model by prefecture and solve the pieces as Dask tasks, "
         "one plan and one bound (wasteopt/siting/decomposed.py)"))
