@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from wasteopt.config.errors import DataError
+from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.config.userfiles import absolute, shown
 from wasteopt.data.coords import geometries_to_wgs84
 from wasteopt.data.demand import CENSUS_YEAR, calibration_record, msw_generation
@@ -135,6 +135,9 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
     }, geometry=geometries_to_wgs84(prefecture_shapes.geometry.to_numpy()), crs="EPSG:4326")
     nodes = counties_nodes
     if townships is not None:
+        if townships[0] < len(counties):
+            raise ScenarioError(f"key 'region.townships': {townships[0]} townships for {len(counties)} counties; "
+                                "give at least one per county")
         nodes, boundaries = township_region(counties_nodes, boundaries, *townships)
 
     generation = msw_generation(nodes["urban_population"], nodes["rural_population"], demand_settings, target_year)

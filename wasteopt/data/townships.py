@@ -44,7 +44,7 @@ def county_prefecture(demand: pd.DataFrame) -> pd.Series:
 def allocate_nodes(population: pd.Series, n_nodes: int) -> pd.Series:
     """Townships per county ∝ population, at least one each (largest remainder, ties by index order)."""
     if n_nodes < len(population):
-        raise ScenarioError(f"{n_nodes} townships: need at least one per county ({len(population)})")
+        raise ScenarioError(f"{n_nodes} nodes: need at least one per county ({len(population)})")
     extra = n_nodes - len(population)
     quota = population.to_numpy(float) / population.sum() * extra
     counts = np.floor(quota).astype(int)
