@@ -1,7 +1,7 @@
 """wasteopt planner app: `streamlit run app.py` (or `make app`). A thin face over the library."""
 import streamlit as st
 
-from wasteopt.app.state import keep_widget_state, lang
+from wasteopt.app.state import keep_widget_state, lang, tile_setting
 from wasteopt.reporting.labels import DEFAULT_LANGUAGE, LANGUAGES, t
 
 st.set_page_config(page_title="wasteopt · 河南", page_icon=":material/recycling:", layout="wide")
@@ -19,5 +19,6 @@ navigation = st.navigation([
     st.Page(f"{PAGES}/cd_page.py", title=t("page_cd", lang()), icon=":material/fact_check:", url_path="cd"),
     st.Page(f"{PAGES}/export_page.py", title=t("page_export", lang()), icon=":material/download:", url_path="export"),
 ])
+tile_setting()
 st.sidebar.caption(t("app_title", lang()))
 navigation.run()

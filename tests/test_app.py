@@ -135,6 +135,10 @@ def test_scenario_page_shows_knobs_and_effective_yaml(app):
     app.slider(key="knob.max_haul_km").set_value(120.0).run()
     assert "max_haul_km: 120.0" in app.code[0].value
     assert "zero landfill" in app.code[0].value
+    # each numeric knob steps as knobs.STEPS says: 1 % of a share, 5 km of haul, 100 t/d of a cap
+    assert (app.slider(key="knob.cd_reuse_pct").proto.step, app.slider(key="knob.max_haul_km").proto.step) == (1, 5)
+    assert app.number_input(key="knob.landfill_cap").proto.step == 100
+    assert (app.slider(key="knob.max_haul_km").proto.min, app.slider(key="knob.max_haul_km").proto.max) == (20, 520)
 
 
 def test_language_switch(app):
@@ -185,10 +189,17 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
-    goals, kpis = app.table[0].value, app.table[1].value
-    assert {r.title() for r in records} <= set(goals.columns) and len(kpis) > 10
+    goals, kpis = app.dataframe[0].value, app.dataframe[1].value
     base, other = records[1].title(), records[0].title()  # this session's last two runs, the earlier one the base
-    assert list(kpis.columns) == ["单位", base, other, f"Δ {other}", f"Δ % {other}"]
+    # short column titles (A the base, B the other), the full titles in the headers' tooltips and the caption
+    assert list(goals.columns) == ["目标", "目标值", "A", "B"] and len(kpis) > 10
+    assert list(kpis.columns) == ["指标", "单位", "A", "B", "Δ B", "Δ % B"]
+    headers = json.loads(app.dataframe[1].proto.columns)
+    assert {column: (headers[column]["label"], headers[column]["help"]) for column in ("A", "B", "Δ B", "Δ % B")} == {
+        "A": ("A · 基准", base), "B": ("B", other), "Δ B": ("Δ B", f"{other} − {base}"),
+        "Δ % B": ("Δ % B", f"({other} − {base}) ÷ {base}")}
+    legend = next(c.value for c in app.caption if "**A** = " in c.value)
+    assert f"· {records[1].run_id}" in legend and f"**B** = " in legend and records[0].run_id in legend
     assert len(app.get("deck_gl_json_chart")) == 1  # the map of what differs
     assert "TextLayer" in app.get("deck_gl_json_chart")[0].proto.json
     assert app.selectbox(key=f"diff_base:{records[1].run_id}|{records[0].run_id}").value == base
@@ -363,7 +374,11 @@ def test_the_robustness_page_shows_each_futures_gap_and_the_figures_intervals(ap
     assert metrics["完全信息期望价值 EVPI (万元/年)"] == "200 [180 … 235]"
     assert "future low alone: 10.00 %" in app.warning[0].value and "1.00 %" in app.warning[0].value
     solves = app.dataframe[0].value
+    assert list(solves["future"]) == ["偏低", "偏高"]  # in words (the config's name_zh), not the ids low, high
     assert list(solves["changes"]) == ["年增长率 2 % → 1 %", "年增长率 2 % → 4 %"]
+    plans = app.dataframe[1].value
+    assert list(plans["future"]) == ["偏低", "偏高", "偏低", "偏高"]
+    assert "中心情景：偏低" in app.caption[1].value
     assert list(solves["gap"]) == ["10.00 %", "2.00 %"] and list(solves["interval"]) == ["450 … 500", "980 … 1,000"]
     assert "均值问题" in app.caption[0].value
 
@@ -375,3 +390,37 @@ def test_the_cost_difference_between_runs_is_shown_with_its_interval():
             "b": {"status": "time_limit", "gap": 0.004, "cost_wan_cny_per_year": 100_500}}
     table = delta_table(runs, "a", "en").set_index("KPI")
     assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"
+
+
+@pytest.mark.parametrize("config", service.config_names())
+def test_keyboard_steps_land_on_the_configs_values_and_pages_are_round(config):
+    """Every numeric knob of every shipped config lies on its widget's step grid (so arrow keys walk from it in
+    round steps), and a slider's PageUp/PageDown (a tenth of its range) is a whole number of steps."""
+    from wasteopt.app.knobs import SLIDER_RANGES, STEPS
+
+    values = knob_values(load_scenario(ROOT / "configs" / config))
+    for name, options in STEPS.items():
+        value, step = values[name], options["step"]
+        low = SLIDER_RANGES.get(name, (0.0, None))[0]
+        if value is not None:
+            assert (value - low) / step == pytest.approx(round((value - low) / step)), (name, value, step)
+    for name, (low, high) in SLIDER_RANGES.items():
+        page = (high - low) / 10
+        assert page / STEPS[name]["step"] == pytest.approx(round(page / STEPS[name]["step"])), name
+        assert low <= values[name] <= high
+    assert STEPS["cd_reuse_pct"]["step"] == STEPS["sorted_out_pct"]["step"] == 1.0  # shares: 1 %
+    assert STEPS["landfill_cap"]["step"] == 100.0  # t/d
+
+
+def test_futures_are_named_in_words_in_either_language():
+    from wasteopt.app.tables import future_words, futures_frame
+
+    futures = load_scenario(ROOT / "configs" / "henan-2025-robust.yaml").uncertainty.futures
+    assert future_words(futures, "zh")["slow-growth-much-sorting"] == "慢增长、多分类"
+    assert future_words(futures, "en")["fast-growth-little-sorting"] == "fast growth, little sorting"
+    unnamed = [f.model_copy(update={"name_zh": None, "name_en": None}) for f in futures[:1]]
+    assert future_words(unnamed, "zh") == {"slow-growth-much-sorting": "slow-growth-much-sorting"}  # no words: the id
+    kpis = {"futures": [{"name": "low", "weight": 1.0}],
+            "futures_outcomes": [{"plan": "low", "future": "low", "cost_wan_cny": 1.0, "raw_msw_landfill_tpd": 0.0}]}
+    frame = futures_frame(kpis, "zh", future_words(futures, "zh"))
+    assert frame.loc[0, "plan"] == "仅为 偏低 规划" and frame.loc[0, "future"] == "偏低"

@@ -166,10 +166,12 @@ def test_planner_flow_in_the_browser(page, app_url, tmp_path):
 
     step("map drawn")
     _go(page, "方案比较")
-    # columns carry run titles: the second run's says what changed; Δ columns against the first (the base)
-    expect(page.get_by_test_id("stTable").filter(has_text="最大运距 150 km → 145 km").first).to_be_visible()
-    expect(page.get_by_test_id("stTable").filter(has_text="Δ %").first).to_be_visible()
-    expect(page.get_by_text(second_run).first).to_be_visible()
+    # the tables' columns are A (the base) and B, Δ B, Δ % B; the caption says which run is which: the second
+    # run's title says what changed
+    legend = page.get_by_test_id("stCaptionContainer").filter(has_text="B = ")
+    expect(legend).to_contain_text("最大运距 150 km → 145 km")
+    expect(legend).to_contain_text(second_run)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2)
     page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for()
     page.wait_for_timeout(2000)
     page.screenshot(path=ARTIFACTS / "compare.png", full_page=True)

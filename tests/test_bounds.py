@@ -9,7 +9,7 @@ import pytest
 from test_search import line_of_three, sites_on_a_road
 from test_time_limits import hard_cflp
 from wasteopt.milp import MilpStatus, SolveWatch
-from wasteopt.siting import solve_problem
+from wasteopt.siting import bounds, solve_problem
 from wasteopt.siting.bounds import lagrangean_bound
 from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
@@ -93,3 +93,15 @@ def test_bounds_off_is_plain_highs():
     result = solve_problem(split_cflp(), rel_gap=0, search=None, bounds="off").result
     assert result.message == "HiGHS: Optimal"
     assert result.objective == pytest.approx(SPLIT_8X24_OPTIMUM)
+
+
+def test_beyond_its_plan_size_the_lagrangean_gives_the_bound_alone(monkeypatch):
+    # As on a 100 × 1000 CFLP (ec01e95 ran no bound beyond 20,000 arcs; HiGHS had none after 23 s): the bound,
+    # the same as on a small model, and no second greedy among the sites its subproblems open.
+    monkeypatch.setattr(bounds, "LAGRANGE_PLAN_MAX_ARCS", 0)
+    watch = SolveWatch()
+    watch.stop()
+    result = solve_problem(split_cflp(), rel_gap=0, search=None, watch=watch).result
+    assert result.status == MilpStatus.TIME_LIMIT and result.objective >= SPLIT_8X24_OPTIMUM - 1e-6
+    assert result.best_bound == pytest.approx(5978524.79998049, rel=1e-6)
+    assert "Lagrangean bound" in result.message and "among the sites" not in result.message

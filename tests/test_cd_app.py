@@ -33,3 +33,18 @@ def test_the_cd_page_shows_a_reconciliation(tmp_path):
     assert len(at.get("deck_gl_json_chart")) == 1
     at.text_input(key="cd_folder").set_value(str(tmp_path / "gen")).run()
     assert "not a reconciliation folder" in at.error[0].value
+
+
+def test_a_scenario_split_by_category_has_a_reuse_knob_per_category_that_acts(tmp_path, monkeypatch):
+    from wasteopt.app import service
+
+    monkeypatch.setenv(service.RUNS_DIR_ENV, str(tmp_path / "runs"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="config_name").set_value("henan-2025-full.yaml").run()
+    assert not at.exception
+    labels = {slider.label for slider in at.slider}
+    assert {"工程渣土就地利用上限 (%)", "工程垃圾就地利用上限 (%)", "拆除垃圾就地利用上限 (%)"} <= labels
+    assert t("cd_reuse", "zh") not in labels  # the single stream's share, read by nothing here
+    at.slider(key="knob.cd_reuse_pct_spoil").set_value(10.0).run()
+    assert "onsite_reuse_max_share: 0.1\n" in at.code[0].value

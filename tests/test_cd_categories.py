@@ -210,3 +210,23 @@ def test_routing_and_reconciliation_read_category_streams(category_plan, tmp_pat
     generated = category_plan.demand["cd_generated_tpd"]
     generated.index = generated.index.astype(str)
     assert counties["planned_generated_tpd"].to_dict() == pytest.approx(generated.round(2).to_dict(), abs=0.02)
+
+
+def test_the_app_reuse_knobs_act_on_each_category_when_cd_is_split(tiny_seeds):
+    """By category, the single stream's share is read by nothing: each category that may be reused has its own knob,
+    and moving it moves that category's on-site reuse cap (unmoved knobs change nothing)."""
+    from wasteopt.app.knobs import changes_from_knobs, knob_values
+    from wasteopt.config.changes import scenario_changes
+    from wasteopt.siting.cd_categories import reuse_shares
+
+    split = tiny(tiny_seeds, by_category=True)
+    values = knob_values(split)
+    assert {k: v for k, v in values.items() if k.startswith("cd_reuse_pct_")} == {
+        "cd_reuse_pct_spoil": 40.0, "cd_reuse_pct_construction": 20.0, "cd_reuse_pct_demolition": 20.0}
+    assert not scenario_changes(split, split.with_changes(changes_from_knobs(values)))
+    moved = split.with_changes(changes_from_knobs({**values, "cd_reuse_pct_spoil": 10.0}))
+    assert reuse_shares(moved) == {"cd_spoil": 0.1, "cd_construction": 0.2, "cd_demolition": 0.2}
+    # a category that may not be reused on site has no knob: its destinations would refuse a share
+    no_spoil_reuse = tiny(tiny_seeds, by_category=True,
+                          categories={"spoil": {"onsite_reuse_max_share": 0.0, "destinations": ["yard"]}})
+    assert "cd_reuse_pct_spoil" not in knob_values(no_spoil_reuse)

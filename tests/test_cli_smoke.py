@@ -198,3 +198,69 @@ def test_bench_whatif_then_report_record_and_check(tiny, run):
     assert "### whatif" in page and "| growth_1pct | cold |" in page and "+0.2 pt" in page
     checked = wasteopt(tiny, "bench", "report", "--check", "--results", results)  # against its own row: no regression
     assert "whatif: 22 cases against" in checked and "0 regressions" in checked
+
+
+def _solve_with_streams(tiny, out: str, shell_redirect: str = "", **streams) -> subprocess.CompletedProcess:
+    """`wasteopt solve` of the tiny scenario into ``out`` with its standard streams as given."""
+    env = {**os.environ, "WASTEOPT_CACHE_DIR": str(tiny / "cache")}
+    command = [sys.executable, "-m", "wasteopt", "solve", "tiny.yaml", "--out", out, "--registry", "streams.sqlite"]
+    if shell_redirect:  # a closed descriptor (`>&-`) needs the shell
+        return subprocess.run(" ".join(command) + " " + shell_redirect, shell=True, cwd=tiny, env=env,
+                              capture_output=True, text=True, timeout=300)
+    process = subprocess.Popen(command, cwd=tiny, env=env, text=True, **streams)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()  # the reader goes away before a line is written: every write meets a broken pipe
+    process.wait(timeout=300)
+    return subprocess.CompletedProcess(command, process.returncode)
+
+
+def test_solve_holds_when_its_output_streams_are_closed_or_go_away(tiny, tmp_path):
+    """Closed stdout or stderr, a reader that leaves: no traceback, the run written, the exit code says what
+    happened (141: the reader of stdout went away, as a shell reports SIGPIPE)."""
+    no_stderr = _solve_with_streams(tiny, "closed-err", "2>&-")
+    assert no_stderr.returncode == 0 and "plan written to" in no_stderr.stdout
+    assert "solving" not in no_stderr.stdout and "best" not in no_stderr.stdout  # progress never lands on stdout
+    no_stdout = _solve_with_streams(tiny, "closed-out", ">&-")
+    assert no_stdout.returncode == 0 and "Traceback" not in no_stdout.stderr
+    assert "最好方案 best" in no_stdout.stderr  # the progress line, written into the pipe line by line
+    with open(tmp_path / "err.txt", "w+") as errors:
+        gone = _solve_with_streams(tiny, "stdout-gone", stdout=subprocess.PIPE, stderr=errors)
+        errors.seek(0)
+        said = errors.read()
+    assert gone.returncode == 141 and "Traceback" not in said and "Exception ignored" not in said
+    progress_gone = _solve_with_streams(tiny, "stderr-gone", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert progress_gone.returncode == 0
+    for out in ("closed-err", "closed-out", "stdout-gone", "stderr-gone"):
+        assert (tiny / out / "kpis.json").is_file(), out
+    runs = subprocess.run([sys.executable, "-m", "wasteopt", "runs", "--registry", "streams.sqlite"], cwd=tiny,
+                          capture_output=True, text=True, timeout=120)
+    assert runs.returncode == 0 and runs.stdout.count("周口两县 smoke") == 4  # the registry took no stray output
+
+
+def test_no_progress_writes_no_progress_line(run):
+    folder, out = run  # solved with --no-progress; stderr is checked here in a second solve
+    env = {**os.environ, "WASTEOPT_CACHE_DIR": str(folder.parent / "cache")}
+    done = subprocess.run([sys.executable, "-m", "wasteopt", "solve", "tiny.yaml", "--out", "quiet", "--registry",
+                           "quiet.sqlite", "--no-progress"], cwd=folder.parent, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "best" not in done.stderr and "solving" in done.stderr
+
+
+def test_solve_of_several_futures_says_each_step_and_the_linked_models_plan_and_bound(tiny):
+    from test_futures import write_tiny_futures
+
+    write_tiny_futures(tiny, tiny / "seeds")
+    env = {**os.environ, "WASTEOPT_CACHE_DIR": str(tiny / "cache")}
+    done = subprocess.run([sys.executable, "-m", "wasteopt", "solve", "futures.yaml", "--out", "futures-run",
+                           "--registry", "futures.sqlite"], cwd=tiny, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stderr.splitlines()
+    steps = [next(i for i, line in enumerate(lines) if text in line) for text in (
+        "future 1 of 3 alone: slow", "future 2 of 3 alone: mid", "future 3 of 3 alone: fast", "the mean-value problem",
+        "a start for the linked model from the central future's plan: mid", "the linked model of all 3 futures",
+        "pricing each of 5 plans in each future")]
+    assert steps == sorted(steps)  # in the order they run
+    linked = lines[steps[-2] + 1:steps[-1]]  # the linked model's progress: its best plan and bound
+    assert linked and all("最好方案 best" in line and "界 bound" in line for line in linked)

@@ -15,12 +15,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from wasteopt.cli import main
 from wasteopt.config.errors import DataError
 from wasteopt.data.network import haversine_km, read_od_matrix
+from wasteopt.roads.lines import read_main_roads
 from wasteopt.roads.od import load_network, road_od
 
 STEP = float(haversine_km(0.0, 0.0, 0.0, 0.01))  # one block, km (1.11195 km)
@@ -120,6 +124,34 @@ def test_network_build_writes_an_od_file_the_od_reader_takes(town, tmp_path, cap
     ab = table[(table.origin == "A") & (table.destination == "B")]
     assert ab["km"].iat[0] == pytest.approx(10 * STEP, abs=1e-4)
     assert list(pd.read_csv(out).columns) == ["origin", "destination", "km", "hours"]
+    roads = read_main_roads(tmp_path / "od.roads.gpkg")  # the main roads beside it, for the maps: the bridge
+    assert roads["road_class"].tolist() == ["primary"]
+    assert [tuple(map(float, point)) for point in roads.geometry.iat[0].coords] == [(0.0, 0.02), (0.0, 0.03)]
+    (tmp_path / "od2.roads.gpkg").write_text("mine")  # a build never writes over a file there unasked
+    assert main(["network", "build", "--osm", str(town), "--points", str(points), "--out", str(tmp_path / "od2.csv")]) == 1
+    assert "od2.roads.gpkg exists; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "od2.roads.gpkg").read_text() == "mine" and not (tmp_path / "od2.csv").exists()
+
+
+def test_main_roads_are_merged_lines_by_class_and_a_foreign_file_is_one_error(tmp_path):
+    from wasteopt.roads.lines import main_road_lines, main_roads_file
+    from wasteopt.roads.osm import RoadWays
+
+    assert main_roads_file("runs/od.parquet") == Path("runs/od.roads.gpkg")
+    assert main_roads_file("henan.od.csv") == Path("henan.od.roads.gpkg")
+    # three motorway pieces end to end (one a link) → one line; a residential street → none; a trunk → one line
+    lon, lat = np.array([0.0, 0.1, 0.2, 0.3, 0.0, 0.1, 0.5, 0.6]), np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
+    ways = RoadWays(osm_id=np.arange(8), lon=lon, lat=lat, way_nodes=np.array([0, 1, 1, 2, 2, 3, 4, 5, 6, 7]),
+                    way_start=np.array([0, 2, 4, 6, 8, 10]), speed_kmh=np.full(5, 50, np.float32),
+                    oneway=np.zeros(5, bool), main_class=np.array([0, 0, 0, -1, 1], np.int8))
+    lines = main_road_lines(ways)
+    assert lines["road_class"].tolist() == ["motorway", "trunk"]
+    assert list(lines.geometry.iat[0].coords) == [(0.0, 0.0), (0.3, 0.0)]  # merged, straight: simplified to its ends
+    foreign = tmp_path / "od.roads.gpkg"
+    foreign.write_text("not a GeoPackage")
+    with pytest.raises(DataError, match="cannot read the main roads"):
+        read_main_roads(foreign)
+    assert read_main_roads(tmp_path / "none.roads.gpkg") is None
 
 
 def _grid_xml(lon0: float, lat0: float, columns: int, rows: int | None = None, step: float = 0.01) -> str:

@@ -12,7 +12,8 @@ from wasteopt.siting.search import restriction
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import site_neighbourhoods, stop_neighbourhoods
 from wasteopt.siting.search.restriction import first_plan, relaxation_closed_sites
-from wasteopt.siting.search.worker import FirstPlan, NeighbourhoodSearch, SearchBeside
+from wasteopt.siting.search.first_plan import FirstPlan
+from wasteopt.siting.search.worker import NeighbourhoodSearch, SearchBeside
 from test_siting import line_of_three
 
 
@@ -114,7 +115,8 @@ def test_greedy_opens_the_sites_that_serve_their_neighbours_cheapest():
     # S1 and S3 would only haul the far pair. The plan costs 3,250, the optimum.
     problem = sites_on_a_road([0, 10, 100, 115])
     m, idx, arcs = build_milp(problem)
-    cols, values = greedy_modules(problem, idx, arcs)
+    greedy = greedy_modules(problem, idx, arcs)
+    cols, values = greedy.cols, greedy.values
     chosen = dict(zip(cols.tolist(), values.tolist()))
     assert {site: chosen[int(idx.site_y[site][0])] for site in idx.site_y} == {"S0": 1.0, "S1": 0.0, "S2": 1.0, "S3": 0.0}
     assert solve_problem(problem, rel_gap=0).objective == pytest.approx(3250.0)
@@ -135,7 +137,8 @@ def test_greedy_adds_a_module_where_that_beats_opening_a_site():
              for name, site_cost in (("plant", 1000.0), ("dear", 3000.0))}
     problem = SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, days_per_year=1.0)
     m, idx, arcs = build_milp(problem)
-    chosen = dict(zip(*(a.tolist() for a in greedy_modules(problem, idx, arcs))))
+    greedy = greedy_modules(problem, idx, arcs)
+    chosen = dict(zip(greedy.cols.tolist(), greedy.values.tolist()))
     assert [chosen[int(idx.site_n["S0"][0])], chosen[int(idx.site_y["S1"][0])]] == [2.0, 0.0]
     assert solve_problem(problem, rel_gap=0).objective == pytest.approx(4500.0)
 
@@ -153,7 +156,8 @@ def test_waste_the_greedy_cannot_place_leaves_only_its_two_cheapest_closed_sites
                                  max_modules=1, min_load_share=0.6)}
     problem = SitingProblem(demand=demand, sites=sites, technologies=techs, arcs=arcs, days_per_year=1.0)
     m, idx, arcs = build_milp(problem)
-    cols, values = greedy_modules(problem, idx, arcs)
+    greedy = greedy_modules(problem, idx, arcs)
+    cols, values = greedy.cols, greedy.values
     fixed = {site: values[cols == idx.site_y[site][0]].tolist() for site in idx.site_y}
     assert fixed == {"S0": [1.0, 1.0], "S1": [], "S2": [], "S3": [0.0, 0.0]}  # y and n are one column here
 

@@ -10,7 +10,7 @@ import pytest
 
 from wasteopt.config.errors import NoPlanError
 from wasteopt.siting import pipeline
-from wasteopt.milp import MilpResult, MilpStatus, SolveWatch
+from wasteopt.milp import LinearModel, MilpResult, MilpStatus, SolveWatch, solve_milp
 from wasteopt.siting import LocalSearch, solve_problem
 from wasteopt.siting.explain import Explanation
 from wasteopt.siting.problem import SitingProblem, Technology
@@ -42,6 +42,33 @@ def test_stopped_before_any_plan_says_there_is_none():
     assert result.objective is None and result.best_bound is None and stopped.flows.empty
 
 
+def market_split(rows: int = 3, n: int = 24, seed: int = 1, integer: bool = True) -> tuple[LinearModel, np.ndarray]:
+    """Equality knapsacks over 0/1 columns (Cornuéjols & Dawande's market split), with a planted plan so
+    one exists: HiGHS proves a root bound long before its first plan (``integer`` False: its LP relaxation).
+    Returns the model and that plan."""
+    rng = np.random.default_rng(seed)
+    a, plan, cost = rng.integers(0, 100, (rows, n)), rng.integers(0, 2, n), rng.integers(1, 20, n)
+    model = LinearModel()
+    model.add_vars(n, ub=1, cost=cost, integer=integer)
+    r, k = np.nonzero(a)
+    model.add_rows(r, k, a[r, k], a @ plan, a @ plan, n_rows=rows)
+    return model, plan.astype(float)
+
+
+def test_stopped_after_the_root_before_a_plan_keeps_the_proven_bound():
+    # Stopped as soon as HiGHS has a bound and no plan: ec01e95 returned best_bound None (bound dropped).
+    model, planted = market_split()
+    watch = SolveWatch(every_s=0.0)
+    watch.on_progress = lambda p: watch.stop() if p.bound is not None and p.best is None else None
+    stopped = solve_milp(model, time_limit=30, rel_gap=1e-9, watch=watch)
+    assert stopped.status == MilpStatus.NO_PLAN and not stopped.has_solution and stopped.gap is None
+    optimum = solve_milp(model, time_limit=30, rel_gap=1e-9)
+    assert optimum.status == MilpStatus.OPTIMAL and optimum.objective == pytest.approx(118.0) and model.cost_vector() @ planted == 169.0
+    relaxed = solve_milp(market_split(integer=False)[0], time_limit=30, rel_gap=1e-9)
+    assert relaxed.objective - 1e-6 <= stopped.best_bound <= optimum.objective
+    assert stopped.message.endswith(f"bound proven {stopped.best_bound:,.6g}")
+
+
 def test_limit_hit_after_a_first_plan_returns_it_with_its_gap():
     solution = solve_problem(hard_cflp(30, 90), time_limit=1.0, rel_gap=1e-9)
     result = solution.result
@@ -64,7 +91,20 @@ def test_a_solve_stopped_at_once_still_returns_a_plan(search, monkeypatch):
     solution = solve_problem(problem, time_limit=30, rel_gap=1e-9, search=search, watch=watch, bounds="off")
     result = solution.result
     assert result.status == MilpStatus.TIME_LIMIT and result.objective == pytest.approx(14181131.699364642)
-    assert result.message.endswith(" + a greedy first plan")
+    assert result.message.endswith(" + a greedy first plan, returned as it is (no better plan found in time)")
+    assert solution.flows["tonnes_per_day"].sum() == pytest.approx(problem.demand["w"].sum())
+
+
+@pytest.mark.parametrize("search", [None, LocalSearch()])
+def test_a_limit_too_short_to_route_the_greedy_plan_returns_its_flows_as_sent(search, monkeypatch):
+    # 1 ms leaves no time to route the greedy plan (ec01e95: no plan at all, as cj200x2000r5s1 at 30 s): the
+    # flows the greedy sent are a plan, dearer than routed (14,181,131.70 above), marked as the greedy's own.
+    monkeypatch.setattr(pipeline, "GREEDY_START_COLUMNS", 0)
+    problem = dataclasses.replace(hard_cflp(30, 90), single_sourcing=())
+    solution = solve_problem(problem, time_limit=0.001, rel_gap=1e-9, search=search, bounds="off")
+    result = solution.result
+    assert result.status == MilpStatus.TIME_LIMIT and result.objective == pytest.approx(15339807.700262873)
+    assert result.message.endswith(" + a greedy first plan, returned as it is (no better plan found in time)")
     assert solution.flows["tonnes_per_day"].sum() == pytest.approx(problem.demand["w"].sum())
 
 

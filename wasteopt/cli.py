@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from wasteopt.config.errors import InfeasibleError, NoPlanError, WasteoptError
@@ -22,7 +23,8 @@ EXIT_CODES = f"""exit codes:
   {InfeasibleError.exit_code}    infeasible: proven that no plan meets the scenario (the reasons are printed)
   {NoPlanError.exit_code}    no plan found within the time limit (none proven impossible either): raise it
   {USAGE_EXIT_CODE}   a usage error (unknown option, bad argument; EX_USAGE of sysexits.h)
-  130  interrupted"""
+  130  interrupted
+  141  the reader of the output went away (e.g. `| head`); files already written stay"""
 # the module of wasteopt.commands that registers each command and each bench suite (in the order --help lists
 # them): running a command imports only its module, so ``wasteopt cd …`` does not load the siting stack
 COMMAND_MODULES = {
@@ -73,20 +75,64 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    usable_standard_streams()
     args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `wasteopt … | head`: the reader has what it wanted; stop without a traceback
+        if args.debug:
+            raise
+        silence_standard_streams()
+        return BROKEN_PIPE_EXIT_CODE
     except WasteoptError as error:
         if args.debug:
             raise
-        print(f"error: {printable(error)}", file=sys.stderr)  # user text in a message never drives the terminal
+        _tell(f"error: {printable(error)}")  # user text in a message never drives the terminal
         return error.exit_code
     except OSError as error:  # a file system refusal outside the vetted readers (disk full, permissions …)
         if args.debug:
             raise
         where = f"{shown(error.filename)}: " if error.filename else ""
-        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        _tell(f"error: {where}{error.strerror or error}")
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _tell("interrupted")
         return 130
+
+
+BROKEN_PIPE_EXIT_CODE = 141  # 128 + SIGPIPE, what a shell reports for a writer killed by a closed pipe
+
+
+def usable_standard_streams() -> None:
+    """A closed stdout or stderr (`>&-`, `2>&-`) becomes /dev/null: Python then has somewhere to write (it has
+    None there), and no file opened later (the registry, a run file) takes descriptor 1 or 2, where the solvers'
+    C code would write into it."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))
+
+
+def silence_standard_streams() -> None:
+    """After a broken pipe: what is left to write (the interpreter flushes at exit) goes to /dev/null."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(null, stream.fileno())
+        except (OSError, ValueError, AttributeError):  # not a file descriptor (a test's capture): nothing to flush
+            pass
+    os.close(null)
+
+
+def _tell(line: str) -> None:
+    """One line on stderr, if anyone still reads it."""
+    try:
+        print(line, file=sys.stderr)
+    except (OSError, ValueError):
+        pass

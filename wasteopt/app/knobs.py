@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from wasteopt.data.demand import msw_generation
-
 from wasteopt.data.region import Region
+from wasteopt.config.scenario.cd import CD_CATEGORIES
 from wasteopt.config.scenario.schema import Scenario
 from wasteopt.reporting.labels import place, t
 
@@ -14,6 +14,35 @@ from wasteopt.reporting.labels import place, t
 APP_REL_GAP = 0.01
 APP_TIME_LIMIT_S = 30.0
 STANDARD_LINE_SIZES_TPD = (200.0, 300.0, 400.0, 500.0, 600.0, 750.0, 800.0, 1000.0)
+
+# Each numeric knob's arrow-key (and ± button) step and shown format, in the widget's unit: values a planner talks
+# in — 1 % of a share, 0.1 %/yr of growth, 5 km of haul, 100 t/d of a landfill cap, 500 万元 of a site.
+STEPS: dict[str, dict] = {
+    "target_year": {"step": 1},
+    "msw_urban": {"step": 0.01, "format": "%.2f"},  # kg/person/day
+    "msw_rural": {"step": 0.01, "format": "%.2f"},
+    "growth_pct": {"step": 0.1, "format": "%.1f"},
+    "sorted_out_pct": {"step": 1.0, "format": "%.0f"},
+    "max_haul_km": {"step": 5.0, "format": "%.0f"},
+    "max_lines": {"step": 1},
+    "site_cost": {"step": 500.0, "format": "%.0f"},  # 万元
+    "line_fixed_cost": {"step": 500.0, "format": "%.0f"},
+    "line_cost": {"step": 1.0, "format": "%.1f"},  # 万元 per t/d
+    "landfill_cap": {"step": 100.0, "format": "%.0f"},  # t/d
+    "min_new": {"step": 1},
+    "max_new": {"step": 1},
+    "objective_p": {"step": 1},
+    "objective_radius": {"step": 5.0, "format": "%.0f"},
+    "cd_reuse_pct": {"step": 1.0, "format": "%.0f"},
+    "rel_gap_pct": {"step": 0.1, "format": "%.2f"},
+    "time_limit": {"step": 10.0, "format": "%.0f"},  # s
+}
+# Slider ranges (widened to take a scenario's own value). PageUp/PageDown move a slider by a tenth of its range
+# (Streamlit sets no other page size), so each range is ten round pages: 50 km of haul, 5 %/yr of growth, 10 %.
+SLIDER_RANGES: dict[str, tuple[float, float]] = {
+    "growth_pct": (-20.0, 30.0), "sorted_out_pct": (0.0, 90.0), "max_haul_km": (20.0, 520.0),
+    "cd_reuse_pct": (0.0, 100.0),
+}
 
 
 def knob_values(scenario: Scenario) -> dict:
@@ -47,7 +76,15 @@ def knob_values(scenario: Scenario) -> dict:
         "objective_radius": scenario.objective.radius_km,
         "cd_enabled": scenario.cd.enabled,
         "cd_reuse_pct": round(100 * scenario.cd.onsite_reuse_max_share, 6),
+        **{f"cd_reuse_pct_{c}": round(100 * getattr(scenario.cd.categories, c).onsite_reuse_max_share, 6)
+           for c in reusable_categories(scenario)},
     }
+
+
+def reusable_categories(scenario: Scenario) -> tuple[str, ...]:
+    """The C&D categories that may be reused on site (``reuse`` among their destinations): each has its own on-site
+    reuse knob, which is the one that acts when the scenario splits C&D by category."""
+    return tuple(c for c in CD_CATEGORIES if "reuse" in getattr(scenario.cd.categories, c).destinations)
 
 
 OBJECTIVES = ("min_cost", "p_median", "set_cover", "max_coverage")
@@ -85,7 +122,9 @@ def changes_from_knobs(values: dict) -> dict:
         "objective": {"kind": values["objective"], "p": _optional_int(values["objective_p"]),
                       "radius_km": None if values["objective_radius"] is None else float(values["objective_radius"])},
         "cd": {"enabled": bool(values["cd_enabled"]),
-               "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8)},
+               "onsite_reuse_max_share": round(float(values["cd_reuse_pct"]) / 100, 8),
+               "categories": {c: {"onsite_reuse_max_share": round(float(values[f"cd_reuse_pct_{c}"]) / 100, 8)}
+                              for c in CD_CATEGORIES if f"cd_reuse_pct_{c}" in values}},
         "solver": {"time_limit_s": float(values["time_limit"]), "rel_gap": round(float(values["rel_gap_pct"]) / 100, 8)},
     }
 

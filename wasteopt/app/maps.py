@@ -1,12 +1,14 @@
 """pydeck maps of a saved plan and of the difference between two plans. No Streamlit here.
 
-No tile basemap is used: the county polygons, the prefecture boundaries and the prefecture names at
-their seats (all from the seeds) carry the geography offline; tile servers are often unreachable where
-the app runs (offline machines, networks in China).
+The county polygons, the prefecture boundaries and names at their seats (all from the seeds), a scale bar and
+a north arrow carry the geography offline. A raster tile basemap is optional and off by default (an XYZ URL
+template the planner gives, e.g. a provider they hold a key for): tile servers are often unreachable where the
+app runs (offline machines, networks in China).
 """
 from __future__ import annotations
 
 import html
+import math
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +18,7 @@ import shapely
 
 from wasteopt.reporting.colours import STATUS_RGB
 from wasteopt.reporting.labels import place, t
+from wasteopt.reporting.map_context import KM_PER_DEGREE, nice_length_km
 
 DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
 STATUS_COLOURS = {status: list(rgb) for status, rgb in STATUS_RGB.items()}
@@ -24,6 +27,7 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
+ROAD_STYLE = {"motorway": ([204, 68, 25], 2.5), "trunk": ([226, 130, 40], 1.8), "primary": ([170, 130, 60], 1.0)}  # px
 FLOW_COLOUR = [40, 40, 40, 110]
 # Light, distinct fills for counties (one per serving plant).
 COUNTY_PALETTE = [
@@ -72,8 +76,111 @@ def _view(gdf: gpd.GeoDataFrame, height_px: int) -> pdk.ViewState:
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=round(float(zoom), 2))
 
 
-def _deck(layers, view) -> pdk.Deck:
+def _deck(layers: list, gdf: gpd.GeoDataFrame, height_px: int, tiles: str | None) -> pdk.Deck:
+    """The map of ``layers`` framed on ``gdf``, a scale bar and a north arrow on top, tiles (if any) under."""
+    bounds, view = tuple(gdf.total_bounds), _view(gdf, height_px)
+    basemap = tile_layers(tiles, view, height_px) if tiles else []
+    layers = [*basemap, *layers, *scale_bar_layers(bounds), *north_arrow_layers(bounds)]
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None, tooltip=TOOLTIP)
+
+
+def valid_tile_url(url: str) -> bool:
+    """An http(s) XYZ template: {z}, {x} and {y} each once."""
+    return url.startswith(("http://", "https://")) and all(url.count(part) == 1 for part in ("{z}", "{x}", "{y}"))
+
+
+MAX_TILE_ZOOM = 18
+WIDEST_MAP_PX = 1800  # the widest a map is drawn (Streamlit's wide layout): tiles cover that much of the view
+
+
+def tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    """The XYZ (slippy-map) tile holding a point."""
+    n = 2 ** zoom
+    lat = max(min(lat, 85.05), -85.05)
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return min(int((lon + 180) / 360 * n), n - 1), min(max(int(y), 0), n - 1)
+
+
+def tile_bounds(x: int, y: int, zoom: int) -> list[float]:
+    """[west, south, east, north] of an XYZ tile in degrees."""
+    n = 2 ** zoom
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return [x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)]
+
+
+def tile_layers(url: str, view: pdk.ViewState, height_px: int) -> list[pdk.Layer]:
+    """Raster XYZ tiles (``…/{z}/{x}/{y}.png``, fetched by the browser) under the map: the tiles one zoom level
+    finer than the opening view that cover it, each a BitmapLayer on its own lon/lat box. pydeck's JSON cannot give
+    TileLayer the function that draws an image, and the bundled TerrainLayer needs a worker from the internet."""
+    if not valid_tile_url(url):
+        raise ValueError(f"not an XYZ tile URL template: {url!r}")
+    zoom = min(max(int(math.floor(view.zoom)) + 1, 0), MAX_TILE_ZOOM)
+    degrees_per_px = 360 / (512 * 2 ** view.zoom)  # deck.gl's zoom counts 512-px tiles
+    half_width, half_height = WIDEST_MAP_PX / 2 * degrees_per_px, height_px / 2 * degrees_per_px
+    mercator_y = math.degrees(math.asinh(math.tan(math.radians(view.latitude))))  # the centre, in Mercator degrees
+    north = math.degrees(math.atan(math.sinh(math.radians(mercator_y + half_height))))
+    south = math.degrees(math.atan(math.sinh(math.radians(mercator_y - half_height))))
+    x0, y0 = tile_xy(view.longitude - half_width, north, zoom)
+    x1, y1 = tile_xy(view.longitude + half_width, south, zoom)
+    return [pdk.Layer("BitmapLayer", id=f"tile-{zoom}-{x}-{y}", bounds=tile_bounds(x, y, zoom), pickable=False,
+                      image=url.replace("{z}", str(zoom)).replace("{x}", str(x)).replace("{y}", str(y)))
+            for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def _km_per_lon_degree(lat: float) -> float:
+    return KM_PER_DEGREE * math.cos(math.radians(lat))
+
+
+def scale_bar(bounds: tuple[float, float, float, float], location: tuple[float, float] = (0.03, 0.03)) -> dict:
+    """A round bar length near a fifth of the map's width, drawn from ``location`` (fraction of ``bounds``: its
+    left end) eastwards: (length_km, left, right, bottom, top) in degrees, exact at the bar's latitude."""
+    minx, miny, maxx, maxy = bounds
+    bottom = miny + location[1] * (maxy - miny)
+    length_km = nice_length_km((maxx - minx) * _km_per_lon_degree((miny + maxy) / 2))
+    left = minx + location[0] * (maxx - minx)
+    return {"length_km": length_km, "left": left, "right": left + length_km / _km_per_lon_degree(bottom),
+            "bottom": bottom, "top": bottom + 0.012 * (maxy - miny)}
+
+
+def _text(rows: list, size: int, **options) -> pdk.Layer:
+    return pdk.Layer("TextLayer", pd.DataFrame(rows, columns=["lon", "lat", "text"]), get_position=["lon", "lat"],
+                     get_text="text", get_size=size, size_units=PIXELS, get_color=[20, 20, 20],
+                     character_set=pdk.types.String("auto"), font_family=LABEL_FONT, font_settings={"sdf": True},
+                     outline_width=3, outline_color=[255, 255, 255], pickable=False, **options)
+
+
+def scale_bar_layers(bounds) -> list[pdk.Layer]:
+    """A two-segment (black, white) scale bar in km, drawn on the ground so it stays true as the map is zoomed."""
+    bar = scale_bar(bounds)
+    left, right, bottom, top = bar["left"], bar["right"], bar["bottom"], bar["top"]
+    middle = (left + right) / 2
+    segments = pd.DataFrame({"polygon": [[[[x0, bottom], [x1, bottom], [x1, top], [x0, top]]]
+                                         for x0, x1 in ((left, middle), (middle, right))],
+                             "fill": [[0, 0, 0], [255, 255, 255]]})
+    km = bar["length_km"]
+    return [pdk.Layer("PolygonLayer", segments, get_polygon="polygon", get_fill_color="fill", stroked=True,
+                      get_line_color=[0, 0, 0], line_width_min_pixels=1, pickable=False),
+            _text([(left, top, "0"), (middle, top, f"{km / 2:g}"), (right, top, f"{km:g} km")], 12,
+                  get_alignment_baseline=pdk.types.String("bottom"), get_pixel_offset=[0, -2]),
+            _text([(middle, bottom, "比例尺 scale")], 11, get_alignment_baseline=pdk.types.String("top"),
+                  get_pixel_offset=[0, 3])]
+
+
+def north_arrow_layers(bounds, location: tuple[float, float] = (0.03, 0.97)) -> list[pdk.Layer]:
+    """An arrow along a meridian (tip at ``location``, a fraction of ``bounds``) with 北 N under it."""
+    minx, miny, maxx, maxy = bounds
+    x, tip = minx + location[0] * (maxx - minx), miny + location[1] * (maxy - miny)
+    height = 0.07 * (maxy - miny)
+    half = 0.35 * height * KM_PER_DEGREE / _km_per_lon_degree(tip)  # as wide on the ground as the head is tall
+    arrow = pd.DataFrame({"polygon": [[[[x, tip], [x + half, tip - height], [x, tip - 0.7 * height],
+                                        [x - half, tip - height]]]]})
+    return [pdk.Layer("PolygonLayer", arrow, get_polygon="polygon", get_fill_color=[20, 20, 20], stroked=True,
+                      get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=False),
+            _text([(x, tip - height, "北 N")], 13, font_weight=700, get_alignment_baseline=pdk.types.String("top"),
+                  get_pixel_offset=[0, 3])]
 
 
 def prefecture_layer(prefectures: gpd.GeoDataFrame) -> pdk.Layer:
@@ -91,6 +198,16 @@ def prefecture_names(prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Layer:
                      get_color=[20, 20, 20], character_set=pdk.types.String("auto"), font_family=LABEL_FONT, font_weight=700,
                      font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255],
                      get_alignment_baseline=pdk.types.String("bottom"), get_pixel_offset=[0, -4], pickable=False)
+
+
+def road_layer(roads: gpd.GeoDataFrame) -> pdk.Layer:
+    """The built network's main roads (motorway, trunk, primary), simplified for display, coloured by class."""
+    lines = shapely.get_parts(shapely.simplify(roads.geometry.to_numpy(), DISPLAY_TOLERANCE_DEG))
+    classes = np.repeat(roads["road_class"].to_numpy(), shapely.get_num_geometries(roads.geometry.to_numpy()))
+    paths = pd.DataFrame({"path": [np.asarray(line.coords)[:, :2].round(5).tolist() for line in lines],
+                          "colour": [ROAD_STYLE[c][0] for c in classes], "width": [ROAD_STYLE[c][1] for c in classes]})
+    return pdk.Layer("PathLayer", paths, get_path="path", get_color="colour", get_width="width", width_units=PIXELS,
+                     pickable=False)
 
 
 def plant_colour_index(site_ids: pd.Series) -> dict[str, int]:
@@ -111,8 +228,9 @@ def diamonds(points: pd.DataFrame, capacity_tpd: pd.Series) -> list:
 
 
 def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str,
-              height_px: int = 640) -> pdk.Deck:
-    """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures."""
+              height_px: int = 640, tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
+    """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures;
+    the main roads when a road network was built."""
     demand, plants, flows = layers["demand"], layers["plants"], layers["flows"]
     slots = plant_colour_index(demand["served_by"])
     counties = polygon_records(demand)
@@ -153,6 +271,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
         pdk.Layer("PolygonLayer", counties, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
         prefecture_layer(prefectures),
+        *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("LineLayer", flow_rows, get_source_position=["origin_lon", "origin_lat"],
                   get_target_position=["destination_lon", "destination_lat"], get_color=FLOW_COLOUR,
                   get_width="width", width_units=PIXELS, pickable=True),
@@ -165,7 +284,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
                   get_line_color=[0, 0, 0], line_width_min_pixels=1, pickable=True),
         prefecture_names(prefectures, lang),
     ]
-    return _deck(deck_layers, _view(demand, height_px))
+    return _deck(deck_layers, demand, height_px, tiles)
 
 
 def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -191,7 +310,8 @@ def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counties, sites.reset_index()
 
 
-def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str, height_px: int = 560) -> pdk.Deck:
+def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str, height_px: int = 560,
+              tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
     """Counties whose serving plant changed, and plants built, dropped or resized between two runs."""
     counties, sites = diff_frames(base, other)
     records = polygon_records(counties)
@@ -211,12 +331,13 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
         pdk.Layer("PolygonLayer", records, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
         prefecture_layer(prefectures),
+        *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
                   get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
         prefecture_names(prefectures, lang),
     ]
-    return _deck(layers, _view(counties, height_px))
+    return _deck(layers, counties, height_px, tiles)
 
 
 def legend_html(entries: list[tuple[list[int], str, str]]) -> str:
@@ -230,7 +351,11 @@ def legend_html(entries: list[tuple[list[int], str, str]]) -> str:
     return '<div style="line-height:2">' + "".join(items) + "</div>"
 
 
-def plan_legend(lang: str) -> str:
+def road_legend(lang: str) -> list[tuple[list[int], str, str]]:
+    return [(ROAD_STYLE[name][0], t(f"road_{name}", lang), "line") for name in ROAD_STYLE]
+
+
+def plan_legend(lang: str, roads: bool = False) -> str:
     return legend_html([
         (STATUS_COLOURS["existing"], t("existing", lang), "dot"),
         (STATUS_COLOURS["expanded"], t("expanded", lang), "dot"),
@@ -241,20 +366,22 @@ def plan_legend(lang: str) -> str:
         (FLOW_COLOUR, t("flow", lang), "line"),
         (COUNTY_PALETTE[0], t("county_fill", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        *(road_legend(lang) if roads else []),
     ]) + f"<small>{html.escape(t('size_note', lang))}</small>"
 
 
-def diff_legend(lang: str) -> str:
+def diff_legend(lang: str, roads: bool = False) -> str:
     return legend_html([
         (DIFF_COLOURS["opened_only"], t("opened_only", lang), "dot"),
         (DIFF_COLOURS["closed_only"], t("closed_only", lang), "dot"),
         (DIFF_COLOURS["capacity_changed"], t("capacity_changed", lang), "dot"),
         (DIFF_COLOURS["reassigned"], t("reassigned", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        *(road_legend(lang) if roads else []),
     ])
 
 
-def route_deck(plan, county: gpd.GeoDataFrame, lang: str, height_px: int = 520) -> pdk.Deck:
+def route_deck(plan, county: gpd.GeoDataFrame, lang: str, height_px: int = 520, tiles: str | None = None) -> pdk.Deck:
     """One county's collection routes: a coloured line per truck, village stops, unloads at the plants, the garage."""
     layers = [pdk.Layer("PolygonLayer", polygon_records(county), get_polygon="polygon", filled=True, stroked=True,
                         get_fill_color=[240, 240, 240], get_line_color=PREFECTURE_LINE, line_width_min_pixels=2)]
@@ -285,4 +412,4 @@ def route_deck(plan, county: gpd.GeoDataFrame, lang: str, height_px: int = 520) 
                             get_line_color=[0, 0, 0], stroked=True, line_width_min_pixels=1, get_radius=9,
                             radius_units=PIXELS, pickable=True))
     marked = gpd.GeoDataFrame(geometry=gpd.points_from_xy(marks.lon, marks.lat), crs=county.crs)
-    return _deck(layers, _view(pd.concat([county[["geometry"]], marked]), height_px))
+    return _deck(layers, pd.concat([county[["geometry"]], marked]), height_px, tiles)

@@ -1,22 +1,29 @@
 """Session state and cached loaders shared by the pages (the only app module besides pages that imports Streamlit)."""
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
 
+import geopandas as gpd
 import streamlit as st
 
 from wasteopt.app import service
+from wasteopt.app.maps import valid_tile_url
 from wasteopt.app.messages import bilingual_error
 from wasteopt.config.errors import WasteoptError
 from wasteopt.data.region import Region, load_region
+from wasteopt.roads.lines import main_roads_file, read_main_roads
 from wasteopt.runs.folder import RunFolder
 from wasteopt.runs.registry import RunRecord
-from wasteopt.reporting.labels import DEFAULT_LANGUAGE, status_name, t
+from wasteopt.reporting.labels import DEFAULT_LANGUAGE, markdown_literal, status_name, t
 
 KNOB_PREFIX = "knob."
 RUN_PREFIX = "run."  # the planner's label and note for the next solve
 SESSION_RUNS = "session_runs"
 CURRENT_RUN = "current_run"
 BASE_RUN = "base_run"  # the run the planner marked as base: warm starts start from it, Compare measures against it
+TILES = "tiles"  # the sidebar's basemap tile URL template ("" = none, the default)
+TILES_ENV = "WASTEOPT_TILES"
 
 
 def lang() -> str:
@@ -28,6 +35,27 @@ def keep_widget_state() -> None:
     for key in list(st.session_state):
         if str(key).startswith((KNOB_PREFIX, RUN_PREFIX)) or key == "lang":
             st.session_state[key] = st.session_state[key]
+
+
+def tile_setting() -> None:
+    """The sidebar's optional basemap (an XYZ tile URL template; empty by default, or WASTEOPT_TILES)."""
+    st.session_state.setdefault(TILES, os.environ.get(TILES_ENV, "").strip())
+    st.sidebar.text_input(t("tiles", lang()), key=TILES, help=t("tiles_help", lang()),
+                          placeholder="https://…/{z}/{x}/{y}.png")
+
+
+def tiles() -> str | None:
+    """The basemap tile URL for the maps, if one is set; one that is no XYZ template is said and not used."""
+    url = st.session_state.get(TILES, "").strip()
+    if url and not valid_tile_url(url):
+        st.warning(t("tiles_bad", lang(), url=markdown_literal(url)))
+        return None
+    return url or None
+
+
+def tiles_caption(url: str | None) -> None:
+    if url:
+        st.caption(t("tiles_source", lang(), host=markdown_literal(urlsplit(url).hostname or url)))
 
 
 def remember_run(record: RunRecord) -> None:
@@ -55,6 +83,25 @@ def _region(scenario_yaml: str) -> Region:
 def run_region(record: RunRecord) -> Region:
     """The Region a run was solved on (prefecture boundaries, every landfill)."""
     return _region(record.scenario_yaml)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _main_roads(path: str, _stamp: float) -> gpd.GeoDataFrame | None:
+    return read_main_roads(path)
+
+
+def run_roads(record: RunRecord) -> gpd.GeoDataFrame | None:
+    """The main roads of the network the run's road km came from (written by `wasteopt network build` beside the
+    OD file its scenario names), or None; a file that cannot be read is said, and the map drawn without it."""
+    scenario = service.saved_scenario(record.scenario_yaml)
+    if not scenario.network.od_matrix_file:
+        return None
+    path = main_roads_file(scenario.path(scenario.network.od_matrix_file))
+    try:
+        return _main_roads(str(path), path.stat().st_mtime) if path.is_file() else None
+    except (WasteoptError, OSError) as error:
+        show_error(error)
+        return None
 
 
 def saved_runs() -> list[RunRecord]:

@@ -212,26 +212,33 @@ def capacity_path_chart(path: list[dict], goal_tpd: float | None, lang: str) -> 
     return alt.layer(*layers).properties(title=t("capacity_path", lang), height=300, autosize=FIT_WIDTH)
 
 
-def futures_frame(kpis: dict, lang: str) -> pd.DataFrame:
-    """A plan for several futures: one row per plan and future (plan and future labels in ``lang``), with the
-    future's weight, the annual cost (万元/yr) and raw MSW landfilled (t/d)."""
+def future_words(futures, lang: str) -> dict[str, str]:
+    """Each future's name → the future in words in ``lang`` (its ``name_zh`` / ``name_en``; else the name)."""
+    return {f.name: (f.name_zh if lang == "zh" else f.name_en) or f.name_en or f.name for f in futures}
+
+
+def futures_frame(kpis: dict, lang: str, words: dict[str, str] | None = None) -> pd.DataFrame:
+    """A plan for several futures: one row per plan and future (plan and future labels in ``lang``, futures in
+    ``words``), with the future's weight, the annual cost (万元/yr) and raw MSW landfilled (t/d)."""
     rows = pd.DataFrame(kpis["futures_outcomes"])
     weight = {f["name"]: f["weight"] for f in kpis["futures"]}
+    word = (words or {}).get
     plan = [t("robust_plan", lang) if p == "robust" else t("mean_value_plan", lang) if p == MEAN_VALUE
-            else t("plan_for", lang, future=p) for p in rows["plan"]]
-    return pd.DataFrame({"plan": plan, "future": rows["future"], "weight": rows["future"].map(weight),
+            else t("plan_for", lang, future=word(p, p)) for p in rows["plan"]]
+    return pd.DataFrame({"plan": plan, "future": [word(f, f) for f in rows["future"]],
+                         "weight": rows["future"].map(weight),
                          "cost_wan_cny": rows["cost_wan_cny"], "raw_msw_landfill_tpd": rows["raw_msw_landfill_tpd"]})
 
 
-def futures_solves_frame(kpis: dict, lang: str) -> pd.DataFrame:
-    """One row per future: its name and changes in words, weight, own optimum with its proven gap and the interval
-    that gap allows (万元/yr)."""
+def futures_solves_frame(kpis: dict, lang: str, words: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per future: its name (in ``words``) and changes in words, weight, own optimum with its proven gap and
+    the interval that gap allows (万元/yr)."""
     def interval(row: dict) -> str:
         low, high = row.get("optimum_interval_wan_cny") or (None, None)
         return "—" if high is None else f"{'−∞' if low is None else f'{low:,.0f}'} … {high:,.0f}"
 
     return pd.DataFrame({
-        "future": [f["name"] for f in kpis["futures"]],
+        "future": [(words or {}).get(f["name"], f["name"]) for f in kpis["futures"]],
         "changes": [f.get(f"changes_{lang}") or "—" for f in kpis["futures"]],
         "weight": [f["weight"] for f in kpis["futures"]],
         "optimum_wan_cny": [f["optimum_wan_cny"] for f in kpis["futures"]],
@@ -246,8 +253,8 @@ def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str,
     futures = list(dict.fromkeys(frame["future"]))
     frame = frame.assign(label=["—" if pd.isna(v) else f"{v:,.0f}" for v in frame[column]])
     base = alt.Chart(frame).encode(
-        x=alt.X("future:N", sort=futures, title=t("col_future", lang), axis=alt.Axis(labelAngle=-20)),
-        y=alt.Y("plan:N", sort=order, title=t("col_plan", lang)))
+        x=alt.X("future:N", sort=futures, title=t("col_future", lang), axis=alt.Axis(labelAngle=-20, labelLimit=0)),
+        y=alt.Y("plan:N", sort=order, title=t("col_plan", lang), axis=alt.Axis(labelLimit=0)))  # names whole
     cells = base.mark_rect().encode(
         color=alt.Color(f"{column}:Q", title=None, scale=alt.Scale(scheme=scheme)),
         tooltip=[alt.Tooltip("plan:N", title=t("col_plan", lang)), alt.Tooltip("future:N", title=t("col_future", lang)),
@@ -255,3 +262,23 @@ def futures_heatmap(frame: pd.DataFrame, column: str, title_key: str, lang: str,
                  alt.Tooltip(f"{column}:Q", format=",.0f", title=t(title_key, lang))])
     text = base.mark_text(fontSize=12).encode(text="label:N")
     return (cells + text).properties(title=t(title_key, lang), height=60 + 36 * len(order), autosize=FIT_WIDTH)
+
+
+def run_tags(runs: list[str]) -> dict[str, str]:
+    """Short names for the compared runs, in order (the base first): A, B, C …"""
+    return {run: chr(ord("A") + i) if i < 26 else f"R{i + 1}" for i, run in enumerate(runs)}
+
+
+def short_run_columns(frame: pd.DataFrame, tags: dict[str, str], lang: str) -> tuple[pd.DataFrame, dict]:
+    """``frame`` with each run's columns (its title, "Δ title", "Δ % title") renamed to its tag, and per renamed
+    column (short header, full text for its tooltip): "A · 基准", "B", "Δ B" (B − A), "Δ % B" ((B − A) ÷ A)."""
+    base = next(iter(tags))
+    renamed, headers = {}, {}
+    for run, tag in tags.items():
+        texts = {"": (f"{tag} · {t('base_tag', lang)}" if run == base else tag, run),
+                 "Δ ": (f"Δ {tag}", f"{run} − {base}"), "Δ % ": (f"Δ % {tag}", f"({run} − {base}) ÷ {base}")}
+        for prefix, header in texts.items():
+            if f"{prefix}{run}" in frame:
+                renamed[f"{prefix}{run}"] = f"{prefix}{tag}"
+                headers[f"{prefix}{tag}"] = header
+    return frame.rename(columns=renamed), headers

@@ -325,6 +325,11 @@ def _times(text: pd.Series) -> pd.Series:
     import pyarrow.compute as pc
 
     strings = pa.array(text, type=pa.string(), from_pandas=True)
+    try:  # a block of plain local times (YYYY-MM-DD[ T]HH:MM[:SS]), the usual case, in one cast
+        cast = pc.cast(strings, pa.timestamp("s")).to_numpy(zero_copy_only=False)
+        return pd.Series(cast, index=text.index).astype("datetime64[us]")
+    except pa.ArrowInvalid:  # an offset, a fraction or not a time somewhere in the block
+        pass
     parsed = pc.strptime(strings, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
     times = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype("datetime64[us]")
     rest = pc.and_(parsed.is_null(), strings.is_valid()).to_numpy(zero_copy_only=False)

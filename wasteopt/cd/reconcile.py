@@ -259,17 +259,24 @@ def _during_trips(events: pd.DataFrame, trips: pd.DataFrame, whole: bool = False
 def _arrived_by_site(frame: pd.DataFrame) -> pd.DataFrame:
     """t and m³ (t / the category's density) per destination site and category of the arrived manifests."""
     arrived = frame[frame["arrive_time"].notna() & frame["destination_site_id"].notna()]
-    table = arrived.groupby(["destination_site_id", "category"])["load_t"].sum().unstack(fill_value=0.0)
-    return table.reindex(columns=[c.key for c in CATEGORIES], fill_value=0.0)
+    return _per_category(arrived.groupby(["destination_site_id", "category"])["load_t"].sum())
+
+
+def _per_category(tonnes: pd.Series) -> pd.DataFrame:
+    """t indexed by (site, category) as a site × category table, every category a column."""
+    return tonnes.unstack(fill_value=0.0).reindex(columns=[c.key for c in CATEGORIES], fill_value=0.0)
 
 
 def _site_table(store, m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, planned) -> pd.DataFrame:
     """One row per site: intake t and m³ per category in the period, actual vs planned t/d, volume filled to the
     period's end (every arrival in the store), fill share and years left at the period's rate."""
     period = _arrived_by_site(m).reindex(sites.index, fill_value=0.0)
-    history = store.query("SELECT destination_site_id, category, load_t, arrive_time FROM manifests "
-                          "WHERE arrive_time < :b AND destination_site_id IS NOT NULL", b=s.end)
-    to_date = _arrived_by_site(history).reindex(sites.index, fill_value=0.0)
+    # summed in the store: the arrivals of every earlier month too, which only this sum needs
+    history = store.query(f"SELECT destination_site_id, category, {store.exact_sum('load_t')} AS load_t FROM manifests "
+                          "WHERE arrive_time < :b AND destination_site_id IS NOT NULL "
+                          "GROUP BY destination_site_id, category", b=s.end)
+    to_date = _per_category(history.set_index(["destination_site_id", "category"])["load_t"])
+    to_date = to_date.reindex(sites.index, fill_value=0.0)
     density = pd.Series(DENSITY_T_PER_M3)[period.columns]
     table = sites[["name", "kind", "licensed", "adcode", "lon", "lat", "volume_m3", "capacity_tpd"]].copy()
     for category in period.columns:

@@ -21,8 +21,9 @@ def register(commands, bench_commands) -> None:
                                              "as an OD file for network.od_matrix_file")
     _common(build)
     build.add_argument("--out", required=True, help="OD file to write: .parquet or .csv (origin,destination,km,hours); "
-                       "a new file, or an existing one with --force")
-    build.add_argument("--force", action="store_true", help="overwrite an existing --out file (never an input)")
+                       "a new file, or an existing one with --force. The main roads (motorway, trunk, primary) "
+                       "go beside it for the maps: od.parquet → od.roads.gpkg")
+    build.add_argument("--force", action="store_true", help="overwrite existing --out files (never an input)")
     build.set_defaults(func=_build)
     circuity = actions.add_parser("circuity", help="road km / straight km of the scenario's county → site pairs")
     _common(circuity)
@@ -74,13 +75,14 @@ def _inputs(args: argparse.Namespace):
     return points, origins if not args.points else None, settings, max_km, tolerance
 
 
-def _check_out(args: argparse.Namespace, example: str) -> None:
-    """The output guard, before the roads are read: never over an input (the OSM file, the scenario, the points)."""
+def _check_out(args: argparse.Namespace, example: str, *also) -> None:
+    """The output guard, before the roads are read: never over an input (the OSM file, the scenario, the points);
+    ``also``: files written beside --out."""
     from wasteopt.runs.folder.staging import check_output_file
 
-    if args.out:
-        check_output_file(args.out, args.force, example=example,
-                          inputs=tuple(path for path in (args.osm, args.config, args.points) if path))
+    inputs = tuple(path for path in (args.osm, args.config, args.points) if path)
+    for path in (args.out, *also) if args.out else ():
+        check_output_file(path, args.force, example=example, inputs=inputs)
 
 
 def _od(args: argparse.Namespace):
@@ -92,17 +94,23 @@ def _od(args: argparse.Namespace):
     print(f"道路节点 road nodes: {len(network.ways.lon):,}，最大强连通部分 on the largest strongly connected part: "
           f"{int(network.on_network.sum()):,}；点 points: {len(points):,}，距离上限 pairs within {max_km:g} km",
           file=sys.stderr)
-    return road_od(network, points, max_km=max_km, snap_tolerance_m=tolerance), points, origins, settings
+    od = road_od(network, points, max_km=max_km, snap_tolerance_m=tolerance)
+    return od, points, origins, settings, network
 
 
 def _build(args: argparse.Namespace) -> int:
+    from wasteopt.roads.lines import main_roads_file, write_main_roads
     from wasteopt.roads.od import write_od
 
-    _check_out(args, "od.parquet")
-    od, *_ = _od(args)
+    roads_file = main_roads_file(args.out)
+    _check_out(args, "od.parquet", roads_file)
+    od, *_, network = _od(args)
     write_od(od, args.out)
+    lines = write_main_roads(network.ways, roads_file)
     print(f"已写出 {len(od):,} 对起讫点 / {len(od):,} pairs (origin,destination,km,hours) -> {args.out}；"
           "在情景中设为 network.od_matrix_file / use it as network.od_matrix_file", file=sys.stderr)
+    print(f"主要道路 main roads (motorway, trunk, primary): {lines:,} 条线 lines -> {roads_file}（地图显示 / drawn on "
+          "the maps of runs using this OD file）", file=sys.stderr)
     return 0
 
 
@@ -111,7 +119,7 @@ def _circuity(args: argparse.Namespace) -> int:
     from wasteopt.roads.od import circuity, circuity_summary
 
     _check_out(args, "circuity.csv")
-    od, points, origins, settings = _od(args)
+    od, points, origins, settings, _ = _od(args)
     if origins is not None:  # the scenario's hauls: county → site
         od = od[od["origin"].isin(origins) & ~od["destination"].isin(origins)]
     pairs = circuity(od, points)

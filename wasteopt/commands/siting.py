@@ -67,14 +67,16 @@ def run_solve(args) -> int:
     registry = RunRegistry(args.registry)
     base = load_base_run(args.warm_start, registry) if args.warm_start else None
     check_output_folder(args.out, "run", args.force)  # a refused --out says so before "solving"
-    print(f"solving {shown(args.config)}{f' from run {printable(base.run_id)}' if base else ''} …", file=sys.stderr,
-          flush=True)
-    line = None if args.no_progress else ProgressLine(sys.stderr, _objective_unit(scenario))
+    line = ProgressLine(sys.stderr, _objective_unit(scenario))
+    line.note(f"solving {shown(args.config)}{f' from run {printable(base.run_id)}' if base else ''} …")
+    if args.no_progress:
+        line = None
     started = time.perf_counter()
     try:
         outcome = run_scenario(scenario, args.out, registry=registry, source="cli", force=args.force,
                                backend=args.backend, time_limit=args.time_limit, rel_gap=args.gap, warm_start=base,
-                               watch=line and SolveWatch(line.show), label=args.name, note=args.note,
+                               watch=line and SolveWatch(line.show, on_note=line.note), label=args.name,
+                               note=args.note,
                                changes=scenario_changes(base.scenario, scenario) if base else [])
     finally:
         if line:
@@ -104,11 +106,15 @@ def _objective_unit(scenario) -> tuple[float, str]:
 
 class ProgressLine:
     """One line on ``stream`` for a running solve: elapsed, best plan, bound, gap. On a terminal it is redrawn
-    in place; into a file or pipe a line is written at each better plan and every ``every_s`` seconds."""
+    in place; into a file or pipe a line is written at each better plan and every ``every_s`` seconds. A stream
+    that fails (its reader went away, it was closed) ends the line, never the solve."""
 
     def __init__(self, stream, unit: tuple[float, str], every_s: float = 5.0):
         self.stream, (self.divisor, self.unit), self.every_s = stream, unit, every_s
-        self.in_place = stream.isatty()
+        try:
+            self.in_place = stream.isatty()
+        except (ValueError, OSError):  # closed
+            self.in_place, self.stream = False, None
         self.last_best, self.last_shown, self.drawn = None, -math.inf, False
 
     def text(self, progress: Progress) -> str:
@@ -124,13 +130,24 @@ class ProgressLine:
             return
         self.last_best, self.last_shown, self.drawn = progress.best, progress.seconds, True
         end = "" if self.in_place else "\n"
-        self.stream.write(("\r\033[K" if self.in_place else "") + self.text(progress) + end)
-        self.stream.flush()
+        self._write(("\r\033[K" if self.in_place else "") + self.text(progress) + end)
+
+    def note(self, text: str) -> None:
+        """A line of its own (what is being solved); on a terminal it replaces the progress line drawn there."""
+        self._write(("\r\033[K" if self.in_place and self.drawn else "") + text + "\n")
 
     def close(self) -> None:
         if self.in_place and self.drawn:
-            self.stream.write("\n")
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
             self.stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: no more progress, the solve goes on
+            self.stream = None
 
 
 def run_list(args) -> int:

@@ -59,10 +59,12 @@ class Progress:
 
 class SolveWatch:
     """Watches one HiGHS solve: ``on_progress`` gets a :class:`Progress` at every improved plan and at most
-    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan."""
+    every ``every_s`` seconds between; :meth:`stop` (from any thread) ends the solve with its best plan. A run of
+    several solves says what it works on through :meth:`note` (to ``on_note``)."""
 
-    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0):
-        self.on_progress, self.every_s = on_progress, every_s
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None, every_s: float = 1.0,
+                 on_note: Callable[[str], None] | None = None):
+        self.on_progress, self.every_s, self.on_note = on_progress, every_s, on_note
         self.history: list[Progress] = []
         self._stop = threading.Event()
         self._began = self._last = 0.0
@@ -70,6 +72,11 @@ class SolveWatch:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def note(self, text: str) -> None:
+        """What the run works on now (one step of several, e.g. a future solved alone)."""
+        if self.on_note is not None:
+            self.on_note(text)
 
     @property
     def stopped(self) -> bool:
@@ -113,8 +120,12 @@ def _quiet_highs() -> highspy.Highs:
     global _BANNER_SHOWN
     if _BANNER_SHOWN:
         return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all (closed): nothing to keep the banner off
+        return highspy.Highs()
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
@@ -206,7 +217,7 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
     if plan is None or (result.has_solution and plan[0] >= result.objective * scale - 1e-9):
         return dataclasses.replace(result, message=message)
     objective = plan[0] / scale  # a plan HiGHS had no chance to take
-    bound = result.best_bound if result.has_solution else float(h.getInfo().mip_dual_bound) / scale
+    bound = result.best_bound
     gap = relative_gap(objective, bound)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, result.seconds, "highs", plan[1],
                       message=message)
@@ -222,14 +233,20 @@ def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, s
     if status in (highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded):
         return MilpResult(MilpStatus.ERROR, None, None, None, seconds, "highs", message=said)
     if info.primal_solution_status != 2:  # not kSolutionStatusFeasible
-        stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
-        return MilpResult(MilpStatus.NO_PLAN if stopped else MilpStatus.ERROR, None, None, None, seconds, "highs",
-                          message=said)
+        if status not in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt):
+            return MilpResult(MilpStatus.ERROR, None, None, None, seconds, "highs", message=said)
+        # stopped before a plan, perhaps after the root: the bound proven so far is still worth knowing
+        bound = float(info.mip_dual_bound) / scale if has_integer else math.nan
+        bound = bound if math.isfinite(bound) else None
+        return MilpResult(MilpStatus.NO_PLAN, None, bound, None, seconds, "highs",
+                          message=said if bound is None else f"{said}; no plan yet, bound proven {bound:,.6g}")
     objective = float(info.objective_function_value) / scale
-    if has_integer:
+    if has_integer:  # −∞ until HiGHS has solved its root LP
         bound = float(info.mip_dual_bound) / scale
+        bound = bound if math.isfinite(bound) else None
     else:  # an LP's value is its own bound only when HiGHS says the LP is solved
         bound = objective if status == highspy.HighsModelStatus.kOptimal else None
     gap = relative_gap(objective, bound)
     x = np.asarray(h.getSolution().col_value)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, seconds, "highs", x, message=said)
+

@@ -84,6 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "single_sourcing": ("每县只送一个厂（单一来源）", "each county to one plant (single sourcing)"),
     "cd_enabled": ("纳入建筑垃圾（C&D）", "include C&D waste"),
     "cd_reuse": ("建筑垃圾就地利用上限 (%)", "C&D on-site reuse, at most (%)"),
+    "cd_reuse_category": ("{name}就地利用上限 (%)", "{name}: on-site reuse, at most (%)"),
     "effective_yaml": ("当前生效的情景 YAML", "effective scenario YAML"),
     "download_yaml": ("下载情景 YAML", "download scenario YAML"),
     "solve": ("求解", "Solve"),
@@ -151,6 +152,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "county_fill": ("县区按服务它的厂着色", "counties coloured by the plant serving them"),
     "prefecture_line": ("地级市边界", "prefecture boundary"),
     "size_note": ("圆点面积 ∝ 处理能力 (t/d)", "dot area ∝ capacity (t/d)"),
+    "road_motorway": ("高速公路", "motorway"),
+    "road_trunk": ("干线公路（国道等）", "trunk road"),
+    "road_primary": ("主干道", "primary road"),
+    "tiles": ("在线底图瓦片（可选）", "online basemap tiles (optional)"),
+    "tiles_help": ("XYZ 瓦片地址模板，如 https://…/{z}/{x}/{y}.png（可用您有密钥的服务商）。留空则不用在线底图："
+                   "地图只用随附的县区、地级市边界和名称，无需网络。也可用环境变量 WASTEOPT_TILES 设定。",
+                   "an XYZ tile URL template such as https://…/{z}/{x}/{y}.png (e.g. a provider you hold a key for). "
+                   "Empty: no online basemap — the maps draw only the shipped counties, prefecture boundaries and "
+                   "names, and need no network. The environment variable WASTEOPT_TILES sets it too."),
+    "tiles_bad": ("底图地址须以 http:// 或 https:// 开头，且 {{z}}、{{x}}、{{y}} 各出现一次；已不用底图：{url}",
+                  "a tile URL must start with http:// or https:// and hold {{z}}, {{x}} and {{y}} once each; "
+                  "no basemap drawn: {url}"),
+    "tiles_source": ("底图瓦片：{host}（请遵守其使用条款与署名要求）", "basemap tiles: {host} (mind its terms and attribution)"),
     "facilities": ("设施", "facilities"),
     "col_status": ("状态", "status"),
     "col_throughput": ("处理量 (t/d)", "throughput (t/d)"),
@@ -176,6 +190,7 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Δ = run − base run; grey bars: inside the two runs' proven gaps, the solves cannot tell them apart."),
     "diff_map": ("差异地图", "map of what differs"),
     "diff_base": ("基准运行", "baseline run"),
+    "base_tag": ("基准", "base"),
     "diff_other": ("对比运行", "other run"),
     "opened_only": ("仅在对比运行中建设/扩建", "built or expanded only in the other run"),
     "closed_only": ("仅在基准运行中使用", "used only in the baseline run"),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # for annotations only
     from wasteopt.roads.graph import RoadGraph
 
 OD_COLUMNS = ["origin", "destination", "km", "hours"]
-CACHE_VERSION = 1  # bump when the cached arrays or the OD computation change meaning
+CACHE_VERSION = 2  # bump when the cached arrays or the OD computation change meaning
 
 
 def cache_dir() -> Path:

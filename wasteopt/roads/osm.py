@@ -24,6 +24,7 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "secondary": 45, "secondary_link": 30, "tertiary": 40, "tertiary_link": 30, "unclassified": 30,
     "residential": 25, "living_street": 10, "service": 15, "road": 25,
 }
+MAIN_CLASSES = ("motorway", "trunk", "primary")  # the roads drawn on maps (高速公路, 干线/国道, 主干道), links with them
 NO_ACCESS = {"no", "private"}
 FORWARD = {"yes", "true", "1"}
 BACKWARD = {"-1", "reverse"}
@@ -42,6 +43,7 @@ class RoadWays:
     way_start: np.ndarray   # int64, len = ways + 1
     speed_kmh: np.ndarray   # float32, per way
     oneway: np.ndarray      # bool, per way
+    main_class: np.ndarray  # int8, per way: index into MAIN_CLASSES (its _link too), -1 for every other class
 
     @property
     def num_ways(self) -> int:
@@ -67,6 +69,12 @@ def way_speed_kmh(tags, speeds: dict[str, float]) -> float | None:
     return float(speed)
 
 
+def main_class(highway: str) -> int:
+    """The way's index in :data:`MAIN_CLASSES` (``motorway_link`` counts as ``motorway``), else -1."""
+    base = highway.removesuffix("_link")
+    return MAIN_CLASSES.index(base) if base in MAIN_CLASSES else -1
+
+
 def way_direction(tags) -> int:
     """+1 one-way in node order, -1 one-way against it, 0 both ways."""
     value = tags.get("oneway", "")
@@ -88,9 +96,9 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
     path = checked_file(path, MAX_OSM_BYTES, "OSM extract")
     speeds = DEFAULT_SPEEDS_KMH if speeds is None else speeds
     refs, lons, lats = array("q"), array("d"), array("d")
-    starts, way_speeds, oneways = array("q", [0]), array("f"), array("b")
+    starts, way_speeds, oneways, classes = array("q", [0]), array("f"), array("b"), array("b")
 
-    def close_piece(speed: float, direction: int, first: int) -> None:
+    def close_piece(speed: float, direction: int, road_class: int, first: int) -> None:
         if len(refs) - first < 2:  # fewer than two located nodes: no road piece
             del refs[first:], lons[first:], lats[first:]
             return
@@ -100,6 +108,7 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
         starts.append(len(refs))
         way_speeds.append(speed)
         oneways.append(direction != 0)
+        classes.append(road_class)
 
     try:
         processor = (osmium.FileProcessor(str(path)).with_locations()
@@ -110,18 +119,18 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
             speed = way_speed_kmh(tags, speeds)
             if speed is None:
                 continue
-            direction = way_direction(tags)
+            direction, road_class = way_direction(tags), main_class(tags.get("highway", ""))
             first = len(refs)
             for node in way.nodes:
                 location = node.location
                 if not location.valid():
-                    close_piece(speed, direction, first)
+                    close_piece(speed, direction, road_class, first)
                     first = len(refs)
                     continue
                 refs.append(node.ref)
                 lons.append(location.lon)
                 lats.append(location.lat)
-            close_piece(speed, direction, first)
+            close_piece(speed, direction, road_class, first)
     except (RuntimeError, osmium.InvalidLocationError) as error:  # libosmium's errors for malformed input
         raise DataError(f"{shown(path)}: cannot read OSM data: {printable(error)}") from None
     if len(starts) == 1:
@@ -130,4 +139,4 @@ def read_osm(path: str | Path, speeds: dict[str, float] | None = None) -> RoadWa
     return RoadWays(osm_id=osm_id, lon=np.frombuffer(lons, float)[first_seen].copy(),
                     lat=np.frombuffer(lats, float)[first_seen].copy(), way_nodes=way_nodes.astype(np.int32),
                     way_start=np.frombuffer(starts, np.int64).copy(), speed_kmh=np.frombuffer(way_speeds, np.float32).copy(),
-                    oneway=np.frombuffer(oneways, np.int8).astype(bool))
+                    oneway=np.frombuffer(oneways, np.int8).astype(bool), main_class=np.frombuffer(classes, np.int8).copy())

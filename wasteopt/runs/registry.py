@@ -139,6 +139,7 @@ class RunRegistry:
         """Store one solve; ``run_id`` (from :func:`new_run_id`) lets a caller name its run folder first.
         ``label`` and ``note`` are the planner's, ``changes`` what the scenario changes against its base
         (see :func:`wasteopt.config.changes.scenario_changes`), ``base_run`` the run it started from."""
+        kpis = kpis.to_dict() if hasattr(kpis, "to_dict") else dict(kpis)  # typed Kpis or a plain mapping
         record = RunRecord(
             run_id=run_id or new_run_id(), created_at=time.time(),
             name=scenario.name, scenario_hash=scenario.content_hash(), status=str(kpis.get("status")),

@@ -121,6 +121,9 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
     elif greedy is not None:
         among = " among the sites the Lagrangean subproblems open" if tightened.from_bound else ""
         note = " + a greedy first plan" + among
+        first = float(highs_model.cost_vector() @ start) + highs_model.offset
+        if result.has_solution and result.objective >= first - 1e-9 * max(1.0, abs(first)):
+            note += ", returned as it is (no better plan found in time)"
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, message=result.message + note)
     result = with_bound(result, tightened.bound, rel_gap)
     return read_solution(problem, idx, arcs, result), idx
@@ -188,7 +191,7 @@ def solve_scenario(scenario: Scenario, *, backend: str | None = None, time_limit
         if base_plan is not None:
             raise ScenarioError("key 'uncertainty': a warm start is for one-year what-ifs; a plan for several "
                                 "futures starts from the central future's own plan")
-        return solve_futures(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap)
+        return solve_futures(scenario, backend=backend, time_limit=time_limit, rel_gap=rel_gap, watch=watch)
     region = region or load_region(scenario)
     problem = build_problem(scenario, region)
     names = region.demand[["name_zh", "name_en"]]
@@ -261,11 +264,11 @@ def solve_phased(scenario: Scenario, *, backend: str | None = None, time_limit: 
 
 
 def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit: float | None = None,
-                  rel_gap: float | None = None) -> SitingPlan:
+                  rel_gap: float | None = None, watch: SolveWatch | None = None) -> SitingPlan:
     """One plan for the scenario's futures (``uncertainty``): each future solved alone first (its own
     optimum and plan), then the linked model started from the central future's plan, then every plan priced
     in every future with its plants fixed. The plan returned operates in the central future (the heaviest)
-    and carries the assessment in ``futures``."""
+    and carries the assessment in ``futures``. ``watch`` hears each step and sees the linked solve."""
     uncertainty, solver = scenario.uncertainty, scenario.solver
     if uncertainty is None:
         raise ScenarioError("key 'uncertainty': no futures to plan for (use solve_scenario)")
@@ -289,7 +292,7 @@ def solve_futures(scenario: Scenario, *, backend: str | None = None, time_limit:
         solved = solve_futures_problems(problems, names, weights, objective=uncertainty.objective,
                                         policy_scope=uncertainty.policy_scope, backend=backend, time_limit=time_limit,
                                         rel_gap=rel_gap, threads=solver.threads, search=scenario_search(scenario),
-                                        mean_value=mean_value_problem)
+                                        mean_value=mean_value_problem, watch=watch)
     except FutureInfeasibleError as error:
         i, name = error.future, names[error.future]
         explanation = explain(problems[i], regions[i].demand[["name_zh", "name_en"]], backend=backend,
@@ -327,16 +330,19 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
                            objective: str = "expected", policy_scope: str = "every_future", backend: str = "highs",
                            time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                            search: LocalSearch | None = LocalSearch(),
-                           mean_value: SitingProblem | None = None) -> FuturesSolve:
+                           mean_value: SitingProblem | None = None, watch: SolveWatch | None = None) -> FuturesSolve:
     """One plan for the futures ``problems``: each solved alone (its optimum and plan), and the ``mean_value``
     problem (the futures' expected parameters) if given, all to ``rel_gap``; then the linked model
     (``futures.build_futures_milp``) started from the central (heaviest) future's plan, then every plan priced
-    in every future with its plants fixed. Raises InfeasibleError naming the future that has no plan alone."""
+    in every future with its plants fixed. Raises InfeasibleError naming the future that has no plan alone.
+    ``watch`` is told each step (:meth:`SolveWatch.note`) and watches the linked solve (its plan and bound)."""
+    note = watch.note if watch is not None else (lambda text: None)
     began = time.perf_counter()
     central = max(range(len(names)), key=lambda i: (weights[i], -i))
     share = ALONE_SHARE * time_limit / (len(names) + (mean_value is not None))
     alone, decisions = [], []
     for i, (name, problem) in enumerate(zip(names, problems)):
+        note(f"情景 {i + 1}/{len(names)} 单独求解 future {i + 1} of {len(names)} alone: {name} (≤ {share:,.0f} s)")
         solution, idx = _solve_indexed(problem, backend=backend, time_limit=share, rel_gap=rel_gap, threads=threads,
                                        search=search)
         if solution.result.status == MilpStatus.INFEASIBLE:
@@ -347,16 +353,20 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
     optima = [s.result.objective for s in alone]
     reference = None
     if mean_value is not None:
+        note(f"均值问题 the mean-value problem (≤ {share:,.0f} s)")
         reference, reference_idx = _solve_indexed(mean_value, backend=backend, time_limit=share, rel_gap=rel_gap,
                                                   threads=threads, search=search)
     linked = build_futures_milp(problems, weights, objective=objective, optima=optima, policy_scope=policy_scope)
     start, started_from = None, ""
     if backend == "highs":
+        note(f"联合模型的初始方案 a start for the linked model from the central future's plan: {names[central]}")
         start, how = start_from(linked, decisions[central], time_limit=START_SHARE * time_limit, threads=threads)
         if start is not None:
             started_from = f" + a start from the plan for the central future '{names[central]}', {how}"
     left = max(1.0, time_limit - (time.perf_counter() - began))
-    result = solve_milp(linked.model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, start=start)
+    note(f"联合模型（全部 {len(names)} 种情景）the linked model of all {len(names)} futures (≤ {left:,.0f} s)")
+    result = solve_milp(linked.model, backend, time_limit=left, rel_gap=rel_gap, threads=threads, start=start,
+                        watch=watch)
     if result.status == MilpStatus.INFEASIBLE:
         raise InfeasibleError("every future alone has a plan, but no one plan meets the policy in all of them; "
                               "set uncertainty.policy_scope: expected_only or relax the policy", None)
@@ -366,6 +376,7 @@ def solve_futures_problems(problems: Sequence[SitingProblem], names: Sequence[st
     if reference is not None and reference.result.has_solution:
         plans[MEAN_VALUE] = plant_decisions(reference_idx, reference.result.x)
     outcomes = []
+    note(f"各方案在各情景下定价 pricing each of {len(plans)} plans in each future")
     for name, problem in zip(names, problems):
         evaluator = Evaluator(problem)
         for plan_name, plan_decisions in plans.items():

@@ -3,9 +3,10 @@ gaps marked, goals, CSV), difference charts, and a map of what differs between t
 import streamlit as st
 
 from wasteopt.app.maps import diff_deck, diff_legend
-from wasteopt.app.state import BASE_RUN, SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs, show_error
+from wasteopt.app.state import (BASE_RUN, SESSION_RUNS, lang, run_labels, run_layers, run_region, saved_runs,
+                                run_roads, show_error, tiles, tiles_caption)
 from wasteopt.app.tables import (balance_chart, capture_chart, delta_table, goals_table, kpi_delta_bar, prefecture_balance,
-                                 styled_goals)
+                                 run_tags, short_run_columns, styled_goals)
 from wasteopt.reporting.compare import delta_and_goals_frame
 from wasteopt.config.errors import WasteoptError
 from wasteopt.config.writers import csv_bytes
@@ -37,12 +38,23 @@ titles = [runs[run_id].title(L) for run_id in chosen]
 names = {run_id: title if titles.count(title) == 1 else f"{title} · {run_id}" for run_id, title in zip(chosen, titles)}
 kpis = {names[run_id]: runs[run_id].kpis for run_id in chosen}
 base = names[base_id]
-st.caption("  \n".join(f"**{markdown_literal(names[run_id])}** = {run_id}"
+tags = run_tags(list(kpis))  # the tables' short column titles; the full titles here and in the headers' tooltips
+st.caption("  \n".join(f"**{tags[names[run_id]]}** = {markdown_literal(names[run_id])} · {run_id}"
                        + (f" — {markdown_literal(runs[run_id].note)}" if runs[run_id].note else "") for run_id in chosen))
+
+
+def short_table(frame):
+    """A run table with short column titles (A · base, B, Δ B, Δ % B), the full text in each header's tooltip."""
+    frame, headers = short_run_columns(frame, tags, L)
+    return frame, {column: st.column_config.Column(short, help=full) for column, (short, full) in headers.items()}
+
+
 st.subheader(t("goals", L))
-st.table(styled_goals(goals_table(kpis, L).set_index(t("goal", L))))
+goals, columns = short_table(goals_table(kpis, L))
+st.dataframe(styled_goals(goals), hide_index=True, column_config=columns)
 st.subheader(t("kpis", L))
-st.table(delta_table(kpis, base, L).set_index(t("kpi", L)))
+deltas, columns = short_table(delta_table(kpis, base, L))
+st.dataframe(deltas, hide_index=True, column_config=columns, height=35 * (len(deltas) + 1) + 3)
 st.download_button(f"⬇ {t('download_compare', L)}", csv_bytes(delta_and_goals_frame(kpis, base)),
                    file_name="wasteopt_compare.csv", mime="text/csv", key="download_compare")  # BOM: Excel reads 汉字
 
@@ -72,5 +84,8 @@ left, right = st.columns(2)
 runs_key = "|".join(chosen)
 left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key=f"diff_base:{runs_key}")
 right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key=f"diff_other:{runs_key}")
-st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L), height=560, key="diff_map")
-st.markdown(diff_legend(L), unsafe_allow_html=True)
+basemap, roads = tiles(), run_roads(runs[chosen[0]])
+st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L, tiles=basemap,
+                          roads=roads), height=560, key="diff_map")
+tiles_caption(basemap)
+st.markdown(diff_legend(L, roads=roads is not None and len(roads) > 0), unsafe_allow_html=True)

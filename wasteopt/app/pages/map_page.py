@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from wasteopt.app.maps import plan_deck, plan_legend
-from wasteopt.app.state import lang, pick_run, run_plan
+from wasteopt.app.state import lang, pick_run, run_plan, run_roads, tiles, tiles_caption
 from wasteopt.app.tables import capacity_path_chart
 from wasteopt.reporting.kpi import capacity_goal_tpd
 from wasteopt.reporting.labels import place, t
@@ -13,8 +13,11 @@ st.title(t("page_map", L))
 record = pick_run(t("run", L), key="map_run")
 layers, region = run_plan(record)
 
-st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L), height=640, key="plan_map")
-st.markdown(plan_legend(L), unsafe_allow_html=True)
+basemap, roads = tiles(), run_roads(record)
+st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L, tiles=basemap, roads=roads),
+                height=640, key="plan_map")
+tiles_caption(basemap)
+st.markdown(plan_legend(L, roads=roads is not None and len(roads) > 0), unsafe_allow_html=True)
 if record.kpis.get("capacity_path"):  # a phased plan: how capacity grows year by year
     chart = capacity_path_chart(record.kpis["capacity_path"], capacity_goal_tpd(record.kpis), L)
     st.altair_chart(chart, width="stretch")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from wasteopt.app import county_routes, service
 from wasteopt.app.maps import route_deck
-from wasteopt.app.state import lang, pick_run, run_plan, show_error
+from wasteopt.app.state import lang, pick_run, run_plan, show_error, tiles, tiles_caption
 from wasteopt.config.errors import WasteoptError
 from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
 from wasteopt.reporting.labels import one_language, place, t, unit
@@ -55,7 +55,9 @@ def show_route_plan(plan) -> None:
     for violation in plan.violations[:5]:
         st.error(violation)
     county = region.boundaries[region.boundaries["adcode"] == adcode]
-    st.pydeck_chart(route_deck(plan, county, L), height=520, key="route_map")
+    basemap = tiles()
+    st.pydeck_chart(route_deck(plan, county, L, tiles=basemap), height=520, key="route_map")
+    tiles_caption(basemap)
     routes = plan.to_frames()["routes"].fillna({"lunch_start": "—"})
     routes["vehicle_type"] = routes["vehicle_type"].map(lambda name: one_language(name, L))
     labels = {"route": "route_no", "vehicle_type": "col_vehicle_type", "vehicle": "col_vehicle", "stops": "col_stops",

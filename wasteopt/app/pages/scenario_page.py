@@ -6,8 +6,8 @@ import time
 import streamlit as st
 
 from wasteopt.app import service
-from wasteopt.app.knobs import (OBJECTIVES, calibration_note, changes_from_knobs, knob_values, line_size_options,
-                                site_choices)
+from wasteopt.app.knobs import (OBJECTIVES, SLIDER_RANGES, STEPS, calibration_note, changes_from_knobs, knob_values,
+                                line_size_options, reusable_categories, site_choices)
 from wasteopt.app.jobs import find_job, start_job
 from wasteopt.app.messages import bilingual_error, infeasible_markdown, unserved_table
 from wasteopt.app.state import (BASE_RUN, CURRENT_RUN, KNOB_PREFIX, RUN_PREFIX, SESSION_RUNS, lang, remember_run,
@@ -16,6 +16,7 @@ from wasteopt.app.tables import goals_table, kpi_table, progress_chart, styled_g
 from wasteopt.config.errors import WasteoptError
 from wasteopt.data.region import load_region
 from wasteopt.runs.folder import RunFolder
+from wasteopt.siting.cd_categories import NAMES_ZH
 from wasteopt.config.changes import changes_text, scenario_changes
 from wasteopt.reporting.labels import TEXT, markdown_literal, t, unit
 
@@ -24,8 +25,11 @@ st.title(t("page_scenario", L))
 
 
 def reset_knobs(scenario) -> None:
-    """Every knob back to ``scenario``'s value."""
-    for name, value in knob_values(scenario).items():
+    """Every knob back to ``scenario``'s value; a knob the scenario has not (another config's category) goes."""
+    values = knob_values(scenario)
+    for key in [k for k in st.session_state if str(k).startswith(KNOB_PREFIX) and k[len(KNOB_PREFIX):] not in values]:
+        del st.session_state[key]
+    for name, value in values.items():
         st.session_state[KNOB_PREFIX + name] = value
 
 
@@ -77,12 +81,14 @@ if not st.session_state.get(SESSION_RUNS):  # nothing solved yet in this session
 
 
 def knob(widget, name: str, label_key: str, **options):
-    return widget(t(label_key, L), key=KNOB_PREFIX + name, **options)
+    """The widget of knob ``name``, with its keyboard step and format (knobs.STEPS)."""
+    return widget(t(label_key, L), key=KNOB_PREFIX + name, **STEPS.get(name, {}), **options)
 
 
-def span(name: str, low: float, high: float) -> tuple[float, float]:
-    """Slider bounds that always include the scenario's own value."""
+def span(name: str, bounds: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Slider bounds (default: knobs.SLIDER_RANGES) that always include the scenario's own value."""
     value = st.session_state[KNOB_PREFIX + name]
+    low, high = bounds or SLIDER_RANGES[name]
     return min(low, value), max(high, value)
 
 
@@ -92,30 +98,32 @@ st.button(t("reset_knobs", L), key="reset_knobs", icon=":material/restart_alt:",
 demand, network, lines, policy = st.columns(4)
 with demand:
     st.markdown(f"**{t('demand', L)}**")
-    low, high = span("target_year", base.region.baseline_year, 2040)
-    knob(st.slider, "target_year", "target_year", min_value=int(low), max_value=int(high), step=1)
-    knob(st.number_input, "msw_urban", "msw_urban", min_value=0.0, max_value=10.0, step=0.05, format="%.2f")
-    knob(st.number_input, "msw_rural", "msw_rural", min_value=0.0, max_value=10.0, step=0.05, format="%.2f")
-    knob(st.slider, "growth_pct", "growth", min_value=-20.0, max_value=30.0, step=0.5)
-    knob(st.slider, "sorted_out_pct", "sorted_out", min_value=0.0, max_value=90.0, step=1.0)
+    low, high = span("target_year", (base.region.baseline_year, 2040))
+    knob(st.slider, "target_year", "target_year", min_value=int(low), max_value=int(high))
+    knob(st.number_input, "msw_urban", "msw_urban", min_value=0.0, max_value=10.0)
+    knob(st.number_input, "msw_rural", "msw_rural", min_value=0.0, max_value=10.0)
+    low, high = span("growth_pct")
+    knob(st.slider, "growth_pct", "growth", min_value=low, max_value=high)
+    low, high = span("sorted_out_pct")
+    knob(st.slider, "sorted_out_pct", "sorted_out", min_value=low, max_value=high)
 with network:
     st.markdown(f"**{t('network', L)}**")
-    low, high = span("max_haul_km", 20.0, 400.0)
-    knob(st.slider, "max_haul_km", "max_haul", min_value=low, max_value=high, step=5.0)
+    low, high = span("max_haul_km")
+    knob(st.slider, "max_haul_km", "max_haul", min_value=low, max_value=high)
 with lines:
     st.markdown(f"**{t('incinerator', L)}**")
     knob(st.multiselect, "line_sizes", "line_sizes", options=line_size_options(st.session_state[KNOB_PREFIX + "line_sizes"]),
          format_func=lambda size: f"{size:,.0f} t/d", placeholder=t("choose_sizes", L))
-    knob(st.number_input, "max_lines", "max_lines", min_value=1, max_value=20, step=1)
-    knob(st.number_input, "site_cost", "site_cost", min_value=0.0, step=500.0)
-    knob(st.number_input, "line_fixed_cost", "line_fixed_cost", min_value=0.0, step=500.0)
-    knob(st.number_input, "line_cost", "line_cost", min_value=0.0, step=1.0)
+    knob(st.number_input, "max_lines", "max_lines", min_value=1, max_value=20)
+    knob(st.number_input, "site_cost", "site_cost", min_value=0.0)
+    knob(st.number_input, "line_fixed_cost", "line_fixed_cost", min_value=0.0)
+    knob(st.number_input, "line_cost", "line_cost", min_value=0.0)
 with policy:
     st.markdown(f"**{t('policy', L)}**")
     capped = knob(st.checkbox, "landfill_capped", "landfill_capped")
-    knob(st.number_input, "landfill_cap", "landfill_cap", min_value=0.0, step=100.0, disabled=not capped)
-    knob(st.number_input, "min_new", "min_new", min_value=0, step=1, value=None)
-    knob(st.number_input, "max_new", "max_new", min_value=0, step=1, value=None)
+    knob(st.number_input, "landfill_cap", "landfill_cap", min_value=0.0, disabled=not capped)
+    knob(st.number_input, "min_new", "min_new", min_value=0, value=None)
+    knob(st.number_input, "max_new", "max_new", min_value=0, value=None)
     sites = site_choices(region)
     for name in ("locked_open", "locked_closed"):
         chosen = st.session_state[KNOB_PREFIX + name]
@@ -126,12 +134,18 @@ objective, cd, sourcing = st.columns([2, 1, 1])
 with objective:
     kind = knob(st.selectbox, "objective", "objective", options=list(OBJECTIVES), format_func=lambda k: t(k, L))
     needs_p, needs_radius = kind in ("p_median", "max_coverage"), kind in ("set_cover", "max_coverage")
-    knob(st.number_input, "objective_p", "objective_p", min_value=1, step=1, value=None, disabled=not needs_p)
-    knob(st.number_input, "objective_radius", "objective_radius", min_value=1.0, step=5.0, value=None,
-         disabled=not needs_radius)
+    knob(st.number_input, "objective_p", "objective_p", min_value=1, value=None, disabled=not needs_p)
+    knob(st.number_input, "objective_radius", "objective_radius", min_value=1.0, value=None, disabled=not needs_radius)
 with cd:
     enabled = knob(st.checkbox, "cd_enabled", "cd_enabled")
-    knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=0.0, max_value=100.0, step=5.0, disabled=not enabled)
+    if not base.cd.by_category:
+        low, high = span("cd_reuse_pct")
+        knob(st.slider, "cd_reuse_pct", "cd_reuse", min_value=low, max_value=high, disabled=not enabled)
+    else:  # each category reads its own share; the single stream's would change nothing
+        for category in reusable_categories(base):
+            name = NAMES_ZH[category] if L == "zh" else category
+            st.slider(t("cd_reuse_category", L, name=name), key=f"{KNOB_PREFIX}cd_reuse_pct_{category}",
+                      min_value=0.0, max_value=100.0, disabled=not enabled, **STEPS["cd_reuse_pct"])
 with sourcing:
     knob(st.checkbox, "single_sourcing", "single_sourcing")
 # what-if: keep a saved run's plants and decide only the flows ("" = site afresh)
@@ -170,8 +184,8 @@ name_column, note_column = st.columns([1, 2])
 name_column.text_input(t("run_label", L), key=RUN_PREFIX + "label", placeholder=base.name)
 note_column.text_input(t("run_note", L), key=RUN_PREFIX + "note")
 solve_column, gap_column, limit_column, budget_column = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0, step=0.5, format="%.2f")
-knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0, step=5.0)
+knob(gap_column.number_input, "rel_gap_pct", "rel_gap_pct", min_value=0.0, max_value=100.0)
+knob(limit_column.number_input, "time_limit", "time_limit", min_value=1.0, max_value=3600.0)
 budget_column.markdown(t("time_budget", L, gap=100 * scenario.solver.rel_gap, limit=scenario.solver.time_limit_s))
 # a what-if starts from the plan of the base run the planner marks (default: the run on screen); any one-year
 # run of this config with its files will do

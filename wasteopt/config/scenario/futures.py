@@ -73,6 +73,9 @@ class FutureChanges(Section):
 
 class Future(Section):
     name: str = Field(min_length=1, max_length=100)
+    name_zh: str | None = Field(None, min_length=1, max_length=100, description="the future in words, 中文 (shown; "
+                                "default: the name)")
+    name_en: str | None = Field(None, min_length=1, max_length=100, description="the future in words, English")
     weight: float = Field(ge=0, le=1, description="probability of this future; the weights sum to 1")
     changes: FutureChanges = FutureChanges()
 

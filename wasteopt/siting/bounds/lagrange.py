@@ -74,7 +74,7 @@ class _SiteModel:
         lb, ub = model.bounds()
         self.offset = float(model.offset)
         sites, techs = problem.sites, problem.technologies
-        self.site_list = list(dict.fromkeys(arcs["destination"]))
+        self.site_list = pd.unique(arcs["destination"]).tolist()  # in order of appearance
         position = {s: j for j, s in enumerate(self.site_list)}
         keys = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
         node_codes, node_keys = pd.factorize(keys)
@@ -136,16 +136,16 @@ def lagrangean_applies(problem: SitingProblem, model: LinearModel, idx: ModelInd
     dest_tech = arcs["destination"].map(sites["technology"])
     if not from_node.all() or not all(techs[t].capacitated and not techs[t].outputs for t in dest_tech.unique()):
         return False
-    known = set(idx.arc_var.tolist())
+    known = np.zeros(model.num_vars, bool)
+    known[idx.arc_var] = True
     for site in idx.site_y:
-        known.update(int(c) for c in idx.site_y[site])
-        known.update(int(c) for c in idx.site_n.get(site, ()))
-    known = np.fromiter(known, int)
-    if np.setdiff1d(np.flatnonzero(model.cost_vector() != 0), known).size:
+        known[np.asarray(idx.site_y[site], int)] = True
+        known[np.asarray(idx.site_n.get(site, ()), int)] = True
+    if (~known & (model.cost_vector() != 0)).any() or not known[model.integer_columns].all():
         return False
-    if np.setdiff1d(model.integer_columns, known).size or (model.bounds()[0][idx.arc_var] != 0).any():
+    if (model.bounds()[0][idx.arc_var] != 0).any():
         return False
-    served = set(arcs["destination"])
+    served = set(arcs["destination"].unique())
     return not any(s in served and s not in idx.site_y and not float(sites.at[s, "existing_capacity_tpd"]) > 0
                    for s in sites.index)
 

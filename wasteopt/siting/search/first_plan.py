@@ -13,11 +13,13 @@ NO_COLS = np.zeros(0, dtype=np.int32)
 class FirstPlan:
     """Integer columns to fix at ``values`` for a plan to start from; ``excluded`` columns stay at
     zero in the search while this plan (or one found from it) is the best; ``outside`` columns stay
-    at zero in the LP relaxation solved next (it looks only near this plan). ``routed``: the plan with
-    every column (flows too), once routed."""
+    at zero in the LP relaxation solved next (it looks only near this plan). ``sent``: the t/d the greedy
+    sent on each arc, if it placed all the waste. ``routed``: the plan with every column (flows too), once
+    routed."""
 
     cols: np.ndarray
     values: np.ndarray
     excluded: np.ndarray = field(default_factory=lambda: NO_COLS)
     outside: np.ndarray = field(default_factory=lambda: NO_COLS)
+    sent: np.ndarray | None = field(default=None, repr=False)
     routed: np.ndarray | None = field(default=None, repr=False)

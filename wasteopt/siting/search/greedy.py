@@ -7,8 +7,9 @@ at the lowest annual cost per tonne take it (haul and processing, plus the site 
 needs on top of what it has, filled nearest-first up to its largest configuration), so an opened
 site grows where that beats opening another (opening only new sites, never growing one, opens
 about twice as many); then size each site's modules to its load. The caller fixes those module
-decisions and lets HiGHS route the flows. Given sites to leave closed (see ``restriction``), the
-greedy picks only among the others.
+decisions and lets HiGHS route the flows; the flows the greedy sent are a plan too, for when routing
+takes longer than the time there is. Given sites to leave closed (see ``restriction``), the greedy picks
+only among the others.
 """
 from __future__ import annotations
 
@@ -25,6 +26,16 @@ if TYPE_CHECKING:  # for annotations only
     from wasteopt.siting.problem import SitingProblem, Technology
 
 UNDECIDED_PER_ORIGIN = 2    # closed sites left to the solver for each origin whose waste the greedy could not place
+
+
+@dataclass(frozen=True)
+class Greedy:
+    """The greedy's module decisions (columns ``cols`` fixed at ``values``) and the t/d it sent on each arc
+    (``tonnes``, aligned with the arcs; None when it left some waste to the solver)."""
+
+    cols: np.ndarray
+    values: np.ndarray
+    tonnes: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -58,25 +69,23 @@ class _Site:
         return capacity, cost, k, n
 
 
-def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
-                   closed: set = frozenset()) -> tuple[np.ndarray, np.ndarray] | None:
-    """Columns and values that fix capacitated sites' size choices and modules (None unless all the
-    waste from origins must go to capacitated sites), never opening a site in ``closed``. For waste the greedy
-    could not place, a few closed sites near it are not fixed: the solver decides them."""
+def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame, closed: set = frozenset()) -> Greedy | None:
+    """The columns and values that fix capacitated sites' size choices and modules, and the flows sent (None
+    unless all the waste from origins must go to capacitated sites), never opening a site in ``closed``. For
+    waste the greedy could not place, a few closed sites near it are not fixed: the solver decides them."""
     techs, sites = problem.technologies, problem.sites
-    if closed:
-        arcs = arcs[~arcs["destination"].isin(closed)]
-    dest_tech = arcs["destination"].map(sites["technology"])
-    from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
-    if not from_node.any() or not all(techs[t].capacitated for t in dest_tech[from_node].unique()):
+    open_arcs = arcs["origin"].isin(problem.demand.index).to_numpy() & ~arcs["destination"].isin(closed).to_numpy()
+    positions = np.flatnonzero(open_arcs)  # the arcs from origins the greedy may use, in ``arcs``
+    node_arcs = arcs.iloc[positions]
+    dest_tech = node_arcs["destination"].map(sites["technology"])
+    if not positions.size or not all(techs[t].capacitated for t in dest_tech.unique()):
         return None
-    node_arcs = arcs[from_node]
     use = problem.arc_capacity_use(node_arcs)  # loads and capacities are in t/d of nameplate, waste in tonnes
     demand = problem.demand_by_node_stream()
     keys = pd.MultiIndex.from_arrays([node_arcs["origin"].astype(str), node_arcs["stream"].astype(str)])
     key_codes, key_list = pd.factorize(keys)
     remaining = demand.reindex(key_list).fillna(0.0).to_numpy(float).copy()
-    processing = dest_tech[from_node].map(lambda t: techs[t].cost_per_t).to_numpy(float)
+    processing = dest_tech.map({name: tech.cost_per_t for name, tech in techs.items()}).to_numpy(float)
     unit_cost = (node_arcs["cost_per_t"].to_numpy(float) + processing) * problem.days_per_year
     site_codes, site_list = pd.factorize(node_arcs["destination"])
     order = np.lexsort((unit_cost, site_codes))  # per site, its arcs cheapest first
@@ -95,6 +104,7 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
     load = np.zeros(len(site_list))
     built = np.zeros(len(site_list))  # annual cost of the configuration each site runs at its load
     opened = np.zeros(len(site_list), bool)
+    sent = np.zeros(len(node_arcs))  # t/d on each of ``node_arcs``
 
     def offer(j: int) -> tuple[float, np.ndarray, np.ndarray]:
         """Cost per tonne of the unassigned waste nearest to site j that it would take next (on top
@@ -120,18 +130,24 @@ def greedy_modules(problem: SitingProblem, idx, arcs: pd.DataFrame,
     while remaining.sum() > 1e-6:
         j = int(np.argmin(scores))
         if not math.isfinite(scores[j]):  # what is left is too little to open a site for
-            undecided = _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info)
+            undecided = _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info, sent)
             break
         score, arcs_j, part = offer(j)
         if score > scores[j] + 1e-9:  # stale: the waste it counted on went elsewhere
             scores[j] = score
             continue
         np.subtract.at(remaining, key_codes[arcs_j], part)
+        sent[arcs_j] += part
         remaining[remaining < 1e-9] = 0.0
         load[j] += float(part @ use[arcs_j])
         built[j], opened[j] = info[site_list[j]].cheapest_for(load[j])[1], True
         scores[j] = offer(j)[0]
-    return _fixings(problem, idx, site_list, info, opened, load, undecided)
+    cols, values = _fixings(problem, idx, site_list, info, opened, load, undecided)
+    tonnes = None
+    if not undecided:
+        tonnes = np.zeros(len(arcs))
+        tonnes[positions] = sent
+    return Greedy(cols, values, tonnes)
 
 
 def _fill(amounts: np.ndarray, cap: float) -> np.ndarray:
@@ -139,8 +155,9 @@ def _fill(amounts: np.ndarray, cap: float) -> np.ndarray:
     return np.minimum(amounts, np.maximum(cap - np.concatenate([[0.0], np.cumsum(amounts)[:-1]]), 0.0))
 
 
-def _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info) -> set:
-    """Send each origin's waste left over to the cheapest opened site that can still run with it.
+def _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site_list, info, sent) -> set:
+    """Send each origin's waste left over to the cheapest opened site that can still run with it (adding to
+    ``sent``, per arc).
     Returns the sites left for the solver to decide: for an origin none of those can take, its
     ``UNDECIDED_PER_ORIGIN`` cheapest closed sites (all it reaches if none is closed), unless it
     reaches one left undecided already."""
@@ -152,6 +169,7 @@ def _top_up(remaining, key_codes, site_codes, unit_cost, use, opened, load, site
             j = site_codes[a]
             if info[site_list[j]].cheapest_for(load[j] + remaining[key] * use[a]) is not None:
                 load[j] += remaining[key] * use[a]
+                sent[a] += remaining[key]
                 remaining[key] = 0.0
                 break
         else:

@@ -1,6 +1,7 @@
 """First plans: the greedy, routed before HiGHS starts (so a solve that has a plan returns one at any time
-limit), whose LP relaxation looks only near the sites it keeps; then the greedy again among the sites
-that relaxation opens (a relaxation-induced restriction)."""
+limit; where routing takes longer than the time there is, the flows the greedy sent), whose LP relaxation
+looks only near the sites it keeps; then the greedy again among the sites that relaxation opens (a
+relaxation-induced restriction)."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +11,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from wasteopt.milp.highs import highs_model
+from wasteopt.milp.highs import highs_model, highs_solution
 from wasteopt.siting.search.greedy import greedy_modules
 from wasteopt.siting.search.neighbourhoods import nearest_sites
 from wasteopt.siting.search.first_plan import FirstPlan
@@ -28,16 +29,22 @@ ROUTE_NODES = 200           # branch-and-bound nodes to route the greedy plan (s
 def greedy_start(problem: SitingProblem, model: LinearModel, idx: ModelIndex, arcs: pd.DataFrame, *,
                  seconds: float, closed: frozenset = frozenset()) -> FirstPlan | None:
     """The greedy plan routed: its module decisions fixed, HiGHS sending the flows (and deciding the few
-    sites the greedy left open) within ``ROUTE_NODES`` nodes; ``routed`` holds every column. None when the
-    greedy does not apply (a landfill may take the waste: HiGHS finds a plan at once) or routing finds none
-    within ``seconds`` (a safety net: the node budget keeps it deterministic). The greedy opens no site in
-    ``closed``."""
+    sites the greedy left open) within ``ROUTE_NODES`` nodes; ``routed`` holds every column. HiGHS starts
+    from the flows the greedy sent, every other column at zero (it keeps them if they make a plan, as in a
+    CFLP or the township scale model), so a routing stopped by ``seconds`` (a safety net: the node budget
+    keeps it deterministic) still has a plan. None when the greedy does not apply (a landfill may take the
+    waste: HiGHS finds a plan at once) or there is no plan in time. The greedy opens no site in ``closed``."""
     plan = first_plan(problem, idx, arcs, closed=closed)
     if plan is None:
         return None
     h, _ = highs_model(model.fixed(plan.cols, plan.values))
     for option, value in (("mip_max_nodes", ROUTE_NODES), ("time_limit", max(0.0, seconds)), ("mip_rel_gap", 1e-3)):
         h.setOptionValue(option, value)
+    if plan.sent is not None:
+        sent = np.zeros(model.num_vars)
+        sent[idx.arc_var] = plan.sent / idx.arc_mult
+        sent[plan.cols] = plan.values
+        h.setSolution(highs_solution(sent))
     h.run()
     if h.getInfo().primal_solution_status != 2 or h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
         return None
@@ -51,19 +58,19 @@ def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
     the others excluded."""
     if relaxation is not None:
         closed = relaxation_closed_sites(problem, idx, arcs, relaxation)
-    fixing = greedy_modules(problem, idx, arcs, set(closed))
-    if fixing is None:
+    greedy = greedy_modules(problem, idx, arcs, set(closed))
+    if greedy is None:
         return None
-    cols, values = fixing
+    cols, values = greedy.cols, greedy.values
     excluded = _site_columns(idx, closed)
     if relaxation is not None:
-        return FirstPlan(cols, values, excluded=excluded)
+        return FirstPlan(cols, values, excluded=excluded, sent=greedy.tonnes)
     fixed = dict(zip(cols.tolist(), values.tolist()))
     kept = {site for site, y in idx.site_y.items() if any(fixed.get(int(c), 1.0) > 0.5 for c in y)}  # or undecided
     nearest = nearest_sites(arcs, set(idx.site_y), RELAXATION_SCOPE_SITES)
     scope = {near for site in kept for near in nearest.get(site, [site])}
     far = {site for site in idx.site_y if problem.sites.at[site, "is_new"] and site not in scope}
-    return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far))
+    return FirstPlan(cols, values, excluded=excluded, outside=_site_columns(idx, far), sent=greedy.tonnes)
 
 
 def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
