@@ -483,7 +483,7 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
         solved = solve_decomposed(problem, blocks, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
                                   search=search, runner=runner, on_progress=on_progress, backend=backend or solver.backend)
     raise_unless_plan(solved.solution.result, time_limit, "raise solver.time_limit_s or set solver.decompose: off")
-    return assemble_plan(scenario, region, problem, solved.solution)
+    return assemble_plan(scenario, region, problem, solved.solution, rel_gap=rel_gap)
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:
