@@ -103,3 +103,14 @@ def test_the_township_config_runs_through_the_decomposition_to_files_and_report(
     assert demand["county_adcode"].map(type).eq(str).all()  # read back as text
     assert len(folder.layers()["demand"]) == TOWNSHIPS
     assert {"html", "xlsx"} <= set(write_report(tmp_path / "run", pdf=False))
+
+
+def test_routing_a_township_plan_is_a_one_line_error(seeds, tmp_path):
+    from argparse import Namespace
+
+    from wasteopt.routing.county import build_jobs
+
+    config = tmp_path / "towns.yaml"
+    config.write_text(f"name: towns\nregion:\n  seeds: {seeds}\n  townships: {TOWNSHIPS}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="wasteopt route plans per county: region.townships is set"):
+        build_jobs(Namespace(config=str(config), all=False, county="410602"), tmp_path / "routes")

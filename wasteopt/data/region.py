@@ -40,9 +40,9 @@ class Region:
     name: str
     demand: pd.DataFrame
     """Index ``node_id``: the county adcode, or at township resolution (``region.townships``) a synthetic township
-    ``<adcode>-<k>`` with its ``county_adcode`` (see :mod:`wasteopt.data.townships`). Seat lon/lat (WGS84), 2020 census population incl.
-    assigned development zones (``dev_zone_population``), ``msw_generated_tpd`` (collected MSW in
-    the target year), ``msw_sorted_out_tpd`` and ``msw_tpd`` (= generated − sorted out, to treat)."""
+    ``<adcode>-<k>`` with its ``county_adcode`` (see :mod:`wasteopt.data.townships`). Seat lon/lat (WGS84), 2020
+    census population incl. assigned development zones (``dev_zone_population``), ``msw_generated_tpd`` (collected
+    MSW in the target year), ``msw_sorted_out_tpd`` and ``msw_tpd`` (= generated − sorted out, to treat)."""
     plants: pd.DataFrame
     """Incinerators whose first furnace started in or before ``baseline_year``; ``capacity_tpd`` is
     the plant's whole nameplate in the 2023 MEE snapshot; lon/lat = host county seat."""

@@ -109,8 +109,8 @@ def township_region(counties: pd.DataFrame, boundaries: gpd.GeoDataFrame, n_node
                     seed: int) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """The region's county nodes (index adcode, the columns of ``Region.demand`` before MSW) and county polygons
     (WGS84) at township resolution: ``n_nodes`` synthetic townships with their county's kind, ``county_adcode``,
-    ``county_zh`` and ``township`` (k, 1 = the seat) columns, and their cells as the boundaries. A county's development-zone population stays
-    with its seat township."""
+    ``county_zh`` and ``township`` (k, 1 = the seat) columns, and their cells as the boundaries. A county's
+    development-zone population stays with its seat township."""
     towns = township_nodes(counties, boundaries.set_index("adcode").geometry, n_nodes, seed)
     county = counties.loc[towns["county_adcode"]].set_index(towns.index)
     label = towns["township"].astype(str)
