@@ -95,7 +95,7 @@ def yard_life(plan: SitingPlan, days_per_year: float = 365.0) -> pd.DataFrame:
     yard = scenario.cd.yard
     yards = facilities[(facilities["technology"] == "cd_yard") & (facilities["throughput_tpd"] > 0)]
     flows = plan.flows[plan.flows["destination"].isin(yards.index)]
-    m3 = flows["tonnes_per_day"] * days_per_year / flows["stream"].map(densities(scenario))
+    m3 = flows["tonnes_per_day"] * days_per_year / flows["stream"].map(densities(scenario)).astype(float)  # float if none
     fill = m3.groupby(flows["destination"]).sum().reindex(yards.index, fill_value=0.0)
     if "volume_left_m3" in yards:
         left = yards["volume_left_m3"].astype(float)
