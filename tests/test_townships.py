@@ -114,3 +114,17 @@ def test_routing_a_township_plan_is_a_one_line_error(seeds, tmp_path):
     config.write_text(f"name: towns\nregion:\n  seeds: {seeds}\n  townships: {TOWNSHIPS}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="wasteopt route plans per county: region.townships is set"):
         build_jobs(Namespace(config=str(config), all=False, county="410602"), tmp_path / "routes")
+
+
+def test_the_assumptions_table_names_the_townships_in_both_languages_only_when_used(root):
+    from wasteopt.config.assumptions import settings_in_use
+    from wasteopt.config.loader import load_scenario
+
+    def rows(config):
+        return {row["键 key"]: row for row in settings_in_use(load_scenario(root / "configs" / config))}
+
+    towns = rows("henan-2025-townships.yaml")
+    assert towns["region.townships"]["设置 setting"] == "合成乡镇数 synthetic townships"
+    assert towns["region.townships"]["取值 value"] == "2,400"
+    assert towns["region.township_seed"]["设置 setting"] == "合成乡镇随机种子 synthetic township seed"
+    assert not {"region.townships", "region.township_seed"} & set(rows("henan-2025.yaml"))  # a county run
