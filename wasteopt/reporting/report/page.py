@@ -134,9 +134,10 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
     tables["回测分市 backtest prefectures"] = backtest_prefecture_table(backtest["prefectures"])
     return (f"<h2>回测 Backtest {summary['baseline_year']}→{summary['year']}</h2>"
             f'<p class="note">从 {summary["baseline_year"]} 年的在运厂出发，以 {summary["year"]} 年实际在运能力 '
-            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单中 {summary["baseline_year"]} 年后投运的厂对比。'
+            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单及其后新闻报道（各附来源；新闻不全，为下限）中 {summary["baseline_year"]} 年后投运的厂对比。'
             f'Solved from the plants in service in {summary["baseline_year"]} with the capacity in service by '
-            f'{summary["year"]} as the target, and compared with the plants of the MEE 2023 list that started in between. '
+            f'{summary["year"]} as the target, and compared with the plants that started in between: the MEE 2023 list '
+            'and, after it, those reported in the news (each with its source; a lower bound). '
             '实建厂位置为所在县城或地市政府驻地（名单无坐标） built plants stand at their county or prefecture seat '
             '(the list has no coordinates).</p>'
             f"{img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
