@@ -168,3 +168,20 @@ def test_each_border_town_goes_whole_to_the_piece_that_served_it():
     whole = assigned_pieces(pieces, guide)
     assert [p.problem.demand.at["m", "msw"] for p in whole] == [20.0, 0.0]
     assert all(p.border.empty for p in whole)
+
+
+def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
+    """The pieces' bound leaves a 10 % gap: a repair that finished says the method ended early; a repair stopped by
+    its time limit says time_limit; within the gap asked it is gap_reached either way."""
+    import numpy as np
+
+    from wasteopt.config.status import MilpStatus
+    from wasteopt.milp import MilpResult
+    from wasteopt.siting.decomposed import _global_result
+
+    def repaired(status):
+        return MilpResult(status, 110.0, 110.0, 0.0, 5.0, "highs", x=np.zeros(1))
+
+    assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.01, 6.0).status == MilpStatus.ENDED_EARLY
+    assert _global_result(repaired(MilpStatus.TIME_LIMIT), 99.0, 0.01, 6.0).status == MilpStatus.TIME_LIMIT
+    assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.2, 6.0).status == MilpStatus.GAP_REACHED

@@ -118,6 +118,6 @@ def _highs_outcome(model: pulp.LpProblem, start: float, rel_gap: float) -> Basel
     seconds = time.perf_counter() - start
     info = model.solverModel.getInfo()
     if info.primal_solution_status != 2:
-        return BaselineResult(None, None, seconds, MilpStatus.NO_SOLUTION)
+        return BaselineResult(None, None, seconds, MilpStatus.NO_PLAN)
     objective, bound = float(info.objective_function_value), float(info.mip_dual_bound)
     return BaselineResult(objective, bound, seconds, status_from_gap(relative_gap(objective, bound), rel_gap))

@@ -13,12 +13,14 @@ class MilpStatus(StrEnum):
     OPTIMAL = "optimal"            # gap proven within PROVEN_GAP
     GAP_REACHED = "gap_reached"    # stopped at the (looser) gap asked for, proven
     TIME_LIMIT = "time_limit"      # stopped by the clock (or by a watcher) with a plan, its gap above the one asked
+    ENDED_EARLY = "ended_early"    # a method that ends on its own (the decomposition's rounds) before the clock,
+                                   # with a plan whose proven gap is above the one asked
     NO_PLAN = "no_plan"            # stopped before any feasible plan was found (none proven impossible)
     INFEASIBLE = "infeasible"      # proven: no plan exists
     ERROR = "error"
 
 
-PLAN_STATUSES = (MilpStatus.OPTIMAL, MilpStatus.GAP_REACHED, MilpStatus.TIME_LIMIT)  # the statuses with a plan
+PLAN_STATUSES = (MilpStatus.OPTIMAL, MilpStatus.GAP_REACHED, MilpStatus.TIME_LIMIT, MilpStatus.ENDED_EARLY)  # the statuses with a plan
 _RENAMED = {"no_solution": MilpStatus.NO_PLAN}  # status words of runs written before gap_reached / no_plan
 
 

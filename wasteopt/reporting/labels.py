@@ -118,6 +118,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_gap_reached": ("达到设定的差距 {asked}（已证明）", "stopped at the gap asked for, {asked} (proven)"),
     "status_time_limit": ("达到时间上限：未证明最优的最好方案（显示已证明的差距）",
                           "time limit reached: the best plan found, not proven optimal (proven gap shown)"),
+    "status_ended_early": ("方法在时间上限前结束：最好方案未达设定差距（显示已证明的差距）",
+                           "the method ended before the time limit: the best plan, above the gap asked (proven gap shown)"),
     "status_no_plan": ("时间上限内未找到方案（也未证明不可行）", "no plan within the time limit (none proven impossible)"),
     "status_infeasible": ("不可行（已证明）", "infeasible (proven)"),
     "status_error": ("求解出错", "solver error"),
@@ -397,6 +399,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 STATUS_NAMES_ZH = {"optimal": "最优", "gap_reached": "达到设定差距", "time_limit": "达到时间上限（未证明最优）",
+                   "ended_early": "提前结束（未达设定差距）",
                    "no_plan": "限时内未找到方案", "infeasible": "不可行", "error": "求解出错"}
 KPI_NAMES_ZH = {
     "status": "求解状态", "gap": "已证明的 MIP 差距", "solve_seconds": "求解时间",

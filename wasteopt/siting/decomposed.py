@@ -121,8 +121,7 @@ def split_problem(problem: SitingProblem, site_block: Mapping[str, str]) -> tupl
                                  "decomposed siting splits node → site arcs only")
     node_arcs = arcs[from_node].assign(block=dest_block[from_node])
     reach = node_arcs.groupby(["origin", "stream"])["block"].nunique()
-    demand = problem.demand_by_node_stream()
-    demand = demand[demand > 0]
+    demand = problem.demand_by_node_stream().loc[lambda d: d > 0]
     unreached = demand.index.difference(reach.index)
     if len(unreached):
         node, stream = unreached[0]
@@ -487,10 +486,12 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:
-    """The repaired plan's result with the global bound: the better of L(λ) and nothing else (the repair's own
-    bound holds for the restricted problem only)."""
+    """The repaired plan's result with the global bound L(λ) (the repair's own holds for the restricted problem
+    only); a finished repair whose global gap is above the one asked ended early, not by the clock."""
     gap = relative_gap(repaired.objective, bound)
     status = repaired.status if not repaired.has_solution else status_from_gap(gap, rel_gap)
+    if status == MilpStatus.TIME_LIMIT and repaired.status in (MilpStatus.OPTIMAL, MilpStatus.GAP_REACHED):
+        status = MilpStatus.ENDED_EARLY
     return dataclasses.replace(repaired, status=status, best_bound=bound, gap=gap, seconds=seconds,
                                message=(repaired.message + " (decomposed: bound from the priced pieces)").strip())
 
