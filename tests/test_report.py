@@ -159,6 +159,8 @@ def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
     for private in ("DOMAIN", "ANCHORS.md", "DESIGN.md", "/work/"):
         assert private not in page and not [c for c in cells if private in c], private
+    program_files = re.compile(r"\b[\w/]+\.py\b|issue #\d|tests/")  # the program's code, tests and tracker
+    assert not program_files.search(page) and not [c for c in cells if program_files.search(c)]
     assert "10 座填埋场中 10 座为假设" in page and "10 of the 10 landfills are assumed" in page
     assumptions = pd.read_excel(files["xlsx"], sheet_name="假设 assumptions")
     assert list(assumptions.columns) == ["分组 group", "设置 setting", "键 key", "取值 value", "依据 basis",
