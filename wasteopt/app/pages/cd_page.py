@@ -2,7 +2,7 @@
 import streamlit as st
 
 from wasteopt.app.cd_map import cd_deck
-from wasteopt.app.state import lang
+from wasteopt.app.state import lang, show_error
 from wasteopt.cd.reconcile import ANOMALY_KINDS, read_reconciliation
 from wasteopt.config.errors import DataError
 from wasteopt.reporting.labels import t
@@ -16,7 +16,7 @@ if not folder:
 try:
     result = read_reconciliation(folder)
 except DataError as error:
-    st.error(str(error))
+    show_error(error)
     st.stop()
 k = result.kpis
 st.caption(t("cd_period", L, start=k["period_from"], end=k["period_to"], days=k["days"]))
