@@ -392,6 +392,24 @@ def test_the_cost_difference_between_runs_is_shown_with_its_interval():
     assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"
 
 
+def test_delta_bars_name_each_run_as_the_tables_do_under_a_title_held_whole():
+    from wasteopt.app.tables import kpi_delta_bar
+
+    runs = {"河南 2025 原生垃圾零填埋 / Henan 2025 zero landfill": {"status": "optimal", "gap": 0.0, "t_km_per_day": 1_000},
+            "河南 最大运距 120 km · 最大运距 150 km → 120 km": {"status": "optimal", "gap": 0.0, "t_km_per_day": 700},
+            "零填埋 关": {"status": "optimal", "gap": 0.0, "t_km_per_day": 1_250}}
+    base = next(iter(runs))
+    chart = kpi_delta_bar(runs, base, "t_km_per_day", "t_km", "zh").to_dict()
+    bars = chart["layer"][0]
+    assert bars["encoding"]["x"]["field"] == "tag" and bars["encoding"]["x"]["axis"]["labelAngle"] == 0
+    data = next(iter(chart["datasets"].values()))
+    assert [(row["tag"], row["run"], row["delta"]) for row in data] == [
+        ("B", "河南 最大运距 120 km · 最大运距 150 km → 120 km", -300), ("C", "零填埋 关", 250)]
+    assert {"field": "run", "type": "nominal", "title": "运行"} in bars["encoding"]["tooltip"]  # the whole title
+    assert chart["title"] == {"text": "Δ 运输周转量 (t·km/d)", "subtitle": "每个运行减去基准 A", "anchor": "start",
+                              "frame": "group", "limit": 0}
+
+
 @pytest.mark.parametrize("config", service.config_names())
 def test_keyboard_steps_land_on_the_configs_values_and_pages_are_round(config):
     """Every numeric knob of every shipped config lies on its widget's step grid (so arrow keys walk from it in

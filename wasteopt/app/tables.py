@@ -126,7 +126,10 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
 def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: str, lang: str, scale: float = 1.0,
                   number_format: str = ",.0f") -> alt.Chart:
     """One bar per other run: its KPI ``key`` minus the base run's (times ``scale``), from a zero line, so small
-    differences show. Cost bars the two proven gaps cannot separate are grey and say so."""
+    differences show. Each bar is labelled with its run's short name (B, C …, as the tables' columns; the page's
+    caption says which run is which, the tooltip gives its title). Cost bars the two proven gaps cannot separate
+    are grey and say so."""
+    tags = run_tags([base, *(run for run in kpis_by_run if run != base)])
     rows = []
     for run, kpis in kpis_by_run.items():
         if run == base:
@@ -134,21 +137,21 @@ def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: 
         delta, _ = kpi_delta(key, kpis_by_run[base], kpis)
         cost = cost_delta(kpis_by_run[base], kpis) if key == COST_KEY else None
         within = bool(cost and cost.within_tolerance)
-        rows.append({"run": run, "delta": None if delta is None else scale * delta,
+        rows.append({"tag": tags[run], "run": run, "delta": None if delta is None else scale * delta,
                      "verdict": t("within_tolerance", lang) if within else "", "within": within})
-    frame = pd.DataFrame(rows, columns=["run", "delta", "verdict", "within"])
-    title = f"Δ {t(title_key, lang)} {t('vs_base', lang)}"
-    # the run under each bar, whole (labelLimit 0: no "…"), slanted so long titles fit a third of the page
-    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, sort=None,
-                                              axis=alt.Axis(labelAngle=-30, labelLimit=0, labelOverlap=False)))
+    frame = pd.DataFrame(rows, columns=["tag", "run", "delta", "verdict", "within"])
+    encoded = alt.Chart(frame).encode(x=alt.X("tag:N", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=13)))
     bars = encoded.mark_bar().encode(
-        y=alt.Y("delta:Q", title=f"Δ {t(title_key, lang)}", axis=alt.Axis(format="+" + number_format)),
-        color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("run:N", legend=None)),
+        y=alt.Y("delta:Q", title=None, axis=alt.Axis(format="+" + number_format)),
+        color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("tag:N", legend=None)),
         tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("delta:Q", format="+" + number_format, title="Δ"),
                  alt.Tooltip("verdict:N", title=" ")])
     labels = encoded.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
         y=alt.Y("delta:Q"), text=alt.Text("delta:Q", format="+" + number_format))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    # the title from the chart's left edge, the unit and the base under it: a third of the page holds it whole
+    title = alt.TitleParams(f"Δ {t(title_key, lang)}", subtitle=t("vs_base", lang, base=tags[base]), anchor="start",
+                            frame="group", limit=0)
     return (bars + labels + zero).properties(title=title, height=220, autosize=FIT_WIDTH)
 
 

@@ -185,7 +185,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "co2e": ("净温室气体排放 (t CO2e/年)", "net GHG (t CO2e/yr)"),
     "compare_base": ("基准运行（其他运行与之相比）", "base run (the others are compared with it)"),
     "within_tolerance": ("差异小于求解误差 / within solver tolerance", "within solver tolerance / 差异小于求解误差"),
-    "vs_base": ("（相对基准）", "(vs base)"),
+    "vs_base": ("每个运行减去基准 {base}", "each run minus the base, {base}"),
     "delta_note": ("Δ = 该运行 − 基准运行；灰色柱：两次求解已证明的差距之内，不能据此区分两方案。",
                    "Δ = run − base run; grey bars: inside the two runs' proven gaps, the solves cannot tell them apart."),
     "diff_map": ("差异地图", "map of what differs"),
