@@ -183,9 +183,10 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/map_page.py").run()
     assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
-    names = next(layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
-                 if layer["@@type"] == "TextLayer")  # prefecture names at their seats
-    assert names["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in names["data"]}
+    counties, prefectures = [layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                             if layer["@@type"] == "TextLayer"][:2]  # county and prefecture names at their seats
+    assert prefectures["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in prefectures["data"]}
+    assert "卢氏县" in {row["name"] for row in counties["data"]}  # a county of the sparse west
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
