@@ -17,7 +17,7 @@ import pydeck as pdk
 import shapely
 
 from wasteopt.app.map_labels import free_names, label_boxes, symbol_boxes
-from wasteopt.reporting.colours import STATUS_RGB
+from wasteopt.reporting.colours import ROAD_RGB, STATUS_RGB
 from wasteopt.reporting.labels import place, t
 from wasteopt.reporting.map_context import KM_PER_DEGREE, nice_length_km
 
@@ -28,7 +28,7 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
-ROAD_STYLE = {"motorway": ([204, 68, 25], 2.5), "trunk": ([226, 130, 40], 1.8), "primary": ([170, 130, 60], 1.0)}  # px
+ROAD_STYLE = {name: (list(ROAD_RGB[name]), width) for name, width in (("motorway", 2.5), ("trunk", 1.8), ("primary", 1.0))}
 FLOW_COLOUR = [40, 40, 40, 110]
 STOPPED_RADIUS_PX = 2.5
 # Light, distinct fills for counties (one per serving plant).
