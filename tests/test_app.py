@@ -393,6 +393,20 @@ def test_the_cost_difference_between_runs_is_shown_with_its_interval():
     assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"
 
 
+def test_the_landfill_goal_says_how_many_of_its_landfills_are_assumed():
+    from wasteopt.app.tables import goals_table
+
+    goal = {"kpi": "landfills_stopped", "goal_zh": "停用填埋场", "goal": "landfills stopped", "sense": "≥", "target": 40,
+            "unit": "landfills", "value": 157, "met": True}
+    kpis = {"goals": [goal], "landfills_stopped": 157, "landfills_total": 157, "landfills_assumed": 152}
+    assert goals_table({"a": kpis}, "zh").iloc[0, 0] == (
+        "停用填埋场（157 座中 152 座为假设：每县一座，位于县城；region.landfills_file 可换成实际名单）")
+    assert goals_table({"a": kpis}, "en").iloc[0, 0] == (
+        "landfills stopped (152 of the 157 are assumed, one per county seat; a landfill file, region.landfills_file, "
+        "replaces them)")
+    assert goals_table({"a": {**kpis, "landfills_assumed": 0}}, "zh").iloc[0, 0] == "停用填埋场"  # a real list
+
+
 def test_delta_bars_name_each_run_as_the_tables_do_under_a_title_held_whole():
     from wasteopt.app.tables import kpi_delta_bar
 

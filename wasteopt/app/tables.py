@@ -72,11 +72,15 @@ def _signed(key: str, value: float | None) -> str:
 
 
 def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
-    """Rows: the plan's goals with target; per run the value and ✓ met / ✗ not met."""
+    """Rows: the plan's goals with target; per run the value and ✓ met / ✗ not met. The landfill goal says how
+    many of the landfills it counts are assumed."""
     rows = []
     first = next(iter(kpis_by_run.values()))
     for i, goal in enumerate(first["goals"]):
-        row = {t("goal", lang): goal["goal_zh"] if lang == "zh" else goal["goal"],
+        name = goal["goal_zh"] if lang == "zh" else goal["goal"]
+        if goal["kpi"] == "landfills_stopped" and first.get("landfills_assumed"):
+            name += t("landfills_assumed_note", lang, assumed=first["landfills_assumed"], total=first["landfills_total"])
+        row = {t("goal", lang): name,
                t("target", lang): f"{goal['sense']} {goal['target']:,.0f} {unit(goal['unit'], lang)}"}
         for run, kpis in kpis_by_run.items():
             g = kpis["goals"][i]

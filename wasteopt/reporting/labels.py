@@ -136,6 +136,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "value": ("数值", "value"),
     "unit": ("单位", "unit"),
     "goal": ("目标", "goal"),
+    "landfills_assumed_note": ("（{total} 座中 {assumed} 座为假设：每县一座，位于县城；region.landfills_file 可换成实际名单）",
+                               " ({assumed} of the {total} are assumed, one per county seat; a landfill file, "
+                               "region.landfills_file, replaces them)"),
     "target": ("目标值", "target"),
     # map page
     "run": ("运行", "run"),
