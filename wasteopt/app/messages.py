@@ -303,3 +303,28 @@ def unserved_table(unserved: pd.DataFrame) -> pd.DataFrame:
         table["reason_en"] = table["reason"].astype(str)
         table["reason"] = table["reason_en"].map(chinese_text)
     return table.rename(columns=UNSERVED_HEADERS)
+
+
+# The evidence of a C&D manifest anomaly (wasteopt/cd/reconcile.py), in 中文.
+EVIDENCE_PHRASES = [(re.compile(pattern), zh) for pattern, zh in [
+    (r"^no arrival within ([\d.]+) h$", r"\1 h 内未到达"),
+    (r"^arrived after ([\d.]+) h \(> ([\d.]+) h\)$", r"\1 h 后才到达（> \2 h）"),
+    (r"^destination (.+) is not licensed$", r"去向 \1 未获许可"),
+    (r"^destination (.+) is not in the site register$", r"去向 \1 不在场所登记中"),
+    (r"^load ([\d.]+) t > registered capacity ([\d.]+) t$", r"装载 \1 t > 登记核定载重 \2 t"),
+    (r"^load ([\d.]+) t > default limit ([\d.]+) t$", r"装载 \1 t > 默认上限 \2 t"),
+    (r"^same truck and project as (.+), departing ([\d.]+) min after it$", r"与联单 \1 同车同项目，晚 \2 分钟出发"),
+    (r"^([\d.]+) km in ([\d.]+) s \((.+) km/h > ([\d.]+)\)$", r"\2 s 内行驶 \1 km（\3 km/h > \4）"),
+    (r"^stood ([\d.]+) min ([\d.]+) km from the origin, ([\d.]+) km from the nearest licensed site$",
+     r"停留 \1 分钟，距起点 \2 km，距最近的许可场所 \3 km"),
+]]
+
+
+def evidence_text(evidence: str, lang: str) -> str:
+    """A C&D anomaly's evidence in the page's language (as the reconciliation wrote it, if no phrase fits)."""
+    if lang != "zh":
+        return evidence
+    for pattern, zh in EVIDENCE_PHRASES:
+        if pattern.match(evidence):
+            return pattern.sub(zh, evidence)
+    return evidence

@@ -1,13 +1,16 @@
 """KPI and goal tables, per-prefecture balances and comparison charts, in the UI language. No Streamlit here."""
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 
 from wasteopt.reporting.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
 from wasteopt.reporting.kpi import format_kpi, kpi_labels
 from wasteopt.config.scenario.futures import MEAN_VALUE
-from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
+from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, TEXT, place, t, unit
+from wasteopt.siting.cd_categories import NAMES_ZH
 
 
 MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack
@@ -289,3 +292,21 @@ def short_run_columns(frame: pd.DataFrame, tags: dict[str, str], lang: str) -> t
                 renamed[f"{prefix}{run}"] = f"{prefix}{tag}"
                 headers[f"{prefix}{tag}"] = header
     return frame.rename(columns=renamed), headers
+
+
+def cd_category_name(key: str, lang: str) -> str:
+    """A C&D category of a reconciliation in the page's language ('all': every category)."""
+    if key == "all":
+        return "合计" if lang == "zh" else "all"
+    return NAMES_ZH.get(key, key) if lang == "zh" else key
+
+
+def cd_headers(columns, lang: str) -> dict[str, str]:
+    """A reconciliation table's column titles in the page's language: intake_t_spoil → 接收量 (t) · 工程渣土."""
+    headers = {}
+    for column in columns:
+        match = re.fullmatch(r"(intake_t|intake_m3)_(\w+)", column)
+        base, category = match.groups() if match else (column, "")
+        label = t(f"cdcol_{base}", lang) if f"cdcol_{base}" in TEXT else column
+        headers[column] = f"{label} · {cd_category_name(category, lang)}" if category else label
+    return headers
