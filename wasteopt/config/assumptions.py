@@ -82,7 +82,9 @@ CATALOGUE: dict[str, Setting] = {
                                  "half the 2010–2020 national rate (urban collected MSW 2.35 亿 t in 2020, +49 % on "
                                  "2010 ≈ 4 %/yr: 中国科学院院刊 2022(8)), for slower growth since"),
     "demand.sorted_out_share": _s("分类分流比例（不建模分类时）", "share sorted out (when sorting is off)", "assumption",
-                                  "≈ 厨余占比 0.55 × 分出率 0.18 food share 0.55 × capture 0.18"),
+                                  "默认 0：不分类时不分流；分类情景按各组分的分出率建模（厨余占比 0.55 × 分出率 0.18 ≈ 10 %）"
+                                  " default 0: nothing diverted without sorting; sorting scenarios divert by capture "
+                                  "rates (food share 0.55 × capture 0.18 ≈ 10 %)"),
     "demand.calibration.total_tpd": _s("校准：全省清运量", "calibration: provincial collected MSW", "derived",
                                        "Henan 2023: 4.9 万 t/d incinerated = 68 % of harmless treatment "
                                        "(ruisenzm.com/news/industry/1364.html) → 4.9 / 0.68 ≈ 7.2 万 t/d"),
