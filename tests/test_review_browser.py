@@ -1,6 +1,6 @@
 """A reviewer's pass in a real browser (Debian's Chromium, Playwright): the map, the difference map and the
-report name the prefectures; the report's maps carry a scale bar. Screenshots of the map and compare pages and three report
-pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
+report name the prefectures; the report's maps carry a scale bar. Screenshots of the map and compare pages and
+three report pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
 import contextlib
 import http.server
 import io
