@@ -13,14 +13,14 @@ from wasteopt.app.messages import HEADLINES, bilingual_error, infeasible_markdow
 from wasteopt.reporting.labels import t
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED = re.compile(r"English|[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuLP|lon|lat")  # the original's label,
+ALLOWED = re.compile(r"English|[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuLP|wasteopt|lon|lat")  # the original's label,
 # acronyms, product names, the coordinate columns
 
 
 def english_words(chinese: str) -> list[str]:
     """Words of English left in a 中文 line once ids, keys, names in brackets, units and quoted values are set aside."""
     text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|_[^_]+_", " ", chinese.replace("\\_", "_"))  # names, keys, values
-    text = re.sub(r"\S*/\S*|[\w.]*[\d_.][\w.]*|km|\\", " ", text)  # paths, units, ids, keys, numbers, escapes
+    text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|km|\\", " ", text)  # paths, units, options, ids, keys
     return [w for w in re.findall(r"[A-Za-z]{3,}", text) if not ALLOWED.fullmatch(w)]
 
 

@@ -113,6 +113,22 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"seeds folder (\S+) of the run's scenario not found", r"找不到该运行情景的基础数据目录 \1"),
     (r"is not a finished run folder \(no (\S+)\)", r"不是已完成的运行文件夹（缺少 \1）"),
     (r"not valid JSON", "不是有效的 JSON"), (r"cannot read the run's", "无法读取该运行的"),
+    (r"not a readable run registry \(([^)]*)\); move the file aside \(a new registry is created\) or pass another "
+     r"--registry", r"不是可读的运行登记库（\1）；请把该文件移开（会新建登记库）或另指 --registry"),
+    (r"run ('[^']*') is not in (\S+) \(see `wasteopt runs`\)", r"运行 \1 不在 \2 中（见 `wasteopt runs`）"),
+    (r"cannot write the file \(([^)]*)\)", r"无法写入文件（\1）"),
+    (r"cannot create the output folder \(([^)]*)\)", r"无法创建输出文件夹（\1）"),
+    (r"cannot write beside this folder \(([^)]*)\)", r"无法在此文件夹旁写入（\1）"),
+    (r"another wasteopt process is writing this folder; wait for it or choose another --out",
+     "另一个 wasteopt 进程正在写入此文件夹；请等待其完成或另选 --out"),
+    (r"cannot write the folder \(([^)]*)\); what was there before is unchanged", r"无法写入文件夹（\1）；原有内容未改动"),
+    (r"another output was written into the folder meanwhile; nothing was changed", "其间另有输出写入了此文件夹；未做任何改动"),
+    (r"cannot copy the folder to change it \(([^)]*)\); nothing was changed", r"无法复制文件夹以修改（\1）；未做任何改动"),
+    (r"may not change or remove the run's own files \(([^)]*)\); nothing was changed",
+     r"不得修改或删除该运行自己的文件（\1）；未做任何改动"),
+    (r"not a regular file \(a FIFO, socket or device\); nothing was changed", "不是普通文件（管道、套接字或设备）；未做任何改动"),
+    (r"the name contains a control character \(newline, tab, escape or NUL\); choose a plain name",
+     "名称含有控制字符（换行、制表、转义或 NUL）；请换一个普通名称"),
     (r"cannot read a run file:", "无法读取运行文件："),
     (r"(\d+) problem\(s\)", r"\1 处问题"),
     (r"\brow (\d+)", r"第 \1 行"),
@@ -245,7 +261,7 @@ def to_chinese(text: str) -> str:
 
 
 # Left as they are in a 中文 line: acronyms, product names (CSV, YAML, GBK, OSM, GeoJSON, HiGHS …), lon/lat columns.
-KEPT_WORDS = re.compile(r"[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuLP|English|lon|lat")  # and coordinate columns
+KEPT_WORDS = re.compile(r"[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuLP|English|wasteopt|lon|lat")
 UNTRANSLATED = "此条消息尚无完整的中文译文，请看下方的英文原文"
 
 
@@ -253,7 +269,7 @@ def untranslated_words(chinese: str) -> list[str]:
     """English words left in a 中文 line once names in brackets, quoted values, paths, keys, ids, numbers, units,
     acronyms and the English original (in italics) are set aside."""
     text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|_[^_]+_", " ", chinese)  # names, keys, values, English
-    text = re.sub(r"\S*/\S*|[\w.]*[\d_.][\w.]*|\\", " ", text)  # paths, units like t/d, ids, keys, numbers
+    text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|\\", " ", text)  # paths, units like t/d, options, ids, keys
     return [word for word in re.findall(r"[A-Za-z]{3,}", text) if not KEPT_WORDS.fullmatch(word)]
 
 
