@@ -248,7 +248,7 @@ def test_a_solve_outlives_leaving_the_page(page, app_url):
     _wait_idle(page)
     growth = page.get_by_test_id("stSlider").filter(has_text="年增长率").get_by_role("slider")
     growth.focus()
-    growth.press("ArrowRight")  # 2 % → 2.5 %: a scenario no test solved before
+    growth.press("ArrowRight")  # 2 % → 2.1 % (a step of 0.1 %/yr): a scenario no test solved before
     _wait_idle(page)
     for label, value in (("目标差距 (%)", "0"), ("求解时间上限 (s)", "12")):  # gap 0: the solve runs its 12 s
         box = page.get_by_label(label)
@@ -264,7 +264,7 @@ def test_a_solve_outlives_leaving_the_page(page, app_url):
     page.get_by_test_id("stSidebarNav").get_by_text("情景与求解", exact=True).click()
     expect(page.get_by_text(re.compile("已保存为运行"))).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text(re.compile("参数已改动"))).to_have_count(0)
-    expect(page.get_by_text(re.compile("年增长率 2 % → 2.5 %")).first).to_be_visible()
+    expect(page.get_by_text(re.compile("年增长率 2 % → 2.1 %")).first).to_be_visible()
     page.screenshot(path=ARTIFACTS / "returned.png", full_page=True)
 
 

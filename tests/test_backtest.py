@@ -2,11 +2,13 @@
 subset through the report; the calibration file's checks."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
 from wasteopt.studies.backtest import add_backtest, backtest_scenario, built_between, run_backtest, score
-from wasteopt.studies.calibrate import load_calibration
+from wasteopt.studies.calibrate import Window, load_calibration, parse_window, run_calibration, with_overrides
 from wasteopt.config.errors import ScenarioError
 from wasteopt.config.loader import load_scenario
 from wasteopt.bench.synthetic import write_seed_subset
@@ -45,7 +47,9 @@ def test_a_prefecture_outside_the_band_does_not_count():
 
 def test_build_out_windows_of_the_mee_list(root):
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
-    for baseline, year, plants, target in ((2020, 2023, 42, 69_320), (2020, 2022, 39, 67_320), (2022, 2023, 3, 69_320)):
+    # 2023 adds 项城 (800 t/d, news), 2024 新密 (822) and 郑州西部 (4,500) to the MEE list's 69,320 t/d
+    for baseline, year, plants, target in ((2020, 2023, 43, 70_120), (2020, 2022, 39, 67_320), (2022, 2023, 4, 70_120),
+                                           (2022, 2024, 6, 75_442)):
         solved, region = backtest_scenario(scenario, baseline, year)
         assert len(built_between(region, year)) == plants
         assert solved.policy.province_capacity_target_tpd == target
@@ -114,7 +118,16 @@ def test_calibration_grid_must_hold_the_shipped_values(root, tmp_path):
         load_calibration(tmp_path / "bad.yaml")
     (tmp_path / "good.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8]}\n", encoding="utf-8")
     calibration = load_calibration(tmp_path / "good.yaml")
-    assert calibration.shipped == 1 and len(calibration.points) == 2
+    assert calibration.shipped == 1 and len(calibration.points) == 2 and calibration.reference is None
+    (tmp_path / "ref.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8], policy.catchment: "
+                                       "[province, prefecture]}\nreference: {transport.msw_cny_per_t_km: 1.6}\n",
+                                       encoding="utf-8")
+    calibration = load_calibration(tmp_path / "ref.yaml")  # points: (1.6, province), (1.6, prefecture), (0.8, …)
+    assert (calibration.shipped, calibration.reference) == (2, 0)
+    (tmp_path / "ref.yaml").write_text(text + "grid: {transport.msw_cny_per_t_km: [1.6, 0.8]}\n"
+                                       "reference: {transport.msw_cny_per_t_km: 2.4}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"key 'reference.transport.msw_cny_per_t_km': 2.4 is not among the grid's"):
+        load_calibration(tmp_path / "ref.yaml")
     (tmp_path / "late.yaml").write_text(text.replace("year: 2022}", "year: 2019}") + "grid: {transport.msw_cny_per_t_km: [0.8]}\n",
                                         encoding="utf-8")
     with pytest.raises(ScenarioError, match="key 'in_sample': year 2019 must come after baseline_year 2020"):
@@ -133,7 +146,84 @@ def test_demand_check_sets_the_model_beside_the_yearbook(root):
 
 def test_a_backtest_past_the_snapshot_or_before_its_baseline_is_a_clear_error(root):
     scenario = load_scenario(root / "configs" / "henan-2025-zero-landfill.yaml")
-    with pytest.raises(ScenarioError, match="latest furnace started in 2023, so the build-out after 2023 is not known"):
-        backtest_scenario(scenario, 2020, 2024)
+    with pytest.raises(ScenarioError, match=r"latest plant the seeds know \(MEE list and news additions\) started in "
+                                            "2024, so the build-out after 2024 is not known"):
+        backtest_scenario(scenario, 2022, 2025)
+    with pytest.raises(ScenarioError, match="--baseline-year 2023: 项城市生活垃圾焚烧发电项目 \\(news additions\\) started by then"):
+        backtest_scenario(scenario, 2023, 2024)
     with pytest.raises(ScenarioError, match="--year 2020 must come after --baseline-year 2020"):
         run_backtest(scenario, 2020, 2020)
+
+
+def tiny_scenario(seeds, folder):
+    (folder / "tiny.yaml").write_text(f"name: 周口两县\nregion: {{seeds: {seeds}}}\ndemand: {{calibration: null}}\n"
+                                      "solver: {time_limit_s: 2, rel_gap: 0.05}\n", encoding="utf-8")
+    return folder / "tiny.yaml"
+
+
+def test_news_plants_count_as_built_in_their_year(tiny_seeds, tmp_path):
+    """The two 周口 counties: 500 t/d from 2012, 600 from 2022 (MEE); 淮阳 800 in 2023 (MEE) and 项城 800 reported in
+    2023 (news, moved into the two counties by the fixture)."""
+    scenario = load_scenario(tiny_scenario(tiny_seeds, tmp_path))
+    solved, region = backtest_scenario(scenario, 2022, 2023)
+    built = built_between(region, 2023)
+    assert list(built["site_id"]) == ["P98E85A75", "N1"] and list(built["capacity_tpd"]) == [800.0, 800.0]
+    assert built["source"].iloc[1] == "http://tkw.cc/archiver/tid-697323.html" and "ljgk.envsc.cn" in built["source"].iloc[0]
+    assert solved.policy.province_capacity_target_tpd == 500 + 600 + 800 + 800
+    solved, region = backtest_scenario(scenario, 2020, 2022)  # the news plant comes after the window
+    assert list(built_between(region, 2022)["site_id"]) == ["PDDF3F940"]
+    assert solved.policy.province_capacity_target_tpd == 500 + 600
+
+
+def test_calibration_windows_are_the_years_built():
+    assert parse_window("2021-2022") == Window(baseline_year=2020, year=2022)
+    assert parse_window(" 2023 ") == Window(baseline_year=2022, year=2023)
+    for text, message in (("2023-2021", "the last year comes before the first"), ("2021–2022", "FIRST-LAST"),
+                          ("1990-1991", "2001–2060")):
+        with pytest.raises(ScenarioError, match=message):
+            parse_window(text)
+
+
+def test_calibration_spread_over_seeds_and_time_limits(tiny_seeds, tmp_path):
+    import json
+
+    tiny_scenario(tiny_seeds, tmp_path)
+    (tmp_path / "calibration.yaml").write_text(
+        "name: spread\nbase: tiny.yaml\nout: file-out\ntime_limit_s: 5\n"
+        "in_sample: {baseline_year: 2019, year: 2020}\nout_of_sample: {baseline_year: 2019, year: 2020}\n"
+        "grid: {transport.msw_cny_per_t_km: [0.8, 1.6, 2.4]}\nreference: {transport.msw_cny_per_t_km: 2.4}\n",
+        encoding="utf-8")
+    calibration = with_overrides(load_calibration(tmp_path / "calibration.yaml"), in_sample=parse_window("2021-2022"),
+                                 out_of_sample=parse_window("2023"), time_limit_s=2, out=tmp_path / "out")
+    assert calibration.spec.time_limit_s == 2 and calibration.out == (tmp_path / "out").resolve()
+    table = run_calibration(calibration, jobs=1, progress=False, seeds=(0, 1), time_limits=(1, 2))
+    assert list(table["in_built_new_plants"]) == [1, 1, 1]  # 2021–22: the 600 t/d plant of 2022
+    assert list(table["reference"]) == [False, False, True]
+    chosen = table[table["best"] | table["shipped"] | table["reference"]]
+    assert 2 in set(chosen["point"]) and set(chosen["out_built_new_plants"]) == {2}  # 2023: 淮阳 (MEE), 项城 (news)
+    assert table[~table["point"].isin(chosen["point"])]["out_built_new_plants"].isna().all()
+    spread = pd.read_csv(tmp_path / "out" / "calibration_spread.csv")
+    assert len(spread) == len(chosen) * 2 * 2 * 2  # points × windows × seeds × time limits
+    assert set(spread["built_new_plants"][spread["window"] == "out_of_sample"]) == {2}
+    summary = json.loads((tmp_path / "out" / "calibration.json").read_text(encoding="utf-8"))
+    assert summary["in_sample"] == {"baseline_year": 2020, "year": 2022} and summary["time_limit_s"] == 2
+    entries = {(e["point"], e["window"]): e for e in summary["spread"]}
+    assert len(entries) == len(chosen) * 2 and all(e["solves"] == 4 for e in entries.values())
+    assert summary["reference"]["values"] == {"transport.msw_cny_per_t_km": 2.4} and entries[(2, "in_sample")]["reference"]
+    for (point, window), entry in entries.items():
+        rows = spread[(spread["point"] == point) & (spread["window"] == window)]
+        assert entry["model_new_plants"] == [rows["model_new_plants"].min(), rows["model_new_plants"].max()]
+    assert not (tmp_path / "file-out").exists()
+
+
+def test_calibrate_lists_of_seeds_and_limits_are_checked():
+    import argparse
+
+    from wasteopt.commands.backtest import LIMITS, SEEDS, _window
+
+    assert SEEDS("0,1,2") == (0, 1, 2) and LIMITS("25,50") == (25.0, 50.0)
+    for parse, text, message in ((SEEDS, "0,x", "'0,x': give seeds (whole numbers ≥ 0) separated by commas"),
+                                 (SEEDS, "-1", "give seeds"), (LIMITS, "25,", "give time limits in seconds"),
+                                 (_window, "2024-2023", "the last year comes before the first")):
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
+            parse(text)

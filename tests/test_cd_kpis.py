@@ -63,3 +63,19 @@ def test_haulage_kpis_on_a_hand_made_plan():
         "cd_yard_years_left_min": 205.48,  # 1,000,000 m³ / (20 t/d × 365 / 1.5 t/m³); the idle yard does not count
         "cd_yard_years_left": {"Y1": 205.48},
     }
+
+
+def test_a_plan_that_sends_nothing_to_a_yard_has_no_yard_life():
+    """No yard takes waste: no yard life (the empty text column of stream names once failed the division)."""
+    from types import SimpleNamespace
+
+    from wasteopt.reporting.kpi_streams import _cd_haulage_kpis
+
+    flows = pd.DataFrame({"stream": ["cd"], "destination": ["R1"], "destination_technology": ["cd_recycler"],
+                          "tonnes_per_day": [100.0], "km": [12.0]})
+    facilities = pd.DataFrame({"technology": ["cd_recycler", "cd_yard"], "throughput_tpd": [100.0, 0.0]},
+                              index=["R1", "Y1"])
+    plan = SimpleNamespace(scenario=Scenario(name="hand", cd={"enabled": True}), flows=flows, facilities=facilities)
+    kpis = _cd_haulage_kpis(plan, reused_tpd=0.0)
+    assert kpis["cd_yard_years_left_min"] is None and kpis["cd_yard_years_left"] == {}
+    assert kpis["cd_truck_trips_per_year"] == 1460.0  # 100 t/d × 365 / 25 t

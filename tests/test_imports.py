@@ -185,3 +185,29 @@ def test_no_module_is_longer_than_500_lines():
     long = {str(path.relative_to(PACKAGE_ROOT)): n for path in PACKAGE_ROOT.rglob("*.py")
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > 500}
     assert long == {}
+
+
+def documented_layers() -> dict[str, set[str]]:
+    """docs/architecture.md's 'Every module by layer': layer name → the module paths listed under it."""
+    text = (PACKAGE_ROOT.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## Every module by layer", 1)[1].split("\n## ", 1)[0]
+    return {line.split("**")[1]: set(line.split(":", 1)[1].replace("`", " ").split())
+            for line in section.splitlines() if line.startswith("- **")}
+
+
+def module_path(module: str) -> str:
+    """``wasteopt.siting.bounds`` → ``siting/bounds/`` (a package), ``wasteopt.cli`` → ``cli.py``."""
+    relative = module.removeprefix("wasteopt").lstrip(".").replace(".", "/")
+    is_package = (PACKAGE_ROOT / relative / "__init__.py").exists()
+    return (relative + "/" if relative else "wasteopt/") if is_package else relative + ".py"
+
+
+def test_the_architecture_document_lists_every_module_in_its_layer():
+    expected: dict[str, set[str]] = {name: set() for name, _ in LAYERS}
+    for module in import_graph():
+        expected[LAYERS[layer_of(module)][0]].add(module_path(module))
+    documented = documented_layers()
+    wrong = {name: {"missing": sorted(expected[name] - documented.get(name, set())),
+                    "not in the package or not in this layer": sorted(documented.get(name, set()) - expected[name])}
+             for name in expected if expected[name] != documented.get(name, set())}
+    assert wrong == {}

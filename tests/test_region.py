@@ -66,16 +66,28 @@ def test_later_baseline_moves_plants_into_the_fleet(scenario):
     assert region.later_plants.empty
 
 
-def test_news_additions_are_information_only(region):
-    assert set(region.news_plants["capacity_tpd"]) == {4500, 800}
-    assert not set(region.news_plants["name_zh"]) & set(region.plants["name_zh"])
+def test_news_additions_stay_out_of_the_fleet_with_their_sources(region):
+    news = region.news_plants
+    assert list(news["capacity_tpd"]) == [4500, 800, 822] and list(news["start_year"]) == [2024, 2023, 2024]
+    assert news["source_url"].str.startswith("http").all()
+    assert not set(news["name_zh"]) & set(region.plants["name_zh"])
 
 
-def test_default_landfills_are_one_per_county_seat_five_on_record(region):
+def test_a_news_addition_without_a_date_is_a_row_error(seeds_copy):
+    path = seeds_copy / "msw_incineration_plants_news_additions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("2023-11-10", "2023年11月"), encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape("row 2: date_reported is not a YYYY-MM-DD date")):
+        load_region(Scenario(name="bad", region={"seeds": str(seeds_copy)}))
+
+
+def test_default_landfills_are_one_per_county_seat_nine_on_record(region):
     landfills = region.landfills
     assumed = landfills["assumed"]
-    assert len(landfills) == 157 and assumed.sum() == 152
-    assert set(landfills.loc[~assumed, "adcode"]) == {"410103", "410181", "410222", "411303", "411502"}
+    assert len(landfills) == 157 and assumed.sum() == 148
+    assert set(landfills.loc[~assumed, "adcode"]) == {"410103", "410181", "410212", "410222", "410305", "411303", "411502",
+                                                       "411724", "411728"}
+    assert landfills.loc[~assumed, "source"].str.startswith("http").all()
+    assert landfills.loc[assumed, "source"].str.startswith("assumed: no public record found").all()
     assert (landfills["site_id"] == "L" + landfills["adcode"]).all()
     assert landfills.loc[assumed, "name_zh"].str.endswith("填埋场(假设)").all()
     np.testing.assert_array_equal(landfills[["lon", "lat"]].to_numpy(),

@@ -31,9 +31,9 @@ def lang() -> str:
 
 
 def keep_widget_state() -> None:
-    """Knob values survive page switches (Streamlit drops state of widgets not drawn on the current page)."""
+    """Knob values (and the C&D page's folder, which the export page's report takes) survive page switches (Streamlit drops state of widgets not drawn on the current page)."""
     for key in list(st.session_state):
-        if str(key).startswith((KNOB_PREFIX, RUN_PREFIX)) or key == "lang":
+        if str(key).startswith((KNOB_PREFIX, RUN_PREFIX)) or key in ("lang", "cd_folder"):
             st.session_state[key] = st.session_state[key]
 
 

@@ -21,12 +21,13 @@ from typing import Callable, Iterator, TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, Block, TableFormat, read_blocks
+from wasteopt.cd.database import exact_sum, store_url
+from wasteopt.cd.formats import FORMATS, GPS, MANIFESTS, SITES, TRUCKS, read_blocks
 from wasteopt.config.errors import DataError
 from wasteopt.config.userfiles import shown
 
 if TYPE_CHECKING:  # for annotations only
-    from wasteopt.cd.formats import TableFormat
+    from wasteopt.cd.formats import Block, TableFormat
 
 _SQL_TYPES = {"number": "DOUBLE PRECISION", "lon": "DOUBLE PRECISION", "lat": "DOUBLE PRECISION",
               "time": "TIMESTAMP", "bool": "BOOLEAN"}
@@ -85,15 +86,6 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def store_url(store: str) -> str:
-    """A SQLAlchemy URL for ``--store``: a URL as given (``postgresql://`` uses psycopg 3), else a DuckDB file."""
-    if "://" not in store:
-        return f"duckdb:///{Path(store).expanduser().absolute()}"
-    if store.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + store.split("://", 1)[1]
-    return store
-
-
 class ManifestStore:
     """One database of C&D sites, manifests, GPS fixes and trucks (DuckDB file or PostgreSQL URL)."""
 
@@ -123,11 +115,8 @@ class ManifestStore:
         return self.engine.dialect.name == "postgresql"
 
     def exact_sum(self, column: str) -> str:
-        """SQL for the correctly rounded sum of a DOUBLE column, whatever order the rows come in (a plain SUM's
-        last digit depends on it, and that digit can flip a rounded figure)."""
-        if self.is_postgres:
-            return f"CAST(SUM(CAST({column} AS NUMERIC)) AS DOUBLE PRECISION)"
-        return f"FSUM({column})"
+        """SQL for the correctly rounded sum of a DOUBLE column (:func:`wasteopt.cd.database.exact_sum`)."""
+        return exact_sum(column, self.is_postgres)
 
     def close(self) -> None:
         self.engine.dispose()

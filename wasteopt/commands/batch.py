@@ -24,6 +24,8 @@ def register(commands, bench_commands) -> None:
     report.add_argument("--no-pdf", action="store_true", help="skip the PDF even if Chromium is installed")
     report.add_argument("--base", metavar="RUN_DIR", help="a base run folder: the report adds Δ against it and says "
                         "whether the cost difference is within the two runs' proven gaps")
+    report.add_argument("--reconcile", metavar="DIR", help="a folder of `wasteopt cd reconcile --out`: the report adds "
+                        "a C&D section with its anomalies by kind, a map, and each yard's intake and fill vs the plan")
     report.add_argument("--goal-cost", action="store_true",
                         help="first solve the run's scenario again with policy.new_plants.min at the new-plants goal "
                              "(goal_cost.json) so the report shows what meeting that goal costs")
@@ -66,6 +68,6 @@ def run_report_command(args) -> int:
         print("pricing the new-plants goal (policy.new_plants.min) …", file=sys.stderr, flush=True)
         print(goal_cost_text(add_goal_cost(folder, registry, time_limit=args.time_limit)))
     files = report_run(folder, registry, pdf=not args.no_pdf,  # says on stderr when no PDF
-                       base=RunFolder(args.base) if args.base else None)
+                       base=RunFolder(args.base) if args.base else None, reconcile_dir=args.reconcile)
     print("report written: " + ", ".join(str(p) for p in files.values()))
     return 0

@@ -118,7 +118,8 @@ CATALOGUE: dict[str, Setting] = {
                                          "建标 (2001): class I plants 3–4 lines; 6 allows large urban plants "
                                          "(Zhengzhou 6 × 700 t/d, Zhengzhou DRC approval)"),
     "incinerator.site_cost_wan_cny": _s("新厂址固定成本", "new site fixed cost", "derived",
-                                        "calibrated to Henan's 2021–22 build-out (MEE platform) and " + PROJECTS),
+                                        "5–11 % above the quoted small plants at 5,000 (19–33 % at 10,000): " + PROJECTS
+                                        + "; backtested on Henan's 2021–24 build-out (MEE platform, news)"),
     "incinerator.line_fixed_cost_wan_cny": _s("每条线固定成本", "fixed cost per line", "assumption",
                                               "economy of scale of larger lines; " + NO_SOURCE),
     "incinerator.line_cost_wan_cny_per_tpd": _s("单位能力成本", "cost per t/d of line capacity", "derived",
@@ -267,6 +268,12 @@ CATALOGUE: dict[str, Setting] = {
     "uncertainty.futures": _s("情景（名称、权重、变化）", "futures (name, weight, changes)", "setting", PLANNER),
     "uncertainty.objective": _s("多情景目标", "futures objective", "setting", PLANNER),
     "uncertainty.policy_scope": _s("政策适用范围", "policy scope", "setting", PLANNER),
+    "cd.observed.store": _s("实测联单库（有联单的县按实测产生量，消纳场按实测剩余库容）",
+                            "manifest store observed (counties with manifests generate what they manifested; its "
+                            "yards hold the volume their arrivals left)", "source",
+                            "电子联单 loaded by wasteopt cd ingest; 重复联单不计 duplicates left out"),
+    "cd.observed.first_day": _s("实测期首日", "observed period: first day", "setting", PLANNER),
+    "cd.observed.last_day": _s("实测期末日（含）", "observed period: last day (included)", "setting", PLANNER),
 }
 UNITS = sorted([  # key suffix → unit shown with the value (the longest suffix that fits)
     ("_wan_cny_per_tpd", "万元/(t/d)"), ("_wan_cny_per_year", "万元/年"), ("_wan_cny", "万元"), ("_cny_per_t_km", "元/t·km"),

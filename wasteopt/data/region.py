@@ -47,7 +47,8 @@ class Region:
     later_plants: pd.DataFrame
     """MEE-2023 plants started after ``baseline_year`` (same columns), for comparison."""
     news_plants: pd.DataFrame
-    """Two plants reported in news after the MEE snapshot (lower authority); information only."""
+    """Plants reported in news after the MEE snapshot (lower authority, each with source_url); the backtest counts
+    them as built in their year (:func:`wasteopt.studies.backtest.built_between`)."""
     landfills: pd.DataFrame
     """site_id, name_zh, name_en, adcode, lon, lat, assumed."""
     candidates: pd.DataFrame

@@ -171,10 +171,13 @@ def read_news_plants(folder: Path, counties: pd.DataFrame, seat: dict[str, str])
                                        "prefecture_adcode", "source_url"),
                        id_column="plant_name_zh", nonnegative=("capacity_tpd",),
                        references={"county_adcode": set(counties.index)})
+    reported = pd.to_datetime(df["date_reported"], errors="coerce", format="%Y-%m-%d")
+    raise_problems(path, [f"{row_label(i)}: date_reported is not a YYYY-MM-DD date"
+                          for i in np.flatnonzero(reported.isna().to_numpy())])
     table = _plant_table(df, counties, seat)
     table.insert(0, "site_id", [f"N{i + 1}" for i in range(len(df))])
     table["capacity_tpd"] = df["capacity_tpd"].to_numpy(dtype=float)
-    table["start_year"] = pd.to_datetime(df["date_reported"], errors="coerce").dt.year.to_numpy()
+    table["start_year"] = reported.dt.year.to_numpy(dtype=int)
     table["status_as_reported"] = df.get("status_as_reported")
     table["source_url"] = df["source_url"].to_numpy()
     return table

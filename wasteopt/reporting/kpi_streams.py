@@ -90,19 +90,22 @@ def _cd_haulage_kpis(plan: SitingPlan, reused_tpd: float) -> dict:
 
 def yard_life(plan: SitingPlan, days_per_year: float = 365.0) -> pd.DataFrame:
     """Per yard taking waste: ``fill_m3_per_year`` (each stream's t ÷ its density), ``volume_left_m3`` (phased with
-    ``track_volume``: what the fill so far left; else the volume of its cells) and ``years_left`` at that fill."""
+    ``track_volume``: what the fill so far left; else the volume of its cells, or of a new yard, and what an existing
+    yard still held) and ``years_left`` at that fill."""
     scenario, facilities = plan.scenario, plan.facilities
     yard = scenario.cd.yard
     yards = facilities[(facilities["technology"] == "cd_yard") & (facilities["throughput_tpd"] > 0)]
     flows = plan.flows[plan.flows["destination"].isin(yards.index)]
-    m3 = flows["tonnes_per_day"] * days_per_year / flows["stream"].map(densities(scenario))
+    m3 = flows["tonnes_per_day"] * days_per_year / flows["stream"].map(densities(scenario)).astype(float)  # float if none
     fill = m3.groupby(flows["destination"]).sum().reindex(yards.index, fill_value=0.0)
+    held = yards["existing_volume_m3"].astype(float) if "existing_volume_m3" in yards else pd.Series(float("nan"), yards.index)
     if "volume_left_m3" in yards:
         left = yards["volume_left_m3"].astype(float)
     elif yard.track_volume:
-        left = yard.volume_m3 * (yards["capacity_tpd"] / yard.max_intake_tpd).round()
+        cells = (yards["capacity_tpd"] / yard.max_intake_tpd).round()
+        left = (yard.volume_m3 * yards["new_modules"] + held).where(held.notna(), yard.volume_m3 * cells)
     else:
-        left = pd.Series(yard.volume_m3, index=yards.index)
+        left = held.where(held.notna(), yard.volume_m3)
     table = pd.DataFrame({"fill_m3_per_year": fill, "volume_left_m3": left})
     table["years_left"] = table["volume_left_m3"] / table["fill_m3_per_year"]
     return table

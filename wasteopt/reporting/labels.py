@@ -411,6 +411,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "cd_site_licensed": ("许可场所", "licensed site"),
     "cd_site_unlicensed": ("未许可场所", "unlicensed site"),
     "cd_fill": ("填充率", "fill"),
+    "report_reconciliation": ("报告将包含「建筑垃圾联单核查」页所选的核查结果：{folder}",
+                              "the report will include the reconciliation chosen on the C&D page: {folder}"),
 }
 
 STATUS_NAMES_ZH = {"optimal": "最优", "gap_reached": "达到设定差距", "time_limit": "达到时间上限（未证明最优）",

@@ -55,7 +55,12 @@ def reusable_run(registry: RunRegistry, scenario: Scenario, *, backend: str | No
                  rel_gap: float | None = None) -> RunRecord | None:
     """The newest run at least as good as asked: exactly this scenario (same content hash), solved with the same
     engine settings that change results (``backend``, the local search's seed; default the scenario's) to a
-    proven gap ≤ ``rel_gap`` (default the scenario's), its folder still holding it, complete; None if there is none."""
+    proven gap ≤ ``rel_gap`` (default the scenario's), its folder still holding it, complete; None if there is none,
+    and always None for a scenario that reads a manifest store on a server (``cd.observed``): the hash does not see
+    the server's tables change."""
+    observed = scenario.cd.observed
+    if observed is not None and observed.is_url:
+        return None
     backend = backend or scenario.solver.backend
     rel_gap = scenario.solver.rel_gap if rel_gap is None else rel_gap
     seed = _search_seed(scenario, backend)

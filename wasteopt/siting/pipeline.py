@@ -436,9 +436,11 @@ def assemble_plan(scenario: Scenario, region: Region, problem: ScenarioProblem, 
         ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
     table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["load_tpd"] / table["capacity_tpd"], np.nan)
     table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
-    table = table[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd", "new_modules",
-                   "module_size_tpd", "capacity_tpd", "throughput_tpd", "load_tpd", "raw_msw_tpd", "utilisation",
-                   "adcode", "prefecture_adcode", "lon", "lat"]]
+    volume = ["existing_volume_m3"] if "existing_volume_m3" in sites else []  # yards observed (cd.observed)
+    table = table.join(sites[volume])[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd",
+                                       "new_modules", "module_size_tpd", "capacity_tpd", "throughput_tpd", "load_tpd",
+                                       "raw_msw_tpd", "utilisation", "adcode", "prefecture_adcode", "lon", "lat",
+                                       *volume]]
 
     location = pd.concat([region.demand[["lon", "lat", "name_zh"]], sites[["lon", "lat", "name_zh"]]])
     location = location[~location.index.duplicated()]

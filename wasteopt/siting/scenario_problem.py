@@ -21,7 +21,9 @@ from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix, sparse_arcs
 from wasteopt.data.tables import checked_table, read_plan_facilities
 from wasteopt.config.scenario.schema import Scenario
+from wasteopt.cd.observed import read_observed
 from wasteopt.siting.cd_categories import cd_arcs, cd_streams, generation, streams_to
+from wasteopt.siting.cd_observed import observed_generation, observed_yard_sites
 from wasteopt.siting.economics import DAYS_PER_YEAR, SORTED_FRACTIONS, scenario_economics, technologies
 from wasteopt.siting.exclusion import excluded_sites
 from wasteopt.siting.problem import FlowCap, LocalCapacity, Objective, SitingProblem, StopTarget
@@ -82,7 +84,10 @@ def demand_table(scenario: Scenario, region: Region) -> pd.DataFrame:
     if not cd.enabled:
         return demand
     # on-site reuse is an arc to the county's own reuse "site", capped by the share
-    return demand.join(generation(scenario, demand["urban_population"], DAYS_PER_YEAR))
+    modelled = generation(scenario, demand["urban_population"], DAYS_PER_YEAR)
+    if cd.observed is not None:  # counties with manifests: what they manifested (cd_observed)
+        modelled = observed_generation(scenario, modelled, read_observed(scenario, demand.index))
+    return demand.join(modelled)
 
 
 def _county_sites(region: Region, technology: str, kind: str) -> pd.DataFrame:
@@ -148,6 +153,8 @@ def site_table(scenario: Scenario, region: Region) -> pd.DataFrame:
                    _county_sites(region, "cd_recycler", "recycler_candidate"), reuse]
         if streams_to(scenario, "dewatering"):
             frames.append(_county_sites(region, "cd_dewatering", "dewatering_candidate"))
+        if scenario.cd.observed is not None:
+            frames.append(observed_yard_sites(scenario, read_observed(scenario, region.demand.index)))
     if scenario.transfer.enabled:
         frames.append(_transfer_sites(scenario, region))
     if scenario.sorting.enabled:

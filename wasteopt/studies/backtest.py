@@ -1,8 +1,9 @@
 """Backtest: would the model have told Henan to build what it built?
 
 The MEE 2023 list dates every furnace, so the build-out after a baseline year is a natural
-experiment. A backtest solves the scenario from ``baseline_year`` (the plants in service then)
-to ``year`` with the capacity actually in service by ``year`` as the province capacity target,
+experiment; the plants reported in news after that snapshot (each with its source) extend it, as a
+lower bound: the news table is not a census. A backtest solves the scenario from ``baseline_year``
+(the plants in service then) to ``year`` with the capacity actually in service by ``year`` as the province capacity target,
 and compares the model's new capacity and new plants per prefecture with the plants Henan built.
 
 The runner: :func:`run_backtest` solves and scores, :func:`score_backtest` scores a plan solved elsewhere (a run
@@ -74,10 +75,23 @@ class Backtest:
                 "scores_reliable": self.scores_reliable, "scores": asdict(self.scores)}
 
 
+MEE_SOURCE = "MEE 生活垃圾焚烧发电厂自动监测数据公开平台 (https://ljgk.envsc.cn/), snapshot 2023-04"
+
+
 def built_between(region: Region, year: int) -> pd.DataFrame:
-    """Plants of the MEE list whose first furnace started after the region's baseline year and by ``year``."""
-    later = region.later_plants
-    return later[later["start_year"] <= year].reset_index(drop=True)
+    """Plants that started after the region's baseline year and by ``year``: those of the MEE list (first
+    furnace), then those reported in news after its snapshot; ``source`` says which (the news page's URL)."""
+    news = region.news_plants
+    news = news[news["start_year"] > region.generation["baseline_year"]].assign(source=news["source_url"])
+    both = pd.concat([region.later_plants.assign(source=MEE_SOURCE), news[region.later_plants.columns.intersection(
+        news.columns).tolist() + ["source"]]], ignore_index=True)
+    return both[both["start_year"] <= year].reset_index(drop=True)
+
+
+def known_through(region: Region) -> int:
+    """The last year whose build-out the seeds know: the latest start in the MEE list or the news table."""
+    return int(pd.concat([region.plants["start_year"], region.later_plants["start_year"],
+                          region.news_plants["start_year"]]).max())
 
 
 def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tuple[Scenario, Region]:
@@ -88,10 +102,14 @@ def backtest_scenario(scenario: Scenario, baseline_year: int, year: int) -> tupl
     years = scenario.with_changes({"region": {"baseline_year": baseline_year, "target_year": year},
                                    "phasing": {"years": []}, "name": f"{scenario.name} [回测 backtest {baseline_year}→{year}]"})
     region = load_region(years)
-    latest = int(pd.concat([region.plants["start_year"], region.later_plants["start_year"]]).max())
+    latest = known_through(region)
     if year > latest:
-        raise ScenarioError(f"--year {year}: the MEE list is a snapshot whose latest furnace started in {latest}, "
-                            f"so the build-out after {latest} is not known")
+        raise ScenarioError(f"--year {year}: the latest plant the seeds know (MEE list and news additions) started in "
+                            f"{latest}, so the build-out after {latest} is not known")
+    early = region.news_plants[region.news_plants["start_year"] <= baseline_year]
+    if len(early):
+        raise ScenarioError(f"--baseline-year {baseline_year}: {early['name_zh'].iloc[0]} (news additions) started by "
+                            "then but is not in the MEE list the model starts from; choose an earlier baseline")
     in_service = float(region.plants["capacity_tpd"].sum() + built_between(region, year)["capacity_tpd"].sum())
     return years.with_changes({"policy": {"province_capacity_target_tpd": in_service}}), region
 
@@ -156,7 +174,7 @@ def score_backtest(plan: SitingPlan, region: Region, baseline_year: int, year: i
 
 
 BUILT_COLUMNS = ["site_id", "name_zh", "adcode", "prefecture_adcode", "start_year", "capacity_tpd", "location_basis",
-                 "lon", "lat", "nearest_model_site", "nearest_model_km"]
+                 "lon", "lat", "nearest_model_site", "nearest_model_km", "source"]
 
 
 def add_backtest(backtest: Backtest, folder: RunFolder, registry: RunRegistry) -> dict[str, Path]:

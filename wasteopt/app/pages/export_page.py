@@ -52,12 +52,15 @@ with run:
 with report:
     st.subheader(t("export_report", L))
     st.caption(t("export_report_help", L))
+    reconciliation = st.session_state.get("cd_folder") or None  # chosen on the C&D page
+    if folder.file("report_html") is None and reconciliation:
+        st.caption(t("report_reconciliation", L, folder=reconciliation))
     if folder.file("report_html") is None and st.button(t("build_report", L), key="build_report", width="stretch"):
         from wasteopt.reporting.report.write import report_run
 
         with st.spinner(t("building_report", L)):
             try:
-                report_run(folder, registry(), pdf=False)
+                report_run(folder, registry(), pdf=False, reconcile_dir=reconciliation)
             except (WasteoptError, OSError) as error:
                 show_error(error)
             else:

@@ -1,6 +1,7 @@
 """Construction & demolition waste (建筑垃圾): yards, recycling plants, slurry dewatering and the five categories."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -110,6 +111,30 @@ class DewateringSettings(Section):
     cake_share: float = Field(0.5, gt=0, le=1, description="cake per t of slurry; the water is discharged [assumption]")
 
 
+class ObservedSettings(Section):
+    """What happened, read from a manifest store (``wasteopt cd ingest``), so re-planning starts from it: per county
+    with manifests in the period, its generation per category is the tonnage manifested (duplicates left out) as t/d
+    over the period's days, in place of the modelled; licensed yards of the store with a volume are existing yards
+    holding their volume less the fill observed up to ``last_day``. A store file is part of the scenario's hash (a
+    store loaded further is a new scenario); a server's tables are not, so a scenario on a URL is always solved
+    again (never an earlier run reused)."""
+
+    store: str = Field(min_length=1, max_length=2000, description="the manifest store: a DuckDB file (relative to the "
+                       "scenario's folder) or a postgresql:// URL")
+    first_day: dt.date = Field(strict=False, description="first day of the observed period (YYYY-MM-DD)")
+    last_day: dt.date = Field(strict=False, description="last day of the observed period, included (YYYY-MM-DD)")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.last_day < self.first_day:
+            raise ValueError(f"last_day {self.last_day} is before first_day {self.first_day}")
+        return self
+
+    @property
+    def is_url(self) -> bool:
+        return "://" in self.store
+
+
 class CdSettings(Section):
     """Construction & demolition waste (建筑垃圾): generation drivers from the plan, on-site reuse, yards, recycling."""
 
@@ -133,3 +158,11 @@ class CdSettings(Section):
                               "with onsite_reuse_max_share and routine_t_per_urban_capita_year (old configs)")
     categories: CdCategories = CdCategories()
     dewatering: DewateringSettings = DewateringSettings()
+    observed: ObservedSettings | None = Field(None, description="start from what happened: observed generation and yard "
+                                        "volumes left from a manifest store (see ObservedSettings)")
+
+    @model_validator(mode="after")
+    def _observed_needs_cd(self):
+        if self.observed is not None and not self.enabled:
+            raise ValueError("observed needs enabled: true")
+        return self

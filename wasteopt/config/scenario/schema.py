@@ -149,6 +149,9 @@ class Scenario(Section):
                  ("policy.fixed_plants_file", self.policy.fixed_plants_file),
                  ("sorting.digester.existing_file", self.sorting.digester.existing_file)]
         named += [(f"exclusion.zones_files.{i}", name) for i, name in enumerate(self.exclusion.zones_files)]
+        observed = self.cd.observed
+        if observed is not None and not observed.is_url:  # a server's tables are not a file to hash
+            named.append(("cd.observed.store", observed.store))
         return [(key, name) for key, name in named if name]
 
     def with_changes(self, changes: dict[str, Any]) -> "Scenario":

@@ -15,6 +15,8 @@ from wasteopt.reporting.labels import t
 from wasteopt.reporting.report.charts import chart_capacity_path, chart_capacity_vs_demand, chart_futures
 from wasteopt.reporting.report.figures import setup_fonts
 from wasteopt.reporting.report.maps import map_backtest, map_flows, map_plants_catchments
+from wasteopt.reporting.report.reconciliation import (
+    ANOMALY_SHEET, YARD_FILL_SHEET, anomaly_table, map_reconciliation, reconciliation_html, yard_fill_table)
 from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
@@ -24,6 +26,7 @@ from wasteopt.roads.lines import main_roads_file, read_main_roads
 if TYPE_CHECKING:  # for annotations only
     import geopandas as gpd
 
+    from wasteopt.cd.reconcile import Reconciliation
     from wasteopt.data.region import Region
 
 
@@ -137,9 +140,10 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
     tables["回测分市 backtest prefectures"] = backtest_prefecture_table(backtest["prefectures"])
     return (f"<h2>回测 Backtest {summary['baseline_year']}→{summary['year']}</h2>"
             f'<p class="note">从 {summary["baseline_year"]} 年的在运厂出发，以 {summary["year"]} 年实际在运能力 '
-            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单中 {summary["baseline_year"]} 年后投运的厂对比。'
+            f'{summary["capacity_target_tpd"]:,.0f} t/d 为目标求解，与生态环境部 2023 名单及其后新闻报道（各附来源；新闻不全，为下限）中 {summary["baseline_year"]} 年后投运的厂对比。'
             f'Solved from the plants in service in {summary["baseline_year"]} with the capacity in service by '
-            f'{summary["year"]} as the target, and compared with the plants of the MEE 2023 list that started in between. '
+            f'{summary["year"]} as the target, and compared with the plants that started in between: the MEE 2023 list '
+            'and, after it, those reported in the news (each with its source; a lower bound). '
             '实建厂位置为所在县城或地市政府驻地（名单无坐标） built plants stand at their county or prefecture seat '
             '(the list has no coordinates).</p>'
             f"{img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
@@ -153,6 +157,17 @@ def _cd_yard_html(tables: dict[str, pd.DataFrame]) -> str:
     return ('<h2>建筑垃圾消纳场 C&amp;D yards: years of life left</h2><p class="note">按规划年进场量（吨 ÷ 各类建筑垃圾密度 = m³）'
             '计的剩余使用年限 years of life left at the planned yearly fill (tonnes ÷ each category\'s density = m³).</p>'
             f'{html_table(tables[CD_YARD_SHEET])}')
+
+
+def _reconciliation_html(result: Reconciliation | None, region: Region, run_name: str, kpis: dict,
+                         tables: dict[str, pd.DataFrame]) -> str:
+    """The C&D reconciliation section and its two tables, when the report is given a reconciliation folder."""
+    if result is None:
+        return ""
+    tables[ANOMALY_SHEET] = anomaly_table(result)
+    tables[YARD_FILL_SHEET] = yard_fill_table(result, kpis.get("cd_yard_years_left"))
+    return reconciliation_html(result, run_name, img(map_reconciliation(region, result), "anomalies and yard fill"),
+                               tables, html_table)
 
 
 def _calibration_note(generation: dict) -> str:
@@ -212,9 +227,10 @@ def _main_roads(scenario) -> gpd.GeoDataFrame | None:
 
 
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
-                base_name: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
+                base_name: str = "", reconciliation: Reconciliation | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
-    ``base_name``) a section compares this run with it."""
+    ``base_name``) a section compares this run with it, with ``reconciliation`` (``wasteopt cd reconcile``) a section
+    sets what happened beside the plan."""
     kpis, scenario = run["kpis"], run["scenario"]
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
@@ -267,6 +283,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {html_table(tables['填埋场 landfills'])}
 {_cd_yard_html(tables)}
+{_reconciliation_html(reconciliation, region, run_name, kpis, tables)}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}.</p>

@@ -119,9 +119,10 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
                           np.concatenate([np.ones(out.size), -ratio * arc_mult[inflow]]), 0.0, 0.0)
 
     if fill_rows:
-        for site, n, inflow, fill, volume in volume_sites(problem, idx, arcs):
+        for site, n, inflow, fill, volume, existing in volume_sites(problem, idx, arcs):
             tech = techs[sites.at[site, "technology"]]
-            m.add_row(np.concatenate([arc_var[inflow], n]), np.concatenate([fill * tech.fill_years, -volume]), -INF, 0.0)
+            m.add_row(np.concatenate([arc_var[inflow], n]), np.concatenate([fill * tech.fill_years, -volume]), -INF,
+                      existing)
     _demand_rows(m, idx, problem, arcs, from_node, elastic)
     if not elastic and kind != "max_coverage":  # both may leave demand unserved
         _capacity_cover_rows(m, idx, problem, arcs, from_node)
@@ -133,19 +134,23 @@ def build_milp(problem: SitingProblem, elastic: bool = False, model: LinearModel
 
 
 def volume_sites(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame):
-    """Per built-or-buildable site with a volume: (site, module variables, inflow arcs, m³ a year per unit of each
-    inflow variable, m³ per unit of each module variable)."""
+    """Per site with a volume (cells to build, or ``existing_volume_m3`` it holds already), not closed: (site, module
+    variables, inflow arcs, m³ a year per unit of each inflow variable, m³ per unit of each module variable, m³ held
+    already)."""
     techs, sites = problem.technologies, problem.sites
     streams = arcs["stream"].to_numpy()
     into = arcs.groupby("destination", sort=False).indices
-    for site, n in idx.site_n.items():
-        tech = techs[sites.at[site, "technology"]]
-        if tech.volume_m3_per_module <= 0:
+    held = sites["existing_volume_m3"] if "existing_volume_m3" in sites else pd.Series(np.nan, sites.index)
+    closed = sites["lock"].eq("closed") if "lock" in sites else pd.Series(False, sites.index)
+    for site, technology in sites["technology"].items():
+        tech = techs[technology]
+        n = idx.site_n.get(site, NO_VARS)
+        if tech.volume_m3_per_module <= 0 or closed[site] or (len(n) == 0 and pd.isna(held[site])):
             continue
         inflow = into.get(site, NO_VARS)
         per_t = np.array([tech.m3_per_t(stream) for stream in streams[inflow]])
         yield (site, n, inflow, idx.arc_mult[inflow] * per_t * problem.days_per_year,
-               np.full(len(n), tech.volume_m3_per_module))
+               np.full(len(n), tech.volume_m3_per_module), 0.0 if pd.isna(held[site]) else float(held[site]))
 
 
 def _capacitated_site(m, idx, site, row, tech, inflow, money, money_per_tpd) -> None:

@@ -134,36 +134,36 @@ def year_spans(years: Sequence[int]) -> list[int]:
 
 
 def _fill_so_far_rows(m: LinearModel, problems, blocks, years) -> None:
-    """A site with a volume (a yard's cells): the m³ filled up to the end of each year ≤ the cells built by then;
-    in the last year plus ``fill_years`` more of that year's intake, so the plan does not end on full yards."""
-    per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in volume_sites(p, b.index, b.arcs)}
-                for p, b in zip(problems, blocks)]
+    """A site with a volume (a yard's cells): the m³ filled up to the end of each year ≤ what it held at the start
+    and the cells built by then; in the last year plus ``fill_years`` more of that year's intake, so the plan does
+    not end on full yards."""
+    per_year = [{site: rest for site, *rest in volume_sites(p, b.index, b.arcs)} for p, b in zip(problems, blocks)]
     spans = year_spans(years)
     for site in per_year[-1]:
         cols, vals = [], []
         reserve = problems[-1].technologies[problems[-1].sites.at[site, "technology"]].fill_years
         for t, block in enumerate(blocks):
-            n, inflow, fill, volume = per_year[t][site]
+            n, inflow, fill, volume, existing = per_year[t][site]
             cols.append(block.index.arc_var[inflow])
             vals.append(fill * (spans[t] + (reserve if t == len(blocks) - 1 else 0.0)))
-            m.add_row(np.concatenate(cols + [n]), np.concatenate(vals + [-volume]), -INF, 0.0)
+            m.add_row(np.concatenate(cols + [n]), np.concatenate(vals + [-volume]), -INF, existing)
 
 
 def fill_table(phased: PhasedModel, x: np.ndarray) -> pd.DataFrame:
-    """Per site with a volume: ``volume_m3`` built by the last year, ``fill_m3`` up to its end, ``volume_left_m3``,
-    ``fill_m3_per_year`` of the last year, ``years_left`` at that rate, and ``year_full_first``: the first year whose
-    fill reached the volume built the year before (the yard was full: extended by a cell that year, or replaced)."""
+    """Per site with a volume: ``volume_m3`` it held at the start and built by the last year, ``fill_m3`` up to its
+    end, ``volume_left_m3``, ``fill_m3_per_year`` of the last year, ``years_left`` at that rate, and
+    ``year_full_first``: the first year whose fill reached the volume of the year before (the yard was full:
+    extended by a cell that year, or replaced)."""
     problems, blocks, years = phased.problems, phased.blocks, phased.years
     rows, spans = {}, year_spans(years)
-    per_year = [{site: (n, inflow, fill, volume) for site, n, inflow, fill, volume in volume_sites(p, b.index, b.arcs)}
-                for p, b in zip(problems, blocks)]
+    per_year = [{site: rest for site, *rest in volume_sites(p, b.index, b.arcs)} for p, b in zip(problems, blocks)]
     for site in per_year[-1]:
         filled, built_before, full = 0.0, None, pd.NA
         for t, block in enumerate(blocks):
-            n, inflow, fill, volume = per_year[t][site]
+            n, inflow, fill, volume, existing = per_year[t][site]
             rate = float(fill @ x[block.index.arc_var[inflow]])
             filled += rate * spans[t]
-            built = float(volume @ np.round(x[n]))
+            built = existing + float(volume @ np.round(x[n]))
             if built_before is not None and full is pd.NA and built_before > 0 and filled > built_before * (1 - 1e-6):
                 full = years[t]
             built_before = built
