@@ -183,9 +183,10 @@ def test_solve_records_an_app_run_and_every_page_shows_it(app, runs_dir):
 
     app.switch_page(f"{PAGES}/map_page.py").run()
     assert not app.exception and len(app.get("deck_gl_json_chart")) == 1
-    names = next(layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
-                 if layer["@@type"] == "TextLayer")  # prefecture names at their seats
-    assert names["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in names["data"]}
+    counties, prefectures = [layer for layer in json.loads(app.get("deck_gl_json_chart")[0].proto.json)["layers"]
+                             if layer["@@type"] == "TextLayer"][:2]  # county and prefecture names at their seats
+    assert prefectures["characterSet"] == "auto" and {"郑州市", "驻马店市"} <= {row["name"] for row in prefectures["data"]}
+    assert "卢氏县" in {row["name"] for row in counties["data"]}  # a county of the sparse west
 
     app.switch_page(f"{PAGES}/compare_page.py").run()
     assert not app.exception
@@ -390,6 +391,38 @@ def test_the_cost_difference_between_runs_is_shown_with_its_interval():
             "b": {"status": "time_limit", "gap": 0.004, "cost_wan_cny_per_year": 100_500}}
     table = delta_table(runs, "a", "en").set_index("KPI")
     assert table.filter(like="system cost", axis=0)["Δ % b"].iloc[0] == "+0.50 % [+98 … +1,500] 万元"
+
+
+def test_the_landfill_goal_says_how_many_of_its_landfills_are_assumed():
+    from wasteopt.app.tables import goals_table
+
+    goal = {"kpi": "landfills_stopped", "goal_zh": "停用填埋场", "goal": "landfills stopped", "sense": "≥", "target": 40,
+            "unit": "landfills", "value": 157, "met": True}
+    kpis = {"goals": [goal], "landfills_stopped": 157, "landfills_total": 157, "landfills_assumed": 152}
+    assert goals_table({"a": kpis}, "zh").iloc[0, 0] == (
+        "停用填埋场（157 座中 152 座为假设：每县一座，位于县城；region.landfills_file 可换成实际名单）")
+    assert goals_table({"a": kpis}, "en").iloc[0, 0] == (
+        "landfills stopped (152 of the 157 are assumed, one per county seat; a landfill file, region.landfills_file, "
+        "replaces them)")
+    assert goals_table({"a": {**kpis, "landfills_assumed": 0}}, "zh").iloc[0, 0] == "停用填埋场"  # a real list
+
+
+def test_delta_bars_name_each_run_as_the_tables_do_under_a_title_held_whole():
+    from wasteopt.app.tables import kpi_delta_bar
+
+    runs = {"河南 2025 原生垃圾零填埋 / Henan 2025 zero landfill": {"status": "optimal", "gap": 0.0, "t_km_per_day": 1_000},
+            "河南 最大运距 120 km · 最大运距 150 km → 120 km": {"status": "optimal", "gap": 0.0, "t_km_per_day": 700},
+            "零填埋 关": {"status": "optimal", "gap": 0.0, "t_km_per_day": 1_250}}
+    base = next(iter(runs))
+    chart = kpi_delta_bar(runs, base, "t_km_per_day", "t_km", "zh").to_dict()
+    bars = chart["layer"][0]
+    assert bars["encoding"]["x"]["field"] == "tag" and bars["encoding"]["x"]["axis"]["labelAngle"] == 0
+    data = next(iter(chart["datasets"].values()))
+    assert [(row["tag"], row["run"], row["delta"]) for row in data] == [
+        ("B", "河南 最大运距 120 km · 最大运距 150 km → 120 km", -300), ("C", "零填埋 关", 250)]
+    assert {"field": "run", "type": "nominal", "title": "运行"} in bars["encoding"]["tooltip"]  # the whole title
+    assert chart["title"] == {"text": "Δ 运输周转量 (t·km/d)", "subtitle": "每个运行减去基准 A", "anchor": "start",
+                              "frame": "group", "limit": 0}
 
 
 @pytest.mark.parametrize("config", service.config_names())

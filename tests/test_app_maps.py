@@ -53,7 +53,7 @@ def test_plan_map_has_scale_bar_and_north_arrow_and_no_tiles_unless_asked(plan):
     west, south, east, north = next(t["bounds"] for t in tiles if t["image"] == f"https://tiles.example.org/{zoom}/{x}/{y}.png")
     assert west <= seat["seat_lon"] <= east and south <= seat["seat_lat"] <= north
     diff = _layers(diff_deck(layers, layers, plan.region.prefecture_boundaries, "en", tiles=TILES))
-    assert diff[0]["@@type"] == "BitmapLayer" and sum(layer["@@type"] == "TextLayer" for layer in diff) == 4
+    assert diff[0]["@@type"] == "BitmapLayer" and sum(layer["@@type"] == "TextLayer" for layer in diff) == 5
 
 
 def test_xyz_tiles_are_the_slippy_map_grid():
@@ -123,3 +123,50 @@ def test_a_run_on_a_built_road_network_shows_its_main_roads(tiny_seeds, tmp_path
     at.selectbox(key="map_run").set_value(straight_id).run()
     assert "PathLayer" not in at.get("deck_gl_json_chart")[0].proto.json
     assert not any("高速公路" in m.value for m in at.markdown)
+
+
+def test_county_names_stand_under_their_seat_and_collide_with_nothing():
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import box
+
+    from wasteopt.app.map_labels import label_boxes, symbol_boxes
+    from wasteopt.app.maps import COUNTY_NAME_PX, county_names
+
+    prefectures = gpd.GeoDataFrame({"name_zh": ["郑州市"], "name_en": ["Zhengzhou"], "seat_lon": [113.66],
+                                    "seat_lat": [34.76]}, geometry=[box(113, 34, 115, 35)], crs=4326)
+    demand = pd.DataFrame({"name_zh": ["中牟县", "新郑市", "新郑北县", "金水区", "郑州南县"],
+                           "name_en": ["Zhongmu", "Xinzheng", "Xinzheng North", "Jinshui", "Zhengzhou South"],
+                           "kind": ["county", "county_city", "county", "district", "county"],
+                           "lon": [113.98, 113.74, 113.745, 113.69, 113.66], "lat": [34.72, 34.39, 34.40, 34.80, 34.80],
+                           "population": [1.0e6, 1.2e6, 0.3e6, 1.6e6, 0.5e6]})
+    symbols = pd.DataFrame({"lon": [113.98], "lat": [34.72], "radius": [12.0]})  # a plant on 中牟's seat
+    layer = json.loads(__import__("pydeck").Deck(layers=[county_names(demand, prefectures, symbols, "zh", 8.0)]).to_json())
+    shown = pd.DataFrame(layer["layers"][0]["data"])
+    # 新郑北县 would cover the more populous 新郑市's name, 郑州南县's name the prefecture's; 金水区 is the seat itself
+    assert list(shown["name"]) == ["新郑市", "中牟县"]
+    assert shown.set_index("name").loc["中牟县", "pixel_offset"] == [0, 14.0]  # under the plant symbol, not on it
+    boxes = label_boxes(shown, 8.0, COUNTY_NAME_PX, above=False)
+    plant = symbol_boxes(symbols, 8.0)[0]
+    assert boxes[1][1] >= plant[3] - 1  # the name's top is at the symbol's bottom
+
+
+def test_the_henan_map_names_counties_where_they_fit(zero_landfill_plan):
+    from wasteopt.app.map_labels import label_boxes
+    from wasteopt.app.maps import COUNTY_NAME_PX, PREFECTURE_NAME_PX
+
+    deck = json.loads(plan_deck(zero_landfill_plan.to_geodataframes(), zero_landfill_plan.region.prefecture_boundaries,
+                                zero_landfill_plan.region.landfills, "zh").to_json())
+    zoom = deck["initialViewState"]["zoom"]
+    texts = [layer for layer in deck["layers"] if layer["@@type"] == "TextLayer" and "name" in layer["data"][0]]
+    counties, prefectures = (__import__("pandas").DataFrame(layer["data"]) for layer in texts)
+    assert len(prefectures) == 18 and len(counties) >= 25 and not counties["name"].str.endswith("区").any()
+    import numpy as np
+    boxes = np.vstack([label_boxes(counties.assign(offset_px=[o[1] for o in counties["pixel_offset"]]), zoom,
+                                   COUNTY_NAME_PX, above=False),
+                       label_boxes(prefectures.assign(offset_px=[-o[1] for o in prefectures["pixel_offset"]]), zoom,
+                                   PREFECTURE_NAME_PX, above=True)])
+    overlapping = [(i, j) for i in range(len(counties)) for j in range(i + 1, len(boxes))
+                   if boxes[i][0] < boxes[j][2] and boxes[j][0] < boxes[i][2] and boxes[i][1] < boxes[j][3]
+                   and boxes[j][1] < boxes[i][3]]
+    assert overlapping == []

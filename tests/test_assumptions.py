@@ -1,7 +1,10 @@
 """The settings a report lists: in use only, in words with the key beside, each with a public source or a tag."""
+import re
+from pathlib import Path
+
 import pytest
 
-from wasteopt.config.assumptions import BASIS_NAMES, public_text, settings_in_use
+from wasteopt.config.assumptions import BASIS_NAMES, public_text, setting_for, settings_in_use
 from wasteopt.config.loader import load_scenario
 
 PRIVATE = ("DOMAIN", "ANCHORS", "DESIGN.md", "STYLE.md", "/work/")
@@ -39,3 +42,37 @@ def test_the_rates_the_issue_named_cite_their_public_source(root):
 def test_references_to_the_team_notes_are_taken_out():
     assert public_text("DOMAIN.md §2.1: Henan ≈ 4.9 万 t/d / 0.68 (2023)") == "Henan ≈ 4.9 万 t/d / 0.68 (2023)"
     assert public_text("stockpile fee 10–20 CNY/t [weak, DOMAIN §2.9]") == "stockpile fee 10–20 CNY/t [weak]"
+
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+SHIPPED = sorted(path.name for path in CONFIGS.glob("*.yaml"))
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+NAMES_KEPT = {"OSM", "Dask", "HiGHS"}  # product names a Chinese reader sees as they are
+CITATION = re.compile(r"\d{4}|〔|https?://|\w\.(com|cn|org|net|gov)\b|CJJ|GB")
+
+
+@pytest.mark.parametrize("config", SHIPPED)
+def test_every_setting_is_named_in_chinese_with_the_english_beside(config):
+    for row in settings_in_use(load_scenario(CONFIGS / config)):
+        name = row["设置 setting"]
+        chinese, english = re.fullmatch(r"(.*[\u4e00-\u9fff）])\s+([^\u4e00-\u9fff]+)", name).groups()
+        assert not set(LATIN_WORD.findall(chinese)) - NAMES_KEPT, (row["键 key"], name)
+        assert LATIN_WORD.search(english), (row["键 key"], name)
+
+
+@pytest.mark.parametrize("config", SHIPPED)
+def test_a_sourced_setting_cites_its_source_and_no_row_names_a_program_file(config):
+    for row in settings_in_use(load_scenario(CONFIGS / config)):
+        cited = row["来源或理由 source or reason"] + " " + row["取值 value"]
+        if row["依据 basis"] in (BASIS_NAMES["source"], BASIS_NAMES["derived"]):
+            assert CITATION.search(cited), (row["键 key"], cited)
+        assert not re.search(r"\.py\b|\.md\b|DOMAIN|``|\[(src|weak|derived|assumption)", cited), (row["键 key"], cited)
+
+
+def test_a_description_tag_keeps_what_it_cites():
+    kwh = setting_for("incinerator.x.subsidised_kwh_per_t", "paid the WtE price [src: 发改价格〔2012〕801号, en.sdpea.org]")
+    assert kwh.basis == "source" and kwh.note == "paid the WtE price (发改价格〔2012〕801号, en.sdpea.org)"
+    mixed = setting_for("cd.categories.spoil.density_t_per_m3", "1.5 t/m³, mffbw.com [weak]; spoil 1.8 [assumption]")
+    assert (mixed.zh, mixed.en, mixed.basis) == ("工程渣土密度", "spoil density", "source")
+    assert mixed.note == "1.5 t/m³, mffbw.com (二手来源 secondary); spoil 1.8 (假设 assumption)"
+    assert setting_for("transfer.site_cost_wan_cny", "[assumption]").note.startswith("未找到公开数据")

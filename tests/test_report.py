@@ -159,6 +159,8 @@ def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(
     cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
     for private in ("DOMAIN", "ANCHORS.md", "DESIGN.md", "/work/"):
         assert private not in page and not [c for c in cells if private in c], private
+    program_files = re.compile(r"\b[\w/]+\.py\b|issue #\d|tests/")  # the program's code, tests and tracker
+    assert not program_files.search(page) and not [c for c in cells if program_files.search(c)]
     assert "10 座填埋场中 10 座为假设" in page and "10 of the 10 landfills are assumed" in page
     assumptions = pd.read_excel(files["xlsx"], sheet_name="假设 assumptions")
     assert list(assumptions.columns) == ["分组 group", "设置 setting", "键 key", "取值 value", "依据 basis",
@@ -166,3 +168,36 @@ def test_report_cites_public_sources_and_says_the_counted_landfills_are_assumed(
     assert assumptions["依据 basis"].isin(["来源 source", "推算 derived", "假设 assumption", "设定 planner's setting"]).all()
     assert assumptions["来源或理由 source or reason"].str.strip().astype(bool).all()
     assert not assumptions["键 key"].str.startswith(("cd.", "transfer.", "sorting.")).any()  # modules off
+
+
+def test_a_run_on_a_built_road_network_has_its_main_roads_on_the_report_maps(tiny_seeds, tmp_path, monkeypatch):
+    import matplotlib
+
+    from test_app_maps import _grid_with_a_motorway
+    from wasteopt.cli import main
+    from wasteopt.reporting.report.maps import draw_main_roads
+    from wasteopt.reporting.report.page import _main_roads
+    from wasteopt.roads.lines import read_main_roads, main_roads_file
+
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
+    monkeypatch.setenv("WASTEOPT_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "zhoukou.osm").write_text(_grid_with_a_motorway(114.3, 33.3, 41, 0.025))  # motorway along 33.8 °N
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"name: roads\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "policy: {raw_msw_landfill_cap_tpd: 0}\nsolver: {time_limit_s: 20, rel_gap: 0.0}\n", encoding="utf-8")
+    od = tmp_path / "od.parquet"
+    assert main(["network", "build", "--osm", str(tmp_path / "zhoukou.osm"), "--config", str(config), "--out", str(od),
+                 "--snap-tolerance-m", "3000"]) == 0
+    scenario = load_scenario(config).with_changes({"network": {"od_matrix_file": str(od)}})
+    assert len(_main_roads(scenario)) == 1 and _main_roads(load_scenario(config)) is None  # straight-line km: none
+
+    plan = solve_scenario(scenario)
+    export_plan(plan, compute_kpis(plan), tmp_path / "run")
+    page = write_report(tmp_path / "run")["html"].read_text(encoding="utf-8")
+    assert "main roads (motorway, trunk, primary): OpenStreetMap © OpenStreetMap contributors (ODbL)" in page
+
+    matplotlib.use("Agg")
+    ax = matplotlib.figure.Figure().subplots()
+    draw_main_roads(ax, read_main_roads(main_roads_file(od)))
+    (line,) = ax.collections
+    assert line.get_label() == "高速公路 motorway" and line.get_segments()[0].tolist() == [[114.3, 33.8], [115.3, 33.8]]

@@ -1,6 +1,6 @@
 """A reviewer's pass in a real browser (Debian's Chromium, Playwright): the map, the difference map and the
-report name the prefectures; the report's maps carry a scale bar. Screenshots of the map page and three report
-pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
+report name the prefectures; the report's maps carry a scale bar. Screenshots of the map and compare pages and
+three report pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
 import contextlib
 import http.server
 import io
@@ -92,9 +92,13 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
     _solve(page, expect, before=first)
 
     _go(page, "地图")
+    deck = page.get_by_test_id("stDeckGlJsonChart").last
+    deck.locator("canvas").first.wait_for()
+    page.wait_for_timeout(2500)  # let deck.gl draw
+    page.screenshot(path=ARTIFACTS / "review-map.png")  # the map as it opens (names, scale bar), the legend under it
     county = _hover_map(page, expect, 0.45, 0.45)  # a county in the middle of Henan and its prefecture
     assert "t/d" in county
-    page.screenshot(path=ARTIFACTS / "review-map.png")  # the map with a county's tooltip, the legend under it
+    page.screenshot(path=ARTIFACTS / "review-map-tooltip.png")
 
     with _tile_server() as (template, asked):  # the optional basemap: the browser fetches the tiles under the map
         assert not asked
@@ -113,6 +117,12 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
 
     _go(page, "方案比较")
     _hover_map(page, expect, 0.5, 0.5)  # the difference map names the prefecture too
+    page.screenshot(path=ARTIFACTS / "review-compare-map.png")
+    bars = page.get_by_test_id("stVegaLiteChart").nth(3)  # the Δ bars: each run by its short name, titles whole
+    bars.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    expect(bars).to_contain_text("每个运行减去基准 A")
+    page.screenshot(path=ARTIFACTS / "review-compare-bars.png")
 
     records = RunRegistry(runs_dir / "registry.sqlite").records()
     files = write_report(records[0].out_dir, pdf=False, base_dir=records[1].out_dir)

@@ -2,6 +2,8 @@
 county polygons as MultiPolygons only, and plant colours that mean the same in the app and the report."""
 from __future__ import annotations
 
+import re
+
 import openpyxl
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
@@ -50,6 +52,8 @@ def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(tiny_seeds, tmp_path):
     capacity_column = headers.index("总能力 t/d capacity_tpd")
     assert book["设施 facilities"].cell(row=2, column=capacity_column + 1).data_type == "n"
     assert [c.value for c in book["需求 demand"][1]][0] == "县级代码 node_id"
+    untranslated = [c.value for sheet in book.worksheets for c in sheet[1] if not re.search(r"[\u4e00-\u9fff]", c.value)]
+    assert untranslated == []  # every header in 中文 with the key beside (load_tpd had none)
 
 
 def test_plant_colours_mean_the_same_in_app_and_report():

@@ -1,7 +1,7 @@
 """pydeck maps of a saved plan and of the difference between two plans. No Streamlit here.
 
-The county polygons, the prefecture boundaries and names at their seats (all from the seeds), a scale bar and
-a north arrow carry the geography offline. A raster tile basemap is optional and off by default (an XYZ URL
+The county polygons, the prefecture boundaries, prefecture and county names at their seats (all from the seeds), a
+scale bar and a north arrow carry the geography offline. A raster tile basemap is optional and off by default (an XYZ URL
 template the planner gives, e.g. a provider they hold a key for): tile servers are often unreachable where the
 app runs (offline machines, networks in China).
 """
@@ -16,7 +16,8 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from wasteopt.reporting.colours import STATUS_RGB
+from wasteopt.app.map_labels import free_names, label_boxes, symbol_boxes
+from wasteopt.reporting.colours import ROAD_RGB, STATUS_RGB
 from wasteopt.reporting.labels import place, t
 from wasteopt.reporting.map_context import KM_PER_DEGREE, nice_length_km
 
@@ -27,8 +28,9 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
-ROAD_STYLE = {"motorway": ([204, 68, 25], 2.5), "trunk": ([226, 130, 40], 1.8), "primary": ([170, 130, 60], 1.0)}  # px
+ROAD_STYLE = {name: (list(ROAD_RGB[name]), width) for name, width in (("motorway", 2.5), ("trunk", 1.8), ("primary", 1.0))}
 FLOW_COLOUR = [40, 40, 40, 110]
+STOPPED_RADIUS_PX = 2.5
 # Light, distinct fills for counties (one per serving plant).
 COUNTY_PALETTE = [
     [166, 206, 227], [178, 223, 138], [251, 154, 153], [253, 191, 111], [202, 178, 214], [255, 255, 153],
@@ -189,15 +191,45 @@ def prefecture_layer(prefectures: gpd.GeoDataFrame) -> pdk.Layer:
                      get_line_color=PREFECTURE_LINE, line_width_min_pixels=2, pickable=False)
 
 
+PREFECTURE_NAME_PX, COUNTY_NAME_PX = 15, 12
+PREFECTURE_NAME_OFFSET_PX = 4
+
+
 def prefecture_names(prefectures: gpd.GeoDataFrame, lang: str) -> pdk.Layer:
-    """Each prefecture's name at its seat, in white-outlined bold: 18 names do not collide at province zoom
-    (county names are in the tooltips)."""
-    names = pd.DataFrame({"name": prefectures["name_zh"] if lang == "zh" else prefectures["name_en"],
-                          "lon": prefectures["seat_lon"], "lat": prefectures["seat_lat"]}).dropna()
-    return pdk.Layer("TextLayer", names, get_position=["lon", "lat"], get_text="name", get_size=15, size_units=PIXELS,
-                     get_color=[20, 20, 20], character_set=pdk.types.String("auto"), font_family=LABEL_FONT, font_weight=700,
-                     font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255],
-                     get_alignment_baseline=pdk.types.String("bottom"), get_pixel_offset=[0, -4], pickable=False)
+    """Each prefecture's name above its seat, in white-outlined bold: 18 names do not collide at province zoom."""
+    return _place_names(_prefecture_seats(prefectures, lang), PREFECTURE_NAME_PX, bold=True)
+
+
+def _prefecture_seats(prefectures: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({"name": prefectures["name_zh"] if lang == "zh" else prefectures["name_en"],
+                         "lon": prefectures["seat_lon"], "lat": prefectures["seat_lat"],
+                         "offset_px": PREFECTURE_NAME_OFFSET_PX}).dropna()
+
+
+def _place_names(names: pd.DataFrame, size_px: int, bold: bool = False) -> pdk.Layer:
+    """Names at their points: bold ones above (prefectures), the others below their point's symbol (counties)."""
+    rows = names.assign(pixel_offset=[[0, -offset if bold else offset] for offset in names["offset_px"]])
+    return pdk.Layer("TextLayer", rows, get_position=["lon", "lat"], get_text="name", get_size=size_px,
+                     size_units=PIXELS, get_color=[20, 20, 20] if bold else [50, 50, 50],
+                     character_set=pdk.types.String("auto"), font_family=LABEL_FONT, font_weight=700 if bold else 400,
+                     font_settings={"sdf": True}, outline_width=3 if bold else 2, outline_color=[255, 255, 255],
+                     get_alignment_baseline=pdk.types.String("bottom" if bold else "top"),
+                     get_pixel_offset="pixel_offset", pickable=False)
+
+
+def county_names(demand: pd.DataFrame, prefectures: gpd.GeoDataFrame, symbols: pd.DataFrame, lang: str,
+                 zoom: float) -> pdk.Layer:
+    """County and county-level city names under their seat's symbol, where at the opening ``zoom`` they overlap no
+    prefecture name, symbol (``symbols``: lon, lat, radius px) or more populous county's name. Districts are left to
+    their prefecture's name (they sit in its seat)."""
+    towns = demand[demand["kind"] != "district"].sort_values("population", ascending=False)
+    seats = symbols.assign(lon=symbols["lon"].round(5), lat=symbols["lat"].round(5)).groupby(["lon", "lat"])["radius"].max()
+    under = [seats.get((round(lon, 5), round(lat, 5)), 0.0) + 2 for lon, lat in zip(towns["lon"], towns["lat"])]
+    names = pd.DataFrame({"name": towns["name_zh"] if lang == "zh" else towns["name_en"], "lon": towns["lon"],
+                          "lat": towns["lat"], "offset_px": under}).dropna()
+    taken = np.vstack([label_boxes(_prefecture_seats(prefectures, lang), zoom, PREFECTURE_NAME_PX, above=True),
+                       symbol_boxes(symbols, zoom)])
+    return _place_names(free_names(names, zoom, COUNTY_NAME_PX, taken), COUNTY_NAME_PX)
 
 
 def road_layer(roads: gpd.GeoDataFrame) -> pdk.Layer:
@@ -276,12 +308,14 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
                   get_target_position=["destination_lon", "destination_lat"], get_color=FLOW_COLOUR,
                   get_width="width", width_units=PIXELS, pickable=True),
         pdk.Layer("ScatterplotLayer", stopped, get_position=["lon", "lat"], get_fill_color=STATUS_COLOURS["stopped"],
-                  get_radius=2.5, radius_units=PIXELS, pickable=True),
+                  get_radius=STOPPED_RADIUS_PX, radius_units=PIXELS, pickable=True),
         pdk.Layer("ScatterplotLayer", dots, get_position=["lon", "lat"], get_fill_color="colour", get_radius="radius",
                   radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=1,
                   pickable=True),
         pdk.Layer("PolygonLayer", food_plants, get_polygon="polygon", get_fill_color=FOOD_WASTE_PLANT, stroked=True,
                   get_line_color=[0, 0, 0], line_width_min_pixels=1, pickable=True),
+        county_names(demand, prefectures, pd.concat([dots[["lon", "lat", "radius"]], stopped[["lon", "lat"]].assign(
+            radius=STOPPED_RADIUS_PX)]), lang, _view(demand, height_px).zoom),
         prefecture_names(prefectures, lang),
     ]
     return _deck(deck_layers, demand, height_px, tiles)
@@ -335,6 +369,8 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
                   get_radius="radius", radius_units=PIXELS, stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=1, pickable=True),
+        county_names(other["demand"], prefectures, sites[["lon", "lat", "radius"]], lang,
+                     _view(counties, height_px).zoom),
         prefecture_names(prefectures, lang),
     ]
     return _deck(layers, counties, height_px, tiles)

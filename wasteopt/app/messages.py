@@ -7,6 +7,7 @@ meaning into Chinese while ids, names and numbers pass through unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -15,11 +16,120 @@ from wasteopt.config.assumptions import GROUPS, key_label
 HEADLINES = {
     "ScenarioError": "情景设置有误", "DataError": "数据文件有误", "InfeasibleError": "情景不可行",
     "RunExistsError": "运行文件夹已存在", "NoPlanError": "时间上限内未找到方案（也未证明不可行）",
+    "RouteCheckError": "路线检查未通过",
 }
 DEFAULT_HEADLINE = "输入有误"
 
 # (English pattern, 中文) in the order they are applied: longer phrases before the words inside them.
-PHRASES: list[tuple[str, str]] = [
+FILE_KINDS = {"scenario file": "情景文件", "CSV file": "CSV 文件", "GeoJSON file": "GeoJSON 文件", "OD matrix file": "OD 距离矩阵文件",
+              "OSM extract": "OSM 路网文件", "villages file": "村庄文件", "exclusion-zones file": "禁建区文件",
+              "run's plan.gpkg": "运行的 plan.gpkg", "file": "文件"}
+_KIND = "(" + "|".join(re.escape(kind) for kind in FILE_KINDS) + ")"
+PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
+    # a file given by the planner (wasteopt/config/userfiles.py, tables.py, seeds.py, loader.py)
+    (rf"\bthe {_KIND} name contains a NUL byte", lambda m: f"{FILE_KINDS[m.group(1)]}名含有 NUL 字节"),
+    (rf"\bthe {_KIND} is a folder, not a file", lambda m: f"{FILE_KINDS[m.group(1)]}是文件夹而不是文件"),
+    (rf"\bthe {_KIND} is not a regular file \(a device, FIFO or socket\); give a saved file",
+     lambda m: f"{FILE_KINDS[m.group(1)]}不是普通文件（设备、管道或套接字），请提供已保存的文件"),
+    (rf"\bthe {_KIND} is ([\d,.]+) MB, more than the ([\d,.]+) MB allowed",
+     lambda m: f"{FILE_KINDS[m.group(1)]}有 {m.group(2)} MB，超过 {m.group(3)} MB 上限"),
+    (rf"\bthe {_KIND} is more than the ([\d,.]+) MB allowed",
+     lambda m: f"{FILE_KINDS[m.group(1)]}超过 {m.group(2)} MB 上限"),
+    (rf"\bcannot read the {_KIND}: permission denied", lambda m: f"无法读取{FILE_KINDS[m.group(1)]}：没有读取权限"),
+    (rf"\bcannot read the {_KIND}:", lambda m: f"无法读取{FILE_KINDS[m.group(1)]}："),
+    (rf"\b{_KIND} not found", lambda m: f"找不到{FILE_KINDS[m.group(1)]}"),
+    (r"\bfile is empty", "文件为空"), (r"\bfile has a header but no data rows", "文件只有表头，没有数据行"),
+    (r"column\(s\) (.+) appear more than once in the header", r"列 \1 在表头中出现了多次"),
+    (r"the header has more than ([\d,]+) columns; is this the right file\?", r"表头超过 \1 列；文件是否选错了？"),
+    (r"cannot read: neither UTF-8 nor GBK text \(([^)]*)\); save it as 'CSV UTF-8'",
+     r"无法读取：既不是 UTF-8 也不是 GBK 文本（\1）；请另存为「CSV UTF-8」"),
+    (r"cannot read as CSV", "无法按 CSV 读取"), (r"cannot read GeoJSON", "无法读取 GeoJSON"),
+    (r"the GeoJSON has no features", "GeoJSON 中没有要素"),
+    (r"features need 'adcode' and 'name' properties", "要素需要 'adcode' 和 'name' 属性"),
+    (r"no coordinates for id\(s\)", "以下编号没有坐标："), (r"ids \(index\) are not unique", "编号不唯一"),
+    (r"\bids used twice:", "编号重复："),
+    (r"OD matrix has no rows", "OD 距离矩阵没有数据行"), (r"OD matrix file not found", "找不到 OD 距离矩阵文件"),
+    (r"cannot read OD matrix", "无法读取 OD 距离矩阵"), (r"^OD matrix: ", "OD 距离矩阵："),
+    (r"origins must be the demand nodes' ids \(county adcodes\), row 1 has origin", "起点必须是需求节点编号（县级代码），第 1 行的起点是"),
+    (r"seeds folder not found", "找不到基础数据目录"),
+    (r"column (\S+) must be a number or empty; site (\S+) has", r"列 \1 必须是数字或留空；厂址 \2 的值为"),
+    (r"^landfills: ", "填埋场："),
+    # a scenario file or upload (wasteopt/config/loader.py, app/service.py)
+    (r"expected text, got (\w+)", r"应为文本，实际为 \1"), (r"\bis larger than ([\d,]+) kB", r"大于 \1 kB"),
+    (r"the scenario is empty", "情景文件为空"),
+    (r"a scenario must be a mapping of keys, not (\w+)", r"情景必须是由键组成的映射，而不是 \1"),
+    (r"'extends' chain deeper than (\d+) \(a cycle\?\)", r"'extends' 嵌套超过 \1 层（是否循环引用？）"),
+    (r"must be a file name", "必须是文件名"), (r"scenario file not found:", "找不到情景文件："),
+    (r"must name a file in configs/", "必须是 configs/ 中的文件名"), (r"no scenario '([^']*)' in configs/", r"configs/ 中没有情景 '\1'"),
+    (r"no config named (\S+) in configs/", r"configs/ 中没有名为 \1 的配置"),
+    (r"YAML anchors and aliases are not allowed in scenarios", "情景中不允许使用 YAML 锚点和别名"),
+    (r"YAML nested deeper than (\d+) levels", r"YAML 嵌套超过 \1 层"), (r"YAML nested too deeply", "YAML 嵌套过深"),
+    (r"character U\+(\w+) is not allowed \(control character or invalid unicode\)", r"不允许字符 U+\1（控制字符或无效的 Unicode）"),
+    (r"keys must be plain names \(text\)", "键必须是普通名称（文本）"), (r"clashes with another key", "与另一个键冲突"),
+    (r"the old name of ('[^']*'), which is given too; remove it", r"是 \1 的旧名称，而新名称也已给出；请删除旧名称"),
+    # a scenario that contradicts itself (wasteopt/siting/scenario_problem.py, pipeline.py)
+    (r"no such file", "找不到文件"), (r"unknown site ids", "未知的厂址编号"),
+    (r"\(existing plants are P…, candidates C<adcode>, landfills L<adcode>, yards Y…, recyclers R…, transfer stations T…, "
+     r"food-waste plants D<adcode>, sorting centres S<adcode>\)", "（现有厂为 P…，候选厂址 C<县级代码>，填埋场 L<县级代码>，"
+     "消纳场 Y…，资源化厂 R…，转运站 T…，厨余垃圾处理厂 D<县级代码>，分拣中心 S<县级代码>）"),
+    (r"sites both locked open and closed:", "厂址同时被强制启用和锁定关闭："),
+    (r"sites locked open lie inside exclusion zones:", "强制启用的厂址位于禁建区内："),
+    (r"a warm start needs the highs backend", "热启动需要 highs 求解器"),
+    (r"a warm start is for one-year what-ifs; a phased run starts from its last year's own plan",
+     "热启动只用于单年的情景推演；分期运行从其最后一年自己的方案开始"),
+    (r"a warm start is for one-year what-ifs; a plan for several futures starts from the central future's own plan",
+     "热启动只用于单年的情景推演；多情景方案从中心情景自己的方案开始"),
+    (r"a warm start needs the undecomposed solve \(set it off\)", "热启动需要不分解的求解（请设为 off）"),
+    (r"phasing needs min_cost, not (\w+)", r"分期规划需要 min_cost，而不是 \1"),
+    (r"must lie after (\S+) \((\d+)\) and end at (\S+) \((\d+)\)", r"必须晚于 \1（\2），并止于 \3（\4）"),
+    (r"a fixed plan is a one-year what-if; phasing decides when plants are built \(remove one of the two\)",
+     "固定方案用于单年推演，而分期规划决定何时建厂（两者去掉一个）"),
+    (r"future ('[^']*') alone is infeasible:", r"情景 \1 单独也不可行："),
+    (r"every future alone has a plan, but no one plan meets the policy in all of them; set (\S+): expected_only or "
+     r"relax the policy", r"每个情景单独都有方案，但没有一个方案能在所有情景下满足政策；请设 \1: expected_only 或放宽政策"),
+    (r"future ('[^']*') alone is infeasible", r"情景 \1 单独也不可行"),
+    (r"site ids used twice across plants, candidates, landfills and other sites:", "厂址编号在现有厂、候选厂址、填埋场和其他设施之间重复："),
+    (r"adcode\(s\) (.+) are not county-level units of the region, so (.+) cannot place them",
+     r"县级代码 \1 不是本区域的县级单位，因此\2无法定位它们"),
+    (r"(\S+) is neither a county-level unit nor a prefecture of the region", r"\1 既不是本区域的县级单位也不是地市"),
+    # exclusion zones (wasteopt/siting/exclusion.py)
+    (r"cannot read exclusion zones", "无法读取禁建区"), (r"no exclusion zones in the file", "文件中没有禁建区"),
+    (r"; exclusion zones must be polygons in GeoJSON or GeoPackage", "；禁建区必须是 GeoJSON 或 GeoPackage 中的多边形"),
+    (r"the file has no CRS; save it with one \(e\.g\. (\S+)\)", r"文件没有坐标参考系（CRS）；请带上坐标系另存（例如 \1）"),
+    (r"features (.+) are not polygons", r"要素 \1 不是多边形"),
+    (r"features (.+) have coordinates outside longitude -180…180 / latitude -90…90; is the file's CRS right\?",
+     r"要素 \1 的坐标超出经度 -180…180 / 纬度 -90…90；文件的坐标系是否正确？"),
+    (r"the phased scenario is infeasible", "分期情景不可行"), (r"the solver failed:", "求解器出错："),
+    # routing a county (wasteopt/routing/)
+    (r"required stop\(s\) cannot be served by any truck, e\.g\.", "个必须收运的站点没有车辆能够服务，例如"),
+    (r"village point\(s\) generate more than a ([\d.,]+) t truck load per day, e\.g\. (.+); split them into smaller "
+     r"points", r"个村庄点每天产生的垃圾超过一车 \1 t 的载重，例如 \2；请把它们拆成更小的点"),
+    (r"siting plan has no demand row for county", "选址方案中没有该县的需求行：县"),
+    (r"siting plan sends (\S+) to unknown site", r"选址方案把 \1 送往未知厂址"),
+    (r"county (\S+) is not in the region \(adcodes look like (\S+)\)", r"县 \1 不在本区域内（县级代码形如 \2）"),
+    (r"siting plan (\S+) lacks column\(s\) (.+) \(written by an older wasteopt\? solve it again\)",
+     r"选址方案 \1 缺少列 \2（由旧版 wasteopt 写出？请重新求解）"),
+    # a run's files (wasteopt/runs/folder/)
+    (r"seeds folder (\S+) of the run's scenario not found", r"找不到该运行情景的基础数据目录 \1"),
+    (r"is not a finished run folder \(no (\S+)\)", r"不是已完成的运行文件夹（缺少 \1）"),
+    (r"not valid JSON", "不是有效的 JSON"), (r"cannot read the run's", "无法读取该运行的"),
+    (r"not a readable run registry \(([^)]*)\); move the file aside \(a new registry is created\) or pass another "
+     r"--registry", r"不是可读的运行登记库（\1）；请把该文件移开（会新建登记库）或另指 --registry"),
+    (r"run ('[^']*') is not in (\S+) \(see `wasteopt runs`\)", r"运行 \1 不在 \2 中（见 `wasteopt runs`）"),
+    (r"cannot write the file \(([^)]*)\)", r"无法写入文件（\1）"),
+    (r"cannot create the output folder \(([^)]*)\)", r"无法创建输出文件夹（\1）"),
+    (r"cannot write beside this folder \(([^)]*)\)", r"无法在此文件夹旁写入（\1）"),
+    (r"another wasteopt process is writing this folder; wait for it or choose another --out",
+     "另一个 wasteopt 进程正在写入此文件夹；请等待其完成或另选 --out"),
+    (r"cannot write the folder \(([^)]*)\); what was there before is unchanged", r"无法写入文件夹（\1）；原有内容未改动"),
+    (r"another output was written into the folder meanwhile; nothing was changed", "其间另有输出写入了此文件夹；未做任何改动"),
+    (r"cannot copy the folder to change it \(([^)]*)\); nothing was changed", r"无法复制文件夹以修改（\1）；未做任何改动"),
+    (r"may not change or remove the run's own files \(([^)]*)\); nothing was changed",
+     r"不得修改或删除该运行自己的文件（\1）；未做任何改动"),
+    (r"not a regular file \(a FIFO, socket or device\); nothing was changed", "不是普通文件（管道、套接字或设备）；未做任何改动"),
+    (r"the name contains a control character \(newline, tab, escape or NUL\); choose a plain name",
+     "名称含有控制字符（换行、制表、转义或 NUL）；请换一个普通名称"),
+    (r"cannot read a run file:", "无法读取运行文件："),
     (r"(\d+) problem\(s\)", r"\1 处问题"),
     (r"\brow (\d+)", r"第 \1 行"),
     (r"\bline (\d+), column (\d+)", r"第 \1 行第 \2 列"),
@@ -127,6 +237,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
 _SECTIONS = "|".join(GROUPS)
+FILE_EXTENSIONS = {"csv", "yaml", "yml", "json", "geojson", "gpkg", "parquet", "xlsx", "txt", "pbf", "md", "html"}
 _DOTTED_KEY = re.compile(rf"(?<![\w.（])(?:{_SECTIONS})(?:\.\w+)+")  # policy.new_plants.min
 _QUOTED_KEY = re.compile(rf"'((?:{_SECTIONS})(?:\.\w+)*)'")  # key 'objective', key 'policy.new_plants'
 BARE_KEYS = {"max_haul_km": "最大运距", "single_sourcing": "每县只送一个厂", "min_load_share": "最低负荷率",
@@ -137,7 +248,8 @@ _BARE_KEY = re.compile(rf"(?<![\w.（])({'|'.join(BARE_KEYS)})(?![\w）])")
 def named_keys(text: str) -> str:
     """Scenario keys as their 中文 name with the key beside: 'policy.new_plants.min' → '新建厂最少数量（policy.new_plants.min）'."""
     text = _QUOTED_KEY.sub(lambda m: f"{key_label(m.group(1))}（{m.group(1)}）", text)
-    text = _DOTTED_KEY.sub(lambda m: f"{key_label(m.group(0))}（{m.group(0)}）", text)
+    text = _DOTTED_KEY.sub(lambda m: m.group(0) if m.group(0).rsplit(".", 1)[1] in FILE_EXTENSIONS  # policy.csv
+                           else f"{key_label(m.group(0))}（{m.group(0)}）", text)
     return _BARE_KEY.sub(lambda m: f"{BARE_KEYS[m.group(1)]}（{m.group(1)}）", text)
 
 
@@ -148,6 +260,26 @@ def to_chinese(text: str) -> str:
     return named_keys(text)
 
 
+# Left as they are in a 中文 line: acronyms, product names (CSV, YAML, GBK, OSM, GeoJSON, HiGHS …), lon/lat columns.
+KEPT_WORDS = re.compile(r"[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuLP|English|wasteopt|lon|lat")
+UNTRANSLATED = "此条消息尚无完整的中文译文，请看下方的英文原文"
+
+
+def untranslated_words(chinese: str) -> list[str]:
+    """English words left in a 中文 line once names in brackets, quoted values, paths, keys, ids, numbers, units,
+    acronyms and the English original (in italics) are set aside."""
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|_[^_]+_", " ", chinese)  # names, keys, values, English
+    text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|\\", " ", text)  # paths, units like t/d, options, ids, keys
+    return [word for word in re.findall(r"[A-Za-z]{3,}", text) if not KEPT_WORDS.fullmatch(word)]
+
+
+def chinese_text(message: str) -> str:
+    """The message in 中文 (see to_chinese); where the phrases do not carry all of it, a 中文 line that points to the
+    English original shown beside it — never a line half in English."""
+    text = to_chinese(message)
+    return UNTRANSLATED if untranslated_words(text) else text
+
+
 def markdown_safe(text: str) -> str:
     """Text shown literally by Streamlit's markdown (file names with _ or * stay as they are)."""
     return _MARKDOWN.sub(r"\\\1", text)
@@ -156,7 +288,7 @@ def markdown_safe(text: str) -> str:
 def bilingual_error(error_kind: str, message: str) -> str:
     """Markdown for an error box: the Chinese headline and message, then the English original."""
     headline = HEADLINES.get(error_kind, DEFAULT_HEADLINE)
-    return (f"**{headline}**：{markdown_safe(to_chinese(message))}\n\n"
+    return (f"**{headline}**：{markdown_safe(chinese_text(message))}\n\n"
             f"English: {markdown_safe(message)}")
 
 
@@ -165,7 +297,7 @@ def infeasible_markdown(lines: list[str], nodes_in_table: bool = False) -> str:
     ``nodes_in_table`` the lines per demand node are left to the table of unserved nodes below (said once)."""
     if nodes_in_table:
         lines = [line for line in lines if not line.startswith("  ")]
-    bullets = [f"- {markdown_safe(to_chinese(line.strip()))}  \n  _{markdown_safe(line.strip())}_"
+    bullets = [f"- {markdown_safe(chinese_text(line.strip()))}  \n  _{markdown_safe(line.strip())}_"
                for line in lines if line.strip()]
     return f"**{HEADLINES['InfeasibleError']}**  \n_the scenario is infeasible_\n\n" + "\n".join(bullets)
 
@@ -185,5 +317,30 @@ def unserved_table(unserved: pd.DataFrame) -> pd.DataFrame:
         table["stream"] = table["stream"].map(lambda s: STREAMS_ZH.get(s, s))
     if "reason" in table:  # 中文, and the English original in a column of its own
         table["reason_en"] = table["reason"].astype(str)
-        table["reason"] = table["reason_en"].map(to_chinese)
+        table["reason"] = table["reason_en"].map(chinese_text)
     return table.rename(columns=UNSERVED_HEADERS)
+
+
+# The evidence of a C&D manifest anomaly (wasteopt/cd/reconcile.py), in 中文.
+EVIDENCE_PHRASES = [(re.compile(pattern), zh) for pattern, zh in [
+    (r"^no arrival within ([\d.]+) h$", r"\1 h 内未到达"),
+    (r"^arrived after ([\d.]+) h \(> ([\d.]+) h\)$", r"\1 h 后才到达（> \2 h）"),
+    (r"^destination (.+) is not licensed$", r"去向 \1 未获许可"),
+    (r"^destination (.+) is not in the site register$", r"去向 \1 不在场所登记中"),
+    (r"^load ([\d.]+) t > registered capacity ([\d.]+) t$", r"装载 \1 t > 登记核定载重 \2 t"),
+    (r"^load ([\d.]+) t > default limit ([\d.]+) t$", r"装载 \1 t > 默认上限 \2 t"),
+    (r"^same truck and project as (.+), departing ([\d.]+) min after it$", r"与联单 \1 同车同项目，晚 \2 分钟出发"),
+    (r"^([\d.]+) km in ([\d.]+) s \((.+) km/h > ([\d.]+)\)$", r"\2 s 内行驶 \1 km（\3 km/h > \4）"),
+    (r"^stood ([\d.]+) min ([\d.]+) km from the origin, ([\d.]+) km from the nearest licensed site$",
+     r"停留 \1 分钟，距起点 \2 km，距最近的许可场所 \3 km"),
+]]
+
+
+def evidence_text(evidence: str, lang: str) -> str:
+    """A C&D anomaly's evidence in the page's language (as the reconciliation wrote it, if no phrase fits)."""
+    if lang != "zh":
+        return evidence
+    for pattern, zh in EVIDENCE_PHRASES:
+        if pattern.match(evidence):
+            return pattern.sub(zh, evidence)
+    return evidence

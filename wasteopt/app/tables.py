@@ -1,13 +1,16 @@
 """KPI and goal tables, per-prefecture balances and comparison charts, in the UI language. No Streamlit here."""
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 
 from wasteopt.reporting.compare import COST_KEY, CostDelta, cost_delta, kpi_delta
 from wasteopt.reporting.kpi import format_kpi, kpi_labels
 from wasteopt.config.scenario.futures import MEAN_VALUE
-from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, place, t, unit
+from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, TEXT, place, t, unit
+from wasteopt.siting.cd_categories import NAMES_ZH
 
 
 MET, NOT_MET = "✓", "✗"  # in the CJK and DejaVu fonts; emoji need a font many Linux desktops lack
@@ -72,11 +75,15 @@ def _signed(key: str, value: float | None) -> str:
 
 
 def goals_table(kpis_by_run: dict[str, dict], lang: str) -> pd.DataFrame:
-    """Rows: the plan's goals with target; per run the value and ✓ met / ✗ not met."""
+    """Rows: the plan's goals with target; per run the value and ✓ met / ✗ not met. The landfill goal says how
+    many of the landfills it counts are assumed."""
     rows = []
     first = next(iter(kpis_by_run.values()))
     for i, goal in enumerate(first["goals"]):
-        row = {t("goal", lang): goal["goal_zh"] if lang == "zh" else goal["goal"],
+        name = goal["goal_zh"] if lang == "zh" else goal["goal"]
+        if goal["kpi"] == "landfills_stopped" and first.get("landfills_assumed"):
+            name += t("landfills_assumed_note", lang, assumed=first["landfills_assumed"], total=first["landfills_total"])
+        row = {t("goal", lang): name,
                t("target", lang): f"{goal['sense']} {goal['target']:,.0f} {unit(goal['unit'], lang)}"}
         for run, kpis in kpis_by_run.items():
             g = kpis["goals"][i]
@@ -126,7 +133,10 @@ def balance_chart(balance: pd.DataFrame, lang: str) -> alt.Chart:
 def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: str, lang: str, scale: float = 1.0,
                   number_format: str = ",.0f") -> alt.Chart:
     """One bar per other run: its KPI ``key`` minus the base run's (times ``scale``), from a zero line, so small
-    differences show. Cost bars the two proven gaps cannot separate are grey and say so."""
+    differences show. Each bar is labelled with its run's short name (B, C …, as the tables' columns; the page's
+    caption says which run is which, the tooltip gives its title). Cost bars the two proven gaps cannot separate
+    are grey and say so."""
+    tags = run_tags([base, *(run for run in kpis_by_run if run != base)])
     rows = []
     for run, kpis in kpis_by_run.items():
         if run == base:
@@ -134,21 +144,21 @@ def kpi_delta_bar(kpis_by_run: dict[str, dict], base: str, key: str, title_key: 
         delta, _ = kpi_delta(key, kpis_by_run[base], kpis)
         cost = cost_delta(kpis_by_run[base], kpis) if key == COST_KEY else None
         within = bool(cost and cost.within_tolerance)
-        rows.append({"run": run, "delta": None if delta is None else scale * delta,
+        rows.append({"tag": tags[run], "run": run, "delta": None if delta is None else scale * delta,
                      "verdict": t("within_tolerance", lang) if within else "", "within": within})
-    frame = pd.DataFrame(rows, columns=["run", "delta", "verdict", "within"])
-    title = f"Δ {t(title_key, lang)} {t('vs_base', lang)}"
-    # the run under each bar, whole (labelLimit 0: no "…"), slanted so long titles fit a third of the page
-    encoded = alt.Chart(frame).encode(x=alt.X("run:N", title=None, sort=None,
-                                              axis=alt.Axis(labelAngle=-30, labelLimit=0, labelOverlap=False)))
+    frame = pd.DataFrame(rows, columns=["tag", "run", "delta", "verdict", "within"])
+    encoded = alt.Chart(frame).encode(x=alt.X("tag:N", title=None, sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=13)))
     bars = encoded.mark_bar().encode(
-        y=alt.Y("delta:Q", title=f"Δ {t(title_key, lang)}", axis=alt.Axis(format="+" + number_format)),
-        color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("run:N", legend=None)),
+        y=alt.Y("delta:Q", title=None, axis=alt.Axis(format="+" + number_format)),
+        color=alt.condition("datum.within", alt.value("#bdc3c7"), alt.Color("tag:N", legend=None)),
         tooltip=[alt.Tooltip("run:N", title=t("run", lang)), alt.Tooltip("delta:Q", format="+" + number_format, title="Δ"),
                  alt.Tooltip("verdict:N", title=" ")])
     labels = encoded.mark_text(baseline="bottom", dy=-3, fontSize=11).encode(
         y=alt.Y("delta:Q"), text=alt.Text("delta:Q", format="+" + number_format))
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="black").encode(y="y:Q")
+    # the title from the chart's left edge, the unit and the base under it: a third of the page holds it whole
+    title = alt.TitleParams(f"Δ {t(title_key, lang)}", subtitle=t("vs_base", lang, base=tags[base]), anchor="start",
+                            frame="group", limit=0)
     return (bars + labels + zero).properties(title=title, height=220, autosize=FIT_WIDTH)
 
 
@@ -282,3 +292,21 @@ def short_run_columns(frame: pd.DataFrame, tags: dict[str, str], lang: str) -> t
                 renamed[f"{prefix}{run}"] = f"{prefix}{tag}"
                 headers[f"{prefix}{tag}"] = header
     return frame.rename(columns=renamed), headers
+
+
+def cd_category_name(key: str, lang: str) -> str:
+    """A C&D category of a reconciliation in the page's language ('all': every category)."""
+    if key == "all":
+        return "合计" if lang == "zh" else "all"
+    return NAMES_ZH.get(key, key) if lang == "zh" else key
+
+
+def cd_headers(columns, lang: str) -> dict[str, str]:
+    """A reconciliation table's column titles in the page's language: intake_t_spoil → 接收量 (t) · 工程渣土."""
+    headers = {}
+    for column in columns:
+        match = re.fullmatch(r"(intake_t|intake_m3)_(\w+)", column)
+        base, category = match.groups() if match else (column, "")
+        label = t(f"cdcol_{base}", lang) if f"cdcol_{base}" in TEXT else column
+        headers[column] = f"{label} · {cd_category_name(category, lang)}" if category else label
+    return headers

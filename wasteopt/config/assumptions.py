@@ -37,6 +37,8 @@ PROJECTS = ("Jiaohe 1×500 t/d 2.26 亿 (2024), Xiangyin 2×300 t/d 2.96 亿, De
             "(2021), Enshi 1,200 t/d 6.9 亿 (2022): 45–58 万元 per t/d (news reports of the project approvals)")
 COST_SPLIT = "fudaoke.com/exam/3049989.html (secondary): full cost ≈ 207 CNY/t (depreciation 82), power ≈ 174 CNY/t"
 NO_SOURCE = "未找到公开数据，需以本地合同核实 no public figure found; check against local contracts"
+TARIFF_2012 = "国家发展改革委 发改价格〔2012〕801号 (NDRC WtE tariff notice, 2012; en.sdpea.org/newsshow.php?cid=18&id=64)"
+CD_RULE = "municipal C&D generation rule quoted at mffbw.com/zx/77268.html, secondary"
 TRUCK_COST = ("bottom-up: 2 × (0.3 L/km × 7.5 CNY/L + 2.5 crew + 1.5 upkeep CNY/km) / payload (20 t trailer ≈ 0.8, "
               "8 t compactor ≈ 1.5 CNY/t·km); no published CNY/t·km found — check county haulage tenders")
 
@@ -70,7 +72,7 @@ CATALOGUE: dict[str, Setting] = {
     "region.townships": _s("合成乡镇数", "synthetic townships", "assumption",
                            "基础数据中无含位置与人口的乡镇名单：按 2020 年普查人口在县界内生成，各县总量不变 "
                            "the seeds hold no township list with positions and populations: generated inside the "
-                           "county boundaries by 2020 census population, county totals kept (wasteopt/data/townships.py)"),
+                           "county boundaries by 2020 census population, county totals kept"),
     "region.township_seed": _s("合成乡镇随机种子", "synthetic township seed", "setting",
                                "同一种子生成同一组乡镇 one seed, one set of townships"),
     "demand.msw_kg_per_capita_day.urban": _s("城镇人均产生量", "urban MSW per person", "source",
@@ -86,18 +88,25 @@ CATALOGUE: dict[str, Setting] = {
                                  "half the 2010–2020 national rate (urban collected MSW 2.35 亿 t in 2020, +49 % on "
                                  "2010 ≈ 4 %/yr: 中国科学院院刊 2022(8)), for slower growth since"),
     "demand.sorted_out_share": _s("分类分流比例（不建模分类时）", "share sorted out (when sorting is off)", "assumption",
-                                  "≈ 厨余占比 0.55 × 分出率 0.18 food share 0.55 × capture 0.18"),
+                                  "默认 0：不分类时不分流；分类情景按各组分的分出率建模（厨余占比 0.55 × 分出率 0.18 ≈ 10 %）"
+                                  " default 0: nothing diverted without sorting; sorting scenarios divert by capture "
+                                  "rates (food share 0.55 × capture 0.18 ≈ 10 %)"),
     "demand.calibration.total_tpd": _s("校准：全省清运量", "calibration: provincial collected MSW", "derived",
                                        "Henan 2023: 4.9 万 t/d incinerated = 68 % of harmless treatment "
                                        "(ruisenzm.com/news/industry/1364.html) → 4.9 / 0.68 ≈ 7.2 万 t/d"),
-    "demand.calibration.year": _s("校准年份", "calibration year", "source", "year of the calibration figure"),
+    "demand.calibration.year": _s("校准年份", "calibration year", "source",
+                                  "year of the calibration figure: Henan 2023 (ruisenzm.com/news/industry/1364.html)"),
     "demand.calibration.source": _s("校准来源", "calibration source", "source", "as given in the scenario"),
+    "demand.calibration.factor": _s("校准系数", "calibration factor", "derived",
+                                    "拟合一次后固定：按默认人均产生量、收运率和增长率使校准年总量等于上行数值（河南 2023 年） fitted once so "
+                                    "that the calibration year's total equals the figure above at the default rates, "
+                                    "then held; 空 = 每次运行重新拟合 null = refitted in every run"),
     "network.circuity": _s("道路绕行系数", "road circuity (road km per straight km)", "source",
                            "motorway networks 1.3 ± 0.1 (Wang et al., arXiv:2406.06490, 2024); random urban pairs "
                            "≈ 1.2 (Newell 1980)"),
     "network.max_haul_km": _s("最大运距", "longest haul", "source",
                               "Linxia 1,200 t/d plant serves a radius of about 50 km (2021); 150 road km lets a "
-                              "prefecture share one plant [assumption]"),
+                              "prefecture share one plant (假设 assumption)"),
     "network.k_nearest": _s("超出运距时保留的最近厂址数", "nearest sites kept beyond the haul limit", "setting", PLANNER),
     "network.od_matrix_file": _s("路网距离矩阵文件", "road distance matrix file", "setting", PLANNER),
     "network.osm_file": _s("OSM 路网文件", "OSM road extract", "setting", PLANNER),
@@ -110,7 +119,7 @@ CATALOGUE: dict[str, Setting] = {
                                     "return ≈ 0.1"),
     "incinerator.line_sizes_tpd": _s("焚烧线规格", "incineration line sizes", "source",
                                      "城市生活垃圾焚烧处理工程项目建设标准 (建标, 2001) plant classes; project lines "
-                                     "300–500 t/d; 750 t/d lines of large plants [assumption]"),
+                                     "300–500 t/d; 750 t/d lines of large plants (假设 assumption)"),
     "incinerator.max_lines_per_site": _s("每厂最多焚烧线数", "most lines per site", "source",
                                          "建标 (2001): class I plants 3–4 lines; 6 allows large urban plants "
                                          "(Zhengzhou 6 × 700 t/d, Zhengzhou DRC approval)"),
@@ -133,6 +142,35 @@ CATALOGUE: dict[str, Setting] = {
                                 "bottom and fly ash 20 % of the input mass"),
     "incinerator.allow_expansion": _s("允许现有厂扩建", "existing plants may expand", "setting", PLANNER),
     "incinerator.co2e_t_per_t": _s("焚烧净温室气体", "net GHG of incineration with power", "source", QINGDAO_LCA),
+    "incinerator.tipping_fee_cny_per_t": _s("垃圾处理费（政府支付）", "tipping fee paid by government", "derived",
+                                            "郑州(东部)环保能源工程 1.37 亿元/年 垃圾处理收入 ÷ 146 万 t/年 ≈ 94 元/t "
+                                            "(m.78375555.com/news/hydt/201808/394832.html, 2018); national range 60–100 "
+                                            "元/t (fudaoke.com/exam/3049989.html, secondary); paid from the public "
+                                            "budget, outside the system cost"),
+    "incinerator.tariff.on_grid_kwh_per_t": _s("每吨上网电量", "kWh sold per t burnt", "assumption",
+                                               "400 kWh/t gross (project yields 275–444 kWh/t, Jiaohe, Linxia, Xiangyin, "
+                                               "Enshi approvals 2021–24) less 15–20 % own use: no public figure found for "
+                                               "own use"),
+    "incinerator.tariff.subsidised_kwh_per_t": _s("每吨享受补贴电价的电量", "kWh per t received at the WtE price",
+                                                  "source", TARIFF_2012 + ": the first 280 kWh per t of waste received"),
+    "incinerator.tariff.subsidised_cny_per_kwh": _s("垃圾发电标杆电价", "WtE feed-in price", "source",
+                                                    TARIFF_2012 + ": 0.65 元/kWh"),
+    "incinerator.tariff.coal_benchmark_cny_per_kwh": _s("河南燃煤发电基准价", "Henan coal-fired benchmark price",
+                                                        "assumption", "0.3779 元/kWh as commonly quoted for Henan; the "
+                                                        "price notice itself was not found — check the provincial "
+                                                        "price notice"),
+    "incinerator.tariff.subsidy_full_load_hours": _s("全生命周期合理利用小时数", "lifetime subsidised full-load hours",
+                                                     "source", "财建〔2020〕426号 (2020), as re-posted in "
+                                                     "oldhukaiwen.com/news/202108202647.html (secondary)"),
+    "incinerator.tariff.full_load_hours_per_year": _s("年满负荷小时数", "full-load hours a year", "derived",
+                                                      "400 kWh/t × 0.9 availability × 365 ÷ 19 kW per t/d; 19 kW per t/d "
+                                                      "from Henan's WtE plan 2018–2030, 160 万 kW for 8.4 万 t/d "
+                                                      "(news.zynews.cn/eyes/2018-11/24/content_11594531.htm)"),
+    "incinerator.tariff.new_plant_subsidy_share": _s("新建厂享受补贴的比例", "share of the subsidy a new plant gets",
+                                                     "source", "发改能源〔2021〕1190号 (2021): new plants get central "
+                                                     "subsidy only by competitive allocation (2 亿元 nationally in "
+                                                     "2021), 40 % central share in Henan (cinic.org.cn/hy/ny/1146392.html); "
+                                                     "0 = none"),
     "landfill.gate_cost_cny_per_t": _s("填埋处理费", "landfill gate cost", "assumption",
                                        "generic fee ladder: landfill 30–50 CNY/t for inert waste (httgc.com, secondary); "
                                        "MSW with leachate treatment costs more; " + NO_SOURCE),
@@ -175,8 +213,12 @@ CATALOGUE: dict[str, Setting] = {
                            HENAN_PLAN + ": 新建生活垃圾焚烧设施30座以上"),
     "goals.landfills_stopped": _s("目标：停用填埋场", "goal: landfills stopped", "source",
                                   HENAN_PLAN + ": 完成停用40座以上"),
-    "goals.resource_recovery_rate": _s("目标：资源化利用率", "goal: resource recovery rate", "source",
-                                       "“十四五”城镇生活垃圾分类和处理设施发展规划 (发改环资〔2021〕642号): ≈ 60 % by 2025"),
+    "goals.resource_utilisation_rate": _s("目标：资源化利用率", "goal: resource utilisation rate", "source",
+                                          "“十四五”城镇生活垃圾分类和处理设施发展规划 (发改环资〔2021〕642号): ≈ 60 % "
+                                          "of city MSW by end-2025, quoted in m.zgkjsz.com/page/2022/0901/13967447.shtml"),
+    "goals.recycling_rate": _s("目标：回收利用率", "goal: recycling rate", "source",
+                               "national requirement of 2020: ≥ 35 % of city MSW by 2025, quoted in "
+                               "m.zgkjsz.com/page/2022/0901/13967447.shtml"),
     "objective.kind": _s("优化目标", "objective", "setting", PLANNER),
     "objective.p": _s("厂数 p", "plants p", "setting", PLANNER),
     "objective.radius_km": _s("服务半径", "service radius", "setting", PLANNER),
@@ -188,6 +230,44 @@ CATALOGUE: dict[str, Setting] = {
     "solver.threads": _s("线程数", "threads", "setting", "0 = 求解器默认 solver default"),
     "solver.search": _s("并行局部搜索", "local search beside HiGHS", "setting", PLANNER),
     "solver.search_seed": _s("局部搜索随机种子", "local search seed", "setting", "同一种子同一方案 one seed, one plan"),
+    "solver.bounds": _s("下界方法", "bounds", "setting", "auto = 模型允许时另加拉格朗日下界 a Lagrangean bound beside "
+                        "HiGHS's where the model allows; off = 仅 HiGHS 下界 HiGHS's bound only"),
+    "solver.decompose": _s("按地市分解求解", "decomposition", "setting",
+                           "off = 整体求解 one model; prefecture = 按地市分块并行求解 pieces by prefecture, solved in parallel"),
+    "solver.scheduler": _s("Dask 集群地址", "Dask cluster address", "setting", PLANNER),
+    "transfer.collection_cny_per_t_km": _s("收集车运费", "collection vehicle haul cost", "assumption", TRUCK_COST),
+    "sorting.food_cny_per_t_km": _s("厨余运费", "food-waste haul cost", "assumption",
+                                    "sealed food-waste trucks, costed as compactors; " + TRUCK_COST),
+    "sorting.heating_value.mixed_kj_per_kg": _s("混合垃圾热值", "LHV of mixed MSW", "source", HAN_2019),
+    "sorting.digester.co2e_t_per_t": _s("厨余垃圾处理厂温室气体", "GHG of food-waste digestion", "assumption",
+                                        "no figure per t of food waste found; " + QINGDAO_LCA + ": sorting + digestion "
+                                        "+ incineration of the rest −0.062 t CO2e per t of MSW"),
+    "cd.renovation_households": _s("老旧小区改造户数", "old-estate renovation, households", "source",
+                                   HENAN_PLAN + ": “十四五”时期改造老旧小区100万户以上"),
+    "cd.shantytown_units": _s("棚户区改造套数", "shantytown redevelopment, units", "source",
+                              HENAN_PLAN + ": “十四五”期间新开工棚户区改造安置住房30万套"),
+    "cd.renovation_t_per_household": _s("老旧小区改造每户产生量", "renovation waste per household", "derived",
+                                        "80 m² × 0.10 t/m² home renovation (" + CD_RULE + ")"),
+    "cd.shantytown_t_per_unit": _s("棚户区改造每套产生量", "demolition waste per unit", "derived",
+                                   "80 m² × 1.3 t/m² civil demolition (" + CD_RULE + ")"),
+    "cd.recycling_target_share": _s("建筑垃圾资源化率目标", "C&D recycling target", "source",
+                                    "“十四五”循环经济发展规划 (发改环资〔2021〕969号): 建筑垃圾综合利用率 60 % by 2025"),
+    "cd.truck_payload_t": _s("渣土车载重", "dump truck payload", "assumption",
+                             "25–30 t C&D dump trucks (渣土车); no fleet register found — check the county's"),
+    "cd.cny_per_t_km": _s("建筑垃圾运费", "C&D haul cost", "assumption",
+                          "bottom-up as for MSW trucks: 25–30 t dump truck ≈ 0.6–0.8 CNY/t·km; no published figure found"),
+    "cd.landfill_gate_cost_cny_per_t": _s("建筑垃圾填埋费", "C&D landfill fee", "source",
+                                          "generic fee ladder: landfill 30–50 CNY/t (httgc.com, secondary); Shenzhen's "
+                                          "optimal charge 106–112 CNY/m³ (Heriot-Watt research portal, stakeholder "
+                                          "study of C&D charging)"),
+    "cd.yard.gate_cost_cny_per_t": _s("消纳场处理费", "yard fee", "source",
+                                      "generic fee ladder: stockpile 10–20 CNY/t (httgc.com, secondary)"),
+    "cd.yard.density_t_per_m3": _s("消纳场堆积密度", "yard stockpile density", "derived",
+                                   "1 万 t occupies ≈ 2 mu at 5 m height ≈ 1.5 t/m³ (C&D feasibility report, "
+                                   "m.qiqiwenku.com/doc/48194.html)"),
+    "cd.recycler.module_cost_wan_cny": _s("资源化厂模块成本", "recycling line cost", "derived",
+                                          "Shiyan 100 万 t/yr for 3,285 万元 ≈ 33 元 per annual t "
+                                          "(shengtairou.cn/news/show.php?itemid=79754)"),
     "exclusion.zones_files": _s("禁建区文件", "exclusion zone files", "setting", PLANNER),
     "exclusion.buffer_m": _s("禁建区外扩距离", "buffer around the zones", "source",
                              "≥ 300 m protection distance: 环发〔2008〕82号; MEE 2018 生活垃圾焚烧发电建设项目环境准入条件 art. 13"),
@@ -201,15 +281,19 @@ CATALOGUE: dict[str, Setting] = {
     "cd.observed.first_day": _s("实测期首日", "observed period: first day", "setting", PLANNER),
     "cd.observed.last_day": _s("实测期末日（含）", "observed period: last day (included)", "setting", PLANNER),
 }
-UNITS = [  # key suffix → unit shown with the value
+UNITS = sorted([  # key suffix → unit shown with the value (the longest suffix that fits)
     ("_wan_cny_per_tpd", "万元/(t/d)"), ("_wan_cny_per_year", "万元/年"), ("_wan_cny", "万元"), ("_cny_per_t_km", "元/t·km"),
     ("_cny_per_t_co2e", "元/t CO2e"), ("_cny_per_t", "元/t"), ("_kg_per_t_km", "kg/t·km"), ("_t_per_t", "t CO2e/t"),
     ("_tpd", "t/d"), ("_km", "km"), ("_kmh", "km/h"), ("_m", "m"), ("_s", "s"), ("_years", "年 years"),
     ("_kj_per_kg", "kJ/kg"), ("_kg_per_capita_day", "kg/人·日 kg/cap/day"), ("_m3", "m³"), ("_t_per_m3", "t/m³"),
-]
-TAGS = {"[src": "source", "[derived": "derived", "[weak": "source", "[assumption": "assumption"}
+    ("_kwh_per_t", "kWh/t"), ("_cny_per_kwh", "元/kWh"), ("_hours", "h"), ("_hours_per_year", "h/年 h/yr"),
+    ("_t_per_urban_capita_year", "t/城镇人·年 t/urban cap/yr"), ("_t_per_household", "t/户 t/household"),
+    ("_t_per_unit", "t/套 t/unit"), ("_t", "t"), ("cny_per_t_km", "元/t·km"), ("t_per_urban_capita_year",
+                                                                          "t/城镇人·年 t/urban cap/yr"),
+], key=lambda pair: -len(pair[0]))
 # References to the team's notes, which a reviewer does not have: taken out of texts shown.
 PRIVATE_REFERENCE = re.compile(r",?\s*\(?\s*DOMAIN(?:\.md)?\s*§[\w./§,\s]*?(?=[)\]:;]|$)\)?:?\s*")
+SOURCE_FILE = re.compile(r"\s*\(?\b[\w/]+\.py\b\)?")  # the program's own files: '(wasteopt/siting/decomposed.py)'
 NOT_IN_USE = {  # section → when its settings play no part in the run
     "cd": lambda s: not s.cd.enabled, "transfer": lambda s: not s.transfer.enabled,
     "sorting": lambda s: not s.sorting.enabled, "phasing": lambda s: not s.phasing.years,
@@ -224,7 +308,8 @@ PERCENT_KEYS = re.compile(r"(_share|_rate|collection_rate\.\w+|composition\.\w+\
 
 def public_text(text: str) -> str:
     """``text`` without references to files a reviewer does not have."""
-    return PRIVATE_REFERENCE.sub(" ", text).replace("[, ", "[").replace(" ]", "]").strip()
+    text = SOURCE_FILE.sub("", PRIVATE_REFERENCE.sub(" ", text))
+    return text.replace("[, ", "[").replace(" ]", "]").strip()
 
 
 def _unit(key: str) -> str:
@@ -250,26 +335,54 @@ WORDS_ZH = {  # key segments of the optional modules → 中文
     "cost": "处理成本", "collection": "收集车运费", "years": "年份", "build_budget": "年度建设预算",
     "zones_files": "禁建区文件", "buffer": "外扩距离", "recyclables_cny_per_t_km": "可回收物运费",
     "food_cny_per_t_km": "厨余运费", "cny_per_t_km": "运费", "routine_t_per_urban_capita_year": "常规产生量",
+    "sorted_out_cost": "分流处理成本", "track_volume": "按容积逐年跟踪", "max_intake": "单元最大日进场量",
+    "max_extensions": "最多扩建单元数", "cell_cost": "单元成本", "by_category": "按类别建模", "categories": "",
+    "spoil": "工程渣土", "slurry": "工程泥浆", "construction": "工程垃圾", "demolition": "拆除垃圾", "decoration": "装修垃圾",
+    "t_per_urban_capita_year": "城镇人均常规产生量", "programme": "对应改造项目", "destinations": "去向",
+    "dewatering": "泥浆脱水厂", "cake_share": "泥饼比例", "truck_payload": "车辆载重",
 }
+WORDS_EN = {"categories": "", "t_per_urban_capita_year": "routine generation per urban resident",
+            "cny_per_t_km": "haul cost", "routine": "routine generation", "program": "programme years"}
+TAG_WORDS = {"src": "", "weak": "二手来源 secondary", "derived": "推算 derived", "assumption": "假设 assumption"}
+_TAG = re.compile(r"\s*\[(src|weak|derived|assumption)\b([^\[\]]*)\]")
 
 
 def _words(segment: str) -> tuple[str, str]:
     """(中文, English) of one key segment, its unit suffix taken off."""
-    bare = segment
-    for suffix, _ in UNITS:
-        bare = bare.removesuffix(suffix)
-    zh = WORDS_ZH.get(segment) or WORDS_ZH.get(bare) or bare.replace("_", " ")
-    return zh, bare.replace("_", " ")
+    bare = next((segment.removesuffix(suffix) for suffix, _ in UNITS if segment.endswith(f"_{suffix.lstrip('_')}")),
+                segment)
+    zh = next((WORDS_ZH[word] for word in (segment, bare) if word in WORDS_ZH), bare.replace("_", " "))
+    en = next((WORDS_EN[word] for word in (segment, bare) if word in WORDS_EN), bare.replace("_", " "))
+    return zh, en
 
 
-def _fallback(key: str, description: str) -> Setting:
-    """A setting with no catalogue entry: words from its key, basis from the tag in its description."""
+def _cited(text: str, basis: str) -> str:
+    """A description's tags in words, with what they cite: '[src: 801号]' → '(801号)', '[weak]' → '(二手来源
+    secondary)'; a tag that only repeats the row's basis is dropped, one that qualifies part of the text is kept."""
+    def words(match: re.Match) -> str:
+        kind = {"src": "source", "weak": "source"}.get(match.group(1), match.group(1))
+        label = TAG_WORDS[match.group(1)] if kind != basis or match.group(1) == "weak" else ""
+        cited = match.group(2).lstrip(":, ").strip()
+        inside = ": ".join(part for part in (label, cited) if part)
+        return f" ({inside})" if inside else ""
+
+    previous = None
+    while previous != text:  # inner tags first: '[derived from …, all [assumption]]'
+        previous, text = text, _TAG.sub(words, text)
+    return re.sub(r"\s+([;,])", r"\1", text).strip(" :;,")
+
+
+def setting_for(key: str, description: str = "") -> Setting:
+    """The documented setting of ``key``: its catalogue entry, or words from the key and the basis and citation of
+    its description's first tag ([src …], [weak …], [derived …], [assumption …])."""
+    if key in CATALOGUE:
+        return CATALOGUE[key]
     names = [_words(segment) for segment in key.split(".")[1:]]
     text = public_text(description or "")
-    basis = next((b for tag, b in TAGS.items() if tag in text), "assumption")
-    note = re.sub(r"\s*\[[^\]]*\]\s*", " ", text).strip() or NO_SOURCE
-    return Setting("".join(zh for zh, _ in names) if all(zh != en for zh, en in names) else " ".join(zh for zh, _ in names),
-                   " ".join(en for _, en in names), basis, note)
+    first = _TAG.search(text)
+    basis = {"src": "source", "weak": "source"}.get(first.group(1), first.group(1)) if first else "assumption"
+    return Setting("".join(zh for zh, _ in names), " ".join(en for _, en in names if en),
+                   basis, _cited(text, basis) or NO_SOURCE)
 
 
 def _futures_text(futures) -> str:
@@ -300,9 +413,14 @@ def _shown(value, unit: str, key: str = "") -> str:
     if isinstance(value, (int, float)) and PERCENT_KEYS.search(key):
         return f"{100 * value:,.2f}".rstrip("0").rstrip(".") + " %"
     if isinstance(value, int):
-        value = f"{value:,}" if not key.endswith(("year", "seed")) else str(value)
+        value = str(value) if re.search(r"(?<!per_)year$|seed$", key) else f"{value:,}"
     elif isinstance(value, float):
         value = f"{value:,.3f}".rstrip("0").rstrip(".")
+    elif isinstance(value, (list, tuple)) and value and all(isinstance(v, BaseModel) and "year" in type(v).model_fields
+                                                            for v in value):  # sorting.capture: shares by year
+        value = " · ".join(f"{v.year}: " + ", ".join(f"{WORDS_ZH.get(name, name)} {name} {100 * share:g} %"
+                                                     for name, share in v.model_dump().items() if name != "year")
+                           for v in value)
     elif isinstance(value, (list, dict, tuple)):
         dumped = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value] \
             if isinstance(value, (list, tuple)) else value
@@ -322,7 +440,7 @@ def settings_in_use(scenario: Scenario) -> list[dict]:
             if key in SKIPPED_KEYS or (unset and key not in SHOWN_WHEN_UNSET) \
                     or (key in KEYS_NOT_IN_USE and KEYS_NOT_IN_USE[key](scenario)):
                 continue
-            entry = CATALOGUE.get(key) or _fallback(key, description)
+            entry = setting_for(key, description)
             note = entry.note
             if key == "uncertainty.futures":
                 value = _futures_text(value)
@@ -343,10 +461,8 @@ PARENT_NAMES = {  # settings that hold others, as error messages name them
 
 def key_label(key: str) -> str:
     """A scenario key's name in 中文 (e.g. 'policy.new_plants.min' → '新建厂最少数量'), for messages."""
-    if key in CATALOGUE:
-        return CATALOGUE[key].zh
     if key in PARENT_NAMES:
         return PARENT_NAMES[key]
     if key in GROUPS:
         return GROUPS[key].split(" ")[0]
-    return _fallback(key, "").zh
+    return setting_for(key).zh

@@ -18,7 +18,7 @@ SHEETS = {"kpis": "指标 KPIs", "goals": "目标 goals", "facilities": "设施 
 COLUMNS_ZH = {
     "site_id": "厂址编号", "name_zh": "名称", "name_en": "英文名", "technology": "设施类型", "status": "状态",
     "existing_capacity_tpd": "现有能力 t/d", "new_modules": "新增线数", "module_size_tpd": "单线规模 t/d",
-    "capacity_tpd": "总能力 t/d", "throughput_tpd": "处理量 t/d", "raw_msw_tpd": "原生垃圾 t/d",
+    "capacity_tpd": "总能力 t/d", "throughput_tpd": "处理量 t/d", "load_tpd": "折算负荷 t/d", "raw_msw_tpd": "原生垃圾 t/d",
     "utilisation": "负荷率 %", "adcode": "县级代码", "prefecture_adcode": "地市代码", "lon": "经度", "lat": "纬度",
     "year_built": "首次投运年", "year_complete": "全部建成年", "year_stopped": "停用年份",
     "origin": "起点", "origin_name_zh": "起点名称", "destination": "终点", "destination_name_zh": "终点名称",

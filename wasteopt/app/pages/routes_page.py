@@ -5,6 +5,7 @@ import streamlit as st
 
 from wasteopt.app import county_routes, service
 from wasteopt.app.maps import route_deck
+from wasteopt.app.messages import bilingual_error
 from wasteopt.app.state import lang, pick_run, run_plan, show_error, tiles, tiles_caption
 from wasteopt.config.errors import WasteoptError
 from wasteopt.routing.county import CD_LOAD_UNLOAD_H, CD_PAYLOAD_T, CD_SHIFT_H, CD_SPEED_KMH
@@ -53,7 +54,7 @@ def show_route_plan(plan) -> None:
     if any(stop.synthetic for stop in plan.problem.stops):
         st.warning(t("routes_synthetic", L))
     for violation in plan.violations[:5]:
-        st.error(violation)
+        st.error(bilingual_error("RouteCheckError", violation))
     county = region.boundaries[region.boundaries["adcode"] == adcode]
     basemap = tiles()
     st.pydeck_chart(route_deck(plan, county, L, tiles=basemap), height=520, key="route_map")

@@ -17,7 +17,7 @@ class RegionSettings(Section):
     candidate_sites_file: str | None = Field(None, description="CSV of candidate plant sites (site_id,name_zh,adcode,lon,lat); default: county seats")
     townships: int | None = Field(None, ge=1, le=100_000, description=(
         "demand at township resolution: this many synthetic township points (合成乡镇, generated inside the county "
-        "boundaries by population, wasteopt/data/townships.py) instead of the county units; null = counties"))
+        "boundaries by 2020 census population, county totals kept) instead of the county units; null = counties"))
     township_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the synthetic townships: one seed, one set")
 
     @model_validator(mode="after")

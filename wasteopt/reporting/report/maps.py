@@ -1,5 +1,6 @@
 """The report's static maps of Henan: plants and catchments, MSW flows, built vs modelled plants (backtest),
-each with prefecture names, a scale bar and a north arrow (map_context)."""
+each with prefecture names, a scale bar and a north arrow (map_context), and the main roads when the run's road
+km came from a network built with `wasteopt network build`."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -7,16 +8,32 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wasteopt.reporting.colours import hex_colour
+from wasteopt.reporting.colours import ROAD_RGB, hex_colour
 from wasteopt.reporting.map_context import add_context
 from wasteopt.reporting.report.figures import STATUS_COLOURS, figure_png, new_figure
 from wasteopt.reporting.report.names import STATUS_ZH
 
 if TYPE_CHECKING:  # for annotations only
+    import geopandas as gpd
+
     from wasteopt.data.region import Region
 
+ROAD_LINES = {"motorway": ("高速公路 motorway", 1.6), "trunk": ("干线公路 trunk road", 1.1), "primary": ("主干道 primary road", 0.6)}
 
-def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame) -> bytes:
+
+def draw_main_roads(ax, roads: gpd.GeoDataFrame | None) -> None:
+    """The built network's motorways, trunk and primary roads under the plan, each class once in the legend."""
+    if roads is None or not len(roads):
+        return
+    for road_class, (label, width) in ROAD_LINES.items():
+        lines = roads[roads["road_class"] == road_class]
+        if len(lines):
+            lines.plot(ax=ax, color="#{:02x}{:02x}{:02x}".format(*ROAD_RGB[road_class]), linewidth=width, zorder=2,
+                       label=label)
+
+
+def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame,
+                          roads: gpd.GeoDataFrame | None = None) -> bytes:
     """Counties coloured by the plant that serves them; plants sized by capacity, coloured by status."""
     fig = new_figure(8, 8)
     ax = fig.subplots()
@@ -25,6 +42,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     counties.assign(colour=np.where(codes >= 0, codes % 20, np.nan)).plot(
         ax=ax, column="colour", cmap="tab20", edgecolor="white", linewidth=0.3, missing_kwds={"color": "#eeeeee"})
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+    draw_main_roads(ax, roads)
     plants = facilities[facilities["technology"] == "incinerator"]
     for status, colour in STATUS_COLOURS.items():
         rows = plants[plants["status"] == status]
@@ -46,7 +64,8 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     return figure_png(fig)
 
 
-def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> bytes:
+def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame,
+              roads: gpd.GeoDataFrame | None = None) -> bytes:
     """MSW flows county → plant, line width ∝ t/d."""
     from matplotlib.collections import LineCollection
 
@@ -54,6 +73,7 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame) -> 
     ax = fig.subplots()
     region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="#cccccc", linewidth=0.3)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#888888", linewidth=0.6)
+    draw_main_roads(ax, roads)
     msw = flows[flows["stream"] == "msw"]
     segments = np.stack([msw[["origin_lon", "origin_lat"]].to_numpy(float),
                          msw[["destination_lon", "destination_lat"]].to_numpy(float)], axis=1)

@@ -21,8 +21,11 @@ from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
     futures_table, goal_table, kpi_rows, landfill_table, new_plant_table, prefecture_table, status_sentence)
+from wasteopt.roads.lines import main_roads_file, read_main_roads
 
 if TYPE_CHECKING:  # for annotations only
+    import geopandas as gpd
+
     from wasteopt.cd.reconcile import Reconciliation
     from wasteopt.data.region import Region
 
@@ -203,12 +206,24 @@ def _group_once(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{"分组 group": table["分组 group"].where(first, "")})
 
 
-def _map_note(region: Region) -> str:
-    """What the maps show besides the plan, and where the base layer comes from (all offline, from the seeds)."""
+def _map_note(region: Region, roads: bool) -> str:
+    """What the maps show besides the plan, and where the base layer comes from (offline: the seeds and, when the
+    run's road km came from a built network, its OpenStreetMap main roads)."""
     names = "、".join(region.prefecture_boundaries["name_zh"])
+    road_note = ("主要道路（高速公路、干线公路、主干道）main roads (motorway, trunk, primary): OpenStreetMap © "
+                 "OpenStreetMap contributors (ODbL), 本次运行的路网 the network of this run's road km. ") if roads else ""
     return ('<p class="note">底图 base map: 地市名称（位于地市政府驻地）prefecture names at their seats — '
             f'{html.escape(names)}; 县名（空间允许时）county names where room is left; 比例尺 scale bar (km); '
-            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84).</p>')
+            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84). '
+            f'{road_note}</p>')
+
+
+def _main_roads(scenario) -> gpd.GeoDataFrame | None:
+    """The main roads of the network the run's road km came from (`wasteopt network build` writes them beside the
+    OD file), or None for straight-line km or when they were not written."""
+    if not scenario.network.od_matrix_file:
+        return None
+    return read_main_roads(main_roads_file(scenario.path(scenario.network.od_matrix_file)))
 
 
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
@@ -242,6 +257,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     status_note = "" if kpis.get("status") == "optimal" else f'<p class="bad">{html.escape(status_sentence(kpis))}{_solver_message(kpis)}</p>'
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
+    roads = _main_roads(scenario)
     body = f"""
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
@@ -252,9 +268,9 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>关键指标 Key figures</h2>{html_table(tables['指标 KPIs'])}
 {_base_comparison_html(tables, kpis, base_kpis, base_name)}
 <h2>地图 Maps</h2>
-{img(map_plants_catchments(region, facilities, demand), 'plants and catchments')}
-{img(map_flows(region, facilities, flows), 'MSW flows')}
-{_map_note(region)}
+{img(map_plants_catchments(region, facilities, demand, roads), 'plants and catchments')}
+{img(map_flows(region, facilities, flows, roads), 'MSW flows')}
+{_map_note(region, roads is not None and len(roads) > 0)}
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {html_table(tables['分市 prefectures'])}
