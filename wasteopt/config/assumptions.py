@@ -202,8 +202,6 @@ UNITS = [  # key suffix → unit shown with the value
     ("_kj_per_kg", "kJ/kg"), ("_kg_per_capita_day", "kg/人·日 kg/cap/day"), ("_m3", "m³"), ("_t_per_m3", "t/m³"),
 ]
 TAGS = {"[src": "source", "[derived": "derived", "[weak": "source", "[assumption": "assumption"}
-# References to the team's notes, which a reviewer does not have: taken out of texts shown.
-PRIVATE_REFERENCE = re.compile(r",?\s*\(?\s*DOMAIN(?:\.md)?\s*§[\w./§,\s]*?(?=[)\]:;]|$)\)?:?\s*")
 NOT_IN_USE = {  # section → when its settings play no part in the run
     "cd": lambda s: not s.cd.enabled, "transfer": lambda s: not s.transfer.enabled,
     "sorting": lambda s: not s.sorting.enabled, "phasing": lambda s: not s.phasing.years,
@@ -213,11 +211,6 @@ SKIPPED_KEYS = {"cd.enabled", "transfer.enabled", "sorting.enabled"}  # said by 
 SHOWN_WHEN_UNSET = {"region.landfills_file", "region.candidate_sites_file", "policy.raw_msw_landfill_cap_tpd"}
 PERCENT_KEYS = re.compile(r"(_share|_rate|collection_rate\.\w+|composition\.\w+\.\w+|moisture|availability|rel_gap|"
                           r"growth_per_year)$")
-
-
-def public_text(text: str) -> str:
-    """``text`` without references to files a reviewer does not have."""
-    return PRIVATE_REFERENCE.sub(" ", text).replace("[, ", "[").replace(" ]", "]").strip()
 
 
 def _unit(key: str) -> str:
@@ -258,9 +251,8 @@ def _words(segment: str) -> tuple[str, str]:
 def _fallback(key: str, description: str) -> Setting:
     """A setting with no catalogue entry: words from its key, basis from the tag in its description."""
     names = [_words(segment) for segment in key.split(".")[1:]]
-    text = public_text(description or "")
-    basis = next((b for tag, b in TAGS.items() if tag in text), "assumption")
-    note = re.sub(r"\s*\[[^\]]*\]\s*", " ", text).strip() or NO_SOURCE
+    basis = next((b for tag, b in TAGS.items() if tag in description), "assumption")
+    note = re.sub(r"\s*\[[^\]]*\]\s*", " ", description).replace(" :", ":").strip(" :") or NO_SOURCE
     return Setting("".join(zh for zh, _ in names) if all(zh != en for zh, en in names) else " ".join(zh for zh, _ in names),
                    " ".join(en for _, en in names), basis, note)
 
@@ -319,7 +311,7 @@ def settings_in_use(scenario: Scenario) -> list[dict]:
             if key == "uncertainty.futures":
                 value = _futures_text(value)
             if key == "demand.calibration.source":
-                value, note = public_text(str(value)) or "—", "as given in the scenario"
+                value, note = str(value) or "—", "as given in the scenario"
             rows.append({"分组 group": GROUPS[section], "设置 setting": f"{entry.zh} {entry.en}", "键 key": key,
                          "取值 value": _shown(value, _unit(key), key), "依据 basis": BASIS_NAMES[entry.basis],
                          "来源或理由 source or reason": note})
