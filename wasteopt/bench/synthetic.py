@@ -20,21 +20,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import sparse_arcs
 from wasteopt.data.region import Region, load_region
 from wasteopt.data.seeds import SEED_FILES
 from wasteopt.data.tables import read_table
+from wasteopt.data.townships import RURAL_SHARE_CONCENTRATION, allocate_nodes, points_inside
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.economics import technologies
 
 if TYPE_CHECKING:  # for annotations only
     from wasteopt.config.scenario.schema import Scenario
 
-RURAL_SHARE_CONCENTRATION = 2.0  # Dirichlet α per township: townships differ, none is empty
-SAMPLE_BATCH = 64                # points drawn per rejection round and county
 SCALE_MAX_KM = 60.0              # township haul radius for the scale model, road km
 SCALE_K_NEAREST = 5              # plus this many nearest sites per township beyond it
 
@@ -50,28 +48,6 @@ class Townships:
     nodes: pd.DataFrame
     candidates: pd.DataFrame
     seed: int
-
-
-def allocate_nodes(population: pd.Series, n_nodes: int) -> pd.Series:
-    """Townships per county ∝ population, at least one each (largest remainder, ties by index order)."""
-    if n_nodes < len(population):
-        raise ScenarioError(f"--nodes {n_nodes}: need at least one node per county ({len(population)})")
-    extra = n_nodes - len(population)
-    quota = population.to_numpy(float) / population.sum() * extra
-    counts = np.floor(quota).astype(int)
-    short = extra - counts.sum()
-    counts[np.argsort(-(quota - counts), kind="stable")[:short]] += 1
-    return pd.Series(counts + 1, index=population.index)
-
-
-def _points_inside(polygon, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` lon/lat points uniform inside ``polygon`` (rejection from its bounding box)."""
-    west, south, east, north = polygon.bounds
-    found = np.zeros((0, 2))
-    while len(found) < count:
-        xy = np.column_stack([rng.uniform(west, east, SAMPLE_BATCH), rng.uniform(south, north, SAMPLE_BATCH)])
-        found = np.vstack([found, xy[shapely.contains_xy(polygon, xy[:, 0], xy[:, 1])]])
-    return found[:count]
 
 
 def generate_townships(region: Region, n_nodes: int, n_sites: int, seed: int = 0) -> Townships:
@@ -90,7 +66,7 @@ def generate_townships(region: Region, n_nodes: int, n_sites: int, seed: int = 0
         if k > 1:
             rural = rng.dirichlet(np.full(k - 1, RURAL_SHARE_CONCENTRATION)) * (1.0 - urban)
             shares = np.r_[urban, rural]
-        xy = np.vstack([[county["lon"], county["lat"]], _points_inside(shapes[adcode], k - 1, rng)])
+        xy = np.vstack([[county["lon"], county["lat"]], points_inside(shapes[adcode], k - 1, rng)])
         parts.append(pd.DataFrame({
             "node_id": [f"T{adcode}{i:04d}" for i in range(k)], "adcode": adcode,
             "lon": xy[:, 0], "lat": xy[:, 1], "msw_tpd": county["msw_tpd"] * shares, "seat": np.arange(k) == 0}))

@@ -67,6 +67,12 @@ CATALOGUE: dict[str, Setting] = {
                                 "per county seat: no public list of Henan's landfills"),
     "region.candidate_sites_file": _s("候选厂址文件", "candidate site file", "assumption",
                                       "空 = 县城为候选厂址 empty = county seats are the candidate sites"),
+    "region.townships": _s("合成乡镇数", "synthetic townships", "assumption",
+                           "基础数据中无含位置与人口的乡镇名单：按 2020 年普查人口在县界内生成，各县总量不变 "
+                           "the seeds hold no township list with positions and populations: generated inside the "
+                           "county boundaries by 2020 census population, county totals kept (wasteopt/data/townships.py)"),
+    "region.township_seed": _s("合成乡镇随机种子", "synthetic township seed", "setting",
+                               "同一种子生成同一组乡镇 one seed, one set of townships"),
     "demand.msw_kg_per_capita_day.urban": _s("城镇人均产生量", "urban MSW per person", "source",
                                              "national rule of thumb 1.0–1.2 kg/cap/day (lianjie114.net/life_277792, "
                                              "secondary); scaled by the calibration below"),
@@ -208,6 +214,7 @@ NOT_IN_USE = {  # section → when its settings play no part in the run
     "exclusion": lambda s: not s.exclusion.zones_files, "uncertainty": lambda s: s.uncertainty is None,
 }
 SKIPPED_KEYS = {"cd.enabled", "transfer.enabled", "sorting.enabled"}  # said by the section being shown at all
+KEYS_NOT_IN_USE = {"region.township_seed": lambda s: s.region.townships is None}  # key → when it plays no part
 SHOWN_WHEN_UNSET = {"region.landfills_file", "region.candidate_sites_file", "policy.raw_msw_landfill_cap_tpd"}
 PERCENT_KEYS = re.compile(r"(_share|_rate|collection_rate\.\w+|composition\.\w+\.\w+|moisture|availability|rel_gap|"
                           r"growth_per_year)$")
@@ -304,7 +311,8 @@ def settings_in_use(scenario: Scenario) -> list[dict]:
             continue
         for key, value, description in _leaves(section, model):
             unset = value is None or (isinstance(value, (list, dict)) and not value)
-            if key in SKIPPED_KEYS or (unset and key not in SHOWN_WHEN_UNSET):
+            if key in SKIPPED_KEYS or (unset and key not in SHOWN_WHEN_UNSET) \
+                    or (key in KEYS_NOT_IN_USE and KEYS_NOT_IN_USE[key](scenario)):
                 continue
             entry = CATALOGUE.get(key) or _fallback(key, description)
             note = entry.note

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from wasteopt.config.errors import DataError
+from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.config.userfiles import absolute, shown
 from wasteopt.data.coords import geometries_to_wgs84
 from wasteopt.data.demand import CENSUS_YEAR, calibration_record, msw_generation
@@ -22,6 +22,7 @@ from wasteopt.data.seeds import (
     SEED_FILES, default_candidates, dev_zone_population, landfill_records, read_boundaries, read_counties,
     read_mee_plants, read_news_plants, read_sites, seat_districts)
 from wasteopt.data.tables import checked_table
+from wasteopt.data.townships import RULE as TOWNSHIP_RULE, township_region
 
 if TYPE_CHECKING:  # for annotations only
     from wasteopt.config.scenario.region import DemandSettings
@@ -38,9 +39,10 @@ class Region:
 
     name: str
     demand: pd.DataFrame
-    """Index ``node_id`` (county adcode). Seat lon/lat (WGS84), 2020 census population incl.
-    assigned development zones (``dev_zone_population``), ``msw_generated_tpd`` (collected MSW in
-    the target year), ``msw_sorted_out_tpd`` and ``msw_tpd`` (= generated − sorted out, to treat)."""
+    """Index ``node_id``: the county adcode, or at township resolution (``region.townships``) a synthetic township
+    ``<adcode>-<k>`` with its ``county_adcode`` (see :mod:`wasteopt.data.townships`). Seat lon/lat (WGS84), 2020
+    census population incl. assigned development zones (``dev_zone_population``), ``msw_generated_tpd`` (collected
+    MSW in the target year), ``msw_sorted_out_tpd`` and ``msw_tpd`` (= generated − sorted out, to treat)."""
     plants: pd.DataFrame
     """Incinerators whose first furnace started in or before ``baseline_year``; ``capacity_tpd`` is
     the plant's whole nameplate in the 2023 MEE snapshot; lon/lat = host county seat."""
@@ -82,13 +84,15 @@ def load_region(scenario: Scenario) -> Region:
     if not seeds.is_dir():
         raise DataError(f"seeds folder not found: {shown(seeds)} (region.seeds = {shown(scenario.region.seeds)!r})")
     stamps = tuple(_stamp(seeds / name) for name in SEED_FILES.values())
+    townships = None if scenario.region.townships is None else (scenario.region.townships, scenario.region.township_seed)
     return _load_region(seeds, landfills, candidates, scenario.region.baseline_year, scenario.region.target_year,
-                        scenario.demand, (stamps, _stamp(landfills), _stamp(candidates)))
+                        scenario.demand, townships, (stamps, _stamp(landfills), _stamp(candidates)))
 
 
 @functools.lru_cache(maxsize=8)
 def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path | None, baseline_year: int,
-                 target_year: int, demand_settings: DemandSettings, _stamps: tuple) -> Region:
+                 target_year: int, demand_settings: DemandSettings, townships: tuple[int, int] | None,
+                 _stamps: tuple) -> Region:
     # _stamps is only part of the cache key: edited input files give a fresh Region.
     counties = read_counties(seeds)
     adcodes = set(counties.index)
@@ -101,10 +105,8 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
 
     zones = dev_zone_population(seeds, adcodes).reindex(counties.index, fill_value=0)
     population = counties[["population_2020", "urban_population_2020", "rural_population_2020"]] + zones
-    generation = msw_generation(population["urban_population_2020"], population["rural_population_2020"],
-                                demand_settings, target_year)
     prefecture_en = prefectures.set_index("adcode")["name_en"]
-    demand = pd.DataFrame({
+    counties_nodes = pd.DataFrame({
         "name_zh": counties["name_zh"], "name_en": counties["name_en"],
         "prefecture_adcode": counties["prefecture_adcode"], "prefecture_zh": counties["prefecture_zh"],
         "prefecture_en": counties["prefecture_adcode"].map(prefecture_en), "kind": counties["kind"],
@@ -113,13 +115,6 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         "urban_population": population["urban_population_2020"],
         "rural_population": population["rural_population_2020"],
         "dev_zone_population": zones["population_2020"],
-        "msw_generated_tpd": generation.generated_tpd,
-        "msw_generated_urban_tpd": generation.urban_tpd,
-        "msw_generated_rural_tpd": generation.rural_tpd,
-        "msw_sorted_out_tpd": generation.sorted_out_tpd,
-        "msw_tpd": generation.to_treat_tpd,
-        "msw_urban_tpd": generation.urban_tpd * (1.0 - generation.sorted_out_share),
-        "msw_rural_tpd": generation.rural_tpd * (1.0 - generation.sorted_out_share),
     }).rename_axis("node_id")
 
     county_shapes = read_boundaries(seeds / SEED_FILES["county_shapes"], counties.index)
@@ -136,9 +131,26 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
         "name_zh": prefecture_shapes["name_zh"].to_numpy(),
         "name_en": prefecture_shapes["adcode"].map(prefecture_en).to_numpy(),
         # the seat district's seat (WGS84): where a map writes the prefecture's name
-        "seat_lon": prefecture_shapes["adcode"].map(seat).map(demand["lon"]).to_numpy(float),
-        "seat_lat": prefecture_shapes["adcode"].map(seat).map(demand["lat"]).to_numpy(float),
+        "seat_lon": prefecture_shapes["adcode"].map(seat).map(counties_nodes["lon"]).to_numpy(float),
+        "seat_lat": prefecture_shapes["adcode"].map(seat).map(counties_nodes["lat"]).to_numpy(float),
     }, geometry=geometries_to_wgs84(prefecture_shapes.geometry.to_numpy()), crs="EPSG:4326")
+    nodes = counties_nodes
+    if townships is not None:
+        if townships[0] < len(counties):
+            raise ScenarioError(f"key 'region.townships': {townships[0]} townships for {len(counties)} counties; "
+                                "give at least one per county")
+        nodes, boundaries = township_region(counties_nodes, boundaries, *townships)
+
+    generation = msw_generation(nodes["urban_population"], nodes["rural_population"], demand_settings, target_year)
+    demand = nodes.assign(
+        msw_generated_tpd=generation.generated_tpd,
+        msw_generated_urban_tpd=generation.urban_tpd,
+        msw_generated_rural_tpd=generation.rural_tpd,
+        msw_sorted_out_tpd=generation.sorted_out_tpd,
+        msw_tpd=generation.to_treat_tpd,
+        msw_urban_tpd=generation.urban_tpd * (1.0 - generation.sorted_out_share),
+        msw_rural_tpd=generation.rural_tpd * (1.0 - generation.sorted_out_share),
+    )
 
     plants = read_mee_plants(seeds, counties, seat)
     existing = plants["start_year"] <= baseline_year
@@ -174,6 +186,7 @@ def _load_region(seeds: Path, landfills_file: Path | None, candidates_file: Path
             "sources": {
                 "population": "2020 census county yearbook via leiii/census; 24 development zones assigned to hosts "
                               "(seeds dev_zone_hosts.csv)",
+                **({"townships": f"{townships[0]:,} {TOWNSHIP_RULE}, seed {townships[1]}"} if townships else {}),
                 "rates": "urban: national rule of thumb 1.0–1.2 kg/cap/day (lianjie114.net/life_277792, secondary); "
                          "rural: Han et al., Environ. Sci. Pollut. Res. 26 (2019) 8485",
                 "calibration": demand_settings.calibration.source if demand_settings.calibration else None,

@@ -127,6 +127,8 @@ def north_arrow(ax, *, location: tuple[float, float] = (0.95, 0.93)) -> None:
 def region_labels(prefectures, counties: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(prefecture names at their seats, county names at their seats, larger counties first)."""
     seats = pd.DataFrame({"name": prefectures["name_zh"], "lon": prefectures["seat_lon"], "lat": prefectures["seat_lat"]})
+    if "county_zh" in counties:  # township resolution: the county's name at its seat township
+        counties = counties[counties["township"] == 1].assign(name_zh=counties["county_zh"])
     county_names = counties.sort_values("population", ascending=False) if "population" in counties else counties
     towns = pd.DataFrame({"name": county_names["name_zh"], "lon": county_names["lon"], "lat": county_names["lat"]})
     return seats.dropna(), towns[~towns["name"].str.endswith("区")]  # districts sit in their prefecture's seat

@@ -226,6 +226,9 @@ def build_jobs(args, out: Path) -> tuple[list[CountyJob], pd.DataFrame]:
     scenario = load_scenario(args.config)
     region = load_region(scenario)
     demand = region.demand
+    if scenario.region.townships is not None:
+        raise ScenarioError("wasteopt route plans per county: region.townships is set, so route a county-level "
+                            "scenario's plan (region.townships: null), e.g. configs/henan-2025.yaml")
     adcodes = list(demand.index) if args.all else [str(args.county)]
     unknown = [a for a in adcodes if a not in demand.index]
     if unknown:

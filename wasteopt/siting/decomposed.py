@@ -462,6 +462,7 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
     """The scenario's SitingPlan by decomposition (``solver.decompose``: prefecture) on the Dask cluster at
     ``solver.scheduler``, else a 2-worker LocalCluster. One-year min-cost scenarios only."""
     from wasteopt.data.region import load_region
+    from wasteopt.data.townships import county_prefecture
     from wasteopt.siting.explain import raise_if_unreachable, raise_unless_plan
     from wasteopt.siting.pipeline import scenario_search
     from wasteopt.siting.scenario_problem import build_problem
@@ -476,13 +477,13 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
     problem = build_problem(scenario, region)
     raise_if_unreachable(problem, prepare_arcs(problem), region.demand[["name_zh", "name_en"]],
                          scenario.network.max_haul_km)
-    blocks = problem.sites["adcode"].map(region.demand["prefecture_adcode"]).astype(str).to_dict()
+    blocks = problem.sites["adcode"].map(county_prefecture(region.demand)).astype(str).to_dict()
     search = scenario_search(scenario)
     with DaskRunner(scheduler=solver.scheduler) as runner:
         solved = solve_decomposed(problem, blocks, time_limit=time_limit, rel_gap=rel_gap, threads=solver.threads,
                                   search=search, runner=runner, on_progress=on_progress, backend=backend or solver.backend)
     raise_unless_plan(solved.solution.result, time_limit, "raise solver.time_limit_s or set solver.decompose: off")
-    return assemble_plan(scenario, region, problem, solved.solution)
+    return assemble_plan(scenario, region, problem, solved.solution, rel_gap=rel_gap)
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:

@@ -21,6 +21,7 @@ from wasteopt.config.status import MilpStatus
 from wasteopt.milp import solve_milp
 from wasteopt.siting.plan import FuturesAssessment, SitingPlan
 from wasteopt.data.region import Region, load_region
+from wasteopt.data.townships import county_prefecture
 from wasteopt.config.scenario.futures import MEAN_VALUE
 from wasteopt.config.scenario.schema import Scenario
 from wasteopt.config.changes import changes_text, scenario_changes
@@ -444,7 +445,7 @@ def assemble_plan(scenario: Scenario, region: Region, problem: ScenarioProblem, 
         [landfill & table["restored"], landfill & ~table["running"], landfill, table["is_new"], table["new_modules"] > 0],
         ["landfill_restored", "landfill_stopped", "landfill_running", "new", "expanded"], "existing")
     table["utilisation"] = np.where(table["capacity_tpd"] > 0, table["load_tpd"] / table["capacity_tpd"], np.nan)
-    table["prefecture_adcode"] = table["adcode"].map(region.demand["prefecture_adcode"])
+    table["prefecture_adcode"] = table["adcode"].map(county_prefecture(region.demand))
     volume = ["existing_volume_m3"] if "existing_volume_m3" in sites else []  # yards observed (cd.observed)
     table = table.join(sites[volume])[["name_zh", "name_en", "technology", "status", "existing_capacity_tpd",
                                        "new_modules", "module_size_tpd", "capacity_tpd", "throughput_tpd", "load_tpd",

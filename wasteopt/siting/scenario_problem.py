@@ -19,6 +19,7 @@ import pandas as pd
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.data.network import read_od_matrix, sparse_arcs
+from wasteopt.data.townships import county_of, county_prefecture
 from wasteopt.data.tables import checked_table, read_plan_facilities
 from wasteopt.config.scenario.schema import Scenario
 from wasteopt.cd.observed import read_observed
@@ -105,7 +106,7 @@ def _transfer_sites(scenario: Scenario, region: Region) -> pd.DataFrame:
         return _county_sites(region, "transfer", "transfer_candidate")
     table = checked_table(scenario.path(path), required=("site_id", "name_zh", "adcode", "lon", "lat"),
                           id_column="site_id", lonlat=("lon", "lat"),
-                          references={"adcode": set(region.demand.index)})
+                          references={"adcode": set(county_of(region.demand))})
     table = table.set_index("site_id")
     table["lon"], table["lat"] = table["lon"].astype(float), table["lat"].astype(float)
     if "name_en" not in table:
@@ -341,12 +342,12 @@ def _sorting_arcs(scenario: Scenario, nodes: pd.DataFrame, sites: pd.DataFrame, 
 
 def _area_of(adcodes: pd.Series, demand: pd.DataFrame, level: str, what: str) -> pd.Series:
     """County or prefecture adcode of each adcode; a site outside the county table is a data error."""
-    unknown = sorted(set(adcodes.astype(str)) - set(demand.index.astype(str)))
+    unknown = sorted(set(adcodes.astype(str)) - set(county_of(demand)))
     if unknown:
         raise DataError(f"{what}: adcode(s) {', '.join(unknown[:5])} are not county-level units of the region, "
                         "so policy.catchment cannot place them")
     codes = adcodes.astype(str)
-    return codes if level == "county" else codes.map(demand["prefecture_adcode"].astype(str))
+    return codes if level == "county" else codes.map(county_prefecture(demand).astype(str))
 
 
 def catchment_arcs(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame, arcs: pd.DataFrame) -> pd.DataFrame:
@@ -356,20 +357,21 @@ def catchment_arcs(scenario: Scenario, demand: pd.DataFrame, sites: pd.DataFrame
     if policy.catchment == "province":
         return arcs
     prefectures = set(demand["prefecture_adcode"].astype(str))
-    known = set(demand.index.astype(str)) | prefectures
+    known = set(county_of(demand)) | prefectures
     for i, pair in enumerate(policy.catchment_exceptions):
         for end in ("origin", "destination"):
             if getattr(pair, end) not in known:
                 raise ScenarioError(f"key 'policy.catchment_exceptions.{i}.{end}': {getattr(pair, end)} is neither a "
                                     "county-level unit nor a prefecture of the region")
     msw = arcs["stream"] == "msw"
-    origin_code = arcs["origin"].map(lambda o: o if o in demand.index else sites.at[o, "adcode"]).astype(str)
+    county = county_of(demand)
+    origin_code = arcs["origin"].map(lambda o: county[o] if o in county.index else sites.at[o, "adcode"]).astype(str)
     destination_code = arcs["destination"].map(sites["adcode"]).astype(str)
     what = "sites (candidate, landfill or transfer files)"
     inside = (_area_of(origin_code[msw], demand, policy.catchment, what).to_numpy()
               == _area_of(destination_code[msw], demand, policy.catchment, what).to_numpy())
     allowed = pd.Series(inside, index=origin_code[msw].index)
-    prefecture_of = demand["prefecture_adcode"].astype(str)
+    prefecture_of = county_prefecture(demand).astype(str)
     for pair in policy.catchment_exceptions:
         origin_ok = (origin_code[msw] == pair.origin) | (origin_code[msw].map(prefecture_of) == pair.origin)
         destination_ok = ((destination_code[msw] == pair.destination)

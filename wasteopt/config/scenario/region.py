@@ -15,6 +15,10 @@ class RegionSettings(Section):
     target_year: int = Field(2025, ge=2000, le=2060, description="year the demand is projected to")
     landfills_file: str | None = Field(None, description="CSV of landfills (site_id,name_zh,adcode,lon,lat); default: one assumed per county seat")
     candidate_sites_file: str | None = Field(None, description="CSV of candidate plant sites (site_id,name_zh,adcode,lon,lat); default: county seats")
+    townships: int | None = Field(None, ge=1, le=100_000, description=(
+        "demand at township resolution: this many synthetic township points (合成乡镇, generated inside the county "
+        "boundaries by population, wasteopt/data/townships.py) instead of the county units; null = counties"))
+    township_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the synthetic townships: one seed, one set")
 
     @model_validator(mode="after")
     def _years_ordered(self):

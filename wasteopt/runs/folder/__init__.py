@@ -49,7 +49,7 @@ FLOW_TEXT_COLUMNS = ("origin", "origin_name_zh", "destination", "destination_nam
 FLOW_COLUMNS = (*FLOW_TEXT_COLUMNS, "tonnes_per_day", "km", "origin_lon", "origin_lat", "destination_lon",
                 "destination_lat")
 DEMAND_TEXT_COLUMNS = ("node_id", "name_zh", "name_en", "prefecture_adcode", "prefecture_zh", "prefecture_en", "kind",
-                       "served_by", "served_by_name_zh")
+                       "served_by", "served_by_name_zh", "county_adcode", "county_zh")  # county_*: township resolution
 DEMAND_COLUMNS = ("node_id", "prefecture_adcode", "prefecture_zh", "prefecture_en", "msw_tpd", "served_by", "lon",
                   "lat")
 
