@@ -291,9 +291,6 @@ UNITS = sorted([  # key suffix → unit shown with the value (the longest suffix
     ("_t_per_unit", "t/套 t/unit"), ("_t", "t"), ("cny_per_t_km", "元/t·km"), ("t_per_urban_capita_year",
                                                                           "t/城镇人·年 t/urban cap/yr"),
 ], key=lambda pair: -len(pair[0]))
-# References to the team's notes, which a reviewer does not have: taken out of texts shown.
-PRIVATE_REFERENCE = re.compile(r",?\s*\(?\s*DOMAIN(?:\.md)?\s*§[\w./§,\s]*?(?=[)\]:;]|$)\)?:?\s*")
-SOURCE_FILE = re.compile(r"\s*\(?\b[\w/]+\.py\b\)?")  # the program's own files: '(wasteopt/siting/decomposed.py)'
 NOT_IN_USE = {  # section → when its settings play no part in the run
     "cd": lambda s: not s.cd.enabled, "transfer": lambda s: not s.transfer.enabled,
     "sorting": lambda s: not s.sorting.enabled, "phasing": lambda s: not s.phasing.years,
@@ -304,12 +301,6 @@ KEYS_NOT_IN_USE = {"region.township_seed": lambda s: s.region.townships is None}
 SHOWN_WHEN_UNSET = {"region.landfills_file", "region.candidate_sites_file", "policy.raw_msw_landfill_cap_tpd"}
 PERCENT_KEYS = re.compile(r"(_share|_rate|collection_rate\.\w+|composition\.\w+\.\w+|moisture|availability|rel_gap|"
                           r"growth_per_year)$")
-
-
-def public_text(text: str) -> str:
-    """``text`` without references to files a reviewer does not have."""
-    text = SOURCE_FILE.sub("", PRIVATE_REFERENCE.sub(" ", text))
-    return text.replace("[, ", "[").replace(" ]", "]").strip()
 
 
 def _unit(key: str) -> str:
@@ -378,7 +369,7 @@ def setting_for(key: str, description: str = "") -> Setting:
     if key in CATALOGUE:
         return CATALOGUE[key]
     names = [_words(segment) for segment in key.split(".")[1:]]
-    text = public_text(description or "")
+    text = description or ""
     first = _TAG.search(text)
     basis = {"src": "source", "weak": "source"}.get(first.group(1), first.group(1)) if first else "assumption"
     return Setting("".join(zh for zh, _ in names), " ".join(en for _, en in names if en),
@@ -445,7 +436,7 @@ def settings_in_use(scenario: Scenario) -> list[dict]:
             if key == "uncertainty.futures":
                 value = _futures_text(value)
             if key == "demand.calibration.source":
-                value, note = public_text(str(value)) or "—", "as given in the scenario"
+                value, note = str(value) or "—", "as given in the scenario"
             rows.append({"分组 group": GROUPS[section], "设置 setting": f"{entry.zh} {entry.en}", "键 key": key,
                          "取值 value": _shown(value, _unit(key), key), "依据 basis": BASIS_NAMES[entry.basis],
                          "来源或理由 source or reason": note})

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # for annotations only
     from wasteopt.config.scenario.policy import Goals
     from wasteopt.siting.plan import SitingPlan
 
-UNDER_LOADED_SHARE = 0.7  # DOMAIN §3: flag plants below 70 % utilisation
+UNDER_LOADED_SHARE = 0.7  # flag plants below 70 % utilisation [assumption]; Hebi ran at ≈ 50 % load (2021 central inspection)
 
 
 def annual_cost_cny(plan: SitingPlan) -> float:

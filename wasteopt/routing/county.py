@@ -4,11 +4,11 @@ disposal sites the plan assigns to that county, trucks based at the county seat.
 Scope: rural (village) collection, i.e. the MSW to treat of the county's rural residents as the
 plan's demand table has it (``msw_rural_tpd``: rural population × rural rate, after sorting); urban
 street collection is arc routing and not modelled here.
-Fleet figures (DOMAIN.md §1.5, §2.7): an 8 t rear-loading compactor [assumption]; of §2.7's
-bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and depreciation and maintenance
-(1.5 CNY/km) vary with distance, 3.75 CNY/km [derived]; the crew (§2.7's 2.5 CNY/km over
-a 200 km day) is paid by the day, 500 CNY per truck used [assumption]; an 8 h day
-including unloading (§1.5) within 06:00-16:00; 40 km/h on rural roads [assumption]. A truck
+Fleet figures, none published (check against county fleet registers and haulage tenders): an 8 t
+rear-loading compactor [assumption]; of a bottom-up 6.25 CNY/km, fuel (0.3 L/km × 7.5 CNY/L) and
+depreciation and maintenance (1.5 CNY/km) vary with distance, 3.75 CNY/km [derived]; the crew
+(2.5 CNY/km over a 200 km day) is paid by the day, 500 CNY per truck used [assumption]; an 8 h day
+including unloading within 06:00-16:00; 40 km/h on rural roads [assumption]. A truck
 makes as many trips (unloads) as its day holds.
 Distances are straight km × circuity, or with an OSM extract (``--osm``, ``network.osm_file``) road
 km at the class speeds.
@@ -116,7 +116,7 @@ def cd_shipments(flows: pd.DataFrame) -> pd.DataFrame:
 
 def cd_haul(flows: pd.DataFrame) -> pd.DataFrame:
     """C&D full-truckload shuttles per flow: trips = t/payload, cycle = load/unload + 2d/v,
-    trucks = ⌈Σ trips × cycle / shift⌉ (DOMAIN.md §1.5). Expects origin, destination, km,
+    trucks = ⌈Σ trips × cycle / shift⌉ (transportation problem plus fleet sizing). Expects origin, destination, km,
     tonnes_per_day."""
     trips = np.ceil(flows.tonnes_per_day / CD_PAYLOAD_T)
     cycle_h = CD_LOAD_UNLOAD_H + 2 * flows.km / CD_SPEED_KMH

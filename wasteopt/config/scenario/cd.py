@@ -12,9 +12,12 @@ from wasteopt.config.scenario.section import MAX_CNY_PER_T, MAX_CNY_PER_T_KM, MA
 class YardSettings(Section):
     volume_m3: float = Field(1_000_000, gt=0, le=1e10, description="fill volume of one consumption yard (消纳场), or of one cell with track_volume")
     horizon_years: float = Field(10, gt=0, le=100, description="years the volume must last")
-    density_t_per_m3: float = Field(1.5, gt=0, le=5, description="stockpile density; with categories, that of recycling residue and dewatered slurry [derived, DOMAIN §2.9]")
+    density_t_per_m3: float = Field(1.5, gt=0, le=5, description=(
+        "stockpile density; with categories, that of recycling residue and dewatered slurry [derived]: 1 万 t on "
+        "≈ 2 mu (1,333 m²) piled 5 m high, C&D recycling plant feasibility report (m.qiqiwenku.com/doc/48194)"))
     site_cost_wan_cny: float = Field(1500, ge=0, le=MAX_WAN_CNY, description="[assumption]")
-    gate_cost_cny_per_t: float = Field(15, ge=0, le=MAX_CNY_PER_T, description="stockpile fee 10–20 CNY/t [weak, DOMAIN §2.9]")
+    gate_cost_cny_per_t: float = Field(15, ge=0, le=MAX_CNY_PER_T, description=(
+        "stockpile fee 10–20 CNY/t [weak]: generic C&D fee ladder (建筑垃圾处理价格, httgc.com, secondary)"))
     one_per_county: bool = Field(False, description="policy switch: every county opens its own yard")
     track_volume: bool = Field(False, description="a yard is cells of volume_m3 filled in m³ (t ÷ density): one year's intake "
                                "must fit for horizon_years; phased, the fill accumulates year by year, a full yard "
@@ -31,7 +34,9 @@ class RecyclerSettings(Section):
     module_tpd: float = Field(1000, gt=0, le=100_000, description="crushing/screening line, t/d")
     max_modules: int = Field(3, ge=1, le=20)
     site_cost_wan_cny: float = Field(2000, ge=0, le=MAX_WAN_CNY, description="[assumption]")
-    module_cost_wan_cny: float = Field(1100, ge=0, le=MAX_WAN_CNY, description="≈ 33 CNY per annual t of capacity [derived, DOMAIN §2.9]")
+    module_cost_wan_cny: float = Field(1100, ge=0, le=MAX_WAN_CNY, description=(
+        "≈ 33 CNY per annual t of capacity [derived]: Shiyan recycling plant, 100 万 t/yr for 3,285 万 CNY "
+        "(news report, shengtairou.cn)"))
     opex_cny_per_t: float = Field(35, ge=0, le=MAX_CNY_PER_T, description="[assumption]")
     product_price_cny_per_t: float = Field(30, ge=0, le=MAX_CNY_PER_T, description="per t of recycled aggregate sold [assumption]")
     product_share: float = Field(0.9, ge=0, le=1, description="recycled product per t input; the rest is residue [assumption]")
@@ -141,16 +146,24 @@ class CdSettings(Section):
     enabled: bool = False
     routine_t_per_urban_capita_year: float = Field(0.5, ge=0, le=100, description="new construction and spoil [assumption]; with by_category each category's own")
     renovation_households: float = Field(1_000_000, ge=0, le=1e9, description="老旧小区改造 100万户 in 2021–2025 [src, plan]")
-    renovation_t_per_household: float = Field(8, ge=0, le=1_000, description="80 m² × 0.10 t/m² [derived, DOMAIN §2.9]")
+    renovation_t_per_household: float = Field(8, ge=0, le=1_000, description=(
+        "80 m² × 0.10 t/m² [derived]: home renovation 0.10 t/m² in a municipal C&D estimation rule (quoted at "
+        "mffbw.com, secondary); 80 m² per home assumed"))
     shantytown_units: float = Field(300_000, ge=0, le=1e9, description="棚户区改造 30万套 new starts in 2021–2025 [src, plan]")
-    shantytown_t_per_unit: float = Field(104, ge=0, le=10_000, description="80 m² × 1.3 t/m² demolition [derived, DOMAIN §2.9]")
+    shantytown_t_per_unit: float = Field(104, ge=0, le=10_000, description=(
+        "80 m² × 1.3 t/m² demolition [derived]: civil buildings 1.3 t/m² in a municipal C&D estimation rule (quoted "
+        "at mffbw.com, secondary; 0.7–1.2 t/m² in a C&D feasibility report); 80 m² per home assumed"))
     program_years: float = Field(5, gt=0, le=100, description="years the renovation programmes run")
     onsite_reuse_max_share: float = Field(0.3, ge=0, le=1, description="most that can be reused on site (backfill, levelling, landscaping) [assumption]; with by_category each category's own")
     onsite_reuse_cost_cny_per_t: float = Field(8, ge=0, le=MAX_CNY_PER_T, description="on-site crushing/spreading; reuse is chosen where it beats haulage [assumption]")
     max_haul_km: float = Field(50, gt=0, le=MAX_KM, description="[assumption]: illegal-dumping risk rises beyond 20–30 km")
-    truck_payload_t: float = Field(25, gt=0, le=100, description="dump truck load per trip, 25–30 t trucks [assumption, DOMAIN §2.7]")
-    cny_per_t_km: float = Field(0.7, ge=0, le=MAX_CNY_PER_T_KM, description="25–30 t dump truck [assumption, DOMAIN §2.7]")
-    landfill_gate_cost_cny_per_t: float = Field(40, ge=0, le=MAX_CNY_PER_T, description="[weak, DOMAIN §2.9]")
+    truck_payload_t: float = Field(25, gt=0, le=100, description=(
+        "dump truck load per trip, 25–30 t trucks [assumption]: no published payload found; 渣土车 carry 15–30 t, "
+        "check against the fleet register"))
+    cny_per_t_km: float = Field(0.7, ge=0, le=MAX_CNY_PER_T_KM, description=(
+        "25–30 t dump truck [assumption]: no published CNY/t·km found, bottom-up 2 × (fuel + crew + upkeep per km) / payload ≈ 0.6–0.8"))
+    landfill_gate_cost_cny_per_t: float = Field(40, ge=0, le=MAX_CNY_PER_T, description=(
+        "landfill 30–50 CNY/t [weak]: generic C&D fee ladder (建筑垃圾处理价格, httgc.com, secondary)"))
     recycling_target_share: float = Field(0.6, ge=0, le=1, description="national 2025 target, (reused + recycled) / generated [src]")
     yard: YardSettings = YardSettings()
     recycler: RecyclerSettings = RecyclerSettings()

@@ -96,7 +96,8 @@ class PolicySettings(Section):
         [], max_length=1000, description="cross-border pairs a planner allows despite the catchment rule")
     county_capacity_above_tpd: float | None = Field(
         None, gt=0, le=1_000_000, description="every county whose MSW to treat exceeds this (t/d) gets incineration capacity within "
-        "its borders: 300 is the national 补短板 rule of thumb [weak, DOMAIN §2.1]")
+        "its borders: 300 is the threshold of 城镇生活垃圾分类和处理设施补短板强弱项实施方案 (发改环资〔2020〕1257号), quoted "
+        "in news re-posts [weak]")
 
 
 class Goals(Section):

@@ -59,7 +59,8 @@ class DemandSettings(Section):
         "+ the capital of one full largest line per t [derived from sorting.digester, all [assumption]]"))
     calibration: Calibration | None = Field(Calibration(
         total_tpd=72000, year=2023, factor=HENAN_CALIBRATION_FACTOR,
-        source="DOMAIN.md §2.1: Henan harmless-treated MSW ≈ 4.9 万 t/d incinerated / 0.68 share (2023)",
+        source="Henan 2023: 4.9 万 t/d incinerated = 68 % of harmless treatment (ruisenzm.com/news/industry/1364.html) "
+               "→ 4.9 / 0.68 ≈ 7.2 万 t/d",
     ), description="modelled → observed collected MSW (see Calibration); null: no calibration (factor 1)")
 
 
@@ -74,6 +75,8 @@ class NetworkSettings(Section):
 
 
 class TransportSettings(Section):
-    msw_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM, description="trunk haul county → plant [assumption, DOMAIN §2.7]")
+    msw_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM, description=(
+        "trunk haul county → plant, 20 t truck [assumption]: no published CNY/t·km found, bottom-up 2 × (fuel + crew + upkeep per km) / payload"))
     ash_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM)
-    co2_kg_per_t_km: float = Field(0.1, ge=0, le=10, description="diesel, loaded t·km incl. empty return [derived, DOMAIN §2.7]")
+    co2_kg_per_t_km: float = Field(0.1, ge=0, le=10, description=(
+        "diesel, per loaded t·km [derived]: 0.3 L/km × 2.64 kg CO2/L (WIH Resource Group 2008) / 8 t ≈ 0.1"))

@@ -21,6 +21,6 @@ class SolverSettings(Section):
         "off: plain HiGHS, its bound only"))
     decompose: Literal["off", "prefecture"] = Field("off", description=(
         "prefecture: split the one-year min-cost siting model by prefecture and solve the pieces as Dask tasks, "
-        "one plan and one bound (wasteopt/siting/decomposed.py)"))
+        "one plan and one bound"))
     scheduler: str | None = Field(None, max_length=200, description=(
         "tcp://HOST:PORT of the Dask cluster for the decomposed pieces; null = a 2-worker LocalCluster here"))

@@ -29,8 +29,8 @@ class Composition(Section):
     food: UrbanRural = Field(UrbanRural(urban=0.55, rural=0.40), description=(
         "厨余垃圾 incl. restaurant 餐厨 waste. Urban [derived]: below the 66 % (Beijing) and 71 % (Shanghai) "
         "kitchen-waste shares of large-city MSW (Wei et al. 2018 via th4.ilovetranslation.com/nReONgOt99L=d, "
-        "weak) for Henan's smaller cities; rural [assumption]: food + coal ash ≈ 70 % (Zeng et al. 2015, "
-        "DOMAIN §2.2), ash taken as about 30 %"))
+        "weak) for Henan's smaller cities; rural [assumption]: food + coal ash ≈ 70 % (Zeng, Niu & Zhao 2015, "
+        "Front. Environ. Sci. Eng.), ash taken as about 30 %"))
     recyclables: UrbanRural = Field(UrbanRural(urban=0.20, rural=0.10), description=(
         "可回收物 paper, plastics, glass, metal, textiles. Urban [derived]: Shanghai 2020 recovered 6,375 of "
         "30,073 t/d sorted (21 %; 城市管理与科技 2021(5):93); rural [assumption]"))
@@ -62,8 +62,8 @@ class CaptureRates(Section):
             "sorting began in Dec 2019 (urban 0.05 in 2020) [assumption]"))
     recyclables: Annotated[list[CapturePoint], Field(min_length=1, max_length=50)] = Field(
         _default_ramp(0.40, 0.20, 0.10), description=(
-            "[assumption] recyclables already go largely to private collectors (DOMAIN §2.2); sorting raises "
-            "what reaches sorting centres"))
+            "[assumption] no published Henan share: informal 废品回收 buyers take most saleable recyclables before "
+            "MSW collection; sorting raises what reaches sorting centres"))
     hazardous: Annotated[list[CapturePoint], Field(min_length=1, max_length=50)] = Field(
         _default_ramp(0.50, 0.20, 0.10), description="[assumption]")
 
@@ -90,7 +90,8 @@ class HeatingValues(Section):
     province's collected MSW. Capacity factor at an incinerator = max(1, LHV_res / rated LHV): a grate is
     limited by heat above its rated LHV and by tonnes below it."""
 
-    mixed_kj_per_kg: float = Field(5400, gt=0, le=40000, description="mixed MSW as collected [src, DOMAIN §0/§2.2: Han et al. 2019]")
+    mixed_kj_per_kg: float = Field(5400, gt=0, le=40000, description=(
+        "mixed MSW as collected: rural MSW 5,368 kJ/kg in Han et al., Environ. Sci. Pollut. Res. 26 (2019) 8485 [src]"))
     rated_kj_per_kg: float = Field(5400, gt=0, le=40000, description="LHV at which incinerator nameplate t/d holds; "
                                    "= today's mixed waste, which Henan's plants run on [assumption]")
     food_moisture: float = Field(0.75, ge=0, lt=1, description="kitchen waste moisture > 70 % in a Shanghai survey of "
@@ -123,7 +124,7 @@ class DigesterSettings(Section):
                                   "food waste and no plant within reach must still open one [assumption]")
     availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate, as incinerators [assumption]")
     co2e_t_per_t: float = Field(-0.05, ge=-5, le=5, description="[assumption]; Qingdao LCA: sorting + AD + incineration −0.062 t/t "
-                                "of MSW (DOMAIN §2.8)")
+                                "of MSW (Chen et al., 环境科学 44(5), 2023)")
     existing_file: str | None = Field(None, description=(
         "CSV site_id,name_zh,adcode,lon,lat,capacity_tpd,n_lines of food-waste plants in service: no public list "
         "exists, so none are assumed without it"))
@@ -163,5 +164,6 @@ class SortingSettings(Section):
     sorting_centre: SortingCentreSettings = SortingCentreSettings()
     cotreatment: CotreatmentSettings = CotreatmentSettings()
     max_haul_km: float = Field(80, gt=0, le=2000, description="food waste and recyclables haul limit, road km [assumption]")
-    food_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description="sealed food-waste trucks, like collection vehicles [assumption, DOMAIN §2.7]")
+    food_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description=(
+        "sealed food-waste trucks, like collection vehicles [assumption]: no published CNY/t·km found, bottom-up 2 × (fuel + crew + upkeep per km) / payload"))
     recyclables_cny_per_t_km: float = Field(1.0, ge=0, le=MAX_CNY_PER_T_KM, description="[assumption]")

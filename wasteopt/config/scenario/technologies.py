@@ -60,8 +60,11 @@ class IncineratorSettings(Section):
     site_cost_wan_cny: float = Field(5000, ge=0, le=MAX_WAN_CNY, description="fixed cost of a new site (land, grid, leachate, ash plant) "
                                      "[derived: quoted project costs of small plants, backtested on the 2021–24 build-out]")
     line_fixed_cost_wan_cny: float = Field(3000, ge=0, le=MAX_WAN_CNY, description="fixed cost per line (economy of scale of larger lines) [assumption]")
-    line_cost_wan_cny_per_tpd: float = Field(34, ge=0, le=10_000, description="cost per t/d of line capacity; with the fixed parts ≈ 45 万/t·d at 2×500 t/d (DOMAIN §2.4: 45 to 72) [derived, DOMAIN §2.4]")
-    opex_cny_per_t: float = Field(125, ge=0, le=MAX_CNY_PER_T, description="207 full cost − 82 depreciation [weak, DOMAIN §2.4]")
+    line_cost_wan_cny_per_tpd: float = Field(34, ge=0, le=10_000, description=(
+        "cost per t/d of line capacity [derived]: with the fixed parts ≈ 45 万/t·d at 2×500 t/d, the low end of the "
+        "45–72 万/t·d of Jiaohe, Dehui, Xiangyin, Linxia, Enshi and Nanhai (news reports of the approvals, 2021–24)"))
+    opex_cny_per_t: float = Field(125, ge=0, le=MAX_CNY_PER_T, description=(
+        "207 full cost − 82 depreciation CNY/t [weak]: WtE cost split, fudaoke.com/exam/3049989.html (secondary)"))
     power_revenue_cny_per_t: float | None = Field(None, ge=0, le=MAX_CNY_PER_T, description=(
         "deprecated: one flat power revenue for every plant (the old 174 [weak]); null = the tariff by vintage "
         "(incinerator.tariff)"))
@@ -75,7 +78,8 @@ class IncineratorSettings(Section):
     availability: float = Field(0.9, gt=0, le=1, description="average throughput / nameplate (≈ 8,000 h/yr)")
     ash_share: float = Field(0.2, ge=0, le=1, description="t ash per t incinerated")
     allow_expansion: bool = True
-    co2e_t_per_t: float = Field(-0.13, ge=-5, le=5, description="net GHG per t incinerated with power [src, DOMAIN §2.8]")
+    co2e_t_per_t: float = Field(-0.13, ge=-5, le=5, description=(
+        "net GHG per t incinerated with power [src]: Qingdao LCA, Chen et al., 环境科学 44(5) 2023"))
 
     @model_validator(mode="after")
     def _flat_revenue_deprecated(self):
@@ -91,7 +95,7 @@ class LandfillSettings(Section):
     restoration_cost_wan_cny: float = Field(3000, ge=0, le=MAX_WAN_CNY, description="ecological closure of a stopped landfill, one-off [assumption]")
     max_haul_km: float = Field(50, gt=0, le=MAX_KM, description="raw MSW is landfilled only this close to its county [assumption]")
     ash_gate_cost_cny_per_t: float = Field(100, ge=0, le=MAX_CNY_PER_T, description="stabilised fly/bottom ash [assumption]")
-    co2e_t_per_t: float = Field(0.686, ge=-5, le=5, description="mixed MSW landfill [src, DOMAIN §2.8]")
+    co2e_t_per_t: float = Field(0.686, ge=-5, le=5, description="mixed MSW landfill [src]: Qingdao LCA, Chen et al., 环境科学 44(5) 2023")
 
 
 class EconomicsSettings(Section):
@@ -111,5 +115,7 @@ class TransferSettings(Section):
     site_cost_wan_cny: float = Field(600, ge=0, le=MAX_WAN_CNY, description="[assumption]")
     module_cost_wan_cny: float = Field(400, ge=0, le=MAX_WAN_CNY, description="[assumption]")
     cost_cny_per_t: float = Field(20, ge=0, le=MAX_CNY_PER_T, description="handling and compaction [assumption]")
-    collection_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description="collection vehicles, direct or to the station [assumption, DOMAIN §2.7]")
+    collection_cny_per_t_km: float = Field(1.5, ge=0, le=MAX_CNY_PER_T_KM, description=(
+        "collection vehicles, direct or to the station [assumption]: no published CNY/t·km found, bottom-up "
+        "2 × (0.3 L/km × 7.5 CNY/L + 2.5 crew + 1.5 upkeep CNY/km) / 8 t ≈ 1.5"))
     max_feed_km: float = Field(40, gt=0, le=MAX_KM, description="county → station haul limit")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.config.assumptions import public_text
 from wasteopt.reporting.compare import BEYOND_TOLERANCE, WITHIN_TOLERANCE, cost_delta
 from wasteopt.reporting.kpi import breaches_text, capacity_goal_tpd, futures_figure
 from wasteopt.reporting.labels import t
@@ -290,7 +289,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <p class="note">{_calibration_note(generation)}</p>
 {html_table(_group_once(tables['假设 assumptions']))}
 <h2>数据来源 Data sources</h2>
-<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(public_text(str(v)))}</li>' for k, v in generation['sources'].items())}</ul>
+<ul>{''.join(f'<li>{html.escape(k)}: {html.escape(str(v))}</li>' for k, v in generation['sources'].items())}</ul>
 <details><summary>{html.escape(str(sources_file.name))} (seeds)</summary><pre>{html.escape(sources)}</pre></details>
 """
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(scenario.name)}</title>'
