@@ -98,3 +98,9 @@ def test_a_description_tag_keeps_what_it_cites():
     assert (mixed.zh, mixed.en, mixed.basis) == ("工程渣土密度", "spoil density", "source")
     assert mixed.note == "1.5 t/m³, mffbw.com (二手来源 secondary); spoil 1.8 (假设 assumption)"
     assert setting_for("transfer.site_cost_wan_cny", "[assumption]").note.startswith("未找到公开数据")
+
+
+def test_haulage_co2_counts_the_empty_return():
+    """0.3 L/km × 2.64 kg CO2/L / 8 t per loaded t·km, doubled for the empty return (was 0.1: the return left out)."""
+    transport = Scenario.model_validate({"name": "tiny"}).transport
+    assert transport.co2_kg_per_t_km == pytest.approx(round(2 * 0.3 * 2.64 / 8, 1)) == 0.2

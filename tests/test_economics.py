@@ -58,7 +58,7 @@ def test_burnt_arcs_carry_the_plants_revenue(tiny):
     problem, revenue, _, _ = _plant_revenue(tiny)
     arcs = problem.arcs
     burnt = arcs[(arcs["stream"] == "msw") & arcs["destination"].isin(revenue.index)]
-    per_km = tiny.transport.msw_cny_per_t_km + 60 * 0.1 / 1000
+    per_km = tiny.transport.msw_cny_per_t_km + 60 * 0.2 / 1000  # carbon 60 CNY/t at 0.2 kg CO2 per loaded t·km
     expected = burnt["km"] * per_km - burnt["destination"].map(revenue)
     assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
     assert problem.technologies["incinerator"].cost_per_t == pytest.approx(125 - 60 * 0.13)

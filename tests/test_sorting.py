@@ -237,7 +237,7 @@ def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
     assert "food" in incinerator.accepts and incinerator.capacity_factor("food") == 1.3
     arcs = problem.arcs
     burnt = arcs[(arcs["stream"] == "food") & arcs["destination"].map(problem.sites["technology"]).eq("incinerator")]
-    per_km = allowed.sorting.food_cny_per_t_km + 60 * 0.1 / 1000  # carbon price × 0.1 kg CO2 per t·km
+    per_km = allowed.sorting.food_cny_per_t_km + 60 * 0.2 / 1000  # carbon price × 0.2 kg CO2 per loaded t·km
     revenue = power_revenue_cny_per_t(allowed, problem.sites)
     assert revenue[problem.sites.loc[revenue.index, "is_new"].astype(bool)].unique() == pytest.approx([124.707])
     expected = burnt["km"] * per_km + 50 - burnt["destination"].map(revenue) * 2417.75 / 5400

@@ -115,8 +115,8 @@ CATALOGUE: dict[str, Setting] = {
     "transport.msw_cny_per_t_km": _s("干线运费（县→厂）", "trunk haul cost (county → plant)", "assumption", TRUCK_COST),
     "transport.ash_cny_per_t_km": _s("灰渣运费", "ash haul cost", "assumption", TRUCK_COST),
     "transport.co2_kg_per_t_km": _s("运输碳排放", "haulage CO2", "derived",
-                                    "0.3 L/km × 2.64 kg CO2/L (WIH Resource Group 2008) / 8 t, doubled for the empty "
-                                    "return ≈ 0.1"),
+                                    "0.3 L/km × 2.64 kg CO2/L (WIH Resource Group 2008) / 8 t ≈ 0.1 per loaded "
+                                    "t·km, doubled for the empty return ≈ 0.2"),
     "incinerator.line_sizes_tpd": _s("焚烧线规格", "incineration line sizes", "source",
                                      "城市生活垃圾焚烧处理工程项目建设标准 (建标, 2001) plant classes; project lines "
                                      "300–500 t/d; 750 t/d lines of large plants (假设 assumption)"),

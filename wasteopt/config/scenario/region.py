@@ -78,5 +78,6 @@ class TransportSettings(Section):
     msw_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM, description=(
         "trunk haul county → plant, 20 t truck [assumption]: no published CNY/t·km found, bottom-up 2 × (fuel + crew + upkeep per km) / payload"))
     ash_cny_per_t_km: float = Field(0.8, ge=0, le=MAX_CNY_PER_T_KM)
-    co2_kg_per_t_km: float = Field(0.1, ge=0, le=10, description=(
-        "diesel, per loaded t·km [derived]: 0.3 L/km × 2.64 kg CO2/L (WIH Resource Group 2008) / 8 t ≈ 0.1"))
+    co2_kg_per_t_km: float = Field(0.2, ge=0, le=10, description=(
+        "diesel, per loaded t·km [derived]: 0.3 L/km × 2.64 kg CO2/L (WIH Resource Group 2008) / 8 t ≈ 0.1, "
+        "doubled for the empty return ≈ 0.2"))
