@@ -70,6 +70,26 @@ def test_observed_yards_hold_the_volume_their_arrivals_left(tiny_seeds, store):
     assert "Y2" not in sites.index and "R1" not in sites.index  # unlicensed; not a yard
 
 
+def test_the_reconciliation_and_the_next_plan_count_a_yard_with_a_duplicate_alike(tiny_seeds, store):
+    """One rule for a duplicate manifest: M2 (M1 filed again 10 min later) is in neither the reconciliation's intake,
+    fill and sources nor the observed generation and yard fill; it stays an anomaly."""
+    from wasteopt.cd.observed import read_observed
+    from wasteopt.cd.reconcile import ReconcileSettings, reconcile
+
+    seen = read_observed(observed(tiny_seeds, store), ["411602", "411603"])
+    with ManifestStore(store, create=False) as db:
+        result = reconcile(db, ReconcileSettings.from_dates("2026-03-01", "2026-03-10"))
+    y1 = result.sites.set_index("site_id").loc["Y1"]
+    # M5 36 t + M1 30 t spoil at 1.8 t/m³, M3 20 t demolition at 1.5 t/m³
+    assert (y1["filled_m3"], round(seen.yards.loc["Y1", "filled_m3"], 1)) == (50.0, 50.0)
+    assert (y1["intake_t"], y1["intake_m3"]) == (50.0, round(30 / 1.8 + 20 / 1.5, 2))  # M1 + M3 in the period
+    hauled = result.sources[result.sources["category"] != "all"].set_index(["adcode", "category"])["hauled_t"]
+    generated = (seen.generation_tpd * seen.days).stack()
+    assert hauled.to_dict() == {key: round(t, 2) for key, t in generated[generated > 0].items()}
+    assert hauled[("411602", "spoil")] == 30.0 and seen.manifests == 5 == result.sources["trips"].sum() / 2
+    assert result.anomalies.loc[result.anomalies["kind"] == "duplicate", "manifest_id"].tolist() == ["M2"]
+
+
 def test_a_period_without_manifests_is_a_one_line_error(tiny_seeds, store):
     scenario = observed(tiny_seeds, store, first_day="2025-01-01", last_day="2025-01-31")
     with pytest.raises(ScenarioError, match=r"no manifests depart in 2025-01-01–2025-01-31.*holds 8 manifests "
@@ -156,10 +176,10 @@ def test_the_report_sets_a_reconciliation_beside_the_plan(tiny_seeds, store, tmp
     yards = pd.read_excel(run / "report.xlsx", sheet_name=YARD_FILL_SHEET, dtype={"场所 site": str}).set_index("场所 site")
     into_y1 = plan.flows.loc[plan.flows["destination"] == "Y1", "tonnes_per_day"].sum()
     y1, y2 = yards.loc["Y1"], yards.loc["Y2"]
-    # the period's arrivals at Y1: M1, M2 (the duplicate too) and M3; filled to date also M5, at 1.8 and 1.5 t/m³
-    assert (y1["实际进场 actual (t/d)"], y1["已填 filled (m³)"], y1["填充率 fill (%)"]) == (8.0, 66.7, 6.7)
+    # the period's arrivals at Y1: M1 and M3 (M2, the duplicate, left out); filled to date also M5, at 1.8 and 1.5 t/m³
+    assert (y1["实际进场 actual (t/d)"], y1["已填 filled (m³)"], y1["填充率 fill (%)"]) == (5.0, 50.0, 5.0)
     assert y1["规划进场 planned (t/d)"] == pytest.approx(round(into_y1, 2))
-    assert y1["实际/规划 actual / plan"] == pytest.approx(round(8.0 / round(into_y1, 2), 2))
+    assert y1["实际/规划 actual / plan"] == pytest.approx(round(5.0 / round(into_y1, 2), 2))
     assert y1["规划剩余年限 plan: years left (yr)"] == kpis["cd_yard_years_left"]["Y1"]
     assert (y2["许可 licensed"], y2["实际进场 actual (t/d)"]) == ("否 no", 1.2) and pd.isna(y2["规划进场 planned (t/d)"])
 

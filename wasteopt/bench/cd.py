@@ -6,6 +6,7 @@ million GPS fixes; ``scale`` shrinks the trips per day.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
@@ -61,22 +62,24 @@ def write_bench_data(settings: GeneratorSettings, folder: Path) -> dict[str, int
     return counts
 
 
-def timed_run(args: list[str]) -> tuple[float, float, str]:
-    """Run ``python -m wasteopt ARGS``: wall seconds, its own peak RSS (MB) and its stdout. The peak is the
-    child's VmHWM, polled from /proc: getrusage would count the parent's memory the child was forked from."""
+def timed_run(args: list[str]) -> tuple[float, float, float, str]:
+    """Run ``python -m wasteopt ARGS``: wall seconds, its own CPU seconds (user + system; a PostgreSQL server's
+    work is not in them), its own peak RSS (MB) and its stdout. The peak is the child's VmHWM, polled from /proc:
+    getrusage would count the parent's memory the child was forked from."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         process = subprocess.Popen([sys.executable, "-m", "wasteopt", *args], stdout=out, stderr=subprocess.DEVNULL,
                                    text=True)
         peak_kb = 0
-        while process.poll() is None:
+        while not (ended := os.wait4(process.pid, os.WNOHANG))[0]:
             peak_kb = max(peak_kb, _high_water_kb(process.pid))
             time.sleep(0.1)
         seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(ended[1])
         if process.returncode != 0:
             raise RuntimeError(f"wasteopt {' '.join(args)} exited with {process.returncode}")
         out.seek(0)
-        return seconds, peak_kb / 1024, out.read()
+        return seconds, ended[2].ru_utime + ended[2].ru_stime, peak_kb / 1024, out.read()
 
 
 def _high_water_kb(pid: int) -> int:

@@ -6,12 +6,37 @@ them, read-only (a DuckDB file is not written, nor created when missing).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pandas as pd
 
 from wasteopt.config.errors import DataError
+
+DUPLICATE_MINUTES = 15.0  # a manifest filed again by the same truck and project within this is the same load
+
+_WITH_DUPLICATES_SQL = """
+SELECT *, CASE WHEN gap_s <= :duplicate_s THEN previous_id END AS duplicate_of FROM (
+    SELECT *, LAG(manifest_id) OVER w AS previous_id,
+           CAST(EXTRACT(EPOCH FROM depart_time) AS DOUBLE PRECISION)
+             - CAST(EXTRACT(EPOCH FROM LAG(depart_time) OVER w) AS DOUBLE PRECISION) AS gap_s
+    FROM manifests WHERE depart_time >= :look_from AND depart_time < :b
+    WINDOW w AS (PARTITION BY truck_plate, project_id ORDER BY depart_time, manifest_id)
+) AS filed WHERE depart_time >= :a"""
+
+
+def manifests_with_duplicates(start: dt.datetime, end: dt.datetime,
+                              duplicate_minutes: float = DUPLICATE_MINUTES) -> tuple[str, dict]:
+    """SQL and its parameters for the manifests departing in [``start``, ``end``), every column and ``duplicate_of``:
+    the manifest_id of the one the same truck filed for the same project ≤ ``duplicate_minutes`` before it (by
+    departure), else NULL; ``gap_s`` is the seconds since that one. A duplicate is a second record of the same load:
+    it counts in no intake, fill, generation or sources. The manifests of the ``duplicate_minutes`` before
+    ``start`` are looked at too, so a period's first manifests are judged as in the whole history. The one rule
+    of ``wasteopt cd reconcile`` and ``cd.observed``."""
+    window = dt.timedelta(minutes=duplicate_minutes)
+    return _WITH_DUPLICATES_SQL, {"a": start, "b": end, "look_from": start - window,
+                                  "duplicate_s": window.total_seconds()}
 
 
 def store_url(store: str) -> str:

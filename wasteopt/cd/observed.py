@@ -1,9 +1,9 @@
 """What happened, read from a manifest store for re-planning (scenario key ``cd.observed``).
 
 - Generation: per county of origin and category, the tonnage manifested in the period, in t/d over its days (× 365 a
-  year). A manifest filed again by the same truck and project ≤ 15 min after the last is the same trip (the
-  reconciliation's ``duplicate``) and is left out. Manifests record what leaves a site, so C&D reused on the site
-  itself is not in the figure: the plan's on-site reuse is reuse beyond what was done.
+  year). A duplicate manifest (the same truck and project ≤ 15 min after another: the reconciliation's rule,
+  :func:`wasteopt.cd.database.manifests_with_duplicates`) is left out. Manifests record what leaves a site, so C&D
+  reused on the site itself is not in the figure: the plan's on-site reuse is reuse beyond what was done.
 - Yards: every licensed yard (kind ``yard``) of the store with a volume, and the m³ its arrivals up to the period's
   last day filled (t ÷ the scenario's density of each category; duplicates left out) and left.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Collection
 
 import pandas as pd
 
-from wasteopt.cd.database import exact_sum, reading
+from wasteopt.cd.database import exact_sum, manifests_with_duplicates, reading
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.config.userfiles import shown
 from wasteopt.config.scenario.cd import CD_CATEGORIES
@@ -26,26 +26,18 @@ if TYPE_CHECKING:  # for annotations only
     from wasteopt.config.scenario.schema import Scenario
 
 KEY = "cd.observed"
-DUPLICATE_MINUTES = 15.0  # the reconciliation's default for a duplicate manifest
 
-# each manifest with the departure of the one its truck filed for the same project before it
-_WITH_PREVIOUS = """
-SELECT origin_adcode, category, load_t, depart_time, arrive_time, destination_site_id,
-       CAST(EXTRACT(EPOCH FROM depart_time) AS DOUBLE PRECISION)
-         - CAST(EXTRACT(EPOCH FROM LAG(depart_time) OVER (PARTITION BY truck_plate, project_id
-                                                         ORDER BY depart_time, manifest_id)) AS DOUBLE PRECISION) AS gap_s
-FROM manifests WHERE depart_time >= :a AND depart_time < :b"""
 GENERATION_SQL = """
-WITH trips AS ({previous})
+WITH filed AS ({manifests})
 SELECT origin_adcode AS adcode, category, {total} AS load_t, COUNT(*) AS manifests
-FROM trips WHERE gap_s IS NULL OR gap_s > :duplicate_s GROUP BY origin_adcode, category"""
+FROM filed WHERE duplicate_of IS NULL GROUP BY origin_adcode, category"""
 YARDS_SQL = """
 SELECT site_id, name, adcode, lon, lat, volume_m3, capacity_tpd FROM sites
 WHERE kind = 'yard' AND licensed AND volume_m3 > 0 ORDER BY site_id"""
 FILL_SQL = """
-WITH trips AS ({previous})
-SELECT destination_site_id AS site_id, category, {total} AS load_t FROM trips
-WHERE (gap_s IS NULL OR gap_s > :duplicate_s) AND arrive_time IS NOT NULL AND arrive_time < :b
+WITH filed AS ({manifests})
+SELECT destination_site_id AS site_id, category, {total} AS load_t FROM filed
+WHERE duplicate_of IS NULL AND arrive_time IS NOT NULL AND arrive_time < :b
   AND destination_site_id IN (SELECT site_id FROM sites WHERE kind = 'yard' AND licensed AND volume_m3 > 0)
 GROUP BY destination_site_id, category"""
 SPAN_SQL = "SELECT COUNT(*) AS n, MIN(depart_time) AS first, MAX(depart_time) AS last FROM manifests"
@@ -110,12 +102,13 @@ def _read_tables(location: str, first_day: dt.date, last_day: dt.date):
     load_t) and the span of its manifests."""
     start = dt.datetime.combine(first_day, dt.time())
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time())
-    params = {"a": start, "b": end, "duplicate_s": DUPLICATE_MINUTES * 60}
+    in_period, params = manifests_with_duplicates(start, end)
+    to_date, to_date_params = manifests_with_duplicates(dt.datetime(1900, 1, 1), end)
     with reading(location) as (query, postgres):
-        sql = {"previous": _WITH_PREVIOUS, "total": exact_sum("load_t", postgres)}
-        generation = query(GENERATION_SQL.format(**sql), **params)
+        total = exact_sum("load_t", postgres)
+        generation = query(GENERATION_SQL.format(manifests=in_period, total=total), **params)
         yards = query(YARDS_SQL)
-        fill = query(FILL_SQL.format(**sql), **{**params, "a": dt.datetime(1900, 1, 1)})
+        fill = query(FILL_SQL.format(manifests=to_date, total=total), **to_date_params)
         span = query(SPAN_SQL).iloc[0].to_dict()
     for frame, column in ((generation, "adcode"), (yards, "adcode"), (yards, "site_id"), (fill, "site_id")):
         frame[column] = frame[column].astype(str)

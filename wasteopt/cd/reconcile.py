@@ -10,7 +10,9 @@ Anomalies, one row per manifest and kind (time, place and evidence of the first 
 - ``implausible_speed``: two consecutive GPS fixes of the truck during the trip imply more than
   ``max_speed_kmh``;
 - ``overload``: the load is above the truck's registered capacity, or ``default_capacity_t`` when unregistered;
-- ``duplicate``: the same truck and project filed another manifest departing ≤ ``duplicate_minutes`` earlier.
+- ``duplicate``: the same truck and project filed another manifest departing ≤ ``duplicate_minutes`` earlier
+  (:func:`wasteopt.cd.database.manifests_with_duplicates`, the rule ``cd.observed`` uses too). A duplicate is a
+  second record of the same load: it is left out of intake, fill, sources and the GPS checks.
 
 The GPS steps (segments, stops) run as SQL window functions in the store, DuckDB or PostgreSQL alike, in one
 pass over the period's fixes into a temporary table; only the stops and fast segments found come back to Python.
@@ -25,6 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from wasteopt.cd.database import DUPLICATE_MINUTES, manifests_with_duplicates
 from wasteopt.cd.formats import CATEGORIES, DENSITY_T_PER_M3
 from wasteopt.config.errors import DataError
 
@@ -47,7 +50,7 @@ class ReconcileSettings:
     away_m: float = 500.0
     max_speed_kmh: float = 120.0
     default_capacity_t: float = 40.0
-    duplicate_minutes: float = 15.0
+    duplicate_minutes: float = DUPLICATE_MINUTES
 
     @classmethod
     def from_dates(cls, date_from: str, date_to: str, **options) -> ReconcileSettings:
@@ -91,9 +94,8 @@ def _metres(lon, lat, lon0, lat0):
 def reconcile(store, settings: ReconcileSettings, plan: str | None = None, registry=None) -> Reconciliation:
     """The period's anomalies, site intake and fill, and sources per county and category (see the module doc);
     ``plan`` is a run folder, or a run id in ``registry`` (default: the project's)."""
-    manifests = store.query(
-        "SELECT * FROM manifests WHERE depart_time >= :a AND depart_time < :b ORDER BY depart_time, manifest_id",
-        a=settings.start, b=settings.end)
+    filed, params = manifests_with_duplicates(settings.start, settings.end, settings.duplicate_minutes)
+    manifests = store.query(f"{filed} ORDER BY depart_time, manifest_id", **params)
     sites = store.query("SELECT * FROM sites ORDER BY site_id").set_index("site_id")
     trucks = store.query("SELECT * FROM trucks").set_index("truck_plate")["capacity_t"]
     latest = store.query("SELECT MAX(depart_time) AS d, MAX(arrive_time) AS a FROM manifests").iloc[0]
@@ -104,18 +106,17 @@ def reconcile(store, settings: ReconcileSettings, plan: str | None = None, regis
 
     parts = [_no_arrival(manifests, settings, as_of), _unlicensed(manifests, sites),
              _overload(manifests, trucks, settings)]
-    duplicates = _duplicates(manifests, settings)
-    parts.append(duplicates)
-    trips = manifests[~manifests["manifest_id"].isin(duplicates["manifest_id"])]
+    parts.append(_duplicates(manifests))
+    trips = manifests[manifests["duplicate_of"].isna()]  # one row per load
     parts += _gps_anomalies(store, trips, sites, settings)
     anomalies = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=ANOMALY_COLUMNS)], ignore_index=True)
     anomalies = anomalies[ANOMALY_COLUMNS].sort_values(["time", "manifest_id", "kind"], kind="stable")
     anomalies = anomalies.reset_index(drop=True)
 
     planned = _plan_tables(plan, registry) if plan else None
-    site_table = _site_table(store, manifests, sites, settings, planned)
-    source_table = _source_table(manifests, sites, settings, planned)
-    kpis = _kpis(manifests, anomalies, site_table, source_table, settings, plan)
+    site_table = _site_table(store, trips, sites, settings, planned)
+    source_table = _source_table(trips, sites, settings, planned)
+    kpis = _kpis(manifests, trips, anomalies, site_table, source_table, settings, plan)
     return Reconciliation(settings, anomalies, site_table, source_table, kpis)
 
 
@@ -155,16 +156,10 @@ def _overload(m: pd.DataFrame, trucks: pd.Series, s: ReconcileSettings) -> pd.Da
     return _rows(hit, "overload", hit["depart_time"], hit["origin_lon"], hit["origin_lat"], evidence)
 
 
-def _duplicates(m: pd.DataFrame, s: ReconcileSettings) -> pd.DataFrame:
-    ordered = m.sort_values(["truck_plate", "project_id", "depart_time", "manifest_id"], kind="stable")
-    same = ((ordered["truck_plate"] == ordered["truck_plate"].shift())
-            & (ordered["project_id"] == ordered["project_id"].shift()))
-    gap = ordered["depart_time"] - ordered["depart_time"].shift()
-    close = same & (gap <= pd.Timedelta(minutes=s.duplicate_minutes))
-    hit = ordered[close]
-    first = ordered["manifest_id"].shift()[close]
-    minutes = (gap[close].dt.total_seconds() / 60).to_numpy()
-    evidence = [f"same truck and project as {f}, departing {g:.0f} min after it" for f, g in zip(first, minutes)]
+def _duplicates(m: pd.DataFrame) -> pd.DataFrame:
+    hit = m[m["duplicate_of"].notna()]
+    evidence = [f"same truck and project as {f}, departing {g / 60:.0f} min after it"
+                for f, g in zip(hit["duplicate_of"], hit["gap_s"])]
     return _rows(hit, "duplicate", hit["depart_time"], hit["origin_lon"], hit["origin_lat"], evidence)
 
 
@@ -267,14 +262,16 @@ def _per_category(tonnes: pd.Series) -> pd.DataFrame:
     return tonnes.unstack(fill_value=0.0).reindex(columns=[c.key for c in CATEGORIES], fill_value=0.0)
 
 
-def _site_table(store, m: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, planned) -> pd.DataFrame:
+def _site_table(store, trips: pd.DataFrame, sites: pd.DataFrame, s: ReconcileSettings, planned) -> pd.DataFrame:
     """One row per site: intake t and m³ per category in the period, actual vs planned t/d, volume filled to the
-    period's end (every arrival in the store), fill share and years left at the period's rate."""
-    period = _arrived_by_site(m).reindex(sites.index, fill_value=0.0)
+    period's end (every arrival in the store), fill share and years left at the period's rate; duplicates left out."""
+    period = _arrived_by_site(trips).reindex(sites.index, fill_value=0.0)
     # summed in the store: the arrivals of every earlier month too, which only this sum needs
-    history = store.query(f"SELECT destination_site_id, category, {store.exact_sum('load_t')} AS load_t FROM manifests "
-                          "WHERE arrive_time < :b AND destination_site_id IS NOT NULL "
-                          "GROUP BY destination_site_id, category", b=s.end)
+    filed, params = manifests_with_duplicates(dt.datetime(1900, 1, 1), s.end, s.duplicate_minutes)
+    history = store.query(f"WITH filed AS ({filed}) SELECT destination_site_id, category, "
+                          f"{store.exact_sum('load_t')} AS load_t FROM filed WHERE duplicate_of IS NULL "
+                          "AND arrive_time < :b AND destination_site_id IS NOT NULL "
+                          "GROUP BY destination_site_id, category", **params)
     to_date = _per_category(history.set_index(["destination_site_id", "category"])["load_t"])
     to_date = to_date.reindex(sites.index, fill_value=0.0)
     density = pd.Series(DENSITY_T_PER_M3)[period.columns]
@@ -344,17 +341,19 @@ def _plan_tables(ref: str, registry=None) -> dict:
     return {"counties": counties.round(2), "sites": into_sites.groupby("destination")["tonnes_per_day"].sum()}
 
 
-def _kpis(m: pd.DataFrame, anomalies: pd.DataFrame, sites: pd.DataFrame, sources: pd.DataFrame,
+def _kpis(m: pd.DataFrame, trips: pd.DataFrame, anomalies: pd.DataFrame, sites: pd.DataFrame, sources: pd.DataFrame,
           s: ReconcileSettings, plan: str | None) -> dict:
+    """``m``: the period's manifests; ``trips``: less the duplicates."""
     totals = sources[sources["category"] == "all"]
     hauled = float(totals["hauled_t"].sum())
     counts = anomalies.drop_duplicates(["manifest_id", "kind"])["kind"].value_counts()
-    arrived = m[m["arrive_time"].notna() & m["destination_site_id"].notna()]
-    x, y = _metres(arrived["origin_lon"], arrived["origin_lat"], 0.0, float(m["origin_lat"].mean()) if len(m) else 0.0)
+    arrived = trips[trips["arrive_time"].notna() & trips["destination_site_id"].notna()]
+    lat0 = float(trips["origin_lat"].mean()) if len(trips) else 0.0
+    x, y = _metres(arrived["origin_lon"], arrived["origin_lat"], 0.0, lat0)
     dest = arrived["destination_site_id"]
     known = dest.isin(sites["site_id"])
     site_ll = sites.set_index("site_id")[["lon", "lat"]]
-    dx, dy = _metres(dest.map(site_ll["lon"]), dest.map(site_ll["lat"]), 0.0, float(m["origin_lat"].mean()) if len(m) else 0.0)
+    dx, dy = _metres(dest.map(site_ll["lon"]), dest.map(site_ll["lat"]), 0.0, lat0)
     straight_km = float(np.nansum(np.hypot(x - dx, y - dy)[known.to_numpy()]) / 1000)
     yards = sites[sites["years_left"].notna()]
     return {

@@ -158,17 +158,18 @@ def run_bench_command(args) -> int:
           f"{time.perf_counter() - start:.0f} s", flush=True)
     month = month_manifests(data, settings)
     truth = pd.read_csv(data / "truth.csv", dtype=str)
-    print("backend,step,seconds,peak_mb,rows", flush=True)
+    print("backend,step,seconds,cpu_seconds,peak_mb,rows", flush=True)
     stores = [("duckdb", str(work / "bench.duckdb"))] + ([("postgresql", args.postgres)] if args.postgres else [])
     for backend, store in stores:
         files = [a for kind in ("sites", "trucks", "manifests", "gps") for a in (f"--{kind}", str(data / f"{kind}.csv"))]
-        seconds, peak, _ = timed_run(["cd", "ingest", "--store", store, *files, "--rejects", str(work / f"rejects-{backend}")])
-        print(f"{backend},ingest,{seconds:.1f},{peak:.0f},{counts['manifests'] + counts['gps']}", flush=True)
+        seconds, cpu, peak, _ = timed_run(["cd", "ingest", "--store", store, *files,
+                                           "--rejects", str(work / f"rejects-{backend}")])
+        print(f"{backend},ingest,{seconds:.1f},{cpu:.1f},{peak:.0f},{counts['manifests'] + counts['gps']}", flush=True)
         out = work / f"month-{backend}"
-        seconds, peak, _ = timed_run(["cd", "reconcile", "--store", store, "--from", settings.start,
-                                      "--to", month_to(settings), "--out", str(out)])
+        seconds, cpu, peak, _ = timed_run(["cd", "reconcile", "--store", store, "--from", settings.start,
+                                           "--to", month_to(settings), "--out", str(out)])
         kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
-        print(f"{backend},reconcile_month,{seconds:.1f},{peak:.0f},{kpis['manifests']}", flush=True)
+        print(f"{backend},reconcile_month,{seconds:.1f},{cpu:.1f},{peak:.0f},{kpis['manifests']}", flush=True)
         anomalies = pd.read_csv(out / "anomalies.csv", dtype=str)
         for kind, (precision, recall) in scores(anomalies, truth, month).items():
             print(f"# {backend} {kind}: precision {precision:.3f}, recall {recall:.3f}", flush=True)
