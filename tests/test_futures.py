@@ -272,10 +272,10 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     # the plan's own KPIs are priced in its central future (mid diverts 10 %, paid for), as the MILP priced it
     assert kpis["cost_wan_cny_per_year"] == pytest.approx(7567.5, abs=0.1)
     assert kpis["msw_sorted_out_tpd"] > 0 and kpis["recycling_rate"] > 0
-    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([6615.9, 5840.9, 6470.4], abs=0.1)
+    assert [f["optimum_wan_cny"] for f in kpis["futures"]] == pytest.approx([6616.3, 5841.3, 6470.7], abs=0.1)
     assert [f["robust_raw_msw_landfill_tpd"] for f in kpis["futures"]] == [0.0, 0.0, 0.0]
-    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 7761.0, "slow": 6213.2, "mid": 6248.1,
-                                                                   "fast": None, "mean_value": 6248.1}, abs=0.1)
+    assert kpis["expected_cost_wan_cny_by_plan"] == pytest.approx({"robust": 7761.1, "slow": 6213.3, "mid": 6248.4,
+                                                                   "fast": None, "mean_value": 6248.4}, abs=0.1)
     assert [f["changes_en"] for f in kpis["futures"]] == ["growth 2 % → 0 %; sorted-out share 0 % → 30 %",
                                                          "sorted-out share 0 % → 10 %", "growth 2 % → 6 %"]
     assert kpis["futures"][0]["changes_zh"] == "年增长率 2 % → 0 %；分类分流比例 0 % → 30 %"
@@ -288,15 +288,15 @@ def test_a_scenario_with_futures_runs_into_kpis_json_and_the_report(tmp_path, ti
     assert kpis["value_of_stochastic_solution_unbounded"] and "value_of_stochastic_solution_wan_cny" not in kpis
     assert kpis["vss_reference_plan"] == "mean_value"
     assert kpis["mean_value_plan_breaches"] == [{"future": "fast", "shortfall_tpd": pytest.approx(262.2, abs=0.1)}]
-    assert kpis["policy_premium_wan_cny"] == pytest.approx(7761.0 - 6248.1, abs=0.1)
-    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(1569.0, abs=0.1)
+    assert kpis["policy_premium_wan_cny"] == pytest.approx(7761.1 - 6248.4, abs=0.1)
+    assert kpis["expected_value_of_perfect_information_wan_cny"] == pytest.approx(1568.6, abs=0.1)
     # every solve proved its optimum (rel_gap 0): the intervals are points and the figures reliable
-    assert kpis["expected_value_of_perfect_information_interval_wan_cny"] == pytest.approx([1569.0, 1569.0], abs=0.1)
+    assert kpis["expected_value_of_perfect_information_interval_wan_cny"] == pytest.approx([1568.6, 1568.6], abs=0.1)
     assert kpis["futures_solves_above_gap"] == [] and kpis["futures"][2]["optimum_gap"] == 0.0
     assert len(kpis["futures_outcomes"]) == 5 * 3
     assert outcome.plan.futures.central == "mid"
     report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "多情景稳健规划 One plan for several futures (3)" in report
-    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,512.9 万元/yr" in report
+    assert "value of the stochastic solution (VSS): ∞" in report and "policy premium: 1,512.7 万元/yr" in report
     assert "lands raw MSW above the cap in fast (262 t/d)" in report
     assert "growth 2 % → 6 %" in report and "已证明的差距 proven gap (%)" in report
