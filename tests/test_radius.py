@@ -153,3 +153,13 @@ def test_a_set_cover_no_site_can_meet_goes_to_the_classic_model():
     problem = covering_problem("set_cover", None, 1.0)
     problem = dataclasses.replace(problem, sites=problem.sites.assign(lock=[""] * 5 + ["closed"]))  # 13 km: nobody
     assert pmedian_of(problem) is None
+
+
+def test_bounds_off_keeps_a_pure_p_median_on_plain_highs():
+    # `solver.bounds: off` is plain HiGHS on the classic model, search or not (it used to take the radius path)
+    default = solve_problem(line_problem(2), time_limit=20)
+    plain = solve_problem(line_problem(2), time_limit=20, bounds="off")
+    assert "radius formulation" in default.result.message
+    assert plain.result.message.startswith("HiGHS") and "radius" not in plain.result.message
+    assert plain.result.status == default.result.status == MilpStatus.OPTIMAL
+    assert plain.objective == pytest.approx(5.0) == default.objective
