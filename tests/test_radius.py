@@ -1,6 +1,7 @@
 """The radius (covering) formulation of the p-median: exact optima on hand-checkable instances, bounds
 never above the optimum, the same optimum as the classic formulation, and the plan in the classic columns."""
 import dataclasses
+import io
 import itertools
 
 import numpy as np
@@ -163,3 +164,16 @@ def test_bounds_off_keeps_a_pure_p_median_on_plain_highs():
     assert plain.result.message.startswith("HiGHS") and "radius" not in plain.result.message
     assert plain.result.status == default.result.status == MilpStatus.OPTIMAL
     assert plain.objective == pytest.approx(5.0) == default.objective
+
+
+def test_pmedian_methods_side_by_side_on_the_line():
+    from wasteopt.commands.bench_methods import PMEDIAN_METHODS, compare_methods
+    out = io.StringIO()
+    distances = np.abs(LINE[:, None] - LINE[None, :])
+    summary = compare_methods([("line", lambda: (distances, 2), 5.0)], ("radius", "plain"), time_limit=20, out=out,
+                              table=PMEDIAN_METHODS, family="pmedian")
+    header, row = out.getvalue().splitlines()
+    fields = dict(zip(header.split(","), row.split(",")))
+    assert fields["radius_objective"] == fields["plain_objective"] == "5.000"
+    assert float(fields["radius_bound"]) <= 5.0 + 1e-9 and float(fields["plain_bound"]) <= 5.0 + 1e-9
+    assert summary.startswith("# pmedian methods: radius") and "proven 1/1" in summary
