@@ -177,3 +177,16 @@ def test_pmedian_methods_side_by_side_on_the_line():
     assert fields["radius_objective"] == fields["plain_objective"] == "5.000"
     assert float(fields["radius_bound"]) <= 5.0 + 1e-9 and float(fields["plain_bound"]) <= 5.0 + 1e-9
     assert summary.startswith("# pmedian methods: radius") and "proven 1/1" in summary
+
+
+def test_bench_pmedian_method_runs_both_on_pmed1_and_names_the_methods_it_knows(capsys):
+    from pathlib import Path
+    from wasteopt.cli import main
+    optima = Path(__file__).resolve().parents[1] / "bench" / "data" / "orlib_pmed" / "optima.csv"
+    assert main(["bench", "pmedian", "--optima", str(optima), "--only", "pmed1", "--method", "radius,plain",
+                 "--time-limit", "30"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    fields = dict(zip(header.split(","), row.split(",")))
+    assert fields["best_known"] == fields["radius_objective"] == fields["plain_objective"] == "5819.000"
+    assert main(["bench", "pmedian", "--optima", str(optima), "--only", "pmed1", "--method", "radius,benders"]) == 1
+    assert "--method takes a comma-separated list of radius, plain" in capsys.readouterr().err
