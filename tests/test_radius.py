@@ -1,6 +1,7 @@
 """The radius (covering) formulation of the p-median: exact optima on hand-checkable instances, bounds
 never above the optimum, the same optimum as the classic formulation, and the plan in the classic columns."""
 import dataclasses
+import io
 import itertools
 
 import numpy as np
@@ -153,3 +154,39 @@ def test_a_set_cover_no_site_can_meet_goes_to_the_classic_model():
     problem = covering_problem("set_cover", None, 1.0)
     problem = dataclasses.replace(problem, sites=problem.sites.assign(lock=[""] * 5 + ["closed"]))  # 13 km: nobody
     assert pmedian_of(problem) is None
+
+
+def test_bounds_off_keeps_a_pure_p_median_on_plain_highs():
+    # `solver.bounds: off` is plain HiGHS on the classic model, search or not (it used to take the radius path)
+    default = solve_problem(line_problem(2), time_limit=20)
+    plain = solve_problem(line_problem(2), time_limit=20, bounds="off")
+    assert "radius formulation" in default.result.message
+    assert plain.result.message.startswith("HiGHS") and "radius" not in plain.result.message
+    assert plain.result.status == default.result.status == MilpStatus.OPTIMAL
+    assert plain.objective == pytest.approx(5.0) == default.objective
+
+
+def test_pmedian_methods_side_by_side_on_the_line():
+    from wasteopt.commands.bench_methods import PMEDIAN_METHODS, compare_methods
+    out = io.StringIO()
+    distances = np.abs(LINE[:, None] - LINE[None, :])
+    summary = compare_methods([("line", lambda: (distances, 2), 5.0)], ("radius", "plain"), time_limit=20, out=out,
+                              table=PMEDIAN_METHODS, family="pmedian")
+    header, row = out.getvalue().splitlines()
+    fields = dict(zip(header.split(","), row.split(",")))
+    assert fields["radius_objective"] == fields["plain_objective"] == "5.000"
+    assert float(fields["radius_bound"]) <= 5.0 + 1e-9 and float(fields["plain_bound"]) <= 5.0 + 1e-9
+    assert summary.startswith("# pmedian methods: radius") and "proven 1/1" in summary
+
+
+def test_bench_pmedian_method_runs_both_on_pmed1_and_names_the_methods_it_knows(capsys):
+    from pathlib import Path
+    from wasteopt.cli import main
+    optima = Path(__file__).resolve().parents[1] / "bench" / "data" / "orlib_pmed" / "optima.csv"
+    assert main(["bench", "pmedian", "--optima", str(optima), "--only", "pmed1", "--method", "radius,plain",
+                 "--time-limit", "30"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    fields = dict(zip(header.split(","), row.split(",")))
+    assert fields["best_known"] == fields["radius_objective"] == fields["plain_objective"] == "5819.000"
+    assert main(["bench", "pmedian", "--optima", str(optima), "--only", "pmed1", "--method", "radius,benders"]) == 1
+    assert "--method takes a comma-separated list of radius, plain" in capsys.readouterr().err

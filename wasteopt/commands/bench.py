@@ -261,7 +261,8 @@ def _bench_suite(suite: Suite, args: argparse.Namespace) -> int:
     cases = select(read_optima(args.optima, suite.parameter_column), args.only)
     if getattr(args, "method", None):
         from wasteopt.commands.bench_methods import bench_public
-        return bench_public(cases, args.method, args.time_limit)
+        return bench_public(cases, args.method, args.time_limit, suite.name,
+                            _pmedian_data if suite is PMEDIAN else None)
     summary = run_suite(suite, cases, time_limit=args.time_limit, backend=args.backend, baseline=args.baseline,
                         peers=getattr(args, "peers", False))
     print(summary, file=sys.stderr)
@@ -397,6 +398,10 @@ def register(commands, bench_commands) -> None:
         if suite is CFLP:
             command.add_argument("--method", help="instead: these methods side by side (comma-separated, of benders, "
                                                   "lagrange, engine, plain; see `bench cflp-gen`)")
+        else:
+            command.add_argument("--method", help="instead: these methods side by side, interleaved per instance "
+                                                  "(comma-separated, of radius (the engine's default), plain (HiGHS "
+                                                  "on the classic formulation))")
         command.set_defaults(func=lambda args, suite=suite: _bench_suite(suite, args))
     every = bench_commands.add_parser("all", help="cflp and pmedian with baselines, a small routing subset, the scale curve, "
                                                    "the road OD build (with --quick: the subset make test runs)")

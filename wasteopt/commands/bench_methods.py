@@ -1,8 +1,9 @@
-"""``wasteopt bench cflp-gen`` and ``wasteopt bench cflp --method``: the CFLP methods side by side in one run,
-same cores and limit, one CSV row per instance: Benders decomposition (``siting.bounds.benders``), the engine with
+"""``wasteopt bench cflp-gen``, ``bench cflp --method`` and ``bench pmedian --method``: the methods side by side in
+one run, same cores and limit, one CSV row per instance: Benders decomposition (``siting.bounds.benders``), the engine with
 ``bounds: auto`` and no search (HiGHS with the Lagrangean bound layer; from 20,000 arcs a plain CFLP goes to
 Benders, ``siting.bounds.cflp``), our engine's default (``auto`` + the local search) and plain HiGHS on our
-formulation (``bounds: off``, no search).
+formulation (``bounds: off``, no search). For the p-median: the engine's default, the radius formulation
+(``siting.radius``), and plain HiGHS on the classic formulation.
 
 Each method's objective, proven bound, gap (objective vs its own bound) and seconds (from the parsed
 instance, model building included); ``best_known`` is the published optimum if there is one, else the best
@@ -16,11 +17,12 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TYPE_CHECKING, TextIO
+from typing import Any, Callable, TYPE_CHECKING, TextIO
 
 from wasteopt.commands.arguments import COUNT, SECONDS
 from wasteopt.config.errors import ScenarioError
-from wasteopt.bench.instances import CORNUEJOLS_RATIOS, cflp_problem, cornuejols_cflp, read_orlib_cap, write_orlib_cap
+from wasteopt.bench.instances import (CORNUEJOLS_RATIOS, cflp_problem, cornuejols_cflp, pmedian_problem, read_orlib_cap,
+                                      write_orlib_cap)
 from wasteopt.milp.result import relative_gap
 from wasteopt.siting.pipeline import solve_problem
 from wasteopt.siting.search import LocalSearch
@@ -45,10 +47,10 @@ class MethodOutcome:
         return None if self.objective is None or self.bound is None else relative_gap(self.objective, self.bound)
 
 
-def _engine(bounds: str, search: LocalSearch | None) -> Callable[[CflpInstance, float], MethodOutcome]:
-    def solve(instance: CflpInstance, time_limit: float) -> MethodOutcome:
+def _engine(bounds: str, search: LocalSearch | None, problem=cflp_problem) -> Callable[[Any, float], MethodOutcome]:
+    def solve(instance, time_limit: float) -> MethodOutcome:
         start = time.perf_counter()
-        solution = solve_problem(cflp_problem(instance), time_limit=time_limit, rel_gap=BENCH_REL_GAP,
+        solution = solve_problem(problem(instance), time_limit=time_limit, rel_gap=BENCH_REL_GAP,
                                  search=search, bounds=bounds)
         result = solution.result
         bound = result.best_bound if result.has_solution else None
@@ -69,13 +71,17 @@ METHODS: dict[str, Callable[[CflpInstance, float], MethodOutcome]] = {
     "engine": _engine("auto", LocalSearch()),
     "plain": _engine("off", None),
 }
+PMEDIAN_METHODS: dict[str, Callable[[tuple, float], MethodOutcome]] = {  # instance: (distances, p)
+    "radius": _engine("auto", LocalSearch(), lambda instance: pmedian_problem(*instance)),
+    "plain": _engine("off", None, lambda instance: pmedian_problem(*instance)),
+}
 
 
-def parse_methods(text: str) -> tuple[str, ...]:
+def parse_methods(text: str, table: dict = METHODS) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in METHODS]
+    unknown = [name for name in names if name not in table]
     if unknown or not names:
-        raise ScenarioError(f"--method takes a comma-separated list of {', '.join(METHODS)} (got {text!r})")
+        raise ScenarioError(f"--method takes a comma-separated list of {', '.join(table)} (got {text!r})")
     return names
 
 
@@ -83,9 +89,10 @@ def _number(value: float | None, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def compare_methods(cases: list[tuple[str, Callable[[], CflpInstance], float | None]], methods: tuple[str, ...], *,
-                    time_limit: float, out: TextIO | None = None) -> str:
-    """Solve each (name, reader, published optimum or None) by every method; one CSV row each; the summary."""
+def compare_methods(cases: list[tuple[str, Callable[[], Any], float | None]], methods: tuple[str, ...], *,
+                    time_limit: float, out: TextIO | None = None, table: dict = METHODS, family: str = "cflp") -> str:
+    """Solve each (name, reader, published optimum or None) by every method of ``table`` in turn (interleaved);
+    one CSV row each; the summary."""
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["instance", "best_known", "best_bound"]
@@ -96,7 +103,7 @@ def compare_methods(cases: list[tuple[str, Callable[[], CflpInstance], float | N
     proven = dict.fromkeys(methods, 0)        # gap ≤ 1e-4 by the method's own bound
     for name, read, optimum in cases:
         instance = read()
-        outcomes = {m: METHODS[m](instance, time_limit) for m in methods}
+        outcomes = {m: table[m](instance, time_limit) for m in methods}
         objectives = [o.objective for o in outcomes.values() if o.objective is not None]
         best = optimum if optimum is not None else (min(objectives) if objectives else None)
         bounds = [o.bound for o in outcomes.values() if o.bound is not None]
@@ -114,7 +121,7 @@ def compare_methods(cases: list[tuple[str, Callable[[], CflpInstance], float | N
         out.flush()
     n = len(cases)
     parts = [f"{m} {seconds[m]:.1f} s, proven {proven[m]}/{n}, at best known {within[m]}/{n}" for m in methods]
-    summary = f"# cflp methods: {'; '.join(parts)}"
+    summary = f"# {family} methods: {'; '.join(parts)}"
     if "benders" in methods and len(methods) > 1 and seconds["benders"] > 0:
         summary += "; seconds ratios " + ", ".join(f"{m}/benders {seconds[m] / seconds['benders']:.2f}"
                                                    for m in methods if m != "benders")
@@ -148,11 +155,15 @@ def _bench_generated(args) -> int:
     return 0
 
 
-def bench_public(cases, methods_text: str, time_limit: float) -> int:
-    """``bench cflp --method``: the OR-Library cases (bench.Case) by each method, against their optima."""
-    methods = parse_methods(methods_text)
-    rows = [(c.instance, lambda c=c: read_orlib_cap(c.path, c.parameter), c.optimum) for c in cases]
-    print(compare_methods(rows, methods, time_limit=time_limit), file=sys.stderr)
+def bench_public(cases, methods_text: str, time_limit: float, family: str = "cflp",
+                 read: Callable[[Any], Any] | None = None) -> int:
+    """``bench cflp|pmedian --method``: the OR-Library cases (bench.Case) by each method, against their optima;
+    ``read`` gives a case's instance (default: its cap file)."""
+    table = PMEDIAN_METHODS if family == "pmedian" else METHODS
+    methods = parse_methods(methods_text, table)
+    read = read or (lambda c: read_orlib_cap(c.path, c.parameter))
+    rows = [(c.instance, lambda c=c: read(c), c.optimum) for c in cases]
+    print(compare_methods(rows, methods, time_limit=time_limit, table=table, family=family), file=sys.stderr)
     return 0
 
 

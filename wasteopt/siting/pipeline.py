@@ -77,9 +77,9 @@ def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit:
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
     HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. ``bounds``
     ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows. A pure
-    p-median (or set cover, max coverage) with the search on goes to the radius formulation
-    (``radius.solve_pmedian``) instead."""
-    if search is not None and backend == "highs" and base_plan is None and not elastic:
+    p-median (or set cover, max coverage) with the search on and ``bounds`` auto goes to the radius formulation
+    (``radius.solve_pmedian``) instead; ``bounds`` off keeps it on the classic model."""
+    if search is not None and bounds == "auto" and backend == "highs" and base_plan is None and not elastic:
         solution = solve_pmedian(problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
         if solution is not None:
             return solution

@@ -18,7 +18,8 @@ class SolverSettings(Section):
     bounds: Literal["auto", "off"] = Field("auto", description=(
         "auto: a Lagrangean bound (demand rows relaxed) beside HiGHS's where the model allows, its plan as a start "
         "and the sites it proves useless kept closed; large plain CFLPs (≥ 20,000 arcs) by Benders decomposition; "
-        "off: plain HiGHS, its bound only"))
+        "pure p-median / set-cover / max-coverage problems on the radius (covering) formulation; "
+        "off: plain HiGHS on the classic model, its bound only"))
     decompose: Literal["off", "prefecture"] = Field("off", description=(
         "prefecture: split the one-year min-cost siting model by prefecture and solve the pieces as Dask tasks, "
         "one plan and one bound"))
