@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from wasteopt.app.phrases import MORE_PHRASES
 from wasteopt.config.assumptions import GROUPS, key_label
 
 HEADLINES = {
@@ -232,12 +233,12 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"objective '(\w+)' needs (\w+)", r"优化目标 '\1' 需要 \2"),
     (r"target_year (\d+) is before baseline_year (\d+)", r"目标年 \1 早于基准年 \2"),
 ]
-_COMPILED = [(re.compile(pattern), zh) for pattern, zh in PHRASES]
+_COMPILED = [(re.compile(pattern), zh) for pattern, zh in [*MORE_PHRASES, *PHRASES]]  # the whole sentences first
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
 _SECTIONS = "|".join(GROUPS)
-FILE_EXTENSIONS = {"csv", "yaml", "yml", "json", "geojson", "gpkg", "parquet", "xlsx", "txt", "pbf", "md", "html"}
+FILE_EXTENSIONS = {"csv", "yaml", "yml", "json", "geojson", "gpkg", "parquet", "xlsx", "txt", "pbf", "md", "html", "duckdb", "sqlite"}
 _DOTTED_KEY = re.compile(rf"(?<![\w.（])(?:{_SECTIONS})(?:\.\w+)+")  # policy.new_plants.min
 _QUOTED_KEY = re.compile(rf"'((?:{_SECTIONS})(?:\.\w+)*)'")  # key 'objective', key 'policy.new_plants'
 BARE_KEYS = {"max_haul_km": "最大运距", "single_sourcing": "每县只送一个厂", "min_load_share": "最低负荷率",
