@@ -1,5 +1,6 @@
-"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), numbers
-stored as numbers. The CSVs keep their snake_case headers: other tools and `wasteopt route` read them."""
+"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), facility types and
+statuses as 中文 with their code, numbers stored as numbers. The CSVs keep their snake_case headers and codes: other
+tools and `wasteopt route` read them."""
 from __future__ import annotations
 
 import json
@@ -35,6 +36,13 @@ COLUMNS_ZH = {
     "year": "年份", "demand_tpd": "需处理量 t/d", "plants": "厂数", "raw_msw_landfill_tpd": "原生垃圾填埋 t/d",
     "landfills_stopped": "停用填埋场", "capital_spent_wan_cny": "当年投资 万元", "new_plants": "新建厂数",
 }
+# Coded values shown as "中文 code" (焚烧厂 incinerator): a reviewer reads the name, a filter or script still finds the code.
+TECHNOLOGY_ZH = {"incinerator": "焚烧厂", "landfill": "填埋场", "digester": "厨余垃圾处理厂", "sorting_centre": "分拣中心",
+                 "transfer": "转运站", "cd_yard": "消纳场", "cd_recycler": "建筑垃圾资源化厂", "cd_reuse": "建筑垃圾就地利用",
+                 "cd_dewatering": "泥浆脱水厂"}
+STATUS_ZH = {"existing": "现有", "expanded": "扩建", "new": "新建", "landfill_running": "仍接收原生垃圾的填埋场",
+             "landfill_stopped": "停用的填埋场", "landfill_restored": "停用并生态封场的填埋场"}
+CODED_COLUMNS = {"technology": TECHNOLOGY_ZH, "destination_technology": TECHNOLOGY_ZH, "status": STATUS_ZH}
 KPI_EXTRA_ZH = {
     "scenario": "情景", "objective": "目标函数值", "best_bound": "最优下界", "backend": "求解器",
     "solver_message": "求解器信息", "target_year": "目标年份", "msw_sorted_out_tpd": "分类分出量",
@@ -95,6 +103,13 @@ def goal_sheet(goals: list[dict]) -> pd.DataFrame:
     } for goal in goals], columns=["目标 goal", "方向 sense", "目标值 target", "取值 value", "单位 unit", "达成 met"])
 
 
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its coded columns (technology, status) as "中文 code"; other codes and numbers unchanged."""
+    names = {column: table[column].map(lambda code, zh=zh: f"{zh[code]} {code}" if code in zh else code)
+             for column, zh in CODED_COLUMNS.items() if column in table}
+    return table.assign(**names)
+
+
 def plan_sheets(frames: dict[str, pd.DataFrame], kpis: dict,
                 capacity_path: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The sheets of plan.xlsx: KPIs, goals, facilities, flows, demand (and the capacity path of a phased plan)."""
@@ -104,7 +119,7 @@ def plan_sheets(frames: dict[str, pd.DataFrame], kpis: dict,
     if capacity_path is not None:
         tables["capacity_path"] = capacity_path
     for name, table in tables.items():
-        sheets[SHEETS[name]] = table.rename(columns=bilingual_header)
+        sheets[SHEETS[name]] = with_names(table).rename(columns=bilingual_header)
     return sheets
 
 
