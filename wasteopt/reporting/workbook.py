@@ -4,6 +4,7 @@ tools and `wasteopt route` read them."""
 from __future__ import annotations
 
 import json
+import numbers
 import re
 import unicodedata
 
@@ -59,6 +60,7 @@ KPI_EN = {key: label for key, label, _ in KPI_LABELS}
 # from its unit: tonnages and 万元 whole with thousands separators, shares as %, codes and years bare.
 WHOLE, ONE_DECIMAL, TWO_DECIMALS, PERCENT, BARE, DEGREES = "#,##0", "#,##0.0", "#,##0.00", "0.0%", "0", "0.00000"
 HEADER_FORMATS = [
+    (r"万元|wan_cny", WHOLE),  # money, also "capital spent that year (万元)"
     (r"adcode|代码|year|年份|年$|投运年|建成年|停用年|in service|lines by|stopped from", BARE),
     (r"经度|纬度|\blon\b|\blat\b|_lon|_lat", DEGREES),
     (r"\(%\)|Δ %|%\)", ONE_DECIMAL),  # already × 100 (the report's tables)
@@ -141,6 +143,33 @@ def unit_format(unit: str, key: str = "") -> str:
     return UNIT_FORMATS.get(english, WHOLE if english else "General")
 
 
+def cell_formats(frame: pd.DataFrame) -> list[list[str | None]]:
+    """The number format of every body cell, column by column: from the column's header or, in a table with a unit
+    per row (KPIs), from the row's unit. The XLSX and the report's HTML tables both show numbers by it."""
+    units, keys = frame.get("单位 unit"), frame.get("键 key")
+    formats = []
+    for position, header in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        if units is not None and column_format(str(header), values) in (None, WHOLE, TWO_DECIMALS):
+            formats.append([unit_format(u, k) for u, k in zip(units, keys if keys is not None else [""] * len(units))])
+        else:
+            formats.append([column_format(str(header), values)] * len(values))
+    return formats
+
+
+PYTHON_FORMATS = {WHOLE: ",.0f", ONE_DECIMAL: ",.1f", TWO_DECIMALS: ",.2f", BARE: ".0f", DEGREES: ".5f"}
+
+
+def number_text(value, number_format: str | None) -> str | None:
+    """A number as the cell format shows it in Excel ('#,##0' → 74,909; '0.0%' → 90.0 %); None where the format says
+    nothing (text, General) or the value is no number."""
+    if pd.api.types.is_bool(value) or not isinstance(value, numbers.Real) or value != value:
+        return None
+    if number_format == PERCENT:
+        return f"{100 * value:.1f} %"
+    return format(value, PYTHON_FORMATS[number_format]) if number_format in PYTHON_FORMATS else None
+
+
 def text_width(value) -> int:
     """Characters a cell needs: 汉字 count two."""
     text = value if isinstance(value, str) else f"{value:,.1f}" if isinstance(value, float) else str(value)
@@ -153,17 +182,10 @@ def lay_out_sheet(sheet, frame: pd.DataFrame) -> None:
     from openpyxl.utils import get_column_letter
 
     sheet.freeze_panes = "A2"
-    units = frame.get("单位 unit")
-    keys = frame.get("键 key")
-    for position, header in enumerate(frame.columns, start=1):
+    for position, (header, formats) in enumerate(zip(frame.columns, cell_formats(frame)), start=1):
         values = frame.iloc[:, position - 1]
         letter = get_column_letter(position)
         sheet.cell(row=1, column=position).font = Font(bold=True)
-        if units is not None and column_format(str(header), values) in (None, WHOLE, TWO_DECIMALS):
-            # a KPI-like sheet: each row has its own unit
-            formats = [unit_format(u, k) for u, k in zip(units, keys if keys is not None else [""] * len(units))]
-        else:
-            formats = [column_format(str(header), values)] * len(values)
         for row, number_format in enumerate(formats, start=2):
             if number_format and isinstance(sheet.cell(row=row, column=position).value, (int, float)):
                 sheet.cell(row=row, column=position).number_format = number_format
