@@ -19,7 +19,7 @@ ALLOWED = re.compile(r"English|[A-Z]{2,}[a-z]?|GeoJSON|GeoPackage|HiGHS|Dask|PuL
 
 def english_words(chinese: str) -> list[str]:
     """Words of English left in a 中文 line once ids, keys, names in brackets, units and quoted values are set aside."""
-    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|_[^_]+_", " ", chinese.replace("\\_", "_"))  # names, keys, values
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|(?<!\w)_[^_]+_(?!\w)", " ", chinese.replace("\\_", "_"))  # names, keys, values
     text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|km|\\", " ", text)  # paths, units, options, ids, keys
     return [w for w in re.findall(r"[A-Za-z]{3,}", text) if not ALLOWED.fullmatch(w)]
 
@@ -176,6 +176,14 @@ def test_the_messages_read_whole_in_chinese_not_only_the_pointer_to_the_english(
     ("key 'policy.catchment_exceptions.4101.4190': 4190 is neither a county-level unit nor a prefecture of the region",
      "允许的跨区运输（policy.catchment_exceptions.4101.4190）：4190 既不是本区域的县级单位也不是地市"),
     ("'abc' is not a number", "'abc' 不是数字"), ("5 is outside [0, 1]", "5 超出区间 [0, 1]"),
+    ("m.csv: not a manifests file: missing column(s) load_t, truck_plate (expected manifest_id,project_id)",
+     "m.csv: 不是联单表文件：缺少列 load_t, truck_plate（应有 manifest_id,project_id）"),
+    ("m.csv: cannot read as CSV (gbk): CSV parse error: Expected 12 columns, got 3",
+     "m.csv: 无法按 CSV 读取（编码 gbk：CSV parse error: Expected 12 columns, got 3）"),
+    ("--from/--to: Invalid isoformat string: 'x' (dates are YYYY-MM-DD)",
+     "--from/--to：日期有误（Invalid isoformat string: 'x'）；日期格式为 YYYY-MM-DD"),
+    ("key 'cd.observed': the store's manifests or yards name 2 county adcode(s) that are not counties of the scenario's "
+     "region: 110101, 110102", "实测联单（cd.observed）：联单库中的联单或消纳场涉及 2 个不属于本情景区域的县级代码：110101, 110102"),
 ])
 def test_a_real_message_with_its_values_reads_in_chinese(message, chinese):
     assert chinese_text(message) == chinese

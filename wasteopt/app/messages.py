@@ -269,7 +269,7 @@ UNTRANSLATED = "此条消息尚无完整的中文译文，请看下方的英文�
 def untranslated_words(chinese: str) -> list[str]:
     """English words left in a 中文 line once names in brackets, quoted values, paths, keys, ids, numbers, units,
     acronyms and the English original (in italics) are set aside."""
-    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|_[^_]+_", " ", chinese)  # names, keys, values, English
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|(?<!\w)_[^_]+_(?!\w)", " ", chinese)  # names, keys, values, English
     text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|\\", " ", text)  # paths, units like t/d, options, ids, keys
     return [word for word in re.findall(r"[A-Za-z]{3,}", text) if not KEPT_WORDS.fullmatch(word)]
 

@@ -14,6 +14,9 @@ HOLDS = {"a run": "一次运行", "routes": "路线", "a sweep": "一组批量�
 _HELD = r"(.+?)"
 
 
+CD_TABLES = {"sites": "场所表", "manifests": "联单表", "gps": "GPS 轨迹表", "trucks": "车辆表"}  # wasteopt/cd/formats.py
+
+
 def _zh(held: str) -> str:
     return HOLDS.get(held, held)
 
@@ -53,7 +56,12 @@ MORE_PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"no such store \(load one with wasteopt cd ingest\)", "联单库不存在（请先用 'wasteopt cd ingest' 载入）"),
     (r"cannot open the store: (.*)$", r"无法打开联单库（\1）"),
     (r"not a manifest store of wasteopt cd ingest: (.*)$", r"不是 'wasteopt cd ingest' 建立的联单库（\1）"),
-    (r"not a (.+) file: missing column\(s\) (.+) \(expected (.+)\)$", r"不是 \1 格式的文件：缺少列 \2（应有 \3）"),
+    (r"not a (\S+) file: missing column\(s\) (.+) \(expected (.+)\)$",
+     lambda m: f"不是{CD_TABLES.get(m.group(1), m.group(1))}文件：缺少列 {m.group(2)}（应有 {m.group(3)}）"),
+    (r"cannot read as CSV \(([^)]*)\): (.*)$", r"无法按 CSV 读取（编码 \1：\2）"),
+    (r"(--from/--to): (.+) \(dates are YYYY-MM-DD\)$", r"\1：日期有误（\2）；日期格式为 YYYY-MM-DD"),
+    (r"the store's manifests or yards name (\d+) county adcode\(s\) that are not counties of the scenario's region: (.+)$",
+     r"联单库中的联单或消纳场涉及 \1 个不属于本情景区域的县级代码：\2"),
     (r"cannot read the workbook: (.*)$", r"无法读取该工作簿（\1）"),
     (r"no manifests depart in (\S+) in the store (.+?); it holds no manifests$", r"联单库 \2 中没有在 \1 出发的联单；库中没有联单"),
     (r"no manifests depart in (\S+) in the store (.+?); it holds ([\d,]+) manifests departing (\S+)$",
