@@ -25,7 +25,44 @@ def _held(m: re.Match) -> str:
     return f"{m.group(1)}：该文件夹存放的是 wasteopt 的{_zh(m.group(2))}，而不是{_zh(m.group(3))}；请另选文件夹"
 
 
+TYPES = {"list": "列表", "str": "文本", "int": "整数", "float": "数字", "bool": "true/false", "NoneType": "空值",
+         "dict": "映射"}
+SIDES = {"urban": "城镇", "rural": "乡村"}
+RESERVED_FUTURES = {"the plan for all futures": "所有情景共用的方案", "the mean-value problem's plan": "均值问题的方案"}
+
 MORE_PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
+    # a scenario file's YAML and keys (wasteopt/config/loader.py)
+    (r"invalid YAML at line (\d+), column (\d+): (.*)$", r"YAML 格式错误，位于第 \1 行第 \2 列（\3）"),
+    (r"key '([^']*)' \(([^)]*)\): unknown key", r"\2：未知的键（\1）"),
+    (r"\(allowed: ", "(可用的键: "),
+    (r"a scenario must be a mapping of keys, not (\w+)",
+     lambda m: f"情景必须是由键组成的映射，而不是{TYPES.get(m.group(1), m.group(1))}"),
+    (r"Input should be a valid dictionary or instance of \w+", "应为一组子设置（键: 值）"),
+    (r"Input should be a valid boolean", "应为 'true' 或 'false'"),
+    # the scenario's own checks (wasteopt/config/scenario/), after "Value error, "
+    (r"capture points must have strictly increasing years", "分出率的时间点必须按年份严格递增"),
+    (r"(\S+) shares of food, recyclables and hazardous add up to more than 1",
+     lambda m: f"{SIDES.get(m.group(1), m.group(1))}的厨余、可回收物和有害垃圾占比之和超过 1"),
+    (r"onsite_reuse_max_share > 0 needs 'reuse' in destinations", "onsite_reuse_max_share > 0 时去向中须包含 'reuse'"),
+    (r"destinations: each at most once", "去向（destinations）：每个至多出现一次"),
+    (r"last_day (\S+) is before first_day (\S+)", r"末日 \1 早于首日 \2"),
+    (r"observed needs enabled: true", "实测联单（observed）需要 'enabled: true'"),
+    (r"demand\.sorted_out_share: must be 0 with sorting\.enabled: the capture rates \(sorting\.capture\) now say how "
+     r"much food waste and recyclables leave residual waste; set demand\.sorted_out_share: 0 \((.+)\)$",
+     r"启用分类（sorting.enabled）时，分类分流比例（demand.sorted_out_share）必须为 0：分出率（sorting.capture）已决定厨余和"
+     r"可回收物从其他垃圾中分出多少；请设为 0（\1）"),
+    (r"uncertainty: a plan for several futures is one year \(remove phasing\.years or uncertainty\)",
+     "多情景方案只针对一个年份；请删除 phasing.years 或 'uncertainty'"),
+    (r"uncertainty: futures need objective\.kind min_cost, not (\S+)", r"多情景需要 objective.kind 为 min_cost，而不是 \1"),
+    (r"uncertainty: a fixed plan has nothing to decide across futures \(remove policy\.fixed_plants_file or uncertainty\)",
+     "固定方案在各情景之间没有可决策的内容；请删除 policy.fixed_plants_file 或 'uncertainty'"),
+    (r"(uncertainty\.futures\.\d+\.changes): future ('[^']*'), key ('[^']*'): ", r"情景 \2 的改动（\1）：键 \3："),
+    (r"futures: the weights must sum to 1 \(they sum to (\S+)\)", r"情景：权重之和必须为 1（现为 \1）"),
+    (r"futures: names must differ \((.*)\)$", r"情景：名称不能重复（\1）"),
+    (r"futures: ('[^']*') names (.+); call the future otherwise",
+     lambda m: f"情景：{m.group(1)} 指{RESERVED_FUTURES.get(m.group(2), m.group(2))}；请给情景换个名字"),
+    (r"objective ('[^']*') needs (p|radius_km)$", r"优化目标 \1 需要 '\2'"),
+    (r"years must be strictly increasing", "年份必须严格递增"), (r"years must lie in (\d+)\.\.(\d+)", r"年份必须在 \1 到 \2 之间"),
     (r"key '(policy\.catchment_exceptions\.[^']*)': ", r"允许的跨区运输（\1）："),
     (r"key '(cd\.observed)': ", r"实测联单（\1）："),
     (r"a warm start needs the highs backend \(solver\.backend\)", "热启动需要 'highs' 求解器（solver.backend）"),
