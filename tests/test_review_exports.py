@@ -9,7 +9,7 @@ from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
 from wasteopt.runs.folder.plan_files import export_plan
-from wasteopt.reporting.workbook import STATUS_ZH, TECHNOLOGY_ZH
+from wasteopt.reporting.workbook import STATUS_ZH, STREAM_ZH, TECHNOLOGY_ZH
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS
@@ -103,4 +103,10 @@ def test_plan_xlsx_names_facility_types_and_statuses_in_chinese_with_the_code(ti
     column = next(c.column for c in flows[1] if c.value == "终点类型 destination_technology")
     shown = {row[column - 1].value for row in flows.iter_rows(min_row=2)}
     assert shown and shown <= {f"{zh} {code}" for code, zh in TECHNOLOGY_ZH.items()}
+    column = next(c.column for c in flows[1] if c.value == "物料 stream")
+    assert {row[column - 1].value for row in flows.iter_rows(min_row=2)} == {f"{STREAM_ZH[s]} {s}" for s in plan.flows["stream"]}
+    demand = book["需求 demand"]
+    column = next(c.column for c in demand[1] if c.value == "类别 kind")
+    kinds = {row[column - 1].value for row in demand.iter_rows(min_row=2)}
+    assert kinds and kinds <= {"市辖区 district", "县 county", "县级市 county_city"}
     assert (tmp_path / "run" / "facilities.csv").read_text(encoding="utf-8").count(",incinerator,") >= 1  # CSV: codes

@@ -43,7 +43,12 @@ TECHNOLOGY_ZH = {"incinerator": "焚烧厂", "landfill": "填埋场", "digester"
                  "cd_dewatering": "泥浆脱水厂"}
 STATUS_ZH = {"existing": "现有", "expanded": "扩建", "new": "新建", "landfill_running": "仍接收原生垃圾的填埋场",
              "landfill_stopped": "停用的填埋场", "landfill_restored": "停用并生态封场的填埋场"}
-CODED_COLUMNS = {"technology": TECHNOLOGY_ZH, "destination_technology": TECHNOLOGY_ZH, "status": STATUS_ZH}
+STREAM_ZH = {"msw": "生活垃圾", "ash": "飞灰炉渣", "food": "厨余垃圾", "recyclables": "可回收物", "residue": "厨余与分拣残渣",
+             "cd": "建筑垃圾", "cd_residue": "建筑垃圾资源化残渣", "cd_spoil": "工程渣土", "cd_slurry": "工程泥浆",
+             "cd_construction": "工程垃圾", "cd_demolition": "拆除垃圾", "cd_decoration": "装修垃圾"}
+KIND_ZH = {"district": "市辖区", "county": "县", "county_city": "县级市"}
+CODED_COLUMNS = {"technology": TECHNOLOGY_ZH, "destination_technology": TECHNOLOGY_ZH, "status": STATUS_ZH,
+                 "stream": STREAM_ZH, "kind": KIND_ZH}
 KPI_EXTRA_ZH = {
     "scenario": "情景", "objective": "目标函数值", "best_bound": "最优下界", "backend": "求解器",
     "solver_message": "求解器信息", "target_year": "目标年份", "msw_sorted_out_tpd": "分类分出量",
@@ -106,7 +111,8 @@ def goal_sheet(goals: list[dict]) -> pd.DataFrame:
 
 
 def with_names(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with its coded columns (technology, status) as "中文 code"; other codes and numbers unchanged."""
+    """The table with its coded columns (technology, status, stream, county kind) as "中文 code"; other codes and
+    numbers unchanged."""
     names = {column: table[column].map(lambda code, zh=zh: f"{zh[code]} {code}" if code in zh else code)
              for column, zh in CODED_COLUMNS.items() if column in table}
     return table.assign(**names)
