@@ -199,6 +199,19 @@ def test_a_real_message_with_its_values_reads_in_chinese(message, chinese):
     assert chinese_text(message) == chinese
 
 
+def test_a_data_file_with_several_problems_reads_in_chinese_row_by_row():
+    problems = ["row 3: urban + rural population ≠ population_2020", "no host for census zone Z12",
+                "no polygon for adcode 410102", "row 2: lines must be a whole number ('2.5')", "row 2: origin is empty",
+                "row 2: earliest_furnace_start is not a YYYY-MM-DD date", "row 2: duplicate pair 410102 → 410103",
+                "row 2: name_zh is 300 characters long, more than the 200 a name may have"]
+    message = f"seeds/henan/counties.csv: {len(problems)} problem(s): " + "; ".join(problems)
+    assert chinese_text(message) == (
+        "seeds/henan/counties.csv: 8 处问题: 第 3 行: 城镇人口 + 乡村人口 ≠ population_2020; 普查区 Z12 没有所属县区; "
+        "县级代码 410102 没有多边形; 第 2 行: 'lines' 必须是整数 ('2.5'); 第 2 行: 'origin' 为空; "
+        "第 2 行: 'earliest_furnace_start' 不是 YYYY-MM-DD 格式的日期; 第 2 行: 起终点对 410102 → 410103 重复; "
+        "第 2 行: 'name_zh' 长 300 个字符，超过名称上限 200 个字符")
+
+
 def test_a_message_the_phrases_cannot_carry_whole_points_to_the_english_original():
     box = bilingual_error("DataError", "landfills.csv: the quantum flux is inverted")
     assert box.startswith("**数据文件有误**：此条消息尚无完整的中文译文，请看下方的英文原文")

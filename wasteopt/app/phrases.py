@@ -113,6 +113,16 @@ MORE_PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"(--start \S+) is not a date \(YYYY-MM-DD\)", r"\1 不是日期（YYYY-MM-DD）"),
     (r"(--work \S+): not empty; the benchmark needs a new or empty folder", r"\1：不为空；基准测试需要新的或空的文件夹"),
     # seed and region files (wasteopt/data/)
+    (r"\b(row \d+): ([A-Za-z_]\w*) (?=is |must |[-\d.e+]+ is |'[^']*' is )", r"\1: '\2' "),  # a column: a name
+    (r"urban \+ rural population ≠ population_2020", "城镇人口 + 乡村人口 ≠ population_2020"),
+    (r"no host for census zone ([^\s;]+)", r"普查区 \1 没有所属县区"), (r"\bzone (\S+) is not in ([^\s;]+)", r"普查区 \1 不在 \2 中"),
+    (r"centre of prefecture (\S+) lies in (\d+) county polygons", r"地市 \1 的中心落在 \2 个县的多边形内"),
+    (r"no polygon for adcode ([^\s;]+)", r"县级代码 \1 没有多边形"), (r": no geometry\b", "：没有几何图形"),
+    (r"extent (.+?) is not lon/lat degrees", r"范围 \1 不是经纬度"),
+    (r"is not a YYYY-MM-DD date", "不是 YYYY-MM-DD 格式的日期"),
+    (r"prefecture_adcode ('[^']*') has no seat district", r"prefecture_adcode \1 没有市辖区"),
+    (r"is ([\d,]+) characters long, more than the (\d+) a name may have", r"长 \1 个字符，超过名称上限 \2 个字符"),
+    (r"is not a number \(", "不是数字 ("), (r"duplicate pair (\S+) → ([^\s;]+)", r"起终点对 \1 → \2 重复"),
     (r"coordinates are in (.+) \(projected\); expected lon/lat degrees \(EPSG:4326 / GCJ-02\)\. Reproject the file, "
      r"e\.g\. ogr2ogr -t_srs EPSG:4326", r"坐标为 \1（投影坐标）；应为经纬度（EPSG:4326 / GCJ-02）。请重投影该文件，例如 'ogr2ogr -t_srs EPSG:4326'"),
     (r"the last 8 characters of ps_code are no longer unique; site ids would clash",
