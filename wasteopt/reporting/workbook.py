@@ -66,12 +66,12 @@ KPI_EN = {key: label for key, label, _ in KPI_LABELS}
 WHOLE, ONE_DECIMAL, TWO_DECIMALS, PERCENT, BARE, DEGREES = "#,##0", "#,##0.0", "#,##0.00", "0.0%", "0", "0.00000"
 HEADER_FORMATS = [
     (r"万元|wan_cny", WHOLE),  # money, also "capital spent that year (万元)"
-    (r"adcode|代码|year|年份|年$|投运年|建成年|停用年|in service|lines by|stopped from", BARE),
+    (r"adcode|代码|\byear\b|year_|年份|年$|投运年|建成年|停用年|in service|lines by|stopped from|first full", BARE),
     (r"经度|纬度|\blon\b|\blat\b|_lon|_lat", DEGREES),
     (r"\(%\)|Δ %|%\)", ONE_DECIMAL),  # already × 100 (the report's tables)
     (r"负荷率 %|share|capture|\brate\b", PERCENT),  # shares 0–1
     (r"t/d|_tpd|tonnes_per_day|万元|wan_cny|t·km|t_km|cny|元|population|人口|plants|厂数|\bweight\b|权重", WHOLE),
-    (r"\bkm\b|_km|运距", ONE_DECIMAL),
+    (r"\bkm\b|_km|运距|years left", ONE_DECIMAL),
 ]
 UNIT_FORMATS = {"%": ONE_DECIMAL, "km": ONE_DECIMAL, "s": ONE_DECIMAL, "kJ/kg": WHOLE}
 MAX_WIDTH = 48  # characters; longer text wraps in the cell's tooltip, not across the screen
