@@ -329,7 +329,7 @@ def test_errors_read_in_chinese_with_the_english_beside():
     message = ("landfills.csv: 2 problem(s): row 3: lon,lat = 1,2 is missing or outside China; "
                "row 4: capacity_tpd is missing or not a number ('x')")
     assert to_chinese(message) == ("landfills.csv: 2 处问题: 第 3 行: lon,lat = 1,2 缺失或位于中国境外; "
-                                   "第 4 行: capacity_tpd 缺失或不是数字 ('x')")
+                                   "第 4 行: 'capacity_tpd' 缺失或不是数字 ('x')")
     box = bilingual_error("DataError", message)
     assert box.startswith("**数据文件有误**：landfills.csv: 2 处问题") and box.endswith(
         "English: landfills.csv: 2 problem(s): row 3: lon,lat = 1,2 is missing or outside China; "

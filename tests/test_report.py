@@ -99,6 +99,8 @@ def test_a_phased_run_written_before_year_complete_still_gets_its_path_and_first
     plants = pd.read_excel(files["xlsx"], sheet_name="新建扩建 new plants")
     assert "首次投运 first in service" in plants and "全部建成 all lines by" not in plants
     assert pd.read_excel(files["xlsx"], sheet_name="逐年 capacity path")["年份 year"].tolist() == [2024, 2025]
+    capital = openpyxl.load_workbook(files["xlsx"])["逐年 capacity path"]["H2"]  # not read as a year: "that year (万元)"
+    assert capital.value == 1234 and capital.number_format == "#,##0"
 
 
 def test_a_report_against_a_base_run_says_whether_the_cost_difference_is_a_result(run_dir, tmp_path, monkeypatch):
@@ -201,3 +203,21 @@ def test_a_run_on_a_built_road_network_has_its_main_roads_on_the_report_maps(tin
     draw_main_roads(ax, read_main_roads(main_roads_file(od)))
     (line,) = ax.collections
     assert line.get_label() == "高速公路 motorway" and line.get_segments()[0].tolist() == [[114.3, 33.8], [115.3, 33.8]]
+
+
+def test_the_html_tables_show_numbers_as_the_xlsx_does(run_dir, tmp_path, monkeypatch):
+    # main at d4565f0: the key figures read 74,908.8 t/d in the HTML and 74,909 in the XLSX
+    monkeypatch.setattr("wasteopt.reporting.report.pdf.shutil.which", lambda name: None)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    kpis = json.loads((copy / "kpis.json").read_text(encoding="utf-8"))
+    kpis.update(incineration_capacity_tpd=74908.8, mean_haul_km=42.345)
+    (copy / "kpis.json").write_text(json.dumps(kpis, ensure_ascii=False), encoding="utf-8")
+    files = write_report(copy)
+    page = files["html"].read_text(encoding="utf-8")
+    figures = page.split("关键指标 Key figures")[1].split("</table>")[0]
+    assert "<td>74,909</td>" in figures and "74,908.8" not in figures  # t/d whole
+    assert "<td>42.3</td>" in figures  # km with one decimal
+    sheet = openpyxl.load_workbook(files["xlsx"])["指标 KPIs"]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert rows["焚烧处理能力 incineration capacity"][1].number_format == "#,##0"
+    assert rows["平均运距 mean haul"][1].number_format == "#,##0.0"

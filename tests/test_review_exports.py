@@ -9,6 +9,7 @@ from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
 from wasteopt.runs.folder.plan_files import export_plan
+from wasteopt.reporting.workbook import STATUS_ZH, STREAM_ZH, TECHNOLOGY_ZH
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS
@@ -81,3 +82,31 @@ def test_plan_xlsx_shows_tonnes_whole_shares_as_percent_under_a_frozen_header(ti
     assert formats["厂址编号 site_id"] == "General"  # text stays text
     widths = {cell.value: facilities.column_dimensions[cell.column_letter].width for cell in facilities[1]}
     assert widths["总能力 t/d capacity_tpd"] >= len("总能力 t/d capacity_tpd") and widths["经度 lon"] < 20
+
+
+def test_plan_xlsx_names_facility_types_and_statuses_in_chinese_with_the_code(tiny_seeds, tmp_path):
+    config = tmp_path / "s.yaml"
+    config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
+                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
+    plan = solve_scenario(load_scenario(config))
+    book = openpyxl.load_workbook(export_plan(plan, compute_kpis(plan), tmp_path / "run")["xlsx"])
+    facilities = {c.value: [row[c.column - 1] for row in book["设施 facilities"].iter_rows(min_row=2)]
+                  for c in book["设施 facilities"][1]}
+    codes = plan.facilities[["technology", "status"]].astype(str)
+    assert [c.value for c in facilities["设施类型 technology"]] == [f"{TECHNOLOGY_ZH[t]} {t}" for t in codes["technology"]]
+    assert [c.value for c in facilities["状态 status"]] == [f"{STATUS_ZH[s]} {s}" for s in codes["status"]]
+    assert "焚烧厂 incinerator" in {c.value for c in facilities["设施类型 technology"]}
+    assert {c.value for c in facilities["状态 status"]} >= {"现有 existing", "仍接收原生垃圾的填埋场 landfill_running"}
+    capacities = [c for c in facilities["总能力 t/d capacity_tpd"] if c.value is not None]  # landfills have none
+    assert capacities and all(c.data_type == "n" for c in capacities)  # numbers stay numbers
+    flows = book["流向 flows"]
+    column = next(c.column for c in flows[1] if c.value == "终点类型 destination_technology")
+    shown = {row[column - 1].value for row in flows.iter_rows(min_row=2)}
+    assert shown and shown <= {f"{zh} {code}" for code, zh in TECHNOLOGY_ZH.items()}
+    column = next(c.column for c in flows[1] if c.value == "物料 stream")
+    assert {row[column - 1].value for row in flows.iter_rows(min_row=2)} == {f"{STREAM_ZH[s]} {s}" for s in plan.flows["stream"]}
+    demand = book["需求 demand"]
+    column = next(c.column for c in demand[1] if c.value == "类别 kind")
+    kinds = {row[column - 1].value for row in demand.iter_rows(min_row=2)}
+    assert kinds and kinds <= {"市辖区 district", "县 county", "县级市 county_city"}
+    assert (tmp_path / "run" / "facilities.csv").read_text(encoding="utf-8").count(",incinerator,") >= 1  # CSV: codes

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from wasteopt.app.phrases import MORE_PHRASES
 from wasteopt.config.assumptions import GROUPS, key_label
 
 HEADLINES = {
@@ -57,7 +58,6 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     # a scenario file or upload (wasteopt/config/loader.py, app/service.py)
     (r"expected text, got (\w+)", r"应为文本，实际为 \1"), (r"\bis larger than ([\d,]+) kB", r"大于 \1 kB"),
     (r"the scenario is empty", "情景文件为空"),
-    (r"a scenario must be a mapping of keys, not (\w+)", r"情景必须是由键组成的映射，而不是 \1"),
     (r"'extends' chain deeper than (\d+) \(a cycle\?\)", r"'extends' 嵌套超过 \1 层（是否循环引用？）"),
     (r"must be a file name", "必须是文件名"), (r"scenario file not found:", "找不到情景文件："),
     (r"must name a file in configs/", "必须是 configs/ 中的文件名"), (r"no scenario '([^']*)' in configs/", r"configs/ 中没有情景 '\1'"),
@@ -74,7 +74,6 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
      "消纳场 Y…，资源化厂 R…，转运站 T…，厨余垃圾处理厂 D<县级代码>，分拣中心 S<县级代码>）"),
     (r"sites both locked open and closed:", "厂址同时被强制启用和锁定关闭："),
     (r"sites locked open lie inside exclusion zones:", "强制启用的厂址位于禁建区内："),
-    (r"a warm start needs the highs backend", "热启动需要 highs 求解器"),
     (r"a warm start is for one-year what-ifs; a phased run starts from its last year's own plan",
      "热启动只用于单年的情景推演；分期运行从其最后一年自己的方案开始"),
     (r"a warm start is for one-year what-ifs; a plan for several futures starts from the central future's own plan",
@@ -148,7 +147,6 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"Input should be a valid number", "应为数值"),
     (r"Input should be a valid integer", "应为整数"),
     (r"Input should be a valid string", "应为文本"),
-    (r"Input should be a valid boolean", "应为 true 或 false"),
     (r"missing column\(s\)", "缺少列"),
     (r"is missing or not a number", "缺失或不是数字"),
     (r"is missing or outside China", "缺失或位于中国境外"),
@@ -232,12 +230,12 @@ PHRASES: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"objective '(\w+)' needs (\w+)", r"优化目标 '\1' 需要 \2"),
     (r"target_year (\d+) is before baseline_year (\d+)", r"目标年 \1 早于基准年 \2"),
 ]
-_COMPILED = [(re.compile(pattern), zh) for pattern, zh in PHRASES]
+_COMPILED = [(re.compile(pattern), zh) for pattern, zh in [*MORE_PHRASES, *PHRASES]]  # the whole sentences first
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
 _SECTIONS = "|".join(GROUPS)
-FILE_EXTENSIONS = {"csv", "yaml", "yml", "json", "geojson", "gpkg", "parquet", "xlsx", "txt", "pbf", "md", "html"}
+FILE_EXTENSIONS = {"csv", "yaml", "yml", "json", "geojson", "gpkg", "parquet", "xlsx", "txt", "pbf", "md", "html", "duckdb", "sqlite"}
 _DOTTED_KEY = re.compile(rf"(?<![\w.（])(?:{_SECTIONS})(?:\.\w+)+")  # policy.new_plants.min
 _QUOTED_KEY = re.compile(rf"'((?:{_SECTIONS})(?:\.\w+)*)'")  # key 'objective', key 'policy.new_plants'
 BARE_KEYS = {"max_haul_km": "最大运距", "single_sourcing": "每县只送一个厂", "min_load_share": "最低负荷率",
@@ -268,7 +266,7 @@ UNTRANSLATED = "此条消息尚无完整的中文译文，请看下方的英文�
 def untranslated_words(chinese: str) -> list[str]:
     """English words left in a 中文 line once names in brackets, quoted values, paths, keys, ids, numbers, units,
     acronyms and the English original (in italics) are set aside."""
-    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|_[^_]+_", " ", chinese)  # names, keys, values, English
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|'[^']*'|`[^`]*`|(?<!\w)_[^_]+_(?!\w)", " ", chinese)  # names, keys, values, English
     text = re.sub(r"\S*/\S*|--[\w-]+|[\w.]*[\d_.][\w.]*|\\", " ", text)  # paths, units like t/d, options, ids, keys
     return [word for word in re.findall(r"[A-Za-z]{3,}", text) if not KEPT_WORDS.fullmatch(word)]
 

@@ -1,8 +1,10 @@
-"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), numbers
-stored as numbers. The CSVs keep their snake_case headers: other tools and `wasteopt route` read them."""
+"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), facility types and
+statuses as 中文 with their code, numbers stored as numbers. The CSVs keep their snake_case headers and codes: other
+tools and `wasteopt route` read them."""
 from __future__ import annotations
 
 import json
+import numbers
 import re
 import unicodedata
 
@@ -35,6 +37,18 @@ COLUMNS_ZH = {
     "year": "年份", "demand_tpd": "需处理量 t/d", "plants": "厂数", "raw_msw_landfill_tpd": "原生垃圾填埋 t/d",
     "landfills_stopped": "停用填埋场", "capital_spent_wan_cny": "当年投资 万元", "new_plants": "新建厂数",
 }
+# Coded values shown as "中文 code" (焚烧厂 incinerator): a reviewer reads the name, a filter or script still finds the code.
+TECHNOLOGY_ZH = {"incinerator": "焚烧厂", "landfill": "填埋场", "digester": "厨余垃圾处理厂", "sorting_centre": "分拣中心",
+                 "transfer": "转运站", "cd_yard": "消纳场", "cd_recycler": "建筑垃圾资源化厂", "cd_reuse": "建筑垃圾就地利用",
+                 "cd_dewatering": "泥浆脱水厂"}
+STATUS_ZH = {"existing": "现有", "expanded": "扩建", "new": "新建", "landfill_running": "仍接收原生垃圾的填埋场",
+             "landfill_stopped": "停用的填埋场", "landfill_restored": "停用并生态封场的填埋场"}
+STREAM_ZH = {"msw": "生活垃圾", "ash": "飞灰炉渣", "food": "厨余垃圾", "recyclables": "可回收物", "residue": "厨余与分拣残渣",
+             "cd": "建筑垃圾", "cd_residue": "建筑垃圾资源化残渣", "cd_spoil": "工程渣土", "cd_slurry": "工程泥浆",
+             "cd_construction": "工程垃圾", "cd_demolition": "拆除垃圾", "cd_decoration": "装修垃圾"}
+KIND_ZH = {"district": "市辖区", "county": "县", "county_city": "县级市"}
+CODED_COLUMNS = {"technology": TECHNOLOGY_ZH, "destination_technology": TECHNOLOGY_ZH, "status": STATUS_ZH,
+                 "stream": STREAM_ZH, "kind": KIND_ZH}
 KPI_EXTRA_ZH = {
     "scenario": "情景", "objective": "目标函数值", "best_bound": "最优下界", "backend": "求解器",
     "solver_message": "求解器信息", "target_year": "目标年份", "msw_sorted_out_tpd": "分类分出量",
@@ -51,12 +65,13 @@ KPI_EN = {key: label for key, label, _ in KPI_LABELS}
 # from its unit: tonnages and 万元 whole with thousands separators, shares as %, codes and years bare.
 WHOLE, ONE_DECIMAL, TWO_DECIMALS, PERCENT, BARE, DEGREES = "#,##0", "#,##0.0", "#,##0.00", "0.0%", "0", "0.00000"
 HEADER_FORMATS = [
-    (r"adcode|代码|year|年份|年$|投运年|建成年|停用年|in service|lines by|stopped from", BARE),
+    (r"万元|wan_cny", WHOLE),  # money, also "capital spent that year (万元)"
+    (r"adcode|代码|\byear\b|year_|年份|年$|投运年|建成年|停用年|in service|lines by|stopped from|first full", BARE),
     (r"经度|纬度|\blon\b|\blat\b|_lon|_lat", DEGREES),
     (r"\(%\)|Δ %|%\)", ONE_DECIMAL),  # already × 100 (the report's tables)
     (r"负荷率 %|share|capture|\brate\b", PERCENT),  # shares 0–1
     (r"t/d|_tpd|tonnes_per_day|万元|wan_cny|t·km|t_km|cny|元|population|人口|plants|厂数|\bweight\b|权重", WHOLE),
-    (r"\bkm\b|_km|运距", ONE_DECIMAL),
+    (r"\bkm\b|_km|运距|years left", ONE_DECIMAL),
 ]
 UNIT_FORMATS = {"%": ONE_DECIMAL, "km": ONE_DECIMAL, "s": ONE_DECIMAL, "kJ/kg": WHOLE}
 MAX_WIDTH = 48  # characters; longer text wraps in the cell's tooltip, not across the screen
@@ -95,6 +110,14 @@ def goal_sheet(goals: list[dict]) -> pd.DataFrame:
     } for goal in goals], columns=["目标 goal", "方向 sense", "目标值 target", "取值 value", "单位 unit", "达成 met"])
 
 
+def with_names(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its coded columns (technology, status, stream, county kind) as "中文 code"; other codes and
+    numbers unchanged."""
+    names = {column: table[column].map(lambda code, zh=zh: f"{zh[code]} {code}" if code in zh else code)
+             for column, zh in CODED_COLUMNS.items() if column in table}
+    return table.assign(**names)
+
+
 def plan_sheets(frames: dict[str, pd.DataFrame], kpis: dict,
                 capacity_path: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The sheets of plan.xlsx: KPIs, goals, facilities, flows, demand (and the capacity path of a phased plan)."""
@@ -104,7 +127,7 @@ def plan_sheets(frames: dict[str, pd.DataFrame], kpis: dict,
     if capacity_path is not None:
         tables["capacity_path"] = capacity_path
     for name, table in tables.items():
-        sheets[SHEETS[name]] = table.rename(columns=bilingual_header)
+        sheets[SHEETS[name]] = with_names(table).rename(columns=bilingual_header)
     return sheets
 
 
@@ -126,6 +149,33 @@ def unit_format(unit: str, key: str = "") -> str:
     return UNIT_FORMATS.get(english, WHOLE if english else "General")
 
 
+def cell_formats(frame: pd.DataFrame) -> list[list[str | None]]:
+    """The number format of every body cell, column by column: from the column's header or, in a table with a unit
+    per row (KPIs), from the row's unit. The XLSX and the report's HTML tables both show numbers by it."""
+    units, keys = frame.get("单位 unit"), frame.get("键 key")
+    formats = []
+    for position, header in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        if units is not None and column_format(str(header), values) in (None, WHOLE, TWO_DECIMALS):
+            formats.append([unit_format(u, k) for u, k in zip(units, keys if keys is not None else [""] * len(units))])
+        else:
+            formats.append([column_format(str(header), values)] * len(values))
+    return formats
+
+
+PYTHON_FORMATS = {WHOLE: ",.0f", ONE_DECIMAL: ",.1f", TWO_DECIMALS: ",.2f", BARE: ".0f", DEGREES: ".5f"}
+
+
+def number_text(value, number_format: str | None) -> str | None:
+    """A number as the cell format shows it in Excel ('#,##0' → 74,909; '0.0%' → 90.0 %); None where the format says
+    nothing (text, General) or the value is no number."""
+    if pd.api.types.is_bool(value) or not isinstance(value, numbers.Real) or value != value:
+        return None
+    if number_format == PERCENT:
+        return f"{100 * value:.1f} %"
+    return format(value, PYTHON_FORMATS[number_format]) if number_format in PYTHON_FORMATS else None
+
+
 def text_width(value) -> int:
     """Characters a cell needs: 汉字 count two."""
     text = value if isinstance(value, str) else f"{value:,.1f}" if isinstance(value, float) else str(value)
@@ -138,17 +188,10 @@ def lay_out_sheet(sheet, frame: pd.DataFrame) -> None:
     from openpyxl.utils import get_column_letter
 
     sheet.freeze_panes = "A2"
-    units = frame.get("单位 unit")
-    keys = frame.get("键 key")
-    for position, header in enumerate(frame.columns, start=1):
+    for position, (header, formats) in enumerate(zip(frame.columns, cell_formats(frame)), start=1):
         values = frame.iloc[:, position - 1]
         letter = get_column_letter(position)
         sheet.cell(row=1, column=position).font = Font(bold=True)
-        if units is not None and column_format(str(header), values) in (None, WHOLE, TWO_DECIMALS):
-            # a KPI-like sheet: each row has its own unit
-            formats = [unit_format(u, k) for u, k in zip(units, keys if keys is not None else [""] * len(units))]
-        else:
-            formats = [column_format(str(header), values)] * len(values)
         for row, number_format in enumerate(formats, start=2):
             if number_format and isinstance(sheet.cell(row=row, column=position).value, (int, float)):
                 sheet.cell(row=row, column=position).number_format = number_format

@@ -20,6 +20,7 @@ from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
     futures_table, goal_table, kpi_rows, landfill_table, new_plant_table, prefecture_table, status_sentence)
+from wasteopt.reporting.workbook import cell_formats, number_text
 from wasteopt.roads.lines import main_roads_file, read_main_roads
 
 if TYPE_CHECKING:  # for annotations only
@@ -42,7 +43,19 @@ th{background:#f2f2f2}img{max-width:100%}.met td:last-child{font-weight:bold}
 
 
 def html_table(frame: pd.DataFrame, classes: str = "") -> str:
-    return frame.to_html(index=False, escape=True, na_rep="", classes=classes, border=0, float_format=_number)
+    """The table as HTML, each number shown as the XLSX shows it (t/d whole, km with one decimal …)."""
+    columns = [[_shown(value, number_format) for value, number_format in zip(frame.iloc[:, position], formats)]
+               for position, formats in enumerate(cell_formats(frame))]
+    shown = pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(frame.columns, axis=1)
+    return shown.to_html(index=False, escape=True, na_rep="", classes=classes, border=0)
+
+
+def _shown(value, number_format: str | None):
+    """A cell's text: the XLSX's number format, else thousands separated with one decimal unless whole."""
+    text = number_text(value, number_format)
+    if text is None and isinstance(value, float) and value == value:
+        text = _number(value)
+    return value if text is None else text
 
 
 def _number(value: float) -> str:
