@@ -104,3 +104,13 @@ def test_haulage_co2_counts_the_empty_return():
     """0.3 L/km × 2.64 kg CO2/L / 8 t per loaded t·km, doubled for the empty return (was 0.1: the return left out)."""
     transport = Scenario.model_validate({"name": "tiny"}).transport
     assert transport.co2_kg_per_t_km == pytest.approx(round(2 * 0.3 * 2.64 / 8, 1)) == 0.2
+
+
+def test_a_list_items_key_is_named_by_its_list_its_number_and_its_field():
+    """Messages name 'uncertainty.futures.0.weight' in 中文 as the first future's weight (was 'futures0weight')."""
+    from wasteopt.config.assumptions import key_label
+
+    assert key_label("uncertainty.futures.0.weight") == "情景第 1 项 权重"
+    assert key_label("uncertainty.futures.1.changes") == "情景第 2 项 改动"
+    assert key_label("phasing.years.0") == "规划年份第 1 项"
+    assert key_label("policy.new_plants.min") == "新建厂最少数量"

@@ -450,8 +450,18 @@ PARENT_NAMES = {  # settings that hold others, as error messages name them
 }
 
 
+ITEM_FIELDS = {"weight": "权重", "changes": "改动", "name": "名称", "name_zh": "中文名", "name_en": "英文名"}  # a list item's
+
+
 def key_label(key: str) -> str:
-    """A scenario key's name in 中文 (e.g. 'policy.new_plants.min' → '新建厂最少数量'), for messages."""
+    """A scenario key's name in 中文 (e.g. 'policy.new_plants.min' → '新建厂最少数量',
+    'uncertainty.futures.0.weight' → '情景第 1 项 权重'), for messages."""
+    parts = key.split(".")
+    index = next((i for i, part in enumerate(parts) if part.isdigit()), None)
+    if index is not None:  # an item of a list: the list's name, the item's number from 1, the field's name
+        rest = ".".join(parts[index + 1:])
+        field = f" {ITEM_FIELDS.get(rest) or key_label(rest)}" if rest else ""
+        return f"{key_label('.'.join(parts[:index]))}第 {int(parts[index]) + 1} 项{field}"
     if key in PARENT_NAMES:
         return PARENT_NAMES[key]
     if key in GROUPS:
