@@ -87,9 +87,11 @@ def run_solve(args) -> int:
     print(f"\ntime: set-up {time.perf_counter() - started - solver_s:,.1f} s (data, distances, model and files: not "
           f"in the time limit) + solver {solver_s:,.1f} s (limit {args.time_limit or scenario.solver.time_limit_s:g} s)")
     if plan.status != "optimal":
-        gaps = f"proven gap {100 * (plan.gap or 0):.3f} % (asked for {100 * (plan.rel_gap or 0):.3f} %)"
+        gap = outcome.kpis.get("gap", plan.gap)  # the figure the KPI table shows, rounded as there
+        gaps = f"proven gap {100 * (gap or 0):.3f} % (asked for {100 * (plan.rel_gap or 0):.3f} %)"
         said = {"gap_reached": f"stopped at the gap asked for, {gaps}",
-                "time_limit": f"stopped by the time limit with the best plan found, {gaps}"}
+                "time_limit": f"stopped by the time limit with the best plan found, {gaps}",
+                "ended_early": f"the method ended before the time limit with the best plan found, {gaps}"}
         print(f"\nNOTE: status '{plan.status}': {said.get(plan.status, gaps)}.")
         if plan.message:
             _say(f"solver: {plan.message}")
