@@ -39,6 +39,14 @@ def test_cap41_reproduces_the_published_optimum(backend):
     assert outcome.objective == pytest.approx(CAP41, abs=1e-3)
 
 
+def test_cap71_reproduces_the_published_optimum_after_the_greedy_start():
+    """HiGHS 1.16, started from the greedy's routed plan, answered 'Optimal' at 631,874 for a plan costing 1,248,143
+    (optimum 932,615.75); the engine now checks the plan's cost and solves again without the start."""
+    outcome = bench.CFLP.solve_ours(case(CAP_OPTIMA, "capacity", "cap71"), 60.0, "highs")
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(932615.75, abs=1e-3)
+
+
 def test_pmed1_reproduces_the_published_optimum():
     outcome = bench.PMEDIAN.solve_ours(case(PMED_OPTIMA, "p", "pmed1"), 60.0, "highs")
     assert outcome.status == "optimal"

@@ -55,6 +55,15 @@ def test_the_scale_regression_of_issue_30_fails(recorded):
     assert "REGRESSION quick_scale 2500x500: gap 2.328 % → 14.765 %" in outcome.lines
 
 
+def test_a_value_below_the_published_optimum_fails(recorded):
+    """cap71's engine reported 631,874 for an optimum of 932,616 (HiGHS after a start): −32 % is no improvement."""
+    tmp_path, history = recorded
+    outcome = _check(tmp_path, history, "2500,500,59023,30.9,0.0240,760.0,gap_reached\n",
+                     "cap41,704444.375,1040444.375,-32.294,0.08,mismatch\n")
+    assert not outcome.ok and outcome.regressions == 1
+    assert any(line.startswith("REGRESSION quick_cflp cap41: gap 0.000 % → 32.294 %") for line in outcome.lines)
+
+
 def test_a_plan_lost_fails_even_on_a_loaded_machine(recorded):
     tmp_path, history = recorded
     outcome = _check(tmp_path, history, "2500,500,59023,30.2,,745.2,no_plan\n", probe=0.5)

@@ -7,7 +7,8 @@ gap where there is none), and its seconds when it finished before its time limit
 
 - a plan lost: the case had a plan and now has none;
 - feasibility lost: its plan was feasible and now is not;
-- a wider gap: more than GAP_FACTOR × slowdown × the old gap AND more than GAP_POINTS points above it;
+- a wider gap: more than GAP_FACTOR × slowdown × the old gap AND more than GAP_POINTS points above it (a
+  siting value below the published optimum counts by its distance from it);
 - a slower finish: the case finished before its limit and now takes more than TIME_FACTOR × slowdown ×
   the old seconds AND more than TIME_FLOOR_S × slowdown seconds more (a case that now runs into its limit
   counts, with the seconds it spent).
@@ -65,10 +66,11 @@ def _rows(path: Path) -> list[dict]:
 
 
 def _siting(row: dict) -> tuple[str, Figures]:
+    """A value below the published optimum (status mismatch) is as far off as one above it: the gap is its size."""
     plan = _number(row["objective"]) is not None
     finished = row["status"] in ("optimal", "mismatch")
-    return row["instance"], Figures(plan, None, _number(row["gap_pct"]) if plan else None, _number(row["seconds"]),
-                                    finished)
+    gap = _number(row["gap_pct"]) if plan else None
+    return row["instance"], Figures(plan, None, None if gap is None else abs(gap), _number(row["seconds"]), finished)
 
 
 def _cvrp(row: dict) -> tuple[str, Figures]:  # routing runs to its limit: no time to compare

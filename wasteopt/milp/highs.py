@@ -113,6 +113,7 @@ def objective_scale(cost: np.ndarray) -> float:
 
 
 _BANNER_SHOWN = False
+MIN_RESOLVE_S = 5.0  # the least time a solve again without a start gets
 
 
 def _quiet_highs() -> highspy.Highs:
@@ -203,7 +204,9 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
     has_integer = model.integer_columns.size > 0
     if companion is None or not has_integer:
         h.run()
-        return _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
+        result = _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
+        return _checked(result, model, start, time_limit - (time.perf_counter() - began), rel_gap=rel_gap,
+                        threads=threads, seed=seed, log_path=log_path, options=options)
     companion.attach(h, began + time_limit)
     stopped_on_time = True
     try:
@@ -213,6 +216,9 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
     finally:
         plan = companion.detach(stopped_on_time)
     result = _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
+    if _mismatch(result, model):
+        return _checked(result, model, start, time_limit - (time.perf_counter() - began), rel_gap=rel_gap,
+                        threads=threads, seed=seed, log_path=log_path, options=options)
     message = result.message + companion.note()
     if plan is None or (result.has_solution and plan[0] >= result.objective * scale - 1e-9):
         return dataclasses.replace(result, message=message)
@@ -221,6 +227,31 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
     gap = relative_gap(objective, bound)
     return MilpResult(status_from_gap(gap, rel_gap), objective, bound, gap, result.seconds, "highs", plan[1],
                       message=message)
+
+
+def _mismatch(result: MilpResult, model: LinearModel) -> float | None:
+    """The cost of the plan HiGHS returned when it differs from the objective HiGHS reported, else None."""
+    if not result.has_solution:
+        return None
+    actual = float(model.cost_vector() @ result.x) + model.offset
+    return actual if abs(actual - result.objective) > 1e-6 * max(1.0, abs(actual)) else None
+
+
+def _checked(result: MilpResult, model: LinearModel, start: np.ndarray | None, seconds_left: float,
+             **options) -> MilpResult:
+    """``result`` if its plan costs what HiGHS reported. HiGHS 1.16 can answer 'Optimal' with an objective its own
+    plan does not have after it was handed a start (seen on OR-Library cap71: 631,874 reported for a plan costing
+    1,248,143, optimum 932,616): then the model is solved again without the start in the time left (at least
+    MIN_RESOLVE_S); with no start to blame, an error."""
+    actual = _mismatch(result, model)
+    if actual is None:
+        return result
+    said = f"HiGHS reported {result.objective:,.6g} for a plan costing {actual:,.6g}"
+    if start is None:
+        return MilpResult(MilpStatus.ERROR, None, None, None, result.seconds, "highs", message=said)
+    again = solve_highs(model, time_limit=max(seconds_left, MIN_RESOLVE_S), **options)
+    return dataclasses.replace(again, seconds=result.seconds + again.seconds,
+                               message=f"{again.message} (solved again without its start: {said})")
 
 
 def _result(h: highspy.Highs, scale: float, has_integer: bool, rel_gap: float, seconds: float) -> MilpResult:
