@@ -202,23 +202,23 @@ def solve_highs(model: LinearModel, *, time_limit: float, rel_gap: float, thread
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", False)
     has_integer = model.integer_columns.size > 0
-    if companion is None or not has_integer:
+    beside = companion is not None and has_integer
+    if not beside:
         h.run()
-        result = _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
-        return _checked(result, model, start, time_limit - (time.perf_counter() - began), rel_gap=rel_gap,
-                        threads=threads, seed=seed, log_path=log_path, options=options)
-    companion.attach(h, began + time_limit)
-    stopped_on_time = True
-    try:
-        h.run()
-        stopped_on_time = h.getModelStatus() in (highspy.HighsModelStatus.kTimeLimit,
-                                                 highspy.HighsModelStatus.kInterrupt)
-    finally:
-        plan = companion.detach(stopped_on_time)
+    else:
+        companion.attach(h, began + time_limit)
+        stopped_on_time = True
+        try:
+            h.run()
+            stopped_on_time = h.getModelStatus() in (highspy.HighsModelStatus.kTimeLimit,
+                                                     highspy.HighsModelStatus.kInterrupt)
+        finally:
+            plan = companion.detach(stopped_on_time)
     result = _result(h, scale, has_integer, rel_gap, time.perf_counter() - began)
-    if _mismatch(result, model):
-        return _checked(result, model, start, time_limit - (time.perf_counter() - began), rel_gap=rel_gap,
-                        threads=threads, seed=seed, log_path=log_path, options=options)
+    checked = _checked(result, model, start, time_limit - (time.perf_counter() - began), rel_gap=rel_gap,
+                       threads=threads, seed=seed, log_path=log_path, options=options)
+    if checked is not result or not beside:
+        return checked
     message = result.message + companion.note()
     if plan is None or (result.has_solution and plan[0] >= result.objective * scale - 1e-9):
         return dataclasses.replace(result, message=message)
