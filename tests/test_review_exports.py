@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import openpyxl
+import pytest
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
@@ -29,13 +30,9 @@ def test_every_county_shape_becomes_one_multipolygon():
     assert [len(g.geoms) for g in converted[:4]] == [1, 1, 1, 2] and converted[2].area == 1.0
 
 
-def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(tiny_seeds, tmp_path):
-    config = tmp_path / "s.yaml"
-    config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
-                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
-    plan = solve_scenario(load_scenario(config))
+def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(exported):
+    plan, _, book = exported
     kpis = compute_kpis(plan)
-    book = openpyxl.load_workbook(export_plan(plan, kpis, tmp_path / "run")["xlsx"])
     assert book.sheetnames == ["指标 KPIs", "目标 goals", "设施 facilities", "流向 flows", "需求 demand"]
     rows = {row[1].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
     assert [c.value for c in book["指标 KPIs"][1]] == ["指标 KPI", "键 key", "取值 value", "单位 unit"]
@@ -63,12 +60,19 @@ def test_plant_colours_mean_the_same_in_app_and_report():
     assert set(REPORT_COLOURS) == {"existing", "expanded", "new"}
 
 
-def test_plan_xlsx_shows_tonnes_whole_shares_as_percent_under_a_frozen_header(tiny_seeds, tmp_path):
-    config = tmp_path / "s.yaml"
+@pytest.fixture(scope="module")
+def exported(tiny_seeds, tmp_path_factory):
+    """The tiny two-county plan solved to optimality and exported once: (plan, run folder, plan.xlsx opened)."""
+    folder = tmp_path_factory.mktemp("exported")
+    config = folder / "s.yaml"
     config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
                       "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
     plan = solve_scenario(load_scenario(config))
-    book = openpyxl.load_workbook(export_plan(plan, compute_kpis(plan), tmp_path / "run")["xlsx"])
+    return plan, folder / "run", openpyxl.load_workbook(export_plan(plan, compute_kpis(plan), folder / "run")["xlsx"])
+
+
+def test_plan_xlsx_shows_tonnes_whole_shares_as_percent_under_a_frozen_header(exported):
+    _, _, book = exported
     assert all(sheet.freeze_panes == "A2" for sheet in book.worksheets)
     kpis = {row[1].value: row for row in book["指标 KPIs"].iter_rows(min_row=2)}
     assert kpis["mean_utilisation"][2].number_format == "0.0%" and kpis["mean_utilisation"][3].value == "%"
@@ -84,12 +88,8 @@ def test_plan_xlsx_shows_tonnes_whole_shares_as_percent_under_a_frozen_header(ti
     assert widths["总能力 t/d capacity_tpd"] >= len("总能力 t/d capacity_tpd") and widths["经度 lon"] < 20
 
 
-def test_plan_xlsx_names_facility_types_and_statuses_in_chinese_with_the_code(tiny_seeds, tmp_path):
-    config = tmp_path / "s.yaml"
-    config.write_text(f"name: 周口两县\nregion: {{seeds: {tiny_seeds}}}\ndemand: {{calibration: null}}\n"
-                      "solver: {time_limit_s: 30, rel_gap: 0}\n", encoding="utf-8")
-    plan = solve_scenario(load_scenario(config))
-    book = openpyxl.load_workbook(export_plan(plan, compute_kpis(plan), tmp_path / "run")["xlsx"])
+def test_plan_xlsx_names_facility_types_and_statuses_in_chinese_with_the_code(exported):
+    plan, run, book = exported
     facilities = {c.value: [row[c.column - 1] for row in book["设施 facilities"].iter_rows(min_row=2)]
                   for c in book["设施 facilities"][1]}
     codes = plan.facilities[["technology", "status"]].astype(str)
@@ -109,4 +109,4 @@ def test_plan_xlsx_names_facility_types_and_statuses_in_chinese_with_the_code(ti
     column = next(c.column for c in demand[1] if c.value == "类别 kind")
     kinds = {row[column - 1].value for row in demand.iter_rows(min_row=2)}
     assert kinds and kinds <= {"市辖区 district", "县 county", "县级市 county_city"}
-    assert (tmp_path / "run" / "facilities.csv").read_text(encoding="utf-8").count(",incinerator,") >= 1  # CSV: codes
+    assert (run / "facilities.csv").read_text(encoding="utf-8").count(",incinerator,") >= 1  # CSV: codes
