@@ -55,8 +55,8 @@ def _timed_build(osm: str, points: pd.DataFrame, max_km: float, cache: str, resu
     read = time.perf_counter()
     od = road_od(network, points, max_km=max_km, snap_tolerance_m=1000.0)
     done = time.perf_counter()
-    results.put({"read_s": round(read - started, 1), "od_s": round(done - read, 1),
-                 "total_s": round(done - started, 1), "pairs": len(od), "peak_mb": round(peak_rss_mb())})
+    results.put({"read_s": round(read - started, 3), "od_s": round(done - read, 3),
+                 "total_s": round(done - started, 3), "pairs": len(od), "peak_mb": round(peak_rss_mb())})
 
 
 def bench_roads(nodes: int, num_points: int, max_km: float, seed: int) -> dict:
