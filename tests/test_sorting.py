@@ -243,3 +243,19 @@ def test_co_treatment_makes_incinerators_take_food_at_a_price(zhoukou):
     expected = burnt["km"] * per_km + 50 - burnt["destination"].map(revenue) * 2417.75 / 5400
     assert len(burnt) and burnt["cost_per_t"].to_numpy() == pytest.approx(expected.to_numpy())
     assert "food" not in build_problem(scenario, load_region(scenario)).technologies["incinerator"].accepts
+
+
+def test_a_plant_nothing_reaches_puts_out_nothing():
+    """No food is sorted out, so the food-waste plant D receives nothing; its residue arc into the incinerator,
+    which earns 10 CNY/t, must not carry residue that no food balances (before the fix: unbounded)."""
+    techs = {"incinerator": Technology("incinerator", ("msw", "residue"), cost_per_t=-10.0),
+             "digester": Technology("digester", ("food",), module_sizes_tpd=(60.0,), module_annual_cost=(300.0,),
+                                    cost_per_t=100.0, outputs=(("residue", 0.2),))}
+    problem = SitingProblem(
+        demand=pd.DataFrame({"msw": [100.0], "food": [0.0]}, index=["A"]),
+        sites=sites([("I", "incinerator", False), ("D", "digester", True)]), technologies=techs,
+        arcs=pd.DataFrame([("A", "I", "msw", 0.0, 0.0), ("A", "D", "food", 0.0, 0.0), ("D", "I", "residue", 0.0, 0.0)],
+                          columns=ARC_COLUMNS), days_per_year=1.0)
+    solution = solve_problem(problem, rel_gap=0)
+    assert solution.objective == pytest.approx(-1000.0)
+    assert "residue" not in set(solution.flows["stream"])

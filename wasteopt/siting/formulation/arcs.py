@@ -35,7 +35,22 @@ def prepare_arcs(problem: SitingProblem) -> pd.DataFrame:
         pairs = pd.MultiIndex.from_arrays([arcs["origin"].astype(str), arcs["stream"].astype(str)])
         arc_demand = np.nan_to_num(problem.demand_by_node_stream().reindex(pairs).to_numpy())
         keep &= ~from_node | (arc_demand > 0)
+    keep &= _fed(arcs, from_node, keep)
     return _cheapest_into_passive_sites(problem, arcs[keep].reset_index(drop=True))
+
+
+def _fed(arcs: pd.DataFrame, from_node: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Arcs whose origin can hold waste: a demand node, or a site some kept arc leads into (repeated until
+    nothing changes). An arc out of a site nothing reaches (a food-waste plant when no food is sorted out) would
+    carry output that no input balances."""
+    origins, destinations = arcs["origin"].to_numpy(), arcs["destination"].to_numpy()
+    fed = from_node.copy()
+    while True:
+        reached = pd.unique(destinations[keep & fed])
+        now = from_node | pd.Series(origins).isin(reached).to_numpy()
+        if (now == fed).all():
+            return fed
+        fed = now
 
 
 def _cheapest_into_passive_sites(problem: SitingProblem, arcs: pd.DataFrame) -> pd.DataFrame:
