@@ -168,7 +168,7 @@ def test_news_plants_count_as_built_in_their_year(tiny_seeds, tmp_path):
     solved, region = backtest_scenario(scenario, 2022, 2023)
     built = built_between(region, 2023)
     assert list(built["site_id"]) == ["P98E85A75", "N1"] and list(built["capacity_tpd"]) == [800.0, 800.0]
-    assert built["source"].iloc[1] == "http://tkw.cc/archiver/tid-697323.html" and "ljgk.envsc.cn" in built["source"].iloc[0]
+    assert built["source"].iloc[1].startswith("http://www.xiangcheng.gov.cn/") and "ljgk.envsc.cn" in built["source"].iloc[0]
     assert solved.policy.province_capacity_target_tpd == 500 + 600 + 800 + 800
     solved, region = backtest_scenario(scenario, 2020, 2022)  # the news plant comes after the window
     assert list(built_between(region, 2022)["site_id"]) == ["PDDF3F940"]
