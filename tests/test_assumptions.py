@@ -114,3 +114,17 @@ def test_a_list_items_key_is_named_by_its_list_its_number_and_its_field():
     assert key_label("uncertainty.futures.1.changes") == "情景第 2 项 改动"
     assert key_label("phasing.years.0") == "规划年份第 1 项"
     assert key_label("policy.new_plants.min") == "新建厂最少数量"
+
+
+def test_every_sorting_composition_share_says_how_it_is_derived_or_why_it_is_assumed(root):
+    rows = {row["键 key"]: row for row in settings_in_use(load_scenario(root / "configs" / "henan-2025-sorted.yaml"))}
+    leaves = {key: row for key, row in rows.items() if key.startswith("sorting.composition.")}
+    assert set(leaves) == {f"sorting.composition.{fraction}.{side}" for fraction in ("food", "recyclables", "hazardous")
+                           for side in ("urban", "rural")}
+    assert {key for key, row in leaves.items() if row["依据 basis"] == BASIS_NAMES["derived"]} == {
+        "sorting.composition.food.urban", "sorting.composition.food.rural", "sorting.composition.recyclables.urban"}
+    reasons = {key: row["来源或理由 source or reason"] for key, row in leaves.items()}
+    assert "Shanghai" in reasons["sorting.composition.recyclables.urban"] and "21 %" in reasons[
+        "sorting.composition.recyclables.urban"]
+    assert "Zeng" in reasons["sorting.composition.food.rural"] and "Wei et al." in reasons["sorting.composition.food.urban"]
+    assert all("no public figure found" not in reason for reason in reasons.values())

@@ -168,7 +168,7 @@ def test_news_plants_count_as_built_in_their_year(tiny_seeds, tmp_path):
     solved, region = backtest_scenario(scenario, 2022, 2023)
     built = built_between(region, 2023)
     assert list(built["site_id"]) == ["P98E85A75", "N1"] and list(built["capacity_tpd"]) == [800.0, 800.0]
-    assert built["source"].iloc[1] == "http://tkw.cc/archiver/tid-697323.html" and "ljgk.envsc.cn" in built["source"].iloc[0]
+    assert built["source"].iloc[1].startswith("http://www.xiangcheng.gov.cn/") and "ljgk.envsc.cn" in built["source"].iloc[0]
     assert solved.policy.province_capacity_target_tpd == 500 + 600 + 800 + 800
     solved, region = backtest_scenario(scenario, 2020, 2022)  # the news plant comes after the window
     assert list(built_between(region, 2022)["site_id"]) == ["PDDF3F940"]
@@ -227,3 +227,15 @@ def test_calibrate_lists_of_seeds_and_limits_are_checked():
                                  (_window, "2024-2023", "the last year comes before the first")):
         with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
             parse(text)
+
+
+def test_a_calibration_window_past_the_data_stops_before_any_solve(tiny_seeds, tmp_path):
+    tiny_scenario(tiny_seeds, tmp_path)
+    (tmp_path / "calibration.yaml").write_text(
+        "name: late\nbase: tiny.yaml\nout: out\nin_sample: {baseline_year: 2019, year: 2020}\n"
+        "out_of_sample: {baseline_year: 2022, year: 2023}\ngrid: {transport.msw_cny_per_t_km: [0.8, 1.6]}\n",
+        encoding="utf-8")
+    calibration = with_overrides(load_calibration(tmp_path / "calibration.yaml"), out_of_sample=parse_window("2023-2025"))
+    with pytest.raises(ScenarioError, match=r"--year 2025: the latest plant the seeds know .* started in 20\d\d"):
+        run_calibration(calibration, jobs=1, progress=False)
+    assert not (tmp_path / "out").exists()

@@ -80,12 +80,12 @@ def test_a_news_addition_without_a_date_is_a_row_error(seeds_copy):
         load_region(Scenario(name="bad", region={"seeds": str(seeds_copy)}))
 
 
-def test_default_landfills_are_one_per_county_seat_nine_on_record(region):
+def test_default_landfills_are_one_per_county_seat_eleven_on_record(region):
     landfills = region.landfills
     assumed = landfills["assumed"]
-    assert len(landfills) == 157 and assumed.sum() == 148
-    assert set(landfills.loc[~assumed, "adcode"]) == {"410103", "410181", "410212", "410222", "410305", "411303", "411502",
-                                                       "411724", "411728"}
+    assert len(landfills) == 157 and assumed.sum() == 146
+    assert set(landfills.loc[~assumed, "adcode"]) == {"410103", "410181", "410212", "410222", "410305", "411121", "411303",
+                                                       "411502", "411628", "411724", "411728"}
     assert landfills.loc[~assumed, "source"].str.startswith("http").all()
     assert landfills.loc[assumed, "source"].str.startswith("assumed: no public record found").all()
     assert (landfills["site_id"] == "L" + landfills["adcode"]).all()

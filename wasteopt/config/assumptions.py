@@ -65,8 +65,9 @@ CATALOGUE: dict[str, Setting] = {
     "region.baseline_year": _s("基准年（此前投运的厂为现有厂）", "baseline year (plants started by then exist)", "setting", PLANNER),
     "region.target_year": _s("目标年", "target year", "setting", PLANNER),
     "region.landfills_file": _s("填埋场文件", "landfill file", "assumption",
-                                "空 = 每县一座假设填埋场（位于县城）：无公开的河南填埋场名单 empty = one assumed landfill "
-                                "per county seat: no public list of Henan's landfills"),
+                                "空 = 基础数据 landfills.csv：有公开记录的填埋场（各附来源），其余县各一座假设填埋场（位于县城）"
+                                " empty = the seeds' landfills.csv: landfills from public records, each with its "
+                                "source, and one assumed landfill at the seat of every other county"),
     "region.candidate_sites_file": _s("候选厂址文件", "candidate site file", "assumption",
                                       "空 = 县城为候选厂址 empty = county seats are the candidate sites"),
     "region.townships": _s("合成乡镇数", "synthetic townships", "assumption",
@@ -238,6 +239,24 @@ CATALOGUE: dict[str, Setting] = {
     "transfer.collection_cny_per_t_km": _s("收集车运费", "collection vehicle haul cost", "assumption", TRUCK_COST),
     "sorting.food_cny_per_t_km": _s("厨余运费", "food-waste haul cost", "assumption",
                                     "sealed food-waste trucks, costed as compactors; " + TRUCK_COST),
+    "sorting.composition.food.urban": _s("城镇厨余垃圾占比", "urban food-waste share", "derived",
+                                         "from the kitchen-waste share of large-city MSW, Beijing 66 %, Shanghai 71 % "
+                                         "(Wei et al. 2018, th4.ilovetranslation.com/nReONgOt99L=d, secondary), by "
+                                         "taking 55 % below both for Henan's smaller cities (the margin is assumed)"),
+    "sorting.composition.food.rural": _s("农村厨余垃圾占比", "rural food-waste share", "derived",
+                                         "from rural MSW food + coal ash ≈ 70 % (Zeng, Niu & Zhao 2015, Front. Environ. "
+                                         "Sci. Eng.), by 70 % − ash ≈ 30 % (the ash share is assumed) = 40 %"),
+    "sorting.composition.recyclables.urban": _s("城镇可回收物占比", "urban recyclables share", "derived",
+                                                "from Shanghai 2020: 6,375 of 30,073 t/d sorted were recyclables "
+                                                "(城市管理与科技 2021(5):93), 21 %, rounded down to 20 %"),
+    "sorting.composition.recyclables.rural": _s("农村可回收物占比", "rural recyclables share", "assumption",
+                                                "no published rural share found: half the urban 20 %"),
+    "sorting.composition.hazardous.urban": _s("城镇有害垃圾占比", "urban hazardous share", "assumption",
+                                              "counted, not sited; no Henan figure found. Shanghai 2024 sorted 2.1 t/d "
+                                              "of about 34,000 t/d (bbs.lyxww.cn/mrkx/202407/397819.html, secondary), "
+                                              "far less than the 0.5 % taken"),
+    "sorting.composition.hazardous.rural": _s("农村有害垃圾占比", "rural hazardous share", "assumption",
+                                              "no figure found: 0.3 %, below the urban 0.5 %"),
     "sorting.heating_value.mixed_kj_per_kg": _s("混合垃圾热值", "LHV of mixed MSW", "source", HAN_2019),
     "sorting.digester.co2e_t_per_t": _s("厨余垃圾处理厂温室气体", "GHG of food-waste digestion", "assumption",
                                         "no figure per t of food waste found; " + QINGDAO_LCA + ": sorting + digestion "

@@ -169,8 +169,12 @@ def run_calibration(calibration: Calibration, *, scheduler: str | None = None, j
     calibration_spread.csv and the ``spread`` (min and max of each score) of calibration.json. Returns the table."""
     from tqdm import tqdm
 
+    from wasteopt.studies.backtest import backtest_scenario
+
     spec = calibration.spec
     inside, outside = spec.in_sample, spec.out_of_sample
+    for window in (inside, outside):  # a window past the seeds' data stops here, before the in-sample solves
+        backtest_scenario(calibration.points[0][1], window.baseline_year, window.year)
     rows = [{"point": i, **{short_key(k): v for k, v in values.items()}, "shipped": i == calibration.shipped,
              "reference": i == calibration.reference} for i, (values, _) in enumerate(calibration.points)]
     spread: list[dict] = []
