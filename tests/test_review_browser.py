@@ -1,5 +1,5 @@
 """A reviewer's pass in a real browser (Debian's Chromium, Playwright): the map, the difference map and the
-report name the prefectures; the report's maps carry a scale bar. Screenshots of the map and compare pages and
+report name the prefectures and the county-seat network; the report's maps carry a scale bar. Screenshots of the map and compare pages and
 three report pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
 import re
 
@@ -61,6 +61,7 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
     deck.locator("canvas").first.wait_for()
     page.wait_for_timeout(2500)  # let deck.gl draw
     page.screenshot(path=ARTIFACTS / "review-map.png")  # the map as it opens (names, scale bar), the legend under it
+    expect(page.get_by_text("县城连线（相邻县）")).to_be_visible()  # the county-seat network in the legend
     county = _hover_map(page, expect, 0.45, 0.45)  # a county in the middle of Henan and its prefecture
     assert "t/d" in county
     page.screenshot(path=ARTIFACTS / "review-map-tooltip.png")
@@ -82,6 +83,7 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
 
     _go(page, "方案比较")
     _hover_map(page, expect, 0.5, 0.5)  # the difference map names the prefecture too
+    expect(page.get_by_text("县城连线（相邻县）")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "review-compare-map.png")
     bars = page.get_by_test_id("stVegaLiteChart").nth(3)  # the Δ bars: each run by its short name, titles whole
     bars.scroll_into_view_if_needed()
@@ -95,6 +97,7 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
     page.goto(files["html"].resolve().as_uri())
     expect(page.get_by_role("heading", name=re.compile("目标达成 Goals"))).to_be_visible()
     expect(page.locator("p.note").filter(has_text="比例尺 scale bar")).to_contain_text(PREFECTURES)
+    expect(page.locator("p.note").filter(has_text="比例尺 scale bar")).to_contain_text("县城连线 county-seat network")
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 500)")
     page.screenshot(path=ARTIFACTS / "review-report-goals.png")
     for heading, name in (("地图 Maps", "map"), ("假设 Assumptions", "assumptions")):

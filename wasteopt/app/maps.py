@@ -29,7 +29,7 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
-SEAT_NETWORK = [*SEAT_NETWORK_RGB, 120]  # faint: under the flows, the roads and the prefecture lines
+SEAT_NETWORK = [*SEAT_NETWORK_RGB, 100]  # faint and lighter than the flows: under them, the roads and the prefecture lines
 ROAD_STYLE = {name: (list(ROAD_RGB[name]), width) for name, width in (("motorway", 2.5), ("trunk", 1.8), ("primary", 1.0))}
 FLOW_COLOUR = [40, 40, 40, 110]
 STOPPED_RADIUS_PX = 2.5

@@ -14,7 +14,7 @@ import pandas as pd
 
 KM_PER_DEGREE = 111.32  # along a meridian, and along the equator
 NICE_KM = (5, 10, 20, 25, 50, 100, 200, 250, 500)
-SEAT_NETWORK_RGB = (110, 110, 110)
+SEAT_NETWORK_RGB = (140, 140, 140)
 SEAT_NETWORK_LABEL = "县城连线（相邻县）county-seat network (neighbouring counties)"
 
 
@@ -93,7 +93,7 @@ def draw_seat_network(ax, links: pd.DataFrame) -> None:
 
     segments = np.stack([links[["a_lon", "a_lat"]].to_numpy(float), links[["b_lon", "b_lat"]].to_numpy(float)], axis=1)
     ax.add_collection(LineCollection(segments, colors="#{:02x}{:02x}{:02x}".format(*SEAT_NETWORK_RGB), linewidths=0.45,
-                                     alpha=0.6, zorder=1.5, label=SEAT_NETWORK_LABEL), autolim=False)
+                                     alpha=0.7, zorder=1.5, label=SEAT_NETWORK_LABEL), autolim=False)
 
 
 def nice_length_km(width_km: float) -> float:
