@@ -155,9 +155,9 @@ def test_a_tile_failure_draws_the_maps_without_tiles_and_says_so_once(run, figur
         asked = []
     else:
         with tile_server(status=404 if server == "not_found" else 500) as (template, asked):
-            files = write_report(folder, pdf=False, tiles=template)
+            files = write_report(folder, pdf=False, tiles=template + "?key=s3cret")  # a provider's key
     page = files["html"].read_text(encoding="utf-8")
-    assert page.count(FAILED) == 1 and "127.0.0.1" in page
+    assert page.count(FAILED) == 1 and "127.0.0.1" in page and "s3cret" not in page
     assert len(re.findall(r'src="data:image/png;base64,', page)) == 3  # both maps and the chart still drawn
     assert all(not fig.axes[0].images and _network(fig.axes[0]) for fig in figures)
     assert len(asked) <= 2 * len(set(asked))  # the second map asked nothing more (one retry per tile at most)

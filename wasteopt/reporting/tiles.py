@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from urllib.parse import urlsplit
 
 TILES_ENV = "WASTEOPT_TILES"
 TIMEOUT_S = (5, 20)  # connect, read: an unreachable server fails the map quickly
 MAX_ZOOM = 18
 TILE_PX = 256
+MAX_ERROR_CHARS = 240  # of a failure's words in the report
+QUERY = re.compile(r"\?[^\s'\")]*")  # a URL's query: where a provider's key goes
 
 
 def valid_tile_url(url: str) -> bool:
@@ -67,7 +70,8 @@ class Basemap:
         try:
             image, extent = self._image(west, south, east, north, zoom)
         except Exception as error:  # noqa: BLE001 — any failure of an optional layer: the map is drawn without it
-            self.error = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:240]
+            said = QUERY.sub("?…", f"{type(error).__name__}: {' '.join(str(error).split())}")  # no key in a report
+            self.error = said if len(said) <= MAX_ERROR_CHARS else said[:MAX_ERROR_CHARS - 1] + "…"
             return False
         ax.imshow(image, extent=extent, zorder=0, interpolation="bilinear")
         ax.set_xlim(west, east)
