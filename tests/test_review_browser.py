@@ -1,14 +1,11 @@
 """A reviewer's pass in a real browser (Debian's Chromium, Playwright): the map, the difference map and the
-report name the prefectures; the report's maps carry a scale bar. Screenshots of the map and compare pages and
+report name the prefectures and the county-seat network; the report's maps carry a scale bar. Screenshots of the map and compare pages and
 three report pages go to tests/artifacts/review-*.png (the ones in docs/ were taken so)."""
-import contextlib
-import http.server
-import io
 import re
-import threading
 
 import pytest
 from test_app_browser import ARTIFACTS, _go, _wait_idle, app_url, page, runs_dir  # noqa: F401 (fixtures)
+from tile_server import tile_server
 
 from wasteopt import RunRegistry
 from wasteopt.reporting.report import write_report
@@ -42,38 +39,6 @@ def _hover_map(page, expect, fraction_x: float, fraction_y: float):
     return tooltip.inner_text()
 
 
-@contextlib.contextmanager
-def _tile_server():
-    """A local XYZ tile server (every tile a light PNG with its z/x/y written on it): (URL template, paths asked)."""
-    from PIL import Image, ImageDraw
-
-    asked = []
-
-    class Tiles(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            image = Image.new("RGB", (256, 256), (214, 232, 246))
-            ImageDraw.Draw(image).text((8, 8), self.path, fill=(90, 90, 90))
-            data = io.BytesIO()
-            image.save(data, "PNG")
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Access-Control-Allow-Origin", "*")  # deck.gl loads tiles as WebGL textures
-            self.end_headers()
-            self.wfile.write(data.getvalue())
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/{{z}}/{{x}}/{{y}}.png", asked
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_dir):
     from playwright.sync_api import expect
 
@@ -96,11 +61,12 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
     deck.locator("canvas").first.wait_for()
     page.wait_for_timeout(2500)  # let deck.gl draw
     page.screenshot(path=ARTIFACTS / "review-map.png")  # the map as it opens (names, scale bar), the legend under it
+    expect(page.get_by_text("县城连线（相邻县）")).to_be_visible()  # the county-seat network in the legend
     county = _hover_map(page, expect, 0.45, 0.45)  # a county in the middle of Henan and its prefecture
     assert "t/d" in county
     page.screenshot(path=ARTIFACTS / "review-map-tooltip.png")
 
-    with _tile_server() as (template, asked):  # the optional basemap: the browser fetches the tiles under the map
+    with tile_server() as (template, asked):  # the optional basemap: the browser fetches the tiles under the map
         assert not asked
         tiles = page.get_by_label("在线底图瓦片（可选）", exact=True).and_(page.get_by_test_id("stTextInputField"))
         tiles.fill(template)
@@ -117,6 +83,7 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
 
     _go(page, "方案比较")
     _hover_map(page, expect, 0.5, 0.5)  # the difference map names the prefecture too
+    expect(page.get_by_text("县城连线（相邻县）")).to_be_visible()
     page.screenshot(path=ARTIFACTS / "review-compare-map.png")
     bars = page.get_by_test_id("stVegaLiteChart").nth(3)  # the Δ bars: each run by its short name, titles whole
     bars.scroll_into_view_if_needed()
@@ -130,6 +97,7 @@ def test_map_difference_map_and_report_name_the_prefectures(page, app_url, runs_
     page.goto(files["html"].resolve().as_uri())
     expect(page.get_by_role("heading", name=re.compile("目标达成 Goals"))).to_be_visible()
     expect(page.locator("p.note").filter(has_text="比例尺 scale bar")).to_contain_text(PREFECTURES)
+    expect(page.locator("p.note").filter(has_text="比例尺 scale bar")).to_contain_text("县城连线 county-seat network")
     assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 500)")
     page.screenshot(path=ARTIFACTS / "review-report-goals.png")
     for heading, name in (("地图 Maps", "map"), ("假设 Assumptions", "assumptions")):

@@ -5,18 +5,23 @@ from __future__ import annotations
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from wasteopt.app.maps import STATUS_COLOURS
 from wasteopt.runs.folder.plan_files import export_plan
-from wasteopt.reporting.workbook import STATUS_ZH, STREAM_ZH, TECHNOLOGY_ZH
+from wasteopt.config.status import MilpStatus
+from wasteopt.config.writers import write_xlsx
+from wasteopt.reporting.labels import STATUS_NAMES_ZH
+from wasteopt.reporting.workbook import STATUS_ZH, STREAM_ZH, TECHNOLOGY_ZH, lay_out_sheet, plan_sheets
 from wasteopt.reporting.kpi_compute import compute_kpis
 from wasteopt.siting.plan import multipolygons
 from wasteopt.reporting.report.figures import STATUS_COLOURS as REPORT_COLOURS
 from wasteopt.config.loader import load_scenario
 from wasteopt.siting import solve_scenario
 
+FRAMES = {name: pd.DataFrame({"site_id": ["a"]}) for name in ("facilities", "flows", "demand")}
 SQUARE = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
 
 
@@ -41,7 +46,7 @@ def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(exported):
     assert capacity[2].data_type == "n" and capacity[2].value == kpis["incineration_capacity_tpd"]
     assert rows["new_plants"][2].value == kpis["new_plants"] and rows["new_plants"][2].data_type == "n"
     assert rows["cost_wan_cny_per_year"][3].value == "万元/年 万元/yr"
-    assert rows["status"][2].value == "optimal" and rows["scenario"][2].value == "周口两县"
+    assert rows["status"][2].value == "最优 optimal" and rows["scenario"][2].value == "周口两县"
     goals = book["目标 goals"]
     assert [c.value for c in goals[1]] == ["目标 goal", "方向 sense", "目标值 target", "取值 value", "单位 unit", "达成 met"]
     assert goals["C2"].data_type == "n" and goals["D2"].data_type == "n" and goals["F2"].value in ("是 yes", "否 no")
@@ -52,6 +57,14 @@ def test_plan_xlsx_is_bilingual_with_numbers_as_numbers(exported):
     assert [c.value for c in book["需求 demand"][1]][0] == "县级代码 node_id"
     untranslated = [c.value for sheet in book.worksheets for c in sheet[1] if not re.search(r"[\u4e00-\u9fff]", c.value)]
     assert untranslated == []  # every header in 中文 with the key beside (load_tpd had none)
+
+
+def test_plan_xlsx_says_how_every_solve_ended_in_words_with_the_code(tmp_path):
+    for status in MilpStatus:  # every status the engine writes, as plan.xlsx shows it
+        path = tmp_path / f"{status.value}.xlsx"
+        write_xlsx(path, plan_sheets(FRAMES, {"status": status.value}), lay_out_sheet)
+        shown = {row[1].value: row[2].value for row in openpyxl.load_workbook(path)["指标 KPIs"].iter_rows(min_row=2)}
+        assert shown["status"] == f"{STATUS_NAMES_ZH[status.value]} {status.value}", status
 
 
 def test_plant_colours_mean_the_same_in_app_and_report():

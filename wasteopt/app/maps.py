@@ -1,7 +1,7 @@
 """pydeck maps of a saved plan and of the difference between two plans. No Streamlit here.
 
-The county polygons, the prefecture boundaries, prefecture and county names at their seats (all from the seeds), a
-scale bar and a north arrow carry the geography offline. A raster tile basemap is optional and off by default (an XYZ URL
+The county polygons, the prefecture boundaries, the county-seat network, prefecture and county names at their seats
+(all from the seeds), a scale bar and a north arrow carry the geography offline. A raster tile basemap is optional and off by default (an XYZ URL
 template the planner gives, e.g. a provider they hold a key for): tile servers are often unreachable where the
 app runs (offline machines, networks in China).
 """
@@ -19,7 +19,8 @@ import shapely
 from wasteopt.app.map_labels import free_names, label_boxes, symbol_boxes
 from wasteopt.reporting.colours import ROAD_RGB, STATUS_RGB
 from wasteopt.reporting.labels import place, t
-from wasteopt.reporting.map_context import KM_PER_DEGREE, nice_length_km
+from wasteopt.reporting.map_context import KM_PER_DEGREE, SEAT_NETWORK_RGB, nice_length_km
+from wasteopt.reporting.tiles import valid_tile_url
 
 DISPLAY_TOLERANCE_DEG = 0.003  # ≈ 300 m: invisible at province zoom, 10× fewer vertices
 STATUS_COLOURS = {status: list(rgb) for status, rgb in STATUS_RGB.items()}
@@ -28,6 +29,7 @@ DIFF_COLOURS = {"opened_only": [44, 160, 44], "closed_only": [214, 39, 40], "cap
                 "reassigned": [255, 200, 120], "same": [225, 225, 225]}
 FOOD_WASTE_PLANT = [148, 103, 189]  # food-waste plants (厨余垃圾处理厂): purple diamonds
 PREFECTURE_LINE = [60, 60, 60]
+SEAT_NETWORK = [*SEAT_NETWORK_RGB, 100]  # faint and lighter than the flows: under them, the roads and the prefecture lines
 ROAD_STYLE = {name: (list(ROAD_RGB[name]), width) for name, width in (("motorway", 2.5), ("trunk", 1.8), ("primary", 1.0))}
 FLOW_COLOUR = [40, 40, 40, 110]
 STOPPED_RADIUS_PX = 2.5
@@ -84,11 +86,6 @@ def _deck(layers: list, gdf: gpd.GeoDataFrame, height_px: int, tiles: str | None
     basemap = tile_layers(tiles, view, height_px) if tiles else []
     layers = [*basemap, *layers, *scale_bar_layers(bounds), *north_arrow_layers(bounds)]
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, map_style=None, tooltip=TOOLTIP)
-
-
-def valid_tile_url(url: str) -> bool:
-    """An http(s) XYZ template: {z}, {x} and {y} each once."""
-    return url.startswith(("http://", "https://")) and all(url.count(part) == 1 for part in ("{z}", "{x}", "{y}"))
 
 
 MAX_TILE_ZOOM = 18
@@ -232,6 +229,13 @@ def county_names(demand: pd.DataFrame, prefectures: gpd.GeoDataFrame, symbols: p
     return _place_names(free_names(names, zoom, COUNTY_NAME_PX, taken), COUNTY_NAME_PX)
 
 
+def seat_network_layer(links: pd.DataFrame) -> pdk.Layer:
+    """The county-seat network (``Region.seat_links``): a one-pixel grey line between neighbouring counties' seats."""
+    return pdk.Layer("LineLayer", links, id="seat-network", get_source_position=["a_lon", "a_lat"],
+                     get_target_position=["b_lon", "b_lat"], get_color=SEAT_NETWORK, get_width=1, width_units=PIXELS,
+                     pickable=False)
+
+
 def road_layer(roads: gpd.GeoDataFrame) -> pdk.Layer:
     """The built network's main roads (motorway, trunk, primary), simplified for display, coloured by class."""
     lines = shapely.get_parts(shapely.simplify(roads.geometry.to_numpy(), DISPLAY_TOLERANCE_DEG))
@@ -260,9 +264,10 @@ def diamonds(points: pd.DataFrame, capacity_tpd: pd.Series) -> list:
 
 
 def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFrame, lang: str,
-              height_px: int = 640, tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
+              height_px: int = 640, tiles: str | None = None, roads: gpd.GeoDataFrame | None = None,
+              links: pd.DataFrame | None = None) -> pdk.Deck:
     """Counties coloured by their serving plant, flows, plants sized by capacity, stopped landfills, prefectures;
-    the main roads when a road network was built."""
+    the county-seat network (``links``, ``Region.seat_links``); the main roads when a road network was built."""
     demand, plants, flows = layers["demand"], layers["plants"], layers["flows"]
     slots = plant_colour_index(demand["served_by"])
     counties = polygon_records(demand)
@@ -302,6 +307,7 @@ def plan_deck(layers: dict, prefectures: gpd.GeoDataFrame, landfills: pd.DataFra
     deck_layers = [
         pdk.Layer("PolygonLayer", counties, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
+        *([seat_network_layer(links)] if links is not None else []),
         prefecture_layer(prefectures),
         *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("LineLayer", flow_rows, get_source_position=["origin_lon", "origin_lat"],
@@ -345,8 +351,10 @@ def diff_frames(base: dict, other: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str, height_px: int = 560,
-              tiles: str | None = None, roads: gpd.GeoDataFrame | None = None) -> pdk.Deck:
-    """Counties whose serving plant changed, and plants built, dropped or resized between two runs."""
+              tiles: str | None = None, roads: gpd.GeoDataFrame | None = None,
+              links: pd.DataFrame | None = None) -> pdk.Deck:
+    """Counties whose serving plant changed, and plants built, dropped or resized between two runs; the county-seat
+    network (``links``) under them."""
     counties, sites = diff_frames(base, other)
     records = polygon_records(counties)
     records["fill"] = [DIFF_COLOURS["reassigned" if c else "same"] + [200] for c in records["changed"]]
@@ -364,6 +372,7 @@ def diff_deck(base: dict, other: dict, prefectures: gpd.GeoDataFrame, lang: str,
     layers = [
         pdk.Layer("PolygonLayer", records, get_polygon="polygon", get_fill_color="fill", stroked=True,
                   get_line_color=[255, 255, 255], line_width_min_pixels=0.5, pickable=True),
+        *([seat_network_layer(links)] if links is not None else []),
         prefecture_layer(prefectures),
         *([road_layer(roads)] if roads is not None and len(roads) else []),
         pdk.Layer("ScatterplotLayer", sites, get_position=["lon", "lat"], get_fill_color="colour",
@@ -402,6 +411,7 @@ def plan_legend(lang: str, roads: bool = False) -> str:
         (FLOW_COLOUR, t("flow", lang), "line"),
         (COUNTY_PALETTE[0], t("county_fill", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        (SEAT_NETWORK, t("seat_network", lang), "line"),
         *(road_legend(lang) if roads else []),
     ]) + f"<small>{html.escape(t('size_note', lang))}</small>"
 
@@ -413,6 +423,7 @@ def diff_legend(lang: str, roads: bool = False) -> str:
         (DIFF_COLOURS["capacity_changed"], t("capacity_changed", lang), "dot"),
         (DIFF_COLOURS["reassigned"], t("reassigned", lang), "square"),
         (PREFECTURE_LINE, t("prefecture_line", lang), "line"),
+        (SEAT_NETWORK, t("seat_network", lang), "line"),
         *(road_legend(lang) if roads else []),
     ])
 

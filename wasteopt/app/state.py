@@ -8,7 +8,6 @@ import geopandas as gpd
 import streamlit as st
 
 from wasteopt.app import service
-from wasteopt.app.maps import valid_tile_url
 from wasteopt.app.messages import bilingual_error
 from wasteopt.config.errors import WasteoptError
 from wasteopt.data.region import Region, load_region
@@ -16,6 +15,7 @@ from wasteopt.roads.lines import main_roads_file, read_main_roads
 from wasteopt.runs.folder import RunFolder
 from wasteopt.runs.registry import RunRecord
 from wasteopt.reporting.labels import DEFAULT_LANGUAGE, markdown_literal, status_name, t
+from wasteopt.reporting.tiles import TILES_ENV, valid_tile_url
 
 KNOB_PREFIX = "knob."
 RUN_PREFIX = "run."  # the planner's label and note for the next solve
@@ -23,7 +23,6 @@ SESSION_RUNS = "session_runs"
 CURRENT_RUN = "current_run"
 BASE_RUN = "base_run"  # the run the planner marked as base: warm starts start from it, Compare measures against it
 TILES = "tiles"  # the sidebar's basemap tile URL template ("" = none, the default)
-TILES_ENV = "WASTEOPT_TILES"
 
 
 def lang() -> str:

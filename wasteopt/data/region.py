@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from wasteopt.config.errors import DataError, ScenarioError
 from wasteopt.config.userfiles import absolute, shown
@@ -61,6 +63,28 @@ class Region:
     """Prefecture polygons, EPSG:4326: adcode, name_zh, name_en, seat_lon, seat_lat (the seat district's seat)."""
     generation: dict
     """How the demand was computed: settings, calibration and growth factors, totals, sources."""
+
+    @functools.cached_property
+    def seat_links(self) -> pd.DataFrame:
+        """The county-seat network the maps draw: see :func:`seat_links` (worked out once per Region)."""
+        return seat_links(self.boundaries, self.demand)
+
+
+def seat_links(boundaries: gpd.GeoDataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """One row per two counties whose boundaries touch: their adcodes ``a`` < ``b`` and their seats' lon/lat
+    (``a_lon`` … ``b_lat``). At township resolution the counties are those of the townships (a county's polygon is
+    its cells) and a county's seat is its seat township."""
+    geometries = boundaries.geometry.to_numpy()
+    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    county = demand["county_adcode"] if "county_adcode" in demand else pd.Series(demand.index, index=demand.index)
+    of_cell = county.reindex(boundaries["adcode"]).to_numpy()
+    pairs = pd.DataFrame({"a": of_cell[left], "b": of_cell[right]}).dropna()
+    pairs = pairs[pairs["a"] < pairs["b"]].drop_duplicates().sort_values(["a", "b"], ignore_index=True)
+    seats = demand[demand["township"] == 1] if "township" in demand else demand
+    seats = seats.set_axis(county.loc[seats.index].to_numpy())[["lon", "lat"]]
+    ends = {end: seats.reindex(pairs[end].to_numpy()).to_numpy(float) for end in ("a", "b")}
+    return pairs.assign(a_lon=ends["a"][:, 0], a_lat=ends["a"][:, 1], b_lon=ends["b"][:, 0],
+                        b_lat=ends["b"][:, 1])[np.isfinite(np.c_[ends["a"], ends["b"]]).all(axis=1)].reset_index(drop=True)
 
 
 def _stamp(path: Path | None) -> tuple:

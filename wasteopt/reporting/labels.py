@@ -156,6 +156,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "flow": ("运输流向（线宽 ∝ t/d）", "flows (width ∝ t/d)"),
     "county_fill": ("县区按服务它的厂着色", "counties coloured by the plant serving them"),
     "prefecture_line": ("地级市边界", "prefecture boundary"),
+    "seat_network": ("县城连线（相邻县）", "county-seat network (neighbouring counties)"),
     "size_note": ("圆点面积 ∝ 处理能力 (t/d)", "dot area ∝ capacity (t/d)"),
     "road_motorway": ("高速公路", "motorway"),
     "road_trunk": ("干线公路（国道等）", "trunk road"),

@@ -1,8 +1,9 @@
-"""What a static map needs to be read: place names that do not collide, a scale bar and a north arrow.
+"""What a static map needs to be read: place names that do not collide, a scale bar, a north arrow and the
+county-seat network.
 
 Drawn with matplotlib on an axes in lon/lat degrees (geopandas keeps the aspect true at the map's
-latitude). Only shipped data is used — the region's prefecture seats and county seats — so the maps
-need no network.
+latitude). Only shipped data is used — the region's prefecture seats, county seats and county polygons — so the
+maps need no network.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pandas as pd
 
 KM_PER_DEGREE = 111.32  # along a meridian, and along the equator
 NICE_KM = (5, 10, 20, 25, 50, 100, 200, 250, 500)
+SEAT_NETWORK_RGB = (140, 140, 140)
+SEAT_NETWORK_LABEL = "县城连线（相邻县）county-seat network (neighbouring counties)"
 
 
 def _halo(width: float):
@@ -81,6 +84,16 @@ def symbol_boxes(ax) -> list:
         radii = np.sqrt(sizes) / 2 * ax.figure.dpi / 72  # marker size is an area in pt²
         boxes += [Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(centres, radii)]
     return boxes
+
+
+def draw_seat_network(ax, links: pd.DataFrame) -> None:
+    """The county-seat network (``Region.seat_links``): a thin grey line between the seats of every two counties
+    whose boundaries touch, over the county fills and under everything else; once in the legend."""
+    from matplotlib.collections import LineCollection
+
+    segments = np.stack([links[["a_lon", "a_lat"]].to_numpy(float), links[["b_lon", "b_lat"]].to_numpy(float)], axis=1)
+    ax.add_collection(LineCollection(segments, colors="#{:02x}{:02x}{:02x}".format(*SEAT_NETWORK_RGB), linewidths=0.45,
+                                     alpha=0.7, zorder=1.5, label=SEAT_NETWORK_LABEL), autolim=False)
 
 
 def nice_length_km(width_km: float) -> float:

@@ -1,5 +1,5 @@
-"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), facility types and
-statuses as 中文 with their code, numbers stored as numbers. The CSVs keep their snake_case headers and codes: other
+"""plan.xlsx for reviewers: bilingual sheet names and headers (中文 English, as in report.xlsx), facility types,
+statuses and how the solve ended as 中文 with their code, numbers stored as numbers. The CSVs keep their snake_case headers and codes: other
 tools and `wasteopt route` read them."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import unicodedata
 import pandas as pd
 
 from wasteopt.reporting.kpi import KPI_LABELS, SHARE_KPIS
-from wasteopt.reporting.labels import KPI_NAMES_ZH, UNITS_ZH
+from wasteopt.reporting.labels import KPI_NAMES_ZH, STATUS_NAMES_ZH, UNITS_ZH
 
 SHEETS = {"kpis": "指标 KPIs", "goals": "目标 goals", "facilities": "设施 facilities", "flows": "流向 flows",
           "demand": "需求 demand", "capacity_path": "能力路径 capacity path"}
@@ -97,6 +97,8 @@ def kpi_sheet(kpis: dict) -> pd.DataFrame:
         if key in ("goals", "capacity_path"):
             continue
         unit = KPI_UNITS.get(key, "")
+        if key == "status" and value in STATUS_NAMES_ZH:  # how the solve ended, in words with its code
+            value = f"{STATUS_NAMES_ZH[value]} {value}"
         rows.append({"指标 KPI": f"{KPI_NAMES_ZH.get(key) or KPI_EXTRA_ZH.get(key, '')} {KPI_EN.get(key, '')}".strip(),
                      "键 key": key, "取值 value": _cell(value),
                      "单位 unit": f"{UNITS_ZH.get(unit, unit)} {unit}".strip() if UNITS_ZH.get(unit) else unit})

@@ -86,6 +86,6 @@ left_run = left.selectbox(t("diff_base", L), list(kpis), index=0, key=f"diff_bas
 right_run = right.selectbox(t("diff_other", L), list(kpis), index=1, key=f"diff_other:{runs_key}")
 basemap, roads = tiles(), run_roads(runs[chosen[0]])
 st.pydeck_chart(diff_deck(layers[left_run], layers[right_run], region.prefecture_boundaries, L, tiles=basemap,
-                          roads=roads), height=560, key="diff_map")
+                          roads=roads, links=region.seat_links), height=560, key="diff_map")
 tiles_caption(basemap)
 st.markdown(diff_legend(L, roads=roads is not None and len(roads) > 0), unsafe_allow_html=True)

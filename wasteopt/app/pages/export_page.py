@@ -4,7 +4,7 @@ report (built on request, as `wasteopt report` does)."""
 import streamlit as st
 
 from wasteopt.app.service import download_name, registry
-from wasteopt.app.state import lang, pick_run, show_error
+from wasteopt.app.state import lang, pick_run, show_error, tiles
 from wasteopt.config.errors import WasteoptError
 from wasteopt.reporting.labels import t
 from wasteopt.runs.folder import RunFolder
@@ -60,7 +60,7 @@ with report:
 
         with st.spinner(t("building_report", L)):
             try:
-                report_run(folder, registry(), pdf=False, reconcile_dir=reconciliation)
+                report_run(folder, registry(), pdf=False, reconcile_dir=reconciliation, tiles=tiles() or "")
             except (WasteoptError, OSError) as error:
                 show_error(error)
             else:

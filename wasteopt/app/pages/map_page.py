@@ -14,7 +14,8 @@ record = pick_run(t("run", L), key="map_run")
 layers, region = run_plan(record)
 
 basemap, roads = tiles(), run_roads(record)
-st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L, tiles=basemap, roads=roads),
+st.pydeck_chart(plan_deck(layers, region.prefecture_boundaries, region.landfills, L, tiles=basemap, roads=roads,
+                          links=region.seat_links),
                 height=640, key="plan_map")
 tiles_caption(basemap)
 st.markdown(plan_legend(L, roads=roads is not None and len(roads) > 0), unsafe_allow_html=True)

@@ -1,6 +1,7 @@
 """The report's static maps of Henan: plants and catchments, MSW flows, built vs modelled plants (backtest),
-each with prefecture names, a scale bar and a north arrow (map_context), and the main roads when the run's road
-km came from a network built with `wasteopt network build`."""
+each with prefecture names, a scale bar, a north arrow and the county-seat network (map_context), the main roads
+when the run's road km came from a network built with `wasteopt network build`, and online tiles under them when
+a tile URL is set (tiles.Basemap)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.reporting.colours import ROAD_RGB, hex_colour
-from wasteopt.reporting.map_context import add_context
+from wasteopt.reporting.map_context import add_context, draw_seat_network
 from wasteopt.reporting.report.figures import STATUS_COLOURS, figure_png, new_figure
 from wasteopt.reporting.report.names import STATUS_ZH
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # for annotations only
     import geopandas as gpd
 
     from wasteopt.data.region import Region
+    from wasteopt.reporting.tiles import Basemap
 
 ROAD_LINES = {"motorway": ("高速公路 motorway", 1.6), "trunk": ("干线公路 trunk road", 1.1), "primary": ("主干道 primary road", 0.6)}
 
@@ -32,8 +34,16 @@ def draw_main_roads(ax, roads: gpd.GeoDataFrame | None) -> None:
                        label=label)
 
 
+def draw_base(ax, region: Region, basemap: Basemap | None, fill_alpha: float = 0.35) -> None:
+    """Under the plan, right after the county fills: the online tiles (if set and fetched; the fills then let
+    them through at ``fill_alpha``) and the county-seat network."""
+    if basemap is not None:
+        basemap.draw(ax, fills=list(ax.collections), fill_alpha=fill_alpha)
+    draw_seat_network(ax, region.seat_links)
+
+
 def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.DataFrame,
-                          roads: gpd.GeoDataFrame | None = None) -> bytes:
+                          roads: gpd.GeoDataFrame | None = None, basemap: Basemap | None = None) -> bytes:
     """Counties coloured by the plant that serves them; plants sized by capacity, coloured by status."""
     fig = new_figure(8, 8)
     ax = fig.subplots()
@@ -41,6 +51,7 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
     codes = pd.factorize(counties["served_by"])[0]
     counties.assign(colour=np.where(codes >= 0, codes % 20, np.nan)).plot(
         ax=ax, column="colour", cmap="tab20", edgecolor="white", linewidth=0.3, missing_kwds={"color": "#eeeeee"})
+    draw_base(ax, region, basemap, fill_alpha=0.6)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
     draw_main_roads(ax, roads)
     plants = facilities[facilities["technology"] == "incinerator"]
@@ -65,13 +76,14 @@ def map_plants_catchments(region: Region, facilities: pd.DataFrame, demand: pd.D
 
 
 def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame,
-              roads: gpd.GeoDataFrame | None = None) -> bytes:
+              roads: gpd.GeoDataFrame | None = None, basemap: Basemap | None = None) -> bytes:
     """MSW flows county → plant, line width ∝ t/d."""
     from matplotlib.collections import LineCollection
 
     fig = new_figure(8, 8)
     ax = fig.subplots()
     region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="#cccccc", linewidth=0.3)
+    draw_base(ax, region, basemap)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#888888", linewidth=0.6)
     draw_main_roads(ax, roads)
     msw = flows[flows["stream"] == "msw"]
@@ -93,11 +105,13 @@ def map_flows(region: Region, facilities: pd.DataFrame, flows: pd.DataFrame,
     return figure_png(fig)
 
 
-def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame) -> bytes:
+def map_backtest(region: Region, facilities: pd.DataFrame, built: pd.DataFrame,
+                 basemap: Basemap | None = None) -> bytes:
     """Plants Henan built after the baseline beside the new and expanded plants of the model."""
     fig = new_figure(8, 8)
     ax = fig.subplots()
     region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="white", linewidth=0.3)
+    draw_base(ax, region, basemap)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
     plants = facilities[(facilities["technology"] == "incinerator") & facilities["status"].isin(["new", "expanded"])]
     added = plants["capacity_tpd"] - plants["existing_capacity_tpd"]

@@ -20,6 +20,7 @@ from wasteopt.reporting.report.tables import (
     BASE_SHEET, CD_YARD_SHEET, FUTURE_SOLVES_SHEET, FUTURES_SHEET, PATH_SHEET, assumption_table, backtest_prefecture_table,
     backtest_score_table, base_comparison_table, capacity_path_table, cd_yard_table, future_solves_table,
     futures_table, goal_table, kpi_rows, landfill_table, new_plant_table, prefecture_table, status_sentence)
+from wasteopt.reporting.tiles import Basemap
 from wasteopt.reporting.workbook import cell_formats, number_text
 from wasteopt.roads.lines import main_roads_file, read_main_roads
 
@@ -142,7 +143,8 @@ def _futures_html(kpis: dict, tables: dict[str, pd.DataFrame]) -> str:
             f'{img(chart_futures(kpis), "cost and landfill per plan and future")}{html_table(tables[FUTURES_SHEET])}')
 
 
-def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: dict) -> str:
+def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: dict,
+                   basemap: Basemap | None = None) -> str:
     """The backtest section (map, scores, per prefecture) when the run folder holds one."""
     backtest = run.get("backtest")
     if backtest is None:
@@ -158,7 +160,7 @@ def _backtest_html(run: dict, region: Region, facilities: pd.DataFrame, tables: 
             'and, after it, those reported in the news (each with its source; a lower bound). '
             '实建厂位置为所在县城或地市政府驻地（名单无坐标） built plants stand at their county or prefecture seat '
             '(the list has no coordinates).</p>'
-            f"{img(map_backtest(region, facilities, backtest['built']), 'built vs modelled plants')}"
+            f"{img(map_backtest(region, facilities, backtest['built'], basemap), 'built vs modelled plants')}"
             f"{html_table(tables['回测 backtest'])}{html_table(tables['回测分市 backtest prefectures'])}")
 
 
@@ -172,13 +174,13 @@ def _cd_yard_html(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def _reconciliation_html(result: Reconciliation | None, region: Region, run_name: str, kpis: dict,
-                         tables: dict[str, pd.DataFrame]) -> str:
+                         tables: dict[str, pd.DataFrame], basemap: Basemap | None = None) -> str:
     """The C&D reconciliation section and its two tables, when the report is given a reconciliation folder."""
     if result is None:
         return ""
     tables[ANOMALY_SHEET] = anomaly_table(result)
     tables[YARD_FILL_SHEET] = yard_fill_table(result, kpis.get("cd_yard_years_left"))
-    return reconciliation_html(result, run_name, img(map_reconciliation(region, result), "anomalies and yard fill"),
+    return reconciliation_html(result, run_name, img(map_reconciliation(region, result, basemap), "anomalies and yard fill"),
                                tables, html_table)
 
 
@@ -218,16 +220,20 @@ def _group_once(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{"分组 group": table["分组 group"].where(first, "")})
 
 
-def _map_note(region: Region, roads: bool) -> str:
+def _map_note(region: Region, roads: bool, basemap: Basemap | None) -> str:
     """What the maps show besides the plan, and where the base layer comes from (offline: the seeds and, when the
-    run's road km came from a built network, its OpenStreetMap main roads)."""
+    run's road km came from a built network, its OpenStreetMap main roads; online tiles when set, or why not)."""
     names = "、".join(region.prefecture_boundaries["name_zh"])
     road_note = ("主要道路（高速公路、干线公路、主干道）main roads (motorway, trunk, primary): OpenStreetMap © "
                  "OpenStreetMap contributors (ODbL), 本次运行的路网 the network of this run's road km. ") if roads else ""
+    said = basemap.note() if basemap is not None else ""
+    tiles_note = f'<p class="{"bad" if basemap is not None and basemap.error else "note"}">{html.escape(said)}</p>' if said else ""
     return ('<p class="note">底图 base map: 地市名称（位于地市政府驻地）prefecture names at their seats — '
             f'{html.escape(names)}; 县名（空间允许时）county names where room is left; 比例尺 scale bar (km); '
-            '指北针 north arrow. 边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84). '
-            f'{road_note}</p>')
+            f'指北针 north arrow; 县城连线 county-seat network: 边界相接的两县县城之间的直线（{len(region.seat_links)} 条）'
+            f'straight lines between the seats of counties whose boundaries touch ({len(region.seat_links)}). '
+            '边界 boundaries: 阿里云 DataV.GeoAtlas 行政区划 (GCJ-02, 转换为 converted to WGS84). '
+            f'{road_note}</p>{tiles_note}')
 
 
 def _main_roads(scenario) -> gpd.GeoDataFrame | None:
@@ -239,10 +245,11 @@ def _main_roads(scenario) -> gpd.GeoDataFrame | None:
 
 
 def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None = None,
-                base_name: str = "", reconciliation: Reconciliation | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
+                base_name: str = "", reconciliation: Reconciliation | None = None,
+                tiles: str | None = None) -> tuple[str, dict[str, pd.DataFrame]]:
     """The report page and the tables it shows (for the XLSX); with ``base_kpis`` (the KPIs of run
     ``base_name``) a section compares this run with it, with ``reconciliation`` (``wasteopt cd reconcile``) a section
-    sets what happened beside the plan."""
+    sets what happened beside the plan; with ``tiles`` (an XYZ URL template) the maps have online tiles under them."""
     kpis, scenario = run["kpis"], run["scenario"]
     facilities, flows, demand = run["facilities"], run["flows"], run["demand"]
     font = setup_fonts()
@@ -270,6 +277,7 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
     font_note = "" if font else '<p class="bad">No CJK font found: 汉字 in the images may be boxes (install fonts-noto-cjk).</p>'
     generation = region.generation
     roads = _main_roads(scenario)
+    basemap = Basemap(tiles) if tiles else None
     body = f"""
 <h1>{html.escape(scenario.name)}</h1>
 <p>{html.escape(scenario.description)}</p>
@@ -280,22 +288,22 @@ def render_html(run: dict, region: Region, run_name: str, base_kpis: dict | None
 <h2>关键指标 Key figures</h2>{html_table(tables['指标 KPIs'])}
 {_base_comparison_html(tables, kpis, base_kpis, base_name)}
 <h2>地图 Maps</h2>
-{img(map_plants_catchments(region, facilities, demand, roads), 'plants and catchments')}
-{img(map_flows(region, facilities, flows, roads), 'MSW flows')}
-{_map_note(region, roads is not None and len(roads) > 0)}
+{img(map_plants_catchments(region, facilities, demand, roads, basemap), 'plants and catchments')}
+{img(map_flows(region, facilities, flows, roads, basemap), 'MSW flows')}
+{_map_note(region, roads is not None and len(roads) > 0, basemap)}
 <h2>分市能力与需求 Capacity vs demand per prefecture</h2>
 {img(chart_capacity_vs_demand(tables['分市 prefectures']), 'capacity vs demand')}
 {html_table(tables['分市 prefectures'])}
 {_capacity_path_html(tables, capacity_goal_tpd(kpis))}
 {_futures_html(kpis, tables)}
-{_backtest_html(run, region, facilities, tables)}
+{_backtest_html(run, region, facilities, tables, basemap)}
 <h2>新建与扩建设施 New and expanded facilities ({len(tables['新建扩建 new plants'])})</h2>
 {_plant_years_note(tables)}
 {html_table(tables['新建扩建 new plants'])}
 <h2>填埋场 Landfills ({int((stopped['状态 status'].str.startswith('停止')).sum())} / {len(stopped)} 停止接收原生垃圾 stopped)</h2>
 {html_table(tables['填埋场 landfills'])}
 {_cd_yard_html(tables)}
-{_reconciliation_html(reconciliation, region, run_name, kpis, tables)}
+{_reconciliation_html(reconciliation, region, run_name, kpis, tables, basemap)}
 <h2>假设 Assumptions</h2>
 <p class="note">需求 demand: {generation['target_year']} 年需处理 {demand['msw_tpd'].sum():,.0f} t/d to treat in {generation['target_year']}{_sorted_note(demand)};
 增长系数 growth factor {generation['growth_factor']:.3f}.</p>

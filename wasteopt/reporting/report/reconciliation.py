@@ -10,10 +10,12 @@ import pandas as pd
 from wasteopt.reporting.labels import t
 from wasteopt.reporting.map_context import add_context
 from wasteopt.reporting.report.figures import figure_png, new_figure
+from wasteopt.reporting.report.maps import draw_base
 
 if TYPE_CHECKING:  # for annotations only
     from wasteopt.cd.reconcile import Reconciliation
     from wasteopt.data.region import Region
+    from wasteopt.reporting.tiles import Basemap
 
 ANOMALY_SHEET = "联单异常 C&D anomalies"
 YARD_FILL_SHEET = "消纳场填充 C&D yard fill"
@@ -58,11 +60,12 @@ def yard_fill_table(result: Reconciliation, plan_years_left: dict | None = None)
     return table
 
 
-def map_reconciliation(region: Region, result: Reconciliation) -> bytes:
+def map_reconciliation(region: Region, result: Reconciliation, basemap: Basemap | None = None) -> bytes:
     """Anomalies coloured by kind; yards of the register as circles, area ∝ fill share (hollow: unlicensed)."""
     fig = new_figure(8, 8)
     ax = fig.subplots()
     region.boundaries.plot(ax=ax, color="#f4f4f4", edgecolor="#cccccc", linewidth=0.3)
+    draw_base(ax, region, basemap)
     region.prefecture_boundaries.boundary.plot(ax=ax, color="#888888", linewidth=0.6)
     yards = result.sites[result.sites["kind"] == "yard"]
     size = 40 + 400 * pd.to_numeric(yards["fill_share"], errors="coerce").fillna(0.0).clip(0, 1)
