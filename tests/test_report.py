@@ -221,3 +221,19 @@ def test_the_html_tables_show_numbers_as_the_xlsx_does(run_dir, tmp_path, monkey
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     assert rows["焚烧处理能力 incineration capacity"][1].number_format == "#,##0"
     assert rows["平均运距 mean haul"][1].number_format == "#,##0.0"
+
+
+def test_long_urls_and_keys_in_report_tables_may_wrap_and_read_the_same():
+    """A URL or a dotted key longer than a column gets break points (<wbr>) after / . _; the text is unchanged."""
+    import html as html_module
+    import re as re_module
+
+    from wasteopt.reporting.report.page import html_table
+
+    frame = pd.DataFrame({"key": ["demand.msw_kg_per_capita_day.urban", "short"],
+                          "source": ["https://ruisenzm.com/news/industry/1364.html?a=1&b=2", "2020 census"]})
+    table = html_table(frame)
+    assert "ruisenzm.<wbr>com/<wbr>news/<wbr>industry/<wbr>1364.<wbr>html?a=1&amp;b=2" in table
+    assert "<td>short</td>" in table and "<td>2020 census</td>" in table
+    text = html_module.unescape(re_module.sub(r"<[^>]+>", "", table))
+    assert "demand.msw_kg_per_capita_day.urban" in text and "1364.html?a=1&b=2" in text

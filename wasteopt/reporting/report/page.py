@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # for annotations only
     from wasteopt.data.region import Region
 
 
+LONG_WORD = re.compile(r"[^\s<>]{25,}")
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 
 CSS = """
@@ -48,7 +50,12 @@ def html_table(frame: pd.DataFrame, classes: str = "") -> str:
     columns = [[_shown(value, number_format) for value, number_format in zip(frame.iloc[:, position], formats)]
                for position, formats in enumerate(cell_formats(frame))]
     shown = pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(frame.columns, axis=1)
-    return shown.to_html(index=False, escape=True, na_rep="", classes=classes, border=0)
+    return _breakable(shown.to_html(index=False, escape=True, na_rep="", classes=classes, border=0))
+
+
+def _breakable(table: str) -> str:
+    """Long unbroken words (URLs, keys) may wrap after / . _ so a table fits the page; copied text is unchanged."""
+    return LONG_WORD.sub(lambda word: re.sub(r"([/._])(?=.)", r"\1<wbr>", word.group()), table)
 
 
 def _shown(value, number_format: str | None):
