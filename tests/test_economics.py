@@ -150,7 +150,7 @@ def test_the_landfill_table_has_sources_and_a_recorded_closure_takes_no_raw_msw(
     region = load_region(scenario)
     table = region.landfills.set_index("site_id")
     recorded = table[~table["assumed"]]
-    assert len(table) == 157 and len(recorded) == 9
+    assert len(table) == 157 and len(recorded) == 11
     assert recorded["source"].str.contains("http").all() and table.loc[table["assumed"], "source"].str.startswith("assumed").all()
     houzhai = table.loc["L410103"]
     assert (houzhai["capacity_tpd"], houzhai["opened_year"], houzhai["closed_year"]) == (1500, 2005, 2021)
