@@ -1,5 +1,6 @@
 #!/bin/bash
 # One measured run of issue #33's targets (engine-targets.md); each step's CSV on stdout, summary/log on stderr.
+# As run in the session's worktree (/work/wt/targets33, the package there on PYTHONPATH); from a clone, cd to its root instead.
 cd /work/wt/targets33
 export PYTHONPATH=$PWD
 W="nice -n 10 /work/main/.venv/bin/python -m wasteopt"
