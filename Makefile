@@ -10,7 +10,7 @@ CONFIG ?= configs/henan-2025-zero-landfill.yaml
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,bench]'
 	@touch $@
 
 # Debian packages the browser tests and CJK rendering need (Chromium, Noto CJK fonts).
