@@ -183,3 +183,20 @@ def test_a_manifest_id_repeated_blocks_later_is_rejected_with_its_first_line(tmp
     assert rejects["reason"].tolist() == ["manifest_id M7 repeats line 9", "manifest_id M399 repeats line 401",
                                           "manifest_id M7 repeats line 9"]
     assert rejects["line"].tolist() == [402, 403, 405]
+
+
+def test_a_large_file_is_read_a_block_at_a_time_not_held_in_memory(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.setattr(formats, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(formats, "READ_BYTES", 2 << 10)
+    lines = [f"豫A{i % 7:05d},2024-05-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},113.9,34.7"
+             for i in range(20_000)]
+    path = write(tmp_path, "gps.csv", "truck_plate,time,lon,lat\n" + "\n".join(lines) + "\n")
+    before = pa.total_allocated_bytes()
+    blocks = formats.read_blocks(path, formats.GPS)
+    first = next(blocks)
+    held = pa.total_allocated_bytes() - before  # Arrow's buffers: the file read so far and not yet handed out
+    sizes = [len(first.rows)] + [len(block.rows) for block in blocks]
+    assert path.stat().st_size > 800_000 and held < 200_000
+    assert sum(sizes) == 20_000 and max(sizes) < 1_000  # a block is about 16 kB of text, ≈ 41 bytes a line

@@ -39,6 +39,7 @@ _REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
     sha256 VARCHAR NOT NULL, kind VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, text VARCHAR)"""
 # PostgreSQL reads a month by these; DuckDB skips row groups by their min/max instead (an ART index on 10⁸ fixes
 # would cost GB of memory and slow every load)
+INGEST_MEMORY = "512MB"
 _POSTGRES_INDEXES = ("CREATE INDEX IF NOT EXISTS manifests_depart ON manifests (depart_time)",
                      "CREATE INDEX IF NOT EXISTS gps_time ON gps (time)")
 
@@ -143,8 +144,34 @@ class ManifestStore:
                              {"s": sha, "k": kind, "p": str(path)})
         if row is not None and row.complete:
             return LoadResult(kind, str(path), sha, 0, self._rejected(sha, kind), True)
-        loaded = 0
-        for block in _read_ahead(read_blocks(path, fmt, start_line=row.lines_done if row else 1)):
+        with self._ingest_memory():
+            loaded = self._load_blocks(fmt, path, sha, row.lines_done if row else 1, progress)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE loads SET complete = TRUE WHERE sha256 = :s AND kind = :k"), {"s": sha, "k": kind})
+        return LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False)
+
+    @contextlib.contextmanager
+    def _ingest_memory(self) -> Iterator[None]:
+        """DuckDB's buffer pool held to INGEST_MEMORY while loading: by default (80 % of RAM) it keeps every block
+        it wrote, the whole table (10 bytes a GPS fix), cached until closed."""
+        if self.is_postgres:
+            yield
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"SET memory_limit = '{INGEST_MEMORY}'")
+        try:
+            yield
+        finally:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("RESET memory_limit")
+
+    def _load_blocks(self, fmt: TableFormat, path, sha: str, start_line: int,
+                     progress: Callable[[LoadResult], None] | None) -> int:
+        """Rows added from ``start_line`` on, each block committed with the file's progress and its rejects."""
+        import sqlalchemy as sa
+
+        kind, loaded = fmt.name, 0
+        for block in _read_ahead(read_blocks(path, fmt, start_line=start_line)):
             with self.engine.begin() as conn:
                 added = self._insert_rows(conn, fmt, block.rows[fmt.names]) if len(block.rows) else 0
                 if len(block.rejects):
@@ -156,9 +183,7 @@ class ManifestStore:
             loaded += added
             if progress:
                 progress(LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False))
-        with self.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE loads SET complete = TRUE WHERE sha256 = :s AND kind = :k"), {"s": sha, "k": kind})
-        return LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False)
+        return loaded
 
     def _rejected(self, sha: str, kind: str) -> int:
         import sqlalchemy as sa
