@@ -169,23 +169,21 @@ def _duplicates(m: pd.DataFrame) -> pd.DataFrame:
 # runs lasting min_s are stops. A step faster than vmax starts a run (vmax > still_m_per_s), so it is its run's
 # first row and comes back with it: one row per stop or fast step, nothing else leaves the database
 GPS_RUNS_SQL = """
-WITH fixes AS (
-    SELECT DISTINCT truck_plate, time, lon, lat FROM gps WHERE time >= :a AND time < :b
-), steps AS (
+WITH steps AS (
     SELECT truck_plate, time, lon, lat,
            CAST(EXTRACT(EPOCH FROM time) AS DOUBLE PRECISION)
              - CAST(EXTRACT(EPOCH FROM LAG(time) OVER w) AS DOUBLE PRECISION) AS dt,
            SQRT(POWER((lon - LAG(lon) OVER w) * :m_lon * COS(RADIANS(lat)), 2)
                 + POWER((lat - LAG(lat) OVER w) * :m_lat, 2)) AS d
-    FROM fixes WINDOW w AS (PARTITION BY truck_plate ORDER BY time) OFFSET 0
+    FROM gps WHERE time >= :a AND time < :b WINDOW w AS (PARTITION BY truck_plate ORDER BY time, lon, lat)
 ), marked AS (
     SELECT truck_plate, time, lon, lat, dt, d,
            CASE WHEN dt IS NULL OR (d > :still AND d > :still_speed * dt) THEN 1 ELSE 0 END AS starts,
            CASE WHEN d <= :still THEN 0 WHEN dt <= 0 THEN 1 WHEN d / dt * 3.6 > :vmax THEN 1 ELSE 0 END AS fast
-    FROM steps
+    FROM steps WHERE dt IS NULL OR dt <> 0 OR d <> 0  -- a fix repeated (same truck, time and place) counts once
 ), runs AS (
     SELECT *, SUM(starts) OVER w AS run, LEAD(starts, 1, 1) OVER w AS next_starts
-    FROM marked WINDOW w AS (PARTITION BY truck_plate ORDER BY time ROWS UNBOUNDED PRECEDING)
+    FROM marked WINDOW w AS (PARTITION BY truck_plate ORDER BY time, lon, lat ROWS UNBOUNDED PRECEDING)
 )
 SELECT truck_plate, MIN(time) AS t_start, MAX(time) AS t_end, AVG(lon) AS lon, AVG(lat) AS lat,
        MAX(lon) - MIN(lon) AS lon_span, MAX(lat) - MIN(lat) AS lat_span, MAX(fast) AS fast,
