@@ -86,6 +86,24 @@ def test_both_backends_give_the_same_reconciliation(small_data, tmp_path, postgr
     assert duck.kpis == pg.kpis
 
 
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_gps_fixes_loaded_twice_count_once(small_data, tmp_path, backend, request):
+    data, folder = small_data
+    location = str(tmp_path / "cd.duckdb") if backend == "duckdb" else request.getfixturevalue(
+        "postgres_server").new_database()
+    again = tmp_path / "gps-again.csv"  # every third fix again, in another file: a stop's mean place must not move
+    repeated = data.gps.iloc[::3].iloc[::-1]
+    repeated.to_csv(again, index=False)
+    settings = ReconcileSettings.from_dates("2024-05-02", "2024-05-03")
+    with load_all(location, folder) as store:
+        once = reconcile(store, settings)
+        store.load("gps", again)
+        twice = reconcile(store, settings)
+        stored = store.counts()["gps"]
+    assert stored == len(data.gps) + len(repeated)
+    pd.testing.assert_frame_equal(once.anomalies, twice.anomalies, check_exact=True)
+
+
 def test_site_fill_and_sources_add_up(small_data, tmp_path):
     data, folder = small_data
     with load_all(str(tmp_path / "cd.duckdb"), folder) as store:

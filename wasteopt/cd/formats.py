@@ -42,7 +42,10 @@ SITE_KINDS = ("yard", "recycling", "landfill", "backfill", "sorting")
 TRUE, FALSE = ("true", "1", "yes", "是"), ("false", "0", "no", "否")
 CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
 LOCAL_TZ = "Asia/Shanghai"
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 32 << 20  # a block of rows checked and committed together
+# Arrow reads a CSV in pieces of this size and queues up to 32 of them ahead of the parser (its background
+# reader's fixed depth): pieces of BLOCK_BYTES held 1 GB of a large file in memory
+READ_BYTES = 1 << 20
 REJECT_COLUMNS = ["line", "reason", "text"]
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 _WIDE = re.compile("[^\x00-\x7f\ufeff]")
@@ -172,9 +175,10 @@ class _KeysSeen:
         hit = before | again
         reasons[hit] = [f"{self.key} {k} repeats line {f}" for k, f in zip(keys[hit], first[hit])]
         new = valid & ~hit
-        merged_h = np.concatenate([self.hashes, hashes[new]])
-        order = np.argsort(merged_h, kind="stable")
-        self.hashes, self.lines = merged_h[order], np.concatenate([self.lines, lines[new]])[order]
+        order = np.argsort(hashes[new], kind="stable")
+        added_h, added_lines = hashes[new][order], lines[new][order]
+        at = np.searchsorted(self.hashes, added_h)  # one copy of the stored arrays a block, no sort of them
+        self.hashes, self.lines = np.insert(self.hashes, at, added_h), np.insert(self.lines, at, added_lines)
         return reasons
 
 
@@ -206,14 +210,14 @@ def _read_csv(path: Path, fmt: TableFormat):
     try:
         reader = pacsv.open_csv(
             # "utf8" is Arrow's native reading; any other name (even "utf-8") goes through a Python transcoder
-            path, read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_BYTES,
+            path, read_options=pacsv.ReadOptions(use_threads=False, block_size=min(READ_BYTES, BLOCK_BYTES),
                                                  encoding="utf8" if encoding == "utf-8" else encoding,
                                                  column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(invalid_row_handler=invalid, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=True,
                                                  null_values=[""], include_columns=fmt.names))
         done, last = 0, 1
-        for batch in reader:
+        for batch in _gathered(reader, BLOCK_BYTES):
             raw = pd.DataFrame({name: _trimmed(batch.column(name)) for name in fmt.names})
             offsets = np.array(skipped, dtype=np.int64) - np.arange(len(skipped))
             index = np.arange(done, done + len(raw), dtype=np.int64)
@@ -229,6 +233,21 @@ def _read_csv(path: Path, fmt: TableFormat):
             yield empty, np.zeros(0, dtype=np.int64), pd.DataFrame(wrong, columns=REJECT_COLUMNS), max(w[0] for w in wrong)
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         raise DataError(f"{shown(path)}: cannot read as CSV ({encoding}): {error}") from None
+
+
+def _gathered(reader, block_bytes: int):
+    """The reader's record batches joined into tables of about ``block_bytes``."""
+    import pyarrow as pa
+
+    batches, size = [], 0
+    for batch in reader:
+        batches.append(batch)
+        size += batch.nbytes
+        if size >= block_bytes:
+            yield pa.Table.from_batches(batches)
+            batches, size = [], 0
+    if batches:
+        yield pa.Table.from_batches(batches)
 
 
 def _trimmed(column) -> pd.Series:

@@ -15,7 +15,7 @@ Anomalies, one row per manifest and kind (time, place and evidence of the first 
   second record of the same load: it is left out of intake, fill, sources and the GPS checks.
 
 The GPS steps (segments, stops) run as SQL window functions in the store, DuckDB or PostgreSQL alike, in one
-pass over the period's fixes into a temporary table; only the stops and fast segments found come back to Python.
+query over the period's fixes sorted once; only the stops and fast segments found come back to Python.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ ANOMALY_KINDS = ("no_arrival", "unlicensed_destination", "dumping_stop", "implau
 M_PER_DEG_LAT = 110_570.0
 M_PER_DEG_LON_EQUATOR = 111_320.0
 DAYS_PER_YEAR = 365.0
+POSTGRES_WORK_MEM = "512MB"
 
 
 @dataclass(frozen=True)
@@ -163,34 +164,33 @@ def _duplicates(m: pd.DataFrame) -> pd.DataFrame:
     return _rows(hit, "duplicate", hit["depart_time"], hit["origin_lon"], hit["origin_lat"], evidence)
 
 
-# one pass over the period's fixes: each fix with the time (s) and distance (m) from its truck's previous fix
-STEPS_SQL = """
-CREATE TEMPORARY TABLE cd_steps AS
-WITH fixes AS (
-    SELECT DISTINCT truck_plate, time, lon, lat FROM gps WHERE time >= :a AND time < :b
-)
-SELECT truck_plate, time, lon, lat,
-       CAST(EXTRACT(EPOCH FROM time) AS DOUBLE PRECISION)
-         - CAST(EXTRACT(EPOCH FROM LAG(time) OVER w) AS DOUBLE PRECISION) AS dt,
-       SQRT(POWER((lon - LAG(lon) OVER w) * :m_lon * COS(RADIANS(lat)), 2)
-            + POWER((lat - LAG(lat) OVER w) * :m_lat, 2)) AS d
-FROM fixes WINDOW w AS (PARTITION BY truck_plate ORDER BY time)"""
-
-SPEEDS_SQL = """
-SELECT truck_plate, time, lon, lat, dt, d FROM cd_steps
-WHERE d > :still AND (dt <= 0 OR d / dt * 3.6 > :vmax)"""
-
-STOPS_SQL = """
-WITH runs AS (
+# one pass over the period's fixes, sorted once by truck and time: each fix with the time (s) and distance (m) from
+# its truck's previous fix; a step longer than still_m and faster than still_m_per_s starts a new run (moving);
+# runs lasting min_s are stops. A step faster than vmax starts a run (vmax > still_m_per_s), so it is its run's
+# first row and comes back with it: one row per stop or fast step, nothing else leaves the database
+GPS_RUNS_SQL = """
+WITH steps AS (
     SELECT truck_plate, time, lon, lat,
-           SUM(CASE WHEN dt IS NULL OR (d > :still AND d > :still_speed * dt) THEN 1 ELSE 0 END)
-             OVER (PARTITION BY truck_plate ORDER BY time ROWS UNBOUNDED PRECEDING) AS run
-    FROM cd_steps
+           CAST(EXTRACT(EPOCH FROM time) AS DOUBLE PRECISION)
+             - CAST(EXTRACT(EPOCH FROM LAG(time) OVER w) AS DOUBLE PRECISION) AS dt,
+           SQRT(POWER((lon - LAG(lon) OVER w) * :m_lon * COS(RADIANS(lat)), 2)
+                + POWER((lat - LAG(lat) OVER w) * :m_lat, 2)) AS d
+    FROM gps WHERE time >= :a AND time < :b WINDOW w AS (PARTITION BY truck_plate ORDER BY time, lon, lat)
+), marked AS (
+    SELECT truck_plate, time, lon, lat, dt, d,
+           CASE WHEN dt IS NULL OR (d > :still AND d > :still_speed * dt) THEN 1 ELSE 0 END AS starts,
+           CASE WHEN d <= :still THEN 0 WHEN dt <= 0 THEN 1 WHEN d / dt * 3.6 > :vmax THEN 1 ELSE 0 END AS fast
+    FROM steps WHERE dt IS NULL OR dt <> 0 OR d <> 0  -- a fix repeated (same truck, time and place) counts once
+), runs AS (
+    SELECT *, SUM(starts) OVER w AS run, LEAD(starts, 1, 1) OVER w AS next_starts
+    FROM marked WINDOW w AS (PARTITION BY truck_plate ORDER BY time, lon, lat ROWS UNBOUNDED PRECEDING)
 )
 SELECT truck_plate, MIN(time) AS t_start, MAX(time) AS t_end, AVG(lon) AS lon, AVG(lat) AS lat,
-       MAX(lon) - MIN(lon) AS lon_span, MAX(lat) - MIN(lat) AS lat_span
-FROM runs GROUP BY truck_plate, run
-HAVING CAST(EXTRACT(EPOCH FROM MAX(time)) AS DOUBLE PRECISION)
+       MAX(lon) - MIN(lon) AS lon_span, MAX(lat) - MIN(lat) AS lat_span, MAX(fast) AS fast,
+       MAX(CASE WHEN fast = 1 THEN dt END) AS dt, MAX(CASE WHEN fast = 1 THEN d END) AS d,
+       MAX(CASE WHEN fast = 1 THEN lon END) AS fast_lon, MAX(CASE WHEN fast = 1 THEN lat END) AS fast_lat
+FROM runs WHERE fast = 1 OR starts = 0 OR next_starts = 0 GROUP BY truck_plate, run
+HAVING MAX(fast) = 1 OR CAST(EXTRACT(EPOCH FROM MAX(time)) AS DOUBLE PRECISION)
        - CAST(EXTRACT(EPOCH FROM MIN(time)) AS DOUBLE PRECISION) >= :min_s"""
 
 
@@ -198,15 +198,20 @@ def _gps_anomalies(store, trips: pd.DataFrame, sites: pd.DataFrame, s: Reconcile
     """``dumping_stop`` and ``implausible_speed`` of the trips (duplicates left out), from the store's GPS."""
     if trips.empty:
         return []
-    params = {"a": s.start, "b": s.end + s.window, "m_lon": M_PER_DEG_LON_EQUATOR, "m_lat": M_PER_DEG_LAT}
-    with store.session() as query:  # the steps table lives in this connection only
-        query(STEPS_SQL, **params)
-        fast = query(SPEEDS_SQL, still=s.still_m, vmax=s.max_speed_kmh)
-        stops = query(STOPS_SQL, still=s.still_m, still_speed=s.still_m_per_s, min_s=s.stop_minutes * 60)
-        query("DROP TABLE cd_steps")
+    if s.max_speed_kmh / 3.6 <= s.still_m_per_s:
+        raise DataError(f"max_speed_kmh {s.max_speed_kmh:g} must be above still_m_per_s {s.still_m_per_s:g} m/s")
+    params = {"a": s.start, "b": s.end + s.window, "m_lon": M_PER_DEG_LON_EQUATOR, "m_lat": M_PER_DEG_LAT,
+              "still": s.still_m, "vmax": s.max_speed_kmh, "still_speed": s.still_m_per_s, "min_s": s.stop_minutes * 60}
+    with store.session() as query:
+        if store.is_postgres:  # the sort of a month's fixes in memory, not in temporary files (4 MB by default)
+            query(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+        runs = query(GPS_RUNS_SQL, **params)
+    is_fast = runs["fast"].to_numpy() == 1
+    fast = runs[is_fast].drop(columns=["lon", "lat"]).rename(columns={"fast_lon": "lon", "fast_lat": "lat"})
+    stops = runs[~is_fast | (runs["t_end"] - runs["t_start"] >= pd.Timedelta(minutes=s.stop_minutes))]
     found = []
     if len(fast):
-        fast = _during_trips(fast.rename(columns={"time": "t_start"}), trips)
+        fast = _during_trips(fast, trips)
         fast = fast.sort_values("t_start").drop_duplicates("manifest_id")
         evidence = [f"{d / 1000:.1f} km in {t:.0f} s ({'∞' if t <= 0 else f'{d / t * 3.6:.0f}'} km/h "
                     f"> {s.max_speed_kmh:g})" for d, t in zip(fast["d"], fast["dt"])]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from wasteopt.cd.database import exact_sum, store_url
@@ -37,10 +38,15 @@ _LOADS = """CREATE TABLE IF NOT EXISTS loads (
     PRIMARY KEY (sha256, kind))"""
 _REJECTS = """CREATE TABLE IF NOT EXISTS rejects (
     sha256 VARCHAR NOT NULL, kind VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, text VARCHAR)"""
-# PostgreSQL reads a month by these; DuckDB skips row groups by their min/max instead (an ART index on 10⁸ fixes
-# would cost GB of memory and slow every load)
-_POSTGRES_INDEXES = ("CREATE INDEX IF NOT EXISTS manifests_depart ON manifests (depart_time)",
-                     "CREATE INDEX IF NOT EXISTS gps_time ON gps (time)")
+INGEST_MEMORY = "512MB"
+# PostgreSQL reads a month by these block-range (BRIN) indexes, summarised after each file: manifests and fixes
+# arrive about in time order, so each range of 32 pages spans a short time; a B-tree on 10⁸ fixes doubled the
+# server's work per COPY. DuckDB
+# skips row groups by their min/max instead (an ART index would cost GB of memory and slow every load)
+_BRIN_INDEXES = {"manifests": "manifests_depart_brin", "gps": "gps_time_brin"}
+_POSTGRES_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS manifests_depart_brin ON manifests USING brin (depart_time) WITH (pages_per_range = 32)",
+    "CREATE INDEX IF NOT EXISTS gps_time_brin ON gps USING brin (time) WITH (pages_per_range = 32)")
 
 
 def _create_table(fmt: TableFormat, postgres: bool) -> str:
@@ -143,8 +149,36 @@ class ManifestStore:
                              {"s": sha, "k": kind, "p": str(path)})
         if row is not None and row.complete:
             return LoadResult(kind, str(path), sha, 0, self._rejected(sha, kind), True)
-        loaded = 0
-        for block in _read_ahead(read_blocks(path, fmt, start_line=row.lines_done if row else 1)):
+        with self._ingest_memory():
+            loaded = self._load_blocks(fmt, path, sha, row.lines_done if row else 1, progress)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE loads SET complete = TRUE WHERE sha256 = :s AND kind = :k"), {"s": sha, "k": kind})
+            if self.is_postgres and kind in _BRIN_INDEXES:  # a range not summarised matches every query
+                conn.exec_driver_sql(f"SELECT brin_summarize_new_values('{_BRIN_INDEXES[kind]}')")
+        return LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False)
+
+    @contextlib.contextmanager
+    def _ingest_memory(self) -> Iterator[None]:
+        """DuckDB's buffer pool held to INGEST_MEMORY while loading: by default (80 % of RAM) it keeps every block
+        it wrote, the whole table (10 bytes a GPS fix), cached until closed."""
+        if self.is_postgres:
+            yield
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(f"SET memory_limit = '{INGEST_MEMORY}'")
+        try:
+            yield
+        finally:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("RESET memory_limit")
+
+    def _load_blocks(self, fmt: TableFormat, path, sha: str, start_line: int,
+                     progress: Callable[[LoadResult], None] | None) -> int:
+        """Rows added from ``start_line`` on, each block committed with the file's progress and its rejects."""
+        import sqlalchemy as sa
+
+        kind, loaded = fmt.name, 0
+        for block in _read_ahead(read_blocks(path, fmt, start_line=start_line)):
             with self.engine.begin() as conn:
                 added = self._insert_rows(conn, fmt, block.rows[fmt.names]) if len(block.rows) else 0
                 if len(block.rejects):
@@ -156,9 +190,7 @@ class ManifestStore:
             loaded += added
             if progress:
                 progress(LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False))
-        with self.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE loads SET complete = TRUE WHERE sha256 = :s AND kind = :k"), {"s": sha, "k": kind})
-        return LoadResult(kind, str(path), sha, loaded, self._rejected(sha, kind), False)
+        return loaded
 
     def _rejected(self, sha: str, kind: str) -> int:
         import sqlalchemy as sa
@@ -204,16 +236,22 @@ class ManifestStore:
 
     @staticmethod
     def _copy(conn, table: str, rows: pd.DataFrame) -> None:
-        """COPY the rows in as CSV written by Arrow (a tenth of pandas' time): nulls unquoted empty (NULL to COPY),
-        text always quoted (and never empty: the checks made blanks null)."""
+        """COPY the rows in: binary when no value is null (:func:`binary_copy`), else as CSV written by Arrow (a tenth
+        of pandas' time): nulls unquoted empty (NULL to COPY), text always quoted (never empty: blanks are null)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
+        table_columns = f"{table} ({', '.join(rows.columns)})"
+        cursor = conn.connection.driver_connection.cursor()
+        data = binary_copy(rows)
+        if data is not None:
+            with cursor.copy(f"COPY {table_columns} FROM STDIN WITH (FORMAT binary)") as copy:
+                copy.write(data)
+            return
         buffer = io.BytesIO()
         pacsv.write_csv(pa.Table.from_pandas(rows, preserve_index=False), buffer,
                         write_options=pacsv.WriteOptions(include_header=False))
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table} ({', '.join(rows.columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        with cursor.copy(f"COPY {table_columns} FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getbuffer())
 
     def query(self, sql: str, **params) -> pd.DataFrame:
@@ -242,6 +280,60 @@ class ManifestStore:
         """Rows per table (GPS fixes as stored, repeats included)."""
         return {name: int(self.query(f"SELECT COUNT(*) AS n FROM {name}")["n"].iloc[0])
                 for name in (SITES.name, MANIFESTS.name, GPS.name, TRUCKS.name)}
+
+
+_PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL counts timestamps in µs from 2000-01-01
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+
+
+def binary_copy(rows: pd.DataFrame) -> bytes | None:
+    """The rows in PostgreSQL's binary COPY format (text, timestamp, float, bigint, boolean columns), or None when a
+    value is null: the server then converts no text, half its CPU a GPS fix. A row is its field count, then each
+    field's 4-byte length and big-endian bytes: a NumPy record for each set of text lengths (one for GPS fixes)."""
+    import pyarrow as pa
+
+    if rows.isna().to_numpy().any():
+        return None
+    values, formats, texts = [], [], []
+    for name in rows.columns:
+        column = rows[name]
+        if pd.api.types.is_bool_dtype(column.dtype):
+            values.append(column.to_numpy(dtype=np.uint8)), formats.append("u1")
+        elif pd.api.types.is_datetime64_dtype(column.dtype):
+            values.append(column.to_numpy().astype("datetime64[us]").astype(np.int64) - _PG_EPOCH_US)
+            formats.append(">i8")
+        elif pd.api.types.is_float_dtype(column.dtype):
+            values.append(column.to_numpy(dtype=np.float64)), formats.append(">f8")
+        elif pd.api.types.is_integer_dtype(column.dtype):  # into BIGINT columns
+            values.append(column.to_numpy(dtype=np.int64)), formats.append(">i8")
+        else:
+            table = pa.Table.from_pandas(rows[[name]], preserve_index=False)  # Arrow strings as they are, no copy
+            text = table.column(0).combine_chunks().cast(pa.large_string())
+            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(rows) + 1]
+            values.append((np.frombuffer(text.buffers()[2], dtype=np.uint8), offsets)), formats.append(None)
+            texts.append(np.diff(offsets))
+    chunks = [_BINARY_HEADER]
+    lengths = np.column_stack(texts) if texts else np.zeros((len(rows), 0), dtype=np.int64)
+    uniform = len(rows) and (lengths == lengths[0]).all()
+    shapes, group = (lengths[:1], None) if uniform else np.unique(lengths, axis=0, return_inverse=True)
+    for g, shape in enumerate(shapes):
+        at = np.arange(len(rows)) if uniform else np.flatnonzero(group.ravel() == g)
+        widths = iter(shape)
+        fields = [(f, fmt or f"S{next(widths)}") for f, fmt in enumerate(formats)]
+        record = np.empty(len(at), dtype=[("count", ">i2")] + [x for f, fmt in fields
+                                                                 for x in ((f"n{f}", ">i4"), (f"v{f}", fmt))])
+        record["count"] = len(fields)
+        for (f, fmt), value in zip(fields, values):
+            width = np.dtype(fmt).itemsize
+            record[f"n{f}"] = width
+            if isinstance(value, tuple):  # text: the bytes of each value, all of one width in this set
+                data, offsets = value
+                record[f"v{f}"] = data[offsets[at][:, None] + np.arange(width)].view(fmt).ravel() if width else b""
+            else:
+                record[f"v{f}"] = value[at]
+        chunks.append(record.tobytes())
+    chunks.append(b"\xff\xff")  # the trailer: a field count of -1
+    return b"".join(chunks)
 
 
 def _read_ahead(blocks: Iterator[Block]) -> Iterator[Block]:
