@@ -151,6 +151,7 @@ def test_a_piece_without_a_bound_falls_back_to_its_floor():
     assert piece_floor(pieces[0], prices) == pytest.approx(1_631_550.0)
     outcome = solve_piece(pieces[0], prices, dict(rel_gap=1e-9, search=None))
     assert outcome.bound == pytest.approx(1_975_350.0, rel=1e-6)
+    assert not outcome.floored  # HiGHS proved its own bound; the floor stands in only when it has none
 
 
 def test_the_repair_keeps_every_town_reachable():

@@ -42,8 +42,10 @@ from wasteopt.siting.search import LocalSearch
 STEP_SCALE = 0.5            # first subgradient step: the pair with the largest subgradient moves by this share of
                             # the mean first price; halved after each round that does not raise the bound
 MAX_ROUNDS = 20             # pricing rounds at most; they end earlier on time or when the bound stalls:
-PRICE_SHARE = 0.3           # … no round starts that would end after this share of the time limit,
-ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' limits, in waves),
+PRICE_SHARE = 0.3           # … no round starts that would end after this share of the time limit (FLOORED_SHARE
+FLOORED_SHARE = 0.5         # while the best bound holds a piece's floor: a piece that reached no bound of its own),
+ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' limits, in waves; doubled after a round
+                            # with a floored piece),
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
 
@@ -113,7 +115,12 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         step = subgradient(pieces, done)
         if step.empty or not (step.abs() > 1e-9).any() or bound is None:
             break  # no border, or every border row met: λ is optimal for these pieces
-        if time.perf_counter() - began + round_wall > PRICE_SHARE * time_limit or stalled(history):
+        floored = [o.block for o in done if o.floored]
+        if floored:
+            round_wall *= 2
+            say(f"round {k + 1}: {len(floored)} pieces reached no bound of their own (floor used): next round longer")
+        budget = FLOORED_SHARE if any(o.floored for o in _best_round(history).outcomes) else PRICE_SHARE
+        if time.perf_counter() - began + round_wall > budget * time_limit or stalled(history):
             break
         prices = prices + scale * reference * step / float(step.abs().max())
     start, whole = None, []
@@ -161,10 +168,11 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
     if result.status == MilpStatus.INFEASIBLE:
         raise InfeasibleError(f"block {piece.block}: no plan even with the shared rows relaxed", None)
     bound = result.best_bound if result.best_bound is not None and np.isfinite(result.best_bound) else None
-    if bound is None:
+    floored = bound is None
+    if floored:
         bound = piece_floor(piece, prices)
     return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened, built,
-                        time.perf_counter() - began, peak_mb())
+                        time.perf_counter() - began, peak_mb(), floored)
 
 
 def piece_limits(pieces: Sequence[Piece], slots: int, wall: float) -> list[float]:

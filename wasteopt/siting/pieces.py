@@ -42,8 +42,8 @@ class Piece:
 @dataclass(frozen=True)
 class PieceOutcome:
     """What solving one piece at prices λ gave: value, proven bound, what it left to the export site (t/d per
-    border pair), the new sites it opened, its build decisions (a facilities table ``warm_start`` reads), and
-    the worker's peak memory."""
+    border pair), the new sites it opened, its build decisions (a facilities table ``warm_start`` reads), the
+    worker's peak memory, and whether the bound is the piece's floor (the solver ended with no bound of its own)."""
 
     block: str
     status: str
@@ -54,6 +54,7 @@ class PieceOutcome:
     built: pd.DataFrame
     seconds: float
     peak_mb: float
+    floored: bool = False
 
 
 @dataclass(frozen=True)
