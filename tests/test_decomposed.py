@@ -73,7 +73,7 @@ def test_pricing_goes_on_while_the_bound_rises_and_reaches_the_optimum():
     duality gap, the bound reaches the optimum and the rounds end when every border row holds."""
     problem = two_regions(m_to_sb=11.0)
     optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
-    decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None)
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None)  # not cut by the clock
     bounds = [r.bound for r in decomposed.rounds]
     assert len(bounds) > 5
     assert all(b <= optimum * (1 + 1e-9) for b in bounds)
@@ -221,3 +221,33 @@ def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
     assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.01, 6.0).status == MilpStatus.ENDED_EARLY
     assert _global_result(repaired(MilpStatus.TIME_LIMIT), 99.0, 0.01, 6.0).status == MilpStatus.TIME_LIMIT
     assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.2, 6.0).status == MilpStatus.GAP_REACHED
+
+
+def test_the_repair_stops_at_the_global_gap_not_its_own():
+    from wasteopt.milp.highs import Progress
+    from wasteopt.siting.decomposed import global_gap_watch
+
+    watch = global_gap_watch(100.0, 0.05)
+    watch.on_progress(Progress(1.0, 110.0, 109.0))  # 1 % from its own bound, 9 % from the global one: go on
+    assert not watch.stopped
+    watch.on_progress(Progress(2.0, 104.0, 103.0))
+    assert watch.stopped
+    unbounded = global_gap_watch(None, 0.05)
+    unbounded.on_progress(Progress(1.0, 104.0, 104.0))
+    assert not unbounded.stopped
+
+
+def test_a_whole_piece_without_a_plan_leaves_the_repair_to_complete_it():
+    """Plants must run at 65 t/d or more: A alone has 60 t/d, B 50, so m must be split (≥ 5 t/d to SA, ≥ 15 to SB).
+    Giving m whole to one piece leaves the other below its plant's minimum load: that whole piece is infeasible.
+    The repair starts from the other piece's plan and finds the optimum."""
+    base = two_regions()
+    plant = dataclasses.replace(base.technologies["incinerator"], min_load_share=0.65)
+    problem = dataclasses.replace(base, technologies={"incinerator": plant})
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    lines: list[str] = []
+    decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None, on_progress=lines.append)
+    assert sorted(o.status for o in decomposed.whole) == ["infeasible", "optimal"]
+    assert any("1/2 pieces" in line for line in lines)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    assert decomposed.bound <= optimum * (1 + 1e-9)

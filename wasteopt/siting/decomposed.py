@@ -13,9 +13,10 @@ still rises.
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
 whole pieces are solved again, longer (their plans together serve every node). The repair then solves the
 full problem with the candidate sites that no piece opened closed (a node reaching none of them keeps its
-cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``). Its
-objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a
-``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
+cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with
+what time is left: asked for a tenth of the gap on its restricted problem and stopped as soon as its plan is
+within the gap of the global bound. Its objective is the plan's cost; the gap is measured against the best
+L(λ). Pieces run through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.config.status import MilpStatus, status_from_gap
+from wasteopt.milp.highs import Progress, SolveWatch
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
@@ -47,7 +49,8 @@ FLOORED_SHARE = 0.5         # while the best bound holds a piece's floor: a piec
 ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' limits, in waves; doubled after a round
                             # with a floored piece),
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
-PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
+PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest,
+REPAIR_GAP_SHARE = 0.1      # asked for this share of the gap on its restricted problem (stopped at the global gap)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     round_wall = ROUND_SHARE * time_limit
     for k in range(rounds):
         done = run_round(pieces, [prices.reindex(p.border.index) for p in pieces], round_wall, f"round {k + 1}")
+        infeasible = [o.block for o in done if o.status == MilpStatus.INFEASIBLE]
+        if infeasible:
+            raise InfeasibleError(f"block {infeasible[0]}: no plan even with the shared rows relaxed", None)
         bound = lagrangean_bound(pieces, done, prices, days)
         history.append(Round(tuple(done), bound))
         opened.update(s for o in done for s in o.opened)
@@ -128,16 +134,21 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         say("assigning each border node to one piece for a first whole plan")
         whole = run_round(assigned_pieces(pieces, _best_round(history)), [pd.Series(dtype=float)] * len(pieces),
                           PLAN_SHARE * time_limit, "whole pieces")
-        if all(len(o.built) for o in whole):
-            start = pd.concat([o.built for o in whole])
-            opened.update(s for o in whole for s in o.opened)
-        say(f"first whole plan: {_wan(sum(o.objective for o in whole)) + ' 万元/yr from the pieces' if start is not None else 'a piece found none'}")
+        planned = [o for o in whole if len(o.built)]  # a whole piece can be infeasible (border towns below a
+        if planned:                                     # plant's minimum load), or end without a plan
+            start = pd.concat([o.built for o in planned])
+            opened.update(s for o in planned for s in o.opened)
+        missing = [o.block for o in whole if not len(o.built)]
+        say(f"first whole plan: {_wan(sum(o.objective for o in whole))} 万元/yr from the pieces" if not missing else
+            f"first whole plan from {len(planned)}/{len(whole)} pieces ({missing[0]} … without a plan: the repair "
+            "completes it)")
     repair_began = time.perf_counter()
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     left = max(0.2 * time_limit, time_limit - (time.perf_counter() - began))
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
-                             rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
+                             rel_gap=REPAIR_GAP_SHARE * rel_gap, threads=threads, search=search, base_plan=start,
+                             watch=global_gap_watch(best, rel_gap))
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
         solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
@@ -165,14 +176,26 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
     status = np.select([sites["restored"], ~sites["running"]], ["landfill_restored", "landfill_stopped"], "existing")
     built = sites[["technology", "new_modules", "module_size_tpd"]].assign(status=status) if result.has_solution \
         else sites.iloc[0:0][["technology", "new_modules", "module_size_tpd"]].assign(status="")
-    if result.status == MilpStatus.INFEASIBLE:
-        raise InfeasibleError(f"block {piece.block}: no plan even with the shared rows relaxed", None)
     bound = result.best_bound if result.best_bound is not None and np.isfinite(result.best_bound) else None
-    floored = bound is None
+    floored = bound is None and result.status != MilpStatus.INFEASIBLE  # the coordinator decides what that means
     if floored:
         bound = piece_floor(piece, prices)
     return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened, built,
                         time.perf_counter() - began, peak_mb(), floored)
+
+
+def global_gap_watch(bound: float | None, rel_gap: float) -> SolveWatch:
+    """A watch that stops the repair once its plan is within ``rel_gap`` of the global ``bound`` (the repair's own
+    bound holds for the restricted problem only, so it is asked for a tighter gap and stopped by this one)."""
+    watch = SolveWatch()
+
+    def check(progress: Progress) -> None:
+        gap = relative_gap(progress.best, bound)
+        if gap is not None and gap <= rel_gap:
+            watch.stop()
+
+    watch.on_progress = check
+    return watch
 
 
 def piece_limits(pieces: Sequence[Piece], slots: int, wall: float) -> list[float]:
