@@ -223,20 +223,6 @@ def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
     assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.2, 6.0).status == MilpStatus.GAP_REACHED
 
 
-def test_the_repair_stops_at_the_global_gap_not_its_own():
-    from wasteopt.milp.highs import Progress
-    from wasteopt.siting.decomposed import global_gap_watch
-
-    watch = global_gap_watch(100.0, 0.05)
-    watch.on_progress(Progress(1.0, 110.0, 109.0))  # 1 % from its own bound, 9 % from the global one: go on
-    assert not watch.stopped
-    watch.on_progress(Progress(2.0, 104.0, 103.0))
-    assert watch.stopped
-    unbounded = global_gap_watch(None, 0.05)
-    unbounded.on_progress(Progress(1.0, 104.0, 104.0))
-    assert not unbounded.stopped
-
-
 def test_a_whole_piece_without_a_plan_leaves_the_repair_to_complete_it():
     """Plants must run at 65 t/d or more: A alone has 60 t/d, B 50, so m must be split (≥ 5 t/d to SA, ≥ 15 to SB).
     Giving m whole to one piece leaves the other below its plant's minimum load: that whole piece is infeasible.

@@ -14,9 +14,7 @@ The plan: each border node is given whole to the piece that served most of it in
 whole pieces are solved again, longer (their plans together serve every node). The repair then solves the
 full problem with the candidate sites that no piece opened closed (a node reaching none of them keeps its
 cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with
-what time is left: asked for a tenth of the gap on its restricted problem and stopped as soon as its plan is
-within the gap of the global bound. Its objective is the plan's cost; the gap is measured against the best
-L(λ). Pieces run through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
+what time is left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
 
@@ -30,7 +28,6 @@ import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.config.status import MilpStatus, status_from_gap
-from wasteopt.milp.highs import Progress, SolveWatch
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
@@ -49,8 +46,7 @@ FLOORED_SHARE = 0.5         # while the best bound holds a piece's floor: a piec
 ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' limits, in waves; doubled after a round
                             # with a floored piece),
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
-PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest,
-REPAIR_GAP_SHARE = 0.1      # asked for this share of the gap on its restricted problem (stopped at the global gap)
+PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
 
 
 @dataclass(frozen=True)
@@ -147,8 +143,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     left = max(0.2 * time_limit, time_limit - (time.perf_counter() - began))
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
-                             rel_gap=REPAIR_GAP_SHARE * rel_gap, threads=threads, search=search, base_plan=start,
-                             watch=global_gap_watch(best, rel_gap))
+                             rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
         solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
@@ -182,20 +177,6 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
         bound = piece_floor(piece, prices)
     return PieceOutcome(piece.block, str(result.status), result.objective, bound, exported, opened, built,
                         time.perf_counter() - began, peak_mb(), floored)
-
-
-def global_gap_watch(bound: float | None, rel_gap: float) -> SolveWatch:
-    """A watch that stops the repair once its plan is within ``rel_gap`` of the global ``bound`` (the repair's own
-    bound holds for the restricted problem only, so it is asked for a tighter gap and stopped by this one)."""
-    watch = SolveWatch()
-
-    def check(progress: Progress) -> None:
-        gap = relative_gap(progress.best, bound)
-        if gap is not None and gap <= rel_gap:
-            watch.stop()
-
-    watch.on_progress = check
-    return watch
 
 
 def piece_limits(pieces: Sequence[Piece], slots: int, wall: float) -> list[float]:
