@@ -8,7 +8,9 @@ import pytest
 
 from wasteopt.config.errors import ScenarioError
 from wasteopt.siting import SitingProblem, Technology, solve_problem
-from wasteopt.siting.decomposed import DaskRunner, DecompositionError, solve_decomposed, split_problem
+from wasteopt.siting.decomposed import solve_decomposed
+from wasteopt.siting.piece_runners import DaskRunner
+from wasteopt.siting.pieces import DecompositionError, split_problem
 
 BLOCKS = {"SA": "A", "SA2": "A", "SB": "B"}
 
@@ -66,6 +68,37 @@ def test_the_bound_stays_below_the_optimum_when_prices_start_wrong():
     assert decomposed.bound == max(bounds)
 
 
+def test_pricing_goes_on_while_the_bound_rises_and_reaches_the_optimum():
+    """Same instance, no cap on the rounds that matters: the subgradient rounds (no longer stopped at 5) close the
+    duality gap, the bound reaches the optimum and the rounds end when every border row holds."""
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None)  # not cut by the clock
+    bounds = [r.bound for r in decomposed.rounds]
+    assert len(bounds) > 5
+    assert all(b <= optimum * (1 + 1e-9) for b in bounds)
+    assert decomposed.bound == pytest.approx(optimum, rel=1e-9)
+    assert decomposed.solution.result.status == "optimal"
+
+
+def test_pricing_stops_when_the_bound_stalls():
+    from wasteopt.siting.decomposed import STALL_ROUNDS, stalled
+    from wasteopt.siting.pieces import Round
+
+    rising = [Round((), 100.0 + k) for k in range(STALL_ROUNDS + 1)]
+    flat = [Round((), 100.0)] + [Round((), 100.0 + 1e-3 * k) for k in range(STALL_ROUNDS)]
+    assert not stalled(rising) and stalled(flat)
+    assert not stalled(flat[:STALL_ROUNDS])  # too few rounds to judge
+
+
+def test_each_piece_gets_time_in_proportion_to_its_arcs():
+    from wasteopt.siting.decomposed import piece_limits
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)  # A: 6 arcs, B: 3 arcs
+    assert piece_limits(pieces, 1, 9.0) == pytest.approx([6.0, 3.0])
+    assert piece_limits(pieces, 2, 9.0) == pytest.approx([9.0, 6.0])  # none above the round's wall time
+
+
 def test_pieces_run_on_a_local_dask_cluster():
     problem = two_regions()
     lines: list[str] = []
@@ -110,13 +143,15 @@ def test_the_national_generator_is_seeded_and_fills_every_block():
 def test_a_piece_without_a_bound_falls_back_to_its_floor():
     """Piece A at λ = 70 CNY/t: a1 at 51 (SA2), a2 at 58, m at 60 CNY/t → (30·51 + 30·58 + 20·60) × 365 =
     1,631,550 CNY/yr, below its optimum: SA alone, (30·55 + 30·58 + 20·60) × 365 + 300,000 = 1,975,350."""
-    from wasteopt.siting.decomposed import piece_floor, solve_piece
+    from wasteopt.siting.decomposed import solve_piece
+    from wasteopt.siting.pieces import piece_floor
 
     pieces, _ = split_problem(two_regions(), BLOCKS)
     prices = pd.Series([70.0], index=pieces[0].border.index)
     assert piece_floor(pieces[0], prices) == pytest.approx(1_631_550.0)
     outcome = solve_piece(pieces[0], prices, dict(rel_gap=1e-9, search=None))
     assert outcome.bound == pytest.approx(1_975_350.0, rel=1e-6)
+    assert not outcome.floored  # HiGHS proved its own bound; the floor stands in only when it has none
 
 
 def test_the_repair_keeps_every_town_reachable():
@@ -160,7 +195,8 @@ def test_the_projection_schedules_each_round_longest_first():
 
 
 def test_each_border_town_goes_whole_to_the_piece_that_served_it():
-    from wasteopt.siting.decomposed import Round, assigned_pieces, solve_piece
+    from wasteopt.siting.decomposed import solve_piece
+    from wasteopt.siting.pieces import Round, assigned_pieces
 
     pieces, _ = split_problem(two_regions(), BLOCKS)
     prices = pd.Series([68.0], index=pieces[0].border.index)  # A serves m (60 CNY/t), B leaves it (80)
@@ -185,3 +221,19 @@ def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
     assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.01, 6.0).status == MilpStatus.ENDED_EARLY
     assert _global_result(repaired(MilpStatus.TIME_LIMIT), 99.0, 0.01, 6.0).status == MilpStatus.TIME_LIMIT
     assert _global_result(repaired(MilpStatus.OPTIMAL), 99.0, 0.2, 6.0).status == MilpStatus.GAP_REACHED
+
+
+def test_a_whole_piece_without_a_plan_leaves_the_repair_to_complete_it():
+    """Plants must run at 65 t/d or more: A alone has 60 t/d, B 50, so m must be split (≥ 5 t/d to SA, ≥ 15 to SB).
+    Giving m whole to one piece leaves the other below its plant's minimum load: that whole piece is infeasible.
+    The repair starts from the other piece's plan and finds the optimum."""
+    base = two_regions()
+    plant = dataclasses.replace(base.technologies["incinerator"], min_load_share=0.65)
+    problem = dataclasses.replace(base, technologies={"incinerator": plant})
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    lines: list[str] = []
+    decomposed = solve_decomposed(problem, BLOCKS, rel_gap=1e-9, search=None, on_progress=lines.append)
+    assert sorted(o.status for o in decomposed.whole) == ["infeasible", "optimal"]
+    assert any("1/2 pieces" in line for line in lines)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    assert decomposed.bound <= optimum * (1 + 1e-9)

@@ -28,7 +28,8 @@ def register(commands, bench_commands) -> None:
     bench.add_argument("--seed", type=SEED, default=0)
     bench.add_argument("--time-limit", type=SECONDS, default=60.0, help="seconds per run, decomposed and plain (default 60)")
     bench.add_argument("--gap", type=GAP, default=0.01, help="relative gap to stop at (default 0.01)")
-    bench.add_argument("--rounds", type=number(1, 50, integer=True), default=5, help="pricing rounds (default 5)")
+    bench.add_argument("--rounds", type=number(1, 50, integer=True), default=20,
+                       help="pricing rounds at most (default 20; they end earlier when the bound stops rising)")
     bench.add_argument("--workers", default="1,2", help="comma-separated LocalCluster sizes to run (default 1,2)")
     bench.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run the pieces on this Dask cluster instead (one run; --workers ignored)")
@@ -43,7 +44,9 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
     HiGHS on the whole model when both are None. Seconds count from the generated instance to the plan."""
     from wasteopt.bench.national import generate_national
     from wasteopt.config.loader import load_scenario
-    from wasteopt.siting.decomposed import DaskRunner, peak_mb, solve_decomposed
+    from wasteopt.siting.decomposed import solve_decomposed
+    from wasteopt.siting.piece_runners import DaskRunner
+    from wasteopt.siting.pieces import peak_mb
     from wasteopt.siting.pipeline import solve_problem
 
     national = generate_national(load_scenario(config), size["nodes"], size["sites"], blocks=size["blocks"],
@@ -60,10 +63,11 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
             solved = solve_decomposed(problem, national.site_block, rounds=rounds, time_limit=time_limit,
                                       rel_gap=rel_gap, search=None, runner=runner, on_progress=say)
         result = solved.solution.result
-        outcomes = [o for r in solved.rounds for o in r.outcomes]
+        outcomes = [o for r in solved.rounds for o in r.outcomes] + list(solved.whole)
         border = solved.border_pairs
         rounds_run, worker_peak = len(solved.rounds), round(max(o.peak_mb for o in outcomes), 1)
-        pieces = [[o.seconds for o in r.outcomes] for r in solved.rounds] + [[solved.repair_seconds]]
+        rounds_seconds = [[o.seconds for o in r.outcomes] for r in solved.rounds] + [[o.seconds for o in solved.whole]]
+        pieces = [seconds for seconds in rounds_seconds if seconds] + [[solved.repair_seconds]]
     wan = lambda cny: "" if cny is None else round(cny / 1e4, 1)
     return {"method": "highs" if workers is None and scheduler is None else "decomposed",
             "workers": scheduler or (workers or ""), **row, "border_pairs": border,
