@@ -33,6 +33,7 @@ fuzz: $(STAMP)
 # last recorded rows stops before recording (accept it on purpose with `wasteopt bench report --record`)
 bench: $(STAMP)
 	$(PY) -m wasteopt bench all
+	$(PY) -m wasteopt bench decomposed --nodes 2000 --sites 200 --blocks 4 --time-limit 120 > bench/results/decomposed.csv
 	$(PY) -m wasteopt solve $(CONFIG) --out bench/results/whatif-base --force --no-progress --registry bench/results/registry.sqlite > /dev/null
 	$(PY) -m wasteopt bench whatif $(CONFIG) --base bench/results/whatif-base --registry bench/results/registry.sqlite > bench/results/whatif.csv
 	$(PY) -m wasteopt bench report --check
