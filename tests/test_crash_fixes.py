@@ -89,3 +89,10 @@ def test_a_failed_solve_leaves_no_empty_run_folder(tmp_path, tiny_seeds, capsys)
     code = cli.main(["solve", str(config), "--out", str(tmp_path / "run"), "--registry", str(tmp_path / "r.sqlite")])
     assert code == 2 and "error:" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tls://scheduler.example:8786", "tcp://[::1]:8786"])
+def test_a_well_formed_dask_address_passes_the_check(address):
+    from wasteopt.siting.piece_runners import checked_scheduler
+
+    assert checked_scheduler(address) == address

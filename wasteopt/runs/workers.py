@@ -6,6 +6,7 @@ import multiprocessing
 from contextlib import contextmanager
 
 from wasteopt.config.errors import ScenarioError
+from wasteopt.siting.piece_runners import checked_scheduler
 
 
 @contextmanager
@@ -16,6 +17,7 @@ def worker_pool(scheduler: str | None, jobs: int):
             from distributed import Client, as_completed
         except ImportError:
             raise ScenarioError("--scheduler needs the dask[distributed] package") from None
+        checked_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address

@@ -1,6 +1,7 @@
 """Where the pieces of decomposed siting run: in this process (``LocalRunner``) or as Dask tasks (``DaskRunner``)."""
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable, Iterator, Protocol, Sequence
 
 from wasteopt.config.errors import ScenarioError
@@ -30,6 +31,18 @@ class LocalRunner:
             yield solve(piece, price, option)
 
 
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}|inproc://\S+")
+
+
+def checked_scheduler(address: str) -> str:
+    """``address`` if it reads as tcp://HOST:PORT (or tls://); a malformed one is refused here, before Dask's client
+    (which can hang on one instead of failing)."""
+    if not SCHEDULER_ADDRESS.fullmatch(address):
+        raise ScenarioError(f"cannot reach the Dask scheduler at {address!r}: not an address "
+                            "(expected tcp://HOST:PORT)")
+    return address
+
+
 class DaskRunner:
     """Pieces as Dask tasks: on the cluster at ``scheduler`` (tcp://HOST:PORT), else on a ``distributed.LocalCluster``
     of ``workers`` single-threaded workers (``processes=False``: threads of this process). Each piece is scattered
@@ -47,6 +60,7 @@ class DaskRunner:
         except ImportError:
             raise ScenarioError("decomposed siting on Dask needs the dask[distributed] package") from None
         if self.scheduler:
+            checked_scheduler(self.scheduler)
             try:
                 self._client = Client(self.scheduler, timeout="10s")
             except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
