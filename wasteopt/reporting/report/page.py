@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # for annotations only
 
 
 LONG_WORD = re.compile(r"[^\s<>]{25,}")
+BREAK_AFTER = re.compile(r"([/._])(?=.)")  # in a long word: where it may wrap
 SOLVER_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 
 CSS = """
@@ -55,7 +56,7 @@ def html_table(frame: pd.DataFrame, classes: str = "") -> str:
 
 def _breakable(table: str) -> str:
     """Long unbroken words (URLs, keys) may wrap after / . _ so a table fits the page; copied text is unchanged."""
-    return LONG_WORD.sub(lambda word: re.sub(r"([/._])(?=.)", r"\1<wbr>", word.group()), table)
+    return LONG_WORD.sub(lambda word: BREAK_AFTER.sub(r"\1<wbr>", word.group()), table)
 
 
 def _shown(value, number_format: str | None):
