@@ -59,7 +59,7 @@ def test_the_bound_stays_below_the_optimum_when_prices_start_wrong():
     below the optimum and the rounds raise it, never above."""
     problem = two_regions(m_to_sb=11.0)
     optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
-    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None)
+    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None, relaxation_start=False)
     assert decomposed.solution.result.objective == pytest.approx(optimum)
     bounds = [r.bound for r in decomposed.rounds]
     assert bounds[0] == pytest.approx(3_226_400.0)  # the optimum + (61 − 68.22 CNY/t) × 20 t/d × 365
@@ -73,12 +73,30 @@ def test_pricing_goes_on_while_the_bound_rises_and_reaches_the_optimum():
     duality gap, the bound reaches the optimum and the rounds end when every border row holds."""
     problem = two_regions(m_to_sb=11.0)
     optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
-    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None)  # not cut by the clock
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None,
+                                  relaxation_start=False)  # not cut by the clock
     bounds = [r.bound for r in decomposed.rounds]
     assert len(bounds) > 5
     assert all(b <= optimum * (1 + 1e-9) for b in bounds)
     assert decomposed.bound == pytest.approx(optimum, rel=1e-9)
     assert decomposed.solution.result.status == "optimal"
+
+
+def test_prices_from_the_lp_relaxation_prove_the_optimum_in_the_first_round():
+    """The same instance from the LP relaxation's demand dual of m (≈ 60.9 CNY/t, between SA's 60 and SB's 61):
+    the first round's bound is at least the LP bound (here the optimum itself), where the plants' prices needed
+    more than five rounds."""
+    from wasteopt.siting.pieces import relaxation_prices
+
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    pieces, _ = split_problem(problem, BLOCKS)
+    price = relaxation_prices(problem, pieces[0].border.index, 10.0)
+    assert 60.0 <= price[("m", "msw")] <= 61.0 + 1e-6
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None)
+    assert decomposed.rounds[0].bound == pytest.approx(optimum, rel=1e-6)
+    assert decomposed.bound <= optimum * (1 + 1e-9)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
 
 
 def test_pricing_stops_when_the_bound_stalls():

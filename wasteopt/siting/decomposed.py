@@ -7,7 +7,8 @@ with its demand row relaxed and priced (Lagrangean relaxation, λ in CNY/t per n
 L(λ) over the rounds is the global bound. What the pieces relax, besides the border demand rows: the rows
 shared by the whole problem (flow caps above zero, capacity targets, new-site counts, stop targets,
 local-capacity rows across blocks) are left out of the pieces, a relaxation too; the repair enforces all of
-them. Prices move by subgradient steps, round after round while the time for pricing lasts and the bound
+them. The first prices are the whole model's LP relaxation duals of those rows (so the first bound is at least
+the LP bound); they move by subgradient steps, round after round while the time for pricing lasts and the bound
 still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
@@ -33,7 +34,8 @@ from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.piece_runners import DaskRunner, LocalRunner, PieceRunner
 from wasteopt.siting.pieces import (EXPORT_SITE, Piece, PieceOutcome, Round, assigned_pieces, first_prices,
-                                    lagrangean_bound, peak_mb, piece_floor, priced_problem, split_problem, subgradient)
+                                    lagrangean_bound, peak_mb, piece_floor, priced_problem, relaxation_prices,
+                                    split_problem, subgradient)
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import LocalSearch
@@ -47,12 +49,14 @@ ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' li
                             # with a floored piece),
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
+LP_SHARE = 0.15             # the first prices' LP relaxation stops after this share of the time limit
 
 
 @dataclass(frozen=True)
 class DecomposedSolution:
     """The repaired plan (its result carries the global bound and gap), the pricing rounds, what the pieces relaxed,
-    how many (node, stream) demand rows they priced, the whole pieces' outcomes and the repair's seconds."""
+    how many (node, stream) demand rows they priced, the whole pieces' outcomes, and the seconds of the two steps
+    that run alone: the LP relaxation for the first prices and the repair."""
 
     solution: SitingSolution
     bound: float | None
@@ -61,6 +65,7 @@ class DecomposedSolution:
     border_pairs: int
     whole: tuple[PieceOutcome, ...]
     repair_seconds: float
+    relaxation_seconds: float = 0.0
 
 
 # ----------------------------------------------------------------------------- coordination
@@ -68,11 +73,14 @@ class DecomposedSolution:
 def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, rounds: int = MAX_ROUNDS,
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
-                     on_progress: Callable[[str], None] | None = None, backend: str = "highs") -> DecomposedSolution:
-    """One plan and one proven bound for ``problem`` split by ``site_block``: pricing rounds (at most ``rounds``)
-    while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of whole pieces for the plan
-    (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in
-    proportion to their arcs, in the waves the runner's slots allow."""
+                     on_progress: Callable[[str], None] | None = None, backend: str = "highs",
+                     relaxation_start: bool = True) -> DecomposedSolution:
+    """One plan and one proven bound for ``problem`` split by ``site_block``: first prices from the LP relaxation
+    (``relaxation_start``, within ``LP_SHARE`` of the time; else, or where it gives none, the cheapest new plant's
+    cost per tonne), pricing rounds (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the
+    bound still rises, one round of whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is
+    left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
+    slots allow."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
     began = time.perf_counter()
@@ -80,6 +88,12 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     runner = runner or LocalRunner()
     pieces, relaxed = split_problem(problem, site_block)
     prices = first_prices(problem, pieces)
+    relaxation_began = time.perf_counter()
+    duals = relaxation_prices(problem, prices.index, LP_SHARE * time_limit) if relaxation_start else None
+    if duals is not None:
+        prices = duals.fillna(prices)
+        say(f"first prices from the LP relaxation's demand duals ({time.perf_counter() - relaxation_began:.0f} s)")
+    relaxation_seconds = time.perf_counter() - relaxation_began
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     slots = getattr(runner, "slots", 1)
@@ -153,7 +167,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
         f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
     return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
-                              len(prices), tuple(whole), repair_seconds)
+                              len(prices), tuple(whole), repair_seconds, relaxation_seconds)
 
 
 def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:

@@ -19,10 +19,14 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, WasteoptError
+from wasteopt.milp.highs import highs_model
 from wasteopt.siting.formulation.arcs import prepare_arcs
+from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
+LP_TOLERANCE = 1e-4  # the interior-point solver's optimality tolerance for the relaxation's prices: loose, as any
+                     # price gives a valid bound
 
 
 class DecompositionError(WasteoptError):
@@ -170,6 +174,32 @@ def first_prices(problem: SitingProblem, pieces: Sequence[Piece]) -> pd.Series:
     cheapest = pd.Series(unit, index=pairs).groupby(level=[0, 1]).min()
     built = pd.Series(unit + fixed, index=pairs)[new].groupby(level=[0, 1]).min()
     return built.reindex(border.index).fillna(cheapest.reindex(border.index))
+
+
+def relaxation_prices(problem: SitingProblem, pairs: pd.Index, time_limit: float) -> pd.Series | None:
+    """λ for the border ``pairs`` from the LP relaxation of the whole model: each pair's demand-row dual, CNY/t.
+    At the relaxation's optimal duals the priced pieces' bound is at least the LP bound (the pieces' integrality
+    adds to it), where ``first_prices`` can start well below it. HiGHS's interior-point solver, no crossover, at
+    most ``time_limit`` s; an unfinished solve's duals are used too (any λ gives a valid bound).
+    None when HiGHS has no duals, or the objective is not a cost."""
+    if problem.objective.kind != "min_cost" or pairs.empty or time_limit <= 0:
+        return None
+    model, index, _ = build_milp(problem)
+    highs, scale = highs_model(model)
+    relaxation = highs.getLp()
+    relaxation.integrality_ = []
+    highs.passModel(relaxation)
+    for option, value in (("solver", "ipm"), ("run_crossover", "off"), ("ipm_optimality_tolerance", LP_TOLERANCE),
+                          ("time_limit", float(time_limit))):
+        highs.setOptionValue(option, value)
+    highs.run()
+    solution = highs.getSolution()
+    if not solution.dual_valid:
+        return None
+    duals = pd.Series(np.asarray(solution.row_dual, float) / (scale * problem.days_per_year))
+    rows = pd.Series(index.demand_row, dtype=float).reindex(pairs)  # NaN: a pair without a row of its own
+    prices = pd.Series(duals.reindex(rows.fillna(-1).astype(int)).to_numpy(), index=pairs)
+    return prices.where(np.isfinite(prices))
 
 
 def _fixed_per_t(tech: Technology, days: float) -> float:

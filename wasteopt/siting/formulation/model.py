@@ -45,6 +45,7 @@ class ModelIndex:
     site_running: dict = field(default_factory=dict)  # stoppable site → running var
     site_restored: dict = field(default_factory=dict)  # stoppable site → restored var
     demand_slack: dict = field(default_factory=dict)  # (node, stream) → slack var
+    demand_row: dict = field(default_factory=dict)    # (node, stream) → its demand row
     policy_slack: dict = field(default_factory=dict)  # label → slack var
 
 
@@ -239,7 +240,7 @@ def _demand_rows(m, idx, problem, arcs, from_node, elastic) -> None:
         idx.demand_slack = dict(zip(keys, slack))
         rows, cols, vals = np.concatenate([rows, np.arange(len(keys))]), np.concatenate([cols, slack]), \
             np.concatenate([vals, np.ones(len(keys))])
-    m.add_rows(rows, cols, vals, rhs, rhs, n_rows=len(keys))
+    idx.demand_row = dict(zip(keys, m.add_rows(rows, cols, vals, rhs, rhs, n_rows=len(keys))))
 
 
 def _capacity_cover_rows(m, idx, problem, arcs, from_node) -> None:
