@@ -221,7 +221,7 @@ def test_each_border_town_goes_whole_to_the_piece_that_served_it():
     guide = Round(tuple(solve_piece(p, prices, dict(rel_gap=1e-9, search=None)) for p in pieces), None)
     whole = assigned_pieces(pieces, guide)
     assert [p.problem.demand.at["m", "msw"] for p in whole] == [20.0, 0.0]
-    assert all(p.border.empty for p in whole)
+    assert [list(p.border.index) for p in whole] == [[("m", "msw")], []]  # A may still leave m, at a high price
 
 
 def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
@@ -255,3 +255,34 @@ def test_a_whole_piece_without_a_plan_leaves_the_repair_to_complete_it():
     assert any("1/2 pieces" in line for line in lines)
     assert decomposed.solution.result.objective == pytest.approx(optimum)
     assert decomposed.bound <= optimum * (1 + 1e-9)
+
+
+def test_a_whole_piece_leaves_a_border_town_it_cannot_serve_to_the_repair():
+    """m (20 t/d) reaches SA (block A) and SB (block B); b1 (70 t/d) only SB; plants must run at 65 t/d or more.
+    If the best round says A served m, A owns m in the round of whole pieces, but SA cannot run on 20 t/d: A leaves
+    m at the penalty price instead of ending without a plan, and the repair serves m from SB."""
+    from wasteopt.siting.decomposed import EXPORT_PENALTY, solve_piece
+    from wasteopt.siting.pieces import PieceOutcome, Round, assigned_pieces
+
+    plant = Technology("incinerator", ("msw",), module_sizes_tpd=(100.0,), module_annual_cost=(1e5,),
+                       site_annual_cost=2e5, cost_per_t=50.0, min_load_share=0.65)
+    problem = SitingProblem(
+        demand=pd.DataFrame({"msw": [20.0, 70.0]}, index=["m", "b1"]),
+        sites=pd.DataFrame({"technology": "incinerator", "existing_capacity_tpd": 0.0, "existing_modules": 0,
+                            "is_new": True, "lock": ""}, index=["SA", "SB"]),
+        technologies={"incinerator": plant},
+        arcs=pd.DataFrame([("m", "SA", 10.0), ("m", "SB", 30.0), ("b1", "SB", 5.0)],
+                          columns=["origin", "destination", "cost_per_t"]).assign(stream="msw", km=1.0))
+    blocks = {"SA": "A", "SB": "B"}
+    pieces, _ = split_problem(problem, blocks)
+    border = pieces[0].border.index
+    guide = Round(tuple(PieceOutcome(block, "optimal", 0.0, 0.0, pd.Series([left], index=border), (), pd.DataFrame(),
+                                     0.0, 0.0) for block, left in (("A", 0.0), ("B", 20.0))), None)
+    whole = assigned_pieces(pieces, guide)
+    outcome = solve_piece(whole[0], EXPORT_PENALTY * pd.Series([60.0], index=border), dict(rel_gap=1e-9, search=None))
+    assert outcome.status == "optimal" and outcome.opened == ()
+    assert outcome.exported.to_dict() == {("m", "msw"): 20.0}
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    assert optimum == pytest.approx(3e5 + (20 * 30.0 + 70 * 5.0 + 90 * 50.0) * 365)
+    assert solve_decomposed(problem, blocks, rel_gap=1e-9, search=None).solution.result.objective == \
+        pytest.approx(optimum)

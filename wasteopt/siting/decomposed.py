@@ -12,7 +12,8 @@ the LP bound); they move by subgradient steps, round after round while the time 
 still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
-whole pieces are solved again, longer (their plans together serve every node). The repair then solves the
+whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
+leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the
 full problem with the candidate sites that no piece opened closed (a node reaching none of them keeps its
 cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with
 what time is left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
@@ -49,6 +50,8 @@ ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' li
                             # with a floored piece),
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
+EXPORT_PENALTY = 10.0       # in that round a piece may still leave a border pair it owns, at this many times its
+                            # price: when serving it there is infeasible (a plant below its minimum load)
 LP_SHARE = 0.15             # the first prices' LP relaxation stops after this share of the time limit
 
 
@@ -140,18 +143,21 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
             break
         prices = prices + scale * reference * step / float(step.abs().max())
     start, whole = None, []
-    if backend == "highs":  # a plan by construction: each border pair to one piece, no export, pieces solved again
+    if backend == "highs":  # a plan by construction: each border pair to one piece, pieces solved again
         say("assigning each border node to one piece for a first whole plan")
-        whole = run_round(assigned_pieces(pieces, _best_round(history)), [pd.Series(dtype=float)] * len(pieces),
+        assigned = assigned_pieces(pieces, _best_round(history))
+        whole = run_round(assigned, [EXPORT_PENALTY * prices.reindex(p.border.index) for p in assigned],
                           PLAN_SHARE * time_limit, "whole pieces")
-        planned = [o for o in whole if len(o.built)]  # a whole piece can be infeasible (border towns below a
-        if planned:                                     # plant's minimum load), or end without a plan
+        planned = [o for o in whole if len(o.built)]  # a whole piece may end without a plan
+        if planned:
             start = pd.concat([o.built for o in planned])
             opened.update(s for o in planned for s in o.opened)
+        left_over = sum(float(o.exported.sum()) for o in planned)
         missing = [o.block for o in whole if not len(o.built)]
-        say(f"first whole plan: {_wan(sum(o.objective for o in whole))} 万元/yr from the pieces" if not missing else
-            f"first whole plan from {len(planned)}/{len(whole)} pieces ({missing[0]} … without a plan: the repair "
-            "completes it)")
+        say(f"first whole plan from {len(planned)}/{len(whole)} pieces"
+            + (f" ({missing[0]} … without a plan)" if missing else "")
+            + (f", {left_over:,.1f} t/d of border demand no piece could take" if left_over > 1e-6 else "")
+            + ("; the repair completes it" if missing or left_over > 1e-6 else ""))
     repair_began = time.perf_counter()
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"

@@ -256,8 +256,9 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
 
 def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
     """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``,
-    ties to the first block) and zero in the others, and no export: solved alone, their plans together serve
-    every node, so they make a plan of the whole problem (its shared rows aside)."""
+    ties to the first block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it
+    leaves only those it cannot serve): solved alone, their plans together serve every node but for what they
+    leave, so they make a plan of the whole problem (its shared rows aside) for the repair to complete."""
     served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
                         for p, o in zip(pieces, sorted(guide.outcomes, key=lambda o: o.block)) if len(p.border)},
                        names=["block", "node", "stream"]) if any(len(p.border) for p in pieces) else None
@@ -268,8 +269,9 @@ def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
     whole = []
     for piece in pieces:
         demand = piece.problem.demand.copy()
-        for (node, stream) in piece.border.index[owner.reindex(piece.border.index).to_numpy() != piece.block]:
+        owned = owner.reindex(piece.border.index).to_numpy() == piece.block
+        for (node, stream) in piece.border.index[~owned]:
             demand.loc[node, stream] = 0.0
-        whole.append(Piece(piece.block, dataclasses.replace(piece.problem, demand=demand), piece.border.iloc[0:0]))
+        whole.append(Piece(piece.block, dataclasses.replace(piece.problem, demand=demand), piece.border[owned]))
     return whole
 
