@@ -95,7 +95,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     duals = relaxation_prices(problem, prices.index, LP_SHARE * time_limit) if relaxation_start else None
     if duals is not None:
         prices = duals.fillna(prices)
-        say(f"first prices from the LP relaxation's demand duals ({time.perf_counter() - relaxation_began:.0f} s)")
+        say(f"first prices: the LP relaxation's demand duals for {int(duals.notna().sum()):,} of {len(duals):,} "
+            f"border pairs ({time.perf_counter() - relaxation_began:.0f} s)")
     relaxation_seconds = time.perf_counter() - relaxation_began
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
