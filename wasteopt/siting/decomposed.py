@@ -13,10 +13,11 @@ still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
 whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
-leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the
-full problem with the candidate sites that no piece opened closed (a node reaching none of them keeps its
-cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with
-what time is left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
+leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
+sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its cheapest
+site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
+left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a
+``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ from wasteopt.siting.search import LocalSearch
 
 STEP_SCALE = 0.5            # first subgradient step: the pair with the largest subgradient moves by this share of
                             # the mean first price; halved after each round that does not raise the bound
+LP_STEP_SCALE = 0.05        # … from the LP relaxation's prices, near the best already (at 0.5 the second round's
+                            # bound fell 1 % at 10,000 x 1,000)
 MAX_ROUNDS = 20             # pricing rounds at most; they end earlier on time or when the bound stalls:
 PRICE_SHARE = 0.3           # … no round starts that would end after this share of the time limit (FLOORED_SHARE
 FLOORED_SHARE = 0.5         # while the best bound holds a piece's floor: a piece that reached no bound of its own),
@@ -117,7 +120,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     history: list[Round] = []
     best: float | None = None
     opened: set[str] = set()
-    scale = STEP_SCALE
+    scale = STEP_SCALE if duals is None else LP_STEP_SCALE
     round_wall = ROUND_SHARE * time_limit
     for k in range(rounds):
         done = run_round(pieces, [prices.reindex(p.border.index) for p in pieces], round_wall, f"round {k + 1}")
@@ -150,9 +153,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         whole = run_round(assigned, [EXPORT_PENALTY * prices.reindex(p.border.index) for p in assigned],
                           PLAN_SHARE * time_limit, "whole pieces")
         planned = [o for o in whole if len(o.built)]  # a whole piece may end without a plan
-        if planned:
-            start = pd.concat([o.built for o in planned])
-            opened.update(s for o in planned for s in o.opened)
+        if planned:  # the repair's sites: the best round's and the whole pieces' (not every round's: a poor round
+            start = pd.concat([o.built for o in planned])  # can add many, and the repair ran out of time on them)
+            opened = {s for o in (*_best_round(history).outcomes, *planned) for s in o.opened}
         left_over = sum(float(o.exported.sum()) for o in planned)
         missing = [o.block for o in whole if not len(o.built)]
         say(f"first whole plan from {len(planned)}/{len(whole)} pieces"
