@@ -6,7 +6,7 @@ import multiprocessing
 from contextlib import contextmanager
 
 from wasteopt.config.errors import ScenarioError
-from wasteopt.siting.piece_runners import checked_scheduler
+from wasteopt.siting.piece_runners import scheduler_client
 
 
 @contextmanager
@@ -14,15 +14,10 @@ def worker_pool(scheduler: str | None, jobs: int):
     """(submit, as_completed) for local spawned processes, or for the Dask cluster at ``scheduler``."""
     if scheduler:
         try:
-            from distributed import Client, as_completed
+            from distributed import as_completed
         except ImportError:
             raise ScenarioError("--scheduler needs the dask[distributed] package") from None
-        checked_scheduler(scheduler)
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
-            raise ScenarioError(f"cannot reach the Dask scheduler at {scheduler!r}: {error} "
-                                "(expected tcp://HOST:PORT)") from None
+        client = scheduler_client(scheduler)
         try:
             yield (lambda fn, *args: client.submit(fn, *args, pure=False, retries=1)), as_completed
         finally:

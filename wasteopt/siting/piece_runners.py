@@ -43,6 +43,18 @@ def checked_scheduler(address: str) -> str:
     return address
 
 
+def scheduler_client(address: str):
+    """A ``distributed.Client`` of the Dask scheduler at ``address`` (checked first), or a one-line ScenarioError."""
+    from distributed import Client
+
+    checked_scheduler(address)
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
+        raise ScenarioError(f"cannot reach the Dask scheduler at {address!r}: {error} "
+                            "(expected tcp://HOST:PORT)") from None
+
+
 class DaskRunner:
     """Pieces as Dask tasks: on the cluster at ``scheduler`` (tcp://HOST:PORT), else on a ``distributed.LocalCluster``
     of ``workers`` single-threaded workers (``processes=False``: threads of this process). Each piece is scattered
@@ -60,12 +72,7 @@ class DaskRunner:
         except ImportError:
             raise ScenarioError("decomposed siting on Dask needs the dask[distributed] package") from None
         if self.scheduler:
-            checked_scheduler(self.scheduler)
-            try:
-                self._client = Client(self.scheduler, timeout="10s")
-            except (OSError, ValueError, TypeError) as error:  # ValueError: a malformed address
-                raise ScenarioError(f"cannot reach the Dask scheduler at {self.scheduler!r}: {error} "
-                                    "(expected tcp://HOST:PORT)") from None
+            self._client = scheduler_client(self.scheduler)
         else:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.processes,
                                          dashboard_address=None)

@@ -195,10 +195,10 @@ def relaxation_prices(problem: SitingProblem, pairs: pd.Index, time_limit: float
     solution = highs.getSolution()
     if not solution.dual_valid:  # stopped by the clock: its last iterate priced worse than the plants (national
         return None              # 40,000 x 4,000 at 276 s: first bound 4,772,514 against 4,870,843 万元/yr)
-    duals = pd.Series(np.asarray(solution.row_dual, float) / (scale * problem.days_per_year))
-    rows = pd.Series(index.demand_row, dtype=float).reindex(pairs)  # NaN: a pair without a row of its own
-    prices = pd.Series(duals.reindex(rows.fillna(-1).astype(int)).to_numpy(), index=pairs)
-    return prices.where(np.isfinite(prices))
+    duals = np.asarray(solution.row_dual, float) / (scale * problem.days_per_year)
+    rows = np.array([index.demand_row.get(pair, -1) for pair in pairs])  # -1: a pair without a row of its own
+    prices = np.where(rows >= 0, duals[rows], np.nan)
+    return pd.Series(np.where(np.isfinite(prices), prices, np.nan), index=pairs)
 
 
 def _fixed_per_t(tech: Technology, days: float) -> float:
