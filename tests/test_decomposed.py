@@ -59,7 +59,7 @@ def test_the_bound_stays_below_the_optimum_when_prices_start_wrong():
     below the optimum and the rounds raise it, never above."""
     problem = two_regions(m_to_sb=11.0)
     optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
-    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None, relaxation_start=False)
+    decomposed = solve_decomposed(problem, BLOCKS, rounds=4, rel_gap=1e-9, search=None, start_prices="plants")
     assert decomposed.solution.result.objective == pytest.approx(optimum)
     bounds = [r.bound for r in decomposed.rounds]
     assert bounds[0] == pytest.approx(3_226_400.0)  # the optimum + (61 − 68.22 CNY/t) × 20 t/d × 365
@@ -74,7 +74,7 @@ def test_pricing_goes_on_while_the_bound_rises_and_reaches_the_optimum():
     problem = two_regions(m_to_sb=11.0)
     optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
     decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None,
-                                  relaxation_start=False)  # not cut by the clock
+                                  start_prices="plants")  # not cut by the clock
     bounds = [r.bound for r in decomposed.rounds]
     assert len(bounds) > 5
     assert all(b <= optimum * (1 + 1e-9) for b in bounds)
@@ -93,7 +93,7 @@ def test_prices_from_the_lp_relaxation_prove_the_optimum_in_the_first_round():
     pieces, _ = split_problem(problem, BLOCKS)
     price = relaxation_prices(problem, pieces[0].border.index, 10.0)
     assert 60.0 <= price[("m", "msw")] <= 61.0 + 1e-6
-    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None)
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None, start_prices="whole")
     assert decomposed.rounds[0].bound == pytest.approx(optimum, rel=1e-6)
     assert decomposed.bound <= optimum * (1 + 1e-9)
     assert decomposed.solution.result.objective == pytest.approx(optimum)
@@ -286,3 +286,41 @@ def test_a_whole_piece_leaves_a_border_town_it_cannot_serve_to_the_repair():
     assert optimum == pytest.approx(3e5 + (20 * 30.0 + 70 * 5.0 + 90 * 50.0) * 365)
     assert solve_decomposed(problem, blocks, rel_gap=1e-9, search=None).solution.result.objective == \
         pytest.approx(optimum)
+
+
+def test_bracketed_prices_bisect_each_border_pair_alone():
+    """Left by every piece (step > 0): λ rises, to the middle once it has an upper end; served twice (step < 0):
+    λ falls; met exactly: λ stays."""
+    import numpy as np
+
+    from wasteopt.siting.pieces import GROWTH, bracketed_prices
+
+    pairs = pd.MultiIndex.from_tuples([("p", "msw"), ("q", "msw"), ("r", "msw"), ("s", "msw")])
+    prices = pd.Series([100.0, 100.0, 100.0, 100.0], index=pairs)
+    step = pd.Series([5.0, -5.0, 0.0, 5.0], index=pairs)
+    demand = pd.Series(10.0, index=pairs)
+    low = pd.Series(-np.inf, index=pairs)
+    high = pd.Series([np.inf, np.inf, np.inf, 120.0], index=pairs)
+    moved, low, high = bracketed_prices(prices, step, demand, low, high)
+    assert list(moved) == pytest.approx([100.0 * GROWTH, 100.0 / GROWTH, 100.0, 110.0])
+    assert list(low) == [100.0, -np.inf, -np.inf, 100.0]
+    assert list(high) == [np.inf, 100.0, np.inf, 120.0]
+
+
+def test_relaxed_rounds_find_prices_that_prove_the_optimum():
+    """From the plants' price (68.2 CNY/t, both pieces serve m) the rounds on the pieces' LP relaxations bisect
+    m's price into [60, 61] CNY/t (SA's and SB's cost for m): their bound is the optimum, never above it."""
+    from wasteopt.siting.decomposed import relaxed_pricing
+    from wasteopt.siting.piece_runners import LocalRunner
+    from wasteopt.siting.pieces import first_prices
+
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    pieces, _ = split_problem(problem, BLOCKS)
+    said: list[str] = []
+    prices, bound, rounds = relaxed_pricing(pieces, first_prices(problem, pieces), LocalRunner(), 60.0,
+                                    days=problem.days_per_year, say=said.append)
+    assert 60.0 <= prices[("m", "msw")] <= 61.0
+    assert bound == pytest.approx(optimum, rel=1e-9)
+    assert [r.bound for r in rounds][-1] == bound and len(said) == len(rounds) > 1
+    assert said[0].startswith("relaxed round 1: bound 322.6")  # below the optimum at first

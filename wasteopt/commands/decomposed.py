@@ -63,10 +63,11 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
             solved = solve_decomposed(problem, national.site_block, rounds=rounds, time_limit=time_limit,
                                       rel_gap=rel_gap, search=None, runner=runner, on_progress=say)
         result = solved.solution.result
-        outcomes = [o for r in solved.rounds for o in r.outcomes] + list(solved.whole)
+        outcomes = [o for r in (*solved.relaxed_rounds, *solved.rounds) for o in r.outcomes] + list(solved.whole)
         border = solved.border_pairs
         rounds_run, worker_peak = len(solved.rounds), round(max(o.peak_mb for o in outcomes), 1)
-        rounds_seconds = [[o.seconds for o in r.outcomes] for r in solved.rounds] + [[o.seconds for o in solved.whole]]
+        rounds_seconds = [[o.seconds for o in r.outcomes] for r in (*solved.relaxed_rounds, *solved.rounds)] + \
+            [[o.seconds for o in solved.whole]]
         pieces = [[solved.relaxation_seconds]] + [seconds for seconds in rounds_seconds if seconds] + \
             [[solved.repair_seconds]]
     wan = lambda cny: "" if cny is None else round(cny / 1e4, 1)
@@ -80,8 +81,8 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
 
 def projected_seconds(piece_seconds: list[list[float]], workers: int) -> float:
     """Wall time on ``workers`` workers if each round's pieces took the seconds measured: each round a
-    longest-first schedule of its pieces (the LP relaxation, first, and the repair, last, run alone); coordination
-    and data movement ignored."""
+    longest-first schedule of its pieces (the whole model's LP relaxation, if any, first, and the repair, last,
+    run alone); coordination and data movement ignored."""
     total = 0.0
     for round_seconds in piece_seconds:
         loads = [0.0] * min(workers, len(round_seconds))

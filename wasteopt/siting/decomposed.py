@@ -7,22 +7,26 @@ with its demand row relaxed and priced (Lagrangean relaxation, λ in CNY/t per n
 L(λ) over the rounds is the global bound. What the pieces relax, besides the border demand rows: the rows
 shared by the whole problem (flow caps above zero, capacity targets, new-site counts, stop targets,
 local-capacity rows across blocks) are left out of the pieces, a relaxation too; the repair enforces all of
-them. The first prices are the whole model's LP relaxation duals of those rows (so the first bound is at least
-the LP bound); they move by subgradient steps, round after round while the time for pricing lasts and the bound
-still rises.
+them. The first prices come from rounds on the pieces' LP relaxations (seconds each where the pieces' MILPs take
+minutes), each border pair's price bisected in its own bracket (``pieces.bracketed_prices``); on a model whose LP
+relaxation solves in time, the whole model's duals of those rows may be asked for instead (``start_prices``).
+From there the prices move by subgradient steps, MILP round after round while the time for pricing lasts and the
+bound still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
 whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
 leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
 sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its cheapest
 site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
-left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a
+left, until its plan is within the gap asked of the best L(λ) (its own gap, to the restricted problem's bound, is
+no measure of that). Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a
 ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -31,13 +35,14 @@ import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.config.status import MilpStatus, status_from_gap
+from wasteopt.milp.highs import SolveWatch
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.piece_runners import DaskRunner, LocalRunner, PieceRunner
-from wasteopt.siting.pieces import (EXPORT_SITE, Piece, PieceOutcome, Round, assigned_pieces, first_prices,
-                                    lagrangean_bound, peak_mb, piece_floor, priced_problem, relaxation_prices,
-                                    split_problem, subgradient)
+from wasteopt.siting.pieces import (EXPORT_SITE, Piece, PieceOutcome, Round, assigned_pieces, bracketed_prices,
+                                    first_prices, forget_relaxations, lagrangean_bound, peak_mb, piece_floor,
+                                    priced_problem, relaxation_prices, relaxed_piece, split_problem, subgradient)
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import LocalSearch
@@ -55,14 +60,20 @@ STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
 EXPORT_PENALTY = 10.0       # in that round a piece may still leave a border pair it owns, at this many times its
                             # price: when serving it there is infeasible (a plant below its minimum load)
-LP_SHARE = 0.15             # the first prices' LP relaxation stops after this share of the time limit
+REPAIR_GAP_SHARE = 0.1     # the repair proves its restricted problem to this share of the gap asked (and stops early
+                            # once its plan is within the gap asked of the global bound)
+LP_SHARE = 0.15             # the first prices' LP relaxation (or relaxed rounds) stop after this share of the time
+START_PRICES = ("pieces", "whole", "plants")  # the first prices: rounds on the pieces' LP relaxations, the whole
+                                              # model's LP relaxation, or the cheapest new plant's cost per tonne
+MAX_RELAXED_ROUNDS = 40     # relaxed pricing rounds at most
 
 
 @dataclass(frozen=True)
 class DecomposedSolution:
     """The repaired plan (its result carries the global bound and gap), the pricing rounds, what the pieces relaxed,
-    how many (node, stream) demand rows they priced, the whole pieces' outcomes, and the seconds of the two steps
-    that run alone: the LP relaxation for the first prices and the repair."""
+    how many (node, stream) demand rows they priced, the whole pieces' outcomes, the seconds of the two steps
+    that run alone (the whole model's LP relaxation for the first prices, if asked for, and the repair) and the
+    rounds on the pieces' LP relaxations."""
 
     solution: SitingSolution
     bound: float | None
@@ -72,6 +83,7 @@ class DecomposedSolution:
     whole: tuple[PieceOutcome, ...]
     repair_seconds: float
     relaxation_seconds: float = 0.0
+    relaxed_rounds: tuple[Round, ...] = ()
 
 
 # ----------------------------------------------------------------------------- coordination
@@ -80,12 +92,12 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
                      on_progress: Callable[[str], None] | None = None, backend: str = "highs",
-                     relaxation_start: bool = True) -> DecomposedSolution:
-    """One plan and one proven bound for ``problem`` split by ``site_block``: first prices from the LP relaxation
-    (``relaxation_start``, within ``LP_SHARE`` of the time; else, or where it gives none, the cheapest new plant's
-    cost per tonne), pricing rounds (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the
-    bound still rises, one round of whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is
-    left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
+                     start_prices: str = "pieces") -> DecomposedSolution:
+    """One plan and one proven bound for ``problem`` split by ``site_block``: first prices (``start_prices``:
+    "pieces", rounds on the pieces' LP relaxations; "whole", the whole model's LP relaxation; either within
+    ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
+    (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
+    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
     slots allow."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
@@ -93,14 +105,21 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     say = on_progress or (lambda text: None)
     runner = runner or LocalRunner()
     pieces, relaxed = split_problem(problem, site_block)
+    if start_prices not in START_PRICES:
+        raise ScenarioError(f"start_prices {start_prices!r}: one of {', '.join(START_PRICES)}")
     prices = first_prices(problem, pieces)
     relaxation_began = time.perf_counter()
-    duals = relaxation_prices(problem, prices.index, LP_SHARE * time_limit) if relaxation_start else None
+    best: float | None = None
+    relaxed_rounds: list[Round] = []
+    duals = relaxation_prices(problem, prices.index, LP_SHARE * time_limit) if start_prices == "whole" else None
     if duals is not None:
         prices = duals.fillna(prices)
         say(f"first prices: the LP relaxation's demand duals for {int(duals.notna().sum()):,} of {len(duals):,} "
             f"border pairs ({time.perf_counter() - relaxation_began:.0f} s)")
-    relaxation_seconds = time.perf_counter() - relaxation_began
+    elif start_prices == "pieces" and len(prices):
+        prices, best, relaxed_rounds = relaxed_pricing(pieces, prices, runner, LP_SHARE * time_limit,
+                                                       days=problem.days_per_year, say=say)
+    relaxation_seconds = 0.0 if relaxed_rounds else time.perf_counter() - relaxation_began
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     slots = getattr(runner, "slots", 1)
@@ -118,9 +137,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         return sorted(done, key=lambda o: o.block)
 
     history: list[Round] = []
-    best: float | None = None
     opened: set[str] = set()
-    scale = STEP_SCALE if duals is None else LP_STEP_SCALE
+    scale = STEP_SCALE if start_prices == "plants" or (start_prices == "whole" and duals is None) else LP_STEP_SCALE
     round_wall = ROUND_SHARE * time_limit
     for k in range(rounds):
         done = run_round(pieces, [prices.reindex(p.border.index) for p in pieces], round_wall, f"round {k + 1}")
@@ -132,7 +150,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         opened.update(s for o in done for s in o.opened)
         if bound is not None and (best is None or bound > best):
             best = bound
-        else:
+        elif k:  # the first round may fall below the relaxed rounds' best bound: its pieces stop on the clock
             scale /= 2
         say(f"round {k + 1}: bound {_wan(bound)} 万元/yr (best {_wan(best)}), {len(opened)} sites opened so far")
         step = subgradient(pieces, done)
@@ -166,22 +184,59 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     left = max(0.2 * time_limit, time_limit - (time.perf_counter() - began))
+    watch, repair_gap = None, rel_gap
+    if best is not None and backend == "highs":  # the repair's own gap is to the restricted problem's bound: it
+        watch, repair_gap = _within(best, rel_gap), rel_gap * REPAIR_GAP_SHARE  # goes on until its plan is
+                                                                                # within rel_gap of the global one
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
-                             rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
+                             rel_gap=repair_gap, threads=threads, search=search, base_plan=start, watch=watch)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
-        solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
-                                 search=search)
+        solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=repair_gap, threads=threads,
+                                 search=search, watch=watch)
     repair_seconds = time.perf_counter() - repair_began
     result = _global_result(solution.result, best, rel_gap, time.perf_counter() - began)
     say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
         f"{'—' if result.gap is None else f'{100 * result.gap:.2f} %'}")
     return DecomposedSolution(dataclasses.replace(solution, result=result), best, tuple(history), relaxed,
-                              len(prices), tuple(whole), repair_seconds, relaxation_seconds)
+                              len(prices), tuple(whole), repair_seconds, relaxation_seconds, tuple(relaxed_rounds))
+
+
+def relaxed_pricing(pieces: Sequence[Piece], prices: pd.Series, runner: PieceRunner, seconds: float, *, days: float,
+                    say: Callable[[str], None]) -> tuple[pd.Series, float | None, list[Round]]:
+    """Prices from rounds on the pieces' LP relaxations (``relaxed_piece``) for about ``seconds``, each pair's λ
+    bisected in its bracket (``bracketed_prices``): the prices of the best such round, its bound L(λ) (valid, as
+    the relaxed pieces' values bound their MILPs') and the rounds."""
+    began = time.perf_counter()
+    demand = pd.concat([p.border for p in pieces]).groupby(level=[0, 1]).first()
+    low, high = pd.Series(-np.inf, index=prices.index), pd.Series(np.inf, index=prices.index)
+    best, best_prices, rounds = None, prices, []
+    options = {"relaxed": True, "time_limit": seconds, "run": uuid.uuid4().hex}  # the workers keep the relaxations
+    for k in range(MAX_RELAXED_ROUNDS):
+        done = list(runner.run(solve_piece, pieces, [prices.reindex(p.border.index) for p in pieces],
+                               [options] * len(pieces)))
+        bound = lagrangean_bound(pieces, done, prices, days)
+        rounds.append(Round(tuple(done), bound))
+        if bound is not None and (best is None or bound > best):
+            best, best_prices = bound, prices
+        step = subgradient(pieces, done).reindex(prices.index)
+        before = prices
+        prices, low, high = bracketed_prices(prices, step, demand, low, high)
+        moved = int((~np.isclose(prices.to_numpy(), before.to_numpy(), rtol=1e-6)).sum())
+        say(f"relaxed round {k + 1}: bound {_wan(bound)} 万元/yr (best {_wan(best)}), {moved:,} prices moved "
+            f"({time.perf_counter() - began:.0f} s)")
+        elapsed = time.perf_counter() - began
+        if not moved or elapsed * (k + 2) / (k + 1) > seconds:  # no price left to move, or no time for a round
+            break
+    return best_prices, best, rounds
 
 
 def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
-    """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``); run on a worker."""
+    """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``), or its LP relaxation with
+    ``options["relaxed"]``; run on a worker."""
+    if options.get("relaxed"):
+        return relaxed_piece(piece, prices, options["time_limit"], options.get("run"))
+    forget_relaxations()  # the relaxed rounds are over: their LPs leave the worker
     began = time.perf_counter()
     solution = solve_problem(priced_problem(piece, prices), **options)
     result = solution.result
@@ -265,6 +320,19 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
                                   search=search, runner=runner, on_progress=on_progress, backend=backend or solver.backend)
     raise_unless_plan(solved.solution.result, time_limit, "raise solver.time_limit_s or set solver.decompose: off")
     return assemble_plan(scenario, region, problem, solved.solution, rel_gap=rel_gap)
+
+
+def _within(bound: float, rel_gap: float) -> SolveWatch:
+    """A watch that stops a solve once its plan is within ``rel_gap`` of ``bound``."""
+    watch = SolveWatch()
+
+    def on_progress(progress) -> None:
+        gap = relative_gap(progress.best, bound)
+        if gap is not None and gap <= rel_gap:
+            watch.stop()
+
+    watch.on_progress = on_progress
+    return watch
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:

@@ -12,19 +12,23 @@ where bound_b is the piece solver's own proven bound (a time-limited piece still
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+import highspy
 import numpy as np
 import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, WasteoptError
+from wasteopt.config.status import MilpStatus
 from wasteopt.milp.highs import highs_model
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
+GROWTH = 1.25  # a relaxed pricing round moves a price with one open end of its bracket by this factor
 LP_TOLERANCE = 1e-4  # the interior-point solver's optimality tolerance for the relaxation's prices: loose, as any
                      # price gives a valid bound
 
@@ -199,6 +203,105 @@ def relaxation_prices(problem: SitingProblem, pairs: pd.Index, time_limit: float
     rows = np.array([index.demand_row.get(pair, -1) for pair in pairs])  # -1: a pair without a row of its own
     prices = np.where(rows >= 0, duals[rows], np.nan)
     return pd.Series(np.where(np.isfinite(prices), prices, np.nan), index=pairs)
+
+
+def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low: pd.Series,
+                     high: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The next λ by bisection per border pair, and its bracket (``low``, ``high``, CNY/t). Where the pieces left
+    more of a pair than they should (``step`` > 0: λ too low for anyone to serve it) λ is a lower end, where they
+    served it more than once (``step`` < 0) an upper end; λ moves to the middle of its bracket, or by ``GROWTH``
+    while one end is open. A pair met exactly keeps its price. The border rows are nearly independent (a pair
+    couples two pieces, through their capacity only), so each bracket closes in on its best price by itself,
+    where one global subgradient step moves thousands of prices by one length."""
+    slack = 1e-6 * demand.reindex(step.index).to_numpy() + 1e-9
+    up, down = step.to_numpy() > slack, step.to_numpy() < -slack
+    now = prices.reindex(step.index).to_numpy(float)
+    low = np.where(up, np.maximum(low.reindex(step.index).to_numpy(float), now), low.reindex(step.index).to_numpy(float))
+    high = np.where(down, np.minimum(high.reindex(step.index).to_numpy(float), now), high.reindex(step.index).to_numpy(float))
+    with np.errstate(invalid="ignore"):  # an open bracket's middle (−inf + inf) is never taken
+        middle = np.where(np.isfinite(low) & np.isfinite(high), (low + high) / 2,
+                          np.where(np.isfinite(low), low * GROWTH, high / GROWTH))
+    moved = np.where(up | down, middle, now)
+    index = step.index
+    return pd.Series(moved, index=index), pd.Series(low, index=index), pd.Series(high, index=index)
+
+
+@dataclass
+class _Relaxation:
+    """A piece's LP relaxation kept in HiGHS between relaxed rounds: only its export columns' costs change."""
+
+    highs: highspy.Highs
+    scale: float
+    columns: np.ndarray        # the export arcs' columns
+    base_cost: np.ndarray      # … their scaled costs at ``base_prices``
+    base_prices: np.ndarray    # CNY/t per export arc
+    per_price: np.ndarray      # scaled cost per CNY/t of price, per export arc
+    multiplier: np.ndarray     # t/d per unit of each export column
+    pairs: pd.MultiIndex       # (node, stream) per export arc
+
+
+_RELAXATIONS: dict[tuple[str, str], _Relaxation] = {}  # (run, block) → the piece's relaxation, on this worker
+
+
+def relaxed_piece(piece: Piece, prices: pd.Series, time_limit: float, run: str | None = None) -> PieceOutcome:
+    """The piece's LP relaxation at ``prices`` by simplex: its value (a bound of the piece, so L(λ) stays a bound)
+    and what it leaves to export; no plan. With a ``run`` name the relaxation stays on this worker and the next
+    round only changes its export prices (simplex from the last basis): a relaxed round then costs seconds where
+    the pieces' MILPs cost minutes."""
+    began = time.perf_counter()
+    relaxation = _RELAXATIONS.get((run, piece.block)) if run is not None else None
+    if relaxation is None:
+        if run is not None:  # a new run: the last one's relaxations go
+            for key in [key for key in _RELAXATIONS if key[0] != run]:
+                del _RELAXATIONS[key]
+        relaxation = _relaxation(piece, prices)
+        if run is not None:
+            _RELAXATIONS[(run, piece.block)] = relaxation
+    else:
+        now = prices.reindex(relaxation.pairs).to_numpy(float)
+        cost = relaxation.base_cost + (now - relaxation.base_prices) * relaxation.per_price
+        relaxation.highs.changeColsCost(len(relaxation.columns), relaxation.columns, cost)
+    highs = relaxation.highs
+    highs.setOptionValue("time_limit", float(max(time_limit, 1.0)))
+    highs.run()
+    status = highs.getModelStatus()
+    empty = pd.DataFrame(columns=["technology", "new_modules", "module_size_tpd", "status"])
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return PieceOutcome(piece.block, str(MilpStatus.INFEASIBLE), None, None, pd.Series(dtype=float), (), empty,
+                            time.perf_counter() - began, peak_mb())
+    if status != highspy.HighsModelStatus.kOptimal:  # the coordinator's floor stands in for its bound
+        return PieceOutcome(piece.block, str(MilpStatus.TIME_LIMIT), None, piece_floor(piece, prices),
+                            pd.Series(0.0, index=piece.border.index), (), empty, time.perf_counter() - began,
+                            peak_mb(), floored=True)
+    value = highs.getInfo().objective_function_value / relaxation.scale
+    flows = np.asarray(highs.getSolution().col_value, float)[relaxation.columns] * relaxation.multiplier
+    exported = pd.Series(flows, index=relaxation.pairs).groupby(level=[0, 1]).sum()
+    exported = exported.reindex(piece.border.index, fill_value=0.0) if len(piece.border) else exported
+    return PieceOutcome(piece.block, str(MilpStatus.OPTIMAL), value, value, exported, (), empty,
+                        time.perf_counter() - began, peak_mb())
+
+
+def forget_relaxations() -> None:
+    """Drop the relaxations this worker keeps (``relaxed_piece``)."""
+    _RELAXATIONS.clear()
+
+
+def _relaxation(piece: Piece, prices: pd.Series) -> _Relaxation:
+    """The piece's LP relaxation at ``prices`` in HiGHS, and where its export prices sit."""
+    problem = priced_problem(piece, prices)
+    model, index, arcs = build_milp(problem)
+    highs, scale = highs_model(model)
+    relaxation = highs.getLp()
+    relaxation.integrality_ = []
+    highs.passModel(relaxation)
+    out = (arcs["destination"] == EXPORT_SITE).to_numpy()
+    columns = index.arc_var[out].astype(np.int32)
+    base_prices = arcs["cost_per_t"].to_numpy(float)[out]
+    multiplier = index.arc_mult[out].astype(float)
+    pairs = pd.MultiIndex.from_arrays([arcs["origin"][out].astype(str), arcs["stream"][out].astype(str)])
+    per_price = problem.days_per_year * scale * multiplier  # the column's cost per CNY/t (min_cost, no processing)
+    return _Relaxation(highs, scale, columns, np.asarray(relaxation.col_cost_, float)[columns], base_prices,
+                       per_price, multiplier, pairs)
 
 
 def _fixed_per_t(tech: Technology, days: float) -> float:
