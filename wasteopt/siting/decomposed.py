@@ -97,7 +97,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     "pieces", rounds on the pieces' LP relaxations; "whole", the whole model's LP relaxation; either within
     ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
     (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
-    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
+    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). The
+    pieces run plain HiGHS (a worker is one core); ``search`` runs beside the repair, alone on this machine. Each round's pieces get time in proportion to their arcs, in the waves the runner's
     slots allow."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
@@ -123,7 +124,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     slots = getattr(runner, "slots", 1)
-    options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=search)
+    options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=None)  # a worker is one core
 
     def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str):
         limits = piece_limits(batch, slots, wall)
@@ -176,7 +177,10 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
             opened = {s for o in (*_best_round(history).outcomes, *planned) for s in o.opened}
         left_over = sum(float(o.exported.sum()) for o in planned)
         missing = [o.block for o in whole if not len(o.built)]
-        say(f"first whole plan from {len(planned)}/{len(whole)} pieces"
+        value = sum(o.objective for o in planned if o.objective is not None)
+        proven = sum(o.bound for o in planned if o.bound is not None)
+        say(f"first whole plan from {len(planned)}/{len(whole)} pieces ({_wan(value)} 万元/yr with what they left at "
+            f"{EXPORT_PENALTY:g} times its price; their own gap {100 * (relative_gap(value, proven) or 0):.2f} %)"
             + (f" ({missing[0]} … without a plan)" if missing else "")
             + (f", {left_over:,.1f} t/d of border demand no piece could take" if left_over > 1e-6 else "")
             + ("; the repair completes it" if missing or left_over > 1e-6 else ""))
