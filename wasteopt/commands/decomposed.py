@@ -61,7 +61,7 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
     else:
         with DaskRunner(scheduler=scheduler, workers=workers or 2) as runner:
             solved = solve_decomposed(problem, national.site_block, rounds=rounds, time_limit=time_limit,
-                                      rel_gap=rel_gap, runner=runner, on_progress=say)
+                                      rel_gap=rel_gap, search=None, runner=runner, on_progress=say)
         result = solved.solution.result
         outcomes = [o for r in (*solved.relaxed_rounds, *solved.rounds) for o in r.outcomes] + list(solved.whole)
         border = solved.border_pairs

@@ -40,9 +40,10 @@ from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.piece_runners import DaskRunner, LocalRunner, PieceRunner
-from wasteopt.siting.pieces import (EXPORT_SITE, Piece, PieceOutcome, Round, assigned_pieces, bracketed_prices,
-                                    first_prices, forget_relaxations, lagrangean_bound, peak_mb, piece_floor,
-                                    priced_problem, relaxation_prices, relaxed_piece, split_problem, subgradient)
+from wasteopt.siting.pieces import (EXPORT_SITE, GROWTH, Piece, PieceOutcome, Round, assigned_pieces,
+                                    bracketed_prices, first_prices, forget_relaxations, lagrangean_bound, peak_mb,
+                                    piece_floor, priced_problem, relaxation_prices, relaxed_piece, split_problem,
+                                    subgradient)
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import LocalSearch
@@ -65,7 +66,8 @@ REPAIR_GAP_SHARE = 0.1     # the repair proves its restricted problem to this sh
 LP_SHARE = 0.15             # the first prices' LP relaxation (or relaxed rounds) stop after this share of the time
 START_PRICES = ("pieces", "whole", "plants")  # the first prices: rounds on the pieces' LP relaxations, the whole
                                               # model's LP relaxation, or the cheapest new plant's cost per tonne
-MAX_RELAXED_ROUNDS = 40     # relaxed pricing rounds at most
+MAX_RELAXED_ROUNDS = 100    # relaxed pricing rounds at most; they stop earlier when no price moves with brackets
+MIN_GROWTH = 1.01           # opened by this factor (halved from GROWTH at each reopening)
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     "pieces", rounds on the pieces' LP relaxations; "whole", the whole model's LP relaxation; either within
     ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
     (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
-    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). The
-    pieces run plain HiGHS (a worker is one core); ``search`` runs beside the repair, alone on this machine. Each round's pieces get time in proportion to their arcs, in the waves the runner's
+    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
     slots allow."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
@@ -124,7 +125,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     slots = getattr(runner, "slots", 1)
-    options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=None)  # a worker is one core
+    options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=search)
 
     def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str):
         limits = piece_limits(batch, slots, wall)
@@ -210,11 +211,14 @@ def relaxed_pricing(pieces: Sequence[Piece], prices: pd.Series, runner: PieceRun
                     say: Callable[[str], None]) -> tuple[pd.Series, float | None, list[Round]]:
     """Prices from rounds on the pieces' LP relaxations (``relaxed_piece``) for about ``seconds``, each pair's λ
     bisected in its bracket (``bracketed_prices``): the prices of the best such round, its bound L(λ) (valid, as
-    the relaxed pieces' values bound their MILPs') and the rounds."""
+    the relaxed pieces' values bound their MILPs') and the rounds. When no price moves any more the brackets open
+    again around the best prices with half the growth: the pairs are coupled after all (two pieces share a
+    plant's capacity), so a bracket may have closed where its neighbours' prices then were."""
     began = time.perf_counter()
     demand = pd.concat([p.border for p in pieces]).groupby(level=[0, 1]).first()
-    low, high = pd.Series(-np.inf, index=prices.index), pd.Series(np.inf, index=prices.index)
-    best, best_prices, rounds = None, prices, []
+    opened = pd.Series(-np.inf, index=prices.index), pd.Series(np.inf, index=prices.index)
+    low, high = opened
+    best, best_prices, rounds, growth = None, prices, [], GROWTH
     options = {"relaxed": True, "time_limit": seconds, "run": uuid.uuid4().hex}  # the workers keep the relaxations
     for k in range(MAX_RELAXED_ROUNDS):
         done = list(runner.run(solve_piece, pieces, [prices.reindex(p.border.index) for p in pieces],
@@ -225,12 +229,17 @@ def relaxed_pricing(pieces: Sequence[Piece], prices: pd.Series, runner: PieceRun
             best, best_prices = bound, prices
         step = subgradient(pieces, done).reindex(prices.index)
         before = prices
-        prices, low, high = bracketed_prices(prices, step, demand, low, high)
+        prices, low, high = bracketed_prices(prices, step, demand, low, high, growth)
         moved = int((~np.isclose(prices.to_numpy(), before.to_numpy(), rtol=1e-6)).sum())
         say(f"relaxed round {k + 1}: bound {_wan(bound)} 万元/yr (best {_wan(best)}), {moved:,} prices moved "
             f"({time.perf_counter() - began:.0f} s)")
+        if not moved:
+            growth = 1 + (growth - 1) / 2
+            if growth < MIN_GROWTH:
+                break
+            prices, (low, high) = best_prices, opened
         elapsed = time.perf_counter() - began
-        if not moved or elapsed * (k + 2) / (k + 1) > seconds:  # no price left to move, or no time for a round
+        if elapsed * (k + 2) / (k + 1) > seconds:  # no time for another round
             break
     return best_prices, best, rounds
 

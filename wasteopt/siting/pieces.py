@@ -28,7 +28,7 @@ from wasteopt.siting.formulation.model import build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
-GROWTH = 1.25  # a relaxed pricing round moves a price with one open end of its bracket by this factor
+GROWTH = 1.25  # a relaxed pricing round moves a price with one open end of its bracket by this factor (at first)
 LP_TOLERANCE = 1e-4  # the interior-point solver's optimality tolerance for the relaxation's prices: loose, as any
                      # price gives a valid bound
 
@@ -205,12 +205,12 @@ def relaxation_prices(problem: SitingProblem, pairs: pd.Index, time_limit: float
     return pd.Series(np.where(np.isfinite(prices), prices, np.nan), index=pairs)
 
 
-def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low: pd.Series,
-                     high: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low: pd.Series, high: pd.Series,
+                     growth: float = GROWTH) -> tuple[pd.Series, pd.Series, pd.Series]:
     """The next λ by bisection per border pair, and its bracket (``low``, ``high``, CNY/t). Where the pieces left
     more of a pair than they should (``step`` > 0: λ too low for anyone to serve it) λ is a lower end, where they
-    served it more than once (``step`` < 0) an upper end; λ moves to the middle of its bracket, or by ``GROWTH``
-    while one end is open. A pair met exactly keeps its price. The border rows are nearly independent (a pair
+    served it more than once (``step`` < 0) an upper end; λ moves to the middle of its bracket, or by the factor
+    ``growth`` while one end is open. A pair met exactly keeps its price. The border rows are nearly independent (a pair
     couples two pieces, through their capacity only), so each bracket closes in on its best price by itself,
     where one global subgradient step moves thousands of prices by one length."""
     slack = 1e-6 * demand.reindex(step.index).to_numpy() + 1e-9
@@ -220,7 +220,7 @@ def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low:
     high = np.where(down, np.minimum(high.reindex(step.index).to_numpy(float), now), high.reindex(step.index).to_numpy(float))
     with np.errstate(invalid="ignore"):  # an open bracket's middle (−inf + inf) is never taken
         middle = np.where(np.isfinite(low) & np.isfinite(high), (low + high) / 2,
-                          np.where(np.isfinite(low), low * GROWTH, high / GROWTH))
+                          np.where(np.isfinite(low), low * growth, high / growth))
     moved = np.where(up | down, middle, now)
     index = step.index
     return pd.Series(moved, index=index), pd.Series(low, index=index), pd.Series(high, index=index)
@@ -357,16 +357,21 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
 
 
 def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
-    """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``,
-    ties to the first block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it
-    leaves only those it cannot serve): solved alone, their plans together serve every node but for what they
-    leave, so they make a plan of the whole problem (its shared rows aside) for the repair to complete."""
-    served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
-                        for p, o in zip(pieces, sorted(guide.outcomes, key=lambda o: o.block)) if len(p.border)},
-                       names=["block", "node", "stream"]) if any(len(p.border) for p in pieces) else None
-    if served is None:
+    """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``;
+    among equals, as when every piece left it, the one with the cheapest arc to a site it had open, then the first
+    block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it leaves only those
+    it cannot serve): solved alone, their plans together serve every node but for what they leave, so they make a
+    plan of the whole problem (its shared rows aside) for the repair to complete."""
+    if not any(len(p.border) for p in pieces):
         return list(pieces)
-    owner = served.reset_index().sort_values(["node", "stream", 0, "block"], ascending=[True, True, False, True]) \
+    outcomes = sorted(guide.outcomes, key=lambda o: o.block)
+    served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
+                        for p, o in zip(pieces, outcomes) if len(p.border)}, names=["block", "node", "stream"])
+    nearest = pd.concat({o.block: _nearest_open(p, o) for p, o in zip(pieces, outcomes) if len(p.border)},
+                        names=["block", "node", "stream"])
+    table = pd.DataFrame({"served": served.round(6), "nearest": nearest.reindex(served.index)}).reset_index()
+    owner = table.sort_values(["node", "stream", "served", "nearest", "block"],
+                              ascending=[True, True, False, True, True], na_position="last") \
         .drop_duplicates(["node", "stream"]).set_index(["node", "stream"])["block"]
     whole = []
     for piece in pieces:
@@ -377,3 +382,15 @@ def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
         whole.append(Piece(piece.block, dataclasses.replace(piece.problem, demand=demand), piece.border[owned]))
     return whole
 
+
+
+def _nearest_open(piece: Piece, outcome: PieceOutcome) -> pd.Series:
+    """Per border pair of ``piece``, the cheapest arc (CNY/t) to a site the piece had open in ``outcome`` (an
+    existing site, or a new one it opened); NaN where it had none within reach."""
+    sites = piece.problem.sites
+    open_sites = set(sites.index[~sites["is_new"].astype(bool)]) | set(outcome.opened)
+    arcs = piece.problem.arcs
+    arcs = arcs[arcs["destination"].isin(open_sites) & arcs["origin"].isin(piece.problem.demand.index)]
+    cost = pd.Series(arcs["cost_per_t"].to_numpy(float), index=pd.MultiIndex.from_arrays(
+        [arcs["origin"].astype(str), arcs["stream"].astype(str)])).groupby(level=[0, 1]).min()
+    return cost.reindex(piece.border.index)
