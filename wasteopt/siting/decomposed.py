@@ -14,13 +14,13 @@ From there the prices move by subgradient steps, MILP round after round while th
 bound still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
-whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
-leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
+whole pieces are solved again, longer, each from its plan in that round (their plans together serve every node,
+but for what a piece could only leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
 sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its cheapest
 site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
 left, until its plan is within the gap asked of the best L(λ) (its own gap, to the restricted problem's bound, is
-no measure of that). Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run through a
-``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
+no measure of that). Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run
+through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
 
@@ -127,12 +127,14 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     slots = getattr(runner, "slots", 1)
     options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=search)
 
-    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str):
+    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str,
+                  starts: Mapping[str, pd.DataFrame] | None = None):
         limits = piece_limits(batch, slots, wall)
         order = sorted(range(len(batch)), key=lambda i: -limits[i])  # longest first: the waves end together
+        plans = [{"base_plan": starts[batch[i].block]} if starts and batch[i].block in starts else {} for i in order]
         done: list[PieceOutcome] = []
         for outcome in runner.run(solve_piece, [batch[i] for i in order], [batch_prices[i] for i in order],
-                                  [{**options, "time_limit": limits[i]} for i in order]):
+                                  [{**options, "time_limit": limits[i], **plan} for i, plan in zip(order, plans)]):
             done.append(outcome)
             say(f"{label}: piece {outcome.block} {outcome.status} ({len(done)}/{len(batch)} done, "
                 f"{outcome.seconds:.1f} s, peak {outcome.peak_mb:.0f} MB)")
@@ -169,9 +171,11 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     start, whole = None, []
     if backend == "highs":  # a plan by construction: each border pair to one piece, pieces solved again
         say("assigning each border node to one piece for a first whole plan")
-        assigned = assigned_pieces(pieces, _best_round(history))
+        guide = _best_round(history)
+        assigned = assigned_pieces(pieces, guide)
         whole = run_round(assigned, [EXPORT_PENALTY * prices.reindex(p.border.index) for p in assigned],
-                          PLAN_SHARE * time_limit, "whole pieces")
+                          PLAN_SHARE * time_limit, "whole pieces",
+                          starts={o.block: o.built for o in guide.outcomes if len(o.built)})
         planned = [o for o in whole if len(o.built)]  # a whole piece may end without a plan
         if planned:  # the repair's sites: the best round's and the whole pieces' (not every round's: a poor round
             start = pd.concat([o.built for o in planned])  # can add many, and the repair ran out of time on them)
