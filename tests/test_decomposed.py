@@ -322,23 +322,18 @@ def test_relaxed_rounds_find_prices_that_prove_the_optimum():
                                     days=problem.days_per_year, say=said.append)
     assert 60.0 <= prices[("m", "msw")] <= 61.0
     assert bound == pytest.approx(optimum, rel=1e-9)
-    assert [r.bound for r in rounds][-1] == bound and len(said) == len(rounds) > 1
+    assert max(r.bound for r in rounds) == bound and len(said) == len(rounds) > 1
     assert said[0].startswith("relaxed round 1: bound 322.6")  # below the optimum at first
 
 
-def test_a_border_town_every_piece_left_goes_to_the_piece_with_an_open_site_nearest():
-    """m left by both pieces in the guide round: it goes whole to the piece with the cheapest arc to a site that
-    piece had open (A's SA2 at 12 CNY/t before B's SB at 30), not to the first block by name; a piece with no open
-    site in reach comes after one with."""
-    from wasteopt.siting.pieces import PieceOutcome, Round, assigned_pieces
 
-    pieces, _ = split_problem(two_regions(), BLOCKS)
-    left = pd.Series([20.0], index=pieces[0].border.index)
-
-    def guide(opened_a, opened_b):
-        return Round(tuple(PieceOutcome(block, "optimal", 0.0, 0.0, left, opened, pd.DataFrame(), 0.0, 0.0)
-                           for block, opened in (("A", opened_a), ("B", opened_b))), 0.0)
-
-    owners = lambda whole: [p.block for p in whole if len(p.border)]
-    assert owners(assigned_pieces(pieces, guide(("SA2",), ("SB",)))) == ["A"]
-    assert owners(assigned_pieces(pieces, guide((), ("SB",)))) == ["B"]
+def test_a_decomposed_solve_from_the_relaxed_rounds_prices_proves_the_optimum():
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None,
+                                  start_prices="pieces")
+    assert len(decomposed.relaxed_rounds) > 1 and decomposed.relaxation_seconds == 0.0
+    assert decomposed.rounds[0].bound == pytest.approx(optimum, rel=1e-9)
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    with pytest.raises(ScenarioError, match="start_prices"):
+        solve_decomposed(problem, BLOCKS, start_prices="guess")

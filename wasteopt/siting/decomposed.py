@@ -7,19 +7,18 @@ with its demand row relaxed and priced (Lagrangean relaxation, λ in CNY/t per n
 L(λ) over the rounds is the global bound. What the pieces relax, besides the border demand rows: the rows
 shared by the whole problem (flow caps above zero, capacity targets, new-site counts, stop targets,
 local-capacity rows across blocks) are left out of the pieces, a relaxation too; the repair enforces all of
-them. The first prices come from rounds on the pieces' LP relaxations (seconds each where the pieces' MILPs take
-minutes), each border pair's price bisected in its own bracket (``pieces.bracketed_prices``); on a model whose LP
-relaxation solves in time, the whole model's duals of those rows may be asked for instead (``start_prices``).
-From there the prices move by subgradient steps, MILP round after round while the time for pricing lasts and the
-bound still rises.
+them. The first prices are the whole model's LP relaxation duals of those rows (so the first bound is at least
+the LP bound), or, where that LP is too large to solve in time, they may come from rounds on the pieces' LP
+relaxations (``start_prices="pieces"``: seconds each where the pieces' MILPs take minutes, each border pair's
+price bisected in its own bracket, ``pieces.bracketed_prices``). From there the prices move by subgradient steps,
+MILP round after round while the time for pricing lasts and the bound still rises.
 
 The plan: each border node is given whole to the piece that served most of it in the best round, and these
-whole pieces are solved again, longer, each from its plan in that round (their plans together serve every node,
-but for what a piece could only leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
+whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
+leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
 sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its cheapest
 site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
-left, until its plan is within the gap asked of the best L(λ) (its own gap, to the restricted problem's bound, is
-no measure of that). Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run
+left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run
 through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
 from __future__ import annotations
@@ -35,7 +34,6 @@ import pandas as pd
 
 from wasteopt.config.errors import InfeasibleError, ScenarioError
 from wasteopt.config.status import MilpStatus, status_from_gap
-from wasteopt.milp.highs import SolveWatch
 from wasteopt.milp.result import MilpResult, relative_gap
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.solution import SitingSolution
@@ -61,11 +59,9 @@ STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
 EXPORT_PENALTY = 10.0       # in that round a piece may still leave a border pair it owns, at this many times its
                             # price: when serving it there is infeasible (a plant below its minimum load)
-REPAIR_GAP_SHARE = 0.1     # the repair proves its restricted problem to this share of the gap asked (and stops early
-                            # once its plan is within the gap asked of the global bound)
 LP_SHARE = 0.15             # the first prices' LP relaxation (or relaxed rounds) stop after this share of the time
-START_PRICES = ("pieces", "whole", "plants")  # the first prices: rounds on the pieces' LP relaxations, the whole
-                                              # model's LP relaxation, or the cheapest new plant's cost per tonne
+START_PRICES = ("whole", "pieces", "plants")  # the first prices: the whole model's LP relaxation, rounds on the
+                                              # pieces' LP relaxations, or the cheapest new plant's cost per tonne
 MAX_RELAXED_ROUNDS = 100    # relaxed pricing rounds at most; they stop earlier when no price moves with brackets
 MIN_GROWTH = 1.01           # opened by this factor (halved from GROWTH at each reopening)
 
@@ -94,9 +90,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
                      time_limit: float = 60.0, rel_gap: float = 1e-4, threads: int = 0,
                      search: LocalSearch | None = LocalSearch(), runner: PieceRunner | None = None,
                      on_progress: Callable[[str], None] | None = None, backend: str = "highs",
-                     start_prices: str = "pieces") -> DecomposedSolution:
+                     start_prices: str = "whole") -> DecomposedSolution:
     """One plan and one proven bound for ``problem`` split by ``site_block``: first prices (``start_prices``:
-    "pieces", rounds on the pieces' LP relaxations; "whole", the whole model's LP relaxation; either within
+    "whole", the whole model's LP relaxation; "pieces", rounds on the pieces' LP relaxations; either within
     ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
     (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
     whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
@@ -127,14 +123,12 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     slots = getattr(runner, "slots", 1)
     options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=search)
 
-    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str,
-                  starts: Mapping[str, pd.DataFrame] | None = None):
+    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str):
         limits = piece_limits(batch, slots, wall)
         order = sorted(range(len(batch)), key=lambda i: -limits[i])  # longest first: the waves end together
-        plans = [{"base_plan": starts[batch[i].block]} if starts and batch[i].block in starts else {} for i in order]
         done: list[PieceOutcome] = []
         for outcome in runner.run(solve_piece, [batch[i] for i in order], [batch_prices[i] for i in order],
-                                  [{**options, "time_limit": limits[i], **plan} for i, plan in zip(order, plans)]):
+                                  [{**options, "time_limit": limits[i]} for i in order]):
             done.append(outcome)
             say(f"{label}: piece {outcome.block} {outcome.status} ({len(done)}/{len(batch)} done, "
                 f"{outcome.seconds:.1f} s, peak {outcome.peak_mb:.0f} MB)")
@@ -171,11 +165,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     start, whole = None, []
     if backend == "highs":  # a plan by construction: each border pair to one piece, pieces solved again
         say("assigning each border node to one piece for a first whole plan")
-        guide = _best_round(history)
-        assigned = assigned_pieces(pieces, guide)
+        assigned = assigned_pieces(pieces, _best_round(history))
         whole = run_round(assigned, [EXPORT_PENALTY * prices.reindex(p.border.index) for p in assigned],
-                          PLAN_SHARE * time_limit, "whole pieces",
-                          starts={o.block: o.built for o in guide.outcomes if len(o.built)})
+                          PLAN_SHARE * time_limit, "whole pieces")
         planned = [o for o in whole if len(o.built)]  # a whole piece may end without a plan
         if planned:  # the repair's sites: the best round's and the whole pieces' (not every round's: a poor round
             start = pd.concat([o.built for o in planned])  # can add many, and the repair ran out of time on them)
@@ -193,16 +185,12 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     sites = problem.sites.copy()
     sites.loc[~sites.index.isin(list(repair_sites(problem, opened))), "lock"] = "closed"
     left = max(0.2 * time_limit, time_limit - (time.perf_counter() - began))
-    watch, repair_gap = None, rel_gap
-    if best is not None and backend == "highs":  # the repair's own gap is to the restricted problem's bound: it
-        watch, repair_gap = _within(best, rel_gap), rel_gap * REPAIR_GAP_SHARE  # goes on until its plan is
-                                                                                # within rel_gap of the global one
     solution = solve_problem(dataclasses.replace(problem, sites=sites), backend=backend, time_limit=left,
-                             rel_gap=repair_gap, threads=threads, search=search, base_plan=start, watch=watch)
+                             rel_gap=rel_gap, threads=threads, search=search, base_plan=start)
     if not solution.result.has_solution:  # the opened sites cannot serve everyone: the whole problem, same limit
         say("repair: the sites the pieces opened do not suffice; solving the whole problem")
-        solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=repair_gap, threads=threads,
-                                 search=search, watch=watch)
+        solution = solve_problem(problem, backend=backend, time_limit=left, rel_gap=rel_gap, threads=threads,
+                                 search=search)
     repair_seconds = time.perf_counter() - repair_began
     result = _global_result(solution.result, best, rel_gap, time.perf_counter() - began)
     say(f"plan {_wan(result.objective)} 万元/yr, bound {_wan(best)} 万元/yr, gap "
@@ -337,19 +325,6 @@ def solve_scenario_decomposed(scenario, *, backend: str | None = None, time_limi
                                   search=search, runner=runner, on_progress=on_progress, backend=backend or solver.backend)
     raise_unless_plan(solved.solution.result, time_limit, "raise solver.time_limit_s or set solver.decompose: off")
     return assemble_plan(scenario, region, problem, solved.solution, rel_gap=rel_gap)
-
-
-def _within(bound: float, rel_gap: float) -> SolveWatch:
-    """A watch that stops a solve once its plan is within ``rel_gap`` of ``bound``."""
-    watch = SolveWatch()
-
-    def on_progress(progress) -> None:
-        gap = relative_gap(progress.best, bound)
-        if gap is not None and gap <= rel_gap:
-            watch.stop()
-
-    watch.on_progress = on_progress
-    return watch
 
 
 def _global_result(repaired: MilpResult, bound: float | None, rel_gap: float, seconds: float) -> MilpResult:

@@ -357,21 +357,16 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
 
 
 def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
-    """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``;
-    among equals, as when every piece left it, the one with the cheapest arc to a site it had open, then the first
-    block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it leaves only those
-    it cannot serve): solved alone, their plans together serve every node but for what they leave, so they make a
-    plan of the whole problem (its shared rows aside) for the repair to complete."""
-    if not any(len(p.border) for p in pieces):
-        return list(pieces)
-    outcomes = sorted(guide.outcomes, key=lambda o: o.block)
+    """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``,
+    ties to the first block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it
+    leaves only those it cannot serve): solved alone, their plans together serve every node but for what they
+    leave, so they make a plan of the whole problem (its shared rows aside) for the repair to complete."""
     served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
-                        for p, o in zip(pieces, outcomes) if len(p.border)}, names=["block", "node", "stream"])
-    nearest = pd.concat({o.block: _nearest_open(p, o) for p, o in zip(pieces, outcomes) if len(p.border)},
-                        names=["block", "node", "stream"])
-    table = pd.DataFrame({"served": served.round(6), "nearest": nearest.reindex(served.index)}).reset_index()
-    owner = table.sort_values(["node", "stream", "served", "nearest", "block"],
-                              ascending=[True, True, False, True, True], na_position="last") \
+                        for p, o in zip(pieces, sorted(guide.outcomes, key=lambda o: o.block)) if len(p.border)},
+                       names=["block", "node", "stream"]) if any(len(p.border) for p in pieces) else None
+    if served is None:
+        return list(pieces)
+    owner = served.reset_index().sort_values(["node", "stream", 0, "block"], ascending=[True, True, False, True]) \
         .drop_duplicates(["node", "stream"]).set_index(["node", "stream"])["block"]
     whole = []
     for piece in pieces:
@@ -381,16 +376,3 @@ def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
             demand.loc[node, stream] = 0.0
         whole.append(Piece(piece.block, dataclasses.replace(piece.problem, demand=demand), piece.border[owned]))
     return whole
-
-
-
-def _nearest_open(piece: Piece, outcome: PieceOutcome) -> pd.Series:
-    """Per border pair of ``piece``, the cheapest arc (CNY/t) to a site the piece had open in ``outcome`` (an
-    existing site, or a new one it opened); NaN where it had none within reach."""
-    sites = piece.problem.sites
-    open_sites = set(sites.index[~sites["is_new"].astype(bool)]) | set(outcome.opened)
-    arcs = piece.problem.arcs
-    arcs = arcs[arcs["destination"].isin(open_sites) & arcs["origin"].isin(piece.problem.demand.index)]
-    cost = pd.Series(arcs["cost_per_t"].to_numpy(float), index=pd.MultiIndex.from_arrays(
-        [arcs["origin"].astype(str), arcs["stream"].astype(str)])).groupby(level=[0, 1]).min()
-    return cost.reindex(piece.border.index)
