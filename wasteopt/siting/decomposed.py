@@ -148,7 +148,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         opened.update(s for o in done for s in o.opened)
         if bound is not None and (best is None or bound > best):
             best = bound
-        elif k:  # the first round may fall below the relaxed rounds' best bound: its pieces stop on the clock
+        elif k or not relaxed_rounds:  # the first round may fall below the relaxed rounds' best bound (its pieces
+                                        # stop on the clock): not a reason to shorten the step
             scale /= 2
         say(f"round {k + 1}: bound {_wan(bound)} 万元/yr (best {_wan(best)}), {len(opened)} sites opened so far")
         step = subgradient(pieces, done)
