@@ -95,8 +95,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     "whole", the whole model's LP relaxation; "pieces", rounds on the pieces' LP relaxations; either within
     ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
     (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
-    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each round's pieces get time in proportion to their arcs, in the waves the runner's
-    slots allow."""
+    whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each
+    round's pieces get time in proportion to their arcs, in the waves the runner's slots allow."""
     if rounds < 1:
         raise ScenarioError("decomposed siting needs at least one round")
     began = time.perf_counter()

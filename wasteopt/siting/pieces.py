@@ -210,14 +210,14 @@ def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low:
     """The next λ by bisection per border pair, and its bracket (``low``, ``high``, CNY/t). Where the pieces left
     more of a pair than they should (``step`` > 0: λ too low for anyone to serve it) λ is a lower end, where they
     served it more than once (``step`` < 0) an upper end; λ moves to the middle of its bracket, or by the factor
-    ``growth`` while one end is open. A pair met exactly keeps its price. The border rows are nearly independent (a pair
-    couples two pieces, through their capacity only), so each bracket closes in on its best price by itself,
-    where one global subgradient step moves thousands of prices by one length."""
+    ``growth`` while one end is open. A pair met exactly keeps its price. The border rows are nearly independent
+    (a pair couples two pieces, through their capacity only), so each bracket closes in on its best price by
+    itself, where one global subgradient step moves thousands of prices by one length."""
     slack = 1e-6 * demand.reindex(step.index).to_numpy() + 1e-9
     up, down = step.to_numpy() > slack, step.to_numpy() < -slack
     now = prices.reindex(step.index).to_numpy(float)
-    low = np.where(up, np.maximum(low.reindex(step.index).to_numpy(float), now), low.reindex(step.index).to_numpy(float))
-    high = np.where(down, np.minimum(high.reindex(step.index).to_numpy(float), now), high.reindex(step.index).to_numpy(float))
+    low, high = low.reindex(step.index).to_numpy(float), high.reindex(step.index).to_numpy(float)
+    low, high = np.where(up, np.maximum(low, now), low), np.where(down, np.minimum(high, now), high)
     with np.errstate(invalid="ignore"):  # an open bracket's middle (−inf + inf) is never taken
         middle = np.where(np.isfinite(low) & np.isfinite(high), (low + high) / 2,
                           np.where(np.isfinite(low), low * growth, high / growth))
