@@ -319,12 +319,11 @@ def test_relaxed_rounds_find_prices_that_prove_the_optimum():
     pieces, _ = split_problem(problem, BLOCKS)
     said: list[str] = []
     prices, bound, rounds = relaxed_pricing(pieces, first_prices(problem, pieces), LocalRunner(), 60.0,
-                                    days=problem.days_per_year, say=said.append)
+                                            days=problem.days_per_year, say=said.append)
     assert 60.0 <= prices[("m", "msw")] <= 61.0
     assert bound == pytest.approx(optimum, rel=1e-9)
     assert max(r.bound for r in rounds) == bound and len(said) == len(rounds) > 1
     assert said[0].startswith("relaxed round 1: bound 322.6")  # below the optimum at first
-
 
 
 def test_a_decomposed_solve_from_the_relaxed_rounds_prices_proves_the_optimum():

@@ -136,7 +136,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
 
     history: list[Round] = []
     opened: set[str] = set()
-    scale = STEP_SCALE if start_prices == "plants" or (start_prices == "whole" and duals is None) else LP_STEP_SCALE
+    scale = STEP_SCALE if duals is None and not relaxed_rounds else LP_STEP_SCALE
     round_wall = ROUND_SHARE * time_limit
     for k in range(rounds):
         done = run_round(pieces, [prices.reindex(p.border.index) for p in pieces], round_wall, f"round {k + 1}")
@@ -241,7 +241,7 @@ def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
     """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``), or its LP relaxation with
     ``options["relaxed"]``; run on a worker."""
     if options.get("relaxed"):
-        return relaxed_piece(piece, prices, options["time_limit"], options.get("run"))
+        return relaxed_piece(piece, prices, options["time_limit"], options["run"])
     forget_relaxations()  # the relaxed rounds are over: their LPs leave the worker
     began = time.perf_counter()
     solution = solve_problem(priced_problem(piece, prices), **options)

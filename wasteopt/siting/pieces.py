@@ -24,7 +24,7 @@ from wasteopt.config.errors import InfeasibleError, WasteoptError
 from wasteopt.config.status import MilpStatus
 from wasteopt.milp.highs import highs_model
 from wasteopt.siting.formulation.arcs import prepare_arcs
-from wasteopt.siting.formulation.model import build_milp
+from wasteopt.siting.formulation.model import ModelIndex, build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
@@ -187,11 +187,7 @@ def relaxation_prices(problem: SitingProblem, pairs: pd.Index, time_limit: float
     most ``time_limit`` s. None when it did not finish, or the objective is not a cost."""
     if problem.objective.kind != "min_cost" or pairs.empty or time_limit <= 0:
         return None
-    model, index, _ = build_milp(problem)
-    highs, scale = highs_model(model)
-    relaxation = highs.getLp()
-    relaxation.integrality_ = []
-    highs.passModel(relaxation)
+    highs, scale, index, _ = lp_relaxation(problem)
     for option, value in (("solver", "ipm"), ("run_crossover", "off"), ("ipm_optimality_tolerance", LP_TOLERANCE),
                           ("time_limit", float(time_limit))):
         highs.setOptionValue(option, value)
@@ -226,6 +222,16 @@ def bracketed_prices(prices: pd.Series, step: pd.Series, demand: pd.Series, low:
     return pd.Series(moved, index=index), pd.Series(low, index=index), pd.Series(high, index=index)
 
 
+def lp_relaxation(problem: SitingProblem) -> tuple[highspy.Highs, float, ModelIndex, pd.DataFrame]:
+    """The model of ``problem`` in HiGHS with its integrality dropped, its objective scale, index and arcs."""
+    model, index, arcs = build_milp(problem)
+    highs, scale = highs_model(model)
+    relaxation = highs.getLp()
+    relaxation.integrality_ = []
+    highs.passModel(relaxation)
+    return highs, scale, index, arcs
+
+
 @dataclass
 class _Relaxation:
     """A piece's LP relaxation kept in HiGHS between relaxed rounds: only its export columns' costs change."""
@@ -233,9 +239,8 @@ class _Relaxation:
     highs: highspy.Highs
     scale: float
     columns: np.ndarray        # the export arcs' columns
-    base_cost: np.ndarray      # … their scaled costs at ``base_prices``
-    base_prices: np.ndarray    # CNY/t per export arc
-    per_price: np.ndarray      # scaled cost per CNY/t of price, per export arc
+    unpriced_cost: np.ndarray  # … their scaled costs but for the price
+    per_price: np.ndarray      # … their scaled cost per CNY/t of price
     multiplier: np.ndarray     # t/d per unit of each export column
     pairs: pd.MultiIndex       # (node, stream) per export arc
 
@@ -243,24 +248,21 @@ class _Relaxation:
 _RELAXATIONS: dict[tuple[str, str], _Relaxation] = {}  # (run, block) → the piece's relaxation, on this worker
 
 
-def relaxed_piece(piece: Piece, prices: pd.Series, time_limit: float, run: str | None = None) -> PieceOutcome:
+def relaxed_piece(piece: Piece, prices: pd.Series, time_limit: float, run: str) -> PieceOutcome:
     """The piece's LP relaxation at ``prices`` by simplex: its value (a bound of the piece, so L(λ) stays a bound)
-    and what it leaves to export; no plan. With a ``run`` name the relaxation stays on this worker and the next
-    round only changes its export prices (simplex from the last basis): a relaxed round then costs seconds where
-    the pieces' MILPs cost minutes."""
+    and what it leaves to export; no plan. The relaxation stays on this worker for the rest of ``run`` and the
+    next round only changes its export prices (simplex from the last basis): a relaxed round then costs seconds
+    where the pieces' MILPs cost minutes."""
     began = time.perf_counter()
-    relaxation = _RELAXATIONS.get((run, piece.block)) if run is not None else None
+    relaxation = _RELAXATIONS.get((run, piece.block))
     if relaxation is None:
-        if run is not None:  # a new run: the last one's relaxations go
-            for key in [key for key in _RELAXATIONS if key[0] != run]:
-                del _RELAXATIONS[key]
-        relaxation = _relaxation(piece, prices)
-        if run is not None:
-            _RELAXATIONS[(run, piece.block)] = relaxation
+        for key in [key for key in _RELAXATIONS if key[0] != run]:  # a new run: the last one's relaxations go
+            del _RELAXATIONS[key]
+        relaxation = _RELAXATIONS[(run, piece.block)] = _relaxation(piece, prices)
     else:
         now = prices.reindex(relaxation.pairs).to_numpy(float)
-        cost = relaxation.base_cost + (now - relaxation.base_prices) * relaxation.per_price
-        relaxation.highs.changeColsCost(len(relaxation.columns), relaxation.columns, cost)
+        relaxation.highs.changeColsCost(len(relaxation.columns), relaxation.columns,
+                                        relaxation.unpriced_cost + now * relaxation.per_price)
     highs = relaxation.highs
     highs.setOptionValue("time_limit", float(max(time_limit, 1.0)))
     highs.run()
@@ -289,19 +291,15 @@ def forget_relaxations() -> None:
 def _relaxation(piece: Piece, prices: pd.Series) -> _Relaxation:
     """The piece's LP relaxation at ``prices`` in HiGHS, and where its export prices sit."""
     problem = priced_problem(piece, prices)
-    model, index, arcs = build_milp(problem)
-    highs, scale = highs_model(model)
-    relaxation = highs.getLp()
-    relaxation.integrality_ = []
-    highs.passModel(relaxation)
+    highs, scale, index, arcs = lp_relaxation(problem)
     out = (arcs["destination"] == EXPORT_SITE).to_numpy()
     columns = index.arc_var[out].astype(np.int32)
-    base_prices = arcs["cost_per_t"].to_numpy(float)[out]
     multiplier = index.arc_mult[out].astype(float)
     pairs = pd.MultiIndex.from_arrays([arcs["origin"][out].astype(str), arcs["stream"][out].astype(str)])
     per_price = problem.days_per_year * scale * multiplier  # the column's cost per CNY/t (min_cost, no processing)
-    return _Relaxation(highs, scale, columns, np.asarray(relaxation.col_cost_, float)[columns], base_prices,
-                       per_price, multiplier, pairs)
+    cost = np.asarray(highs.getLp().col_cost_, float)[columns]
+    return _Relaxation(highs, scale, columns, cost - arcs["cost_per_t"].to_numpy(float)[out] * per_price, per_price,
+                       multiplier, pairs)
 
 
 def _fixed_per_t(tech: Technology, days: float) -> float:
