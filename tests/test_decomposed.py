@@ -224,6 +224,53 @@ def test_each_border_town_goes_whole_to_the_piece_that_served_it():
     assert [list(p.border.index) for p in whole] == [[("m", "msw")], []]  # A may still leave m, at a high price
 
 
+def test_a_piece_that_ended_without_a_plan_owns_no_border_town():
+    """A piece stopped before its first plan reports nothing left to export: it did not serve m all the same, so m
+    goes to the piece that did."""
+    from wasteopt.siting.pieces import PieceOutcome, Round, assigned_pieces
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    border = pieces[0].border.index
+    guide = Round((PieceOutcome("A", "no_plan", None, 1.0, pd.Series([0.0], index=border), (), pd.DataFrame(), 0.0,
+                                0.0, floored=True),
+                   PieceOutcome("B", "time_limit", 5.0, 1.0, pd.Series([8.0], index=border), (), pd.DataFrame(), 0.0,
+                                0.0)), None)
+    assert [p.problem.demand.at["m", "msw"] for p in assigned_pieces(pieces, guide)] == [0.0, 20.0]
+
+
+def test_a_whole_piece_keeps_only_the_sites_its_lp_relaxation_uses():
+    """SA3 is reached only at 100 CNY/t; the LP relaxation builds only SA, so the restricted solve (the round of
+    whole pieces) closes SA2 and SA3, and piece A's plan is the one it has on all its sites."""
+    from wasteopt.siting.decomposed import solve_piece
+    from wasteopt.siting.pieces import priced_problem, relaxation_sites
+
+    base = two_regions()
+    far = pd.DataFrame([("a1", "SA3", 100.0), ("a2", "SA3", 100.0)], columns=["origin", "destination", "cost_per_t"])
+    sites = pd.concat([base.sites, base.sites.loc[["SA"]].rename(index={"SA": "SA3"})])
+    problem = dataclasses.replace(base, sites=sites,
+                                  arcs=pd.concat([base.arcs, far.assign(stream="msw", km=100.0)], ignore_index=True))
+    pieces, _ = split_problem(problem, {**BLOCKS, "SA3": "A"})
+    prices = pd.Series([68.0], index=pieces[0].border.index)
+    assert relaxation_sites(priced_problem(pieces[0], prices), 10.0) == {"SA"}
+    options = dict(rel_gap=1e-9, search=None, time_limit=10.0)
+    full = solve_piece(pieces[0], prices, options)
+    restricted = solve_piece(pieces[0], prices, {**options, "restricted": True})
+    assert restricted.objective == pytest.approx(full.objective) and restricted.opened == full.opened == ("SA",)
+
+
+def test_a_priced_piece_starts_from_the_greedy_plan_with_its_export_left_to_the_routing():
+    """The greedy applies to capacitated sites only; a priced piece's export site is not one, so without
+    ``greedy_first`` HiGHS starts with no plan. With it, the greedy plan serves m at SA and HiGHS proves it optimal."""
+    from wasteopt.siting.pieces import priced_problem
+
+    pieces, _ = split_problem(two_regions(), BLOCKS)
+    priced = priced_problem(pieces[0], pd.Series([68.0], index=pieces[0].border.index))
+    plain = solve_problem(priced, rel_gap=1e-9, search=None)
+    started = solve_problem(priced, rel_gap=1e-9, search=None, greedy_first=True)
+    assert "greedy first plan" not in plain.result.message and "greedy first plan" in started.result.message
+    assert started.objective == pytest.approx(plain.objective)
+
+
 def test_a_finished_repair_above_the_gap_asked_ended_early_not_by_the_clock():
     """The pieces' bound leaves a 10 % gap: a repair that finished says the method ended early; a repair stopped by
     its time limit says time_limit; within the gap asked it is gap_reached either way."""

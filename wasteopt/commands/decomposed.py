@@ -34,12 +34,15 @@ def register(commands, bench_commands) -> None:
     bench.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run the pieces on this Dask cluster instead (one run; --workers ignored)")
     bench.add_argument("--no-baseline", action="store_true", help="skip plain HiGHS on the whole model")
+    bench.add_argument("--start-prices", choices=("whole", "pieces", "plants"), default="whole",
+                       help="first prices: the whole model's LP relaxation (default), rounds on the pieces' LP "
+                            "relaxations, or the cheapest new plant's cost per tonne")
     bench.add_argument("--config", default=CONFIG, help=f"scenario for costs (default {CONFIG})")
     bench.set_defaults(func=run_command)
 
 
 def measure(config: str, size: dict, *, workers: int | None, scheduler: str | None, time_limit: float, rel_gap: float,
-            rounds: int, progress: bool = True) -> dict:
+            rounds: int, start_prices: str = "whole", progress: bool = True) -> dict:
     """One run in this process: decomposed on ``workers`` LocalCluster processes (or at ``scheduler``), or plain
     HiGHS on the whole model when both are None. Seconds count from the generated instance to the plan."""
     from wasteopt.bench.national import generate_national
@@ -61,7 +64,8 @@ def measure(config: str, size: dict, *, workers: int | None, scheduler: str | No
     else:
         with DaskRunner(scheduler=scheduler, workers=workers or 2) as runner:
             solved = solve_decomposed(problem, national.site_block, rounds=rounds, time_limit=time_limit,
-                                      rel_gap=rel_gap, search=None, runner=runner, on_progress=say)
+                                      rel_gap=rel_gap, search=None, runner=runner, on_progress=say,
+                                      start_prices=start_prices)
         result = solved.solution.result
         outcomes = [o for r in (*solved.relaxed_rounds, *solved.rounds) for o in r.outcomes] + list(solved.whole)
         border = solved.border_pairs
@@ -111,8 +115,9 @@ def run_command(args) -> int:
     options = {"time_limit": args.time_limit, "rel_gap": args.gap, "rounds": args.rounds}
     runs = [{"workers": None, "scheduler": args.scheduler}] if args.scheduler else \
         [{"workers": w, "scheduler": None} for w in counts]
+    runs = [{**run, "start_prices": args.start_prices} for run in runs]
     if not args.no_baseline:
-        runs.append({"workers": None, "scheduler": None})
+        runs.append({"workers": None, "scheduler": None})  # start_prices: the decomposition's only
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(COLUMNS)
     for run in runs:

@@ -13,11 +13,12 @@ relaxations (``start_prices="pieces"``: seconds each where the pieces' MILPs tak
 price bisected in its own bracket, ``pieces.bracketed_prices``). From there the prices move by subgradient steps,
 MILP round after round while the time for pricing lasts and the bound still rises.
 
-The plan: each border node is given whole to the piece that served most of it in the best round, and these
-whole pieces are solved again, longer (their plans together serve every node, but for what a piece could only
-leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the candidate
-sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its cheapest
-site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
+The plan: each border node is given whole to the piece that served most of it in the best relaxed round (their
+LPs, every piece solved; without relaxed rounds the best MILP round), and these whole pieces are solved again,
+longer, each on the new sites its LP relaxation uses (their plans together serve every node, but for what a piece
+could only leave, at ``EXPORT_PENALTY`` times its price). The repair then solves the full problem with only the
+candidate sites that the best round's pieces or the whole pieces opened (a node reaching none of them keeps its
+cheapest site), by the same engine, starting from the whole pieces' build decisions (``warm_start``), with what time is
 left. Its objective is the plan's cost; the gap is measured against the best L(λ). Pieces run
 through a ``PieceRunner`` (``siting.piece_runners``): in this process, or as Dask tasks.
 """
@@ -40,8 +41,8 @@ from wasteopt.siting.formulation.solution import SitingSolution
 from wasteopt.siting.piece_runners import DaskRunner, LocalRunner, PieceRunner
 from wasteopt.siting.pieces import (EXPORT_SITE, GROWTH, Piece, PieceOutcome, Round, assigned_pieces,
                                     bracketed_prices, first_prices, forget_relaxations, lagrangean_bound, peak_mb,
-                                    piece_floor, priced_problem, relaxation_prices, relaxed_piece, split_problem,
-                                    subgradient)
+                                    piece_floor, priced_problem, relaxation_prices, relaxation_sites, relaxed_piece,
+                                    split_problem, subgradient)
 from wasteopt.siting.pipeline import assemble_plan, solve_problem
 from wasteopt.siting.problem import SitingProblem
 from wasteopt.siting.search import LocalSearch
@@ -58,7 +59,10 @@ ROUND_SHARE = 0.1           # … a round takes about this share (its pieces' li
 STALL_ROUNDS, STALL_GAIN = 4, 1e-4  # … and pricing stops when 4 rounds raised the best bound by < 0.01 %
 PLAN_SHARE = 0.45           # the round of whole pieces (the plan) takes about this share; the repair the rest
 EXPORT_PENALTY = 10.0       # in that round a piece may still leave a border pair it owns, at this many times its
-                            # price: when serving it there is infeasible (a plant below its minimum load)
+                            # price or the plants' price (``first_prices``), whichever is higher: when serving it
+                            # there is infeasible (a plant below its minimum load)
+RESTRICT_SHARE = 0.5        # a whole piece's LP relaxation (which sites its MILP keeps) stops after this share of its
+                            # time
 LP_SHARE = 0.15             # the first prices' LP relaxation (or relaxed rounds) stop after this share of the time
 START_PRICES = ("whole", "pieces", "plants")  # the first prices: the whole model's LP relaxation, rounds on the
                                               # pieces' LP relaxations, or the cheapest new plant's cost per tonne
@@ -105,7 +109,7 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     pieces, relaxed = split_problem(problem, site_block)
     if start_prices not in START_PRICES:
         raise ScenarioError(f"start_prices {start_prices!r}: one of {', '.join(START_PRICES)}")
-    prices = first_prices(problem, pieces)
+    prices = plant_prices = first_prices(problem, pieces)
     relaxation_began = time.perf_counter()
     best: float | None = None
     relaxed_rounds: list[Round] = []
@@ -123,12 +127,13 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     slots = getattr(runner, "slots", 1)
     options = dict(backend=backend, rel_gap=rel_gap, threads=threads, search=search)
 
-    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str):
+    def run_round(batch: Sequence[Piece], batch_prices: Sequence[pd.Series], wall: float, label: str,
+                  restricted: bool = False):
         limits = piece_limits(batch, slots, wall)
         order = sorted(range(len(batch)), key=lambda i: -limits[i])  # longest first: the waves end together
         done: list[PieceOutcome] = []
         for outcome in runner.run(solve_piece, [batch[i] for i in order], [batch_prices[i] for i in order],
-                                  [{**options, "time_limit": limits[i]} for i in order]):
+                                  [{**options, "time_limit": limits[i], "restricted": restricted} for i in order]):
             done.append(outcome)
             say(f"{label}: piece {outcome.block} {outcome.status} ({len(done)}/{len(batch)} done, "
                 f"{outcome.seconds:.1f} s, peak {outcome.peak_mb:.0f} MB)")
@@ -166,9 +171,10 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     start, whole = None, []
     if backend == "highs":  # a plan by construction: each border pair to one piece, pieces solved again
         say("assigning each border node to one piece for a first whole plan")
-        assigned = assigned_pieces(pieces, _best_round(history))
-        whole = run_round(assigned, [EXPORT_PENALTY * prices.reindex(p.border.index) for p in assigned],
-                          PLAN_SHARE * time_limit, "whole pieces")
+        assigned = assigned_pieces(pieces, _best_round(relaxed_rounds or history))
+        export = EXPORT_PENALTY * np.maximum(prices, plant_prices)
+        whole = run_round(assigned, [export.reindex(p.border.index) for p in assigned],
+                          PLAN_SHARE * time_limit, "whole pieces", restricted=True)
         planned = [o for o in whole if len(o.built)]  # a whole piece may end without a plan
         if planned:  # the repair's sites: the best round's and the whole pieces' (not every round's: a poor round
             start = pd.concat([o.built for o in planned])  # can add many, and the repair ran out of time on them)
@@ -178,7 +184,8 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
         value = sum(o.objective for o in planned if o.objective is not None)
         proven = sum(o.bound for o in planned if o.bound is not None)
         say(f"first whole plan from {len(planned)}/{len(whole)} pieces ({_wan(value)} 万元/yr with what they left at "
-            f"{EXPORT_PENALTY:g} times its price; their own gap {100 * (relative_gap(value, proven) or 0):.2f} %)"
+            f"{EXPORT_PENALTY:g} times its price or the plants'; their own gap on the sites their LPs use "
+            f"{100 * (relative_gap(value, proven) or 0):.2f} %)"
             + (f" ({missing[0]} … without a plan)" if missing else "")
             + (f", {left_over:,.1f} t/d of border demand no piece could take" if left_over > 1e-6 else "")
             + ("; the repair completes it" if missing or left_over > 1e-6 else ""))
@@ -238,13 +245,24 @@ def relaxed_pricing(pieces: Sequence[Piece], prices: pd.Series, runner: PieceRun
 
 
 def solve_piece(piece: Piece, prices: pd.Series, options: dict) -> PieceOutcome:
-    """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``), or its LP relaxation with
-    ``options["relaxed"]``; run on a worker."""
+    """Solve one piece at ``prices`` with the single-solve engine (``solve_problem``, from the greedy plan), or its
+    LP relaxation with ``options["relaxed"]``; with ``options["restricted"]`` only on the new sites the piece's LP
+    relaxation uses (for a plan: the bound is then not the piece's). Run on a worker."""
     if options.get("relaxed"):
         return relaxed_piece(piece, prices, options["time_limit"], options["run"])
     forget_relaxations()  # the relaxed rounds are over: their LPs leave the worker
     began = time.perf_counter()
-    solution = solve_problem(priced_problem(piece, prices), **options)
+    problem = priced_problem(piece, prices)
+    options = dict(options)
+    if options.pop("restricted", False):
+        kept = relaxation_sites(problem, RESTRICT_SHARE * options["time_limit"])
+        if kept is not None:
+            sites = problem.sites.copy()
+            sites.loc[sites["is_new"].astype(bool) & sites["lock"].eq("") & ~sites.index.isin(list(kept)),
+                      "lock"] = "closed"
+            problem = dataclasses.replace(problem, sites=sites)
+        options["time_limit"] = max(1.0, options["time_limit"] - (time.perf_counter() - began))
+    solution = solve_problem(problem, greedy_first=True, **options)
     result = solution.result
     flows = solution.flows
     out = flows[flows["destination"] == EXPORT_SITE]

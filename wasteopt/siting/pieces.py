@@ -232,6 +232,19 @@ def lp_relaxation(problem: SitingProblem) -> tuple[highspy.Highs, float, ModelIn
     return highs, scale, index, arcs
 
 
+def relaxation_sites(problem: SitingProblem, time_limit: float) -> set[str] | None:
+    """The sites whose build decisions the LP relaxation of ``problem`` sets above zero (None if it did not finish
+    within ``time_limit`` s): a MILP on only these new sites finds plans near the relaxation's optimum where the
+    whole piece's MILP may not improve its first plan in the time it has."""
+    highs, _, index, _ = lp_relaxation(problem)
+    highs.setOptionValue("time_limit", float(max(time_limit, 1.0)))
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.asarray(highs.getSolution().col_value, float)
+    return {site for site, cols in index.site_y.items() if x[np.asarray(cols, int)].sum() > 1e-6}
+
+
 @dataclass
 class _Relaxation:
     """A piece's LP relaxation kept in HiGHS between relaxed rounds: only its export columns' costs change."""
@@ -356,10 +369,12 @@ def subgradient(pieces: Sequence[Piece], outcomes: Sequence[PieceOutcome]) -> pd
 
 def assigned_pieces(pieces: Sequence[Piece], guide: Round) -> list[Piece]:
     """The pieces with every border pair given whole to one of them (the one that served most of it in ``guide``,
-    ties to the first block) and zero in the others; a piece's border is then the pairs it owns (priced high, so it
-    leaves only those it cannot serve): solved alone, their plans together serve every node but for what they
-    leave, so they make a plan of the whole problem (its shared rows aside) for the repair to complete."""
+    ties to the first block; a piece that ended without a plan served nothing) and zero in the others; a piece's
+    border is then the pairs it owns (priced high, so it leaves only those it cannot serve): solved alone, their
+    plans together serve every node but for what they leave, so they make a plan of the whole problem (its shared
+    rows aside) for the repair to complete."""
     served = pd.concat({o.block: p.border - o.exported.reindex(p.border.index, fill_value=0.0)
+                        if o.objective is not None else 0.0 * p.border
                         for p, o in zip(pieces, sorted(guide.outcomes, key=lambda o: o.block)) if len(p.border)},
                        names=["block", "node", "stream"]) if any(len(p.border) for p in pieces) else None
     if served is None:

@@ -72,24 +72,28 @@ _LAST_YEAR_ONLY = {  # policy caps and targets bind in the last year; earlier ye
 def solve_problem(problem: SitingProblem, *, backend: str = "highs", time_limit: float = 60.0,
                   rel_gap: float = 1e-4, threads: int = 0, elastic: bool = False,
                   search: LocalSearch | None = LocalSearch(), base_plan: pd.DataFrame | None = None,
-                  watch: SolveWatch | None = None, bounds: str = "auto") -> SitingSolution:
+                  watch: SolveWatch | None = None, bounds: str = "auto", greedy_first: bool = False) -> SitingSolution:
     """Build, solve and read back; the status/gap come from the solver's own bound. ``search`` runs beside
     HiGHS (never beside CBC); None: plain HiGHS. ``base_plan`` (a plan's facilities table, HiGHS only) gives
     HiGHS its first plan (see ``warm_start``); ``watch`` sees the solve's progress and may stop it. ``bounds``
     ("auto" or "off", see ``siting.bounds``): a Lagrangean bound beside HiGHS's where the model allows. A pure
     p-median (or set cover, max coverage) with the search on and ``bounds`` auto goes to the radius formulation
-    (``radius.solve_pmedian``) instead; ``bounds`` off keeps it on the classic model."""
+    (``radius.solve_pmedian``) instead; ``bounds`` off keeps it on the classic model. ``greedy_first``: HiGHS
+    starts from the greedy plan whatever the model's size, the greedy placing all waste at capacitated sites
+    and leaving the uncapacitated ones (a priced piece's export) to the routing of its plan."""
     if search is not None and bounds == "auto" and backend == "highs" and base_plan is None and not elastic:
         solution = solve_pmedian(problem, time_limit=time_limit, rel_gap=rel_gap, threads=threads)
         if solution is not None:
             return solution
     return _solve_indexed(problem, backend=backend, time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                          elastic=elastic, search=search, base_plan=base_plan, watch=watch, bounds=bounds)[0]
+                          elastic=elastic, search=search, base_plan=base_plan, watch=watch, bounds=bounds,
+                          greedy_first=greedy_first)[0]
 
 
 def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, rel_gap: float, threads: int,
                    elastic: bool = False, search: LocalSearch | None, base_plan: pd.DataFrame | None = None,
-                   watch: SolveWatch | None = None, bounds: str = "auto") -> tuple[SitingSolution, ModelIndex]:
+                   watch: SolveWatch | None = None, bounds: str = "auto",
+                   greedy_first: bool = False) -> tuple[SitingSolution, ModelIndex]:
     """``solve_problem``, and where each decision lives in the solution's columns."""
     began = time.perf_counter()
     m, idx, arcs = build_milp(problem, elastic=elastic)
@@ -111,8 +115,10 @@ def _solve_indexed(problem: SitingProblem, *, backend: str, time_limit: float, r
     # for the bound; the greedy splits waste, so a single-sourced model is HiGHS's.
     if backend == "highs" and base_plan is None and not idx.arc_single.any():
         bounded = bounds == "auto" and not elastic and pays(problem, m, idx, arcs)
-        if bounded or m.num_vars >= GREEDY_START_COLUMNS:
-            greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit)
+        if bounded or greedy_first or m.num_vars >= GREEDY_START_COLUMNS:
+            capacitated = problem.sites["technology"].map(lambda t: problem.technologies[t].capacitated)
+            uncapacitated = frozenset(capacitated.index[~capacitated.astype(bool)]) if greedy_first else frozenset()
+            greedy = greedy_start(problem, m, idx, arcs, seconds=GREEDY_SHARE * time_limit, closed=uncapacitated)
         if bounded:
             tightened = tighten(problem, m, idx, arcs, greedy, seconds=GREEDY_SHARE * time_limit)
             greedy = tightened.start

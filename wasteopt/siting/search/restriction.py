@@ -74,7 +74,7 @@ def first_plan(problem: SitingProblem, idx: ModelIndex, arcs: pd.DataFrame,
 
 
 def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
-    cols = [int(c) for site in sites for c in (*idx.site_y[site], *idx.site_n.get(site, ()))]
+    cols = [int(c) for site in sites for c in (*idx.site_y.get(site, ()), *idx.site_n.get(site, ()))]
     return np.unique(np.asarray(cols, dtype=np.int32))
 
 
