@@ -383,3 +383,15 @@ def test_a_decomposed_solve_from_the_relaxed_rounds_prices_proves_the_optimum():
     assert decomposed.solution.result.objective == pytest.approx(optimum)
     with pytest.raises(ScenarioError, match="start_prices"):
         solve_decomposed(problem, BLOCKS, start_prices="guess")
+
+
+def test_a_whole_lp_relaxation_that_does_not_finish_falls_back_on_the_relaxed_rounds(monkeypatch):
+    problem = two_regions(m_to_sb=11.0)
+    optimum = solve_problem(problem, rel_gap=1e-9, search=None).objective
+    monkeypatch.setattr("wasteopt.siting.decomposed.relaxation_prices", lambda *args: None)  # stopped by its limit
+    said: list[str] = []
+    decomposed = solve_decomposed(problem, BLOCKS, time_limit=600.0, rel_gap=1e-9, search=None, on_progress=said.append)
+    assert said[0].startswith("first prices: the LP relaxation did not finish")
+    assert len(decomposed.relaxed_rounds) > 1
+    assert decomposed.solution.result.objective == pytest.approx(optimum)
+    assert decomposed.bound == pytest.approx(optimum, rel=1e-9)

@@ -8,8 +8,8 @@ L(λ) over the rounds is the global bound. What the pieces relax, besides the bo
 shared by the whole problem (flow caps above zero, capacity targets, new-site counts, stop targets,
 local-capacity rows across blocks) are left out of the pieces, a relaxation too; the repair enforces all of
 them. The first prices are the whole model's LP relaxation duals of those rows (so the first bound is at least
-the LP bound), or, where that LP is too large to solve in time, they may come from rounds on the pieces' LP
-relaxations (``start_prices="pieces"``: seconds each where the pieces' MILPs take minutes, each border pair's
+the LP bound), or, where that LP is too large to solve in time, from rounds on the pieces' LP relaxations
+(also alone: ``start_prices="pieces"``; seconds each where the pieces' MILPs take minutes, each border pair's
 price bisected in its own bracket, ``pieces.bracketed_prices``). From there the prices move by subgradient steps,
 MILP round after round while the time for pricing lasts and the bound still rises.
 
@@ -96,8 +96,9 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
                      on_progress: Callable[[str], None] | None = None, backend: str = "highs",
                      start_prices: str = "whole") -> DecomposedSolution:
     """One plan and one proven bound for ``problem`` split by ``site_block``: first prices (``start_prices``:
-    "whole", the whole model's LP relaxation; "pieces", rounds on the pieces' LP relaxations; either within
-    ``LP_SHARE`` of the time, from the cheapest new plant's cost per tonne, which "plants" keeps), pricing rounds
+    "whole", the whole model's LP relaxation, and where it does not finish in ``LP_SHARE`` of the time (a min-cost
+    model), rounds on the pieces' LP relaxations in another such share; "pieces", only these rounds; "plants", the
+    cheapest new plant's cost per tonne, where the others start and what they fall back on), pricing rounds
     (at most ``rounds``) while ``PRICE_SHARE`` of ``time_limit`` lasts and the bound still rises, one round of
     whole pieces for the plan (``PLAN_SHARE``), then the repair with what time is left (at least a fifth). Each
     round's pieces get time in proportion to their arcs, in the waves the runner's slots allow."""
@@ -114,14 +115,17 @@ def solve_decomposed(problem: SitingProblem, site_block: Mapping[str, str], *, r
     best: float | None = None
     relaxed_rounds: list[Round] = []
     duals = relaxation_prices(problem, prices.index, LP_SHARE * time_limit) if start_prices == "whole" else None
+    relaxation_seconds = time.perf_counter() - relaxation_began if start_prices == "whole" else 0.0
     if duals is not None:
         prices = duals.fillna(prices)
         say(f"first prices: the LP relaxation's demand duals for {int(duals.notna().sum()):,} of {len(duals):,} "
-            f"border pairs ({time.perf_counter() - relaxation_began:.0f} s)")
-    elif start_prices == "pieces" and len(prices):
+            f"border pairs ({relaxation_seconds:.0f} s)")
+    elif len(prices) and (start_prices == "pieces" or start_prices == "whole" and problem.objective.kind == "min_cost"):
+        if start_prices == "whole":
+            say(f"first prices: the LP relaxation did not finish in {relaxation_seconds:.0f} s; rounds on the pieces' "
+                "LP relaxations instead")
         prices, best, relaxed_rounds = relaxed_pricing(pieces, prices, runner, LP_SHARE * time_limit,
                                                        days=problem.days_per_year, say=say)
-    relaxation_seconds = 0.0 if relaxed_rounds else time.perf_counter() - relaxation_began
     reference = max(float(prices.abs().mean()), 1.0) if len(prices) else 1.0  # CNY/t: the scale of a step
     days = problem.days_per_year
     slots = getattr(runner, "slots", 1)
