@@ -117,7 +117,7 @@ def run_command(args) -> int:
         [{"workers": w, "scheduler": None} for w in counts]
     runs = [{**run, "start_prices": args.start_prices} for run in runs]
     if not args.no_baseline:
-        runs.append({"workers": None, "scheduler": None})  # start_prices: the decomposition's only
+        runs.append({"workers": None, "scheduler": None})  # plain HiGHS on the whole model: no prices
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(COLUMNS)
     for run in runs:
