@@ -26,9 +26,11 @@ from wasteopt.milp.highs import highs_model
 from wasteopt.siting.formulation.arcs import prepare_arcs
 from wasteopt.siting.formulation.model import ModelIndex, build_milp
 from wasteopt.siting.problem import SitingProblem, Technology
+from wasteopt.siting.search.restriction import relaxation_closed_sites
 
 EXPORT_SITE = "__export__"  # where a piece leaves the part of a border node's demand it does not serve
 GROWTH = 1.25  # a relaxed pricing round moves a price with one open end of its bracket by this factor (at first)
+LP_OPEN_MIN = 1e-6  # a whole piece keeps the new sites its LP relaxation opens at least this much
 LP_TOLERANCE = 1e-4  # the interior-point solver's optimality tolerance for the relaxation's prices: loose, as any
                      # price gives a valid bound
 
@@ -233,16 +235,17 @@ def lp_relaxation(problem: SitingProblem) -> tuple[highspy.Highs, float, ModelIn
 
 
 def relaxation_sites(problem: SitingProblem, time_limit: float) -> set[str] | None:
-    """The sites whose build decisions the LP relaxation of ``problem`` sets above zero (None if it did not finish
-    within ``time_limit`` s): a MILP on only these new sites finds plans near the relaxation's optimum where the
-    whole piece's MILP may not improve its first plan in the time it has."""
-    highs, _, index, _ = lp_relaxation(problem)
+    """The sites with build decisions but for the new ones the LP relaxation of ``problem`` leaves at zero
+    (``relaxation_closed_sites``; None if it did not finish within ``time_limit`` s): a MILP on only these new sites
+    finds plans near the relaxation's optimum where the whole piece's MILP may not improve its first plan in the
+    time it has."""
+    highs, _, index, arcs = lp_relaxation(problem)
     highs.setOptionValue("time_limit", float(max(time_limit, 1.0)))
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(highs.getSolution().col_value, float)
-    return {site for site, cols in index.site_y.items() if x[np.asarray(cols, int)].sum() > 1e-6}
+    return set(index.site_y) - relaxation_closed_sites(problem, index, arcs, x, open_min=LP_OPEN_MIN)
 
 
 @dataclass

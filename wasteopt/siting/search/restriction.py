@@ -78,11 +78,12 @@ def _site_columns(idx: ModelIndex, sites: set) -> np.ndarray:
     return np.unique(np.asarray(cols, dtype=np.int32))
 
 
-def relaxation_closed_sites(problem: SitingProblem, idx, arcs: pd.DataFrame, relaxation: np.ndarray) -> set:
-    """New sites the LP relaxation ``relaxation`` leaves (almost) closed; an origin's main LP
+def relaxation_closed_sites(problem: SitingProblem, idx, arcs: pd.DataFrame, relaxation: np.ndarray,
+                            open_min: float = RELAXATION_OPEN_MIN) -> set:
+    """New sites the LP relaxation ``relaxation`` opens less than ``open_min``; an origin's main LP
     destination always stays in, so every origin keeps a site to go to."""
     sites = problem.sites
-    closed = {s for s, y in idx.site_y.items() if sites.at[s, "is_new"] and relaxation[y].sum() < RELAXATION_OPEN_MIN}
+    closed = {s for s, y in idx.site_y.items() if sites.at[s, "is_new"] and relaxation[y].sum() < open_min}
     from_node = arcs["origin"].isin(problem.demand.index).to_numpy()
     flow = (relaxation[idx.arc_var] * idx.arc_mult)[from_node]
     main = arcs.loc[from_node, ["origin", "destination"]].assign(flow=flow)
